@@ -1,0 +1,94 @@
+"""The engine's platform-independent input and output types.
+
+Channel adapters (Telegram, Zalo, terminal) map platform updates to :class:`Event` at the
+edge and render :class:`Reply` back; nothing here knows any chat platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+
+class EventKind(StrEnum):
+    """What a person did."""
+
+    TEXT = "text"
+    COMMAND = "command"  # "/start abc": command="start", text="abc"
+    BUTTON = "button"  # a press on a choice button (or a typed number on Zalo/terminal)
+    MEDIA = "media"  # sticker, photo, voice, video, location, contact, document...
+    EDITED = "edited"  # an edit of an earlier message
+    UNSUPPORTED = "unsupported"  # content the platform hides from the bot (Zalo protected users)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing a person sent on one channel.
+
+    ``user_id`` is the platform's id of the person as text (Zalo ids are hex strings);
+    ``chat_id`` is where replies go (equal to ``user_id`` in private chats).
+    """
+
+    channel: str
+    user_id: str
+    kind: EventKind
+    text: str = ""
+    command: str | None = None
+    payload: str | None = None
+    media_type: str | None = None
+    chat_id: str | None = None
+    display_name: str | None = None
+    language_code: str | None = None
+    message_id: str | None = None
+    at: datetime | None = None
+
+    @property
+    def reply_chat(self) -> str:
+        return self.chat_id or self.user_id
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice: ``label`` is shown, ``payload`` (short ASCII, ≤ 64 bytes) comes back."""
+
+    label: str
+    payload: str
+
+
+class AttachmentKind(StrEnum):
+    DOCUMENT = "document"
+    PHOTO = "photo"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send with a reply (a digest's XLSX, DOCX or chart)."""
+
+    path: Path
+    kind: AttachmentKind = AttachmentKind.DOCUMENT
+    caption: str = ""
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to show. ``text`` is plain text: adapters escape it for their markup.
+
+    ``buttons`` are rows of choices. ``replaces_prompt`` asks the adapter to edit the
+    previous prompt in place where the platform allows it (Telegram), instead of sending
+    a new message.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachments: tuple[Attachment, ...] = field(default=())
+    replaces_prompt: bool = False
+
+    @property
+    def choices(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]

@@ -1,0 +1,111 @@
+"""User-facing text catalogues (gettext ``.po`` files, read with Babel).
+
+Every sentence a person sees lives in ``locales/<lang>/*.po``: Vietnamese (``vi``) first,
+English (``en``) complete. Message ids are stable dotted keys (``intake.welcome``); the text
+uses ``str.format`` placeholders (``{name}``). Several ``.po`` files per language are merged,
+so each part of the product (intake, digests, reminders...) keeps its own catalogue.
+
+Catalogues are compiled in memory at first use, so no build step is needed.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages import mofile, pofile
+
+LOCALES_DIR = Path(__file__).parent
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+class MissingMessageError(KeyError):
+    """A key is absent from a catalogue: a programming error caught by the tests."""
+
+
+def normalize_language(code: str | None) -> str:
+    """Map a platform language code (``"en-US"``, ``"vi"``, ``None``) to a supported one."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.replace("_", "-").split("-", 1)[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    translations: gettext.GNUTranslations
+    keys: frozenset[str]
+
+
+@cache
+def _load(language: str) -> _Catalogue:
+    folder = LOCALES_DIR / language
+    files = sorted(folder.glob("*.po"))
+    if not files:
+        raise FileNotFoundError(f"no .po catalogues in {folder}")
+    merged = None
+    for path in files:
+        with path.open("rb") as fh:
+            catalogue = pofile.read_po(fh, locale=language)
+        if merged is None:
+            merged = catalogue
+        else:
+            for message in catalogue:
+                if message.id:
+                    merged[message.id] = message
+    assert merged is not None
+    buffer = io.BytesIO()
+    mofile.write_mo(buffer, merged)
+    buffer.seek(0)
+    keys = frozenset(
+        m.id if isinstance(m.id, str) else m.id[0] for m in merged if m.id and m.string
+    )
+    return _Catalogue(gettext.GNUTranslations(buffer), keys)
+
+
+def catalogue_keys(language: str) -> frozenset[str]:
+    """All message keys with a translation in ``language`` (used by completeness tests)."""
+    return _load(language).keys
+
+
+class Translator:
+    """Looks up messages for one language.
+
+    Reminders and digests have no incoming message to take a language from, so the
+    language is always passed explicitly rather than read from a global.
+    """
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+        self.language = normalize_language(language)
+        self._catalogue = _load(self.language)
+
+    def has(self, key: str) -> bool:
+        return key in self._catalogue.keys
+
+    def __call__(self, key: str, /, **kwargs: Any) -> str:
+        return self.t(key, **kwargs)
+
+    def t(self, key: str, /, **kwargs: Any) -> str:
+        """Return the message ``key`` formatted with ``kwargs``."""
+        if key not in self._catalogue.keys:
+            raise MissingMessageError(f"{self.language}: {key}")
+        text = self._catalogue.translations.gettext(key)
+        return text.format(**kwargs) if kwargs else text
+
+    def n(self, key: str, count: int, /, **kwargs: Any) -> str:
+        """Return the plural form of ``key`` for ``count``; ``{n}`` is the count."""
+        if key not in self._catalogue.keys:
+            raise MissingMessageError(f"{self.language}: {key}")
+        text = self._catalogue.translations.ngettext(key, key, count)
+        return text.format(n=count, **kwargs)
+
+
+@cache
+def translator(language: str | None = None) -> Translator:
+    """A shared translator for ``language`` (normalised)."""
+    return Translator(normalize_language(language))
