@@ -1,0 +1,50 @@
+"""Storage: every line of SQL, the schema and its migrations.
+
+:class:`Store` bundles the repositories over one :class:`~storage.db.Database`. The
+interface is deliberately narrow (repositories taking and returning dataclasses) so a
+PostgreSQL backend can implement the same methods.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+from storage.audit import AuditRepository
+from storage.campaigns import CampaignRepository
+from storage.conversations import ConversationRepository
+from storage.db import Database, StorageError, latest_version
+from storage.people import PersonRepository
+from storage.questions import QuestionRepository
+from storage.units import UnitRepository
+
+__all__ = ["Database", "StorageError", "Store", "latest_version"]
+
+
+class Store:
+    """All repositories over one open database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.units = UnitRepository(db)
+        self.campaigns = CampaignRepository(db)
+        self.people = PersonRepository(db)
+        self.questions = QuestionRepository(db)
+        self.conversations = ConversationRepository(db)
+        self.audit = AuditRepository(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        return self.db.transaction()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

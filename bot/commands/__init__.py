@@ -1,0 +1,54 @@
+"""CLI subcommands: each module exposes ``register(subparsers)``; its handler returns an
+exit status (0 ok, 1 failure, 2 usage or configuration error)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime
+from typing import Any
+
+from bot.app import App
+from bot.config import Settings, load_settings
+
+
+class CommandError(Exception):
+    """A one-line problem for the operator; ``status`` is the exit code."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+Handler = Callable[[argparse.Namespace, App], Awaitable[int]]
+
+
+def with_app(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    """Adapt an async ``handler(args, app)`` into a CLI entry that opens the app."""
+
+    def run(args: argparse.Namespace) -> int:
+        settings: Settings = args.settings if hasattr(args, "settings") else load_settings()
+        return run_async(_with_app(handler, args, settings))
+
+    return run
+
+
+async def _with_app(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
+    async with await App.open(settings) as app:
+        return await handler(args, app)
+
+
+def run_async(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+def parse_date(text: str) -> date:
+    """Accept 2025-08-05 and the Vietnamese 05/08/2025."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-05 or 05/08/2025")

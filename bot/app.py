@@ -1,0 +1,50 @@
+"""The application context: settings, storage and clock, wired once in ``main()``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from storage import Store
+from storage.models import Campaign, DeadlineKind
+
+log = logging.getLogger("youthbot")
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, clock: Clock | None = None) -> App:
+        store = await Store.open(settings.core.db)
+        return cls(settings=settings, store=store, clock=clock or SystemClock())
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.core.tz
+
+    def local_now(self) -> datetime:
+        return self.clock.now().astimezone(self.tz)
+
+
+def is_collecting(campaign: Campaign, now_local: datetime) -> bool:
+    """Questions are accepted until the end of the closing day (local time)."""
+    if campaign.status != "active":
+        return False
+    return now_local.date() <= campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)

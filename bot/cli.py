@@ -1,0 +1,104 @@
+"""``youthbot``: the command line. Every failure is one clear line and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from bot.commands import CommandError
+from bot.config import ConfigError, load_settings
+from storage import StorageError
+
+# Explicit registration, in the order --help lists them.
+COMMANDS = (
+    "demo",
+    "run",
+    "chat",
+    "units",
+    "campaign",
+    "export",
+    "cluster",
+    "digest",
+    "link",
+    "invite",
+    "roles",
+    "broadcast",
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line that points to --help, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="youthbot",
+        description="Collects young people's questions for the youth dialogues "
+        "(đối thoại với thanh niên) on Telegram, Zalo and the terminal.",
+    )
+    parser.add_argument("--env-file", type=Path, default=Path(".env"),
+                        help="settings file (default: ./.env)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=OneLineParser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"bot.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"bot.commands.{name}":
+                continue  # not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+        args.settings = settings
+        logging.basicConfig(
+            level=settings.core.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        # httpx logs every URL, and Telegram URLs carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        status: int = args.func(args)
+        return status
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"youthbot {args.command}: {exc}", file=sys.stderr)
+        return exc.status
+    except StorageError as exc:
+        print(f"youthbot: database: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("youthbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an operator sees one line; the traceback goes to the log
+        logging.getLogger("youthbot").debug("unexpected error", exc_info=True)
+        print(
+            f"youthbot {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with YOUTHBOT_LOG_LEVEL=DEBUG for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def entry() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,136 @@
+"""Word lists of ``bot/clustering/data/``, loaded once and shaped for fast matching."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["Lexicon", "get", "term_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    abbreviations: dict[str, tuple[str, ...]]
+    greetings: frozenset[tuple[str, ...]]
+    greeting_words: frozenset[str]
+    greeting_words_folded: frozenset[str]
+    greetings_longest: int
+    salutations: frozenset[tuple[str, ...]]
+    intros: frozenset[tuple[str, ...]]
+    openers: frozenset[tuple[str, ...]]
+    preamble_longest: int
+    stopwords: frozenset[str]
+    stopwords_folded: frozenset[str]
+    # Folded word sequences (two words or more) → term; "" for stop phrases.
+    phrases: dict[tuple[str, ...], str]
+    phrases_longest: int
+    # Canonical accented single words → term.
+    words: dict[str, str]
+    # Term → weight multiplier (weak domain words).
+    weights: dict[str, float]
+
+
+def _lines(name: str) -> list[str]:
+    text = resources.files("bot.clustering").joinpath("data", name).read_text(encoding="utf-8")
+    return [
+        line.strip("\n\r")
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    from bot.clustering.normalize import _canonical_word
+
+    lowered = unicodedata.normalize("NFC", phrase.casefold())
+    return tuple(_canonical_word(word) for word in lowered.split())
+
+
+def _folded(words: tuple[str, ...]) -> tuple[str, ...]:
+    from bot.clustering.normalize import _fold_token
+
+    return tuple(_fold_token(word) for word in words)
+
+
+def term_of(phrase: str) -> str:
+    """The similarity term of a phrase: accent-free words joined by "_"."""
+    return "_".join(_folded(_words(phrase)))
+
+
+@lru_cache(maxsize=1)
+def get() -> Lexicon:
+    """The lexicon (loaded on first use, then cached)."""
+    abbreviations: dict[str, tuple[str, ...]] = {}
+    for line in _lines("abbreviations.tsv"):
+        key, expansion = line.split("\t")
+        (word,) = _words(key)
+        abbreviations.setdefault(word, _words(expansion))
+
+    greetings: set[tuple[str, ...]] = set()
+    greeting_words: set[str] = set()
+    for line in _lines("greetings.txt"):
+        words = _words(line)
+        if len(words) == 1:
+            greeting_words.add(words[0])
+        else:
+            greetings.add(_folded(words))
+
+    preamble: dict[str, set[tuple[str, ...]]] = {"salutation": set(), "intro": set(), "opener": set()}
+    for line in _lines("preamble.tsv"):
+        kind, phrase = line.split("\t")
+        preamble[kind].add(_folded(_words(phrase)))
+
+    phrases: dict[tuple[str, ...], str] = {}
+    words_map: dict[str, str] = {}
+    single_variants: set[str] = set()
+    for line in _lines("synonyms.tsv"):
+        canonical_phrase, *variants = line.split("\t")
+        term = term_of(canonical_phrase)
+        for variant in (canonical_phrase, *variants):
+            words = _words(variant)
+            if len(words) == 1:
+                words_map.setdefault(words[0], term)
+                single_variants.add(_folded(words)[0])
+            else:
+                phrases.setdefault(_folded(words), term)
+
+    weights: dict[str, float] = {}
+    for line in _lines("weak_words.tsv"):
+        phrase, weight = line.split("\t")
+        words = _words(phrase)
+        term = term_of(phrase)
+        weights[term] = float(weight)
+        if len(words) > 1:
+            phrases.setdefault(_folded(words), term)
+
+    stopwords: set[str] = set()
+    for line in _lines("stopwords.txt"):
+        words = _words(line)
+        if len(words) == 1:
+            stopwords.add(words[0])
+        else:
+            phrases.setdefault(_folded(words), "")
+    # An accent-free stopword that is also a content word of the domain is kept
+    # ("vậy" and "vay" both fold to "vay").
+    stopwords_folded = {_folded((word,))[0] for word in stopwords} - single_variants
+
+    preamble_phrases = preamble["salutation"] | preamble["intro"] | preamble["opener"]
+    return Lexicon(
+        abbreviations=abbreviations,
+        greetings=frozenset(greetings),
+        greeting_words=frozenset(greeting_words),
+        greeting_words_folded=frozenset(_folded((w,))[0] for w in greeting_words),
+        greetings_longest=max((len(g) for g in greetings), default=1),
+        salutations=frozenset(preamble["salutation"]),
+        intros=frozenset(preamble["intro"]),
+        openers=frozenset(preamble["opener"]),
+        preamble_longest=max((len(p) for p in preamble_phrases), default=1),
+        stopwords=frozenset(stopwords),
+        stopwords_folded=frozenset(stopwords_folded),
+        phrases=phrases,
+        phrases_longest=max((len(p) for p in phrases), default=1),
+        words=words_map,
+        weights=weights,
+    )

@@ -1,0 +1,263 @@
+"""Vietnamese text normalisation for grouping young people's questions.
+
+Young people write the same question many ways: with or without diacritics ("dấu"),
+with the tone mark on either vowel ("thuỷ" / "thủy"), in teencode ("ko dc j"), wrapped in
+greetings ("Kính gửi đồng chí Chủ tịch UBND tỉnh, em là đoàn viên xã ..., cho em hỏi ...").
+This module turns a question into comparable *terms*; every word list it uses lives in
+``bot/clustering/data/`` so that organisers can extend it without touching code.
+
+Public, pure functions: :func:`fold`, :func:`canonical`, :func:`normalize_question`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.clustering import _lexicon
+
+__all__ = ["NormalizedQuestion", "canonical", "fold", "normalize_question"]
+
+# Combining marks used by Vietnamese: the five tones (huyền, sắc, hỏi, ngã, nặng) and the
+# three vowel qualities (breve ă, circumflex â ê ô, horn ơ ư).
+_TONES = frozenset("\u0300\u0301\u0309\u0303\u0323")
+_QUALITIES = frozenset("\u0306\u0302\u031b")
+_VOWELS = frozenset("aeiouy")
+# Every combining diacritical mark is dropped by fold(); đ is a letter of its own in
+# Unicode, not d + mark, so it needs its own entry.
+_FOLD_TABLE = {cp: None for cp in range(0x0300, 0x0370)} | {ord("đ"): "d", ord("Đ"): "d"}
+_WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+# Clause boundaries survive tokenisation: the preamble rules need them.
+_CLAUSE_SPLIT = re.compile(r"[.,;:!?\n\r()\[\]{}…\-–—/\\|\"“”'‘’]+")
+# Accent-free spellings that vary with no change in meaning: kĩ/kỹ, lí/lý, mĩ/mỹ, tỉ/tỷ,
+# sĩ/sỹ, qui/quy, hi/hy (hi sinh / hy sinh).
+_Y_FOR_I = re.compile(r"^(k|l|m|t|h|s|qu)i$")
+
+
+def fold(text: str) -> str:
+    """Accent-free, case-folded form with collapsed whitespace ("Xã Đàm Thuỷ" → "xa dam thuy").
+
+    Cheap enough to call on every unit name for accent-insensitive search: "thuc phan"
+    finds "Phường Thục Phán" and "dam thuy" finds "Xã Đàm Thuỷ".
+    """
+    folded = unicodedata.normalize("NFD", text).casefold().translate(_FOLD_TABLE)
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFC", folded)
+    return " ".join(folded.split())
+
+
+def canonical(text: str) -> str:
+    """NFC, case-folded text with each syllable's tone mark on one canonical vowel.
+
+    Both placements in use ("thuỷ"/"thủy", "hoà"/"hòa", "khoẻ"/"khỏe") give the same
+    result; the traditional placement ("thủy", "hòa", "khỏe") is the one kept.
+    """
+    lowered = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    return _WORD.sub(lambda match: _canonical_word(match.group()), lowered)
+
+
+@lru_cache(maxsize=131072)
+def _canonical_word(word: str) -> str:
+    """Re-place the tone mark of one lower-case syllable (or run of letters)."""
+    decomposed = unicodedata.normalize("NFD", word)
+    if not any(ch in _TONES for ch in decomposed):
+        return unicodedata.normalize("NFC", decomposed)
+    letters: list[str] = []
+    qualities: list[str] = []
+    tone = ""
+    for ch in decomposed:
+        if ch in _TONES:
+            tone = ch
+        elif unicodedata.combining(ch):
+            if letters:
+                qualities[-1] += ch
+        else:
+            letters.append(ch)
+            qualities.append("")
+    position = _tone_position(letters, qualities)
+    if position is None:
+        return unicodedata.normalize("NFC", word)
+    parts = [
+        letter + "".join(sorted(quality)) + (tone if index == position else "")
+        for index, (letter, quality) in enumerate(zip(letters, qualities, strict=True))
+    ]
+    return unicodedata.normalize("NFC", "".join(parts))
+
+
+def _tone_position(letters: list[str], qualities: list[str]) -> int | None:
+    """Index of the vowel that carries the tone mark (traditional placement rules)."""
+    vowels = [i for i, letter in enumerate(letters) if letter in _VOWELS]
+    if not vowels:
+        return None
+    start = vowels[0]
+    # "qu" and "gi" before another vowel are consonants: quý, già, giữa.
+    if (
+        start > 0
+        and letters[start - 1] in "qg"
+        and letters[start] in "ui"
+        and start + 1 < len(letters)
+        and letters[start + 1] in _VOWELS
+        and (letters[start - 1] == "q") == (letters[start] == "u")
+    ):
+        start += 1
+    end = start
+    while end + 1 < len(letters) and letters[end + 1] in _VOWELS:
+        end += 1
+    nucleus = range(start, end + 1)
+    marked = [i for i in nucleus if qualities[i]]
+    if marked:
+        return marked[-1]  # ươ → ơ, uô → ô, iê → ê, ưu → ư
+    if len(nucleus) == 1:
+        return start
+    if end + 1 < len(letters):
+        return end  # closed syllable: hoàng, toán
+    if len(nucleus) == 3:
+        return start + 1  # ngoài, xoáy
+    return start  # open two-vowel syllable: hòa, thủy, khỏe, mùa
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedQuestion:
+    """A question reduced to what matters for grouping.
+
+    Attributes:
+        text: the question as submitted.
+        tokens: canonical accented tokens after teencode expansion and removal of
+            greetings ("kính gửi", "cho em hỏi", "ạ") and self-introductions.
+        folded: the same tokens without diacritics, in the same order.
+        terms: content terms used for similarity: accent-free, paraphrases of the
+            domain mapped to one term ("công ăn việc làm" → ``viec_lam``), stopwords
+            dropped, each term once, in order of first appearance.
+        accented: whether the question was written with diacritics.
+    """
+
+    text: str
+    tokens: tuple[str, ...]
+    folded: tuple[str, ...]
+    terms: tuple[str, ...]
+    accented: bool
+
+
+def _fold_token(token: str) -> str:
+    folded = token.translate(_FOLD_TABLE) if token.isascii() else fold(token)
+    return _Y_FOR_I.sub(r"\1y", folded)
+
+
+@lru_cache(maxsize=131072)
+def _token_forms(raw: str) -> tuple[tuple[str, str], ...]:
+    """(canonical, folded) pairs for one raw token, after teencode expansion."""
+    token = _canonical_word(unicodedata.normalize("NFC", raw.casefold()))
+    lexicon = _lexicon.get()
+    expansion = lexicon.abbreviations.get(token)
+    words = expansion if expansion is not None else (token,)
+    return tuple((word, _fold_token(word)) for word in words)
+
+
+def _clauses(text: str) -> list[list[tuple[str, str]]]:
+    clauses: list[list[tuple[str, str]]] = []
+    for chunk in _CLAUSE_SPLIT.split(unicodedata.normalize("NFC", text)):
+        clause = [form for raw in _TOKEN.findall(chunk) for form in _token_forms(raw)]
+        if clause:
+            clauses.append(clause)
+    return clauses
+
+
+def _starts_with(folded: list[str], phrases: frozenset[tuple[str, ...]], longest: int) -> int:
+    """Length of the longest phrase that ``folded`` starts with (0 if none)."""
+    for length in range(min(longest, len(folded)), 0, -1):
+        if tuple(folded[:length]) in phrases:
+            return length
+    return 0
+
+
+def _strip_preamble(clauses: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """Drop the salutation clause and a self-introduction that precedes the question."""
+    lexicon = _lexicon.get()
+    if len(clauses) > 1:
+        first = [f for _, f in clauses[0]]
+        if _starts_with(first, lexicon.salutations, lexicon.preamble_longest):
+            clauses = clauses[1:]
+    flat = [form for clause in clauses for form in clause]
+    folded = [f for _, f in flat]
+    starts = lexicon.salutations | lexicon.intros
+    if not _starts_with(folded, starts, lexicon.preamble_longest):
+        return flat
+    for index in range(1, len(folded)):
+        length = _starts_with(folded[index:], lexicon.openers, lexicon.preamble_longest)
+        if length and index + length < len(folded):
+            return flat[index + length :]
+    return flat
+
+
+def _remove_greetings(forms: list[tuple[str, str]], *, accented: bool) -> list[tuple[str, str]]:
+    lexicon = _lexicon.get()
+    kept: list[tuple[str, str]] = []
+    index = 0
+    while index < len(forms):
+        length = 0
+        for size in range(min(lexicon.greetings_longest, len(forms) - index), 1, -1):
+            if tuple(f for _, f in forms[index : index + size]) in lexicon.greetings:
+                length = size
+                break
+        if not length:
+            word, folded = forms[index]
+            single = lexicon.greeting_words if accented else lexicon.greeting_words_folded
+            if (word if accented else folded) in single:
+                length = 1
+        if length:
+            index += length
+        else:
+            kept.append(forms[index])
+            index += 1
+    return kept
+
+
+def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
+    lexicon = _lexicon.get()
+    stop = lexicon.stopwords if accented else lexicon.stopwords_folded
+    terms: dict[str, None] = {}
+    folded = [f for _, f in forms]
+    index = 0
+    while index < len(forms):
+        term: str | None = None
+        length = 1
+        for size in range(min(lexicon.phrases_longest, len(forms) - index), 1, -1):
+            found = lexicon.phrases.get(tuple(folded[index : index + size]))
+            if found is not None:
+                term, length = found, size
+                break
+        else:
+            word, fold_ = forms[index]
+            term = lexicon.words.get(word)
+            if term is None:
+                term = None if (word if accented else fold_) in stop else fold_
+        if term:  # "" marks a stop phrase ("như thế nào")
+            terms[term] = None
+        index += length
+    return tuple(terms)
+
+
+def _is_accented(forms: list[tuple[str, str]]) -> bool:
+    """Whether the writer used diacritics (most Vietnamese syllables carry one)."""
+    letters = [(w, f) for w, f in forms if f.isalpha()]
+    if not letters:
+        return False
+    marked = sum(1 for w, f in letters if w != f)
+    return marked * 4 >= len(letters)
+
+
+def normalize_question(text: str) -> NormalizedQuestion:
+    """Reduce a question to tokens and similarity terms (see :class:`NormalizedQuestion`)."""
+    clauses = _clauses(text)
+    accented = _is_accented([form for clause in clauses for form in clause])
+    forms = _remove_greetings(_strip_preamble(clauses), accented=accented)
+    return NormalizedQuestion(
+        text=text,
+        tokens=tuple(w for w, _ in forms),
+        folded=tuple(f for _, f in forms),
+        terms=_terms(forms, accented=accented),
+        accented=accented,
+    )

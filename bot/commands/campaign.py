@@ -1,0 +1,204 @@
+"""``youthbot campaign``: create, list, show and edit campaigns ("đợt đối thoại")."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import App, is_collecting
+from bot.campaigns import (
+    DEFAULT_TOPICS,
+    CampaignSetupError,
+    create_campaign,
+    reschedule,
+    resolve_campaign,
+)
+from bot.commands import CommandError, parse_date, with_app
+from locales import translator
+from storage.models import Campaign, DeadlineKind
+
+_DATE_OPTIONS = {
+    DeadlineKind.PLAN_PUBLISHED: "--plan-published",
+    DeadlineKind.QUESTIONS_CLOSE: "--questions-close",
+    DeadlineKind.UNITS_SUBMIT: "--units-submit",
+    DeadlineKind.FORWARD: "--forward",
+    DeadlineKind.ANSWERS_DUE: "--answers-due",
+    DeadlineKind.CONCLUSION: "--conclusion",
+    DeadlineKind.REPORT: "--report",
+}
+
+
+def _add_date_options(parser: argparse.ArgumentParser) -> None:
+    for kind, option in _DATE_OPTIONS.items():
+        parser.add_argument(option, type=parse_date, metavar="DATE", dest=f"date_{kind.value}",
+                            help=f"override the {kind.value.replace('_', ' ')} date")
+
+
+def _overrides(args: argparse.Namespace) -> dict[DeadlineKind, object]:
+    return {
+        kind: getattr(args, f"date_{kind.value}")
+        for kind in _DATE_OPTIONS
+        if getattr(args, f"date_{kind.value}", None) is not None
+    }
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("campaign", help="dialogue campaigns (đợt đối thoại)")
+    actions = parser.add_subparsers(dest="campaign_action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", help="create a campaign; the timeline is computed")
+    create.add_argument("--title", required=True)
+    create.add_argument("--theme", default="")
+    create.add_argument("--level", choices=["province", "commune"], default="province")
+    create.add_argument("--host", metavar="UNIT_CODE", help="host unit (default: the province)")
+    create.add_argument("--dialogue-date", type=parse_date, required=True, metavar="DATE")
+    create.add_argument("--complex", action="store_true",
+                        help="conclusion within 15 days instead of 10")
+    create.add_argument("--no-anonymous", action="store_true",
+                        help="every question must carry the asker's name")
+    create.add_argument("--accept-late", action="store_true",
+                        help="accept questions after closing, flagged late")
+    create.add_argument("--topics", help="topic groups separated by ';' (default: the plans')")
+    _add_date_options(create)
+    create.set_defaults(func=with_app(_create))
+
+    lst = actions.add_parser("list", help="list campaigns")
+    lst.set_defaults(func=with_app(_list))
+
+    show = actions.add_parser("show", help="show a campaign and its timeline")
+    show.add_argument("campaign", type=int, nargs="?")
+    show.set_defaults(func=with_app(_show))
+
+    edit = actions.add_parser("edit", help="change a campaign; reminders follow the new dates")
+    edit.add_argument("campaign", type=int)
+    edit.add_argument("--title")
+    edit.add_argument("--theme")
+    edit.add_argument("--dialogue-date", type=parse_date, metavar="DATE")
+    edit.add_argument("--complex", action=argparse.BooleanOptionalAction, default=None)
+    edit.add_argument("--anonymous", action=argparse.BooleanOptionalAction, default=None)
+    edit.add_argument("--accept-late", action=argparse.BooleanOptionalAction, default=None)
+    edit.add_argument("--archive", action="store_true")
+    edit.add_argument("--add-topic", action="append", default=[], metavar="NAME")
+    edit.add_argument("--remove-topic", action="append", default=[], metavar="NAME")
+    _add_date_options(edit)
+    edit.set_defaults(func=with_app(_edit))
+
+
+async def _create(args: argparse.Namespace, app: App) -> int:
+    topics = [t for t in args.topics.split(";")] if args.topics else list(DEFAULT_TOPICS)
+    try:
+        campaign = await create_campaign(
+            app,
+            title=args.title,
+            theme=args.theme,
+            level=args.level,
+            host_code=args.host,
+            dialogue=args.dialogue_date,
+            complex_content=args.complex,
+            allow_anonymous=not args.no_anonymous,
+            accept_late=args.accept_late,
+            overrides=_overrides(args),  # type: ignore[arg-type]
+            topics=topics,
+        )
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    await app.store.audit.record("campaign.create", at=app.clock.now(), target=f"campaign:{campaign.id}")
+    print(f"created campaign {campaign.id}: {campaign.title}")
+    print(format_campaign(campaign, app))
+    return 0
+
+
+async def _list(args: argparse.Namespace, app: App) -> int:
+    campaigns = await app.store.campaigns.list()
+    now = app.local_now()
+    for c in campaigns:
+        state = "collecting" if is_collecting(c, now) else c.status
+        count = await app.store.questions.count(c.id)
+        print(f"{c.id:>4}  {c.dialogue_date:%d/%m/%Y}  {state:<10} {count:>6} questions  {c.title}")
+    if not campaigns:
+        print("no campaigns yet; create one with `youthbot campaign create`")
+    return 0
+
+
+def format_campaign(campaign: Campaign, app: App) -> str:
+    tr = translator(app.settings.core.language)
+    today = app.local_now().date()
+    lines = [
+        f"{tr('campaign.title')}: {campaign.title}",
+        f"{tr('campaign.host')}: {campaign.host_unit_name} ({campaign.host_unit_code})",
+    ]
+    if campaign.theme:
+        lines.append(f"{tr('campaign.theme')}: {campaign.theme}")
+    for d in campaign.deadlines:
+        days = (d.due - today).days
+        mark = " *" if d.overridden else ""
+        lines.append(
+            f"  {tr('deadline.' + d.kind.value):<42} {d.due:%d/%m/%Y}{mark}  "
+            f"({tr.n('deadline.days_left', days) if days >= 0 else tr.n('deadline.days_ago', -days)})"
+        )
+    return "\n".join(lines)
+
+
+async def _show(args: argparse.Namespace, app: App) -> int:
+    try:
+        campaign = await resolve_campaign(app, args.campaign)
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc)) from exc
+    print(format_campaign(campaign, app))
+    topics = await app.store.campaigns.topics(campaign.id)
+    print("topics: " + "; ".join(t.name for t in topics))
+    print(f"questions: {await app.store.questions.count(campaign.id)}")
+    return 0
+
+
+async def _edit(args: argparse.Namespace, app: App) -> int:
+    try:
+        campaign = await resolve_campaign(app, args.campaign)
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc)) from exc
+    fields: dict[str, object] = {}
+    if args.title is not None:
+        if not args.title.strip():
+            raise CommandError("the title is empty", status=2)
+        fields["title"] = args.title.strip()
+    if args.theme is not None:
+        fields["theme"] = args.theme
+    if args.anonymous is not None:
+        fields["allow_anonymous"] = args.anonymous
+    if args.accept_late is not None:
+        fields["accept_late"] = args.accept_late
+    if args.archive:
+        fields["status"] = "archived"
+    overrides = _overrides(args)
+    now = app.clock.now()
+    try:
+        async with app.store.transaction():
+            if fields:
+                await app.store.campaigns.update(campaign.id, now=now, **fields)
+            if overrides or args.dialogue_date or args.complex is not None:
+                campaign = await reschedule(
+                    app,
+                    campaign,
+                    dialogue=args.dialogue_date,
+                    complex_content=args.complex,
+                    overrides=overrides,  # type: ignore[arg-type]
+                )
+            for name in args.add_topic:
+                if name.strip():
+                    await app.store.campaigns.add_topic(campaign.id, name.strip())
+            topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
+            for name in args.remove_topic:
+                topic = topics.get(name.strip().lower())
+                if topic is None:
+                    raise CommandError(f"no topic {name!r} in campaign {campaign.id}", status=2)
+                await app.store.campaigns.deactivate_topic(topic.id)
+            await app.store.audit.record(
+                "campaign.edit", at=now, target=f"campaign:{campaign.id}",
+                detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
+            )
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    updated = await app.store.campaigns.get(campaign.id)
+    assert updated is not None
+    print(f"updated campaign {updated.id}")
+    print(format_campaign(updated, app))
+    return 0

@@ -1,0 +1,196 @@
+"""Settings from the environment and a ``.env`` file, one class per section.
+
+Built once in ``main()`` and passed down; nothing reads the environment at import time.
+A missing or invalid setting raises :class:`ConfigError` whose message is one line naming
+the variable and what is expected; secrets are never part of any message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TELEGRAM_TOKEN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
+_PLACEHOLDERS = {"changeme", "change-me", "your-token-here", "xxx", "token"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+def _base(prefix: str, env_file: Path | None) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_file=env_file,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+
+class CoreSettings(BaseSettings):
+    db: Path = Path("./data/youthbot.db")
+    province: str = "cao_bang"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    language: Literal["vi", "en"] = "vi"
+    out_dir: Path = Path("./out")
+    questions_per_hour: int = Field(default=10, ge=1, le=1000)
+    draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    max_question_chars: int = Field(default=2000, ge=100, le=10000)
+    digest_quiet: bool = False  # a period with nothing new sends nothing (else one line)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("an IANA time zone such as Asia/Ho_Chi_Minh") from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, value: str) -> str:
+        from bot.units import province_by_codename
+
+        value = value.strip().lower()
+        if province_by_codename(value) is None:
+            raise ValueError("a vietnam-provinces codename such as cao_bang (see `youthbot units provinces`)")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TelegramSettings(BaseSettings):
+    bot_token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = value.get_secret_value().strip()
+        if raw.lower() in _PLACEHOLDERS or not _TELEGRAM_TOKEN.match(raw):
+            raise ValueError("the token @BotFather gave, like 123456789:AAE...")
+        return SecretStr(raw)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise ValueError("8 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("api_base_url", "file_base_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("an http:// or https:// URL")
+        return value
+
+
+class ZaloSettings(BaseSettings):
+    bot_token: SecretStr | None = None
+    api_base_url: str = "https://bot-api.zaloplatforms.com"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = value.get_secret_value().strip()
+        if raw.lower() in _PLACEHOLDERS or len(raw) < 20 or any(c.isspace() for c in raw):
+            raise ValueError("the token Zalo Bot Creator gave")
+        return SecretStr(raw)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise ValueError("8 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("api_base_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("an http:// or https:// URL")
+        return value
+
+
+class WebSettings(BaseSettings):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class SmtpSettingsModel(BaseSettings):
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "youthbot@localhost"
+    starttls: bool = True
+    use_tls: bool = False
+
+
+class Settings:
+    """All sections, read from the environment and ``env_file``."""
+
+    def __init__(self, env_file: Path | None = Path(".env")) -> None:
+        if env_file is not None and not env_file.exists():
+            env_file = None
+        sections: list[tuple[str, type[BaseSettings]]] = [
+            ("YOUTHBOT_", CoreSettings),
+            ("TELEGRAM_", TelegramSettings),
+            ("ZALO_", ZaloSettings),
+            ("YOUTHBOT_WEB_", WebSettings),
+            ("SMTP_", SmtpSettingsModel),
+        ]
+        built: dict[str, BaseSettings] = {}
+        for prefix, cls in sections:
+            try:
+                built[prefix] = cls(_env_file=env_file, _env_prefix=prefix)  # type: ignore[call-arg]
+            except ValidationError as exc:
+                raise ConfigError(_describe(exc, prefix)) from None
+        self.core: CoreSettings = built["YOUTHBOT_"]  # type: ignore[assignment]
+        self.telegram: TelegramSettings = built["TELEGRAM_"]  # type: ignore[assignment]
+        self.zalo: ZaloSettings = built["ZALO_"]  # type: ignore[assignment]
+        self.web: WebSettings = built["YOUTHBOT_WEB_"]  # type: ignore[assignment]
+        self.smtp: SmtpSettingsModel = built["SMTP_"]  # type: ignore[assignment]
+
+
+def _describe(exc: ValidationError, prefix: str) -> str:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    name = f"{prefix}{field}".upper()
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ").removeprefix("Input should be ")
+    return f"configuration error: {name}: expected {message}"
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    return Settings(env_file)

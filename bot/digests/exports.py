@@ -1,0 +1,182 @@
+"""Raw question exports: CSV for spreadsheets, JSON Lines for other programs.
+
+The CSV has the columns of the XLSX question sheet plus the ids, with localised headers, in
+UTF-8 with a byte-order mark so Excel opens Vietnamese text correctly. JSON Lines has one
+question per line with stable English snake_case keys and ISO 8601 times.
+
+:data:`QUESTION_COLUMNS` is the single description of a question's columns, shared with
+the XLSX writer so the exports and the workbook never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.digests.model import QuestionRow, asker_label, to_vietnam_time
+from locales import Translator
+
+CellValue = str | int | float | datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionColumn:
+    """One column of a question table.
+
+    ``key`` is the JSON key and the suffix of the header message ``digest.col.<key>``;
+    ``in_sheet`` says whether the XLSX question sheet shows it (ids are export-only).
+    """
+
+    key: str
+    value: Callable[[QuestionRow, Translator, bool], CellValue]
+    in_sheet: bool = True
+    width: float = 12  #: minimum width in the XLSX sheet (characters)
+    max_width: float = 40  #: the XLSX column never gets wider than this
+    wrap: bool = False  #: wrap text in the XLSX sheet (long free text)
+
+
+def _yes_no(flag: bool, tr: Translator) -> str:
+    return tr.t("digest.yes") if flag else tr.t("digest.no")
+
+
+def channel_label(channel: str, tr: Translator) -> str:
+    """"Telegram", "Zalo", "Máy tính"...; an unknown channel is shown as stored."""
+    key = f"digest.channel.{channel}"
+    return tr.t(key) if tr.has(key) else channel
+
+
+def local_time(question: QuestionRow) -> datetime:
+    """Vietnam wall-clock time without tzinfo: what spreadsheets can store and sort."""
+    return to_vietnam_time(question.created_at).replace(tzinfo=None)
+
+
+QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
+    QuestionColumn("id", lambda q, tr, names: q.id, in_sheet=False, width=8),
+    QuestionColumn("code", lambda q, tr, names: q.code, width=10),
+    QuestionColumn("created_at", lambda q, tr, names: local_time(q), width=17),
+    QuestionColumn(
+        "asker_name", lambda q, tr, names: asker_label(q, tr=tr, show_names=names), width=14
+    ),
+    QuestionColumn("unit_code", lambda q, tr, names: q.unit_code, in_sheet=False, width=10),
+    QuestionColumn("unit_name", lambda q, tr, names: q.unit_name, width=16, max_width=36),
+    QuestionColumn("category", lambda q, tr, names: q.category or "", width=12, max_width=28),
+    QuestionColumn("topic", lambda q, tr, names: q.topic, width=16, max_width=36),
+    QuestionColumn(
+        "cluster_label", lambda q, tr, names: q.cluster_label or "", width=14, max_width=36
+    ),
+    QuestionColumn("supporters", lambda q, tr, names: q.supporters, width=10),
+    QuestionColumn("status", lambda q, tr, names: q.status, width=12, max_width=28),
+    QuestionColumn("channel", lambda q, tr, names: channel_label(q.channel, tr), width=10),
+    QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=80, wrap=True),
+    QuestionColumn("late", lambda q, tr, names: _yes_no(q.late, tr), width=9),
+)
+
+
+def question_header(column: QuestionColumn, tr: Translator) -> str:
+    return tr.t(f"digest.col.{column.key}")
+
+
+#: Leading characters that make Excel/LibreOffice treat a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: CellValue) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # ISO order (not dd/mm/yyyy): every Excel locale parses it the same way.
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # A question starting with "=" must stay text, not run as a formula (CSV injection).
+        return "'" + value
+    return value
+
+
+def write_questions_csv(
+    rows: Iterable[QuestionRow],
+    path: Path | str,
+    *,
+    tr: Translator,
+    show_names: bool = True,
+) -> Path:
+    """Write the questions to ``path`` as CSV (UTF-8 with BOM, localised headers).
+
+    Times are Vietnam time as ``yyyy-mm-dd HH:MM``. ``show_names=False`` blanks every
+    name even if a row carries one. Cells starting with ``= + - @`` get a leading ``'``.
+    """
+    target = Path(path)
+    with target.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([question_header(c, tr) for c in QUESTION_COLUMNS])
+        for q in rows:
+            writer.writerow([_csv_cell(c.value(q, tr, show_names)) for c in QUESTION_COLUMNS])
+    return target
+
+
+def question_to_json(question: QuestionRow, *, show_names: bool = True) -> dict[str, Any]:
+    """A question as a JSON object: English keys, ISO 8601 UTC time, raw values."""
+    return {
+        "id": question.id,
+        "code": question.code,
+        "created_at": question.created_at.isoformat(),
+        "asker_name": question.asker_name if show_names else None,
+        "anonymous": question.anonymous,
+        "unit_code": question.unit_code,
+        "unit_name": question.unit_name,
+        "category": question.category,
+        "topic": question.topic,
+        "cluster_label": question.cluster_label,
+        "supporters": question.supporters,
+        "status": question.status,
+        "channel": question.channel,
+        "text": question.text,
+        "late": question.late,
+    }
+
+
+def question_from_json(obj: dict[str, Any]) -> QuestionRow:
+    """The inverse of :func:`question_to_json` (round trips, imports)."""
+    return QuestionRow(
+        id=int(obj["id"]),
+        code=str(obj["code"]),
+        created_at=datetime.fromisoformat(obj["created_at"]),
+        asker_name=obj["asker_name"],
+        anonymous=bool(obj["anonymous"]),
+        unit_code=str(obj["unit_code"]),
+        unit_name=str(obj["unit_name"]),
+        category=obj["category"],
+        topic=str(obj["topic"]),
+        cluster_label=obj["cluster_label"],
+        supporters=int(obj["supporters"]),
+        status=str(obj["status"]),
+        channel=str(obj["channel"]),
+        text=str(obj["text"]),
+        late=bool(obj["late"]),
+    )
+
+
+def write_questions_jsonl(
+    rows: Iterable[QuestionRow],
+    path_or_stream: Path | str | TextIO,
+    *,
+    show_names: bool = True,
+) -> int:
+    """Write one JSON object per question (UTF-8, not ASCII-escaped); return the count."""
+    if isinstance(path_or_stream, (str, Path)):
+        with Path(path_or_stream).open("w", encoding="utf-8", newline="\n") as fh:
+            return _write_jsonl(rows, fh, show_names=show_names)
+    return _write_jsonl(rows, path_or_stream, show_names=show_names)
+
+
+def _write_jsonl(rows: Iterable[QuestionRow], stream: TextIO, *, show_names: bool) -> int:
+    count = 0
+    for q in rows:
+        stream.write(json.dumps(question_to_json(q, show_names=show_names), ensure_ascii=False))
+        stream.write("\n")
+        count += 1
+    return count

@@ -1,0 +1,393 @@
+"""The digest as an Excel workbook ("bảng tổng hợp") for organisers and departments.
+
+Sheets: an overview (figures and deadlines), every question, the issues (clusters of
+similar questions) ranked by how many young people raised them, and the units, silent ones
+included with zeros. Headers are bold, frozen and filterable; widths fit Vietnamese text.
+
+Speed: openpyxl spends about 8 µs per cell, i.e. ~12 s for 100,000 questions × 12 columns,
+far over the digest's budget. So openpyxl builds the whole workbook — styles, header,
+frozen pane, filter, widths and one styled prototype data row per big sheet — and the bulk
+rows are then serialised directly as SpreadsheetML with the prototype row's style ids and
+spliced into the saved package in place of the prototype. The result is an ordinary
+openpyxl workbook with more rows; the tests read it back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.digests.exports import QUESTION_COLUMNS, CellValue, question_header
+from bot.digests.model import (
+    ClusterRow,
+    DigestData,
+    UnitRow,
+    format_date_vn,
+    format_datetime_vn,
+    format_number,
+)
+from bot.digests.text import days_left_text
+from locales import Translator
+
+#: Excel's limits: sheet names and cell text.
+SHEET_NAME_MAX = 31
+CELL_TEXT_MAX = 32_767
+
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+HEADER_FONT = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+
+#: Characters XML 1.0 forbids (control characters users sometimes paste).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    header: str
+    min_width: float
+    max_width: float
+    wrap: bool = False
+    number_format: str | None = None
+
+
+def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
+    """Write the digest workbook to ``path`` and return it."""
+    target = Path(path)
+    wb = Workbook()
+    overview = wb.active
+    assert overview is not None
+    overview.title = _sheet_name(tr.t("digest.sheet.overview"))
+    _fill_overview(overview, data, tr=tr)
+
+    question_columns = [c for c in QUESTION_COLUMNS if c.in_sheet]
+    question_rows = [
+        tuple(c.value(q, tr, data.show_names) for c in question_columns) for q in data.questions
+    ]
+    questions_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.questions")))
+    _prepare_bulk_sheet(
+        questions_ws,
+        [
+            _Column(
+                question_header(c, tr),
+                c.width,
+                c.max_width,
+                wrap=c.wrap,
+                number_format=DATETIME_FORMAT if c.key == "created_at" else None,
+            )
+            for c in question_columns
+        ],
+        question_rows,
+    )
+
+    clusters = data.clusters
+    cluster_rows = [_cluster_values(rank, c) for rank, c in enumerate(clusters, start=1)]
+    clusters_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.clusters")))
+    _prepare_bulk_sheet(
+        clusters_ws,
+        [
+            _Column(tr.t("digest.col.rank"), 6, 8),
+            _Column(tr.t("digest.col.topic"), 16, 32, wrap=True),
+            _Column(tr.t("digest.col.cluster_label"), 14, 32, wrap=True),
+            _Column(tr.t("digest.col.representative"), 40, 80, wrap=True),
+            _Column(tr.t("digest.col.people"), 10, 14),
+            _Column(tr.t("digest.col.questions"), 10, 14),
+            _Column(tr.t("digest.col.units"), 20, 50, wrap=True),
+            _Column(tr.t("digest.col.codes"), 12, 40, wrap=True),
+        ],
+        cluster_rows,
+    )
+
+    units_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.units")))
+    _fill_units(units_ws, _all_units(data), tr=tr)
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    _splice_rows(
+        buffer.getvalue(),
+        target,
+        {questions_ws.title: question_rows, clusters_ws.title: cluster_rows},
+    )
+    return target
+
+
+# --- sheets ---------------------------------------------------------------------------------
+
+
+def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
+    lang = tr.language
+    t = data.totals
+    ws.append([tr.t("digest.xlsx.title")])
+    ws["A1"].font = TITLE_FONT
+    ws.append([data.campaign_title])
+    rows: list[tuple[str, str]] = [
+        (tr.t("digest.field.host"), data.host_name),
+        (tr.t(f"digest.field.scope.{data.scope}"), data.scope_name or data.host_name),
+        (
+            tr.t("digest.field.period"),
+            (format_datetime_vn(data.period_start) + " – " if data.period_start else "")
+            + format_datetime_vn(data.period_end),
+        ),
+        (tr.t("digest.field.generated"), format_datetime_vn(data.generated_at)),
+        (tr.t("digest.field.questions"), format_number(t.questions, lang)),
+        (tr.t("digest.field.people"), format_number(t.people, lang)),
+        (tr.t("digest.field.supporters"), format_number(t.supporters, lang)),
+        (
+            tr.t("digest.field.units"),
+            f"{format_number(t.units, lang)}/{format_number(t.units_total, lang)}",
+        ),
+        (tr.t("digest.field.new_questions"), format_number(t.new_questions, lang)),
+        (tr.t("digest.field.silent_units"), format_number(len(data.silent_units), lang)),
+    ]
+    ws.append([])
+    for label, value in rows:
+        ws.append([label, value])
+        ws.cell(ws.max_row, 1).font = HEADER_FONT
+    if data.deadlines:
+        ws.append([])
+        ws.append(
+            [
+                tr.t("digest.col.deadline"),
+                tr.t("digest.col.due"),
+                tr.t("digest.col.days_left"),
+            ]
+        )
+        for cell in ws[ws.max_row]:
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+        for d in data.deadlines:
+            ws.append([d.label, format_date_vn(d.due), days_left_text(d.days_left, tr=tr)])
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 18
+
+
+def _cluster_values(rank: int, c: ClusterRow) -> tuple[CellValue, ...]:
+    return (
+        rank,
+        c.topic,
+        c.label,
+        c.representative_text,
+        c.people,
+        c.question_count,
+        ", ".join(c.unit_names),
+        ", ".join(c.question_codes),
+    )
+
+
+def _all_units(data: DigestData) -> list[UnitRow]:
+    """Every unit once: ``data.units`` plus any silent unit it does not list."""
+    seen = {u.code for u in data.units}
+    return [*data.units, *(u for u in data.silent_units if u.code not in seen)]
+
+
+def _fill_units(ws: Worksheet, units: Sequence[UnitRow], *, tr: Translator) -> None:
+    columns = [
+        _Column(tr.t("digest.col.unit_code"), 10, 16),
+        _Column(tr.t("digest.col.unit_name"), 20, 50),
+        _Column(tr.t("digest.col.unit_kind"), 12, 24),
+        _Column(tr.t("digest.col.questions"), 10, 14),
+        _Column(tr.t("digest.col.people"), 10, 14),
+    ]
+    rows: list[tuple[CellValue, ...]] = [
+        (u.code, u.name, u.kind, u.question_count, u.people_count) for u in units
+    ]
+    _header(ws, columns, rows)
+    for row in rows:
+        ws.append([_clean(v) for v in row])
+
+
+def _header(ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[CellValue]]) -> None:
+    """Bold filled header, frozen below, filter over all rows, widths fitted to the data."""
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+    ws.freeze_panes = "A2"
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    for i, column in enumerate(columns):
+        ws.column_dimensions[get_column_letter(i + 1)].width = _fit_width(column, rows, i)
+
+
+def _prepare_bulk_sheet(
+    ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[CellValue]]
+) -> None:
+    """Header plus one styled prototype row; :func:`_splice_rows` replaces it with ``rows``."""
+    _header(ws, columns, rows)
+    prototype: list[CellValue] = []
+    for column, value in zip(columns, rows[0] if rows else (), strict=False):
+        prototype.append(value if value not in (None, "") else "-")
+    if not prototype:
+        prototype = ["-" for _ in columns]
+    ws.append([_clean(v) for v in prototype])
+    for column, cell in zip(columns, ws[2], strict=True):
+        cell.alignment = WRAP if column.wrap else TOP
+        if column.number_format:
+            cell.number_format = column.number_format
+
+
+def _fit_width(column: _Column, rows: Sequence[Sequence[CellValue]], index: int) -> float:
+    """Width in characters: longest value (first line), within the column's bounds.
+
+    Vietnamese letters with two diacritics are about as wide as Latin ones in Calibri, so a
+    character count with a small margin is a good fit.
+    """
+    longest = len(column.header) if not column.wrap else 0
+    sample = rows if len(rows) <= 5000 else rows[:5000]
+    for row in sample:
+        value = row[index]
+        if isinstance(value, str):
+            longest = max(longest, len(value))
+        elif isinstance(value, datetime):
+            longest = max(longest, 16)
+        elif value is not None:
+            longest = max(longest, len(str(value)))
+        if longest >= column.max_width:
+            break
+    return round(min(column.max_width, max(column.min_width, longest * 1.1 + 2)), 1)
+
+
+def _sheet_name(name: str) -> str:
+    """Excel forbids ``[]:*?/\\`` in sheet names and allows 31 characters."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", name).strip() or "Sheet"
+    return cleaned[:SHEET_NAME_MAX]
+
+
+def _clean(value: CellValue) -> CellValue:
+    """A value openpyxl stores as the user wrote it (text stays text)."""
+    if isinstance(value, str):
+        value = _ILLEGAL_XML.sub("", value)[:CELL_TEXT_MAX]
+        if value.startswith("="):
+            # openpyxl would store "=..." as a formula; a leading space keeps it text.
+            return " " + value
+    return value
+
+
+# --- bulk rows ------------------------------------------------------------------------------
+
+_NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "pkg": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_CELL_ATTRS = re.compile(r'<c\b([^>]*)>')
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+_ROW_CHUNK = 2000
+
+
+def _sheet_paths(package: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → path of its XML part, read from the workbook and its relationships."""
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets: dict[str, str] = {}
+    for rel in rels.findall("pkg:Relationship", _NS):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+        targets[rel.get("Id", "")] = path
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rid = f"{{{_NS['rel']}}}id"
+    return {
+        sheet.get("name", ""): targets[sheet.get(rid, "")]
+        for sheet in workbook.iterfind("main:sheets/main:sheet", _NS)
+    }
+
+
+def _splice_rows(
+    package_bytes: bytes, target: Path, bulk: dict[str, Sequence[Sequence[CellValue]]]
+) -> None:
+    """Copy the package to ``target``, replacing each bulk sheet's row 2 by its rows."""
+    with (
+        zipfile.ZipFile(io.BytesIO(package_bytes)) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as out,
+    ):
+        sheet_paths = _sheet_paths(source)
+        paths = {sheet_paths[title]: rows for title, rows in bulk.items()}
+        for info in source.infolist():
+            if info.filename not in paths:
+                out.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            rows = paths[info.filename]
+            head, styles, tail = _split_at_prototype(source.read(info).decode("utf-8"))
+            ncols = len(styles)
+            head = _DIMENSION.sub(
+                f'<dimension ref="A1:{get_column_letter(ncols)}{len(rows) + 1}"/>', head, count=1
+            )
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(entry, "w", force_zip64=True) as stream:
+                stream.write(head.encode("utf-8"))
+                for chunk in _row_chunks(rows, styles):
+                    stream.write(chunk.encode("utf-8"))
+                stream.write(tail.encode("utf-8"))
+
+
+def _split_at_prototype(xml: str) -> tuple[str, list[str], str]:
+    """The sheet XML before and after row 2, and row 2's style id per column."""
+    start = xml.index('<row r="2"')
+    end = xml.index("</row>", start) + len("</row>")
+    styles: list[str] = []
+    for match in _CELL_ATTRS.finditer(xml, start, end):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        styles.append(attrs.get("s", "0"))
+    return xml[:start], styles, xml[end:]
+
+
+def _row_chunks(rows: Iterable[Sequence[CellValue]], styles: Sequence[str]) -> Iterator[str]:
+    letters = [get_column_letter(i + 1) for i in range(len(styles))]
+    style_attrs = [f' s="{s}"' if s != "0" else "" for s in styles]
+    cells = list(zip(letters, style_attrs, strict=True))
+    buffer: list[str] = []
+    for r, values in enumerate(rows, start=2):
+        buffer.append(f'<row r="{r}">')
+        for (letter, style), value in zip(cells, values, strict=False):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                buffer.append(
+                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                    f"{_escape(value)}</t></is></c>"
+                )
+            elif isinstance(value, datetime):
+                buffer.append(f'<c r="{letter}{r}"{style}><v>{_excel_serial(value)}</v></c>')
+            elif isinstance(value, bool):
+                buffer.append(f'<c r="{letter}{r}"{style} t="b"><v>{int(value)}</v></c>')
+            else:
+                buffer.append(f'<c r="{letter}{r}"{style}><v>{value}</v></c>')
+        buffer.append("</row>")
+        if r % _ROW_CHUNK == 0:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)
+
+
+def _escape(text: str) -> str:
+    if _ILLEGAL_XML.search(text):
+        text = _ILLEGAL_XML.sub("", text)
+    if len(text) > CELL_TEXT_MAX:
+        text = text[:CELL_TEXT_MAX]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _excel_serial(value: datetime) -> float:
+    """Days since Excel's epoch for a naive (wall-clock) datetime, to the second."""
+    delta = value.replace(tzinfo=None) - _EXCEL_EPOCH
+    return round(delta.days + delta.seconds / 86_400, 8)

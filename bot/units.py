@@ -1,0 +1,201 @@
+"""Units ("đơn vị"): a province's communes and wards from ``vietnam-provinces``, and
+non-territorial units (schools, agencies, enterprises, armed forces, Youth Union bases)
+from a CSV file validated row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from vietnam_provinces import Province, VietNamDivisionType, Ward
+
+from bot.clustering.normalize import fold
+from storage.models import NewUnit, UnitKind
+
+SOURCE_PROVINCES = "vietnam-provinces"
+SOURCE_CSV = "csv"
+# Unit codes travel in Telegram deep links ("u-<code>", ≤ 64 characters, [A-Za-z0-9_-]).
+UNIT_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,31}$")
+CSV_COLUMNS = ("code", "name", "kind")
+CSV_OPTIONAL = ("address", "parent_code")
+
+_WARD_KINDS = {
+    VietNamDivisionType.XA: UnitKind.COMMUNE,
+    VietNamDivisionType.PHUONG: UnitKind.WARD,
+    VietNamDivisionType.DAC_KHU: UnitKind.SPECIAL_ZONE,
+}
+# Kinds a CSV may name, with Vietnamese spellings accepted too.
+CSV_KINDS: dict[str, UnitKind] = {
+    "school": UnitKind.SCHOOL,
+    "truong": UnitKind.SCHOOL,
+    "agency": UnitKind.AGENCY,
+    "co quan": UnitKind.AGENCY,
+    "enterprise": UnitKind.ENTERPRISE,
+    "doanh nghiep": UnitKind.ENTERPRISE,
+    "armed_forces": UnitKind.ARMED_FORCES,
+    "luc luong vu trang": UnitKind.ARMED_FORCES,
+    "youth_base": UnitKind.YOUTH_BASE,
+    "co so doan truc thuoc": UnitKind.YOUTH_BASE,
+}
+
+
+def all_provinces() -> list[Province]:
+    return sorted(Province.iter_all(), key=lambda p: p.code.value)
+
+
+def province_by_codename(codename: str) -> Province | None:
+    for province in Province.iter_all():
+        if province.codename == codename:
+            return province
+    return None
+
+
+def province_unit_code(province: Province) -> str:
+    return f"p{province.code.value:02d}"
+
+
+def ward_unit_code(ward: Ward) -> str:
+    return f"w{ward.code.value:05d}"
+
+
+def province_units(codename: str) -> list[NewUnit]:
+    """The province itself and its communes, wards and special zones."""
+    province = province_by_codename(codename)
+    if province is None:
+        raise ValueError(f"unknown province codename {codename!r}")
+    pcode = province_unit_code(province)
+    name = province.name
+    units = [
+        NewUnit(
+            code=pcode,
+            name=name,
+            kind=UnitKind.PROVINCE,
+            search_key=fold(name),
+            source=SOURCE_PROVINCES,
+            province_code=pcode,
+        )
+    ]
+    for ward in sorted(Ward.iter_by_province(province.code), key=lambda w: w.code.value):
+        units.append(
+            NewUnit(
+                code=ward_unit_code(ward),
+                name=ward.name,
+                kind=_WARD_KINDS[ward.division_type],
+                search_key=fold(ward.name),
+                source=SOURCE_PROVINCES,
+                province_code=pcode,
+                parent_code=pcode,
+                address=f"{ward.name}, {name}",
+            )
+        )
+    return units
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CsvResult:
+    units: list[NewUnit]
+    errors: list[RowError]
+
+
+def parse_units_csv(
+    data: bytes, *, province_code: str | None, existing_codes: set[str] | None = None
+) -> CsvResult:
+    """Validate a units CSV (columns code, name, kind; optional address, parent_code).
+
+    Every bad row is reported with its line number; the caller imports nothing when any
+    row is bad, so a bad file is never half-imported.
+    """
+    errors: list[RowError] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return CsvResult([], [RowError(line, "not UTF-8 text (save the file as CSV UTF-8)")])
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return CsvResult([], [RowError(1, "the file is empty")])
+    columns = [h.strip().lower() for h in header]
+    missing = [c for c in CSV_COLUMNS if c not in columns]
+    if missing:
+        return CsvResult(
+            [], [RowError(1, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")]
+        )
+    index = {name: columns.index(name) for name in (*CSV_COLUMNS, *CSV_OPTIONAL) if name in columns}
+    units: list[NewUnit] = []
+    seen: dict[str, int] = {}
+    taken = {c.lower() for c in (existing_codes or set())}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(columns):
+            row = row + [""] * (len(columns) - len(row))
+        if len(row) > len(columns):
+            errors.append(RowError(line, f"{len(row)} fields, the header has {len(columns)}"))
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            return row[index[name]].strip() if name in index else ""
+
+        code, name, kind_text = cell("code"), cell("name"), cell("kind")
+        problems = []
+        if not UNIT_CODE.match(code):
+            problems.append(
+                f"code {code!r} must be 2-32 characters of letters, digits, _ or -, starting with a letter"
+            )
+        elif code.lower() in seen:
+            problems.append(f"code {code!r} repeats line {seen[code.lower()]}")
+        elif code.lower() in taken:
+            problems.append(f"code {code!r} is already used by another unit")
+        if not name:
+            problems.append("name is empty")
+        elif len(name) > 200:
+            problems.append("name is longer than 200 characters")
+        kind = CSV_KINDS.get(fold(kind_text).replace("-", " ")) or CSV_KINDS.get(kind_text.lower())
+        if kind is None:
+            problems.append(
+                f"kind {kind_text!r} must be one of school, agency, enterprise, armed_forces, youth_base"
+            )
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
+            continue
+        assert kind is not None
+        seen[code.lower()] = line
+        units.append(
+            NewUnit(
+                code=code,
+                name=name,
+                kind=kind,
+                search_key=fold(name),
+                source=SOURCE_CSV,
+                province_code=province_code,
+                parent_code=cell("parent_code") or province_code,
+                address=cell("address"),
+            )
+        )
+    if not units and not errors:
+        errors.append(RowError(2, "no units in the file"))
+    return CsvResult(units, errors)
+
+
+def read_units_csv(path: Path) -> bytes:
+    return path.read_bytes()

@@ -1,0 +1,58 @@
+"""The audit log: privileged actions and refused attempts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.clock import from_utc_text, to_utc_text
+from storage.db import Database
+from storage.models import AuditEntry
+
+
+class AuditRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        action: str,
+        *,
+        at: datetime,
+        actor_id: int | None = None,
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO audit_log (at, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            (
+                to_utc_text(at),
+                actor_id,
+                action,
+                target,
+                json.dumps(detail or {}, ensure_ascii=False),
+            ),
+        )
+
+    async def entries(self, *, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        if action:
+            rows = await self._db.fetchall(
+                "SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT ?",
+                (action, limit),
+            )
+        else:
+            rows = await self._db.fetchall(
+                "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        return [
+            AuditEntry(
+                id=r["id"],
+                at=from_utc_text(r["at"]),
+                actor_id=r["actor_id"],
+                action=r["action"],
+                target=r["target"],
+                detail=json.loads(r["detail"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,57 @@
+"""Conversation state: where each person is in the flow, and their draft."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.clock import from_utc_text, to_utc_text
+from storage.db import Database
+from storage.models import Conversation
+
+
+class ConversationRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, person_id: int) -> Conversation | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM conversations WHERE person_id = ?", (person_id,)
+        )
+        if row is None:
+            return None
+        return Conversation(
+            person_id=row["person_id"],
+            state=row["state"],
+            step=row["step"],
+            data=json.loads(row["data"]),
+            updated_at=from_utc_text(row["updated_at"]),
+        )
+
+    async def save(self, conversation: Conversation, *, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO conversations (person_id, state, step, data, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET"
+            " state = excluded.state, step = excluded.step, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (
+                conversation.person_id,
+                conversation.state,
+                conversation.step,
+                json.dumps(conversation.data, ensure_ascii=False),
+                to_utc_text(now),
+            ),
+        )
+
+    async def stale_drafts(self, *, states: tuple[str, ...], before: datetime) -> list[Conversation]:
+        """Conversations left in one of ``states`` since before ``before``."""
+        marks = ",".join("?" * len(states))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM conversations WHERE state IN ({marks}) AND updated_at < ?",
+            [*states, to_utc_text(before)],
+        )
+        return [
+            Conversation(r["person_id"], r["state"], r["step"], json.loads(r["data"]),
+                         from_utc_text(r["updated_at"]))
+            for r in rows
+        ]

@@ -1,0 +1,151 @@
+"""People and their channel identities, consents. A person has one internal id and one
+identity per chat platform (platform ids stored as text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import to_utc_text
+from storage.db import Database
+from storage.models import Identity, Person
+
+EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        id=row["id"],
+        full_name=row["full_name"],
+        display_name=row["display_name"],
+        unit_id=row["unit_id"],
+        category=row["category"],
+        language=row["language"],
+        anonymous=bool(row["anonymous"]),
+        unreachable=bool(row["unreachable"]),
+    )
+
+
+class PersonRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_identity(self, channel: str, external_id: str) -> Person | None:
+        row = await self._db.fetchone(
+            "SELECT p.* FROM people p JOIN identities i ON i.person_id = p.id"
+            " WHERE i.channel = ? AND i.external_id = ?",
+            (channel, external_id),
+        )
+        return _person(row) if row else None
+
+    async def get_or_create(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        chat_id: str,
+        display_name: str | None,
+        language: str,
+        now: datetime,
+    ) -> tuple[Person, bool]:
+        """The person behind a channel identity, created on first contact."""
+        found = await self.by_identity(channel, external_id)
+        if found is not None:
+            return found, False
+        at = to_utc_text(now)
+        async with self._db.transaction():
+            person_id = await self._db.execute(
+                "INSERT INTO people (display_name, language, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)",
+                (display_name, language, at, at),
+            )
+            await self._db.execute(
+                "INSERT INTO identities (person_id, channel, external_id, chat_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (person_id, channel, external_id, chat_id, at),
+            )
+        person = await self.get(person_id)
+        assert person is not None
+        return person, True
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self._db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
+        return _person(row) if row else None
+
+    async def update(self, person_id: int, *, now: datetime, **fields: Any) -> None:
+        unknown = set(fields) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        if not fields:
+            return
+        values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await self._db.execute(
+            f"UPDATE people SET {assignments}, updated_at = ? WHERE id = ?",
+            [*values, to_utc_text(now), person_id],
+        )
+
+    async def set_unreachable(self, person_id: int, unreachable: bool = True) -> None:
+        await self._db.execute(
+            "UPDATE people SET unreachable = ? WHERE id = ?", (int(unreachable), person_id)
+        )
+
+    async def identities(self, person_id: int) -> list[Identity]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM identities WHERE person_id = ? ORDER BY created_at", (person_id,)
+        )
+        return [Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"]) for r in rows]
+
+    async def move_identity(self, channel: str, external_id: str, to_person: int) -> None:
+        await self._db.execute(
+            "UPDATE identities SET person_id = ? WHERE channel = ? AND external_id = ?",
+            (to_person, channel, external_id),
+        )
+
+    async def merge(self, source: int, target: int) -> None:
+        """Move everything of ``source`` to ``target`` (identity linking), then drop it."""
+        async with self._db.transaction():
+            for table in ("identities", "questions", "consents", "roles", "outbox"):
+                await self._db.execute(
+                    f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (target, source)
+                )
+            await self._db.execute(
+                "UPDATE OR IGNORE supports SET person_id = ? WHERE person_id = ?", (target, source)
+            )
+            await self._db.execute("DELETE FROM people WHERE id = ?", (source,))
+
+    async def erase(self, person_id: int) -> None:
+        """Delete a person's personal data (consent withdrawn): name, identities, drafts.
+
+        Their questions stay as anonymous text so the campaign's counts stay true.
+        """
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE questions SET asker_name = NULL, anonymous = 1, person_id = NULL"
+                " WHERE person_id = ?",
+                (person_id,),
+            )
+            await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+    # -- consent ---------------------------------------------------------------------
+
+    async def grant_consent(self, person_id: int, *, version: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO consents (person_id, version, granted_at) VALUES (?, ?, ?)",
+            (person_id, version, to_utc_text(now)),
+        )
+
+    async def has_consent(self, person_id: int, *, version: str) -> bool:
+        value = await self._db.fetchval(
+            "SELECT 1 FROM consents WHERE person_id = ? AND version = ? AND withdrawn_at IS NULL",
+            (person_id, version),
+        )
+        return value is not None
+
+    async def withdraw_consent(self, person_id: int, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE consents SET withdrawn_at = ? WHERE person_id = ? AND withdrawn_at IS NULL",
+            (to_utc_text(now), person_id),
+        )

@@ -1,0 +1,211 @@
+"""Questions ("câu hỏi, ý kiến, kiến nghị") and their supporters."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_utc_text, to_utc_text
+from storage.db import Database
+from storage.models import NewQuestion, Question
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+OPEN_STATUSES = ("submitted", "forwarded", "answered")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _question(row: aiosqlite.Row) -> Question:
+    return Question(
+        id=row["id"],
+        code=row["code"],
+        campaign_id=row["campaign_id"],
+        person_id=row["person_id"],
+        unit_id=row["unit_id"],
+        topic_id=row["topic_id"],
+        category=row["category"],
+        text=row["text"],
+        asker_name=row["asker_name"],
+        anonymous=bool(row["anonymous"]),
+        channel=row["channel"],
+        status=row["status"],
+        late=bool(row["late"]),
+        created_at=from_utc_text(row["created_at"]),
+        updated_at=from_utc_text(row["updated_at"]),
+        cluster_id=row["cluster_id"],
+        answer=row["answer"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionText:
+    """The minimum the similarity index needs."""
+
+    id: int
+    code: str
+    text: str
+
+
+class QuestionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, q: NewQuestion, *, now: datetime) -> Question:
+        at = to_utc_text(now)
+        async with self._db.transaction():
+            for _ in range(10):
+                code = new_code()
+                taken = await self._db.fetchval("SELECT 1 FROM questions WHERE code = ?", (code,))
+                if not taken:
+                    break
+            question_id = await self._db.execute(
+                "INSERT INTO questions (code, campaign_id, person_id, unit_id, topic_id,"
+                " category, text, asker_name, anonymous, channel, late, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    q.campaign_id,
+                    q.person_id,
+                    q.unit_id,
+                    q.topic_id,
+                    q.category,
+                    q.text,
+                    q.asker_name,
+                    int(q.anonymous),
+                    q.channel,
+                    int(q.late),
+                    at,
+                    at,
+                ),
+            )
+        created = await self.get(question_id)
+        assert created is not None
+        return created
+
+    async def get(self, question_id: int) -> Question | None:
+        row = await self._db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        return _question(row) if row else None
+
+    async def by_code(self, code: str) -> Question | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM questions WHERE code = ?", (code.strip().upper(),)
+        )
+        return _question(row) if row else None
+
+    async def of_person(self, person_id: int, *, limit: int = 20) -> list[Question]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM questions WHERE person_id = ? ORDER BY created_at DESC, id DESC"
+            " LIMIT ?",
+            (person_id, limit),
+        )
+        return [_question(r) for r in rows]
+
+    async def count_since(self, person_id: int, since: datetime) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM questions WHERE person_id = ? AND created_at >= ?",
+                (person_id, to_utc_text(since)),
+            )
+        )
+
+    async def last_of_person(self, person_id: int) -> Question | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM questions WHERE person_id = ? ORDER BY id DESC LIMIT 1", (person_id,)
+        )
+        return _question(row) if row else None
+
+    async def update_text(self, question_id: int, text: str, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE questions SET text = ?, updated_at = ? WHERE id = ?",
+            (text, to_utc_text(now), question_id),
+        )
+
+    async def update_topic(self, question_id: int, topic_id: int, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE questions SET topic_id = ?, updated_at = ? WHERE id = ?",
+            (topic_id, to_utc_text(now), question_id),
+        )
+
+    async def set_status(self, question_id: int, status: str, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE questions SET status = ?, updated_at = ? WHERE id = ?",
+            (status, to_utc_text(now), question_id),
+        )
+
+    async def set_answer(self, question_id: int, answer: str, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE questions SET answer = ?, status = 'answered', updated_at = ? WHERE id = ?",
+            (answer, to_utc_text(now), question_id),
+        )
+
+    async def count(self, campaign_id: int) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM questions WHERE campaign_id = ? AND status != 'withdrawn'",
+                (campaign_id,),
+            )
+        )
+
+    async def texts(self, campaign_id: int) -> list[QuestionText]:
+        rows = await self._db.fetchall(
+            "SELECT id, code, text FROM questions WHERE campaign_id = ? AND status != 'withdrawn'"
+            " ORDER BY id",
+            (campaign_id,),
+        )
+        return [QuestionText(r["id"], r["code"], r["text"]) for r in rows]
+
+    async def of_campaign(self, campaign_id: int) -> list[Question]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM questions WHERE campaign_id = ? ORDER BY id", (campaign_id,)
+        )
+        return [_question(r) for r in rows]
+
+    async def insert_bulk(self, rows: Iterable[NewQuestion], *, now: datetime) -> None:
+        """Fast load for benchmarks and imports (codes generated here)."""
+        at = to_utc_text(now)
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO questions (code, campaign_id, person_id, unit_id, topic_id,"
+            " category, text, asker_name, anonymous, channel, late, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (new_code(), q.campaign_id, q.person_id, q.unit_id, q.topic_id, q.category,
+                 q.text, q.asker_name, int(q.anonymous), q.channel, int(q.late), at, at)
+                for q in rows
+            ),
+        )
+
+    # -- supporters ("Tôi cũng muốn hỏi câu này") -------------------------------------
+
+    async def add_support(
+        self, question_id: int, person_id: int, unit_id: int | None, *, now: datetime
+    ) -> bool:
+        """Record a supporter; False when they already supported it."""
+        count = await self._db.execute_rowcount(
+            "INSERT OR IGNORE INTO supports (question_id, person_id, unit_id, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (question_id, person_id, unit_id, to_utc_text(now)),
+        )
+        return count > 0
+
+    async def supporters(self, question_id: int) -> list[int]:
+        rows = await self._db.fetchall(
+            "SELECT person_id FROM supports WHERE question_id = ?", (question_id,)
+        )
+        return [r["person_id"] for r in rows]
+
+    async def supported_by(self, person_id: int) -> list[Question]:
+        rows = await self._db.fetchall(
+            "SELECT q.* FROM questions q JOIN supports s ON s.question_id = q.id"
+            " WHERE s.person_id = ? ORDER BY s.created_at DESC",
+            (person_id,),
+        )
+        return [_question(r) for r in rows]

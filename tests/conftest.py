@@ -1,0 +1,50 @@
+"""Shared fixtures: a real SQLite file per test, settings isolated from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.config import Settings
+
+# Settings come only from what each test sets, never from the developer's shell or .env.
+_PREFIXES = ("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith(_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("YOUTHBOT_DB", str(tmp_path / "youthbot.db"))
+    monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(tmp_path / "out"))
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # 09:00 in Vietnam on 1 July 2025, a month before Cao Bằng's deadlines.
+    return FakeClock(datetime(2025, 7, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def app(clock: FakeClock) -> AsyncIterator[App]:
+    settings = Settings(env_file=None)
+    async with await App.open(settings, clock=clock) as application:
+        yield application
+
+
+@pytest.fixture
+async def province_app(app: App) -> App:
+    """An app with Cao Bằng's communes and wards loaded."""
+    from bot.units import province_units
+
+    await app.store.units.upsert_many(province_units("cao_bang"), now=app.clock.now())
+    return app

@@ -1,0 +1,82 @@
+"""Migrations (the stairway), pragmas, refusal of newer databases, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database, StorageError, latest_version, load_migrations
+
+
+async def test_fresh_file_gets_latest_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "bot.db"
+    async with await Database.open(path) as db:
+        assert await db.schema_version() == latest_version()
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+        assert (await db.fetchone("PRAGMA busy_timeout"))[0] >= 1000  # type: ignore[index]
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+    expected = {
+        "units", "campaigns", "campaign_deadlines", "topics", "people", "identities",
+        "consents", "questions", "roles", "invites", "outbox", "audit_log", "conversations",
+        "clusters", "supports",
+    }
+    assert expected <= tables
+
+
+@pytest.mark.parametrize("start", range(0, len(load_migrations())))
+async def test_stairway_from_every_earlier_version(tmp_path: Path, start: int) -> None:
+    path = tmp_path / "old.db"
+    async with await Database.open(path, migrate_to=start) as db:
+        assert await db.schema_version() == start
+        if start >= 1:
+            # Data written under the old schema must survive the upgrade.
+            await db.execute(
+                "INSERT INTO units (code, name, kind, search_key, source, created_at)"
+                " VALUES ('w01273', 'Phường Thục Phán', 'ward', 'phuong thuc phan', 't',"
+                " '2025-01-01T00:00:00+00:00')"
+            )
+    async with await Database.open(path) as db:
+        assert await db.schema_version() == latest_version()
+        if start >= 1:
+            assert await db.fetchval("SELECT name FROM units WHERE code = 'w01273'") == (
+                "Phường Thục Phán"
+            )
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer than this youthbot understands"):
+        await Database.open(path)
+
+
+async def test_garbage_file_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "notadb.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="not a youthbot database"):
+        await Database.open(path)
+
+
+async def test_transaction_rolls_back_everything(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "t.db") as db:
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await db.execute(
+                    "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', 'a')"
+                )
+                async with db.transaction():  # nested joins the outer one
+                    await db.execute(
+                        "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', 'b')"
+                    )
+                raise RuntimeError("boom")
+        assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+def test_migrations_are_numbered_without_gaps() -> None:
+    versions = [m.version for m in load_migrations()]
+    assert versions == list(range(1, len(versions) + 1))

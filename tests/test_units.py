@@ -1,0 +1,99 @@
+"""Units: 34 provinces from vietnam-provinces, Cao Bằng's 56, and the CSV import."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.cli import main
+from bot.units import all_provinces, parse_units_csv, province_units
+from storage.models import UnitKind
+
+DEEP_LINK_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,62}$")
+
+
+def test_all_34_provinces_selectable() -> None:
+    provinces = all_provinces()
+    assert len(provinces) == 34
+    for province in provinces:
+        units = province_units(province.codename)
+        assert units[0].kind == UnitKind.PROVINCE
+        assert len(units) > 1, province.codename
+        assert all(DEEP_LINK_SAFE.match(u.code) for u in units)
+        assert len({u.code for u in units}) == len(units)
+
+
+def test_cao_bang_has_its_56_communes_and_wards() -> None:
+    units = province_units("cao_bang")
+    local = [u for u in units if u.kind.territorial]
+    assert len(local) == 56
+    names = {u.name for u in local}
+    assert "Phường Thục Phán" in names
+    assert "Xã Đàm Thuỷ" in names
+
+
+async def test_load_is_idempotent(app: App) -> None:
+    for _ in range(2):
+        await app.store.units.upsert_many(province_units("cao_bang"), now=app.clock.now())
+    assert await app.store.units.count() == 57
+
+
+CSV_OK = (
+    "code,name,kind,address\n"
+    "dh-tn,Đại học Thái Nguyên,school,Thái Nguyên\n"
+    "bchqs-cb,Bộ Chỉ huy Quân sự tỉnh,lực lượng vũ trang,\n"
+    "cty-abc;x,Công ty ABC,enterprise,\n"
+)
+
+
+def test_csv_reports_every_bad_row_with_its_line() -> None:
+    data = (
+        "code,name,kind\n"
+        "dh-tn,Đại học Thái Nguyên,school\n"
+        ",Không mã,agency\n"  # line 3: no code
+        "dh-tn,Trùng mã,school\n"  # line 4: duplicate
+        "thpt-1,,school\n"  # line 5: no name
+        "thpt-2,Trường THPT,spaceship\n"  # line 6: bad kind
+        "\n"
+        "cq-1,Sở Nội vụ,cơ quan\n"  # fine, Vietnamese kind
+    ).encode()
+    result = parse_units_csv(data, province_code="p04")
+    assert [e.line for e in result.errors] == [3, 4, 5, 6]
+    assert "repeats line 2" in str(result.errors[1])
+    assert {u.code for u in result.units} == {"dh-tn", "cq-1"}
+
+
+def test_csv_bad_encoding_and_missing_columns() -> None:
+    bad = parse_units_csv("code,name,kind\nx1,Trường,school\n".encode("utf-16"), province_code=None)
+    assert bad.errors and "UTF-8" in bad.errors[0].message
+    missing = parse_units_csv(b"code,title\nx1,abc\n", province_code=None)
+    assert "missing column(s) name, kind" in missing.errors[0].message
+    empty = parse_units_csv(b"", province_code=None)
+    assert empty.errors
+
+
+def test_csv_accepts_bom_and_semicolons() -> None:
+    data = "\ufeffcode;name;kind\nthpt-cb;Trường THPT Chuyên Cao Bằng;school\n".encode()
+    result = parse_units_csv(data, province_code="p04")
+    assert not result.errors
+    assert result.units[0].name == "Trường THPT Chuyên Cao Bằng"
+
+
+def test_cli_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["units", "load"]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,kind\ndh-tn,Đại học Thái Nguyên,school\nw01273,Trùng phường,school\n")
+    assert main(["units", "import", str(bad)]) == 1
+    err = capsys.readouterr()
+    assert "line 3" in err.out and "nothing was imported" in err.err
+    assert main(["units", "list", "--kind", "school"]) == 0
+    assert "0 units" in capsys.readouterr().out
+    good = tmp_path / "good.csv"
+    good.write_text("code,name,kind\ndh-tn,Đại học Thái Nguyên,school\n")
+    assert main(["units", "import", str(good)]) == 0
+    assert main(["units", "list", "--kind", "school"]) == 0
+    assert "Đại học Thái Nguyên" in capsys.readouterr().out
+    assert main(["units", "import", str(tmp_path / "missing.csv")]) == 2
