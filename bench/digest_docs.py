@@ -57,9 +57,26 @@ TOPICS = (
     "Kiến nghị khác",
 )
 PLACES = (
-    "Thục Phán", "Nùng Trí Cao", "Tân Giang", "Đàm Thuỷ", "Trùng Khánh", "Quảng Uyên",
-    "Hà Quảng", "Bảo Lạc", "Nguyên Bình", "Thạch An", "Hoà An", "Hạ Lang", "Phục Hoà",
-    "Đông Khê", "Tĩnh Túc", "Thông Nông", "Trà Lĩnh", "Xuân Trường", "Ca Thành", "Lý Bôn",
+    "Thục Phán",
+    "Nùng Trí Cao",
+    "Tân Giang",
+    "Đàm Thuỷ",
+    "Trùng Khánh",
+    "Quảng Uyên",
+    "Hà Quảng",
+    "Bảo Lạc",
+    "Nguyên Bình",
+    "Thạch An",
+    "Hoà An",
+    "Hạ Lang",
+    "Phục Hoà",
+    "Đông Khê",
+    "Tĩnh Túc",
+    "Thông Nông",
+    "Trà Lĩnh",
+    "Xuân Trường",
+    "Ca Thành",
+    "Lý Bôn",
 )
 FAMILY = ("Nguyễn", "Hoàng", "Nông", "Lục", "Bế", "Đàm", "Triệu", "Lương", "Ma", "Hà")
 MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Thu", "Hồng", "Quốc")
@@ -82,7 +99,10 @@ def synthetic_digest(n_questions: int, n_clusters: int, n_units: int, seed: int 
     ]
     # Zipf-like sizes: a few issues raised by hundreds, most by one or two people.
     weights = [1 / (k + 1) ** 0.9 for k in range(n_clusters)]
-    cluster_of = rng.choices(range(n_clusters), weights=weights, k=n_questions)
+    # Every cluster gets one question, the rest follow the Zipf weights.
+    cluster_of = list(range(min(n_clusters, n_questions)))
+    cluster_of += rng.choices(range(n_clusters), weights=weights, k=n_questions - len(cluster_of))
+    rng.shuffle(cluster_of)
     cluster_topic = [TOPICS[rng.randrange(len(TOPICS))] for _ in range(n_clusters)]
     start = datetime(2025, 7, 1, 1, 0, tzinfo=UTC)
     questions: list[QuestionRow] = []
@@ -218,8 +238,10 @@ def main() -> int:
     timed("csv", lambda: write_questions_csv(data.questions, out / "questions.csv", tr=tr))
     timed(
         "jsonl",
-        lambda: write_questions_jsonl(data.questions, out / "questions.jsonl")
-        and out / "questions.jsonl",
+        lambda: (
+            write_questions_jsonl(data.questions, out / "questions.jsonl")
+            and out / "questions.jsonl"
+        ),
     )
     print(f"renderers (text+xlsx+docx+chart): {renderers:.2f} s (target ≤ 6 s)")
     print(f"all incl. csv/jsonl: {sum(timings.values()):.2f} s")

@@ -42,6 +42,7 @@ class Event:
     display_name: str | None = None
     language_code: str | None = None
     message_id: str | None = None
+    update_id: str | None = None  # the platform's delivery id: a redelivery is handled once
     at: datetime | None = None
 
     @property

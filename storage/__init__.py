@@ -17,6 +17,7 @@ from storage.db import Database, StorageError, latest_version
 from storage.people import PersonRepository
 from storage.questions import QuestionRepository
 from storage.units import UnitRepository
+from storage.updates import UpdateRepository
 
 __all__ = ["Database", "StorageError", "Store", "latest_version"]
 
@@ -32,6 +33,7 @@ class Store:
         self.questions = QuestionRepository(db)
         self.conversations = ConversationRepository(db)
         self.audit = AuditRepository(db)
+        self.updates = UpdateRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -45,7 +45,7 @@ def _yes_no(flag: bool, tr: Translator) -> str:
 
 
 def channel_label(channel: str, tr: Translator) -> str:
-    """"Telegram", "Zalo", "Máy tính"...; an unknown channel is shown as stored."""
+    """ "Telegram", "Zalo", "Máy tính"...; an unknown channel is shown as stored."""
     key = f"digest.channel.{channel}"
     return tr.t(key) if tr.has(key) else channel
 

@@ -121,7 +121,9 @@ class DigestData:
     """Everything a digest shows, for one campaign and one reader's scope."""
 
     campaign_id: int
-    campaign_title: str  #: e.g. "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh với thanh niên năm 2025"
+    campaign_title: (
+        str  #: e.g. "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh với thanh niên năm 2025"
+    )
     host_name: str  #: whose dialogue it is, e.g. "UBND tỉnh Cao Bằng"
     scope: Scope  #: whole campaign, one unit (commune secretary) or one department
     scope_name: str  #: name of that unit/department, or the host's name for a campaign

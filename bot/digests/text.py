@@ -121,9 +121,7 @@ def _totals(data: DigestData, *, tr: Translator) -> str:
                 )
             )
         else:
-            lines.append(
-                tr.t("digest.new_none", since=format_datetime_vn(data.previous_digest_at))
-            )
+            lines.append(tr.t("digest.new_none", since=format_datetime_vn(data.previous_digest_at)))
     return "\n".join(lines)
 
 
@@ -134,13 +132,18 @@ def _deadlines(deadlines: Sequence[DeadlineRow], *, tr: Translator) -> str:
     for d in deadlines:
         lines.append(
             f"{BULLET} "
-            + tr.t("digest.deadline.line", label=d.label, due=format_date_vn(d.due), left=days_left_text(d.days_left, tr=tr))
+            + tr.t(
+                "digest.deadline.line",
+                label=d.label,
+                due=format_date_vn(d.due),
+                left=days_left_text(d.days_left, tr=tr),
+            )
         )
     return "\n".join(lines)
 
 
 def days_left_text(days_left: int, *, tr: Translator) -> str:
-    """"còn 3 ngày", "hôm nay", "đã quá 2 ngày" (and their English forms)."""
+    """ "còn 3 ngày", "hôm nay", "đã quá 2 ngày" (and their English forms)."""
     if days_left == 0:
         return tr.t("digest.deadline.today")
     if days_left > 0:
@@ -177,12 +180,17 @@ def _topics(
         hidden = len(section.clusters) - clusters_per_topic
         if hidden > 0:
             lines.append(
-                "  " + tr.n("digest.topic.more_clusters", hidden, count=format_number(hidden, tr.language))
+                "  "
+                + tr.n(
+                    "digest.topic.more_clusters", hidden, count=format_number(hidden, tr.language)
+                )
             )
         blocks.append("\n".join(lines))
     if len(shown) < len(sections):
         rest = len(sections) - len(shown)
-        blocks.append(tr.n("digest.topic.more_topics", rest, count=format_number(rest, tr.language)))
+        blocks.append(
+            tr.n("digest.topic.more_topics", rest, count=format_number(rest, tr.language))
+        )
     return "\n\n".join(blocks)
 
 
@@ -209,7 +217,9 @@ def _silent_units(data: DigestData, *, tr: Translator, limit: int) -> str:
     units = data.silent_units
     if not units:
         return ""
-    heading = tr.n("digest.section.silent_units", len(units), count=format_number(len(units), tr.language))
+    heading = tr.n(
+        "digest.section.silent_units", len(units), count=format_number(len(units), tr.language)
+    )
     return heading + "\n" + join_limited([u.name for u in units], limit=limit, tr=tr) + "."
 
 
@@ -231,7 +241,7 @@ def _cluster_details(cluster: ClusterRow, *, tr: Translator) -> str:
 
 
 def join_limited(names: Sequence[str], *, limit: int, tr: Translator) -> str:
-    """"A, B, C và 4 đơn vị khác": at most ``limit`` names, the rest counted."""
+    """ "A, B, C và 4 đơn vị khác": at most ``limit`` names, the rest counted."""
     if len(names) <= limit:
         return ", ".join(names)
     rest = len(names) - limit
@@ -257,3 +267,18 @@ def shorten(text: str, limit: int) -> str:
 
 def _quote(text: str, limit: int, tr: Translator) -> str:
     return tr.t("digest.quote", text=shorten(text, limit))
+
+
+def render_mail(data: DigestData, *, tr: Translator) -> tuple[str, str]:
+    """Subject and plain-text body of the e-mail that carries the digest files."""
+    subject = tr.t(
+        "digest.mail.subject",
+        title=data.campaign_title,
+        date=format_datetime_vn(data.generated_at),
+    )
+    body = tr.t(
+        "digest.mail.body",
+        at=format_datetime_vn(data.period_end),
+        digest=render_digest_text(data, tr=tr),
+    )
+    return subject, body

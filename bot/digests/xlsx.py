@@ -231,7 +231,7 @@ def _prepare_bulk_sheet(
     """Header plus one styled prototype row; :func:`_splice_rows` replaces it with ``rows``."""
     _header(ws, columns, rows)
     prototype: list[CellValue] = []
-    for column, value in zip(columns, rows[0] if rows else (), strict=False):
+    for value in rows[0] if rows else ():
         prototype.append(value if value not in (None, "") else "-")
     if not prototype:
         prototype = ["-" for _ in columns]
@@ -286,7 +286,7 @@ _NS = {
     "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "pkg": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_CELL_ATTRS = re.compile(r'<c\b([^>]*)>')
+_CELL_ATTRS = re.compile(r"<c\b([^>]*)>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 _ROW_CHUNK = 2000
@@ -314,7 +314,7 @@ def _splice_rows(
     """Copy the package to ``target``, replacing each bulk sheet's row 2 by its rows."""
     with (
         zipfile.ZipFile(io.BytesIO(package_bytes)) as source,
-        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as out,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
     ):
         sheet_paths = _sheet_paths(source)
         paths = {sheet_paths[title]: rows for title, rows in bulk.items()}
@@ -351,18 +351,26 @@ def _split_at_prototype(xml: str) -> tuple[str, list[str], str]:
 def _row_chunks(rows: Iterable[Sequence[CellValue]], styles: Sequence[str]) -> Iterator[str]:
     letters = [get_column_letter(i + 1) for i in range(len(styles))]
     style_attrs = [f' s="{s}"' if s != "0" else "" for s in styles]
-    cells = list(zip(letters, style_attrs, strict=True))
+    # Most text cells repeat (unit, topic, status...): cache each cell's XML after its
+    # reference, per column, for short values.
+    tails: list[dict[str, str]] = [{} for _ in styles]
+    columns = list(zip(letters, style_attrs, tails, strict=True))
     buffer: list[str] = []
     for r, values in enumerate(rows, start=2):
         buffer.append(f'<row r="{r}">')
-        for (letter, style), value in zip(cells, values, strict=False):
+        for (letter, style, cache), value in zip(columns, values, strict=False):
             if value is None or value == "":
                 continue
             if isinstance(value, str):
-                buffer.append(
-                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_escape(value)}</t></is></c>"
-                )
+                tail = cache.get(value)
+                if tail is None:
+                    tail = (
+                        f'{style} t="inlineStr"><is><t xml:space="preserve">'
+                        f"{_escape(value)}</t></is></c>"
+                    )
+                    if len(value) <= 64:
+                        cache[value] = tail
+                buffer.append(f'<c r="{letter}{r}"{tail}')
             elif isinstance(value, datetime):
                 buffer.append(f'<c r="{letter}{r}"{style}><v>{_excel_serial(value)}</v></c>')
             elif isinstance(value, bool):

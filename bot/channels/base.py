@@ -1,0 +1,64 @@
+"""What every channel adapter (Telegram, Zalo, terminal) offers the rest of the bot.
+
+Adapters map platform updates to :class:`handlers.events.Event` at the edge, feed them to
+the engine and render :class:`handlers.events.Reply`. For messages that do not answer an
+incoming event (reminders, broadcasts, digests, answers), the outbox sender calls
+:meth:`Channel.deliver`, which raises the errors below so the outbox can react the same
+way whatever the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from handlers.events import Event, Reply
+
+
+class DeliveryError(Exception):
+    """Base class for delivery failures."""
+
+
+class ChannelRateLimited(DeliveryError):
+    """The platform asked us to wait ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class ChannelBlocked(DeliveryError):
+    """The person blocked the bot or cannot be reached (HTTP 403): stop messaging them."""
+
+
+class ChannelTransientError(DeliveryError):
+    """A network error, timeout or 5xx: retry later with backoff."""
+
+
+class ChannelPermanentError(DeliveryError):
+    """The message itself was refused (400): retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform can show; the engine's replies are rendered accordingly."""
+
+    name: str
+    text_limit: int
+    buttons: bool
+    files: bool
+    edits: bool
+    messages_per_second: float  # overall pacing for the outbox
+    per_chat_interval: float  # seconds between two messages to one chat
+
+
+class Engine(Protocol):
+    async def handle(self, event: Event) -> list[Reply]: ...
+
+
+class Channel(Protocol):
+    capabilities: Capabilities
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        """Send one reply to ``chat_id`` (no engine involved); raise a DeliveryError."""
+        ...

@@ -1,0 +1,233 @@
+"""Group duplicate questions ("gộp câu hỏi trùng") of one campaign.
+
+Algorithm (deterministic, no chaining):
+
+1. Each question is normalised to weighted terms (:mod:`bot.clustering.normalize`,
+   :mod:`bot.clustering.similarity`); identical term sets are grouped first.
+2. *Leader pass*: term sets are visited in a content-defined order (most repeated first,
+   then by content), so the partition does not depend on input order or hash seed. Each
+   joins the most similar existing representative if the score reaches the threshold,
+   or becomes a representative itself. Candidates come from an inverted index over the
+   representatives' terms, probed with the question's rarest terms only (prefix
+   filtering): far fewer comparisons than all pairs.
+3. *Refinement*: each group's medoid (the member most similar to the others) becomes its
+   representative and every question is assigned again to its best representative.
+   Every member of a group scores at least the threshold against the representative, so
+   A≈B and B≈C never pull a distant C into A's group.
+4. Organisers' decisions are applied last: ``cannot_link`` pairs are split apart,
+   ``must_link`` pairs are merged (unless that would join a ``cannot_link`` pair).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.clustering.normalize import fold, normalize_question
+from bot.clustering.similarity import EXTRA_PENALTY, Weighting, score_terms
+
+__all__ = ["DEFAULT_THRESHOLD", "cluster_texts"]
+
+#: Default similarity (0-100) a question needs with a group's representative to join it.
+#: Chosen on the labelled development set (tests/data/cluster_dev.jsonl) as the value with
+#: the best B-cubed F1, rounded; scores between 40 and 60 change F1 by a few points only.
+DEFAULT_THRESHOLD = 50.0
+
+#: At most this many representatives are scored exactly per question (best by shared
+#: rare-term weight first).
+_MAX_CANDIDATES = 24
+#: Members sampled when looking for a group's medoid: bounds the cost for huge groups.
+_MEDOID_SAMPLE = 24
+_REFINE_ROUNDS = 2
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One distinct term set and the items that share it."""
+
+    key: tuple[str, ...]
+    vector: dict[str, float]
+    prefix: tuple[str, ...]
+    members: list[int]
+
+
+def _prefix(vector: dict[str, float], *, threshold: float) -> tuple[str, ...]:
+    """Rarest terms, enough that a match at ``threshold`` must share at least one of them."""
+    if not vector:
+        return ()
+    t = min(max(threshold / 100.0, 0.0), 0.999)
+    # A score ≥ t needs shared weight ≥ fraction × total (see similarity.score_terms);
+    # the 0.7 margin leaves room for typo matches, which the index cannot see.
+    fraction = 0.7 * t * EXTRA_PENALTY / (1.0 - t + t * EXTRA_PENALTY)
+    total = sum(vector.values())
+    ordered = sorted(vector, key=lambda term: (-vector[term], term))
+    chosen: list[str] = []
+    remaining = total
+    for term in ordered:
+        if remaining < fraction * total and chosen:
+            break
+        chosen.append(term)
+        remaining -= vector[term]
+    return tuple(chosen)
+
+
+class _Representatives:
+    """Inverted index over the representatives' terms."""
+
+    def __init__(self, docs: list[_Doc]) -> None:
+        self._docs = docs
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self.members: list[int] = []
+
+    def add(self, doc_index: int) -> None:
+        self.members.append(doc_index)
+        for term in self._docs[doc_index].vector:
+            self._postings[term].append(doc_index)
+
+    def best(self, doc_index: int, *, threshold: float) -> tuple[int, float] | None:
+        doc = self._docs[doc_index]
+        overlap: dict[int, float] = defaultdict(float)
+        for term in doc.prefix:
+            weight = doc.vector[term]
+            for other in self._postings.get(term, ()):
+                overlap[other] += weight
+        if not overlap:
+            return None
+        ranked = sorted(overlap, key=lambda other: (-overlap[other], other))
+        best: tuple[int, float] | None = None
+        for other in ranked[:_MAX_CANDIDATES]:
+            score = score_terms(doc.vector, self._docs[other].vector)
+            if score >= threshold and (best is None or score > best[1]):
+                best = (other, score)
+        return best
+
+
+def _build_docs(texts: Sequence[str], *, threshold: float) -> tuple[list[_Doc], list[int]]:
+    """Distinct term sets in content order, and the doc index of every item."""
+    terms_by_text: dict[str, tuple[str, ...]] = {}
+    for text in texts:
+        if text not in terms_by_text:
+            terms = normalize_question(text).terms
+            # A question with no content term only equals its own wording.
+            terms_by_text[text] = terms or ("\0" + fold(text),)
+    item_terms = [terms_by_text[text] for text in texts]
+    df: Counter[str] = Counter()
+    for terms in item_terms:
+        df.update(terms)
+    weighting = Weighting(df, len(texts))
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for index, terms in enumerate(item_terms):
+        groups[tuple(sorted(terms))].append(index)
+    docs: list[_Doc] = []
+    for key, members in groups.items():
+        vector = {t: 0.0 if t.startswith("\0") else weighting.weight(t) for t in key}
+        if any(t.startswith("\0") for t in key):
+            vector = {}
+        docs.append(_Doc(key, vector, _prefix(vector, threshold=threshold), members))
+    docs.sort(key=lambda doc: (-len(doc.members), -sum(doc.vector.values()), doc.key))
+    item_doc = [0] * len(texts)
+    for doc_index, doc in enumerate(docs):
+        for member in doc.members:
+            item_doc[member] = doc_index
+    return docs, item_doc
+
+
+def _leader_pass(
+    docs: list[_Doc], order: Iterable[int], *, threshold: float, seeds: Iterable[int] = ()
+) -> dict[int, int]:
+    """Assign each doc to its best representative, creating representatives as needed."""
+    index = _Representatives(docs)
+    assignment: dict[int, int] = {}
+    for seed in seeds:
+        index.add(seed)
+    for doc_index in order:
+        found = index.best(doc_index, threshold=threshold) if docs[doc_index].vector else None
+        if found is None:
+            index.add(doc_index)
+            assignment[doc_index] = doc_index
+        else:
+            assignment[doc_index] = found[0]
+    return assignment
+
+
+def _medoid(docs: list[_Doc], members: list[int]) -> int:
+    """The member with the highest item-weighted similarity to the others."""
+    if len(members) <= 2:
+        return members[0]
+    sample = members[:_MEDOID_SAMPLE]
+    best, best_total = members[0], -1.0
+    for candidate in sample:
+        vector = docs[candidate].vector
+        total = sum(
+            len(docs[other].members) * (100.0 if other == candidate else score_terms(vector, docs[other].vector))
+            for other in sample
+        )
+        if total > best_total:
+            best, best_total = candidate, total
+    return best
+
+
+def _cluster_docs(docs: list[_Doc], *, threshold: float) -> dict[int, int]:
+    order = range(len(docs))
+    assignment = _leader_pass(docs, order, threshold=threshold)
+    for _ in range(_REFINE_ROUNDS):
+        groups: dict[int, list[int]] = defaultdict(list)
+        for doc_index in order:
+            groups[assignment[doc_index]].append(doc_index)
+        medoids = sorted(_medoid(docs, members) for members in groups.values())
+        seeds = set(medoids)
+        refined = _leader_pass(
+            docs, (i for i in order if i not in seeds), threshold=threshold, seeds=medoids
+        )
+        for seed in medoids:
+            refined[seed] = seed
+        if refined == assignment:
+            break
+        assignment = refined
+    return assignment
+
+
+def cluster_texts(
+    items: Sequence[tuple[str, str]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+) -> dict[str, str]:
+    """Group duplicate questions.
+
+    Args:
+        items: ``(id, text)`` pairs; ids must be unique.
+        threshold: similarity (0-100) each member needs with its group's representative;
+            higher gives smaller, purer groups. See :data:`DEFAULT_THRESHOLD`.
+        must_link: id pairs an organiser merged ("gộp"); their groups are merged.
+        cannot_link: id pairs an organiser split ("tách"); they end in different groups,
+            which wins over a conflicting ``must_link``.
+
+    Returns:
+        Item id → group label, where the label is the id of the group's representative
+        question. The grouping is the same for any order of ``items``.
+
+    Raises:
+        ValueError: on a duplicate id.
+    """
+    ids = [item_id for item_id, _ in items]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i, count in Counter(ids).items() if count > 1)
+        raise ValueError(f"duplicate id {duplicate!r}")
+    if not items:
+        return {}
+    docs, item_doc = _build_docs([text for _, text in items], threshold=threshold)
+    assignment = _cluster_docs(docs, threshold=threshold)
+    # Within a doc, the representative item is the smallest id: order-independent.
+    doc_label = {i: min(ids[m] for m in doc.members) for i, doc in enumerate(docs)}
+    labels = {ids[i]: doc_label[assignment[item_doc[i]]] for i in range(len(items))}
+    from bot.clustering._constraints import apply_constraints
+
+    return apply_constraints(
+        labels,
+        item_vectors={ids[i]: docs[item_doc[i]].vector for i in range(len(items))},
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )

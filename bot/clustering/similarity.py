@@ -1,0 +1,131 @@
+"""Similarity of two questions, on the terms produced by :mod:`bot.clustering.normalize`.
+
+The score is a weighted overlap of terms in which a term's weight grows with its rarity
+(IDF over the questions being grouped) and shrinks for domain words that nearly every
+question has ("thanh niên", "hỗ trợ"). Terms that differ by a typo still match, through
+rapidfuzz. Terms found on only one side lower the score; terms found only on *both* sides
+(a substitution: "lãi suất" against "hồ sơ", "xã Quảng Uyên" against "xã Trà Lĩnh") lower
+it more, because that is how two different questions with the same wording look.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rapidfuzz import fuzz
+
+from bot.clustering import _lexicon
+from bot.clustering.normalize import normalize_question
+
+__all__ = [
+    "CONFLICT_PENALTY",
+    "EXTRA_PENALTY",
+    "FUZZY_CUTOFF",
+    "Weighting",
+    "score_terms",
+    "similarity",
+]
+
+#: How much weight found on one side only counts against a match (1.0 = weighted Jaccard).
+EXTRA_PENALTY = 0.8
+#: Extra cost of weight missing on both sides, i.e. substituted words.
+CONFLICT_PENALTY = 1.0
+#: rapidfuzz ratio from which two different terms count as the same word with a typo.
+FUZZY_CUTOFF = 80.0
+#: Shortest term that may match with a typo: short syllables differ by one letter anyway.
+_FUZZY_MIN_LENGTH = 4
+#: Weight of a term with digits (numbers of roads, hamlets, years distinguish questions).
+_NUMBER_WEIGHT = 1.5
+
+
+class Weighting:
+    """Term weights: smoothed IDF over a set of questions times the weak-word multipliers.
+
+    With no statistics (``documents == 0``) every ordinary term weighs 1.0, so a pair of
+    questions can be compared on its own.
+    """
+
+    __slots__ = ("_cache", "_df", "_documents", "_prior")
+
+    def __init__(self, df: Mapping[str, int] | None = None, documents: int = 0) -> None:
+        self._df: Mapping[str, int] = df if df is not None else {}
+        self._documents = documents
+        self._prior = _lexicon.get().weights
+        self._cache: dict[str, float] = {}
+
+    def weight(self, term: str) -> float:
+        cached = self._cache.get(term)
+        if cached is not None:
+            return cached
+        prior = self._prior.get(term, 1.0)
+        if any(ch.isdigit() for ch in term):
+            prior *= _NUMBER_WEIGHT
+        idf = 1.0
+        if self._documents:
+            df = self._df.get(term, 0)
+            idf = 1.0 + math.log((self._documents + 1) / (df + 1))
+        value = prior * idf
+        self._cache[term] = value
+        return value
+
+    def vector(self, terms: tuple[str, ...]) -> dict[str, float]:
+        return {term: self.weight(term) for term in terms}
+
+
+def score_terms(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Similarity in [0, 100] of two weighted term sets."""
+    if not a or not b:
+        return 0.0
+    shared = 0.0
+    only_a: dict[str, float] = {}
+    for term, weight in a.items():
+        if term in b:
+            shared += weight
+        else:
+            only_a[term] = weight
+    only_b = {term: weight for term, weight in b.items() if term not in a}
+    if only_a and only_b:
+        shared += _fuzzy_matches(only_a, only_b)
+    if shared <= 0.0:
+        return 0.0
+    extra_a = sum(only_a.values())
+    extra_b = sum(only_b.values())
+    denominator = (
+        shared + EXTRA_PENALTY * (extra_a + extra_b) + CONFLICT_PENALTY * min(extra_a, extra_b)
+    )
+    return 100.0 * shared / denominator
+
+
+def _fuzzy_matches(only_a: dict[str, float], only_b: dict[str, float]) -> float:
+    """Pair terms that differ by a typo; move them out of both dicts; return shared weight."""
+    shared = 0.0
+    for term in sorted(only_a, key=lambda t: (-only_a[t], t)):
+        if len(term) < _FUZZY_MIN_LENGTH or not only_b:
+            continue
+        best_term = ""
+        best = FUZZY_CUTOFF
+        for other in only_b:
+            if len(other) < _FUZZY_MIN_LENGTH:
+                continue
+            ratio = fuzz.ratio(term, other, score_cutoff=best)
+            if ratio > best or (ratio == best and ratio and (not best_term or other < best_term)):
+                best, best_term = ratio, other
+        if best_term:
+            weight = min(only_a.pop(term), only_b.pop(best_term))
+            shared += weight * best / 100.0
+    return shared
+
+
+def similarity(a: str, b: str) -> float:
+    """Similarity of two questions in [0, 100], without corpus statistics.
+
+    Inside :func:`bot.clustering.cluster_texts` and :class:`bot.clustering.SimilarIndex`
+    the weights also use the rarity of each word among all questions, so scores there
+    can differ from this stand-alone one.
+    """
+    weighting = Weighting()
+    return score_terms(
+        weighting.vector(normalize_question(a).terms),
+        weighting.vector(normalize_question(b).terms),
+    )

@@ -1,0 +1,56 @@
+"""Similar questions at submission: an in-memory index per campaign over the stored
+questions, built on first use and kept current as questions arrive."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.clustering import SimilarIndex
+from handlers.engine import SimilarHit
+from storage import Store
+
+# Below this score a question is not shown as "already asked" (0-100, see clustering).
+SUGGEST_MIN_SCORE = 60.0
+
+
+class CampaignSimilarity:
+    """Implements :class:`handlers.engine.SimilarFinder` over the store."""
+
+    def __init__(self, store: Store, *, min_score: float = SUGGEST_MIN_SCORE) -> None:
+        self._store = store
+        self._min_score = min_score
+        self._indexes: dict[int, SimilarIndex] = {}
+        self._lock = asyncio.Lock()
+
+    async def _index(self, campaign_id: int) -> SimilarIndex:
+        index = self._indexes.get(campaign_id)
+        if index is not None:
+            return index
+        async with self._lock:
+            index = self._indexes.get(campaign_id)
+            if index is None:
+                index = SimilarIndex()
+                for row in await self._store.questions.texts(campaign_id):
+                    index.add(str(row.id), row.text)
+                self._indexes[campaign_id] = index
+        return index
+
+    async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]:
+        index = await self._index(campaign_id)
+        hits: list[SimilarHit] = []
+        for key, _score in index.nearest(text, limit=limit, min_score=self._min_score):
+            question = await self._store.questions.get(int(key))
+            if question is None or question.status == "withdrawn":
+                continue
+            people = 1 + len(await self._store.questions.supporters(question.id))
+            hits.append(SimilarHit(question.id, question.code, question.text, people))
+        return hits
+
+    async def added(self, campaign_id: int, question_id: int, text: str) -> None:
+        if campaign_id in self._indexes:
+            self._indexes[campaign_id].add(str(question_id), text)
+
+    def forget(self, campaign_id: int, question_id: int) -> None:
+        index = self._indexes.get(campaign_id)
+        if index is not None:
+            index.remove(str(question_id))

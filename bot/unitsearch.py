@@ -1,0 +1,80 @@
+"""Finding a unit from what a young person types: accent-insensitive, typo-tolerant and
+indifferent to tone-mark placement ("thuc phan" → "Phường Thục Phán", "Đàm Thủy" →
+"Xã Đàm Thuỷ")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.clustering.normalize import fold
+from storage.models import Unit
+
+# Generic words people type or omit ("xã", "trường") that say nothing about which unit.
+_PREFIXES = (
+    "thanh pho",
+    "phuong",
+    "xa",
+    "dac khu",
+    "tinh",
+    "truong",
+    "dai hoc",
+    "cong ty",
+    "doan",
+)
+MIN_SCORE = 72.0
+
+
+def _core(folded: str) -> str:
+    for prefix in _PREFIXES:
+        if folded.startswith(prefix + " "):
+            return folded[len(prefix) + 1 :]
+    return folded
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    unit: Unit
+    score: float
+
+
+class UnitSearch:
+    """An in-memory index of a province's units (a few hundred names)."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self._units = list(units)
+        self._full = [u.search_key or fold(u.name) for u in self._units]
+        self._core = [_core(k) for k in self._full]
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
+        q = fold(query)
+        if len(q.replace(" ", "")) < 2:
+            return []
+        q_core = _core(q)
+        scores: dict[int, float] = {}
+        # Whole words typed in order weigh most; then typo-tolerant matches on the name
+        # without its generic prefix, so "dam thuy" and "xa dam thuy" score alike.
+        for choices, query_form in ((self._core, q_core), (self._full, q)):
+            for _, score, index in process.extract(
+                query_form,
+                choices,
+                scorer=fuzz.WRatio,
+                processor=utils.default_process,
+                limit=limit * 3,
+            ):
+                scores[index] = max(scores.get(index, 0.0), float(score))
+        for index, core in enumerate(self._core):
+            if q_core == core:
+                scores[index] = 101.0
+            elif f" {q_core} " in f" {core} " or core.startswith(q_core):
+                scores[index] = max(scores.get(index, 0.0), 99.0)
+        ranked = sorted(
+            (i for i, s in scores.items() if s >= MIN_SCORE),
+            key=lambda i: (-scores[i], self._units[i].name),
+        )
+        return [UnitMatch(self._units[i], min(scores[i], 100.0)) for i in ranked[:limit]]

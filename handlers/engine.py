@@ -1,0 +1,451 @@
+"""The conversation engine: one :class:`Event` in, replies out, state stored.
+
+Platform-independent: Telegram, Zalo and the terminal feed it the same events. Each event
+is handled in one database transaction, so a crash leaves either the whole effect or none,
+and a restart continues from the stored state.
+
+Button payloads have the form ``<step>.<action>[.<arg>]``: ``step`` is the conversation's
+prompt counter, so a press on an older prompt is recognised as stale; only payloads the
+current prompt offered are accepted (anything else is forged and audited).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz
+
+from bot.clock import Clock
+from bot.clustering.normalize import fold
+from bot.unitsearch import UnitSearch
+from handlers.events import Button, Event, EventKind, Reply
+from handlers.states import DRAFT_STATES, State
+from locales import Translator, normalize_language, translator
+from storage import Store
+from storage.models import Campaign, Conversation, DeadlineKind, Person, UnitKind
+
+log = logging.getLogger(__name__)
+
+_PAYLOAD = re.compile(r"^(\d{1,9})\.([a-z]{1,3})(?:\.([A-Za-z0-9_-]{1,40}))?$")
+CONSENT_VERSION = "2025-1"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Limits the intake applies; built from :mod:`bot.config` by the application."""
+
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    questions_per_hour: int = 10
+    draft_ttl: timedelta = timedelta(hours=72)
+    max_question_chars: int = 2000
+    min_question_chars: int = 10
+    cache_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    """An earlier question close to the one being written."""
+
+    question_id: int
+    code: str
+    text: str
+    people: int
+
+
+class SimilarFinder(Protocol):
+    """Finds already-asked questions of a campaign close to a text (clustering issue)."""
+
+    async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]: ...
+
+    async def added(self, campaign_id: int, question_id: int, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button before it gets its payload: ``action`` and ``arg`` are short ASCII."""
+
+    label: str
+    action: str
+    arg: str = ""
+
+
+class Ctx:
+    """What one handler invocation works with; collects the replies."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        event: Event,
+        person: Person,
+        conv: Conversation,
+        now: datetime,
+    ) -> None:
+        self.engine = engine
+        self.event = event
+        self.person = person
+        self.conv = conv
+        self.now = now
+        self.replies: list[Reply] = []
+        self.tr: Translator = translator(person.language)
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self.engine.settings
+
+    @property
+    def state(self) -> str:
+        return self.conv.state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conv.data
+
+    @property
+    def draft(self) -> dict[str, Any]:
+        draft: dict[str, Any] = self.conv.data.setdefault("draft", {})
+        return draft
+
+    def local_date_text(self, when: Any) -> str:
+        return f"{when:%d/%m/%Y}"
+
+    def say(self, text: str) -> None:
+        self.replies.append(Reply(text))
+
+    def ask(
+        self,
+        state: State | str,
+        text: str,
+        choices: Sequence[Choice] | Sequence[Sequence[Choice]] = (),
+    ) -> None:
+        """Move to ``state`` and prompt; older buttons become stale."""
+        self.conv.state = str(state)
+        self.conv.step += 1
+        rows: list[list[Choice]] = []
+        for item in choices:
+            rows.append([item] if isinstance(item, Choice) else list(item))
+        buttons = tuple(
+            tuple(Button(c.label, self.payload(c)) for c in row) for row in rows if row
+        )
+        self.conv.data["prompt"] = {
+            "text": text,
+            "buttons": [[[b.label, b.payload] for b in row] for row in buttons],
+        }
+        self.replies.append(
+            Reply(text, buttons=buttons, replaces_prompt=self.event.kind == EventKind.BUTTON)
+        )
+
+    def payload(self, choice: Choice) -> str:
+        base = f"{self.conv.step}.{choice.action}"
+        return f"{base}.{choice.arg}" if choice.arg else base
+
+    def repeat_prompt(self) -> None:
+        prompt = self.conv.data.get("prompt")
+        if not prompt or self.conv.state == State.IDLE:
+            return
+        buttons = tuple(
+            tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
+        )
+        self.replies.append(Reply(prompt["text"], buttons=buttons))
+
+    def reset(self) -> None:
+        """Back to idle, dropping any draft."""
+        self.conv.state = State.IDLE
+        self.conv.step += 1
+        self.conv.data = {}
+
+    async def set_language(self, language: str) -> None:
+        language = normalize_language(language)
+        await self.store.people.update(self.person.id, now=self.now, language=language)
+        self.person = await self._reload_person()
+        self.tr = translator(language)
+
+    async def _reload_person(self) -> Person:
+        person = await self.store.people.get(self.person.id)
+        assert person is not None
+        return person
+
+    async def refresh_person(self) -> None:
+        self.person = await self._reload_person()
+
+    async def audit(self, action: str, *, target: str = "", **detail: Any) -> None:
+        await self.store.audit.record(
+            action, at=self.now, actor_id=self.person.id, target=target, detail=detail
+        )
+
+
+CommandFn = Callable[[Ctx], Awaitable[None]]
+TextFn = Callable[[Ctx, str], Awaitable[None]]
+ActionFn = Callable[[Ctx, str], Awaitable[None]]
+
+
+@dataclass
+class Router:
+    """What handler modules register: commands, free-text handlers per state, actions."""
+
+    commands: dict[str, CommandFn] = field(default_factory=dict)
+    texts: dict[str, TextFn] = field(default_factory=dict)
+    actions: dict[str, ActionFn] = field(default_factory=dict)
+    payloads: dict[str, ActionFn] = field(default_factory=dict)  # /start payload prefixes
+
+    def command(self, *names: str) -> Callable[[CommandFn], CommandFn]:
+        def register(fn: CommandFn) -> CommandFn:
+            for name in names:
+                self.commands[name] = fn
+            return fn
+
+        return register
+
+    def text(self, *states: State | str) -> Callable[[TextFn], TextFn]:
+        def register(fn: TextFn) -> TextFn:
+            for state in states:
+                self.texts[str(state)] = fn
+            return fn
+
+        return register
+
+    def action(self, *codes: str) -> Callable[[ActionFn], ActionFn]:
+        def register(fn: ActionFn) -> ActionFn:
+            for code in codes:
+                self.actions[code] = fn
+            return fn
+
+        return register
+
+    def start_payload(self, *prefixes: str) -> Callable[[ActionFn], ActionFn]:
+        def register(fn: ActionFn) -> ActionFn:
+            for prefix in prefixes:
+                self.payloads[prefix] = fn
+            return fn
+
+        return register
+
+    def include(self, other: Router) -> None:
+        for mine, theirs in (
+            (self.commands, other.commands),
+            (self.texts, other.texts),
+            (self.actions, other.actions),
+            (self.payloads, other.payloads),
+        ):
+            clash = set(mine) & set(theirs)
+            if clash:
+                raise ValueError(f"registered twice: {sorted(clash)}")
+            mine.update(theirs)  # type: ignore[attr-defined]
+
+
+class Engine:
+    """Handles events from any channel; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        settings: EngineSettings | None = None,
+        similar: SimilarFinder | None = None,
+        routers: Sequence[Router] = (),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings or EngineSettings()
+        self.similar = similar
+        self.router = Router()
+        from handlers import account, intake
+
+        for router in (intake.router, account.router, *routers):
+            self.router.include(router)
+        self._cache_at = -1.0
+        self._campaigns: list[Campaign] = []
+        self._unit_search: UnitSearch | None = None
+
+    # -- cached reference data ------------------------------------------------------
+
+    def invalidate(self) -> None:
+        """Forget cached campaigns and units (after an edit from the same process)."""
+        self._cache_at = -1.0
+
+    async def _refresh(self) -> None:
+        if time.monotonic() - self._cache_at < self.settings.cache_seconds:
+            return
+        self._campaigns = await self.store.campaigns.active()
+        units = await self.store.units.list()
+        self._unit_search = UnitSearch([u for u in units if u.kind != UnitKind.PROVINCE])
+        self._cache_at = time.monotonic()
+
+    async def open_campaigns(self, now: datetime) -> list[tuple[Campaign, bool]]:
+        """Campaigns taking questions now, each with whether a question would be late."""
+        await self._refresh()
+        today = now.astimezone(self.settings.timezone).date()
+        found: list[tuple[Campaign, bool]] = []
+        for campaign in self._campaigns:
+            close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
+            if today <= close:
+                found.append((campaign, False))
+            elif campaign.accept_late and today <= campaign.dialogue_date:
+                found.append((campaign, True))
+        return found
+
+    async def recently_closed(self, now: datetime) -> Campaign | None:
+        await self._refresh()
+        today = now.astimezone(self.settings.timezone).date()
+        closed = [
+            c for c in self._campaigns if c.deadline(DeadlineKind.QUESTIONS_CLOSE) < today
+        ]
+        return max(closed, key=lambda c: c.dialogue_date) if closed else None
+
+    async def campaign(self, campaign_id: int) -> Campaign | None:
+        await self._refresh()
+        for campaign in self._campaigns:
+            if campaign.id == campaign_id:
+                return campaign
+        return await self.store.campaigns.get(campaign_id)
+
+    async def unit_search(self) -> UnitSearch:
+        await self._refresh()
+        assert self._unit_search is not None
+        return self._unit_search
+
+    # -- handling -------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Handle one event; its effects and the new state are committed together."""
+        now = self.clock.now()
+        async with self.store.transaction():
+            if event.update_id is not None and not await self.store.updates.mark(
+                event.channel, event.update_id, now=now
+            ):
+                return []
+            person, _ = await self.store.people.get_or_create(
+                channel=event.channel,
+                external_id=event.user_id,
+                chat_id=event.reply_chat,
+                display_name=None,  # nothing personal is kept before consent
+                language=normalize_language(event.language_code),
+                now=now,
+            )
+            conv = await self.store.conversations.get(person.id) or Conversation(
+                person.id, State.IDLE, 0, {}
+            )
+            ctx = Ctx(self, event, person, conv, now)
+            self._expire_draft(ctx)
+            await self._dispatch(ctx)
+            if await self.store.people.get(person.id) is not None:
+                await self.store.conversations.save(ctx.conv, now=now)
+        return ctx.replies
+
+    def _expire_draft(self, ctx: Ctx) -> None:
+        updated = ctx.conv.updated_at
+        if (
+            ctx.conv.state in DRAFT_STATES
+            and updated is not None
+            and ctx.now - updated > self.settings.draft_ttl
+        ):
+            ctx.reset()
+            ctx.say(ctx.tr("draft.expired"))
+
+    async def _dispatch(self, ctx: Ctx) -> None:
+        event = ctx.event
+        if event.kind == EventKind.COMMAND:
+            await self._command(ctx)
+        elif event.kind == EventKind.BUTTON:
+            await self._button(ctx, event.payload or "")
+        elif event.kind == EventKind.UNSUPPORTED:
+            ctx.say(ctx.tr("media.hidden"))
+            ctx.repeat_prompt()
+        elif event.kind == EventKind.MEDIA:
+            ctx.say(ctx.tr("media.unsupported"))
+            ctx.repeat_prompt()
+        elif event.kind == EventKind.EDITED:
+            await self._edited(ctx)
+        else:
+            await self._text(ctx, event.text)
+
+    async def _command(self, ctx: Ctx) -> None:
+        name = (ctx.event.command or "").lower()
+        handler = self.router.commands.get(name)
+        if handler is None:
+            ctx.say(ctx.tr("command.unknown", command=name[:32]))
+            ctx.repeat_prompt()
+            return
+        await handler(ctx)
+
+    async def _button(self, ctx: Ctx, payload: str) -> None:
+        match = _PAYLOAD.match(payload)
+        if match is None:
+            await self._forged(ctx, payload, "malformed")
+            return
+        step, action, arg = int(match.group(1)), match.group(2), match.group(3) or ""
+        offered = {p for row in ctx.data.get("prompt", {}).get("buttons", []) for _, p in row}
+        if step != ctx.conv.step or ctx.state == State.IDLE:
+            if step > ctx.conv.step:
+                await self._forged(ctx, payload, "future step")
+                return
+            ctx.say(ctx.tr("button.stale"))
+            ctx.repeat_prompt()
+            return
+        if payload not in offered or action not in self.router.actions:
+            await self._forged(ctx, payload, "not offered")
+            return
+        await self.router.actions[action](ctx, arg)
+
+    async def _forged(self, ctx: Ctx, payload: str, reason: str) -> None:
+        await ctx.audit("button.forged", target=payload[:80], reason=reason, state=ctx.state)
+        ctx.say(ctx.tr("button.invalid"))
+        ctx.repeat_prompt()
+
+    def _typed_choice(self, ctx: Ctx, text: str) -> str | None:
+        """A typed number or option label (Zalo, terminal, or typing instead of tapping)."""
+        prompt = ctx.data.get("prompt") or {}
+        options = [(label, payload) for row in prompt.get("buttons", []) for label, payload in row]
+        if not options:
+            return None
+        stripped = text.strip().rstrip(".)")
+        if stripped.isdigit():
+            index = int(stripped)
+            return options[index - 1][1] if 1 <= index <= len(options) else None
+        typed = fold(text)
+        if not typed:
+            return None
+        best, best_score = None, 0.0
+        for label, payload in options:
+            score = fuzz.ratio(typed, fold(label))
+            if score > best_score:
+                best, best_score = payload, score
+        return best if best_score >= 85 else None
+
+    async def _text(self, ctx: Ctx, text: str) -> None:
+        handler = self.router.texts.get(ctx.state)
+        choice = self._typed_choice(ctx, text)
+        if choice is not None and (handler is None or len(text.strip()) <= 40):
+            await self._button(ctx, choice)
+            return
+        if handler is None:
+            if ctx.state == State.IDLE:
+                idle = self.router.texts.get("*idle")
+                if idle is not None:
+                    await idle(ctx, text)
+                    return
+            ctx.say(ctx.tr("choice.not_understood"))
+            ctx.repeat_prompt()
+            return
+        await handler(ctx, text)
+
+    async def _edited(self, ctx: Ctx) -> None:
+        if ctx.state in (State.TEXT, State.PREVIEW, State.SIMILAR) and ctx.event.text.strip():
+            handler = self.router.texts.get(State.TEXT)
+            if handler is not None:
+                ctx.say(ctx.tr("edited.applied"))
+                await handler(ctx, ctx.event.text)
+                return
+        ctx.say(ctx.tr("edited.ignored"))
+        ctx.repeat_prompt()

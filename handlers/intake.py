@@ -1,0 +1,588 @@
+"""The question intake flow: welcome → consent → unit → name → category → topic →
+question → similar questions → preview → receipt.
+
+Returning people skip what they already answered (unit, name, category) and can change
+it from the preview. Every step's prompt is stored, so a restart continues where the
+person was.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+
+from bot.clustering.normalize import fold
+from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
+from handlers.states import CATEGORIES, State
+from storage.models import Campaign, DeadlineKind, NewQuestion
+
+router = Router()
+
+MAX_NAME_CHARS = 80
+_NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def _comparable(text: str) -> str:
+    return _PUNCT.sub(" ", fold(text)).strip()
+
+
+def clean_text(text: str) -> str:
+    """NFC, trimmed, with runs of blank lines and spaces collapsed."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _close_text(ctx: Ctx, campaign: Campaign) -> str:
+    return ctx.local_date_text(campaign.deadline(DeadlineKind.QUESTIONS_CLOSE))
+
+
+# -- start, consent, campaign ---------------------------------------------------------
+
+
+@router.command("start", "batdau")
+async def start(ctx: Ctx) -> None:
+    payload = (ctx.event.payload or ctx.event.text or "").strip()
+    deep_unit = None
+    if payload:
+        for prefix, handler in ctx.engine.router.payloads.items():
+            if payload.startswith(prefix):
+                await handler(ctx, payload[len(prefix) :])
+                return
+        if payload.startswith("u-"):
+            unit = await ctx.store.units.by_code(payload[2:])
+            deep_unit = unit.id if unit is not None else None
+    ctx.reset()
+    if deep_unit is not None:
+        ctx.data["deep_unit"] = deep_unit
+    opens = await ctx.engine.open_campaigns(ctx.now)
+    if not opens:
+        closed = await ctx.engine.recently_closed(ctx.now)
+        if closed is not None:
+            ctx.say(ctx.tr("closed", campaign=closed.title, close=_close_text(ctx, closed)))
+        else:
+            ctx.say(ctx.tr("welcome.none"))
+        return
+    if len(opens) == 1:
+        campaign = opens[0][0]
+        ctx.say(ctx.tr("welcome.one", campaign=campaign.title, close=_close_text(ctx, campaign)))
+    else:
+        lines = [ctx.tr("welcome.many", count=len(opens))]
+        lines += [
+            ctx.tr("welcome.campaign_line", campaign=c.title, close=_close_text(ctx, c))
+            for c, _ in opens
+        ]
+        ctx.say("\n".join(lines))
+    if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
+        ask_consent(ctx)
+        return
+    await begin(ctx)
+
+
+def ask_consent(ctx: Ctx) -> None:
+    ctx.ask(
+        State.CONSENT,
+        ctx.tr("consent.prompt"),
+        [[Choice(ctx.tr("consent.yes"), "cy"), Choice(ctx.tr("consent.no"), "cn")]],
+    )
+
+
+@router.action("cy")
+async def consent_yes(ctx: Ctx, _: str = "") -> None:
+    await ctx.store.people.grant_consent(ctx.person.id, version=CONSENT_VERSION, now=ctx.now)
+    await ctx.audit("consent.grant", target=f"person:{ctx.person.id}", version=CONSENT_VERSION)
+    ctx.say(ctx.tr("consent.thanks"))
+    await begin(ctx)
+
+
+@router.action("cn")
+async def consent_no(ctx: Ctx, _: str = "") -> None:
+    # Nothing is kept of a person who declines: not even their channel identity.
+    ctx.say(ctx.tr("consent.declined"))
+    ctx.reset()
+    await ctx.store.people.erase(ctx.person.id)
+
+
+@router.command("hoi", "ask")
+async def ask_command(ctx: Ctx) -> None:
+    if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
+        await start(ctx)
+        return
+    await begin(ctx)
+
+
+async def _over_limit(ctx: Ctx) -> bool:
+    limit = ctx.settings.questions_per_hour
+    recent = await ctx.store.questions.count_since(ctx.person.id, ctx.now - timedelta(hours=1))
+    if recent >= limit:
+        ctx.say(ctx.tr.n("flood.limit", recent))
+        return True
+    return False
+
+
+async def begin(ctx: Ctx, *, text: str | None = None) -> None:
+    """Start a new question draft, keeping a deep-linked unit noted by /start."""
+    deep_unit = ctx.data.get("deep_unit")
+    ctx.conv.data = {}
+    if deep_unit is not None:
+        ctx.data["deep_unit"] = deep_unit
+    if await _over_limit(ctx):
+        ctx.reset()
+        return
+    opens = await ctx.engine.open_campaigns(ctx.now)
+    if not opens:
+        ctx.reset()
+        closed = await ctx.engine.recently_closed(ctx.now)
+        if closed is not None:
+            ctx.say(ctx.tr("closed", campaign=closed.title, close=_close_text(ctx, closed)))
+        else:
+            ctx.say(ctx.tr("welcome.none"))
+        return
+    if text:
+        ctx.draft["text"] = text
+    if len(opens) == 1:
+        ctx.draft["campaign_id"] = opens[0][0].id
+        await advance(ctx)
+        return
+    ctx.ask(
+        State.CAMPAIGN,
+        ctx.tr("campaign.pick"),
+        [Choice(c.title[:60], "cp", str(c.id)) for c, _ in opens],
+    )
+
+
+@router.action("cp")
+async def pick_campaign(ctx: Ctx, arg: str) -> None:
+    ctx.draft["campaign_id"] = int(arg)
+    await advance(ctx)
+
+
+async def _draft_campaign(ctx: Ctx) -> tuple[Campaign, bool] | None:
+    campaign_id = ctx.draft.get("campaign_id")
+    for campaign, late in await ctx.engine.open_campaigns(ctx.now):
+        if campaign.id == campaign_id:
+            return campaign, late
+    return None
+
+
+# -- the next missing piece -----------------------------------------------------------
+
+
+async def advance(ctx: Ctx) -> None:
+    """Prompt for the first thing the draft still lacks, or show the preview."""
+    found = await _draft_campaign(ctx)
+    if found is None:
+        campaign = await ctx.engine.campaign(int(ctx.draft.get("campaign_id") or 0))
+        ctx.reset()
+        if campaign is not None:
+            ctx.say(ctx.tr("closed", campaign=campaign.title, close=_close_text(ctx, campaign)))
+        else:
+            ctx.say(ctx.tr("welcome.none"))
+        return
+    campaign, _late = found
+    draft = ctx.draft
+    person = ctx.person
+    if "unit_id" not in draft:
+        deep = ctx.data.get("deep_unit")
+        if deep is not None and not draft.get("unit_other"):
+            unit = await ctx.store.units.get(int(deep))
+            if unit is not None:
+                ctx.ask(
+                    State.UNIT_CONFIRM,
+                    ctx.tr("unit.deeplink", unit=unit.name),
+                    [
+                        Choice(ctx.tr("unit.deeplink_yes"), "ud"),
+                        Choice(ctx.tr("unit.other"), "uo"),
+                    ],
+                )
+                return
+        if person.unit_id is not None and not draft.get("change_unit"):
+            draft["unit_id"] = person.unit_id
+        else:
+            ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask"))
+            return
+    if not draft.get("name_done"):
+        allowed_anonymous = campaign.allow_anonymous
+        if not draft.get("change_name") and (
+            (person.full_name and (not person.anonymous or allowed_anonymous))
+            or (person.anonymous and allowed_anonymous)
+        ):
+            draft["name_done"] = True
+        else:
+            _ask_name(ctx, campaign)
+            return
+    if person.category is None:
+        rows = [[Choice(ctx.tr(f"category.{c}"), "ct", c)] for c in CATEGORIES]
+        rows.append([Choice(ctx.tr("category.skip"), "cs")])
+        ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
+        return
+    if "topic_id" not in draft:
+        topics = await ctx.store.campaigns.topics(campaign.id)
+        ctx.ask(
+            State.TOPIC,
+            ctx.tr("topic.ask"),
+            [Choice(t.name, "tp", str(t.id)) for t in topics],
+        )
+        return
+    if "text" not in draft:
+        ctx.ask(State.TEXT, ctx.tr("text.ask", limit=ctx.settings.max_question_chars))
+        return
+    if not draft.get("similar_done") and ctx.engine.similar is not None:
+        draft["similar_done"] = True
+        hits = await ctx.engine.similar.find(campaign.id, draft["text"], limit=3)
+        hits = [h for h in hits if h.question_id not in set(draft.get("own_ids", []))]
+        if hits:
+            await _ask_similar(ctx, hits)
+            return
+    await show_preview(ctx)
+
+
+def _ask_name(ctx: Ctx, campaign: Campaign) -> None:
+    if campaign.allow_anonymous:
+        ctx.ask(
+            State.NAME,
+            ctx.tr("name.ask_or_anonymous"),
+            [Choice(ctx.tr("name.anonymous"), "na")],
+        )
+    else:
+        ctx.ask(State.NAME, ctx.tr("name.ask"))
+
+
+# -- unit ------------------------------------------------------------------------------
+
+
+@router.action("ud")
+async def deep_unit_yes(ctx: Ctx, _: str) -> None:
+    await _set_unit(ctx, int(ctx.data["deep_unit"]))
+
+
+@router.action("uo")
+async def deep_unit_other(ctx: Ctx, _: str) -> None:
+    ctx.draft["unit_other"] = True
+    ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask"))
+
+
+@router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
+async def unit_query(ctx: Ctx, text: str) -> None:
+    query = clean_text(text)
+    if len(fold(query).replace(" ", "")) < 2:
+        ctx.say(ctx.tr("unit.too_short"))
+        ctx.repeat_prompt()
+        return
+    search = await ctx.engine.unit_search()
+    matches = search.search(query[:100], limit=5)
+    if not matches:
+        ctx.say(ctx.tr("unit.none_found", query=query[:60]))
+        ctx.repeat_prompt()
+        return
+    ctx.ask(
+        State.UNIT_PICK,
+        ctx.tr("unit.pick"),
+        [Choice(m.unit.name, "up", str(m.unit.id)) for m in matches],
+    )
+
+
+@router.action("up")
+async def pick_unit(ctx: Ctx, arg: str) -> None:
+    await _set_unit(ctx, int(arg))
+
+
+async def _set_unit(ctx: Ctx, unit_id: int) -> None:
+    ctx.draft["unit_id"] = unit_id
+    ctx.draft.pop("change_unit", None)
+    await ctx.store.people.update(ctx.person.id, now=ctx.now, unit_id=unit_id)
+    await ctx.refresh_person()
+    await advance(ctx)
+
+
+# -- name --------------------------------------------------------------------------------
+
+
+def normalize_name(text: str) -> str | None:
+    name = " ".join(clean_text(text).split())
+    if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
+        return None
+    if name.islower() or name.isupper():
+        name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
+    return name
+
+
+@router.text(State.NAME)
+async def name_text(ctx: Ctx, text: str) -> None:
+    name = normalize_name(text)
+    if name is None:
+        ctx.say(ctx.tr("name.invalid"))
+        ctx.repeat_prompt()
+        return
+    anonymous = bool(ctx.draft.get("anonymous"))
+    await ctx.store.people.update(ctx.person.id, now=ctx.now, full_name=name, anonymous=anonymous)
+    await ctx.refresh_person()
+    ctx.draft["name_done"] = True
+    ctx.draft.pop("change_name", None)
+    await advance(ctx)
+
+
+@router.action("na")
+async def name_anonymous(ctx: Ctx, _: str) -> None:
+    ctx.draft["anonymous"] = True
+    ctx.ask(State.NAME, ctx.tr("name.anonymous_ask"), [Choice(ctx.tr("name.skip"), "ns")])
+
+
+@router.action("ns")
+async def name_skip(ctx: Ctx, _: str) -> None:
+    await ctx.store.people.update(ctx.person.id, now=ctx.now, full_name=None, anonymous=True)
+    await ctx.refresh_person()
+    ctx.draft["name_done"] = True
+    ctx.draft.pop("change_name", None)
+    await advance(ctx)
+
+
+# -- category and topic -------------------------------------------------------------------
+
+
+@router.action("ct")
+async def pick_category(ctx: Ctx, arg: str) -> None:
+    if arg not in CATEGORIES:
+        ctx.say(ctx.tr("button.invalid"))
+        ctx.repeat_prompt()
+        return
+    await ctx.store.people.update(ctx.person.id, now=ctx.now, category=arg)
+    await ctx.refresh_person()
+    await advance(ctx)
+
+
+@router.action("cs")
+async def skip_category(ctx: Ctx, _: str) -> None:
+    # "" records that the person chose not to say, so they are not asked again.
+    await ctx.store.people.update(ctx.person.id, now=ctx.now, category="")
+    await ctx.refresh_person()
+    await advance(ctx)
+
+
+@router.action("tp")
+async def pick_topic(ctx: Ctx, arg: str) -> None:
+    topic = await ctx.store.campaigns.topic(int(arg))
+    if topic is None or topic.campaign_id != ctx.draft.get("campaign_id") or not topic.active:
+        await ctx.audit("button.forged", target=f"topic:{arg}", reason="foreign topic")
+        ctx.say(ctx.tr("button.invalid"))
+        ctx.repeat_prompt()
+        return
+    ctx.draft["topic_id"] = topic.id
+    await advance(ctx)
+
+
+# -- question text ---------------------------------------------------------------------------
+
+
+def check_text(ctx: Ctx, text: str) -> str | None:
+    """The cleaned question, or None after telling the person what is wrong."""
+    cleaned = clean_text(text)
+    limit = ctx.settings.max_question_chars
+    if not cleaned:
+        ctx.say(ctx.tr("text.empty"))
+        return None
+    if len(cleaned) > limit:
+        ctx.data["overflow"] = cleaned[: limit * 3]
+        ctx.say(ctx.tr("text.too_long", length=f"{len(cleaned):,}".replace(",", "."),
+                       limit=f"{limit:,}".replace(",", ".")))
+        return None
+    if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
+        ctx.say(ctx.tr("text.too_short"))
+        return None
+    return cleaned
+
+
+@router.text(State.TEXT, State.PREVIEW, State.SIMILAR)
+async def question_text(ctx: Ctx, text: str) -> None:
+    if ctx.state == State.PREVIEW and _comparable(text) == _comparable(ctx.draft.get("text", "")):
+        await show_preview(ctx)  # the same text sent again: still one question
+        return
+    cleaned = check_text(ctx, text)
+    if cleaned is None:
+        ctx.repeat_prompt()
+        return
+    ctx.data.pop("overflow", None)
+    ctx.draft["text"] = cleaned
+    ctx.draft.pop("similar_done", None)
+    await advance(ctx)
+
+
+# -- similar questions ("Tôi cũng muốn hỏi câu này") ---------------------------------------
+
+
+async def _ask_similar(ctx: Ctx, hits: list) -> None:  # type: ignore[type-arg]
+    lines = [ctx.tr("similar.intro")]
+    choices = []
+    for index, hit in enumerate(hits, start=1):
+        short = hit.text if len(hit.text) <= 160 else hit.text[:157].rsplit(" ", 1)[0] + "…"
+        lines.append(ctx.tr("similar.line", index=index, text=short, people=hit.people))
+        choices.append(Choice(ctx.tr("similar.support", index=index), "ss", str(hit.question_id)))
+    choices.append(Choice(ctx.tr("similar.send_mine"), "sm"))
+    ctx.ask(State.SIMILAR, "\n".join(lines), choices)
+
+
+@router.action("ss")
+async def support_similar(ctx: Ctx, arg: str) -> None:
+    question = await ctx.store.questions.get(int(arg))
+    if question is None or question.campaign_id != ctx.draft.get("campaign_id"):
+        await ctx.audit("button.forged", target=f"question:{arg}", reason="foreign question")
+        ctx.say(ctx.tr("button.invalid"))
+        ctx.repeat_prompt()
+        return
+    added = await ctx.store.questions.add_support(
+        question.id, ctx.person.id, ctx.person.unit_id, now=ctx.now
+    )
+    key = "similar.supported" if added else "similar.already_supported"
+    ctx.reset()
+    ctx.say(ctx.tr(key, code=question.code))
+
+
+@router.action("sm")
+async def send_mine(ctx: Ctx, _: str) -> None:
+    await show_preview(ctx)
+
+
+# -- preview and submission -------------------------------------------------------------------
+
+
+async def show_preview(ctx: Ctx) -> None:
+    found = await _draft_campaign(ctx)
+    if found is None:
+        await advance(ctx)
+        return
+    campaign, late = found
+    draft = ctx.draft
+    unit = await ctx.store.units.get(int(draft["unit_id"]))
+    topic = await ctx.store.campaigns.topic(int(draft["topic_id"]))
+    person = ctx.person
+    if person.anonymous and campaign.allow_anonymous:
+        name = (
+            ctx.tr("preview.anonymous_named", name=person.full_name)
+            if person.full_name
+            else ctx.tr("preview.anonymous")
+        )
+    else:
+        name = person.full_name or ""
+    lines = [
+        ctx.tr("preview.title"),
+        ctx.tr("preview.unit", unit=unit.name if unit else "?"),
+        ctx.tr("preview.name", name=name),
+    ]
+    if person.category:
+        lines.append(ctx.tr("preview.category", category=ctx.tr(f"category.{person.category}")))
+    lines += [
+        ctx.tr("preview.topic", topic=topic.name if topic else "?"),
+        ctx.tr("preview.text", text=draft["text"]),
+    ]
+    if late:
+        lines.append(ctx.tr("preview.late"))
+    ctx.ask(
+        State.PREVIEW,
+        "\n".join(lines),
+        [
+            [Choice(ctx.tr("preview.send"), "ps")],
+            [Choice(ctx.tr("preview.edit_text"), "pt"), Choice(ctx.tr("preview.edit_topic"), "pp")],
+            [Choice(ctx.tr("preview.edit_unit"), "pu"), Choice(ctx.tr("preview.edit_name"), "pn")],
+            [Choice(ctx.tr("preview.cancel"), "pc")],
+        ],
+    )
+
+
+@router.action("pt")
+async def preview_edit_text(ctx: Ctx, _: str) -> None:
+    ctx.ask(
+        State.TEXT,
+        ctx.tr("edit.ask_text", text=ctx.draft.get("text", "")),
+    )
+
+
+@router.action("pp")
+async def preview_edit_topic(ctx: Ctx, _: str) -> None:
+    ctx.draft.pop("topic_id", None)
+    await advance(ctx)
+
+
+@router.action("pu")
+async def preview_edit_unit(ctx: Ctx, _: str) -> None:
+    ctx.draft.pop("unit_id", None)
+    ctx.draft["change_unit"] = True
+    ctx.draft["unit_other"] = True
+    await advance(ctx)
+
+
+@router.action("pn")
+async def preview_edit_name(ctx: Ctx, _: str) -> None:
+    ctx.draft.pop("name_done", None)
+    ctx.draft.pop("anonymous", None)
+    ctx.draft["change_name"] = True
+    await advance(ctx)
+
+
+@router.action("pc")
+async def preview_cancel(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("cancelled"))
+
+
+@router.action("ps")
+async def submit(ctx: Ctx, _: str) -> None:
+    found = await _draft_campaign(ctx)
+    if found is None:
+        await advance(ctx)  # closed meanwhile: says so
+        return
+    campaign, late = found
+    draft = ctx.draft
+    last = await ctx.store.questions.last_of_person(ctx.person.id)
+    if (
+        last is not None
+        and last.campaign_id == campaign.id
+        and last.status != "withdrawn"
+        and _comparable(last.text) == _comparable(draft["text"])
+    ):
+        ctx.reset()
+        ctx.say(ctx.tr("duplicate.same_text", code=last.code))
+        return
+    if await _over_limit(ctx):
+        ctx.repeat_prompt()  # the draft stays; they can send it later
+        return
+    person = ctx.person
+    anonymous = person.anonymous and campaign.allow_anonymous
+    question = await ctx.store.questions.create(
+        NewQuestion(
+            campaign_id=campaign.id,
+            person_id=person.id,
+            unit_id=int(draft["unit_id"]),
+            topic_id=int(draft["topic_id"]),
+            category=person.category or None,
+            text=draft["text"],
+            asker_name=person.full_name,
+            anonymous=anonymous,
+            channel=ctx.event.channel,
+            late=late,
+        ),
+        now=ctx.now,
+    )
+    if ctx.engine.similar is not None:
+        await ctx.engine.similar.added(campaign.id, question.id, question.text)
+    ctx.reset()
+    ctx.say(ctx.tr("receipt.late" if late else "receipt", code=question.code))
+
+
+# -- free text when idle -------------------------------------------------------------------------
+
+
+@router.text("*idle")
+async def idle_text(ctx: Ctx, text: str) -> None:
+    """A question typed straight away starts the flow with it as the draft."""
+    has_consent = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
+    cleaned = clean_text(text)
+    looks_like_question = len(_comparable(cleaned)) >= 25 and " " in cleaned
+    if has_consent and looks_like_question and len(cleaned) <= ctx.settings.max_question_chars:
+        await begin(ctx, text=cleaned)
+        return
+    if not has_consent:
+        await start(ctx)
+        return
+    ctx.say(ctx.tr("welcome.back"))

@@ -1,0 +1,55 @@
+"""Conversation states, stored by name in the database (never in memory only)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    IDLE = "idle"
+    CONSENT = "consent"
+    CAMPAIGN = "campaign"
+    UNIT_CONFIRM = "unit_confirm"  # one tap for the deep-linked unit
+    UNIT_QUERY = "unit_query"
+    UNIT_PICK = "unit_pick"
+    NAME = "name"
+    CATEGORY = "category"
+    TOPIC = "topic"
+    TEXT = "text"
+    SIMILAR = "similar"
+    PREVIEW = "preview"
+    EDIT_PICK = "edit_pick"
+    EDIT_TEXT = "edit_text"
+    WITHDRAW_PICK = "withdraw_pick"
+    WITHDRAW_CONFIRM = "withdraw_confirm"
+    LANGUAGE = "language"
+    DELETE_CONFIRM = "delete_confirm"
+
+
+# States that hold an unfinished question draft (kept for the configured time).
+DRAFT_STATES = frozenset(
+    {
+        State.CAMPAIGN,
+        State.UNIT_CONFIRM,
+        State.UNIT_QUERY,
+        State.UNIT_PICK,
+        State.NAME,
+        State.CATEGORY,
+        State.TOPIC,
+        State.TEXT,
+        State.SIMILAR,
+        State.PREVIEW,
+    }
+)
+
+# Youth categories the plans seek representation of (optional, "nhóm đối tượng").
+CATEGORIES: tuple[str, ...] = (
+    "officials",
+    "armed_forces",
+    "workers",
+    "students",
+    "ethnic_minority",
+    "religious",
+    "disability",
+    "other",
+)

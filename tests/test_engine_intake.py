@@ -1,0 +1,227 @@
+"""The intake flow through the engine, in both languages, with a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.campaigns import create_campaign
+from bot.clock import FakeClock
+from handlers.engine import Engine, EngineSettings
+from handlers.events import EventKind
+from storage.models import Campaign
+from tests.talk import Talker
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(
+        province_app,
+        title="Đối thoại giữa Chủ tịch UBND tỉnh với thanh niên năm 2025",
+        dialogue=date(2025, 8, 28),
+    )
+
+
+@pytest.fixture
+def engine(province_app: App, campaign: Campaign) -> Engine:
+    return Engine(province_app.store, province_app.clock, settings=EngineSettings())
+
+
+async def full_intake(t: Talker, *, unit_query: str = "thuc phan") -> str:
+    await t.say("/start")
+    assert "Đối thoại giữa Chủ tịch UBND tỉnh" in t.last_text
+    assert "hết ngày 21/08/2025" in t.last_text
+    await t.press("đồng ý")
+    assert "xã, phường" in t.last_text
+    await t.say(unit_query)
+    await t.press("Thục Phán")
+    assert "Họ và tên" in t.last_text
+    await t.say("nông thị hoa")
+    await t.press("Học sinh, sinh viên")
+    await t.press("việc làm")
+    await t.say("Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?")
+    assert "kiểm tra lại" in t.last_text
+    assert "Nông Thị Hoa" in t.last_text
+    await t.press("Gửi")
+    assert "Mã câu hỏi" in t.last_text
+    return t.last_text.split("Mã câu hỏi: ")[1][:6]
+
+
+async def test_whole_conversation_vietnamese(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    code = await full_intake(t)
+    question = await province_app.store.questions.by_code(code)
+    assert question is not None
+    assert question.asker_name == "Nông Thị Hoa"
+    assert question.category == "students"
+    unit = await province_app.store.units.get(question.unit_id)
+    assert unit is not None and unit.name == "Phường Thục Phán"
+    topic = await province_app.store.campaigns.topic(question.topic_id)
+    assert topic is not None and topic.name == "Nghề nghiệp, việc làm"
+    assert question.channel == "test" and not question.late
+
+
+async def test_whole_conversation_english(engine: Engine, province_app: App) -> None:
+    t = Talker(engine, user_id="2002", language="en")
+    await t.say("/start")
+    assert "Deadline: end of 21/08/2025" in t.last_text
+    await t.press("I agree")
+    await t.say("Đàm Thủy")
+    await t.press("Đàm Thuỷ")
+    await t.press("Anonymous")
+    await t.press("Skip")
+    await t.press("Skip")
+    await t.press("Chuyển đổi số")
+    await t.say("When will every commune have free public wifi for young people?")
+    assert "Anonymous" in t.last_text
+    await t.press("Send")
+    assert "Question code" in t.last_text
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.anonymous and question.asker_name is None and question.category is None
+
+
+async def test_returning_person_skips_known_answers(engine: Engine) -> None:
+    t = Talker(engine)
+    await full_intake(t)
+    await t.say("/hoi")
+    assert "nhóm vấn đề" in t.last_text  # straight to the topic
+    await t.press("Chuyển đổi số")
+    await t.say("Khi nào các xã vùng cao có sóng điện thoại ổn định để học trực tuyến?")
+    await t.press("Đổi đơn vị")
+    await t.say("dam thuy")
+    await t.press("Đàm Thuỷ")
+    assert "Đơn vị: Xã Đàm Thuỷ" in t.last_text
+    await t.press("Gửi")
+    assert "Mã câu hỏi" in t.last_text
+
+
+async def test_deep_link_offers_the_unit_in_one_tap(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.say("/start u-w01273")
+    await t.press("đồng ý")
+    assert "Phường Thục Phán" in t.last_text
+    await t.press("Đúng vậy")
+    assert "Họ và tên" in t.last_text
+
+
+async def test_unknown_deep_link_unit_is_ignored(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start u-nope")
+    await t.press("đồng ý")
+    assert "Gõ tên xã" in t.last_text
+
+
+async def test_typed_question_when_idle_starts_the_flow(engine: Engine) -> None:
+    t = Talker(engine)
+    await full_intake(t)
+    await t.say("Tỉnh có kế hoạch mở thêm lớp dạy nghề miễn phí cho thanh niên nông thôn không?")
+    assert "nhóm vấn đề" in t.last_text
+    await t.press("việc làm")
+    assert "dạy nghề miễn phí" in t.last_text  # straight to the preview, text kept
+
+
+async def test_declining_consent_keeps_nothing(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("Không đồng ý")
+    assert "chưa lưu" in t.last_text
+    assert await province_app.store.people.by_identity("test", "1001") is None
+
+
+async def test_numbers_and_words_choose_like_buttons(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("1")  # "Mình đồng ý"
+    assert "xã, phường" in t.last_text
+    await t.say("thuc phan")
+    await t.say("1")
+    assert "Họ và tên" in t.last_text
+    await t.say("an danh")
+    assert "Bỏ qua" in t.last_text
+
+
+async def test_questions_list_edit_and_withdraw(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    code = await full_intake(t)
+    await t.say("/cauhoi")
+    assert code in t.last_text and "đã nhận" in t.last_text
+    await t.say("/sua")
+    await t.say("Tỉnh có hỗ trợ thanh niên học nghề rồi tìm việc làm tại địa phương không?")
+    assert f"Đã sửa câu hỏi {code}" in t.last_text
+    question = await province_app.store.questions.by_code(code)
+    assert question is not None and "học nghề" in question.text
+    await t.say("/rut")
+    await t.press("Rút câu này")
+    assert f"Đã rút câu hỏi {code}" in t.last_text
+    question = await province_app.store.questions.by_code(code)
+    assert question is not None and question.status == "withdrawn"
+    await t.say("/rut")
+    assert "không có câu hỏi nào" in t.last_text
+
+
+async def test_language_switch_midway_continues_in_english(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("/ngonngu")
+    await t.press("English")
+    assert "Switched to English" in t.last_text
+    assert "Where do you live" in t.last_text
+
+
+async def test_delete_my_data(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    code = await full_intake(t)
+    await t.say("/xoa")
+    await t.press("Xóa dữ liệu")
+    assert "Đã xóa" in t.last_text
+    question = await province_app.store.questions.by_code(code)
+    assert question is not None and question.asker_name is None and question.person_id is None
+    assert await province_app.store.people.by_identity("test", "1001") is None
+
+
+async def test_help_and_cancel(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/trogiup")
+    assert "/hoi" in t.last_text and "/xoa" in t.last_text
+    await t.say("/huy")
+    assert "Không có việc gì" in t.last_text
+    await t.say("/start")
+    await t.say("/huy")
+    assert "Đã hủy" in t.last_text
+
+
+async def test_english_help_has_english_commands(engine: Engine) -> None:
+    t = Talker(engine, language="en")
+    await t.say("/help")
+    assert "/ask" in t.last_text and "/hoi" not in t.last_text
+
+
+async def test_no_open_campaign(province_app: App) -> None:
+    engine = Engine(province_app.store, province_app.clock)
+    t = Talker(engine)
+    await t.say("/start")
+    assert "chưa có đợt đối thoại" in t.last_text
+
+
+async def test_closed_campaign_says_so_and_late_acceptance(
+    province_app: App, clock: FakeClock, campaign: Campaign
+) -> None:
+    engine = Engine(province_app.store, clock, settings=EngineSettings(cache_seconds=0))
+    t = Talker(engine)
+    await full_intake(t)
+    clock.advance(timedelta(days=60))
+    await t.say("/hoi")
+    assert "đã hết hạn nhận câu hỏi từ ngày 21/08/2025" in t.last_text
+    await province_app.store.campaigns.update(campaign.id, now=clock.now(), accept_late=True)
+    clock.set(clock.now().replace(year=2025, month=8, day=25))
+    await t.say("/hoi")
+    await t.press("Chuyển đổi số")
+    await t.say("Xin hỏi kế hoạch phủ sóng 5G cho các xã biên giới của tỉnh ra sao?")
+    assert "gửi muộn" in t.last_text
+    await t.press("Gửi")
+    assert "(gửi muộn)" in t.last_text
+    questions = await province_app.store.questions.of_campaign(campaign.id)
+    assert questions[-1].late
