@@ -147,22 +147,33 @@ def _fold_token(token: str) -> str:
 
 
 @lru_cache(maxsize=131072)
-def _token_forms(raw: str) -> tuple[tuple[str, str], ...]:
-    """(canonical, folded) pairs for one raw token, after teencode expansion."""
+def _token_forms(raw: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """Whether the raw token has diacritics, and its (canonical, folded) word pairs
+    after teencode expansion."""
     token = _canonical_word(unicodedata.normalize("NFC", raw.casefold()))
+    folded = _fold_token(token)
     lexicon = _lexicon.get()
     expansion = lexicon.abbreviations.get(token)
-    words = expansion if expansion is not None else (token,)
-    return tuple((word, _fold_token(word)) for word in words)
+    if expansion is None:
+        return token != folded and token.isalpha(), ((token, folded),)
+    return False, tuple((word, _fold_token(word)) for word in expansion)
 
 
-def _clauses(text: str) -> list[list[tuple[str, str]]]:
+def _clauses(text: str) -> tuple[list[list[tuple[str, str]]], bool]:
+    """Clauses of (canonical, folded) word pairs, and whether the writer used diacritics
+    (at least a quarter of the words carry one; teencode expansions do not count)."""
     clauses: list[list[tuple[str, str]]] = []
+    words = marked = 0
     for chunk in _CLAUSE_SPLIT.split(unicodedata.normalize("NFC", text)):
-        clause = [form for raw in _TOKEN.findall(chunk) for form in _token_forms(raw)]
+        clause: list[tuple[str, str]] = []
+        for raw in _TOKEN.findall(chunk):
+            has_marks, forms = _token_forms(raw)
+            clause.extend(forms)
+            words += 1
+            marked += has_marks
         if clause:
             clauses.append(clause)
-    return clauses
+    return clauses, words > 0 and marked * 4 >= words
 
 
 def _starts_with(folded: list[str], phrases: frozenset[tuple[str, ...]], longest: int) -> int:
@@ -240,19 +251,9 @@ def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
     return tuple(terms)
 
 
-def _is_accented(forms: list[tuple[str, str]]) -> bool:
-    """Whether the writer used diacritics (most Vietnamese syllables carry one)."""
-    letters = [(w, f) for w, f in forms if f.isalpha()]
-    if not letters:
-        return False
-    marked = sum(1 for w, f in letters if w != f)
-    return marked * 4 >= len(letters)
-
-
 def normalize_question(text: str) -> NormalizedQuestion:
     """Reduce a question to tokens and similarity terms (see :class:`NormalizedQuestion`)."""
-    clauses = _clauses(text)
-    accented = _is_accented([form for clause in clauses for form in clause])
+    clauses, accented = _clauses(text)
     forms = _remove_greetings(_strip_preamble(clauses), accented=accented)
     return NormalizedQuestion(
         text=text,

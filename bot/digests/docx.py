@@ -90,11 +90,9 @@ def write_docx(
     body = doc.element.body
     fragment = parse_xml(f"<w:body {nsdecls('w')}>{xml}</w:body>")
     sect_pr = body.sectPr
-    for child in list(fragment):
-        if sect_pr is not None:
-            sect_pr.addprevious(child)
-        else:
-            body.append(child)
+    body.extend(list(fragment))
+    if sect_pr is not None:
+        body.append(sect_pr)  # moves it back to the end, where Word requires it
 
     _candidates(doc, data, tr=tr)
     _closing(doc, data, tr=tr)
@@ -237,7 +235,7 @@ def _paragraph(
 
 
 def _borderless_table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
-    table = doc.add_table(rows=1, cols=len(widths_cm))
+    table: Table = doc.add_table(rows=1, cols=len(widths_cm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     borders = OxmlElement("w:tblBorders")

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -264,6 +265,7 @@ def format_date_vn(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+@lru_cache(maxsize=8192)
 def format_number(value: int, language: str) -> str:
     """Grouped digits in the reader's convention: ``1.234`` (vi), ``1,234`` (en)."""
     return format_decimal(value, locale=language)

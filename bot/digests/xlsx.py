@@ -330,6 +330,9 @@ def _splice_rows(
             )
             entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
+            # Level 1 halves the time of the default 6 for a ~30 % bigger file; Python 3.11
+            # only reads the level of a streamed entry from this attribute.
+            entry._compresslevel = 1  # type: ignore[attr-defined]
             with out.open(entry, "w", force_zip64=True) as stream:
                 stream.write(head.encode("utf-8"))
                 for chunk in _row_chunks(rows, styles):

@@ -1,0 +1,218 @@
+"""Bad input: each gets a clear, kind answer and nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.campaigns import create_campaign
+from bot.clock import FakeClock
+from handlers.engine import Engine, EngineSettings
+from handlers.events import EventKind
+from storage.models import Campaign
+from tests.talk import Talker
+
+QUESTION = "Tỉnh có chính sách hỗ trợ vốn vay ưu đãi cho thanh niên khởi nghiệp ở nông thôn không?"
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+@pytest.fixture
+def engine(province_app: App, campaign: Campaign) -> Engine:
+    return Engine(province_app.store, province_app.clock, settings=EngineSettings(questions_per_hour=3))
+
+
+async def to_text_step(t: Talker) -> None:
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    await t.say("Hoàng Văn Nam")
+    await t.press("Bỏ qua")
+    await t.press("Khởi nghiệp")
+    assert "viết câu hỏi" in t.last_text
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t \n"])
+async def test_empty_text(engine: Engine, text: str) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(text)
+    assert "trống" in t.last_text
+    assert "viết câu hỏi" in t.last_text  # asked again
+
+
+async def test_text_over_the_limit_keeps_the_draft(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(QUESTION)
+    await t.press("Sửa câu hỏi")
+    await t.say("ý kiến dài " * 300)
+    assert "quá giới hạn 2.000 ký tự" in t.last_text
+    # The earlier draft is still there: the preview comes back with it.
+    await t.say(QUESTION)
+    assert QUESTION in t.last_text
+
+
+@pytest.mark.parametrize("media", ["sticker", "photo", "voice", "video", "location", "contact"])
+async def test_media_is_explained_and_nothing_stored(
+    engine: Engine, province_app: App, media: str
+) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.event(EventKind.MEDIA, media_type=media)
+    assert "chỉ nhận câu hỏi bằng chữ" in t.last_text
+    assert "viết câu hỏi" in t.last_text
+    assert await province_app.store.questions.count(1) == 0
+
+
+async def test_unsupported_hidden_content(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.event(EventKind.UNSUPPORTED)
+    assert "Đoàn xã" in t.last_text
+
+
+async def test_unknown_command(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say("/abracadabra")
+    assert "/abracadabra" in t.last_text and "/trogiup" in t.last_text
+    assert "viết câu hỏi" in t.last_text  # the flow is not lost
+
+
+async def test_stale_button(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    first_pick = t.button("Thục Phán").payload
+    await t.press("Thục Phán")
+    await t.press_payload(first_pick)
+    assert "bước trước" in t.last_text
+    assert "Họ và tên" in t.last_text
+
+
+@pytest.mark.parametrize("payload", ["garbage", "99999.cy", "1.zz", "1.up.1; DROP TABLE", ""])
+async def test_forged_payload_is_refused_and_audited(
+    engine: Engine, province_app: App, payload: str
+) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press_payload(payload)
+    assert "không hợp lệ" in t.last_text or "bước trước" in t.last_text
+    entries = await province_app.store.audit.entries(action="button.forged")
+    assert entries or "bước trước" in t.last_text
+
+
+async def test_payload_for_a_unit_not_offered_is_forged(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    offered = t.button("Thục Phán").payload
+    step = offered.split(".")[0]
+    await t.press_payload(f"{step}.up.9999")
+    assert "không hợp lệ" in t.last_text
+    assert await province_app.store.audit.entries(action="button.forged")
+
+
+async def test_withdrawing_another_persons_question_is_refused(
+    engine: Engine, province_app: App
+) -> None:
+    alice = Talker(engine, user_id="1")
+    await to_text_step(alice)
+    await alice.say(QUESTION)
+    await alice.press("Gửi")
+    bob = Talker(engine, user_id="2")
+    await to_text_step(bob)
+    await bob.say("Xin hỏi bao giờ đường vào xã được trải nhựa để thanh niên đi làm thuận tiện?")
+    await bob.press("Gửi")
+    await bob.say("/rut")
+    mine = bob.button("Rút").payload
+    step = mine.split(".")[0]
+    alice_question = (await province_app.store.questions.of_campaign(1))[0]
+    # A crafted payload naming Alice's question in Bob's own prompt step.
+    await bob.press_payload(f"{step}.wp.{alice_question.id}")
+    assert "không hợp lệ" in bob.last_text
+    assert (await province_app.store.questions.get(alice_question.id)).status == "submitted"  # type: ignore[union-attr]
+    assert await province_app.store.audit.entries(action="button.forged")
+
+
+async def test_same_text_twice_in_a_row_is_one_question(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(QUESTION)
+    await t.say(QUESTION)  # sent twice before pressing send
+    await t.press("Gửi")
+    await t.say("/hoi")
+    await t.press("Khởi nghiệp")
+    await t.say(QUESTION + "  ")
+    await t.press("Gửi")
+    assert "đúng câu này rồi" in t.last_text
+    assert await province_app.store.questions.count(1) == 1
+
+
+async def test_flooding_is_limited_and_the_draft_kept(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    for i in range(3):
+        await t.say(f"Câu hỏi số {i}: tỉnh hỗ trợ thanh niên khởi nghiệp thế nào ở xã {i}?")
+        await t.press("Gửi")
+        if i < 2:
+            await t.say("/hoi")
+            await t.press("Khởi nghiệp")
+    await t.say("/hoi")
+    assert "3 câu hỏi trong một giờ" in t.last_text
+    assert await province_app.store.questions.count(1) == 3
+
+
+async def test_draft_expires_after_the_configured_time(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    engine = Engine(
+        province_app.store, clock, settings=EngineSettings(draft_ttl=timedelta(hours=2))
+    )
+    t = Talker(engine)
+    await to_text_step(t)
+    clock.advance(timedelta(hours=1))
+    await t.say("/trogiup")
+    assert "viết câu hỏi" in t.last_text  # still there after an hour
+    clock.advance(timedelta(hours=3))
+    await t.say(QUESTION)
+    assert "quá lâu" in t.last_text
+
+
+async def test_redelivered_update_is_handled_once(engine: Engine, province_app: App) -> None:
+    from handlers.events import Event
+
+    event = Event(channel="test", user_id="5", kind=EventKind.COMMAND, command="start", update_id="u1")
+    first = await engine.handle(event)
+    second = await engine.handle(event)
+    assert first and second == []
+
+
+async def test_edited_message_updates_the_draft(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(QUESTION)
+    await t.event(EventKind.EDITED, text="Tỉnh hỗ trợ lãi suất vay vốn khởi nghiệp cho thanh niên thế nào?")
+    assert "cập nhật" in t.last_text and "lãi suất" in t.last_text
+    await t.say("/huy")
+    await t.event(EventKind.EDITED, text="gì đó")
+    assert "/sua" in t.last_text
+
+
+async def test_name_validation(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    for bad in ["12345", "x", "a" * 100, "Nam 😀"]:
+        await t.say(bad)
+        assert "họ tên bằng chữ" in t.last_text
