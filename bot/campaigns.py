@@ -63,9 +63,7 @@ async def create_campaign(
     if level == "commune" and not host.kind.territorial:
         raise CampaignSetupError("a commune-level campaign is hosted by a commune or ward")
     try:
-        deadlines = compute_timeline(
-            dialogue, complex_content=complex_content, overrides=overrides
-        )
+        deadlines = compute_timeline(dialogue, complex_content=complex_content, overrides=overrides)
     except ValueError as exc:
         raise CampaignSetupError(str(exc)) from exc
     clean_topics = [t.strip() for t in topics if t.strip()]

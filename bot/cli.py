@@ -44,10 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Collects young people's questions for the youth dialogues "
         "(đối thoại với thanh niên) on Telegram, Zalo and the terminal.",
     )
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="settings file (default: ./.env)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=OneLineParser)
+    parser.add_argument(
+        "--env-file", type=Path, default=Path(".env"), help="settings file (default: ./.env)"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
+    )
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"bot.commands.{name}")

@@ -67,7 +67,9 @@ class CoreSettings(BaseSettings):
 
         value = value.strip().lower()
         if province_by_codename(value) is None:
-            raise ValueError("a vietnam-provinces codename such as cao_bang (see `youthbot units provinces`)")
+            raise ValueError(
+                "a vietnam-provinces codename such as cao_bang (see `youthbot units provinces`)"
+            )
         return value
 
     @property

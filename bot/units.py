@@ -137,7 +137,12 @@ def parse_units_csv(
     missing = [c for c in CSV_COLUMNS if c not in columns]
     if missing:
         return CsvResult(
-            [], [RowError(1, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")]
+            [],
+            [
+                RowError(
+                    1, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}"
+                )
+            ],
         )
     index = {name: columns.index(name) for name in (*CSV_COLUMNS, *CSV_OPTIONAL) if name in columns}
     units: list[NewUnit] = []

@@ -21,10 +21,12 @@ def engine_settings(app: App) -> EngineSettings:
 def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
     from bot.similar import CampaignSimilarity
+    from handlers import linking
 
     return Engine(
         app.store,
         app.clock,
         settings=engine_settings(app),
         similar=CampaignSimilarity(app.store),
+        routers=[linking.router],
     )

@@ -64,7 +64,9 @@ async def _line(ctx: Ctx, q: Question) -> str:
 
 async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] | None:
     """The person's questions still open to change; None (after saying why) if none."""
-    questions = [q for q in await ctx.store.questions.of_person(ctx.person.id) if q.status == "submitted"]
+    questions = [
+        q for q in await ctx.store.questions.of_person(ctx.person.id) if q.status == "submitted"
+    ]
     opens = {c.id for c, late in await ctx.engine.open_campaigns(ctx.now) if not late}
     editable = [q for q in questions if q.campaign_id in opens]
     if not editable:
@@ -247,3 +249,20 @@ async def delete_yes(ctx: Ctx, _: str) -> None:
 async def delete_no(ctx: Ctx, _: str) -> None:
     ctx.reset()
     ctx.say(ctx.tr("delete.kept"))
+
+
+# -- reminders opt-out ---------------------------------------------------------------------------
+
+
+@router.command("tatnhacnho", "remindersoff")
+async def reminders_off(ctx: Ctx) -> None:
+    await ctx.store.people.set_reminders_opt_out(ctx.person.id, True)
+    ctx.say(ctx.tr("reminder.opted_out"))
+    ctx.repeat_prompt()
+
+
+@router.command("batnhacnho", "reminderson")
+async def reminders_on(ctx: Ctx) -> None:
+    await ctx.store.people.set_reminders_opt_out(ctx.person.id, False)
+    ctx.say(ctx.tr("reminder.opted_in"))
+    ctx.repeat_prompt()

@@ -134,9 +134,7 @@ class Ctx:
         rows: list[list[Choice]] = []
         for item in choices:
             rows.append([item] if isinstance(item, Choice) else list(item))
-        buttons = tuple(
-            tuple(Button(c.label, self.payload(c)) for c in row) for row in rows if row
-        )
+        buttons = tuple(tuple(Button(c.label, self.payload(c)) for c in row) for row in rows if row)
         self.conv.data["prompt"] = {
             "text": text,
             "buttons": [[[b.label, b.payload] for b in row] for row in buttons],
@@ -260,9 +258,9 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.similar = similar
         self.router = Router()
-        from handlers import account, intake
+        from handlers import account, broadcast, intake, roles
 
-        for router in (intake.router, account.router, *routers):
+        for router in (intake.router, account.router, roles.router, broadcast.router, *routers):
             self.router.include(router)
         self._cache_at = -1.0
         self._campaigns: list[Campaign] = []
@@ -298,9 +296,7 @@ class Engine:
     async def recently_closed(self, now: datetime) -> Campaign | None:
         await self._refresh()
         today = now.astimezone(self.settings.timezone).date()
-        closed = [
-            c for c in self._campaigns if c.deadline(DeadlineKind.QUESTIONS_CLOSE) < today
-        ]
+        closed = [c for c in self._campaigns if c.deadline(DeadlineKind.QUESTIONS_CLOSE) < today]
         return max(closed, key=lambda c: c.dialogue_date) if closed else None
 
     async def campaign(self, campaign_id: int) -> Campaign | None:

@@ -385,8 +385,13 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         return None
     if len(cleaned) > limit:
         ctx.data["overflow"] = cleaned[: limit * 3]
-        ctx.say(ctx.tr("text.too_long", length=f"{len(cleaned):,}".replace(",", "."),
-                       limit=f"{limit:,}".replace(",", ".")))
+        ctx.say(
+            ctx.tr(
+                "text.too_long",
+                length=f"{len(cleaned):,}".replace(",", "."),
+                limit=f"{limit:,}".replace(",", "."),
+            )
+        )
         return None
     if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
         ctx.say(ctx.tr("text.too_short"))

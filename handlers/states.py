@@ -24,6 +24,10 @@ class State(StrEnum):
     WITHDRAW_CONFIRM = "withdraw_confirm"
     LANGUAGE = "language"
     DELETE_CONFIRM = "delete_confirm"
+    BROADCAST_AUDIENCE = "broadcast_audience"
+    BROADCAST_UNIT = "broadcast_unit"
+    BROADCAST_TEXT = "broadcast_text"
+    BROADCAST_CONFIRM = "broadcast_confirm"
 
 
 # States that hold an unfinished question draft (kept for the configured time).

@@ -11,11 +11,15 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from storage.audit import AuditRepository
+from storage.broadcasts import BroadcastRepository
 from storage.campaigns import CampaignRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
+from storage.links import LinkRepository
+from storage.outbox import OutboxRepository
 from storage.people import PersonRepository
 from storage.questions import QuestionRepository
+from storage.roles import RoleRepository
 from storage.units import UnitRepository
 from storage.updates import UpdateRepository
 
@@ -34,6 +38,10 @@ class Store:
         self.conversations = ConversationRepository(db)
         self.audit = AuditRepository(db)
         self.updates = UpdateRepository(db)
+        self.roles = RoleRepository(db)
+        self.outbox = OutboxRepository(db)
+        self.broadcasts = BroadcastRepository(db)
+        self.links = LinkRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -19,8 +19,17 @@ _SELECT = (
 
 # Columns an edit may change; anything else is refused rather than silently ignored.
 EDITABLE = frozenset(
-    {"title", "theme", "level", "dialogue_date", "complex", "allow_anonymous", "accept_late",
-     "status", "host_unit_id"}
+    {
+        "title",
+        "theme",
+        "level",
+        "dialogue_date",
+        "complex",
+        "allow_anonymous",
+        "accept_late",
+        "status",
+        "host_unit_id",
+    }
 )
 
 
@@ -100,7 +109,9 @@ class CampaignRepository:
         )
         order = list(DeadlineKind)
         found = [
-            Deadline(DeadlineKind(r["kind"]), date.fromisoformat(r["due_date"]), bool(r["overridden"]))
+            Deadline(
+                DeadlineKind(r["kind"]), date.fromisoformat(r["due_date"]), bool(r["overridden"])
+            )
             for r in rows
         ]
         return tuple(sorted(found, key=lambda d: order.index(d.kind)))
@@ -149,7 +160,11 @@ class CampaignRepository:
 
     async def topic(self, topic_id: int) -> Topic | None:
         r = await self._db.fetchone("SELECT * FROM topics WHERE id = ?", (topic_id,))
-        return Topic(r["id"], r["campaign_id"], r["name"], r["position"], bool(r["active"])) if r else None
+        return (
+            Topic(r["id"], r["campaign_id"], r["name"], r["position"], bool(r["active"]))
+            if r
+            else None
+        )
 
     async def add_topic(self, campaign_id: int, name: str) -> int:
         async with self._db.transaction():

@@ -43,7 +43,9 @@ class ConversationRepository:
             ),
         )
 
-    async def stale_drafts(self, *, states: tuple[str, ...], before: datetime) -> list[Conversation]:
+    async def stale_drafts(
+        self, *, states: tuple[str, ...], before: datetime
+    ) -> list[Conversation]:
         """Conversations left in one of ``states`` since before ``before``."""
         marks = ",".join("?" * len(states))
         rows = await self._db.fetchall(
@@ -51,7 +53,12 @@ class ConversationRepository:
             [*states, to_utc_text(before)],
         )
         return [
-            Conversation(r["person_id"], r["state"], r["step"], json.loads(r["data"]),
-                         from_utc_text(r["updated_at"]))
+            Conversation(
+                r["person_id"],
+                r["state"],
+                r["step"],
+                json.loads(r["data"]),
+                from_utc_text(r["updated_at"]),
+            )
             for r in rows
         ]

@@ -96,7 +96,9 @@ class PersonRepository:
         rows = await self._db.fetchall(
             "SELECT * FROM identities WHERE person_id = ? ORDER BY created_at", (person_id,)
         )
-        return [Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"]) for r in rows]
+        return [
+            Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"]) for r in rows
+        ]
 
     async def move_identity(self, channel: str, external_id: str, to_person: int) -> None:
         await self._db.execute(
@@ -131,6 +133,22 @@ class PersonRepository:
 
     # -- consent ---------------------------------------------------------------------
 
+    async def audience(
+        self, audience: str, *, unit_id: int | None = None, host_unit_id: int | None = None
+    ) -> list[int]:
+        return await audience_people(self._db, audience, unit_id=unit_id, host_unit_id=host_unit_id)
+
+    async def set_reminders_opt_out(self, person_id: int, opt_out: bool) -> None:
+        await self._db.execute(
+            "UPDATE people SET reminders_opt_out = ? WHERE id = ?", (int(opt_out), person_id)
+        )
+
+    async def reminders_opt_out(self, person_id: int) -> bool:
+        value = await self._db.fetchval(
+            "SELECT reminders_opt_out FROM people WHERE id = ?", (person_id,)
+        )
+        return bool(value)
+
     async def grant_consent(self, person_id: int, *, version: str, now: datetime) -> None:
         await self._db.execute(
             "INSERT INTO consents (person_id, version, granted_at) VALUES (?, ?, ?)",
@@ -149,3 +167,39 @@ class PersonRepository:
             "UPDATE consents SET withdrawn_at = ? WHERE person_id = ? AND withdrawn_at IS NULL",
             (to_utc_text(now), person_id),
         )
+
+
+AUDIENCES = ("youth", "unit", "secretaries", "departments")
+
+
+async def audience_people(
+    db: Database, audience: str, *, unit_id: int | None = None, host_unit_id: int | None = None
+) -> list[int]:
+    """People a broadcast or reminder reaches (reachable ones only)."""
+    if audience == "youth":
+        # Young people who consented; a commune campaign reaches its own commune only.
+        sql = (
+            "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
+            " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0"
+        )
+        params: list[object] = []
+        if host_unit_id is not None:
+            sql += " AND p.unit_id = ?"
+            params.append(host_unit_id)
+    elif audience == "unit":
+        sql = (
+            "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
+            " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0 AND p.unit_id = ?"
+        )
+        params = [unit_id]
+    elif audience in ("secretaries", "departments"):
+        role = "secretary" if audience == "secretaries" else "department"
+        sql = (
+            "SELECT DISTINCT p.id FROM people p JOIN roles r ON r.person_id = p.id"
+            " WHERE r.revoked_at IS NULL AND r.role = ? AND p.unreachable = 0"
+        )
+        params = [role]
+    else:
+        raise ValueError(f"unknown audience {audience!r}")
+    rows = await db.fetchall(sql + " ORDER BY p.id", params)
+    return [r["id"] for r in rows]

@@ -103,8 +103,7 @@ class QuestionRepository:
 
     async def of_person(self, person_id: int, *, limit: int = 20) -> list[Question]:
         rows = await self._db.fetchall(
-            "SELECT * FROM questions WHERE person_id = ? ORDER BY created_at DESC, id DESC"
-            " LIMIT ?",
+            "SELECT * FROM questions WHERE person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
             (person_id, limit),
         )
         return [_question(r) for r in rows]
@@ -177,11 +176,43 @@ class QuestionRepository:
             " category, text, asker_name, anonymous, channel, late, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (new_code(), q.campaign_id, q.person_id, q.unit_id, q.topic_id, q.category,
-                 q.text, q.asker_name, int(q.anonymous), q.channel, int(q.late), at, at)
+                (
+                    new_code(),
+                    q.campaign_id,
+                    q.person_id,
+                    q.unit_id,
+                    q.topic_id,
+                    q.category,
+                    q.text,
+                    q.asker_name,
+                    int(q.anonymous),
+                    q.channel,
+                    int(q.late),
+                    at,
+                    at,
+                )
                 for q in rows
             ),
         )
+
+    async def unit_counts(self, campaign_id: int, unit_id: int) -> tuple[int, int]:
+        """(questions, still unreviewed) a unit has in a campaign."""
+        row = await self._db.fetchone(
+            "SELECT count(*) AS total, coalesce(sum(status = 'submitted'), 0) AS unreviewed"
+            " FROM questions WHERE campaign_id = ? AND unit_id = ? AND status != 'withdrawn'",
+            (campaign_id, unit_id),
+        )
+        return (int(row["total"]), int(row["unreviewed"])) if row else (0, 0)
+
+    async def department_owed(self, campaign_id: int, department: str) -> int:
+        """Questions routed to a department that still have no answer."""
+        value = await self._db.fetchval(
+            "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND coalesce(q.department, t.department) = ?"
+            " AND q.status NOT IN ('answered', 'withdrawn')",
+            (campaign_id, department),
+        )
+        return int(value or 0)
 
     # -- supporters ("Tôi cũng muốn hỏi câu này") -------------------------------------
 

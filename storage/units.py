@@ -74,9 +74,7 @@ class UnitRepository:
         for start in range(0, len(codes), 500):
             chunk = list(codes[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                f"SELECT code FROM units WHERE code IN ({marks})", chunk
-            )
+            rows = await self._db.fetchall(f"SELECT code FROM units WHERE code IN ({marks})", chunk)
             found.update(r["code"] for r in rows)
         return found
 

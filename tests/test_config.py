@@ -16,10 +16,18 @@ from bot.config import ConfigError, Settings
     ("name", "value", "expected"),
     [
         ("YOUTHBOT_TIMEZONE", "Mars/Olympus", "YOUTHBOT_TIMEZONE: expected an IANA time zone"),
-        ("YOUTHBOT_PROVINCE", "atlantis", "YOUTHBOT_PROVINCE: expected a vietnam-provinces codename"),
+        (
+            "YOUTHBOT_PROVINCE",
+            "atlantis",
+            "YOUTHBOT_PROVINCE: expected a vietnam-provinces codename",
+        ),
         ("YOUTHBOT_LOG_LEVEL", "LOUD", "YOUTHBOT_LOG_LEVEL"),
         ("YOUTHBOT_QUESTIONS_PER_HOUR", "many", "YOUTHBOT_QUESTIONS_PER_HOUR"),
-        ("TELEGRAM_BOT_TOKEN", "changeme", "TELEGRAM_BOT_TOKEN: expected the token @BotFather gave"),
+        (
+            "TELEGRAM_BOT_TOKEN",
+            "changeme",
+            "TELEGRAM_BOT_TOKEN: expected the token @BotFather gave",
+        ),
         ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL: expected an http"),
         ("ZALO_BOT_TOKEN", "short", "ZALO_BOT_TOKEN"),
     ],
@@ -53,11 +61,19 @@ def test_token_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "YOUTHBOT_TIMEZONE": "Nowhere/Land",
-           "YOUTHBOT_DB": str(tmp_path / "x.db")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "YOUTHBOT_TIMEZONE": "Nowhere/Land",
+        "YOUTHBOT_DB": str(tmp_path / "x.db"),
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "campaign", "list"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, check=False, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0

@@ -24,7 +24,9 @@ async def campaign(province_app: App) -> Campaign:
 
 @pytest.fixture
 def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, settings=EngineSettings(questions_per_hour=3))
+    return Engine(
+        province_app.store, province_app.clock, settings=EngineSettings(questions_per_hour=3)
+    )
 
 
 async def to_text_step(t: Talker) -> None:
@@ -190,7 +192,9 @@ async def test_draft_expires_after_the_configured_time(
 async def test_redelivered_update_is_handled_once(engine: Engine, province_app: App) -> None:
     from handlers.events import Event
 
-    event = Event(channel="test", user_id="5", kind=EventKind.COMMAND, command="start", update_id="u1")
+    event = Event(
+        channel="test", user_id="5", kind=EventKind.COMMAND, command="start", update_id="u1"
+    )
     first = await engine.handle(event)
     second = await engine.handle(event)
     assert first and second == []
@@ -200,7 +204,9 @@ async def test_edited_message_updates_the_draft(engine: Engine) -> None:
     t = Talker(engine)
     await to_text_step(t)
     await t.say(QUESTION)
-    await t.event(EventKind.EDITED, text="Tỉnh hỗ trợ lãi suất vay vốn khởi nghiệp cho thanh niên thế nào?")
+    await t.event(
+        EventKind.EDITED, text="Tỉnh hỗ trợ lãi suất vay vốn khởi nghiệp cho thanh niên thế nào?"
+    )
     assert "cập nhật" in t.last_text and "lãi suất" in t.last_text
     await t.say("/huy")
     await t.event(EventKind.EDITED, text="gì đó")

@@ -10,7 +10,6 @@ from bot.app import App
 from bot.campaigns import create_campaign
 from bot.clock import FakeClock
 from handlers.engine import Engine, EngineSettings
-from handlers.events import EventKind
 from storage.models import Campaign
 from tests.talk import Talker
 
@@ -41,7 +40,9 @@ async def full_intake(t: Talker, *, unit_query: str = "thuc phan") -> str:
     await t.say("nông thị hoa")
     await t.press("Học sinh, sinh viên")
     await t.press("việc làm")
-    await t.say("Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?")
+    await t.say(
+        "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+    )
     assert "kiểm tra lại" in t.last_text
     assert "Nông Thị Hoa" in t.last_text
     await t.press("Gửi")

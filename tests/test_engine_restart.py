@@ -59,9 +59,27 @@ async def test_restart_after_each_step(tmp_path: Path, clock: FakeClock, cut: in
 
 ACTIONS = st.one_of(
     st.sampled_from(
-        ["/start", "/hoi", "/huy", "/sua", "/rut", "/cauhoi", "/ngonngu", "/xoa", "/trogiup",
-         "/start u-w01273", "/khong", "1", "2", "3", "9", "thuc phan", "Nông Thị Hoa", "",
-         "Tỉnh có hỗ trợ thanh niên khởi nghiệp vay vốn ưu đãi không ạ?"]
+        [
+            "/start",
+            "/hoi",
+            "/huy",
+            "/sua",
+            "/rut",
+            "/cauhoi",
+            "/ngonngu",
+            "/xoa",
+            "/trogiup",
+            "/start u-w01273",
+            "/khong",
+            "1",
+            "2",
+            "3",
+            "9",
+            "thuc phan",
+            "Nông Thị Hoa",
+            "",
+            "Tỉnh có hỗ trợ thanh niên khởi nghiệp vay vốn ưu đãi không ạ?",
+        ]
     ).map(lambda s: ("say", s)),
     st.integers(min_value=0, max_value=12).map(lambda i: ("press", str(i))),
     st.sampled_from(["sticker", "photo"]).map(lambda m: ("media", m)),
@@ -71,7 +89,9 @@ ACTIONS = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(actions=st.lists(ACTIONS, max_size=25), rescue=st.sampled_from(["/start", "/huy"]))
 async def test_no_sequence_leaves_a_person_stuck(
     province_app: App, actions: list[tuple[str, str]], rescue: str
@@ -108,5 +128,12 @@ async def test_no_sequence_leaves_a_person_stuck(
         if rescue == "/huy":
             assert conv.state == State.IDLE
         else:
-            assert conv.state in (State.CONSENT, State.UNIT_QUERY, State.TOPIC, State.IDLE,
-                                  State.CATEGORY, State.NAME, State.UNIT_CONFIRM)
+            assert conv.state in (
+                State.CONSENT,
+                State.UNIT_QUERY,
+                State.TOPIC,
+                State.IDLE,
+                State.CATEGORY,
+                State.NAME,
+                State.UNIT_CONFIRM,
+            )

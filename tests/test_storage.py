@@ -17,16 +17,30 @@ async def test_fresh_file_gets_latest_schema(tmp_path: Path) -> None:
         assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
         assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
         assert (await db.fetchone("PRAGMA busy_timeout"))[0] >= 1000  # type: ignore[index]
-        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
+        }
     expected = {
-        "units", "campaigns", "campaign_deadlines", "topics", "people", "identities",
-        "consents", "questions", "roles", "invites", "outbox", "audit_log", "conversations",
-        "clusters", "supports",
+        "units",
+        "campaigns",
+        "campaign_deadlines",
+        "topics",
+        "people",
+        "identities",
+        "consents",
+        "questions",
+        "roles",
+        "invites",
+        "outbox",
+        "audit_log",
+        "conversations",
+        "clusters",
+        "supports",
     }
     assert expected <= tables
 
 
-@pytest.mark.parametrize("start", range(0, len(load_migrations())))
+@pytest.mark.parametrize("start", range(len(load_migrations())))
 async def test_stairway_from_every_earlier_version(tmp_path: Path, start: int) -> None:
     path = tmp_path / "old.db"
     async with await Database.open(path, migrate_to=start) as db:

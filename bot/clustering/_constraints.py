@@ -28,7 +28,9 @@ def apply_constraints(
         if a != b and a in labels and b in labels:
             cannot[a].add(b)
             cannot[b].add(a)
-    must = sorted({tuple(sorted((a, b))) for a, b in must_link if a != b and a in labels and b in labels})
+    must = sorted(
+        {tuple(sorted((a, b))) for a, b in must_link if a != b and a in labels and b in labels}
+    )
     if not cannot and not must:
         return labels
 

@@ -30,6 +30,8 @@ class Lexicon:
     words: dict[str, str]
     # Term → weight multiplier (weak domain words).
     weights: dict[str, float]
+    # Every accent-free syllable of the word lists (known to the typo repair).
+    syllables: frozenset[str]
 
 
 def _lines(name: str) -> list[str]:
@@ -77,14 +79,18 @@ def get() -> Lexicon:
         else:
             greetings.add(_folded(words))
 
-    preamble: dict[str, set[tuple[str, ...]]] = {"salutation": set(), "intro": set(), "opener": set()}
+    preamble: dict[str, set[tuple[str, ...]]] = {
+        "salutation": set(),
+        "intro": set(),
+        "opener": set(),
+    }
     for line in _lines("preamble.tsv"):
         kind, phrase = line.split("\t")
         preamble[kind].add(_folded(_words(phrase)))
 
     phrases: dict[tuple[str, ...], str] = {}
     words_map: dict[str, str] = {}
-    single_variants: set[str] = set()
+    ascii_variants: set[str] = set()
     for line in _lines("synonyms.tsv"):
         canonical_phrase, *variants = line.split("\t")
         term = term_of(canonical_phrase)
@@ -92,9 +98,15 @@ def get() -> Lexicon:
             words = _words(variant)
             if len(words) == 1:
                 words_map.setdefault(words[0], term)
-                single_variants.add(_folded(words)[0])
+                if words[0].isascii():
+                    ascii_variants.add(words[0])
             else:
                 phrases.setdefault(_folded(words), term)
+
+    for line in _lines("compounds.txt"):
+        words = _words(line)
+        if len(words) > 1:
+            phrases.setdefault(_folded(words), term_of(line))
 
     weights: dict[str, float] = {}
     for line in _lines("weak_words.tsv"):
@@ -112,9 +124,13 @@ def get() -> Lexicon:
             stopwords.add(words[0])
         else:
             phrases.setdefault(_folded(words), "")
-    # An accent-free stopword that is also a content word of the domain is kept
-    # ("vậy" and "vay" both fold to "vay").
-    stopwords_folded = {_folded((word,))[0] for word in stopwords} - single_variants
+    # An accent-free stopword that is also an accent-free content word listed in the
+    # synonyms is kept ("vậy" and "vay" both fold to "vay").
+    stopwords_folded = {_folded((word,))[0] for word in stopwords} - ascii_variants
+    syllables = {s for phrase in phrases for s in phrase}
+    syllables.update(_folded((w,))[0] for w in (*words_map, *stopwords, *greeting_words))
+    syllables.update(_folded(e)[0] for e in abbreviations.values() if len(e) == 1)
+    syllables.update(s for e in abbreviations.values() for s in _folded(e))
 
     preamble_phrases = preamble["salutation"] | preamble["intro"] | preamble["opener"]
     return Lexicon(
@@ -133,4 +149,5 @@ def get() -> Lexicon:
         phrases_longest=max((len(p) for p in phrases), default=1),
         words=words_map,
         weights=weights,
+        syllables=frozenset(s for s in syllables if s.isalpha()),
     )

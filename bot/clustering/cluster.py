@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from bot.clustering.normalize import fold, normalize_question
 from bot.clustering.similarity import EXTRA_PENALTY, Weighting, score_terms
+from bot.clustering.spelling import Speller
 
 __all__ = ["DEFAULT_THRESHOLD", "cluster_texts"]
 
@@ -103,14 +104,25 @@ class _Representatives:
         return best
 
 
+def _terms_by_text(texts: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Terms of each distinct text, typos repaired against the vocabulary of all texts."""
+    normalized = {text: normalize_question(text) for text in dict.fromkeys(texts)}
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(normalized[text].folded)
+    speller = Speller(counts)
+    terms_by_text: dict[str, tuple[str, ...]] = {}
+    for text, question in normalized.items():
+        if any(speller.correct(word) for word in question.folded):
+            question = normalize_question(text, speller=speller)
+        # A question with no content term only equals its own wording.
+        terms_by_text[text] = question.terms or ("\0" + fold(text),)
+    return terms_by_text
+
+
 def _build_docs(texts: Sequence[str], *, threshold: float) -> tuple[list[_Doc], list[int]]:
     """Distinct term sets in content order, and the doc index of every item."""
-    terms_by_text: dict[str, tuple[str, ...]] = {}
-    for text in texts:
-        if text not in terms_by_text:
-            terms = normalize_question(text).terms
-            # A question with no content term only equals its own wording.
-            terms_by_text[text] = terms or ("\0" + fold(text),)
+    terms_by_text = _terms_by_text(texts)
     item_terms = [terms_by_text[text] for text in texts]
     df: Counter[str] = Counter()
     for terms in item_terms:
@@ -160,7 +172,8 @@ def _medoid(docs: list[_Doc], members: list[int]) -> int:
     for candidate in sample:
         vector = docs[candidate].vector
         total = sum(
-            len(docs[other].members) * (100.0 if other == candidate else score_terms(vector, docs[other].vector))
+            len(docs[other].members)
+            * (100.0 if other == candidate else score_terms(vector, docs[other].vector))
             for other in sample
         )
         if total > best_total:

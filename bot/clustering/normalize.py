@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.clustering import _lexicon
+from bot.clustering.spelling import Speller
 
 __all__ = ["NormalizedQuestion", "canonical", "fold", "normalize_question"]
 
@@ -27,7 +28,7 @@ _QUALITIES = frozenset("\u0306\u0302\u031b")
 _VOWELS = frozenset("aeiouy")
 # Every combining diacritical mark is dropped by fold(); đ is a letter of its own in
 # Unicode, not d + mark, so it needs its own entry.
-_FOLD_TABLE = {cp: None for cp in range(0x0300, 0x0370)} | {ord("đ"): "d", ord("Đ"): "d"}
+_FOLD_TABLE = dict.fromkeys(range(768, 880)) | {ord("đ"): "d", ord("Đ"): "d"}
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\W_]+")
 # Clause boundaries survive tokenisation: the preamble rules need them.
@@ -203,7 +204,7 @@ def _strip_preamble(clauses: list[list[tuple[str, str]]]) -> list[tuple[str, str
     return flat
 
 
-def _remove_greetings(forms: list[tuple[str, str]], *, accented: bool) -> list[tuple[str, str]]:
+def _remove_greetings(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     lexicon = _lexicon.get()
     kept: list[tuple[str, str]] = []
     index = 0
@@ -215,8 +216,9 @@ def _remove_greetings(forms: list[tuple[str, str]], *, accented: bool) -> list[t
                 break
         if not length:
             word, folded = forms[index]
-            single = lexicon.greeting_words if accented else lexicon.greeting_words_folded
-            if (word if accented else folded) in single:
+            if word in lexicon.greeting_words or (
+                word == folded and folded in lexicon.greeting_words_folded
+            ):
                 length = 1
         if length:
             index += length
@@ -226,9 +228,8 @@ def _remove_greetings(forms: list[tuple[str, str]], *, accented: bool) -> list[t
     return kept
 
 
-def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
+def _terms(forms: list[tuple[str, str]]) -> tuple[str, ...]:
     lexicon = _lexicon.get()
-    stop = lexicon.stopwords if accented else lexicon.stopwords_folded
     terms: dict[str, None] = {}
     folded = [f for _, f in forms]
     index = 0
@@ -244,21 +245,42 @@ def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
             word, fold_ = forms[index]
             term = lexicon.words.get(word)
             if term is None:
-                term = None if (word if accented else fold_) in stop else fold_
+                # A word typed without diacritics may be any word with that folded form.
+                stop = word in lexicon.stopwords or (
+                    word == fold_ and fold_ in lexicon.stopwords_folded
+                )
+                term = None if stop else fold_
         if term:  # "" marks a stop phrase ("như thế nào")
             terms[term] = None
         index += length
     return tuple(terms)
 
 
-def normalize_question(text: str) -> NormalizedQuestion:
-    """Reduce a question to tokens and similarity terms (see :class:`NormalizedQuestion`)."""
+def normalize_question(text: str, *, speller: Speller | None = None) -> NormalizedQuestion:
+    """Reduce a question to tokens and similarity terms (see :class:`NormalizedQuestion`).
+
+    Args:
+        text: the question as submitted.
+        speller: repairs typos in syllables it does not know before terms are formed;
+            without one, words are taken as typed.
+    """
     clauses, accented = _clauses(text)
-    forms = _remove_greetings(_strip_preamble(clauses), accented=accented)
+    forms = _remove_greetings(_strip_preamble(clauses))
+    if speller is not None:
+        forms = [_respell(form, speller) for form in forms]
     return NormalizedQuestion(
         text=text,
         tokens=tuple(w for w, _ in forms),
         folded=tuple(f for _, f in forms),
-        terms=_terms(forms, accented=accented),
+        terms=_terms(forms),
         accented=accented,
     )
+
+
+def _respell(form: tuple[str, str], speller: Speller) -> tuple[str, str]:
+    word, folded = form
+    corrected = speller.correct(folded)
+    if corrected is None:
+        return form
+    # The intended diacritics are unknown: keep the accent-free form only.
+    return corrected, corrected

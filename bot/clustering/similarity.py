@@ -35,6 +35,8 @@ CONFLICT_PENALTY = 1.0
 FUZZY_CUTOFF = 80.0
 #: Shortest term that may match with a typo: short syllables differ by one letter anyway.
 _FUZZY_MIN_LENGTH = 4
+#: Exponent on the IDF factor: below 1 it softens the pull of very rare words (often typos).
+IDF_POWER = 1.0
 #: Weight of a term with digits (numbers of roads, hamlets, years distinguish questions).
 _NUMBER_WEIGHT = 1.5
 
@@ -64,7 +66,7 @@ class Weighting:
         idf = 1.0
         if self._documents:
             df = self._df.get(term, 0)
-            idf = 1.0 + math.log((self._documents + 1) / (df + 1))
+            idf = (1.0 + math.log((self._documents + 1) / (df + 1))) ** IDF_POWER
         value = prior * idf
         self._cache[term] = value
         return value
@@ -98,22 +100,55 @@ def score_terms(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 def _fuzzy_matches(only_a: dict[str, float], only_b: dict[str, float]) -> float:
-    """Pair terms that differ by a typo; move them out of both dicts; return shared weight."""
-    shared = 0.0
+    """Match leftover terms that differ by a typo; remove them from both dicts.
+
+    Returns the shared weight gained. Handles a phrase broken by a typo too: "khoi ngiep"
+    does not form the term ``khoi_nghiep``, but its words cover that term's syllables.
+    """
+    shared = _cover_phrases(only_a, only_b) + _cover_phrases(only_b, only_a)
     for term in sorted(only_a, key=lambda t: (-only_a[t], t)):
-        if len(term) < _FUZZY_MIN_LENGTH or not only_b:
+        if len(term) < _FUZZY_MIN_LENGTH:
             continue
-        best_term = ""
-        best = FUZZY_CUTOFF
-        for other in only_b:
-            if len(other) < _FUZZY_MIN_LENGTH:
+        match = _closest(term, only_b)
+        if match is not None:
+            other, ratio = match
+            shared += min(only_a.pop(term), only_b.pop(other)) * ratio / 100.0
+    return shared
+
+
+def _closest(term: str, candidates: Mapping[str, float]) -> tuple[str, float] | None:
+    """The candidate within a typo of ``term`` (best ratio, then alphabetical)."""
+    best: tuple[str, float] | None = None
+    for other in candidates:
+        if len(other) < _FUZZY_MIN_LENGTH:
+            continue
+        ratio = fuzz.ratio(term, other, score_cutoff=FUZZY_CUTOFF)
+        if ratio and (best is None or (-ratio, other) < (-best[1], best[0])):
+            best = (other, ratio)
+    return best
+
+
+def _cover_phrases(phrases: dict[str, float], words: dict[str, float]) -> float:
+    shared = 0.0
+    for term in sorted(t for t in phrases if "_" in t):
+        used: list[str] = []
+        total = 0.0
+        for syllable in term.split("_"):
+            free = {w: 0.0 for w in words if "_" not in w and w not in used}
+            if syllable in free:
+                used.append(syllable)
+                total += 100.0
                 continue
-            ratio = fuzz.ratio(term, other, score_cutoff=best)
-            if ratio > best or (ratio == best and ratio and (not best_term or other < best_term)):
-                best, best_term = ratio, other
-        if best_term:
-            weight = min(only_a.pop(term), only_b.pop(best_term))
-            shared += weight * best / 100.0
+            match = _closest(syllable, free) if len(syllable) >= 3 else None
+            if match is None:
+                break
+            used.append(match[0])
+            total += match[1]
+        else:
+            weight = phrases.pop(term)
+            for word in used:
+                del words[word]
+            shared += weight * total / (100.0 * len(used))
     return shared
 
 

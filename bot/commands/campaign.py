@@ -29,8 +29,13 @@ _DATE_OPTIONS = {
 
 def _add_date_options(parser: argparse.ArgumentParser) -> None:
     for kind, option in _DATE_OPTIONS.items():
-        parser.add_argument(option, type=parse_date, metavar="DATE", dest=f"date_{kind.value}",
-                            help=f"override the {kind.value.replace('_', ' ')} date")
+        parser.add_argument(
+            option,
+            type=parse_date,
+            metavar="DATE",
+            dest=f"date_{kind.value}",
+            help=f"override the {kind.value.replace('_', ' ')} date",
+        )
 
 
 def _overrides(args: argparse.Namespace) -> dict[DeadlineKind, object]:
@@ -51,12 +56,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--level", choices=["province", "commune"], default="province")
     create.add_argument("--host", metavar="UNIT_CODE", help="host unit (default: the province)")
     create.add_argument("--dialogue-date", type=parse_date, required=True, metavar="DATE")
-    create.add_argument("--complex", action="store_true",
-                        help="conclusion within 15 days instead of 10")
-    create.add_argument("--no-anonymous", action="store_true",
-                        help="every question must carry the asker's name")
-    create.add_argument("--accept-late", action="store_true",
-                        help="accept questions after closing, flagged late")
+    create.add_argument(
+        "--complex", action="store_true", help="conclusion within 15 days instead of 10"
+    )
+    create.add_argument(
+        "--no-anonymous", action="store_true", help="every question must carry the asker's name"
+    )
+    create.add_argument(
+        "--accept-late", action="store_true", help="accept questions after closing, flagged late"
+    )
     create.add_argument("--topics", help="topic groups separated by ';' (default: the plans')")
     _add_date_options(create)
     create.set_defaults(func=with_app(_create))
@@ -101,7 +109,9 @@ async def _create(args: argparse.Namespace, app: App) -> int:
         )
     except CampaignSetupError as exc:
         raise CommandError(str(exc), status=2) from exc
-    await app.store.audit.record("campaign.create", at=app.clock.now(), target=f"campaign:{campaign.id}")
+    await app.store.audit.record(
+        "campaign.create", at=app.clock.now(), target=f"campaign:{campaign.id}"
+    )
     print(f"created campaign {campaign.id}: {campaign.title}")
     print(format_campaign(campaign, app))
     return 0
@@ -192,7 +202,9 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
                     raise CommandError(f"no topic {name!r} in campaign {campaign.id}", status=2)
                 await app.store.campaigns.deactivate_topic(topic.id)
             await app.store.audit.record(
-                "campaign.edit", at=now, target=f"campaign:{campaign.id}",
+                "campaign.edit",
+                at=now,
+                target=f"campaign:{campaign.id}",
                 detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
             )
     except CampaignSetupError as exc:

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     load.set_defaults(func=with_app(_load))
 
     imp = actions.add_parser("import", help="import schools, agencies... from a CSV file")
-    imp.add_argument("file", type=Path, help="CSV with columns code,name,kind[,address,parent_code]")
+    imp.add_argument(
+        "file", type=Path, help="CSV with columns code,name,kind[,address,parent_code]"
+    )
     imp.set_defaults(func=with_app(_import))
 
     lst = actions.add_parser("list", help="list units")

@@ -99,7 +99,9 @@ def write_chart(
     topics = _topic_entries(data)
     note = None
     if others is not None:
-        count = tr.n("digest.count.questions", others[1], count=format_number(others[1], tr.language))
+        count = tr.n(
+            "digest.count.questions", others[1], count=format_number(others[1], tr.language)
+        )
         note = f"{others[0]}: {count}"
     panels = (
         _Panel(

@@ -129,7 +129,7 @@ def _deadlines(deadlines: Sequence[DeadlineRow], *, tr: Translator) -> str:
     if not deadlines:
         return ""
     lines = [tr.t("digest.section.deadlines")]
-    for d in deadlines:
+    for d in sorted(deadlines, key=lambda d: d.due):
         lines.append(
             f"{BULLET} "
             + tr.t(

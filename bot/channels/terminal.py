@@ -1,0 +1,106 @@
+"""The terminal channel (``youthbot chat``): the same engine, buttons as numbered choices.
+
+Useful for trying the flow without a chat token, for training Youth Union staff, and for
+the demo. Typing a number picks a choice (the engine understands typed choices).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.channels.base import Capabilities, Engine
+from handlers.events import Event, EventKind, Reply
+from locales import translator
+
+CAPABILITIES = Capabilities(
+    name="terminal",
+    text_limit=100_000,
+    buttons=False,
+    files=True,
+    edits=False,
+    messages_per_second=1000.0,
+    per_chat_interval=0.0,
+)
+
+
+def parse_line(line: str, *, user_id: str, language: str | None) -> Event:
+    """Map one typed line to an engine event ("/start u-w01273", "2", free text)."""
+    text = line.rstrip("\n")
+    stripped = text.strip()
+    now = datetime.now(UTC)
+    if stripped.startswith("/") and len(stripped) > 1:
+        name, _, rest = stripped[1:].partition(" ")
+        return Event(
+            channel="terminal",
+            user_id=user_id,
+            kind=EventKind.COMMAND,
+            command=name.lower(),
+            text=rest.strip(),
+            payload=rest.strip() or None,
+            language_code=language,
+            at=now,
+        )
+    return Event(
+        channel="terminal",
+        user_id=user_id,
+        kind=EventKind.TEXT,
+        text=text,
+        language_code=language,
+        at=now,
+    )
+
+
+def render(reply: Reply, *, language: str) -> str:
+    """Plain text with numbered choices, as on Zalo."""
+    lines = [reply.text]
+    choices = reply.choices
+    if choices:
+        lines += [f"  {i}. {b.label}" for i, b in enumerate(choices, start=1)]
+        lines.append(translator(language).n("choices.hint", len(choices)))
+    for attachment in reply.attachments:
+        lines.append(f"  [{attachment.filename}] {attachment.path}")
+    return "\n".join(lines)
+
+
+class TerminalChannel:
+    """Implements the Channel protocol for one person at a terminal."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, out: TextIO = sys.stdout, *, language: str = "vi") -> None:
+        self._out = out
+        self.language = language
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        self._out.write(render(reply, language=self.language) + "\n\n")
+        self._out.flush()
+
+
+async def chat_loop(
+    engine: Engine,
+    *,
+    user_id: str,
+    language: str,
+    read_line: Callable[[], str] = sys.stdin.readline,
+    out: TextIO = sys.stdout,
+    prompt: str = "> ",
+) -> None:
+    """Read lines until end of input (Ctrl-D) or /thoat, answering each through the engine."""
+    channel = TerminalChannel(out, language=language)
+    first = parse_line("/start", user_id=user_id, language=language)
+    for reply in await engine.handle(first):
+        await channel.deliver(user_id, reply)
+    while True:
+        out.write(prompt)
+        out.flush()
+        line = await asyncio.to_thread(read_line)
+        if not line or line.strip() in ("/thoat", "/exit", "/quit"):
+            out.write("\n")
+            return
+        event = parse_line(line, user_id=user_id, language=language)
+        for reply in await engine.handle(event):
+            await channel.deliver(user_id, reply)

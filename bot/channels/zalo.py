@@ -1,0 +1,758 @@
+"""The Zalo channel: a thin adapter between the Zalo Bot Platform and the conversation engine.
+
+Updates from :class:`~bot.channels.zalo_client.ZaloClient` become
+:class:`~handlers.events.Event` (:func:`map_update`) and the engine's replies become plain
+text messages (:func:`render_replies`). Zalo bots have no buttons, files or edits, so:
+
+* choices are a numbered list under the reply, with one hint sentence ("Bạn trả lời 1 hoặc
+  2 nhé.") in the person's language; the engine already takes a typed number or a close
+  option label as the choice;
+* a file the engine attaches (a digest) becomes a line saying it comes by e-mail or on
+  Telegram;
+* text is split at 2,000 characters (counted in UTF-16 units, as the platform is assumed
+  to) where a reader expects a break, with the numbered options kept in the last message.
+
+Two ways to receive updates:
+
+* **Long polling** (default): ``getUpdates`` returns one update per call and has no offset;
+  408 means nothing new. Errors back off exponentially; a refused token ends the channel.
+* **Webhook** when ``ZALO_WEBHOOK_URL`` is set: ``setWebhook`` with a secret token and
+  ``POST /zalo/webhook`` on the shared :class:`~bot.channels.webserver.WebServer`. A request
+  without the right ``X-Bot-Api-Secret-Token`` gets 403 unread; invalid JSON gets 400;
+  wrapped (``{"ok": true, "result": ...}``) and bare events are both accepted. 200 is
+  answered once the engine stored the event (the replies are sent afterwards), 500 when it
+  failed so Zalo redelivers; the person is told once, and after ``webhook_attempts``
+  failures the event is given up.
+
+Zalo redelivers webhook events: the ``message_id`` is the event's ``update_id``, so the
+engine (which stores it in the same transaction as the effects) handles a redelivery once.
+Events of one chat are handled in order, different chats concurrently (bounded).
+
+When handling fails the traceback goes to the log once (with the message id, never the
+text) and the person gets the localised ``error.generic`` text. Messages to one chat are
+at least ``per_chat_interval`` apart; a 429 pauses every send for ``retry_after`` (the quota
+is the bot's); a 403 marks the person unreachable until they write again.
+:meth:`ZaloChannel.deliver` serves the outbox and raises the :mod:`bot.channels.base`
+delivery errors.
+
+Only private chats reach the engine: nobody's question or name is taken in a group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hmac
+import logging
+import re
+import secrets
+import signal
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from aiohttp import web
+
+from bot.app import App
+from bot.channels.base import (
+    Capabilities,
+    ChannelBlocked,
+    ChannelPermanentError,
+    ChannelRateLimited,
+    ChannelTransientError,
+    DeliveryError,
+    Engine,
+)
+from bot.channels.telegram_flow import ChatPacer, ChatScheduler
+from bot.channels.webserver import WebServer
+from bot.channels.zalo_client import (
+    MAX_TEXT_LENGTH,
+    RetryPolicy,
+    ZaloClient,
+    ZaloError,
+    ZaloForbidden,
+    ZaloRateLimited,
+    ZaloUnauthorized,
+    ZaloUpdate,
+    parse_update,
+    zalo_text_length,
+)
+from bot.clustering.normalize import fold
+from bot.textsplit import split_text
+from handlers.events import Event, EventKind, Reply
+from locales import DEFAULT_LANGUAGE, MissingMessageError, Translator, translator
+
+__all__ = [
+    "CAPABILITIES",
+    "CHANNEL",
+    "SECRET_HEADER",
+    "WEBHOOK_PATH",
+    "ZaloChannel",
+    "ZaloOptions",
+    "ZaloSetupError",
+    "fit_text",
+    "map_update",
+    "parse_command",
+    "render_replies",
+    "render_reply",
+    "run_zalo",
+]
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "zalo"
+
+CAPABILITIES: Final = Capabilities(
+    name=CHANNEL,
+    text_limit=MAX_TEXT_LENGTH,
+    buttons=False,
+    files=False,
+    edits=False,
+    messages_per_second=5.0,  # Zalo publishes no limits: stay well below Telegram's
+    per_chat_interval=1.0,
+)
+
+SECRET_HEADER: Final = "X-Bot-Api-Secret-Token"
+WEBHOOK_PATH: Final = "/zalo/webhook"
+
+#: ``message.<kind>.received`` → :attr:`Event.media_type` (unknown kinds keep their name).
+MEDIA_TYPES: Final[dict[str, str]] = {
+    "image": "photo",
+    "photo": "photo",
+    "sticker": "sticker",
+    "gif": "animation",
+    "voice": "voice",
+    "audio": "audio",
+    "video": "video",
+    "file": "document",
+    "document": "document",
+    "location": "location",
+    "contact": "contact",
+    "link": "link",
+}
+
+_COMMAND = re.compile(r"^/(\S{1,64})(?:\s+(.*))?$", re.DOTALL)
+#: Room left for the end of a reply next to its numbered options before they go alone.
+_MIN_TAIL = 200
+
+
+class ZaloSetupError(Exception):
+    """The channel cannot run (no or refused token, API unreachable); one line, no secret."""
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """``"/LiênKết 123 456"`` → ``("lienket", "123 456")``; ``None`` when not a command.
+
+    Zalo has no command entities: a message starting with ``/`` is a command. The name is
+    folded (lower case, no diacritics) so a phone keyboard's accents do not matter.
+    """
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    name = fold(match.group(1)).replace(" ", "")
+    if not name:
+        return None
+    return name, (match.group(2) or "").strip()
+
+
+def _is_group(chat_type: str) -> bool:
+    return "GROUP" in chat_type.upper()
+
+
+def map_update(update: ZaloUpdate) -> Event | None:
+    """The engine event for one Zalo update; ``None`` for what the bot ignores.
+
+    Bots' own messages and group chats are ignored. ``update_id`` is the ``message_id``
+    (so a redelivered event is handled once) unless the platform left it out.
+    """
+    message = update.message
+    if message.sender.is_bot or _is_group(message.chat_type):
+        return None
+    message_id = message.message_id or None
+    base = Event(
+        channel=CHANNEL,
+        user_id=message.sender.id,
+        kind=EventKind.TEXT,
+        chat_id=message.chat_id,
+        display_name=message.sender.display_name or None,
+        message_id=message_id,
+        update_id=message_id,
+        at=message.date,
+    )
+    kind = update.kind
+    if kind == "text":
+        text = message.text or ""
+        command = parse_command(text) if text.lstrip().startswith("/") else None
+        if command is None:
+            return replace(base, text=text)
+        name, args = command
+        payload = args.split()[0] if name == "start" and args else None
+        return replace(base, kind=EventKind.COMMAND, command=name, text=args, payload=payload)
+    if kind == "unsupported":
+        return replace(base, kind=EventKind.UNSUPPORTED)
+    return replace(
+        base,
+        kind=EventKind.MEDIA,
+        media_type=MEDIA_TYPES.get(kind, kind),
+        text=message.caption or "",
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def fit_text(text: str, *, limit: int = MAX_TEXT_LENGTH) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` UTF-16 units, at natural breaks.
+
+    :func:`bot.textsplit.split_text` counts code points; a part with characters outside
+    the BMP (emoji) is split again until it fits the platform's measure.
+    """
+    if limit < 2:
+        raise ValueError("limit must be at least 2")
+    return _fit(text, chars=limit, units=limit)
+
+
+def _fit(text: str, *, chars: int, units: int) -> list[str]:
+    parts: list[str] = []
+    for part in split_text(text, limit=chars):
+        size = zalo_text_length(part)
+        if size <= units:
+            parts.append(part)
+        else:
+            # Each code point beyond the BMP counts twice: shrink by the excess and retry.
+            parts.extend(_fit(part, chars=max(1, len(part) - (size - units)), units=units))
+    return parts
+
+
+def choices_hint(count: int, tr: Translator) -> str:
+    """The hint under ``count`` numbered options ("Bạn trả lời 1, 2 hoặc 3 nhé.")."""
+    if count == 1:
+        return tr("zalo.choices.one")
+    if count <= 4:
+        numbers = ", ".join(str(i) for i in range(1, count))
+        return tr("zalo.choices.some", numbers=numbers, last=count)
+    return tr("zalo.choices.many", last=count)
+
+
+def render_reply(reply: Reply, *, tr: Translator, limit: int = MAX_TEXT_LENGTH) -> list[str]:
+    """One reply as Zalo messages: text, file notes, then numbered options in the last."""
+    blocks = [reply.text.strip()] if reply.text.strip() else []
+    for attachment in reply.attachments:
+        lines = [attachment.caption.strip()] if attachment.caption.strip() else []
+        lines.append(tr("zalo.file_elsewhere", name=attachment.filename))
+        blocks.append("\n".join(lines))
+    body = "\n\n".join(blocks)
+    parts = fit_text(body, limit=limit) if body else []
+    choices = reply.choices
+    if not choices:
+        return parts
+    lines = [f"{index}. {button.label}" for index, button in enumerate(choices, start=1)]
+    lines.append(choices_hint(len(choices), tr))
+    options = "\n".join(lines)
+    if not parts:
+        return fit_text(options, limit=limit)
+    room = limit - zalo_text_length(options) - 2
+    last = parts.pop()
+    if zalo_text_length(last) <= room:
+        return [*parts, f"{last}\n\n{options}"]
+    if room >= _MIN_TAIL:
+        # Keep the end of the text (usually the question asked) with the options.
+        tail = fit_text(last, limit=room)[-1]
+        head = last[: len(last) - len(tail)].rstrip()
+        return [*parts, head, f"{tail}\n\n{options}"] if head else [*parts, f"{tail}\n\n{options}"]
+    return [*parts, last, *fit_text(options, limit=limit)]
+
+
+def render_replies(
+    replies: Sequence[Reply], *, tr: Translator, limit: int = MAX_TEXT_LENGTH
+) -> list[str]:
+    """All replies to one event as Zalo messages; short replies share one message."""
+    messages: list[str] = []
+    for reply in replies:
+        for index, part in enumerate(render_reply(reply, tr=tr, limit=limit)):
+            joined = f"{messages[-1]}\n\n{part}" if messages and index == 0 else ""
+            if joined and zalo_text_length(joined) <= limit:
+                messages[-1] = joined
+            else:
+                messages.append(part)
+    return messages
+
+
+def _text(language: str | None, key: str, **values: Any) -> str:
+    """A catalogue text in ``language``, in Vietnamese if that catalogue lacks it."""
+    try:
+        return translator(language).t(key, **values)
+    except MissingMessageError:
+        return translator(DEFAULT_LANGUAGE).t(key, **values)
+
+
+# --------------------------------------------------------------------------- channel
+
+
+@dataclass(frozen=True)
+class ZaloOptions:
+    """Tuning of the adapter; Zalo publishes no limits, so the defaults are cautious."""
+
+    poll_timeout: int = 30  # seconds a getUpdates long poll waits for news
+    per_chat_interval: float = CAPABILITIES.per_chat_interval
+    max_concurrent_updates: int = 32
+    backoff_base: float = 1.0  # getUpdates failures: 1, 2, 4... seconds
+    backoff_max: float = 60.0
+    rate_limit_wait: float = 5.0  # a 429 that does not say how long to wait
+    max_retry_after: float = 60.0  # a longer 429 wait is not waited out for a reply
+    http_timeout: float = 10.0
+    start_attempts: int = 5  # getMe tries at start-up before giving up
+    shutdown_timeout: float = 30.0  # in-flight events get this long to finish
+    webhook_attempts: int = 3  # failures of one event before the webhook gives it up
+
+
+class ZaloChannel:
+    """The Zalo adapter (implements :class:`bot.channels.base.Channel`).
+
+    ``start()`` checks the token (getMe) and starts polling or the webhook; ``stop()``
+    stops taking updates, lets in-flight ones finish and closes. ``serve(stop)`` does both
+    around waiting for ``stop``. ``client`` is injectable (tests point it at a fake API).
+    """
+
+    capabilities: Capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        options: ZaloOptions | None = None,
+        web: WebServer | None = None,
+        client: ZaloClient | None = None,
+    ) -> None:
+        settings = app.settings.zalo
+        self._app = app
+        self._engine = engine
+        self._options = opts = options or ZaloOptions()
+        self._own_client = client is None
+        if client is None:
+            if settings.bot_token is None:
+                raise ZaloSetupError("ZALO_BOT_TOKEN is not set")
+            client = ZaloClient(
+                settings.bot_token,
+                base_url=settings.api_base_url,
+                timeout=opts.http_timeout,
+                retry=RetryPolicy(max_retry_after=opts.max_retry_after),
+            )
+        self._client = client
+        self._webhook_url = settings.webhook_url
+        secret = settings.webhook_secret
+        self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        self._web = web
+        self._own_web = False
+        if opts.per_chat_interval != CAPABILITIES.per_chat_interval:
+            self.capabilities = replace(CAPABILITIES, per_chat_interval=opts.per_chat_interval)
+        self._scheduler = ChatScheduler(max_concurrency=opts.max_concurrent_updates)
+        self._pacer = ChatPacer(opts.per_chat_interval)
+        self._paused_until = 0.0
+        self._failures: OrderedDict[str, int] = OrderedDict()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stop_event = asyncio.Event()
+        self._started = False
+        self._accepting = False
+        self._poll_errors = 0
+        self._bot_name: str | None = None
+        self.handled = 0  # events the engine handled
+        self.failed = 0  # events whose handling failed
+        self.processed = 0  # updates finished: handled (or ignored) and answered
+        self._last_update_at: datetime | None = None
+
+    # -- properties -------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return "webhook" if self._webhook_url else "polling"
+
+    @property
+    def webhook_secret(self) -> str:
+        return self._secret
+
+    @property
+    def client(self) -> ZaloClient:
+        return self._client
+
+    def health(self) -> dict[str, Any]:
+        """What ``GET /healthz`` shows for Zalo."""
+        return {
+            "ok": self._started and self._poll_errors < 5,
+            "mode": self.mode,
+            "bot": self._bot_name,
+            "in_flight": self._scheduler.in_flight,
+            "handled": self.handled,
+            "failed": self.failed,
+            "processed": self.processed,
+            "last_update_at": self._last_update_at.isoformat() if self._last_update_at else None,
+        }
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._stop_event = asyncio.Event()
+        try:
+            await self._check_token()
+        except BaseException:
+            if self._own_client:
+                await self._client.aclose()
+            raise
+        self._started = True
+        self._accepting = True
+        try:
+            if self._webhook_url:
+                await self._start_webhook()
+            else:
+                await self._start_polling()
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info("zalo: %s started (%s)", self._bot_name or "bot", self.mode)
+
+    async def _check_token(self) -> None:
+        attempts = max(1, self._options.start_attempts)
+        for attempt in range(1, attempts + 1):
+            try:
+                info = await self._client.get_me()
+            except ZaloUnauthorized:
+                raise ZaloSetupError("Zalo refused the bot token; check ZALO_BOT_TOKEN") from None
+            except ZaloError as exc:
+                if attempt == attempts:
+                    raise ZaloSetupError(f"cannot reach the Zalo Bot API: {exc}") from None
+                delay = self._backoff(attempt)
+                logger.warning("zalo: getMe failed (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+            else:
+                self._bot_name = info.account_name or info.display_name or info.id
+                return
+
+    async def _start_polling(self) -> None:
+        # Polling and a webhook exclude each other: a webhook left from an earlier run goes.
+        with contextlib.suppress(ZaloError):
+            await self._client.delete_webhook()
+        if self._web is not None:
+            self._web.add_health_check(CHANNEL, self.health)
+        self._poll_task = asyncio.create_task(self._poll(), name="zalo-polling")
+
+    async def _start_webhook(self) -> None:
+        if self._web is None:
+            web_settings = self._app.settings.web
+            self._web = WebServer(host=web_settings.host, port=web_settings.port)
+            self._own_web = True
+        self._web.add_route("POST", WEBHOOK_PATH, self._on_webhook)
+        self._web.add_health_check(CHANNEL, self.health)
+        if not self._web.running:
+            await self._web.start()
+        assert self._webhook_url is not None
+        try:
+            await self._client.set_webhook(self._webhook_url, self._secret)
+        except (ZaloError, ValueError) as exc:
+            raise ZaloSetupError(f"Zalo setWebhook failed: {exc}") from None
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the in-flight ones, close."""
+        if not self._started:
+            return
+        self._accepting = False
+        self._stop_event.set()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ZaloSetupError):
+                await self._poll_task
+            self._poll_task = None
+        if not await self._scheduler.drain(self._options.shutdown_timeout):
+            logger.warning("zalo: some events did not finish in time")
+        if self._web is not None:
+            self._web.remove_route("POST", WEBHOOK_PATH)
+            self._web.remove_health_check(CHANNEL)
+            if self._own_web:
+                await self._web.stop()
+                self._web = None
+                self._own_web = False
+        if self._own_client:
+            await self._client.aclose()
+        self._started = False
+        logger.info("zalo: stopped")
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set (or polling fails for good), then stop cleanly."""
+        await self.start()
+        try:
+            waiter = asyncio.create_task(stop.wait())
+            watched: set[asyncio.Task[Any]] = {waiter}
+            if self._poll_task is not None:
+                watched.add(self._poll_task)
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            poll = self._poll_task
+            if poll is not None and poll.done() and not poll.cancelled():
+                error = poll.exception()
+                if error is not None:
+                    raise error
+        finally:
+            await self.stop()
+
+    # -- polling ----------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        opts = self._options
+        while not self._stop_event.is_set():
+            if self._scheduler.in_flight >= 4 * opts.max_concurrent_updates:
+                await self._pause(0.05)  # the engine is behind: do not take more yet
+                continue
+            try:
+                update = await self._client.get_updates(timeout=opts.poll_timeout)
+            except ZaloUnauthorized:
+                raise ZaloSetupError("Zalo refused the bot token; check ZALO_BOT_TOKEN") from None
+            except ZaloError as exc:
+                self._poll_errors += 1
+                delay = self._backoff(self._poll_errors)
+                logger.warning("zalo: getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                await self._pause(delay)
+                continue
+            except ValueError as exc:  # an answer that is not a message event
+                logger.warning("zalo: an update was not understood: %s", exc)
+                continue
+            self._poll_errors = 0
+            if update is not None:
+                self._scheduler.submit(
+                    update.message.chat_id, functools.partial(self._process, update)
+                )
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        opts = self._options
+        return float(min(opts.backoff_max, opts.backoff_base * 2 ** (attempt - 1)))
+
+    # -- webhook ----------------------------------------------------------------------
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER)
+        if given is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
+            logger.info("zalo: refused a webhook request without the right secret token")
+            return web.json_response({"ok": False}, status=403)
+        if not self._accepting:
+            return web.json_response({"ok": False}, status=503)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid JSON"}, status=400)
+        try:
+            update = parse_update(body)
+        except ValueError as exc:
+            # Valid JSON but no message event (another kind of notification): nothing to do,
+            # and answering an error would only make Zalo send it again.
+            logger.info("zalo: ignored a webhook body: %s", exc)
+            return web.json_response({"ok": True})
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        task = self._scheduler.submit(
+            update.message.chat_id, lambda: self._process(update, stored=stored)
+        )
+
+        def unresolved(_: asyncio.Task[bool]) -> None:
+            if not stored.done():  # cancelled at shutdown before it ran
+                stored.set_result(False)
+
+        task.add_done_callback(unresolved)
+        ok = await asyncio.shield(stored)
+        return web.json_response({"ok": ok}, status=200 if ok else 500)
+
+    # -- handling ---------------------------------------------------------------------
+
+    async def process_update(self, update: ZaloUpdate) -> bool:
+        """Handle one update now (tests, custom transports); ``True`` when it is done."""
+        return await self._process(update)
+
+    async def _process(
+        self, update: ZaloUpdate, *, stored: asyncio.Future[bool] | None = None
+    ) -> bool:
+        """Handle one update and send the replies; ``stored`` is resolved in between."""
+
+        def resolve(ok: bool) -> None:
+            if stored is not None and not stored.done():
+                stored.set_result(ok)
+
+        self._last_update_at = datetime.now(UTC)
+        try:
+            return await self._handle(update, resolve)
+        finally:
+            self.processed += 1
+
+    async def _handle(self, update: ZaloUpdate, resolve: Callable[[bool], None]) -> bool:
+        try:
+            event = map_update(update)
+            if event is None:
+                resolve(True)
+                return True
+            try:
+                replies = await self._engine.handle(event)
+            except Exception:
+                done = await self._failed(event)
+                resolve(done)
+                return done
+            resolve(True)
+            self.handled += 1
+            language = await self._language(event.user_id, returning=True)
+            await self._send_replies(event, replies, language)
+            return True
+        except Exception:
+            logger.exception("zalo: message %s failed", update.message.message_id or "(no id)")
+            self.failed += 1
+            resolve(False)
+            return False
+
+    async def _failed(self, event: Event) -> bool:
+        """Log once, tell the person once; ``True`` when the event is given up."""
+        logger.exception("zalo: message %s failed", event.message_id or "(no id)")
+        self.failed += 1
+        key = event.message_id
+        failures = self._count_failure(key) if key else 1
+        if failures == 1:
+            language = await self._language(event.user_id)
+            error = Reply(_text(language, "error.generic"))
+            await self._send_replies(event, [error], language)
+        if self.mode == "polling" or not key:
+            return True
+        return failures >= self._options.webhook_attempts
+
+    def _count_failure(self, key: str) -> int:
+        count = self._failures.pop(key, 0) + 1
+        self._failures[key] = count
+        while len(self._failures) > 1024:
+            self._failures.popitem(last=False)
+        return count
+
+    async def _language(self, user_id: str, *, returning: bool = False) -> str:
+        """The person's language; ``returning``: they wrote, so they are reachable again."""
+        people = self._app.store.people
+        try:
+            person = await people.by_identity(CHANNEL, user_id)
+        except Exception:  # the database is the engine's problem; speak Vietnamese
+            logger.exception("zalo: cannot look up a person's language")
+            return DEFAULT_LANGUAGE
+        if person is None:
+            return DEFAULT_LANGUAGE
+        if returning and person.unreachable:
+            await people.set_unreachable(person.id, False)
+            logger.info("zalo: person %s is reachable again", person.id)
+        return person.language
+
+    async def _set_unreachable(self, chat_id: str) -> None:
+        people = self._app.store.people
+        person = await people.by_identity(CHANNEL, chat_id)
+        if person is not None and not person.unreachable:
+            await people.set_unreachable(person.id, True)
+            logger.info("zalo: person %s is unreachable (blocked the bot)", person.id)
+
+    # -- sending ----------------------------------------------------------------------
+
+    async def _send_replies(self, event: Event, replies: Sequence[Reply], language: str) -> None:
+        chat_id = event.reply_chat
+        for text in render_replies(replies, tr=translator(language)):
+            try:
+                await self._send_text(chat_id, text, retry_rate_limit=True)
+            except ZaloForbidden:
+                await self._set_unreachable(chat_id)
+                return
+            except ZaloRateLimited:
+                logger.warning("zalo: still rate limited; the rest of a reply was dropped")
+                return
+            except (ZaloError, ValueError) as exc:
+                logger.warning("zalo: a message was not delivered: %s", exc)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        """Send one reply for the outbox; raise a :class:`DeliveryError` on failure.
+
+        The first message is not retried after a 429 (the outbox reschedules); once part
+        of a reply went out, the rest is retried here so the outbox does not repeat it.
+        """
+        language = await self._language(chat_id)
+        try:
+            for index, text in enumerate(render_reply(reply, tr=translator(language))):
+                await self._send_text(chat_id, text, retry_rate_limit=index > 0)
+        except ZaloForbidden as exc:
+            await self._set_unreachable(chat_id)
+            raise ChannelBlocked(str(exc)) from None
+        except ZaloError as exc:
+            raise _delivery_error(exc, self._options.rate_limit_wait) from None
+        except ValueError as exc:
+            raise ChannelPermanentError(str(exc)) from None
+
+    async def _send_text(self, chat_id: str, text: str, *, retry_rate_limit: bool) -> None:
+        """Send one message, paced per chat and held back while the bot is rate limited."""
+        retried = False
+        while True:
+            await self._wait_rate_limit()
+            async with self._pacer.turn(chat_id):
+                try:
+                    await self._client.send_message(chat_id, text)
+                    return
+                except ZaloRateLimited as exc:
+                    wait = exc.retry_after
+                    wait = self._options.rate_limit_wait if wait is None else wait
+                    self._paused_until = max(self._paused_until, time.monotonic() + wait)
+                    logger.info("zalo: rate limited (429); sending pauses %.1f s", wait)
+                    if retried or not retry_rate_limit or wait > self._options.max_retry_after:
+                        raise
+                    retried = True
+
+    async def _wait_rate_limit(self) -> None:
+        # Another 429 may extend the pause while this one sleeps: check again after.
+        while (remaining := self._paused_until - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+
+
+def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
+    if isinstance(exc, ZaloRateLimited):
+        return ChannelRateLimited(default_wait if exc.retry_after is None else exc.retry_after)
+    if isinstance(exc, ZaloForbidden):
+        return ChannelBlocked(str(exc))
+    if exc.retryable:  # network errors, timeouts, 5xx
+        return ChannelTransientError(str(exc))
+    return ChannelPermanentError(str(exc))
+
+
+async def run_zalo(
+    app: App,
+    engine: Engine,
+    *,
+    stop: asyncio.Event | None = None,
+    web: WebServer | None = None,
+    options: ZaloOptions | None = None,
+    client: ZaloClient | None = None,
+) -> None:
+    """Run the Zalo channel until ``stop`` is set.
+
+    Without ``stop`` this installs SIGINT/SIGTERM handlers that stop it (``youthbot run``
+    passes its own event to run several channels in one process, and a shared ``web``
+    server for the webhooks and ``/healthz``). Raises :class:`ZaloSetupError` when the
+    channel cannot run.
+    """
+    channel = ZaloChannel(app, engine, options=options, web=web, client=client)
+    stop_event = asyncio.Event() if stop is None else stop
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    if stop is None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop_event.set)
+                installed.append(signum)
+    try:
+        await channel.serve(stop_event)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)

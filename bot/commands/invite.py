@@ -1,0 +1,54 @@
+"""``youthbot invite``: single-use, expiring invite codes for roles (the first
+administrator is set up this way: ``youthbot invite --role admin``)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import App
+from bot.commands import CommandError, with_app
+from handlers.roles import INVITE_DAYS, create_invite
+
+ROLES = ("secretary", "organiser", "department", "admin")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("invite", help="issue a single-use invite code for a role")
+    parser.add_argument("--role", choices=ROLES, required=True)
+    parser.add_argument("--unit", metavar="CODE", help="the secretary's unit")
+    parser.add_argument("--department", help="the department's name, e.g. 'Sở Y tế'")
+    parser.add_argument("--campaign", type=int, help="limit the role to one campaign")
+    parser.add_argument("--days", type=int, default=INVITE_DAYS, help="validity (default 7)")
+    parser.add_argument("--bot-username", help="Telegram bot username for the deep link")
+    parser.set_defaults(func=with_app(_invite))
+
+
+async def _invite(args: argparse.Namespace, app: App) -> int:
+    unit_id = None
+    if args.role == "secretary":
+        if not args.unit:
+            raise CommandError("--unit CODE is required for a secretary", status=2)
+        unit = await app.store.units.by_code(args.unit)
+        if unit is None:
+            raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", 2)
+        unit_id = unit.id
+    if args.role == "department" and not (args.department or "").strip():
+        raise CommandError("--department NAME is required for a department contact", status=2)
+    if args.campaign is not None and await app.store.campaigns.get(args.campaign) is None:
+        raise CommandError(f"no campaign {args.campaign}", status=2)
+    if not 1 <= args.days <= 90:
+        raise CommandError("--days must be between 1 and 90", status=2)
+    code = await create_invite(
+        app.store,
+        args.role,
+        now=app.clock.now(),
+        unit_id=unit_id,
+        campaign_id=args.campaign,
+        department=(args.department or "").strip() or None,
+        days=args.days,
+    )
+    print(f"invite code: {code}  (role {args.role}, single use, valid {args.days} days)")
+    print(f"in chat: /nhanquyen {code}")
+    if args.bot_username:
+        print(f"deep link: https://t.me/{args.bot_username.lstrip('@')}?start=i-{code}")
+    return 0

@@ -1,0 +1,99 @@
+"""``youthbot link``: a unit's Telegram deep link, its QR code and a printable A4 poster.
+
+Whoever scans the QR code starts the bot with ``/start u-<unit code>``, so the unit is
+already known (one tap to confirm). The bot's username comes from Telegram (getMe) when
+``TELEGRAM_BOT_TOKEN`` is set, else from ``--bot-username``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from bot.app import App
+from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.commands import CommandError, with_app
+from bot.posters import deep_link, poster_text, unit_payload, write_poster_files
+from storage.models import DeadlineKind
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "link", help="a unit's Telegram deep link, QR code and A4 poster (PNG and PDF)"
+    )
+    parser.add_argument("--unit", required=True, metavar="CODE", help="unit code (units list)")
+    parser.add_argument(
+        "--campaign", type=int, metavar="ID", help="campaign (default: the only active one)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: YOUTHBOT_OUT_DIR)"
+    )
+    parser.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's @username, needed when TELEGRAM_BOT_TOKEN is not set",
+    )
+    parser.add_argument(
+        "--language", choices=["vi", "en"], default="vi", help="poster language (default: vi)"
+    )
+    parser.set_defaults(func=with_app(_link))
+
+
+async def _bot_username(app: App, given: str | None) -> str:
+    if app.settings.telegram.bot_token is None:
+        if not given:
+            raise CommandError(
+                "no bot username: set TELEGRAM_BOT_TOKEN or pass --bot-username NAME", status=2
+            )
+        return given.removeprefix("@")
+    from bot.channels.telegram import TelegramSetupError, fetch_bot_username
+
+    try:
+        username = await fetch_bot_username(app)
+    except TelegramSetupError as exc:
+        if not given:
+            raise CommandError(str(exc)) from exc
+        print(f"warning: {exc}; using --bot-username {given}")
+        return given.removeprefix("@")
+    if given and given.removeprefix("@").lower() != username.lower():
+        print(f"warning: the token belongs to @{username}, not {given}; using @{username}")
+    return username
+
+
+async def _link(args: argparse.Namespace, app: App) -> int:
+    unit = await app.store.units.by_code(args.unit.strip())
+    if unit is None:
+        raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", status=2)
+    try:
+        payload = unit_payload(unit.code)
+    except ValueError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    try:
+        campaign = await resolve_campaign(app, args.campaign)
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    username = await _bot_username(app, args.bot_username)
+    try:
+        link = deep_link(username, payload)
+    except ValueError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    text = poster_text(
+        link=link,
+        campaign_title=campaign.title,
+        unit_name=unit.name,
+        closes=campaign.deadline(DeadlineKind.QUESTIONS_CLOSE),
+        language=args.language,
+    )
+    out_dir: Path = args.out or app.settings.core.out_dir
+    try:
+        files = await asyncio.to_thread(
+            write_poster_files, text, out_dir=out_dir, stem=f"link-{unit.code}-c{campaign.id}"
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write to {out_dir}: {exc.strerror}") from exc
+    print(link)
+    print(f"QR code: {files.qr_png}")
+    print(f"poster:  {files.poster_png}")
+    print(f"poster:  {files.poster_pdf}")
+    return 0

@@ -1,0 +1,153 @@
+"""Send digests by e-mail (SMTP), the channel Youth Union offices and Sở Nội vụ already use.
+
+One function, :func:`send_email`, builds a UTF-8 message (Vietnamese subject, body and
+attachment names are encoded per RFC 2047/2231) and sends it with aiosmtplib. Any failure
+becomes a :class:`MailError` naming the server, never the password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import aiosmtplib
+from pydantic import SecretStr
+
+from bot.clock import Clock, SystemClock
+
+logger = logging.getLogger(__name__)
+
+#: Types ``mimetypes`` may not know on a minimal system (no /etc/mime.types).
+_KNOWN_TYPES: dict[str, str] = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".png": "image/png",
+    ".csv": "text/csv",
+    ".jsonl": "application/x-ndjson",
+    ".json": "application/json",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+}
+
+
+class MailError(Exception):
+    """Sending failed; the message names the server (host:port) and the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """How to reach the SMTP server.
+
+    ``use_tls`` is implicit TLS from the first byte (port 465; ``starttls`` is then
+    ignored); ``starttls`` upgrades a plain connection (port 587) and fails if the server
+    cannot. The password is never shown by ``repr``, in logs or in errors.
+    """
+
+    host: str
+    sender: str  #: the From address, e.g. "youthbot@tinhdoan.caobang.gov.vn"
+    port: int = 587
+    username: str | None = None
+    password: SecretStr | str | None = field(default=None, repr=False)
+    starttls: bool = True
+    use_tls: bool = False
+    timeout: float = 30.0
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def secret(self) -> str | None:
+        if isinstance(self.password, SecretStr):
+            return self.password.get_secret_value()
+        return self.password
+
+
+def content_type(path: Path) -> tuple[str, str]:
+    """(maintype, subtype) of an attachment, from its extension."""
+    known = _KNOWN_TYPES.get(path.suffix.lower())
+    guessed = known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, _, subtype = guessed.partition("/")
+    return maintype, subtype
+
+
+def build_message(
+    settings: SmtpSettings,
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    clock: Clock | None = None,
+) -> EmailMessage:
+    """The message to send: plain-text UTF-8 body plus ``(file name, bytes)`` attachments."""
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime((clock or SystemClock()).now())
+    domain = settings.sender.rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(body, charset="utf-8")
+    for name, data in attachments:
+        maintype, subtype = content_type(Path(name))
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+async def send_email(
+    settings: SmtpSettings,
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[Path] = (),
+    clock: Clock | None = None,
+) -> None:
+    """Send ``body`` with ``attachments`` to ``to``; raise :class:`MailError` on failure."""
+    recipients = [address.strip() for address in to if address.strip()]
+    if not recipients:
+        raise MailError(f"no recipient for the e-mail via {settings.address}")
+    files: list[tuple[str, bytes]] = []
+    for path in attachments:
+        try:
+            data = await asyncio.to_thread(Path(path).read_bytes)
+        except OSError as exc:
+            raise MailError(f"cannot attach {path}: {exc.strerror or exc}") from exc
+        files.append((Path(path).name, data))
+    message = build_message(
+        settings, to=recipients, subject=subject, body=body, attachments=files, clock=clock
+    )
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.username,
+            password=settings.secret() if settings.username else None,
+            use_tls=settings.use_tls,
+            start_tls=settings.starttls and not settings.use_tls,
+            timeout=settings.timeout,
+        )
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        cause = _describe(exc, secret=settings.secret())
+        raise MailError(f"sending e-mail via {settings.address} failed: {cause}") from exc
+    logger.info(
+        "sent e-mail to %d recipient(s) via %s with %d attachment(s)",
+        len(recipients),
+        settings.address,
+        len(files),
+    )
+
+
+def _describe(exc: BaseException, *, secret: str | None) -> str:
+    """A one-line cause; the password is masked should a server echo it back."""
+    text = " ".join(str(exc).split())
+    if secret:
+        text = text.replace(secret, "***")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,188 @@
+"""The durable outbox sender: one loop drains queued messages within each platform's limits.
+
+Every message to a person that does not answer their own message (reminders, broadcasts,
+digests, answers) is queued first (:func:`queue_for_person`), so a crash loses nothing; the
+sender paces each channel below its limit (Telegram: 30 messages/s overall, about one per
+second per chat), waits ``retry_after`` on a 429, stops messaging a person who blocked the
+bot, and retries network errors with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.channels.base import (
+    Channel,
+    ChannelBlocked,
+    ChannelPermanentError,
+    ChannelRateLimited,
+    ChannelTransientError,
+)
+from bot.clock import Clock
+from handlers.delivery import decode_reply, encode_reply, queue_for_person
+from storage import Store
+from storage.outbox import OutboxMessage
+
+__all__ = ["OutboxSender", "decode_reply", "encode_reply", "queue_for_person"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+SAFETY = 0.95  # pace at 95 % of a platform's published limit
+
+
+@dataclass
+class _Pacer:
+    """Spaces sends on one channel: overall rate plus a minimum interval per chat."""
+
+    interval: float
+    per_chat: float
+    next_free: float = 0.0
+    paused_until: float = 0.0
+    last_chat: dict[str, float] = field(default_factory=dict)
+
+    def chat_ready_at(self, chat_id: str) -> float:
+        return self.last_chat.get(chat_id, 0.0) + self.per_chat
+
+    def slot(self, now: float) -> float:
+        """When the next send may start (and reserve it)."""
+        start = max(now, self.next_free, self.paused_until)
+        self.next_free = start + self.interval
+        return start
+
+
+BatchDone = Callable[[int], Awaitable[None]]
+
+
+class OutboxSender:
+    """Drains the outbox through the given channels (one sender per process)."""
+
+    def __init__(
+        self,
+        store: Store,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        *,
+        on_batch_progress: BatchDone | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.channels = dict(channels)
+        self.clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._on_batch = on_batch_progress
+        self._pacers = {
+            name: _Pacer(
+                interval=1.0 / (ch.capabilities.messages_per_second * SAFETY),
+                per_chat=ch.capabilities.per_chat_interval,
+            )
+            for name, ch in self.channels.items()
+        }
+        self.stats: dict[str, int] = {"sent": 0, "blocked": 0, "failed": 0, "retried": 0}
+
+    def wake(self) -> None:
+        """Tell the loop that something was queued."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        recovered = await self.store.outbox.recover()
+        if recovered:
+            log.warning(
+                "outbox: %d message(s) were in flight at the last stop; resending", recovered
+            )
+        return recovered
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.recover()
+        while not stop.is_set():
+            sent = await self.drain_once(stop=stop)
+            if sent == 0 and not stop.is_set():
+                self._wake.clear()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait(
+                    {waiter, stopper}, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiter.cancel()
+                stopper.cancel()
+
+    async def drain_once(self, *, stop: asyncio.Event | None = None, limit: int = 500) -> int:
+        """Deliver what is due now; returns how many were attempted."""
+        due = await self.store.outbox.due(
+            now=self.clock.now(), channels=list(self.channels), limit=limit
+        )
+        attempted = 0
+        deferred: set[str] = set()
+        for message in due:
+            if stop is not None and stop.is_set():
+                break
+            pacer = self._pacers[message.channel]
+            key = f"{message.channel}:{message.chat_id}"
+            if key in deferred:
+                continue
+            now = self._monotonic()
+            ready = pacer.chat_ready_at(message.chat_id)
+            if ready > now + 0.05 and len(due) > 1:
+                # Another chat's message can go first; this one waits for the next pass.
+                deferred.add(key)
+                continue
+            start = max(pacer.slot(now), ready)
+            if start > now:
+                await self._sleep(start - now)
+            await self._deliver(message, pacer)
+            attempted += 1
+        if deferred and attempted == 0:
+            await self._sleep(min(p.per_chat for p in self._pacers.values()) / 4 or 0.01)
+            return 1  # keep the loop going without waiting for the poll interval
+        return attempted
+
+    async def _deliver(self, message: OutboxMessage, pacer: _Pacer) -> None:
+        if not await self.store.outbox.claim(message.id):
+            return
+        channel = self.channels[message.channel]
+        try:
+            await channel.deliver(message.chat_id, decode_reply(message.body))
+        except ChannelRateLimited as exc:
+            pause = max(exc.retry_after, 0.5)
+            pacer.paused_until = self._monotonic() + pause
+            self.stats["retried"] += 1
+            await self.store.outbox.retry_later(
+                message.id, at=self.clock.now() + timedelta(seconds=pause), error=str(exc)
+            )
+            # The attempt does not count against the message: the platform asked us to wait.
+            return
+        except ChannelBlocked as exc:
+            self.stats["blocked"] += 1
+            await self.store.outbox.mark_failed(message.id, status="blocked", error=str(exc))
+            if message.person_id is not None:
+                await self.store.people.set_unreachable(message.person_id)
+                await self.store.outbox.block_person(message.person_id, error="blocked the bot")
+        except ChannelPermanentError as exc:
+            self.stats["failed"] += 1
+            await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
+        except (TimeoutError, ChannelTransientError, OSError) as exc:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                self.stats["failed"] += 1
+                await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
+            else:
+                self.stats["retried"] += 1
+                backoff = min(2 ** (message.attempts + 1), 300)
+                await self.store.outbox.retry_later(
+                    message.id, at=self.clock.now() + timedelta(seconds=backoff), error=str(exc)
+                )
+        else:
+            await self.store.outbox.mark_sent(message.id, now=self.clock.now())
+            pacer.last_chat[message.chat_id] = self._monotonic()
+            self.stats["sent"] += 1
+        if message.batch_id is not None and self._on_batch is not None:
+            await self._on_batch(message.batch_id)

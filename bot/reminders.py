@@ -1,0 +1,220 @@
+"""Deadline reminders, computed from each campaign's timeline on every scheduler tick.
+
+A reminder is queued in the outbox under a key naming the campaign, the deadline, its
+date, the offset and the recipient: the outbox refuses a key twice, so a restart neither
+loses nor repeats one, and changing a date makes new keys for the new date (the old
+date's reminders are simply never computed again). A tick only sends occurrences due in
+the last :attr:`ReminderPolicy.grace` hours, so a bot started after a long stop catches up
+the recent ones once instead of flooding people with stale reminders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.delivery import queue_for_person
+from handlers.events import Reply
+from handlers.states import DRAFT_STATES
+from locales import translator
+from storage import Store
+from storage.models import Campaign, DeadlineKind
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When reminders go out (configurable per campaign; these are the defaults)."""
+
+    days_before: tuple[int, ...] = (7, 3, 1, 0)  # 0 = on the morning of the day
+    hour: int = 8  # local time: the start of an office day
+    youth_days_before: int = 3  # young people are reminded once
+    draft_after: timedelta = timedelta(hours=24)  # an unfinished question gets one nudge
+    grace: timedelta = timedelta(hours=12)
+
+
+# Who is reminded of which deadline.
+AUDIENCE_DEADLINES: tuple[tuple[str, DeadlineKind], ...] = (
+    ("secretary", DeadlineKind.UNITS_SUBMIT),
+    ("department", DeadlineKind.ANSWERS_DUE),
+    ("organiser", DeadlineKind.PLAN_PUBLISHED),
+    ("organiser", DeadlineKind.CONCLUSION),
+    ("organiser", DeadlineKind.REPORT),
+)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    audience: str
+    deadline: DeadlineKind
+    due: date
+    days_before: int
+    send_at: datetime  # aware
+
+    def key(self, campaign_id: int) -> str:
+        return (
+            f"rem:{campaign_id}:{self.audience}:{self.deadline.value}:{self.due}:{self.days_before}"
+        )
+
+
+def occurrences(campaign: Campaign, policy: ReminderPolicy, tz: ZoneInfo) -> list[Occurrence]:
+    """Every reminder of a campaign, in time order (pure)."""
+    found: list[Occurrence] = []
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time(policy.hour), tzinfo=tz)
+
+    for audience, kind in AUDIENCE_DEADLINES:
+        due = campaign.deadline(kind)
+        for days in policy.days_before:
+            found.append(Occurrence(audience, kind, due, days, at(due - timedelta(days=days))))
+    close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
+    days = policy.youth_days_before
+    found.append(
+        Occurrence(
+            "youth", DeadlineKind.QUESTIONS_CLOSE, close, days, at(close - timedelta(days=days))
+        )
+    )
+    return sorted(found, key=lambda o: (o.send_at, o.audience, o.deadline.value))
+
+
+async def tick(
+    store: Store, *, now: datetime, tz: ZoneInfo, policy: ReminderPolicy | None = None
+) -> int:
+    """Queue every reminder due now (and not yet queued); returns how many were queued."""
+    policy = policy or ReminderPolicy()
+    queued = 0
+    for campaign in await store.campaigns.active():
+        for occurrence in occurrences(campaign, policy, tz):
+            if not (now - policy.grace < occurrence.send_at <= now):
+                continue
+            queued += await _send(store, campaign, occurrence, now=now, tz=tz)
+    queued += await _drafts(store, now=now, policy=policy)
+    return queued
+
+
+def _days_text(language: str, occurrence: Occurrence) -> str:
+    tr = translator(language)
+    if occurrence.days_before == 0:
+        return tr("reminder.today")
+    return tr.n("reminder.in_days", occurrence.days_before)
+
+
+async def _send(
+    store: Store, campaign: Campaign, occurrence: Occurrence, *, now: datetime, tz: ZoneInfo
+) -> int:
+    base = occurrence.key(campaign.id)
+    queued = 0
+    if occurrence.audience == "youth":
+        host = campaign.host_unit_id if campaign.level == "commune" else None
+        for person_id in await store.people.audience("youth", host_unit_id=host):
+            if await store.people.reminders_opt_out(person_id):
+                continue
+            person = await store.people.get(person_id)
+            language = person.language if person else "vi"
+            text = translator(language)(
+                "reminder.youth",
+                campaign=campaign.title,
+                when=_days_text(language, occurrence),
+                due=f"{occurrence.due:%d/%m/%Y}",
+            )
+            # Once per campaign, whatever later date changes: young people are asked once.
+            queued += await queue_for_person(
+                store,
+                person_id,
+                Reply(text),
+                kind="reminder",
+                now=now,
+                dedup_key=f"rem:{campaign.id}:youth:{person_id}",
+            )
+        return queued
+    roles = await store.roles.holders(occurrence.audience, campaign_id=campaign.id)
+    for role in roles:
+        person = await store.people.get(role.person_id)
+        if person is None:
+            continue
+        tr = translator(person.language)
+        when = _days_text(person.language, occurrence)
+        label = tr(f"deadline.{occurrence.deadline.value}")
+        due = f"{occurrence.due:%d/%m/%Y}"
+        if occurrence.audience == "secretary" and role.unit_id is not None:
+            total, unreviewed = await store.questions.unit_counts(campaign.id, role.unit_id)
+            unit = await store.units.get(role.unit_id)
+            text = tr(
+                "reminder.secretary",
+                deadline=label,
+                when=when,
+                due=due,
+                unit=unit.name if unit else "",
+                total=total,
+                unreviewed=unreviewed,
+                campaign=campaign.title,
+            )
+        elif occurrence.audience == "department" and role.department:
+            owed = await store.questions.department_owed(campaign.id, role.department)
+            text = tr(
+                "reminder.department",
+                deadline=label,
+                when=when,
+                due=due,
+                owed=owed,
+                department=role.department,
+                campaign=campaign.title,
+            )
+        else:
+            text = tr(
+                "reminder.organiser",
+                deadline=label,
+                when=when,
+                due=due,
+                campaign=campaign.title,
+            )
+        queued += await queue_for_person(
+            store,
+            role.person_id,
+            Reply(text),
+            kind="reminder",
+            now=now,
+            dedup_key=f"{base}:{role.person_id}",
+        )
+    return queued
+
+
+async def _drafts(store: Store, *, now: datetime, policy: ReminderPolicy) -> int:
+    """One nudge to people who began a question and did not finish it."""
+    stale = await store.conversations.stale_drafts(
+        states=tuple(sorted(DRAFT_STATES)), before=now - policy.draft_after
+    )
+    queued = 0
+    for conv in stale:
+        if conv.updated_at is None or now - conv.updated_at > policy.draft_after + policy.grace:
+            continue
+        person = await store.people.get(conv.person_id)
+        if person is None:
+            continue
+        text = translator(person.language)("reminder.draft")
+        queued += await queue_for_person(
+            store,
+            person.id,
+            Reply(text),
+            kind="reminder",
+            now=now,
+            dedup_key=f"rem:draft:{person.id}:{conv.updated_at.isoformat()}",
+        )
+    return queued
+
+
+def upcoming(
+    campaigns: Iterable[Campaign],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    policy: ReminderPolicy | None = None,
+) -> list[tuple[Campaign, Occurrence]]:
+    """What is still to come (for `campaign show` and the demo)."""
+    policy = policy or ReminderPolicy()
+    return sorted(
+        ((c, o) for c in campaigns for o in occurrences(c, policy, tz) if o.send_at > now),
+        key=lambda pair: pair[1].send_at,
+    )

@@ -1,0 +1,122 @@
+"""Who may do what: every privileged action is checked here, in one place, and audited.
+
+Roles ("vai trò"): a young person has none; a secretary ("Bí thư Đoàn") acts for one unit;
+an organiser (Tỉnh đoàn, Sở Nội vụ) for one campaign or all; a department contact ("sở,
+ngành") for the questions routed to their department; an administrator for everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage import Store
+from storage.roles import Role
+
+
+class Action(StrEnum):
+    DIGEST = "digest"  # read a digest or export of questions
+    SEE_NAMES = "names"  # see askers' names
+    BROADCAST = "broadcast"  # send a message to many people
+    INVITE = "invite"  # issue an invite code for a role
+    MANAGE_ROLES = "roles"  # list and revoke roles
+    EDIT_CLUSTERS = "clusters"  # merge, split, choose representatives
+    ANSWER = "answer"  # record an official answer
+    EDIT_CAMPAIGN = "campaign"  # change a campaign's dates and topics
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an action touches; ``None`` means "not restricted to one"."""
+
+    campaign_id: int | None = None
+    unit_id: int | None = None
+    department: str | None = None
+    role: str | None = None  # for INVITE: the role being given
+
+    def describe(self) -> str:
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("campaign", self.campaign_id),
+                ("unit", self.unit_id),
+                ("department", self.department),
+                ("role", self.role),
+            )
+            if value is not None
+        ]
+        return ",".join(parts) or "all"
+
+
+def _campaign_ok(role: Role, scope: Scope) -> bool:
+    # A role limited to one campaign never covers "all campaigns" (scope without one).
+    return role.campaign_id is None or scope.campaign_id == role.campaign_id
+
+
+def allows(role: Role, action: Action, scope: Scope) -> bool:
+    """The policy, as a pure function of one role."""
+    if role.role == "admin":
+        return True
+    if role.role == "organiser":
+        if not _campaign_ok(role, scope):
+            return False
+        if action == Action.INVITE:
+            return scope.role in ("secretary", "department")
+        return action in (
+            Action.DIGEST,
+            Action.SEE_NAMES,
+            Action.BROADCAST,
+            Action.EDIT_CLUSTERS,
+            Action.ANSWER,
+            Action.EDIT_CAMPAIGN,
+        )
+    if role.role == "secretary":
+        # A secretary sees their own unit's questions, and nothing of another unit's.
+        return (
+            action in (Action.DIGEST, Action.SEE_NAMES)
+            and scope.unit_id is not None
+            and scope.unit_id == role.unit_id
+            and _campaign_ok(role, scope)
+        )
+    if role.role == "department":
+        return (
+            action in (Action.DIGEST, Action.ANSWER, Action.SEE_NAMES)
+            and scope.department is not None
+            and scope.department == role.department
+            and _campaign_ok(role, scope)
+        )
+    return False
+
+
+async def authorize(
+    store: Store, person_id: int, action: Action, scope: Scope, *, now: datetime
+) -> Role | None:
+    """The role that allows ``action`` on ``scope``, or None; both outcomes are audited."""
+    roles = await store.roles.of_person(person_id)
+    granted = next((r for r in roles if allows(r, action, scope)), None)
+    await store.audit.record(
+        "access.granted" if granted else "access.denied",
+        at=now,
+        actor_id=person_id,
+        target=f"{action.value}:{scope.describe()}",
+        detail={"role": granted.role if granted else None, "roles": [r.role for r in roles]},
+    )
+    return granted
+
+
+async def natural_scope(
+    store: Store, person_id: int, campaign_id: int
+) -> tuple[Role, Scope] | None:
+    """The widest digest scope a person's roles give in a campaign (organiser > department
+    > secretary), used when they ask for "their" digest without naming a scope."""
+    roles = await store.roles.of_person(person_id)
+    order = {"admin": 0, "organiser": 1, "department": 2, "secretary": 3}
+    for role in sorted(roles, key=lambda r: order.get(r.role, 9)):
+        if role.role in ("admin", "organiser") and _campaign_ok(role, Scope(campaign_id)):
+            return role, Scope(campaign_id=campaign_id)
+        if role.role == "department" and _campaign_ok(role, Scope(campaign_id)):
+            return role, Scope(campaign_id=campaign_id, department=role.department)
+        if role.role == "secretary" and _campaign_ok(role, Scope(campaign_id)):
+            return role, Scope(campaign_id=campaign_id, unit_id=role.unit_id)
+    return None

@@ -1,0 +1,212 @@
+"""Organiser broadcasts ("thông báo"): choose the audience, write, preview with the number
+of recipients, confirm; the outbox delivers in the background and the author gets a final
+report (delivered, blocked the bot, failed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.access import Action, Scope, authorize
+from handlers.delivery import queue_for_person
+from handlers.engine import Choice, Ctx, Router
+from handlers.events import Reply
+from handlers.intake import clean_text
+from handlers.states import State
+from locales import translator
+from storage import Store
+from storage.models import Campaign
+
+router = Router()
+
+AUDIENCES = ("youth", "unit", "secretaries", "departments")
+MAX_BROADCAST_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class BroadcastPlan:
+    campaign_id: int | None
+    audience: str
+    unit_id: int | None
+    recipients: list[int]
+
+
+async def plan_broadcast(
+    store: Store, campaign: Campaign | None, audience: str, *, unit_id: int | None = None
+) -> BroadcastPlan:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+    host = None
+    if audience == "youth" and campaign is not None and campaign.level == "commune":
+        host = campaign.host_unit_id
+    people = await store.people.audience(audience, unit_id=unit_id, host_unit_id=host)
+    return BroadcastPlan(campaign.id if campaign else None, audience, unit_id, people)
+
+
+async def start_broadcast(
+    store: Store, plan: BroadcastPlan, text: str, *, author_id: int | None, now: datetime
+) -> tuple[int, int]:
+    """Record the broadcast and queue one message per recipient; returns (id, queued)."""
+    async with store.transaction():
+        broadcast_id = await store.broadcasts.create(
+            campaign_id=plan.campaign_id,
+            author_id=author_id,
+            audience=plan.audience,
+            unit_id=plan.unit_id,
+            text=text,
+            recipients=len(plan.recipients),
+            now=now,
+        )
+        queued = 0
+        for person_id in plan.recipients:
+            queued += await queue_for_person(
+                store,
+                person_id,
+                Reply(text),
+                kind="broadcast",
+                now=now,
+                dedup_key=f"broadcast:{broadcast_id}:{person_id}",
+                batch_id=broadcast_id,
+            )
+        await store.audit.record(
+            "broadcast.send",
+            at=now,
+            actor_id=author_id,
+            target=f"broadcast:{broadcast_id}",
+            detail={"audience": plan.audience, "unit_id": plan.unit_id, "queued": queued},
+        )
+    return broadcast_id, queued
+
+
+async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> bool:
+    """Queue the final report to the author once every message has an outcome."""
+    progress = await store.outbox.progress(broadcast_id)
+    if not progress.done:
+        return False
+    broadcast = await store.broadcasts.get(broadcast_id)
+    if broadcast is None or broadcast.reported or broadcast.author_id is None:
+        return False
+    if not await store.broadcasts.mark_reported(broadcast_id, now=now):
+        return False
+    author = await store.people.get(broadcast.author_id)
+    tr = translator(author.language if author else None)
+    text = tr(
+        "broadcast.report",
+        id=broadcast_id,
+        sent=progress.sent,
+        blocked=progress.blocked,
+        failed=progress.failed,
+        total=progress.total,
+    )
+    await queue_for_person(
+        store,
+        broadcast.author_id,
+        Reply(text),
+        kind="report",
+        now=now,
+        dedup_key=f"broadcast-report:{broadcast_id}",
+    )
+    return True
+
+
+# -- chat flow ---------------------------------------------------------------------------
+
+
+async def _campaign(ctx: Ctx) -> Campaign | None:
+    opens = await ctx.engine.open_campaigns(ctx.now)
+    if len(opens) == 1:
+        return opens[0][0]
+    active = await ctx.store.campaigns.active()
+    return active[0] if len(active) == 1 else None
+
+
+@router.command("thongbao", "broadcast")
+async def broadcast_command(ctx: Ctx) -> None:
+    ctx.reset()
+    campaign = await _campaign(ctx)
+    scope = Scope(campaign_id=campaign.id if campaign else None)
+    if await authorize(ctx.store, ctx.person.id, Action.BROADCAST, scope, now=ctx.now) is None:
+        ctx.say(ctx.tr("refused"))
+        return
+    ctx.data["campaign_id"] = campaign.id if campaign else None
+    ctx.ask(
+        State.BROADCAST_AUDIENCE,
+        ctx.tr("broadcast.audience"),
+        [Choice(ctx.tr(f"broadcast.audience.{a}"), "ba", a) for a in AUDIENCES],
+    )
+
+
+@router.action("ba")
+async def pick_audience(ctx: Ctx, audience: str) -> None:
+    ctx.data["audience"] = audience
+    if audience == "unit":
+        ctx.ask(State.BROADCAST_UNIT, ctx.tr("broadcast.unit"))
+        return
+    ctx.ask(State.BROADCAST_TEXT, ctx.tr("broadcast.text", limit=MAX_BROADCAST_CHARS))
+
+
+@router.text(State.BROADCAST_UNIT)
+async def broadcast_unit(ctx: Ctx, text: str) -> None:
+    matches = (await ctx.engine.unit_search()).search(text[:100], limit=5)
+    if not matches:
+        ctx.say(ctx.tr("unit.none_found", query=text[:60]))
+        ctx.repeat_prompt()
+        return
+    ctx.ask(
+        State.BROADCAST_UNIT,
+        ctx.tr("unit.pick"),
+        [Choice(m.unit.name, "bu", str(m.unit.id)) for m in matches],
+    )
+
+
+@router.action("bu")
+async def pick_broadcast_unit(ctx: Ctx, arg: str) -> None:
+    ctx.data["unit_id"] = int(arg)
+    ctx.ask(State.BROADCAST_TEXT, ctx.tr("broadcast.text", limit=MAX_BROADCAST_CHARS))
+
+
+@router.text(State.BROADCAST_TEXT, State.BROADCAST_CONFIRM)
+async def broadcast_text(ctx: Ctx, text: str) -> None:
+    cleaned = clean_text(text)
+    if not cleaned or len(cleaned) > MAX_BROADCAST_CHARS:
+        ctx.say(ctx.tr("broadcast.invalid", limit=MAX_BROADCAST_CHARS))
+        ctx.repeat_prompt()
+        return
+    campaign_id = ctx.data.get("campaign_id")
+    campaign = await ctx.store.campaigns.get(int(campaign_id)) if campaign_id else None
+    plan = await plan_broadcast(
+        ctx.store, campaign, ctx.data["audience"], unit_id=ctx.data.get("unit_id")
+    )
+    ctx.data["text"] = cleaned
+    ctx.ask(
+        State.BROADCAST_CONFIRM,
+        ctx.tr("broadcast.preview", count=len(plan.recipients), text=cleaned),
+        [[Choice(ctx.tr("broadcast.send"), "bs"), Choice(ctx.tr("preview.cancel"), "bc")]],
+    )
+
+
+@router.action("bs")
+async def broadcast_send(ctx: Ctx, _: str) -> None:
+    campaign_id = ctx.data.get("campaign_id")
+    campaign = await ctx.store.campaigns.get(int(campaign_id)) if campaign_id else None
+    scope = Scope(campaign_id=campaign.id if campaign else None)
+    # Checked again at the moment of sending: a role may have been revoked meanwhile.
+    if await authorize(ctx.store, ctx.person.id, Action.BROADCAST, scope, now=ctx.now) is None:
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return
+    plan = await plan_broadcast(
+        ctx.store, campaign, ctx.data["audience"], unit_id=ctx.data.get("unit_id")
+    )
+    broadcast_id, queued = await start_broadcast(
+        ctx.store, plan, ctx.data["text"], author_id=ctx.person.id, now=ctx.now
+    )
+    ctx.reset()
+    ctx.say(ctx.tr("broadcast.started", id=broadcast_id, count=queued))
+    await report_if_done(ctx.store, broadcast_id, now=ctx.now)
+
+
+@router.action("bc")
+async def broadcast_cancel(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("cancelled"))

@@ -1,0 +1,77 @@
+"""Queueing messages to people through the outbox (reminders, broadcasts, digests,
+answers). Platform-independent: the sender in :mod:`bot.outbox` delivers them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from handlers.events import Attachment, AttachmentKind, Button, Reply
+from storage import Store
+from storage.outbox import NewMessage
+
+
+def encode_reply(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": reply.text,
+            "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons],
+            "attachments": [
+                {"path": str(a.path), "kind": a.kind.value, "caption": a.caption}
+                for a in reply.attachments
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_reply(body: str) -> Reply:
+    data = json.loads(body)
+    return Reply(
+        text=data["text"],
+        buttons=tuple(tuple(Button(l, p) for l, p in row) for row in data.get("buttons", [])),
+        attachments=tuple(
+            Attachment(Path(a["path"]), AttachmentKind(a["kind"]), a.get("caption", ""))
+            for a in data.get("attachments", [])
+        ),
+    )
+
+
+CHANNEL_PREFERENCE = ("telegram", "zalo", "terminal", "demo")
+
+
+async def queue_for_person(
+    store: Store,
+    person_id: int,
+    reply: Reply,
+    *,
+    kind: str,
+    now: datetime,
+    dedup_key: str | None = None,
+    batch_id: int | None = None,
+    channels: tuple[str, ...] = CHANNEL_PREFERENCE,
+) -> bool:
+    """Queue ``reply`` to a person on their preferred reachable channel.
+
+    Returns False when the person cannot be reached (blocked the bot, no identity) or the
+    ``dedup_key`` was queued before. Channels not in ``channels`` come last.
+    """
+    person = await store.people.get(person_id)
+    if person is None or person.unreachable:
+        return False
+    identities = await store.people.identities(person_id)
+    if not identities:
+        return False
+    rank = {name: i for i, name in enumerate(channels)}
+    identity = min(identities, key=lambda i: rank.get(i.channel, len(rank)))
+    message = NewMessage(
+        person_id=person_id,
+        channel=identity.channel,
+        chat_id=identity.chat_id,
+        kind=kind,
+        body=encode_reply(reply),
+        dedup_key=dedup_key,
+        batch_id=batch_id,
+    )
+    return await store.outbox.enqueue([message], now=now) == 1

@@ -1,0 +1,197 @@
+"""One person, two channels: link a Zalo and a Telegram identity ("liên kết") with /lienket.
+
+``/lienket`` (alias ``/link``) without a code issues a one-time code, valid for
+:data:`CODE_TTL`; the person sends ``/lienket CODE`` on the other app (or opens the Telegram
+deep link ``/start l-CODE``). The person typing the code is then merged into the one who
+issued it: identities, questions, consents, roles and supports follow, so a question asked
+on Zalo can be edited on Telegram and an organiser's role works on both.
+
+Codes are stored hashed (sha256), used once, and only accepted on a channel other than the
+one that issued them. Wrong, expired and reused codes are refused and audited
+(``identity.link_failed``); after :data:`MAX_FAILURES` refusals within
+:data:`FAILURE_WINDOW` a person's attempts are refused unread, so codes cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from handlers.engine import Ctx, Router
+from locales import translator
+from storage.links import LINK_FAILED_ACTION, LinkCode
+from storage.models import Person
+
+router = Router()
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=15)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(hours=1)
+START_PREFIX = "l-"
+
+#: Separators people type inside a code ("123 456", "123-456") are ignored.
+_SEPARATORS = re.compile(r"[\s.-]+")
+_CODE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
+_APP_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
+#: Profile fields the merged person takes from the other identity when it has none.
+_FILLED_FIELDS = ("full_name", "unit_id", "category")
+
+
+def hash_code(code: str) -> str:
+    """The stored form of a code (sha256 hex of its digits)."""
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def normalize_code(text: str) -> str | None:
+    """The code's digits, or ``None`` when ``text`` cannot be a code."""
+    cleaned = _SEPARATORS.sub("", text.strip())
+    return cleaned if _CODE.match(cleaned) else None
+
+
+def _other_app(ctx: Ctx) -> str:
+    channel = ctx.event.channel
+    others = [name for key, name in _APP_NAMES.items() if key != channel]
+    if channel in _APP_NAMES and len(others) == 1:
+        return others[0]
+    return ctx.tr("link.other_app")
+
+
+@router.command("lienket", "link")
+async def link_command(ctx: Ctx) -> None:
+    argument = (ctx.event.text or "").strip()
+    if argument:
+        await redeem(ctx, argument)
+    else:
+        await issue(ctx)
+
+
+@router.start_payload(START_PREFIX)
+async def link_deep_link(ctx: Ctx, argument: str) -> None:
+    await redeem(ctx, argument)
+
+
+async def issue(ctx: Ctx) -> None:
+    """Give the person a fresh code to type on their other app."""
+    links = ctx.store.links
+    for _ in range(20):
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        if not await links.in_use(hash_code(code), now=ctx.now):
+            break
+    else:  # pragma: no cover - a million codes cannot all be taken
+        raise RuntimeError("no free link code")
+    await links.issue(
+        code_hash=hash_code(code),
+        person_id=ctx.person.id,
+        channel=ctx.event.channel,
+        now=ctx.now,
+        expires_at=ctx.now + CODE_TTL,
+    )
+    await ctx.audit(
+        "identity.link_code", target=f"person:{ctx.person.id}", channel=ctx.event.channel
+    )
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    ctx.say(ctx.tr("link.code", code=code, minutes=minutes, app=_other_app(ctx)))
+    ctx.repeat_prompt()
+
+
+async def redeem(ctx: Ctx, typed: str) -> None:
+    """Link the current identity to the person who issued ``typed``, if the code is good."""
+    since = ctx.now - FAILURE_WINDOW
+    if await ctx.store.links.failures_since(ctx.person.id, since) >= MAX_FAILURES:
+        await ctx.audit("identity.link_limited", target=f"person:{ctx.person.id}")
+        ctx.say(ctx.tr("link.too_many"))
+        ctx.repeat_prompt()
+        return
+    code = normalize_code(typed)
+    found = await ctx.store.links.find(hash_code(code)) if code is not None else None
+    if found is None:
+        await _refuse(ctx, "wrong", "link.wrong")
+        return
+    if found.used_at is not None:
+        await _refuse(ctx, "used", "link.used")
+        return
+    if found.expired(ctx.now):
+        await _refuse(ctx, "expired", "link.expired")
+        return
+    if found.person_id == ctx.person.id:
+        # Their own code typed back where it was issued: a slip, not a guess.
+        key = "link.same_channel" if found.channel == ctx.event.channel else "link.already"
+        ctx.say(ctx.tr(key, app=_other_app(ctx)))
+        ctx.repeat_prompt()
+        return
+    if found.channel == ctx.event.channel:
+        await _refuse(ctx, "same channel", "link.wrong")
+        return
+    target = await ctx.store.people.get(found.person_id)
+    if target is None:  # pragma: no cover - the code goes with its person (cascade)
+        await _refuse(ctx, "wrong", "link.wrong")
+        return
+    if not await _compatible(ctx, target, found):
+        return
+    await _merge(ctx, target, found)
+
+
+async def _refuse(ctx: Ctx, reason: str, key: str) -> None:
+    await ctx.audit(
+        LINK_FAILED_ACTION,
+        target=f"person:{ctx.person.id}",
+        reason=reason,
+        channel=ctx.event.channel,
+    )
+    ctx.say(ctx.tr(key))
+    ctx.repeat_prompt()
+
+
+async def _compatible(ctx: Ctx, target: Person, code: LinkCode) -> bool:
+    """One identity per channel and person: refuse when both have one on the same app."""
+    mine = {identity.channel for identity in await ctx.store.people.identities(ctx.person.id)}
+    theirs = {identity.channel for identity in await ctx.store.people.identities(target.id)}
+    clash = mine & theirs
+    if not clash:
+        return True
+    await ctx.store.links.mark_used(code.id, now=ctx.now)
+    await ctx.audit(
+        LINK_FAILED_ACTION,
+        target=f"person:{target.id}",
+        reason="already linked",
+        channel=ctx.event.channel,
+    )
+    app = _APP_NAMES.get(sorted(clash)[0], sorted(clash)[0])
+    ctx.say(ctx.tr("link.conflict", app=app))
+    ctx.repeat_prompt()
+    return False
+
+
+async def _merge(ctx: Ctx, target: Person, code: LinkCode) -> None:
+    source = ctx.person
+    people = ctx.store.people
+    if not await ctx.store.links.mark_used(code.id, now=ctx.now):  # pragma: no cover
+        await _refuse(ctx, "used", "link.used")
+        return
+    filled = {
+        name: getattr(source, name)
+        for name in _FILLED_FIELDS
+        if getattr(target, name) is None and getattr(source, name) is not None
+    }
+    if "full_name" in filled:
+        filled["anonymous"] = source.anonymous
+    if filled:
+        await people.update(target.id, now=ctx.now, **filled)
+    await people.merge(source.id, target.id)
+    # The person this event came from no longer exists: answer as the merged person, in
+    # their language. The engine does not save the (deleted) source's conversation.
+    merged = await people.get(target.id)
+    assert merged is not None
+    ctx.person = merged
+    ctx.tr = translator(merged.language)
+    await ctx.audit(
+        "identity.link",
+        target=f"person:{target.id}",
+        merged=source.id,
+        channel=ctx.event.channel,
+        issued_on=code.channel,
+    )
+    ctx.say(ctx.tr("link.done", app=_APP_NAMES.get(code.channel, code.channel)))

@@ -1,0 +1,186 @@
+"""The outbox: every message to a person is first a row here, then delivered by one sender.
+
+Rows go ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed`` | ``blocked``. A row
+left ``sending`` by a crash is retried at start-up: the only message that can arrive twice
+is one whose delivery was in flight at the moment of the crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_utc_text, to_utc_text
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    person_id: int | None
+    channel: str
+    chat_id: str
+    kind: str
+    body: str
+    dedup_key: str | None
+    batch_id: int | None
+    status: str
+    attempts: int
+    next_attempt: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    person_id: int | None
+    channel: str
+    chat_id: str
+    kind: str
+    body: str
+    dedup_key: str | None = None
+    batch_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    total: int
+    sent: int
+    blocked: int
+    failed: int
+
+    @property
+    def done(self) -> bool:
+        return self.sent + self.blocked + self.failed >= self.total
+
+
+def _message(r: aiosqlite.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=r["id"],
+        person_id=r["person_id"],
+        channel=r["channel"],
+        chat_id=r["chat_id"],
+        kind=r["kind"],
+        body=r["body"],
+        dedup_key=r["dedup_key"],
+        batch_id=r["batch_id"],
+        status=r["status"],
+        attempts=r["attempts"],
+        next_attempt=from_utc_text(r["next_attempt"]),
+    )
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, messages: Sequence[NewMessage], *, now: datetime) -> int:
+        """Queue messages; one whose ``dedup_key`` is already queued is skipped.
+
+        Returns how many were queued.
+        """
+        at = to_utc_text(now)
+        async with self._db.transaction():
+            return await self._insert(messages, at)
+
+    async def _insert(self, messages: Sequence[NewMessage], at: str) -> int:
+        before = await self._db.fetchval("SELECT total_changes()")
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
+            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (m.person_id, m.channel, m.chat_id, m.kind, m.body, m.dedup_key, m.batch_id, at, at)
+                for m in messages
+            ],
+        )
+        after = await self._db.fetchval("SELECT total_changes()")
+        return int(after) - int(before)
+
+    async def due(
+        self, *, now: datetime, channels: Sequence[str], limit: int
+    ) -> list[OutboxMessage]:
+        if not channels:
+            return []
+        marks = ",".join("?" * len(channels))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM outbox WHERE status = 'pending' AND next_attempt <= ?"
+            f" AND channel IN ({marks}) ORDER BY next_attempt, id LIMIT ?",
+            [to_utc_text(now), *channels, limit],
+        )
+        return [_message(r) for r in rows]
+
+    async def next_due_at(self, channels: Sequence[str]) -> datetime | None:
+        if not channels:
+            return None
+        marks = ",".join("?" * len(channels))
+        value = await self._db.fetchval(
+            f"SELECT min(next_attempt) FROM outbox WHERE status = 'pending'"
+            f" AND channel IN ({marks})",
+            list(channels),
+        )
+        return from_utc_text(value) if value else None
+
+    async def claim(self, message_id: int) -> bool:
+        count = await self._db.execute_rowcount(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+            " WHERE id = ? AND status = 'pending'",
+            (message_id,),
+        )
+        return count > 0
+
+    async def mark_sent(self, message_id: int, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL WHERE id = ?",
+            (to_utc_text(now), message_id),
+        )
+
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt = ?, error = ? WHERE id = ?",
+            (to_utc_text(at), error[:500], message_id),
+        )
+
+    async def mark_failed(self, message_id: int, *, status: str, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, error = ? WHERE id = ?",
+            (status, error[:500], message_id),
+        )
+
+    async def block_person(self, person_id: int, *, error: str) -> int:
+        """A person blocked the bot: nothing more is sent to them."""
+        return await self._db.execute_rowcount(
+            "UPDATE outbox SET status = 'blocked', error = ?"
+            " WHERE person_id = ? AND status = 'pending'",
+            (error[:500], person_id),
+        )
+
+    async def recover(self) -> int:
+        """Rows a crash left in flight go back to pending (at start-up, single sender)."""
+        return await self._db.execute_rowcount(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    async def progress(self, batch_id: int) -> BatchProgress:
+        rows = await self._db.fetchall(
+            "SELECT status, count(*) AS n FROM outbox WHERE batch_id = ? GROUP BY status",
+            (batch_id,),
+        )
+        counts = {r["status"]: r["n"] for r in rows}
+        return BatchProgress(
+            total=sum(counts.values()),
+            sent=counts.get("sent", 0),
+            blocked=counts.get("blocked", 0),
+            failed=counts.get("failed", 0),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
+
+    async def sent_keys(self, prefix: str) -> set[str]:
+        rows = await self._db.fetchall(
+            "SELECT dedup_key FROM outbox WHERE dedup_key LIKE ? ESCAPE '\\'",
+            (prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+        )
+        return {r["dedup_key"] for r in rows}
