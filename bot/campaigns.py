@@ -54,7 +54,7 @@ async def create_campaign(
     if host_code and host is None:
         raise CampaignSetupError(f"no unit with code {host_code!r}; see `youthbot units list`")
     if host is None:
-        provinces = await app.store.units.list(kinds=[UnitKind.PROVINCE])
+        provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
         if not provinces:
             raise CampaignSetupError("no units loaded yet; run `youthbot units load` first")
         host = provinces[0]

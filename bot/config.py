@@ -24,17 +24,15 @@ class ConfigError(Exception):
     """A setting is missing or invalid; the message is one line for the operator."""
 
 
-def _base(prefix: str, env_file: Path | None) -> SettingsConfigDict:
-    return SettingsConfigDict(
-        env_prefix=prefix,
-        env_file=env_file,
-        env_file_encoding="utf-8",
-        extra="ignore",
-        case_sensitive=False,
+class _Section(BaseSettings):
+    """Common reading rules: unknown variables in .env are other sections' business."""
+
+    model_config = SettingsConfigDict(
+        env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
 
-class CoreSettings(BaseSettings):
+class CoreSettings(_Section):
     db: Path = Path("./data/youthbot.db")
     province: str = "cao_bang"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -77,7 +75,7 @@ class CoreSettings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-class TelegramSettings(BaseSettings):
+class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
@@ -111,7 +109,7 @@ class TelegramSettings(BaseSettings):
         return value
 
 
-class ZaloSettings(BaseSettings):
+class ZaloSettings(_Section):
     bot_token: SecretStr | None = None
     api_base_url: str = "https://bot-api.zaloplatforms.com"
     webhook_url: str | None = None
@@ -144,12 +142,12 @@ class ZaloSettings(BaseSettings):
         return value
 
 
-class WebSettings(BaseSettings):
+class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 
 
-class SmtpSettingsModel(BaseSettings):
+class SmtpSettingsModel(_Section):
     host: str | None = None
     port: int = Field(default=587, ge=1, le=65535)
     username: str | None = None
@@ -175,7 +173,7 @@ class Settings:
         built: dict[str, BaseSettings] = {}
         for prefix, cls in sections:
             try:
-                built[prefix] = cls(_env_file=env_file, _env_prefix=prefix)  # type: ignore[call-arg]
+                built[prefix] = cls(_env_file=env_file, _env_prefix=prefix)
             except ValidationError as exc:
                 raise ConfigError(_describe(exc, prefix)) from None
         self.core: CoreSettings = built["YOUTHBOT_"]  # type: ignore[assignment]

@@ -160,7 +160,7 @@ async def _campaign(app: App, p: _Printer) -> Campaign:
     for existing in await app.store.campaigns.active():
         if existing.title == DEMO_TITLE:
             await app.store.campaigns.update(existing.id, now=app.clock.now(), status="archived")
-    provinces = await app.store.units.list(kinds=[UnitKind.PROVINCE])
+    provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
     campaign = await create_campaign(
         app,
         title=DEMO_TITLE,

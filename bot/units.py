@@ -152,20 +152,19 @@ def parse_units_csv(
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(columns):
-            row = row + [""] * (len(columns) - len(row))
         if len(row) > len(columns):
             errors.append(RowError(line, f"{len(row)} fields, the header has {len(columns)}"))
             continue
+        cells = row + [""] * (len(columns) - len(row))
 
-        def cell(name: str, row: list[str] = row) -> str:
-            return row[index[name]].strip() if name in index else ""
+        def cell(name: str, cells: list[str] = cells) -> str:
+            return cells[index[name]].strip() if name in index else ""
 
         code, name, kind_text = cell("code"), cell("name"), cell("kind")
         problems = []
         if not UNIT_CODE.match(code):
             problems.append(
-                f"code {code!r} must be 2-32 characters of letters, digits, _ or -, starting with a letter"
+                f"code {code!r} must be 2-32 letters, digits, _ or -, starting with a letter"
             )
         elif code.lower() in seen:
             problems.append(f"code {code!r} repeats line {seen[code.lower()]}")
@@ -178,7 +177,8 @@ def parse_units_csv(
         kind = CSV_KINDS.get(fold(kind_text).replace("-", " ")) or CSV_KINDS.get(kind_text.lower())
         if kind is None:
             problems.append(
-                f"kind {kind_text!r} must be one of school, agency, enterprise, armed_forces, youth_base"
+                f"kind {kind_text!r} must be one of school, agency, enterprise,"
+                " armed_forces, youth_base"
             )
         if problems:
             errors.append(RowError(line, "; ".join(problems)))

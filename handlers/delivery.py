@@ -30,7 +30,9 @@ def decode_reply(body: str) -> Reply:
     data = json.loads(body)
     return Reply(
         text=data["text"],
-        buttons=tuple(tuple(Button(l, p) for l, p in row) for row in data.get("buttons", [])),
+        buttons=tuple(
+            tuple(Button(label, p) for label, p in row) for row in data.get("buttons", [])
+        ),
         attachments=tuple(
             Attachment(Path(a["path"]), AttachmentKind(a["kind"]), a.get("caption", ""))
             for a in data.get("attachments", [])

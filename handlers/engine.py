@@ -229,16 +229,17 @@ class Router:
         return register
 
     def include(self, other: Router) -> None:
-        for mine, theirs in (
+        tables: list[tuple[dict[str, Any], dict[str, Any]]] = [
             (self.commands, other.commands),
             (self.texts, other.texts),
             (self.actions, other.actions),
             (self.payloads, other.payloads),
-        ):
+        ]
+        for mine, theirs in tables:
             clash = set(mine) & set(theirs)
             if clash:
                 raise ValueError(f"registered twice: {sorted(clash)}")
-            mine.update(theirs)  # type: ignore[attr-defined]
+            mine.update(theirs)
 
 
 class Engine:
@@ -276,7 +277,7 @@ class Engine:
         if time.monotonic() - self._cache_at < self.settings.cache_seconds:
             return
         self._campaigns = await self.store.campaigns.active()
-        units = await self.store.units.list()
+        units = await self.store.units.all()
         self._unit_search = UnitSearch([u for u in units if u.kind != UnitKind.PROVINCE])
         self._cache_at = time.monotonic()
 

@@ -137,13 +137,13 @@ class CampaignRepository:
         row = await self._db.fetchone(f"{_SELECT} WHERE c.id = ?", (campaign_id,))
         return await self._campaign(row) if row else None
 
-    async def list(self, *, include_archived: bool = True) -> list[Campaign]:
+    async def all(self, *, include_archived: bool = True) -> list[Campaign]:
         where = "" if include_archived else " WHERE c.status = 'active'"
         rows = await self._db.fetchall(f"{_SELECT}{where} ORDER BY c.dialogue_date, c.id")
         return [await self._campaign(r) for r in rows]
 
     async def active(self) -> list[Campaign]:
-        return await self.list(include_archived=False)
+        return await self.all(include_archived=False)
 
     # -- topics ----------------------------------------------------------------------
 

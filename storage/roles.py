@@ -111,7 +111,7 @@ class RoleRepository:
         row = await self._db.fetchone("SELECT * FROM roles WHERE id = ?", (role_id,))
         return _role(row) if row else None
 
-    async def list(self, *, include_revoked: bool = False) -> list[Role]:
+    async def all(self, *, include_revoked: bool = False) -> list[Role]:
         where = "" if include_revoked else " WHERE revoked_at IS NULL"
         rows = await self._db.fetchall(f"SELECT * FROM roles{where} ORDER BY id")
         return [_role(r) for r in rows]

@@ -78,7 +78,7 @@ class UnitRepository:
             found.update(r["code"] for r in rows)
         return found
 
-    async def list(self, *, kinds: Sequence[UnitKind] | None = None) -> list[Unit]:
+    async def all(self, *, kinds: Sequence[UnitKind] | None = None) -> list[Unit]:
         if kinds:
             marks = ",".join("?" * len(kinds))
             rows = await self._db.fetchall(

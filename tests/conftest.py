@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,14 +18,13 @@ _PREFIXES = ("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith(_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.setenv("YOUTHBOT_DB", str(tmp_path / "youthbot.db"))
     monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(tmp_path / "out"))
     monkeypatch.chdir(tmp_path)
-    yield
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ import logging
 import secrets
 import signal
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
@@ -80,6 +80,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import AIORateLimiter, Application, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.app import App
 from bot.channels.base import (
@@ -213,7 +214,29 @@ class _RedactFilter(logging.Filter):
         return True
 
 
-_FILTERED_LOGGERS: Final = ("httpx", "httpcore", "telegram.ext.AIORateLimiter")
+#: Loggers that may see the token: httpx logs every request URL (INFO), PTB logs its
+#: base URLs (DEBUG), and PTB's rate limiter logs the 429s the adapter handles itself.
+_FILTERED_LOGGERS: Final = (
+    "httpx",
+    "httpcore",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext.AIORateLimiter",
+)
+
+
+@contextlib.contextmanager
+def _redacting(token: str) -> Iterator[None]:
+    """Keep ``token`` out of the log while the block runs."""
+    log_filter = _RedactFilter(token)
+    for name in _FILTERED_LOGGERS:
+        logging.getLogger(name).addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for name in _FILTERED_LOGGERS:
+            logging.getLogger(name).removeFilter(log_filter)
 
 
 class _FileTooLarge(Exception):
@@ -250,11 +273,49 @@ class TelegramChannel:
         self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
         self._web = web
         self._own_web = False
-        self._log_filter = _RedactFilter(self._token)
+        self._redaction = contextlib.ExitStack()
+        self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._requests: tuple[HTTPXRequest, HTTPXRequest] | None = None
+        self._scheduler = ChatScheduler(max_concurrency=self._options.max_concurrent_updates)
+        self._tracker = AckTracker()
+        self._pacer = ChatPacer(self._options.per_chat_interval)
+        self._failures: OrderedDict[str, int] = OrderedDict()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stop_event = asyncio.Event()
+        self._started = False
+        self._accepting = False
+        self._poll_errors = 0
+        self.handled = 0
+        self.failed = 0
+        self._last_update_at: datetime | None = None
+
+    # -- properties -------------------------------------------------------------------
+
+    @property
+    def application(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        if self._application is None:
+            raise RuntimeError("the Telegram channel is not started")
+        return self._application
+
+    @property
+    def bot(self) -> ExtBot[Any]:
+        bot: ExtBot[Any] = self.application.bot
+        return bot
+
+    def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        """The PTB application: our own loop fetches updates (no Updater, no JobQueue)."""
+        settings = self._app.settings.telegram
         opts = self._options
-        self._application: Application[Any, Any, Any, Any, Any, Any] = (
+        # Our own request objects, so that a failed start-up can close them too.
+        self._requests = (
+            HTTPXRequest(connection_pool_size=256),
+            HTTPXRequest(connection_pool_size=2),
+        )
+        return (
             Application.builder()
             .token(self._token)
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .base_url(settings.api_base_url)
             .base_file_url(settings.file_base_url)
             .rate_limiter(
@@ -272,25 +333,6 @@ class TelegramChannel:
             .post_shutdown(self._post_shutdown)
             .build()
         )
-        self._scheduler = ChatScheduler(max_concurrency=opts.max_concurrent_updates)
-        self._tracker = AckTracker()
-        self._pacer = ChatPacer(opts.per_chat_interval)
-        self._failures: OrderedDict[str, int] = OrderedDict()
-        self._poll_task: asyncio.Task[None] | None = None
-        self._stop_event = asyncio.Event()
-        self._started = False
-        self._accepting = False
-        self._poll_errors = 0
-        self.handled = 0
-        self.failed = 0
-        self._last_update_at: datetime | None = None
-
-    # -- properties -------------------------------------------------------------------
-
-    @property
-    def bot(self) -> ExtBot[Any]:
-        bot: ExtBot[Any] = self._application.bot
-        return bot
 
     @property
     def bot_username(self) -> str:
@@ -320,26 +362,41 @@ class TelegramChannel:
     # -- lifecycle --------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Connect, set the menu and start taking updates; on failure nothing is left open."""
         if self._started:
             return
         self._stop_event = asyncio.Event()
-        await self._initialize()
-        post_init = self._application.post_init
-        if post_init is not None:
-            await post_init(self._application)
+        self._tracker = AckTracker()
+        self._redaction.enter_context(_redacting(self._token))
+        try:
+            self._application = self._build()
+            await self._initialize()
+        except BaseException:
+            if self._requests is not None:
+                await asyncio.gather(*(request.shutdown() for request in self._requests))
+            self._application = None
+            self._redaction.close()
+            raise
         self._started = True
-        self._accepting = True
-        if self._webhook_url:
-            await self._start_webhook()
-        else:
-            self._poll_task = asyncio.create_task(self._poll(), name="telegram-polling")
+        try:
+            post_init = self.application.post_init
+            if post_init is not None:
+                await post_init(self.application)
+            self._accepting = True
+            if self._webhook_url:
+                await self._start_webhook()
+            else:
+                self._poll_task = asyncio.create_task(self._poll(), name="telegram-polling")
+        except BaseException:
+            await self.stop()
+            raise
         logger.info("telegram: @%s started (%s)", self.bot_username, self.mode)
 
     async def _initialize(self) -> None:
         attempts = max(1, self._options.start_attempts)
         for attempt in range(1, attempts + 1):
             try:
-                await self._application.initialize()
+                await self.application.initialize()
                 return
             except InvalidToken:
                 raise TelegramSetupError(
@@ -355,8 +412,6 @@ class TelegramChannel:
                 await asyncio.sleep(delay)
 
     async def _post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        for name in _FILTERED_LOGGERS:
-            logging.getLogger(name).addFilter(self._log_filter)
         if self._options.set_commands:
             await self._set_commands()
 
@@ -365,8 +420,7 @@ class TelegramChannel:
             await self._web.stop()
             self._web = None
             self._own_web = False
-        for name in _FILTERED_LOGGERS:
-            logging.getLogger(name).removeFilter(self._log_filter)
+        self._redaction.close()
 
     async def _set_commands(self) -> None:
         """The command menu in Vietnamese (default) and English (``language_code="en"``)."""
@@ -403,10 +457,11 @@ class TelegramChannel:
             self._web.remove_route("POST", WEBHOOK_PATH)
             self._web.remove_health_check(CHANNEL)
         self._started = False
-        await self._application.shutdown()
-        post_shutdown = self._application.post_shutdown
-        if post_shutdown is not None:
-            await post_shutdown(self._application)
+        application = self.application
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        self._application = None
         logger.info("telegram: stopped")
 
     async def serve(self, stop: asyncio.Event) -> None:
@@ -479,10 +534,11 @@ class TelegramChannel:
         self._tracker.dispatched(update_id)
 
         async def job() -> bool:
-            try:
-                return await self._process(update)
-            finally:
-                self._tracker.finished(update_id)
+            stored = await self._process(update)
+            # Not reached when cancelled at shutdown: the update stays unconfirmed and
+            # Telegram delivers it again to the next run.
+            self._tracker.finished(update_id)
+            return stored
 
         self._scheduler.submit(chat_key(update), job)
 
@@ -846,10 +902,18 @@ async def fetch_bot_username(app: App) -> str:
     if settings.bot_token is None:
         raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.bot_token.get_secret_value()
-    bot = ExtBot(token, base_url=settings.api_base_url, base_file_url=settings.file_base_url)
+    requests = (HTTPXRequest(), HTTPXRequest())
     try:
-        async with bot:
-            return str(bot.username)
+        with _redacting(token):
+            bot: ExtBot[Any] = ExtBot(
+                token,
+                base_url=settings.api_base_url,
+                base_file_url=settings.file_base_url,
+                request=requests[0],
+                get_updates_request=requests[1],
+            )
+            async with bot:
+                return str(bot.username)
     except InvalidToken:
         raise TelegramSetupError(
             "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN"
@@ -857,3 +921,5 @@ async def fetch_bot_username(app: App) -> str:
     except TelegramError as exc:
         message = f"{type(exc).__name__}: {exc}".replace(token, "<token>")
         raise TelegramSetupError(f"cannot reach the Telegram Bot API: {message}") from None
+    finally:
+        await asyncio.gather(*(request.shutdown() for request in requests))

@@ -76,23 +76,21 @@ def split_message(text: str, *, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut plain ``text`` into parts whose escaped form fits ``limit`` (see module doc).
 
     Cuts fall on blank lines, line ends, sentence ends or spaces (:func:`split_text`);
-    a part that only fits unescaped is cut again, shorter.
+    when a part only fits unescaped, it is cut again with a smaller limit.
     """
     parts: list[str] = []
-    for part in split_text(text, limit=limit):
-        parts.extend(_fit(part, limit))
+    rest = text.strip()
+    while rest:
+        size = limit
+        while True:
+            first = split_text(rest, limit=size)[0]  # a prefix of ``rest``
+            cost = _cost(first)
+            if cost <= limit or size == 1:
+                break
+            size = max(1, min(size - 1, len(first) * limit // cost - 1))
+        parts.append(first)
+        rest = rest[len(first) :].strip()
     return parts
-
-
-def _fit(part: str, limit: int) -> list[str]:
-    cost = _cost(part)
-    if cost <= limit:
-        return [part]
-    shorter = max(1, len(part) * limit // cost - 1)  # < len(part): this ends
-    fitted: list[str] = []
-    for piece in split_text(part, limit=shorter):
-        fitted.extend(_fit(piece, limit))
-    return fitted
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:

@@ -361,6 +361,7 @@ class ZaloChannel:
         self._poll_task: asyncio.Task[None] | None = None
         self._stop_event = asyncio.Event()
         self._started = False
+        self._ready = False  # started and taking updates
         self._accepting = False
         self._poll_errors = 0
         self._bot_name: str | None = None
@@ -386,7 +387,7 @@ class ZaloChannel:
     def health(self) -> dict[str, Any]:
         """What ``GET /healthz`` shows for Zalo."""
         return {
-            "ok": self._started and self._poll_errors < 5,
+            "ok": self._ready and self._poll_errors < 5,
             "mode": self.mode,
             "bot": self._bot_name,
             "in_flight": self._scheduler.in_flight,
@@ -418,6 +419,7 @@ class ZaloChannel:
         except BaseException:
             await self.stop()
             raise
+        self._ready = True
         logger.info("zalo: %s started (%s)", self._bot_name or "bot", self.mode)
 
     async def _check_token(self) -> None:
@@ -465,6 +467,7 @@ class ZaloChannel:
         if not self._started:
             return
         self._accepting = False
+        self._ready = False
         self._stop_event.set()
         if self._poll_task is not None:
             self._poll_task.cancel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from bot.clustering.similarity import score_terms
+from bot.clustering.scoring import score_terms
 
 __all__ = ["apply_constraints"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,9 @@ class Lexicon:
     # Folded word sequences (two words or more) → term; "" for stop phrases.
     phrases: dict[tuple[str, ...], str]
     phrases_longest: int
+    # First folded word → lengths (longest first) of the phrases starting with it.
+    phrase_lengths: dict[str, tuple[int, ...]]
+    greeting_lengths: dict[str, tuple[int, ...]]
     # Canonical accented single words → term.
     words: dict[str, str]
     # Term → weight multiplier (weak domain words).
@@ -109,7 +113,7 @@ def get() -> Lexicon:
             phrases.setdefault(_folded(words), term_of(line))
 
     weights: dict[str, float] = {}
-    for line in _lines("weak_words.tsv"):
+    for line in _lines("term_weights.tsv"):
         phrase, weight = line.split("\t")
         words = _words(phrase)
         term = term_of(phrase)
@@ -132,6 +136,12 @@ def get() -> Lexicon:
     syllables.update(_folded(e)[0] for e in abbreviations.values() if len(e) == 1)
     syllables.update(s for e in abbreviations.values() for s in _folded(e))
 
+    def lengths(keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+        found: dict[str, set[int]] = {}
+        for key in keys:
+            found.setdefault(key[0], set()).add(len(key))
+        return {word: tuple(sorted(sizes, reverse=True)) for word, sizes in found.items()}
+
     preamble_phrases = preamble["salutation"] | preamble["intro"] | preamble["opener"]
     return Lexicon(
         abbreviations=abbreviations,
@@ -146,6 +156,8 @@ def get() -> Lexicon:
         stopwords=frozenset(stopwords),
         stopwords_folded=frozenset(stopwords_folded),
         phrases=phrases,
+        phrase_lengths=lengths(phrases),
+        greeting_lengths=lengths(greetings),
         phrases_longest=max((len(p) for p in phrases), default=1),
         words=words_map,
         weights=weights,

@@ -3,7 +3,7 @@
 Algorithm (deterministic, no chaining):
 
 1. Each question is normalised to weighted terms (:mod:`bot.clustering.normalize`,
-   :mod:`bot.clustering.similarity`); identical term sets are grouped first.
+   :mod:`bot.clustering.scoring`); identical term sets are grouped first.
 2. *Leader pass*: term sets are visited in a content-defined order (most repeated first,
    then by content), so the partition does not depend on input order or hash seed. Each
    joins the most similar existing representative if the score reaches the threshold,
@@ -20,27 +20,37 @@ Algorithm (deterministic, no chaining):
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.clustering.normalize import fold, normalize_question
-from bot.clustering.similarity import EXTRA_PENALTY, Weighting, score_terms
+from bot.clustering.normalize import NormalizedQuestion, fold, normalize_question
+from bot.clustering.scoring import Weighting, exact_score, score_terms
 from bot.clustering.spelling import Speller
 
-__all__ = ["DEFAULT_THRESHOLD", "cluster_texts"]
+__all__ = ["DEFAULT_THRESHOLD", "cluster_texts", "cluster_with_progress"]
 
 #: Default similarity (0-100) a question needs with a group's representative to join it.
 #: Chosen on the labelled development set (tests/data/cluster_dev.jsonl) as the value with
 #: the best B-cubed F1, rounded; scores between 40 and 60 change F1 by a few points only.
-DEFAULT_THRESHOLD = 50.0
+DEFAULT_THRESHOLD = 30.0
 
-#: At most this many representatives are scored exactly per question (best by shared
+#: Rarest terms of a question looked up in the representatives' index.
+_PROBE_TERMS = 6
+#: At most this many representatives are scored per question (best by shared
 #: rare-term weight first).
-_MAX_CANDIDATES = 24
+_MAX_CANDIDATES = 16
+#: Posting lists longer than this are skipped once enough candidates are found.
+_LONG_POSTINGS = 200
+#: Of those, the best few by exact term matches are scored again with typo matching.
+_TYPO_CANDIDATES = 3
+#: Terms seen at most this often may be typos of others (see scoring.score_terms).
+_SUSPECT_COUNT = 2
 #: Members sampled when looking for a group's medoid: bounds the cost for huge groups.
 _MEDOID_SAMPLE = 24
-_REFINE_ROUNDS = 2
+_REFINE_ROUNDS = 1
 
 
 @dataclass(slots=True)
@@ -49,35 +59,28 @@ class _Doc:
 
     key: tuple[str, ...]
     vector: dict[str, float]
+    total: float
     prefix: tuple[str, ...]
     members: list[int]
 
 
-def _prefix(vector: dict[str, float], *, threshold: float) -> tuple[str, ...]:
-    """Rarest terms, enough that a match at ``threshold`` must share at least one of them."""
-    if not vector:
-        return ()
-    t = min(max(threshold / 100.0, 0.0), 0.999)
-    # A score ≥ t needs shared weight ≥ fraction × total (see similarity.score_terms);
-    # the 0.7 margin leaves room for typo matches, which the index cannot see.
-    fraction = 0.7 * t * EXTRA_PENALTY / (1.0 - t + t * EXTRA_PENALTY)
-    total = sum(vector.values())
-    ordered = sorted(vector, key=lambda term: (-vector[term], term))
-    chosen: list[str] = []
-    remaining = total
-    for term in ordered:
-        if remaining < fraction * total and chosen:
-            break
-        chosen.append(term)
-        remaining -= vector[term]
-    return tuple(chosen)
+def _probe_terms(vector: dict[str, float], df: Counter[str]) -> tuple[str, ...]:
+    """The rarest terms shared with at least one other question (blocking keys).
+
+    Two questions that belong together nearly always share one of each other's rarest
+    words; probing only those keeps candidate lists short.
+    """
+    shared = [term for term in vector if df[term] > 1]
+    shared.sort(key=lambda term: (-vector[term], term))
+    return tuple(shared[:_PROBE_TERMS])
 
 
 class _Representatives:
     """Inverted index over the representatives' terms."""
 
-    def __init__(self, docs: list[_Doc]) -> None:
+    def __init__(self, docs: list[_Doc], suspects: Container[str]) -> None:
         self._docs = docs
+        self._suspects = suspects
         self._postings: dict[str, list[int]] = defaultdict(list)
         self.members: list[int] = []
 
@@ -90,23 +93,51 @@ class _Representatives:
         doc = self._docs[doc_index]
         overlap: dict[int, float] = defaultdict(float)
         for term in doc.prefix:
+            postings = self._postings.get(term, ())
+            # A common word adds little once rarer ones found candidates, and costs most.
+            if len(postings) > _LONG_POSTINGS and len(overlap) >= _MAX_CANDIDATES:
+                continue
             weight = doc.vector[term]
-            for other in self._postings.get(term, ()):
+            for other in postings:
                 overlap[other] += weight
         if not overlap:
             return None
-        ranked = sorted(overlap, key=lambda other: (-overlap[other], other))
+        ranked = heapq.nlargest(_MAX_CANDIDATES, overlap.items(), key=itemgetter(1))
+        # Exact term matches rank the candidates; the costlier typo-tolerant score is
+        # computed for the front runners only.
+        vector, total = doc.vector, doc.total
+        exact = []
+        for other, _ in ranked:
+            other_doc = self._docs[other]
+            other_vector = other_doc.vector
+            shared = sum(w for t, w in vector.items() if t in other_vector)
+            exact.append((-exact_score(shared, total - shared, other_doc.total - shared), other))
+        exact.sort()
         best: tuple[int, float] | None = None
-        for other in ranked[:_MAX_CANDIDATES]:
-            score = score_terms(doc.vector, self._docs[other].vector)
+        for _, other in exact[:_TYPO_CANDIDATES]:
+            floor = threshold if best is None else best[1]
+            score = score_terms(
+                doc.vector, self._docs[other].vector, floor=floor, suspects=self._suspects
+            )
             if score >= threshold and (best is None or score > best[1]):
                 best = (other, score)
         return best
 
 
-def _terms_by_text(texts: Sequence[str]) -> dict[str, tuple[str, ...]]:
+Progress = Callable[[int], None]
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+def _terms_by_text(texts: Sequence[str], progress: Progress) -> dict[str, tuple[str, ...]]:
     """Terms of each distinct text, typos repaired against the vocabulary of all texts."""
-    normalized = {text: normalize_question(text) for text in dict.fromkeys(texts)}
+    normalized: dict[str, NormalizedQuestion] = {}
+    for text in texts:
+        if text not in normalized:
+            normalized[text] = normalize_question(text)
+        progress(1)
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(normalized[text].folded)
@@ -120,9 +151,12 @@ def _terms_by_text(texts: Sequence[str]) -> dict[str, tuple[str, ...]]:
     return terms_by_text
 
 
-def _build_docs(texts: Sequence[str], *, threshold: float) -> tuple[list[_Doc], list[int]]:
-    """Distinct term sets in content order, and the doc index of every item."""
-    terms_by_text = _terms_by_text(texts)
+def _build_docs(
+    texts: Sequence[str], *, threshold: float, progress: Progress = _no_progress
+) -> tuple[list[_Doc], list[int], frozenset[str]]:
+    """Distinct term sets in content order, the doc index of every item, and the rare
+    terms (the only ones that may be typos)."""
+    terms_by_text = _terms_by_text(texts, progress)
     item_terms = [terms_by_text[text] for text in texts]
     df: Counter[str] = Counter()
     for terms in item_terms:
@@ -136,20 +170,29 @@ def _build_docs(texts: Sequence[str], *, threshold: float) -> tuple[list[_Doc], 
         vector = {t: 0.0 if t.startswith("\0") else weighting.weight(t) for t in key}
         if any(t.startswith("\0") for t in key):
             vector = {}
-        docs.append(_Doc(key, vector, _prefix(vector, threshold=threshold), members))
+        docs.append(
+            _Doc(key, vector, sum(vector.values()), _probe_terms(vector, df), members)
+        )
     docs.sort(key=lambda doc: (-len(doc.members), -sum(doc.vector.values()), doc.key))
     item_doc = [0] * len(texts)
     for doc_index, doc in enumerate(docs):
         for member in doc.members:
             item_doc[member] = doc_index
-    return docs, item_doc
+    suspects = frozenset(term for term, count in df.items() if count <= _SUSPECT_COUNT)
+    return docs, item_doc, suspects
 
 
 def _leader_pass(
-    docs: list[_Doc], order: Iterable[int], *, threshold: float, seeds: Iterable[int] = ()
+    docs: list[_Doc],
+    order: Iterable[int],
+    *,
+    threshold: float,
+    suspects: Container[str],
+    seeds: Iterable[int] = (),
+    progress: Progress = _no_progress,
 ) -> dict[int, int]:
     """Assign each doc to its best representative, creating representatives as needed."""
-    index = _Representatives(docs)
+    index = _Representatives(docs, suspects)
     assignment: dict[int, int] = {}
     for seed in seeds:
         index.add(seed)
@@ -160,10 +203,11 @@ def _leader_pass(
             assignment[doc_index] = doc_index
         else:
             assignment[doc_index] = found[0]
+        progress(len(docs[doc_index].members))
     return assignment
 
 
-def _medoid(docs: list[_Doc], members: list[int]) -> int:
+def _medoid(docs: list[_Doc], members: list[int], suspects: Container[str]) -> int:
     """The member with the highest item-weighted similarity to the others."""
     if len(members) <= 2:
         return members[0]
@@ -173,7 +217,7 @@ def _medoid(docs: list[_Doc], members: list[int]) -> int:
         vector = docs[candidate].vector
         total = sum(
             len(docs[other].members)
-            * (100.0 if other == candidate else score_terms(vector, docs[other].vector))
+            * (100.0 if other == candidate else score_terms(vector, docs[other].vector, suspects=suspects))
             for other in sample
         )
         if total > best_total:
@@ -181,23 +225,39 @@ def _medoid(docs: list[_Doc], members: list[int]) -> int:
     return best
 
 
-def _cluster_docs(docs: list[_Doc], *, threshold: float) -> dict[int, int]:
+def _cluster_docs(
+    docs: list[_Doc],
+    *,
+    threshold: float,
+    suspects: Container[str],
+    progress: Progress = _no_progress,
+) -> dict[int, int]:
     order = range(len(docs))
-    assignment = _leader_pass(docs, order, threshold=threshold)
+    assignment = _leader_pass(
+        docs, order, threshold=threshold, suspects=suspects, progress=progress
+    )
     for _ in range(_REFINE_ROUNDS):
         groups: dict[int, list[int]] = defaultdict(list)
         for doc_index in order:
             groups[assignment[doc_index]].append(doc_index)
-        medoids = sorted(_medoid(docs, members) for members in groups.values())
-        seeds = set(medoids)
-        refined = _leader_pass(
-            docs, (i for i in order if i not in seeds), threshold=threshold, seeds=medoids
-        )
-        for seed in medoids:
-            refined[seed] = seed
-        if refined == assignment:
+        medoid_of = {
+            leader: _medoid(docs, members, suspects) for leader, members in groups.items()
+        }
+        changed = {leader for leader, medoid in medoid_of.items() if medoid != leader}
+        if not changed:
             break
-        assignment = refined
+        medoids = sorted(medoid_of.values())
+        seeds = set(medoids)
+        # Groups whose representative stays keep their members; the members of the others
+        # are assigned again, against every representative.
+        redo = [i for i in order if assignment[i] in changed and i not in seeds]
+        refined = _leader_pass(
+            docs, redo, threshold=threshold, suspects=suspects, seeds=medoids
+        )
+        assignment = dict(assignment)
+        assignment.update(refined)
+        for seed in medoids:
+            assignment[seed] = seed
     return assignment
 
 
@@ -225,14 +285,31 @@ def cluster_texts(
     Raises:
         ValueError: on a duplicate id.
     """
+    return cluster_with_progress(
+        items, threshold=threshold, must_link=must_link, cannot_link=cannot_link
+    )
+
+
+def cluster_with_progress(
+    items: Sequence[tuple[str, str]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    progress: Progress = _no_progress,
+) -> dict[str, str]:
+    """:func:`cluster_texts`, reporting work done: ``progress(n)`` is called as items are
+    normalised and again as they are grouped (``2 * len(items)`` units in all)."""
     ids = [item_id for item_id, _ in items]
     if len(set(ids)) != len(ids):
         duplicate = next(i for i, count in Counter(ids).items() if count > 1)
         raise ValueError(f"duplicate id {duplicate!r}")
     if not items:
         return {}
-    docs, item_doc = _build_docs([text for _, text in items], threshold=threshold)
-    assignment = _cluster_docs(docs, threshold=threshold)
+    docs, item_doc, suspects = _build_docs(
+        [text for _, text in items], threshold=threshold, progress=progress
+    )
+    assignment = _cluster_docs(docs, threshold=threshold, suspects=suspects, progress=progress)
     # Within a doc, the representative item is the smallest id: order-independent.
     doc_label = {i: min(ids[m] for m in doc.members) for i, doc in enumerate(docs)}
     labels = {ids[i]: doc_label[assignment[item_doc[i]]] for i in range(len(items))}

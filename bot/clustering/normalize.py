@@ -36,6 +36,13 @@ _CLAUSE_SPLIT = re.compile(r"[.,;:!?\n\r()\[\]{}…\-–—/\\|\"“”'‘’]+
 # Accent-free spellings that vary with no change in meaning: kĩ/kỹ, lí/lý, mĩ/mỹ, tỉ/tỷ,
 # sĩ/sỹ, qui/quy, hi/hy (hi sinh / hy sinh).
 _Y_FOR_I = re.compile(r"^(k|l|m|t|h|s|qu)i$")
+#: Words after which a place name follows; accent-free forms only where unambiguous
+#: ("ban" is also "bạn", "bán").
+_PLACE_MARKERS = frozenset({"xã", "phường", "thôn", "bản", "xóm", "làng", "huyện", "tổ"})
+_PLACE_MARKERS_FOLDED = frozenset({"xa", "phuong", "thon", "xom", "huyen"})
+_PLACE_NAME_WORDS = 2
+#: Prefix of a place-name term ("@quang_uyen").
+PLACE_PREFIX = "@"
 
 
 def fold(text: str) -> str:
@@ -210,8 +217,10 @@ def _remove_greetings(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     index = 0
     while index < len(forms):
         length = 0
-        for size in range(min(lexicon.greetings_longest, len(forms) - index), 1, -1):
-            if tuple(f for _, f in forms[index : index + size]) in lexicon.greetings:
+        for size in lexicon.greeting_lengths.get(forms[index][1], ()):
+            if index + size <= len(forms) and (
+                tuple(f for _, f in forms[index : index + size]) in lexicon.greetings
+            ):
                 length = size
                 break
         if not length:
@@ -228,31 +237,59 @@ def _remove_greetings(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return kept
 
 
-def _terms(forms: list[tuple[str, str]]) -> tuple[str, ...]:
+def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
     lexicon = _lexicon.get()
-    terms: dict[str, None] = {}
+    # In text with diacritics an unmarked "xa" is "far", not "xã".
+    folded_markers = frozenset() if accented else _PLACE_MARKERS_FOLDED
+    # Per position: (term or None for a stopword, plain unknown word?, place marker?).
+    found: list[tuple[str | None, bool, bool]] = []
     folded = [f for _, f in forms]
     index = 0
     while index < len(forms):
-        term: str | None = None
-        length = 1
-        for size in range(min(lexicon.phrases_longest, len(forms) - index), 1, -1):
-            found = lexicon.phrases.get(tuple(folded[index : index + size]))
-            if found is not None:
-                term, length = found, size
+        for size in lexicon.phrase_lengths.get(folded[index], ()):
+            phrase = (
+                lexicon.phrases.get(tuple(folded[index : index + size]))
+                if index + size <= len(folded)
+                else None
+            )
+            if phrase is not None:
+                found.append((phrase or None, False, False))  # "" marks a stop phrase
+                index += size
                 break
         else:
             word, fold_ = forms[index]
+            marker = word in _PLACE_MARKERS or (word == fold_ and fold_ in folded_markers)
             term = lexicon.words.get(word)
-            if term is None:
+            if term is not None:
+                found.append((term, False, marker))
+            elif word in lexicon.stopwords or (
                 # A word typed without diacritics may be any word with that folded form.
-                stop = word in lexicon.stopwords or (
-                    word == fold_ and fold_ in lexicon.stopwords_folded
-                )
-                term = None if stop else fold_
-        if term:  # "" marks a stop phrase ("như thế nào")
-            terms[term] = None
-        index += length
+                word == fold_ and fold_ in lexicon.stopwords_folded
+            ):
+                found.append((None, False, False))
+            else:
+                found.append((fold_, fold_.isalpha(), marker))
+            index += 1
+    terms: dict[str, None] = {}
+    position = 0
+    while position < len(found):
+        term, _, marker = found[position]
+        position += 1
+        if term is None:
+            continue
+        terms[term] = None
+        if marker:
+            # "xã Quảng Uyên", "thôn Nà Lẹng": the name is one strong term, so that the
+            # same question about another place does not look the same.
+            name: list[str] = []
+            while position < len(found) and len(name) < _PLACE_NAME_WORDS:
+                next_term, plain, _ = found[position]
+                if next_term is None or not plain:
+                    break
+                name.append(next_term)
+                position += 1
+            if name:
+                terms[PLACE_PREFIX + "_".join(name)] = None
     return tuple(terms)
 
 
@@ -272,7 +309,7 @@ def normalize_question(text: str, *, speller: Speller | None = None) -> Normaliz
         text=text,
         tokens=tuple(w for w, _ in forms),
         folded=tuple(f for _, f in forms),
-        terms=_terms(forms),
+        terms=_terms(forms, accented=accented),
         accented=accented,
     )
 

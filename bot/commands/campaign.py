@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _create(args: argparse.Namespace, app: App) -> int:
-    topics = [t for t in args.topics.split(";")] if args.topics else list(DEFAULT_TOPICS)
+    topics = args.topics.split(";") if args.topics else list(DEFAULT_TOPICS)
     try:
         campaign = await create_campaign(
             app,
@@ -118,7 +118,7 @@ async def _create(args: argparse.Namespace, app: App) -> int:
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
-    campaigns = await app.store.campaigns.list()
+    campaigns = await app.store.campaigns.all()
     now = app.local_now()
     for c in campaigns:
         state = "collecting" if is_collecting(c, now) else c.status

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
-    roles = await app.store.roles.list(include_revoked=args.all)
+    roles = await app.store.roles.all(include_revoked=args.all)
     for role in roles:
         person = await app.store.people.get(role.person_id)
         identities = await app.store.people.identities(role.person_id)

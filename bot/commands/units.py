@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from bot.app import App
@@ -58,13 +59,13 @@ async def _load(args: argparse.Namespace, app: App) -> int:
 async def _import(args: argparse.Namespace, app: App) -> int:
     path: Path = args.file
     try:
-        data = path.read_bytes()
+        data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror}", status=2) from exc
     province = province_by_codename(app.settings.core.province)
     assert province is not None
     # A CSV may update its own units (re-import) but never a commune's or ward's code.
-    territorial = await app.store.units.list(
+    territorial = await app.store.units.all(
         kinds=[UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE]
     )
     result = parse_units_csv(
@@ -83,7 +84,7 @@ async def _import(args: argparse.Namespace, app: App) -> int:
 
 async def _list(args: argparse.Namespace, app: App) -> int:
     kinds = [UnitKind(args.kind)] if args.kind else None
-    units = await app.store.units.list(kinds=kinds)
+    units = await app.store.units.all(kinds=kinds)
     for unit in units:
         print(f"{unit.code:<14} {unit.kind.value:<13} {unit.name}")
     print(f"{len(units)} units")

@@ -11,32 +11,36 @@ it more, because that is how two different questions with the same wording look.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.clustering import _lexicon
-from bot.clustering.normalize import normalize_question
+from bot.clustering.normalize import PLACE_PREFIX, normalize_question
 
 __all__ = [
     "CONFLICT_PENALTY",
     "EXTRA_PENALTY",
     "FUZZY_CUTOFF",
     "Weighting",
+    "exact_score",
     "score_terms",
     "similarity",
 ]
 
 #: How much weight found on one side only counts against a match (1.0 = weighted Jaccard).
-EXTRA_PENALTY = 0.8
+EXTRA_PENALTY = 0.3
 #: Extra cost of weight missing on both sides, i.e. substituted words.
-CONFLICT_PENALTY = 1.0
+CONFLICT_PENALTY = 2.0
 #: rapidfuzz ratio from which two different terms count as the same word with a typo.
 FUZZY_CUTOFF = 80.0
 #: Shortest term that may match with a typo: short syllables differ by one letter anyway.
 _FUZZY_MIN_LENGTH = 4
 #: Exponent on the IDF factor: below 1 it softens the pull of very rare words (often typos).
 IDF_POWER = 1.0
+#: Weight of a place name ("xã Quảng Uyên"): the same question about another place is
+#: another question.
+PLACE_WEIGHT = 3.0
 #: Weight of a term with digits (numbers of roads, hamlets, years distinguish questions).
 _NUMBER_WEIGHT = 1.5
 
@@ -61,7 +65,9 @@ class Weighting:
         if cached is not None:
             return cached
         prior = self._prior.get(term, 1.0)
-        if any(ch.isdigit() for ch in term):
+        if term.startswith(PLACE_PREFIX):
+            prior *= PLACE_WEIGHT
+        elif any(ch.isdigit() for ch in term):
             prior *= _NUMBER_WEIGHT
         idf = 1.0
         if self._documents:
@@ -75,8 +81,22 @@ class Weighting:
         return {term: self.weight(term) for term in terms}
 
 
-def score_terms(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """Similarity in [0, 100] of two weighted term sets."""
+def score_terms(
+    a: Mapping[str, float],
+    b: Mapping[str, float],
+    *,
+    floor: float = 0.0,
+    typos: bool = True,
+    suspects: Container[str] | None = None,
+) -> float:
+    """Similarity in [0, 100] of two weighted term sets.
+
+    ``typos=False`` skips matching terms that differ by a typo (cheaper, never higher).
+    ``suspects``, when given, holds the only terms that may be typos (rare ones): a typo
+    match needs one of them, which saves time on large batches.
+    ``floor`` only saves time: when even perfect typo matches could not lift the score to
+    ``floor``, they are not looked for and the (lower) exact-match score is returned.
+    """
     if not a or not b:
         return 0.0
     shared = 0.0
@@ -87,59 +107,83 @@ def score_terms(a: Mapping[str, float], b: Mapping[str, float]) -> float:
         else:
             only_a[term] = weight
     only_b = {term: weight for term, weight in b.items() if term not in a}
-    if only_a and only_b:
-        shared += _fuzzy_matches(only_a, only_b)
-    if shared <= 0.0:
-        return 0.0
     extra_a = sum(only_a.values())
     extra_b = sum(only_b.values())
+    if typos and only_a and only_b:
+        reachable = min(extra_a, extra_b)
+        if exact_score(shared + reachable, extra_a - reachable, extra_b - reachable) >= floor:
+            gained = _fuzzy_matches(only_a, only_b, suspects)
+            if gained:
+                shared += gained
+                extra_a = sum(only_a.values())
+                extra_b = sum(only_b.values())
+    return exact_score(shared, extra_a, extra_b)
+
+
+def exact_score(shared: float, extra_a: float, extra_b: float) -> float:
+    """Score from the shared weight and the weight found on one side only."""
+    if shared <= 0.0:
+        return 0.0
     denominator = (
         shared + EXTRA_PENALTY * (extra_a + extra_b) + CONFLICT_PENALTY * min(extra_a, extra_b)
     )
     return 100.0 * shared / denominator
 
 
-def _fuzzy_matches(only_a: dict[str, float], only_b: dict[str, float]) -> float:
+def _fuzzy_matches(
+    only_a: dict[str, float], only_b: dict[str, float], suspects: Container[str] | None = None
+) -> float:
     """Match leftover terms that differ by a typo; remove them from both dicts.
 
     Returns the shared weight gained. Handles a phrase broken by a typo too: "khoi ngiep"
     does not form the term ``khoi_nghiep``, but its words cover that term's syllables.
     """
-    shared = _cover_phrases(only_a, only_b) + _cover_phrases(only_b, only_a)
+    shared = 0.0
+    if suspects is None or any(w in suspects for w in only_b):
+        shared += _cover_phrases(only_a, only_b)
+    if suspects is None or any(w in suspects for w in only_a):
+        shared += _cover_phrases(only_b, only_a)
     for term in sorted(only_a, key=lambda t: (-only_a[t], t)):
-        if len(term) < _FUZZY_MIN_LENGTH:
+        if len(term) < _FUZZY_MIN_LENGTH or not only_b:
             continue
-        match = _closest(term, only_b)
+        if suspects is None or term in suspects:
+            candidates: Iterable[str] = only_b
+        else:
+            candidates = [other for other in only_b if other in suspects]
+        match = _closest(term, candidates)
         if match is not None:
             other, ratio = match
             shared += min(only_a.pop(term), only_b.pop(other)) * ratio / 100.0
     return shared
 
 
-def _closest(term: str, candidates: Mapping[str, float]) -> tuple[str, float] | None:
+def _closest(term: str, candidates: Iterable[str]) -> tuple[str, float] | None:
     """The candidate within a typo of ``term`` (best ratio, then alphabetical)."""
-    best: tuple[str, float] | None = None
-    for other in candidates:
-        if len(other) < _FUZZY_MIN_LENGTH:
-            continue
-        ratio = fuzz.ratio(term, other, score_cutoff=FUZZY_CUTOFF)
-        if ratio and (best is None or (-ratio, other) < (-best[1], best[0])):
-            best = (other, ratio)
-    return best
+    choices = sorted(c for c in candidates if len(c) >= _FUZZY_MIN_LENGTH)
+    if not choices:
+        return None
+    found = process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return None if found is None else (found[0], found[1])
 
 
 def _cover_phrases(phrases: dict[str, float], words: dict[str, float]) -> float:
     shared = 0.0
     for term in sorted(t for t in phrases if "_" in t):
+        free = [w for w in words if "_" not in w]
+        if not free:
+            break
         used: list[str] = []
         total = 0.0
-        for syllable in term.split("_"):
-            free = {w: 0.0 for w in words if "_" not in w and w not in used}
-            if syllable in free:
+        for syllable in term.removeprefix(PLACE_PREFIX).split("_"):
+            if syllable in free and syllable not in used:
                 used.append(syllable)
                 total += 100.0
                 continue
-            match = _closest(syllable, free) if len(syllable) >= 3 else None
+            match = (
+                _closest(syllable, (w for w in free if w not in used))
+                if len(syllable) >= 3
+                else None
+            )
             if match is None:
                 break
             used.append(match[0])

@@ -1,0 +1,7 @@
+"""``python -m bot.clustering INPUT [--out OUT] [--threshold T]``."""
+
+import sys
+
+from bot.clustering.batch import main
+
+sys.exit(main())
