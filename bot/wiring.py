@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.app import App
 from handlers.engine import Engine, EngineSettings
@@ -30,3 +30,13 @@ def build_engine(app: App) -> Engine:
         similar=CampaignSimilarity(app.store),
         routers=[linking.router],
     )
+
+
+async def digest_tick(app: App, now: datetime) -> int:
+    """Scheduled digests due now (see :mod:`bot.digests.schedule`); 0 until configured."""
+    try:
+        from bot.digests.schedule import tick
+    except ImportError:
+        return 0
+    queued: int = await tick(app, now)
+    return queued

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from operator import itemgetter
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from bot.clustering.normalize import NormalizedQuestion, fold, normalize_question
-from bot.clustering.scoring import Weighting, exact_score, score_terms
+from bot.clustering.scoring import Weighting, distinctness, exact_score, score_terms
 from bot.clustering.spelling import Speller
 
 __all__ = ["DEFAULT_THRESHOLD", "cluster_texts", "cluster_with_progress"]
@@ -59,6 +59,7 @@ class _Doc:
 
     key: tuple[str, ...]
     vector: dict[str, float]
+    # Weight of all terms as extras (each times its distinctness).
     total: float
     prefix: tuple[str, ...]
     members: list[int]
@@ -110,8 +111,13 @@ class _Representatives:
         for other, _ in ranked:
             other_doc = self._docs[other]
             other_vector = other_doc.vector
-            shared = sum(w for t, w in vector.items() if t in other_vector)
-            exact.append((-exact_score(shared, total - shared, other_doc.total - shared), other))
+            shared = shared_extra = 0.0
+            for term, weight in vector.items():
+                if term in other_vector:
+                    shared += weight
+                    shared_extra += weight * distinctness(term)
+            score = exact_score(shared, total - shared_extra, other_doc.total - shared_extra)
+            exact.append((-score, other))
         exact.sort()
         best: tuple[int, float] | None = None
         for _, other in exact[:_TYPO_CANDIDATES]:
@@ -170,9 +176,7 @@ def _build_docs(
         vector = {t: 0.0 if t.startswith("\0") else weighting.weight(t) for t in key}
         if any(t.startswith("\0") for t in key):
             vector = {}
-        docs.append(
-            _Doc(key, vector, sum(vector.values()), _probe_terms(vector, df), members)
-        )
+        docs.append(_Doc(key, vector, sum(vector.values()), _probe_terms(vector, df), members))
     docs.sort(key=lambda doc: (-len(doc.members), -sum(doc.vector.values()), doc.key))
     item_doc = [0] * len(texts)
     for doc_index, doc in enumerate(docs):
@@ -217,7 +221,11 @@ def _medoid(docs: list[_Doc], members: list[int], suspects: Container[str]) -> i
         vector = docs[candidate].vector
         total = sum(
             len(docs[other].members)
-            * (100.0 if other == candidate else score_terms(vector, docs[other].vector, suspects=suspects))
+            * (
+                100.0
+                if other == candidate
+                else score_terms(vector, docs[other].vector, suspects=suspects)
+            )
             for other in sample
         )
         if total > best_total:
@@ -240,9 +248,7 @@ def _cluster_docs(
         groups: dict[int, list[int]] = defaultdict(list)
         for doc_index in order:
             groups[assignment[doc_index]].append(doc_index)
-        medoid_of = {
-            leader: _medoid(docs, members, suspects) for leader, members in groups.items()
-        }
+        medoid_of = {leader: _medoid(docs, members, suspects) for leader, members in groups.items()}
         changed = {leader for leader, medoid in medoid_of.items() if medoid != leader}
         if not changed:
             break
@@ -251,9 +257,7 @@ def _cluster_docs(
         # Groups whose representative stays keep their members; the members of the others
         # are assigned again, against every representative.
         redo = [i for i in order if assignment[i] in changed and i not in seeds]
-        refined = _leader_pass(
-            docs, redo, threshold=threshold, suspects=suspects, seeds=medoids
-        )
+        refined = _leader_pass(docs, redo, threshold=threshold, suspects=suspects, seeds=medoids)
         assignment = dict(assignment)
         assignment.update(refined)
         for seed in medoids:

@@ -11,6 +11,7 @@ it more, because that is how two different questions with the same wording look.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Container, Iterable, Mapping
 
 from rapidfuzz import fuzz, process
@@ -64,11 +65,8 @@ class Weighting:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
-        prior = self._prior.get(term, 1.0)
-        if term.startswith(PLACE_PREFIX):
-            prior *= PLACE_WEIGHT
-        elif any(ch.isdigit() for ch in term):
-            prior *= _NUMBER_WEIGHT
+        # Multipliers above 1 only count where the term differs (see distinctness()).
+        prior = min(self._prior.get(term, 1.0), 1.0)
         idf = 1.0
         if self._documents:
             df = self._df.get(term, 0)
@@ -79,6 +77,21 @@ class Weighting:
 
     def vector(self, terms: tuple[str, ...]) -> dict[str, float]:
         return {term: self.weight(term) for term in terms}
+
+
+@lru_cache(maxsize=65536)
+def distinctness(term: str) -> float:
+    """How much more a term weighs when only one question has it.
+
+    Place names, numbers and the aspect words of ``term_weights.tsv`` ("lãi suất",
+    "hồ sơ") tell two questions apart when they differ, but agreeing on them does not make
+    two questions more alike than agreeing on their topic.
+    """
+    if term.startswith(PLACE_PREFIX):
+        return PLACE_WEIGHT
+    if any(ch.isdigit() for ch in term):
+        return _NUMBER_WEIGHT
+    return max(_lexicon.get().weights.get(term, 1.0), 1.0)
 
 
 def score_terms(
@@ -107,17 +120,21 @@ def score_terms(
         else:
             only_a[term] = weight
     only_b = {term: weight for term, weight in b.items() if term not in a}
-    extra_a = sum(only_a.values())
-    extra_b = sum(only_b.values())
+    extra_a = _extra(only_a)
+    extra_b = _extra(only_b)
     if typos and only_a and only_b:
         reachable = min(extra_a, extra_b)
         if exact_score(shared + reachable, extra_a - reachable, extra_b - reachable) >= floor:
             gained = _fuzzy_matches(only_a, only_b, suspects)
             if gained:
                 shared += gained
-                extra_a = sum(only_a.values())
-                extra_b = sum(only_b.values())
+                extra_a = _extra(only_a)
+                extra_b = _extra(only_b)
     return exact_score(shared, extra_a, extra_b)
+
+
+def _extra(only: Mapping[str, float]) -> float:
+    return sum(weight * distinctness(term) for term, weight in only.items())
 
 
 def exact_score(shared: float, extra_a: float, extra_b: float) -> float:

@@ -141,10 +141,8 @@ def format_campaign(campaign: Campaign, app: App) -> str:
     for d in campaign.deadlines:
         days = (d.due - today).days
         mark = " *" if d.overridden else ""
-        lines.append(
-            f"  {tr('deadline.' + d.kind.value):<42} {d.due:%d/%m/%Y}{mark}  "
-            f"({tr.n('deadline.days_left', days) if days >= 0 else tr.n('deadline.days_ago', -days)})"
-        )
+        left = tr.n("deadline.days_left", days) if days >= 0 else tr.n("deadline.days_ago", -days)
+        lines.append(f"  {tr('deadline.' + d.kind.value):<42} {d.due:%d/%m/%Y}{mark}  ({left})")
     return "\n".join(lines)
 
 

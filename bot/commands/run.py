@@ -1,0 +1,29 @@
+"""``youthbot run``: the bot for real, on every configured channel."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import App
+from bot.commands import CommandError, with_app
+from bot.runner import CHANNELS, NoChannelError, run_bot
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("run", help="run the bot on Telegram and/or Zalo (Ctrl-C stops)")
+    parser.add_argument(
+        "--channel",
+        choices=CHANNELS,
+        action="append",
+        help="run only this channel (repeatable; default: every configured one)",
+    )
+    parser.set_defaults(func=with_app(_run))
+
+
+async def _run(args: argparse.Namespace, app: App) -> int:
+    wanted = tuple(args.channel) if args.channel else CHANNELS
+    try:
+        await run_bot(app, wanted=wanted)
+    except NoChannelError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    return 0

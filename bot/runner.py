@@ -1,0 +1,89 @@
+"""``youthbot run``: every configured channel, the outbox sender and the scheduler in one
+process, stopped cleanly by SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable
+from typing import Protocol
+
+from bot.app import App
+from bot.channels.base import Channel
+from bot.channels.webserver import WebServer
+from bot.outbox import OutboxSender
+from bot.scheduler import build_scheduler
+from bot.wiring import build_engine, digest_tick
+from handlers.broadcast import report_if_done
+
+log = logging.getLogger(__name__)
+CHANNELS = ("telegram", "zalo")
+
+
+class NoChannelError(Exception):
+    """Nothing to run: no token configured for the requested channels."""
+
+
+class Adapter(Channel, Protocol):
+    def serve(self, stop: asyncio.Event) -> Awaitable[None]: ...
+
+
+def build_adapters(app: App, wanted: tuple[str, ...], web: WebServer | None) -> dict[str, Adapter]:
+    engine = build_engine(app)
+    adapters: dict[str, Adapter] = {}
+    if "telegram" in wanted and app.settings.telegram.bot_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        adapters["telegram"] = TelegramChannel(app, engine, web=web)
+    if "zalo" in wanted and app.settings.zalo.bot_token is not None:
+        from bot.channels.zalo import ZaloChannel
+
+        adapters["zalo"] = ZaloChannel(app, engine, web=web)
+    if not adapters:
+        names = " or ".join(f"{c.upper()}_BOT_TOKEN" for c in wanted)
+        raise NoChannelError(
+            f"no chat channel configured: set {names} in .env "
+            "(or try the bot in the terminal with `youthbot chat`)"
+        )
+    return adapters
+
+
+async def run_bot(
+    app: App, *, wanted: tuple[str, ...] = CHANNELS, stop: asyncio.Event | None = None
+) -> None:
+    needs_web = bool(app.settings.telegram.webhook_url or app.settings.zalo.webhook_url)
+    web = WebServer(host=app.settings.web.host, port=app.settings.web.port) if needs_web else None
+    adapters = build_adapters(app, wanted, web)
+    stop_event = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    if stop is None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop_event.set)
+                installed.append(signum)
+
+    async def batch_progress(batch_id: int) -> None:
+        if await report_if_done(app.store, batch_id, now=app.clock.now()):
+            sender.wake()
+
+    sender = OutboxSender(app.store, adapters, app.clock, on_batch_progress=batch_progress)
+    scheduler = build_scheduler(app, on_queued=sender.wake, digests=digest_tick)
+    if web is not None:
+        await web.start()
+    scheduler.start()
+    log.info("youthbot running: %s", ", ".join(sorted(adapters)))
+    try:
+        await asyncio.gather(
+            *(adapter.serve(stop_event) for adapter in adapters.values()),
+            sender.run(stop_event),
+        )
+    finally:
+        stop_event.set()
+        scheduler.shutdown(wait=False)
+        if web is not None:
+            await web.stop()
+        for signum in installed:
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,69 @@
+"""Periodic work, on APScheduler: reminders, scheduled digests, housekeeping.
+
+The scheduler only says *when* to look; what is due is computed from the database on each
+tick (:func:`run_tick`), so jobs survive restarts without a job store of their own: a tick
+after a restart sends what was missed (once, thanks to the outbox's dedup keys and the
+``job_runs`` table) and nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import reminders
+from bot.app import App
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+# Platforms do not redeliver updates older than a day; keep two to be safe.
+UPDATE_IDS_KEPT = timedelta(days=2)
+
+DigestTick = Callable[[App, datetime], Awaitable[int]]
+
+
+async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, int]:
+    """One pass over everything time-driven; returns what was queued."""
+    now = app.clock.now()
+    done = {"reminders": await reminders.tick(app.store, now=now, tz=app.tz)}
+    if digests is not None:
+        done["digests"] = await digests(app, now)
+    await app.store.updates.forget_before(now - UPDATE_IDS_KEPT)
+    return done
+
+
+def build_scheduler(
+    app: App,
+    *,
+    on_queued: Callable[[], None] | None = None,
+    digests: DigestTick | None = None,
+) -> AsyncIOScheduler:
+    """An AsyncIOScheduler ticking every minute (start it inside the running loop)."""
+    scheduler = AsyncIOScheduler(timezone=app.tz)
+
+    async def tick() -> None:
+        try:
+            done = await run_tick(app, digests=digests)
+        except Exception:  # a failed tick must not stop the next one
+            log.exception("scheduled tick failed")
+            return
+        if any(done.values()):
+            log.info("scheduled tick queued %s", done)
+            if on_queued is not None:
+                on_queued()
+
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(seconds=TICK_SECONDS, timezone=app.tz),
+        id="tick",
+        next_run_time=datetime.now(app.tz),  # once at start-up: catch up after a stop
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=TICK_SECONDS,
+    )
+    return scheduler
