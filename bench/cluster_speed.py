@@ -40,12 +40,29 @@ from bot.clustering.scoring import score_terms  # noqa: E402
 
 # Topic phrasings: each inner list says the same thing several ways.
 TOPICS = [
-    ["vay vốn khởi nghiệp", "vay vốn để khởi nghiệp", "vay tiền khởi nghiệp", "vay ưu đãi lập nghiệp"],
+    [
+        "vay vốn khởi nghiệp",
+        "vay vốn để khởi nghiệp",
+        "vay tiền khởi nghiệp",
+        "vay ưu đãi lập nghiệp",
+    ],
     ["vay vốn nuôi bò", "vay tiền chăn nuôi bò", "vay ưu đãi nuôi bò sinh sản"],
     ["học nghề cho bộ đội xuất ngũ", "đào tạo nghề cho quân nhân xuất ngũ", "học nghề khi ra quân"],
-    ["việc làm cho bộ đội xuất ngũ", "tìm việc cho thanh niên xuất ngũ", "giới thiệu việc làm khi ra quân"],
-    ["việc làm cho sinh viên mới tốt nghiệp", "tìm việc sau khi ra trường", "xin việc cho sinh viên mới ra trường"],
-    ["an toàn thực phẩm ở bếp ăn trường học", "vệ sinh thực phẩm trong căng tin trường", "an toàn thực phẩm bữa ăn bán trú"],
+    [
+        "việc làm cho bộ đội xuất ngũ",
+        "tìm việc cho thanh niên xuất ngũ",
+        "giới thiệu việc làm khi ra quân",
+    ],
+    [
+        "việc làm cho sinh viên mới tốt nghiệp",
+        "tìm việc sau khi ra trường",
+        "xin việc cho sinh viên mới ra trường",
+    ],
+    [
+        "an toàn thực phẩm ở bếp ăn trường học",
+        "vệ sinh thực phẩm trong căng tin trường",
+        "an toàn thực phẩm bữa ăn bán trú",
+    ],
     ["sóng điện thoại", "mạng internet", "sóng 4G", "wifi"],
     ["đường giao thông", "đường liên thôn", "con đường vào bản"],
     ["nhà văn hóa", "nhà sinh hoạt cộng đồng", "nhà văn hoá thôn"],
@@ -57,7 +74,11 @@ TOPICS = [
     ["xuất khẩu lao động", "đi lao động ở Hàn Quốc", "đi làm việc ở nước ngoài"],
     ["cán bộ Đoàn quá tuổi", "bí thư Đoàn hết tuổi đoàn", "cán bộ đoàn chuyên trách quá tuổi"],
     ["phụ cấp bí thư chi đoàn", "chế độ phụ cấp cho bí thư chi đoàn thôn"],
-    ["thu hút sinh viên giỏi về quê", "thu hút nhân tài về tỉnh", "chính sách thu hút tài năng trẻ"],
+    [
+        "thu hút sinh viên giỏi về quê",
+        "thu hút nhân tài về tỉnh",
+        "chính sách thu hút tài năng trẻ",
+    ],
     ["nhà ở xã hội cho công nhân", "mua nhà ở xã hội", "nhà ở cho người thu nhập thấp"],
     ["tiêu thụ nông sản", "đầu ra cho nông sản", "bao tiêu sản phẩm nông nghiệp"],
     ["phòng chống ma túy", "tệ nạn ma túy trong thanh niên", "thanh niên nghiện ma túy"],
@@ -76,10 +97,58 @@ ASPECTS = [
     ["", ""],
 ]
 MARKERS = ["xã", "thôn", "bản", "phường", "xóm"]
-FIRST = ["Nà", "Bản", "Khuổi", "Pác", "Lũng", "Phja", "Cốc", "Bó", "Thôm", "Nặm", "Quang", "Hòa",
-         "Đức", "Minh", "Thanh", "Vĩnh", "Tân", "Phúc", "Lương", "Kim", "Hồng", "Bình", "Đông", "Xuân"]
-SECOND = ["Lẹng", "Khon", "Nặm", "Vai", "Rụa", "Củng", "Mạ", "Chang", "Trung", "An", "Long", "Hải",
-          "Thịnh", "Khai", "Sơn", "Lợi", "Tiến", "Hưng", "Giang", "Phong", "Thủy", "Lĩnh", "Quý", "Đạt"]
+FIRST = [
+    "Nà",
+    "Bản",
+    "Khuổi",
+    "Pác",
+    "Lũng",
+    "Phja",
+    "Cốc",
+    "Bó",
+    "Thôm",
+    "Nặm",
+    "Quang",
+    "Hòa",
+    "Đức",
+    "Minh",
+    "Thanh",
+    "Vĩnh",
+    "Tân",
+    "Phúc",
+    "Lương",
+    "Kim",
+    "Hồng",
+    "Bình",
+    "Đông",
+    "Xuân",
+]
+SECOND = [
+    "Lẹng",
+    "Khon",
+    "Nặm",
+    "Vai",
+    "Rụa",
+    "Củng",
+    "Mạ",
+    "Chang",
+    "Trung",
+    "An",
+    "Long",
+    "Hải",
+    "Thịnh",
+    "Khai",
+    "Sơn",
+    "Lợi",
+    "Tiến",
+    "Hưng",
+    "Giang",
+    "Phong",
+    "Thủy",
+    "Lĩnh",
+    "Quý",
+    "Đạt",
+]
 FRAMES = [
     "{aspect} {topic} ở {place} như thế nào?",
     "Cho em hỏi {aspect} {topic} tại {place} ạ",
@@ -89,8 +158,15 @@ FRAMES = [
     "Thanh niên {place} hỏi {aspect} {topic} thế nào",
     "{aspect} {topic} ở {place} còn nhiều khó khăn, mong được hỗ trợ",
 ]
-PREFIXES = ["", "", "", "Kính gửi đồng chí Chủ tịch UBND tỉnh, ", "anh chị ơi cho e hỏi ",
-            "Em là đoàn viên {place2}, cho em hỏi ", "Xin chào ban tổ chức, "]
+PREFIXES = [
+    "",
+    "",
+    "",
+    "Kính gửi đồng chí Chủ tịch UBND tỉnh, ",
+    "anh chị ơi cho e hỏi ",
+    "Em là đoàn viên {place2}, cho em hỏi ",
+    "Xin chào ban tổ chức, ",
+]
 SUFFIXES = ["", "", "", " Em xin cảm ơn!", " ạ", " 🙏", " mong được trả lời ạ"]
 TEEN = [("không", "ko"), ("được", "dc"), ("thanh niên", "tn"), ("như thế nào", "ntn"), ("gì", "j")]
 
@@ -174,8 +250,10 @@ def bench_batch(questions: list[tuple[str, str]], *, in_process: bool) -> None:
             rss = _peak_rss_mb(resource.RUSAGE_CHILDREN)
             how = "subprocess: " + " ".join(["python", *command[1:3], "INPUT --out OUT"])
         labels = [json.loads(line)["cluster"] for line in target.read_text("utf-8").splitlines()]
-    print(f"batch ({how}): {len(questions):,} questions, exit {status}, {elapsed:.1f} s, "
-          f"peak RSS {rss:,.0f} MB, {len(set(labels)):,} groups")
+    print(
+        f"batch ({how}): {len(questions):,} questions, exit {status}, {elapsed:.1f} s, "
+        f"peak RSS {rss:,.0f} MB, {len(set(labels)):,} groups"
+    )
 
 
 def bench_index(questions: list[tuple[str, str]], *, seed: int) -> None:
@@ -193,8 +271,10 @@ def bench_index(questions: list[tuple[str, str]], *, seed: int) -> None:
     timings.sort()
     p50 = timings[len(timings) // 2]
     p99 = timings[int(len(timings) * 0.99) - 1]
-    print(f"SimilarIndex: build {len(questions):,} in {build:.1f} s; "
-          f"nearest() over 1000 lookups: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms")
+    print(
+        f"SimilarIndex: build {len(questions):,} in {build:.1f} s; "
+        f"nearest() over 1000 lookups: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms"
+    )
 
 
 def bench_naive(questions: list[tuple[str, str]], sizes: list[int]) -> None:
@@ -207,10 +287,12 @@ def bench_naive(questions: list[tuple[str, str]], sizes: list[int]) -> None:
         t0 = time.perf_counter()
         cluster_texts(items)
         ours = time.perf_counter() - t0
-        line = (f"n={size:,}: ours cluster_texts {ours:.2f} s | all-pairs rapidfuzz cdist "
-                f"token_set_ratio {cdist_time:.2f} s ({cdist_time / ours:.1f}x ours)")
+        line = (
+            f"n={size:,}: ours cluster_texts {ours:.2f} s | all-pairs rapidfuzz cdist "
+            f"token_set_ratio {cdist_time:.2f} s ({cdist_time / ours:.1f}x ours)"
+        )
         if size <= 2000:
-            docs, item_doc, _ = _build_docs([text for _, text in items], threshold=30.0)
+            docs, item_doc, _ = _build_docs([text for _, text in items])
             vectors = [docs[d].vector for d in item_doc]
             t0 = time.perf_counter()
             for i in range(len(vectors)):

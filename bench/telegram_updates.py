@@ -122,7 +122,9 @@ def make_fake() -> Any:
             seen = self.seen.setdefault(chat, Seen())
             seen.texts.append(str(message.get("text") or ""))
             rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
-            payloads = [b["callback_data"] for row in rows or [] for b in row if "callback_data" in b]
+            payloads = [
+                b["callback_data"] for row in rows or [] for b in row if "callback_data" in b
+            ]
             if payloads:
                 seen.payloads = payloads
                 seen.prompt_id = message["message_id"]

@@ -269,7 +269,11 @@ def cluster_file(
     with tqdm(
         total=2 * len(items), file=err, disable=not progress, unit="q", desc="clustering"
     ) as bar:
-        labels = cluster_with_progress(items, threshold=threshold, progress=bar.update)
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        labels = cluster_with_progress(items, threshold=threshold, progress=advance)
     write_labels(questions, {key: by_key[label] for key, label in labels.items()}, out)
     return 0
 

@@ -315,8 +315,7 @@ def normalize_question(text: str, *, speller: Speller | None = None) -> Normaliz
 
 
 def _respell(form: tuple[str, str], speller: Speller) -> tuple[str, str]:
-    word, folded = form
-    corrected = speller.correct(folded)
+    corrected = speller.correct(form[1])
     if corrected is None:
         return form
     # The intended diacritics are unknown: keep the accent-free form only.

@@ -11,8 +11,8 @@ it more, because that is how two different questions with the same wording look.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from collections.abc import Container, Iterable, Mapping
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 #: How much weight found on one side only counts against a match (1.0 = weighted Jaccard).
-EXTRA_PENALTY = 0.3
+EXTRA_PENALTY = 0.2
 #: Extra cost of weight missing on both sides, i.e. substituted words.
-CONFLICT_PENALTY = 2.0
+CONFLICT_PENALTY = 1.5
 #: rapidfuzz ratio from which two different terms count as the same word with a typo.
 FUZZY_CUTOFF = 80.0
 #: Shortest term that may match with a typo: short syllables differ by one letter anyway.
