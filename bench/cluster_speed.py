@@ -237,18 +237,25 @@ def bench_batch(questions: list[tuple[str, str]], *, in_process: bool) -> None:
         if in_process:
             from bot.clustering.batch import main
 
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             status = main([str(source), "--out", str(target)])
             elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
             rss = _peak_rss_mb(resource.RUSAGE_SELF)
-            how = "in process: bot.clustering.batch.main"
+            how = f"in process: bot.clustering.batch.main, CPU {cpu:.1f} s"
         else:
-            command = [sys.executable, "-m", "bot.clustering", str(source), "--out", str(target)]
+            # ``youthbot cluster`` when the CLI exists, else the package's own entry point.
+            has_cli = (ROOT / "bot" / "cli.py").exists()
+            entry = ["-m", "bot", "cluster"] if has_cli else ["-m", "bot.clustering"]
+            command = [sys.executable, *entry, str(source), "--out", str(target)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             status = subprocess.run(command, cwd=ROOT, check=False).returncode
             elapsed = time.perf_counter() - start
-            rss = _peak_rss_mb(resource.RUSAGE_CHILDREN)
-            how = "subprocess: " + " ".join(["python", *command[1:3], "INPUT --out OUT"])
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            rss = after.ru_maxrss / 1024.0
+            how = f"subprocess: python {' '.join(entry)} INPUT --out OUT, CPU {cpu:.1f} s"
         labels = [json.loads(line)["cluster"] for line in target.read_text("utf-8").splitlines()]
     print(
         f"batch ({how}): {len(questions):,} questions, exit {status}, {elapsed:.1f} s, "
@@ -258,10 +265,11 @@ def bench_batch(questions: list[tuple[str, str]], *, in_process: bool) -> None:
 
 def bench_index(questions: list[tuple[str, str]], *, seed: int) -> None:
     index = SimilarIndex()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for key, text in questions:
         index.add(key, text)
     build = time.perf_counter() - start
+    build_cpu = time.process_time() - cpu_start
     queries = [text for _, text in synthetic_questions(1000, seed=seed + 1)]
     timings = []
     for text in queries:

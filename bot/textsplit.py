@@ -30,6 +30,9 @@ def split_text(text: str, *, limit: int) -> list[str]:
 
     A preferred separator is used only if it leaves the part at least half full, so a
     blank line near the start of a long paragraph does not produce a tiny message.
+
+    The first part is always a prefix of ``text.strip()`` (adapters that measure parts
+    their own way rely on this to cut again from where it ended).
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -62,7 +65,7 @@ def _cut_position(text: str, limit: int) -> int:
                 return cut
         else:
             sentence_cut = max(sentence_cut, cut)
-    if sentence_cut >= floor:
+    if sentence_cut and sentence_cut >= floor:
         return sentence_cut
     # Last whitespace at index <= limit: the part ends right before it.
     for i in range(min(limit, len(text) - 1), 0, -1):

@@ -242,7 +242,7 @@ async def delete_yes(ctx: Ctx, _: str) -> None:
     await ctx.audit("person.erase", target=f"person:{ctx.person.id}")
     ctx.say(ctx.tr("delete.done"))
     ctx.reset()
-    await ctx.store.people.erase(ctx.person.id)
+    await ctx.erase_person()
 
 
 @router.action("dn")

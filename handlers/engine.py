@@ -11,6 +11,7 @@ current prompt offered are accepted (anything else is forged and audited).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -29,7 +30,7 @@ from handlers.events import Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
 from locales import Translator, normalize_language, translator
 from storage import Store
-from storage.models import Campaign, Conversation, DeadlineKind, Person, UnitKind
+from storage.models import Campaign, Conversation, DeadlineKind, Person, Topic, Unit, UnitKind
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Ctx:
         self.now = now
         self.replies: list[Reply] = []
         self.tr: Translator = translator(person.language)
+        self.erased = False
 
     @property
     def store(self) -> Store:
@@ -162,19 +164,20 @@ class Ctx:
         self.conv.step += 1
         self.conv.data = {}
 
+    async def update_person(self, **fields: Any) -> None:
+        """Change the person's stored details and the copy this handler works with."""
+        await self.store.people.update(self.person.id, now=self.now, **fields)
+        self.person = dataclasses.replace(self.person, **fields)
+
     async def set_language(self, language: str) -> None:
         language = normalize_language(language)
-        await self.store.people.update(self.person.id, now=self.now, language=language)
-        self.person = await self._reload_person()
+        await self.update_person(language=language)
         self.tr = translator(language)
 
-    async def _reload_person(self) -> Person:
-        person = await self.store.people.get(self.person.id)
-        assert person is not None
-        return person
-
-    async def refresh_person(self) -> None:
-        self.person = await self._reload_person()
+    async def erase_person(self) -> None:
+        """Delete the person's data; nothing of the conversation is saved afterwards."""
+        await self.store.people.erase(self.person.id)
+        self.erased = True
 
     async def audit(self, action: str, *, target: str = "", **detail: Any) -> None:
         await self.store.audit.record(
@@ -266,6 +269,8 @@ class Engine:
         self._cache_at = -1.0
         self._campaigns: list[Campaign] = []
         self._unit_search: UnitSearch | None = None
+        self._units: dict[int, Unit] = {}
+        self._topics: dict[int, Topic] = {}
 
     # -- cached reference data ------------------------------------------------------
 
@@ -278,7 +283,12 @@ class Engine:
             return
         self._campaigns = await self.store.campaigns.active()
         units = await self.store.units.all()
+        self._units = {u.id: u for u in units}
         self._unit_search = UnitSearch([u for u in units if u.kind != UnitKind.PROVINCE])
+        self._topics = {}
+        for campaign in self._campaigns:
+            for topic in await self.store.campaigns.topics(campaign.id, include_inactive=True):
+                self._topics[topic.id] = topic
         self._cache_at = time.monotonic()
 
     async def open_campaigns(self, now: datetime) -> list[tuple[Campaign, bool]]:
@@ -307,6 +317,22 @@ class Engine:
                 return campaign
         return await self.store.campaigns.get(campaign_id)
 
+    async def topics(self, campaign_id: int) -> list[Topic]:
+        """A campaign's active topic groups, in order (cached briefly)."""
+        await self._refresh()
+        found = [t for t in self._topics.values() if t.campaign_id == campaign_id and t.active]
+        if not found:
+            return await self.store.campaigns.topics(campaign_id)
+        return sorted(found, key=lambda t: (t.position, t.id))
+
+    async def topic(self, topic_id: int) -> Topic | None:
+        await self._refresh()
+        return self._topics.get(topic_id) or await self.store.campaigns.topic(topic_id)
+
+    async def unit(self, unit_id: int) -> Unit | None:
+        await self._refresh()
+        return self._units.get(unit_id) or await self.store.units.get(unit_id)
+
     async def unit_search(self) -> UnitSearch:
         await self._refresh()
         assert self._unit_search is not None
@@ -322,21 +348,23 @@ class Engine:
                 event.channel, event.update_id, now=now
             ):
                 return []
-            person, _ = await self.store.people.get_or_create(
-                channel=event.channel,
-                external_id=event.user_id,
-                chat_id=event.reply_chat,
-                display_name=None,  # nothing personal is kept before consent
-                language=normalize_language(event.language_code),
-                now=now,
-            )
-            conv = await self.store.conversations.get(person.id) or Conversation(
-                person.id, State.IDLE, 0, {}
-            )
-            ctx = Ctx(self, event, person, conv, now)
+            found = await self.store.conversations.with_person(event.channel, event.user_id)
+            if found is None:
+                person, _ = await self.store.people.get_or_create(
+                    channel=event.channel,
+                    external_id=event.user_id,
+                    chat_id=event.reply_chat,
+                    display_name=None,  # nothing personal is kept before consent
+                    language=normalize_language(event.language_code),
+                    now=now,
+                )
+                conv = None
+            else:
+                person, conv = found
+            ctx = Ctx(self, event, person, conv or Conversation(person.id, State.IDLE, 0, {}), now)
             self._expire_draft(ctx)
             await self._dispatch(ctx)
-            if await self.store.people.get(person.id) is not None:
+            if not ctx.erased:
                 await self.store.conversations.save(ctx.conv, now=now)
         return ctx.replies
 

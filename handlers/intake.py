@@ -102,7 +102,7 @@ async def consent_no(ctx: Ctx, _: str = "") -> None:
     # Nothing is kept of a person who declines: not even their channel identity.
     ctx.say(ctx.tr("consent.declined"))
     ctx.reset()
-    await ctx.store.people.erase(ctx.person.id)
+    await ctx.erase_person()
 
 
 @router.command("hoi", "ask")
@@ -187,7 +187,7 @@ async def advance(ctx: Ctx) -> None:
     if "unit_id" not in draft:
         deep = ctx.data.get("deep_unit")
         if deep is not None and not draft.get("unit_other"):
-            unit = await ctx.store.units.get(int(deep))
+            unit = await ctx.engine.unit(int(deep))
             if unit is not None:
                 ctx.ask(
                     State.UNIT_CONFIRM,
@@ -219,7 +219,7 @@ async def advance(ctx: Ctx) -> None:
         ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
         return
     if "topic_id" not in draft:
-        topics = await ctx.store.campaigns.topics(campaign.id)
+        topics = await ctx.engine.topics(campaign.id)
         ctx.ask(
             State.TOPIC,
             ctx.tr("topic.ask"),
@@ -292,8 +292,7 @@ async def pick_unit(ctx: Ctx, arg: str) -> None:
 async def _set_unit(ctx: Ctx, unit_id: int) -> None:
     ctx.draft["unit_id"] = unit_id
     ctx.draft.pop("change_unit", None)
-    await ctx.store.people.update(ctx.person.id, now=ctx.now, unit_id=unit_id)
-    await ctx.refresh_person()
+    await ctx.update_person(unit_id=unit_id)
     await advance(ctx)
 
 
@@ -317,8 +316,7 @@ async def name_text(ctx: Ctx, text: str) -> None:
         ctx.repeat_prompt()
         return
     anonymous = bool(ctx.draft.get("anonymous"))
-    await ctx.store.people.update(ctx.person.id, now=ctx.now, full_name=name, anonymous=anonymous)
-    await ctx.refresh_person()
+    await ctx.update_person(full_name=name, anonymous=anonymous)
     ctx.draft["name_done"] = True
     ctx.draft.pop("change_name", None)
     await advance(ctx)
@@ -332,8 +330,7 @@ async def name_anonymous(ctx: Ctx, _: str) -> None:
 
 @router.action("ns")
 async def name_skip(ctx: Ctx, _: str) -> None:
-    await ctx.store.people.update(ctx.person.id, now=ctx.now, full_name=None, anonymous=True)
-    await ctx.refresh_person()
+    await ctx.update_person(full_name=None, anonymous=True)
     ctx.draft["name_done"] = True
     ctx.draft.pop("change_name", None)
     await advance(ctx)
@@ -348,22 +345,20 @@ async def pick_category(ctx: Ctx, arg: str) -> None:
         ctx.say(ctx.tr("button.invalid"))
         ctx.repeat_prompt()
         return
-    await ctx.store.people.update(ctx.person.id, now=ctx.now, category=arg)
-    await ctx.refresh_person()
+    await ctx.update_person(category=arg)
     await advance(ctx)
 
 
 @router.action("cs")
 async def skip_category(ctx: Ctx, _: str) -> None:
     # "" records that the person chose not to say, so they are not asked again.
-    await ctx.store.people.update(ctx.person.id, now=ctx.now, category="")
-    await ctx.refresh_person()
+    await ctx.update_person(category="")
     await advance(ctx)
 
 
 @router.action("tp")
 async def pick_topic(ctx: Ctx, arg: str) -> None:
-    topic = await ctx.store.campaigns.topic(int(arg))
+    topic = await ctx.engine.topic(int(arg))
     if topic is None or topic.campaign_id != ctx.draft.get("campaign_id") or not topic.active:
         await ctx.audit("button.forged", target=f"topic:{arg}", reason="foreign topic")
         ctx.say(ctx.tr("button.invalid"))
@@ -459,8 +454,8 @@ async def show_preview(ctx: Ctx) -> None:
         return
     campaign, late = found
     draft = ctx.draft
-    unit = await ctx.store.units.get(int(draft["unit_id"]))
-    topic = await ctx.store.campaigns.topic(int(draft["topic_id"]))
+    unit = await ctx.engine.unit(int(draft["unit_id"]))
+    topic = await ctx.engine.topic(int(draft["topic_id"]))
     person = ctx.person
     if person.anonymous and campaign.allow_anonymous:
         name = (

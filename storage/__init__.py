@@ -19,6 +19,7 @@ from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.people import PersonRepository
 from storage.questions import QuestionRepository
+from storage.reports import ReportRepository
 from storage.roles import RoleRepository
 from storage.units import UnitRepository
 from storage.updates import UpdateRepository
@@ -41,6 +42,7 @@ class Store:
         self.roles = RoleRepository(db)
         self.outbox = OutboxRepository(db)
         self.broadcasts = BroadcastRepository(db)
+        self.reports = ReportRepository(db)
         self.links = LinkRepository(db)
 
     @classmethod

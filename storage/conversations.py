@@ -7,7 +7,8 @@ from datetime import datetime
 
 from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
-from storage.models import Conversation
+from storage.models import Conversation, Person
+from storage.people import person_from_row
 
 
 class ConversationRepository:
@@ -29,9 +30,11 @@ class ConversationRepository:
         )
 
     async def save(self, conversation: Conversation, *, now: datetime) -> None:
+        # A person erased or merged away while handling the event has no state to keep.
         await self._db.execute(
             "INSERT INTO conversations (person_id, state, step, data, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET"
+            " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)"
+            " ON CONFLICT(person_id) DO UPDATE SET"
             " state = excluded.state, step = excluded.step, data = excluded.data,"
             " updated_at = excluded.updated_at",
             (
@@ -40,7 +43,32 @@ class ConversationRepository:
                 conversation.step,
                 json.dumps(conversation.data, ensure_ascii=False),
                 to_utc_text(now),
+                conversation.person_id,
             ),
+        )
+
+    async def with_person(
+        self, channel: str, external_id: str
+    ) -> tuple[Person, Conversation | None] | None:
+        """The person behind a channel identity and their conversation, in one query."""
+        row = await self._db.fetchone(
+            "SELECT p.*, c.state AS c_state, c.step AS c_step, c.data AS c_data,"
+            " c.updated_at AS c_updated_at FROM identities i JOIN people p ON p.id = i.person_id"
+            " LEFT JOIN conversations c ON c.person_id = p.id"
+            " WHERE i.channel = ? AND i.external_id = ?",
+            (channel, external_id),
+        )
+        if row is None:
+            return None
+        person = person_from_row(row)
+        if row["c_state"] is None:
+            return person, None
+        return person, Conversation(
+            person.id,
+            row["c_state"],
+            row["c_step"],
+            json.loads(row["c_data"]),
+            from_utc_text(row["c_updated_at"]),
         )
 
     async def stale_drafts(

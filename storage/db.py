@@ -11,12 +11,12 @@ import asyncio
 import contextvars
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -60,6 +60,7 @@ def latest_version() -> int:
 
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 
 
 class Database:
@@ -69,6 +70,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._begin_pending = False
 
     # -- opening ---------------------------------------------------------------------
 
@@ -155,57 +157,98 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """Run the block atomically; nested calls join the outer transaction."""
+        """Run the block atomically; nested calls join the outer transaction.
+
+        ``BEGIN IMMEDIATE`` travels with the block's first statement, so a transaction
+        costs no extra trip to the database thread.
+        """
         if _in_transaction.get():
             yield
             return
         async with self._lock:
             token = _in_transaction.set(True)
+            self._begin_pending = True
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    if not self._begin_pending:
+                        await self._conn.execute("ROLLBACK")
                     raise
-                await self._conn.execute("COMMIT")
+                if not self._begin_pending:
+                    await self._run(lambda conn: conn.commit())
             finally:
+                self._begin_pending = False
                 _in_transaction.reset(token)
 
     # -- statements ------------------------------------------------------------------
 
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the connection in aiosqlite's thread, in one trip.
+
+        aiosqlite's public API costs two or three thread round trips per query (execute,
+        fetch, close); SQLite answers most of ours in microseconds, so the trips were
+        the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
+        """
+        if self._begin_pending and _in_transaction.get():
+            self._begin_pending = False
+
+            def with_begin(conn: sqlite3.Connection) -> T:
+                conn.execute("BEGIN IMMEDIATE")
+                return fn(conn)
+
+            return await self._conn._execute(with_begin, self._conn._conn)  # type: ignore[no-any-return]
+        return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-any-return]
+
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement; returns ``lastrowid`` (or the row count for updates)."""
-        async with self.transaction():
-            cursor = await self._conn.execute(sql, params)
-            result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else None
-            if result is None or result == 0:
+        """Run one write statement; returns ``lastrowid`` for inserts, else the row count."""
+        is_insert = sql.lstrip()[:6].upper() == "INSERT"
+
+        def run(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(sql, params)
+            result = cursor.lastrowid if is_insert else None
+            if not result:
                 result = cursor.rowcount
-            await cursor.close()
+            cursor.close()
             return int(result or 0)
 
-    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
         async with self.transaction():
-            cursor = await self._conn.execute(sql, params)
+            return await self._run(run)
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(sql, params)
             count = cursor.rowcount
-            await cursor.close()
+            cursor.close()
             return int(count)
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction():
-            await self._conn.executemany(sql, rows)
+            return await self._run(run)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            conn.executemany(sql, rows).close()
+
+        async with self.transaction():
+            await self._run(run)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        cursor = await self._conn.execute(sql, params)
-        row = await cursor.fetchone()
-        await cursor.close()
-        return row
+        def run(conn: sqlite3.Connection) -> aiosqlite.Row | None:
+            cursor = conn.execute(sql, params)
+            row: aiosqlite.Row | None = cursor.fetchone()
+            cursor.close()
+            return row
+
+        return await self._run(run)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        cursor = await self._conn.execute(sql, params)
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        def run(conn: sqlite3.Connection) -> list[aiosqlite.Row]:
+            cursor = conn.execute(sql, params)
+            rows: list[aiosqlite.Row] = cursor.fetchall()
+            cursor.close()
+            return rows
+
+        return await self._run(run)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

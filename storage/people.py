@@ -15,7 +15,7 @@ from storage.models import Identity, Person
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
 
 
-def _person(row: aiosqlite.Row) -> Person:
+def person_from_row(row: aiosqlite.Row) -> Person:
     return Person(
         id=row["id"],
         full_name=row["full_name"],
@@ -38,7 +38,7 @@ class PersonRepository:
             " WHERE i.channel = ? AND i.external_id = ?",
             (channel, external_id),
         )
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def get_or_create(
         self,
@@ -72,7 +72,7 @@ class PersonRepository:
 
     async def get(self, person_id: int) -> Person | None:
         row = await self._db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def update(self, person_id: int, *, now: datetime, **fields: Any) -> None:
         unknown = set(fields) - EDITABLE

@@ -91,10 +91,13 @@ def messages(draw: st.DrawFn) -> str:
 @given(text=st.one_of(messages(), st.text(max_size=300)), limit=st.integers(1, 80))
 @example(text="abc. def\n\nghi", limit=4)
 @example(text="x" * 200, limit=7)
+@example(text="a!a\n\u2028\xa0?\x1c  \u0301.", limit=1)  # once looped forever (cut at 0)
 def test_split_properties(text: str, limit: int) -> None:
     parts = split_text(text, limit=limit)
     assert all(0 < len(p) <= limit for p in parts)
     assert all(p == p.strip() for p in parts)
+    if parts:
+        assert text.strip().startswith(parts[0])
     assert _squash("".join(parts)) == _squash(text)
     words = text.split()
     if all(len(w) <= limit for w in words):

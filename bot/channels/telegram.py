@@ -54,7 +54,7 @@ import logging
 import secrets
 import signal
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
@@ -162,6 +162,7 @@ class TelegramOptions:
     poll_timeout: int = 30  # seconds a getUpdates long poll waits for news
     poll_limit: int = 100  # updates per getUpdates (Telegram's maximum)
     busy_poll_interval: float = 0.25  # re-poll pause while earlier updates are unfinished
+    min_poll_interval: float = 0.02  # polls repeat the unfinished updates: not more often
     max_concurrent_updates: int = 64
     per_chat_interval: float = CAPABILITIES.per_chat_interval
     overall_max_rate: float = CAPABILITIES.messages_per_second  # messages per second
@@ -243,6 +244,38 @@ class _FileTooLarge(Exception):
     pass
 
 
+class _PollingBot(ExtBot[Any]):
+    """PTB's ExtBot plus a getUpdates that returns the raw updates.
+
+    Every poll returns the unconfirmed updates again (the offset only moves once they are
+    handled), so the loop builds ``Update`` objects only for those it has not seen yet:
+    PTB's parsing is by far the costliest part of an update.
+    """
+
+    __slots__ = ()
+
+    async def fetch_updates(
+        self,
+        *,
+        offset: int | None,
+        limit: int,
+        timeout: int,  # noqa: ASYNC109 - the long-poll time Telegram waits, sent along
+        allowed_updates: Sequence[str],
+        read_timeout: float,
+    ) -> list[dict[str, Any]]:
+        result = await self._post(
+            "getUpdates",
+            {
+                "offset": offset,
+                "limit": limit,
+                "timeout": timeout,
+                "allowed_updates": list(allowed_updates),
+            },
+            read_timeout=read_timeout,
+        )
+        return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
+
+
 class TelegramChannel:
     """The Telegram adapter (implements :class:`bot.channels.base.Channel`).
 
@@ -298,8 +331,9 @@ class TelegramChannel:
         return self._application
 
     @property
-    def bot(self) -> ExtBot[Any]:
-        bot: ExtBot[Any] = self.application.bot
+    def bot(self) -> _PollingBot:
+        bot = self.application.bot
+        assert isinstance(bot, _PollingBot)
         return bot
 
     def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -311,22 +345,23 @@ class TelegramChannel:
             HTTPXRequest(connection_pool_size=256),
             HTTPXRequest(connection_pool_size=2),
         )
+        bot = _PollingBot(
+            self._token,
+            base_url=settings.api_base_url,
+            base_file_url=settings.file_base_url,
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
+            rate_limiter=AIORateLimiter(
+                overall_max_rate=opts.overall_max_rate,
+                overall_time_period=1,
+                group_max_rate=opts.group_max_rate,
+                group_time_period=60,
+                max_retries=0,
+            ),
+        )
         return (
             Application.builder()
-            .token(self._token)
-            .request(self._requests[0])
-            .get_updates_request(self._requests[1])
-            .base_url(settings.api_base_url)
-            .base_file_url(settings.file_base_url)
-            .rate_limiter(
-                AIORateLimiter(
-                    overall_max_rate=opts.overall_max_rate,
-                    overall_time_period=1,
-                    group_max_rate=opts.group_max_rate,
-                    group_time_period=60,
-                    max_retries=0,
-                )
-            )
+            .bot(bot)
             .updater(None)
             .job_queue(None)
             .post_init(self._post_init)
@@ -487,6 +522,9 @@ class TelegramChannel:
     async def _poll(self) -> None:
         opts = self._options
         tracker = self._tracker
+        assert self._requests is not None
+        base_read_timeout = self._requests[1].read_timeout or 5.0
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(TelegramError):
             await self.bot.delete_webhook(drop_pending_updates=False)
         while not self._stop_event.is_set():
@@ -495,12 +533,15 @@ class TelegramChannel:
                 # The window is full: getUpdates would only repeat the unfinished updates.
                 await tracker.wait_progress(1.0, since=offset)
                 continue
+            timeout = 0 if tracker.in_flight else opts.poll_timeout
+            polled_at = loop.time()
             try:
-                updates = await self.bot.get_updates(
+                raw = await self.bot.fetch_updates(
                     offset=offset,
                     limit=opts.poll_limit,
-                    timeout=0 if tracker.in_flight else opts.poll_timeout,
-                    allowed_updates=list(ALLOWED_UPDATES),
+                    timeout=timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                    read_timeout=base_read_timeout + timeout,
                 )
             except InvalidToken:
                 raise TelegramSetupError(
@@ -522,16 +563,29 @@ class TelegramChannel:
                 await self._pause(delay)
                 continue
             self._poll_errors = 0
-            fresh = [u for u in updates if tracker.is_new(u.update_id)]
-            for update in fresh:
-                self._dispatch_polled(update)
-            if not fresh and tracker.in_flight:
-                # Only unfinished updates came back: poll again once one is confirmed.
-                await tracker.wait_progress(opts.busy_poll_interval, since=offset)
+            fresh = 0
+            for data in raw:
+                update_id = data.get("update_id")
+                if isinstance(update_id, int) and tracker.is_new(update_id):
+                    self._dispatch_polled(update_id, data)
+                    fresh += 1
+            if tracker.in_flight:
+                # Each poll returns every unconfirmed update again: poll once an update is
+                # confirmed (or after a short pause), not in a busy loop.
+                if not fresh or len(raw) < opts.poll_limit:
+                    await tracker.wait_progress(opts.busy_poll_interval, since=offset)
+                pause = polled_at + opts.min_poll_interval - loop.time()
+                if pause > 0:
+                    await self._pause(pause)
 
-    def _dispatch_polled(self, update: Update) -> None:
-        update_id = update.update_id
+    def _dispatch_polled(self, update_id: int, data: dict[str, Any]) -> None:
         self._tracker.dispatched(update_id)
+        try:
+            update = Update.de_json(data, self.bot)
+        except Exception:  # nothing Telegram would send; confirm it rather than loop on it
+            logger.exception("update %s failed", update_id)
+            self._tracker.finished(update_id)
+            return
 
         async def job() -> bool:
             stored = await self._process(update)
@@ -547,7 +601,13 @@ class TelegramChannel:
         if self._tracker.offset is None:
             return
         with contextlib.suppress(TelegramError):
-            await self.bot.get_updates(offset=self._tracker.offset, limit=1, timeout=0)
+            await self.bot.fetch_updates(
+                offset=self._tracker.offset,
+                limit=1,
+                timeout=0,
+                allowed_updates=ALLOWED_UPDATES,
+                read_timeout=5.0,
+            )
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -225,10 +225,29 @@ def _fit(text: str, *, chars: int, units: int) -> list[str]:
         size = zalo_text_length(part)
         if size <= units:
             parts.append(part)
+            continue
+        # Each code point beyond the BMP counts twice: shrink by the excess and retry.
+        smaller = len(part) - (size - units)
+        if smaller < 2:
+            parts.extend(_pack(part, units=units))
         else:
-            # Each code point beyond the BMP counts twice: shrink by the excess and retry.
-            parts.extend(_fit(part, chars=max(1, len(part) - (size - units)), units=units))
+            parts.extend(_fit(part, chars=smaller, units=units))
     return parts
+
+
+def _pack(text: str, *, units: int) -> list[str]:
+    """Code point by code point, as many as fit (for text without usable breaks)."""
+    parts: list[str] = []
+    current, size = "", 0
+    for char in text:
+        width = zalo_text_length(char)
+        if current and size + width > units:
+            parts.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
 
 
 def choices_hint(count: int, tr: Translator) -> str:

@@ -26,6 +26,9 @@ class Lexicon:
     stopwords_folded: frozenset[str]
     # Folded word sequences (two words or more) → term; "" for stop phrases.
     phrases: dict[tuple[str, ...], str]
+    # The same with the canonical accented words: wins where accent-free forms collide
+    # ("tuyên dương" and "tuyến đường" both fold to "tuyen duong").
+    accented_phrases: dict[tuple[str, ...], str]
     phrases_longest: int
     # First folded word → lengths (longest first) of the phrases starting with it.
     phrase_lengths: dict[str, tuple[int, ...]]
@@ -93,6 +96,7 @@ def get() -> Lexicon:
         preamble[kind].add(_folded(_words(phrase)))
 
     phrases: dict[tuple[str, ...], str] = {}
+    accented_phrases: dict[tuple[str, ...], str] = {}
     words_map: dict[str, str] = {}
     ascii_variants: set[str] = set()
     for line in _lines("synonyms.tsv"):
@@ -106,11 +110,13 @@ def get() -> Lexicon:
                     ascii_variants.add(words[0])
             else:
                 phrases.setdefault(_folded(words), term)
+                accented_phrases.setdefault(words, term)
 
     for line in _lines("compounds.txt"):
         words = _words(line)
         if len(words) > 1:
             phrases.setdefault(_folded(words), term_of(line))
+            accented_phrases.setdefault(words, term_of(line))
 
     weights: dict[str, float] = {}
     for line in _lines("term_weights.tsv"):
@@ -120,6 +126,7 @@ def get() -> Lexicon:
         weights[term] = float(weight)
         if len(words) > 1:
             phrases.setdefault(_folded(words), term)
+            accented_phrases.setdefault(words, term)
 
     stopwords: set[str] = set()
     for line in _lines("stopwords.txt"):
@@ -128,6 +135,7 @@ def get() -> Lexicon:
             stopwords.add(words[0])
         else:
             phrases.setdefault(_folded(words), "")
+            accented_phrases.setdefault(words, "")
     # An accent-free stopword that is also an accent-free content word listed in the
     # synonyms is kept ("vậy" and "vay" both fold to "vay").
     stopwords_folded = {_folded((word,))[0] for word in stopwords} - ascii_variants
@@ -156,6 +164,7 @@ def get() -> Lexicon:
         stopwords=frozenset(stopwords),
         stopwords_folded=frozenset(stopwords_folded),
         phrases=phrases,
+        accented_phrases=accented_phrases,
         phrase_lengths=lengths(phrases),
         greeting_lengths=lengths(greetings),
         phrases_longest=max((len(p) for p in phrases), default=1),

@@ -50,6 +50,11 @@ _MAX_CANDIDATES = 16
 _LONG_POSTINGS = 200
 #: Of those, the best few by exact term matches are scored again with typo matching.
 _TYPO_CANDIDATES = 3
+#: A newcomer must also score at least threshold × _CORE_FACTOR with each of the first
+#: _CORE_SIZE members of a group: a representative B similar to both A and C does not
+#: gather A and C when they are far apart (complete linkage on the group's core).
+_CORE_SIZE = 8
+_CORE_FACTOR = 0.8
 #: Terms seen at most this often may be typos of others (see scoring.score_terms).
 _SUSPECT_COUNT = 2
 #: Members sampled when looking for a group's medoid: bounds the cost for huge groups.
@@ -87,12 +92,27 @@ class _Representatives:
         self._docs = docs
         self._suspects = suspects
         self._postings: dict[str, list[int]] = defaultdict(list)
-        self.members: list[int] = []
+        # Representative → its first members: a newcomer must not be far from them.
+        self._core: dict[int, list[int]] = {}
 
     def add(self, doc_index: int) -> None:
-        self.members.append(doc_index)
+        self._core[doc_index] = []
         for term in self._docs[doc_index].vector:
             self._postings[term].append(doc_index)
+
+    def join(self, representative: int, doc_index: int) -> None:
+        core = self._core[representative]
+        if len(core) < _CORE_SIZE:
+            core.append(doc_index)
+
+    def _fits(self, doc: _Doc, representative: int, *, threshold: float) -> bool:
+        """Whether ``doc`` is close enough to the group's first members (no chaining)."""
+        floor = threshold * _CORE_FACTOR
+        return all(
+            score_terms(doc.vector, self._docs[m].vector, floor=floor, suspects=self._suspects)
+            >= floor
+            for m in self._core[representative]
+        )
 
     def best(self, doc_index: int, *, threshold: float) -> tuple[int, float] | None:
         doc = self._docs[doc_index]
@@ -129,7 +149,11 @@ class _Representatives:
             score = score_terms(
                 doc.vector, self._docs[other].vector, floor=floor, suspects=self._suspects
             )
-            if score >= threshold and (best is None or score > best[1]):
+            if (
+                score >= threshold
+                and (best is None or score > best[1])
+                and self._fits(doc, other, threshold=threshold)
+            ):
                 best = (other, score)
         return best
 
@@ -212,6 +236,7 @@ def _leader_pass(
             assignment[doc_index] = doc_index
         else:
             assignment[doc_index] = found[0]
+            index.join(found[0], doc_index)
         progress(len(docs[doc_index].members))
     return assignment
 

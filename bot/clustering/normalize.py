@@ -243,17 +243,23 @@ def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
     folded_markers = frozenset() if accented else _PLACE_MARKERS_FOLDED
     # Per position: (term or None for a stopword, plain unknown word?, place marker?).
     found: list[tuple[str | None, bool, bool]] = []
+    words = [w for w, _ in forms]
     folded = [f for _, f in forms]
     index = 0
     while index < len(forms):
         for size in lexicon.phrase_lengths.get(folded[index], ()):
-            phrase = (
-                lexicon.phrases.get(tuple(folded[index : index + size]))
-                if index + size <= len(folded)
-                else None
-            )
+            if index + size > len(folded):
+                continue
+            phrase = lexicon.accented_phrases.get(tuple(words[index : index + size]))
+            if phrase is None:
+                phrase = lexicon.phrases.get(tuple(folded[index : index + size]))
             if phrase is not None:
-                found.append((phrase or None, False, False))  # "" marks a stop phrase
+                # "đường vào thôn", "nhà văn hóa xã": a name may follow the phrase too.
+                last, last_folded = forms[index + size - 1]
+                marker = last in _PLACE_MARKERS or (
+                    last == last_folded and last_folded in folded_markers
+                )
+                found.append((phrase or None, False, marker and bool(phrase)))
                 index += size
                 break
         else:

@@ -234,18 +234,27 @@ def _paragraph(
     return paragraph
 
 
+def _set_widths(table: Table, widths_cm: Sequence[float]) -> None:
+    """Column widths in the grid (LibreOffice reads these) and in each cell (Word does)."""
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
+        column.w = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
+
+
 def _borderless_table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
     table: Table = doc.add_table(rows=1, cols=len(widths_cm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _set_widths(table, widths_cm)
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
     table._tbl.tblPr.append(borders)
-    for cell, width in zip(table.rows[0].cells, widths_cm, strict=True):
-        cell.width = Cm(width)
+    for cell in table.rows[0].cells:
         # A fresh cell holds one empty paragraph; drop it so our text starts at the top.
         for p in list(cell.paragraphs):
             p._p.getparent().remove(p._p)
@@ -370,18 +379,17 @@ def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
         tr.t("digest.col.units"),
     ]
     widths = (1.2, 3.2, 7.0, 2.1, 2.5)
-    table = doc.add_table(rows=1, cols=len(headers))
+    table: Table = doc.add_table(rows=1 + len(chosen), cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     # Repeat the header row on every page the table spans.
     header_row = table.rows[0]
     header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for cell, text, width in zip(header_row.cells, headers, widths, strict=True):
-        cell.width = Cm(width)
+    for cell, text in zip(header_row.cells, headers, strict=True):
         _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for number, cluster in enumerate(chosen, start=1):
-        cells = table.add_row().cells
+        cells = table.rows[number].cells
         values = (
             str(number),
             cluster.topic,
@@ -389,10 +397,10 @@ def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
             format_number(cluster.people, tr.language),
             join_limited(cluster.unit_names, limit=3, tr=tr),
         )
-        for i, (cell, text, width) in enumerate(zip(cells, values, widths, strict=True)):
-            cell.width = Cm(width)
+        for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
             centered = i in (0, 3)
             _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if centered else None)
+    _set_widths(table, widths)
 
 
 def _cell_text(

@@ -218,6 +218,7 @@ def _header(ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[C
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = WRAP
+    ws.row_dimensions[1].height = 32  # two lines of wrapped header text
     ws.freeze_panes = "A2"
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
@@ -248,7 +249,8 @@ def _fit_width(column: _Column, rows: Sequence[Sequence[CellValue]], index: int)
     Vietnamese letters with two diacritics are about as wide as Latin ones in Calibri, so a
     character count with a small margin is a good fit.
     """
-    longest = len(column.header) if not column.wrap else 0
+    # The header wraps onto two lines: it needs half its length, or its longest word.
+    longest = max([len(w) for w in column.header.split()] + [(len(column.header) + 1) // 2])
     sample = rows if len(rows) <= 5000 else rows[:5000]
     for row in sample:
         value = row[index]

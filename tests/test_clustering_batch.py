@@ -1,0 +1,223 @@
+"""The batch command: youthbot cluster INPUT [--out OUT] [--threshold T]."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.clustering import batch
+from bot.commands import cluster as cluster_command
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAN_RATE = "Lãi suất vay vốn khởi nghiệp là bao nhiêu?"
+LOAN_RATE_2 = "cho e hoi lai suat vay von khoi nghiep bn vay a"
+LOAN_FILE = "Hồ sơ vay vốn khởi nghiệp gồm những gì?"
+
+
+def _run(path: Path, *extra: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="youthbot")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    cluster_command.register(subparsers)
+    args = parser.parse_args(["cluster", str(path), *extra])
+    out, err = io.StringIO(), io.StringIO()
+    status = batch.run(args, stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _records(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines()]
+
+
+def test_jsonl_with_bad_rows(tmp_path: Path) -> None:
+    source = tmp_path / "questions.jsonl"
+    lines = [
+        json.dumps({"id": 1, "text": LOAN_RATE, "unit": "xã Quang Trung"}, ensure_ascii=False),
+        json.dumps({"id": "b", "text": LOAN_RATE_2}),
+        json.dumps({"id": 1, "text": "trùng id"}, ensure_ascii=False),
+        '{"id": "c", "text": ',
+        json.dumps({"id": "d", "text": "   "}),
+        "",
+        json.dumps({"text": "không có id"}, ensure_ascii=False),
+        json.dumps([1, 2]),
+        json.dumps({"id": "e", "text": LOAN_FILE}, ensure_ascii=False),
+    ]
+    data = "\n".join(lines).encode("utf-8") + b'\n{"id": "f", "text": "\xff\xfe"}\n'
+    source.write_bytes(data)
+    status, out, err = _run(source)
+    assert status == 0
+    records = _records(out)
+    assert [r["id"] for r in records] == [1, "b", "e"]
+    labels = {r["id"]: r["cluster"] for r in records}
+    assert labels[1] == labels["b"] == 1
+    assert labels["e"] == "e"
+    assert err.splitlines() == [
+        "line 3: duplicate id '1' — skipped",
+        "line 4: invalid JSON — skipped",
+        "line 5: no text — skipped",
+        "line 7: missing id — skipped",
+        "line 8: not a JSON object — skipped",
+        "line 10: not valid UTF-8 — skipped",
+    ]
+    assert "Traceback" not in err
+
+
+def test_output_keeps_non_ascii_ids_and_writes_the_out_file(tmp_path: Path) -> None:
+    source = tmp_path / "q.jsonl"
+    rows = [{"id": "câu-1", "text": LOAN_RATE}, {"id": "câu-2", "text": LOAN_FILE}]
+    source.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    target = tmp_path / "out.jsonl"
+    status, out, err = _run(source, "--out", str(target))
+    assert (status, out, err) == (0, "", "")
+    written = target.read_text("utf-8")
+    assert '"câu-1"' in written
+    assert [r["id"] for r in _records(written)] == ["câu-1", "câu-2"]
+
+
+def test_csv_with_bom_and_bad_rows(tmp_path: Path) -> None:
+    source = tmp_path / "questions.csv"
+    text = (
+        "Text,ID,unit\n"
+        f'"{LOAN_RATE}",r1,a\n'
+        f"{LOAN_RATE_2},r2,b\n"
+        ",r3,c\n"
+        f"{LOAN_FILE},r1,d\n"
+        f'"{LOAN_FILE}\nvà thời hạn",,e\n'
+    )
+    source.write_bytes(
+        b"\xef\xbb\xbf" + text.encode("utf-8") + b"bad \xff text,r9,f\n" + b"ok,r10\n"
+    )
+    status, out, err = _run(source)
+    assert status == 0
+    assert [(r["id"], r["cluster"]) for r in _records(out)] == [
+        ("r1", "r1"),
+        ("r2", "r1"),
+        ("r10", "r10"),
+    ]
+    assert err.splitlines() == [
+        "line 4: no text — skipped",
+        "line 5: duplicate id 'r1' — skipped",
+        "line 6: missing id — skipped",
+        "line 8: not valid UTF-8 — skipped",
+    ]
+
+
+def test_xlsx_first_sheet(tmp_path: Path) -> None:
+    source = tmp_path / "questions.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["id", "họ tên", "text"])
+    sheet.append([101, "Nông Văn A", LOAN_RATE])
+    sheet.append([102, "Lý Thị B", LOAN_RATE_2])
+    sheet.append([103, "Bế Văn C", None])
+    sheet.append([None, None, None])
+    sheet.append([101, "Trùng", LOAN_FILE])
+    sheet.append(["x-104", "Hoàng D", LOAN_FILE])
+    workbook.create_sheet("other").append(["nothing", "here"])
+    workbook.save(source)
+    status, out, err = _run(source)
+    assert status == 0
+    assert _records(out) == [
+        {"id": 101, "cluster": 101},
+        {"id": 102, "cluster": 101},
+        {"id": "x-104", "cluster": "x-104"},
+    ]
+    assert err.splitlines() == ["row 4: no text — skipped", "row 6: duplicate id '101' — skipped"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("questions.txt", b"hello", "unsupported input format '.txt'"),
+        ("questions.csv", b"id,question\n1,hello\n", "missing column(s) text"),
+        ("questions.csv", b"", "empty file"),
+        ("questions.xlsx", b"not a zip", "not a readable .xlsx workbook"),
+    ],
+)
+def test_unusable_input_exits_2(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    source = tmp_path / name
+    source.write_bytes(content)
+    status, out, err = _run(source)
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    status, _, err = _run(tmp_path / "nope.jsonl")
+    assert status == 2
+    assert err == f"error: input file not found: {tmp_path / 'nope.jsonl'}\n"
+
+
+def test_no_valid_row_exits_1(tmp_path: Path) -> None:
+    source = tmp_path / "q.jsonl"
+    source.write_text('{"id": 1}\n{"id": 2, "text": ""}\n', encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    status, _, err = _run(source, "--out", str(target))
+    assert status == 1
+    assert not target.exists()
+    assert err.splitlines()[-1] == f"error: no valid question in {source}"
+
+
+def test_threshold_option(tmp_path: Path) -> None:
+    source = tmp_path / "q.jsonl"
+    texts = [LOAN_RATE, "Lãi suất vay vốn khởi nghiệp cho sinh viên là bao nhiêu?"]
+    source.write_text(
+        "\n".join(
+            json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    assert [r["cluster"] for r in _records(_run(source)[1])] == [1, 1]
+    assert [r["cluster"] for r in _records(_run(source, "--threshold", "95")[1])] == [0, 1]
+    for bad in ("150", "-1", "abc"):
+        with pytest.raises(SystemExit) as raised:
+            _run(source, "--threshold", bad)
+        assert raised.value.code == 2
+
+
+def test_register_sets_run_as_the_handler(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser(prog="youthbot")
+    subparsers = parser.add_subparsers(dest="command")
+    cluster_command.register(subparsers)
+    args = parser.parse_args(["cluster", str(tmp_path / "x.jsonl")])
+    assert args.func is cluster_command.run
+    assert args.threshold == batch.DEFAULT_THRESHOLD
+    assert args.out is None
+    assert "cluster" in parser.format_help()
+
+
+def test_progress_bar_only_when_asked(tmp_path: Path) -> None:
+    source = tmp_path / "q.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": LOAN_RATE}, ensure_ascii=False), "utf-8")
+    quiet = io.StringIO()
+    assert batch.cluster_file(source, out=io.StringIO(), err=quiet) == 0
+    assert quiet.getvalue() == ""
+    loud = io.StringIO()
+    assert batch.cluster_file(source, out=io.StringIO(), err=loud, progress=True) == 0
+    assert "clustering" in loud.getvalue()
+
+
+def test_module_entry_point_prints_no_traceback(tmp_path: Path) -> None:
+    source = tmp_path / "folder.jsonl"
+    source.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.clustering", str(source)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: input file not found")
+    assert "Traceback" not in result.stderr

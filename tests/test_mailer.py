@@ -1,0 +1,200 @@
+"""E-mail delivery against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import SecretStr
+
+from bot.clock import FakeClock
+from bot.mailer import MailError, SmtpSettings, content_type, send_email
+
+PASSWORD = "mật-khẩu-bí-mật-42"
+
+
+@dataclass
+class Inbox:
+    """aiosmtpd handler keeping what it receives."""
+
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
+        return "250 OK"
+
+
+def _authenticator(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"doan.caobang"
+        and auth_data.password == PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticator,
+        auth_require_tls=False,  # test server only: no certificate at hand
+    )
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _attachments(tmp_path: Path) -> list[Path]:
+    files = {
+        "Tổng hợp câu hỏi.xlsx": b"PK\x03\x04 fake xlsx bytes",
+        "tong-hop.docx": b"PK\x03\x04 fake docx bytes \x00\xff",
+        "bieu-do.png": b"\x89PNG\r\n\x1a\n fake png",
+        "cau-hoi.csv": "\ufeffMã câu hỏi,Đơn vị\r\nK7Q2M,Xã Đàm Thuỷ\r\n".encode(),
+    }
+    paths = []
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+async def test_sends_vietnamese_mail_with_attachments(
+    smtp_server: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = smtp_server
+    settings = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        sender="youthbot@tinhdoan.caobang.gov.vn",
+        username="doan.caobang",
+        password=SecretStr(PASSWORD),
+        starttls=False,
+        timeout=5,
+    )
+    subject = "Tổng hợp câu hỏi của thanh niên — Đối thoại năm 2025"
+    body = "Kính gửi Sở Nội vụ,\n\nGửi kèm bản tổng hợp: 1.234 câu hỏi.\n\nTrân trọng."
+    files = _attachments(tmp_path)
+    clock = FakeClock(datetime(2025, 8, 5, 1, 30, tzinfo=UTC))
+    await send_email(
+        settings,
+        to=["vanphong@snv.caobang.gov.vn", " bithu@xadamthuy.vn "],
+        subject=subject,
+        body=body,
+        attachments=files,
+        clock=clock,
+    )
+
+    assert len(inbox.messages) == 1
+    mail_from, rcpt_tos, raw = inbox.messages[0]
+    assert mail_from == "youthbot@tinhdoan.caobang.gov.vn"
+    assert rcpt_tos == ["vanphong@snv.caobang.gov.vn", "bithu@xadamthuy.vn"]
+    # On the wire the headers are ASCII (RFC 2047 encoded words).
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    head.decode("ascii")
+    assert b"=?utf-8?" in head
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == subject
+    assert message["Date"].datetime == datetime(2025, 8, 5, 1, 30, tzinfo=UTC)
+    assert message["Message-ID"].endswith("@tinhdoan.caobang.gov.vn>")
+    text = message.get_body(("plain",))
+    assert text is not None
+    assert text.get_content().replace("\r\n", "\n").strip() == body
+    received = {
+        part.get_filename(): (part.get_content_type(), part.get_payload(decode=True))
+        for part in message.iter_attachments()
+    }
+    assert received == {
+        "Tổng hợp câu hỏi.xlsx": (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            files[0].read_bytes(),
+        ),
+        "tong-hop.docx": (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            files[1].read_bytes(),
+        ),
+        "bieu-do.png": ("image/png", files[2].read_bytes()),
+        "cau-hoi.csv": ("text/csv", files[3].read_bytes()),
+    }
+
+
+async def test_wrong_password_is_a_mail_error_without_the_password(
+    smtp_server: tuple[Inbox, int],
+) -> None:
+    _, port = smtp_server
+    wrong = "sai-" + PASSWORD
+    settings = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        sender="bot@example.vn",
+        username="doan.caobang",
+        password=wrong,
+        starttls=False,
+        timeout=5,
+    )
+    with pytest.raises(MailError) as caught:
+        await send_email(settings, to=["a@example.vn"], subject="x", body="y")
+    assert f"127.0.0.1:{port}" in str(caught.value)
+    assert wrong not in str(caught.value)
+    assert wrong not in repr(settings)
+
+
+async def test_nothing_listening_is_a_mail_error() -> None:
+    port = _free_port()
+    settings = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        sender="bot@example.vn",
+        username="u",
+        password=SecretStr(PASSWORD),
+        starttls=False,
+        timeout=3,
+    )
+    with pytest.raises(MailError, match=rf"127\.0\.0\.1:{port}") as caught:
+        await send_email(settings, to=["a@example.vn"], subject="Thử", body="Nội dung")
+    assert PASSWORD not in str(caught.value)
+
+
+async def test_missing_attachment_and_no_recipient(tmp_path: Path) -> None:
+    settings = SmtpSettings(host="127.0.0.1", port=_free_port(), sender="bot@example.vn")
+    with pytest.raises(MailError, match="cannot attach"):
+        await send_email(
+            settings, to=["a@example.vn"], subject="s", body="b", attachments=[tmp_path / "no.xlsx"]
+        )
+    with pytest.raises(MailError, match="no recipient"):
+        await send_email(settings, to=[" "], subject="s", body="b")
+
+
+def test_content_types() -> None:
+    assert (
+        content_type(Path("a.XLSX"))[1] == "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert content_type(Path("a.jsonl")) == ("application", "x-ndjson")
+    assert content_type(Path("a.unknownext")) == ("application", "octet-stream")
