@@ -220,21 +220,28 @@ def main() -> int:
     )
     tr = Translator("vi")
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     def timed(name: str, fn: object) -> None:
-        start = time.perf_counter()
+        # CPU time too: on a shared machine the wall clock also counts other processes.
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()  # type: ignore[operator]
         timings[name] = time.perf_counter() - start
+        cpu[name] = time.process_time() - start_cpu
         detail = ""
         if isinstance(result, Path):
             detail = f" ({result.stat().st_size / 1e6:.1f} MB)"
-        print(f"{name:<12} {timings[name]:6.2f} s{detail}   peak RSS {_peak_rss_mb():.0f} MB")
+        print(
+            f"{name:<8} wall {timings[name]:5.2f} s  cpu {cpu[name]:5.2f} s{detail:>12}"
+            f"   peak RSS {_peak_rss_mb():.0f} MB"
+        )
 
     timed("text", lambda: split_text(render_digest_text(data, tr=tr), limit=4096))
     timed("xlsx", lambda: write_xlsx(data, out / "digest.xlsx", tr=tr))
     timed("docx", lambda: write_docx(data, out / "digest.docx", tr=tr))
     timed("chart", lambda: write_chart(data, out / "digest.png", tr=tr) and out / "digest.png")
     renderers = sum(timings.values())
+    renderers_cpu = sum(cpu.values())
     timed("csv", lambda: write_questions_csv(data.questions, out / "questions.csv", tr=tr))
     timed(
         "jsonl",
@@ -243,8 +250,11 @@ def main() -> int:
             and out / "questions.jsonl"
         ),
     )
-    print(f"renderers (text+xlsx+docx+chart): {renderers:.2f} s (target ≤ 6 s)")
-    print(f"all incl. csv/jsonl: {sum(timings.values()):.2f} s")
+    print(
+        f"renderers (text+xlsx+docx+chart): wall {renderers:.2f} s, cpu {renderers_cpu:.2f} s"
+        " (target ≤ 6 s)"
+    )
+    print(f"all incl. csv/jsonl: wall {sum(timings.values()):.2f} s, cpu {sum(cpu.values()):.2f} s")
     print(f"peak RSS: {_peak_rss_mb():.0f} MB (target ≤ 1024 MB)")
     print(f"files in {out}")
     return 0

@@ -20,6 +20,7 @@ def engine_settings(app: App) -> EngineSettings:
 
 def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
+    from bot.digests.produce import StoreDigestMaker
     from bot.similar import CampaignSimilarity
     from handlers import linking
 
@@ -28,15 +29,13 @@ def build_engine(app: App) -> Engine:
         app.clock,
         settings=engine_settings(app),
         similar=CampaignSimilarity(app.store),
+        digests=StoreDigestMaker(app),
         routers=[linking.router],
     )
 
 
 async def digest_tick(app: App, now: datetime) -> int:
-    """Scheduled digests due now (see :mod:`bot.digests.schedule`); 0 until configured."""
-    try:
-        from bot.digests.schedule import tick
-    except ImportError:
-        return 0
-    queued: int = await tick(app, now)
-    return queued
+    """Scheduled digests due now (see :mod:`bot.digests.schedule`)."""
+    from bot.digests.schedule import tick
+
+    return await tick(app, now)

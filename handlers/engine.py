@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from bot.clock import Clock
 from bot.clustering.normalize import fold
 from bot.unitsearch import UnitSearch
-from handlers.events import Button, Event, EventKind, Reply
+from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
 from locales import Translator, normalize_language, translator
 from storage import Store
@@ -66,6 +66,21 @@ class SimilarFinder(Protocol):
     async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]: ...
 
     async def added(self, campaign_id: int, question_id: int, text: str) -> None: ...
+
+
+class DigestMaker(Protocol):
+    """Makes a digest message and its files for one scope (the digests issue)."""
+
+    async def make(
+        self,
+        campaign: Campaign,
+        *,
+        scope_kind: str,
+        unit_id: int | None,
+        department: str | None,
+        show_names: bool,
+        language: str,
+    ) -> tuple[str, list[Attachment]]: ...
 
 
 @dataclass(frozen=True)
@@ -255,16 +270,19 @@ class Engine:
         *,
         settings: EngineSettings | None = None,
         similar: SimilarFinder | None = None,
+        digests: DigestMaker | None = None,
         routers: Sequence[Router] = (),
     ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings or EngineSettings()
         self.similar = similar
+        self.digests = digests
         self.router = Router()
-        from handlers import account, broadcast, intake, roles
+        from handlers import account, broadcast, intake, reports, roles
 
-        for router in (intake.router, account.router, roles.router, broadcast.router, *routers):
+        default = (intake.router, account.router, roles.router, broadcast.router, reports.router)
+        for router in (*default, *routers):
             self.router.include(router)
         self._cache_at = -1.0
         self._campaigns: list[Campaign] = []

@@ -16,6 +16,12 @@ router = Router()
 INVITE_LENGTH = 10
 INVITE_DAYS = 7
 MAX_FAILED_PER_HOUR = 5
+# The digest each role gets by default (frequency, local hour, weekday for weekly).
+DEFAULT_DIGESTS: dict[str, tuple[str, int, int | None]] = {
+    "organiser": ("daily", 17, None),
+    "secretary": ("daily", 17, None),
+    "department": ("weekly", 8, 0),  # Monday morning
+}
 _ROLE_WORDS = {
     "bithu": "secretary",
     "secretary": "secretary",
@@ -128,6 +134,11 @@ async def redeem(ctx: Ctx, code: str) -> None:
         department=invite.department,
     )
     await ctx.audit("role.grant", target=f"role:{role_id}", role=invite.role, invite=invite.id)
+    if invite.role in DEFAULT_DIGESTS:
+        frequency, hour, weekday = DEFAULT_DIGESTS[invite.role]
+        await ctx.store.jobs.subscribe(
+            role_id, frequency=frequency, hour=hour, weekday=weekday, now=ctx.now
+        )
     label = await role_label(ctx, invite.role, invite.unit_id, invite.department)
     ctx.say(ctx.tr("invite.granted", role=label))
 

@@ -13,8 +13,10 @@ from pathlib import Path
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.campaigns import CampaignRepository
+from storage.clusters import ClusterRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
+from storage.jobs import JobRepository
 from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.people import PersonRepository
@@ -43,6 +45,8 @@ class Store:
         self.outbox = OutboxRepository(db)
         self.broadcasts = BroadcastRepository(db)
         self.reports = ReportRepository(db)
+        self.clusters = ClusterRepository(db)
+        self.jobs = JobRepository(db)
         self.links = LinkRepository(db)
 
     @classmethod

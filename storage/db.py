@@ -197,8 +197,8 @@ class Database:
                 conn.execute("BEGIN IMMEDIATE")
                 return fn(conn)
 
-            return await self._conn._execute(with_begin, self._conn._conn)  # type: ignore[no-any-return]
-        return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-any-return]
+            return await self._conn._execute(with_begin, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
+        return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement; returns ``lastrowid`` for inserts, else the row count."""

@@ -694,3 +694,27 @@ def test_jsonl_round_trip(tmp_path: Path) -> None:
         None,
         None,
     ]
+
+
+def test_jsonl_never_names_an_anonymous_asker() -> None:
+    leaky = replace(make_questions()[1], asker_name="Tên Bí Mật")  # anonymous, name set by mistake
+    stream = io.StringIO()
+    write_questions_jsonl([leaky], stream)
+    assert json.loads(stream.getvalue())["asker_name"] is None
+
+
+def test_xlsx_huge_cluster_codes_fit_a_cell(tmp_path: Path, tr: Translator) -> None:
+    data = make_digest()
+    codes = tuple(f"Q{i:06d}" for i in range(6000))  # 47,998 characters joined
+    big = replace(
+        data.topics[0].clusters[0], question_codes=codes, question_count=6000, people=9000
+    )
+    topics = (replace(data.topics[0], clusters=(big,)), *data.topics[1:])
+    ws = load_workbook(write_xlsx(replace(data, topics=topics), tmp_path / "d.xlsx", tr=tr))[
+        "Vấn đề được quan tâm"
+    ]
+    cell = ws["H2"].value
+    assert len(cell) <= 32_767
+    assert cell.startswith("Q000000, Q000001")
+    kept = cell.split("…")[0].count("Q")
+    assert cell.endswith(f"… (+{6000 - kept})")

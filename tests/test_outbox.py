@@ -50,10 +50,16 @@ async def young_people(app: App, count: int, *, start: int = 5000) -> list[int]:
     ids = []
     for n in range(start, start + count):
         person, _ = await app.store.people.get_or_create(
-            channel="telegram", external_id=str(n), chat_id=str(n), display_name=None,
-            language="vi", now=app.clock.now(),
+            channel="telegram",
+            external_id=str(n),
+            chat_id=str(n),
+            display_name=None,
+            language="vi",
+            now=app.clock.now(),
         )
-        await app.store.people.grant_consent(person.id, version=CONSENT_VERSION, now=app.clock.now())
+        await app.store.people.grant_consent(
+            person.id, version=CONSENT_VERSION, now=app.clock.now()
+        )
         ids.append(person.id)
     return ids
 
@@ -108,7 +114,9 @@ async def test_403_marks_unreachable_and_stops(
     assert len([c for c in api.calls if c.params.get("chat_id") == 5000]) == 1  # tried once
     assert await app.store.outbox.counts() == {"sent": 2, "blocked": 2}
     # Nothing new is queued for them afterwards.
-    assert not await queue_for_person(app.store, blocked, Reply("ba"), kind="t", now=app.clock.now())
+    assert not await queue_for_person(
+        app.store, blocked, Reply("ba"), kind="t", now=app.clock.now()
+    )
 
 
 async def test_broadcast_delivered_once_each_and_reported(
@@ -130,7 +138,9 @@ async def test_broadcast_delivered_once_each_and_reported(
         await report_if_done(app.store, batch, now=app.clock.now())
 
     async with running(channel):
-        sender = OutboxSender(app.store, {"telegram": channel}, app.clock, on_batch_progress=progress)
+        sender = OutboxSender(
+            app.store, {"telegram": channel}, app.clock, on_batch_progress=progress
+        )
         await drain(sender, app)
         await drain(sender, app)  # the report itself
     assert api.duplicate_deliveries() == {}
@@ -158,7 +168,9 @@ async def test_kill_9_in_the_middle_of_a_broadcast_loses_nothing(
 ) -> None:
     people = await young_people(province_app, 60)
     plan = await plan_broadcast(province_app.store, campaign, "youth")
-    await start_broadcast(province_app.store, plan, "Thông báo", author_id=None, now=province_app.clock.now())
+    await start_broadcast(
+        province_app.store, plan, "Thông báo", author_id=None, now=province_app.clock.now()
+    )
     api.enable_rate_limits(scale=1)  # Telegram's real limits: 30/s overall, 1/s per chat
     env = _env(tmp_path, api)
     command = [sys.executable, "-m", "bot", "run", "--channel", "telegram"]
@@ -176,7 +188,8 @@ async def test_kill_9_in_the_middle_of_a_broadcast_loses_nothing(
     second = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log2, stderr=log2)
     try:
         await api.wait_for(
-            lambda: len({m["chat_id"] for m in api.sent_messages()}) >= len(people), 30,
+            lambda: len({m["chat_id"] for m in api.sent_messages()}) >= len(people),
+            30,
             what="every recipient reached",
         )
         await asyncio.sleep(0.5)

@@ -114,8 +114,8 @@ class Bot:
         self.task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Bot:
-        self.task = asyncio.create_task(self.channel.serve(self.stop))
-        await wait_until(lambda: bool(self.channel.health()["ok"]) or self.task.done())  # type: ignore[union-attr]
+        task = self.task = asyncio.create_task(self.channel.serve(self.stop))
+        await wait_until(lambda: bool(self.channel.health()["ok"]) or task.done())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -467,3 +467,60 @@ async def test_webhook_with_its_own_server(
         assert response.status_code == 200
         await wait_until(lambda: len(bot.texts()) == 1)
     assert not server.running
+
+
+# -- one person, two channels -----------------------------------------------------------------
+
+
+async def test_linking_through_both_adapters(
+    zalo_app: App, api: FakeZaloApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question asked on Zalo shows on Telegram after /lienket and a Telegram deep link."""
+    from bot.channels.telegram import TelegramChannel
+    from tests.fakes.telegram_api import FakeTelegramAPI
+    from tests.test_telegram_support import (
+        TOKEN,
+        options,
+        running,
+        settle,
+        telegram_app,
+        texts_since,
+    )
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # see test_telegram_adapter.py
+    tg_user = 4242
+    async with FakeTelegramAPI(token=TOKEN) as tg_api:
+        tg_app = telegram_app(zalo_app, tg_api, monkeypatch)
+        engine = build_engine(zalo_app)
+        telegram = TelegramChannel(tg_app, engine, options=options())
+        async with Bot(zalo_app, api, engine=engine) as bot, running(telegram):
+            await bot.say("/start")
+            await bot.say("1")
+            await bot.say("thuc phan")
+            await bot.say("1")
+            await bot.say("Nông Thị Hoa")
+            await bot.say("4")
+            await bot.say("nghe nghiep viec lam")
+            await bot.say("Tỉnh có chính sách gì hỗ trợ thanh niên khởi nghiệp ở vùng cao?")
+            receipt = await bot.say("1")
+            code = receipt.split("Mã câu hỏi: ")[1][:6]
+            issued = await bot.say("/lienket")
+            link = issued.split("Mã liên kết của bạn: ")[1][:6]
+            assert f"/lienket {link}" in issued and "Telegram" in issued
+
+            start = len(tg_api.calls)
+            tg_api.push_message(tg_user, f"/start l-{link}")  # the deep link t.me/<bot>?start=l-…
+            await settle(tg_api, telegram)
+            assert "Đã liên kết xong" in "\n".join(texts_since(tg_api, tg_user, start))
+            start = len(tg_api.calls)
+            tg_api.push_message(tg_user, "/cauhoi")
+            await settle(tg_api, telegram)
+            assert code in "\n".join(texts_since(tg_api, tg_user, start))
+            # And back on Zalo the same person continues.
+            assert code in await bot.say("/cauhoi")
+
+    store = zalo_app.store
+    person = await store.people.by_identity("zalo", USER)
+    assert person is not None
+    assert await store.people.by_identity("telegram", str(tg_user)) == person
+    assert len(await store.audit.entries(action="identity.link")) == 1

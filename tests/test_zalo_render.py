@@ -101,7 +101,9 @@ def test_media_unsupported_groups_and_bots() -> None:
 
 
 def _prompt(text: str, *labels: str) -> Reply:
-    return Reply(text, buttons=tuple((Button(label, f"1.x.{i}"),) for i, label in enumerate(labels)))
+    return Reply(
+        text, buttons=tuple((Button(label, f"1.x.{i}"),) for i, label in enumerate(labels))
+    )
 
 
 def test_choices_become_numbered_lines_with_a_hint() -> None:
@@ -129,7 +131,9 @@ def test_attachments_are_announced_as_sent_elsewhere() -> None:
 
 
 def _sentences(count: int) -> str:
-    return " ".join(f"Câu số {i} nói về việc làm cho thanh niên ở xã vùng cao." for i in range(count))
+    return " ".join(
+        f"Câu số {i} nói về việc làm cho thanh niên ở xã vùng cao." for i in range(count)
+    )
 
 
 def test_long_text_splits_at_sentences_with_options_last() -> None:
@@ -155,9 +159,7 @@ def test_emoji_count_twice_towards_the_limit() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.text(
-        alphabet=st.sampled_from(list("abc ếđ.\n🙂😀") + ["?", "!"]), min_size=1, max_size=5000
-    ),
+    st.text(alphabet=st.sampled_from([*"abc ếđ.\n🙂😀", "?", "!"]), min_size=1, max_size=5000),
     st.integers(min_value=2, max_value=300),
 )
 def test_fit_text_always_fits(text: str, limit: int) -> None:
@@ -175,6 +177,8 @@ def test_short_replies_share_one_message() -> None:
 
 
 def test_both_languages_define_every_zalo_and_link_key() -> None:
-    ours = {k for k in catalogue_keys("vi") | catalogue_keys("en") if k.startswith(("zalo.", "link."))}
+    ours = {
+        k for k in catalogue_keys("vi") | catalogue_keys("en") if k.startswith(("zalo.", "link."))
+    }
     assert ours
     assert ours <= catalogue_keys("vi") and ours <= catalogue_keys("en")

@@ -623,8 +623,10 @@ class ZaloChannel:
             try:
                 replies = await self._engine.handle(event)
             except Exception:
-                done = await self._failed(event)
+                done, tell = self._failed(event)
                 resolve(done)
+                if tell:
+                    await self._tell_failure(event)
                 return done
             resolve(True)
             self.handled += 1
@@ -637,19 +639,23 @@ class ZaloChannel:
             resolve(False)
             return False
 
-    async def _failed(self, event: Event) -> bool:
-        """Log once, tell the person once; ``True`` when the event is given up."""
+    def _failed(self, event: Event) -> tuple[bool, bool]:
+        """Log a failed event (in its ``except`` block): (given up?, tell the person?).
+
+        The person is told once; a webhook event is retried by Zalo until it was tried
+        ``webhook_attempts`` times, a polled one (or one without id) is given up at once.
+        """
         logger.exception("zalo: message %s failed", event.message_id or "(no id)")
         self.failed += 1
         key = event.message_id
         failures = self._count_failure(key) if key else 1
-        if failures == 1:
-            language = await self._language(event.user_id)
-            error = Reply(_text(language, "error.generic"))
-            await self._send_replies(event, [error], language)
-        if self.mode == "polling" or not key:
-            return True
-        return failures >= self._options.webhook_attempts
+        done = self.mode == "polling" or not key or failures >= self._options.webhook_attempts
+        return done, failures == 1
+
+    async def _tell_failure(self, event: Event) -> None:
+        language = await self._language(event.user_id)
+        error = Reply(_text(language, "error.generic"))
+        await self._send_replies(event, [error], language)
 
     def _count_failure(self, key: str) -> int:
         count = self._failures.pop(key, 0) + 1

@@ -17,7 +17,6 @@ class Lexicon:
     greetings: frozenset[tuple[str, ...]]
     greeting_words: frozenset[str]
     greeting_words_folded: frozenset[str]
-    greetings_longest: int
     salutations: frozenset[tuple[str, ...]]
     intros: frozenset[tuple[str, ...]]
     openers: frozenset[tuple[str, ...]]
@@ -29,7 +28,6 @@ class Lexicon:
     # The same with the canonical accented words: wins where accent-free forms collide
     # ("tuyên dương" and "tuyến đường" both fold to "tuyen duong").
     accented_phrases: dict[tuple[str, ...], str]
-    phrases_longest: int
     # First folded word → lengths (longest first) of the phrases starting with it.
     phrase_lengths: dict[str, tuple[int, ...]]
     greeting_lengths: dict[str, tuple[int, ...]]
@@ -156,7 +154,6 @@ def get() -> Lexicon:
         greetings=frozenset(greetings),
         greeting_words=frozenset(greeting_words),
         greeting_words_folded=frozenset(_folded((w,))[0] for w in greeting_words),
-        greetings_longest=max((len(g) for g in greetings), default=1),
         salutations=frozenset(preamble["salutation"]),
         intros=frozenset(preamble["intro"]),
         openers=frozenset(preamble["opener"]),
@@ -167,7 +164,6 @@ def get() -> Lexicon:
         accented_phrases=accented_phrases,
         phrase_lengths=lengths(phrases),
         greeting_lengths=lengths(greetings),
-        phrases_longest=max((len(p) for p in phrases), default=1),
         words=words_map,
         weights=weights,
         syllables=frozenset(s for s in syllables if s.isalpha()),

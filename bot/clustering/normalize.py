@@ -163,7 +163,7 @@ def _token_forms(raw: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
     lexicon = _lexicon.get()
     expansion = lexicon.abbreviations.get(token)
     if expansion is None:
-        return token != folded and token.isalpha(), ((token, folded),)
+        return not token.isascii() and token.isalpha(), ((token, folded),)
     return False, tuple((word, _fold_token(word)) for word in expansion)
 
 
@@ -211,71 +211,87 @@ def _strip_preamble(clauses: list[list[tuple[str, str]]]) -> list[tuple[str, str
     return flat
 
 
+@lru_cache(maxsize=131072)
+def _word_info(word: str, folded: str) -> tuple[bool, str | None, int]:
+    """What the word lists say of one (canonical, folded) word, cached.
+
+    Returns (is a greeting word, its term or None for a stopword, place-marker kind:
+    0 none, 1 always, 2 only in text written without diacritics).
+    """
+    lexicon = _lexicon.get()
+    # A word typed without diacritics may be any word with that folded form.
+    bare = word.isascii()
+    greeting = word in lexicon.greeting_words or (bare and folded in lexicon.greeting_words_folded)
+    marker = 1 if word in _PLACE_MARKERS else 2 if bare and folded in _PLACE_MARKERS_FOLDED else 0
+    term = lexicon.words.get(word)
+    if term is None:
+        stop = word in lexicon.stopwords or (bare and folded in lexicon.stopwords_folded)
+        term = None if stop else folded
+    return greeting, term, marker
+
+
 def _remove_greetings(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     lexicon = _lexicon.get()
+    lengths, greetings = lexicon.greeting_lengths, lexicon.greetings
     kept: list[tuple[str, str]] = []
+    count = len(forms)
     index = 0
-    while index < len(forms):
-        length = 0
-        for size in lexicon.greeting_lengths.get(forms[index][1], ()):
-            if index + size <= len(forms) and (
-                tuple(f for _, f in forms[index : index + size]) in lexicon.greetings
-            ):
-                length = size
-                break
-        if not length:
-            word, folded = forms[index]
-            if word in lexicon.greeting_words or (
-                word == folded and folded in lexicon.greeting_words_folded
-            ):
-                length = 1
-        if length:
-            index += length
-        else:
-            kept.append(forms[index])
-            index += 1
+    while index < count:
+        form = forms[index]
+        sizes = lengths.get(form[1])
+        if sizes:
+            for size in sizes:
+                if index + size <= count and (
+                    tuple(f for _, f in forms[index : index + size]) in greetings
+                ):
+                    index += size
+                    break
+            else:
+                sizes = None
+            if sizes:
+                continue
+        if not _word_info(*form)[0]:
+            kept.append(form)
+        index += 1
     return kept
 
 
 def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
     lexicon = _lexicon.get()
-    # In text with diacritics an unmarked "xa" is "far", not "xã".
-    folded_markers = frozenset() if accented else _PLACE_MARKERS_FOLDED
+    phrase_lengths = lexicon.phrase_lengths
+    phrases, accented_phrases = lexicon.phrases, lexicon.accented_phrases
+    # Marker kinds that count: in text with diacritics an unmarked "xa" is "far", not "xã".
+    marker_kinds = (1,) if accented else (1, 2)
     # Per position: (term or None for a stopword, plain unknown word?, place marker?).
     found: list[tuple[str | None, bool, bool]] = []
     words = [w for w, _ in forms]
     folded = [f for _, f in forms]
+    count = len(forms)
     index = 0
-    while index < len(forms):
-        for size in lexicon.phrase_lengths.get(folded[index], ()):
-            if index + size > len(folded):
-                continue
-            phrase = lexicon.accented_phrases.get(tuple(words[index : index + size]))
-            if phrase is None:
-                phrase = lexicon.phrases.get(tuple(folded[index : index + size]))
-            if phrase is not None:
-                # "đường vào thôn", "nhà văn hóa xã": a name may follow the phrase too.
-                last, last_folded = forms[index + size - 1]
-                marker = last in _PLACE_MARKERS or (
-                    last == last_folded and last_folded in folded_markers
-                )
-                found.append((phrase or None, False, marker and bool(phrase)))
-                index += size
-                break
-        else:
-            word, fold_ = forms[index]
-            marker = word in _PLACE_MARKERS or (word == fold_ and fold_ in folded_markers)
-            term = lexicon.words.get(word)
-            if term is not None:
-                found.append((term, False, marker))
-            elif word in lexicon.stopwords or (
-                # A word typed without diacritics may be any word with that folded form.
-                word == fold_ and fold_ in lexicon.stopwords_folded
-            ):
-                found.append((None, False, False))
+    while index < count:
+        sizes = phrase_lengths.get(folded[index])
+        if sizes:
+            for size in sizes:
+                if index + size > count:
+                    continue
+                phrase = phrases.get(tuple(folded[index : index + size]))
+                if phrase is not None:
+                    # Where accent-free forms collide, the written diacritics decide.
+                    phrase = accented_phrases.get(tuple(words[index : index + size]), phrase)
+                    # "đường vào thôn", "nhà văn hóa xã": a name may follow the phrase too.
+                    marker = _word_info(*forms[index + size - 1])[2] in marker_kinds
+                    found.append((phrase or None, False, marker and bool(phrase)))
+                    index += size
+                    break
             else:
-                found.append((fold_, fold_.isalpha(), marker))
-            index += 1
+                sizes = None
+            if sizes:
+                continue
+        word, fold_ = forms[index]
+        _, term, marker_kind = _word_info(word, fold_)
+        plain = term == fold_ and fold_.isalpha() and word not in lexicon.words
+        found.append((term, plain, term is not None and marker_kind in marker_kinds))
+        index += 1
     terms: dict[str, None] = {}
     position = 0
     while position < len(found):

@@ -253,7 +253,10 @@ def _borderless_table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    table._tbl.tblPr.append(borders)
+    # Word rejects tblPr children out of schema order: borders go before these.
+    table._tbl.tblPr.insert_element_before(
+        borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"
+    )
     for cell in table.rows[0].cells:
         # A fresh cell holds one empty paragraph; drop it so our text starts at the top.
         for p in list(cell.paragraphs):

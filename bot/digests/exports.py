@@ -124,7 +124,8 @@ def question_to_json(question: QuestionRow, *, show_names: bool = True) -> dict[
         "id": question.id,
         "code": question.code,
         "created_at": question.created_at.isoformat(),
-        "asker_name": question.asker_name if show_names else None,
+        # Never a name for an anonymous asker, even if a row carries one by mistake.
+        "asker_name": question.asker_name if show_names and not question.anonymous else None,
         "anonymous": question.anonymous,
         "unit_code": question.unit_code,
         "unit_name": question.unit_name,

@@ -185,8 +185,24 @@ def _cluster_values(rank: int, c: ClusterRow) -> tuple[CellValue, ...]:
         c.people,
         c.question_count,
         ", ".join(c.unit_names),
-        ", ".join(c.question_codes),
+        _joined_within_cell(c.question_codes),
     )
+
+
+def _joined_within_cell(items: Sequence[str]) -> str:
+    """``"A, B, C"``; past Excel's cell limit, the rest is counted: ``"A, B… (+1234)"``."""
+    text = ", ".join(items)
+    if len(text) <= CELL_TEXT_MAX:
+        return text
+    budget = CELL_TEXT_MAX - 20
+    kept: list[str] = []
+    used = 0
+    for item in items:
+        used += len(item) + 2
+        if used > budget:
+            break
+        kept.append(item)
+    return ", ".join(kept) + f"… (+{len(items) - len(kept)})"
 
 
 def _all_units(data: DigestData) -> list[UnitRow]:

@@ -1,0 +1,61 @@
+"""``youthbot digest``: the digest message and its files, now (on demand)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import App
+from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.commands import CommandError, with_app
+from bot.digests.build import DigestScope
+from bot.digests.produce import produce_digest
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("digest", help="write the digest message, XLSX, DOCX and chart")
+    parser.add_argument("--campaign", type=int, help="default: the only active campaign")
+    parser.add_argument("--unit", metavar="CODE", help="a unit's digest (for its secretary)")
+    parser.add_argument("--department", help="the questions routed to one department")
+    parser.add_argument(
+        "--email",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="also e-mail it (SMTP_* settings)",
+    )
+    parser.set_defaults(func=with_app(_digest))
+
+
+async def _digest(args: argparse.Namespace, app: App) -> int:
+    try:
+        campaign = await resolve_campaign(app, args.campaign)
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    scope = DigestScope()
+    if args.unit:
+        unit = await app.store.units.by_code(args.unit)
+        if unit is None:
+            raise CommandError(f"no unit with code {args.unit!r}", status=2)
+        scope = DigestScope(kind="unit", unit_id=unit.id)
+    elif args.department:
+        scope = DigestScope(kind="department", department=args.department.strip())
+    files = await produce_digest(
+        app.store,
+        campaign,
+        scope=scope,
+        show_names=True,
+        language=app.settings.core.language,
+        now=app.clock.now(),
+        out_dir=app.settings.core.out_dir,
+        local_now=app.local_now(),
+    )
+    print(files.text)
+    print()
+    for path in files.paths:
+        print(f"wrote {path}")
+    if args.email:
+        from bot.digests.mail import email_digest
+
+        await email_digest(app, files, args.email)
+        print(f"e-mailed to {', '.join(args.email)}")
+    return 0

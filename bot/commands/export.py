@@ -1,0 +1,93 @@
+"""``youthbot export``: the questions of a campaign as XLSX, DOCX, CSV or JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.app import App
+from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.commands import CommandError, with_app
+from bot.digests.build import DigestScope, build_digest
+from bot.digests.docx import write_docx
+from bot.digests.exports import question_to_json, write_questions_csv
+from bot.digests.produce import file_stem
+from bot.digests.xlsx import write_xlsx
+from locales import translator
+
+FORMATS = ("xlsx", "docx", "csv", "jsonl")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("export", help="export questions (xlsx, docx, csv, jsonl)")
+    parser.add_argument("--format", choices=FORMATS, default="jsonl")
+    parser.add_argument("--campaign", type=int, help="default: the only active campaign")
+    parser.add_argument("--unit", metavar="CODE", help="only this unit's questions")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="file to write (default: jsonl to standard output, other formats to YOUTHBOT_OUT_DIR)",
+    )
+    parser.set_defaults(func=with_app(_export))
+
+
+async def _export(args: argparse.Namespace, app: App) -> int:
+    try:
+        campaign = await resolve_campaign(app, args.campaign)
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    scope = DigestScope()
+    if args.unit:
+        unit = await app.store.units.by_code(args.unit)
+        if unit is None:
+            raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", 2)
+        scope = DigestScope(kind="unit", unit_id=unit.id)
+    language = app.settings.core.language
+    now = app.clock.now()
+    # The operator running the command has the server's data: names are included.
+    data = await build_digest(
+        app.store,
+        campaign,
+        scope=scope,
+        show_names=True,
+        language=language,
+        now=now,
+        tz_today=app.local_now(),
+    )
+    tr = translator(language)
+    out: Path | None = args.out
+    if out is None and args.format != "jsonl":
+        app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
+        out = (
+            app.settings.core.out_dir
+            / f"{file_stem(campaign, scope, app.local_now())}.{args.format}"
+        )
+    if out is not None and out.parent and not out.parent.exists():
+        raise CommandError(f"the folder {out.parent} does not exist", status=2)
+    if args.format == "jsonl":
+        lines = []
+        for row in data.questions:
+            obj = {"campaign_id": campaign.id, "campaign": campaign.title, **question_to_json(row)}
+            if obj.get("asker_name") is None:
+                obj.pop("asker_name", None)  # anonymous: the key is left out
+            lines.append(json.dumps(obj, ensure_ascii=False))
+        payload = "\n".join(lines) + ("\n" if lines else "")
+        if out is None:
+            sys.stdout.write(payload)
+        else:
+            await asyncio.to_thread(out.write_text, payload, "utf-8")
+    elif args.format == "csv":
+        assert out is not None
+        await asyncio.to_thread(write_questions_csv, data.questions, out, tr=tr)
+    elif args.format == "xlsx":
+        assert out is not None
+        await asyncio.to_thread(write_xlsx, data, out, tr=tr)
+    else:
+        assert out is not None
+        await asyncio.to_thread(write_docx, data, out, tr=tr)
+    if out is not None:
+        print(f"wrote {len(data.questions)} questions to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,236 @@
+"""Filling a :class:`~bot.digests.model.DigestData` from the database for one reader's scope.
+
+Scope and privacy are decided here, before any renderer runs: a secretary's digest is
+built from their unit's questions only, a department's from the questions routed to it,
+and names are removed unless the reader's role may see them ("Scope and privacy").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.digests.model import (
+    ClusterRow,
+    DeadlineRow,
+    DigestData,
+    QuestionRow,
+    Scope,
+    Totals,
+    UnitRow,
+    build_topic_sections,
+    select_candidates,
+)
+from locales import Translator, translator
+from storage import Store
+from storage.models import Campaign, Unit, UnitKind
+from storage.reports import QuestionReport
+
+MAX_CANDIDATES_PER_TOPIC = 3  # the live questions should cover several topic groups
+
+
+@dataclass(frozen=True)
+class DigestScope:
+    """Whose digest: the whole campaign, one unit (its secretary) or one department."""
+
+    kind: Scope = "campaign"
+    unit_id: int | None = None
+    department: str | None = None
+
+
+def host_name(campaign: Campaign, language: str) -> str:
+    """ "UBND tỉnh Cao Bằng", "UBND phường Thục Phán" — whose dialogue it is."""
+    name = campaign.host_unit_name
+    tr = translator(language)
+    if campaign.level == "province" and not name.lower().startswith("thành phố"):
+        return tr("digest.host.province", name=name)
+    return tr("digest.host.other", name=name[:1].lower() + name[1:] if language == "vi" else name)
+
+
+async def build_digest(
+    store: Store,
+    campaign: Campaign,
+    *,
+    scope: DigestScope,
+    show_names: bool,
+    language: str,
+    now: datetime,
+    since: datetime | None = None,
+    tz_today: datetime | None = None,
+) -> DigestData:
+    tr = translator(language)
+    reports = await store.reports.questions(
+        campaign.id, unit_id=scope.unit_id, department=scope.department, until=now
+    )
+    supports = await store.reports.supports(campaign.id)
+    in_scope = {r.id for r in reports}
+    supporters_of: dict[int, list[int]] = defaultdict(list)
+    new_supporters: set[int] = set()
+    for support in supports:
+        if support.question_id in in_scope and support.created_at <= now:
+            supporters_of[support.question_id].append(support.person_id)
+            if since is not None and support.created_at > since:
+                new_supporters.add(support.person_id)
+
+    rows = [_question_row(r, tr=tr, show_names=show_names) for r in reports]
+    clusters = await _clusters(store, campaign, reports, supporters_of)
+
+    units_all = await _units_in_scope(store, campaign, scope, reports)
+    per_unit_questions: dict[int, int] = defaultdict(int)
+    per_unit_people: dict[int, set[object]] = defaultdict(set)
+    for r in reports:
+        per_unit_questions[r.unit_id] += 1
+        per_unit_people[r.unit_id].add(_asker_key(r))
+        for person in supporters_of.get(r.id, ()):
+            per_unit_people[r.unit_id].add(person)
+    unit_rows = tuple(
+        UnitRow(
+            code=u.code,
+            name=u.name,
+            kind=tr(f"unit_kind.{u.kind.value}"),
+            question_count=per_unit_questions.get(u.id, 0),
+            people_count=len(per_unit_people.get(u.id, ())),
+        )
+        for u in units_all
+    )
+    silent = tuple(u for u in unit_rows if u.question_count == 0)
+
+    people: set[object] = {_asker_key(r) for r in reports}
+    people.update(p for ps in supporters_of.values() for p in ps)
+    new_reports = [r for r in reports if since is not None and r.created_at > since]
+    new_people = {_asker_key(r) for r in new_reports} | new_supporters
+    totals = Totals(
+        questions=len(reports),
+        people=len(people),
+        supporters=sum(len(v) for v in supporters_of.values()),
+        units=sum(1 for u in unit_rows if u.question_count),
+        units_total=len(unit_rows),
+        new_questions=len(new_reports) if since is not None else len(reports),
+        new_people=len(new_people) if since is not None else len(people),
+    )
+
+    topic_order = [t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)]
+    sections = build_topic_sections(rows, clusters, topic_order=topic_order)
+    today = (tz_today or now).date()
+    deadlines = tuple(
+        DeadlineRow(tr(f"deadline.{d.kind.value}"), d.due, (d.due - today).days)
+        for d in campaign.deadlines
+    )
+    scope_name = await _scope_name(store, campaign, scope, language)
+    return DigestData(
+        campaign_id=campaign.id,
+        campaign_title=campaign.title,
+        host_name=host_name(campaign, language),
+        scope=scope.kind,
+        scope_name=scope_name,
+        period_start=since,
+        period_end=now,
+        generated_at=now,
+        totals=totals,
+        topics=sections,
+        top_candidates=select_candidates(
+            (c for s in sections for c in s.clusters), max_per_topic=MAX_CANDIDATES_PER_TOPIC
+        ),
+        silent_units=silent,
+        deadlines=deadlines,
+        questions=tuple(rows),
+        units=unit_rows,
+        show_names=show_names,
+        language=language,
+        previous_digest_at=since,
+    )
+
+
+def _asker_key(r: QuestionReport) -> object:
+    # An erased asker still counts as one person: keyed by the question.
+    return r.person_id if r.person_id is not None else ("q", r.id)
+
+
+def _question_row(r: QuestionReport, *, tr: Translator, show_names: bool) -> QuestionRow:
+    return QuestionRow(
+        id=r.id,
+        code=r.code,
+        created_at=r.created_at,
+        asker_name=r.asker_name if (show_names and not r.anonymous) else None,
+        anonymous=r.anonymous,
+        unit_code=r.unit_code,
+        unit_name=r.unit_name,
+        category=tr(f"category.{r.category}") if r.category else None,
+        topic=r.topic,
+        cluster_label=f"N{r.cluster_id}" if r.cluster_id is not None else None,
+        supporters=r.supporters,
+        status=tr(f"status.{r.status}"),
+        channel=r.channel,
+        text=r.text,
+        late=r.late,
+    )
+
+
+async def _clusters(
+    store: Store,
+    campaign: Campaign,
+    reports: list[QuestionReport],
+    supporters_of: dict[int, list[int]],
+) -> list[ClusterRow]:
+    """Clusters restricted to the reports in scope; unclustered questions stand alone."""
+    chosen = {c.id: c.representative for c in await store.clusters.of_campaign(campaign.id)}
+    groups: dict[int, list[QuestionReport]] = defaultdict(list)
+    for r in reports:
+        if r.cluster_id is not None:
+            groups[r.cluster_id].append(r)
+    found: list[ClusterRow] = []
+    for cluster_id, members in groups.items():
+        by_id = {m.id: m for m in members}
+        rep = by_id.get(chosen.get(cluster_id) or -1) or max(
+            members, key=lambda m: (m.supporters, -m.created_at.timestamp(), -m.id)
+        )
+        people: set[object] = {_asker_key(m) for m in members}
+        for m in members:
+            people.update(supporters_of.get(m.id, ()))
+        unit_counts: dict[str, int] = defaultdict(int)
+        for m in members:
+            unit_counts[m.unit_name] += 1
+        ordered_units = sorted(unit_counts, key=lambda u: (-unit_counts[u], u))
+        codes = [rep.code] + [m.code for m in members if m.id != rep.id]
+        found.append(
+            ClusterRow(
+                label=f"N{cluster_id}",
+                topic=rep.topic,
+                representative_code=rep.code,
+                representative_text=rep.text,
+                people=len(people),
+                question_count=len(members),
+                unit_names=tuple(ordered_units),
+                question_codes=tuple(codes),
+            )
+        )
+    return found
+
+
+async def _units_in_scope(
+    store: Store, campaign: Campaign, scope: DigestScope, reports: list[QuestionReport]
+) -> list[Unit]:
+    if scope.kind == "unit" and scope.unit_id is not None:
+        unit = await store.units.get(scope.unit_id)
+        return [unit] if unit else []
+    if scope.kind == "department":
+        ids = sorted({r.unit_id for r in reports})
+        return [u for u in [await store.units.get(i) for i in ids] if u is not None]
+    units = [u for u in await store.units.all() if u.kind != UnitKind.PROVINCE]
+    if campaign.level == "commune":
+        units = [
+            u
+            for u in units
+            if u.id == campaign.host_unit_id or u.parent_code == campaign.host_unit_code
+        ]
+    return units
+
+
+async def _scope_name(store: Store, campaign: Campaign, scope: DigestScope, language: str) -> str:
+    if scope.kind == "unit" and scope.unit_id is not None:
+        unit = await store.units.get(scope.unit_id)
+        return unit.name if unit else ""
+    if scope.kind == "department":
+        return scope.department or ""
+    return host_name(campaign, language)

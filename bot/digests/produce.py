@@ -1,0 +1,122 @@
+"""Producing a digest: the chat message and its files (XLSX, DOCX, PNG chart), from the
+database, for one reader's scope. Used by ``youthbot digest``, ``/baocao``, the
+scheduled digests and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.app import App
+from bot.digests.build import DigestScope, build_digest
+from bot.digests.chart import ChartData, write_chart
+from bot.digests.docx import write_docx
+from bot.digests.model import DigestData
+from bot.digests.text import render_digest_text, render_nothing_new
+from bot.digests.xlsx import write_xlsx
+from handlers.events import Attachment, AttachmentKind
+from locales import translator
+from storage import Store
+from storage.models import Campaign
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    data: DigestData
+    text: str
+    xlsx: Path
+    docx: Path | None  # the administrative summary is for organisers
+    chart: Path
+    chart_data: ChartData
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.xlsx, self.docx, self.chart) if p is not None]
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        """The chart as a picture first (readable on a phone), then the documents."""
+        documents = tuple(Attachment(p) for p in (self.xlsx, self.docx) if p is not None)
+        return (Attachment(self.chart, AttachmentKind.PHOTO), *documents)
+
+
+def file_stem(campaign: Campaign, scope: DigestScope, now: datetime) -> str:
+    where = {"campaign": "tong-hop", "unit": f"don-vi-{scope.unit_id}", "department": "so-nganh"}[
+        scope.kind
+    ]
+    if scope.kind == "department" and scope.department:
+        where = "so-nganh-" + re.sub(r"[^A-Za-z0-9]+", "-", scope.department).strip("-").lower()
+    return f"dot-{campaign.id}-{where}-{now:%Y%m%d-%H%M}"
+
+
+async def produce_digest(
+    store: Store,
+    campaign: Campaign,
+    *,
+    scope: DigestScope,
+    show_names: bool,
+    language: str,
+    now: datetime,
+    out_dir: Path,
+    since: datetime | None = None,
+    local_now: datetime | None = None,
+) -> DigestFiles:
+    data = await build_digest(
+        store,
+        campaign,
+        scope=scope,
+        show_names=show_names,
+        language=language,
+        now=now,
+        since=since,
+        tz_today=local_now,
+    )
+    tr = translator(language)
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
+    stem = file_stem(campaign, scope, local_now or now)
+    text = render_digest_text(data, tr=tr)
+    xlsx = out_dir / f"{stem}.xlsx"
+    chart = out_dir / f"{stem}.png"
+    docx = out_dir / f"{stem}.docx" if scope.kind == "campaign" else None
+    # The files are independent and CPU-bound; threads keep the event loop answering.
+    await asyncio.to_thread(write_xlsx, data, xlsx, tr=tr)
+    chart_data = await asyncio.to_thread(write_chart, data, chart, tr=tr)
+    if docx is not None:
+        await asyncio.to_thread(write_docx, data, docx, tr=tr)
+    return DigestFiles(data, text, xlsx, docx, chart, chart_data)
+
+
+def nothing_new_text(data: DigestData, language: str) -> str:
+    return render_nothing_new(data, tr=translator(language))
+
+
+class StoreDigestMaker:
+    """Implements :class:`handlers.engine.DigestMaker` for ``/baocao`` in chat."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    async def make(
+        self,
+        campaign: Campaign,
+        *,
+        scope_kind: str,
+        unit_id: int | None,
+        department: str | None,
+        show_names: bool,
+        language: str,
+    ) -> tuple[str, list[Attachment]]:
+        scope = DigestScope(kind=scope_kind, unit_id=unit_id, department=department)  # type: ignore[arg-type]
+        files = await produce_digest(
+            self._app.store,
+            campaign,
+            scope=scope,
+            show_names=show_names,
+            language=language,
+            now=self._app.clock.now(),
+            out_dir=self._app.settings.core.out_dir,
+            local_now=self._app.local_now(),
+        )
+        return files.text, list(files.attachments())

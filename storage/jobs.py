@@ -1,0 +1,68 @@
+"""Runs of scheduled jobs (digests): a period is done once, whatever restarts happen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import from_utc_text, to_utc_text
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A role's scheduled digest: daily or weekly at a local hour, optionally e-mailed."""
+
+    id: int
+    role_id: int
+    frequency: str
+    hour: int
+    weekday: int | None
+    email: str | None
+
+
+class JobRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, job: str, period: str, *, now: datetime) -> bool:
+        """Record that ``job`` runs for ``period``; False if it already did."""
+        count = await self._db.execute_rowcount(
+            "INSERT OR IGNORE INTO job_runs (job, period, at) VALUES (?, ?, ?)",
+            (job, period, to_utc_text(now)),
+        )
+        return count > 0
+
+    async def last_run(self, job: str) -> datetime | None:
+        value = await self._db.fetchval("SELECT max(at) FROM job_runs WHERE job = ?", (job,))
+        return from_utc_text(value) if value else None
+
+    async def subscribe(
+        self,
+        role_id: int,
+        *,
+        frequency: str,
+        hour: int,
+        weekday: int | None = None,
+        email: str | None = None,
+        now: datetime,
+    ) -> int:
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE digest_subscriptions SET active = 0 WHERE role_id = ?", (role_id,)
+            )
+            return await self._db.execute(
+                "INSERT INTO digest_subscriptions (role_id, frequency, hour, weekday, email,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (role_id, frequency, hour, weekday, email, to_utc_text(now)),
+            )
+
+    async def subscriptions(self) -> list[Subscription]:
+        rows = await self._db.fetchall(
+            "SELECT s.* FROM digest_subscriptions s JOIN roles r ON r.id = s.role_id"
+            " WHERE s.active = 1 AND r.revoked_at IS NULL ORDER BY s.id"
+        )
+        return [
+            Subscription(r["id"], r["role_id"], r["frequency"], r["hour"], r["weekday"], r["email"])
+            for r in rows
+        ]

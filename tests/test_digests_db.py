@@ -1,0 +1,246 @@
+"""Digests from the database: contents checked against what is stored, scope and privacy,
+files read back with openpyxl and python-docx, e-mail to a real SMTP server, schedules on
+a fake clock with a restart, /baocao in chat, and `youthbot export`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from bot.app import App
+from bot.campaigns import create_campaign
+from bot.cli import main
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.digests import schedule
+from bot.digests.build import DigestScope, build_digest
+from bot.digests.produce import produce_digest
+from bot.wiring import build_engine
+from handlers.roles import create_invite
+from storage.models import Campaign
+from tests.talk import Talker
+from tests.test_mailer import smtp_server  # noqa: F401 - a real aiosmtpd server fixture
+
+QUESTIONS = [
+    (
+        "thuc phan",
+        "Nông Thị Hoa",
+        "việc làm",
+        "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?",
+    ),
+    (
+        "dam thuy",
+        None,
+        "Khởi nghiệp",
+        "Lãi suất vay vốn khởi nghiệp cho thanh niên hiện nay là bao nhiêu?",
+    ),
+    (
+        "thuc phan",
+        "Lò Văn Tùng",
+        "Chuyển đổi số",
+        "Khi nào các thôn vùng cao có sóng 4G ổn định để học trực tuyến?",
+    ),
+]
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+async def ask(
+    engine: object, user: str, unit: str, name: str | None, topic: str, text: str
+) -> None:
+    t = Talker(engine, user_id=user)  # type: ignore[arg-type]
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say(unit)
+    await t.press(t.last_prompt().choices[0].label)
+    if name:
+        await t.say(name)
+    else:
+        await t.press("Ẩn danh")
+        await t.press("Bỏ qua")
+    await t.press("Bỏ qua")
+    await t.press(topic)
+    await t.say(text)
+    await t.press("Gửi")
+    assert "Mã câu hỏi" in t.last_text
+
+
+@pytest.fixture
+async def filled(province_app: App, campaign: Campaign) -> App:
+    engine = build_engine(province_app)
+    for i, (unit, name, topic, text) in enumerate(QUESTIONS):
+        province_app.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        await ask(engine, f"y{i}", unit, name, topic, text)
+    return province_app
+
+
+async def test_digest_counts_match_the_database(filled: App, campaign: Campaign) -> None:
+    data = await build_digest(
+        filled.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=True,
+        language="vi",
+        now=filled.clock.now(),
+    )
+    stored = await filled.store.questions.of_campaign(campaign.id)
+    assert data.totals.questions == len(stored) == 3
+    assert data.totals.units == 2
+    assert {q.code for q in data.questions} == {q.code for q in stored}
+    anonymous = [q for q in data.questions if q.anonymous]
+    assert len(anonymous) == 1 and anonymous[0].asker_name is None
+    assert "Phường Thục Phán" not in {u.name for u in data.silent_units}
+    assert "Xã Hà Quảng" in {u.name for u in data.silent_units}
+    assert data.deadlines[1].due == date(2025, 8, 21)
+
+
+async def test_secretary_digest_holds_only_their_unit(filled: App, campaign: Campaign) -> None:
+    unit = await filled.store.units.by_code("w01273")
+    assert unit is not None
+    data = await build_digest(
+        filled.store,
+        campaign,
+        scope=DigestScope("unit", unit.id),
+        show_names=True,
+        language="vi",
+        now=filled.clock.now(),
+    )
+    assert {q.unit_name for q in data.questions} == {"Phường Thục Phán"}
+    assert data.totals.questions == 2
+    assert [u.name for u in data.units] == ["Phường Thục Phán"]
+
+
+async def test_names_hidden_when_not_entitled(filled: App, campaign: Campaign) -> None:
+    data = await build_digest(
+        filled.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=False,
+        language="vi",
+        now=filled.clock.now(),
+    )
+    assert all(q.asker_name is None for q in data.questions)
+
+
+async def test_files_read_back_match_the_database(
+    filled: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    files = await produce_digest(
+        filled.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=True,
+        language="vi",
+        now=filled.clock.now(),
+        out_dir=tmp_path / "out",
+    )
+    stored = {q.code: q for q in await filled.store.questions.of_campaign(campaign.id)}
+    book = openpyxl.load_workbook(files.xlsx)
+    sheet = next(ws for ws in book.worksheets if ws.max_row == len(stored) + 1)
+    header = [c.value for c in sheet[1]]
+    code_col = next(i for i, h in enumerate(header) if h and "Mã" in str(h))
+    codes = {row[code_col] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert codes == set(stored)
+    assert sheet.freeze_panes == "A2"
+    text = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    assert "TỔNG HỢP" in text.upper()
+    assert "Nông Thị Hoa" in text and "Lò Văn Tùng" in text
+    assert files.chart_data.by_topic and sum(n for _, n in files.chart_data.by_topic) == 3
+
+
+async def test_chat_report_respects_roles(filled: App, campaign: Campaign) -> None:
+    engine = build_engine(filled)
+    youth = Talker(engine, user_id="y0")
+    await youth.say("/baocao")
+    assert "không có quyền" in youth.last_text
+    unit = await filled.store.units.by_code("w01279")
+    assert unit is not None
+    code = await create_invite(filled.store, "secretary", now=filled.clock.now(), unit_id=unit.id)
+    sec = Talker(engine, user_id="sec")
+    await sec.say(f"/nhanquyen {code}")
+    replies = await sec.say("/baocao")
+    assert "Phường Nùng Trí Cao" in replies[0].text
+    assert "Thục Phán" not in replies[0].text  # another unit's questions never appear
+    names = [a.filename for a in replies[0].attachments]
+    assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".png") for n in names)
+
+
+async def test_scheduled_digest_once_per_period_and_after_restart(
+    filled: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    engine = build_engine(filled)
+    code = await create_invite(filled.store, "organiser", now=clock.now(), campaign_id=campaign.id)
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    clock.set(datetime.fromisoformat("2025-07-01T17:05:00+07:00"))
+    assert await schedule.tick(filled, clock.now()) == 1
+    assert await schedule.tick(filled, clock.now()) == 0  # same period: never twice
+    async with await App.open(Settings(env_file=None), clock=clock) as restarted:
+        assert await schedule.tick(restarted, clock.now()) == 0
+        # Down for two days: the latest missed run is caught up once.
+        clock.set(datetime.fromisoformat("2025-07-04T09:00:00+07:00"))
+        assert await schedule.tick(restarted, clock.now()) == 1
+        assert await schedule.tick(restarted, clock.now()) == 0
+    rows = await filled.store.db.fetchall(
+        "SELECT body FROM outbox WHERE kind = 'digest' ORDER BY id"
+    )
+    bodies = [json.loads(r["body"]) for r in rows]
+    assert "Đối thoại 2025" in bodies[0]["text"]
+    assert bodies[0]["attachments"]  # files go with the first digest
+    # Nothing new in the second period: one short line, no files.
+    assert not bodies[1]["attachments"]
+
+
+async def test_digest_by_email_to_a_real_smtp_server(
+    filled: App,
+    campaign: Campaign,
+    smtp_server: tuple[object, int],
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    inbox, port = smtp_server
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("SMTP_STARTTLS", "false")
+    monkeypatch.setenv("SMTP_SENDER", "youthbot@tinhdoan.test")
+    assert await asyncio.to_thread(main, ["digest", "--email", "sonoivu@caobang.test"]) == 0
+    [(_sender, recipients, raw)] = inbox.messages  # type: ignore[attr-defined]
+    assert recipients == ["sonoivu@caobang.test"]
+    parsed = message_from_bytes(raw)
+    names = sorted(part.get_filename() for part in parsed.walk() if part.get_filename())
+    assert any(n.endswith(".docx") for n in names) and any(n.endswith(".xlsx") for n in names)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "docx"])
+async def test_export_formats(
+    filled: App, campaign: Campaign, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / f"export.{fmt}"
+    assert await asyncio.to_thread(main, ["export", "--format", fmt, "--out", str(out)]) == 0
+    assert out.exists() and out.stat().st_size > 0
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        assert len(rows) == 3
+        assert all(r["campaign_id"] == campaign.id and r["unit_code"] for r in rows)
+        anonymous = [r for r in rows if r["anonymous"]]
+        assert len(anonymous) == 1 and "asker_name" not in anonymous[0]
+
+
+async def test_export_errors_are_one_line(filled: App, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (
+        ["export", "--unit", "nope"],
+        ["export", "--campaign", "99"],
+        ["export", "--format", "csv", "--out", "/nonexistent/dir/x.csv"],
+    ):
+        assert await asyncio.to_thread(main, argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all("Traceback" not in line for line in err)
