@@ -23,6 +23,8 @@ COMMANDS = (
     "campaign",
     "export",
     "cluster",
+    "route",
+    "answer",
     "digest",
     "link",
     "invite",

@@ -279,9 +279,16 @@ class Engine:
         self.similar = similar
         self.digests = digests
         self.router = Router()
-        from handlers import account, broadcast, intake, reports, roles
+        from handlers import account, answers, broadcast, intake, reports, roles
 
-        default = (intake.router, account.router, roles.router, broadcast.router, reports.router)
+        default = (
+            intake.router,
+            account.router,
+            roles.router,
+            broadcast.router,
+            reports.router,
+            answers.router,
+        )
         for router in (*default, *routers):
             self.router.include(router)
         self._cache_at = -1.0

@@ -140,11 +140,52 @@ class QuestionRepository:
             (status, to_utc_text(now), question_id),
         )
 
-    async def set_answer(self, question_id: int, answer: str, *, now: datetime) -> None:
+    async def set_answer(
+        self, question_id: int, answer: str, *, now: datetime, by: str | None = None
+    ) -> None:
+        at = to_utc_text(now)
         await self._db.execute(
-            "UPDATE questions SET answer = ?, status = 'answered', updated_at = ? WHERE id = ?",
-            (answer, to_utc_text(now), question_id),
+            "UPDATE questions SET answer = ?, status = 'answered', answered_at = ?,"
+            " answered_by = ?, updated_at = ? WHERE id = ?",
+            (answer, at, by, at, question_id),
         )
+
+    async def in_cluster(self, question: Question) -> list[Question]:
+        """The question and every other one grouped with it (one answer serves all)."""
+        if question.cluster_id is None:
+            return [question]
+        rows = await self._db.fetchall(
+            "SELECT * FROM questions WHERE cluster_id = ? AND status != 'withdrawn' ORDER BY id",
+            (question.cluster_id,),
+        )
+        return [_question(r) for r in rows]
+
+    async def route_topic(self, topic_id: int, department: str | None, *, now: datetime) -> int:
+        """Send a topic group's questions to a department; returns how many were routed."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE topics SET department = ? WHERE id = ?", (department, topic_id)
+            )
+            return await self._db.execute_rowcount(
+                "UPDATE questions SET status = 'forwarded', updated_at = ?"
+                " WHERE topic_id = ? AND status = 'submitted' AND department IS NULL",
+                (to_utc_text(now), topic_id),
+            )
+
+    async def route_question(self, question_id: int, department: str, *, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE questions SET department = ?, status = CASE WHEN status = 'submitted'"
+            " THEN 'forwarded' ELSE status END, updated_at = ? WHERE id = ?",
+            (department, to_utc_text(now), question_id),
+        )
+
+    async def department_of(self, question_id: int) -> str | None:
+        value = await self._db.fetchval(
+            "SELECT coalesce(q.department, t.department) FROM questions q"
+            " JOIN topics t ON t.id = q.topic_id WHERE q.id = ?",
+            (question_id,),
+        )
+        return str(value) if value else None
 
     async def count(self, campaign_id: int) -> int:
         return int(

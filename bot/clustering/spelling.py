@@ -73,11 +73,16 @@ class Speller:
             candidates.update(d for d in deletions if d in self._known)
             for deletion in deletions:
                 candidates.update(self._by_deletion.get(deletion, ()))
-        best: tuple[int, str] | None = None
+        best: tuple[bool, int, str] | None = None
         for candidate in candidates:
             if OSA.distance(word, candidate, score_cutoff=1) > 1:
                 continue
-            key = (-self._counts.get(candidate, 0), candidate)
+            # A doubled key ("coong", "giooi") is the likeliest slip of all.
+            doubled = len(candidate) == len(word) - 1 and any(
+                word[i] == word[i + 1] and word[:i] + word[i + 1 :] == candidate
+                for i in range(len(word) - 1)
+            )
+            key = (not doubled, -self._counts.get(candidate, 0), candidate)
             if best is None or key < best:
                 best = key
-        return best[1] if best is not None else None
+        return best[2] if best is not None else None

@@ -1,0 +1,77 @@
+"""``youthbot answer``: record official answers (one, or many from a CSV of written
+answers) and send them back to the askers and supporters through the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+from pathlib import Path
+
+from bot.app import App
+from bot.commands import CommandError, with_app
+from handlers.answers import MAX_ANSWER_CHARS, record_answer
+from handlers.intake import clean_text
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("answer", help="record official answers and send them to askers")
+    parser.add_argument("code", nargs="?", help="question code")
+    parser.add_argument("--text", help="the answer")
+    parser.add_argument("--by", help="who answers, e.g. 'Sở Lao động' (shown to the asker)")
+    parser.add_argument("--file", type=Path, help="CSV with columns code,answer[,by]")
+    parser.set_defaults(func=with_app(_answer))
+
+
+async def _answer(args: argparse.Namespace, app: App) -> int:
+    if args.file:
+        return await _from_file(app, args.file)
+    if not args.code or not args.text:
+        raise CommandError("give a question CODE and --text, or --file answers.csv", status=2)
+    question = await app.store.questions.by_code(args.code)
+    if question is None:
+        raise CommandError(f"no question with code {args.code!r}", status=2)
+    text = clean_text(args.text)
+    if not text or len(text) > MAX_ANSWER_CHARS:
+        raise CommandError(f"--text must have 1 to {MAX_ANSWER_CHARS} characters", status=2)
+    notified = await record_answer(app.store, question, text, now=app.clock.now(), by=args.by)
+    print(f"answered {question.code}; {notified} young people will be told")
+    return 0
+
+
+async def _from_file(app: App, path: Path) -> int:
+    try:
+        raw = await asyncio.to_thread(path.read_bytes)
+        content = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}", status=2) from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text (save it as CSV UTF-8)", 2) from exc
+    reader = csv.DictReader(io.StringIO(content))
+    if not reader.fieldnames or not {"code", "answer"} <= {f.strip() for f in reader.fieldnames}:
+        raise CommandError(f"{path}: the header must have the columns code,answer[,by]", 2)
+    rows = []
+    errors = []
+    for row in reader:
+        line = reader.line_num
+        code = (row.get("code") or "").strip()
+        text = clean_text(row.get("answer") or "")
+        question = await app.store.questions.by_code(code) if code else None
+        if question is None:
+            errors.append(f"{path}: line {line}: no question with code {code!r}")
+        elif not text or len(text) > MAX_ANSWER_CHARS:
+            errors.append(
+                f"{path}: line {line}: the answer must have 1 to {MAX_ANSWER_CHARS} characters"
+            )
+        else:
+            rows.append((question, text, (row.get("by") or "").strip() or None))
+    if errors:
+        for error in errors:
+            print(error)
+        raise CommandError(f"{path}: {len(errors)} bad row(s); no answer was recorded")
+    notified = 0
+    for question, text, by in rows:
+        notified += await record_answer(app.store, question, text, now=app.clock.now(), by=by)
+    print(f"recorded {len(rows)} answers; {notified} young people will be told")
+    return 0
