@@ -23,6 +23,7 @@ COMMANDS = (
     "campaign",
     "export",
     "cluster",
+    "clusters",
     "route",
     "answer",
     "digest",

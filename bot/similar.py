@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.clustering import SimilarIndex
+from bot.clock import Clock
+from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex
 from handlers.engine import SimilarHit
 from storage import Store
 
@@ -16,8 +17,9 @@ SUGGEST_MIN_SCORE = 60.0
 class CampaignSimilarity:
     """Implements :class:`handlers.engine.SimilarFinder` over the store."""
 
-    def __init__(self, store: Store, *, min_score: float = SUGGEST_MIN_SCORE) -> None:
+    def __init__(self, store: Store, clock: Clock, *, min_score: float = SUGGEST_MIN_SCORE) -> None:
         self._store = store
+        self._clock = clock
         self._min_score = min_score
         self._indexes: dict[int, SimilarIndex] = {}
         self._lock = asyncio.Lock()
@@ -47,8 +49,19 @@ class CampaignSimilarity:
         return hits
 
     async def added(self, campaign_id: int, question_id: int, text: str) -> None:
-        if campaign_id in self._indexes:
-            self._indexes[campaign_id].add(str(question_id), text)
+        """Index a new question and put it in the cluster of its closest duplicate (or a
+        new one); the organisers' full re-clustering refines this later."""
+        index = await self._index(campaign_id)
+        cluster_id = None
+        for key, _score in index.nearest(text, limit=1, min_score=DEFAULT_THRESHOLD):
+            nearest = await self._store.questions.get(int(key))
+            if nearest is not None and nearest.status != "withdrawn":
+                cluster_id = nearest.cluster_id
+        index.add(str(question_id), text)
+        if cluster_id is not None:
+            await self._store.clusters.assign(question_id, cluster_id)
+        else:
+            await self._store.clusters.add(campaign_id, question_id, now=self._clock.now())
 
     def forget(self, campaign_id: int, question_id: int) -> None:
         index = self._indexes.get(campaign_id)

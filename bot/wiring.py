@@ -28,7 +28,7 @@ def build_engine(app: App) -> Engine:
         app.store,
         app.clock,
         settings=engine_settings(app),
-        similar=CampaignSimilarity(app.store),
+        similar=CampaignSimilarity(app.store, app.clock),
         digests=StoreDigestMaker(app),
         routers=[linking.router],
     )

@@ -279,7 +279,7 @@ class Engine:
         self.similar = similar
         self.digests = digests
         self.router = Router()
-        from handlers import account, answers, broadcast, intake, reports, roles
+        from handlers import account, answers, broadcast, clusters, intake, reports, roles
 
         default = (
             intake.router,
@@ -288,6 +288,7 @@ class Engine:
             broadcast.router,
             reports.router,
             answers.router,
+            clusters.router,
         )
         for router in (*default, *routers):
             self.router.include(router)

@@ -1,0 +1,50 @@
+"""Clusters kept in the database: a full re-clustering of a campaign (organiser's command,
+any threshold) that honours the manual merge/split decisions, and the incremental
+assignment of each new question as it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clustering import DEFAULT_THRESHOLD, cluster_texts
+from storage import Store
+
+
+@dataclass(frozen=True)
+class ReclusterResult:
+    questions: int
+    clusters: int
+    largest: int
+
+
+async def recluster(
+    store: Store, campaign_id: int, *, threshold: float = DEFAULT_THRESHOLD, now: datetime
+) -> ReclusterResult:
+    """Group all questions of a campaign again; manual decisions survive."""
+    rows = await store.questions.texts(campaign_id)
+    links = await store.clusters.links(campaign_id)
+    must = [(str(link.a), str(link.b)) for link in links if link.kind == "must"]
+    cannot = [(str(link.a), str(link.b)) for link in links if link.kind == "cannot"]
+    items = [(str(r.id), r.text) for r in rows]
+    # CPU-bound for large campaigns: keep the event loop (and the chat) responsive.
+    labels = await asyncio.to_thread(
+        cluster_texts, items, threshold=threshold, must_link=must, cannot_link=cannot
+    )
+    groups: dict[str, list[int]] = defaultdict(list)
+    for key, label in labels.items():
+        groups[label].append(int(key))
+    ordered = sorted(groups.items(), key=lambda kv: min(kv[1]))
+    await store.clusters.replace_all(
+        campaign_id,
+        [sorted(members) for _, members in ordered],
+        [int(label) for label, _ in ordered],
+        now=now,
+    )
+    return ReclusterResult(
+        questions=len(items),
+        clusters=len(groups),
+        largest=max((len(m) for m in groups.values()), default=0),
+    )

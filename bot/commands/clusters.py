@@ -1,0 +1,108 @@
+"""``youthbot clusters``: the campaign's groups of duplicate questions — list, re-cluster
+with another threshold, merge, split, choose the representative."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import App
+from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.clustering import DEFAULT_THRESHOLD
+from bot.clusterstore import recluster
+from bot.commands import CommandError, with_app
+from bot.digests.build import DigestScope, build_digest
+from handlers.clusters import ClusterEditError, merge, represent, split
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("clusters", help="groups of duplicate questions in a campaign")
+    parser.add_argument("--campaign", type=int)
+    actions = parser.add_subparsers(dest="clusters_action", required=True, metavar="ACTION")
+    lst = actions.add_parser("list", help="groups ranked by how many young people raised them")
+    lst.add_argument("--top", type=int, default=20)
+    lst.set_defaults(func=with_app(_list))
+    again = actions.add_parser("recluster", help="group the whole campaign again")
+    again.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"0-100, higher = stricter (default {DEFAULT_THRESHOLD:g})",
+    )
+    again.set_defaults(func=with_app(_recluster))
+    mrg = actions.add_parser("merge", help="put the groups of these questions together")
+    mrg.add_argument("codes", nargs="+", metavar="CODE")
+    mrg.set_defaults(func=with_app(_merge))
+    spl = actions.add_parser("split", help="move a question into a group of its own")
+    spl.add_argument("code")
+    spl.set_defaults(func=with_app(_split))
+    rep = actions.add_parser("represent", help="make a question its group's representative")
+    rep.add_argument("code")
+    rep.set_defaults(func=with_app(_represent))
+
+
+async def _campaign_id(args: argparse.Namespace, app: App) -> int:
+    try:
+        return (await resolve_campaign(app, args.campaign)).id
+    except CampaignSetupError as exc:
+        raise CommandError(str(exc), status=2) from exc
+
+
+async def _list(args: argparse.Namespace, app: App) -> int:
+    campaign = await resolve_campaign(app, await _campaign_id(args, app))
+    data = await build_digest(
+        app.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=False,
+        language=app.settings.core.language,
+        now=app.clock.now(),
+    )
+    for rank, cluster in enumerate(data.clusters[: args.top], start=1):
+        print(
+            f"{rank:>3}. [{cluster.people} people, {cluster.question_count} questions] "
+            f"{cluster.representative_code}: {cluster.representative_text[:100]}"
+        )
+        if cluster.question_count > 1:
+            print(f"     {', '.join(cluster.question_codes[:12])}")
+    return 0
+
+
+async def _recluster(args: argparse.Namespace, app: App) -> int:
+    if not 0 < args.threshold <= 100:
+        raise CommandError("--threshold must be between 0 and 100", status=2)
+    campaign_id = await _campaign_id(args, app)
+    result = await recluster(app.store, campaign_id, threshold=args.threshold, now=app.clock.now())
+    print(
+        f"{result.questions} questions in {result.clusters} groups "
+        f"(largest {result.largest}); manual merges and splits kept"
+    )
+    return 0
+
+
+async def _edit(app: App, action: str, codes: list[str]) -> int:
+    now = app.clock.now()
+    try:
+        if action == "merge":
+            if len(codes) < 2:
+                raise CommandError("give at least two question codes", status=2)
+            await merge(app.store, codes, by=None, now=now)
+        elif action == "split":
+            await split(app.store, codes[0], by=None, now=now)
+        else:
+            await represent(app.store, codes[0], by=None, now=now)
+    except ClusterEditError as exc:
+        raise CommandError(f"unknown question code or mixed campaigns: {exc}", 2) from exc
+    print(f"{action}: {' '.join(codes)} done; kept when re-clustering")
+    return 0
+
+
+async def _merge(args: argparse.Namespace, app: App) -> int:
+    return await _edit(app, "merge", [c.upper() for c in args.codes])
+
+
+async def _split(args: argparse.Namespace, app: App) -> int:
+    return await _edit(app, "split", [args.code.upper()])
+
+
+async def _represent(args: argparse.Namespace, app: App) -> int:
+    return await _edit(app, "represent", [args.code.upper()])

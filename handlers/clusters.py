@@ -1,0 +1,129 @@
+"""Organisers' hand on the clusters: merge ("gộp"), split ("tách") and choose the
+representative question ("câu đại diện"), in chat and from the command line. Each
+decision is stored as a link that every later re-clustering honours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.access import Action, Scope, authorize
+from handlers.engine import Ctx, Router
+from storage import Store
+from storage.models import Question
+
+router = Router()
+
+
+class ClusterEditError(ValueError):
+    """The codes given do not allow the change (unknown, other campaign...)."""
+
+
+async def _questions(store: Store, codes: list[str]) -> list[Question]:
+    found = []
+    for code in codes:
+        question = await store.questions.by_code(code)
+        if question is None:
+            raise ClusterEditError(code)
+        found.append(question)
+    if len({q.campaign_id for q in found}) > 1:
+        raise ClusterEditError("campaigns")
+    return found
+
+
+async def merge(store: Store, codes: list[str], *, by: int | None, now: datetime) -> int:
+    """Put the clusters of the given questions together; returns the cluster id."""
+    questions = await _questions(store, codes)
+    first = questions[0]
+    async with store.transaction():
+        target = first.cluster_id or await store.clusters.add(first.campaign_id, first.id, now=now)
+        pairs = []
+        for other in questions[1:]:
+            pairs.append((first.id, other.id))
+            members = (
+                await store.clusters.members(other.cluster_id) if other.cluster_id else [other.id]
+            )
+            for member in members:
+                await store.clusters.assign(member, target)
+        await store.clusters.add_links(first.campaign_id, pairs, "must", created_by=by, now=now)
+        await store.audit.record("cluster.merge", at=now, actor_id=by, target=",".join(codes))
+    return target
+
+
+async def split(store: Store, code: str, *, by: int | None, now: datetime) -> int:
+    """Take a question out of its cluster into one of its own; returns the new cluster id."""
+    [question] = await _questions(store, [code])
+    async with store.transaction():
+        others = []
+        if question.cluster_id is not None:
+            others = [
+                m for m in await store.clusters.members(question.cluster_id) if m != question.id
+            ]
+        await store.clusters.add_links(
+            question.campaign_id,
+            [(question.id, m) for m in others],
+            "cannot",
+            created_by=by,
+            now=now,
+        )
+        cluster_id = await store.clusters.add(question.campaign_id, question.id, now=now)
+        if question.cluster_id is not None and others:
+            info = await store.clusters.get(question.cluster_id)
+            if info is not None and info.representative == question.id:
+                await store.clusters.choose_representative(question.cluster_id, others[0])
+        await store.audit.record("cluster.split", at=now, actor_id=by, target=code)
+    return cluster_id
+
+
+async def represent(store: Store, code: str, *, by: int | None, now: datetime) -> None:
+    """Make a question its cluster's representative (kept across re-clustering)."""
+    [question] = await _questions(store, [code])
+    async with store.transaction():
+        cluster_id = question.cluster_id or await store.clusters.add(
+            question.campaign_id, question.id, now=now
+        )
+        await store.clusters.choose_representative(cluster_id, question.id)
+        await store.audit.record("cluster.represent", at=now, actor_id=by, target=code)
+
+
+async def _allowed(ctx: Ctx, codes: list[str]) -> bool:
+    question = await ctx.store.questions.by_code(codes[0]) if codes else None
+    scope = Scope(campaign_id=question.campaign_id if question else None)
+    return (
+        await authorize(ctx.store, ctx.person.id, Action.EDIT_CLUSTERS, scope, now=ctx.now)
+        is not None
+    )
+
+
+async def _run(ctx: Ctx, action: str, codes: list[str], minimum: int) -> None:
+    if len(codes) < minimum:
+        ctx.say(ctx.tr("cluster.usage"))
+        return
+    if not await _allowed(ctx, codes):
+        ctx.say(ctx.tr("refused"))
+        return
+    try:
+        if action == "merge":
+            await merge(ctx.store, codes, by=ctx.person.id, now=ctx.now)
+        elif action == "split":
+            await split(ctx.store, codes[0], by=ctx.person.id, now=ctx.now)
+        else:
+            await represent(ctx.store, codes[0], by=ctx.person.id, now=ctx.now)
+    except ClusterEditError as exc:
+        ctx.say(ctx.tr("cluster.unknown", code=str(exc)[:12]))
+        return
+    ctx.say(ctx.tr(f"cluster.{action}.done", codes=", ".join(codes)))
+
+
+@router.command("gop", "merge")
+async def merge_command(ctx: Ctx) -> None:
+    await _run(ctx, "merge", ctx.event.text.upper().split(), 2)
+
+
+@router.command("tach", "split")
+async def split_command(ctx: Ctx) -> None:
+    await _run(ctx, "split", ctx.event.text.upper().split()[:1], 1)
+
+
+@router.command("daidien", "represent")
+async def represent_command(ctx: Ctx) -> None:
+    await _run(ctx, "represent", ctx.event.text.upper().split()[:1], 1)

@@ -1,0 +1,143 @@
+"""Clusters in the database: incremental assignment at submission, re-clustering with
+another threshold, and organisers' merges, splits and representatives surviving it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.app import App
+from bot.campaigns import create_campaign
+from bot.clusterstore import recluster
+from bot.wiring import build_engine
+from handlers.clusters import merge, represent, split
+from handlers.roles import create_invite
+from storage.models import Campaign, NewQuestion
+from tests.talk import Talker
+
+TEXTS = {
+    "jobs1": "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?",
+    "jobs2": "tinh co chinh sach gi ho tro thanh nien tim viec lam sau khi tot nghiep",
+    "loan_rate": "Lãi suất vay vốn khởi nghiệp cho thanh niên hiện nay là bao nhiêu?",
+    "loan_file": "Hồ sơ vay vốn khởi nghiệp cho thanh niên gồm những giấy tờ gì?",
+    "road_a": "Đường liên xóm ở xã Quảng Uyên xuống cấp, bao giờ được sửa?",
+    "road_b": "Đường liên xóm ở xã Trà Lĩnh xuống cấp, bao giờ được sửa?",
+}
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+@pytest.fixture
+async def codes(province_app: App, campaign: Campaign) -> dict[str, str]:
+    person, _ = await province_app.store.people.get_or_create(
+        channel="test",
+        external_id="x",
+        chat_id="x",
+        display_name=None,
+        language="vi",
+        now=province_app.clock.now(),
+    )
+    unit = await province_app.store.units.by_code("w01273")
+    topic = (await province_app.store.campaigns.topics(campaign.id))[0]
+    assert unit is not None
+    found = {}
+    for key, text in TEXTS.items():
+        q = await province_app.store.questions.create(
+            NewQuestion(
+                campaign.id, person.id, unit.id, topic.id, None, text, "A", False, "test", False
+            ),
+            now=province_app.clock.now(),
+        )
+        found[key] = q.code
+    return found
+
+
+async def groups(app: App, codes: dict[str, str]) -> dict[str, int | None]:
+    result = {}
+    for key, code in codes.items():
+        q = await app.store.questions.by_code(code)
+        assert q is not None
+        result[key] = q.cluster_id
+    return result
+
+
+async def test_recluster_groups_duplicates_not_lookalikes(
+    province_app: App, campaign: Campaign, codes: dict[str, str]
+) -> None:
+    result = await recluster(province_app.store, campaign.id, now=province_app.clock.now())
+    assert result.questions == 6
+    g = await groups(province_app, codes)
+    assert g["jobs1"] == g["jobs2"]
+    assert g["loan_rate"] != g["loan_file"]
+    assert g["road_a"] != g["road_b"]
+
+
+async def test_manual_decisions_survive_reclustering(
+    province_app: App, campaign: Campaign, codes: dict[str, str]
+) -> None:
+    store, now = province_app.store, province_app.clock.now()
+    await recluster(store, campaign.id, now=now)
+    await merge(store, [codes["road_a"], codes["road_b"]], by=None, now=now)
+    await split(store, codes["jobs2"], by=None, now=now)
+    await represent(store, codes["loan_file"], by=None, now=now)
+    for threshold in (40.0, 90.0):
+        await recluster(store, campaign.id, threshold=threshold, now=now)
+        g = await groups(province_app, codes)
+        assert g["road_a"] == g["road_b"]
+        assert g["jobs1"] != g["jobs2"]
+        question = await store.questions.by_code(codes["loan_file"])
+        assert question is not None and question.cluster_id is not None
+        info = await store.clusters.get(question.cluster_id)
+        assert info is not None and info.representative == question.id and info.rep_chosen
+
+
+async def test_new_question_joins_its_duplicates_cluster(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    codes = []
+    for user, text in (
+        ("a", TEXTS["jobs1"]),
+        ("b", "Sau khi tốt nghiệp, thanh niên được tỉnh hỗ trợ tìm việc làm thế nào?"),
+    ):
+        t = Talker(engine, user_id=user)
+        await t.say("/start")
+        await t.press("đồng ý")
+        await t.say("thuc phan")
+        await t.press("Thục Phán")
+        await t.say("Lê Văn An")
+        await t.press("Bỏ qua")
+        await t.press("việc làm")
+        await t.say(text)
+        if user == "b":
+            assert "gần giống" in t.last_text
+            await t.press("Vẫn gửi")
+        await t.press("Gửi")
+        codes.append(t.last_text.split("Mã câu hỏi: ")[1][:6])
+    first, second = [await province_app.store.questions.by_code(c) for c in codes]
+    assert first is not None and second is not None
+    assert first.cluster_id is not None and first.cluster_id == second.cluster_id
+
+
+async def test_chat_merge_needs_an_organiser(
+    province_app: App, campaign: Campaign, codes: dict[str, str]
+) -> None:
+    engine = build_engine(province_app)
+    youth = Talker(engine, user_id="y")
+    await youth.say(f"/gop {codes['road_a']} {codes['road_b']}")
+    assert "không có quyền" in youth.last_text
+    invite = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="o")
+    await org.say(f"/nhanquyen {invite}")
+    await org.say(f"/gop {codes['road_a'].lower()} {codes['road_b']}")
+    assert "Đã gộp" in org.last_text
+    g = await groups(province_app, codes)
+    assert g["road_a"] == g["road_b"]
+    await org.say("/gop ABCDEF")
+    assert "Cách dùng" in org.last_text
