@@ -15,13 +15,22 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, TextIO
 
+from bot import reminders
 from bot.app import App
 from bot.campaigns import create_campaign
+from bot.channels.base import Capabilities
 from bot.clock import FakeClock
+from bot.clusterstore import recluster
+from bot.digests.build import DigestScope, build_digest
+from bot.digests.exports import write_questions_jsonl
+from bot.digests.produce import produce_digest
+from bot.outbox import OutboxSender
 from bot.units import parse_units_csv, province_by_codename, province_unit_code, province_units
 from bot.wiring import build_engine
 from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
+from handlers.broadcast import report_if_done
+from handlers.roles import create_invite
 from locales import Translator, translator
 from storage.models import Campaign, DeadlineKind, UnitKind
 
@@ -142,7 +151,12 @@ async def run_demo(app: App, out: TextIO) -> int:
         driver = DemoDriver(engine, user_id=f"demo-{run_tag}-{index}")
         receipt = await submit_question(driver, youth)
         who = youth.name or tr("demo.anonymous")
-        p.item(f"{who} ({youth.unit}): {receipt.splitlines()[-1]}")
+        person = await app.store.people.by_identity("demo", driver.user_id)
+        unit = await app.store.units.get(person.unit_id) if person and person.unit_id else None
+        where = unit.name if unit else youth.unit
+        p.item(
+            f"{who} ({where}, gõ “{youth.unit}”): {receipt.splitlines()[-1].split(' Gõ ')[0].split(' Khi ')[0]}"
+        )
 
     await _bad_inputs(engine, p)
 
@@ -152,8 +166,170 @@ async def run_demo(app: App, out: TextIO) -> int:
     p.head("demo.stored", count=len(questions))
     for name, count in by_topic.most_common():
         p.item(f"{count} × {name}")
+
+    await _clusters(app, campaign, p)
+    officials = await _officials(app, engine, p, run_tag)
+    channel = DemoChannel()
+
+    async def batch_progress(batch_id: int) -> None:
+        await report_if_done(app.store, batch_id, now=clock.now())
+
+    sender = OutboxSender(app.store, {"demo": channel}, clock, on_batch_progress=batch_progress)
+    await _reminders(app, clock, sender, channel, p)
+    await _broadcast(engine, officials["organiser"], sender, channel, p)
+    await _digest(app, campaign, p)
+    await _answers(app, engine, campaign, officials["department"], sender, channel, p)
     p.line("demo.next", campaign=campaign.id)
     return 0
+
+
+class DemoChannel:
+    """A channel that only records: the demo's outbox deliveries, shown on screen."""
+
+    capabilities = Capabilities(
+        name="demo",
+        text_limit=100_000,
+        buttons=True,
+        files=True,
+        edits=False,
+        messages_per_second=10_000.0,
+        per_chat_interval=0.0,
+    )
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, Reply]] = []
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        self.delivered.append((chat_id, reply))
+
+
+async def _flush(sender: OutboxSender, channel: DemoChannel) -> list[tuple[str, Reply]]:
+    start = len(channel.delivered)
+    while await sender.drain_once():
+        pass
+    return channel.delivered[start:]
+
+
+async def _clusters(app: App, campaign: Campaign, p: _Printer) -> None:
+    result = await recluster(app.store, campaign.id, now=app.clock.now())
+    p.head("demo.clusters", questions=result.questions, clusters=result.clusters)
+    data = await build_digest(
+        app.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=False,
+        language="vi",
+        now=app.clock.now(),
+    )
+    for cluster in data.clusters[:3]:
+        p.item(f"{cluster.people} × “{cluster.representative_text[:90]}”")
+
+
+async def _officials(app: App, engine: Engine, p: _Printer, tag: str) -> dict[str, DemoDriver]:
+    """A secretary, an organiser and a department contact redeem invites in chat."""
+    p.head("demo.roles")
+    unit = await app.store.units.by_code("w01273")
+    assert unit is not None
+    specs = {
+        "secretary": {"unit_id": unit.id},
+        "organiser": {},
+        "department": {"department": "Sở Nội vụ"},
+    }
+    drivers = {}
+    for role, scope in specs.items():
+        code = await create_invite(app.store, role, now=app.clock.now(), **scope)  # type: ignore[arg-type]
+        driver = DemoDriver(engine, user_id=f"demo-{tag}-{role}")
+        await driver.say(f"/nhanquyen {code}")
+        p.item(f"youthbot invite --role {role} → /nhanquyen {code}: {driver.text}")
+        drivers[role] = driver
+    return drivers
+
+
+async def _reminders(
+    app: App, clock: FakeClock, sender: OutboxSender, channel: DemoChannel, p: _Printer
+) -> None:
+    p.head("demo.reminders")
+    for moment in ("2025-07-29T08:05:00+07:00", "2025-08-02T08:05:00+07:00"):
+        clock.set(datetime.fromisoformat(moment))
+        queued = await reminders.tick(app.store, now=clock.now(), tz=app.tz)
+        sent = await _flush(sender, channel)
+        p.item(
+            p.tr(
+                "demo.reminders.at",
+                when=f"{clock.now().astimezone(app.tz):%d/%m %H:%M}",
+                count=queued,
+            )
+        )
+        for _, reply in sent[:2]:
+            p.item("  " + reply.text.splitlines()[0][:110])
+
+
+async def _broadcast(
+    engine: Engine, organiser: DemoDriver, sender: OutboxSender, channel: DemoChannel, p: _Printer
+) -> None:
+    p.head("demo.broadcast")
+    await organiser.say("/thongbao")
+    await organiser.tap("Toàn bộ thanh niên")
+    await organiser.say(
+        "Hội nghị đối thoại diễn ra ngày 28/08/2025 tại Hội trường UBND tỉnh. "
+        "Mời các bạn theo dõi trực tuyến!"
+    )
+    p.item(organiser.text.splitlines()[0])
+    await organiser.tap("Gửi thông báo")
+    p.item(organiser.text)
+    sent = await _flush(sender, channel)
+    await _flush(sender, channel)  # the final report to the organiser
+    p.item(p.tr("demo.delivered", count=len(sent)))
+    p.item(channel.delivered[-1][1].text)  # the final report, back to the organiser
+
+
+async def _digest(app: App, campaign: Campaign, p: _Printer) -> None:
+    out = app.settings.core.out_dir
+    files = await produce_digest(
+        app.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=True,
+        language=app.settings.core.language,
+        now=app.clock.now(),
+        out_dir=out,
+        local_now=app.local_now(),
+    )
+    message = out / (files.xlsx.stem + ".txt")
+    message.write_text(files.text + "\n", encoding="utf-8")
+    export = out / (files.xlsx.stem + ".jsonl")
+    write_questions_jsonl(files.data.questions, export)
+    p.head("demo.digest", count=files.data.totals.questions, people=files.data.totals.people)
+    for line in files.text.splitlines()[:6]:
+        p.item(line)
+    for path in (message, files.xlsx, files.docx, files.chart, export):
+        p.item(f"→ {path}")
+
+
+async def _answers(
+    app: App,
+    engine: Engine,
+    campaign: Campaign,
+    department: DemoDriver,
+    sender: OutboxSender,
+    channel: DemoChannel,
+    p: _Printer,
+) -> None:
+    p.head("demo.answers")
+    topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
+    routed = await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
+    p.item(f'youthbot route --topic "{topic.name}" --department "Sở Nội vụ": {routed}')
+    app.clock.set(datetime.fromisoformat("2025-08-18T10:00:00+07:00"))  # type: ignore[attr-defined]
+    question = next(
+        q for q in await app.store.questions.of_campaign(campaign.id) if q.topic_id == topic.id
+    )
+    await department.say(
+        f"/traloi {question.code} Tỉnh hỗ trợ thanh niên tìm việc qua Trung tâm Dịch vụ việc làm "
+        "và các phiên giao dịch việc làm hằng tháng; bạn đăng ký tại UBND xã, phường."
+    )
+    p.item(department.text)
+    for _, reply in await _flush(sender, channel):
+        p.item("  " + reply.text.replace("\n", " / ")[:150])
 
 
 async def _campaign(app: App, p: _Printer) -> Campaign:

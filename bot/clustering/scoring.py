@@ -5,7 +5,13 @@ The score is a weighted overlap of terms in which a term's weight grows with its
 question has ("thanh niên", "hỗ trợ"). Terms that differ by a typo still match, through
 rapidfuzz. Terms found on only one side lower the score; terms found only on *both* sides
 (a substitution: "lãi suất" against "hồ sơ", "xã Quảng Uyên" against "xã Trà Lĩnh") lower
-it more, because that is how two different questions with the same wording look.
+it more, because that is how two different questions with the same wording look::
+
+    score = 100 · S / (S + EXTRA_PENALTY · (Xa + Xb) + CONFLICT_PENALTY · min(Xa, Xb))
+
+where S is the weight of the terms both questions have (typo matches count in part) and
+Xa, Xb the weight of the terms only one of them has, each times its distinctness (place
+names, numbers and aspect words such as "lãi suất" weigh more when they differ).
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ __all__ = [
     "CONFLICT_PENALTY",
     "EXTRA_PENALTY",
     "FUZZY_CUTOFF",
+    "IDF_POWER",
+    "PLACE_WEIGHT",
     "Weighting",
+    "distinctness",
     "exact_score",
     "score_terms",
     "similarity",
@@ -39,15 +48,16 @@ FUZZY_CUTOFF = 80.0
 _FUZZY_MIN_LENGTH = 4
 #: Exponent on the IDF factor: below 1 it softens the pull of very rare words (often typos).
 IDF_POWER = 1.0
-#: Weight of a place name ("xã Quảng Uyên"): the same question about another place is
-#: another question.
+#: Distinctness of a place name ("xã Quảng Uyên"): the same question about another place
+#: is another question.
 PLACE_WEIGHT = 3.0
-#: Weight of a term with digits (numbers of roads, hamlets, years distinguish questions).
+#: Distinctness of a term with digits (numbers of roads, hamlets, years).
 _NUMBER_WEIGHT = 1.5
 
 
 class Weighting:
-    """Term weights: smoothed IDF over a set of questions times the weak-word multipliers.
+    """Term weights: smoothed IDF over a set of questions times the weak-word multipliers
+    (``term_weights.tsv`` entries below 1).
 
     With no statistics (``documents == 0``) every ordinary term weighs 1.0, so a pair of
     questions can be compared on its own.
