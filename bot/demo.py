@@ -27,9 +27,9 @@ from bot.digests.produce import produce_digest
 from bot.outbox import OutboxSender
 from bot.units import parse_units_csv, province_by_codename, province_unit_code, province_units
 from bot.wiring import build_engine
+from handlers.broadcast import report_if_done
 from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
-from handlers.broadcast import report_if_done
 from handlers.roles import create_invite
 from locales import Translator, translator
 from storage.models import Campaign, DeadlineKind, UnitKind
@@ -154,9 +154,8 @@ async def run_demo(app: App, out: TextIO) -> int:
         person = await app.store.people.by_identity("demo", driver.user_id)
         unit = await app.store.units.get(person.unit_id) if person and person.unit_id else None
         where = unit.name if unit else youth.unit
-        p.item(
-            f"{who} ({where}, gõ “{youth.unit}”): {receipt.splitlines()[-1].split(' Gõ ')[0].split(' Khi ')[0]}"
-        )
+        outcome = receipt.splitlines()[-1].split(" Gõ ")[0].split(" Khi ")[0]
+        p.item(f"{who} ({where}, gõ “{youth.unit}”): {outcome}")
 
     await _bad_inputs(engine, p)
 
@@ -178,7 +177,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     await _reminders(app, clock, sender, channel, p)
     await _broadcast(engine, officials["organiser"], sender, channel, p)
     await _digest(app, campaign, p)
-    await _answers(app, engine, campaign, officials["department"], sender, channel, p)
+    await _answers(app, campaign, officials["department"], sender, channel, p)
     p.line("demo.next", campaign=campaign.id)
     return 0
 
@@ -308,7 +307,6 @@ async def _digest(app: App, campaign: Campaign, p: _Printer) -> None:
 
 async def _answers(
     app: App,
-    engine: Engine,
     campaign: Campaign,
     department: DemoDriver,
     sender: OutboxSender,
