@@ -124,7 +124,7 @@ async def build_digest(
         host_name=host_name(campaign, language),
         scope=scope.kind,
         scope_name=scope_name,
-        period_start=since,
+        period_start=None,  # the totals cover the whole campaign; "new" counts use `since`
         period_end=now,
         generated_at=now,
         totals=totals,
