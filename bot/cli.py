@@ -76,8 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream=sys.stderr,
         )
         # httpx logs every URL, and Telegram URLs carry the token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        status: int = args.func(args)
+        httpx_log = logging.getLogger("httpx")
+        previous = httpx_log.level
+        httpx_log.setLevel(logging.WARNING)
+        try:
+            status: int = args.func(args)
+        finally:
+            httpx_log.setLevel(previous)  # main() may run inside a longer process (tests)
         return status
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)

@@ -81,6 +81,9 @@ class TelegramSettings(_Section):
     file_base_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Overall sending limit: 30/s on Telegram's servers; more with paid broadcasts or a
+    # self-hosted Bot API server (up to 1000/s).
+    max_messages_per_second: int = Field(default=30, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod

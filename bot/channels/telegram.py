@@ -24,7 +24,8 @@ and the person gets the localised ``error.generic`` text, never any detail. In p
 the update is then confirmed: the person was asked to try again, and retrying a bug
 forever would hold back every later update.
 
-Sending: Telegram's overall and group limits are PTB's ``AIORateLimiter``; on top of it
+Sending: Telegram's overall and group limits are PTB's ``AIORateLimiter`` (overall:
+``TELEGRAM_MAX_MESSAGES_PER_SECOND``, 30 by default, also the outbox's pace); on top of it
 messages to one chat are paced (``per_chat_interval``); a 429 waits ``retry_after`` and
 retries, timeouts and 5xx retry with backoff (both bounded); a 403 marks the person
 unreachable. :meth:`TelegramChannel.deliver` serves the outbox and raises the
@@ -55,7 +56,7 @@ import secrets
 import signal
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
@@ -165,7 +166,8 @@ class TelegramOptions:
     min_poll_interval: float = 0.02  # polls repeat the unfinished updates: not more often
     max_concurrent_updates: int = 64
     per_chat_interval: float = CAPABILITIES.per_chat_interval
-    overall_max_rate: float = CAPABILITIES.messages_per_second  # messages per second
+    # Messages per second overall; None: TELEGRAM_MAX_MESSAGES_PER_SECOND (default 30).
+    overall_max_rate: float | None = None
     group_max_rate: float = 20.0  # messages per minute to one group
     send_attempts: int = 4  # first try included
     max_retry_after: float = 60.0  # a longer 429 wait is not waited out
@@ -306,6 +308,12 @@ class TelegramChannel:
         self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
         self._web = web
         self._own_web = False
+        self._overall_rate = self._options.overall_max_rate or float(
+            settings.max_messages_per_second
+        )
+        if self._overall_rate != CAPABILITIES.messages_per_second:
+            # The outbox paces by the capabilities: keep it in step with the rate limiter.
+            self.capabilities = replace(CAPABILITIES, messages_per_second=self._overall_rate)
         self._redaction = contextlib.ExitStack()
         self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._requests: tuple[HTTPXRequest, HTTPXRequest] | None = None
@@ -352,7 +360,7 @@ class TelegramChannel:
             request=self._requests[0],
             get_updates_request=self._requests[1],
             rate_limiter=AIORateLimiter(
-                overall_max_rate=opts.overall_max_rate,
+                overall_max_rate=self._overall_rate,
                 overall_time_period=1,
                 group_max_rate=opts.group_max_rate,
                 group_time_period=60,
