@@ -10,6 +10,7 @@ the recent ones once instead of flooding people with stale reminders.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -83,15 +84,23 @@ async def tick(
     store: Store, *, now: datetime, tz: ZoneInfo, policy: ReminderPolicy | None = None
 ) -> int:
     """Queue every reminder due now (and not yet queued); returns how many were queued."""
-    policy = policy or ReminderPolicy()
+    base = policy or ReminderPolicy()
     queued = 0
     for campaign in await store.campaigns.active():
+        policy = campaign_policy(campaign, base)
         for occurrence in occurrences(campaign, policy, tz):
             if not (now - policy.grace < occurrence.send_at <= now):
                 continue
             queued += await _send(store, campaign, occurrence, now=now, tz=tz)
-    queued += await _drafts(store, now=now, policy=policy)
+    queued += await _drafts(store, now=now, policy=base)
     return queued
+
+
+def campaign_policy(campaign: Campaign, base: ReminderPolicy) -> ReminderPolicy:
+    """The campaign's own timing (``campaign edit --reminder-days/--reminder-hour``)."""
+    return dataclasses.replace(
+        base, days_before=campaign.reminder_days or base.days_before, hour=campaign.reminder_hour
+    )
 
 
 def _days_text(language: str, occurrence: Occurrence) -> str:
@@ -215,6 +224,11 @@ def upcoming(
     """What is still to come (for `campaign show` and the demo)."""
     policy = policy or ReminderPolicy()
     return sorted(
-        ((c, o) for c in campaigns for o in occurrences(c, policy, tz) if o.send_at > now),
+        (
+            (c, o)
+            for c in campaigns
+            for o in occurrences(c, campaign_policy(c, policy), tz)
+            if o.send_at > now
+        ),
         key=lambda pair: pair[1].send_at,
     )

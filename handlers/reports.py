@@ -7,6 +7,8 @@ what, which is the part that must never be wrong.
 
 from __future__ import annotations
 
+import re
+
 from handlers.access import Action, natural_scope
 from handlers.engine import Ctx, Router
 from handlers.events import Reply
@@ -41,3 +43,23 @@ async def report_command(ctx: Ctx) -> None:
         language=ctx.person.language,
     )
     ctx.replies.append(Reply(text, attachments=tuple(files)))
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@router.command("email", "thudientu")
+async def email_command(ctx: Ctx) -> None:
+    """/email ADDRESS — officials get their digests with the files by e-mail too."""
+    address = (ctx.event.text or "").strip()
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if not roles:
+        ctx.say(ctx.tr("refused"))
+        return
+    if not _EMAIL.match(address):
+        ctx.say(ctx.tr("email.usage"))
+        return
+    for role in roles:
+        await ctx.store.roles.set_email(role.id, address)
+    await ctx.audit("role.email", target=",".join(str(r.id) for r in roles))
+    ctx.say(ctx.tr("email.saved", address=address))

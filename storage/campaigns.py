@@ -29,6 +29,8 @@ EDITABLE = frozenset(
         "accept_late",
         "status",
         "host_unit_id",
+        "reminder_days",
+        "reminder_hour",
     }
 )
 
@@ -131,6 +133,8 @@ class CampaignRepository:
             accept_late=bool(row["accept_late"]),
             status=row["status"],
             deadlines=await self._deadlines(row["id"]),
+            reminder_days=tuple(int(d) for d in row["reminder_days"].split(",") if d.strip()),
+            reminder_hour=row["reminder_hour"],
         )
 
     async def get(self, campaign_id: int) -> Campaign | None:

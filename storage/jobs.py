@@ -19,6 +19,7 @@ class Subscription:
     hour: int
     weekday: int | None
     email: str | None
+    created_at: datetime
 
 
 class JobRepository:
@@ -63,6 +64,14 @@ class JobRepository:
             " WHERE s.active = 1 AND r.revoked_at IS NULL ORDER BY s.id"
         )
         return [
-            Subscription(r["id"], r["role_id"], r["frequency"], r["hour"], r["weekday"], r["email"])
+            Subscription(
+                r["id"],
+                r["role_id"],
+                r["frequency"],
+                r["hour"],
+                r["weekday"],
+                r["email"],
+                from_utc_text(r["created_at"]),
+            )
             for r in rows
         ]

@@ -97,6 +97,8 @@ class Campaign:
     accept_late: bool
     status: str
     deadlines: tuple[Deadline, ...] = ()
+    reminder_days: tuple[int, ...] = (7, 3, 1, 0)
+    reminder_hour: int = 8
 
     def deadline(self, kind: DeadlineKind) -> date:
         for d in self.deadlines:

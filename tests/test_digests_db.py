@@ -244,3 +244,40 @@ async def test_export_errors_are_one_line(filled: App, capsys: pytest.CaptureFix
         assert await asyncio.to_thread(main, argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all("Traceback" not in line for line in err)
+
+
+async def test_digest_schedule_and_email_are_chosen_per_role(
+    filled: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    engine = build_engine(filled)
+    code = await create_invite(filled.store, "organiser", now=clock.now(), campaign_id=campaign.id)
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/email khong-phai-email")
+    assert "Cách dùng" in org.last_text
+    await org.say("/email tinhdoan@caobang.test")
+    assert "Đã lưu" in org.last_text
+    [role] = await filled.store.roles.all()
+    argv = [
+        "roles",
+        "digest",
+        str(role.id),
+        "--frequency",
+        "weekly",
+        "--weekday",
+        "4",
+        "--hour",
+        "9",
+    ]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert await asyncio.to_thread(main, ["roles", "digest", "999", "--frequency", "daily"]) == 2
+    [sub] = await filled.store.jobs.subscriptions()
+    assert (sub.frequency, sub.weekday, sub.hour) == ("weekly", 4, 9)
+    refreshed = await filled.store.roles.get(role.id)
+    assert refreshed is not None and refreshed.email == "tinhdoan@caobang.test"
+    # The CLI ran on the real clock; subscribe again on the test's clock for the schedule.
+    await filled.store.jobs.subscribe(role.id, frequency="weekly", weekday=4, hour=9, now=clock.now())
+    clock.set(datetime.fromisoformat("2025-07-03T17:00:00+07:00"))  # Thursday: not yet
+    assert await schedule.tick(filled, clock.now()) == 0
+    clock.set(datetime.fromisoformat("2025-07-04T09:01:00+07:00"))  # Friday 09:00
+    assert await schedule.tick(filled, clock.now()) == 1

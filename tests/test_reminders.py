@@ -147,3 +147,30 @@ async def test_unfinished_question_gets_one_nudge(
     person = await province_app.store.people.by_identity("test", "slow")
     assert person is not None
     assert "viết dở" in (await outbox_texts(province_app, person.id))[0]
+
+
+async def test_reminder_timing_is_configurable_per_campaign(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    argv = ["campaign", "edit", str(campaign.id), "--reminder-days", "2,0", "--reminder-hour", "14"]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert await asyncio.to_thread(main, ["campaign", "edit", "1", "--reminder-days", "x"]) == 2
+    updated = await province_app.store.campaigns.get(campaign.id)
+    assert updated is not None and updated.reminder_days == (2, 0) and updated.reminder_hour == 14
+    occ = reminders.occurrences(
+        updated, reminders.campaign_policy(updated, reminders.ReminderPolicy()), VN
+    )
+    assert [o.send_at for o in occ if o.audience == "secretary"] == [
+        at("2025-08-03", 14),
+        at("2025-08-05", 14),
+    ]
+    engine = Engine(province_app.store, clock)
+    await secretary(province_app, engine, "sec", "w01273")
+    clock.set(at("2025-07-29", 8, 5))  # the default 7-day slot no longer applies
+    assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 0
+    clock.set(at("2025-08-03", 14, 5))
+    assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 1

@@ -38,6 +38,46 @@ def _add_date_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _reminder_days(text: str) -> str:
+    try:
+        days = sorted({int(part) for part in text.split(",") if part.strip()}, reverse=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not like 7,3,1,0") from exc
+    if not days or any(d < 0 or d > 60 for d in days):
+        raise argparse.ArgumentTypeError("reminder days are whole numbers from 0 to 60")
+    return ",".join(str(d) for d in days)
+
+
+def _hour(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 23:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an hour from 0 to 23")
+    return int(text)
+
+
+def _add_reminder_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reminder-days",
+        type=_reminder_days,
+        metavar="7,3,1,0",
+        help="days before each deadline to remind (0 = on the day)",
+    )
+    parser.add_argument(
+        "--reminder-hour",
+        type=_hour,
+        metavar="HOUR",
+        help="local hour reminders go out (default 8)",
+    )
+
+
+def _reminder_fields(args: argparse.Namespace) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    if args.reminder_days is not None:
+        fields["reminder_days"] = args.reminder_days
+    if args.reminder_hour is not None:
+        fields["reminder_hour"] = args.reminder_hour
+    return fields
+
+
 def _overrides(args: argparse.Namespace) -> dict[DeadlineKind, object]:
     return {
         kind: getattr(args, f"date_{kind.value}")
@@ -67,6 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     create.add_argument("--topics", help="topic groups separated by ';' (default: the plans')")
     _add_date_options(create)
+    _add_reminder_options(create)
     create.set_defaults(func=with_app(_create))
 
     lst = actions.add_parser("list", help="list campaigns")
@@ -88,6 +129,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     edit.add_argument("--add-topic", action="append", default=[], metavar="NAME")
     edit.add_argument("--remove-topic", action="append", default=[], metavar="NAME")
     _add_date_options(edit)
+    _add_reminder_options(edit)
     edit.set_defaults(func=with_app(_edit))
 
 
@@ -109,6 +151,8 @@ async def _create(args: argparse.Namespace, app: App) -> int:
         )
     except CampaignSetupError as exc:
         raise CommandError(str(exc), status=2) from exc
+    if _reminder_fields(args):
+        await app.store.campaigns.update(campaign.id, now=app.clock.now(), **_reminder_fields(args))
     await app.store.audit.record(
         "campaign.create", at=app.clock.now(), target=f"campaign:{campaign.id}"
     )
@@ -176,6 +220,7 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
         fields["accept_late"] = args.accept_late
     if args.archive:
         fields["status"] = "archived"
+    fields.update(_reminder_fields(args))
     overrides = _overrides(args)
     now = app.clock.now()
     try:

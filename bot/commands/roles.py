@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from bot.app import App
 from bot.commands import CommandError, with_app
@@ -17,6 +18,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke = actions.add_parser("revoke", help="revoke a role by its id")
     revoke.add_argument("role_id", type=int)
     revoke.set_defaults(func=with_app(_revoke))
+    digest = actions.add_parser("digest", help="when a role gets its digest, and where")
+    digest.add_argument("role_id", type=int)
+    digest.add_argument("--frequency", choices=["daily", "weekly"], required=True)
+    digest.add_argument("--hour", type=int, default=17, help="local hour (default 17)")
+    digest.add_argument("--weekday", type=int, default=0, help="0 = Monday (weekly only)")
+    digest.add_argument("--email", help="also e-mail the digest with its files")
+    digest.set_defaults(func=with_app(_digest))
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
@@ -38,6 +46,33 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         print(f"{role.id:>4}  {role.role:<10} {state:<7} {who}  {where}  ({campaign})")
     if not roles:
         print("no roles yet; create the first administrator with `youthbot invite --role admin`")
+    return 0
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def _digest(args: argparse.Namespace, app: App) -> int:
+    role = await app.store.roles.get(args.role_id)
+    if role is None or not role.active:
+        raise CommandError(f"no active role {args.role_id}; see `youthbot roles list`", 2)
+    if not 0 <= args.hour <= 23 or not 0 <= args.weekday <= 6:
+        raise CommandError("--hour is 0-23 and --weekday 0-6 (0 = Monday)", status=2)
+    if args.email and not EMAIL.match(args.email):
+        raise CommandError(f"{args.email!r} is not an e-mail address", status=2)
+    await app.store.jobs.subscribe(
+        role.id,
+        frequency=args.frequency,
+        hour=args.hour,
+        weekday=args.weekday if args.frequency == "weekly" else None,
+        email=args.email,
+        now=app.clock.now(),
+    )
+    when = f"{args.frequency} at {args.hour:02d}:00"
+    print(
+        f"role {role.id} gets its digest {when}"
+        + (f", e-mailed to {args.email}" if args.email else "")
+    )
     return 0
 
 

@@ -49,6 +49,8 @@ async def tick(app: App, now: datetime) -> int:
     queued = 0
     for sub in await app.store.jobs.subscriptions():
         slot = last_slot(sub, now, app.tz)
+        if slot < sub.created_at:
+            continue  # nothing is owed for times before the subscription existed
         job = f"digest:{sub.id}"
         if not await app.store.jobs.claim(job, slot.isoformat(), now=now):
             continue
