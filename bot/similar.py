@@ -11,7 +11,7 @@ from handlers.engine import SimilarHit
 from storage import Store
 
 # Below this score a question is not shown as "already asked" (0-100, see clustering).
-SUGGEST_MIN_SCORE = 60.0
+SUGGEST_MIN_SCORE = 40.0
 
 
 class CampaignSimilarity:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import telegram
+from telegram.error import NetworkError
 
 from bot.app import App
 from bot.channels.base import (
@@ -32,6 +34,7 @@ from bot.channels.telegram import (
     TelegramSetupError,
     run_telegram,
 )
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.webserver import WebServer
 from handlers.events import Attachment, AttachmentKind, Button, Event, EventKind, Reply
 from tests.fakes.telegram_api import FakeTelegramAPI, check_telegram_html
@@ -224,7 +227,10 @@ async def test_message_over_4096_characters_is_split(api: FakeTelegramAPI, tg_ap
     assert shown == long_text
 
 
-async def test_documents_and_photos(api: FakeTelegramAPI, tg_app: App, tmp_path: Path) -> None:
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
+async def test_documents_and_photos(
+    api: FakeTelegramAPI, tg_app: App, tmp_path: Path, http: str
+) -> None:
     xlsx = tmp_path / "tong-hop.xlsx"
     xlsx.write_bytes(b"PK\x03\x04 fake xlsx")
     chart = tmp_path / "bieu-do.png"
@@ -241,7 +247,7 @@ async def test_documents_and_photos(api: FakeTelegramAPI, tg_app: App, tmp_path:
             )
         ]
 
-    async with running(channel_for(tg_app, EchoEngine(respond))) as channel:
+    async with running(channel_for(tg_app, EchoEngine(respond), http=http)) as channel:
         api.push_message(USER, "/baocao")
         await settle(api, channel)
 
@@ -314,9 +320,12 @@ async def test_forged_and_group_presses_are_answered(api: FakeTelegramAPI, tg_ap
     assert [e.payload for e in engine.events] == ["x" * 64]  # the engine judges payloads
 
 
-async def test_429_waits_retry_after_then_retries(api: FakeTelegramAPI, tg_app: App) -> None:
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
+async def test_429_waits_retry_after_then_retries(
+    api: FakeTelegramAPI, tg_app: App, http: str
+) -> None:
     api.fail_next("sendMessage", 429, retry_after=0.3)
-    async with running(channel_for(tg_app, EchoEngine())) as channel:
+    async with running(channel_for(tg_app, EchoEngine(), http=http)) as channel:
         api.push_message(USER, "xin chào")
         await settle(api, channel)
 
@@ -336,14 +345,51 @@ async def test_429_retries_are_bounded(api: FakeTelegramAPI, tg_app: App) -> Non
     assert not api.pending_updates
 
 
-async def test_5xx_and_network_errors_are_retried(api: FakeTelegramAPI, tg_app: App) -> None:
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
+async def test_5xx_and_network_errors_are_retried(
+    api: FakeTelegramAPI, tg_app: App, http: str
+) -> None:
     api.fail_next("sendMessage", 502, times=1)
     api.fail_next("sendMessage", 500, times=1)
-    async with running(channel_for(tg_app, EchoEngine())) as channel:
+    async with running(channel_for(tg_app, EchoEngine(), http=http)) as channel:
         api.push_message(USER, "xin chào")
         await settle(api, channel)
 
     assert [c.status for c in api.calls_to("sendMessage")] == [502, 500, 200]
+
+
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
+async def test_timeouts_are_retried(api: FakeTelegramAPI, tg_app: App, http: str) -> None:
+    api.delay(0.6, method="sendMessage", times=1)
+    channel = channel_for(tg_app, EchoEngine(), read_timeout=0.2, http=http)
+    async with running(channel):
+        api.push_message(USER, "xin chào")
+        await settle(api, channel)
+        await api.wait_for(lambda: len(api.calls_to("sendMessage")) == 2 and api.calls[-1].status)
+
+    first, second = api.calls_to("sendMessage")
+    assert first.client_gone  # timed out on our side (Telegram may still deliver it)
+    assert second.ok
+
+
+async def test_aiohttp_transport_errors_carry_no_token(api: FakeTelegramAPI) -> None:
+    requests = (AiohttpRequest(), AiohttpRequest())
+    refused = telegram.Bot(
+        TOKEN,
+        base_url="http://127.0.0.1:9/bot",
+        request=requests[0],
+        get_updates_request=requests[1],
+    )
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await refused.initialize()
+    finally:
+        for request in requests:
+            await request.shutdown()
+    assert str(caught.value).startswith("aiohttp.ClientConnectorError")
+    assert TOKEN not in str(caught.value)
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await requests[0].do_request(f"{api.bot_url}{TOKEN}/getMe", "POST")
 
 
 async def test_403_marks_the_person_unreachable(api: FakeTelegramAPI, tg_app: App) -> None:
@@ -386,20 +432,23 @@ def member_update(user_id: int, status: str) -> dict[str, object]:
     }
 
 
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
 async def test_the_token_never_reaches_the_log(
-    api: FakeTelegramAPI, tg_app: App, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI, tg_app: App, caplog: pytest.LogCaptureFixture, http: str
 ) -> None:
     api.fail_next("sendMessage", 429, retry_after=0.05)
     api.fail_next("getUpdates", 502)
     with caplog.at_level(logging.DEBUG):
-        async with running(channel_for(tg_app, EchoEngine())) as channel:
+        async with running(channel_for(tg_app, EchoEngine(), http=http)) as channel:
             api.push_message(USER, "xin chào")
             await settle(api, channel)
             api.block_chat(USER)
             api.push_message(USER, "lần nữa")
             await settle(api, channel)
 
-    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
+    assert "Set Bot API URL: " in caplog.text  # PTB logs its URLs, which hold the token
+    if http == "httpx":
+        assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # and httpx
     assert TOKEN not in caplog.text
     assert TOKEN.split(":")[1] not in caplog.text
     assert "Rate limit hit after maximum" not in caplog.text  # handled 429s are not errors
@@ -539,7 +588,7 @@ async def test_deliver_maps_errors(api: FakeTelegramAPI, tg_app: App, tmp_path: 
             await channel.deliver(str(USER), Reply("x"))
 
         api.fail_next("sendMessage", 400, description="Bad Request: chat not found")
-        with pytest.raises(ChannelPermanentError, match="(?i)chat not found"):
+        with pytest.raises(ChannelPermanentError, match=r"(?i)chat not found"):
             await channel.deliver(str(USER), Reply("x"))
 
         api.block_chat(OTHER)

@@ -94,8 +94,9 @@ class Person:
         return await self._do(lambda: press(self.api, self.user_id, label))
 
 
-async def test_whole_intake_over_telegram(api: FakeTelegramAPI, tg_app: App) -> None:
-    async with running(new_channel(tg_app)) as channel:
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])  # the transport under PTB
+async def test_whole_intake_over_telegram(api: FakeTelegramAPI, tg_app: App, http: str) -> None:
+    async with running(new_channel(tg_app, http=http)) as channel:
         hoa = Person(api, channel, first_name="Hoa", last_name="Nông")
         welcome = await hoa.say("/start")
         assert "Đối thoại giữa Chủ tịch UBND tỉnh" in welcome

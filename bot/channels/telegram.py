@@ -58,7 +58,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from aiohttp import web
 from telegram import (
@@ -81,7 +81,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import AIORateLimiter, Application, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import App
 from bot.channels.base import (
@@ -103,6 +103,7 @@ from bot.channels.telegram_mapping import (
     map_update,
 )
 from bot.channels.telegram_render import FileMessage, Outgoing, TextMessage, render_reply
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.webserver import WebServer
 from handlers.events import AttachmentKind, Event, EventKind, Reply
 from locales import MissingMessageError, translator
@@ -177,6 +178,8 @@ class TelegramOptions:
     shutdown_timeout: float = 30.0  # in-flight updates get this long to finish
     webhook_attempts: int = 3  # failures of one update before the webhook gives it up
     set_commands: bool = True
+    http: Literal["aiohttp", "httpx"] = "aiohttp"  # the transport under PTB (see below)
+    read_timeout: float = 5.0  # seconds to wait for a Bot API answer (long polls: + timeout)
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -240,6 +243,14 @@ def _redacting(token: str) -> Iterator[None]:
     finally:
         for name in _FILTERED_LOGGERS:
             logging.getLogger(name).removeFilter(log_filter)
+
+
+def _transport(kind: str, pool_size: int, read_timeout: float) -> BaseRequest:
+    """PTB's HTTP transport: aiohttp (about a third of httpx's CPU per request, see
+    :mod:`bot.channels.telegram_request`) or PTB's own ``HTTPXRequest``."""
+    if kind == "httpx":
+        return HTTPXRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
+    return AiohttpRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
 
 
 class _FileTooLarge(Exception):
@@ -316,7 +327,7 @@ class TelegramChannel:
             self.capabilities = replace(CAPABILITIES, messages_per_second=self._overall_rate)
         self._redaction = contextlib.ExitStack()
         self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._requests: tuple[HTTPXRequest, HTTPXRequest] | None = None
+        self._requests: tuple[BaseRequest, BaseRequest] | None = None
         self._scheduler = ChatScheduler(max_concurrency=self._options.max_concurrent_updates)
         self._tracker = AckTracker()
         self._pacer = ChatPacer(self._options.per_chat_interval)
@@ -350,8 +361,8 @@ class TelegramChannel:
         opts = self._options
         # Our own request objects, so that a failed start-up can close them too.
         self._requests = (
-            HTTPXRequest(connection_pool_size=256),
-            HTTPXRequest(connection_pool_size=2),
+            _transport(opts.http, 256, opts.read_timeout),
+            _transport(opts.http, 2, opts.read_timeout),
         )
         bot = _PollingBot(
             self._token,
@@ -970,7 +981,7 @@ async def fetch_bot_username(app: App) -> str:
     if settings.bot_token is None:
         raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.bot_token.get_secret_value()
-    requests = (HTTPXRequest(), HTTPXRequest())
+    requests = (AiohttpRequest(connection_pool_size=1), AiohttpRequest(connection_pool_size=1))
     try:
         with _redacting(token):
             bot: ExtBot[Any] = ExtBot(

@@ -29,8 +29,9 @@ _VOWELS = frozenset("aeiouy")
 # Every combining diacritical mark is dropped by fold(); đ is a letter of its own in
 # Unicode, not d + mark, so it needs its own entry.
 _FOLD_TABLE = dict.fromkeys(range(768, 880)) | {ord("đ"): "d", ord("Đ"): "d"}
-_WORD = re.compile(r"[^\W\d_]+")
-_TOKEN = re.compile(r"[^\W_]+")
+# Combining marks left over after NFC (a second tone mark, say) stay inside the word.
+_WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 # Clause boundaries survive tokenisation: the preamble rules need them.
 _CLAUSE_SPLIT = re.compile(r"[.,;:!?\n\r()\[\]{}…\-–—/\\|\"“”'‘’]+")
 # Accent-free spellings that vary with no change in meaning: kĩ/kỹ, lí/lý, mĩ/mỹ, tỉ/tỷ,

@@ -51,6 +51,9 @@ IDF_POWER = 1.0
 #: Distinctness of a place name ("xã Quảng Uyên"): the same question about another place
 #: is another question.
 PLACE_WEIGHT = 3.0
+#: Highest score of two questions that name different places and no common one (below
+#: the default threshold and the "already asked" suggestion).
+PLACE_CONFLICT_CAP = 25.0
 #: Distinctness of a term with digits (numbers of roads, hamlets, years).
 _NUMBER_WEIGHT = 1.5
 
@@ -140,7 +143,23 @@ def score_terms(
                 shared += gained
                 extra_a = _extra(only_a)
                 extra_b = _extra(only_b)
-    return exact_score(shared, extra_a, extra_b)
+    score = exact_score(shared, extra_a, extra_b)
+    if _different_places(a, only_a, only_b):
+        # "A road in one commune is not a road in another": two questions naming only
+        # different places are different concerns, however alike the rest is.
+        return min(score, PLACE_CONFLICT_CAP)
+    return score
+
+
+def _different_places(
+    a: Mapping[str, float], only_a: Mapping[str, float], only_b: Mapping[str, float]
+) -> bool:
+    shares_a_place = any(t.startswith(PLACE_PREFIX) and t not in only_a for t in a)
+    return (
+        not shares_a_place
+        and any(t.startswith(PLACE_PREFIX) for t in only_a)
+        and any(t.startswith(PLACE_PREFIX) for t in only_b)
+    )
 
 
 def _extra(only: Mapping[str, float]) -> float:
