@@ -26,23 +26,38 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import App  # noqa: E402
-from bot.campaigns import create_campaign  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.units import province_units  # noqa: E402
-from bot.wiring import build_engine  # noqa: E402
-from handlers.events import Event, EventKind  # noqa: E402
-from storage.models import NewQuestion  # noqa: E402
+from bot.app import App
+from bot.campaigns import create_campaign
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.units import province_units
+from bot.wiring import build_engine
+from handlers.events import Event, EventKind
+from storage.models import NewQuestion
 
 SUBJECTS = ["thanh niên", "sinh viên", "học sinh", "đoàn viên", "công nhân trẻ", "bộ đội xuất ngũ"]
 CONCERNS = [
-    "hỗ trợ tìm việc làm sau khi tốt nghiệp", "vay vốn khởi nghiệp ưu đãi", "học nghề miễn phí",
-    "sóng 4G ở thôn vùng cao", "sửa đường liên xã", "an toàn thực phẩm bếp ăn bán trú",
-    "tuyển dụng công chức cấp xã", "nhà văn hóa thôn", "sân chơi thể thao cho thanh niên",
-    "đào tạo kỹ năng số", "du lịch cộng đồng", "chuyển đổi cây trồng",
+    "hỗ trợ tìm việc làm sau khi tốt nghiệp",
+    "vay vốn khởi nghiệp ưu đãi",
+    "học nghề miễn phí",
+    "sóng 4G ở thôn vùng cao",
+    "sửa đường liên xã",
+    "an toàn thực phẩm bếp ăn bán trú",
+    "tuyển dụng công chức cấp xã",
+    "nhà văn hóa thôn",
+    "sân chơi thể thao cho thanh niên",
+    "đào tạo kỹ năng số",
+    "du lịch cộng đồng",
+    "chuyển đổi cây trồng",
 ]
-PLACES = ["xã Đàm Thuỷ", "phường Thục Phán", "xã Hà Quảng", "xã Trà Lĩnh", "xã Bảo Lạc", "xã Hòa An"]
+PLACES = [
+    "xã Đàm Thuỷ",
+    "phường Thục Phán",
+    "xã Hà Quảng",
+    "xã Trà Lĩnh",
+    "xã Bảo Lạc",
+    "xã Hòa An",
+]
 
 
 def question_text(rng: random.Random) -> str:
@@ -59,16 +74,30 @@ async def prepare(db: Path, questions: int) -> None:
         await app.store.units.upsert_many(province_units("cao_bang"), now=clock.now())
         campaign = await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
         person, _ = await app.store.people.get_or_create(
-            channel="bench", external_id="seed", chat_id="seed", display_name=None,
-            language="vi", now=clock.now(),
+            channel="bench",
+            external_id="seed",
+            chat_id="seed",
+            display_name=None,
+            language="vi",
+            now=clock.now(),
         )
         units = [u.id for u in await app.store.units.all()]
         topics = [t.id for t in await app.store.campaigns.topics(campaign.id)]
         rng = random.Random(7)
         await app.store.questions.insert_bulk(
             (
-                NewQuestion(campaign.id, person.id, rng.choice(units), rng.choice(topics), None,
-                            question_text(rng), "Seed", False, "bench", False)
+                NewQuestion(
+                    campaign.id,
+                    person.id,
+                    rng.choice(units),
+                    rng.choice(topics),
+                    None,
+                    question_text(rng),
+                    "Seed",
+                    False,
+                    "bench",
+                    False,
+                )
                 for _ in range(questions)
             ),
             now=clock.now(),
@@ -107,14 +136,18 @@ async def run(db: Path, people: int) -> dict[str, float]:
             user = f"p{i}"
             r = await send(user, EventKind.COMMAND, command="start")
             r = await send(user, EventKind.BUTTON, payload=pick(r))
-            r = await send(user, EventKind.TEXT, text=rng.choice(["thuc phan", "dam thuy", "ha quang", "tra linh"]))
+            r = await send(
+                user,
+                EventKind.TEXT,
+                text=rng.choice(["thuc phan", "dam thuy", "ha quang", "tra linh"]),
+            )
             r = await send(user, EventKind.BUTTON, payload=pick(r))
             r = await send(user, EventKind.TEXT, text=f"Nguyễn Văn {chr(65 + i % 26)}")
             r = await send(user, EventKind.BUTTON, payload=pick(r, rng.randrange(8)))
             r = await send(user, EventKind.BUTTON, payload=pick(r, rng.randrange(13)))
             r = await send(user, EventKind.TEXT, text=question_text(rng))
             labels = [b.label for reply in r for b in reply.choices]
-            if any("Gửi" == label for label in labels):
+            if any(label == "Gửi" for label in labels):
                 r = await send(user, EventKind.BUTTON, payload=pick(r, 0))
             else:  # similar questions offered: send mine anyway, then confirm
                 r = await send(user, EventKind.BUTTON, payload=pick(r, len(labels) - 1))
@@ -146,7 +179,9 @@ def main() -> None:
         print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
         figures = asyncio.run(run(db, args.people))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(
         f"{figures['events']:,} events ({figures['conversations']} conversations, "
         f"{figures['submitted']} questions submitted) in {figures['seconds']:.2f} s: "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Settings
+from tests.fakes.smtp import Inbox, running_smtp_server
 
 # Settings come only from what each test sets, never from the developer's shell or .env.
 _PREFIXES = ("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")
@@ -47,3 +48,10 @@ async def province_app(app: App) -> App:
 
     await app.store.units.upsert_many(province_units("cao_bang"), now=app.clock.now())
     return app
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1: (inbox, port)."""
+    with running_smtp_server() as server:
+        yield server

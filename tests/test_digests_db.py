@@ -26,7 +26,6 @@ from bot.wiring import build_engine
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.talk import Talker
-from tests.test_mailer import smtp_server  # noqa: F401 - a real aiosmtpd server fixture
 
 QUESTIONS = [
     (
@@ -204,8 +203,8 @@ async def test_scheduled_digest_once_per_period_and_after_restart(
 async def test_digest_by_email_to_a_real_smtp_server(
     filled: App,
     campaign: Campaign,
-    smtp_server: tuple[object, int],
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    smtp_server: tuple[object, int],  # a real aiosmtpd server (tests/conftest.py)
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, port = smtp_server
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
@@ -276,7 +275,9 @@ async def test_digest_schedule_and_email_are_chosen_per_role(
     refreshed = await filled.store.roles.get(role.id)
     assert refreshed is not None and refreshed.email == "tinhdoan@caobang.test"
     # The CLI ran on the real clock; subscribe again on the test's clock for the schedule.
-    await filled.store.jobs.subscribe(role.id, frequency="weekly", weekday=4, hour=9, now=clock.now())
+    await filled.store.jobs.subscribe(
+        role.id, frequency="weekly", weekday=4, hour=9, now=clock.now()
+    )
     clock.set(datetime.fromisoformat("2025-07-03T17:00:00+07:00"))  # Thursday: not yet
     assert await schedule.tick(filled, clock.now()) == 0
     clock.set(datetime.fromisoformat("2025-07-04T09:01:00+07:00"))  # Friday 09:00

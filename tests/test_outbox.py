@@ -5,7 +5,6 @@ the middle of a broadcast loses nothing."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -128,7 +127,7 @@ async def test_broadcast_delivered_once_each_and_reported(
     api.block_chat(5003)
     plan = await plan_broadcast(app.store, campaign, "youth")
     assert len(plan.recipients) == 25
-    broadcast_id, queued = await start_broadcast(
+    _, queued = await start_broadcast(
         app.store, plan, "Hạn gửi câu hỏi là 21/08.", author_id=author, now=app.clock.now()
     )
     assert queued == 25
@@ -202,6 +201,6 @@ async def test_kill_9_in_the_middle_of_a_broadcast_loses_nothing(
     chats = [m["chat_id"] for m in texts]
     assert set(chats) == {5000 + i for i in range(60)}
     # At most the one message in flight at the kill can arrive twice.
-    duplicates = {c: n for c, n in json.loads(json.dumps(api.duplicate_deliveries())).items()}
-    assert sum(sum(v.values()) - len(v) for v in duplicates.values()) <= 1
+    extra = sum(sum(v.values()) - len(v) for v in api.duplicate_deliveries().values())
+    assert extra <= 1
     assert api.rate_limited_count == 0
