@@ -47,6 +47,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -319,10 +320,43 @@ async def seed_database(
 def measure(db: Path, campaign_id: int, out_dir: Path, profile: bool) -> dict[str, Any]:
     from bot.app import App
     from bot.config import Settings
+    from bot.digests import produce
     from bot.digests.build import DigestScope
-    from bot.digests.produce import produce_digest
 
     os.environ["YOUTHBOT_DB"] = str(db)
+    # Where the time goes: produce_digest's steps, timed where they run (the files are
+    # written in worker threads).
+    phases: dict[str, float] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        if asyncio.iscoroutinefunction(fn):
+
+            async def wrapper_async(*a: Any, **k: Any) -> Any:
+                t = time.perf_counter()
+                try:
+                    return await fn(*a, **k)
+                finally:
+                    phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+
+            return wrapper_async
+
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+
+        return wrapper
+
+    for name in ("build_digest", "render_digest_text", "write_xlsx", "write_chart", "write_docx"):
+        setattr(produce, name, timed(name, getattr(produce, name)))
+    if profile:
+        # cProfile sees one thread: run the writers inline so that they are profiled too.
+        async def inline(fn: Any, /, *a: Any, **k: Any) -> Any:
+            return fn(*a, **k)
+
+        produce.asyncio = SimpleNamespace(to_thread=inline)  # type: ignore[attr-defined]
 
     async def run() -> dict[str, Any]:
         async with await App.open(Settings(env_file=None)) as app:
@@ -336,7 +370,7 @@ def measure(db: Path, campaign_id: int, out_dir: Path, profile: bool) -> dict[st
                 profiler = cProfile.Profile()
                 profiler.enable()
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            files = await produce_digest(
+            files = await produce.produce_digest(
                 app.store,
                 campaign,
                 scope=DigestScope(),
@@ -371,6 +405,7 @@ def measure(db: Path, campaign_id: int, out_dir: Path, profile: bool) -> dict[st
                 "clusters": sum(len(s.clusters) for s in files.data.topics),
                 "files": {p.suffix: p.stat().st_size for p in files.paths},
                 "profile": profile_text,
+                "phases": phases,
             }
 
     return asyncio.run(run())
@@ -477,6 +512,10 @@ def main() -> int:
                 f"{answer['rss_before_mb']:.0f} MB); {answer['questions']:,} questions, "
                 f"{answer['people']:,} people, {answer['clusters']:,} groups, message "
                 f"{answer['text_chars']:,} chars; {files}"
+            )
+            print(
+                "  steps (wall): "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in answer["phases"].items())
             )
             if profiled:
                 print(answer["profile"])

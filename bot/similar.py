@@ -4,6 +4,7 @@ questions, built on first use and kept current as questions arrive."""
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 
 from bot.clock import Clock
 from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex
@@ -23,6 +24,9 @@ class CampaignSimilarity:
         self._min_score = min_score
         self._indexes: dict[int, SimilarIndex] = {}
         self._lock = asyncio.Lock()
+        # Closest earlier question found while a text was being written, so that
+        # submitting it needs no second lookup: (campaign, text) -> question id or None.
+        self._nearest: OrderedDict[tuple[int, str], int | None] = OrderedDict()
 
     async def _index(self, campaign_id: int) -> SimilarIndex:
         index = self._indexes.get(campaign_id)
@@ -39,8 +43,12 @@ class CampaignSimilarity:
 
     async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]:
         index = await self._index(campaign_id)
+        found = index.nearest(text, limit=limit, min_score=min(self._min_score, DEFAULT_THRESHOLD))
+        self._remember(campaign_id, text, int(found[0][0]) if found else None)
         hits: list[SimilarHit] = []
-        for key, _score in index.nearest(text, limit=limit, min_score=self._min_score):
+        for key, score in found:
+            if score < self._min_score:
+                continue
             question = await self._store.questions.get(int(key))
             if question is None or question.status == "withdrawn":
                 continue
@@ -52,9 +60,15 @@ class CampaignSimilarity:
         """Index a new question and put it in the cluster of its closest duplicate (or a
         new one); the organisers' full re-clustering refines this later."""
         index = await self._index(campaign_id)
+        memo_key = (campaign_id, text)
+        if memo_key in self._nearest:
+            nearest_id = self._nearest.pop(memo_key)
+        else:
+            found = index.nearest(text, limit=1, min_score=DEFAULT_THRESHOLD)
+            nearest_id = int(found[0][0]) if found else None
         cluster_id = None
-        for key, _score in index.nearest(text, limit=1, min_score=DEFAULT_THRESHOLD):
-            nearest = await self._store.questions.get(int(key))
+        if nearest_id is not None:
+            nearest = await self._store.questions.get(nearest_id)
             if nearest is not None and nearest.status != "withdrawn":
                 cluster_id = nearest.cluster_id
         index.add(str(question_id), text)
@@ -62,6 +76,12 @@ class CampaignSimilarity:
             await self._store.clusters.assign(question_id, cluster_id)
         else:
             await self._store.clusters.add(campaign_id, question_id, now=self._clock.now())
+
+    def _remember(self, campaign_id: int, text: str, nearest: int | None) -> None:
+        self._nearest[(campaign_id, text)] = nearest
+        self._nearest.move_to_end((campaign_id, text))
+        while len(self._nearest) > 1000:
+            self._nearest.popitem(last=False)
 
     def forget(self, campaign_id: int, question_id: int) -> None:
         index = self._indexes.get(campaign_id)
