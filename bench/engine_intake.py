@@ -104,13 +104,16 @@ async def prepare(db: Path, questions: int) -> None:
         )
 
 
-async def run(db: Path, people: int) -> dict[str, float]:
+async def run(db: Path, people: int, *, similar: bool = True) -> dict[str, float]:
     os.environ["YOUTHBOT_DB"] = str(db)
     clock = FakeClock(datetime(2025, 7, 2, 2, tzinfo=UTC))
     async with await App.open(Settings(env_file=None), clock=clock) as app:
         engine = build_engine(app)
         assert engine.similar is not None
-        await engine.similar.find(1, "khởi động chỉ mục", limit=3)  # build the index
+        if similar:
+            await engine.similar.find(1, "khởi động chỉ mục", limit=3)  # build the index
+        else:
+            engine.similar = None  # the engine alone, without the clustering lookups
         rng = random.Random(11)
         latencies: list[float] = []
         n = 0
@@ -171,13 +174,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument(
+        "--no-similar", action="store_true", help="measure the engine without the lookups"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
         t0 = time.perf_counter()
         asyncio.run(prepare(db, args.questions))
         print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
-        figures = asyncio.run(run(db, args.people))
+        figures = asyncio.run(run(db, args.people, similar=not args.no_similar))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
