@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import reminders
 from bot.app import App
+from handlers.states import DRAFT_STATES
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, 
     if digests is not None:
         done["digests"] = await digests(app, now)
     await app.store.updates.forget_before(now - UPDATE_IDS_KEPT)
+    ttl = timedelta(hours=app.settings.core.draft_ttl_hours)
+    done["expired_drafts"] = await app.store.conversations.clear_stale(
+        states=tuple(sorted(DRAFT_STATES)), before=now - ttl
+    )
     return done
 
 
@@ -52,7 +57,7 @@ def build_scheduler(
         except Exception:  # a failed tick must not stop the next one
             log.exception("scheduled tick failed")
             return
-        if any(done.values()):
+        if done.get("reminders") or done.get("digests"):
             log.info("scheduled tick queued %s", done)
             if on_queued is not None:
                 on_queued()

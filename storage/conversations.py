@@ -71,6 +71,15 @@ class ConversationRepository:
             from_utc_text(row["c_updated_at"]),
         )
 
+    async def clear_stale(self, *, states: tuple[str, ...], before: datetime) -> int:
+        """Drop drafts abandoned since before ``before`` (kept no longer than needed)."""
+        marks = ",".join("?" * len(states))
+        return await self._db.execute_rowcount(
+            f"UPDATE conversations SET state = 'idle', data = '{{}}', step = step + 1"
+            f" WHERE state IN ({marks}) AND updated_at < ?",
+            [*states, to_utc_text(before)],
+        )
+
     async def stale_drafts(
         self, *, states: tuple[str, ...], before: datetime
     ) -> list[Conversation]:

@@ -174,3 +174,22 @@ async def test_reminder_timing_is_configurable_per_campaign(
     assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 0
     clock.set(at("2025-08-03", 14, 5))
     assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 1
+
+
+async def test_tick_drops_abandoned_drafts(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    from bot.scheduler import run_tick
+
+    engine = Engine(province_app.store, clock)
+    t = Talker(engine, user_id="gone")
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    clock.advance(timedelta(hours=province_app.settings.core.draft_ttl_hours + 1))
+    done = await run_tick(province_app)
+    assert done["expired_drafts"] == 1
+    person = await province_app.store.people.by_identity("test", "gone")
+    assert person is not None
+    conv = await province_app.store.conversations.get(person.id)
+    assert conv is not None and conv.state == "idle" and conv.data == {}
