@@ -708,6 +708,18 @@ async def test_webhook_generates_a_secret_when_none_is_set(
         assert len(channel.webhook_secret) >= 32
 
 
+async def test_polling_channel_reports_to_a_shared_web_server(
+    api: FakeTelegramAPI, tg_app: App, web: WebServer
+) -> None:
+    channel = TelegramChannel(tg_app, EchoEngine(), options=options(), web=web)
+    async with running(channel), httpx.AsyncClient() as client:
+        body = (await client.get(f"{web.url}/healthz")).json()
+        webhook = await client.post(f"{web.url}/telegram/webhook", content=b"{}")
+    assert body["channels"]["telegram"]["mode"] == "polling"
+    assert body["channels"]["telegram"]["bot"] == "youthbot_test_bot"
+    assert webhook.status_code == 404  # no webhook route in polling mode
+
+
 async def test_webserver_health_reports_a_broken_channel(web: WebServer) -> None:
     web.add_health_check("zalo", lambda: {"ok": False, "error": "token refused"})
 

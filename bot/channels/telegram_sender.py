@@ -1,0 +1,219 @@
+"""Sending rendered messages to Telegram: pacing per chat, bounded retries, error mapping.
+
+A 429 waits ``retry_after`` and retries; timeouts and network errors (5xx included) retry
+with exponential backoff; both are bounded by ``TelegramOptions.send_attempts`` (and a 429
+asking for more than ``max_retry_after`` seconds is not waited out). 400 and 403 are never
+retried. Messages to one chat keep ``per_chat_interval`` between them (:class:`ChatPacer`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Final, TypeVar
+
+from telegram import CallbackQuery, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.channels.base import (
+    ChannelBlocked,
+    ChannelPermanentError,
+    ChannelRateLimited,
+    ChannelTransientError,
+    DeliveryError,
+)
+from bot.channels.telegram_bot import PollingBot, TelegramOptions
+from bot.channels.telegram_flow import ChatPacer
+from bot.channels.telegram_render import FileMessage, Outgoing
+from handlers.events import AttachmentKind
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MAX_PHOTO_BYTES",
+    "FileTooLarge",
+    "Sender",
+    "chat_ref",
+    "delivery_error",
+    "retry_after_seconds",
+]
+
+logger = logging.getLogger("bot.channels.telegram")
+
+T = TypeVar("T")
+
+MAX_DOCUMENT_BYTES: Final = 50 * 1024 * 1024
+MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
+
+
+class FileTooLarge(Exception):
+    """An attachment over Telegram's upload limit (50 MB)."""
+
+
+def retry_after_seconds(value: float | timedelta) -> float:
+    """``RetryAfter.retry_after`` in seconds (a timedelta with ``PTB_TIMEDELTA``, else int)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def chat_ref(chat_id: str) -> int | str:
+    """Bot API chat ids are integers; ``@channelname`` stays text."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id
+
+
+def delivery_error(exc: TelegramError, message: str) -> DeliveryError:
+    """The outbox's view of a failed send (``message`` is the redacted description)."""
+    if isinstance(exc, RetryAfter):
+        return ChannelRateLimited(retry_after_seconds(exc.retry_after))
+    if isinstance(exc, Forbidden):
+        return ChannelBlocked(message)
+    if isinstance(exc, BadRequest | InvalidToken | ChatMigrated):
+        return ChannelPermanentError(message)
+    return ChannelTransientError(message)  # TimedOut, NetworkError (5xx), others
+
+
+class Sender:
+    """Sends :mod:`bot.channels.telegram_render` messages through one bot."""
+
+    def __init__(
+        self,
+        bot: PollingBot,
+        *,
+        pacer: ChatPacer,
+        options: TelegramOptions,
+        redact: Callable[[BaseException | str], str],
+    ) -> None:
+        self._bot = bot
+        self._pacer = pacer
+        self._options = options
+        self._redact = redact
+
+    async def send(
+        self,
+        chat: int | str,
+        item: Outgoing,
+        *,
+        attempts: int | None = None,
+        edit_target: int | None = None,
+        reply_to: int | None = None,
+    ) -> None:
+        """Send ``item``: an edit of ``edit_target`` when the item asks for one (a new
+        message if the edit is refused), a reply to ``reply_to`` when given."""
+        tries = self._options.send_attempts if attempts is None else attempts
+        bot = self._bot
+        async with self._pacer.turn(str(chat)):
+            if isinstance(item, FileMessage):
+                await self._send_file(chat, item, attempts=tries)
+                return
+            if item.edit and edit_target is not None:
+                try:
+                    await self.call(
+                        lambda: bot.edit_message_text(
+                            item.html,
+                            chat_id=chat,
+                            message_id=edit_target,
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=item.keyboard,
+                        ),
+                        attempts=tries,
+                    )
+                    return
+                except BadRequest as exc:  # not modified, gone, too old: send anew
+                    logger.debug("telegram: prompt not edited (%s)", self._redact(exc))
+            parameters = (
+                ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to is not None
+                else None
+            )
+            await self.call(
+                lambda: bot.send_message(
+                    chat,
+                    item.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=item.keyboard,
+                    reply_parameters=parameters,
+                ),
+                attempts=tries,
+            )
+
+    async def _send_file(self, chat: int | str, item: FileMessage, *, attempts: int) -> None:
+        size = item.path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise FileTooLarge(f"{item.path.name} is {size} bytes, over Telegram's 50 MB")
+        content = await asyncio.to_thread(item.path.read_bytes)
+        bot = self._bot
+        caption = item.caption_html or None
+        if item.kind == AttachmentKind.PHOTO and size <= MAX_PHOTO_BYTES:
+            await self.call(
+                lambda: bot.send_photo(
+                    chat,
+                    content,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=item.keyboard,
+                    filename=item.path.name,
+                ),
+                attempts=attempts,
+            )
+            return
+        await self.call(
+            lambda: bot.send_document(
+                chat,
+                content,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=item.keyboard,
+                filename=item.path.name,
+            ),
+            attempts=attempts,
+        )
+
+    async def clear_keyboard(self, chat: int | str, message_id: int) -> None:
+        """Take the buttons off an old prompt (pressing them would only be refused)."""
+        try:
+            async with self._pacer.turn(str(chat)):
+                await self._bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
+        except TelegramError as exc:
+            logger.debug("telegram: could not clear an old keyboard: %s", self._redact(exc))
+
+    async def answer(self, query: CallbackQuery) -> None:
+        """Answer a button press (stops the client's spinner); failures only logged."""
+        try:
+            await self._bot.answer_callback_query(query.id)
+        except TelegramError as exc:
+            logger.debug("telegram: answerCallbackQuery failed: %s", self._redact(exc))
+
+    async def call(self, request: Callable[[], Awaitable[T]], *, attempts: int) -> T:
+        """Run one Bot API request; wait out 429s and retry network failures (bounded)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await request()
+            except RetryAfter as exc:
+                wait = retry_after_seconds(exc.retry_after)
+                if attempt >= attempts or wait > self._options.max_retry_after:
+                    raise
+                logger.info("telegram: rate limited (429), waiting %.1f s", wait)
+                await asyncio.sleep(wait)
+            except BadRequest:
+                raise  # a NetworkError subclass, but retrying cannot help
+            except (TimedOut, NetworkError) as exc:
+                if attempt >= attempts:
+                    raise
+                delay = self._options.backoff(attempt)
+                logger.info("telegram: %s; retrying in %.1f s", self._redact(exc), delay)
+                await asyncio.sleep(delay)
