@@ -255,8 +255,11 @@ async def one_run(
                     await wait_until(lambda: time.monotonic() >= due or delivered_all(), 600, bot)
                 kill_time = time.monotonic()
                 bot.send_signal(signal.SIGKILL)
-                bot.wait(10)
                 result.killed_at_delivered = len(api.deliveries)
+                # Waited in a thread: the fake (this event loop) keeps answering meanwhile,
+                # so a request sent just before the kill is answered before the restart.
+                await asyncio.to_thread(bot.wait, 10)
+                await asyncio.sleep(0.2)
                 restart = time.monotonic()
                 bot = launch_bot("second.log")
             remaining = recipients - len(reached)
@@ -267,7 +270,7 @@ async def one_run(
             await asyncio.sleep(1.0)  # anything late (a duplicate) still arrives
             bot.send_signal(signal.SIGTERM)
             try:
-                result.exit_code = bot.wait(60)
+                result.exit_code = await asyncio.to_thread(bot.wait, 60)
             except subprocess.TimeoutExpired:
                 result.errors.append("SIGTERM did not stop the bot within 60 s")
         finally:
@@ -282,10 +285,9 @@ async def one_run(
         times = [t for t, _ in api.deliveries]
         result.all_times = times
         if kill_time is not None:
-            result.seg1 = [t for t in times if t <= kill_time]
-            result.seg2 = [t for t in times if t > kill_time]
-            after = [t for t in result.seg2 if t >= restart]
-            result.restart_gap = (min(after) - kill_time) if after else None
+            result.seg1 = [t for t in times if t < restart]
+            result.seg2 = [t for t in times if t >= restart]
+            result.restart_gap = (min(result.seg2) - kill_time) if result.seg2 else None
         else:
             result.seg1 = times
         result.count_429 = api.count_429

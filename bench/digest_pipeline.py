@@ -229,14 +229,20 @@ async def seed_database(
             )
         t = time.monotonic()
         await store.questions.insert_bulk(rows, now=clock.now())
-        timings["insert_bulk"] = time.monotonic() - t
-        ids = [
-            r["id"]
-            for r in await store.db.fetchall(
-                "SELECT id FROM questions WHERE campaign_id = ? ORDER BY id", (campaign.id,)
+        while True:
+            # insert_bulk ignores a row whose random code is already taken: top up.
+            stored = await store.db.fetchall(
+                "SELECT id, unit_id, text FROM questions WHERE campaign_id = ? ORDER BY id",
+                (campaign.id,),
             )
-        ]
-        assert len(ids) == questions, len(ids)
+            if len(stored) >= questions:
+                break
+            await store.questions.insert_bulk(rows[: questions - len(stored)], now=clock.now())
+        timings["insert_bulk"] = time.monotonic() - t
+        ids = [r["id"] for r in stored]
+        unit_of = {r["id"]: r["unit_id"] for r in stored}
+        concern_of_text = {text: concern for concern, _, text in texts}
+        concern_of = {r["id"]: concern_of_text[r["text"]] for r in stored}
         # Creation times over six weeks, statuses, departments, answers (seeding only).
         first = datetime(2025, 7, 1, 1, 0, tzinfo=UTC)
         span = (NOW - timedelta(days=1) - first).total_seconds()
@@ -263,7 +269,6 @@ async def seed_database(
         shuffled = ids[:]
         rng.shuffle(shuffled)
         targets = rng.choices(shuffled, weights=weights, k=supports)
-        unit_of = {qid: row.unit_id for qid, row in zip(ids, rows, strict=True)}
         await store.db.executemany(
             "INSERT OR IGNORE INTO supports (question_id, person_id, unit_id, created_at)"
             " VALUES (?, ?, ?, ?)",
@@ -286,8 +291,8 @@ async def seed_database(
             )
         else:
             by_concern: dict[int, list[int]] = defaultdict(list)
-            for qid, (concern, _, _) in zip(ids, texts, strict=True):
-                by_concern[concern].append(qid)
+            for qid in ids:
+                by_concern[concern_of[qid]].append(qid)
             groups = sorted(by_concern.values(), key=min)
             await store.clusters.replace_all(
                 campaign.id, groups, [g[0] for g in groups], now=clock.now()
@@ -356,7 +361,7 @@ def measure(db: Path, campaign_id: int, out_dir: Path, profile: bool) -> dict[st
         async def inline(fn: Any, /, *a: Any, **k: Any) -> Any:
             return fn(*a, **k)
 
-        produce.asyncio = SimpleNamespace(to_thread=inline)  # type: ignore[attr-defined]
+        setattr(produce, "asyncio", SimpleNamespace(to_thread=inline))  # noqa: B010
 
     async def run() -> dict[str, Any]:
         async with await App.open(Settings(env_file=None)) as app:
@@ -452,8 +457,22 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="keep the database and files in this folder")
     parser.add_argument("--measure", nargs=3, metavar=("DB", "CAMPAIGN", "OUT"), help="internal")
     parser.add_argument("--measure-profile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seed-db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.seed_db:
+        seeded = asyncio.run(
+            seed_database(
+                args.seed_db,
+                questions=args.questions,
+                people=args.people,
+                supports=args.supports,
+                clusters=args.clusters,
+                seed=args.seed,
+            )
+        )
+        print(json.dumps(seeded))
+        return 0
     if args.measure:
         db, campaign, out = args.measure
         result = measure(Path(db), int(campaign), Path(out), args.measure_profile)
@@ -474,15 +493,20 @@ def main() -> int:
         if db.exists():
             raise SystemExit(f"{db} exists; --keep wants an empty folder")
         started = time.monotonic()
-        seeded = asyncio.run(
-            seed_database(
-                db,
-                questions=args.questions,
-                people=args.people,
-                supports=args.supports,
-                clusters=args.clusters,
-                seed=args.seed,
-            )
+        # Seeded in a child process too: Linux keeps a process' peak RSS across fork and
+        # exec, so children of a big parent would report the parent's size as their peak.
+        me = [sys.executable, str(Path(__file__).resolve())]
+        seeded, _, _, _ = run_child(
+            [
+                *me,
+                "--seed-db",
+                str(db),
+                f"--questions={args.questions}",
+                f"--people={args.people}",
+                f"--supports={args.supports}",
+                f"--clusters={args.clusters}",
+                f"--seed={args.seed}",
+            ]
         )
         counts = seeded["counts"]
         db_mb = sum(p.stat().st_size for p in work.glob("youthbot.db*")) / 1e6
@@ -495,7 +519,6 @@ def main() -> int:
             f"database {db_mb:.0f} MB"
         )
         campaign = str(seeded["campaign_id"])
-        me = [sys.executable, str(Path(__file__).resolve())]
         results = []
         runs = [False] * args.runs + ([True] if args.profile else [])
         for index, profiled in enumerate(runs, start=1):

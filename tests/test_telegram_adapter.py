@@ -182,7 +182,9 @@ async def test_edit_falls_back_to_a_new_message(api: FakeTelegramAPI, tg_app: Ap
     assert len(api.callback_answers) == 2
 
 
-async def test_prompt_after_other_messages_is_sent_anew(api: FakeTelegramAPI, tg_app: App) -> None:
+async def test_short_note_and_next_prompt_become_one_edit(
+    api: FakeTelegramAPI, tg_app: App
+) -> None:
     def respond(event: Event) -> list[Reply]:
         if event.kind == EventKind.BUTTON:
             return [
@@ -198,12 +200,41 @@ async def test_prompt_after_other_messages_is_sent_anew(api: FakeTelegramAPI, tg
         press(api, USER, "A")
         await settle(api, channel)
 
-    assert api.sent_texts(USER) == ["Bước đầu:", "Cảm ơn bạn!", "Bước tiếp:"]
-    # The old prompt keeps its text but loses its (now stale) buttons.
-    assert [(e["method"], e["message_id"], e["reply_markup"]) for e in api.edits] == [
-        ("editMessageReplyMarkup", first.message_id, None)
+    # "Cảm ơn bạn!" and the next prompt are one message, replacing the pressed prompt.
+    assert api.sent_texts(USER) == ["Bước đầu:"]
+    assert [(e["method"], e["message_id"]) for e in api.edits] == [
+        ("editMessageText", first.message_id)
     ]
+    assert api.edits[0]["text"] == "Cảm ơn bạn!\n\nBước tiếp:"
     assert latest_prompt(api, USER).data("B") == "2.b"
+
+
+async def test_prompt_after_a_file_is_sent_anew(
+    api: FakeTelegramAPI, tg_app: App, tmp_path: Path
+) -> None:
+    report = tmp_path / "bao-cao.xlsx"
+    report.write_bytes(b"PK fake workbook")
+
+    def respond(event: Event) -> list[Reply]:
+        if event.kind == EventKind.BUTTON:
+            return [
+                Reply("Báo cáo:", attachments=(Attachment(report),)),
+                Reply("Bước tiếp:", buttons=((Button("B", "2.b"),),), replaces_prompt=True),
+            ]
+        return [Reply("Bước đầu:", buttons=((Button("A", "1.a"),),))]
+
+    async with running(channel_for(tg_app, EchoEngine(respond))) as channel:
+        api.push_message(USER, "bắt đầu")
+        await settle(api, channel)
+        first = latest_prompt(api, USER)
+        press(api, USER, "A")
+        await settle(api, channel)
+
+    assert api.sent_texts(USER)[-1] == "Bước tiếp:"
+    # The old prompt keeps its text but loses its (now stale) buttons.
+    assert ("editMessageReplyMarkup", first.message_id, None) in [
+        (e["method"], e["message_id"], e["reply_markup"]) for e in api.edits
+    ]
 
 
 async def test_message_over_4096_characters_is_split(api: FakeTelegramAPI, tg_app: App) -> None:
@@ -261,7 +292,10 @@ async def test_documents_and_photos(
 
 async def test_per_chat_pacing_between_messages(api: FakeTelegramAPI, tg_app: App) -> None:
     def respond(event: Event) -> list[Reply]:
-        return [Reply("một"), Reply("hai"), Reply("ba")]
+        # Each has buttons, so they stay three messages.
+        return [
+            Reply(t, buttons=((Button(t, f"1.{n}"),),)) for n, t in enumerate(("một", "hai", "ba"))
+        ]
 
     async with running(channel_for(tg_app, EchoEngine(respond), per_chat_interval=0.3)) as ch:
         api.push_message(USER, "x")

@@ -9,6 +9,7 @@ way whatever the platform.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,3 +63,27 @@ class Channel(Protocol):
     async def deliver(self, chat_id: str, reply: Reply) -> None:
         """Send one reply to ``chat_id`` (no engine involved); raise a DeliveryError."""
         ...
+
+
+def merge_replies(replies: Sequence[Reply], *, limit: int) -> list[Reply]:
+    """Join consecutive short replies into one message (fewer bubbles on a phone, fewer
+    API calls): a reply without buttons or files is put in front of the next one when the
+    joined text still fits in ``limit`` characters."""
+    merged: list[Reply] = []
+    for reply in replies:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not previous.buttons
+            and not previous.attachments
+            and not reply.attachments
+            and len(previous.text) + 2 + len(reply.text) <= limit
+        ):
+            merged[-1] = Reply(
+                f"{previous.text}\n\n{reply.text}",
+                buttons=reply.buttons,
+                replaces_prompt=previous.replaces_prompt or reply.replaces_prompt,
+            )
+        else:
+            merged.append(reply)
+    return merged

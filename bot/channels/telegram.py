@@ -74,7 +74,12 @@ from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
 from bot.app import App
-from bot.channels.base import ChannelPermanentError, ChannelTransientError, Engine
+from bot.channels.base import (
+    ChannelPermanentError,
+    ChannelTransientError,
+    Engine,
+    merge_replies,
+)
 from bot.channels.telegram_bot import (
     CAPABILITIES,
     PollingBot,
@@ -95,7 +100,7 @@ from bot.channels.telegram_mapping import (
     map_update,
 )
 from bot.channels.telegram_polling import Poller
-from bot.channels.telegram_render import TextMessage, render_reply
+from bot.channels.telegram_render import TEXT_LIMIT, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
 from handlers.events import Event, EventKind, Reply
@@ -526,7 +531,7 @@ class TelegramChannel:
         if event.kind == EventKind.BUTTON and event.message_id and event.message_id.isdigit():
             prompt = int(event.message_id)
         sent = 0
-        for reply in replies:
+        for reply in merge_replies(replies, limit=TEXT_LIMIT):
             edit_target: int | None = None
             if reply.replaces_prompt and prompt is not None:
                 if sent == 0:
