@@ -774,3 +774,22 @@ async def test_webserver_health_reports_a_broken_channel(web: WebServer) -> None
 
         web.add_route("POST", "/x", handler)  # type: ignore[arg-type]
         web.add_route("post", "/x", handler)  # type: ignore[arg-type]
+
+
+async def test_finished_prompt_loses_its_buttons(api: FakeTelegramAPI, tg_app: App) -> None:
+    def respond(event: Event) -> list[Reply]:
+        if event.kind == EventKind.BUTTON:
+            return [Reply("Đã nhận câu hỏi của bạn. Mã câu hỏi: ABC234.")]
+        return [Reply("Xem lại:", buttons=((Button("Gửi", "1.ps"),),))]
+
+    async with running(channel_for(tg_app, EchoEngine(respond))) as channel:
+        api.push_message(USER, "x")
+        await settle(api, channel)
+        preview = latest_prompt(api, USER)
+        press(api, USER, "Gửi")
+        await settle(api, channel)
+
+    assert api.sent_texts(USER)[-1].startswith("Đã nhận")
+    assert ("editMessageReplyMarkup", preview.message_id, None) in [
+        (e["method"], e["message_id"], e["reply_markup"]) for e in api.edits
+    ]

@@ -524,7 +524,9 @@ class TelegramChannel:
 
         ``replaces_prompt`` edits the prompt whose button was pressed when it is the first
         message of the answer; after other messages an edit would show the new prompt
-        above them, so the old prompt only loses its buttons and the new one is sent.
+        above them, so the old prompt only loses its buttons and the new one is sent. A
+        pressed prompt that nothing replaces (a receipt, a stale press) loses its buttons
+        too, so finished steps cannot be pressed again.
         """
         chat = chat_ref(event.reply_chat)
         prompt: int | None = None
@@ -548,6 +550,8 @@ class TelegramChannel:
                     return
                 except (TelegramError, FileTooLarge, OSError) as exc:
                     logger.warning("telegram: a message was not delivered: %s", self._redact(exc))
+        if prompt is not None and replies:
+            await self.sender.clear_keyboard(chat, prompt)
 
     async def _redirect_group(self, command: GroupCommand) -> None:
         """Point to a private chat: questions (and names) are never taken in a group."""
