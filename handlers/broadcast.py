@@ -80,6 +80,8 @@ async def start_broadcast(
 
 async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> bool:
     """Queue the final report to the author once every message has an outcome."""
+    if await store.outbox.unfinished(broadcast_id):
+        return False  # called after every delivery: keep the common case to one probe
     progress = await store.outbox.progress(broadcast_id)
     if not progress.done:
         return False

@@ -161,6 +161,14 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
         )
 
+    async def unfinished(self, batch_id: int) -> bool:
+        """Whether any message of the batch still waits (cheap: one index probe)."""
+        value = await self._db.fetchval(
+            "SELECT 1 FROM outbox WHERE batch_id = ? AND status IN ('pending', 'sending') LIMIT 1",
+            (batch_id,),
+        )
+        return value is not None
+
     async def progress(self, batch_id: int) -> BatchProgress:
         rows = await self._db.fetchall(
             "SELECT status, count(*) AS n FROM outbox WHERE batch_id = ? GROUP BY status",

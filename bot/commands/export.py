@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
@@ -14,11 +16,27 @@ from bot.commands import CommandError, with_app
 from bot.digests.build import DigestScope, build_digest
 from bot.digests.docx import write_docx
 from bot.digests.exports import question_to_json, write_questions_csv
+from bot.digests.model import QuestionRow
 from bot.digests.produce import file_stem
 from bot.digests.xlsx import write_xlsx
 from locales import translator
+from storage.models import Campaign
 
 FORMATS = ("xlsx", "docx", "csv", "jsonl")
+
+
+def _write_jsonl(rows: Iterable[QuestionRow], campaign: Campaign, stream: TextIO) -> None:
+    """One question per line, written as it goes (a campaign may hold 100,000)."""
+    for row in rows:
+        obj = {"campaign_id": campaign.id, "campaign": campaign.title, **question_to_json(row)}
+        if obj.get("asker_name") is None:
+            obj.pop("asker_name", None)  # anonymous: the key is left out
+        stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _jsonl_file(rows: Iterable[QuestionRow], campaign: Campaign, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        _write_jsonl(rows, campaign, fh)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,17 +86,10 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     if out is not None and out.parent and not out.parent.exists():
         raise CommandError(f"the folder {out.parent} does not exist", status=2)
     if args.format == "jsonl":
-        lines = []
-        for row in data.questions:
-            obj = {"campaign_id": campaign.id, "campaign": campaign.title, **question_to_json(row)}
-            if obj.get("asker_name") is None:
-                obj.pop("asker_name", None)  # anonymous: the key is left out
-            lines.append(json.dumps(obj, ensure_ascii=False))
-        payload = "\n".join(lines) + ("\n" if lines else "")
         if out is None:
-            sys.stdout.write(payload)
+            _write_jsonl(data.questions, campaign, sys.stdout)
         else:
-            await asyncio.to_thread(out.write_text, payload, "utf-8")
+            await asyncio.to_thread(_jsonl_file, data.questions, campaign, out)
     elif args.format == "csv":
         assert out is not None
         await asyncio.to_thread(write_questions_csv, data.questions, out, tr=tr)

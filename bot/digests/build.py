@@ -73,7 +73,8 @@ async def build_digest(
             if since is not None and support.created_at > since:
                 new_supporters.add(support.person_id)
 
-    rows = [_question_row(r, tr=tr, show_names=show_names) for r in reports]
+    labels = _Labels(tr)
+    rows = [_question_row(r, labels=labels, show_names=show_names) for r in reports]
     clusters = await _clusters(store, campaign, reports, supporters_of)
 
     units_all = await _units_in_scope(store, campaign, scope, reports)
@@ -147,7 +148,22 @@ def _asker_key(r: QuestionReport) -> object:
     return r.person_id if r.person_id is not None else ("q", r.id)
 
 
-def _question_row(r: QuestionReport, *, tr: Translator, show_names: bool) -> QuestionRow:
+class _Labels:
+    """Status and category labels, translated once per digest rather than per question."""
+
+    def __init__(self, tr: Translator) -> None:
+        self._tr = tr
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, key: str) -> str:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._tr(key)
+        return found
+
+
+def _question_row(r: QuestionReport, *, labels: _Labels, show_names: bool) -> QuestionRow:
+    tr = labels
     return QuestionRow(
         id=r.id,
         code=r.code,
