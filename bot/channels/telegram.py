@@ -57,11 +57,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # see the module docstring
 
 import asyncio
 import contextlib
-import hmac
 import logging
-import secrets
-import signal
-from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -80,6 +76,7 @@ from bot.channels.base import (
     Engine,
     merge_replies,
 )
+from bot.channels.lifecycle import ChannelLifecycle, catalogue_text, serve_until_stopped
 from bot.channels.telegram_bot import (
     CAPABILITIES,
     PollingBot,
@@ -90,7 +87,7 @@ from bot.channels.telegram_bot import (
     redacting,
     transport,
 )
-from bot.channels.telegram_flow import AckTracker, ChatPacer, ChatScheduler
+from bot.channels.telegram_flow import AckTracker, ChatPacer
 from bot.channels.telegram_mapping import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -104,7 +101,6 @@ from bot.channels.telegram_render import TEXT_LIMIT, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
 from handlers.events import Event, EventKind, Reply
-from locales import MissingMessageError, translator
 
 __all__ = [
     "CAPABILITIES",
@@ -140,15 +136,7 @@ COMMAND_MENU: Final[tuple[tuple[str, str, str], ...]] = (
 PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
-def _text(language: str | None, key: str, **values: Any) -> str:
-    """A catalogue text in ``language``, in Vietnamese if that catalogue lacks it."""
-    try:
-        return translator(language).t(key, **values)
-    except MissingMessageError:
-        return translator("vi").t(key, **values)
-
-
-class TelegramChannel:
+class TelegramChannel(ChannelLifecycle):
     """The Telegram adapter (implements :class:`bot.channels.base.Channel`).
 
     ``start()`` connects (getMe), sets the command menu and starts polling or the webhook;
@@ -157,6 +145,11 @@ class TelegramChannel:
     """
 
     capabilities = CAPABILITIES
+    _channel = CHANNEL
+    _log = logger
+    _webhook_path = WEBHOOK_PATH
+    _secret_header = SECRET_HEADER
+    _setup_error = TelegramSetupError
 
     def __init__(
         self,
@@ -169,15 +162,16 @@ class TelegramChannel:
         settings = app.settings.telegram
         if settings.bot_token is None:
             raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set")
-        self._app = app
-        self._engine = engine
         self._options = options or TelegramOptions()
+        super().__init__(
+            app,
+            engine,
+            web=web,
+            webhook_url=settings.webhook_url,
+            webhook_secret=settings.webhook_secret,
+            max_concurrent_updates=self._options.max_concurrent_updates,
+        )
         self._token = settings.bot_token.get_secret_value()
-        self._webhook_url = settings.webhook_url
-        secret = settings.webhook_secret
-        self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        self._web = web
-        self._own_web = False
         self._overall_rate = self._options.overall_max_rate or float(
             settings.max_messages_per_second
         )
@@ -190,17 +184,8 @@ class TelegramChannel:
         self._requests: tuple[BaseRequest, BaseRequest] | None = None
         self._sender: Sender | None = None
         self._poller: Poller | None = None
-        self._poll_task: asyncio.Task[None] | None = None
-        self._scheduler = ChatScheduler(max_concurrency=self._options.max_concurrent_updates)
         self._tracker = AckTracker()
         self._pacer = ChatPacer(self._options.per_chat_interval)
-        self._failures: OrderedDict[str, int] = OrderedDict()
-        self._stop_event = asyncio.Event()
-        self._started = False
-        self._accepting = False
-        self.handled = 0
-        self.failed = 0
-        self._last_update_at: datetime | None = None
 
     # -- properties -------------------------------------------------------------------
 
@@ -226,14 +211,6 @@ class TelegramChannel:
     def bot_username(self) -> str:
         """The bot's @username without the @ (known after :meth:`start`)."""
         return str(self.bot.username)
-
-    @property
-    def mode(self) -> str:
-        return "webhook" if self._webhook_url else "polling"
-
-    @property
-    def webhook_secret(self) -> str:
-        return self._secret
 
     def health(self) -> dict[str, Any]:
         """What ``GET /healthz`` shows for Telegram."""
@@ -350,10 +327,7 @@ class TelegramChannel:
             await self._set_commands()
 
     async def _post_shutdown(self, application: PtbApplication) -> None:
-        if self._own_web and self._web is not None:
-            await self._web.stop()
-            self._web = None
-            self._own_web = False
+        await self._stop_own_web()
         self._sender = None
         self._redaction.close()
 
@@ -361,7 +335,8 @@ class TelegramChannel:
         """The command menu in Vietnamese (default) and English (``language_code="en"``)."""
         for language, index in (("vi", 0), ("en", 1)):
             commands = [
-                BotCommand(entry[index], _text(language, entry[2])) for entry in COMMAND_MENU
+                BotCommand(entry[index], catalogue_text(language, entry[2]))
+                for entry in COMMAND_MENU
             ]
             try:
                 await self.bot.set_my_commands(
@@ -374,21 +349,12 @@ class TelegramChannel:
         """Stop taking updates, finish the in-flight ones, confirm them, close."""
         if not self._started:
             return
-        self._accepting = False
-        self._stop_event.set()
-        if self._poll_task is not None:
-            self._poll_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TelegramSetupError):
-                await self._poll_task
-            self._poll_task = None
-        if not await self._scheduler.drain(self._options.shutdown_timeout):
+        if not await self._stop_taking_updates(self._options.shutdown_timeout):
             logger.warning("telegram: updates cut short by the stop will be delivered again")
         if self._poller is not None:
             await self._poller.confirm()
             self._poller = None
-        if self._web is not None:
-            self._web.remove_route("POST", WEBHOOK_PATH)
-            self._web.remove_health_check(CHANNEL)
+        self._remove_webhook_route()
         self._started = False
         application = self.application
         await application.shutdown()
@@ -396,24 +362,6 @@ class TelegramChannel:
             await application.post_shutdown(application)
         self._application = None
         logger.info("telegram: stopped")
-
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set (or polling fails for good), then stop cleanly."""
-        await self.start()
-        try:
-            waiter = asyncio.create_task(stop.wait())
-            watched: set[asyncio.Task[Any]] = {waiter}
-            if self._poll_task is not None:
-                watched.add(self._poll_task)
-            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            poll = self._poll_task
-            if poll is not None and poll.done() and not poll.cancelled():
-                error = poll.exception()
-                if error is not None:
-                    raise error
-        finally:
-            await self.stop()
 
     # -- updates in -------------------------------------------------------------------
 
@@ -436,13 +384,9 @@ class TelegramChannel:
         self._scheduler.submit(chat_key(update), job)
 
     async def _start_webhook(self) -> None:
-        if self._web is None:
-            web_settings = self._app.settings.web
-            self._web = WebServer(host=web_settings.host, port=web_settings.port)
-            self._own_web = True
-        self._web.add_route("POST", WEBHOOK_PATH, self._on_webhook)
-        if not self._web.running:
-            await self._web.start()
+        server = self._add_webhook_route()
+        if not server.running:
+            await server.start()
         assert self._webhook_url is not None
         try:
             await self.bot.set_webhook(
@@ -454,12 +398,9 @@ class TelegramChannel:
             raise TelegramSetupError(f"setWebhook failed: {self._redact(exc)}") from None
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER)
-        if given is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
-            logger.info("telegram: refused a webhook request without the right secret token")
-            return web.json_response({"ok": False}, status=403)
-        if not self._accepting:
-            return web.json_response({"ok": False}, status=503)
+        refused = self._refuse_webhook(request)
+        if refused is not None:
+            return refused
         try:
             data = await request.json()
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
@@ -502,22 +443,16 @@ class TelegramChannel:
             replies = await self._engine.handle(event)
         except Exception:
             logger.exception("update %s failed", event.update_id)
-            self.failed += 1
-            failures = self._count_failure(event.update_id or "")
-            if failures == 1:
-                error = Reply(_text(event.language_code, "error.generic"))
+            done, tell = self._record_failure(
+                event.update_id or "", attempts=self._options.webhook_attempts
+            )
+            if tell:
+                error = Reply(catalogue_text(event.language_code, "error.generic"))
                 await self._send_replies(event, [error])
-            return self.mode == "polling" or failures >= self._options.webhook_attempts
+            return done
         await self._send_replies(event, replies)
         self.handled += 1
         return True
-
-    def _count_failure(self, update_id: str) -> int:
-        count = self._failures.pop(update_id, 0) + 1
-        self._failures[update_id] = count
-        while len(self._failures) > 1024:
-            self._failures.popitem(last=False)
-        return count
 
     async def _send_replies(self, event: Event, replies: list[Reply]) -> None:
         """Render the engine's replies to the person, in order.
@@ -558,25 +493,13 @@ class TelegramChannel:
         link = f"https://t.me/{self.bot_username}?start={command.payload or 'g'}"
         language = command.language_code
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_text(language, "telegram.group.button"), url=link)]]
+            [[InlineKeyboardButton(catalogue_text(language, "telegram.group.button"), url=link)]]
         )
-        text = TextMessage(_text(language, "telegram.group.redirect"), markup)
+        text = TextMessage(catalogue_text(language, "telegram.group.redirect"), markup)
         try:
             await self.sender.send(command.chat_id, text, reply_to=command.message_id)
         except TelegramError as exc:
             logger.info("telegram: no answer to a group command: %s", self._redact(exc))
-
-    async def _set_reachable(self, user_id: str, *, reachable: bool) -> None:
-        """A person who blocked the bot (403) is not messaged again until they return."""
-        people = self._app.store.people
-        person = await people.by_identity(CHANNEL, user_id)
-        if person is not None and person.unreachable == reachable:
-            await people.set_unreachable(person.id, not reachable)
-            logger.info(
-                "telegram: person %s is %s",
-                person.id,
-                "reachable again" if reachable else "unreachable (blocked the bot)",
-            )
 
     # -- the outbox -------------------------------------------------------------------
 
@@ -615,16 +538,4 @@ async def run_telegram(
     the channel cannot run.
     """
     channel = TelegramChannel(app, engine, options=options, web=web)
-    stop_event = asyncio.Event() if stop is None else stop
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    if stop is None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, stop_event.set)
-                installed.append(signum)
-    try:
-        await channel.serve(stop_event)
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+    await serve_until_stopped(channel, stop)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final, TypeVar
 
-from telegram import CallbackQuery, ReplyParameters
+from telegram import CallbackQuery, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -156,21 +156,14 @@ class Sender:
         content = await asyncio.to_thread(item.path.read_bytes)
         bot = self._bot
         caption = item.caption_html or None
-        if item.kind == AttachmentKind.PHOTO and size <= MAX_PHOTO_BYTES:
-            await self.call(
-                lambda: bot.send_photo(
-                    chat,
-                    content,
-                    caption=caption,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=item.keyboard,
-                    filename=item.path.name,
-                ),
-                attempts=attempts,
-            )
-            return
+        # A photo over Telegram's photo limit goes as a document, like any other file.
+        upload: Callable[..., Awaitable[Message]] = (
+            bot.send_photo
+            if item.kind == AttachmentKind.PHOTO and size <= MAX_PHOTO_BYTES
+            else bot.send_document
+        )
         await self.call(
-            lambda: bot.send_document(
+            lambda: upload(
                 chat,
                 content,
                 caption=caption,

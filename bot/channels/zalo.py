@@ -43,13 +43,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hmac
 import logging
 import re
-import secrets
-import signal
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -67,7 +63,8 @@ from bot.channels.base import (
     DeliveryError,
     Engine,
 )
-from bot.channels.telegram_flow import ChatPacer, ChatScheduler
+from bot.channels.lifecycle import ChannelLifecycle, catalogue_text, serve_until_stopped
+from bot.channels.telegram_flow import ChatPacer
 from bot.channels.webserver import WebServer
 from bot.channels.zalo_client import (
     MAX_TEXT_LENGTH,
@@ -84,7 +81,7 @@ from bot.channels.zalo_client import (
 from bot.clustering.normalize import fold
 from bot.textsplit import split_text
 from handlers.events import Event, EventKind, Reply
-from locales import DEFAULT_LANGUAGE, MissingMessageError, Translator, translator
+from locales import DEFAULT_LANGUAGE, Translator, translator
 
 __all__ = [
     "CAPABILITIES",
@@ -304,14 +301,6 @@ def render_replies(
     return messages
 
 
-def _text(language: str | None, key: str, **values: Any) -> str:
-    """A catalogue text in ``language``, in Vietnamese if that catalogue lacks it."""
-    try:
-        return translator(language).t(key, **values)
-    except MissingMessageError:
-        return translator(DEFAULT_LANGUAGE).t(key, **values)
-
-
 # --------------------------------------------------------------------------- channel
 
 
@@ -332,7 +321,7 @@ class ZaloOptions:
     webhook_attempts: int = 3  # failures of one event before the webhook gives it up
 
 
-class ZaloChannel:
+class ZaloChannel(ChannelLifecycle):
     """The Zalo adapter (implements :class:`bot.channels.base.Channel`).
 
     ``start()`` checks the token (getMe) and starts polling or the webhook; ``stop()``
@@ -341,6 +330,11 @@ class ZaloChannel:
     """
 
     capabilities: Capabilities = CAPABILITIES
+    _channel = CHANNEL
+    _log = logger
+    _webhook_path = WEBHOOK_PATH
+    _secret_header = SECRET_HEADER
+    _setup_error = ZaloSetupError
 
     def __init__(
         self,
@@ -352,9 +346,15 @@ class ZaloChannel:
         client: ZaloClient | None = None,
     ) -> None:
         settings = app.settings.zalo
-        self._app = app
-        self._engine = engine
         self._options = opts = options or ZaloOptions()
+        super().__init__(
+            app,
+            engine,
+            web=web,
+            webhook_url=settings.webhook_url,
+            webhook_secret=settings.webhook_secret,
+            max_concurrent_updates=opts.max_concurrent_updates,
+        )
         self._own_client = client is None
         if client is None:
             if settings.bot_token is None:
@@ -366,38 +366,16 @@ class ZaloChannel:
                 retry=RetryPolicy(max_retry_after=opts.max_retry_after),
             )
         self._client = client
-        self._webhook_url = settings.webhook_url
-        secret = settings.webhook_secret
-        self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        self._web = web
-        self._own_web = False
         if opts.per_chat_interval != CAPABILITIES.per_chat_interval:
             self.capabilities = replace(CAPABILITIES, per_chat_interval=opts.per_chat_interval)
-        self._scheduler = ChatScheduler(max_concurrency=opts.max_concurrent_updates)
         self._pacer = ChatPacer(opts.per_chat_interval)
         self._paused_until = 0.0
-        self._failures: OrderedDict[str, int] = OrderedDict()
-        self._poll_task: asyncio.Task[None] | None = None
-        self._stop_event = asyncio.Event()
-        self._started = False
         self._ready = False  # started and taking updates
-        self._accepting = False
         self._poll_errors = 0
         self._bot_name: str | None = None
-        self.handled = 0  # events the engine handled
-        self.failed = 0  # events whose handling failed
         self.processed = 0  # updates finished: handled (or ignored) and answered
-        self._last_update_at: datetime | None = None
 
     # -- properties -------------------------------------------------------------------
-
-    @property
-    def mode(self) -> str:
-        return "webhook" if self._webhook_url else "polling"
-
-    @property
-    def webhook_secret(self) -> str:
-        return self._secret
 
     @property
     def client(self) -> ZaloClient:
@@ -467,14 +445,10 @@ class ZaloChannel:
         self._poll_task = asyncio.create_task(self._poll(), name="zalo-polling")
 
     async def _start_webhook(self) -> None:
-        if self._web is None:
-            web_settings = self._app.settings.web
-            self._web = WebServer(host=web_settings.host, port=web_settings.port)
-            self._own_web = True
-        self._web.add_route("POST", WEBHOOK_PATH, self._on_webhook)
-        self._web.add_health_check(CHANNEL, self.health)
-        if not self._web.running:
-            await self._web.start()
+        server = self._add_webhook_route()
+        server.add_health_check(CHANNEL, self.health)
+        if not server.running:
+            await server.start()
         assert self._webhook_url is not None
         try:
             await self._client.set_webhook(self._webhook_url, self._secret)
@@ -485,45 +459,15 @@ class ZaloChannel:
         """Stop taking updates, finish the in-flight ones, close."""
         if not self._started:
             return
-        self._accepting = False
         self._ready = False
-        self._stop_event.set()
-        if self._poll_task is not None:
-            self._poll_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ZaloSetupError):
-                await self._poll_task
-            self._poll_task = None
-        if not await self._scheduler.drain(self._options.shutdown_timeout):
+        if not await self._stop_taking_updates(self._options.shutdown_timeout):
             logger.warning("zalo: some events did not finish in time")
-        if self._web is not None:
-            self._web.remove_route("POST", WEBHOOK_PATH)
-            self._web.remove_health_check(CHANNEL)
-            if self._own_web:
-                await self._web.stop()
-                self._web = None
-                self._own_web = False
+        self._remove_webhook_route()
+        await self._stop_own_web()
         if self._own_client:
             await self._client.aclose()
         self._started = False
         logger.info("zalo: stopped")
-
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set (or polling fails for good), then stop cleanly."""
-        await self.start()
-        try:
-            waiter = asyncio.create_task(stop.wait())
-            watched: set[asyncio.Task[Any]] = {waiter}
-            if self._poll_task is not None:
-                watched.add(self._poll_task)
-            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            poll = self._poll_task
-            if poll is not None and poll.done() and not poll.cancelled():
-                error = poll.exception()
-                if error is not None:
-                    raise error
-        finally:
-            await self.stop()
 
     # -- polling ----------------------------------------------------------------------
 
@@ -552,10 +496,6 @@ class ZaloChannel:
                     update.message.chat_id, functools.partial(self._process, update)
                 )
 
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop_event.wait(), seconds)
-
     def _backoff(self, attempt: int) -> float:
         opts = self._options
         return float(min(opts.backoff_max, opts.backoff_base * 2 ** (attempt - 1)))
@@ -563,12 +503,9 @@ class ZaloChannel:
     # -- webhook ----------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER)
-        if given is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
-            logger.info("zalo: refused a webhook request without the right secret token")
-            return web.json_response({"ok": False}, status=403)
-        if not self._accepting:
-            return web.json_response({"ok": False}, status=503)
+        refused = self._refuse_webhook(request)
+        if refused is not None:
+            return refused
         try:
             body = await request.json()
         except ValueError:
@@ -623,7 +560,10 @@ class ZaloChannel:
             try:
                 replies = await self._engine.handle(event)
             except Exception:
-                done, tell = self._failed(event)
+                logger.exception("zalo: message %s failed", event.message_id or "(no id)")
+                done, tell = self._record_failure(
+                    event.message_id or None, attempts=self._options.webhook_attempts
+                )
                 resolve(done)
                 if tell:
                     await self._tell_failure(event)
@@ -639,30 +579,10 @@ class ZaloChannel:
             resolve(False)
             return False
 
-    def _failed(self, event: Event) -> tuple[bool, bool]:
-        """Log a failed event (in its ``except`` block): (given up?, tell the person?).
-
-        The person is told once; a webhook event is retried by Zalo until it was tried
-        ``webhook_attempts`` times, a polled one (or one without id) is given up at once.
-        """
-        logger.exception("zalo: message %s failed", event.message_id or "(no id)")
-        self.failed += 1
-        key = event.message_id
-        failures = self._count_failure(key) if key else 1
-        done = self.mode == "polling" or not key or failures >= self._options.webhook_attempts
-        return done, failures == 1
-
     async def _tell_failure(self, event: Event) -> None:
         language = await self._language(event.user_id)
-        error = Reply(_text(language, "error.generic"))
+        error = Reply(catalogue_text(language, "error.generic"))
         await self._send_replies(event, [error], language)
-
-    def _count_failure(self, key: str) -> int:
-        count = self._failures.pop(key, 0) + 1
-        self._failures[key] = count
-        while len(self._failures) > 1024:
-            self._failures.popitem(last=False)
-        return count
 
     async def _language(self, user_id: str, *, returning: bool = False) -> str:
         """The person's language; ``returning``: they wrote, so they are reachable again."""
@@ -675,16 +595,8 @@ class ZaloChannel:
         if person is None:
             return DEFAULT_LANGUAGE
         if returning and person.unreachable:
-            await people.set_unreachable(person.id, False)
-            logger.info("zalo: person %s is reachable again", person.id)
+            await self._mark_reachable(person.id, reachable=True)
         return person.language
-
-    async def _set_unreachable(self, chat_id: str) -> None:
-        people = self._app.store.people
-        person = await people.by_identity(CHANNEL, chat_id)
-        if person is not None and not person.unreachable:
-            await people.set_unreachable(person.id, True)
-            logger.info("zalo: person %s is unreachable (blocked the bot)", person.id)
 
     # -- sending ----------------------------------------------------------------------
 
@@ -694,7 +606,7 @@ class ZaloChannel:
             try:
                 await self._send_text(chat_id, text, retry_rate_limit=True)
             except ZaloForbidden:
-                await self._set_unreachable(chat_id)
+                await self._set_reachable(chat_id, reachable=False)
                 return
             except ZaloRateLimited:
                 logger.warning("zalo: still rate limited; the rest of a reply was dropped")
@@ -713,7 +625,7 @@ class ZaloChannel:
             for index, text in enumerate(render_reply(reply, tr=translator(language))):
                 await self._send_text(chat_id, text, retry_rate_limit=index > 0)
         except ZaloForbidden as exc:
-            await self._set_unreachable(chat_id)
+            await self._set_reachable(chat_id, reachable=False)
             raise ChannelBlocked(str(exc)) from None
         except ZaloError as exc:
             raise _delivery_error(exc, self._options.rate_limit_wait) from None
@@ -771,16 +683,4 @@ async def run_zalo(
     channel cannot run.
     """
     channel = ZaloChannel(app, engine, options=options, web=web, client=client)
-    stop_event = asyncio.Event() if stop is None else stop
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    if stop is None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, stop_event.set)
-                installed.append(signum)
-    try:
-        await channel.serve(stop_event)
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+    await serve_until_stopped(channel, stop)

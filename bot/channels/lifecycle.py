@@ -1,0 +1,241 @@
+"""What the Telegram and Zalo adapters share: running, webhooks, failures, reachability.
+
+:class:`ChannelLifecycle` is the base of :class:`~bot.channels.telegram.TelegramChannel`
+and :class:`~bot.channels.zalo.ZaloChannel` (a channel base, not the engine: an adapter
+only calls ``engine.handle()``). It holds the state both keep the same way and the steps
+they take the same way:
+
+* ``serve(stop)``: ``start()``, wait for ``stop`` (or the polling task to fail for good,
+  whose error is raised), ``stop()``; :func:`serve_until_stopped` adds SIGINT/SIGTERM
+  handlers when no ``stop`` event is given (``run_telegram``, ``run_zalo``);
+* stopping: no more updates taken, the polling task cancelled, in-flight ones drained;
+* the webhook: ``POST <path>`` on the shared :class:`~bot.channels.webserver.WebServer`
+  (or one of the channel's own), 403 without the right secret token, 503 while stopped;
+* engine failures: counted per update id (the newest 1,024 ids are kept), the person told
+  once, an update given up at once when polled, after ``webhook_attempts`` by webhook;
+* a person who blocked the bot is marked unreachable, and reachable when they return;
+* :func:`catalogue_text`: a catalogue text, in Vietnamese when the person's language lacks it.
+
+Log records go to the adapter's own logger (``bot.channels.telegram``, ...) and start
+with the channel's name, as the adapters wrote them before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+import signal
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any, ClassVar, Final
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.app import App
+from bot.channels.base import Engine
+from bot.channels.telegram_flow import ChatScheduler
+from bot.channels.webserver import WebServer
+from locales import DEFAULT_LANGUAGE, MissingMessageError, translator
+
+__all__ = ["FAILURES_KEPT", "ChannelLifecycle", "catalogue_text", "serve_until_stopped"]
+
+#: How many update ids the failure counter remembers (the oldest are forgotten first).
+FAILURES_KEPT: Final = 1024
+
+
+def catalogue_text(language: str | None, key: str, **values: Any) -> str:
+    """A catalogue text in ``language``, in Vietnamese if that catalogue lacks it."""
+    try:
+        return translator(language).t(key, **values)
+    except MissingMessageError:
+        return translator(DEFAULT_LANGUAGE).t(key, **values)
+
+
+class ChannelLifecycle(ABC):
+    """Base of the platform adapters; each sets the class attributes below."""
+
+    #: The channel's name: identities, the ``/healthz`` entry and the log prefix.
+    _channel: ClassVar[str]
+    #: The adapter module's logger.
+    _log: ClassVar[logging.Logger]
+    #: The webhook's path and the header that carries its secret token.
+    _webhook_path: ClassVar[str]
+    _secret_header: ClassVar[str]
+    #: What the polling task raises when the channel cannot run (not raised by ``stop()``).
+    _setup_error: ClassVar[type[Exception]]
+
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        web: WebServer | None,
+        webhook_url: str | None,
+        webhook_secret: SecretStr | None,
+        max_concurrent_updates: int,
+    ) -> None:
+        self._app = app
+        self._engine = engine
+        self._webhook_url = webhook_url
+        secret = webhook_secret
+        self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        self._web = web
+        self._own_web = False
+        self._scheduler = ChatScheduler(max_concurrency=max_concurrent_updates)
+        self._failures: OrderedDict[str, int] = OrderedDict()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stop_event = asyncio.Event()
+        self._started = False
+        self._accepting = False
+        self.handled = 0  # events the engine handled
+        self.failed = 0  # events whose handling failed
+        self._last_update_at: datetime | None = None
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Connect and start taking updates; on failure nothing is left open."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop taking updates, finish the in-flight ones, close."""
+
+    @property
+    def mode(self) -> str:
+        return "webhook" if self._webhook_url else "polling"
+
+    @property
+    def webhook_secret(self) -> str:
+        return self._secret
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set (or polling fails for good), then stop cleanly."""
+        await self.start()
+        try:
+            waiter = asyncio.create_task(stop.wait())
+            watched: set[asyncio.Task[Any]] = {waiter}
+            if self._poll_task is not None:
+                watched.add(self._poll_task)
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            poll = self._poll_task
+            if poll is not None and poll.done() and not poll.cancelled():
+                error = poll.exception()
+                if error is not None:
+                    raise error
+        finally:
+            await self.stop()
+
+    async def _stop_taking_updates(self, grace: float) -> bool:
+        """Refuse new updates, end polling and wait for the in-flight ones; ``False``
+        when some were cut short after ``grace`` seconds."""
+        self._accepting = False
+        self._stop_event.set()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, self._setup_error):
+                await self._poll_task
+            self._poll_task = None
+        return await self._scheduler.drain(grace)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when the channel stops meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
+
+    # -- webhook ----------------------------------------------------------------------
+
+    def _add_webhook_route(self) -> WebServer:
+        """``POST <webhook path>`` on the shared web server, or on one of our own."""
+        if self._web is None:
+            web_settings = self._app.settings.web
+            self._web = WebServer(host=web_settings.host, port=web_settings.port)
+            self._own_web = True
+        self._web.add_route("POST", self._webhook_path, self._on_webhook)
+        return self._web
+
+    def _remove_webhook_route(self) -> None:
+        """Take the webhook route and the ``/healthz`` entry off the web server."""
+        if self._web is not None:
+            self._web.remove_route("POST", self._webhook_path)
+            self._web.remove_health_check(self._channel)
+
+    async def _stop_own_web(self) -> None:
+        """Stop the web server when the channel started it (a shared one keeps running)."""
+        if self._own_web and self._web is not None:
+            await self._web.stop()
+            self._web = None
+            self._own_web = False
+
+    @abstractmethod
+    async def _on_webhook(self, request: web.Request) -> web.Response: ...
+
+    def _refuse_webhook(self, request: web.Request) -> web.Response | None:
+        """403 without the right secret token (the body unread), 503 while stopped."""
+        given = request.headers.get(self._secret_header)
+        if given is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
+            self._log.info(
+                "%s: refused a webhook request without the right secret token", self._channel
+            )
+            return web.json_response({"ok": False}, status=403)
+        if not self._accepting:
+            return web.json_response({"ok": False}, status=503)
+        return None
+
+    # -- failures ---------------------------------------------------------------------
+
+    def _record_failure(self, key: str | None, *, attempts: int) -> tuple[bool, bool]:
+        """Count a failed event (``key``: its update id): (given up?, tell the person?).
+
+        The person is told once; a webhook event is retried by the platform until it was
+        tried ``attempts`` times, a polled one (or one without id) is given up at once.
+        """
+        self.failed += 1
+        failures = 1 if key is None else self._count_failure(key)
+        done = self.mode == "polling" or key is None or failures >= attempts
+        return done, failures == 1
+
+    def _count_failure(self, key: str) -> int:
+        count = self._failures.pop(key, 0) + 1
+        self._failures[key] = count
+        while len(self._failures) > FAILURES_KEPT:
+            self._failures.popitem(last=False)
+        return count
+
+    # -- reachability -----------------------------------------------------------------
+
+    async def _set_reachable(self, user_id: str, *, reachable: bool) -> None:
+        """A person who blocked the bot (403) is not messaged again until they return."""
+        person = await self._app.store.people.by_identity(self._channel, user_id)
+        if person is not None and person.unreachable == reachable:
+            await self._mark_reachable(person.id, reachable=reachable)
+
+    async def _mark_reachable(self, person_id: int, *, reachable: bool) -> None:
+        await self._app.store.people.set_unreachable(person_id, not reachable)
+        self._log.info(
+            "%s: person %s is %s",
+            self._channel,
+            person_id,
+            "reachable again" if reachable else "unreachable (blocked the bot)",
+        )
+
+
+async def serve_until_stopped(channel: ChannelLifecycle, stop: asyncio.Event | None) -> None:
+    """``channel.serve()`` until ``stop`` is set; without ``stop``, until SIGINT/SIGTERM."""
+    stop_event = asyncio.Event() if stop is None else stop
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    if stop is None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop_event.set)
+                installed.append(signum)
+    try:
+        await channel.serve(stop_event)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
