@@ -85,3 +85,12 @@ def test_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["campaign", "create", "--title", "x"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--dialogue-date" in err
+
+
+def test_telegram_rate_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(env_file=None).telegram.max_messages_per_second == 30
+    monkeypatch.setenv("TELEGRAM_MAX_MESSAGES_PER_SECOND", "300")
+    assert Settings(env_file=None).telegram.max_messages_per_second == 300
+    monkeypatch.setenv("TELEGRAM_MAX_MESSAGES_PER_SECOND", "5000")
+    with pytest.raises(ConfigError, match="TELEGRAM_MAX_MESSAGES_PER_SECOND"):
+        Settings(env_file=None)
