@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from bot import reminders
 from bot.app import App
@@ -34,8 +35,31 @@ from handlers.roles import create_invite
 from locales import Translator, translator
 from storage.models import Campaign, DeadlineKind, UnitKind
 
-DEMO_TITLE = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2025"
-DEMO_START = datetime.fromisoformat("2025-07-21T08:00:00+07:00")
+DEMO_TITLE = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm {year}"
+# The demo's campaign follows Cao Bằng's 2025 plan (units send up 23 days before the
+# dialogue, departments answer 8 days before), placed around today so that the campaign
+# is still collecting afterwards and `youthbot chat` can join it.
+COLLECTION_STARTED_DAYS_AGO = 7
+UNITS_SUBMIT_IN_DAYS = 14
+DIALOGUE_AFTER_SUBMIT_DAYS = 23
+ANSWERS_BEFORE_DIALOGUE_DAYS = 8
+
+
+@dataclass(frozen=True)
+class DemoDates:
+    start: datetime  # collection opened (simulated questions arrive from here)
+    units_submit: date
+    answers_due: date
+    dialogue: date
+
+    @classmethod
+    def around(cls, today: date, tz: ZoneInfo) -> DemoDates:
+        start = datetime.combine(
+            today - timedelta(days=COLLECTION_STARTED_DAYS_AGO), time(8), tzinfo=tz
+        )
+        submit = today + timedelta(days=UNITS_SUBMIT_IN_DAYS)
+        dialogue = submit + timedelta(days=DIALOGUE_AFTER_SUBMIT_DAYS)
+        return cls(start, submit, dialogue - timedelta(days=ANSWERS_BEFORE_DIALOGUE_DAYS), dialogue)
 
 
 def _data(name: str) -> str:
@@ -127,7 +151,8 @@ async def submit_question(driver: DemoDriver, youth: Youth) -> str:
 
 async def run_demo(app: App, out: TextIO) -> int:
     tr = translator(app.settings.core.language)
-    clock = FakeClock(DEMO_START)
+    dates = DemoDates.around(app.local_now().date(), app.tz)
+    clock = FakeClock(dates.start)
     app.clock = clock
     p = _Printer(out, tr)
 
@@ -140,7 +165,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     await app.store.units.upsert_many(extra.units, now=clock.now())
     p.line("demo.units", communes=loaded - 1, province=province.name, others=len(extra.units))
 
-    campaign = await _campaign(app, p)
+    campaign = await _campaign(app, p, dates)
     engine = build_engine(app)
 
     p.head("demo.intake")
@@ -174,10 +199,10 @@ async def run_demo(app: App, out: TextIO) -> int:
         await report_if_done(app.store, batch_id, now=clock.now())
 
     sender = OutboxSender(app.store, {"demo": channel}, clock, on_batch_progress=batch_progress)
-    await _reminders(app, clock, sender, channel, p)
+    await _reminders(app, clock, sender, channel, p, dates)
     await _broadcast(engine, officials["organiser"], sender, channel, p)
     await _digest(app, campaign, p)
-    await _answers(app, campaign, officials["department"], sender, channel, p)
+    await _answers(app, campaign, dates, officials["department"], sender, channel, p)
     p.line("demo.next", campaign=campaign.id)
     return 0
 
@@ -245,11 +270,17 @@ async def _officials(app: App, engine: Engine, p: _Printer, tag: str) -> dict[st
 
 
 async def _reminders(
-    app: App, clock: FakeClock, sender: OutboxSender, channel: DemoChannel, p: _Printer
+    app: App,
+    clock: FakeClock,
+    sender: OutboxSender,
+    channel: DemoChannel,
+    p: _Printer,
+    dates: DemoDates,
 ) -> None:
     p.head("demo.reminders")
-    for moment in ("2025-07-29T08:05:00+07:00", "2025-08-02T08:05:00+07:00"):
-        clock.set(datetime.fromisoformat(moment))
+    for days_before in (7, 3):
+        day = dates.units_submit - timedelta(days=days_before)
+        clock.set(datetime.combine(day, time(8, 5), tzinfo=app.tz))
         queued = await reminders.tick(app.store, now=clock.now(), tz=app.tz)
         sent = await _flush(sender, channel)
         p.item(
@@ -308,6 +339,7 @@ async def _digest(app: App, campaign: Campaign, p: _Printer) -> None:
 async def _answers(
     app: App,
     campaign: Campaign,
+    dates: DemoDates,
     department: DemoDriver,
     sender: OutboxSender,
     channel: DemoChannel,
@@ -317,7 +349,8 @@ async def _answers(
     topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
     routed = await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
     p.item(f'youthbot route --topic "{topic.name}" --department "Sở Nội vụ": {routed}')
-    app.clock.set(datetime.fromisoformat("2025-08-18T10:00:00+07:00"))  # type: ignore[attr-defined]
+    answered = datetime.combine(dates.answers_due - timedelta(days=2), time(10), tzinfo=app.tz)
+    app.clock.set(answered)  # type: ignore[attr-defined]
     question = next(
         q for q in await app.store.questions.of_campaign(campaign.id) if q.topic_id == topic.id
     )
@@ -330,20 +363,20 @@ async def _answers(
         p.item("  " + reply.text.replace("\n", " / ")[:150])
 
 
-async def _campaign(app: App, p: _Printer) -> Campaign:
+async def _campaign(app: App, p: _Printer, dates: DemoDates) -> Campaign:
     for existing in await app.store.campaigns.active():
-        if existing.title == DEMO_TITLE:
+        if existing.title == DEMO_TITLE.format(year=dates.dialogue.year):
             await app.store.campaigns.update(existing.id, now=app.clock.now(), status="archived")
     provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
     campaign = await create_campaign(
         app,
-        title=DEMO_TITLE,
+        title=DEMO_TITLE.format(year=dates.dialogue.year),
         theme="Thanh niên Cao Bằng với chuyển đổi số và khởi nghiệp",
         host_code=provinces[0].code,
-        dialogue=date(2025, 8, 28),
+        dialogue=dates.dialogue,
         overrides={
-            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5),
-            DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
+            DeadlineKind.UNITS_SUBMIT: dates.units_submit,
+            DeadlineKind.ANSWERS_DUE: dates.answers_due,
         },
     )
     p.head("demo.campaign", id=campaign.id, title=campaign.title)

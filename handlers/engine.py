@@ -476,6 +476,15 @@ class Engine:
 
     async def _text(self, ctx: Ctx, text: str) -> None:
         handler = self.router.texts.get(ctx.state)
+        number = text.strip().rstrip(".)")
+        if number.isdigit() and len(number) <= 2 and ctx.data.get("prompt", {}).get("buttons"):
+            choice = self._typed_choice(ctx, text)
+            if choice is None:  # meant as an option's number, but there is no such option
+                ctx.say(ctx.tr("choice.not_understood"))
+                ctx.repeat_prompt()
+                return
+            await self._button(ctx, choice)
+            return
         choice = self._typed_choice(ctx, text)
         if choice is not None and (handler is None or len(text.strip()) <= 40):
             await self._button(ctx, choice)

@@ -222,3 +222,18 @@ async def test_name_validation(engine: Engine) -> None:
     for bad in ["12345", "x", "a" * 100, "Nam 😀"]:
         await t.say(bad)
         assert "họ tên bằng chữ" in t.last_text
+
+
+async def test_out_of_range_number_is_not_taken_as_text(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say("7")  # the question step has no options: a short text
+    assert "hơi ngắn" in t.last_text
+    await t.say(QUESTION)
+    await t.press("Sửa câu hỏi")
+    await t.say("/trogiup")
+    await t.say("/hoi")
+    await t.press("Khởi nghiệp")
+    await t.say(QUESTION)  # the same question again: similar-questions prompt or preview
+    await t.say("42")
+    assert "chưa hiểu lựa chọn" in t.last_text
