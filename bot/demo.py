@@ -170,7 +170,8 @@ async def run_demo(app: App, out: TextIO) -> int:
 
     p.head("demo.intake")
     people = [Youth(**item) for item in json.loads(_data("youth.json"))]
-    run_tag = f"{await app.store.questions.count(campaign.id)}"
+    # Each run of the demo has its own people (and update ids), named after its campaign.
+    run_tag = f"c{campaign.id}"
     for index, youth in enumerate(people):
         clock.advance(timedelta(minutes=47))
         driver = DemoDriver(engine, user_id=f"demo-{run_tag}-{index}")
@@ -182,7 +183,7 @@ async def run_demo(app: App, out: TextIO) -> int:
         outcome = receipt.splitlines()[-1].split(" Gõ ")[0].split(" Khi ")[0]
         p.item(f"{who} ({where}, gõ “{youth.unit}”): {outcome}")
 
-    await _bad_inputs(engine, p)
+    await _bad_inputs(engine, p, run_tag)
 
     questions = await app.store.questions.of_campaign(campaign.id)
     topics = {t.id: t.name for t in await app.store.campaigns.topics(campaign.id)}
@@ -385,9 +386,9 @@ async def _campaign(app: App, p: _Printer, dates: DemoDates) -> Campaign:
     return campaign
 
 
-async def _bad_inputs(engine: Engine, p: _Printer) -> None:
+async def _bad_inputs(engine: Engine, p: _Printer, tag: str) -> None:
     p.head("demo.bad_input")
-    driver = DemoDriver(engine, user_id="demo-bad-input")
+    driver = DemoDriver(engine, user_id=f"demo-{tag}-bad-input")
     await driver.say("/start")
     await driver.send(EventKind.MEDIA, media_type="sticker")
     p.item(f"sticker → {driver.last[0].text}")
