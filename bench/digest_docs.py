@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.campaigns import DEFAULT_TOPICS
 from bot.digests.chart import write_chart
 from bot.digests.docx import write_docx
 from bot.digests.exports import write_questions_csv, write_questions_jsonl
@@ -41,21 +42,7 @@ from bot.digests.xlsx import write_xlsx
 from bot.textsplit import split_text
 from locales import Translator
 
-TOPICS = (
-    "Chuyển đổi số",
-    "Quy hoạch tỉnh",
-    "Nghề nghiệp, việc làm",
-    "Khởi nghiệp, lập nghiệp, vay vốn",
-    "Nâng cao chất lượng nguồn nhân lực trẻ",
-    "Xây dựng nông thôn mới, đô thị văn minh",
-    "Xây dựng tổ chức Đoàn, Hội",
-    "Chính sách thu hút tài năng trẻ",
-    "Thanh niên xuất ngũ",
-    "Khen thưởng thanh niên tình nguyện",
-    "An toàn thực phẩm trường học",
-    "Cán bộ Đoàn quá tuổi",
-    "Kiến nghị khác",
-)
+TOPICS = DEFAULT_TOPICS
 PLACES = (
     "Thục Phán",
     "Nùng Trí Cao",

@@ -8,11 +8,12 @@ the variable and what is expected; secrets are never part of any message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _TELEGRAM_TOKEN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
@@ -75,74 +76,70 @@ class CoreSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
+def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value():
+        return None
+    if not _SECRET_TOKEN.match(value.get_secret_value()):
+        raise ValueError("8 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+def _http_url(value: str | None) -> str | None:
+    if value and not re.match(r"^https?://", value):
+        raise ValueError("an http:// or https:// URL")
+    return value
+
+
+def _token(
+    value: SecretStr | None, *, valid: Callable[[str], bool], expected: str
+) -> SecretStr | None:
+    if value is None or not value.get_secret_value().strip():
+        return None
+    raw = value.get_secret_value().strip()
+    if raw.lower() in _PLACEHOLDERS or not valid(raw):
+        raise ValueError(expected)
+    return SecretStr(raw)
+
+
+WebhookSecret = Annotated[SecretStr | None, AfterValidator(_webhook_secret)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+OptionalHttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+
+
 class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
-    api_base_url: str = "https://api.telegram.org/bot"
-    file_base_url: str = "https://api.telegram.org/file/bot"
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    api_base_url: HttpUrl = "https://api.telegram.org/bot"
+    file_base_url: HttpUrl = "https://api.telegram.org/file/bot"
+    webhook_url: OptionalHttpUrl = None
+    webhook_secret: WebhookSecret = None
     # Overall sending limit: 30/s on Telegram's servers; more with paid broadcasts or a
     # self-hosted Bot API server (up to 1000/s).
     max_messages_per_second: int = Field(default=30, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod
-    def _token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        raw = value.get_secret_value().strip()
-        if raw.lower() in _PLACEHOLDERS or not _TELEGRAM_TOKEN.match(raw):
-            raise ValueError("the token @BotFather gave, like 123456789:AAE...")
-        return SecretStr(raw)
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value():
-            return None
-        if not _SECRET_TOKEN.match(value.get_secret_value()):
-            raise ValueError("8 to 256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
-    @field_validator("api_base_url", "file_base_url", "webhook_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^https?://", value):
-            raise ValueError("an http:// or https:// URL")
-        return value
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token(
+            value,
+            valid=lambda raw: bool(_TELEGRAM_TOKEN.match(raw)),
+            expected="the token @BotFather gave, like 123456789:AAE...",
+        )
 
 
 class ZaloSettings(_Section):
     bot_token: SecretStr | None = None
-    api_base_url: str = "https://bot-api.zaloplatforms.com"
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    api_base_url: HttpUrl = "https://bot-api.zaloplatforms.com"
+    webhook_url: OptionalHttpUrl = None
+    webhook_secret: WebhookSecret = None
 
     @field_validator("bot_token")
     @classmethod
-    def _token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        raw = value.get_secret_value().strip()
-        if raw.lower() in _PLACEHOLDERS or len(raw) < 20 or any(c.isspace() for c in raw):
-            raise ValueError("the token Zalo Bot Creator gave")
-        return SecretStr(raw)
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value():
-            return None
-        if not _SECRET_TOKEN.match(value.get_secret_value()):
-            raise ValueError("8 to 256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
-    @field_validator("api_base_url", "webhook_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^https?://", value):
-            raise ValueError("an http:// or https:// URL")
-        return value
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token(
+            value,
+            valid=lambda raw: len(raw) >= 20 and not any(c.isspace() for c in raw),
+            expected="the token Zalo Bot Creator gave",
+        )
 
 
 class WebSettings(_Section):

@@ -20,6 +20,31 @@ CODE_LENGTH = 6
 OPEN_STATUSES = ("submitted", "forwarded", "answered")
 
 
+_INSERT = (
+    "INSERT INTO questions (code, campaign_id, person_id, unit_id, topic_id, category, text,"
+    " asker_name, anonymous, channel, late, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_row(q: NewQuestion, code: str, at: str) -> tuple[object, ...]:
+    return (
+        code,
+        q.campaign_id,
+        q.person_id,
+        q.unit_id,
+        q.topic_id,
+        q.category,
+        q.text,
+        q.asker_name,
+        int(q.anonymous),
+        q.channel,
+        int(q.late),
+        at,
+        at,
+    )
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -67,26 +92,7 @@ class QuestionRepository:
                 taken = await self._db.fetchval("SELECT 1 FROM questions WHERE code = ?", (code,))
                 if not taken:
                     break
-            question_id = await self._db.execute(
-                "INSERT INTO questions (code, campaign_id, person_id, unit_id, topic_id,"
-                " category, text, asker_name, anonymous, channel, late, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    code,
-                    q.campaign_id,
-                    q.person_id,
-                    q.unit_id,
-                    q.topic_id,
-                    q.category,
-                    q.text,
-                    q.asker_name,
-                    int(q.anonymous),
-                    q.channel,
-                    int(q.late),
-                    at,
-                    at,
-                ),
-            )
+            question_id = await self._db.execute(_INSERT, _insert_row(q, code, at))
         created = await self.get(question_id)
         assert created is not None
         return created
@@ -213,27 +219,8 @@ class QuestionRepository:
         """Fast load for benchmarks and imports (codes generated here)."""
         at = to_utc_text(now)
         await self._db.executemany(
-            "INSERT OR IGNORE INTO questions (code, campaign_id, person_id, unit_id, topic_id,"
-            " category, text, asker_name, anonymous, channel, late, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (
-                    new_code(),
-                    q.campaign_id,
-                    q.person_id,
-                    q.unit_id,
-                    q.topic_id,
-                    q.category,
-                    q.text,
-                    q.asker_name,
-                    int(q.anonymous),
-                    q.channel,
-                    int(q.late),
-                    at,
-                    at,
-                )
-                for q in rows
-            ),
+            _INSERT.replace("INSERT", "INSERT OR IGNORE", 1),
+            (_insert_row(q, new_code(), at) for q in rows),
         )
 
     async def unit_counts(self, campaign_id: int, unit_id: int) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import argparse
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
 from bot.commands import CommandError, with_app
-from bot.digests.build import DigestScope
+from bot.digests.build import scope_from_options
 from bot.digests.produce import produce_digest
 
 
@@ -31,14 +31,10 @@ async def _digest(args: argparse.Namespace, app: App) -> int:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
         raise CommandError(str(exc), status=2) from exc
-    scope = DigestScope()
-    if args.unit:
-        unit = await app.store.units.by_code(args.unit)
-        if unit is None:
-            raise CommandError(f"no unit with code {args.unit!r}", status=2)
-        scope = DigestScope(kind="unit", unit_id=unit.id)
-    elif args.department:
-        scope = DigestScope(kind="department", department=args.department.strip())
+    try:
+        scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
+    except LookupError as exc:
+        raise CommandError(str(exc), status=2) from exc
     files = await produce_digest(
         app.store,
         campaign,

@@ -13,7 +13,7 @@ from typing import TextIO
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
 from bot.commands import CommandError, with_app
-from bot.digests.build import DigestScope, build_digest
+from bot.digests.build import build_digest, scope_from_options
 from bot.digests.docx import write_docx
 from bot.digests.exports import question_to_json, write_questions_csv
 from bot.digests.model import QuestionRow
@@ -57,12 +57,10 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
         raise CommandError(str(exc), status=2) from exc
-    scope = DigestScope()
-    if args.unit:
-        unit = await app.store.units.by_code(args.unit)
-        if unit is None:
-            raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", 2)
-        scope = DigestScope(kind="unit", unit_id=unit.id)
+    try:
+        scope = await scope_from_options(app.store, unit_code=args.unit)
+    except LookupError as exc:
+        raise CommandError(str(exc), status=2) from exc
     language = app.settings.core.language
     now = app.clock.now()
     # The operator running the command has the server's data: names are included.

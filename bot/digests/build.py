@@ -39,6 +39,23 @@ class DigestScope:
     department: str | None = None
 
 
+async def scope_from_options(
+    store: Store, *, unit_code: str | None = None, department: str | None = None
+) -> DigestScope:
+    """The scope the CLI options name (``--unit CODE`` / ``--department NAME``).
+
+    Raises ``LookupError`` naming the unknown unit code.
+    """
+    if unit_code:
+        unit = await store.units.by_code(unit_code)
+        if unit is None:
+            raise LookupError(f"no unit with code {unit_code!r}; see `youthbot units list`")
+        return DigestScope(kind="unit", unit_id=unit.id)
+    if department and department.strip():
+        return DigestScope(kind="department", department=department.strip())
+    return DigestScope()
+
+
 def host_name(campaign: Campaign, language: str) -> str:
     """ "UBND tỉnh Cao Bằng", "UBND phường Thục Phán" — whose dialogue it is."""
     name = campaign.host_unit_name
