@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.commands import CommandError
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from storage import StorageError
 
 # Explicit registration, in the order --help lists them.
@@ -101,12 +101,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # an operator sees one line; the traceback goes to the log
         logging.getLogger("youthbot").debug("unexpected error", exc_info=True)
+        detail = redact(f"{type(exc).__name__}: {exc}", getattr(args, "settings", None))
         print(
-            f"youthbot {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            f"youthbot {args.command}: unexpected error: {detail} "
             "(run with YOUTHBOT_LOG_LEVEL=DEBUG for details)",
             file=sys.stderr,
         )
         return 1
+
+
+def redact(text: str, settings: Settings | None) -> str:
+    """Remove every configured secret from ``text`` (error text may quote a URL)."""
+    if settings is None:
+        return text
+    for secret in (
+        settings.telegram.bot_token,
+        settings.telegram.webhook_secret,
+        settings.zalo.bot_token,
+        settings.zalo.webhook_secret,
+        settings.smtp.password,
+    ):
+        if secret is not None and secret.get_secret_value():
+            text = text.replace(secret.get_secret_value(), "<secret>")
+    return text
 
 
 def entry() -> NoReturn:

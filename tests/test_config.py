@@ -94,3 +94,13 @@ def test_telegram_rate_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_MAX_MESSAGES_PER_SECOND", "5000")
     with pytest.raises(ConfigError, match="TELEGRAM_MAX_MESSAGES_PER_SECOND"):
         Settings(env_file=None)
+
+
+def test_secrets_are_redacted_from_error_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import redact
+
+    token = "123456789:AAEabcdefghijklmnopqrstuvwxyz0123456"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    settings = Settings(env_file=None)
+    line = redact(f"ConnectError: https://api.telegram.org/bot{token}/getMe failed", settings)
+    assert token not in line and "<secret>" in line
