@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import reminders
+from bot import privacy, reminders
 from bot.app import App
 from handlers.states import DRAFT_STATES
 
@@ -39,6 +39,9 @@ async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, 
     done["expired_drafts"] = await app.store.conversations.clear_stale(
         states=tuple(sorted(DRAFT_STATES)), before=now - ttl
     )
+    swept = await privacy.sweep(app.store, now=now)
+    done["names_removed"] = swept.names_removed
+    done["people_erased"] = swept.people_erased
     return done
 
 

@@ -131,6 +131,22 @@ class PersonRepository:
             )
             await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
 
+    async def erase_inactive(self, *, before: datetime) -> int:
+        """Erase people with no activity since ``before`` and no active role."""
+        rows = await self._db.fetchall(
+            "SELECT p.id FROM people p WHERE p.updated_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM roles r"
+            "   WHERE r.person_id = p.id AND r.revoked_at IS NULL)"
+            " AND NOT EXISTS (SELECT 1 FROM questions q"
+            "   WHERE q.person_id = p.id AND q.created_at >= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM conversations c"
+            "   WHERE c.person_id = p.id AND c.updated_at >= ?)",
+            (to_utc_text(before),) * 3,
+        )
+        for row in rows:
+            await self.erase(row["id"])
+        return len(rows)
+
     # -- consent ---------------------------------------------------------------------
 
     async def audience(

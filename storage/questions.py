@@ -223,6 +223,17 @@ class QuestionRepository:
             (_insert_row(q, new_code(), at) for q in rows),
         )
 
+    async def forget_names(self, *, campaign_ids: list[int], before: datetime) -> int:
+        """Drop askers' names from the given campaigns' questions and from any question
+        older than ``before`` (the text stays, so the campaign's record stays true)."""
+        marks = ",".join("?" * len(campaign_ids)) or "NULL"
+        return await self._db.execute_rowcount(
+            "UPDATE questions SET asker_name = NULL, person_id = NULL WHERE"
+            f" (campaign_id IN ({marks}) OR created_at < ?)"
+            " AND (asker_name IS NOT NULL OR person_id IS NOT NULL)",
+            [*campaign_ids, to_utc_text(before)],
+        )
+
     async def unit_counts(self, campaign_id: int, unit_id: int) -> tuple[int, int]:
         """(questions, still unreviewed) a unit has in a campaign."""
         row = await self._db.fetchone(
