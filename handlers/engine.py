@@ -80,7 +80,12 @@ class DigestMaker(Protocol):
         department: str | None,
         show_names: bool,
         language: str,
-    ) -> tuple[str, list[Attachment]]: ...
+        person_id: int,
+        channel: str,
+    ) -> tuple[str, list[Attachment]]:
+        """The digest text and files. On a channel that cannot carry files (Zalo) the
+        files go by Telegram or e-mail where the person has one, and the text says so."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ async def report_command(ctx: Ctx) -> None:
         department=scope.department,
         show_names=True,  # every role with a digest may see the names in its scope
         language=ctx.person.language,
+        person_id=ctx.person.id,
+        channel=ctx.event.channel,
     )
     ctx.replies.append(Reply(text, attachments=tuple(files)))
 

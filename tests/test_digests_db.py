@@ -282,3 +282,48 @@ async def test_digest_schedule_and_email_are_chosen_per_role(
     assert await schedule.tick(filled, clock.now()) == 0
     clock.set(datetime.fromisoformat("2025-07-04T09:01:00+07:00"))  # Friday 09:00
     assert await schedule.tick(filled, clock.now()) == 1
+
+
+async def test_report_on_zalo_sends_files_by_telegram_and_email(
+    filled: App,
+    campaign: Campaign,
+    smtp_server: tuple[object, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, port = smtp_server
+    for name, value in (
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", str(port)),
+        ("SMTP_STARTTLS", "false"),
+    ):
+        monkeypatch.setenv(name, value)
+    app = App(settings=Settings(env_file=None), store=filled.store, clock=filled.clock)
+    engine = build_engine(app)
+    unit = await app.store.units.by_code("w01273")
+    assert unit is not None
+    code = await create_invite(app.store, "secretary", now=app.clock.now(), unit_id=unit.id)
+    sec = Talker(engine, user_id="zalo-sec", channel="zalo")
+    await sec.say(f"/nhanquyen {code}")
+    # Without Telegram or e-mail the secretary is told how to get the files.
+    replies = await sec.say("/baocao")
+    assert "Zalo không gửi được tệp" in replies[-1].text and not replies[-1].attachments
+    person = await app.store.people.by_identity("zalo", "zalo-sec")
+    assert person is not None
+    tg, _ = await app.store.people.get_or_create(
+        channel="telegram",
+        external_id="777",
+        chat_id="777",
+        display_name=None,
+        language="vi",
+        now=app.clock.now(),
+    )
+    await app.store.people.merge(tg.id, person.id)
+    await sec.say("/email bithu@thucphan.test")
+    replies = await sec.say("/baocao")
+    assert "Telegram, e-mail" in replies[-1].text
+    rows = await app.store.db.fetchall(
+        "SELECT channel, body FROM outbox WHERE kind = 'digest' AND person_id = ?", (person.id,)
+    )
+    [row] = rows
+    assert row["channel"] == "telegram" and json.loads(row["body"])["attachments"]
+    assert len(inbox.messages) == 1  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ scheduled digests and the demo."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,8 @@ from bot.digests.docx import write_docx
 from bot.digests.model import DigestData
 from bot.digests.text import render_digest_text, render_nothing_new
 from bot.digests.xlsx import write_xlsx
-from handlers.events import Attachment, AttachmentKind
+from handlers.delivery import queue_for_person
+from handlers.events import Attachment, AttachmentKind, Reply
 from locales import translator
 from storage import Store
 from storage.models import Campaign
@@ -92,6 +94,11 @@ def nothing_new_text(data: DigestData, language: str) -> str:
     return render_nothing_new(data, tr=translator(language))
 
 
+# Zalo's bot platform carries no documents (CHANNELS.md).
+CHANNELS_WITHOUT_FILES = frozenset({"zalo"})
+log = logging.getLogger(__name__)
+
+
 class StoreDigestMaker:
     """Implements :class:`handlers.engine.DigestMaker` for ``/baocao`` in chat."""
 
@@ -107,6 +114,8 @@ class StoreDigestMaker:
         department: str | None,
         show_names: bool,
         language: str,
+        person_id: int,
+        channel: str,
     ) -> tuple[str, list[Attachment]]:
         scope = DigestScope(kind=scope_kind, unit_id=unit_id, department=department)  # type: ignore[arg-type]
         files = await produce_digest(
@@ -119,4 +128,40 @@ class StoreDigestMaker:
             out_dir=self._app.settings.core.out_dir,
             local_now=self._app.local_now(),
         )
-        return files.text, list(files.attachments())
+        if channel not in CHANNELS_WITHOUT_FILES:
+            return files.text, list(files.attachments())
+        routes = await self._files_elsewhere(files, person_id)
+        tr = translator(language)
+        note = (
+            tr("digest.files_sent", where=", ".join(routes))
+            if routes
+            else tr("digest.files_nowhere")
+        )
+        return f"{files.text}\n\n{note}", []
+
+    async def _files_elsewhere(self, files: DigestFiles, person_id: int) -> list[str]:
+        """Send the files by Telegram and/or e-mail; returns where they went."""
+        from bot.digests.mail import email_digest  # mail imports this module
+        from bot.mailer import MailError
+
+        store = self._app.store
+        routes: list[str] = []
+        if any(i.channel == "telegram" for i in await store.people.identities(person_id)):
+            queued = await queue_for_person(
+                store,
+                person_id,
+                Reply(files.data.campaign_title, attachments=files.attachments()),
+                kind="digest",
+                now=self._app.clock.now(),
+                channels=("telegram",),
+            )
+            if queued:
+                routes.append("Telegram")
+        emails = {r.email for r in await store.roles.of_person(person_id) if r.email}
+        if emails and self._app.settings.smtp.host:
+            try:
+                await email_digest(self._app, files, sorted(emails))
+                routes.append("e-mail")
+            except MailError as exc:
+                log.warning("digest files not e-mailed: %s", exc)
+        return routes
