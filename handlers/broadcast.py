@@ -11,7 +11,7 @@ from handlers.access import Action, Scope, authorize
 from handlers.delivery import queue_for_person
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
-from handlers.intake import clean_text
+from handlers.intake import ask_unit_pick, clean_text
 from handlers.states import State
 from locales import translator
 from storage import Store
@@ -149,16 +149,7 @@ async def pick_audience(ctx: Ctx, audience: str) -> None:
 
 @router.text(State.BROADCAST_UNIT)
 async def broadcast_unit(ctx: Ctx, text: str) -> None:
-    matches = (await ctx.engine.unit_search()).search(text[:100], limit=5)
-    if not matches:
-        ctx.say(ctx.tr("unit.none_found", query=text[:60]))
-        ctx.repeat_prompt()
-        return
-    ctx.ask(
-        State.BROADCAST_UNIT,
-        ctx.tr("unit.pick"),
-        [Choice(m.unit.name, "bu", str(m.unit.id)) for m in matches],
-    )
+    await ask_unit_pick(ctx, text, state=State.BROADCAST_UNIT, action="bu")
 
 
 @router.action("bu")

@@ -266,21 +266,23 @@ async def deep_unit_other(ctx: Ctx, _: str) -> None:
 
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
+    await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
+
+
+async def ask_unit_pick(ctx: Ctx, text: str, *, state: State, action: str) -> None:
+    """Offer the units closest to what was typed (or say why none is offered)."""
     query = clean_text(text)
     if len(fold(query).replace(" ", "")) < 2:
         ctx.say(ctx.tr("unit.too_short"))
         ctx.repeat_prompt()
         return
-    search = await ctx.engine.unit_search()
-    matches = search.search(query[:100], limit=5)
+    matches = (await ctx.engine.unit_search()).search(query[:100], limit=5)
     if not matches:
         ctx.say(ctx.tr("unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
     ctx.ask(
-        State.UNIT_PICK,
-        ctx.tr("unit.pick"),
-        [Choice(m.unit.name, "up", str(m.unit.id)) for m in matches],
+        state, ctx.tr("unit.pick"), [Choice(m.unit.name, action, str(m.unit.id)) for m in matches]
     )
 
 

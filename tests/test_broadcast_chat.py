@@ -1,0 +1,51 @@
+"""/thongbao in chat: audience, unit, text, preview with the count, confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.app import App
+from bot.campaigns import create_campaign
+from handlers.engine import Engine
+from handlers.roles import create_invite
+from tests.talk import Talker
+
+
+async def join(engine: Engine, user: str, unit: str) -> None:
+    t = Talker(engine, user_id=user)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say(unit)
+    await t.press(t.last_prompt().choices[0].label)
+    await t.say("/huy")
+
+
+async def test_broadcast_to_one_unit(province_app: App) -> None:
+    campaign = await create_campaign(
+        province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28)
+    )
+    engine = Engine(province_app.store, province_app.clock)
+    for user, unit in (("a", "thuc phan"), ("b", "thuc phan"), ("c", "dam thuy")):
+        await join(engine, user, unit)
+    code = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/thongbao")
+    await org.press("một đơn vị")
+    await org.say("x")
+    assert "ít nhất 2 chữ" in org.last_text
+    await org.say("thuc phan")
+    await org.press("Thục Phán")
+    await org.say("   ")
+    assert "phải có chữ" in org.last_text
+    await org.say("Chiều thứ Bảy sinh hoạt chi đoàn tại nhà văn hóa phường.")
+    assert "tới 2 người" in org.last_text
+    await org.press("Gửi thông báo")
+    assert "tới 2 người" in org.last_text
+    rows = await province_app.store.db.fetchall(
+        "SELECT person_id FROM outbox WHERE kind = 'broadcast'"
+    )
+    people = {await province_app.store.people.by_identity("test", u) for u in ("a", "b")}
+    assert {r["person_id"] for r in rows} == {p.id for p in people if p is not None}
