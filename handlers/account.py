@@ -19,7 +19,10 @@ def _short(text: str, limit: int = 80) -> str:
 
 @router.command("trogiup", "help", "huongdan")
 async def help_command(ctx: Ctx) -> None:
-    ctx.say(ctx.tr("help"))
+    text = ctx.tr("help")
+    if await ctx.store.roles.of_person(ctx.person.id):
+        text += "\n\n" + ctx.tr("help.officials")
+    ctx.say(text)
     ctx.repeat_prompt()
 
 

@@ -204,3 +204,14 @@ async def test_revoked_role_loses_access(
     await province_app.store.roles.revoke(role.id, now=province_app.clock.now())
     await t.say("/thongbao")
     assert "không có quyền" in t.last_text
+
+
+async def test_help_lists_official_commands_only_to_officials(
+    province_app: App, engine: Engine, campaign: Campaign
+) -> None:
+    youth = await make(province_app, engine, "youth", campaign)
+    await youth.say("/trogiup")
+    assert "/baocao" not in youth.last_text
+    organiser = await make(province_app, engine, "organiser", campaign)
+    await organiser.say("/trogiup")
+    assert "/baocao" in organiser.last_text and "/thongbao" in organiser.last_text
