@@ -1,0 +1,59 @@
+"""Every user-facing sentence: both languages complete, same placeholders, NFC text, and
+every key the code asks for exists."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from locales import LOCALES_DIR, Translator, catalogue_keys
+
+ROOT = Path(__file__).resolve().parents[1]
+# tr("key"), ctx.tr("key"), tr.n("key", ...), tr.t("key"), _text(lang, "key"), ...
+KEY_USE = re.compile(
+    r"""(?:\btr|\.tr|\.t|\.n|_text|catalogue_text)\(\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
+)
+
+
+# Dates are written differently: "ngày 05 tháng 8 năm 2025" from parts, "5 August 2025" whole.
+DIFFERENT_ON_PURPOSE = {"digest.docx.date"}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert catalogue_keys("vi") == catalogue_keys("en")
+
+
+@pytest.mark.parametrize("key", sorted(catalogue_keys("vi") - DIFFERENT_ON_PURPOSE))
+def test_placeholders_match(key: str) -> None:
+    vi, en = Translator("vi"), Translator("en")
+    from locales import _load
+
+    texts = []
+    for tr in (vi, en):
+        catalogue = _load(tr.language).translations
+        texts.append(catalogue.gettext(key) + catalogue.ngettext(key, key, 2))
+    assert placeholders(texts[0]) == placeholders(texts[1]), key
+
+
+def test_catalogues_are_nfc() -> None:
+    for path in LOCALES_DIR.glob("*/*.po"):
+        assert unicodedata.is_normalized("NFC", path.read_text("utf-8")), path
+
+
+def test_every_key_used_in_the_code_exists() -> None:
+    keys = catalogue_keys("vi")
+    missing = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for key in KEY_USE.findall(path.read_text("utf-8")):
+                if key not in keys and not key.endswith("."):
+                    missing.add(f"{path.relative_to(ROOT)}: {key}")
+    assert not missing, sorted(missing)
