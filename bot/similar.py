@@ -82,8 +82,3 @@ class CampaignSimilarity:
         self._nearest.move_to_end((campaign_id, text))
         while len(self._nearest) > 1000:
             self._nearest.popitem(last=False)
-
-    def forget(self, campaign_id: int, question_id: int) -> None:
-        index = self._indexes.get(campaign_id)
-        if index is not None:
-            index.remove(str(question_id))

@@ -8,7 +8,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
@@ -200,7 +199,3 @@ def parse_units_csv(
     if not units and not errors:
         errors.append(RowError(2, "no units in the file"))
     return CsvResult(units, errors)
-
-
-def read_units_csv(path: Path) -> bytes:
-    return path.read_bytes()

@@ -182,9 +182,6 @@ class CampaignRepository:
                 (campaign_id, name, position),
             )
 
-    async def rename_topic(self, topic_id: int, name: str) -> None:
-        await self._db.execute("UPDATE topics SET name = ? WHERE id = ?", (name, topic_id))
-
     async def deactivate_topic(self, topic_id: int) -> None:
         # Questions keep their topic; it is only hidden from new questions.
         await self._db.execute("UPDATE topics SET active = 0 WHERE id = ?", (topic_id,))

@@ -34,10 +34,6 @@ class JobRepository:
         )
         return count > 0
 
-    async def last_run(self, job: str) -> datetime | None:
-        value = await self._db.fetchval("SELECT max(at) FROM job_runs WHERE job = ?", (job,))
-        return from_utc_text(value) if value else None
-
     async def subscribe(
         self,
         role_id: int,

@@ -110,17 +110,6 @@ class OutboxRepository:
         )
         return [_message(r) for r in rows]
 
-    async def next_due_at(self, channels: Sequence[str]) -> datetime | None:
-        if not channels:
-            return None
-        marks = ",".join("?" * len(channels))
-        value = await self._db.fetchval(
-            f"SELECT min(next_attempt) FROM outbox WHERE status = 'pending'"
-            f" AND channel IN ({marks})",
-            list(channels),
-        )
-        return from_utc_text(value) if value else None
-
     async def claim(self, message_id: int) -> bool:
         count = await self._db.execute_rowcount(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
@@ -185,10 +174,3 @@ class OutboxRepository:
     async def counts(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
-
-    async def sent_keys(self, prefix: str) -> set[str]:
-        rows = await self._db.fetchall(
-            "SELECT dedup_key FROM outbox WHERE dedup_key LIKE ? ESCAPE '\\'",
-            (prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
-        )
-        return {r["dedup_key"] for r in rows}

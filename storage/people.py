@@ -100,12 +100,6 @@ class PersonRepository:
             Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"]) for r in rows
         ]
 
-    async def move_identity(self, channel: str, external_id: str, to_person: int) -> None:
-        await self._db.execute(
-            "UPDATE identities SET person_id = ? WHERE channel = ? AND external_id = ?",
-            (to_person, channel, external_id),
-        )
-
     async def merge(self, source: int, target: int) -> None:
         """Move everything of ``source`` to ``target`` (identity linking), then drop it."""
         async with self._db.transaction():

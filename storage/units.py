@@ -69,15 +69,6 @@ class UnitRepository:
         )
         return _unit(row) if row else None
 
-    async def existing_codes(self, codes: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(codes), 500):
-            chunk = list(codes[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(f"SELECT code FROM units WHERE code IN ({marks})", chunk)
-            found.update(r["code"] for r in rows)
-        return found
-
     async def all(self, *, kinds: Sequence[UnitKind] | None = None) -> list[Unit]:
         if kinds:
             marks = ",".join("?" * len(kinds))

@@ -13,6 +13,7 @@ from bot.campaigns import (
     resolve_campaign,
 )
 from bot.commands import CommandError, parse_date, with_app
+from bot.reminders import upcoming
 from locales import translator
 from storage.models import Campaign, DeadlineKind
 
@@ -199,6 +200,12 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     topics = await app.store.campaigns.topics(campaign.id)
     print("topics: " + "; ".join(t.name for t in topics))
     print(f"questions: {await app.store.questions.count(campaign.id)}")
+    coming = upcoming([campaign], now=app.clock.now(), tz=app.tz)[:6]
+    if coming:
+        print("next reminders:")
+        for _, occurrence in coming:
+            when = occurrence.send_at.astimezone(app.tz)
+            print(f"  {when:%d/%m/%Y %H:%M}  {occurrence.audience:<10} {occurrence.deadline.value}")
     return 0
 
 
