@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _PAYLOAD = re.compile(r"^(\d{1,9})\.([a-z]{1,3})(?:\.([A-Za-z0-9_-]{1,40}))?$")
 CONSENT_VERSION = "2025-1"
+CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
+CHOICE_MARGIN = 5.0  # ... and better than any other option
 
 
 @dataclass(frozen=True)
@@ -470,14 +472,29 @@ class Engine:
             index = int(stripped)
             return options[index - 1][1] if 1 <= index <= len(options) else None
         typed = fold(text)
-        if not typed:
+        if len(typed) < 2:
             return None
-        best, best_score = None, 0.0
-        for label, payload in options:
-            score = fuzz.ratio(typed, fold(label))
-            if score > best_score:
-                best, best_score = payload, score
-        return best if best_score >= 85 else None
+        # The whole label with a typo ("dong yy"), or its telling words ("dong y" for
+        # "Mình đồng ý"); two options matching alike ("dong y" against "Không đồng ý"
+        # too) is no answer.
+        # Words of a label count only when the text is not longer than the label: a
+        # sentence that merely contains "sửa câu hỏi" is a message, not a choice.
+        scored = sorted(
+            (
+                max(
+                    fuzz.ratio(typed, folded),
+                    fuzz.token_set_ratio(typed, folded) if len(typed) <= len(folded) else 0.0,
+                ),
+                payload,
+            )
+            for label, payload in options
+            for folded in (fold(label),)
+        )
+        best_score, best = scored[-1]
+        runner_up = scored[-2][0] if len(scored) > 1 else 0.0
+        if best_score >= CHOICE_MIN_SCORE and best_score - runner_up >= CHOICE_MARGIN:
+            return best
+        return None
 
     async def _text(self, ctx: Ctx, text: str) -> None:
         handler = self.router.texts.get(ctx.state)

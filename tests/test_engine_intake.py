@@ -226,3 +226,25 @@ async def test_closed_campaign_says_so_and_late_acceptance(
     assert "(gửi muộn)" in t.last_text
     questions = await province_app.store.questions.of_campaign(campaign.id)
     assert questions[-1].late
+
+
+async def test_option_words_and_misspellings_choose_but_ambiguity_does_not(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("dong y")  # both "Mình đồng ý" and "Không đồng ý" contain it
+    assert "chưa hiểu lựa chọn" in t.last_text
+    await t.say("minh dong yy")  # a typo of the first option
+    assert "xã, phường" in t.last_text
+    await t.say("thuc phan")
+    await t.say("phuong thuc phan")  # the option's words, without accents
+    assert "Họ và tên" in t.last_text
+
+
+async def test_a_sentence_containing_a_label_is_text_not_a_choice(engine: Engine) -> None:
+    t = Talker(engine)
+    await full_intake(t)
+    await t.say("/hoi")
+    await t.press("việc làm")
+    await t.say("Em muốn hỏi về việc làm cho thanh niên dân tộc thiểu số ở xã ạ?")
+    await t.say("muốn sửa câu hỏi về đường")  # typed in the preview: a new text
+    assert "Câu hỏi: muốn sửa câu hỏi về đường" in t.last_text
