@@ -490,7 +490,7 @@ class Engine:
             for label, payload in options
             for folded in (fold(label),)
         )
-        best_score, best = scored[-1]
+        best_score, best = float(scored[-1][0]), str(scored[-1][1])
         runner_up = scored[-2][0] if len(scored) > 1 else 0.0
         if best_score >= CHOICE_MIN_SCORE and best_score - runner_up >= CHOICE_MARGIN:
             return best
