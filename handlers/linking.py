@@ -19,7 +19,9 @@ import re
 import secrets
 from datetime import timedelta
 
+from handlers.delivery import queue_for_person
 from handlers.engine import Ctx, Router
+from handlers.events import Reply
 from locales import translator
 from storage.links import LINK_FAILED_ACTION, LinkCode
 from storage.models import Person
@@ -195,3 +197,13 @@ async def _merge(ctx: Ctx, target: Person, code: LinkCode) -> None:
         issued_on=code.channel,
     )
     ctx.say(ctx.tr("link.done", app=_APP_NAMES.get(code.channel, code.channel)))
+    # Tell the issuing app too, so a code that leaked cannot link a stranger unnoticed.
+    await queue_for_person(
+        ctx.store,
+        target.id,
+        Reply(ctx.tr("link.notice", app=_APP_NAMES.get(ctx.event.channel, ctx.event.channel))),
+        kind="notice",
+        now=ctx.now,
+        dedup_key=f"link:{code.id}",
+        channels=(code.channel,),
+    )

@@ -103,6 +103,12 @@ class PersonRepository:
     async def merge(self, source: int, target: int) -> None:
         """Move everything of ``source`` to ``target`` (identity linking), then drop it."""
         async with self._db.transaction():
+            # Opting out of reminders on either app holds for the linked person.
+            await self._db.execute(
+                "UPDATE people SET reminders_opt_out = max(reminders_opt_out,"
+                " (SELECT reminders_opt_out FROM people WHERE id = ?)) WHERE id = ?",
+                (source, target),
+            )
             for table in ("identities", "questions", "consents", "roles", "outbox"):
                 await self._db.execute(
                     f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (target, source)

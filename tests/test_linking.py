@@ -81,10 +81,15 @@ async def test_zalo_question_follows_to_telegram(engine: Engine, province_app: A
 
     t = telegram(engine)
     await t.say("/start")  # a new person on Telegram, asked for consent
+    await t.say("/tatnhacnho")  # opted out of reminders on Telegram
     zalo_person = await store.people.by_identity("zalo", z.user_id)
     assert zalo_person is not None
     await t.say(f"/lienket {link[:3]} {link[3:]}")
     assert "Đã liên kết xong" in t.last_text and "Zalo" in t.last_text
+    # The issuing app hears of it; the opt-out holds for the linked person.
+    notice = await store.db.fetchone("SELECT channel, body FROM outbox WHERE kind = 'notice'")
+    assert notice is not None and notice["channel"] == "zalo" and "Telegram" in notice["body"]
+    assert await store.people.reminders_opt_out(zalo_person.id)
 
     tg_person = await store.people.by_identity("telegram", t.user_id)
     assert tg_person is not None and tg_person.id == zalo_person.id
