@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.clustering.normalize import fold
 from bot.digests.model import (
     ClusterRow,
     DeadlineRow,
@@ -249,7 +250,8 @@ async def _units_in_scope(
         return [unit] if unit else []
     if scope.kind == "department":
         ids = sorted({r.unit_id for r in reports})
-        return [u for u in [await store.units.get(i) for i in ids] if u is not None]
+        found = [u for u in [await store.units.get(i) for i in ids] if u is not None]
+        return sorted(found, key=vietnamese_order)
     units = [u for u in await store.units.all() if u.kind != UnitKind.PROVINCE]
     if campaign.level == "commune":
         units = [
@@ -257,7 +259,13 @@ async def _units_in_scope(
             for u in units
             if u.id == campaign.host_unit_id or u.parent_code == campaign.host_unit_code
         ]
-    return units
+    return sorted(units, key=vietnamese_order)
+
+
+def vietnamese_order(unit: Unit) -> tuple[str, str]:
+    """Alphabetical as a Vietnamese reader expects ("Bảo Lạc" before "Bế Văn Đàn"): the
+    letters first, the tone marks only to break ties."""
+    return (fold(unit.name), unit.name)
 
 
 async def _scope_name(store: Store, campaign: Campaign, scope: DigestScope, language: str) -> str:
