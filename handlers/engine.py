@@ -430,7 +430,10 @@ class Engine:
 
     async def _command(self, ctx: Ctx) -> None:
         name = (ctx.event.command or "").lower()
-        handler = self.router.commands.get(name)
+        # "/hỏi", "/Câu hỏi" typed with accents or capitals mean /hoi and /cauhoi.
+        handler = self.router.commands.get(name) or self.router.commands.get(
+            fold(name).replace(" ", "")
+        )
         if handler is None:
             ctx.say(ctx.tr("command.unknown", command=name[:32]))
             ctx.repeat_prompt()

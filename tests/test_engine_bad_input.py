@@ -237,3 +237,11 @@ async def test_out_of_range_number_is_not_taken_as_text(engine: Engine) -> None:
     await t.say(QUESTION)  # the same question again: similar-questions prompt or preview
     await t.say("42")
     assert "chưa hiểu lựa chọn" in t.last_text
+
+
+async def test_commands_typed_with_accents_work(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/Trợgiúp")
+    assert "/hoi" in t.last_text
+    await t.say("/hỏi")
+    assert "đồng ý" in t.last_text.lower()
