@@ -34,6 +34,7 @@ from storage.models import Campaign, Conversation, DeadlineKind, Person, Topic, 
 
 log = logging.getLogger(__name__)
 
+_LOOSE_COMMAND = re.compile(r"^\s*/[^\W\d_][\w]{0,31}(\s|$)")
 _PAYLOAD = re.compile(r"^(\d{1,9})\.([a-z]{1,3})(?:\.([A-Za-z0-9_-]{1,40}))?$")
 CONSENT_VERSION = "2025-1"
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
@@ -413,6 +414,17 @@ class Engine:
 
     async def _dispatch(self, ctx: Ctx) -> None:
         event = ctx.event
+        if event.kind == EventKind.TEXT and _LOOSE_COMMAND.match(event.text):
+            # Platforms only mark ASCII commands; "/hỏi" arrives as plain text.
+            name, _, rest = event.text.strip()[1:].partition(" ")
+            event = dataclasses.replace(
+                event,
+                kind=EventKind.COMMAND,
+                command=name,
+                text=rest.strip(),
+                payload=rest.strip() or None,
+            )
+            ctx.event = event
         if event.kind == EventKind.COMMAND:
             await self._command(ctx)
         elif event.kind == EventKind.BUTTON:

@@ -245,3 +245,11 @@ async def test_commands_typed_with_accents_work(engine: Engine) -> None:
     assert "/hoi" in t.last_text
     await t.say("/hỏi")
     assert "đồng ý" in t.last_text.lower()
+
+
+async def test_accented_command_sent_as_plain_text(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.event(EventKind.TEXT, text="/trợgiúp")
+    assert "/hoi" in t.last_text
+    await t.event(EventKind.TEXT, text="/ sao vậy")  # not a command: ordinary text
+    assert "chưa hiểu lệnh" not in t.last_text
