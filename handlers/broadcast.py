@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.access import Action, Scope, authorize
+from handlers.access import Action, Scope, allows, authorize
 from handlers.delivery import queue_for_person
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
@@ -114,20 +114,38 @@ async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> b
 # -- chat flow ---------------------------------------------------------------------------
 
 
-async def _campaign(ctx: Ctx) -> Campaign | None:
-    opens = await ctx.engine.open_campaigns(ctx.now)
-    if len(opens) == 1:
-        return opens[0][0]
-    active = await ctx.store.campaigns.active()
-    return active[0] if len(active) == 1 else None
-
-
 @router.command("thongbao", "broadcast")
 async def broadcast_command(ctx: Ctx) -> None:
     ctx.reset()
-    campaign = await _campaign(ctx)
+    active = await ctx.store.campaigns.active()
+    # Only the campaigns this person may broadcast for are offered.
+    allowed = [
+        c
+        for c in active
+        if any(
+            allows(r, Action.BROADCAST, Scope(campaign_id=c.id))
+            for r in await ctx.store.roles.of_person(ctx.person.id)
+        )
+    ]
+    if len(allowed) > 1:
+        ctx.ask(
+            State.BROADCAST_CAMPAIGN,
+            ctx.tr("broadcast.campaign"),
+            [Choice(c.title[:60], "bk", str(c.id)) for c in allowed],
+        )
+        return
+    await _start(ctx, allowed[0] if allowed else (active[0] if len(active) == 1 else None))
+
+
+@router.action("bk")
+async def pick_campaign(ctx: Ctx, arg: str) -> None:
+    await _start(ctx, await ctx.store.campaigns.get(int(arg)))
+
+
+async def _start(ctx: Ctx, campaign: Campaign | None) -> None:
     scope = Scope(campaign_id=campaign.id if campaign else None)
     if await authorize(ctx.store, ctx.person.id, Action.BROADCAST, scope, now=ctx.now) is None:
+        ctx.reset()
         ctx.say(ctx.tr("refused"))
         return
     ctx.data["campaign_id"] = campaign.id if campaign else None

@@ -24,6 +24,7 @@ class State(StrEnum):
     WITHDRAW_CONFIRM = "withdraw_confirm"
     LANGUAGE = "language"
     DELETE_CONFIRM = "delete_confirm"
+    BROADCAST_CAMPAIGN = "broadcast_campaign"
     BROADCAST_AUDIENCE = "broadcast_audience"
     BROADCAST_UNIT = "broadcast_unit"
     BROADCAST_TEXT = "broadcast_text"

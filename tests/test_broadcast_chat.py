@@ -49,3 +49,37 @@ async def test_broadcast_to_one_unit(province_app: App) -> None:
     )
     people = {await province_app.store.people.by_identity("test", u) for u in ("a", "b")}
     assert {r["person_id"] for r in rows} == {p.id for p in people if p is not None}
+
+
+async def test_organiser_of_several_campaigns_picks_one(province_app: App) -> None:
+    province = await create_campaign(
+        province_app, title="Đối thoại cấp tỉnh", dialogue=date(2025, 8, 28)
+    )
+    commune = await create_campaign(
+        province_app,
+        title="Đối thoại phường Thục Phán",
+        dialogue=date(2025, 9, 10),
+        level="commune",
+        host_code="w01273",
+    )
+    engine = Engine(province_app.store, province_app.clock)
+    await join(engine, "a", "thuc phan")
+    code = await create_invite(province_app.store, "organiser", now=province_app.clock.now())
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/thongbao")
+    assert "đợt đối thoại nào" in org.last_text
+    await org.press("phường Thục Phán")
+    await org.press("Toàn bộ thanh niên")
+    await org.say("Họp chi đoàn tối nay.")
+    await org.press("Gửi thông báo")
+    row = await province_app.store.db.fetchone("SELECT campaign_id FROM broadcasts")
+    assert row is not None and row["campaign_id"] == commune.id != province.id
+    # An organiser of one campaign is not asked: theirs is the only one.
+    one = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=province.id
+    )
+    org2 = Talker(engine, user_id="org2")
+    await org2.say(f"/nhanquyen {one}")
+    await org2.say("/thongbao")
+    assert "Gửi thông báo tới ai" in org2.last_text
