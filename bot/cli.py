@@ -31,6 +31,7 @@ COMMANDS = (
     "invite",
     "roles",
     "broadcast",
+    "backup",
 )
 
 

@@ -116,6 +116,21 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup), safe while the
+        bot runs."""
+        def run(conn: sqlite3.Connection) -> None:
+            if target.exists():
+                raise StorageError(f"{target} already exists; choose a new file name")
+            copy = sqlite3.connect(target)
+            try:
+                conn.backup(copy)
+            finally:
+                copy.close()
+
+        async with self._lock:  # no transaction of ours is half-way through
+            await self._run(run)
+
     async def __aenter__(self) -> Database:
         return self
 

@@ -94,3 +94,16 @@ async def test_transaction_rolls_back_everything(tmp_path: Path) -> None:
 def test_migrations_are_numbered_without_gaps() -> None:
     versions = [m.version for m in load_migrations()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "live.db") as db:
+        await db.execute(
+            "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', 'x')"
+        )
+        await db.backup(tmp_path / "copy.db")
+        with pytest.raises(StorageError, match="already exists"):
+            await db.backup(tmp_path / "copy.db")
+    async with await Database.open(tmp_path / "copy.db") as copy:
+        assert await copy.fetchval("SELECT action FROM audit_log") == "x"
+        assert await copy.schema_version() == latest_version()

@@ -1,0 +1,28 @@
+"""``youthbot backup FILE``: a consistent copy of the database, safe while the bot runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.app import App
+from bot.commands import CommandError, with_app
+from storage import StorageError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("backup", help="copy the database to a new file (bot may run)")
+    parser.add_argument("file", type=Path, help="the new file, e.g. backup-2025-08-05.db")
+    parser.set_defaults(func=with_app(_backup))
+
+
+async def _backup(args: argparse.Namespace, app: App) -> int:
+    target: Path = args.file
+    if not target.parent.exists():
+        raise CommandError(f"the folder {target.parent} does not exist", status=2)
+    try:
+        await app.store.db.backup(target)
+    except StorageError as exc:
+        raise CommandError(str(exc), status=2) from exc
+    print(f"copied {app.settings.core.db} to {target}")
+    return 0
