@@ -119,6 +119,7 @@ class Database:
     async def backup(self, target: Path) -> None:
         """A consistent copy of the live database (SQLite's online backup), safe while the
         bot runs."""
+
         def run(conn: sqlite3.Connection) -> None:
             if target.exists():
                 raise StorageError(f"{target} already exists; choose a new file name")
