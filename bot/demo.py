@@ -75,6 +75,7 @@ class Youth:
     category: str
     topic: str
     text: str
+    support: bool = True  # "Tôi cũng muốn hỏi câu này" when a similar question is shown
 
 
 class DemoDriver:
@@ -142,9 +143,10 @@ async def submit_question(driver: DemoDriver, youth: Youth) -> str:
     await driver.tap(youth.topic)
     await driver.say(youth.text)
     if driver.has_button("cũng muốn hỏi"):
-        # The demo's youth support an earlier question when theirs is a rewording of it.
-        await driver.tap("cũng muốn hỏi câu 1")
-        return driver.text
+        if youth.support:  # most support the earlier question when theirs rewords it
+            await driver.tap("cũng muốn hỏi câu 1")
+            return driver.text
+        await driver.tap("Vẫn gửi")  # one sends their own wording: clustering groups them
     await driver.tap("Gửi")
     return driver.text
 
@@ -392,7 +394,7 @@ async def _bad_inputs(engine: Engine, p: _Printer, tag: str) -> None:
     await driver.say("/start")
     await driver.send(EventKind.MEDIA, media_type="sticker")
     p.item(f"sticker → {driver.last[0].text}")
-    await driver.send(EventKind.BUTTON, payload="1.up.99999")
+    await driver.send(EventKind.BUTTON, payload="999999.up.1")
     p.item(f"forged button → {driver.last[0].text}")
     await driver.say("/khonghieu")
     p.item(f"/khonghieu → {driver.last[0].text}")

@@ -40,7 +40,7 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
     assert "archived" in listing.stdout and "collecting" in listing.stdout
     export = run(["export", "--format", "jsonl"], tmp_path)
     rows = [json.loads(line) for line in export.stdout.splitlines()]
-    assert len(rows) == 10 and all(r["campaign_id"] == 2 for r in rows)
+    assert len(rows) == 11 and all(r["campaign_id"] == 2 for r in rows)
     out = tmp_path / "out"
     xlsx = sorted(out.glob("*.xlsx"))
     assert xlsx and openpyxl.load_workbook(xlsx[-1]).sheetnames
