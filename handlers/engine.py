@@ -378,11 +378,11 @@ class Engine:
         """Handle one event; its effects and the new state are committed together."""
         now = self.clock.now()
         async with self.store.transaction():
-            if event.update_id is not None and not await self.store.updates.mark(
-                event.channel, event.update_id, now=now
-            ):
-                return []
-            found = await self.store.conversations.with_person(event.channel, event.user_id)
+            new, found = await self.store.conversations.open_event(
+                event.channel, event.user_id, update_id=event.update_id, now=now
+            )
+            if not new:
+                return []  # a redelivered update: handled once already
             if found is None:
                 person, _ = await self.store.people.get_or_create(
                     channel=event.channel,

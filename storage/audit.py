@@ -24,7 +24,7 @@ class AuditRepository:
         target: str = "",
         detail: dict[str, Any] | None = None,
     ) -> None:
-        await self._db.execute(
+        await self._db.defer(
             "INSERT INTO audit_log (at, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
             (
                 to_utc_text(at),

@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
+
+import aiosqlite
 
 from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
 from storage.models import Conversation, Person
 from storage.people import person_from_row
+
+_WITH_PERSON = (
+    "SELECT p.*, c.state AS c_state, c.step AS c_step, c.data AS c_data,"
+    " c.updated_at AS c_updated_at FROM identities i JOIN people p ON p.id = i.person_id"
+    " LEFT JOIN conversations c ON c.person_id = p.id"
+    " WHERE i.channel = ? AND i.external_id = ?"
+)
+
+
+def _found(row: aiosqlite.Row | None) -> tuple[Person, Conversation | None] | None:
+    if row is None:
+        return None
+    person = person_from_row(row)
+    if row["c_state"] is None:
+        return person, None
+    return person, Conversation(
+        person.id,
+        row["c_state"],
+        row["c_step"],
+        json.loads(row["c_data"]),
+        from_utc_text(row["c_updated_at"]),
+    )
 
 
 class ConversationRepository:
@@ -31,7 +56,8 @@ class ConversationRepository:
 
     async def save(self, conversation: Conversation, *, now: datetime) -> None:
         # A person erased or merged away while handling the event has no state to keep.
-        await self._db.execute(
+        # Deferred: it travels with the commit, the last step of handling an event.
+        await self._db.defer(
             "INSERT INTO conversations (person_id, state, step, data, updated_at)"
             " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)"
             " ON CONFLICT(person_id) DO UPDATE SET"
@@ -51,15 +77,36 @@ class ConversationRepository:
         self, channel: str, external_id: str
     ) -> tuple[Person, Conversation | None] | None:
         """The person behind a channel identity and their conversation, in one query."""
-        row = await self._db.fetchone(
-            "SELECT p.*, c.state AS c_state, c.step AS c_step, c.data AS c_data,"
-            " c.updated_at AS c_updated_at FROM identities i JOIN people p ON p.id = i.person_id"
-            " LEFT JOIN conversations c ON c.person_id = p.id"
-            " WHERE i.channel = ? AND i.external_id = ?",
-            (channel, external_id),
-        )
-        if row is None:
-            return None
+        row = await self._db.fetchone(_WITH_PERSON, (channel, external_id))
+        return _found(row)
+
+    async def open_event(
+        self, channel: str, external_id: str, *, update_id: str | None, now: datetime
+    ) -> tuple[bool, tuple[Person, Conversation | None] | None]:
+        """Record a platform update as processed and read who sent it, in one trip.
+
+        Returns (new, found): ``new`` is False when ``update_id`` was processed before
+        (a redelivery); ``found`` is the person and conversation, if known.
+        """
+
+        def run(conn: sqlite3.Connection) -> tuple[bool, aiosqlite.Row | None]:
+            if update_id is not None:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO processed_updates (channel, update_id, at)"
+                    " VALUES (?, ?, ?)",
+                    (channel, update_id, to_utc_text(now)),
+                )
+                new = cursor.rowcount > 0
+                cursor.close()
+                if not new:
+                    return False, None
+            cursor = conn.execute(_WITH_PERSON, (channel, external_id))
+            row: aiosqlite.Row | None = cursor.fetchone()
+            cursor.close()
+            return True, row
+
+        new, row = await self._db.run(run)
+        return new, _found(row) if new else None
         person = person_from_row(row)
         if row["c_state"] is None:
             return person, None

@@ -71,6 +71,7 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._begin_pending = False
+        self._deferred: list[tuple[str, Params]] = []
 
     # -- opening ---------------------------------------------------------------------
 
@@ -175,8 +176,9 @@ class Database:
     async def transaction(self) -> AsyncIterator[None]:
         """Run the block atomically; nested calls join the outer transaction.
 
-        ``BEGIN IMMEDIATE`` travels with the block's first statement, so a transaction
-        costs no extra trip to the database thread.
+        ``BEGIN IMMEDIATE`` travels with the block's first statement and deferred writes
+        (:meth:`defer`) with the next statement or the ``COMMIT``, so a transaction costs
+        no extra trip to the database thread.
         """
         if _in_transaction.get():
             yield
@@ -184,18 +186,29 @@ class Database:
         async with self._lock:
             token = _in_transaction.set(True)
             self._begin_pending = True
+            self._deferred = []
             try:
                 try:
                     yield
                 except BaseException:
+                    self._deferred = []
                     if not self._begin_pending:
                         await self._conn.execute("ROLLBACK")
                     raise
-                if not self._begin_pending:
+                if not self._begin_pending or self._deferred:
                     await self._run(lambda conn: conn.commit())
             finally:
                 self._begin_pending = False
+                self._deferred = []
                 _in_transaction.reset(token)
+
+    async def defer(self, sql: str, params: Params = ()) -> None:
+        """A write whose result nobody needs: inside a transaction it travels with the
+        next statement (or the commit) instead of costing a trip of its own."""
+        if _in_transaction.get():
+            self._deferred.append((sql, params))
+        else:
+            await self.execute_rowcount(sql, params)
 
     # -- statements ------------------------------------------------------------------
 
@@ -206,15 +219,23 @@ class Database:
         fetch, close); SQLite answers most of ours in microseconds, so the trips were
         the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
         """
-        if self._begin_pending and _in_transaction.get():
-            self._begin_pending = False
+        if _in_transaction.get() and (self._begin_pending or self._deferred):
+            begin, self._begin_pending = self._begin_pending, False
+            deferred, self._deferred = self._deferred, []
 
-            def with_begin(conn: sqlite3.Connection) -> T:
-                conn.execute("BEGIN IMMEDIATE")
+            def with_prelude(conn: sqlite3.Connection) -> T:
+                if begin:
+                    conn.execute("BEGIN IMMEDIATE")
+                for sql, params in deferred:
+                    conn.execute(sql, params).close()
                 return fn(conn)
 
-            return await self._conn._execute(with_begin, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
+            return await self._conn._execute(with_prelude, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
         return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Several statements in one trip (for repositories on hot paths)."""
+        return await self._run(fn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement; returns ``lastrowid`` for inserts, else the row count."""

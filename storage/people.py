@@ -82,7 +82,7 @@ class PersonRepository:
             return
         values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._db.execute(
+        await self._db.defer(
             f"UPDATE people SET {assignments}, updated_at = ? WHERE id = ?",
             [*values, to_utc_text(now), person_id],
         )

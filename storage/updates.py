@@ -1,8 +1,11 @@
-"""Processed platform updates: a redelivered update is recognised and handled once."""
+"""Processed platform updates: a redelivered update is recognised and handled once.
+
+Ids are recorded by :meth:`storage.conversations.ConversationRepository.open_event`, in
+the same trip that reads who sent the update; this module only forgets old ones."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.clock import to_utc_text
 from storage.db import Database
@@ -12,16 +15,8 @@ class UpdateRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def mark(self, channel: str, update_id: str, *, now: datetime) -> bool:
-        """Record ``update_id``; False when it was already processed."""
-        count = await self._db.execute_rowcount(
-            "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
-            (channel, update_id, to_utc_text(now)),
-        )
-        return count > 0
-
     async def forget_before(self, when: datetime) -> int:
         """Drop old ids; platforms do not redeliver after a day."""
         return await self._db.execute_rowcount(
-            "DELETE FROM processed_updates WHERE at < ?", (to_utc_text(when - timedelta(0)),)
+            "DELETE FROM processed_updates WHERE at < ?", (to_utc_text(when),)
         )
