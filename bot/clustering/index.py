@@ -15,7 +15,7 @@ from bot.clustering.spelling import Speller
 __all__ = ["SimilarIndex"]
 
 #: Questions scored exactly per lookup, best by shared term weight first.
-_CANDIDATES = 48
+_CANDIDATES = 24
 
 
 class SimilarIndex:
