@@ -177,8 +177,19 @@ async def invite_command(ctx: Ctx) -> None:
             ctx.say(ctx.tr("invite.create_usage"))
             return
         department = rest[:120]
+    # An organiser of one campaign invites for that campaign; otherwise for the only open
+    # one, or for every campaign.
     opens = await ctx.engine.open_campaigns(ctx.now)
-    campaign_id = opens[0][0].id if len(opens) == 1 else None
+    open_ids = {c.id for c, _ in opens}
+    own = {
+        r.campaign_id
+        for r in await ctx.store.roles.of_person(ctx.person.id)
+        if r.role == "organiser" and r.campaign_id in open_ids
+    }
+    if len(own) == 1:
+        campaign_id: int | None = own.pop()
+    else:
+        campaign_id = opens[0][0].id if len(opens) == 1 else None
     scope = Scope(campaign_id=campaign_id, unit_id=unit_id, department=department, role=role)
     granted = await authorize(ctx.store, ctx.person.id, Action.INVITE, scope, now=ctx.now)
     if granted is None:

@@ -215,3 +215,27 @@ async def test_help_lists_official_commands_only_to_officials(
     organiser = await make(province_app, engine, "organiser", campaign)
     await organiser.say("/trogiup")
     assert "/baocao" in organiser.last_text and "/thongbao" in organiser.last_text
+
+
+async def test_organiser_of_one_campaign_invites_for_it_when_several_are_open(
+    province_app: App, engine: Engine, campaign: Campaign
+) -> None:
+    await create_campaign(
+        province_app,
+        title="Đối thoại phường",
+        dialogue=date(2025, 9, 10),
+        level="commune",
+        host_code="w01273",
+    )
+    engine.invalidate()
+    code = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="org-one")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/moi bithu w01279")
+    assert "Mã mời" in org.last_text
+    invite = await province_app.store.db.fetchone(
+        "SELECT campaign_id FROM invites WHERE role = 'secretary'"
+    )
+    assert invite is not None and invite["campaign_id"] == campaign.id
