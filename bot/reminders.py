@@ -117,9 +117,9 @@ async def _send(
     queued = 0
     if occurrence.audience == "youth":
         host = campaign.host_unit_id if campaign.level == "commune" else None
-        for person_id in await store.people.audience("youth", host_unit_id=host):
-            if await store.people.reminders_opt_out(person_id):
-                continue
+        for person_id in await store.people.audience(
+            "youth", host_unit_id=host, wants_reminders=True
+        ):
             person = await store.people.get(person_id)
             language = person.language if person else "vi"
             text = translator(language)(

@@ -55,7 +55,7 @@ async def my_questions(ctx: Ctx) -> None:
 
 
 async def _line(ctx: Ctx, q: Question) -> str:
-    topic = await ctx.store.campaigns.topic(q.topic_id)
+    topic = await ctx.engine.topic(q.topic_id)
     return ctx.tr(
         "mine.line",
         code=q.code,

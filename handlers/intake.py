@@ -39,6 +39,14 @@ def _close_text(ctx: Ctx, campaign: Campaign) -> str:
     return ctx.local_date_text(campaign.deadline(DeadlineKind.QUESTIONS_CLOSE))
 
 
+def say_closed(ctx: Ctx, campaign: Campaign | None) -> None:
+    """No campaign takes questions: name the one that closed, if any."""
+    if campaign is None:
+        ctx.say(ctx.tr("welcome.none"))
+    else:
+        ctx.say(ctx.tr("closed", campaign=campaign.title, close=_close_text(ctx, campaign)))
+
+
 # -- start, consent, campaign ---------------------------------------------------------
 
 
@@ -59,11 +67,7 @@ async def start(ctx: Ctx) -> None:
         ctx.data["deep_unit"] = deep_unit
     opens = await ctx.engine.open_campaigns(ctx.now)
     if not opens:
-        closed = await ctx.engine.recently_closed(ctx.now)
-        if closed is not None:
-            ctx.say(ctx.tr("closed", campaign=closed.title, close=_close_text(ctx, closed)))
-        else:
-            ctx.say(ctx.tr("welcome.none"))
+        say_closed(ctx, await ctx.engine.recently_closed(ctx.now))
         return
     if len(opens) == 1:
         campaign = opens[0][0]
@@ -134,11 +138,7 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
     opens = await ctx.engine.open_campaigns(ctx.now)
     if not opens:
         ctx.reset()
-        closed = await ctx.engine.recently_closed(ctx.now)
-        if closed is not None:
-            ctx.say(ctx.tr("closed", campaign=closed.title, close=_close_text(ctx, closed)))
-        else:
-            ctx.say(ctx.tr("welcome.none"))
+        say_closed(ctx, await ctx.engine.recently_closed(ctx.now))
         return
     if text:
         ctx.draft["text"] = text
@@ -176,10 +176,7 @@ async def advance(ctx: Ctx) -> None:
     if found is None:
         campaign = await ctx.engine.campaign(int(ctx.draft.get("campaign_id") or 0))
         ctx.reset()
-        if campaign is not None:
-            ctx.say(ctx.tr("closed", campaign=campaign.title, close=_close_text(ctx, campaign)))
-        else:
-            ctx.say(ctx.tr("welcome.none"))
+        say_closed(ctx, campaign)
         return
     campaign, _late = found
     draft = ctx.draft

@@ -147,12 +147,45 @@ class PersonRepository:
             await self.erase(row["id"])
         return len(rows)
 
-    # -- consent ---------------------------------------------------------------------
-
     async def audience(
-        self, audience: str, *, unit_id: int | None = None, host_unit_id: int | None = None
+        self,
+        audience: str,
+        *,
+        unit_id: int | None = None,
+        host_unit_id: int | None = None,
+        wants_reminders: bool = False,
     ) -> list[int]:
-        return await audience_people(self._db, audience, unit_id=unit_id, host_unit_id=host_unit_id)
+        """People a broadcast or reminder reaches (reachable ones only; ``wants_reminders``
+        leaves out those who turned reminders off)."""
+        if audience == "youth":
+            # Young people who consented; a commune campaign reaches its own commune only.
+            sql = (
+                "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
+                " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0"
+            )
+            params: list[object] = []
+            if host_unit_id is not None:
+                sql += " AND p.unit_id = ?"
+                params.append(host_unit_id)
+        elif audience == "unit":
+            sql = (
+                "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
+                " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0 AND p.unit_id = ?"
+            )
+            params = [unit_id]
+        elif audience in ("secretaries", "departments"):
+            role = "secretary" if audience == "secretaries" else "department"
+            sql = (
+                "SELECT DISTINCT p.id FROM people p JOIN roles r ON r.person_id = p.id"
+                " WHERE r.revoked_at IS NULL AND r.role = ? AND p.unreachable = 0"
+            )
+            params = [role]
+        else:
+            raise ValueError(f"unknown audience {audience!r}")
+        if wants_reminders:
+            sql += " AND p.reminders_opt_out = 0"
+        rows = await self._db.fetchall(sql + " ORDER BY p.id", params)
+        return [r["id"] for r in rows]
 
     async def set_reminders_opt_out(self, person_id: int, opt_out: bool) -> None:
         await self._db.execute(
@@ -164,6 +197,8 @@ class PersonRepository:
             "SELECT reminders_opt_out FROM people WHERE id = ?", (person_id,)
         )
         return bool(value)
+
+    # -- consent ---------------------------------------------------------------------
 
     async def grant_consent(self, person_id: int, *, version: str, now: datetime) -> None:
         await self._db.execute(
@@ -183,39 +218,3 @@ class PersonRepository:
             "UPDATE consents SET withdrawn_at = ? WHERE person_id = ? AND withdrawn_at IS NULL",
             (to_utc_text(now), person_id),
         )
-
-
-AUDIENCES = ("youth", "unit", "secretaries", "departments")
-
-
-async def audience_people(
-    db: Database, audience: str, *, unit_id: int | None = None, host_unit_id: int | None = None
-) -> list[int]:
-    """People a broadcast or reminder reaches (reachable ones only)."""
-    if audience == "youth":
-        # Young people who consented; a commune campaign reaches its own commune only.
-        sql = (
-            "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
-            " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0"
-        )
-        params: list[object] = []
-        if host_unit_id is not None:
-            sql += " AND p.unit_id = ?"
-            params.append(host_unit_id)
-    elif audience == "unit":
-        sql = (
-            "SELECT DISTINCT p.id FROM people p JOIN consents c ON c.person_id = p.id"
-            " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0 AND p.unit_id = ?"
-        )
-        params = [unit_id]
-    elif audience in ("secretaries", "departments"):
-        role = "secretary" if audience == "secretaries" else "department"
-        sql = (
-            "SELECT DISTINCT p.id FROM people p JOIN roles r ON r.person_id = p.id"
-            " WHERE r.revoked_at IS NULL AND r.role = ? AND p.unreachable = 0"
-        )
-        params = [role]
-    else:
-        raise ValueError(f"unknown audience {audience!r}")
-    rows = await db.fetchall(sql + " ORDER BY p.id", params)
-    return [r["id"] for r in rows]
