@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.access import Action, Scope, allows, authorize
-from handlers.delivery import queue_for_person
+from handlers.delivery import queue_for_people, queue_for_person
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
 from handlers.intake import ask_unit_pick, clean_text
@@ -57,17 +57,15 @@ async def start_broadcast(
             recipients=len(plan.recipients),
             now=now,
         )
-        queued = 0
-        for person_id in plan.recipients:
-            queued += await queue_for_person(
-                store,
-                person_id,
-                Reply(text),
-                kind="broadcast",
-                now=now,
-                dedup_key=f"broadcast:{broadcast_id}:{person_id}",
-                batch_id=broadcast_id,
-            )
+        queued = await queue_for_people(
+            store,
+            plan.recipients,
+            Reply(text),
+            kind="broadcast",
+            now=now,
+            dedup_key=lambda person_id: f"broadcast:{broadcast_id}:{person_id}",
+            batch_id=broadcast_id,
+        )
         await store.audit.record(
             "broadcast.send",
             at=now,

@@ -4,6 +4,7 @@ answers). Platform-independent: the sender in :mod:`bot.outbox` delivers them.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -59,21 +60,50 @@ async def queue_for_person(
     Returns False when the person cannot be reached (blocked the bot, no identity) or the
     ``dedup_key`` was queued before. Channels not in ``channels`` come last.
     """
-    person = await store.people.get(person_id)
-    if person is None or person.unreachable:
-        return False
-    identities = await store.people.identities(person_id)
-    if not identities:
-        return False
-    rank = {name: i for i, name in enumerate(channels)}
-    identity = min(identities, key=lambda i: rank.get(i.channel, len(rank)))
-    message = NewMessage(
-        person_id=person_id,
-        channel=identity.channel,
-        chat_id=identity.chat_id,
+    queued = await queue_for_people(
+        store,
+        [person_id],
+        reply,
         kind=kind,
-        body=encode_reply(reply),
-        dedup_key=dedup_key,
+        now=now,
+        dedup_key=(lambda _: dedup_key) if dedup_key is not None else None,
         batch_id=batch_id,
+        channels=channels,
     )
-    return await store.outbox.enqueue([message], now=now) == 1
+    return queued == 1
+
+
+async def queue_for_people(
+    store: Store,
+    person_ids: Sequence[int],
+    reply: Reply,
+    *,
+    kind: str,
+    now: datetime,
+    dedup_key: Callable[[int], str] | None = None,
+    batch_id: int | None = None,
+    channels: tuple[str, ...] = CHANNEL_PREFERENCE,
+) -> int:
+    """Queue the same ``reply`` to many people (a broadcast) with one identity query and
+    one insert; returns how many were queued."""
+    identities = await store.people.reachable_identities(person_ids)
+    rank = {name: i for i, name in enumerate(channels)}
+    body = encode_reply(reply)
+    messages = []
+    for person_id in person_ids:
+        found = identities.get(person_id)
+        if not found:
+            continue
+        identity = min(found, key=lambda i: rank.get(i.channel, len(rank)))
+        messages.append(
+            NewMessage(
+                person_id=person_id,
+                channel=identity.channel,
+                chat_id=identity.chat_id,
+                kind=kind,
+                body=body,
+                dedup_key=dedup_key(person_id) if dedup_key is not None else None,
+                batch_id=batch_id,
+            )
+        )
+    return await store.outbox.enqueue(messages, now=now) if messages else 0

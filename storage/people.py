@@ -3,6 +3,7 @@ identity per chat platform (platform ids stored as text)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -91,6 +92,23 @@ class PersonRepository:
         await self._db.execute(
             "UPDATE people SET unreachable = ? WHERE id = ?", (int(unreachable), person_id)
         )
+
+    async def reachable_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
+        """Identities of the given people who can still be messaged (one query per 500)."""
+        found: dict[int, list[Identity]] = {}
+        for start in range(0, len(person_ids), 500):
+            chunk = list(person_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                "SELECT i.* FROM identities i JOIN people p ON p.id = i.person_id"
+                f" WHERE p.unreachable = 0 AND i.person_id IN ({marks}) ORDER BY i.created_at",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r["person_id"], []).append(
+                    Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"])
+                )
+        return found
 
     async def identities(self, person_id: int) -> list[Identity]:
         rows = await self._db.fetchall(
