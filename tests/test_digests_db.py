@@ -327,3 +327,16 @@ async def test_report_on_zalo_sends_files_by_telegram_and_email(
     [row] = rows
     assert row["channel"] == "telegram" and json.loads(row["body"])["attachments"]
     assert len(inbox.messages) == 1  # type: ignore[attr-defined]
+
+
+async def test_quiet_setting_sends_nothing_for_a_period_without_news(
+    filled: App, campaign: Campaign, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YOUTHBOT_DIGEST_QUIET", "true")
+    app = App(settings=Settings(env_file=None), store=filled.store, clock=clock)
+    code = await create_invite(app.store, "organiser", now=clock.now(), campaign_id=campaign.id)
+    await Talker(build_engine(app), user_id="org").say(f"/nhanquyen {code}")
+    clock.set(datetime.fromisoformat("2025-07-01T17:05:00+07:00"))
+    assert await schedule.tick(app, clock.now()) == 1  # the day's questions
+    clock.set(datetime.fromisoformat("2025-07-02T17:05:00+07:00"))
+    assert await schedule.tick(app, clock.now()) == 0  # nothing new: nothing at all
