@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import to_utc_text
-from storage.db import Database
+from storage.db import Database, update_statement
 from storage.models import Campaign, Deadline, DeadlineKind, Topic
 
 _SELECT = (
@@ -89,20 +89,11 @@ class CampaignRepository:
         )
 
     async def update(self, campaign_id: int, *, now: datetime, **fields: Any) -> None:
-        unknown = set(fields) - EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-        if not fields:
-            return
-        values = [
-            v.isoformat() if isinstance(v, date) else int(v) if isinstance(v, bool) else v
-            for v in fields.values()
-        ]
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._db.execute(
-            f"UPDATE campaigns SET {assignments}, updated_at = ? WHERE id = ?",
-            [*values, to_utc_text(now), campaign_id],
+        sql, params = update_statement(
+            "campaigns", campaign_id, fields, editable=EDITABLE, now=to_utc_text(now)
         )
+        if fields:
+            await self._db.execute(sql, params)
 
     async def _deadlines(self, campaign_id: int) -> tuple[Deadline, ...]:
         rows = await self._db.fetchall(

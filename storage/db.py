@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +61,23 @@ def latest_version() -> int:
 
 
 Params = Sequence[Any] | dict[str, Any]
+
+
+def update_statement(
+    table: str, row_id: int, fields: dict[str, Any], *, editable: frozenset[str], now: str
+) -> tuple[str, list[Any]]:
+    """``UPDATE table SET …, updated_at`` for the named columns only (others refused)."""
+    unknown = set(fields) - editable
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    values = [
+        v.isoformat() if isinstance(v, date) else int(v) if isinstance(v, bool) else v
+        for v in fields.values()
+    ]
+    assignments = "".join(f"{name} = ?, " for name in fields)
+    return f"UPDATE {table} SET {assignments}updated_at = ? WHERE id = ?", [*values, now, row_id]
+
+
 T = TypeVar("T")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import to_utc_text
-from storage.db import Database
+from storage.db import Database, update_statement
 from storage.models import Identity, Person
 
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
@@ -76,17 +76,11 @@ class PersonRepository:
         return person_from_row(row) if row else None
 
     async def update(self, person_id: int, *, now: datetime, **fields: Any) -> None:
-        unknown = set(fields) - EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-        if not fields:
-            return
-        values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._db.defer(
-            f"UPDATE people SET {assignments}, updated_at = ? WHERE id = ?",
-            [*values, to_utc_text(now), person_id],
+        sql, params = update_statement(
+            "people", person_id, fields, editable=EDITABLE, now=to_utc_text(now)
         )
+        if fields:
+            await self._db.defer(sql, params)
 
     async def set_unreachable(self, person_id: int, unreachable: bool = True) -> None:
         await self._db.execute(
