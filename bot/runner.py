@@ -4,14 +4,13 @@ process, stopped cleanly by SIGINT or SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import Awaitable
 from typing import Protocol
 
 from bot.app import App
 from bot.channels.base import Channel
+from bot.channels.lifecycle import stopped_by_signals
 from bot.channels.webserver import WebServer
 from bot.outbox import OutboxSender
 from bot.scheduler import build_scheduler
@@ -56,14 +55,6 @@ async def run_bot(
     needs_web = bool(app.settings.telegram.webhook_url or app.settings.zalo.webhook_url)
     web = WebServer(host=app.settings.web.host, port=app.settings.web.port) if needs_web else None
     adapters = build_adapters(app, wanted, web)
-    stop_event = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    if stop is None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, stop_event.set)
-                installed.append(signum)
 
     async def batch_progress(batch_id: int) -> None:
         if await report_if_done(app.store, batch_id, now=app.clock.now()):
@@ -75,15 +66,14 @@ async def run_bot(
         await web.start()
     scheduler.start()
     log.info("youthbot running: %s", ", ".join(sorted(adapters)))
-    try:
-        await asyncio.gather(
-            *(adapter.serve(stop_event) for adapter in adapters.values()),
-            sender.run(stop_event),
-        )
-    finally:
-        stop_event.set()
-        scheduler.shutdown(wait=False)
-        if web is not None:
-            await web.stop()
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+    with stopped_by_signals(stop) as stop_event:
+        try:
+            await asyncio.gather(
+                *(adapter.serve(stop_event) for adapter in adapters.values()),
+                sender.run(stop_event),
+            )
+        finally:
+            stop_event.set()
+            scheduler.shutdown(wait=False)
+            if web is not None:
+                await web.stop()

@@ -107,16 +107,6 @@ class ConversationRepository:
 
         new, row = await self._db.run(run)
         return new, _found(row) if new else None
-        person = person_from_row(row)
-        if row["c_state"] is None:
-            return person, None
-        return person, Conversation(
-            person.id,
-            row["c_state"],
-            row["c_step"],
-            json.loads(row["c_data"]),
-            from_utc_text(row["c_updated_at"]),
-        )
 
     async def clear_stale(self, *, states: tuple[str, ...], before: datetime) -> int:
         """Drop drafts abandoned since before ``before`` (kept no longer than needed)."""

@@ -30,6 +30,7 @@ import secrets
 import signal
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -224,8 +225,10 @@ class ChannelLifecycle(ABC):
         )
 
 
-async def serve_until_stopped(channel: ChannelLifecycle, stop: asyncio.Event | None) -> None:
-    """``channel.serve()`` until ``stop`` is set; without ``stop``, until SIGINT/SIGTERM."""
+@contextlib.contextmanager
+def stopped_by_signals(stop: asyncio.Event | None) -> Iterator[asyncio.Event]:
+    """The given ``stop`` event; without one, a new event that SIGINT and SIGTERM set
+    (the handlers are removed on leaving)."""
     stop_event = asyncio.Event() if stop is None else stop
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
@@ -235,7 +238,13 @@ async def serve_until_stopped(channel: ChannelLifecycle, stop: asyncio.Event | N
                 loop.add_signal_handler(signum, stop_event.set)
                 installed.append(signum)
     try:
-        await channel.serve(stop_event)
+        yield stop_event
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+async def serve_until_stopped(channel: ChannelLifecycle, stop: asyncio.Event | None) -> None:
+    """``channel.serve()`` until ``stop`` is set; without ``stop``, until SIGINT/SIGTERM."""
+    with stopped_by_signals(stop) as stop_event:
+        await channel.serve(stop_event)
