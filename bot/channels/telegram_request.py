@@ -23,6 +23,7 @@ from telegram.request import BaseRequest, RequestData
 __all__ = ["AiohttpRequest"]
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given" marker (a DefaultValue)
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _given(value: Any, default: float | None) -> float | None:
@@ -95,20 +96,25 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         body: Any = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             files = request_data.multipart_data
-            fields = request_data.json_parameters
             if files:
                 form = aiohttp.FormData()
-                for name, value in fields.items():
+                for name, value in request_data.json_parameters.items():
                     form.add_field(name, value)
                 for name, (filename, content, mime_type) in files.items():
                     form.add_field(name, content, filename=filename, content_type=mime_type)
                 body = form
             else:
-                body = fields  # form-encoded, as PTB's own HTTPXRequest sends it
+                # Form-encoded, as PTB's own HTTPXRequest sends it; encoded here because
+                # aiohttp's FormData builds a multipart writer even for a plain form.
+                body = request_data.url_encoded_parameters().encode()
+                headers = _FORM
         try:
-            async with session.request(method, url, data=body, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts are asyncio.TimeoutError
             raise TimedOut from exc

@@ -121,12 +121,15 @@ class Sender:
             if item.edit and edit_target is not None:
                 try:
                     await self.call(
-                        lambda: bot.edit_message_text(
-                            item.html,
-                            chat_id=chat,
-                            message_id=edit_target,
-                            parse_mode=ParseMode.HTML,
-                            reply_markup=item.keyboard,
+                        lambda: bot.post_raw(
+                            "editMessageText",
+                            {
+                                "chat_id": chat,
+                                "message_id": edit_target,
+                                "text": item.html,
+                                "parse_mode": ParseMode.HTML,
+                                "reply_markup": item.keyboard,
+                            },
                         ),
                         attempts=tries,
                     )
@@ -139,12 +142,15 @@ class Sender:
                 else None
             )
             await self.call(
-                lambda: bot.send_message(
-                    chat,
-                    item.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=item.keyboard,
-                    reply_parameters=parameters,
+                lambda: bot.post_raw(
+                    "sendMessage",
+                    {
+                        "chat_id": chat,
+                        "text": item.html,
+                        "parse_mode": ParseMode.HTML,
+                        "reply_markup": item.keyboard,
+                        "reply_parameters": parameters,
+                    },
                 ),
                 attempts=tries,
             )
@@ -178,14 +184,16 @@ class Sender:
         """Take the buttons off an old prompt (pressing them would only be refused)."""
         try:
             async with self._pacer.turn(str(chat)):
-                await self._bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
+                await self._bot.post_raw(
+                    "editMessageReplyMarkup", {"chat_id": chat, "message_id": message_id}
+                )
         except TelegramError as exc:
             logger.debug("telegram: could not clear an old keyboard: %s", self._redact(exc))
 
     async def answer(self, query: CallbackQuery) -> None:
         """Answer a button press (stops the client's spinner); failures only logged."""
         try:
-            await self._bot.answer_callback_query(query.id)
+            await self._bot.post_raw("answerCallbackQuery", {"callback_query_id": query.id})
         except TelegramError as exc:
             logger.debug("telegram: answerCallbackQuery failed: %s", self._redact(exc))
 
