@@ -529,7 +529,7 @@ async def test_updates_of_one_chat_keep_their_order(api: FakeTelegramAPI, tg_app
     assert api.sent_texts(USER) == ["echo: 1", "echo: 2", "echo: 3", "echo: 4"]
 
 
-async def test_update_unfinished_at_shutdown_is_delivered_again(
+async def test_update_unfinished_at_shutdown_is_handled_at_the_next_start(
     api: FakeTelegramAPI, tg_app: App
 ) -> None:
     gate = asyncio.Event()
@@ -538,8 +538,11 @@ async def test_update_unfinished_at_shutdown_is_delivered_again(
     async with running(channel):
         pushed = api.push_message(USER, "đang xử lý thì tắt máy")
         await api.wait_for(lambda: first_engine.events, what="the engine got the update")
-    # Stopped (the handling was cancelled): the update is still waiting at Telegram.
-    assert [u["update_id"] for u in api.pending_updates] == [pushed["update_id"]]
+    # Stopped (the handling was cancelled): Telegram was told to forget the update only
+    # because it is stored here.
+    assert not api.pending_updates
+    stored = await tg_app.store.updates.inbox("telegram")
+    assert [update_id for update_id, _ in stored] == [pushed["update_id"]]
     assert api.sent_texts(USER) == []
 
     second_engine = EchoEngine()
@@ -548,6 +551,40 @@ async def test_update_unfinished_at_shutdown_is_delivered_again(
 
     assert [e.update_id for e in second_engine.events] == [str(pushed["update_id"])]
     assert api.sent_texts(USER) == ["echo: đang xử lý thì tắt máy"]
+
+
+async def test_stored_updates_are_forgotten_once_handled(api: FakeTelegramAPI, tg_app: App) -> None:
+    engine = EchoEngine()
+    async with running(channel_for(tg_app, engine)) as channel:
+        for text in ("một", "hai", "ba"):
+            api.push_message(USER, text)
+        await settle(api, channel)
+        api.push_message(OTHER, "bốn")  # the next poll's store forgets the handled ones
+        await settle(api, channel)
+        stored = await tg_app.store.updates.inbox("telegram")
+    # Only the newest may stay (handled: a restart finds it processed and skips it).
+    assert len(stored) <= 1
+    assert len(engine.events) == 4
+
+
+async def test_updates_are_not_confirmed_while_they_cannot_be_stored(
+    api: FakeTelegramAPI, tg_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tg_app.store.db
+    engine = EchoEngine()
+    async with running(channel_for(tg_app, engine)) as channel:
+        # A real failure of the real database: the inbox table is gone.
+        await db.execute("ALTER TABLE update_inbox RENAME TO update_inbox_away")
+        pushed = api.push_message(USER, "lưu không được")
+        await api.wait_for(
+            lambda: "storing updates failed" in caplog.text, what="the failure was logged"
+        )
+        assert [u["update_id"] for u in api.pending_updates] == [pushed["update_id"]]
+        assert engine.events == []  # not handled before it is stored
+        await db.execute("ALTER TABLE update_inbox_away RENAME TO update_inbox")
+        await settle(api, channel)
+    assert [e.text for e in engine.events] == ["lưu không được"]
+    assert not api.pending_updates
 
 
 async def test_run_telegram_stops_on_sigterm(

@@ -7,6 +7,7 @@ in a real SQLite file. The fake clock of conftest says 1 July 2025.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
@@ -198,6 +199,43 @@ async def test_redelivered_update_is_handled_once(api: FakeTelegramAPI, tg_app: 
 
     assert len(api.sent_messages(USER)) == sent
     assert not api.pending_updates
+
+
+async def test_updates_stored_before_a_crash_are_handled_once_at_the_next_start(
+    api: FakeTelegramAPI, tg_app: App
+) -> None:
+    async with running(new_channel(tg_app)) as channel:
+        handled = api.push_message(USER, "/start")
+        await settle(api, channel)
+
+    # What a kill -9 can leave: Telegram already told to forget two updates that were
+    # stored, one handled (its processed id is recorded) and one not yet handled; and
+    # Telegram delivering the handled one again anyway.
+    prompt = latest_prompt(api, USER)
+    unhandled = api.push_callback(
+        USER, prompt.data("đồng ý"), message_id=prompt.message_id, enqueue=False
+    )
+    await tg_app.store.updates.receive(
+        "telegram",
+        [(u["update_id"], json.dumps(u)) for u in (handled, unhandled)],
+        now=tg_app.clock.now(),
+        done_below=None,
+    )
+    api.push_raw(copy.deepcopy(handled))
+    start = len(api.calls)
+    async with running(new_channel(tg_app)) as again:
+        await settle(api, again)
+        await api.wait_for(lambda: api.callback_answers, what="the press answered")
+        api.push_message(USER + 1, "/start")  # a later poll forgets what was handled
+        await settle(api, again)
+        left = await tg_app.store.updates.inbox("telegram")
+
+    # The press was handled (the unit prompt replaced the consent prompt); the old
+    # /start was not handled again (no second welcome).
+    answers = texts_since(api, USER, start)
+    assert len(answers) == 1 and "xã, phường" in answers[0], answers
+    assert len(api.callback_answers) == 1
+    assert len(left) <= 1  # only the newest may stay, handled
 
 
 async def test_429_and_403_during_a_conversation(api: FakeTelegramAPI, tg_app: App) -> None:

@@ -346,18 +346,18 @@ def test_edit_first_marks_only_the_first_part() -> None:
 # ---- flow helpers ----------------------------------------------------------------------------
 
 
-def test_ack_tracker_confirms_only_a_finished_prefix() -> None:
+def test_ack_tracker_forgets_only_a_finished_prefix() -> None:
     tracker = AckTracker()
-    assert tracker.offset is None
+    assert tracker.done_below is None
     for update_id in (5, 6, 7):
         tracker.dispatched(update_id)
+    assert (tracker.done_below, tracker.unfinished) == (5, 3)
     tracker.finished(6)
-    assert tracker.offset is None  # 5 still running
+    assert (tracker.done_below, tracker.unfinished) == (5, 2)  # 5 still running
     tracker.finished(5)
-    assert tracker.offset == 7
-    assert tracker.in_flight == 1
+    assert (tracker.done_below, tracker.in_flight, tracker.unfinished) == (7, 1, 1)
     tracker.finished(7)
-    assert (tracker.offset, tracker.in_flight) == (8, 0)
+    assert (tracker.done_below, tracker.in_flight, tracker.unfinished) == (8, 0, 0)
     assert not tracker.is_new(7) and tracker.is_new(8)
     with pytest.raises(ValueError, match="out of order"):
         tracker.dispatched(3)

@@ -29,7 +29,6 @@ BOT_USERNAME = "youthbot_test_bot"
 FAST = TelegramOptions(
     per_chat_interval=0.0,
     poll_timeout=2,
-    busy_poll_interval=0.05,
     backoff_base=0.01,
     backoff_max=0.05,
     start_attempts=2,

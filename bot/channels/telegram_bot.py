@@ -53,9 +53,9 @@ class TelegramOptions:
 
     poll_timeout: int = 30  # seconds a getUpdates long poll waits for news
     poll_limit: int = 100  # updates per getUpdates (Telegram's maximum)
-    busy_poll_interval: float = 0.25  # re-poll pause while earlier updates are unfinished
-    min_poll_interval: float = 0.1  # polls repeat the unfinished updates: not more often
-    max_concurrent_updates: int = 64
+    min_poll_interval: float = 0.1  # after a short batch: lets a busy bot fetch in batches
+    max_backlog: int = 512  # fetched updates still being handled before polling pauses
+    max_concurrent_updates: int = 128  # handling mostly waits on Telegram: keep many going
     per_chat_interval: float = CAPABILITIES.per_chat_interval
     # Messages per second overall; None: TELEGRAM_MAX_MESSAGES_PER_SECOND (default 30).
     overall_max_rate: float | None = None

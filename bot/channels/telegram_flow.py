@@ -2,9 +2,9 @@
 
 * :class:`ChatScheduler` runs jobs of different chats concurrently (bounded) and the jobs
   of one chat one after another, in submission order.
-* :class:`AckTracker` knows which polled updates are finished and gives the ``offset`` for
-  getUpdates: it only moves past an update once it and every earlier one are finished, so
-  a crash never loses an update (Telegram redelivers what was not confirmed).
+* :class:`AckTracker` knows which polled updates are finished: the stored copy of an
+  update is forgotten only once it and every earlier one are finished, so a crash never
+  loses an update (the next start handles what is left).
 * :class:`ChatPacer` keeps at least ``interval`` seconds between two messages to one chat
   (Telegram allows about one message per second per chat).
 
@@ -79,24 +79,35 @@ class ChatScheduler:
 
 
 class AckTracker:
-    """Which dispatched updates are finished, and the getUpdates ``offset`` that follows."""
+    """Which dispatched updates are finished, in update order.
+
+    The poller stores each update before confirming it to the platform; the tracker tells
+    it which stored ones can be forgotten (:attr:`done_below`) and how many are still
+    being handled (:attr:`unfinished`, to stop fetching when too many wait).
+    """
 
     def __init__(self) -> None:
         self._order: deque[int] = deque()
         self._done: set[int] = set()
-        self._confirmed: int | None = None
         self.last_dispatched = -1
-        self._progress = asyncio.Event()
+        self._finished = asyncio.Event()
 
     @property
     def in_flight(self) -> int:
-        """Dispatched updates not yet confirmable (finished ones behind a running one count)."""
+        """Dispatched updates not yet forgettable (finished ones behind a running one count)."""
         return len(self._order)
 
     @property
-    def offset(self) -> int | None:
-        """The ``offset`` for the next getUpdates: one past the last confirmable update."""
-        return None if self._confirmed is None else self._confirmed + 1
+    def unfinished(self) -> int:
+        """Dispatched updates still being handled (or waiting for their chat's turn)."""
+        return len(self._order) - len(self._done)
+
+    @property
+    def done_below(self) -> int | None:
+        """Every dispatched update below this id is finished (``None``: none dispatched)."""
+        if self._order:
+            return self._order[0]
+        return None if self.last_dispatched < 0 else self.last_dispatched + 1
 
     def is_new(self, update_id: int) -> bool:
         return update_id > self.last_dispatched
@@ -109,28 +120,15 @@ class AckTracker:
 
     def finished(self, update_id: int) -> None:
         self._done.add(update_id)
-        moved = False
         while self._order and self._order[0] in self._done:
-            first = self._order.popleft()
-            self._done.discard(first)
-            self._confirmed = first
-            moved = True
-        if moved:
-            self._progress.set()
+            self._done.discard(self._order.popleft())
+        self._finished.set()
 
-    async def wait_progress(
-        self,
-        timeout: float,  # noqa: ASYNC109 - a bounded wait, not a caller's deadline
-        *,
-        since: int | None,
-    ) -> None:
-        """Return once the offset differs from ``since`` (at once if it already does), or
-        after ``timeout`` seconds."""
-        if self.offset != since:
-            return
-        self._progress.clear()
+    async def wait_finished(self, timeout: float) -> None:  # noqa: ASYNC109 - bounded wait
+        """Return once another update is finished, or after ``timeout`` seconds."""
+        self._finished.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), timeout)
+            await asyncio.wait_for(self._finished.wait(), timeout)
 
 
 @dataclass

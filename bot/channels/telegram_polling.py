@@ -1,25 +1,24 @@
-"""Long polling with getUpdates, confirming an update only once it has been handled.
+"""Long polling with getUpdates: store each update, then confirm it, then handle it.
 
 Telegram confirms updates by the ``offset`` of the next getUpdates: everything below it is
-forgotten. The poller passes the offset :class:`~bot.channels.telegram_flow.AckTracker`
-gives, which moves past an update only when it and every earlier one are handled, so a
-crash (or a stop that cuts an update short) loses nothing: Telegram delivers the
-unconfirmed updates again and the engine, which stored the ids of those it handled,
-handles each once.
+forgotten. The poller stores what a poll brought (:meth:`storage.updates.UpdateRepository.receive`)
+before it passes the next offset, so a crash loses nothing: the next start handles the
+stored updates that were not finished (the engine, which records the ids it handled,
+handles each once). Because stored updates can be confirmed at once, every poll brings
+only new updates, and a slow update does not hold the others back.
 
-The price of that guarantee: every poll returns the unconfirmed updates again, and at most
-``poll_limit`` (100) updates beyond the oldest unfinished one can be in hand. So the poller
-long-polls only when nothing is in hand; otherwise it polls again once an update has been
-confirmed (or after ``busy_poll_interval``), never more often than ``min_poll_interval``,
-and builds ``Update`` objects only for the updates it has not seen.
+Fetching stops while ``max_backlog`` updates are still being handled; a poll that comes
+back with less than a full batch is followed by a short pause (``min_poll_interval``), so
+a busy bot takes updates in batches rather than one poll each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -36,6 +35,9 @@ logger = logging.getLogger("bot.channels.telegram")
 Dispatch = Callable[[int, dict[str, Any]], None]
 """Called with each new update (its id and raw JSON), in update order."""
 
+Keep = Callable[[list[tuple[int, str]], int | None], Awaitable[None]]
+"""Stores fetched updates (id, raw JSON) and forgets those below the given id."""
+
 
 class Poller:
     """The getUpdates loop of one bot; :meth:`run` until ``stop`` is set."""
@@ -45,6 +47,7 @@ class Poller:
         bot: PollingBot,
         *,
         tracker: AckTracker,
+        keep: Keep,
         dispatch: Dispatch,
         stop: asyncio.Event,
         options: TelegramOptions,
@@ -52,10 +55,12 @@ class Poller:
     ) -> None:
         self._bot = bot
         self._tracker = tracker
+        self._keep = keep
         self._dispatch = dispatch
         self._stop = stop
         self._options = options
         self._redact = redact
+        self._offset: int | None = None
         self.errors = 0
         """Failed polls in a row (reported by the health check)."""
 
@@ -67,20 +72,17 @@ class Poller:
         with contextlib.suppress(TelegramError):
             await self._bot.delete_webhook(drop_pending_updates=False)  # polling needs none
         while not self._stop.is_set():
-            offset = tracker.offset
-            if tracker.in_flight >= opts.poll_limit:
-                # The window is full: getUpdates would only repeat the unfinished updates.
-                await tracker.wait_progress(1.0, since=offset)
+            if tracker.unfinished >= opts.max_backlog:
+                await tracker.wait_finished(1.0)
                 continue
-            timeout = 0 if tracker.in_flight else opts.poll_timeout
             polled_at = loop.time()
             try:
                 raw = await self._bot.fetch_updates(
-                    offset=offset,
+                    offset=self._offset,
                     limit=opts.poll_limit,
-                    timeout=timeout,
+                    timeout=opts.poll_timeout,
                     allowed_updates=ALLOWED_UPDATES,
-                    read_timeout=opts.read_timeout + timeout,
+                    read_timeout=opts.read_timeout + opts.poll_timeout,
                 )
             except InvalidToken:
                 raise TelegramSetupError(
@@ -90,46 +92,59 @@ class Poller:
                 await self._pause(retry_after_seconds(exc.retry_after))
                 continue
             except TelegramError as exc:  # Conflict, TimedOut, NetworkError, 5xx
-                self.errors += 1
-                delay = opts.backoff(self.errors)
-                level = logging.INFO if isinstance(exc, TimedOut) else logging.WARNING
-                logger.log(
-                    level,
-                    "telegram: getUpdates failed (%s); retrying in %.1f s",
-                    self._redact(exc),
-                    delay,
-                )
-                await self._pause(delay)
+                await self._failed(exc, transient=isinstance(exc, TimedOut))
                 continue
+            ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
+            fresh = [(u["update_id"], u) for u in raw if _is_new(u, tracker)]
+            if fresh:
+                try:
+                    await self._keep(
+                        [(update_id, json.dumps(u)) for update_id, u in fresh],
+                        tracker.done_below,
+                    )
+                except Exception as exc:  # the database refused: confirm nothing, retry
+                    await self._failed(exc, transient=False, what="storing updates")
+                    continue
             self.errors = 0
-            fresh = 0
-            for data in raw:
-                update_id = data.get("update_id")
-                if isinstance(update_id, int) and tracker.is_new(update_id):
-                    self._dispatch(update_id, data)
-                    fresh += 1
-            if tracker.in_flight:
-                # Each poll returns every unconfirmed update again: poll once an update is
-                # confirmed (or after a short pause), not in a busy loop.
-                if not fresh or len(raw) < opts.poll_limit:
-                    await tracker.wait_progress(opts.busy_poll_interval, since=offset)
+            if ids:
+                self._offset = max(ids) + 1  # stored (or already handled): confirmable
+            for update_id, update in fresh:
+                self._dispatch(update_id, update)
+            if len(raw) < opts.poll_limit:
                 pause = polled_at + opts.min_poll_interval - loop.time()
                 if pause > 0:
                     await self._pause(pause)
 
     async def confirm(self) -> None:
-        """Tell Telegram which updates are done, so a restart does not get them again."""
-        if self._tracker.offset is None:
+        """Tell Telegram which updates are stored, so a restart does not get them again."""
+        if self._offset is None:
             return
         with contextlib.suppress(TelegramError):
             await self._bot.fetch_updates(
-                offset=self._tracker.offset,
+                offset=self._offset,
                 limit=1,
                 timeout=0,
                 allowed_updates=ALLOWED_UPDATES,
                 read_timeout=self._options.read_timeout,
             )
 
+    async def _failed(self, exc: Exception, *, transient: bool, what: str = "getUpdates") -> None:
+        self.errors += 1
+        delay = self._options.backoff(self.errors)
+        logger.log(
+            logging.INFO if transient else logging.WARNING,
+            "telegram: %s failed (%s); retrying in %.1f s",
+            what,
+            self._redact(exc),
+            delay,
+        )
+        await self._pause(delay)
+
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
+
+
+def _is_new(update: dict[str, Any], tracker: AckTracker) -> bool:
+    update_id = update.get("update_id")
+    return isinstance(update_id, int) and tracker.is_new(update_id)
