@@ -65,7 +65,7 @@ from functools import partial
 from typing import Any, Final
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, Update
 from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
@@ -515,9 +515,11 @@ class TelegramChannel(ChannelLifecycle):
         """Point to a private chat: questions (and names) are never taken in a group."""
         link = f"https://t.me/{self.bot_username}?start={command.payload or 'g'}"
         language = command.language_code
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(catalogue_text(language, "telegram.group.button"), url=link)]]
-        )
+        markup = {
+            "inline_keyboard": [
+                [{"text": catalogue_text(language, "telegram.group.button"), "url": link}]
+            ]
+        }
         text = TextMessage(catalogue_text(language, "telegram.group.redirect"), markup)
         try:
             await self.sender.send(command.chat_id, text, reply_to=command.message_id)

@@ -15,8 +15,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.textsplit import split_text
 from handlers.events import AttachmentKind, Button, Reply
 
@@ -25,6 +23,7 @@ __all__ = [
     "MAX_CALLBACK_DATA_BYTES",
     "TEXT_LIMIT",
     "FileMessage",
+    "Keyboard",
     "Outgoing",
     "TextMessage",
     "escape",
@@ -40,12 +39,17 @@ CAPTION_LIMIT = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 
 
+Keyboard = dict[str, list[list[dict[str, str]]]]
+"""An inline keyboard as the Bot API's JSON (``InlineKeyboardMarkup``): sent as it is, so
+no PTB objects are built for the buttons of every prompt."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextMessage:
     """One sendMessage (or editMessageText when ``edit``) in HTML parse mode."""
 
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
     edit: bool = False
 
 
@@ -56,7 +60,7 @@ class FileMessage:
     path: Path
     kind: AttachmentKind
     caption_html: str = ""
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 Outgoing = TextMessage | FileMessage
@@ -93,14 +97,14 @@ def split_message(text: str, *, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> Keyboard | None:
     """The engine's rows as an inline keyboard; a row with an unusable payload is dropped.
 
     ``callback_data`` must be 1-64 bytes: the engine makes short ASCII payloads, but a
     longer one would make Telegram refuse the whole message, so its row is logged and left
     out instead.
     """
-    built: list[list[InlineKeyboardButton]] = []
+    built: list[list[dict[str, str]]] = []
     for row in rows:
         if not row:
             continue
@@ -113,8 +117,8 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
                 [len(b.payload.encode("utf-8")) for b in row],
             )
             continue
-        built.append([InlineKeyboardButton(b.label, callback_data=b.payload) for b in row])
-    return InlineKeyboardMarkup(built) if built else None
+        built.append([{"text": b.label, "callback_data": b.payload} for b in row])
+    return {"inline_keyboard": built} if built else None
 
 
 def _caption(text: str) -> tuple[str, list[str]]:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final, TypeVar
 
-from telegram import CallbackQuery, Message, ReplyParameters
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -162,6 +162,7 @@ class Sender:
         content = await asyncio.to_thread(item.path.read_bytes)
         bot = self._bot
         caption = item.caption_html or None
+        markup = InlineKeyboardMarkup.de_json(item.keyboard) if item.keyboard else None
         # A photo over Telegram's photo limit goes as a document, like any other file.
         upload: Callable[..., Awaitable[Message]] = (
             bot.send_photo
@@ -174,7 +175,7 @@ class Sender:
                 content,
                 caption=caption,
                 parse_mode=ParseMode.HTML,
-                reply_markup=item.keyboard,
+                reply_markup=markup,
                 filename=item.path.name,
             ),
             attempts=attempts,
