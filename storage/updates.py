@@ -39,6 +39,8 @@ class UpdateRepository:
                     "DELETE FROM update_inbox WHERE channel = ? AND update_id < ?",
                     (channel, done_below),
                 )
+            if not updates:
+                return
             at = to_utc_text(now)
             await self._db.executemany(
                 "INSERT OR IGNORE INTO update_inbox (channel, update_id, payload, received_at)"

@@ -61,6 +61,7 @@ class Poller:
         self._options = options
         self._redact = redact
         self._offset: int | None = None
+        self._forgotten_below = -1
         self.errors = 0
         """Failed polls in a row (reported by the health check)."""
 
@@ -96,15 +97,19 @@ class Poller:
                 continue
             ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
             fresh = [(u["update_id"], u) for u in raw if _is_new(u, tracker)]
-            if fresh:
+            done_below = tracker.done_below
+            # A quiet poll still forgets what was handled: stored texts and names are
+            # not kept longer than needed.
+            if fresh or (done_below is not None and done_below > self._forgotten_below):
                 try:
                     await self._keep(
-                        [(update_id, json.dumps(u)) for update_id, u in fresh],
-                        tracker.done_below,
+                        [(update_id, json.dumps(u)) for update_id, u in fresh], done_below
                     )
                 except Exception as exc:  # the database refused: confirm nothing, retry
                     await self._failed(exc, transient=False, what="storing updates")
                     continue
+                if done_below is not None:
+                    self._forgotten_below = done_below
             self.errors = 0
             if ids:
                 self._offset = max(ids) + 1  # stored (or already handled): confirmable
