@@ -53,7 +53,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +140,14 @@ def steady_rate(times: list[float]) -> float | None:
 
 async def seed(db: Path, recipients: int) -> None:
     os.environ["YOUTHBOT_DB"] = str(db)
-    clock = FakeClock(datetime(2025, 7, 1, 2, 0, tzinfo=UTC))
+    # The bot runs on the real clock: people made "today", or its privacy sweep would
+    # erase them as inactive for a year (and their queued messages with them).
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    dialogue = (clock.now() + timedelta(days=58)).date()
     async with await App.open(Settings(env_file=None), clock=clock) as app:
         store = app.store
         await store.units.upsert_many(province_units("cao_bang"), now=clock.now())
-        campaign = await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+        campaign = await create_campaign(app, title="Đối thoại thanh niên", dialogue=dialogue)
         async with store.transaction():  # one commit for the lot; the statements are the app's
             for n in range(FIRST_CHAT, FIRST_CHAT + recipients):
                 person, _ = await store.people.get_or_create(
