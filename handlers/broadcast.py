@@ -98,6 +98,8 @@ async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> b
         failed=progress.failed,
         total=progress.total,
     )
+    if progress.resent:
+        text += "\n" + tr("broadcast.report_resent", count=progress.resent)
     await queue_for_person(
         store,
         broadcast.author_id,

@@ -1,8 +1,10 @@
 """The outbox: every message to a person is first a row here, then delivered by one sender.
 
 Rows go ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed`` | ``blocked``. A row
-left ``sending`` by a crash is retried at start-up: the only message that can arrive twice
-is one whose delivery was in flight at the moment of the crash.
+left ``sending`` by a crash is retried at start-up and marked ``resent``: the only message
+that can arrive twice is one whose delivery was in flight at the moment of the crash
+(Telegram may have accepted it before the process could record it, and the Bot API has no
+way to ask), and the broadcast report counts those.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class BatchProgress:
     sent: int
     blocked: int
     failed: int
+    resent: int = 0
+    """Sent again after a crash found them in flight: may have arrived twice."""
 
     @property
     def done(self) -> bool:
@@ -145,9 +149,10 @@ class OutboxRepository:
         )
 
     async def recover(self) -> int:
-        """Rows a crash left in flight go back to pending (at start-up, single sender)."""
+        """Rows a crash left in flight go back to pending, marked as resent (at start-up,
+        single sender)."""
         return await self._db.execute_rowcount(
-            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+            "UPDATE outbox SET status = 'pending', resent = 1 WHERE status = 'sending'"
         )
 
     async def unfinished(self, batch_id: int) -> bool:
@@ -160,15 +165,18 @@ class OutboxRepository:
 
     async def progress(self, batch_id: int) -> BatchProgress:
         rows = await self._db.fetchall(
-            "SELECT status, count(*) AS n FROM outbox WHERE batch_id = ? GROUP BY status",
+            "SELECT status, count(*) AS n, sum(resent) AS resent FROM outbox"
+            " WHERE batch_id = ? GROUP BY status",
             (batch_id,),
         )
         counts = {r["status"]: r["n"] for r in rows}
+        resent = {r["status"]: r["resent"] for r in rows}
         return BatchProgress(
             total=sum(counts.values()),
             sent=counts.get("sent", 0),
             blocked=counts.get("blocked", 0),
             failed=counts.get("failed", 0),
+            resent=int(resent.get("sent") or 0),
         )
 
     async def counts(self) -> dict[str, int]:

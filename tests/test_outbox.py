@@ -19,7 +19,7 @@ import pytest
 from bot.app import App
 from bot.campaigns import create_campaign
 from bot.channels.telegram import TelegramChannel
-from bot.outbox import OutboxSender, queue_for_person
+from bot.outbox import OutboxSender, decode_reply, queue_for_person
 from bot.wiring import build_engine
 from handlers.broadcast import plan_broadcast, report_if_done, start_broadcast
 from handlers.engine import CONSENT_VERSION
@@ -147,6 +147,41 @@ async def test_broadcast_delivered_once_each_and_reported(
     assert len(delivered) == 24
     report = api.sent_texts(5000)[-1]
     assert "đã gửi 24/25" in report and "1 người đã chặn bot" in report
+
+
+async def test_message_in_flight_at_a_crash_is_resent_and_the_report_says_so(
+    province_app: App, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch, campaign: Campaign
+) -> None:
+    app = telegram_app(province_app, api, monkeypatch)
+    people = await young_people(app, 5)
+    plan = await plan_broadcast(app.store, campaign, "youth")
+    _, queued = await start_broadcast(
+        app.store, plan, "Hạn gửi câu hỏi là 21/08.", author_id=people[0], now=app.clock.now()
+    )
+    assert queued == 5
+    channel = TelegramChannel(app, build_engine(app), options=options())
+
+    async def progress(batch: int) -> None:
+        await report_if_done(app.store, batch, now=app.clock.now())
+
+    async with running(channel):
+        # The first process: claims a message and Telegram accepts it, then the process
+        # dies before recording that (what the sender does, stopped where a kill stops it).
+        [first] = await app.store.outbox.due(now=app.clock.now(), channels=["telegram"], limit=1)
+        assert await app.store.outbox.claim(first.id)
+        await channel.deliver(first.chat_id, decode_reply(first.body))
+        # The restarted process.
+        sender = OutboxSender(
+            app.store, {"telegram": channel}, app.clock, on_batch_progress=progress
+        )
+        assert await sender.recover() == 1
+        await drain(sender, app)
+        await drain(sender, app)  # the report itself
+    # The one message in flight arrived twice; no other, and none was lost.
+    assert api.duplicate_deliveries() == {int(first.chat_id): {"Hạn gửi câu hỏi là 21/08.": 2}}
+    report = api.sent_texts(5000)[-1]
+    assert "đã gửi 5/5" in report
+    assert "Có 1 tin đang được gửi thì hệ thống dừng đột ngột" in report
 
 
 def _env(tmp_path: Path, api: FakeTelegramAPI) -> dict[str, str]:
