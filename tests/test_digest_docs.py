@@ -20,7 +20,7 @@ from docx.shared import Pt
 from openpyxl import load_workbook
 from PIL import Image
 
-from bot.digests.chart import WIDTH_PX, chart_data, write_chart
+from bot.digests.chart import MAX_HEIGHT_PX, WIDTH_PX, chart_data, write_chart
 from bot.digests.docx import date_line, place_from_host, roman, write_docx
 from bot.digests.exports import question_from_json, write_questions_csv, write_questions_jsonl
 from bot.digests.model import (
@@ -28,6 +28,7 @@ from bot.digests.model import (
     DeadlineRow,
     DigestData,
     QuestionRow,
+    TopicSection,
     Totals,
     UnitRow,
     build_topic_sections,
@@ -305,6 +306,46 @@ def test_xlsx_sheets_header_freeze_filter(tmp_path: Path, tr: Translator) -> Non
     assert ws["K2"].alignment.wrap_text
 
 
+def test_xlsx_prints_one_page_wide_with_readable_rows(tmp_path: Path, tr: Translator) -> None:
+    data = make_digest()
+    wb = load_workbook(write_xlsx(data, tmp_path / "d.xlsx", tr=tr))
+    orientation = {
+        "Tổng quan": "portrait",
+        "Câu hỏi": "landscape",
+        "Vấn đề được quan tâm": "landscape",
+        "Đơn vị": "portrait",
+    }
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.paperSize == 9  # A4
+        assert setup.orientation == orientation[ws.title]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)  # one page wide, any length
+        assert "&P" in ws.oddFooter.center.text  # page numbers
+        if ws.title != "Tổng quan":
+            assert ws.print_title_rows == "$1:$1"  # the header row on every printed page
+            assert ws.print_options.gridLines
+    # Headers and titles name their font: without one, viewers fall back to another face.
+    assert wb["Tổng quan"]["A1"].font.name == "Calibri"
+    assert all(c.font.name == "Calibri" for c in wb["Câu hỏi"][1])
+
+    # A wrapped question gets a row tall enough for its lines (LibreOffice does not grow
+    # rows by itself); short rows keep the default height.
+    ws = wb["Câu hỏi"]
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    assert ws.column_dimensions["K"].width <= 60
+    long_question = ws.row_dimensions[rows["Z6W3F"]].height  # 105 characters
+    line_break = ws.row_dimensions[rows["L4K2H"]].height  # two short lines
+    assert long_question is not None and long_question >= 30
+    assert line_break is not None and line_break >= 30
+    assert ws.row_dimensions[rows["C1V7G"]].height is None  # one short line
+    clusters = wb["Vấn đề được quan tâm"]
+    assert all(
+        clusters.row_dimensions[r].height is None or clusters.row_dimensions[r].height <= 409
+        for r in range(2, clusters.max_row + 1)
+    )
+
+
 def test_xlsx_question_values_match_model(tmp_path: Path, tr: Translator) -> None:
     data = make_digest()
     ws = load_workbook(write_xlsx(data, tmp_path / "d.xlsx", tr=tr))["Câu hỏi"]
@@ -555,8 +596,57 @@ def test_docx_fonts_times_new_roman(tmp_path: Path, tr: Translator) -> None:
     assert runs
     for run in runs:
         assert run.font.name in (None, "Times New Roman")
-        size = run.font.size or run._parent.style.font.size or normal.font.size
-        assert Pt(13) <= size <= Pt(14), run.text
+
+    def size(run: docx.text.run.Run) -> Pt:
+        return run.font.size or run._parent.style.font.size or normal.font.size
+
+    # The text itself is 13-14 pt; Nghị định 30 sets the smaller parts: the national name
+    # 12-13 pt, "Nơi nhận:" 12 pt and its list 11 pt. The candidates table is 12 pt.
+    for run in (r for p in document.paragraphs for r in p.runs):
+        assert Pt(13) <= size(run) <= Pt(14), run.text
+    header, candidates, closing = document.tables
+    for cell in header.rows[0].cells:
+        for run in (r for p in cell.paragraphs for r in p.runs):
+            low = Pt(12) if run.text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" else Pt(13)
+            assert low <= size(run) <= Pt(14), run.text
+    for row in candidates.rows:
+        for run in (r for c in row.cells for p in c.paragraphs for r in p.runs):
+            assert size(run) == Pt(12), run.text
+    recipients, signer = closing.rows[0].cells
+    sizes = [size(p.runs[0]) for p in recipients.paragraphs]
+    assert sizes == [Pt(12), Pt(11), Pt(11)]
+    assert Pt(13) <= size(signer.paragraphs[0].runs[0]) <= Pt(14)
+
+
+def test_docx_printed_layout(tmp_path: Path, tr: Translator) -> None:
+    """What a rendered page needs: the national name on one line, a candidates table whose
+    narrow columns hold their headers, and no heading or closing stranded from its table."""
+    document = docx.Document(str(write_docx(make_digest(), tmp_path / "d.docx", tr=tr)))
+    header, candidates, closing = document.tables
+    # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in bold Times New Roman is 0.73 cm wide per
+    # point (9.5 cm at 13 pt); its column, less Word's 0.19 cm cell margins, must hold it.
+    nation = next(
+        r
+        for p in header.rows[0].cells[1].paragraphs
+        for r in p.runs
+        if r.text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    )
+    column_cm = header._tbl.tblGrid.gridCol_lst[1].w.cm - 2 * 0.19
+    assert 0.731 * nation.font.size.pt < column_cm
+    widths = [round(col.w.cm, 2) for col in candidates._tbl.tblGrid.gridCol_lst]
+    assert round(sum(widths), 2) == 16.0  # the text width between the margins
+    assert widths[0] >= 1.3  # "STT" in bold 12 pt, not "ST" over "T"
+    assert widths[4] >= 3.0  # unit names such as "Phường Nùng Trí Cao" on two lines at most
+    for row in candidates.rows:
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    # The heading and the sentence introducing the table stay with it; so does the
+    # closing sentence with the signature block.
+    body = list(document.element.body.iterchildren())
+    before_table = body[body.index(candidates._tbl) - 1]
+    before_closing = body[body.index(closing._tbl) - 1]
+    for element in (before_table, before_closing):
+        paragraph = docx.text.paragraph.Paragraph(element, document)
+        assert paragraph.paragraph_format.keep_with_next, paragraph.text
 
 
 def test_docx_english(tmp_path: Path) -> None:
@@ -614,6 +704,43 @@ def test_chart_groups_other_units(tmp_path: Path, tr: Translator) -> None:
     # Exactly one unit over the limit is shown by name rather than as "others".
     assert len(chart_data(replace(data, units=many[:16]), tr=tr, max_units=15).by_unit) == 16
     write_chart(replace(data, units=many), tmp_path / "c.png", tr=tr)
+
+
+def test_chart_height_is_capped_and_counts_everything(tmp_path: Path, tr: Translator) -> None:
+    """A big campaign (60 units, 20 long topic names) still fits one phone screen; the
+    units and topic groups without a bar are summed, so every question is counted."""
+    data = make_digest()
+    units = tuple(UnitRow(f"U{i:02d}", f"Xã Số {i}", "Xã", 70 - i, 70 - i) for i in range(60))
+    topics = tuple(
+        TopicSection(
+            f"Nhóm vấn đề số {i}: chính sách hỗ trợ thanh niên lập nghiệp ở nông thôn", n, ()
+        )
+        for i, n in enumerate(range(200, 0, -10))
+    )
+    big = replace(data, units=units, topics=topics)
+    path = tmp_path / "big.png"
+    bars = write_chart(big, path, tr=tr)
+    with Image.open(path) as image:
+        assert image.width == WIDTH_PX
+        assert image.height <= MAX_HEIGHT_PX
+    assert bars == chart_data(big, tr=tr)
+    assert sum(n for _, n in bars.by_unit) == sum(u.question_count for u in units)
+    assert sum(n for _, n in bars.by_topic) == sum(t.question_count for t in topics)
+    assert 5 <= len(bars.by_unit) - 1 <= 10  # the busiest units by name, then the rest
+    assert bars.by_unit[0] == ("Xã Số 0", 70)
+    assert bars.by_unit[-1][0].startswith("Các đơn vị khác (")
+    rest = len(topics) - (len(bars.by_topic) - 1)
+    assert bars.by_topic[-1][0] == f"… và {rest} nhóm vấn đề khác"
+
+    # The default topic list (13 groups) and many units: 10 units by name.
+    thirteen = replace(
+        big, topics=tuple(replace(t, topic=f"Nhóm {i}") for i, t in enumerate(topics[:13]))
+    )
+    bars = write_chart(thirteen, path, tr=tr)
+    assert len(bars.by_topic) == 13
+    assert len(bars.by_unit) == 11
+    with Image.open(path) as image:
+        assert image.height <= MAX_HEIGHT_PX
 
 
 def test_chart_empty(tmp_path: Path) -> None:

@@ -4,6 +4,10 @@ The PNG is 1080 px wide (a phone screen's width), portrait, with large text. Eac
 its label on its own line above it rather than in a left margin, so long Vietnamese names
 ("Khởi nghiệp, lập nghiệp, vay vốn") keep the full width instead of squeezing the bars.
 
+Its height is capped at :data:`MAX_HEIGHT_PX` (a 1080 × 2400 phone screen): the busiest
+units and topic groups get bars, the rest are summed on a line under the bars ("Các đơn vị
+khác (44 đơn vị): 183 câu hỏi"), so every question is still counted.
+
 The figure is drawn with the object API (``Figure`` + ``FigureCanvasAgg``): no pyplot, no
 global backend switch, no shared state between threads rendering at the same time.
 """
@@ -11,6 +15,7 @@ global backend switch, no shared state between threads rendering at the same tim
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,54 +27,68 @@ from bot.digests.model import DigestData, format_datetime_vn, format_number
 from locales import Translator
 
 WIDTH_PX = 1080
+MAX_HEIGHT_PX = 2400  # one tall phone screen; also under the 2,560 px messengers keep
 DPI = 100
 FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese glyph
 LABEL_SIZE = 21
 VALUE_SIZE = 21
 TITLE_SIZE = 26
-MAX_UNITS = 15
+MAX_UNITS = 10
+MAX_TOPICS = 13  # the default topic list (bot.campaigns.DEFAULT_TOPICS) fits whole
+MIN_BARS = 5  # bars a panel keeps however many the other one has
 LABEL_WRAP = 52  # characters per label line at LABEL_SIZE on 1080 px
 BAR_COLORS = ("#1f5fa8", "#c0392b")
+# Vertical layout, in inches at DPI: one label line, the title block, the footer, the
+# space above each panel.
+LINE_IN = 0.36
+HEADER_IN, FOOTER_IN, GAP_IN = 1.5, 0.6, 1.1
+
+Entry = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
 class ChartData:
-    """What the chart shows, top bar first: (label, number of questions)."""
+    """What the chart shows, top bar first: (label, number of questions).
 
-    by_topic: tuple[tuple[str, int], ...]
-    by_unit: tuple[tuple[str, int], ...]
+    When a panel is cut short, its last entry is the rest summed ("Các đơn vị khác (44 đơn
+    vị)", "… và 3 nhóm vấn đề khác"), so each panel's numbers add up to every question.
+    """
+
+    by_topic: tuple[Entry, ...]
+    by_unit: tuple[Entry, ...]
 
 
-def chart_data(data: DigestData, *, tr: Translator, max_units: int = MAX_UNITS) -> ChartData:
+def chart_data(
+    data: DigestData,
+    *,
+    tr: Translator,
+    max_units: int = MAX_UNITS,
+    max_topics: int = MAX_TOPICS,
+) -> ChartData:
     """The bars of :func:`write_chart`: topics and the busiest units, most questions first.
 
-    Units beyond ``max_units`` are summed into one last "other units" entry (unless that
-    would be a single unit, which is then shown by name).
+    At most ``max_units`` units and ``max_topics`` topic groups get a bar (fewer if the
+    chart would grow past :data:`MAX_HEIGHT_PX`); the rest are summed into one last entry,
+    unless that would be a single item, which is then shown by name.
     """
-    named, others = _unit_entries(data, tr=tr, max_units=max_units)
-    return ChartData(
-        by_topic=_topic_entries(data),
-        by_unit=named if others is None else (*named, others),
-    )
+    return _layout(data, tr=tr, max_units=max_units, max_topics=max_topics).chart_data
 
 
-def _topic_entries(data: DigestData) -> tuple[tuple[str, int], ...]:
+def _topic_entries(data: DigestData) -> list[Entry]:
     items = [(s.topic, s.question_count) for s in data.topics if s.question_count > 0]
-    return tuple(sorted(items, key=lambda item: -item[1]))
+    return sorted(items, key=lambda item: -item[1])
 
 
-def _unit_entries(
-    data: DigestData, *, tr: Translator, max_units: int
-) -> tuple[tuple[tuple[str, int], ...], tuple[str, int] | None]:
-    units = sorted(
-        ((u.name, u.question_count) for u in data.units if u.question_count > 0),
-        key=lambda item: -item[1],
-    )
-    if len(units) <= max_units + 1:
-        return tuple(units), None
-    rest = units[max_units:]
-    label = tr.n("digest.chart.other_units", len(rest), count=format_number(len(rest), tr.language))
-    return tuple(units[:max_units]), (label, sum(n for _, n in rest))
+def _unit_entries(data: DigestData) -> list[Entry]:
+    items = [(u.name, u.question_count) for u in data.units if u.question_count > 0]
+    return sorted(items, key=lambda item: -item[1])
+
+
+def _split(items: Sequence[Entry], limit: int) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+    """The first ``limit`` items and the rest; a rest of one item is shown by name."""
+    if len(items) <= limit + 1:
+        return tuple(items), ()
+    return tuple(items[:limit]), tuple(items[limit:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,42 +106,86 @@ class _Panel:
         return max(2.0, bars + (1.3 if self.note else 0))
 
 
+def _panel(
+    title: str, shown: Sequence[Entry], rest: Entry | None, color: str, *, tr: Translator
+) -> _Panel:
+    note = None
+    if rest is not None:
+        count = tr.n("digest.count.questions", rest[1], count=format_number(rest[1], tr.language))
+        note = f"{rest[0]}: {count}"
+    return _Panel(
+        title,
+        tuple(_wrap(label) for label, _ in shown),
+        tuple(n for _, n in shown),
+        color,
+        note,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    panels: tuple[_Panel, _Panel]
+    chart_data: ChartData
+
+    @property
+    def height_in(self) -> float:
+        return HEADER_IN + FOOTER_IN + sum(GAP_IN + LINE_IN * p.lines for p in self.panels)
+
+
+def _layout(data: DigestData, *, tr: Translator, max_units: int, max_topics: int) -> _Layout:
+    """The panels, with as many bars as fit: units give way first, then topic groups."""
+    topics, units = _topic_entries(data), _unit_entries(data)
+
+    def build(topic_limit: int, unit_limit: int) -> _Layout:
+        shown_topics, other_topics = _split(topics, topic_limit)
+        shown_units, other_units = _split(units, unit_limit)
+        topic_rest = unit_rest = None
+        if other_topics:
+            count = len(other_topics)
+            label = tr.n("digest.topic.more_topics", count, count=format_number(count, tr.language))
+            topic_rest = (label, sum(n for _, n in other_topics))
+        if other_units:
+            count = len(other_units)
+            label = tr.n("digest.chart.other_units", count, count=format_number(count, tr.language))
+            unit_rest = (label, sum(n for _, n in other_units))
+        panels = (
+            _panel(tr.t("digest.chart.by_topic"), shown_topics, topic_rest, BAR_COLORS[0], tr=tr),
+            _panel(tr.t("digest.chart.by_unit"), shown_units, unit_rest, BAR_COLORS[1], tr=tr),
+        )
+        shown = ChartData(
+            by_topic=shown_topics if topic_rest is None else (*shown_topics, topic_rest),
+            by_unit=shown_units if unit_rest is None else (*shown_units, unit_rest),
+        )
+        return _Layout(panels, shown)
+
+    topic_limit, unit_limit = max(1, max_topics), max(1, max_units)
+    layout = build(topic_limit, unit_limit)
+    max_in = MAX_HEIGHT_PX / DPI
+    while layout.height_in > max_in and unit_limit > MIN_BARS:
+        unit_limit -= 1
+        layout = build(topic_limit, unit_limit)
+    while layout.height_in > max_in and topic_limit > MIN_BARS:
+        topic_limit -= 1
+        layout = build(topic_limit, unit_limit)
+    return layout
+
+
 def write_chart(
-    data: DigestData, path: Path | str, *, tr: Translator, max_units: int = MAX_UNITS
+    data: DigestData,
+    path: Path | str,
+    *,
+    tr: Translator,
+    max_units: int = MAX_UNITS,
+    max_topics: int = MAX_TOPICS,
 ) -> ChartData:
     """Draw the chart as a PNG at ``path`` (1080 px wide) and return the data it shows.
 
-    The "other units" total is written as a line under the unit bars rather than drawn
-    as a bar: summed over dozens of units it would dwarf every named one.
+    The "other units" and "other topic groups" totals are written as a line under the
+    bars rather than drawn as a bar: summed over dozens of units they would dwarf every
+    named one.
     """
-    named, others = _unit_entries(data, tr=tr, max_units=max_units)
-    topics = _topic_entries(data)
-    note = None
-    if others is not None:
-        count = tr.n(
-            "digest.count.questions", others[1], count=format_number(others[1], tr.language)
-        )
-        note = f"{others[0]}: {count}"
-    panels = (
-        _Panel(
-            tr.t("digest.chart.by_topic"),
-            tuple(_wrap(label) for label, _ in topics),
-            tuple(n for _, n in topics),
-            BAR_COLORS[0],
-        ),
-        _Panel(
-            tr.t("digest.chart.by_unit"),
-            tuple(_wrap(label) for label, _ in named),
-            tuple(n for _, n in named),
-            BAR_COLORS[1],
-            note,
-        ),
-    )
-    # One text line at LABEL_SIZE; 13 topics + 16 units then fit in ~2,560 px, the longest
-    # side messengers keep before downscaling a photo.
-    line_in = 0.36
-    header_in, footer_in, gap_in = 1.5, 0.6, 1.1
-    fig_height = header_in + footer_in + sum(gap_in + line_in * p.lines for p in panels)
+    layout = _layout(data, tr=tr, max_units=max_units, max_topics=max_topics)
+    fig_height = layout.height_in
     fig = Figure(figsize=(WIDTH_PX / DPI, fig_height), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     fig.text(
@@ -145,10 +208,10 @@ def write_chart(
         fontfamily=FONT,
         color="#444444",
     )
-    top = fig_height - header_in
-    for panel in panels:
-        panel_in = line_in * panel.lines
-        bottom = top - gap_in - panel_in
+    top = fig_height - HEADER_IN
+    for panel in layout.panels:
+        panel_in = LINE_IN * panel.lines
+        bottom = top - GAP_IN - panel_in
         ax = fig.add_axes((0.04, bottom / fig_height, 0.92, panel_in / fig_height))
         _draw_panel(ax, panel, tr=tr)
         top = bottom
@@ -163,7 +226,7 @@ def write_chart(
         color="#666666",
     )
     fig.savefig(str(path), format="png", dpi=DPI, facecolor="white")
-    return ChartData(by_topic=topics, by_unit=named if others is None else (*named, others))
+    return layout.chart_data
 
 
 def _draw_panel(ax: Axes, panel: _Panel, *, tr: Translator) -> None:

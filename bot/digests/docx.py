@@ -46,7 +46,13 @@ from locales import Translator
 FONT_NAME = "Times New Roman"
 BODY_SIZE = Pt(13)
 TITLE_SIZE = Pt(14)
+NATION_SIZE = Pt(12)  # Quốc hiệu 12-13 pt: at 12 it fits its 9.5 cm column on one line
+TABLE_SIZE = Pt(12)
+RECIPIENTS_SIZE = Pt(12)  # "Nơi nhận:" 12 pt, the list under it 11 pt (Nghị định 30)
+RECIPIENT_SIZE = Pt(11)
 TEXT_WIDTH_CM = 16.0  # A4 21 cm - left 3 cm - right 2 cm
+#: Number, topic group, question, people, units: 16 cm.
+CANDIDATE_WIDTHS_CM = (1.3, 3.0, 6.1, 2.3, 3.3)
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _STYLE_TOPIC = "YB Topic"
@@ -275,7 +281,14 @@ def _header_block(doc: DocxDocument, data: DigestData, *, tr: Translator) -> Non
     _paragraph(left, issuer.upper(), bold=True, align=center, space_after=no_space)
     _paragraph(left, "———————", align=center, space_after=no_space)
 
-    _paragraph(right, tr.t("digest.docx.nation"), bold=True, align=center, space_after=no_space)
+    _paragraph(
+        right,
+        tr.t("digest.docx.nation"),
+        bold=True,
+        size=NATION_SIZE,
+        align=center,
+        space_after=no_space,
+    )
     _paragraph(right, tr.t("digest.docx.motto"), bold=True, align=center, space_after=no_space)
     _paragraph(right, "———————————", align=center, space_after=Pt(6))
     _paragraph(right, date_line(data, tr=tr), italic=True, align=center, space_after=no_space)
@@ -373,6 +386,7 @@ def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
     heading.paragraph_format.keep_with_next = True
     intro = _paragraph(doc, tr.n("digest.docx.candidates.intro", len(chosen)))
     intro.paragraph_format.first_line_indent = Cm(1)
+    intro.paragraph_format.keep_with_next = True  # the heading and intro go with the table
 
     headers = [
         tr.t("digest.docx.col.number"),
@@ -381,7 +395,9 @@ def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
         tr.t("digest.col.people"),
         tr.t("digest.col.units"),
     ]
-    widths = (1.2, 3.2, 7.0, 2.1, 2.5)
+    # 12 pt in the table; "STT" and a unit name such as "Phường Nùng Trí Cao" each need
+    # their width to stay on one or two lines.
+    widths = CANDIDATE_WIDTHS_CM
     table: Table = doc.add_table(rows=1 + len(chosen), cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -389,6 +405,9 @@ def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
     # Repeat the header row on every page the table spans.
     header_row = table.rows[0]
     header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for row in table.rows:
+        # A row stays on one page rather than splitting a short question across two.
+        row._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
     for cell, text in zip(header_row.cells, headers, strict=True):
         _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for number, cluster in enumerate(chosen, start=1):
@@ -412,7 +431,9 @@ def _cell_text(
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(_clean(text))
     run.bold = bold
+    run.font.size = TABLE_SIZE
     paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
     paragraph.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.LEFT
 
 
@@ -420,6 +441,7 @@ def _closing(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
     closing = _paragraph(doc, tr.t("digest.docx.closing", host=data.host_name))
     closing.paragraph_format.first_line_indent = Cm(1)
     closing.paragraph_format.space_before = Pt(12)
+    closing.paragraph_format.keep_with_next = True  # never alone above the signature block
     table = _borderless_table(doc, (8.0, 8.0))
     left, right = table.rows[0].cells
     no_space = Pt(0)
@@ -428,17 +450,23 @@ def _closing(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
         tr.t("digest.docx.recipients"),
         bold=True,
         italic=True,
+        size=RECIPIENTS_SIZE,
         space_after=no_space,
         align=WD_ALIGN_PARAGRAPH.LEFT,
     )
     _paragraph(
         left,
         tr.t("digest.docx.recipient", name=data.host_name),
+        size=RECIPIENT_SIZE,
         space_after=no_space,
         align=WD_ALIGN_PARAGRAPH.LEFT,
     )
     _paragraph(
-        left, tr.t("digest.docx.archive"), space_after=no_space, align=WD_ALIGN_PARAGRAPH.LEFT
+        left,
+        tr.t("digest.docx.archive"),
+        size=RECIPIENT_SIZE,
+        space_after=no_space,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
     )
     issuer = data.issuer_name or data.host_name
     _paragraph(

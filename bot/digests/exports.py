@@ -60,19 +60,31 @@ QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
     QuestionColumn("code", lambda q, tr, names: q.code, width=10),
     QuestionColumn("created_at", lambda q, tr, names: local_time(q), width=17),
     QuestionColumn(
-        "asker_name", lambda q, tr, names: asker_label(q, tr=tr, show_names=names), width=14
+        "asker_name",
+        lambda q, tr, names: asker_label(q, tr=tr, show_names=names),
+        width=14,
+        max_width=24,
+        wrap=True,
     ),
     QuestionColumn("unit_code", lambda q, tr, names: q.unit_code, in_sheet=False, width=10),
-    QuestionColumn("unit_name", lambda q, tr, names: q.unit_name, width=16, max_width=36),
-    QuestionColumn("category", lambda q, tr, names: q.category or "", width=12, max_width=28),
-    QuestionColumn("topic", lambda q, tr, names: q.topic, width=16, max_width=36),
     QuestionColumn(
-        "cluster_label", lambda q, tr, names: q.cluster_label or "", width=14, max_width=36
+        "unit_name", lambda q, tr, names: q.unit_name, width=16, max_width=24, wrap=True
+    ),
+    QuestionColumn(
+        "category", lambda q, tr, names: q.category or "", width=12, max_width=20, wrap=True
+    ),
+    QuestionColumn("topic", lambda q, tr, names: q.topic, width=16, max_width=24, wrap=True),
+    QuestionColumn(
+        "cluster_label",
+        lambda q, tr, names: q.cluster_label or "",
+        width=14,
+        max_width=24,
+        wrap=True,
     ),
     QuestionColumn("supporters", lambda q, tr, names: q.supporters, width=10),
     QuestionColumn("status", lambda q, tr, names: q.status, width=12, max_width=28),
     QuestionColumn("channel", lambda q, tr, names: channel_label(q.channel, tr), width=10),
-    QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=80, wrap=True),
+    QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=60, wrap=True),
     QuestionColumn("late", lambda q, tr, names: _yes_no(q.late, tr), width=9),
 )
 

@@ -4,6 +4,11 @@ Sheets: an overview (figures and deadlines), every question, the issues (cluster
 similar questions) ranked by how many young people raised them, and the units, silent ones
 included with zeros. Headers are bold, frozen and filterable; widths fit Vietnamese text.
 
+Printing: every sheet is set up for A4, one page wide (the tables landscape), with the
+header row repeated on each page, grid lines and page numbers. Rows with wrapped text
+carry an estimated height (not marked custom, so Excel may still autofit them): without
+one LibreOffice draws every row one line high and the wrapped lines overlap.
+
 Speed: openpyxl spends about 8 µs per cell, i.e. ~12 s for 100,000 questions × 12 columns,
 far over the digest's budget. So openpyxl builds the whole workbook — styles, header,
 frozen pane, filter, widths and one styled prototype data row per big sheet — and the bulk
@@ -26,6 +31,8 @@ from xml.etree import ElementTree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.digests.exports import QUESTION_COLUMNS, CellValue, question_header
@@ -46,10 +53,21 @@ CELL_TEXT_MAX = 32_767
 
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-HEADER_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
+# Named like the workbook's body font: a font without a name falls back to the viewer's
+# default (a serif face in LibreOffice), so bold headers looked unlike the rest.
+FONT_NAME = "Calibri"
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+
+#: Row heights (points) for wrapped text: one line of 11 pt Calibri, Excel's maximum.
+LINE_HEIGHT_PT = 15.0
+MAX_ROW_HEIGHT_PT = 409.0
+#: Characters per unit of column width when estimating wrapped lines. Word-wrapping the
+#: demo's and the benchmark's questions in Calibri (Carlito) metrics at widths 24-60, 1.05
+#: never under-counts a line; 1.1 under-counts some, and the last line would be cut off.
+CHARS_PER_WIDTH = 1.05
 
 #: Characters XML 1.0 forbids (control characters users sometimes paste).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -79,7 +97,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
         tuple(c.value(q, tr, data.show_names) for c in question_columns) for q in data.questions
     ]
     questions_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.questions")))
-    _prepare_bulk_sheet(
+    question_wraps = _prepare_bulk_sheet(
         questions_ws,
         [
             _Column(
@@ -97,17 +115,17 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     clusters = data.clusters
     cluster_rows = [_cluster_values(rank, c) for rank, c in enumerate(clusters, start=1)]
     clusters_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.clusters")))
-    _prepare_bulk_sheet(
+    cluster_wraps = _prepare_bulk_sheet(
         clusters_ws,
         [
             _Column(tr.t("digest.col.rank"), 6, 8),
-            _Column(tr.t("digest.col.topic"), 16, 32, wrap=True),
-            _Column(tr.t("digest.col.cluster_label"), 14, 32, wrap=True),
-            _Column(tr.t("digest.col.representative"), 40, 80, wrap=True),
+            _Column(tr.t("digest.col.topic"), 16, 24, wrap=True),
+            _Column(tr.t("digest.col.cluster_label"), 14, 24, wrap=True),
+            _Column(tr.t("digest.col.representative"), 40, 60, wrap=True),
             _Column(tr.t("digest.col.people"), 10, 14),
             _Column(tr.t("digest.col.questions"), 10, 14),
-            _Column(tr.t("digest.col.units"), 20, 50, wrap=True),
-            _Column(tr.t("digest.col.codes"), 12, 40, wrap=True),
+            _Column(tr.t("digest.col.units"), 20, 30, wrap=True),
+            _Column(tr.t("digest.col.codes"), 12, 24, wrap=True),
         ],
         cluster_rows,
     )
@@ -115,14 +133,38 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     units_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.units")))
     _fill_units(units_ws, _all_units(data), tr=tr)
 
+    _print_setup(overview, landscape=False, table=False)
+    _print_setup(questions_ws, landscape=True)
+    _print_setup(clusters_ws, landscape=True)
+    _print_setup(units_ws, landscape=False)
+
     buffer = io.BytesIO()
     wb.save(buffer)
     _splice_rows(
         buffer.getvalue(),
         target,
-        {questions_ws.title: question_rows, clusters_ws.title: cluster_rows},
+        {
+            questions_ws.title: (question_rows, question_wraps),
+            clusters_ws.title: (cluster_rows, cluster_wraps),
+        },
     )
     return target
+
+
+def _print_setup(ws: Worksheet, *, landscape: bool, table: bool = True) -> None:
+    """A4, all columns on one page wide, page numbers; tables repeat their header row."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.7, footer=0.3)
+    footer = ws.oddFooter
+    assert footer is not None
+    footer.center.text = "&P / &N"
+    if table:
+        ws.print_title_rows = "1:1"
+        ws.print_options.gridLines = True
 
 
 # --- sheets ---------------------------------------------------------------------------------
@@ -244,8 +286,11 @@ def _header(ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[C
 
 def _prepare_bulk_sheet(
     ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[CellValue]]
-) -> None:
-    """Header plus one styled prototype row; :func:`_splice_rows` replaces it with ``rows``."""
+) -> list[float | None]:
+    """Header plus one styled prototype row; :func:`_splice_rows` replaces it with ``rows``.
+
+    Returns each column's width if it wraps its text (None if not), for the row heights.
+    """
     _header(ws, columns, rows)
     prototype: list[CellValue] = []
     for value in rows[0] if rows else ():
@@ -257,6 +302,10 @@ def _prepare_bulk_sheet(
         cell.alignment = WRAP if column.wrap else TOP
         if column.number_format:
             cell.number_format = column.number_format
+    return [
+        ws.column_dimensions[get_column_letter(i + 1)].width if column.wrap else None
+        for i, column in enumerate(columns)
+    ]
 
 
 def _fit_width(column: _Column, rows: Sequence[Sequence[CellValue]], index: int) -> float:
@@ -327,20 +376,25 @@ def _sheet_paths(package: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _splice_rows(
-    package_bytes: bytes, target: Path, bulk: dict[str, Sequence[Sequence[CellValue]]]
+    package_bytes: bytes,
+    target: Path,
+    bulk: dict[str, tuple[Sequence[Sequence[CellValue]], Sequence[float | None]]],
 ) -> None:
-    """Copy the package to ``target``, replacing each bulk sheet's row 2 by its rows."""
+    """Copy the package to ``target``, replacing each bulk sheet's row 2 by its rows.
+
+    ``bulk`` maps a sheet title to its rows and, per column, the width it wraps text at.
+    """
     with (
         zipfile.ZipFile(io.BytesIO(package_bytes)) as source,
         zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
     ):
         sheet_paths = _sheet_paths(source)
-        paths = {sheet_paths[title]: rows for title, rows in bulk.items()}
+        paths = {sheet_paths[title]: spec for title, spec in bulk.items()}
         for info in source.infolist():
             if info.filename not in paths:
                 out.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            rows = paths[info.filename]
+            rows, wrap_widths = paths[info.filename]
             head, styles, tail = _split_at_prototype(source.read(info).decode("utf-8"))
             ncols = len(styles)
             head = _DIMENSION.sub(
@@ -353,7 +407,7 @@ def _splice_rows(
             entry._compresslevel = 1  # type: ignore[attr-defined]
             with out.open(entry, "w", force_zip64=True) as stream:
                 stream.write(head.encode("utf-8"))
-                for chunk in _row_chunks(rows, styles):
+                for chunk in _row_chunks(rows, styles, wrap_widths):
                     stream.write(chunk.encode("utf-8"))
                 stream.write(tail.encode("utf-8"))
 
@@ -369,8 +423,34 @@ def _split_at_prototype(xml: str) -> tuple[str, list[str], str]:
     return xml[:start], styles, xml[end:]
 
 
-def _row_chunks(rows: Iterable[Sequence[CellValue]], styles: Sequence[str]) -> Iterator[str]:
+def _row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]]) -> float | None:
+    """Points for a row whose wrapped cells need more than one line, else None (default).
+
+    ``wrapped`` lists (column index, characters per line) of the columns that wrap.
+    """
+    lines = 1
+    for index, per_line in wrapped:
+        value = values[index] if index < len(values) else None
+        if not isinstance(value, str) or (len(value) <= per_line and "\n" not in value):
+            continue
+        needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+        lines = max(lines, needed)
+    if lines == 1:
+        return None
+    return min(MAX_ROW_HEIGHT_PT, lines * LINE_HEIGHT_PT)
+
+
+def _row_chunks(
+    rows: Iterable[Sequence[CellValue]],
+    styles: Sequence[str],
+    wrap_widths: Sequence[float | None] = (),
+) -> Iterator[str]:
     letters = [get_column_letter(i + 1) for i in range(len(styles))]
+    wrapped = [
+        (i, max(1, int(width * CHARS_PER_WIDTH)))
+        for i, width in enumerate(wrap_widths)
+        if width is not None
+    ]
     style_attrs = [f' s="{s}"' if s != "0" else "" for s in styles]
     # Most text cells repeat (unit, topic, status...): cache each cell's XML after its
     # reference, per column, for short values.
@@ -378,7 +458,8 @@ def _row_chunks(rows: Iterable[Sequence[CellValue]], styles: Sequence[str]) -> I
     columns = list(zip(letters, style_attrs, tails, strict=True))
     buffer: list[str] = []
     for r, values in enumerate(rows, start=2):
-        buffer.append(f'<row r="{r}">')
+        height = _row_height(values, wrapped) if wrapped else None
+        buffer.append(f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{height:g}">')
         for (letter, style, cache), value in zip(columns, values, strict=False):
             if value is None or value == "":
                 continue
