@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.commands import CommandError
+from bot.commands import CommandError, cli_language
 from bot.config import ConfigError, Settings, load_settings
+from locales import Translator, translator
 from storage import StorageError
 
 # Explicit registration, in the order --help lists them.
@@ -95,20 +96,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"youthbot {args.command}: {exc}", file=sys.stderr)
         return exc.status
     except StorageError as exc:
-        print(f"youthbot: database: {exc}", file=sys.stderr)
+        tr = _translator(args)
+        print(f"youthbot: {tr('cli.database_error', error=exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("youthbot: interrupted", file=sys.stderr)
+        tr = _translator(args)
+        print(f"youthbot: {tr('cli.interrupted')}", file=sys.stderr)
         return 130
     except Exception as exc:  # an operator sees one line; the traceback goes to the log
         logging.getLogger("youthbot").debug("unexpected error", exc_info=True)
         detail = redact(f"{type(exc).__name__}: {exc}", getattr(args, "settings", None))
+        tr = _translator(args)
         print(
-            f"youthbot {args.command}: unexpected error: {detail} "
-            "(run with YOUTHBOT_LOG_LEVEL=DEBUG for details)",
+            f"youthbot {args.command}: {tr('cli.unexpected_error', detail=detail)}",
             file=sys.stderr,
         )
         return 1
+
+
+def _translator(args: argparse.Namespace) -> Translator:
+    """The CLI's language: from the settings, or from the environment when they failed."""
+    return translator(cli_language(getattr(args, "settings", None)))
 
 
 def redact(text: str, settings: Settings | None) -> str:

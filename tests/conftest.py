@@ -29,6 +29,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def english_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's lines in English (YOUTHBOT_LANGUAGE=en), for tests about behaviour that
+    read them; the default language is Vietnamese."""
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     # 09:00 in Vietnam on 1 July 2025, a month before Cao Bằng's deadlines.
     return FakeClock(datetime(2025, 7, 1, 2, 0, tzinfo=UTC))

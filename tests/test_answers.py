@@ -82,6 +82,7 @@ async def test_department_answers_routed_question_and_everyone_is_told(
     assert question is not None and question.status == "answered"
 
 
+@pytest.mark.usefixtures("english_cli")
 async def test_cli_route_and_answers_from_csv(
     province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

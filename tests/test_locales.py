@@ -57,3 +57,15 @@ def test_every_key_used_in_the_code_exists() -> None:
                 if key not in keys and not key.endswith("."):
                     missing.add(f"{path.relative_to(ROOT)}: {key}")
     assert not missing, sorted(missing)
+
+
+def test_every_cli_key_is_used() -> None:
+    """The command line's catalogue (cli.po) holds no forgotten sentence."""
+    used = {
+        key
+        for path in (ROOT / "bot").rglob("*.py")
+        for key in KEY_USE.findall(path.read_text("utf-8"))
+    }
+    cli_keys = {key for key in catalogue_keys("vi") if key.startswith("cli.")}
+    assert cli_keys, "locales/*/cli.po"
+    assert not cli_keys - used, sorted(cli_keys - used)

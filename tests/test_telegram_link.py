@@ -20,6 +20,8 @@ from tests.test_telegram_support import TOKEN
 TITLE = "Đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2025"
 LINK = "https://t.me/youthbot_test_bot?start=u-w01273"
 
+pytestmark = pytest.mark.usefixtures("english_cli")
+
 
 @pytest.fixture(autouse=True)
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,7 @@ def test_csv_accepts_bom_and_semicolons() -> None:
     assert result.units[0].name == "Trường THPT Chuyên Cao Bằng"
 
 
+@pytest.mark.usefixtures("english_cli")
 def test_cli_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["units", "load"]) == 0
     bad = tmp_path / "bad.csv"

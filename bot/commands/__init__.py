@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime
 from typing import Any
 
 from bot.app import App
 from bot.config import Settings, load_settings
+from locales import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Translator, translator
 
 
 class CommandError(Exception):
@@ -19,6 +21,23 @@ class CommandError(Exception):
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
+
+
+def cli_language(settings: Settings | None) -> str:
+    """The language of the command line's own lines (results, errors).
+
+    It is the settings' language; when the settings could not be loaded, the raw
+    ``YOUTHBOT_LANGUAGE`` if it names a supported language, else the default.
+    """
+    if settings is not None:
+        return settings.core.language
+    code = os.environ.get("YOUTHBOT_LANGUAGE", "").strip().lower()
+    return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def cli_tr(app: App) -> Translator:
+    """The translator for a command's output (``tr("cli....")``)."""
+    return translator(cli_language(app.settings))
 
 
 Handler = Callable[[argparse.Namespace, App], Awaitable[int]]

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from handlers.answers import MAX_ANSWER_CHARS, record_answer
 from handlers.intake import clean_text
 
@@ -27,30 +27,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 async def _answer(args: argparse.Namespace, app: App) -> int:
     if args.file:
         return await _from_file(app, args.file)
+    tr = cli_tr(app)
     if not args.code or not args.text:
-        raise CommandError("give a question CODE and --text, or --file answers.csv", status=2)
+        raise CommandError(tr("cli.answer.usage"), status=2)
     question = await app.store.questions.by_code(args.code)
     if question is None:
-        raise CommandError(f"no question with code {args.code!r}", status=2)
+        raise CommandError(tr("cli.no_question", code=args.code), status=2)
     text = clean_text(args.text)
     if not text or len(text) > MAX_ANSWER_CHARS:
-        raise CommandError(f"--text must have 1 to {MAX_ANSWER_CHARS} characters", status=2)
+        raise CommandError(tr("cli.answer.text_length", max=MAX_ANSWER_CHARS), status=2)
     notified = await record_answer(app.store, question, text, now=app.clock.now(), by=args.by)
-    print(f"answered {question.code}; {notified} young people will be told")
+    print(tr("cli.answer.done", code=question.code, count=notified))
     return 0
 
 
 async def _from_file(app: App, path: Path) -> int:
+    tr = cli_tr(app)
     try:
         raw = await asyncio.to_thread(path.read_bytes)
         content = raw.decode("utf-8-sig")
     except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}", status=2) from exc
+        raise CommandError(tr("cli.cannot_read", path=path, reason=exc.strerror), 2) from exc
     except UnicodeDecodeError as exc:
-        raise CommandError(f"{path} is not UTF-8 text (save it as CSV UTF-8)", 2) from exc
+        raise CommandError(tr("cli.bad_encoding", path=path), 2) from exc
     reader = csv.DictReader(io.StringIO(content))
     if not reader.fieldnames or not {"code", "answer"} <= {f.strip() for f in reader.fieldnames}:
-        raise CommandError(f"{path}: the header must have the columns code,answer[,by]", 2)
+        raise CommandError(tr("cli.answer.bad_header", path=path), 2)
     rows = []
     errors = []
     for row in reader:
@@ -59,19 +61,17 @@ async def _from_file(app: App, path: Path) -> int:
         text = clean_text(row.get("answer") or "")
         question = await app.store.questions.by_code(code) if code else None
         if question is None:
-            errors.append(f"{path}: line {line}: no question with code {code!r}")
+            errors.append(tr("cli.answer.row_no_question", path=path, line=line, code=code))
         elif not text or len(text) > MAX_ANSWER_CHARS:
-            errors.append(
-                f"{path}: line {line}: the answer must have 1 to {MAX_ANSWER_CHARS} characters"
-            )
+            errors.append(tr("cli.answer.row_length", path=path, line=line, max=MAX_ANSWER_CHARS))
         else:
             rows.append((question, text, (row.get("by") or "").strip() or None))
     if errors:
         for error in errors:
             print(error)
-        raise CommandError(f"{path}: {len(errors)} bad row(s); no answer was recorded")
+        raise CommandError(tr("cli.answer.bad_rows", path=path, count=len(errors)))
     notified = 0
     for question, text, by in rows:
         notified += await record_answer(app.store, question, text, now=app.clock.now(), by=by)
-    print(f"recorded {len(rows)} answers; {notified} young people will be told")
+    print(tr("cli.answer.recorded", count=len(rows), notified=notified))
     return 0

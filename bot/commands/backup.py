@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from storage import StorageError
 
 
@@ -17,12 +17,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _backup(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     target: Path = args.file
     if not target.parent.exists():
-        raise CommandError(f"the folder {target.parent} does not exist", status=2)
+        raise CommandError(tr("cli.folder_missing", folder=target.parent), status=2)
     try:
         await app.store.db.backup(target)
     except StorageError as exc:
         raise CommandError(str(exc), status=2) from exc
-    print(f"copied {app.settings.core.db} to {target}")
+    print(tr("cli.backup.done", db=app.settings.core.db, target=target))
     return 0

@@ -9,7 +9,7 @@ import sys
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from handlers.broadcast import AUDIENCES, MAX_BROADCAST_CHARS, plan_broadcast, start_broadcast
 from handlers.intake import clean_text
 
@@ -30,9 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _send(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     text = clean_text(args.message)
     if not text or len(text) > MAX_BROADCAST_CHARS:
-        raise CommandError(f"--message must have 1 to {MAX_BROADCAST_CHARS} characters", 2)
+        raise CommandError(tr("cli.broadcast.message_length", max=MAX_BROADCAST_CHARS), 2)
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
@@ -41,36 +42,51 @@ async def _send(args: argparse.Namespace, app: App) -> int:
     if args.audience == "unit":
         unit = await app.store.units.by_code(args.unit or "")
         if unit is None:
-            raise CommandError("--audience unit needs --unit CODE of a known unit", status=2)
+            raise CommandError(tr("cli.broadcast.unit_needed"), status=2)
         unit_id = unit.id
     plan = await plan_broadcast(app.store, campaign, args.audience, unit_id=unit_id)
-    print(f"to {len(plan.recipients)} people ({args.audience}), campaign {campaign.id}:")
+    print(
+        tr(
+            "cli.broadcast.preview",
+            count=len(plan.recipients),
+            audience=args.audience,
+            campaign=campaign.id,
+        )
+    )
     print(text)
     if not plan.recipients:
-        print("nobody to send to; nothing queued")
+        print(tr("cli.broadcast.nobody"))
         return 1
     if not args.yes:
         if not sys.stdin.isatty():
-            raise CommandError("add --yes to confirm when not running interactively", 2)
-        answer = (await asyncio.to_thread(input, "send? [y/N] ")).strip().lower()
+            raise CommandError(tr("cli.broadcast.need_yes"), 2)
+        answer = (await asyncio.to_thread(input, tr("cli.broadcast.confirm"))).strip().lower()
         if answer not in ("y", "yes", "c", "co", "có"):
-            print("cancelled")
+            print(tr("cli.broadcast.cancelled"))
             return 1
     broadcast_id, queued = await start_broadcast(
         app.store, plan, text, author_id=None, now=app.clock.now()
     )
-    print(f"queued announcement {broadcast_id} for {queued} people; the running bot sends it")
+    print(tr("cli.broadcast.queued", id=broadcast_id, count=queued))
     return 0
 
 
 async def _status(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     broadcast = await app.store.broadcasts.get(args.broadcast_id)
     if broadcast is None:
-        raise CommandError(f"no announcement {args.broadcast_id}")
+        raise CommandError(tr("cli.broadcast.not_found", id=args.broadcast_id))
     p = await app.store.outbox.progress(broadcast.id)
     pending = p.total - p.sent - p.blocked - p.failed
     print(
-        f"announcement {broadcast.id}: {p.sent}/{p.total} delivered, {p.blocked} blocked the "
-        f"bot, {p.failed} failed, {pending} pending"
+        tr(
+            "cli.broadcast.status",
+            id=broadcast.id,
+            sent=p.sent,
+            total=p.total,
+            blocked=p.blocked,
+            failed=p.failed,
+            pending=pending,
+        )
     )
     return 0

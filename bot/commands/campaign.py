@@ -12,7 +12,7 @@ from bot.campaigns import (
     reschedule,
     resolve_campaign,
 )
-from bot.commands import CommandError, parse_date, with_app
+from bot.commands import CommandError, cli_tr, parse_date, with_app
 from bot.reminders import upcoming
 from locales import translator
 from storage.models import Campaign, DeadlineKind
@@ -157,20 +157,22 @@ async def _create(args: argparse.Namespace, app: App) -> int:
     await app.store.audit.record(
         "campaign.create", at=app.clock.now(), target=f"campaign:{campaign.id}"
     )
-    print(f"created campaign {campaign.id}: {campaign.title}")
+    tr = cli_tr(app)
+    print(tr("cli.campaign.created", id=campaign.id, title=campaign.title))
     print(format_campaign(campaign, app))
     return 0
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     campaigns = await app.store.campaigns.all()
     now = app.local_now()
     for c in campaigns:
-        state = "collecting" if is_collecting(c, now) else c.status
-        count = await app.store.questions.count(c.id)
-        print(f"{c.id:>4}  {c.dialogue_date:%d/%m/%Y}  {state:<10} {count:>6} questions  {c.title}")
+        state = "collecting" if is_collecting(c, now) else c.status  # a code, not translated
+        count = tr("cli.campaign.questions", count=f"{await app.store.questions.count(c.id):>6}")
+        print(f"{c.id:>4}  {c.dialogue_date:%d/%m/%Y}  {state:<10} {count}  {c.title}")
     if not campaigns:
-        print("no campaigns yet; create one with `youthbot campaign create`")
+        print(tr("cli.campaign.none"))
     return 0
 
 
@@ -192,17 +194,18 @@ def format_campaign(campaign: Campaign, app: App) -> str:
 
 
 async def _show(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
         raise CommandError(str(exc)) from exc
     print(format_campaign(campaign, app))
     topics = await app.store.campaigns.topics(campaign.id)
-    print("topics: " + "; ".join(t.name for t in topics))
-    print(f"questions: {await app.store.questions.count(campaign.id)}")
+    print(tr("cli.campaign.topics", topics="; ".join(t.name for t in topics)))
+    print(tr("cli.campaign.question_count", count=await app.store.questions.count(campaign.id)))
     coming = upcoming([campaign], now=app.clock.now(), tz=app.tz)[:6]
     if coming:
-        print("next reminders:")
+        print(tr("cli.campaign.next_reminders"))
         for _, occurrence in coming:
             when = occurrence.send_at.astimezone(app.tz)
             print(f"  {when:%d/%m/%Y %H:%M}  {occurrence.audience:<10} {occurrence.deadline.value}")
@@ -210,6 +213,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
 
 
 async def _edit(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
@@ -217,7 +221,7 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
     fields: dict[str, object] = {}
     if args.title is not None:
         if not args.title.strip():
-            raise CommandError("the title is empty", status=2)
+            raise CommandError(tr("cli.campaign.empty_title"), status=2)
         fields["title"] = args.title.strip()
     if args.theme is not None:
         fields["theme"] = args.theme
@@ -249,7 +253,9 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
             for name in args.remove_topic:
                 topic = topics.get(name.strip().lower())
                 if topic is None:
-                    raise CommandError(f"no topic {name!r} in campaign {campaign.id}", status=2)
+                    raise CommandError(
+                        tr("cli.campaign.no_topic", name=name, id=campaign.id), status=2
+                    )
                 await app.store.campaigns.deactivate_topic(topic.id)
             await app.store.audit.record(
                 "campaign.edit",
@@ -261,6 +267,6 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
         raise CommandError(str(exc), status=2) from exc
     updated = await app.store.campaigns.get(campaign.id)
     assert updated is not None
-    print(f"updated campaign {updated.id}")
+    print(tr("cli.campaign.updated", id=updated.id))
     print(format_campaign(updated, app))
     return 0

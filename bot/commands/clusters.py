@@ -9,7 +9,7 @@ from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
 from bot.clustering import DEFAULT_THRESHOLD
 from bot.clusterstore import recluster
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.digests.build import DigestScope, build_digest
 from handlers.clusters import ClusterEditError, merge, represent, split
 
@@ -57,9 +57,11 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         language=app.settings.core.language,
         now=app.clock.now(),
     )
+    tr = cli_tr(app)
     for rank, cluster in enumerate(data.clusters[: args.top], start=1):
+        counts = tr("cli.clusters.counts", people=cluster.people, questions=cluster.question_count)
         print(
-            f"{rank:>3}. [{cluster.people} people, {cluster.question_count} questions] "
+            f"{rank:>3}. [{counts}] "
             f"{cluster.representative_code}: {cluster.representative_text[:100]}"
         )
         if cluster.question_count > 1:
@@ -68,31 +70,42 @@ async def _list(args: argparse.Namespace, app: App) -> int:
 
 
 async def _recluster(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     if not 0 < args.threshold <= 100:
-        raise CommandError("--threshold must be between 0 and 100", status=2)
+        raise CommandError(tr("cli.clusters.threshold"), status=2)
     campaign_id = await _campaign_id(args, app)
     result = await recluster(app.store, campaign_id, threshold=args.threshold, now=app.clock.now())
     print(
-        f"{result.questions} questions in {result.clusters} groups "
-        f"(largest {result.largest}); manual merges and splits kept"
+        tr(
+            "cli.clusters.reclustered",
+            questions=result.questions,
+            clusters=result.clusters,
+            largest=result.largest,
+        )
     )
     return 0
 
 
 async def _edit(app: App, action: str, codes: list[str]) -> int:
+    tr = cli_tr(app)
     now = app.clock.now()
     try:
         if action == "merge":
             if len(codes) < 2:
-                raise CommandError("give at least two question codes", status=2)
+                raise CommandError(tr("cli.clusters.two_codes"), status=2)
             await merge(app.store, codes, by=None, now=now)
         elif action == "split":
             await split(app.store, codes[0], by=None, now=now)
         else:
             await represent(app.store, codes[0], by=None, now=now)
     except ClusterEditError as exc:
-        raise CommandError(f"unknown question code or mixed campaigns: {exc}", 2) from exc
-    print(f"{action}: {' '.join(codes)} done; kept when re-clustering")
+        raise CommandError(tr("cli.clusters.edit_failed", error=exc), 2) from exc
+    done = {
+        "merge": tr("cli.clusters.merged", codes=" ".join(codes)),
+        "split": tr("cli.clusters.split", codes=" ".join(codes)),
+        "represent": tr("cli.clusters.represented", codes=" ".join(codes)),
+    }
+    print(done[action])
     return 0
 
 

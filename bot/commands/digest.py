@@ -6,7 +6,7 @@ import argparse
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.digests.build import scope_from_options
 from bot.digests.produce import produce_digest
 
@@ -47,11 +47,12 @@ async def _digest(args: argparse.Namespace, app: App) -> int:
     )
     print(files.text)
     print()
+    tr = cli_tr(app)
     for path in files.paths:
-        print(f"wrote {path}")
+        print(tr("cli.wrote", path=path))
     if args.email:
         from bot.digests.mail import email_digest
 
         await email_digest(app, files, args.email)
-        print(f"e-mailed to {', '.join(args.email)}")
+        print(tr("cli.digest.emailed", addresses=", ".join(args.email)))
     return 0

@@ -73,7 +73,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         now=now,
         tz_today=app.local_now(),
     )
-    tr = translator(language)
+    tr = translator(language)  # the files' language, and the CLI's (same setting)
     out: Path | None = args.out
     if out is None and args.format != "jsonl":
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +82,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
             / f"{file_stem(campaign, scope, app.local_now())}.{args.format}"
         )
     if out is not None and out.parent and not out.parent.exists():
-        raise CommandError(f"the folder {out.parent} does not exist", status=2)
+        raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     if args.format == "jsonl":
         if out is None:
             _write_jsonl(data.questions, campaign, sys.stdout)
@@ -98,5 +98,5 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         assert out is not None
         await asyncio.to_thread(write_docx, data, out, tr=tr)
     if out is not None:
-        print(f"wrote {len(data.questions)} questions to {out}", file=sys.stderr)
+        print(tr("cli.export.done", count=len(data.questions), path=out), file=sys.stderr)
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from handlers.roles import INVITE_DAYS, create_invite
 
 ROLES = ("secretary", "organiser", "department", "admin")
@@ -24,20 +24,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _invite(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     unit_id = None
     if args.role == "secretary":
         if not args.unit:
-            raise CommandError("--unit CODE is required for a secretary", status=2)
+            raise CommandError(tr("cli.invite.unit_needed"), status=2)
         unit = await app.store.units.by_code(args.unit)
         if unit is None:
-            raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", 2)
+            raise CommandError(tr("cli.no_unit", code=args.unit), 2)
         unit_id = unit.id
     if args.role == "department" and not (args.department or "").strip():
-        raise CommandError("--department NAME is required for a department contact", status=2)
+        raise CommandError(tr("cli.invite.department_needed"), status=2)
     if args.campaign is not None and await app.store.campaigns.get(args.campaign) is None:
-        raise CommandError(f"no campaign {args.campaign}", status=2)
+        raise CommandError(tr("cli.invite.no_campaign", id=args.campaign), status=2)
     if not 1 <= args.days <= 90:
-        raise CommandError("--days must be between 1 and 90", status=2)
+        raise CommandError(tr("cli.invite.days"), status=2)
     code = await create_invite(
         app.store,
         args.role,
@@ -47,8 +48,9 @@ async def _invite(args: argparse.Namespace, app: App) -> int:
         department=(args.department or "").strip() or None,
         days=args.days,
     )
-    print(f"invite code: {code}  (role {args.role}, single use, valid {args.days} days)")
-    print(f"in chat: /nhanquyen {code}")
+    print(tr("cli.invite.code", code=code, role=args.role, days=args.days))
+    print(tr("cli.invite.in_chat", code=code))
     if args.bot_username:
-        print(f"deep link: https://t.me/{args.bot_username.lstrip('@')}?start=i-{code}")
+        link = f"https://t.me/{args.bot_username.lstrip('@')}?start=i-{code}"
+        print(tr("cli.invite.deep_link", link=link))
     return 0

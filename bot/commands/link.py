@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.posters import deep_link, poster_text, unit_payload, write_poster_files
 from storage.models import DeadlineKind
 
@@ -41,11 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _bot_username(app: App, given: str | None) -> str:
+    tr = cli_tr(app)
     if app.settings.telegram.bot_token is None:
         if not given:
-            raise CommandError(
-                "no bot username: set TELEGRAM_BOT_TOKEN or pass --bot-username NAME", status=2
-            )
+            raise CommandError(tr("cli.link.no_username"), status=2)
         return given.removeprefix("@")
     from bot.channels.telegram import TelegramSetupError, fetch_bot_username
 
@@ -54,17 +53,18 @@ async def _bot_username(app: App, given: str | None) -> str:
     except TelegramSetupError as exc:
         if not given:
             raise CommandError(str(exc)) from exc
-        print(f"warning: {exc}; using --bot-username {given}")
+        print(tr("cli.link.fallback", error=exc, name=given))
         return given.removeprefix("@")
     if given and given.removeprefix("@").lower() != username.lower():
-        print(f"warning: the token belongs to @{username}, not {given}; using @{username}")
+        print(tr("cli.link.other_bot", username=username, given=given))
     return username
 
 
 async def _link(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     unit = await app.store.units.by_code(args.unit.strip())
     if unit is None:
-        raise CommandError(f"no unit with code {args.unit!r}; see `youthbot units list`", status=2)
+        raise CommandError(tr("cli.no_unit", code=args.unit), status=2)
     try:
         payload = unit_payload(unit.code)
     except ValueError as exc:
@@ -91,9 +91,9 @@ async def _link(args: argparse.Namespace, app: App) -> int:
             write_poster_files, text, out_dir=out_dir, stem=f"link-{unit.code}-c{campaign.id}"
         )
     except OSError as exc:
-        raise CommandError(f"cannot write to {out_dir}: {exc.strerror}") from exc
+        raise CommandError(tr("cli.cannot_write", path=out_dir, reason=exc.strerror)) from exc
     print(link)
-    print(f"QR code: {files.qr_png}")
-    print(f"poster:  {files.poster_png}")
-    print(f"poster:  {files.poster_pdf}")
+    print(tr("cli.link.qr", path=files.qr_png))
+    print(tr("cli.link.poster", path=files.poster_png))
+    print(tr("cli.link.poster", path=files.poster_pdf))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import re
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     roles = await app.store.roles.all(include_revoked=args.all)
+    width = max(len(tr("cli.roles.active")), len(tr("cli.roles.revoked")))
     for role in roles:
         person = await app.store.people.get(role.person_id)
         identities = await app.store.people.identities(role.person_id)
@@ -41,11 +43,15 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         who = (person.full_name if person else None) or ", ".join(
             f"{i.channel}:{i.external_id}" for i in identities
         )
-        state = "revoked" if role.revoked_at else "active"
-        campaign = f"campaign {role.campaign_id}" if role.campaign_id else "all campaigns"
-        print(f"{role.id:>4}  {role.role:<10} {state:<7} {who}  {where}  ({campaign})")
+        state = tr("cli.roles.revoked") if role.revoked_at else tr("cli.roles.active")
+        campaign = (
+            tr("cli.roles.campaign", id=role.campaign_id)
+            if role.campaign_id
+            else tr("cli.roles.all_campaigns")
+        )
+        print(f"{role.id:>4}  {role.role:<10} {state:<{width}} {who}  {where}  ({campaign})")
     if not roles:
-        print("no roles yet; create the first administrator with `youthbot invite --role admin`")
+        print(tr("cli.roles.none"))
     return 0
 
 
@@ -53,13 +59,14 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 async def _digest(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     role = await app.store.roles.get(args.role_id)
     if role is None or not role.active:
-        raise CommandError(f"no active role {args.role_id}; see `youthbot roles list`", 2)
+        raise CommandError(tr("cli.roles.no_active", id=args.role_id), 2)
     if not 0 <= args.hour <= 23 or not 0 <= args.weekday <= 6:
-        raise CommandError("--hour is 0-23 and --weekday 0-6 (0 = Monday)", status=2)
+        raise CommandError(tr("cli.roles.bad_time"), status=2)
     if args.email and not EMAIL.match(args.email):
-        raise CommandError(f"{args.email!r} is not an e-mail address", status=2)
+        raise CommandError(tr("cli.roles.bad_email", email=args.email), status=2)
     await app.store.jobs.subscribe(
         role.id,
         frequency=args.frequency,
@@ -68,17 +75,21 @@ async def _digest(args: argparse.Namespace, app: App) -> int:
         email=args.email,
         now=app.clock.now(),
     )
-    when = f"{args.frequency} at {args.hour:02d}:00"
-    print(
-        f"role {role.id} gets its digest {when}"
-        + (f", e-mailed to {args.email}" if args.email else "")
-    )
+    hour = f"{args.hour:02d}"
+    if args.frequency == "daily":
+        line = tr("cli.roles.digest_daily", id=role.id, hour=hour)
+    else:
+        line = tr("cli.roles.digest_weekly", id=role.id, hour=hour)
+    if args.email:
+        line += ", " + tr("cli.roles.digest_email", email=args.email)
+    print(line)
     return 0
 
 
 async def _revoke(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     if not await app.store.roles.revoke(args.role_id, now=app.clock.now()):
-        raise CommandError(f"no active role {args.role_id}; see `youthbot roles list`")
+        raise CommandError(tr("cli.roles.no_active", id=args.role_id))
     await app.store.audit.record("role.revoke", at=app.clock.now(), target=f"role:{args.role_id}")
-    print(f"revoked role {args.role_id}")
+    print(tr("cli.roles.revoked_done", id=args.role_id))
     return 0

@@ -7,7 +7,7 @@ import argparse
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,16 +21,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _route(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     department = args.department.strip()
     if not department:
-        raise CommandError("--department is empty", status=2)
+        raise CommandError(tr("cli.route.no_department"), status=2)
     now = app.clock.now()
     if args.question:
         question = await app.store.questions.by_code(args.question)
         if question is None:
-            raise CommandError(f"no question with code {args.question!r}", status=2)
+            raise CommandError(tr("cli.no_question", code=args.question), status=2)
         await app.store.questions.route_question(question.id, department, now=now)
-        print(f"question {question.code} routed to {department}")
+        print(tr("cli.route.question", code=question.code, department=department))
         return 0
     try:
         campaign = await resolve_campaign(app, args.campaign)
@@ -40,10 +41,10 @@ async def _route(args: argparse.Namespace, app: App) -> int:
     topic = topics.get(args.topic.strip().lower())
     if topic is None:
         names = "; ".join(t.name for t in topics.values())
-        raise CommandError(f"no topic {args.topic!r}; topics: {names}", status=2)
+        raise CommandError(tr("cli.route.no_topic", topic=args.topic, names=names), status=2)
     count = await app.store.questions.route_topic(topic.id, department, now=now)
     await app.store.audit.record(
         "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department}
     )
-    print(f"topic '{topic.name}' routed to {department} ({count} questions forwarded)")
+    print(tr("cli.route.topic", topic=topic.name, department=department, count=count))
     return 0

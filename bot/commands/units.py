@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.units import (
     all_provinces,
     parse_units_csv,
@@ -46,22 +46,23 @@ async def load_province(app: App, codename: str) -> int:
 
 
 async def _load(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     codename = args.province or app.settings.core.province
     if province_by_codename(codename) is None:
-        raise CommandError(
-            f"unknown province {codename!r}; see `youthbot units provinces`", status=2
-        )
+        raise CommandError(tr("cli.units.unknown_province", codename=codename), status=2)
     count = await load_province(app, codename)
-    print(f"loaded {count - 1} communes/wards of {province_by_codename(codename)} ({codename})")
+    province = province_by_codename(codename)
+    print(tr("cli.units.loaded", count=count - 1, province=province, codename=codename))
     return 0
 
 
 async def _import(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     path: Path = args.file
     try:
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}", status=2) from exc
+        raise CommandError(tr("cli.cannot_read", path=path, reason=exc.strerror), 2) from exc
     province = province_by_codename(app.settings.core.province)
     assert province is not None
     # A CSV may update its own units (re-import) but never a commune's or ward's code.
@@ -76,18 +77,19 @@ async def _import(args: argparse.Namespace, app: App) -> int:
     if result.errors:
         for error in result.errors:
             print(f"{path}: {error}")
-        raise CommandError(f"{path}: {len(result.errors)} bad row(s); nothing was imported")
+        raise CommandError(tr("cli.units.bad_rows", path=path, count=len(result.errors)))
     await app.store.units.upsert_many(result.units, now=app.clock.now())
-    print(f"imported {len(result.units)} units from {path}")
+    print(tr("cli.units.imported", count=len(result.units), path=path))
     return 0
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     kinds = [UnitKind(args.kind)] if args.kind else None
     units = await app.store.units.all(kinds=kinds)
     for unit in units:
         print(f"{unit.code:<14} {unit.kind.value:<13} {unit.name}")
-    print(f"{len(units)} units")
+    print(tr("cli.units.count", count=len(units)))
     return 0
 
 
