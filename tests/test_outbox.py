@@ -19,6 +19,7 @@ import pytest
 from bot.app import App
 from bot.campaigns import create_campaign
 from bot.channels.telegram import TelegramChannel
+from bot.cli import main
 from bot.outbox import OutboxSender, decode_reply, queue_for_person
 from bot.wiring import build_engine
 from handlers.broadcast import plan_broadcast, report_if_done, start_broadcast
@@ -150,12 +151,16 @@ async def test_broadcast_delivered_once_each_and_reported(
 
 
 async def test_message_in_flight_at_a_crash_is_resent_and_the_report_says_so(
-    province_app: App, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch, campaign: Campaign
+    province_app: App,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    campaign: Campaign,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     app = telegram_app(province_app, api, monkeypatch)
     people = await young_people(app, 5)
     plan = await plan_broadcast(app.store, campaign, "youth")
-    _, queued = await start_broadcast(
+    broadcast_id, queued = await start_broadcast(
         app.store, plan, "Hạn gửi câu hỏi là 21/08.", author_id=people[0], now=app.clock.now()
     )
     assert queued == 5
@@ -182,6 +187,10 @@ async def test_message_in_flight_at_a_crash_is_resent_and_the_report_says_so(
     report = api.sent_texts(5000)[-1]
     assert "đã gửi 5/5" in report
     assert "Có 1 tin đang được gửi thì hệ thống dừng đột ngột" in report
+    # The operator's `youthbot broadcast status` says so too.
+    assert await asyncio.to_thread(main, ["broadcast", "status", str(broadcast_id)]) == 0
+    status = capsys.readouterr().out
+    assert "đã gửi 5/5" in status and "Có 1 tin đang được gửi" in status
 
 
 def _env(tmp_path: Path, api: FakeTelegramAPI) -> dict[str, str]:

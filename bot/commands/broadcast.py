@@ -89,4 +89,6 @@ async def _status(args: argparse.Namespace, app: App) -> int:
             pending=pending,
         )
     )
+    if p.resent:
+        print(tr("broadcast.report_resent", count=p.resent))
     return 0
