@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.app import App
-from bot.timeline import compute_timeline
+from bot.timeline import TimelineError, compute_timeline
+from locales import LocalizedError
 from storage.models import Campaign, DeadlineKind, UnitKind
 
 # Default topic groups ("nhóm vấn đề") from the plans; editable per campaign.
@@ -27,8 +28,9 @@ DEFAULT_TOPICS: tuple[str, ...] = (
 )
 
 
-class CampaignSetupError(ValueError):
-    """A campaign cannot be created or edited as asked (one line for the operator)."""
+class CampaignSetupError(LocalizedError, ValueError):
+    """A campaign cannot be created or edited as asked (one line for the operator, from
+    ``locales/*/cli.po``: the command line renders it in the operator's language)."""
 
 
 async def create_campaign(
@@ -47,28 +49,28 @@ async def create_campaign(
 ) -> Campaign:
     title = title.strip()
     if not title:
-        raise CampaignSetupError("the title is empty")
+        raise CampaignSetupError("cli.campaign.empty_title")
     if level not in ("province", "commune"):
-        raise CampaignSetupError("level must be province or commune")
+        raise CampaignSetupError("cli.campaign.bad_level")
     host = await app.store.units.by_code(host_code) if host_code else None
     if host_code and host is None:
-        raise CampaignSetupError(f"no unit with code {host_code!r}; see `youthbot units list`")
+        raise CampaignSetupError("cli.no_unit", code=host_code)
     if host is None:
         provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
         if not provinces:
-            raise CampaignSetupError("no units loaded yet; run `youthbot units load` first")
+            raise CampaignSetupError("cli.campaign.no_units")
         host = provinces[0]
     if level == "province" and host.kind != UnitKind.PROVINCE:
-        raise CampaignSetupError("a province-level campaign is hosted by the province unit")
+        raise CampaignSetupError("cli.campaign.province_host")
     if level == "commune" and not host.kind.territorial:
-        raise CampaignSetupError("a commune-level campaign is hosted by a commune or ward")
+        raise CampaignSetupError("cli.campaign.commune_host")
     try:
         deadlines = compute_timeline(dialogue, complex_content=complex_content, overrides=overrides)
-    except ValueError as exc:
-        raise CampaignSetupError(str(exc)) from exc
+    except TimelineError as exc:
+        raise CampaignSetupError(exc.key, **exc.params) from exc
     clean_topics = [t.strip() for t in topics if t.strip()]
     if not clean_topics:
-        raise CampaignSetupError("a campaign needs at least one topic group")
+        raise CampaignSetupError("cli.campaign.no_topics")
     campaign_id = await app.store.campaigns.create(
         title=title,
         theme=theme.strip(),
@@ -103,8 +105,8 @@ async def reschedule(
     is_complex = campaign.complex if complex_content is None else complex_content
     try:
         deadlines = compute_timeline(new_dialogue, complex_content=is_complex, overrides=kept)
-    except ValueError as exc:
-        raise CampaignSetupError(str(exc)) from exc
+    except TimelineError as exc:
+        raise CampaignSetupError(exc.key, **exc.params) from exc
     async with app.store.transaction():
         await app.store.campaigns.update(
             campaign.id, now=app.clock.now(), dialogue_date=new_dialogue, complex=is_complex
@@ -120,12 +122,12 @@ async def resolve_campaign(app: App, campaign_id: int | None) -> Campaign:
     if campaign_id is not None:
         campaign = await app.store.campaigns.get(campaign_id)
         if campaign is None:
-            raise CampaignSetupError(f"no campaign {campaign_id}; see `youthbot campaign list`")
+            raise CampaignSetupError("cli.campaign.not_found", id=campaign_id)
         return campaign
     active = await app.store.campaigns.active()
     if not active:
-        raise CampaignSetupError("no active campaign; create one with `youthbot campaign create`")
+        raise CampaignSetupError("cli.campaign.no_active")
     if len(active) > 1:
         ids = ", ".join(str(c.id) for c in active)
-        raise CampaignSetupError(f"several active campaigns ({ids}); choose one with --campaign")
+        raise CampaignSetupError("cli.campaign.several_active", ids=ids)
     return active[0]

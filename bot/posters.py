@@ -20,10 +20,11 @@ import qrcode.constants
 from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont
 
-from locales import translator
+from locales import LocalizedError, translator
 
 __all__ = [
     "A4_MM",
+    "LinkError",
     "PosterFiles",
     "PosterText",
     "deep_link",
@@ -45,14 +46,16 @@ _MUTED = (90, 98, 112)
 _WHITE = (255, 255, 255)
 
 
+class LinkError(LocalizedError, ValueError):
+    """A unit code or bot username that cannot make a Telegram deep link (the text is in
+    ``locales/*/cli.po``)."""
+
+
 def unit_payload(unit_code: str) -> str:
-    """The ``/start`` payload naming a unit: ``u-<code>`` (``ValueError`` if unusable)."""
+    """The ``/start`` payload naming a unit: ``u-<code>`` (``LinkError`` if unusable)."""
     payload = f"u-{unit_code}"
     if not PAYLOAD.match(payload):
-        raise ValueError(
-            f"unit code {unit_code!r} cannot go in a Telegram link "
-            "(at most 62 characters of A-Z, a-z, 0-9, _ and -)"
-        )
+        raise LinkError("cli.link.bad_unit_code", code=unit_code)
     return payload
 
 
@@ -60,9 +63,9 @@ def deep_link(bot_username: str, payload: str) -> str:
     """``https://t.me/<bot>?start=<payload>``, both checked against Telegram's rules."""
     name = bot_username.removeprefix("@")
     if not BOT_USERNAME.match(name):
-        raise ValueError(f"{bot_username!r} is not a Telegram bot username")
+        raise LinkError("cli.link.bad_username", name=bot_username)
     if not PAYLOAD.match(payload):
-        raise ValueError(f"{payload!r} is not a valid deep-link payload")
+        raise LinkError("cli.link.bad_payload", payload=payload)
     return f"https://t.me/{name}?start={payload}"
 
 

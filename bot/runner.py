@@ -16,12 +16,13 @@ from bot.outbox import OutboxSender
 from bot.scheduler import build_scheduler
 from bot.wiring import build_engine, digest_tick
 from handlers.broadcast import report_if_done
+from locales import LocalizedError, Message
 
 log = logging.getLogger(__name__)
 CHANNELS = ("telegram", "zalo")
 
 
-class NoChannelError(Exception):
+class NoChannelError(LocalizedError):
     """Nothing to run: no token configured for the requested channels."""
 
 
@@ -41,11 +42,11 @@ def build_adapters(app: App, wanted: tuple[str, ...], web: WebServer | None) -> 
 
         adapters["zalo"] = ZaloChannel(app, engine, web=web)
     if not adapters:
-        names = " or ".join(f"{c.upper()}_BOT_TOKEN" for c in wanted)
-        raise NoChannelError(
-            f"no chat channel configured: set {names} in .env "
-            "(or try the bot in the terminal with `youthbot chat`)"
-        )
+        tokens = [f"{c.upper()}_BOT_TOKEN" for c in wanted]
+        names: str | Message = tokens[0] if tokens else ""
+        for other in tokens[1:]:  # "TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
+            names = Message("cli.run.either", first=names, second=other)
+        raise NoChannelError("cli.run.no_channel", names=names)
     return adapters
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from locales import LocalizedError
 from storage.models import Deadline, DeadlineKind
 
 PLAN_LEAD_DAYS = 30  # kế hoạch công khai ít nhất 30 ngày trước đối thoại
@@ -18,8 +19,9 @@ CONCLUSION_DAYS_COMPLEX = 15  # hoặc 15 ngày khi nội dung phức tạp, nhi
 REPORT_DAYS = 20  # báo cáo kết quả 20 ngày sau đối thoại (Lạng Sơn)
 
 
-class TimelineError(ValueError):
-    """The dates given are inconsistent (e.g. questions close after the dialogue)."""
+class TimelineError(LocalizedError, ValueError):
+    """The dates given are inconsistent (e.g. questions close after the dialogue); the
+    text is in ``locales/*/cli.po``."""
 
 
 def compute_timeline(
@@ -31,7 +33,7 @@ def compute_timeline(
     """Every deadline of a campaign whose dialogue is on ``dialogue``."""
     given = dict(overrides or {})
     if DeadlineKind.DIALOGUE in given and given[DeadlineKind.DIALOGUE] != dialogue:
-        raise TimelineError("the dialogue date is set with --dialogue-date, not as an override")
+        raise TimelineError("cli.timeline.dialogue_override")
 
     def pick(kind: DeadlineKind, default: date) -> date:
         return given.get(kind, default)
@@ -77,13 +79,19 @@ def _check(dates: Mapping[DeadlineKind, date]) -> None:
     )
     for kind in before:
         if dates[kind] > dialogue:
-            raise TimelineError(f"{kind.value} ({dates[kind]}) is after the dialogue ({dialogue})")
+            raise TimelineError(
+                "cli.timeline.after_dialogue", kind=kind.value, date=dates[kind], dialogue=dialogue
+            )
     for kind in (DeadlineKind.CONCLUSION, DeadlineKind.REPORT):
         if dates[kind] < dialogue:
-            raise TimelineError(f"{kind.value} ({dates[kind]}) is before the dialogue ({dialogue})")
-    if dates[DeadlineKind.QUESTIONS_CLOSE] > dates[DeadlineKind.UNITS_SUBMIT]:
-        raise TimelineError("questions_close is after units_submit")
-    if dates[DeadlineKind.UNITS_SUBMIT] > dates[DeadlineKind.FORWARD]:
-        raise TimelineError("units_submit is after forward")
-    if dates[DeadlineKind.FORWARD] > dates[DeadlineKind.ANSWERS_DUE]:
-        raise TimelineError("forward is after answers_due")
+            raise TimelineError(
+                "cli.timeline.before_dialogue", kind=kind.value, date=dates[kind], dialogue=dialogue
+            )
+    in_order = (
+        (DeadlineKind.QUESTIONS_CLOSE, DeadlineKind.UNITS_SUBMIT),
+        (DeadlineKind.UNITS_SUBMIT, DeadlineKind.FORWARD),
+        (DeadlineKind.FORWARD, DeadlineKind.ANSWERS_DUE),
+    )
+    for first, second in in_order:
+        if dates[first] > dates[second]:
+            raise TimelineError("cli.timeline.order", first=first.value, second=second.value)

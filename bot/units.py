@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
 from bot.clustering.normalize import fold
+from locales import Message, Translator, translator
 from storage.models import NewUnit, UnitKind
 
 SOURCE_PROVINCES = "vietnam-provinces"
@@ -20,6 +21,7 @@ SOURCE_CSV = "csv"
 UNIT_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,31}$")
 CSV_COLUMNS = ("code", "name", "kind")
 CSV_OPTIONAL = ("address", "parent_code")
+MAX_NAME = 200
 
 _WARD_KINDS = {
     VietNamDivisionType.XA: UnitKind.COMMUNE,
@@ -95,11 +97,23 @@ def province_units(codename: str) -> list[NewUnit]:
 
 @dataclass(frozen=True)
 class RowError:
+    """What is wrong with one line of a units CSV; the texts are in ``locales/*/cli.po``."""
+
     line: int
-    message: str
+    problems: tuple[Message, ...]
+
+    def render(self, tr: Translator) -> str:
+        """``line 3: ...`` in the reader's language."""
+        problems = "; ".join(problem.render(tr) for problem in self.problems)
+        return tr.t("cli.units.csv.row", line=self.line, problems=problems)
+
+    @property
+    def message(self) -> str:
+        """The problems in English (logs, tests)."""
+        return "; ".join(str(problem) for problem in self.problems)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return self.render(translator("en"))
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,7 @@ def parse_units_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return CsvResult([], [RowError(line, "not UTF-8 text (save the file as CSV UTF-8)")])
+        return CsvResult([], [RowError(line, (Message("cli.units.csv.encoding"),))])
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -131,7 +145,7 @@ def parse_units_csv(
     try:
         header = next(reader)
     except StopIteration:
-        return CsvResult([], [RowError(1, "the file is empty")])
+        return CsvResult([], [RowError(1, (Message("cli.units.csv.empty_file"),))])
     columns = [h.strip().lower() for h in header]
     missing = [c for c in CSV_COLUMNS if c not in columns]
     if missing:
@@ -139,7 +153,14 @@ def parse_units_csv(
             [],
             [
                 RowError(
-                    1, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}"
+                    1,
+                    (
+                        Message(
+                            "cli.units.csv.missing_columns",
+                            missing=", ".join(missing),
+                            expected=", ".join(CSV_COLUMNS),
+                        ),
+                    ),
                 )
             ],
         )
@@ -152,7 +173,8 @@ def parse_units_csv(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(columns):
-            errors.append(RowError(line, f"{len(row)} fields, the header has {len(columns)}"))
+            too_many = Message("cli.units.csv.fields", fields=len(row), columns=len(columns))
+            errors.append(RowError(line, (too_many,)))
             continue
         cells = row + [""] * (len(columns) - len(row))
 
@@ -160,27 +182,24 @@ def parse_units_csv(
             return cells[index[name]].strip() if name in index else ""
 
         code, name, kind_text = cell("code"), cell("name"), cell("kind")
-        problems = []
+        problems: list[Message] = []
         if not UNIT_CODE.match(code):
-            problems.append(
-                f"code {code!r} must be 2-32 letters, digits, _ or -, starting with a letter"
-            )
+            problems.append(Message("cli.units.csv.bad_code", code=code))
         elif code.lower() in seen:
-            problems.append(f"code {code!r} repeats line {seen[code.lower()]}")
+            problems.append(
+                Message("cli.units.csv.repeated_code", code=code, first=seen[code.lower()])
+            )
         elif code.lower() in taken:
-            problems.append(f"code {code!r} is already used by another unit")
+            problems.append(Message("cli.units.csv.taken_code", code=code))
         if not name:
-            problems.append("name is empty")
-        elif len(name) > 200:
-            problems.append("name is longer than 200 characters")
+            problems.append(Message("cli.units.csv.empty_name"))
+        elif len(name) > MAX_NAME:
+            problems.append(Message("cli.units.csv.long_name", max=MAX_NAME))
         kind = CSV_KINDS.get(fold(kind_text).replace("-", " ")) or CSV_KINDS.get(kind_text.lower())
         if kind is None:
-            problems.append(
-                f"kind {kind_text!r} must be one of school, agency, enterprise,"
-                " armed_forces, youth_base"
-            )
+            problems.append(Message("cli.units.csv.bad_kind", kind=kind_text))
         if problems:
-            errors.append(RowError(line, "; ".join(problems)))
+            errors.append(RowError(line, tuple(problems)))
             continue
         assert kind is not None
         seen[code.lower()] = line
@@ -197,5 +216,5 @@ def parse_units_csv(
             )
         )
     if not units and not errors:
-        errors.append(RowError(2, "no units in the file"))
+        errors.append(RowError(2, (Message("cli.units.csv.no_units"),)))
     return CsvResult(units, errors)

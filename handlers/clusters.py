@@ -15,7 +15,12 @@ router = Router()
 
 
 class ClusterEditError(ValueError):
-    """The codes given do not allow the change (unknown, other campaign...)."""
+    """The codes given do not allow the change: ``code`` is unknown, or (``code`` None)
+    the questions belong to different campaigns."""
+
+    def __init__(self, code: str | None) -> None:
+        super().__init__(code if code is not None else "questions of different campaigns")
+        self.code = code
 
 
 async def _questions(store: Store, codes: list[str]) -> list[Question]:
@@ -26,7 +31,7 @@ async def _questions(store: Store, codes: list[str]) -> list[Question]:
             raise ClusterEditError(code)
         found.append(question)
     if len({q.campaign_id for q in found}) > 1:
-        raise ClusterEditError("campaigns")
+        raise ClusterEditError(None)
     return found
 
 
@@ -109,7 +114,10 @@ async def _run(ctx: Ctx, action: str, codes: list[str], minimum: int) -> None:
         else:
             await represent(ctx.store, codes[0], by=ctx.person.id, now=ctx.now)
     except ClusterEditError as exc:
-        ctx.say(ctx.tr("cluster.unknown", code=str(exc)[:12]))
+        if exc.code is None:
+            ctx.say(ctx.tr("cluster.mixed_campaigns"))
+        else:
+            ctx.say(ctx.tr("cluster.unknown", code=exc.code[:12]))
         return
     ctx.say(ctx.tr(f"cluster.{action}.done", codes=", ".join(codes)))
 

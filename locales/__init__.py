@@ -109,3 +109,52 @@ class Translator:
 def translator(language: str | None = None) -> Translator:
     """A shared translator for ``language`` (normalised)."""
     return Translator(normalize_language(language))
+
+
+class Message:
+    """A sentence not yet translated: a catalogue key and its ``str.format`` parameters.
+
+    Layers that do not know the reader's language (campaign set-up, CSV checks) raise or
+    return these; whoever shows them renders them in the reader's language. A parameter
+    that is itself a ``Message`` is rendered in the same language. ``str()`` is the English
+    text, for logs and tracebacks.
+    """
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def render(self, tr: Translator) -> str:
+        params = {
+            name: value.render(tr) if isinstance(value, Message) else value
+            for name, value in self.params.items()
+        }
+        return tr.t(self.key, **params)
+
+    def __str__(self) -> str:
+        return self.render(translator("en"))
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.params!r})"
+
+
+class LocalizedError(Exception):
+    """An error whose text comes from the catalogues: ``render(tr)`` gives it in the
+    reader's language (the command line uses the operator's); ``str()`` is English."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.message = Message(key, **params)
+        super().__init__(str(self.message))
+
+    @property
+    def key(self) -> str:
+        return self.message.key
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.message.params
+
+    def render(self, tr: Translator) -> str:
+        return self.message.render(tr)

@@ -104,3 +104,128 @@ def test_the_language_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli_language(None) == "vi"
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert cli_language(Settings(env_file=None)) == "en"
+
+
+# Messages raised below the command line (campaign set-up, the timeline, CSV checks, deep
+# links, the runner) carry a catalogue key: the operator reads them in their language.
+
+
+def test_campaign_errors_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["campaign", "show", "99"]) == 1
+    assert capsys.readouterr().err == (
+        "youthbot campaign: không có đợt đối thoại số 99; xem `youthbot campaign list`\n"
+    )
+    assert main(["campaign", "show"]) == 1
+    assert capsys.readouterr().err == (
+        "youthbot campaign: không có đợt đối thoại nào đang diễn ra; "
+        "tạo bằng `youthbot campaign create`\n"
+    )
+    argv = ["campaign", "create", "--title", "Đối thoại 2025", "--dialogue-date", "28/08/2025"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "youthbot campaign: chưa nạp đơn vị nào; chạy `youthbot units load` trước\n"
+    )
+    assert main(["units", "load"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--report", "01/08/2025"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot campaign: mốc report (01/08/2025) không được trước ngày đối thoại (28/08/2025)\n"
+    )
+
+
+def test_campaign_errors_in_english(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    assert main(["campaign", "show", "99"]) == 1
+    assert capsys.readouterr().err == (
+        "youthbot campaign: no campaign 99; see `youthbot campaign list`\n"
+    )
+    assert main(["units", "load"]) == 0
+    capsys.readouterr()
+    argv = ["campaign", "create", "--title", "Dialogue", "--dialogue-date", "2025-08-28"]
+    assert main([*argv, "--report", "2025-08-01"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot campaign: report (2025-08-01) is before the dialogue (2025-08-28)\n"
+    )
+
+
+def test_bad_units_csv_rows_in_vietnamese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", "load"]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "truong.csv"
+    bad.write_text(
+        "code,name,kind\n"
+        "thpt-cb,Trường THPT Chuyên Cao Bằng,school\n"
+        "w01273,Trùng mã phường,school\n"
+        "thpt-2,,tàu vũ trụ\n"
+    )
+    assert main(["units", "import", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{bad}: dòng 3: mã 'w01273' đã được dùng cho một đơn vị khác",
+        f"{bad}: dòng 4: tên đơn vị (name) đang để trống; loại 'tàu vũ trụ' phải là một trong: "
+        "school, agency, enterprise, armed_forces, youth_base",
+    ]
+    assert captured.err == f"youthbot units: {bad}: 2 dòng lỗi; chưa nhập đơn vị nào\n"
+
+    empty = tmp_path / "rong.csv"
+    empty.write_text("code,ten\n")
+    assert main(["units", "import", str(empty)]) == 1
+    assert capsys.readouterr().out == (
+        f"{empty}: dòng 1: thiếu cột name, kind; cần có các cột code, name, kind\n"
+    )
+
+
+async def test_digest_link_and_clusters_errors_in_vietnamese(
+    province_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+
+    assert await run(["digest", "--unit", "x404"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot digest: không có đơn vị mã 'x404'; xem `youthbot units list`\n"
+    )
+    assert await run(["link", "--unit", "w01273", "--bot-username", "không phải tên"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot link: 'không phải tên' không phải tên người dùng của bot Telegram\n"
+    )
+    assert await run(["clusters", "merge", "AB12", "CD34"]) == 2
+    assert capsys.readouterr().err == "youthbot clusters: không có câu hỏi mã 'AB12'\n"
+
+    await create_campaign(province_app, title="Đối thoại lần hai", dialogue=date(2025, 9, 18))
+    assert await run(["route", "--topic", "Kiến nghị khác", "--department", "Sở Nội vụ"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot route: đang có nhiều đợt đối thoại (1, 2); chọn một đợt bằng --campaign\n"
+    )
+
+
+def test_run_without_a_channel(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot run: chưa cấu hình kênh chat nào: đặt TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN"
+        " trong .env (hoặc thử bot trong cửa sổ dòng lệnh bằng `youthbot chat`)\n"
+    )
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    assert main(["run", "--channel", "zalo"]) == 2
+    assert capsys.readouterr().err == (
+        "youthbot run: no chat channel configured: set ZALO_BOT_TOKEN in .env"
+        " (or try the bot in the terminal with `youthbot chat`)\n"
+    )
+
+
+def test_localized_errors_are_english_in_logs() -> None:
+    # str() of the exception (logs, tracebacks) stays English whatever the CLI language.
+    from bot.campaigns import CampaignSetupError
+    from locales import translator
+
+    error = CampaignSetupError("cli.campaign.not_found", id=7)
+    assert str(error) == "no campaign 7; see `youthbot campaign list`"
+    assert error.render(translator("vi")) == (
+        "không có đợt đối thoại số 7; xem `youthbot campaign list`"
+    )

@@ -3,12 +3,14 @@ another threshold, and organisers' merges, splits and representatives surviving 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
 
 from bot.app import App
 from bot.campaigns import create_campaign
+from bot.cli import main
 from bot.clusterstore import recluster
 from bot.wiring import build_engine
 from handlers.clusters import merge, represent, split
@@ -141,3 +143,38 @@ async def test_chat_merge_needs_an_organiser(
     assert g["road_a"] == g["road_b"]
     await org.say("/gop ABCDEF")
     assert "Cách dùng" in org.last_text
+
+
+async def test_merge_refuses_unknown_codes_and_questions_of_two_campaigns(
+    province_app: App,
+    campaign: Campaign,
+    codes: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    other = await create_campaign(province_app, title="Đối thoại 2026", dialogue=date(2026, 8, 28))
+    person = await province_app.store.people.by_identity("test", "x")
+    unit = await province_app.store.units.by_code("w01273")
+    topic = (await province_app.store.campaigns.topics(other.id))[0]
+    assert person is not None and unit is not None
+    elsewhere = await province_app.store.questions.create(
+        NewQuestion(
+            other.id, person.id, unit.id, topic.id, None, TEXTS["road_a"], "A", False, "t", False
+        ),
+        now=province_app.clock.now(),
+    )
+    before = await groups(province_app, codes)
+    engine = build_engine(province_app)
+    invite = await create_invite(province_app.store, "admin", now=province_app.clock.now())
+    admin = Talker(engine, user_id="a")
+    await admin.say(f"/nhanquyen {invite}")
+
+    await admin.say(f"/gop {codes['road_a']} {elsewhere.code}")
+    assert "thuộc các đợt đối thoại khác nhau" in admin.last_text
+    await admin.say(f"/gop {codes['road_a']} ZZZZZZ")
+    assert admin.last_text == "Không tìm thấy câu hỏi ZZZZZZ."
+    # The operator's command line says the same, in one line.
+    assert (
+        await asyncio.to_thread(main, ["clusters", "merge", codes["road_a"], elsewhere.code]) == 2
+    )
+    assert "khác nhau" in capsys.readouterr().err
+    assert await groups(province_app, codes) == before  # nothing was merged

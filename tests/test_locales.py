@@ -14,8 +14,10 @@ from locales import LOCALES_DIR, Translator, catalogue_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 # tr("key"), ctx.tr("key"), tr.n("key", ...), tr.t("key"), _text(lang, "key"), ...
+# and the untranslated forms: Message("key", ...), SomeError("key", ...) (a LocalizedError)
 KEY_USE = re.compile(
-    r"""(?:\btr|\.tr|\.t|\.n|_text|catalogue_text)\(\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
+    r"""(?:\btr|\.tr|\.t|\.n|_text|catalogue_text|\bMessage|Error)\("""
+    r"""\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
 )
 
 

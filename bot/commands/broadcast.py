@@ -37,7 +37,7 @@ async def _send(args: argparse.Namespace, app: App) -> int:
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(tr), status=2) from exc
     unit_id = None
     if args.audience == "unit":
         unit = await app.store.units.by_code(args.unit or "")

@@ -151,7 +151,7 @@ async def _create(args: argparse.Namespace, app: App) -> int:
             topics=topics,
         )
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
     if _reminder_fields(args):
         await app.store.campaigns.update(campaign.id, now=app.clock.now(), **_reminder_fields(args))
     await app.store.audit.record(
@@ -198,7 +198,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.render(tr)) from exc
     print(format_campaign(campaign, app))
     topics = await app.store.campaigns.topics(campaign.id)
     print(tr("cli.campaign.topics", topics="; ".join(t.name for t in topics)))
@@ -217,7 +217,7 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.render(tr)) from exc
     fields: dict[str, object] = {}
     if args.title is not None:
         if not args.title.strip():
@@ -264,7 +264,7 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
                 detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
             )
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(tr), status=2) from exc
     updated = await app.store.campaigns.get(campaign.id)
     assert updated is not None
     print(tr("cli.campaign.updated", id=updated.id))

@@ -44,7 +44,7 @@ async def _campaign_id(args: argparse.Namespace, app: App) -> int:
     try:
         return (await resolve_campaign(app, args.campaign)).id
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:
@@ -99,7 +99,11 @@ async def _edit(app: App, action: str, codes: list[str]) -> int:
         else:
             await represent(app.store, codes[0], by=None, now=now)
     except ClusterEditError as exc:
-        raise CommandError(tr("cli.clusters.edit_failed", error=exc), 2) from exc
+        if exc.code is None:
+            message = tr("cli.clusters.mixed_campaigns", codes=" ".join(codes))
+        else:
+            message = tr("cli.no_question", code=exc.code)
+        raise CommandError(message, 2) from exc
     done = {
         "merge": tr("cli.clusters.merged", codes=" ".join(codes)),
         "split": tr("cli.clusters.split", codes=" ".join(codes)),

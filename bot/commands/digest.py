@@ -27,14 +27,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _digest(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(tr), status=2) from exc
     try:
         scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
-    except LookupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+    except LookupError as exc:  # the unit code is unknown
+        raise CommandError(tr("cli.no_unit", code=args.unit), status=2) from exc
     files = await produce_digest(
         app.store,
         campaign,
@@ -47,7 +48,6 @@ async def _digest(args: argparse.Namespace, app: App) -> int:
     )
     print(files.text)
     print()
-    tr = cli_tr(app)
     for path in files.paths:
         print(tr("cli.wrote", path=path))
     if args.email:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.digests.build import build_digest, scope_from_options
 from bot.digests.docx import write_docx
 from bot.digests.exports import question_to_json, write_questions_csv
@@ -56,11 +56,11 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
     try:
         scope = await scope_from_options(app.store, unit_code=args.unit)
-    except LookupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+    except LookupError as exc:  # the unit code is unknown
+        raise CommandError(cli_tr(app)("cli.no_unit", code=args.unit), status=2) from exc
     language = app.settings.core.language
     now = app.clock.now()
     # The operator running the command has the server's data: names are included.

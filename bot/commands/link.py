@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.app import App
 from bot.campaigns import CampaignSetupError, resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from bot.posters import deep_link, poster_text, unit_payload, write_poster_files
+from bot.posters import LinkError, deep_link, poster_text, unit_payload, write_poster_files
 from storage.models import DeadlineKind
 
 
@@ -67,17 +67,17 @@ async def _link(args: argparse.Namespace, app: App) -> int:
         raise CommandError(tr("cli.no_unit", code=args.unit), status=2)
     try:
         payload = unit_payload(unit.code)
-    except ValueError as exc:
-        raise CommandError(str(exc), status=2) from exc
+    except LinkError as exc:
+        raise CommandError(exc.render(tr), status=2) from exc
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(tr), status=2) from exc
     username = await _bot_username(app, args.bot_username)
     try:
         link = deep_link(username, payload)
-    except ValueError as exc:
-        raise CommandError(str(exc), status=2) from exc
+    except LinkError as exc:
+        raise CommandError(exc.render(tr), status=2) from exc
     text = poster_text(
         link=link,
         campaign_title=campaign.title,

@@ -36,7 +36,7 @@ async def _route(args: argparse.Namespace, app: App) -> int:
     try:
         campaign = await resolve_campaign(app, args.campaign)
     except CampaignSetupError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(tr), status=2) from exc
     topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
     topic = topics.get(args.topic.strip().lower())
     if topic is None:

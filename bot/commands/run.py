@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.commands import CommandError, with_app
+from bot.commands import CommandError, cli_tr, with_app
 from bot.runner import CHANNELS, NoChannelError, run_bot
 
 
@@ -25,5 +25,5 @@ async def _run(args: argparse.Namespace, app: App) -> int:
     try:
         await run_bot(app, wanted=wanted)
     except NoChannelError as exc:
-        raise CommandError(str(exc), status=2) from exc
+        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
     return 0

@@ -76,7 +76,7 @@ async def _import(args: argparse.Namespace, app: App) -> int:
     )
     if result.errors:
         for error in result.errors:
-            print(f"{path}: {error}")
+            print(f"{path}: {error.render(tr)}")
         raise CommandError(tr("cli.units.bad_rows", path=path, count=len(result.errors)))
     await app.store.units.upsert_many(result.units, now=app.clock.now())
     print(tr("cli.units.imported", count=len(result.units), path=path))
