@@ -831,3 +831,21 @@ async def test_finished_prompt_loses_its_buttons(api: FakeTelegramAPI, tg_app: A
     assert ("editMessageReplyMarkup", preview.message_id, None) in [
         (e["method"], e["message_id"], e["reply_markup"]) for e in api.edits
     ]
+
+
+async def test_youthbot_run_with_a_refused_token_says_what_to_fix(
+    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    async with FakeTelegramAPI(token="987654321:another-token_that-is-not-ours-0123") as other:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", other.bot_url)
+        status = await asyncio.to_thread(main, ["run", "--channel", "telegram"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    # One line, in the operator's language (Vietnamese by default), no token, no traceback.
+    assert err[-1] == (
+        "youthbot run: Telegram từ chối token của bot; kiểm tra TELEGRAM_BOT_TOKEN"
+    ), err
+    assert not any("Traceback" in line or TOKEN in line for line in err)

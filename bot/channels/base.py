@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from handlers.events import Event, Reply
+from locales import LocalizedError
+
+
+class ChannelSetupError(LocalizedError):
+    """A channel cannot run (no or refused token, API unreachable): one line naming what
+    to fix, never a secret; the text is in ``locales/*/cli.po`` (``cli.channel.*``)."""
 
 
 class DeliveryError(Exception):

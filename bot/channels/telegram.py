@@ -162,7 +162,7 @@ class TelegramChannel(ChannelLifecycle):
     ) -> None:
         settings = app.settings.telegram
         if settings.bot_token is None:
-            raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set")
+            raise TelegramSetupError("cli.channel.no_token", variable="TELEGRAM_BOT_TOKEN")
         self._options = options or TelegramOptions()
         super().__init__(
             app,
@@ -312,12 +312,12 @@ class TelegramChannel(ChannelLifecycle):
                 return
             except InvalidToken:
                 raise TelegramSetupError(
-                    "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN"
+                    "cli.channel.token_refused", platform="Telegram", variable="TELEGRAM_BOT_TOKEN"
                 ) from None
             except TelegramError as exc:
                 if attempt == attempts:
                     raise TelegramSetupError(
-                        f"cannot reach the Telegram Bot API: {self._redact(exc)}"
+                        "cli.channel.unreachable", platform="Telegram", detail=self._redact(exc)
                     ) from None
                 logger.warning("telegram: getMe failed (%s); retrying", self._redact(exc))
                 await asyncio.sleep(self._options.backoff(attempt))
@@ -418,7 +418,9 @@ class TelegramChannel(ChannelLifecycle):
                 allowed_updates=list(ALLOWED_UPDATES),
             )
         except TelegramError as exc:
-            raise TelegramSetupError(f"setWebhook failed: {self._redact(exc)}") from None
+            raise TelegramSetupError(
+                "cli.channel.webhook_failed", platform="Telegram", detail=self._redact(exc)
+            ) from None
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         refused = self._refuse_webhook(request)

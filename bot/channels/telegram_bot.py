@@ -17,7 +17,7 @@ from telegram.ext import ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import App
-from bot.channels.base import Capabilities
+from bot.channels.base import Capabilities, ChannelSetupError
 from bot.channels.telegram_mapping import CHANNEL
 from bot.channels.telegram_request import AiohttpRequest
 
@@ -43,8 +43,8 @@ CAPABILITIES: Final = Capabilities(
 )
 
 
-class TelegramSetupError(Exception):
-    """The channel cannot run (no or refused token, API unreachable); one line, no secret."""
+class TelegramSetupError(ChannelSetupError):
+    """The Telegram channel cannot run (no or refused token, API unreachable)."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ async def fetch_bot_username(app: App) -> str:
     """The bot's @username (without @) from getMe; :class:`TelegramSetupError` if unknown."""
     settings = app.settings.telegram
     if settings.bot_token is None:
-        raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set")
+        raise TelegramSetupError("cli.channel.no_token", variable="TELEGRAM_BOT_TOKEN")
     token = settings.bot_token.get_secret_value()
     requests = (AiohttpRequest(connection_pool_size=1), AiohttpRequest(connection_pool_size=1))
     try:
@@ -199,11 +199,11 @@ async def fetch_bot_username(app: App) -> str:
                 return str(bot.username)
     except InvalidToken:
         raise TelegramSetupError(
-            "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN"
+            "cli.channel.token_refused", platform="Telegram", variable="TELEGRAM_BOT_TOKEN"
         ) from None
     except TelegramError as exc:
         raise TelegramSetupError(
-            f"cannot reach the Telegram Bot API: {redact(exc, token)}"
+            "cli.channel.unreachable", platform="Telegram", detail=redact(exc, token)
         ) from None
     finally:
         await asyncio.gather(*(request.shutdown() for request in requests))

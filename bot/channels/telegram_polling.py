@@ -87,7 +87,7 @@ class Poller:
                 )
             except InvalidToken:
                 raise TelegramSetupError(
-                    "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN"
+                    "cli.channel.token_refused", platform="Telegram", variable="TELEGRAM_BOT_TOKEN"
                 ) from None
             except RetryAfter as exc:
                 await self._pause(retry_after_seconds(exc.retry_after))

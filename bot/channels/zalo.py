@@ -59,6 +59,7 @@ from bot.channels.base import (
     ChannelBlocked,
     ChannelPermanentError,
     ChannelRateLimited,
+    ChannelSetupError,
     ChannelTransientError,
     DeliveryError,
     Engine,
@@ -137,8 +138,8 @@ _COMMAND = re.compile(r"^/(\S{1,64})(?:\s+(.*))?$", re.DOTALL)
 _MIN_TAIL = 200
 
 
-class ZaloSetupError(Exception):
-    """The channel cannot run (no or refused token, API unreachable); one line, no secret."""
+class ZaloSetupError(ChannelSetupError):
+    """The Zalo channel cannot run (no or refused token, API unreachable)."""
 
 
 # --------------------------------------------------------------------------- mapping
@@ -358,7 +359,7 @@ class ZaloChannel(ChannelLifecycle):
         self._own_client = client is None
         if client is None:
             if settings.bot_token is None:
-                raise ZaloSetupError("ZALO_BOT_TOKEN is not set")
+                raise ZaloSetupError("cli.channel.no_token", variable="ZALO_BOT_TOKEN")
             client = ZaloClient(
                 settings.bot_token,
                 base_url=settings.api_base_url,
@@ -425,10 +426,14 @@ class ZaloChannel(ChannelLifecycle):
             try:
                 info = await self._client.get_me()
             except ZaloUnauthorized:
-                raise ZaloSetupError("Zalo refused the bot token; check ZALO_BOT_TOKEN") from None
+                raise ZaloSetupError(
+                    "cli.channel.token_refused", platform="Zalo", variable="ZALO_BOT_TOKEN"
+                ) from None
             except ZaloError as exc:
                 if attempt == attempts:
-                    raise ZaloSetupError(f"cannot reach the Zalo Bot API: {exc}") from None
+                    raise ZaloSetupError(
+                        "cli.channel.unreachable", platform="Zalo", detail=str(exc)
+                    ) from None
                 delay = self._backoff(attempt)
                 logger.warning("zalo: getMe failed (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
@@ -453,7 +458,9 @@ class ZaloChannel(ChannelLifecycle):
         try:
             await self._client.set_webhook(self._webhook_url, self._secret)
         except (ZaloError, ValueError) as exc:
-            raise ZaloSetupError(f"Zalo setWebhook failed: {exc}") from None
+            raise ZaloSetupError(
+                "cli.channel.webhook_failed", platform="Zalo", detail=str(exc)
+            ) from None
 
     async def stop(self) -> None:
         """Stop taking updates, finish the in-flight ones, close."""
@@ -480,7 +487,9 @@ class ZaloChannel(ChannelLifecycle):
             try:
                 update = await self._client.get_updates(timeout=opts.poll_timeout)
             except ZaloUnauthorized:
-                raise ZaloSetupError("Zalo refused the bot token; check ZALO_BOT_TOKEN") from None
+                raise ZaloSetupError(
+                    "cli.channel.token_refused", platform="Zalo", variable="ZALO_BOT_TOKEN"
+                ) from None
             except ZaloError as exc:
                 self._poll_errors += 1
                 delay = self._backoff(self._poll_errors)

@@ -52,8 +52,8 @@ async def _bot_username(app: App, given: str | None) -> str:
         username = await fetch_bot_username(app)
     except TelegramSetupError as exc:
         if not given:
-            raise CommandError(str(exc)) from exc
-        print(tr("cli.link.fallback", error=exc, name=given))
+            raise CommandError(exc.render(tr)) from exc
+        print(tr("cli.link.fallback", error=exc.render(tr), name=given))
         return given.removeprefix("@")
     if given and given.removeprefix("@").lower() != username.lower():
         print(tr("cli.link.other_bot", username=username, given=given))

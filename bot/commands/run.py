@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
+from bot.channels.base import ChannelSetupError
 from bot.commands import CommandError, cli_tr, with_app
 from bot.runner import CHANNELS, NoChannelError, run_bot
 
@@ -26,4 +27,6 @@ async def _run(args: argparse.Namespace, app: App) -> int:
         await run_bot(app, wanted=wanted)
     except NoChannelError as exc:
         raise CommandError(exc.render(cli_tr(app)), status=2) from exc
+    except ChannelSetupError as exc:  # a token to set or fix, an API to reach
+        raise CommandError(exc.render(cli_tr(app)), status=1) from exc
     return 0
