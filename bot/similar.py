@@ -45,16 +45,12 @@ class CampaignSimilarity:
         index = await self._index(campaign_id)
         found = index.nearest(text, limit=limit, min_score=min(self._min_score, DEFAULT_THRESHOLD))
         self._remember(campaign_id, text, int(found[0][0]) if found else None)
-        hits: list[SimilarHit] = []
-        for key, score in found:
-            if score < self._min_score:
-                continue
-            question = await self._store.questions.get(int(key))
-            if question is None or question.status == "withdrawn":
-                continue
-            people = 1 + len(await self._store.questions.supporters(question.id))
-            hits.append(SimilarHit(question.id, question.code, question.text, people))
-        return hits
+        ids = [int(key) for key, score in found if score >= self._min_score]
+        return [
+            SimilarHit(question.id, question.code, question.text, people)
+            for question, people in await self._store.questions.with_people(ids)
+            if question.status != "withdrawn"
+        ]
 
     async def added(self, campaign_id: int, question_id: int, text: str) -> None:
         """Index a new question and put it in the cluster of its closest duplicate (or a

@@ -3,6 +3,7 @@ identity per chat platform (platform ids stored as text)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,12 @@ from storage.db import Database, update_statement
 from storage.models import Identity, Person
 
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
+
+
+_BY_IDENTITY = (
+    "SELECT p.* FROM people p JOIN identities i ON i.person_id = p.id"
+    " WHERE i.channel = ? AND i.external_id = ?"
+)
 
 
 def person_from_row(row: aiosqlite.Row) -> Person:
@@ -34,11 +41,7 @@ class PersonRepository:
         self._db = db
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
-        row = await self._db.fetchone(
-            "SELECT p.* FROM people p JOIN identities i ON i.person_id = p.id"
-            " WHERE i.channel = ? AND i.external_id = ?",
-            (channel, external_id),
-        )
+        row = await self._db.fetchone(_BY_IDENTITY, (channel, external_id))
         return person_from_row(row) if row else None
 
     async def get_or_create(
@@ -51,25 +54,33 @@ class PersonRepository:
         language: str,
         now: datetime,
     ) -> tuple[Person, bool]:
-        """The person behind a channel identity, created on first contact."""
-        found = await self.by_identity(channel, external_id)
-        if found is not None:
-            return found, False
+        """The person behind a channel identity, created on first contact (one trip)."""
         at = to_utc_text(now)
-        async with self._db.transaction():
-            person_id = await self._db.execute(
+
+        def run(conn: sqlite3.Connection) -> tuple[aiosqlite.Row, bool]:
+            cursor = conn.execute(_BY_IDENTITY, (channel, external_id))
+            row: aiosqlite.Row | None = cursor.fetchone()
+            cursor.close()
+            if row is not None:
+                return row, False
+            cursor = conn.execute(
                 "INSERT INTO people (display_name, language, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING *",
                 (display_name, language, at, at),
             )
-            await self._db.execute(
+            row = cursor.fetchone()
+            cursor.close()
+            assert row is not None
+            conn.execute(
                 "INSERT INTO identities (person_id, channel, external_id, chat_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (person_id, channel, external_id, chat_id, at),
-            )
-        person = await self.get(person_id)
-        assert person is not None
-        return person, True
+                (row["id"], channel, external_id, chat_id, at),
+            ).close()
+            return row, True
+
+        async with self._db.transaction():
+            row, created = await self._db.run(run)
+        return person_from_row(row), created
 
     async def get(self, person_id: int) -> Person | None:
         row = await self._db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))

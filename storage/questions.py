@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,17 +86,25 @@ class QuestionRepository:
         self._db = db
 
     async def create(self, q: NewQuestion, *, now: datetime) -> Question:
+        """Store a new question under a fresh code (one trip)."""
         at = to_utc_text(now)
-        async with self._db.transaction():
+
+        def run(conn: sqlite3.Connection) -> aiosqlite.Row:
             for _ in range(10):
                 code = new_code()
-                taken = await self._db.fetchval("SELECT 1 FROM questions WHERE code = ?", (code,))
+                cursor = conn.execute("SELECT 1 FROM questions WHERE code = ?", (code,))
+                taken = cursor.fetchone() is not None
+                cursor.close()
                 if not taken:
                     break
-            question_id = await self._db.execute(_INSERT, _insert_row(q, code, at))
-        created = await self.get(question_id)
-        assert created is not None
-        return created
+            cursor = conn.execute(_INSERT + " RETURNING *", _insert_row(q, code, at))
+            row: aiosqlite.Row | None = cursor.fetchone()
+            cursor.close()
+            assert row is not None
+            return row
+
+        async with self._db.transaction():
+            return _question(await self._db.run(run))
 
     async def get(self, question_id: int) -> Question | None:
         row = await self._db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
@@ -265,6 +274,20 @@ class QuestionRepository:
             (question_id, person_id, unit_id, to_utc_text(now)),
         )
         return count > 0
+
+    async def with_people(self, question_ids: Sequence[int]) -> list[tuple[Question, int]]:
+        """The questions (in the order of ``question_ids``) with how many people asked or
+        support each, in one query."""
+        if not question_ids:
+            return []
+        marks = ",".join("?" * len(question_ids))
+        rows = await self._db.fetchall(
+            "SELECT q.*, 1 + (SELECT count(*) FROM supports s WHERE s.question_id = q.id)"
+            f" AS people FROM questions q WHERE q.id IN ({marks})",
+            list(question_ids),
+        )
+        found = {r["id"]: (_question(r), int(r["people"])) for r in rows}
+        return [found[i] for i in question_ids if i in found]
 
     async def supporters(self, question_id: int) -> list[int]:
         rows = await self._db.fetchall(
