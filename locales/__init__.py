@@ -142,7 +142,10 @@ class Message:
 
 class LocalizedError(Exception):
     """An error whose text comes from the catalogues: ``render(tr)`` gives it in the
-    reader's language (the command line uses the operator's); ``str()`` is English."""
+    reader's language (the command line uses the operator's); ``str()`` is English.
+    ``status`` is the exit status of a command that stops on it."""
+
+    status = 2  # most are set-up problems the operator fixes in the command or the data
 
     def __init__(self, key: str, /, **params: Any) -> None:
         self.message = Message(key, **params)

@@ -111,11 +111,11 @@ def test_the_language_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_campaign_errors_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["campaign", "show", "99"]) == 1
+    assert main(["campaign", "show", "99"]) == 2
     assert capsys.readouterr().err == (
         "youthbot campaign: không có đợt đối thoại số 99; xem `youthbot campaign list`\n"
     )
-    assert main(["campaign", "show"]) == 1
+    assert main(["campaign", "show"]) == 2
     assert capsys.readouterr().err == (
         "youthbot campaign: không có đợt đối thoại nào đang diễn ra; "
         "tạo bằng `youthbot campaign create`\n"
@@ -137,7 +137,7 @@ def test_campaign_errors_in_english(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
-    assert main(["campaign", "show", "99"]) == 1
+    assert main(["campaign", "show", "99"]) == 2
     assert capsys.readouterr().err == (
         "youthbot campaign: no campaign 99; see `youthbot campaign list`\n"
     )

@@ -21,6 +21,8 @@ class ChannelSetupError(LocalizedError):
     """A channel cannot run (no or refused token, API unreachable): one line naming what
     to fix, never a secret; the text is in ``locales/*/cli.po`` (``cli.channel.*``)."""
 
+    status = 1
+
 
 class DeliveryError(Exception):
     """Base class for delivery failures."""

@@ -12,7 +12,13 @@ from typing import Any
 
 from bot.app import App
 from bot.config import Settings, load_settings
-from locales import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Translator, translator
+from locales import (
+    DEFAULT_LANGUAGE,
+    SUPPORTED_LANGUAGES,
+    LocalizedError,
+    Translator,
+    translator,
+)
 
 
 class CommandError(Exception):
@@ -55,7 +61,10 @@ def with_app(handler: Handler) -> Callable[[argparse.Namespace], int]:
 
 async def _with_app(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
     async with await App.open(settings) as app:
-        return await handler(args, app)
+        try:
+            return await handler(args, app)
+        except LocalizedError as exc:  # campaigns, timeline, units, links, channels...
+            raise CommandError(exc.render(cli_tr(app)), exc.status) from exc
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:

@@ -8,7 +8,7 @@ import asyncio
 import sys
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from handlers.broadcast import AUDIENCES, MAX_BROADCAST_CHARS, plan_broadcast, start_broadcast
 from handlers.intake import clean_text
@@ -34,10 +34,7 @@ async def _send(args: argparse.Namespace, app: App) -> int:
     text = clean_text(args.message)
     if not text or len(text) > MAX_BROADCAST_CHARS:
         raise CommandError(tr("cli.broadcast.message_length", max=MAX_BROADCAST_CHARS), 2)
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     unit_id = None
     if args.audience == "unit":
         unit = await app.store.units.by_code(args.unit or "")

@@ -7,7 +7,6 @@ import argparse
 from bot.app import App, is_collecting
 from bot.campaigns import (
     DEFAULT_TOPICS,
-    CampaignSetupError,
     create_campaign,
     reschedule,
     resolve_campaign,
@@ -136,22 +135,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def _create(args: argparse.Namespace, app: App) -> int:
     topics = args.topics.split(";") if args.topics else list(DEFAULT_TOPICS)
-    try:
-        campaign = await create_campaign(
-            app,
-            title=args.title,
-            theme=args.theme,
-            level=args.level,
-            host_code=args.host,
-            dialogue=args.dialogue_date,
-            complex_content=args.complex,
-            allow_anonymous=not args.no_anonymous,
-            accept_late=args.accept_late,
-            overrides=_overrides(args),  # type: ignore[arg-type]
-            topics=topics,
-        )
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
+    campaign = await create_campaign(
+        app,
+        title=args.title,
+        theme=args.theme,
+        level=args.level,
+        host_code=args.host,
+        dialogue=args.dialogue_date,
+        complex_content=args.complex,
+        allow_anonymous=not args.no_anonymous,
+        accept_late=args.accept_late,
+        overrides=_overrides(args),  # type: ignore[arg-type]
+        topics=topics,
+    )
     if _reminder_fields(args):
         await app.store.campaigns.update(campaign.id, now=app.clock.now(), **_reminder_fields(args))
     await app.store.audit.record(
@@ -195,10 +191,7 @@ def format_campaign(campaign: Campaign, app: App) -> str:
 
 async def _show(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr)) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     print(format_campaign(campaign, app))
     topics = await app.store.campaigns.topics(campaign.id)
     print(tr("cli.campaign.topics", topics="; ".join(t.name for t in topics)))
@@ -214,10 +207,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
 
 async def _edit(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr)) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     fields: dict[str, object] = {}
     if args.title is not None:
         if not args.title.strip():
@@ -234,37 +224,32 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
     fields.update(_reminder_fields(args))
     overrides = _overrides(args)
     now = app.clock.now()
-    try:
-        async with app.store.transaction():
-            if fields:
-                await app.store.campaigns.update(campaign.id, now=now, **fields)
-            if overrides or args.dialogue_date or args.complex is not None:
-                campaign = await reschedule(
-                    app,
-                    campaign,
-                    dialogue=args.dialogue_date,
-                    complex_content=args.complex,
-                    overrides=overrides,  # type: ignore[arg-type]
-                )
-            for name in args.add_topic:
-                if name.strip():
-                    await app.store.campaigns.add_topic(campaign.id, name.strip())
-            topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
-            for name in args.remove_topic:
-                topic = topics.get(name.strip().lower())
-                if topic is None:
-                    raise CommandError(
-                        tr("cli.campaign.no_topic", name=name, id=campaign.id), status=2
-                    )
-                await app.store.campaigns.deactivate_topic(topic.id)
-            await app.store.audit.record(
-                "campaign.edit",
-                at=now,
-                target=f"campaign:{campaign.id}",
-                detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
+    async with app.store.transaction():
+        if fields:
+            await app.store.campaigns.update(campaign.id, now=now, **fields)
+        if overrides or args.dialogue_date or args.complex is not None:
+            campaign = await reschedule(
+                app,
+                campaign,
+                dialogue=args.dialogue_date,
+                complex_content=args.complex,
+                overrides=overrides,  # type: ignore[arg-type]
             )
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+        for name in args.add_topic:
+            if name.strip():
+                await app.store.campaigns.add_topic(campaign.id, name.strip())
+        topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
+        for name in args.remove_topic:
+            topic = topics.get(name.strip().lower())
+            if topic is None:
+                raise CommandError(tr("cli.campaign.no_topic", name=name, id=campaign.id), status=2)
+            await app.store.campaigns.deactivate_topic(topic.id)
+        await app.store.audit.record(
+            "campaign.edit",
+            at=now,
+            target=f"campaign:{campaign.id}",
+            detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
+        )
     updated = await app.store.campaigns.get(campaign.id)
     assert updated is not None
     print(tr("cli.campaign.updated", id=updated.id))

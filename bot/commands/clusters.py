@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.clustering import DEFAULT_THRESHOLD
 from bot.clusterstore import recluster
 from bot.commands import CommandError, cli_tr, with_app
@@ -41,10 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _campaign_id(args: argparse.Namespace, app: App) -> int:
-    try:
-        return (await resolve_campaign(app, args.campaign)).id
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
+    return (await resolve_campaign(app, args.campaign)).id
 
 
 async def _list(args: argparse.Namespace, app: App) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from bot.digests.build import scope_from_options
 from bot.digests.produce import produce_digest
@@ -28,10 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def _digest(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     try:
         scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
     except LookupError as exc:  # the unit code is unknown

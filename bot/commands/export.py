@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from bot.digests.build import build_digest, scope_from_options
 from bot.digests.docx import write_docx
@@ -53,10 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _export(args: argparse.Namespace, app: App) -> int:
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     try:
         scope = await scope_from_options(app.store, unit_code=args.unit)
     except LookupError as exc:  # the unit code is unknown

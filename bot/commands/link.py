@@ -12,9 +12,9 @@ import asyncio
 from pathlib import Path
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from bot.posters import LinkError, deep_link, poster_text, unit_payload, write_poster_files
+from bot.posters import deep_link, poster_text, unit_payload, write_poster_files
 from storage.models import DeadlineKind
 
 
@@ -65,19 +65,10 @@ async def _link(args: argparse.Namespace, app: App) -> int:
     unit = await app.store.units.by_code(args.unit.strip())
     if unit is None:
         raise CommandError(tr("cli.no_unit", code=args.unit), status=2)
-    try:
-        payload = unit_payload(unit.code)
-    except LinkError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+    payload = unit_payload(unit.code)
+    campaign = await resolve_campaign(app, args.campaign)
     username = await _bot_username(app, args.bot_username)
-    try:
-        link = deep_link(username, payload)
-    except LinkError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+    link = deep_link(username, payload)
     text = poster_text(
         link=link,
         campaign_title=campaign.title,

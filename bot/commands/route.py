@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.campaigns import CampaignSetupError, resolve_campaign
+from bot.campaigns import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 
 
@@ -33,10 +33,7 @@ async def _route(args: argparse.Namespace, app: App) -> int:
         await app.store.questions.route_question(question.id, department, now=now)
         print(tr("cli.route.question", code=question.code, department=department))
         return 0
-    try:
-        campaign = await resolve_campaign(app, args.campaign)
-    except CampaignSetupError as exc:
-        raise CommandError(exc.render(tr), status=2) from exc
+    campaign = await resolve_campaign(app, args.campaign)
     topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
     topic = topics.get(args.topic.strip().lower())
     if topic is None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bot.app import App
-from bot.channels.base import ChannelSetupError
-from bot.commands import CommandError, cli_tr, with_app
-from bot.runner import CHANNELS, NoChannelError, run_bot
+from bot.commands import with_app
+from bot.runner import CHANNELS, run_bot
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,10 +22,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def _run(args: argparse.Namespace, app: App) -> int:
     wanted = tuple(args.channel) if args.channel else CHANNELS
-    try:
-        await run_bot(app, wanted=wanted)
-    except NoChannelError as exc:
-        raise CommandError(exc.render(cli_tr(app)), status=2) from exc
-    except ChannelSetupError as exc:  # a token to set or fix, an API to reach
-        raise CommandError(exc.render(cli_tr(app)), status=1) from exc
+    await run_bot(app, wanted=wanted)  # set-up errors: one line, see with_app
     return 0
