@@ -93,11 +93,6 @@ class AckTracker:
         self._finished = asyncio.Event()
 
     @property
-    def in_flight(self) -> int:
-        """Dispatched updates not yet forgettable (finished ones behind a running one count)."""
-        return len(self._order)
-
-    @property
     def unfinished(self) -> int:
         """Dispatched updates still being handled (or waiting for their chat's turn)."""
         return len(self._order) - len(self._done)
