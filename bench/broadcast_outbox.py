@@ -67,11 +67,11 @@ for _name in list(os.environ):
     if _name.startswith(("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")):
         del os.environ[_name]
 
-from bot.app import App  # noqa: E402
-from bot.campaigns import create_campaign  # noqa: E402
+from bot.application.app import App  # noqa: E402
+from bot.application.config import Settings  # noqa: E402
+from bot.campaign.setup import create_campaign  # noqa: E402
+from bot.campaign.units import province_units  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.units import province_units  # noqa: E402
 from handlers.broadcast import plan_broadcast, start_broadcast  # noqa: E402
 from handlers.engine import CONSENT_VERSION  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402

@@ -23,11 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.campaigns import DEFAULT_TOPICS
-from bot.digests.chart import write_chart
-from bot.digests.docx import write_docx
-from bot.digests.exports import write_questions_csv, write_questions_jsonl
-from bot.digests.model import (
+from bot.campaign.setup import DEFAULT_TOPICS
+from bot.delivery.textsplit import split_text
+from bot.documents.chart import write_chart
+from bot.documents.docx import write_docx
+from bot.documents.exports import write_questions_csv, write_questions_jsonl
+from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
     DigestData,
@@ -37,9 +38,8 @@ from bot.digests.model import (
     build_topic_sections,
     select_candidates,
 )
-from bot.digests.text import render_digest_text
-from bot.digests.xlsx import write_xlsx
-from bot.textsplit import split_text
+from bot.documents.text import render_digest_text
+from bot.documents.xlsx import write_xlsx
 from locales import Translator
 
 TOPICS = DEFAULT_TOPICS

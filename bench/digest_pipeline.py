@@ -5,18 +5,18 @@ The issue: "Digest message, XLSX, DOCX and chart for a campaign of 100,000 quest
 model), this goes through the database:
 
 1. **Seeding** (not timed against the budget): a fresh SQLite file opened with
-   ``bot.app.App.open``; Cao Bằng's communes and wards (``bot.units.province_units``); a
-   campaign (``bot.campaigns.create_campaign``, the 13 default topics); ``--people``
+   ``bot.application.app.App.open``; Cao Bằng's communes and wards (``bot.campaign.units.province_units``); a
+   campaign (``bot.campaign.setup.create_campaign``, the 13 default topics); ``--people``
    young people; ``--questions`` questions through ``store.questions.insert_bulk`` with
    varied Vietnamese texts (the concern/wording generator of ``bench/cluster_speed.py``:
    Zipf-popular concerns, several wordings, prefixes, teen spelling, no diacritics,
    typos), spread over the communes (Zipf-like) and topics, 10 % anonymous, categories,
    channels, creation times over six weeks, some forwarded to a department, answered or
    withdrawn, 2 % late; supporters (direct ``executemany``, as ``add_support`` would
-   store them); then duplicate groups with ``bot.clusterstore.recluster`` (the real
+   store them); then duplicate groups with ``bot.clustering.store.recluster`` (the real
    grouping; ``--clusters simple`` groups by concern instead, faster).
 2. **Measured**, in a fresh subprocess per run so that the peak RSS is the digest's:
-   ``bot.digests.produce.produce_digest`` for the whole campaign (scope "campaign", names
+   ``bot.documents.produce.produce_digest`` for the whole campaign (scope "campaign", names
    shown, Vietnamese): database -> model -> chat text + XLSX + DOCX + PNG chart, end to
    end. Wall time and CPU time (``time.process_time``: every thread of the process) of
    that call alone; peak RSS (``ru_maxrss``) of the process read right after it, which
@@ -171,12 +171,12 @@ async def seed_database(
     db: Path, *, questions: int, people: int, supports: int, clusters: str, seed: int
 ) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "bench"))
-    from bot.app import App
-    from bot.campaigns import create_campaign
+    from bot.application.app import App
+    from bot.application.config import Settings
+    from bot.campaign.setup import create_campaign
+    from bot.campaign.units import province_units
     from bot.clock import FakeClock, to_utc_text
-    from bot.clusterstore import recluster
-    from bot.config import Settings
-    from bot.units import province_units
+    from bot.clustering.store import recluster
     from storage.models import NewQuestion, UnitKind
 
     rng = random.Random(seed)
@@ -323,10 +323,10 @@ async def seed_database(
 
 
 def measure(db: Path, campaign_id: int, out_dir: Path, profile: bool) -> dict[str, Any]:
-    from bot.app import App
-    from bot.config import Settings
-    from bot.digests import produce
-    from bot.digests.build import DigestScope
+    from bot.application.app import App
+    from bot.application.config import Settings
+    from bot.documents import produce
+    from bot.documents.build import DigestScope
 
     os.environ["YOUTHBOT_DB"] = str(db)
     # Where the time goes: produce_digest's steps, timed where they run (the files are

@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.campaign.units import province_units
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.units import province_units
-from bot.wiring import build_engine
 from handlers.events import Event, EventKind
 from storage.models import NewQuestion
 

@@ -1,7 +1,7 @@
 """Throughput of the Telegram channel: updates per second handled through long polling.
 
 One process runs the bot as in production (``TelegramChannel`` polling, the real engine
-from ``bot.wiring.build_engine``, a fresh SQLite file); a second process runs the fake Bot
+from ``bot.application.wiring.build_engine``, a fresh SQLite file); a second process runs the fake Bot
 API (``tests/fakes/telegram_api.py``) and the simulated young people, so the bot is
 measured alone, as it would be against Telegram's servers.
 
@@ -293,13 +293,13 @@ def fake_process(conn: Connection, people: int, per_person: int, seed: int, sett
 
 
 async def run_bot(args: argparse.Namespace, db: Path) -> dict[str, Any]:
-    from bot.app import App
-    from bot.campaigns import create_campaign
+    from bot.application.app import App
+    from bot.application.config import Settings
+    from bot.application.wiring import build_engine
+    from bot.campaign.setup import create_campaign
+    from bot.campaign.units import province_units
     from bot.channels.telegram import TelegramChannel, TelegramOptions
     from bot.clock import FakeClock
-    from bot.config import Settings
-    from bot.units import province_units
-    from bot.wiring import build_engine
 
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()

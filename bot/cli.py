@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from bot.application.config import ConfigError, Settings, load_settings
 from bot.commands import CommandError, cli_language
-from bot.config import ConfigError, Settings, load_settings
 from locales import Translator, translator
 from storage import StorageError
 

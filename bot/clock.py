@@ -1,4 +1,6 @@
-"""Clocks: the real one and a settable one for tests and the demo's simulated time."""
+"""Clocks: the real one and a settable one for tests and the demo's simulated time.
+
+Stored times are UTC ISO 8601 text: :mod:`storage.times` reads and writes them."""
 
 from __future__ import annotations
 
@@ -36,14 +38,3 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
-
-
-def to_utc_text(when: datetime) -> str:
-    """Serialise an aware datetime as UTC ISO 8601 text, the storage format."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime")
-    return when.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_utc_text(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)

@@ -1,5 +1,5 @@
 """Queueing messages to people through the outbox (reminders, broadcasts, digests,
-answers). Platform-independent: the sender in :mod:`bot.outbox` delivers them."""
+answers). Platform-independent: the sender in :mod:`bot.delivery.outbox` delivers them."""
 
 from __future__ import annotations
 

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
+from bot.campaign.unitsearch import UnitSearch
 from bot.clock import Clock
 from bot.clustering.normalize import fold
-from bot.unitsearch import UnitSearch
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
 from locales import Translator, normalize_language, translator
@@ -43,7 +43,7 @@ CHOICE_MARGIN = 5.0  # ... and better than any other option
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Limits the intake applies; built from :mod:`bot.config` by the application."""
+    """Limits the intake applies; built from :mod:`bot.application.config` by the application."""
 
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     questions_per_hour: int = 10
@@ -279,7 +279,7 @@ class Engine:
         settings: EngineSettings | None = None,
         similar: SimilarFinder | None = None,
         digests: DigestMaker | None = None,
-        routers: Sequence[Router] = (),
+        routers: Sequence[Router],
     ) -> None:
         self.store = store
         self.clock = clock
@@ -287,18 +287,7 @@ class Engine:
         self.similar = similar
         self.digests = digests
         self.router = Router()
-        from handlers import account, answers, broadcast, clusters, intake, reports, roles
-
-        default = (
-            intake.router,
-            account.router,
-            roles.router,
-            broadcast.router,
-            reports.router,
-            answers.router,
-            clusters.router,
-        )
-        for router in (*default, *routers):
+        for router in routers:  # handlers.routers(): one list, built by the caller
             self.router.include(router)
         self._cache_at = -1.0
         self._campaigns: list[Campaign] = []

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
 from storage.models import AuditEntry
+from storage.times import from_utc_text, to_utc_text
 
 
 class AuditRepository:

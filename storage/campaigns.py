@@ -8,9 +8,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import to_utc_text
 from storage.db import Database, update_statement
 from storage.models import Campaign, Deadline, DeadlineKind, Topic
+from storage.times import to_utc_text
 
 _SELECT = (
     "SELECT c.*, u.name AS host_unit_name, u.code AS host_unit_code"

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import to_utc_text
 from storage.db import Database
+from storage.times import to_utc_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
 from storage.models import Conversation, Person
 from storage.people import person_from_row
+from storage.times import from_utc_text, to_utc_text
 
 _WITH_PERSON = (
     "SELECT p.*, c.state AS c_state, c.step AS c_step, c.data AS c_data,"

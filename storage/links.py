@@ -11,8 +11,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
+from storage.times import from_utc_text, to_utc_text
 
 #: The audit action of a refused code; failures are counted from the audit log.
 LINK_FAILED_ACTION = "identity.link_failed"

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import to_utc_text
 from storage.db import Database, update_statement
 from storage.models import Identity, Person
+from storage.times import to_utc_text
 
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
 

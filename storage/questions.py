@@ -10,9 +10,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
 from storage.models import NewQuestion, Question
+from storage.times import from_utc_text, to_utc_text
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_utc_text, to_utc_text
 from storage.db import Database
+from storage.times import from_utc_text, to_utc_text
 
 ROLES = ("secretary", "organiser", "department", "admin")
 

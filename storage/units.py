@@ -7,9 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import to_utc_text
 from storage.db import Database
 from storage.models import NewUnit, Unit, UnitKind
+from storage.times import to_utc_text
 
 _COLUMNS = "id, code, name, kind, province_code, parent_code, address, search_key, active"
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.clock import to_utc_text
 from storage.db import Database
+from storage.times import to_utc_text
 
 
 class UpdateRepository:

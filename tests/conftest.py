@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
+from bot.application.app import App
+from bot.application.config import Settings
 from bot.clock import FakeClock
-from bot.config import Settings
 from tests.fakes.smtp import Inbox, running_smtp_server
 
 # Settings come only from what each test sets, never from the developer's shell or .env.
@@ -51,7 +51,7 @@ async def app(clock: FakeClock) -> AsyncIterator[App]:
 @pytest.fixture
 async def province_app(app: App) -> App:
     """An app with Cao Bằng's communes and wards loaded."""
-    from bot.units import province_units
+    from bot.campaign.units import province_units
 
     await app.store.units.upsert_many(province_units("cao_bang"), now=app.clock.now())
     return app

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.cli import main
-from bot.wiring import build_engine
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.talk import Talker

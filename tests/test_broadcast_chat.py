@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
+from handlers import routers
 from handlers.engine import Engine
 from handlers.roles import create_invite
 from tests.talk import Talker
@@ -24,7 +25,7 @@ async def test_broadcast_to_one_unit(province_app: App) -> None:
     campaign = await create_campaign(
         province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28)
     )
-    engine = Engine(province_app.store, province_app.clock)
+    engine = Engine(province_app.store, province_app.clock, routers=routers())
     for user, unit in (("a", "thuc phan"), ("b", "thuc phan"), ("c", "dam thuy")):
         await join(engine, user, unit)
     code = await create_invite(
@@ -62,7 +63,7 @@ async def test_organiser_of_several_campaigns_picks_one(province_app: App) -> No
         level="commune",
         host_code="w01273",
     )
-    engine = Engine(province_app.store, province_app.clock)
+    engine = Engine(province_app.store, province_app.clock, routers=routers())
     await join(engine, "a", "thuc phan")
     code = await create_invite(province_app.store, "organiser", now=province_app.clock.now())
     org = Talker(engine, user_id="org")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.commands import cli_language
-from bot.config import Settings
 
 
 def test_vietnamese_success_and_error_lines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -221,7 +221,7 @@ def test_run_without_a_channel(
 
 def test_localized_errors_are_english_in_logs() -> None:
     # str() of the exception (logs, tracebacks) stays English whatever the CLI language.
-    from bot.campaigns import CampaignSetupError
+    from bot.campaign.setup import CampaignSetupError
     from locales import translator
 
     error = CampaignSetupError("cli.campaign.not_found", id=7)

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.cli import main
-from bot.clusterstore import recluster
-from bot.wiring import build_engine
+from bot.clustering.store import recluster
 from handlers.clusters import merge, represent, split
 from handlers.roles import create_invite
 from storage.models import Campaign, NewQuestion

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.application.config import ConfigError, Settings
 from bot.cli import main
-from bot.config import ConfigError, Settings
 
 
 @pytest.mark.parametrize(

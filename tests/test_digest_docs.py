@@ -20,10 +20,10 @@ from docx.shared import Pt
 from openpyxl import load_workbook
 from PIL import Image
 
-from bot.digests.chart import MAX_HEIGHT_PX, WIDTH_PX, chart_data, write_chart
-from bot.digests.docx import date_line, place_from_host, roman, write_docx
-from bot.digests.exports import question_from_json, write_questions_csv, write_questions_jsonl
-from bot.digests.model import (
+from bot.documents.chart import MAX_HEIGHT_PX, WIDTH_PX, chart_data, write_chart
+from bot.documents.docx import date_line, place_from_host, roman, write_docx
+from bot.documents.exports import question_from_json, write_questions_csv, write_questions_jsonl
+from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
     DigestData,
@@ -34,7 +34,7 @@ from bot.digests.model import (
     build_topic_sections,
     select_candidates,
 )
-from bot.digests.xlsx import write_xlsx
+from bot.documents.xlsx import write_xlsx
 from locales import Translator
 
 CAMPAIGN = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh với thanh niên năm 2025"

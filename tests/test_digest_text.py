@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.digests.model import (
+from bot.delivery.textsplit import split_text
+from bot.documents.model import (
     ClusterRow,
     DigestData,
     QuestionRow,
@@ -19,7 +20,7 @@ from bot.digests.model import (
     rank_clusters,
     select_candidates,
 )
-from bot.digests.text import (
+from bot.documents.text import (
     days_left_text,
     join_limited,
     render_digest_text,
@@ -27,7 +28,6 @@ from bot.digests.text import (
     render_nothing_new,
     shorten,
 )
-from bot.textsplit import split_text
 from locales import LOCALES_DIR, Translator, catalogue_keys
 from tests.test_digest_docs import make_digest, make_questions
 

@@ -14,15 +14,15 @@ import docx
 import openpyxl
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.digests import schedule
-from bot.digests.build import DigestScope, build_digest
-from bot.digests.produce import produce_digest
-from bot.wiring import build_engine
+from bot.documents import schedule
+from bot.documents.build import DigestScope, build_digest
+from bot.documents.produce import produce_digest
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.talk import Talker

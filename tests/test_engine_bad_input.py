@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
+from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from handlers.events import EventKind
 from storage.models import Campaign
@@ -25,7 +26,10 @@ async def campaign(province_app: App) -> Campaign:
 @pytest.fixture
 def engine(province_app: App, campaign: Campaign) -> Engine:
     return Engine(
-        province_app.store, province_app.clock, settings=EngineSettings(questions_per_hour=3)
+        province_app.store,
+        province_app.clock,
+        settings=EngineSettings(questions_per_hour=3),
+        routers=routers(),
     )
 
 
@@ -177,7 +181,10 @@ async def test_draft_expires_after_the_configured_time(
     province_app: App, campaign: Campaign, clock: FakeClock
 ) -> None:
     engine = Engine(
-        province_app.store, clock, settings=EngineSettings(draft_ttl=timedelta(hours=2))
+        province_app.store,
+        clock,
+        settings=EngineSettings(draft_ttl=timedelta(hours=2)),
+        routers=routers(),
     )
     t = Talker(engine)
     await to_text_step(t)

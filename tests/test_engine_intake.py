@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
+from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from storage.models import Campaign
 from tests.talk import Talker
@@ -25,7 +26,9 @@ async def campaign(province_app: App) -> Campaign:
 
 @pytest.fixture
 def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, settings=EngineSettings())
+    return Engine(
+        province_app.store, province_app.clock, settings=EngineSettings(), routers=routers()
+    )
 
 
 async def full_intake(t: Talker, *, unit_query: str = "thuc phan") -> str:
@@ -201,7 +204,7 @@ async def test_english_help_has_english_commands(engine: Engine) -> None:
 
 
 async def test_no_open_campaign(province_app: App) -> None:
-    engine = Engine(province_app.store, province_app.clock)
+    engine = Engine(province_app.store, province_app.clock, routers=routers())
     t = Talker(engine)
     await t.say("/start")
     assert "chưa có đợt đối thoại" in t.last_text
@@ -210,7 +213,9 @@ async def test_no_open_campaign(province_app: App) -> None:
 async def test_closed_campaign_says_so_and_late_acceptance(
     province_app: App, clock: FakeClock, campaign: Campaign
 ) -> None:
-    engine = Engine(province_app.store, clock, settings=EngineSettings(cache_seconds=0))
+    engine = Engine(
+        province_app.store, clock, settings=EngineSettings(cache_seconds=0), routers=routers()
+    )
     t = Talker(engine)
     await full_intake(t)
     clock.advance(timedelta(days=60))

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.campaign.setup import create_campaign
+from bot.campaign.units import province_units
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.units import province_units
+from handlers import routers
 from handlers.engine import Engine
 from handlers.events import EventKind
 from handlers.states import State
@@ -42,13 +43,13 @@ async def test_restart_after_each_step(tmp_path: Path, clock: FakeClock, cut: in
     app = await _open(tmp_path, clock)
     await app.store.units.upsert_many(province_units("cao_bang"), now=clock.now())
     await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-    t = Talker(Engine(app.store, clock))
+    t = Talker(Engine(app.store, clock, routers=routers()))
     for kind, value in STEPS[:cut]:
         await (t.say(value) if kind == "say" else t.press(value))
     await app.close()  # the process stops here
 
     app = await _open(tmp_path, clock)
-    t2 = Talker(Engine(app.store, clock), transcript=t.transcript)
+    t2 = Talker(Engine(app.store, clock, routers=routers()), transcript=t.transcript)
     for kind, value in STEPS[cut:]:
         await (t2.say(value) if kind == "say" else t2.press(value))
     assert "Mã câu hỏi" in t2.last_text
@@ -98,7 +99,7 @@ async def test_no_sequence_leaves_a_person_stuck(
 ) -> None:
     if not await province_app.store.campaigns.active():
         await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-    engine = Engine(province_app.store, province_app.clock)
+    engine = Engine(province_app.store, province_app.clock, routers=routers())
     t = Talker(engine, user_id=str(abs(hash(tuple(actions))) % 10**9))
     for kind, value in actions:
         if kind == "say":

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
-from bot.wiring import build_engine
 from handlers.engine import Engine
 from handlers.linking import MAX_FAILURES, hash_code, normalize_code
 from storage.models import Campaign

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.clock import FakeClock
-from bot.mailer import MailError, SmtpSettings, content_type, send_email
+from bot.delivery.mailer import MailError, SmtpSettings, content_type, send_email
 from tests.fakes.smtp import PASSWORD, Inbox, _free_port
 
 

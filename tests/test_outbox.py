@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
 from bot.cli import main
-from bot.outbox import OutboxSender, decode_reply, queue_for_person
-from bot.wiring import build_engine
+from bot.delivery.outbox import OutboxSender, decode_reply, queue_for_person
 from handlers.broadcast import plan_broadcast, report_if_done, start_broadcast
 from handlers.engine import CONSENT_VERSION
 from handlers.events import Reply

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot import privacy
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign import privacy
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
+from handlers import routers
 from handlers.engine import Engine
 from tests.talk import Talker
 
@@ -18,7 +19,7 @@ async def test_names_go_after_the_report_and_inactive_people_after_a_year(
     campaign = await create_campaign(
         province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28)
     )
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     t = Talker(engine, user_id="hoa")
     await t.say("/start")
     await t.press("đồng ý")

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import reminders
-from bot.app import App
-from bot.campaigns import create_campaign, reschedule
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.campaign import reminders
+from bot.campaign.setup import create_campaign, reschedule
 from bot.clock import FakeClock
-from bot.config import Settings
+from handlers import routers
 from handlers.engine import Engine
 from handlers.roles import create_invite
 from storage.models import Campaign, DeadlineKind
@@ -74,7 +75,7 @@ async def test_secretary_reminders_with_counts_date_change_and_restart(
     province_app: App, campaign: Campaign, clock: FakeClock, tmp_path: Path
 ) -> None:
     app = province_app
-    engine = Engine(app.store, clock)
+    engine = Engine(app.store, clock, routers=routers())
     sec = await secretary(app, engine, "sec", "w01273")
     clock.set(at("2025-07-29", 8, 1))
     queued = await reminders.tick(app.store, now=clock.now(), tz=VN)
@@ -102,7 +103,7 @@ async def test_secretary_reminders_with_counts_date_change_and_restart(
 async def test_missed_reminders_are_caught_up_once_not_forever(
     province_app: App, campaign: Campaign, clock: FakeClock
 ) -> None:
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     sec = await secretary(province_app, engine, "sec", "w01273")
     clock.set(at("2025-07-29", 15))  # the bot was down at 08:00
     assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 1
@@ -114,7 +115,7 @@ async def test_missed_reminders_are_caught_up_once_not_forever(
 async def test_youth_reminded_once_and_can_opt_out(
     province_app: App, campaign: Campaign, clock: FakeClock
 ) -> None:
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     keen = Talker(engine, user_id="keen")
     quiet = Talker(engine, user_id="quiet")
     for t in (keen, quiet):
@@ -135,7 +136,7 @@ async def test_youth_reminded_once_and_can_opt_out(
 async def test_unfinished_question_gets_one_nudge(
     province_app: App, campaign: Campaign, clock: FakeClock
 ) -> None:
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     t = Talker(engine, user_id="slow")
     await t.say("/start")
     await t.press("đồng ý")
@@ -168,7 +169,7 @@ async def test_reminder_timing_is_configurable_per_campaign(
         at("2025-08-03", 14),
         at("2025-08-05", 14),
     ]
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     await secretary(province_app, engine, "sec", "w01273")
     clock.set(at("2025-07-29", 8, 5))  # the default 7-day slot no longer applies
     assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 0
@@ -179,9 +180,9 @@ async def test_reminder_timing_is_configurable_per_campaign(
 async def test_tick_drops_abandoned_drafts(
     province_app: App, campaign: Campaign, clock: FakeClock
 ) -> None:
-    from bot.scheduler import run_tick
+    from bot.application.scheduler import run_tick
 
-    engine = Engine(province_app.store, clock)
+    engine = Engine(province_app.store, clock, routers=routers())
     t = Talker(engine, user_id="gone")
     await t.say("/start")
     await t.press("đồng ý")

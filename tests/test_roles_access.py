@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
+from handlers import routers
 from handlers.access import Action, Scope, allows, authorize
 from handlers.engine import Engine
 from handlers.roles import create_invite
@@ -24,7 +25,7 @@ async def campaign(province_app: App) -> Campaign:
 
 @pytest.fixture
 def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock)
+    return Engine(province_app.store, province_app.clock, routers=routers())
 
 
 async def person_with_role(

@@ -21,7 +21,7 @@ import pytest
 import telegram
 from telegram.error import NetworkError
 
-from bot.app import App
+from bot.application.app import App
 from bot.channels.base import (
     ChannelBlocked,
     ChannelPermanentError,
@@ -110,7 +110,7 @@ async def test_missing_or_refused_token(app: App, monkeypatch: pytest.MonkeyPatc
     async with FakeTelegramAPI(token="987654321:another-token_that-is-not-ours-0123") as other:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", other.bot_url)
-        from bot.config import Settings
+        from bot.application.config import Settings
 
         wrong = App(settings=Settings(env_file=None), store=app.store, clock=app.clock)
         channel = TelegramChannel(wrong, EchoEngine(), options=options())

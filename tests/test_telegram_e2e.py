@@ -1,4 +1,4 @@
-"""Whole conversations over Telegram with the real engine (``bot.wiring.build_engine``).
+"""Whole conversations over Telegram with the real engine (``bot.application.wiring.build_engine``).
 
 PTB's real HTTP stack talks to the fake Bot API on 127.0.0.1; the engine stores everything
 in a real SQLite file. The fake clock of conftest says 1 July 2025.
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
 from bot.channels.webserver import WebServer
-from bot.wiring import build_engine
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI, check_telegram_html
 from tests.test_telegram_support import (

@@ -10,10 +10,10 @@ import pytest
 from matplotlib import ft2font
 from PIL import Image
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
 from bot.cli import main
-from bot.posters import _font_path, deep_link, poster_text, qr_image, unit_payload
+from bot.documents.posters import _font_path, deep_link, poster_text, qr_image, unit_payload
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram_support import TOKEN
 

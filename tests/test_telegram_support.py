@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
+from bot.application.app import App
+from bot.application.config import Settings
 from bot.channels.telegram import TelegramChannel, TelegramOptions
-from bot.config import Settings
 from handlers.events import Button, Event, EventKind, Reply
 from tests.fakes.telegram_api import FakeTelegramAPI
 
-# A token that passes bot.config's validation (the fake's default one does not).
+# A token that passes bot.application.config's validation (the fake's default one does not).
 TOKEN = "123456789:AAH-youthbot_fake_token_0123456789abcdef"
 BOT_USERNAME = "youthbot_test_bot"
 

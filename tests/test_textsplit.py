@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.textsplit import split_text
+from bot.delivery.textsplit import split_text
 
 
 def _squash(text: str) -> str:

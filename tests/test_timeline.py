@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.timeline import TimelineError, compute_timeline
+from bot.campaign.timeline import TimelineError, compute_timeline
 from storage.models import DeadlineKind as K
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
+from bot.application.app import App
+from bot.campaign.units import all_provinces, parse_units_csv, province_units
 from bot.cli import main
-from bot.units import all_provinces, parse_units_csv, province_units
 from storage.models import UnitKind
 
 DEEP_LINK_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,62}$")

@@ -15,8 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.campaign.units import province_units
 from bot.channels.base import (
     ChannelBlocked,
     ChannelPermanentError,
@@ -34,9 +37,6 @@ from bot.channels.zalo import (
 )
 from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.units import province_units
-from bot.wiring import build_engine
 from handlers.events import Attachment, Button, Event, Reply
 from tests.fakes.zalo_api import FakeZaloApi, make_text_event, make_unsupported_event
 

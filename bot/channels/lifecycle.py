@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Final
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import App
+from bot.application.app import App
 from bot.channels.base import Engine
 from bot.channels.telegram_flow import ChatScheduler
 from bot.channels.webserver import WebServer

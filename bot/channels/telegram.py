@@ -70,7 +70,7 @@ from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
-from bot.app import App
+from bot.application.app import App
 from bot.channels.base import (
     ChannelPermanentError,
     ChannelTransientError,

@@ -16,7 +16,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.app import App
+from bot.application.app import App
 from bot.channels.base import Capabilities, ChannelSetupError
 from bot.channels.telegram_mapping import CHANNEL
 from bot.channels.telegram_request import AiohttpRequest

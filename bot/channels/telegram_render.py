@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.textsplit import split_text
+from bot.delivery.textsplit import split_text
 from handlers.events import AttachmentKind, Button, Reply
 
 __all__ = [

@@ -53,7 +53,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot.app import App
+from bot.application.app import App
 from bot.channels.base import (
     Capabilities,
     ChannelBlocked,
@@ -80,7 +80,7 @@ from bot.channels.zalo_client import (
     zalo_text_length,
 )
 from bot.clustering.normalize import fold
-from bot.textsplit import split_text
+from bot.delivery.textsplit import split_text
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE, Translator, translator
 
@@ -209,7 +209,7 @@ def map_update(update: ZaloUpdate) -> Event | None:
 def fit_text(text: str, *, limit: int = MAX_TEXT_LENGTH) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` UTF-16 units, at natural breaks.
 
-    :func:`bot.textsplit.split_text` counts code points; a part with characters outside
+    :func:`bot.delivery.textsplit.split_text` counts code points; a part with characters outside
     the BMP (emoji) is split again until it fits the platform's measure.
     """
     if limit < 2:

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime
 from typing import Any
 
-from bot.app import App
-from bot.config import Settings, load_settings
+from bot.application.app import App
+from bot.application.config import Settings, load_settings
 from locales import (
     DEFAULT_LANGUAGE,
     SUPPORTED_LANGUAGES,

@@ -9,7 +9,7 @@ import csv
 import io
 from pathlib import Path
 
-from bot.app import App
+from bot.application.app import App
 from bot.commands import CommandError, cli_tr, with_app
 from handlers.answers import MAX_ANSWER_CHARS, record_answer
 from handlers.intake import clean_text

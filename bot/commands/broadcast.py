@@ -7,8 +7,8 @@ import argparse
 import asyncio
 import sys
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from handlers.broadcast import AUDIENCES, MAX_BROADCAST_CHARS, plan_broadcast, start_broadcast
 from handlers.intake import clean_text

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App, is_collecting
-from bot.campaigns import (
+from bot.application.app import App, is_collecting
+from bot.campaign.reminders import upcoming
+from bot.campaign.setup import (
     DEFAULT_TOPICS,
     create_campaign,
     reschedule,
     resolve_campaign,
 )
 from bot.commands import CommandError, cli_tr, parse_date, with_app
-from bot.reminders import upcoming
 from locales import translator
 from storage.models import Campaign, DeadlineKind
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App
+from bot.application.app import App
+from bot.application.wiring import build_engine
 from bot.channels.terminal import chat_loop
 from bot.commands import with_app
-from bot.wiring import build_engine
 from locales import normalize_language
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.clustering import DEFAULT_THRESHOLD
-from bot.clusterstore import recluster
+from bot.clustering.store import recluster
 from bot.commands import CommandError, cli_tr, with_app
-from bot.digests.build import DigestScope, build_digest
+from bot.documents.build import DigestScope, build_digest
 from handlers.clusters import ClusterEditError, merge, represent, split
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.app import App
+from bot.application.app import App
 from bot.commands import with_app
-from bot.demo import run_demo
+from bot.demo.script import run_demo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

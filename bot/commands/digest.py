@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from bot.digests.build import scope_from_options
-from bot.digests.produce import produce_digest
+from bot.documents.build import scope_from_options
+from bot.documents.produce import produce_digest
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +48,7 @@ async def _digest(args: argparse.Namespace, app: App) -> int:
     for path in files.paths:
         print(tr("cli.wrote", path=path))
     if args.email:
-        from bot.digests.mail import email_digest
+        from bot.documents.mail import email_digest
 
         await email_digest(app, files, args.email)
         print(tr("cli.digest.emailed", addresses=", ".join(args.email)))

@@ -10,15 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from bot.digests.build import build_digest, scope_from_options
-from bot.digests.docx import write_docx
-from bot.digests.exports import question_to_json, write_questions_csv
-from bot.digests.model import QuestionRow
-from bot.digests.produce import file_stem
-from bot.digests.xlsx import write_xlsx
+from bot.documents.build import build_digest, scope_from_options
+from bot.documents.docx import write_docx
+from bot.documents.exports import question_to_json, write_questions_csv
+from bot.documents.model import QuestionRow
+from bot.documents.produce import file_stem
+from bot.documents.xlsx import write_xlsx
 from locales import translator
 from storage.models import Campaign
 

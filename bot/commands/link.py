@@ -11,10 +11,10 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from bot.posters import deep_link, poster_text, unit_payload, write_poster_files
+from bot.documents.posters import deep_link, poster_text, unit_payload, write_poster_files
 from storage.models import DeadlineKind
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from bot.app import App
+from bot.application.app import App
 from bot.commands import CommandError, cli_tr, with_app
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App
-from bot.campaigns import resolve_campaign
+from bot.application.app import App
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 
 

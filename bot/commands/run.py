@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import App
+from bot.application.app import App
+from bot.application.runner import CHANNELS, run_bot
 from bot.commands import with_app
-from bot.runner import CHANNELS, run_bot
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,15 +6,15 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.app import App
-from bot.commands import CommandError, cli_tr, with_app
-from bot.units import (
+from bot.application.app import App
+from bot.campaign.units import (
     all_provinces,
     parse_units_csv,
     province_by_codename,
     province_unit_code,
     province_units,
 )
+from bot.commands import CommandError, cli_tr, with_app
 from storage.models import UnitKind
 
 

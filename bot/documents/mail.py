@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.app import App
-from bot.digests.produce import DigestFiles
-from bot.digests.text import render_mail
-from bot.mailer import MailError, SmtpSettings, send_email
+from bot.application.app import App
+from bot.delivery.mailer import MailError, SmtpSettings, send_email
+from bot.documents.produce import DigestFiles
+from bot.documents.text import render_mail
 from locales import translator
 
 

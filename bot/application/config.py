@@ -62,7 +62,7 @@ class CoreSettings(_Section):
     @field_validator("province")
     @classmethod
     def _province(cls, value: str) -> str:
-        from bot.units import province_by_codename
+        from bot.campaign.units import province_by_codename
 
         value = value.strip().lower()
         if province_by_codename(value) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.app import App
+from bot.application.app import App
 from handlers.engine import Engine, EngineSettings
 
 
@@ -20,9 +20,9 @@ def engine_settings(app: App) -> EngineSettings:
 
 def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
-    from bot.digests.produce import StoreDigestMaker
-    from bot.similar import CampaignSimilarity
-    from handlers import linking
+    from bot.clustering.similar import CampaignSimilarity
+    from bot.documents.produce import StoreDigestMaker
+    from handlers import routers
 
     return Engine(
         app.store,
@@ -30,12 +30,12 @@ def build_engine(app: App) -> Engine:
         settings=engine_settings(app),
         similar=CampaignSimilarity(app.store, app.clock),
         digests=StoreDigestMaker(app),
-        routers=[linking.router],
+        routers=routers(),
     )
 
 
 async def digest_tick(app: App, now: datetime) -> int:
-    """Scheduled digests due now (see :mod:`bot.digests.schedule`)."""
-    from bot.digests.schedule import tick
+    """Scheduled digests due now (see :mod:`bot.documents.schedule`)."""
+    from bot.documents.schedule import tick
 
     return await tick(app, now)

@@ -35,8 +35,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.digests.exports import QUESTION_COLUMNS, CellValue, question_header
-from bot.digests.model import (
+from bot.documents.exports import QUESTION_COLUMNS, CellValue, question_header
+from bot.documents.model import (
     ClusterRow,
     DigestData,
     UnitRow,
@@ -44,7 +44,7 @@ from bot.digests.model import (
     format_datetime_vn,
     format_number,
 )
-from bot.digests.text import days_left_text
+from bot.documents.text import days_left_text
 from locales import Translator
 
 #: Excel's limits: sheet names and cell text.

@@ -1,4 +1,4 @@
-"""Filling a :class:`~bot.digests.model.DigestData` from the database for one reader's scope.
+"""Filling a :class:`~bot.documents.model.DigestData` from the database for one reader's scope.
 
 Scope and privacy are decided here, before any renderer runs: a secretary's digest is
 built from their unit's questions only, a department's from the questions routed to it,
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clustering.normalize import fold
-from bot.digests.model import (
+from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
     DigestData,

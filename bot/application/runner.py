@@ -8,13 +8,13 @@ import logging
 from collections.abc import Awaitable
 from typing import Protocol
 
-from bot.app import App
+from bot.application.app import App
+from bot.application.scheduler import build_scheduler
+from bot.application.wiring import build_engine, digest_tick
 from bot.channels.base import Channel
 from bot.channels.lifecycle import stopped_by_signals
 from bot.channels.webserver import WebServer
-from bot.outbox import OutboxSender
-from bot.scheduler import build_scheduler
-from bot.wiring import build_engine, digest_tick
+from bot.delivery.outbox import OutboxSender
 from handlers.broadcast import report_if_done
 from locales import LocalizedError, Message
 

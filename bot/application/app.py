@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.application.config import Settings
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
 from storage import Store
 from storage.models import Campaign, DeadlineKind
 

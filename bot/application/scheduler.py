@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import privacy, reminders
-from bot.app import App
+from bot.application.app import App
+from bot.campaign import privacy, reminders
 from handlers.states import DRAFT_STATES
 
 log = logging.getLogger(__name__)

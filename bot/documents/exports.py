@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.digests.model import QuestionRow, asker_label, to_vietnam_time
+from bot.documents.model import QuestionRow, asker_label, to_vietnam_time
 from locales import Translator
 
 CellValue = str | int | float | datetime | None

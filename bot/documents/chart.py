@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.digests.model import DigestData, format_datetime_vn, format_number
+from bot.documents.model import DigestData, format_datetime_vn, format_number
 from locales import Translator
 
 WIDTH_PX = 1080
@@ -34,7 +34,7 @@ LABEL_SIZE = 21
 VALUE_SIZE = 21
 TITLE_SIZE = 26
 MAX_UNITS = 10
-MAX_TOPICS = 13  # the default topic list (bot.campaigns.DEFAULT_TOPICS) fits whole
+MAX_TOPICS = 13  # the default topic list (bot.campaign.setup.DEFAULT_TOPICS) fits whole
 MIN_BARS = 5  # bars a panel keeps however many the other one has
 LABEL_WRAP = 52  # characters per label line at LABEL_SIZE on 1080 px
 BAR_COLORS = ("#1f5fa8", "#c0392b")

@@ -16,18 +16,23 @@ from importlib import resources
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import reminders
-from bot.app import App
-from bot.campaigns import create_campaign
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign import reminders
+from bot.campaign.setup import create_campaign
+from bot.campaign.units import (
+    parse_units_csv,
+    province_by_codename,
+    province_unit_code,
+    province_units,
+)
 from bot.channels.base import Capabilities
 from bot.clock import FakeClock
-from bot.clusterstore import recluster
-from bot.digests.build import DigestScope, build_digest
-from bot.digests.exports import write_questions_jsonl
-from bot.digests.produce import produce_digest
-from bot.outbox import OutboxSender
-from bot.units import parse_units_csv, province_by_codename, province_unit_code, province_units
-from bot.wiring import build_engine
+from bot.clustering.store import recluster
+from bot.delivery.outbox import OutboxSender
+from bot.documents.build import DigestScope, build_digest
+from bot.documents.exports import write_questions_jsonl
+from bot.documents.produce import produce_digest
 from handlers.broadcast import report_if_done
 from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
@@ -63,7 +68,7 @@ class DemoDates:
 
 
 def _data(name: str) -> str:
-    return (resources.files("bot") / "demo_data" / name).read_text("utf-8")
+    return (resources.files("bot.demo") / "data" / name).read_text("utf-8")
 
 
 @dataclass

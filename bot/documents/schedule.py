@@ -13,11 +13,11 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app import App
-from bot.digests.build import DigestScope
-from bot.digests.mail import email_digest
-from bot.digests.produce import nothing_new_text, produce_digest
-from bot.mailer import MailError
+from bot.application.app import App
+from bot.delivery.mailer import MailError
+from bot.documents.build import DigestScope
+from bot.documents.mail import email_digest
+from bot.documents.produce import nothing_new_text, produce_digest
 from handlers.access import natural_scope
 from handlers.delivery import queue_for_person
 from handlers.events import Reply

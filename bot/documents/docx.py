@@ -31,7 +31,7 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from bot.digests.model import (
+from bot.documents.model import (
     ClusterRow,
     DigestData,
     QuestionRow,
@@ -40,7 +40,7 @@ from bot.digests.model import (
     format_number,
     to_vietnam_time,
 )
-from bot.digests.text import join_limited
+from bot.documents.text import join_limited
 from locales import Translator
 
 FONT_NAME = "Times New Roman"

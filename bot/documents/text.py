@@ -1,15 +1,16 @@
 """The digest as a chat message: plain text a secretary or an official reads on a phone.
 
 The message is plain text (the Telegram adapter HTML-escapes it, Zalo shows it as is) and
-may be longer than one chat message: adapters split it with :func:`bot.textsplit.split_text`,
-so sections are separated by blank lines, which the splitter prefers as cut points.
+may be longer than one chat message: adapters split it with
+:func:`bot.delivery.textsplit.split_text`, so sections are separated by blank lines,
+which the splitter prefers as cut points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.digests.model import (
+from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
     DigestData,

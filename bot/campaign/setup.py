@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.app import App
-from bot.timeline import TimelineError, compute_timeline
+from bot.application.app import App
+from bot.campaign.timeline import TimelineError, compute_timeline
 from locales import LocalizedError
 from storage.models import Campaign, DeadlineKind, UnitKind
 

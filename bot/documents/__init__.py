@@ -1,16 +1,17 @@
-"""Digests of a campaign's questions: chat text, XLSX, DOCX, chart and raw exports.
+"""Documents: digests of a campaign's questions (chat text, XLSX, DOCX, chart, raw exports)
+and posters.
 
-:mod:`bot.digests.model` is the pure data model the renderers read; the code that fills it
+:mod:`bot.documents.model` is the pure data model the renderers read; the code that fills it
 from the database lives elsewhere. Every renderer is a pure function of a
-:class:`~bot.digests.model.DigestData` and a :class:`locales.Translator`.
+:class:`~bot.documents.model.DigestData` and a :class:`locales.Translator`.
 """
 
 from __future__ import annotations
 
-from bot.digests.chart import ChartData, write_chart
-from bot.digests.docx import write_docx
-from bot.digests.exports import write_questions_csv, write_questions_jsonl
-from bot.digests.model import (
+from bot.documents.chart import ChartData, write_chart
+from bot.documents.docx import write_docx
+from bot.documents.exports import write_questions_csv, write_questions_jsonl
+from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
     DigestData,
@@ -22,8 +23,8 @@ from bot.digests.model import (
     rank_clusters,
     select_candidates,
 )
-from bot.digests.text import render_digest_text, render_mail, render_nothing_new
-from bot.digests.xlsx import write_xlsx
+from bot.documents.text import render_digest_text, render_mail, render_nothing_new
+from bot.documents.xlsx import write_xlsx
 
 __all__ = [
     "ChartData",

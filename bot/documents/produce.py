@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App
-from bot.digests.build import DigestScope, build_digest
-from bot.digests.chart import ChartData, write_chart
-from bot.digests.docx import write_docx
-from bot.digests.model import DigestData
-from bot.digests.text import render_digest_text, render_nothing_new
-from bot.digests.xlsx import write_xlsx
+from bot.application.app import App
+from bot.documents.build import DigestScope, build_digest
+from bot.documents.chart import ChartData, write_chart
+from bot.documents.docx import write_docx
+from bot.documents.model import DigestData
+from bot.documents.text import render_digest_text, render_nothing_new
+from bot.documents.xlsx import write_xlsx
 from handlers.delivery import queue_for_person
 from handlers.events import Attachment, AttachmentKind, Reply
 from locales import translator
@@ -141,8 +141,8 @@ class StoreDigestMaker:
 
     async def _files_elsewhere(self, files: DigestFiles, person_id: int) -> list[str]:
         """Send the files by Telegram and/or e-mail; returns where they went."""
-        from bot.digests.mail import email_digest  # mail imports this module
-        from bot.mailer import MailError
+        from bot.delivery.mailer import MailError
+        from bot.documents.mail import email_digest  # mail imports this module
 
         store = self._app.store
         routes: list[str] = []
