@@ -69,6 +69,11 @@ def _question(row: aiosqlite.Row) -> Question:
         updated_at=from_utc_text(row["updated_at"]),
         cluster_id=row["cluster_id"],
         answer=row["answer"],
+        answered_at=from_utc_text(row["answered_at"]) if row["answered_at"] else None,
+        answered_by=row["answered_by"],
+        answer_published_at=(
+            from_utc_text(row["answer_published_at"]) if row["answer_published_at"] else None
+        ),
     )
 
 
@@ -155,18 +160,50 @@ class QuestionRepository:
             (status, to_utc_text(now), question_id),
         )
 
-    async def set_answer(
+    async def save_answer(
         self, question_id: int, answer: str, *, now: datetime, by: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Record (or replace) a question's answer as a draft. ``answered_at`` keeps the
+        first time an answer was given (whether it came in time). False when the answer
+        was already published: a published answer is final."""
         at = to_utc_text(now)
-        await self._db.execute(
-            "UPDATE questions SET answer = ?, status = 'answered', answered_at = ?,"
-            " answered_by = ?, updated_at = ? WHERE id = ?",
+        count = await self._db.execute_rowcount(
+            "UPDATE questions SET answer = ?, answered_at = coalesce(answered_at, ?),"
+            " answered_by = ?, updated_at = ? WHERE id = ? AND answer_published_at IS NULL",
             (answer, at, by, at, question_id),
         )
+        return count > 0
+
+    async def publish_answer(self, question_id: int, *, now: datetime) -> bool:
+        """Mark a drafted answer published (the askers are told now); False when there is
+        no draft or it was published before, so publishing happens once."""
+        at = to_utc_text(now)
+        count = await self._db.execute_rowcount(
+            "UPDATE questions SET answer_published_at = ?, status = 'answered', updated_at = ?"
+            " WHERE id = ? AND answer IS NOT NULL AND answer_published_at IS NULL",
+            (at, at, question_id),
+        )
+        return count > 0
+
+    async def unpublished_answers(
+        self, campaign_id: int, *, department: str | None = None
+    ) -> list[Question]:
+        """Questions with a drafted answer not yet published (one department's, or all)."""
+        sql = (
+            "SELECT q.* FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND q.answer IS NOT NULL"
+            " AND q.answer_published_at IS NULL AND q.status != 'withdrawn'"
+        )
+        params: list[object] = [campaign_id]
+        if department is not None:
+            sql += " AND coalesce(q.department, t.department) = ?"
+            params.append(department)
+        rows = await self._db.fetchall(sql + " ORDER BY q.id", params)
+        return [_question(r) for r in rows]
 
     async def in_cluster(self, question: Question) -> list[Question]:
-        """The question and every other one grouped with it (one answer serves all)."""
+        """The question and every other one grouped with it. Grouping is a reading aid:
+        an answer goes to these only when an official chooses so."""
         if question.cluster_id is None:
             return [question]
         rows = await self._db.fetchall(
@@ -253,11 +290,11 @@ class QuestionRepository:
         return (int(row["total"]), int(row["unreviewed"])) if row else (0, 0)
 
     async def department_owed(self, campaign_id: int, department: str) -> int:
-        """Questions routed to a department that still have no answer."""
+        """Questions routed to a department that still have no answer (not even a draft)."""
         value = await self._db.fetchval(
             "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
             " WHERE q.campaign_id = ? AND coalesce(q.department, t.department) = ?"
-            " AND q.status NOT IN ('answered', 'withdrawn')",
+            " AND q.answer IS NULL AND q.status != 'withdrawn'",
             (campaign_id, department),
         )
         return int(value or 0)
