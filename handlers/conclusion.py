@@ -109,6 +109,11 @@ async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
     if current is not None and current.published_at is not None:
         ctx.say(ctx.tr("conclusion.already_published", date=f"{current.published_at:%d/%m/%Y}"))
         return
+    if _local_today(ctx) < campaign.dialogue_date:
+        ctx.say(
+            ctx.tr("conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}")
+        )
+        return
     entries = await ctx.store.conclusions.entries(campaign.id)
     if not entries:
         ctx.say(ctx.tr("conclusion.empty"))
@@ -162,10 +167,17 @@ async def publish_no(ctx: Ctx, _: str) -> None:
     ctx.say(ctx.tr("conclusion.not_published"))
 
 
+_DATE = re.compile(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}$|^\d{4}-\d{1,2}-\d{1,2}$")
+
+
 def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (or yyyy-mm-dd); a two-digit year is not a date here."""
+    text = text.strip()
+    if not _DATE.match(text):
+        return None
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
