@@ -110,9 +110,7 @@ async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
         ctx.say(ctx.tr("conclusion.already_published", date=f"{current.published_at:%d/%m/%Y}"))
         return
     if _local_today(ctx) < campaign.dialogue_date:
-        ctx.say(
-            ctx.tr("conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}")
-        )
+        ctx.say(ctx.tr("conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}"))
         return
     entries = await ctx.store.conclusions.entries(campaign.id)
     if not entries:

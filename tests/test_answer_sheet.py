@@ -37,7 +37,11 @@ async def setup(province_app: App) -> tuple[App, Campaign, list[Question]]:
     loans = await question(app, campaign, "b", LOANS, topic="vay vốn", anonymous=True)
     school = await question(app, campaign, "c", SCHOOL, topic="thực phẩm")
     await support(app, jobs, "d")
-    for topic, department in (("viec lam", "SNV"), ("vay von", "Sở Nội Vụ"), ("thuc pham", "Sở Y tế")):
+    for topic, department in (
+        ("viec lam", "SNV"),
+        ("vay von", "Sở Nội Vụ"),
+        ("thuc pham", "Sở Y tế"),
+    ):
         assert await run(["route", "--topic", topic, "--department", department]) == 0
     return app, campaign, [jobs, loans, school]
 
@@ -84,13 +88,17 @@ async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
 
     # The same file again: nothing changes, and that is fine.
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert "recorded 0 answers (drafts); 1 rows unchanged, 1 rows without" in capsys.readouterr().out
+    assert (
+        "recorded 0 answers (drafts); 1 rows unchanged, 1 rows without" in capsys.readouterr().out
+    )
 
     # A new sheet carries the draft; the department completes it; --publish tells askers.
     again = tmp_path / "again.xlsx"
     assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(again)]) == 0
     assert "Tỉnh có Trung tâm Dịch vụ việc làm." in [
-        c for row in openpyxl.load_workbook(again).active.iter_rows(values_only=True) for c in row  # type: ignore[union-attr]
+        c
+        for row in openpyxl.load_workbook(again).active.iter_rows(values_only=True)
+        for c in row  # type: ignore[union-attr]
     ]
     fill(again, {loans.code: "Liên hệ Ngân hàng Chính sách xã hội."})
     assert await run(["answer", "--file", str(again), "--publish"]) == 0
@@ -205,10 +213,12 @@ async def test_a_vietnamese_sheet_imports_on_an_english_command_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    app, _, (jobs, _, _) = setup
+    _, _, (jobs, _, _) = setup
     sheet = tmp_path / "sheet.xlsx"
     assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(sheet)]) == 0
-    texts = [c for row in openpyxl.load_workbook(sheet).active.iter_rows(values_only=True) for c in row]  # type: ignore[union-attr]
+    texts = [
+        c for row in openpyxl.load_workbook(sheet).active.iter_rows(values_only=True) for c in row
+    ]  # type: ignore[union-attr]
     assert "Mã câu hỏi" in texts and "Trả lời" in texts and "Ẩn danh" in texts
     fill(sheet, {jobs.code: "Có hỗ trợ."})
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")

@@ -63,7 +63,10 @@ async def test_department_drafts_then_sends_to_asker_and_supporters(
     assert stored is not None and stored.status == "answered" and stored.answer_published
 
     await mine.say("/cauhoi")
-    assert "Trả lời (Sở Nội vụ): Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, hỏi tại xã." in mine.last_text
+    assert (
+        "Trả lời (Sở Nội vụ): Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, hỏi tại xã."
+        in mine.last_text
+    )
     await home.say(f"/traloi {asked.code} Sửa lại sau khi gửi.")
     assert "không sửa được" in home.last_text
     await home.say(f"/congbo {asked.code}")
@@ -99,12 +102,20 @@ async def test_group_send_lists_every_recipient_and_quotes_their_own_code(
     app = province_app
     engine = build_engine(app)
     first = await question(app, campaign, "a", JOBS)
-    second = await question(app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?")
-    third = await question(app, campaign, "c", "Em tốt nghiệp cao đẳng, tỉnh có giới thiệu việc không?")
+    second = await question(
+        app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?"
+    )
+    third = await question(
+        app, campaign, "c", "Em tốt nghiệp cao đẳng, tỉnh có giới thiệu việc không?"
+    )
     own = await question(app, campaign, "d", "Việc làm cho thanh niên xuất ngũ thế nào?")
     fan = await support(app, second, "e")
-    await merge(app.store, [first.code, second.code, third.code, own.code], by=None, now=app.clock.now())
-    await app.store.questions.save_answer(own.id, "Trả lời riêng.", now=app.clock.now(), by="Sở Nội vụ")
+    await merge(
+        app.store, [first.code, second.code, third.code, own.code], by=None, now=app.clock.now()
+    )
+    await app.store.questions.save_answer(
+        own.id, "Trả lời riêng.", now=app.clock.now(), by="Sở Nội vụ"
+    )
     organiser = await official(app, engine, "organiser", "org")
 
     await organiser.say(f"/traloi {first.code} Tỉnh tổ chức phiên giao dịch việc làm hằng tháng.")
@@ -165,7 +176,9 @@ async def test_cli_group_publish_shows_the_recipients_before_sending(
 ) -> None:
     app = province_app
     first = await question(app, campaign, "a", JOBS)
-    second = await question(app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?")
+    second = await question(
+        app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?"
+    )
     await merge(app.store, [first.code, second.code], by=None, now=app.clock.now())
     await app.store.questions.save_answer(first.id, "Có.", now=app.clock.now(), by="Sở Nội vụ")
     run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731

@@ -43,8 +43,17 @@ async def test_published_once_to_each_asker_and_the_officials(
     engine = build_engine(app)
     jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
     jobs2 = await question(app, campaign, "lan", "Có hội chợ việc làm ở xã không?")
-    wifi = await question(app, campaign, "minh", "Bản em chưa có sóng điện thoại.", topic="Chuyển đổi số", language="en")
-    other = await question(app, campaign, "hoa", "Xã có lớp tiếng Trung không?", topic="Kiến nghị khác")
+    wifi = await question(
+        app,
+        campaign,
+        "minh",
+        "Bản em chưa có sóng điện thoại.",
+        topic="Chuyển đổi số",
+        language="en",
+    )
+    other = await question(
+        app, campaign, "hoa", "Xã có lớp tiếng Trung không?", topic="Kiến nghị khác"
+    )
     fan = await support(app, wifi, "tuan")
     await merge(store, [wifi.code, other.code], by=None, now=clock.now())  # grouped, not covered
     home = await official(app, engine, "department", "home", department="Sở Nội vụ")
@@ -52,12 +61,16 @@ async def test_published_once_to_each_asker_and_the_officials(
     health = await official(app, engine, "department", "health", department="Sở Y tế")
     organiser = await official(app, engine, "organiser", "org")
 
-    await organiser.say(f"/ketluan {jobs.code} +{jobs2.code} Tỉnh tổ chức hội chợ việc làm mỗi quý.")
+    await organiser.say(
+        f"/ketluan {jobs.code} +{jobs2.code} Tỉnh tổ chức hội chợ việc làm mỗi quý."
+    )
     assert "2 câu hỏi" in organiser.last_text
     await organiser.say(f"/ketluan {wifi.code} Tỉnh phủ sóng các bản trong năm 2026.")
-    await organiser.say(f"/camket {wifi.code}; SO KH&CN; 31/12/2026; Phủ sóng di động các bản còn lõm sóng")
+    await organiser.say(
+        f"/camket {wifi.code}; SO KH&CN; 31/12/2026; Phủ sóng di động các bản còn lõm sóng"
+    )
     assert "Sở Khoa học và Công nghệ" in organiser.last_text
-    await organiser.say(f"/camket chung; Sở Nội vụ; 30/09/2025; Tổng hợp báo cáo kết quả đối thoại")
+    await organiser.say("/camket chung; Sở Nội vụ; 30/09/2025; Tổng hợp báo cáo kết quả đối thoại")
     await organiser.say("/camket chung; Sở Nội vụ; 30/09/25; thiếu năm")
     assert "Cách dùng" in organiser.last_text
     await organiser.say("/ketluan congbo")
@@ -106,7 +119,11 @@ async def test_published_once_to_each_asker_and_the_officials(
     sender = OutboxSender(store, {"test": channel}, clock)  # type: ignore[dict-item]
     while await sender.drain_once():
         pass
-    delivered = [reply.text for _, reply in channel.delivered if "Thông báo kết luận" in reply.text or "conclusion notice" in reply.text]
+    delivered = [
+        reply.text
+        for _, reply in channel.delivered
+        if "Thông báo kết luận" in reply.text or "conclusion notice" in reply.text
+    ]
     assert len(delivered) == len(sent)
 
 
@@ -120,10 +137,18 @@ async def test_commitments_are_reminded_by_their_due_dates(
     await official(app, engine, "department", "home", department="Sở Nội vụ")
     await official(app, engine, "organiser", "org")
     clock.set(AFTER)
-    await conclusion.record_answer(store, campaign, asked.code, "Có hội chợ việc làm.", now=clock.now())
+    await conclusion.record_answer(
+        store, campaign, asked.code, "Có hội chợ việc làm.", now=clock.now()
+    )
     due = date(2025, 9, 20)
     added = await conclusion.add_commitment(
-        store, campaign, owner="SNV", due=due, text="Mở hội chợ việc làm", code=asked.code, now=clock.now()
+        store,
+        campaign,
+        owner="SNV",
+        due=due,
+        text="Mở hội chợ việc làm",
+        code=asked.code,
+        now=clock.now(),
     )
     tz = app.tz
 
@@ -161,14 +186,47 @@ async def test_conclusion_on_the_command_line(
     assert "The notice is empty" in capsys.readouterr().err
     assert await run(["conclusion", "answer", asked.code, "Có hội chợ việc làm."]) == 0
     assert await run(["conclusion", "summary", "Chủ tịch ghi nhận các ý kiến."]) == 0
-    assert await run(["conclusion", "commit", "--question", asked.code, "--owner", "Sở GD&ĐT",
-                      "--due", later, "--text", "Mở lớp nghề"]) == 0
+    assert (
+        await run(
+            [
+                "conclusion",
+                "commit",
+                "--question",
+                asked.code,
+                "--owner",
+                "Sở GD&ĐT",
+                "--due",
+                later,
+                "--text",
+                "Mở lớp nghề",
+            ]
+        )
+        == 0
+    )
     assert f"Sở Giáo dục và Đào tạo, due {later}" in capsys.readouterr().out
-    assert await run(["conclusion", "commit", "--general", "--owner", "Sở Ngoại giao",
-                      "--due", later, "--text", "X"]) == 2
+    assert (
+        await run(
+            [
+                "conclusion",
+                "commit",
+                "--general",
+                "--owner",
+                "Sở Ngoại giao",
+                "--due",
+                later,
+                "--text",
+                "X",
+            ]
+        )
+        == 2
+    )
     early = f"{dialogue - timedelta(days=3):%d/%m/%Y}"
-    assert await run(["conclusion", "commit", "--general", "--owner", "SNV",
-                      "--due", early, "--text", "X"]) == 2
+    assert (
+        await run(
+            ["conclusion", "commit", "--general", "--owner", "SNV", "--due", early, "--text", "X"]
+        )
+        == 2
+    )
     assert "before the dialogue" in capsys.readouterr().err
     assert await run(["conclusion", "show"]) == 0
     shown = capsys.readouterr().out

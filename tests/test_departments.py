@@ -118,12 +118,17 @@ async def test_cli_list_add_rename_alias(
     asked = await question(app, campaign, "a", "Xin hỏi về việc làm?")
     assert await run(["route", "--question", asked.code, "--department", "phong vhxh"]) == 0
     assert await run(["invite", "--role", "department", "--department", "PVHXH"]) == 0
-    assert await run(["departments", "rename", "Phòng VHXH", "Phòng Văn hóa - Xã hội xã Đàm Thuỷ"]) == 0
+    assert (
+        await run(["departments", "rename", "Phòng VHXH", "Phòng Văn hóa - Xã hội xã Đàm Thuỷ"])
+        == 0
+    )
     assert "(2 references updated)" in capsys.readouterr().out
     assert await app.store.questions.department_of(asked.id) == "Phòng Văn hóa - Xã hội xã Đàm Thuỷ"
     invite = await app.store.db.fetchval("SELECT department FROM invites")
     assert invite == "Phòng Văn hóa - Xã hội xã Đàm Thuỷ"
-    found = await registry.find_department(app.store, CAO_BANG, "Phòng Văn hóa - Xã hội", now=app.clock.now())
+    found = await registry.find_department(
+        app.store, CAO_BANG, "Phòng Văn hóa - Xã hội", now=app.clock.now()
+    )
     assert found.name == "Phòng Văn hóa - Xã hội xã Đàm Thuỷ"  # the old name still finds it
 
 
@@ -136,7 +141,9 @@ async def test_route_and_invite_never_create_a_department(
     for typed in ("So Noi vu", "Sở Nội Vụ", "SNV"):
         assert await run(["route", "--topic", "Nghề nghiệp, việc làm", "--department", typed]) == 0
     assert await run(["route", "--topic", "viec lam", "--department", "Sở Lao động"]) == 0
-    topics = await app.store.db.fetchall("SELECT DISTINCT department FROM topics WHERE department IS NOT NULL")
+    topics = await app.store.db.fetchall(
+        "SELECT DISTINCT department FROM topics WHERE department IS NOT NULL"
+    )
     assert [r["department"] for r in topics] == ["Sở Nội vụ"]
     count = await app.store.departments.count(CAO_BANG)
     assert await run(["route", "--topic", "viec lam", "--department", "Sở Ngoại giao"]) == 2
@@ -165,7 +172,11 @@ async def test_free_text_names_typed_before_the_registry_are_mapped(
 
     result = await registry.ensure_registry(store, CAO_BANG, now=now)
     assert result is not None
-    assert result.mapped == {"So Noi vu": "Sở Nội vụ", "Sở Nội Vụ": "Sở Nội vụ", "sở nội vụ": "Sở Nội vụ"}
+    assert result.mapped == {
+        "So Noi vu": "Sở Nội vụ",
+        "Sở Nội Vụ": "Sở Nội vụ",
+        "sở nội vụ": "Sở Nội vụ",
+    }
     assert result.kept == ["Phòng Kinh tế xã"]
     assert await store.questions.department_of(asked.id) == "Sở Nội vụ"
     roles = {r.department for r in await store.roles.of_person(person)}
@@ -179,13 +190,14 @@ async def test_loading_a_province_csv(
 ) -> None:
     good = tmp_path / "departments.csv"
     good.write_text(
-        "name,aliases\nSở Nội vụ,Sở NV tỉnh\n"
-        '"Trường Đại học Thái Nguyên","ĐHTN; Đại học TN"\n',
+        'name,aliases\nSở Nội vụ,Sở NV tỉnh\n"Trường Đại học Thái Nguyên","ĐHTN; Đại học TN"\n',
         encoding="utf-8",
     )
     assert await run(["departments", "load", str(good)]) == 0
     assert "added 1 departments and 1 other names" in capsys.readouterr().out
-    found = await registry.find_department(province_app.store, CAO_BANG, "dhtn", now=province_app.clock.now())
+    found = await registry.find_department(
+        province_app.store, CAO_BANG, "dhtn", now=province_app.clock.now()
+    )
     assert found.name == "Trường Đại học Thái Nguyên"
     bad = tmp_path / "bad.csv"
     bad.write_text("name,aliases\n,X\nSở Y tế,\nSở Y tế,\n", encoding="utf-8")
@@ -203,4 +215,6 @@ def test_the_shipped_list_reads_and_names_no_department_twice() -> None:
     specs = registry.default_specs(words)
     keys = [name_key(n) for s in specs for n in (s.name, *s.aliases)]
     assert len(keys) == len(set(keys))
-    assert {"Sở Nội vụ", "Sở Tài chính", "Sở Giáo dục và Đào tạo", "Công an tỉnh"} <= {s.name for s in specs}
+    assert {"Sở Nội vụ", "Sở Tài chính", "Sở Giáo dục và Đào tạo", "Công an tỉnh"} <= {
+        s.name for s in specs
+    }

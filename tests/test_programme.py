@@ -31,15 +31,36 @@ async def setup(province_app: App) -> tuple[App, Campaign, list[Question]]:
     app = province_app
     campaign = await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
     subjects = [
-        "lớp học tiếng Trung", "vay vốn nuôi bò", "wifi miễn phí ở bản", "bếp ăn bán trú",
-        "việc làm sau xuất ngũ", "học bổng đại học", "sân bóng cho thôn", "đường về bản",
-        "internet trường học", "chợ nông sản", "hội chợ việc làm", "nhà văn hoá thôn",
-        "khám sức khoẻ học sinh", "bảo hiểm y tế", "nước sạch", "điện mặt trời",
-        "du lịch cộng đồng", "xe buýt đến trường", "đào tạo nghề hàn", "thư viện xã",
+        "lớp học tiếng Trung",
+        "vay vốn nuôi bò",
+        "wifi miễn phí ở bản",
+        "bếp ăn bán trú",
+        "việc làm sau xuất ngũ",
+        "học bổng đại học",
+        "sân bóng cho thôn",
+        "đường về bản",
+        "internet trường học",
+        "chợ nông sản",
+        "hội chợ việc làm",
+        "nhà văn hoá thôn",
+        "khám sức khoẻ học sinh",
+        "bảo hiểm y tế",
+        "nước sạch",
+        "điện mặt trời",
+        "du lịch cộng đồng",
+        "xe buýt đến trường",
+        "đào tạo nghề hàn",
+        "thư viện xã",
     ]
     questions = []
     for i, subject in enumerate(subjects):
-        q = await question(app, campaign, f"u{i}", f"Xin hỏi tỉnh có kế hoạch gì về {subject} không ạ?", topic=TOPICS[i % 5])
+        q = await question(
+            app,
+            campaign,
+            f"u{i}",
+            f"Xin hỏi tỉnh có kế hoạch gì về {subject} không ạ?",
+            topic=TOPICS[i % 5],
+        )
         for j in range(max(0, 6 - i)):
             await support(app, q, f"s{i}-{j}")
         questions.append(q)
@@ -61,13 +82,17 @@ async def test_the_proposal_and_every_edit(setup: tuple[App, Campaign, list[Ques
     await programme.drop(store, campaign, first.code, now=now)
     entries = await programme.add(store, campaign, left_out.code, now=now)
     assert entries.item.state == "pinned"
-    reworded = await programme.reword(store, campaign, second.code, "Tỉnh có chính sách gì cho việc làm?", now=now)
+    reworded = await programme.reword(
+        store, campaign, second.code, "Tỉnh có chính sách gì cho việc làm?", now=now
+    )
     assert reworded.wording == "Tỉnh có chính sách gì cho việc làm?"
     assert reworded.question.text == second.text  # the asker's words stay
     order = await programme.move(store, campaign, left_out.code, 1, now=now)
     assert order[0].question.id == left_out.id
     await programme.assign(store, campaign, left_out.code, "SNV", now=now)
-    await programme.assign(store, campaign, second.code, "Phó Chủ tịch UBND tỉnh Nguyễn Văn A", person=True, now=now)
+    await programme.assign(
+        store, campaign, second.code, "Phó Chủ tịch UBND tỉnh Nguyễn Văn A", person=True, now=now
+    )
 
     entries_now = await programme.entries(store, campaign)
     assert first.id not in {e.question.id for e in entries_now}
@@ -86,10 +111,14 @@ async def test_the_proposal_and_every_edit(setup: tuple[App, Campaign, list[Ques
     assert not (await programme.entries(store, campaign))[1].reworded
 
 
-async def test_organisers_edit_the_programme_in_chat(setup: tuple[App, Campaign, list[Question]]) -> None:
-    app, campaign, questions = setup
+async def test_organisers_edit_the_programme_in_chat(
+    setup: tuple[App, Campaign, list[Question]],
+) -> None:
+    app, _, questions = setup
     engine = build_engine(app)
-    youth = await official(app, engine, "secretary", "sec", unit_id=(await app.store.units.by_code("w01273")).id)  # type: ignore[union-attr]
+    youth = await official(
+        app, engine, "secretary", "sec", unit_id=(await app.store.units.by_code("w01273")).id
+    )  # type: ignore[union-attr]
     await youth.say("/kichban")
     assert "không có quyền" in youth.last_text
     organiser = await official(app, engine, "organiser", "org")

@@ -16,7 +16,7 @@ from bot.commands import CommandError, cli_tr, with_app
 from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
-from bot.documents.followup import DOCUMENT_KINDS
+from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.model import QuestionRow
@@ -128,19 +128,10 @@ async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> i
     out: Path | None = args.out
     if out is None:
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"dot-{campaign.id}-{FOLLOWUP_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
+        stem = f"dot-{campaign.id}-{FILE_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
         out = app.settings.core.out_dir / f"{stem}.docx"
     if not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     await asyncio.to_thread(write_followup_docx, document, out, tr=translator(language))
     print(tr("cli.wrote", path=out), file=sys.stderr)
     return 0
-
-
-#: File names (Vietnamese, accent-free) of the documents after the questions.
-FOLLOWUP_STEMS = {
-    "answers": "tra-loi",
-    "programme": "kich-ban",
-    "conclusion": "thong-bao-ket-luan",
-    "report": "bao-cao-ket-qua",
-}

@@ -16,6 +16,13 @@ from typing import Literal
 
 DocumentKind = Literal["answers", "programme", "conclusion", "report"]
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("answers", "programme", "conclusion", "report")
+#: File names (Vietnamese, accent-free) of the four documents.
+FILE_STEMS: dict[str, str] = {
+    "answers": "tra-loi",
+    "programme": "kich-ban",
+    "conclusion": "thong-bao-ket-luan",
+    "report": "bao-cao-ket-qua",
+}
 
 
 @dataclass(frozen=True, slots=True)
