@@ -218,3 +218,32 @@ def test_the_shipped_list_reads_and_names_no_department_twice() -> None:
     assert {"Sở Nội vụ", "Sở Tài chính", "Sở Giáo dục và Đào tạo", "Công an tỉnh"} <= {
         s.name for s in specs
     }
+
+
+async def test_chat_invite_looks_the_department_up(province_app: App, campaign: Campaign) -> None:
+    from bot.application.wiring import build_engine
+    from tests.followup import official
+
+    app = province_app
+    engine = build_engine(app)
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say("/moi songanh so giao duc dao tao")
+    assert "Sở Giáo dục và Đào tạo" in organiser.last_text
+    invite = await app.store.db.fetchval("SELECT department FROM invites WHERE role = 'department'")
+    assert invite == "Sở Giáo dục và Đào tạo"
+    await organiser.say("/moi songanh Sở Ngoại giao")
+    assert "Có phải: “Sở Ngoại vụ”?" in organiser.last_text
+    assert (
+        await app.store.db.fetchval("SELECT count(*) FROM invites WHERE role = 'department'") == 1
+    )
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_digest_for_a_department_typed_any_way(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await question(province_app, campaign, "a", "Xin hỏi về việc làm?")
+    assert await run(["route", "--topic", "viec lam", "--department", "SNV"]) == 0
+    assert await run(["digest", "--department", "so noi vu"]) == 0
+    assert "Sở Nội vụ" in capsys.readouterr().out
+    assert await run(["digest", "--department", "Sở Ngoại giao"]) == 2

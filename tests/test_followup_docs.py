@@ -224,3 +224,39 @@ async def test_exports_carry_department_answer_and_commitment(
     assert table[jobs.code]["Trả lời"] == "Có Trung tâm Dịch vụ việc làm."
     assert table[jobs.code]["Thời gian trả lời"] == "2025-07-01 09:00"
     assert table[wifi.code]["Nhiệm vụ giao"].startswith("Sở Khoa học và Công nghệ: Phủ sóng")
+
+
+def test_jsonl_round_trip_keeps_the_answer_fields() -> None:
+    from dataclasses import replace
+
+    from bot.documents.exports import question_from_json, question_to_json
+    from bot.documents.model import QuestionRow
+
+    row = QuestionRow(
+        1,
+        "K7Q2MA",
+        datetime(2025, 7, 1, tzinfo=UTC),
+        "Lan",
+        False,
+        "w01273",
+        "Phường Thục Phán",
+        None,
+        "Việc làm",
+        "N1",
+        2,
+        "Đã trả lời",
+        "telegram",
+        "Có việc không?",
+        False,
+    )
+    answered = replace(
+        row,
+        department="Sở Nội vụ",
+        answer="Có.",
+        answered_at=datetime(2025, 8, 20, 3, tzinfo=UTC),
+        answered_by="Sở Nội vụ",
+        answer_published=True,
+        commitment="Sở Nội vụ: Mở hội chợ (hạn 30/09/2025)",
+    )
+    for q in (row, answered):
+        assert question_from_json(json.loads(json.dumps(question_to_json(q)))) == q

@@ -205,22 +205,22 @@ async def find_topic(store: Store, campaign_id: int, name: str) -> Topic:
     topics = await store.campaigns.topics(campaign_id, include_inactive=True)
     match = NameMatcher(NameEntry(t.id, (t.name,)) for t in topics).match(name)
     if match.entry is None:
-        raise _not_found(
-            "departments.unknown_topic",
-            " ".join(name.split()),
-            match.suggestions,
-            see="departments.see_topics",
+        hint = (
+            Message(
+                "departments.did_you_mean", names="; ".join(f"“{s}”" for s in match.suggestions)
+            )
+            if match.suggestions
+            else Message("departments.topics_are", names="; ".join(t.name for t in topics))
         )
+        raise DepartmentError("departments.unknown_topic", name=" ".join(name.split()), hint=hint)
     return next(t for t in topics if t.id == match.entry.id)
 
 
-def _not_found(
-    key: str, name: str, suggestions: tuple[str, ...], *, see: str = "departments.see_list"
-) -> DepartmentError:
+def _not_found(key: str, name: str, suggestions: tuple[str, ...]) -> DepartmentError:
     hint = (
         Message("departments.did_you_mean", names="; ".join(f"“{s}”" for s in suggestions))
         if suggestions
-        else Message(see)
+        else Message("departments.see_list")
     )
     return DepartmentError(key, name=name[:MAX_NAME], hint=hint)
 

@@ -20,6 +20,7 @@ FUZZY_MIN = 90.0  # a typo: the whole name must match this well (0-100)
 FUZZY_MARGIN = 5.0  # ... and better than any other entry
 SUGGEST_MIN = 55.0
 MAX_SUGGESTIONS = 3
+SUGGEST_SPREAD = 10.0
 MIN_PART_CHARS = 3  # a part of a name ("noi vu") must say this much to choose alone
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -132,7 +133,10 @@ class NameMatcher:
             k_core = " ".join(_words(k, self._generic)) or k
             score = max(fuzz.ratio(core, k_core), fuzz.token_set_ratio(core, k_core))
             scores[i] = max(scores.get(i, 0.0), score)
-        ranked = [i for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= SUGGEST_MIN]
+        ordered = sorted(scores.items(), key=lambda kv: -kv[1])
+        best = ordered[0][1] if ordered else 0.0
+        # Only names about as close as the closest: one good guess beats three vague ones.
+        ranked = [i for i, s in ordered if s >= SUGGEST_MIN and s >= best - SUGGEST_SPREAD]
         return self._labels(ranked[:MAX_SUGGESTIONS])
 
     def _labels(self, indexes: Sequence[int]) -> tuple[str, ...]:
