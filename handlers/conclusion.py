@@ -41,33 +41,8 @@ def _local_today(ctx: Ctx) -> date:
 
 
 async def _status(ctx: Ctx, campaign: Campaign) -> str:
-    entries = await ctx.store.conclusions.entries(campaign.id)
-    commitments = await ctx.store.conclusions.commitments(campaign.id)
-    current = await ctx.store.conclusions.get(campaign.id)
-    lines = [
-        ctx.tr(
-            "conclusion.status",
-            campaign=campaign.title,
-            entries=len(entries),
-            tasks=len(commitments),
-            due=f"{conclusion.conclusion_due(campaign):%d/%m/%Y}",
-        )
-    ]
-    if current is not None and current.published_at is not None:
-        lines.append(ctx.tr("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
-    for c in commitments:
-        lines.append(
-            ctx.tr(
-                "conclusion.task_line",
-                id=c.id,
-                owner=c.owner,
-                text=c.text[:120],
-                due=f"{c.due:%d/%m/%Y}",
-                status=ctx.tr(f"commitment.status.{c.status}"),
-            )
-        )
-    lines.append(ctx.tr("conclusion.help"))
-    return "\n".join(lines)
+    lines = await conclusion.status_lines(ctx.store, campaign, ctx.tr)
+    return "\n".join([*lines, ctx.tr("conclusion.help")])
 
 
 @router.command("ketluan", "conclusion")

@@ -105,21 +105,16 @@ async def programme_command(ctx: Ctx) -> None:
 async def _edit(
     ctx: Ctx, campaign: Campaign, action: str, code: str, rest: str
 ) -> list[programme.ProgrammeEntry]:
-    store, now = ctx.store, ctx.now
-    if action == "add":
-        await programme.add(store, campaign, code, now=now)
-    elif action in ("pin", "unpin"):
-        await programme.set_pinned(store, campaign, code, action == "pin", now=now)
-    elif action == "drop":
-        await programme.drop(store, campaign, code, now=now)
-    elif action == "reword":
-        await programme.reword(store, campaign, code, rest or None, now=now)
-    elif action == "move":
-        if not rest.strip().isdigit():
-            raise programme.ProgrammeError("programme.move_usage")
-        await programme.move(store, campaign, code, int(rest.strip()), now=now)
-    else:
-        person = fold(rest).startswith(_PERSON_PREFIXES)
-        who = rest.split(":", 1)[1] if person else rest
-        await programme.assign(store, campaign, code, who, person=person, now=now)
-    return await programme.entries(store, campaign)
+    person = fold(rest).startswith(_PERSON_PREFIXES)
+    position = int(rest.strip()) if action == "move" and rest.strip().isdigit() else None
+    return await programme.edit(
+        ctx.store,
+        campaign,
+        action,
+        code,
+        text=rest or None,
+        position=position,
+        who=rest.split(":", 1)[1] if person else rest,
+        person=person,
+        now=ctx.now,
+    )

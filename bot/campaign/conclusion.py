@@ -358,6 +358,37 @@ async def _tell_officials(
     return told
 
 
+async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list[str]:
+    """Where the notice stands (chat and command line): counts, the deadline, whether it
+    is published, every commitment and its state."""
+    entries = await store.conclusions.entries(campaign.id)
+    commitments = await store.conclusions.commitments(campaign.id)
+    current = await store.conclusions.get(campaign.id)
+    lines = [
+        tr.t(
+            "conclusion.status",
+            campaign=campaign.title,
+            entries=len(entries),
+            tasks=len(commitments),
+            due=f"{conclusion_due(campaign):%d/%m/%Y}",
+        )
+    ]
+    if current is not None and current.published_at is not None:
+        lines.append(tr.t("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
+    lines += [
+        tr.t(
+            "conclusion.task_line",
+            id=c.id,
+            owner=c.owner,
+            text=short(c.text, 120),
+            due=f"{c.due:%d/%m/%Y}",
+            status=tr.t(f"commitment.status.{c.status}"),
+        )
+        for c in commitments
+    ]
+    return lines
+
+
 def conclusion_due(campaign: Campaign) -> date:
     """The legal deadline: 10 days after the dialogue (15 when complex)."""
     return campaign.deadline(DeadlineKind.CONCLUSION)

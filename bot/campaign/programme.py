@@ -251,6 +251,39 @@ async def assign(
     return await _entry(store, campaign, question)
 
 
+async def edit(
+    store: Store,
+    campaign: Campaign,
+    action: str,
+    code: str,
+    *,
+    text: str | None = None,
+    position: int | None = None,
+    who: str | None = None,
+    person: bool = False,
+    now: datetime,
+) -> list[ProgrammeEntry]:
+    """One organiser's edit, named by ``action`` (add, pin, unpin, drop, reword, move,
+    assign), as the chat and the command line both do it; returns the new programme."""
+    if action == "add":
+        await add(store, campaign, code, now=now)
+    elif action in ("pin", "unpin"):
+        await set_pinned(store, campaign, code, action == "pin", now=now)
+    elif action == "drop":
+        await drop(store, campaign, code, now=now)
+    elif action == "reword":
+        await reword(store, campaign, code, text, now=now)
+    elif action == "move":
+        if position is None:
+            raise ProgrammeError("programme.move_usage")
+        await move(store, campaign, code, position, now=now)
+    elif action == "assign":
+        await assign(store, campaign, code, who or "", person=person, now=now)
+    else:
+        raise ValueError(f"unknown programme edit {action!r}")
+    return await entries(store, campaign)
+
+
 def answerer_label(item: ProgrammeItem, campaign: Campaign, tr: Translator) -> str:
     """Who answers on stage, as the programme prints it."""
     if item.answerer_kind == "department" and item.answerer:

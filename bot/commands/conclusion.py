@@ -108,35 +108,15 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
 async def _show(app: App, campaign: Campaign) -> None:
     tr = cli_tr(app)
     store = app.store
-    entries = await store.conclusions.entries(campaign.id)
-    commitments = await store.conclusions.commitments(campaign.id)
+    lines = await conclusion.status_lines(store, campaign, tr)
+    print(lines[0])
     current = await store.conclusions.get(campaign.id)
-    print(
-        tr(
-            "conclusion.status",
-            campaign=campaign.title,
-            entries=len(entries),
-            tasks=len(commitments),
-            due=f"{conclusion.conclusion_due(campaign):%d/%m/%Y}",
-        )
-    )
-    if current is not None and current.published_at is not None:
-        print(tr("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
     if current is not None and current.summary:
         print(short(current.summary, 300))
-    for entry in entries:
+    for entry in await store.conclusions.entries(campaign.id):
         question = await store.questions.get(entry.question_id)
         codes = [q.code for q in [await store.questions.get(i) for i in entry.covers] if q]
         print(f"{', '.join(codes)}: {short(question.text if question else '', 80)}")
         print(f"    → {short(entry.text, 200)}")
-    for c in commitments:
-        print(
-            tr(
-                "conclusion.task_line",
-                id=c.id,
-                owner=c.owner,
-                text=short(c.text, 120),
-                due=f"{c.due:%d/%m/%Y}",
-                status=tr(f"commitment.status.{c.status}"),
-            )
-        )
+    for line in lines[1:]:
+        print(line)

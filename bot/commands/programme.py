@@ -9,7 +9,7 @@ import argparse
 from bot.application.app import App
 from bot.campaign import programme
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import cli_tr, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,27 +56,18 @@ async def _programme(args: argparse.Namespace, app: App) -> int:
     if action in ("show", "propose"):
         entries = await programme.propose(store, campaign, now=now, refresh=action == "propose")
     else:
-        code = args.code
-        if action == "add":
-            await programme.add(store, campaign, code, now=now)
-        elif action in ("pin", "unpin"):
-            await programme.set_pinned(store, campaign, code, action == "pin", now=now)
-        elif action == "drop":
-            await programme.drop(store, campaign, code, now=now)
-        elif action == "reword":
-            await programme.reword(store, campaign, code, args.text, now=now)
-        elif action == "move":
-            await programme.move(store, campaign, code, args.position, now=now)
-        elif action == "assign":
-            if args.chair:
-                await programme.assign(store, campaign, code, "chair", now=now)
-            elif args.department:
-                await programme.assign(store, campaign, code, args.department, now=now)
-            else:
-                await programme.assign(store, campaign, code, args.person, person=True, now=now)
-        else:  # pragma: no cover - argparse only offers the actions above
-            raise CommandError(action, status=2)
-        entries = await programme.entries(store, campaign)
+        who = "chair" if getattr(args, "chair", False) else None
+        entries = await programme.edit(
+            store,
+            campaign,
+            action,
+            args.code,
+            text=getattr(args, "text", None),
+            position=getattr(args, "position", None),
+            who=who or getattr(args, "department", None) or getattr(args, "person", None),
+            person=bool(getattr(args, "person", None)),
+            now=now,
+        )
     topics = {
         t.id: t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)
     }
