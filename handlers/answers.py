@@ -22,7 +22,7 @@ from datetime import datetime
 
 from bot.clustering.normalize import fold
 from handlers.access import Action, Scope, allows, authorize
-from handlers.delivery import queue_for_person
+from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
 from handlers.intake import clean_text
@@ -108,8 +108,9 @@ async def recipients_of(store: Store, questions: Sequence[Question]) -> list[Rec
     for q in questions:
         if q.person_id is not None:
             found.append(Recipient(q.person_id, q, supporter=False))
+    supporters = await store.questions.supporters_of([q.id for q in questions])
     for q in questions:
-        for person_id in await store.questions.supporters(q.id):
+        for person_id in supporters.get(q.id, ()):
             found.append(Recipient(person_id, q, supporter=True))
     return found
 
@@ -124,22 +125,18 @@ async def publish(
     is left out, so running this twice tells nobody twice.
     """
     async with store.transaction():
-        done: list[Question] = []
-        for q in questions:
-            if await store.questions.publish_answer(q.id, now=now):
-                fresh = await store.questions.get(q.id)
-                assert fresh is not None
-                done.append(fresh)
+        done = await store.questions.publish_answers([q.id for q in questions], now=now)
+        recipients = await recipients_of(store, done)
+        languages = await store.people.languages([r.person_id for r in recipients])
         told: set[tuple[int, str]] = set()
-        notified = 0
-        for recipient in await recipients_of(store, done):
+        messages: list[tuple[int, Reply, str]] = []
+        for recipient in recipients:
             q = recipient.question
             answer = q.answer or ""
             if (recipient.person_id, answer) in told:
                 continue
             told.add((recipient.person_id, answer))
-            person = await store.people.get(recipient.person_id)
-            tr = translator(person.language if person else None)
+            tr = translator(languages.get(recipient.person_id))
             text = tr(
                 "answer.notice_supporter" if recipient.supporter else "answer.notice",
                 code=q.code,
@@ -147,14 +144,10 @@ async def publish(
                 answer=answer,
                 by=q.answered_by or tr("answer.by_default"),
             )
-            notified += await queue_for_person(
-                store,
-                recipient.person_id,
-                Reply(text),
-                kind="answer",
-                now=now,
-                dedup_key=f"answer:{q.id}:{recipient.person_id}",
+            messages.append(
+                (recipient.person_id, Reply(text), f"answer:{q.id}:{recipient.person_id}")
             )
+        notified = await queue_each(store, messages, kind="answer", now=now)
         for q in done:
             await store.audit.record(
                 "question.answer.publish",

@@ -174,16 +174,35 @@ class QuestionRepository:
         )
         return count > 0
 
-    async def publish_answer(self, question_id: int, *, now: datetime) -> bool:
-        """Mark a drafted answer published (the askers are told now); False when there is
-        no draft or it was published before, so publishing happens once."""
+    async def publish_answers(
+        self, question_ids: Sequence[int], *, now: datetime
+    ) -> list[Question]:
+        """Mark the drafted answers of many questions published, in a few statements; the
+        questions published now are returned (one without a draft, or published before,
+        is not: publishing happens once)."""
         at = to_utc_text(now)
-        count = await self._db.execute_rowcount(
-            "UPDATE questions SET answer_published_at = ?, status = 'answered', updated_at = ?"
-            " WHERE id = ? AND answer IS NOT NULL AND answer_published_at IS NULL",
-            (at, at, question_id),
-        )
-        return count > 0
+        done: list[Question] = []
+        for start in range(0, len(question_ids), 500):
+            chunk = list(question_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+
+            def run(
+                conn: sqlite3.Connection, chunk: list[int] = chunk, marks: str = marks
+            ) -> list[aiosqlite.Row]:
+                cursor = conn.execute(
+                    "UPDATE questions SET answer_published_at = ?, status = 'answered',"
+                    f" updated_at = ? WHERE id IN ({marks}) AND answer IS NOT NULL"
+                    " AND answer_published_at IS NULL RETURNING *",
+                    [at, at, *chunk],
+                )
+                rows: list[aiosqlite.Row] = cursor.fetchall()
+                cursor.close()
+                return rows
+
+            async with self._db.transaction():
+                done += [_question(r) for r in await self._db.run(run)]
+        order = {qid: n for n, qid in enumerate(question_ids)}
+        return sorted(done, key=lambda q: order[q.id])
 
     async def unpublished_answers(
         self, campaign_id: int, *, department: str | None = None
@@ -331,6 +350,21 @@ class QuestionRepository:
             "SELECT person_id FROM supports WHERE question_id = ?", (question_id,)
         )
         return [r["person_id"] for r in rows]
+
+    async def supporters_of(self, question_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The supporters of many questions (one query per 500), oldest support first."""
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(question_ids), 500):
+            chunk = list(question_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                "SELECT question_id, person_id FROM supports"
+                f" WHERE question_id IN ({marks}) ORDER BY created_at, person_id",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r["question_id"], []).append(r["person_id"])
+        return found
 
     async def supported_by(self, person_id: int) -> list[Question]:
         rows = await self._db.fetchall(

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
 from handlers.answers import recipients_of, short
-from handlers.delivery import queue_for_person
+from handlers.delivery import queue_each, queue_for_person
 from handlers.events import Reply
 from locales import LocalizedError, Translator, translator
 from storage import Store
@@ -260,12 +260,16 @@ async def _tell_askers(
         mine = per_person[recipient.person_id]
         if all(q.id != recipient.question.id for q, _ in mine):
             mine.append((recipient.question, recipient.supporter))
-    told = 0
+    languages = await store.people.languages(list(per_person))
+    messages: list[tuple[int, Reply, str]] = []
     for person_id, items in per_person.items():
-        person = await store.people.get(person_id)
-        tr = translator(person.language if person else None)
+        tr = translator(languages.get(person_id))
         blocks = [
-            tr("conclusion.notice.head", campaign=campaign.title, chair=chair_title(campaign, tr))
+            tr(
+                "conclusion.notice.head",
+                campaign=campaign.title,
+                chair=chair_title(campaign, tr),
+            )
         ]
         for question, supporter in items:
             entry = answer_of[question.id]
@@ -288,15 +292,10 @@ async def _tell_askers(
                 )
             blocks.append("\n".join(lines))
         blocks.append(tr("conclusion.notice.thanks"))
-        told += await queue_for_person(
-            store,
-            person_id,
-            Reply("\n\n".join(blocks)),
-            kind="conclusion",
-            now=now,
-            dedup_key=f"conclusion:{campaign.id}:{person_id}",
+        messages.append(
+            (person_id, Reply("\n\n".join(blocks)), f"conclusion:{campaign.id}:{person_id}")
         )
-    return told
+    return await queue_each(store, messages, kind="conclusion", now=now)
 
 
 async def _tell_officials(

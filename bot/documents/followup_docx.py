@@ -10,7 +10,7 @@ and the bodies stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from babel.dates import format_date
@@ -18,18 +18,24 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 from docx.table import Table
 
 from bot.documents.docx import (
+    _STYLE_DETAIL,
+    _STYLE_QUESTION,
+    _STYLE_TOPIC,
     TITLE_SIZE,
     _borderless_table,
     _cell_text,
+    _p,
     _paragraph,
     _set_widths,
     _setup_page,
     _setup_styles,
+    _style_ids,
     place_from_host,
     roman,
 )
@@ -158,31 +164,37 @@ def _answers(document: AnswersDocument, tr: Translator) -> DocxDocument:
     )
     if not document.sections:
         _body(doc, tr.t("digest.no_questions"), italic=True)
+    # Thousands of questions: serialised as WordprocessingML in one go (as the summary's
+    # topic sections are), since python-docx slows down with every paragraph it adds.
+    _append_xml(doc, "".join(_answers_xml(document, tr, _style_ids(doc))))
+    return doc
+
+
+def _answers_xml(
+    document: AnswersDocument, tr: Translator, styles: dict[str, str]
+) -> Iterator[str]:
+    heading, question, detail = styles[_STYLE_TOPIC], styles[_STYLE_QUESTION], styles[_STYLE_DETAIL]
     for index, section in enumerate(document.sections, start=1):
         name = section.department or tr.t("followup.answers.unrouted")
-        _heading(
-            doc,
-            tr.t(
-                "followup.answers.section",
-                numeral=roman(index),
-                department=name,
-                answered=_n(section.answered, tr),
-                count=_n(len(section.questions), tr),
-            ),
+        title = tr.t(
+            "followup.answers.section",
+            numeral=roman(index),
+            department=name,
+            answered=_n(section.answered, tr),
+            count=_n(len(section.questions), tr),
         )
+        yield _p(heading, [(title, "")])
         for number, q in enumerate(section.questions, start=1):
             who = ", ".join(part for part in (q.asker, q.unit_name) if part)
-            _body(
-                doc,
-                tr.t(
-                    "followup.answers.question",
-                    number=number,
-                    code=q.code,
-                    topic=q.topic,
-                    who=who,
-                    text=_quote(q.text, tr),
-                ),
+            line = tr.t(
+                "followup.answers.question",
+                number=number,
+                code=q.code,
+                topic=q.topic,
+                who=who,
+                text=_quote(q.text, tr),
             )
+            yield _p(question, [(line, "")])
             if q.answer:
                 when = (
                     format_date_vn(to_vietnam_time(q.answered_at).date()) if q.answered_at else ""
@@ -190,19 +202,28 @@ def _answers(document: AnswersDocument, tr: Translator) -> DocxDocument:
                 state = tr.t(
                     "followup.answers.published" if q.published else "followup.answers.draft"
                 )
-                _body(
-                    doc,
-                    tr.t(
-                        "followup.answers.answer",
-                        by=q.answered_by or name,
-                        date=when,
-                        state=state,
-                        answer=" ".join(q.answer.split()),
-                    ),
+                answer = tr.t(
+                    "followup.answers.answer",
+                    by=q.answered_by or name,
+                    date=when,
+                    state=state,
+                    answer=" ".join(q.answer.split()),
                 )
+                yield _p(detail, [(answer, "")])
             else:
-                _body(doc, tr.t("followup.answers.none"), italic=True)
-    return doc
+                yield _p(detail, [(tr.t("followup.answers.none"), "i")])
+
+
+def _append_xml(doc: DocxDocument, xml: str) -> None:
+    """Append paragraphs given as WordprocessingML, keeping the section properties last."""
+    if not xml:
+        return
+    body = doc.element.body
+    fragment = parse_xml(f"<w:body {nsdecls('w')}>{xml}</w:body>")
+    sect_pr = body.sectPr
+    body.extend(list(fragment))
+    if sect_pr is not None:
+        body.append(sect_pr)  # Word wants it at the end
 
 
 # --- the live programme ----------------------------------------------------------------------
