@@ -175,9 +175,10 @@ async def seed_database(
     from bot.application.config import Settings
     from bot.campaign.setup import create_campaign
     from bot.campaign.units import province_units
-    from bot.clock import FakeClock, to_utc_text
+    from bot.clock import FakeClock
     from bot.clustering.store import recluster
     from storage.models import NewQuestion, UnitKind
+    from storage.times import to_utc_text
 
     rng = random.Random(seed)
     os.environ["YOUTHBOT_DB"] = str(db)

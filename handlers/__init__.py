@@ -16,7 +16,18 @@ if TYPE_CHECKING:
 def routers() -> list[Router]:
     """Every conversation module's router: the question flow, the person's own commands,
     officials' commands, identity linking."""
-    from handlers import account, answers, broadcast, clusters, intake, linking, reports, roles
+    from handlers import (
+        account,
+        answers,
+        broadcast,
+        clusters,
+        conclusion,
+        intake,
+        linking,
+        programme,
+        reports,
+        roles,
+    )
 
     return [
         intake.router,
@@ -27,4 +38,6 @@ def routers() -> list[Router]:
         answers.router,
         clusters.router,
         linking.router,
+        programme.router,
+        conclusion.router,
     ]

@@ -24,6 +24,8 @@ class Action(StrEnum):
     EDIT_CLUSTERS = "clusters"  # merge, split, choose representatives
     ANSWER = "answer"  # record an official answer
     EDIT_CAMPAIGN = "campaign"  # change a campaign's dates and topics
+    PROGRAMME = "programme"  # choose and edit the live programme ("kịch bản")
+    CONCLUSION = "conclusion"  # the chair's answers, commitments, publish the conclusion
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def allows(role: Role, action: Action, scope: Scope) -> bool:
             Action.EDIT_CLUSTERS,
             Action.ANSWER,
             Action.EDIT_CAMPAIGN,
+            Action.PROGRAMME,
+            Action.CONCLUSION,
         )
     if role.role == "secretary":
         # A secretary sees their own unit's questions, and nothing of another unit's.

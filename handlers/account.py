@@ -56,13 +56,18 @@ async def my_questions(ctx: Ctx) -> None:
 
 async def _line(ctx: Ctx, q: Question) -> str:
     topic = await ctx.engine.topic(q.topic_id)
-    return ctx.tr(
+    line = ctx.tr(
         "mine.line",
         code=q.code,
         status=ctx.tr(f"status.{q.status}"),
         topic=topic.name if topic else "",
         text=_short(q.text),
     )
+    if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers
+        line += "\n" + ctx.tr(
+            "mine.answer", by=q.answered_by or ctx.tr("answer.by_default"), answer=q.answer
+        )
+    return line
 
 
 async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] | None:

@@ -1,83 +1,460 @@
-"""Official answers going back to the young people who asked ("trả lời") — to the asker
-of every question in the cluster and to everyone who said "me too"."""
+"""Official answers ("trả lời") going back to the young people who asked.
+
+An answer is recorded on one question: in chat (``/traloi MÃ nội dung``), on the command
+line (``youthbot answer``) or from a department's own XLSX sheet. Until it is
+**published** it is a draft: the department or the organisers may replace it, and no
+young person sees it. Publishing (the "Gửi" button after ``/traloi`` or ``/congbo``,
+``youthbot answers publish``, or ``--publish``) tells the question's asker and everyone
+who said "Tôi cũng muốn hỏi câu này" (supporters, "cùng quan tâm"), once each, in their
+language, on their channel; from then on the text is final and ``/cauhoi`` shows it.
+
+Questions grouped with it (a cluster) are not told automatically: grouping is a reading
+aid and can be wrong. Sending the answer to them too is the official's explicit choice,
+made after seeing every question it would reach ("Gửi trả lời này tới 4 người hỏi: …",
+with codes and wording); each person's message then quotes their own code and wording.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.access import Action, Scope, authorize
-from handlers.delivery import queue_for_person
-from handlers.engine import Ctx, Router
+from bot.clustering.normalize import fold
+from handlers.access import Action, Scope, allows, authorize
+from handlers.delivery import queue_each
+from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
-from locales import translator
+from handlers.intake import clean_text
+from handlers.states import State
+from locales import LocalizedError, translator
 from storage import Store
 from storage.models import Question
 
 router = Router()
 MAX_ANSWER_CHARS = 3500
+MAX_GROUP_LINES = 15  # the recipients listed before "và N câu khác"
 
 
-async def record_answer(
-    store: Store, question: Question, answer: str, *, now: datetime, by: str | None
-) -> int:
-    """Store the answer on the question and its cluster, and queue a message to each asker
-    and supporter (once per person). Returns how many people were notified."""
-    notified = 0
-    async with store.transaction():
-        told: set[int] = set()
-        for q in await store.questions.in_cluster(question):
-            await store.questions.set_answer(q.id, answer, now=now, by=by)
-            people = [q.person_id] if q.person_id is not None else []
-            people += await store.questions.supporters(q.id)
-            for person_id in people:
-                if person_id in told:
-                    continue
-                told.add(person_id)
-                person = await store.people.get(person_id)
-                tr = translator(person.language if person else None)
-                text = tr(
-                    "answer.notice",
-                    code=question.code,
-                    question=_short(q.text),
-                    answer=answer,
-                    by=by or tr("answer.by_default"),
-                )
-                notified += await queue_for_person(
-                    store,
-                    person_id,
-                    Reply(text),
-                    kind="answer",
-                    now=now,
-                    dedup_key=f"answer:{question.id}:{person_id}:{now.isoformat()}",
-                )
-        await store.audit.record(
-            "question.answer",
-            at=now,
-            target=f"question:{question.id}",
-            detail={"by": by, "notified": notified},
-        )
-    return notified
+class AnswerError(LocalizedError):
+    """An answer that cannot be recorded as asked (texts in ``locales/*/answers.po``)."""
 
 
-def _short(text: str, limit: int = 200) -> str:
+@dataclass(frozen=True)
+class Recipient:
+    """A young person to tell, with the question of theirs the message quotes."""
+
+    person_id: int
+    question: Question
+    supporter: bool  # said "me too" rather than asked it
+
+
+@dataclass(frozen=True)
+class Published:
+    questions: list[Question]  # published now
+    notified: int  # messages queued
+
+
+def short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def check_answer_text(text: str) -> str:
+    """The cleaned answer, or :class:`AnswerError` when empty or too long."""
+    cleaned = clean_text(text)
+    if not cleaned or len(cleaned) > MAX_ANSWER_CHARS:
+        raise AnswerError("answer.length", max=MAX_ANSWER_CHARS)
+    return cleaned
+
+
+async def save_answer(
+    store: Store,
+    question: Question,
+    text: str,
+    *,
+    now: datetime,
+    by: str | None,
+    source: str,
+    actor_id: int | None = None,
+) -> bool:
+    """Record (or replace) the draft answer of one question; False when the text is the
+    one already there. Refused once the answer is published."""
+    if question.answer_published_at is not None:
+        raise AnswerError(
+            "answer.already_published",
+            code=question.code,
+            date=f"{question.answer_published_at:%d/%m/%Y}",
+        )
+    if question.status == "withdrawn":
+        raise AnswerError("answer.withdrawn", code=question.code)
+    if question.answer == text and question.answered_by == by:
+        return False
+    if not await store.questions.save_answer(question.id, text, now=now, by=by):
+        raise AnswerError("answer.already_published", code=question.code, date="")
+    await store.audit.record(
+        "question.answer.draft",
+        at=now,
+        actor_id=actor_id,
+        target=f"question:{question.id}",
+        detail={"by": by, "source": source, "replaced": question.answer is not None},
+    )
+    return True
+
+
+async def recipients_of(store: Store, questions: Sequence[Question]) -> list[Recipient]:
+    """The askers and supporters of exactly these questions (askers first)."""
+    found: list[Recipient] = []
+    for q in questions:
+        if q.person_id is not None:
+            found.append(Recipient(q.person_id, q, supporter=False))
+    supporters = await store.questions.supporters_of([q.id for q in questions])
+    for q in questions:
+        for person_id in supporters.get(q.id, ()):
+            found.append(Recipient(person_id, q, supporter=True))
+    return found
+
+
+async def publish(
+    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None = None
+) -> Published:
+    """Publish the drafted answers of ``questions`` and tell their askers and supporters.
+
+    Each person gets each distinct answer once, quoting their own question (the one they
+    asked, else the one they support). A question without a draft, or published before,
+    is left out, so running this twice tells nobody twice.
+    """
+    async with store.transaction():
+        done = await store.questions.publish_answers([q.id for q in questions], now=now)
+        recipients = await recipients_of(store, done)
+        languages = await store.people.languages([r.person_id for r in recipients])
+        told: set[tuple[int, str]] = set()
+        messages: list[tuple[int, Reply, str]] = []
+        for recipient in recipients:
+            q = recipient.question
+            answer = q.answer or ""
+            if (recipient.person_id, answer) in told:
+                continue
+            told.add((recipient.person_id, answer))
+            tr = translator(languages.get(recipient.person_id))
+            text = tr(
+                "answer.notice_supporter" if recipient.supporter else "answer.notice",
+                code=q.code,
+                question=short(q.text),
+                answer=answer,
+                by=q.answered_by or tr("answer.by_default"),
+            )
+            messages.append(
+                (recipient.person_id, Reply(text), f"answer:{q.id}:{recipient.person_id}")
+            )
+        notified = await queue_each(store, messages, kind="answer", now=now)
+        for q in done:
+            await store.audit.record(
+                "question.answer.publish",
+                at=now,
+                actor_id=actor_id,
+                target=f"question:{q.id}",
+                detail={"by": q.answered_by},
+            )
+    return Published(done, notified)
+
+
+async def extend_to(
+    store: Store,
+    source: Question,
+    targets: Sequence[Question],
+    *,
+    now: datetime,
+    actor_id: int | None,
+) -> list[Question]:
+    """Give ``source``'s answer to other questions an official chose (the same issue
+    worded differently). Questions with an answer of their own are left alone. Returns
+    the questions that now carry the answer (``source`` first)."""
+    assert source.answer is not None
+    chosen = [source]
+    for target in targets:
+        if target.id == source.id or target.status == "withdrawn":
+            continue
+        if target.answer is not None and target.answer != source.answer:
+            continue  # its own answer: never overwritten by a group send
+        if target.answer_published_at is None:
+            await save_answer(
+                store,
+                target,
+                source.answer,
+                now=now,
+                by=source.answered_by,
+                source=f"group:{source.code}",
+                actor_id=actor_id,
+            )
+        chosen.append(target)
+    return chosen
+
+
+async def group_candidates(
+    store: Store, question: Question
+) -> tuple[list[Question], list[Question]]:
+    """The other questions of ``question``'s group: (those the answer could go to,
+    those that have an answer of their own)."""
+    free: list[Question] = []
+    own: list[Question] = []
+    for other in await store.questions.in_cluster(question):
+        if other.id == question.id:
+            continue
+        if other.answer is not None and other.answer != question.answer:
+            own.append(other)
+        elif other.answer_published_at is None:
+            free.append(other)
+    return free, own
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+
+async def _answer_role_by(ctx: Ctx, question: Question) -> tuple[bool, str | None]:
+    """May this person answer ``question``, and in whose name."""
+    department = await ctx.store.questions.department_of(question.id)
+    scope = Scope(campaign_id=question.campaign_id, department=department)
+    role = await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now)
+    if role is None:
+        return False, None
+    return True, role.department or department or ctx.tr(f"role.{role.role}")
+
+
+async def _people_count(ctx: Ctx, questions: Sequence[Question]) -> int:
+    return len({r.person_id for r in await recipients_of(ctx.store, questions)})
 
 
 @router.command("traloi", "answer")
 async def answer_command(ctx: Ctx) -> None:
-    """/traloi MÃ nội dung trả lời — a department answers a question routed to it."""
-    code, _, answer = (ctx.event.text or "").strip().partition(" ")
-    answer = answer.strip()
-    if not code or not answer or len(answer) > MAX_ANSWER_CHARS:
+    """/traloi MÃ nội dung trả lời — record (or correct) the answer to one question."""
+    ctx.reset()
+    code, _, text = (ctx.event.text or "").strip().partition(" ")
+    if not code or not text.strip():
         ctx.say(ctx.tr("answer.usage", limit=MAX_ANSWER_CHARS))
         return
     question = await ctx.store.questions.by_code(code)
-    department = await ctx.store.questions.department_of(question.id) if question else None
-    scope = Scope(campaign_id=question.campaign_id if question else None, department=department)
-    role = await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now)
-    if role is None or question is None:
-        ctx.say(ctx.tr("refused") if question else ctx.tr("answer.unknown", code=code[:12]))
+    if question is None:
+        ctx.say(ctx.tr("answer.unknown", code=code[:12]))
         return
-    by = role.department or ctx.tr(f"role.{role.role}")
-    notified = await record_answer(ctx.store, question, answer, now=ctx.now, by=by)
-    ctx.say(ctx.tr("answer.recorded", code=question.code, count=notified))
+    allowed, by = await _answer_role_by(ctx, question)
+    if not allowed:
+        ctx.say(ctx.tr("refused"))
+        return
+    try:
+        answer = check_answer_text(text)
+        await save_answer(
+            ctx.store, question, answer, now=ctx.now, by=by, source="chat", actor_id=ctx.person.id
+        )
+    except AnswerError as exc:
+        ctx.say(exc.render(ctx.tr))
+        return
+    fresh = await ctx.store.questions.get(question.id)
+    assert fresh is not None
+    await _review(ctx, fresh, saved=True)
+
+
+@router.command("congbo", "publish")
+async def publish_command(ctx: Ctx) -> None:
+    """/congbo MÃ — send a drafted answer; /congbo tatca — every draft in one's scope."""
+    ctx.reset()
+    arg = (ctx.event.text or "").strip().split()
+    if not arg:
+        ctx.say(ctx.tr("answer.publish_usage"))
+        return
+    if fold(arg[0]) in ("tatca", "all"):
+        await _ask_publish_all(ctx)
+        return
+    question = await ctx.store.questions.by_code(arg[0])
+    if question is None:
+        ctx.say(ctx.tr("answer.unknown", code=arg[0][:12]))
+        return
+    allowed, _ = await _answer_role_by(ctx, question)
+    if not allowed:
+        ctx.say(ctx.tr("refused"))
+        return
+    if question.answer_published_at is not None:
+        ctx.say(
+            ctx.tr(
+                "answer.already_published",
+                code=question.code,
+                date=f"{question.answer_published_at:%d/%m/%Y}",
+            )
+        )
+        return
+    if question.answer is None:
+        ctx.say(ctx.tr("answer.no_draft", code=question.code))
+        return
+    await _review(ctx, question, saved=False)
+
+
+async def _review(ctx: Ctx, question: Question, *, saved: bool) -> None:
+    """The drafted answer and who would get it; the official chooses."""
+    people = await _people_count(ctx, [question])
+    free, _ = await group_candidates(ctx.store, question)
+    ctx.data["answer_question"] = question.id
+    lines = [ctx.tr("answer.saved" if saved else "answer.draft", code=question.code)]
+    lines.append(ctx.tr("answer.preview", answer=short(question.answer or "", 600)))
+    lines.append(ctx.tr.n("answer.recipients", people))
+    choices = [Choice(ctx.tr.n("answer.send_askers", people), "as")]
+    if free:
+        lines.append(ctx.tr.n("answer.group_hint", len(free)))
+        choices.append(Choice(ctx.tr.n("answer.send_group", len(free)), "ag"))
+    choices.append(Choice(ctx.tr("answer.later"), "al"))
+    ctx.ask(State.ANSWER_REVIEW, "\n".join(lines), [[c] for c in choices])
+
+
+async def _current(ctx: Ctx) -> Question | None:
+    """The question under review, if the person may still answer it."""
+    question_id = ctx.data.get("answer_question")
+    question = await ctx.store.questions.get(int(question_id)) if question_id else None
+    if question is None:
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return None
+    allowed, _ = await _answer_role_by(ctx, question)
+    if not allowed:
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return None
+    return question
+
+
+@router.action("as")
+async def send_to_askers(ctx: Ctx, _: str) -> None:
+    question = await _current(ctx)
+    if question is None:
+        return
+    result = await publish(ctx.store, [question], now=ctx.now, actor_id=ctx.person.id)
+    ctx.reset()
+    if not result.questions:
+        ctx.say(ctx.tr("answer.nothing_to_send", code=question.code))
+        return
+    ctx.say(ctx.tr.n("answer.sent", result.notified, code=question.code))
+
+
+async def _in_scope(ctx: Ctx, questions: Sequence[Question]) -> list[Question]:
+    """The questions this person may answer (one check per department, no audit noise)."""
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    allowed = []
+    for q in questions:
+        scope = Scope(
+            campaign_id=q.campaign_id, department=await ctx.store.questions.department_of(q.id)
+        )
+        if any(allows(r, Action.ANSWER, scope) for r in roles):
+            allowed.append(q)
+    return allowed
+
+
+@router.action("ag")
+async def show_group(ctx: Ctx, _: str) -> None:
+    question = await _current(ctx)
+    if question is None:
+        return
+    free, own = await group_candidates(ctx.store, question)
+    targets = await _in_scope(ctx, free)
+    others = [q for q in free if q not in targets]
+    chosen = [question, *targets]
+    people = await _people_count(ctx, chosen)
+    lines = [ctx.tr.n("answer.group_title", people, questions=len(chosen))]
+    for q in chosen[:MAX_GROUP_LINES]:
+        unit = await ctx.engine.unit(q.unit_id)
+        lines.append(
+            ctx.tr(
+                "answer.group_line",
+                code=q.code,
+                text=short(q.text, 120),
+                unit=unit.name if unit else "",
+                people=await _people_count(ctx, [q]),
+            )
+        )
+    if len(chosen) > MAX_GROUP_LINES:
+        lines.append(ctx.tr.n("answer.group_more", len(chosen) - MAX_GROUP_LINES))
+    if own:
+        lines.append(ctx.tr("answer.group_own", codes=", ".join(q.code for q in own)))
+    if others:
+        lines.append(
+            ctx.tr("answer.group_other_department", codes=", ".join(q.code for q in others))
+        )
+    lines.append(ctx.tr("answer.group_own_words"))
+    ctx.data["answer_group"] = [q.id for q in targets]
+    ctx.ask(
+        State.ANSWER_GROUP,
+        "\n".join(lines),
+        [
+            [Choice(ctx.tr.n("answer.group_send", people), "ay")],
+            [Choice(ctx.tr.n("answer.send_askers", await _people_count(ctx, [question])), "as")],
+            [Choice(ctx.tr("answer.later"), "al")],
+        ],
+    )
+
+
+@router.action("ay")
+async def send_to_group(ctx: Ctx, _: str) -> None:
+    question = await _current(ctx)
+    if question is None:
+        return
+    ids = [int(i) for i in ctx.data.get("answer_group", [])]
+    targets = [q for q in [await ctx.store.questions.get(i) for i in ids] if q is not None]
+    targets = await _in_scope(ctx, targets)  # exactly what was shown, still allowed
+    async with ctx.store.transaction():
+        try:
+            chosen = await extend_to(
+                ctx.store, question, targets, now=ctx.now, actor_id=ctx.person.id
+            )
+        except AnswerError as exc:
+            ctx.reset()
+            ctx.say(exc.render(ctx.tr))
+            return
+        fresh = [q for q in [await ctx.store.questions.get(q.id) for q in chosen] if q]
+        result = await publish(ctx.store, fresh, now=ctx.now, actor_id=ctx.person.id)
+    ctx.reset()
+    ctx.say(
+        ctx.tr.n(
+            "answer.group_sent",
+            result.notified,
+            codes=", ".join(q.code for q in result.questions) or "-",
+        )
+    )
+
+
+@router.action("al")
+async def later(ctx: Ctx, _: str) -> None:
+    question_id = ctx.data.get("answer_question")
+    question = await ctx.store.questions.get(int(question_id)) if question_id else None
+    ctx.reset()
+    ctx.say(ctx.tr("answer.kept_draft", code=question.code if question else ""))
+
+
+async def _ask_publish_all(ctx: Ctx) -> None:
+    drafts: list[Question] = []
+    for campaign in await ctx.store.campaigns.active():
+        drafts += await ctx.store.questions.unpublished_answers(campaign.id)
+    drafts = await _in_scope(ctx, drafts)
+    if not drafts:
+        await ctx.audit("answer.publish_all", target="none")
+        ctx.say(ctx.tr("answer.no_drafts"))
+        return
+    people = await _people_count(ctx, drafts)
+    ctx.data["answer_all"] = [q.id for q in drafts]
+    ctx.ask(
+        State.ANSWER_ALL,
+        ctx.tr.n("answer.all_confirm", len(drafts), people=people),
+        [[Choice(ctx.tr("answer.all_yes"), "ap"), Choice(ctx.tr("answer.all_no"), "an")]],
+    )
+
+
+@router.action("an")
+async def publish_all_no(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("answer.all_kept"))
+
+
+@router.action("ap")
+async def publish_all(ctx: Ctx, _: str) -> None:
+    ids = [int(i) for i in ctx.data.get("answer_all", [])]
+    drafts = [q for q in [await ctx.store.questions.get(i) for i in ids] if q is not None]
+    drafts = await _in_scope(ctx, drafts)
+    result = await publish(ctx.store, drafts, now=ctx.now, actor_id=ctx.person.id)
+    ctx.reset()
+    ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.notified))

@@ -107,3 +107,37 @@ async def queue_for_people(
             )
         )
     return await store.outbox.enqueue(messages, now=now) if messages else 0
+
+
+async def queue_each(
+    store: Store,
+    messages: Sequence[tuple[int, Reply, str]],
+    *,
+    kind: str,
+    now: datetime,
+    channels: tuple[str, ...] = CHANNEL_PREFERENCE,
+) -> int:
+    """Queue a different reply to each of many people — (person id, reply, dedup key) —
+    with one identity query and one insert (answers and the conclusion notice, which quote
+    each person's own question); returns how many were queued."""
+    identities = await store.people.reachable_identities(
+        list(dict.fromkeys(p for p, _, _ in messages))
+    )
+    rank = {name: i for i, name in enumerate(channels)}
+    rows = []
+    for person_id, reply, key in messages:
+        found = identities.get(person_id)
+        if not found:
+            continue
+        identity = min(found, key=lambda i: rank.get(i.channel, len(rank)))
+        rows.append(
+            NewMessage(
+                person_id=person_id,
+                channel=identity.channel,
+                chat_id=identity.chat_id,
+                kind=kind,
+                body=encode_reply(reply),
+                dedup_key=key,
+            )
+        )
+    return await store.outbox.enqueue(rows, now=now) if rows else 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from bot.campaign.departments import DepartmentError, find_department, province_for
 from handlers.access import Action, Scope, authorize
 from handlers.engine import Ctx, Router
 from storage import Store
@@ -172,11 +173,9 @@ async def invite_command(ctx: Ctx) -> None:
             ctx.say(ctx.tr("invite.create_usage"))
             return
         unit_id = unit.id
-    elif role == "department":
-        if not rest:
-            ctx.say(ctx.tr("invite.create_usage"))
-            return
-        department = rest[:120]
+    elif role == "department" and not rest:
+        ctx.say(ctx.tr("invite.create_usage"))
+        return
     # An organiser of one campaign invites for that campaign; otherwise for the only open
     # one, or for every campaign.
     opens = await ctx.engine.open_campaigns(ctx.now)
@@ -190,6 +189,16 @@ async def invite_command(ctx: Ctx) -> None:
         campaign_id: int | None = own.pop()
     else:
         campaign_id = opens[0][0].id if len(opens) == 1 else None
+    if role == "department":
+        # Looked up in the province's registry, never created from what was typed.
+        province = await province_for(ctx.store, campaign_id)
+        try:
+            if province is None:
+                raise DepartmentError("departments.see_list")
+            department = (await find_department(ctx.store, province, rest, now=ctx.now)).name
+        except DepartmentError as exc:
+            ctx.say(exc.render(ctx.tr))
+            return
     scope = Scope(campaign_id=campaign_id, unit_id=unit_id, department=department, role=role)
     granted = await authorize(ctx.store, ctx.person.id, Action.INVITE, scope, now=ctx.now)
     if granted is None:

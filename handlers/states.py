@@ -29,6 +29,10 @@ class State(StrEnum):
     BROADCAST_UNIT = "broadcast_unit"
     BROADCAST_TEXT = "broadcast_text"
     BROADCAST_CONFIRM = "broadcast_confirm"
+    ANSWER_REVIEW = "answer_review"  # a drafted answer: send to its askers, the group, later
+    ANSWER_GROUP = "answer_group"  # the official sees every recipient before sending
+    ANSWER_ALL = "answer_all"  # publish every drafted answer in the official's scope
+    CONCLUSION_CONFIRM = "conclusion_confirm"  # publishing the conclusion notice
 
 
 # States that hold an unfinished question draft (kept for the configured time).

@@ -14,12 +14,15 @@ from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.campaigns import CampaignRepository
 from storage.clusters import ClusterRepository
+from storage.conclusions import ConclusionRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
+from storage.departments import DepartmentRepository
 from storage.jobs import JobRepository
 from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.people import PersonRepository
+from storage.programme import ProgrammeRepository
 from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 from storage.roles import RoleRepository
@@ -48,6 +51,9 @@ class Store:
         self.clusters = ClusterRepository(db)
         self.jobs = JobRepository(db)
         self.links = LinkRepository(db)
+        self.departments = DepartmentRepository(db)
+        self.programme = ProgrammeRepository(db)
+        self.conclusions = ConclusionRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

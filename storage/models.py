@@ -146,6 +146,14 @@ class Question:
     updated_at: datetime
     cluster_id: int | None = None
     answer: str | None = None
+    answered_at: datetime | None = None  #: when the answer was first recorded
+    answered_by: str | None = None  #: the department (or role) that answered
+    answer_published_at: datetime | None = None  #: when the askers were told
+
+    @property
+    def answer_published(self) -> bool:
+        """The answer was published: the askers were told and the text is final."""
+        return self.answer_published_at is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,18 @@ class PersonRepository:
         rows = await self._db.fetchall(sql + " ORDER BY p.id", params)
         return [r["id"] for r in rows]
 
+    async def languages(self, person_ids: Sequence[int]) -> dict[int, str]:
+        """Each person's language, for many people at once (one query per 500)."""
+        found: dict[int, str] = {}
+        for start in range(0, len(person_ids), 500):
+            chunk = list(person_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT id, language FROM people WHERE id IN ({marks})", chunk
+            )
+            found.update({r["id"]: r["language"] for r in rows})
+        return found
+
     async def set_reminders_opt_out(self, person_id: int, opt_out: bool) -> None:
         await self._db.execute(
             "UPDATE people SET reminders_opt_out = ? WHERE id = ?", (int(opt_out), person_id)

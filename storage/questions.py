@@ -69,6 +69,11 @@ def _question(row: aiosqlite.Row) -> Question:
         updated_at=from_utc_text(row["updated_at"]),
         cluster_id=row["cluster_id"],
         answer=row["answer"],
+        answered_at=from_utc_text(row["answered_at"]) if row["answered_at"] else None,
+        answered_by=row["answered_by"],
+        answer_published_at=(
+            from_utc_text(row["answer_published_at"]) if row["answer_published_at"] else None
+        ),
     )
 
 
@@ -155,18 +160,69 @@ class QuestionRepository:
             (status, to_utc_text(now), question_id),
         )
 
-    async def set_answer(
+    async def save_answer(
         self, question_id: int, answer: str, *, now: datetime, by: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Record (or replace) a question's answer as a draft. ``answered_at`` keeps the
+        first time an answer was given (whether it came in time). False when the answer
+        was already published: a published answer is final."""
         at = to_utc_text(now)
-        await self._db.execute(
-            "UPDATE questions SET answer = ?, status = 'answered', answered_at = ?,"
-            " answered_by = ?, updated_at = ? WHERE id = ?",
+        count = await self._db.execute_rowcount(
+            "UPDATE questions SET answer = ?, answered_at = coalesce(answered_at, ?),"
+            " answered_by = ?, updated_at = ? WHERE id = ? AND answer_published_at IS NULL",
             (answer, at, by, at, question_id),
         )
+        return count > 0
+
+    async def publish_answers(
+        self, question_ids: Sequence[int], *, now: datetime
+    ) -> list[Question]:
+        """Mark the drafted answers of many questions published, in a few statements; the
+        questions published now are returned (one without a draft, or published before,
+        is not: publishing happens once)."""
+        at = to_utc_text(now)
+        done: list[Question] = []
+        for start in range(0, len(question_ids), 500):
+            chunk = list(question_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+
+            def run(
+                conn: sqlite3.Connection, chunk: list[int] = chunk, marks: str = marks
+            ) -> list[aiosqlite.Row]:
+                cursor = conn.execute(
+                    "UPDATE questions SET answer_published_at = ?, status = 'answered',"
+                    f" updated_at = ? WHERE id IN ({marks}) AND answer IS NOT NULL"
+                    " AND answer_published_at IS NULL RETURNING *",
+                    [at, at, *chunk],
+                )
+                rows: list[aiosqlite.Row] = cursor.fetchall()
+                cursor.close()
+                return rows
+
+            async with self._db.transaction():
+                done += [_question(r) for r in await self._db.run(run)]
+        order = {qid: n for n, qid in enumerate(question_ids)}
+        return sorted(done, key=lambda q: order[q.id])
+
+    async def unpublished_answers(
+        self, campaign_id: int, *, department: str | None = None
+    ) -> list[Question]:
+        """Questions with a drafted answer not yet published (one department's, or all)."""
+        sql = (
+            "SELECT q.* FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND q.answer IS NOT NULL"
+            " AND q.answer_published_at IS NULL AND q.status != 'withdrawn'"
+        )
+        params: list[object] = [campaign_id]
+        if department is not None:
+            sql += " AND coalesce(q.department, t.department) = ?"
+            params.append(department)
+        rows = await self._db.fetchall(sql + " ORDER BY q.id", params)
+        return [_question(r) for r in rows]
 
     async def in_cluster(self, question: Question) -> list[Question]:
-        """The question and every other one grouped with it (one answer serves all)."""
+        """The question and every other one grouped with it. Grouping is a reading aid:
+        an answer goes to these only when an official chooses so."""
         if question.cluster_id is None:
             return [question]
         rows = await self._db.fetchall(
@@ -253,11 +309,11 @@ class QuestionRepository:
         return (int(row["total"]), int(row["unreviewed"])) if row else (0, 0)
 
     async def department_owed(self, campaign_id: int, department: str) -> int:
-        """Questions routed to a department that still have no answer."""
+        """Questions routed to a department that still have no answer (not even a draft)."""
         value = await self._db.fetchval(
             "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
             " WHERE q.campaign_id = ? AND coalesce(q.department, t.department) = ?"
-            " AND q.status NOT IN ('answered', 'withdrawn')",
+            " AND q.answer IS NULL AND q.status != 'withdrawn'",
             (campaign_id, department),
         )
         return int(value or 0)
@@ -294,6 +350,21 @@ class QuestionRepository:
             "SELECT person_id FROM supports WHERE question_id = ?", (question_id,)
         )
         return [r["person_id"] for r in rows]
+
+    async def supporters_of(self, question_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The supporters of many questions (one query per 500), oldest support first."""
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(question_ids), 500):
+            chunk = list(question_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                "SELECT question_id, person_id FROM supports"
+                f" WHERE question_id IN ({marks}) ORDER BY created_at, person_id",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r["question_id"], []).append(r["person_id"])
+        return found
 
     async def supported_by(self, person_id: int) -> list[Question]:
         rows = await self._db.fetchall(

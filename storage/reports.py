@@ -34,6 +34,9 @@ class QuestionReport:
     text: str
     late: bool
     answer: str | None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    answer_published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,8 @@ _SELECT = """
 SELECT q.id, q.code, q.campaign_id, q.created_at, q.person_id, q.asker_name, q.anonymous,
        q.unit_id, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind,
        q.category, q.topic_id, t.name AS topic, coalesce(q.department, t.department) AS department,
-       q.cluster_id, coalesce(s.n, 0) AS supporters, q.status, q.channel, q.text, q.late, q.answer
+       q.cluster_id, coalesce(s.n, 0) AS supporters, q.status, q.channel, q.text, q.late, q.answer,
+       q.answered_at, q.answered_by, q.answer_published_at
 FROM questions q
 JOIN units u ON u.id = q.unit_id
 JOIN topics t ON t.id = q.topic_id
@@ -106,6 +110,11 @@ class ReportRepository:
                 text=r["text"],
                 late=bool(r["late"]),
                 answer=r["answer"],
+                answered_at=from_utc_text(r["answered_at"]) if r["answered_at"] else None,
+                answered_by=r["answered_by"],
+                answer_published_at=(
+                    from_utc_text(r["answer_published_at"]) if r["answer_published_at"] else None
+                ),
             )
             for r in rows
         ]

@@ -1,9 +1,9 @@
-"""Routing to departments and answers going back to askers and supporters."""
+"""Answers: drafts until published; published to the asker and supporters only, once;
+sent to a group's other questions only after the official saw every recipient."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from pathlib import Path
 
@@ -13,12 +13,14 @@ from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from bot.cli import main
-from handlers.roles import create_invite
+from handlers.clusters import merge
 from storage.models import Campaign
+from tests.followup import official, outbox, question, support
 from tests.talk import Talker
 
 JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
-JOBS_NO_ACCENTS = "tinh co chinh sach gi ho tro thanh nien tim viec lam sau khi tot nghiep dai hoc"
+CHINESE = "Xã có mở lớp học tiếng Trung miễn phí cho thanh niên không ạ?"
+HOMESTAY = "Thanh niên muốn vay vốn làm homestay ở Đàm Thuỷ thì cần thủ tục gì?"
 
 
 @pytest.fixture
@@ -26,82 +28,164 @@ async def campaign(province_app: App) -> Campaign:
     return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
-async def asker(engine: object, user: str, text: str, *, support: bool = False) -> Talker:
-    t = Talker(engine, user_id=user)  # type: ignore[arg-type]
-    await t.say("/start")
-    await t.press("đồng ý")
-    await t.say("thuc phan")
-    await t.press("Thục Phán")
-    await t.say("Hoàng Thị Lan")
-    await t.press("Bỏ qua")
-    await t.press("việc làm")
-    await t.say(text)
-    await t.press("cũng muốn hỏi câu 1" if support else "Gửi")
-    return t
+async def route_jobs(app: App, campaign: Campaign, department: str = "Sở Nội vụ") -> None:
+    topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
+    await app.store.questions.route_topic(topic.id, department, now=app.clock.now())
 
 
-async def answer_texts(app: App) -> dict[int, str]:
-    rows = await app.store.db.fetchall("SELECT person_id, body FROM outbox WHERE kind = 'answer'")
-    return {r["person_id"]: json.loads(r["body"])["text"] for r in rows}
-
-
-async def test_department_answers_routed_question_and_everyone_is_told(
+async def test_department_drafts_then_sends_to_asker_and_supporters(
     province_app: App, campaign: Campaign
 ) -> None:
-    engine = build_engine(province_app)
-    first = await asker(engine, "a", JOBS)
-    code = first.last_text.split("Mã câu hỏi: ")[1][:6]
-    second = await asker(engine, "b", JOBS_NO_ACCENTS, support=True)
-    assert code in second.last_text
-    health = await create_invite(
-        province_app.store, "department", now=province_app.clock.now(), department="Sở Y tế"
-    )
-    labour = await create_invite(
-        province_app.store, "department", now=province_app.clock.now(), department="Sở Nội vụ"
-    )
-    wrong = Talker(engine, user_id="health")
-    await wrong.say(f"/nhanquyen {health}")
-    right = Talker(engine, user_id="home")
-    await right.say(f"/nhanquyen {labour}")
-    topic = next(
-        t for t in await province_app.store.campaigns.topics(campaign.id) if "việc làm" in t.name
-    )
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", JOBS)
+    supporter = await support(app, asked, "minh", language="en")
+    await route_jobs(app, campaign)
+    health = await official(app, engine, "department", "health", department="Sở Y tế")
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+
+    await health.say(f"/traloi {asked.code} Không thuộc thẩm quyền.")
+    assert "không có quyền" in health.last_text
+    await home.say(f"/traloi {asked.code} Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    assert "chưa gửi" in home.last_text and "2 thanh niên" in home.last_text
+    assert await outbox(app, "answer") == []  # a draft reaches nobody
+    mine = Talker(engine, user_id="lan")
+    await mine.say("/cauhoi")
+    assert "Trung tâm Dịch vụ" not in mine.last_text  # ... nor the asker's /cauhoi
+
+    await home.say(f"/traloi {asked.code} Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, hỏi tại xã.")
+    await home.press("Gửi tới người hỏi")
+    assert "tới 2 thanh niên" in home.last_text
+    sent = dict(await outbox(app, "answer"))
+    assert len(sent) == 2 and all("hỏi tại xã" in text for text in sent.values())
+    assert "has been answered" in sent[supporter] and asked.code in sent[supporter]
+    stored = await app.store.questions.get(asked.id)
+    assert stored is not None and stored.status == "answered" and stored.answer_published
+
+    await mine.say("/cauhoi")
     assert (
-        await province_app.store.questions.route_topic(
-            topic.id, "Sở Nội vụ", now=province_app.clock.now()
-        )
-        == 1
+        "Trả lời (Sở Nội vụ): Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, hỏi tại xã."
+        in mine.last_text
     )
-    await wrong.say(f"/traloi {code} Không thuộc thẩm quyền.")
-    assert "không có quyền" in wrong.last_text
-    await right.say(f"/traloi {code} Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, hỏi tại xã.")
-    assert "gửi tới 2 thanh niên" in right.last_text
-    texts = await answer_texts(province_app)
-    assert len(texts) == 2 and all("Trung tâm Dịch vụ việc làm" in t for t in texts.values())
-    question = await province_app.store.questions.by_code(code)
-    assert question is not None and question.status == "answered"
+    await home.say(f"/traloi {asked.code} Sửa lại sau khi gửi.")
+    assert "không sửa được" in home.last_text
+    await home.say(f"/congbo {asked.code}")
+    assert "không sửa được" in home.last_text
+    assert len(await outbox(app, "answer")) == 2  # told once
+
+
+async def test_answer_reaches_only_its_asker_not_other_group_members(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Two Đàm Thuỷ questions wrongly grouped: an answer to one never reaches the other."""
+    app = province_app
+    engine = build_engine(app)
+    chinese = await question(app, campaign, "thuy", CHINESE, topic="Kiến nghị khác")
+    homestay = await question(app, campaign, "hoa", HOMESTAY, topic="vay vốn")
+    await merge(app.store, [chinese.code, homestay.code], by=None, now=app.clock.now())
+    organiser = await official(app, engine, "organiser", "org")
+
+    await organiser.say(f"/traloi {chinese.code} Xã sẽ mở lớp tiếng Trung vào tháng 9.")
+    assert organiser.button("cả nhóm")  # offered, never automatic
+    await organiser.press("Gửi tới người hỏi")
+    sent = await outbox(app, "answer")
+    homestay_asker = (await app.store.questions.get(homestay.id)).person_id  # type: ignore[union-attr]
+    assert [p for p, _ in sent] != [] and homestay_asker not in [p for p, _ in sent]
+    assert all(homestay.code not in text for _, text in sent)
+    other = await app.store.questions.get(homestay.id)
+    assert other is not None and other.answer is None and other.status != "answered"
+
+
+async def test_group_send_lists_every_recipient_and_quotes_their_own_code(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    first = await question(app, campaign, "a", JOBS)
+    second = await question(
+        app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?"
+    )
+    third = await question(
+        app, campaign, "c", "Em tốt nghiệp cao đẳng, tỉnh có giới thiệu việc không?"
+    )
+    own = await question(app, campaign, "d", "Việc làm cho thanh niên xuất ngũ thế nào?")
+    fan = await support(app, second, "e")
+    await merge(
+        app.store, [first.code, second.code, third.code, own.code], by=None, now=app.clock.now()
+    )
+    await app.store.questions.save_answer(
+        own.id, "Trả lời riêng.", now=app.clock.now(), by="Sở Nội vụ"
+    )
+    organiser = await official(app, engine, "organiser", "org")
+
+    await organiser.say(f"/traloi {first.code} Tỉnh tổ chức phiên giao dịch việc làm hằng tháng.")
+    await organiser.press("cả nhóm")
+    listing = organiser.last_text
+    assert "tới 4 người hỏi (3 câu hỏi)" in listing
+    for q in (first, second, third):
+        assert q.code in listing and q.text[:30] in listing
+    assert f"trả lời riêng: {own.code}" in listing
+    await organiser.press("Gửi tới 4 người")
+    sent = await outbox(app, "answer")
+    assert len(sent) == 4
+    by_person = dict(sent)
+    for q in (first, second, third):
+        text = by_person[q.person_id]  # type: ignore[index]
+        assert q.code in text and q.text in text
+        assert all(o.code not in text for o in (first, second, third) if o is not q)
+    assert second.code in by_person[fan] and "cùng quan tâm" in by_person[fan]
+    kept = await app.store.questions.get(own.id)
+    assert kept is not None and kept.answer == "Trả lời riêng." and not kept.answer_published
 
 
 @pytest.mark.usefixtures("english_cli")
-async def test_cli_route_and_answers_from_csv(
+async def test_cli_route_answer_and_publish(
     province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = build_engine(province_app)
-    t = await asker(engine, "a", JOBS)
-    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    app = province_app
+    asked = await question(app, campaign, "a", JOBS)
+    code = asked.code
     run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
-    assert (
-        await run(["route", "--topic", "Nghề nghiệp, việc làm", "--department", "Sở Nội vụ"]) == 0
-    )
-    assert await run(["route", "--topic", "Không có", "--department", "X"]) == 2
+    assert await run(["route", "--topic", "viec lam", "--department", "so noi vu"]) == 0
+    assert "Sở Nội vụ" in capsys.readouterr().out
+    assert await run(["route", "--topic", "Không có", "--department", "Sở Nội vụ"]) == 2
+    assert "No topic group" in capsys.readouterr().err
     bad = tmp_path / "bad.csv"
     bad.write_text(f"code,answer\n{code},Có hỗ trợ.\nZZZZZZ,Không rõ\n{code},\n", encoding="utf-8")
     assert await run(["answer", "--file", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "line 3" in out and "line 4" in out
-    assert await answer_texts(province_app) == {}  # nothing half-recorded
+    assert (await app.store.questions.get(asked.id)).answer is None  # type: ignore[union-attr]
     good = tmp_path / "good.csv"
-    good.write_text(f"code,answer,by\n{code},Có hỗ trợ vay vốn.,Sở Nội vụ\n", encoding="utf-8")
+    good.write_text(f"code,answer,by\n{code},Có hỗ trợ vay vốn.,SNV\n", encoding="utf-8")
     assert await run(["answer", "--file", str(good)]) == 0
-    [text] = (await answer_texts(province_app)).values()
-    assert "Sở Nội vụ" in text and code in text
+    assert await outbox(app, "answer") == []  # drafts
+    assert await run(["answer", code, "--text", "Có hỗ trợ vay vốn và việc làm."]) == 0
+    assert await run(["answers", "publish", code]) == 0
+    [(_, text)] = await outbox(app, "answer")
+    assert "Sở Nội vụ" in text and code in text and "và việc làm" in text
+    assert await run(["answers", "publish", code]) == 0
+    assert len(await outbox(app, "answer")) == 1
+    assert await run(["answer", code, "--text", "Khác."]) == 2
+    assert "can no longer be changed" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_cli_group_publish_shows_the_recipients_before_sending(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = province_app
+    first = await question(app, campaign, "a", JOBS)
+    second = await question(
+        app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?"
+    )
+    await merge(app.store, [first.code, second.code], by=None, now=app.clock.now())
+    await app.store.questions.save_answer(first.id, "Có.", now=app.clock.now(), by="Sở Nội vụ")
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+    assert await run(["answers", "publish", first.code, "--with-group"]) == 0
+    out = capsys.readouterr().out
+    assert "to 2 askers" in out and first.code in out and second.code in out and "--yes" in out
+    assert await outbox(app, "answer") == []
+    assert await run(["answers", "publish", first.code, "--with-group", "--yes"]) == 0
+    sent = dict(await outbox(app, "answer"))
+    assert second.code in sent[second.person_id] and first.code not in sent[second.person_id]  # type: ignore[index]

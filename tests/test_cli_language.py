@@ -67,7 +67,9 @@ async def test_vietnamese_route_and_topic_error(
     )
     assert await run(["route", "--topic", "Không có", "--department", "Sở Y tế"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("youthbot route: không có nhóm chủ đề 'Không có'; các nhóm: ")
+    assert err.startswith(
+        "youthbot route: Không có nhóm vấn đề “Không có”. Các nhóm: Chuyển đổi số;"
+    )
     assert len(err.splitlines()) == 1
 
 

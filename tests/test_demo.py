@@ -34,6 +34,17 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
     assert "Traceback" not in first.stdout + first.stderr
     for heading in ("Đợt đối thoại số 1", "Gộp câu hỏi trùng", "Nhắc hạn", "thông báo", "trả lời"):
         assert heading in first.stdout
+    for after in (
+        "phiếu Excel",
+        "ghi 1 trả lời, 0 dòng lỗi",
+        "/kichban sua",
+        "Đã công bố Thông báo kết luận",
+        "không gửi lại",
+        "Nhắc nhiệm vụ",
+        "đã hoàn thành",
+        "Báo cáo: 11 câu hỏi",
+    ):
+        assert after in first.stdout, after
     second = run(["demo"], tmp_path)
     assert second.returncode == 0, second.stderr
     listing = run(["campaign", "list"], tmp_path)
@@ -44,6 +55,15 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     xlsx = sorted(out.glob("*.xlsx"))
     assert xlsx and openpyxl.load_workbook(xlsx[-1]).sheetnames
-    text = "\n".join(p.text for p in docx.Document(str(sorted(out.glob("*.docx"))[-1])).paragraphs)
+    summary = sorted(out.glob("dot-2-tong-hop-*.docx"))[-1]
+    text = "\n".join(p.text for p in docx.Document(str(summary)).paragraphs)
     assert "Nông Thị Hoa" in text
+    for stem, title in (
+        ("tra-loi", "TỔNG HỢP NỘI DUNG TRẢ LỜI"),
+        ("kich-ban", "KỊCH BẢN CÂU HỎI ĐỐI THOẠI TRỰC TIẾP"),
+        ("thong-bao-ket-luan", "THÔNG BÁO KẾT LUẬN"),
+        ("bao-cao-ket-qua", "BÁO CÁO KẾT QUẢ"),
+    ):
+        [document] = out.glob(f"dot-2-{stem}-*.docx")
+        assert title in "\n".join(p.text for p in docx.Document(str(document)).paragraphs)
     assert sorted(out.glob("*.png")) and sorted(out.glob("*.txt"))

@@ -811,6 +811,12 @@ def test_jsonl_round_trip(tmp_path: Path) -> None:
         "channel",
         "text",
         "late",
+        "department",
+        "answer",
+        "answered_at",
+        "answered_by",
+        "answer_published",
+        "commitment",
     }
     assert objects[0]["created_at"] == "2025-07-01T01:00:00+00:00"
     assert tuple(question_from_json(o) for o in objects) == questions

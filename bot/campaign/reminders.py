@@ -21,6 +21,7 @@ from handlers.events import Reply
 from handlers.states import DRAFT_STATES
 from locales import translator
 from storage import Store
+from storage.conclusions import Commitment
 from storage.models import Campaign, DeadlineKind
 
 
@@ -88,11 +89,91 @@ async def tick(
     queued = 0
     for campaign in await store.campaigns.active():
         policy = campaign_policy(campaign, base)
+        published = await _conclusion_published(store, campaign)
         for occurrence in occurrences(campaign, policy, tz):
             if not (now - policy.grace < occurrence.send_at <= now):
                 continue
+            if published and occurrence.deadline == DeadlineKind.CONCLUSION:
+                continue  # the notice is out: nothing left to remind of
             queued += await _send(store, campaign, occurrence, now=now, tz=tz)
+        queued += await _commitments(store, campaign, policy, now=now, tz=tz)
     queued += await _drafts(store, now=now, policy=base)
+    return queued
+
+
+async def _conclusion_published(store: Store, campaign: Campaign) -> bool:
+    conclusion = await store.conclusions.get(campaign.id)
+    return conclusion is not None and conclusion.published_at is not None
+
+
+def commitment_occurrences(
+    commitment: Commitment, policy: ReminderPolicy, tz: ZoneInfo
+) -> list[tuple[str, int, datetime]]:
+    """When a commitment's reminders go out (pure): ``("due", days before, at)`` for its
+    department, and ``("overdue", 1, at)`` the morning after its due date, to the
+    department and the organisers, while it is still open."""
+    found = [
+        (
+            "due",
+            days,
+            datetime.combine(commitment.due - timedelta(days=days), time(policy.hour), tzinfo=tz),
+        )
+        for days in policy.days_before
+    ]
+    found.append(
+        (
+            "overdue",
+            1,
+            datetime.combine(commitment.due + timedelta(days=1), time(policy.hour), tzinfo=tz),
+        )
+    )
+    return found
+
+
+async def _commitments(
+    store: Store, campaign: Campaign, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
+) -> int:
+    """Reminders of the chair's commitments ("nhiệm vụ giao"), by their due dates, once
+    the conclusion is published; a key per commitment, date, offset and person."""
+    if not await _conclusion_published(store, campaign):
+        return 0
+    queued = 0
+    for commitment in await store.conclusions.commitments(campaign.id, status="open"):
+        for kind, days, send_at in commitment_occurrences(commitment, policy, tz):
+            if not (now - policy.grace < send_at <= now):
+                continue
+            roles = [
+                r
+                for r in await store.roles.holders("department", campaign_id=campaign.id)
+                if r.department == commitment.owner
+            ]
+            if kind == "overdue":
+                roles += await store.roles.holders("organiser", campaign_id=campaign.id)
+            for role in roles:
+                person = await store.people.get(role.person_id)
+                if person is None:
+                    continue
+                tr = translator(person.language)
+                text = tr(
+                    f"reminder.commitment.{kind}",
+                    owner=commitment.owner,
+                    text=commitment.text,
+                    due=f"{commitment.due:%d/%m/%Y}",
+                    when=tr("reminder.today") if days == 0 else tr.n("reminder.in_days", days),
+                    campaign=campaign.title,
+                    id=commitment.id,
+                )
+                queued += await queue_for_person(
+                    store,
+                    role.person_id,
+                    Reply(text),
+                    kind="reminder",
+                    now=now,
+                    dedup_key=(
+                        f"rem:{campaign.id}:commitment:{commitment.id}:{commitment.due}:"
+                        f"{kind}:{days}:{role.person_id}"
+                    ),
+                )
     return queued
 
 

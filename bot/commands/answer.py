@@ -1,5 +1,6 @@
 """``youthbot answer``: record official answers (one, or many from a CSV of written
-answers) and send them back to the askers and supporters through the outbox."""
+answers or a department's XLSX sheet) as drafts; ``--publish`` also tells the askers and
+supporters at once. See ``youthbot answers`` for the sheets, the list and publishing."""
 
 from __future__ import annotations
 
@@ -10,38 +11,78 @@ import io
 from pathlib import Path
 
 from bot.application.app import App
+from bot.campaign.departments import DepartmentError, campaign_province, find_department
+from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
-from handlers.answers import MAX_ANSWER_CHARS, record_answer
-from handlers.intake import clean_text
+from handlers.answers import (
+    MAX_ANSWER_CHARS,
+    AnswerError,
+    check_answer_text,
+    publish,
+    save_answer,
+)
+from storage.models import Question
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("answer", help="record official answers and send them to askers")
+    parser = sub.add_parser("answer", help="record official answers (drafts until published)")
     parser.add_argument("code", nargs="?", help="question code")
     parser.add_argument("--text", help="the answer")
-    parser.add_argument("--by", help="who answers, e.g. 'Sở Lao động' (shown to the asker)")
-    parser.add_argument("--file", type=Path, help="CSV with columns code,answer[,by]")
+    parser.add_argument(
+        "--by", help="the department answering (default: the one the question is routed to)"
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        help="CSV with columns code,answer[,by], or a department's XLSX answer sheet",
+    )
+    parser.add_argument(
+        "--publish", action="store_true", help="also send them to the askers and supporters now"
+    )
     parser.set_defaults(func=with_app(_answer))
+
+
+async def answered_by(app: App, question: Question, by: str | None) -> str | None:
+    """The registry's name of ``by``, else the department the question is routed to."""
+    if by and by.strip():
+        campaign = await resolve_campaign(app, question.campaign_id)
+        province = await campaign_province(app.store, campaign)
+        return (await find_department(app.store, province, by, now=app.clock.now())).name
+    return await app.store.questions.department_of(question.id)
 
 
 async def _answer(args: argparse.Namespace, app: App) -> int:
     if args.file:
-        return await _from_file(app, args.file)
+        if args.file.suffix.lower() in (".xlsx", ".xlsm"):
+            from bot.commands.answers import import_sheet
+
+            return await import_sheet(app, args.file, department=None, publish_now=args.publish)
+        return await _from_file(app, args.file, publish_now=args.publish)
     tr = cli_tr(app)
     if not args.code or not args.text:
         raise CommandError(tr("cli.answer.usage"), status=2)
     question = await app.store.questions.by_code(args.code)
     if question is None:
         raise CommandError(tr("cli.no_question", code=args.code), status=2)
-    text = clean_text(args.text)
-    if not text or len(text) > MAX_ANSWER_CHARS:
-        raise CommandError(tr("cli.answer.text_length", max=MAX_ANSWER_CHARS), status=2)
-    notified = await record_answer(app.store, question, text, now=app.clock.now(), by=args.by)
-    print(tr("cli.answer.done", code=question.code, count=notified))
+    try:
+        text = check_answer_text(args.text)
+    except AnswerError as exc:
+        raise CommandError(exc.render(tr), status=2) from exc
+    by = await answered_by(app, question, args.by)
+    now = app.clock.now()
+    changed = await save_answer(app.store, question, text, now=now, by=by, source="cli")
+    if not args.publish:
+        key = "answers.cli.saved" if changed else "answers.cli.unchanged"
+        print(tr(key, code=question.code))
+        return 0
+    fresh = await app.store.questions.get(question.id)
+    assert fresh is not None
+    result = await publish(app.store, [fresh], now=now)
+    print(tr("cli.answer.done", code=question.code, count=result.notified))
     return 0
 
 
-async def _from_file(app: App, path: Path) -> int:
+async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
     tr = cli_tr(app)
     try:
         raw = await asyncio.to_thread(path.read_bytes)
@@ -53,25 +94,50 @@ async def _from_file(app: App, path: Path) -> int:
     reader = csv.DictReader(io.StringIO(content))
     if not reader.fieldnames or not {"code", "answer"} <= {f.strip() for f in reader.fieldnames}:
         raise CommandError(tr("cli.answer.bad_header", path=path), 2)
-    rows = []
+    rows: list[tuple[Question, str, str | None]] = []
     errors = []
     for row in reader:
         line = reader.line_num
         code = (row.get("code") or "").strip()
-        text = clean_text(row.get("answer") or "")
         question = await app.store.questions.by_code(code) if code else None
         if question is None:
             errors.append(tr("cli.answer.row_no_question", path=path, line=line, code=code))
-        elif not text or len(text) > MAX_ANSWER_CHARS:
+            continue
+        try:
+            text = check_answer_text(row.get("answer") or "")
+            by = await answered_by(app, question, row.get("by"))
+        except AnswerError:
             errors.append(tr("cli.answer.row_length", path=path, line=line, max=MAX_ANSWER_CHARS))
-        else:
-            rows.append((question, text, (row.get("by") or "").strip() or None))
+            continue
+        except DepartmentError as exc:  # an unknown department in the "by" column
+            errors.append(f"{path}:{line}: {exc.render(tr)}")
+            continue
+        if question.answer_published_at is not None and text != question.answer:
+            errors.append(
+                f"{path}:{line}: "
+                + tr(
+                    "answer.already_published",
+                    code=question.code,
+                    date=f"{question.answer_published_at:%d/%m/%Y}",
+                )
+            )
+            continue
+        rows.append((question, text, by))
     if errors:
         for error in errors:
             print(error)
         raise CommandError(tr("cli.answer.bad_rows", path=path, count=len(errors)))
-    notified = 0
-    for question, text, by in rows:
-        notified += await record_answer(app.store, question, text, now=app.clock.now(), by=by)
-    print(tr("cli.answer.recorded", count=len(rows), notified=notified))
+    now = app.clock.now()
+    async with app.store.transaction():
+        recorded = 0
+        for question, text, by in rows:
+            if question.answer_published_at is None:
+                recorded += await save_answer(
+                    app.store, question, text, now=now, by=by, source="csv"
+                )
+        notified = 0
+        if publish_now:
+            fresh = [q for q in [await app.store.questions.get(q.id) for q, _, _ in rows] if q]
+            notified = (await publish(app.store, fresh, now=now)).notified
+    print(tr("cli.answer.recorded", count=recorded, notified=notified))
     return 0

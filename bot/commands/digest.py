@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.application.app import App
+from bot.campaign.departments import campaign_province, find_department
 from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from bot.documents.build import scope_from_options
@@ -29,8 +30,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 async def _digest(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
     campaign = await resolve_campaign(app, args.campaign)
+    department = args.department
+    if department and department.strip():  # the registry's name, whatever was typed
+        province = await campaign_province(app.store, campaign)
+        department = (
+            await find_department(app.store, province, department, now=app.clock.now())
+        ).name
     try:
-        scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
+        scope = await scope_from_options(app.store, unit_code=args.unit, department=department)
     except LookupError as exc:  # the unit code is unknown
         raise CommandError(tr("cli.no_unit", code=args.unit), status=2) from exc
     files = await produce_digest(

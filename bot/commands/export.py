@@ -16,6 +16,9 @@ from bot.commands import CommandError, cli_tr, with_app
 from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
+from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
+from bot.documents.followup_build import build_document
+from bot.documents.followup_docx import write_followup_docx
 from bot.documents.model import QuestionRow
 from bot.documents.produce import file_stem
 from bot.documents.xlsx import write_xlsx
@@ -45,6 +48,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--campaign", type=int, help="default: the only active campaign")
     parser.add_argument("--unit", metavar="CODE", help="only this unit's questions")
     parser.add_argument(
+        "--document",
+        choices=("summary", *DOCUMENT_KINDS),
+        default="summary",
+        help="with --format docx: the summary (default), or after the questions: the"
+        " answers, the live programme, the conclusion notice, the report",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         help="file to write (default: jsonl to standard output, other formats to YOUTHBOT_OUT_DIR)",
@@ -54,6 +64,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def _export(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
+    if args.document != "summary":
+        return await _followup(args, app, campaign)
     try:
         scope = await scope_from_options(app.store, unit_code=args.unit)
     except LookupError as exc:  # the unit code is unknown
@@ -96,4 +108,30 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         await asyncio.to_thread(write_docx, data, out, tr=tr)
     if out is not None:
         print(tr("cli.export.done", count=len(data.questions), path=out), file=sys.stderr)
+    return 0
+
+
+async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> int:
+    """One of the documents after the questions (DOCX only; the whole campaign)."""
+    tr = cli_tr(app)
+    if args.format != "docx" or args.unit:
+        raise CommandError(tr("followup.cli.docx_only", document=args.document), status=2)
+    language = app.settings.core.language
+    document = await build_document(
+        args.document,
+        app.store,
+        campaign,
+        language=language,
+        today=app.local_now().date(),
+        now=app.clock.now(),
+    )
+    out: Path | None = args.out
+    if out is None:
+        app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"dot-{campaign.id}-{FILE_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
+        out = app.settings.core.out_dir / f"{stem}.docx"
+    if not out.parent.exists():
+        raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
+    await asyncio.to_thread(write_followup_docx, document, out, tr=translator(language))
+    print(tr("cli.wrote", path=out), file=sys.stderr)
     return 0

@@ -1,11 +1,16 @@
 """``youthbot route``: send a topic group's questions (or one question) to the competent
-department ("chuyển sở, ngành"), as Sở Nội vụ does after the units send theirs up."""
+department ("chuyển sở, ngành"), as Sở Nội vụ does after the units send theirs up.
+
+Both names are looked up, never created: ``--department "so noi vu"`` and ``"SNV"``
+find "Sở Nội vụ", ``--topic "viec lam"`` finds "Nghề nghiệp, việc làm"; an unknown name
+is refused with the closest ones."""
 
 from __future__ import annotations
 
 import argparse
 
 from bot.application.app import App
+from bot.campaign.departments import campaign_province, find_department, find_topic
 from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 
@@ -15,33 +20,41 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--topic", help="topic group name (as in `campaign show`)")
     target.add_argument("--question", metavar="CODE")
-    parser.add_argument("--department", required=True, help="e.g. 'Sở Giáo dục và Đào tạo'")
+    parser.add_argument(
+        "--department", required=True, help="e.g. 'Sở Giáo dục và Đào tạo' (see `departments list`)"
+    )
     parser.add_argument("--campaign", type=int)
     parser.set_defaults(func=with_app(_route))
 
 
 async def _route(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
-    department = args.department.strip()
-    if not department:
+    if not args.department.strip():
         raise CommandError(tr("cli.route.no_department"), status=2)
     now = app.clock.now()
     if args.question:
         question = await app.store.questions.by_code(args.question)
         if question is None:
             raise CommandError(tr("cli.no_question", code=args.question), status=2)
-        await app.store.questions.route_question(question.id, department, now=now)
-        print(tr("cli.route.question", code=question.code, department=department))
+        campaign = await resolve_campaign(app, question.campaign_id)
+        province = await campaign_province(app.store, campaign)
+        department = await find_department(app.store, province, args.department, now=now)
+        await app.store.questions.route_question(question.id, department.name, now=now)
+        await app.store.audit.record(
+            "route.question",
+            at=now,
+            target=f"question:{question.id}",
+            detail={"department": department.name},
+        )
+        print(tr("cli.route.question", code=question.code, department=department.name))
         return 0
     campaign = await resolve_campaign(app, args.campaign)
-    topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
-    topic = topics.get(args.topic.strip().lower())
-    if topic is None:
-        names = "; ".join(t.name for t in topics.values())
-        raise CommandError(tr("cli.route.no_topic", topic=args.topic, names=names), status=2)
-    count = await app.store.questions.route_topic(topic.id, department, now=now)
+    topic = await find_topic(app.store, campaign.id, args.topic)
+    province = await campaign_province(app.store, campaign)
+    department = await find_department(app.store, province, args.department, now=now)
+    count = await app.store.questions.route_topic(topic.id, department.name, now=now)
     await app.store.audit.record(
-        "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department}
+        "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department.name}
     )
-    print(tr("cli.route.topic", topic=topic.name, department=department, count=count))
+    print(tr("cli.route.topic", topic=topic.name, department=department.name, count=count))
     return 0

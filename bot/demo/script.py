@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign import reminders
+from bot.campaign.departments import campaign_province, find_department, find_topic
 from bot.campaign.setup import create_campaign
 from bot.campaign.units import (
     parse_units_csv,
@@ -30,6 +31,7 @@ from bot.channels.base import Capabilities
 from bot.clock import FakeClock
 from bot.clustering.store import recluster
 from bot.delivery.outbox import OutboxSender
+from bot.demo.after import after_dialogue
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.exports import write_questions_jsonl
 from bot.documents.produce import produce_digest
@@ -211,6 +213,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     await _broadcast(engine, officials["organiser"], sender, channel, p)
     await _digest(app, campaign, p)
     await _answers(app, campaign, dates, officials["department"], sender, channel, p)
+    await after_dialogue(app, campaign, clock, officials, sender, channel, p)
     p.line("demo.next", campaign=campaign.id)
     return 0
 
@@ -354,9 +357,11 @@ async def _answers(
     p: _Printer,
 ) -> None:
     p.head("demo.answers")
-    topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
-    routed = await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
-    p.item(f'youthbot route --topic "{topic.name}" --department "Sở Nội vụ": {routed}')
+    topic = await find_topic(app.store, campaign.id, "viec lam")
+    province = await campaign_province(app.store, campaign)
+    home = await find_department(app.store, province, "so noi vu", now=app.clock.now())
+    routed = await app.store.questions.route_topic(topic.id, home.name, now=app.clock.now())
+    p.item(f'youthbot route --topic "viec lam" --department "so noi vu": {home.name}, {routed}')
     answered = datetime.combine(dates.answers_due - timedelta(days=2), time(10), tzinfo=app.tz)
     app.clock.set(answered)  # type: ignore[attr-defined]
     question = next(
@@ -366,6 +371,8 @@ async def _answers(
         f"/traloi {question.code} Tỉnh hỗ trợ thanh niên tìm việc qua Trung tâm Dịch vụ việc làm "
         "và các phiên giao dịch việc làm hằng tháng; bạn đăng ký tại UBND xã, phường."
     )
+    p.item(department.text.splitlines()[0])
+    await department.tap("Gửi tới người hỏi")  # to the asker and supporters, not the group
     p.item(department.text)
     for _, reply in await _flush(sender, channel):
         p.item("  " + reply.text.replace("\n", " / ")[:150])

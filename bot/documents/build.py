@@ -92,7 +92,11 @@ async def build_digest(
                 new_supporters.add(support.person_id)
 
     labels = _Labels(tr)
-    rows = [_question_row(r, labels=labels, show_names=show_names) for r in reports]
+    commitments = await _commitments(store, campaign, tr)
+    rows = [
+        _question_row(r, labels=labels, show_names=show_names, commitment=commitments.get(r.id))
+        for r in reports
+    ]
     clusters = await _clusters(store, campaign, reports, supporters_of)
 
     units_all = await _units_in_scope(store, campaign, scope, reports)
@@ -180,7 +184,20 @@ class _Labels:
         return found
 
 
-def _question_row(r: QuestionReport, *, labels: _Labels, show_names: bool) -> QuestionRow:
+async def _commitments(store: Store, campaign: Campaign, tr: Translator) -> dict[int, str]:
+    """Each question's commitments as one line ("Sở X: … (hạn dd/mm/yyyy)")."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for c in await store.conclusions.commitments(campaign.id):
+        if c.question_id is not None:
+            found[c.question_id].append(
+                tr("digest.commitment", owner=c.owner, text=c.text, due=f"{c.due:%d/%m/%Y}")
+            )
+    return {question_id: "; ".join(lines) for question_id, lines in found.items()}
+
+
+def _question_row(
+    r: QuestionReport, *, labels: _Labels, show_names: bool, commitment: str | None = None
+) -> QuestionRow:
     tr = labels
     return QuestionRow(
         id=r.id,
@@ -198,6 +215,12 @@ def _question_row(r: QuestionReport, *, labels: _Labels, show_names: bool) -> Qu
         channel=r.channel,
         text=r.text,
         late=r.late,
+        department=r.department,
+        answer=r.answer,
+        answered_at=r.answered_at,
+        answered_by=r.answered_by,
+        answer_published=r.answer_published_at is not None,
+        commitment=commitment,
     )
 
 

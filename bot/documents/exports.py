@@ -86,6 +86,23 @@ QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
     QuestionColumn("channel", lambda q, tr, names: channel_label(q.channel, tr), width=10),
     QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=60, wrap=True),
     QuestionColumn("late", lambda q, tr, names: _yes_no(q.late, tr), width=9),
+    # After the questions (export-only for now; the workbook's layout shows them itself).
+    QuestionColumn("department", lambda q, tr, names: q.department or "", in_sheet=False),
+    QuestionColumn("answer", lambda q, tr, names: q.answer or "", in_sheet=False),
+    QuestionColumn(
+        "answered_at",
+        lambda q, tr, names: (
+            to_vietnam_time(q.answered_at).replace(tzinfo=None) if q.answered_at else None
+        ),
+        in_sheet=False,
+    ),
+    QuestionColumn("answered_by", lambda q, tr, names: q.answered_by or "", in_sheet=False),
+    QuestionColumn(
+        "answer_published",
+        lambda q, tr, names: _yes_no(q.answer_published, tr) if q.answer else "",
+        in_sheet=False,
+    ),
+    QuestionColumn("commitment", lambda q, tr, names: q.commitment or "", in_sheet=False),
 )
 
 
@@ -149,6 +166,12 @@ def question_to_json(question: QuestionRow, *, show_names: bool = True) -> dict[
         "channel": question.channel,
         "text": question.text,
         "late": question.late,
+        "department": question.department,
+        "answer": question.answer,
+        "answered_at": question.answered_at.isoformat() if question.answered_at else None,
+        "answered_by": question.answered_by,
+        "answer_published": question.answer_published,
+        "commitment": question.commitment,
     }
 
 
@@ -170,6 +193,12 @@ def question_from_json(obj: dict[str, Any]) -> QuestionRow:
         channel=str(obj["channel"]),
         text=str(obj["text"]),
         late=bool(obj["late"]),
+        department=obj.get("department"),
+        answer=obj.get("answer"),
+        answered_at=datetime.fromisoformat(obj["answered_at"]) if obj.get("answered_at") else None,
+        answered_by=obj.get("answered_by"),
+        answer_published=bool(obj.get("answer_published", False)),
+        commitment=obj.get("commitment"),
     )
 
 

@@ -55,6 +55,12 @@ class QuestionRow:
     channel: str  #: ``"telegram"``, ``"zalo"`` or ``"terminal"``
     text: str  #: the question as the asker wrote it
     late: bool  #: received after the unit's deadline ("gửi sau hạn")
+    department: str | None = None  #: the department it was routed to ("sở, ngành")
+    answer: str | None = None  #: the official answer (a draft until published)
+    answered_at: datetime | None = None  #: aware; when it was first answered
+    answered_by: str | None = None  #: who answered
+    answer_published: bool = False  #: the askers were told (the answer is final)
+    commitment: str | None = None  #: commitments given on it ("Sở X: … (hạn dd/mm/yyyy)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,393 @@
+"""The conclusion notice ("thông báo kết luận") of the chair after the dialogue: the
+chair's answer per question, the commitments given (an owner department, a due date),
+and its publication, due within 10 days of the dialogue (15 when the content is complex;
+``DeadlineKind.CONCLUSION``).
+
+An entry covers its own question; an official may extend it to other questions by
+naming their codes (never automatically to a whole group). Publishing sends every asker
+and supporter of the covered questions one message, in their language, on their channel,
+with each of their questions quoted by its own code and wording, and tells the officials
+concerned (organisers, the departments given a task). It happens once: the publication
+and the queued messages are one transaction, and every message has a key the outbox
+refuses twice, so a crash or a second ``publish`` never tells anyone twice.
+
+Used by ``youthbot conclusion`` and the organisers' ``/ketluan`` and ``/camket``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.campaign.departments import campaign_province, find_department
+from bot.documents.build import host_name
+from handlers.answers import recipients_of, short
+from handlers.delivery import queue_each, queue_for_person
+from handlers.events import Reply
+from locales import LocalizedError, Translator, translator
+from storage import Store
+from storage.conclusions import Commitment, ConclusionEntry
+from storage.models import Campaign, DeadlineKind, Question
+
+MAX_TEXT = 3000
+
+
+class ConclusionError(LocalizedError):
+    """A change the conclusion refuses (texts in ``locales/*/conclusion.po``)."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    published_now: bool  # False: it had been published before, nothing was sent again
+    published_at: datetime
+    people: int  # young people told now
+    officials: int  # officials told now
+
+
+async def _published_guard(store: Store, campaign: Campaign) -> None:
+    conclusion = await store.conclusions.get(campaign.id)
+    if conclusion is not None and conclusion.published_at is not None:
+        raise ConclusionError(
+            "conclusion.already_published", date=f"{conclusion.published_at:%d/%m/%Y}"
+        )
+
+
+async def _question(store: Store, campaign: Campaign, code: str) -> Question:
+    question = await store.questions.by_code(code)
+    if question is None or question.campaign_id != campaign.id:
+        raise ConclusionError("conclusion.unknown", code=code.strip().upper()[:12])
+    if question.status == "withdrawn":
+        raise ConclusionError("conclusion.withdrawn", code=question.code)
+    return question
+
+
+def _clean(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > MAX_TEXT:
+        raise ConclusionError("conclusion.length", max=MAX_TEXT)
+    return cleaned
+
+
+async def record_answer(
+    store: Store,
+    campaign: Campaign,
+    code: str,
+    text: str,
+    *,
+    also: Sequence[str] = (),
+    now: datetime,
+    actor_id: int | None = None,
+) -> ConclusionEntry:
+    """The chair's answer to question ``code`` (replacing an earlier one), covering also
+    the questions ``also`` names."""
+    await _published_guard(store, campaign)
+    question = await _question(store, campaign, code)
+    others = [await _question(store, campaign, c) for c in also]
+    answer = _clean(text)
+    async with store.transaction():
+        await store.conclusions.save_entry(campaign.id, question.id, answer, now=now)
+        await store.conclusions.cover(question.id, [q.id for q in others])
+        await store.audit.record(
+            "conclusion.answer",
+            at=now,
+            actor_id=actor_id,
+            target=f"question:{question.id}",
+            detail={"also": [q.code for q in others]},
+        )
+    return next(
+        e for e in await store.conclusions.entries(campaign.id) if e.question_id == question.id
+    )
+
+
+async def remove_answer(
+    store: Store, campaign: Campaign, code: str, *, now: datetime, actor_id: int | None = None
+) -> Question:
+    await _published_guard(store, campaign)
+    question = await _question(store, campaign, code)
+    if not await store.conclusions.delete_entry(question.id):
+        raise ConclusionError("conclusion.no_entry", code=question.code)
+    await store.audit.record(
+        "conclusion.remove", at=now, actor_id=actor_id, target=f"question:{question.id}"
+    )
+    return question
+
+
+async def set_summary(
+    store: Store, campaign: Campaign, text: str, *, now: datetime, actor_id: int | None = None
+) -> None:
+    """The chair's general conclusion (the notice's opening paragraphs)."""
+    await _published_guard(store, campaign)
+    await store.conclusions.set_summary(campaign.id, _clean(text), now=now)
+    await store.audit.record(
+        "conclusion.summary", at=now, actor_id=actor_id, target=f"campaign:{campaign.id}"
+    )
+
+
+async def add_commitment(
+    store: Store,
+    campaign: Campaign,
+    *,
+    owner: str,
+    due: date,
+    text: str,
+    code: str | None = None,
+    now: datetime,
+    actor_id: int | None = None,
+) -> Commitment:
+    """A task the chair gave ("giao {owner} ... trước ngày {due}"), for a question or
+    for the whole notice. The owner is a department of the registry."""
+    await _published_guard(store, campaign)
+    question = await _question(store, campaign, code) if code else None
+    province = await campaign_province(store, campaign)
+    department = await find_department(store, province, owner, now=now)
+    if due < campaign.dialogue_date:
+        raise ConclusionError(
+            "conclusion.due_before_dialogue",
+            due=f"{due:%d/%m/%Y}",
+            dialogue=f"{campaign.dialogue_date:%d/%m/%Y}",
+        )
+    commitment_id = await store.conclusions.add_commitment(
+        campaign.id,
+        question_id=question.id if question else None,
+        text=_clean(text),
+        owner=department.name,
+        due=due,
+        now=now,
+    )
+    await store.audit.record(
+        "commitment.add", at=now, actor_id=actor_id, target=f"commitment:{commitment_id}"
+    )
+    found = await store.conclusions.commitment(commitment_id)
+    assert found is not None
+    return found
+
+
+async def update_commitment(
+    store: Store,
+    campaign: Campaign,
+    commitment_id: int,
+    status: str,
+    *,
+    note: str = "",
+    now: datetime,
+    actor_id: int | None = None,
+) -> Commitment:
+    """Follow-up: a commitment done, dropped or open again (allowed after publication)."""
+    commitment = await store.conclusions.commitment(commitment_id)
+    if commitment is None or commitment.campaign_id != campaign.id:
+        raise ConclusionError("conclusion.no_commitment", id=commitment_id)
+    await store.conclusions.set_commitment_status(
+        commitment_id, status, note=" ".join(note.split())[:MAX_TEXT], now=now
+    )
+    await store.audit.record(
+        "commitment.status",
+        at=now,
+        actor_id=actor_id,
+        target=f"commitment:{commitment_id}",
+        detail={"status": status},
+    )
+    found = await store.conclusions.commitment(commitment_id)
+    assert found is not None
+    return found
+
+
+def chair_title(campaign: Campaign, tr: Translator) -> str:
+    """ "Chủ tịch UBND tỉnh Cao Bằng": who concludes."""
+    return tr.t("conclusion.chair", host=host_name(campaign, tr.language))
+
+
+async def publish(
+    store: Store, campaign: Campaign, *, today: date, now: datetime, by: int | None = None
+) -> PublishResult:
+    """Publish the conclusion and tell every asker it covers, and the officials, once."""
+    conclusion = await store.conclusions.get(campaign.id)
+    if conclusion is not None and conclusion.published_at is not None:
+        return PublishResult(False, conclusion.published_at, 0, 0)
+    if today < campaign.dialogue_date:
+        raise ConclusionError(
+            "conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}"
+        )
+    entries = await store.conclusions.entries(campaign.id)
+    if not entries:
+        raise ConclusionError("conclusion.empty")
+    commitments = await store.conclusions.commitments(campaign.id)
+    async with store.transaction():
+        if not await store.conclusions.mark_published(campaign.id, by=by, now=now):
+            current = await store.conclusions.get(campaign.id)
+            assert current is not None
+            assert current.published_at is not None
+            return PublishResult(False, current.published_at, 0, 0)
+        people = await _tell_askers(store, campaign, entries, commitments, now=now)
+        officials = await _tell_officials(
+            store, campaign, entries, commitments, people=people, today=today, now=now
+        )
+        await store.audit.record(
+            "conclusion.publish",
+            at=now,
+            actor_id=by,
+            target=f"campaign:{campaign.id}",
+            detail={"people": people, "officials": officials, "entries": len(entries)},
+        )
+    return PublishResult(True, now, people, officials)
+
+
+async def _tell_askers(
+    store: Store,
+    campaign: Campaign,
+    entries: Sequence[ConclusionEntry],
+    commitments: Sequence[Commitment],
+    *,
+    now: datetime,
+) -> int:
+    answer_of: dict[int, ConclusionEntry] = {}
+    questions: list[Question] = []
+    for entry in entries:
+        for question_id in entry.covers:
+            question = await store.questions.get(question_id)
+            if question is None or question.status == "withdrawn" or question_id in answer_of:
+                continue
+            answer_of[question_id] = entry
+            questions.append(question)
+    tasks: dict[int, list[Commitment]] = defaultdict(list)
+    for c in commitments:
+        if c.question_id is not None:
+            tasks[c.question_id].append(c)
+    # Each person once, with every covered question of theirs (asked, then supported).
+    per_person: dict[int, list[tuple[Question, bool]]] = defaultdict(list)
+    for recipient in await recipients_of(store, questions):
+        mine = per_person[recipient.person_id]
+        if all(q.id != recipient.question.id for q, _ in mine):
+            mine.append((recipient.question, recipient.supporter))
+    languages = await store.people.languages(list(per_person))
+    messages: list[tuple[int, Reply, str]] = []
+    for person_id, items in per_person.items():
+        tr = translator(languages.get(person_id))
+        blocks = [
+            tr(
+                "conclusion.notice.head",
+                campaign=campaign.title,
+                chair=chair_title(campaign, tr),
+            )
+        ]
+        for question, supporter in items:
+            entry = answer_of[question.id]
+            lines = [
+                tr(
+                    "conclusion.notice.supported" if supporter else "conclusion.notice.asked",
+                    code=question.code,
+                    question=short(question.text),
+                ),
+                tr("conclusion.notice.answer", answer=entry.text),
+            ]
+            for c in tasks.get(entry.question_id, []):
+                lines.append(
+                    tr(
+                        "conclusion.notice.task",
+                        owner=c.owner,
+                        text=c.text,
+                        due=f"{c.due:%d/%m/%Y}",
+                    )
+                )
+            blocks.append("\n".join(lines))
+        blocks.append(tr("conclusion.notice.thanks"))
+        messages.append(
+            (person_id, Reply("\n\n".join(blocks)), f"conclusion:{campaign.id}:{person_id}")
+        )
+    return await queue_each(store, messages, kind="conclusion", now=now)
+
+
+async def _tell_officials(
+    store: Store,
+    campaign: Campaign,
+    entries: Sequence[ConclusionEntry],
+    commitments: Sequence[Commitment],
+    *,
+    people: int,
+    today: date,
+    now: datetime,
+) -> int:
+    owners = {c.owner for c in commitments}
+    concerned = set(owners)
+    for entry in entries:
+        department = await store.questions.department_of(entry.question_id)
+        if department:
+            concerned.add(department)
+    roles = await store.roles.holders("organiser", campaign_id=campaign.id)
+    roles += [
+        r
+        for r in await store.roles.holders("department", campaign_id=campaign.id)
+        if r.department in concerned
+    ]
+    told = 0
+    seen: set[int] = set()
+    for role in roles:
+        if role.person_id in seen:
+            continue
+        seen.add(role.person_id)
+        person = await store.people.get(role.person_id)
+        tr = translator(person.language if person else None)
+        lines = [
+            tr(
+                "conclusion.officials",
+                chair=chair_title(campaign, tr),
+                campaign=campaign.title,
+                date=f"{today:%d/%m/%Y}",
+                entries=len(entries),
+                tasks=len(commitments),
+                people=people,
+            )
+        ]
+        mine = [c for c in commitments if role.role == "department" and c.owner == role.department]
+        if mine:
+            lines.append(tr("conclusion.officials.tasks", department=role.department))
+            lines += [
+                tr("conclusion.officials.task", text=short(c.text, 300), due=f"{c.due:%d/%m/%Y}")
+                for c in mine
+            ]
+        told += await queue_for_person(
+            store,
+            role.person_id,
+            Reply("\n".join(lines)),
+            kind="conclusion",
+            now=now,
+            dedup_key=f"conclusion:{campaign.id}:official:{role.person_id}",
+        )
+    return told
+
+
+async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list[str]:
+    """Where the notice stands (chat and command line): counts, the deadline, whether it
+    is published, every commitment and its state."""
+    entries = await store.conclusions.entries(campaign.id)
+    commitments = await store.conclusions.commitments(campaign.id)
+    current = await store.conclusions.get(campaign.id)
+    lines = [
+        tr.t(
+            "conclusion.status",
+            campaign=campaign.title,
+            entries=len(entries),
+            tasks=len(commitments),
+            due=f"{conclusion_due(campaign):%d/%m/%Y}",
+        )
+    ]
+    if current is not None and current.published_at is not None:
+        lines.append(tr.t("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
+    lines += [
+        tr.t(
+            "conclusion.task_line",
+            id=c.id,
+            owner=c.owner,
+            text=short(c.text, 120),
+            due=f"{c.due:%d/%m/%Y}",
+            status=tr.t(f"commitment.status.{c.status}"),
+        )
+        for c in commitments
+    ]
+    return lines
+
+
+def conclusion_due(campaign: Campaign) -> date:
+    """The legal deadline: 10 days after the dialogue (15 when complex)."""
+    return campaign.deadline(DeadlineKind.CONCLUSION)

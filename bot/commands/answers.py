@@ -1,0 +1,271 @@
+"""``youthbot answers``: the answers of a campaign.
+
+- ``list``: every routed question with its department and the state of its answer;
+- ``sheet``: a department's XLSX answer sheet (or one per department with ``--all``);
+- ``import FILE.xlsx``: a filled sheet back, all or nothing, drafts until published;
+- ``publish``: tell the askers and supporters (``CODE ...``, or ``--all``); with
+  ``--with-group`` the answer also goes to the other questions of its group, after the
+  list of every recipient was shown (``--yes`` confirms)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from pathlib import Path
+
+from bot.application.app import App
+from bot.campaign.departments import campaign_province, departments, find_department
+from bot.campaign.names import name_key
+from bot.campaign.setup import resolve_campaign
+from bot.commands import CommandError, cli_tr, with_app
+from bot.documents.answer_sheet import (
+    SheetError,
+    apply_import,
+    plan_import,
+    read_answer_sheet,
+    sheet_questions,
+    write_answer_sheet,
+)
+from handlers.answers import extend_to, group_candidates, publish, recipients_of, short
+from locales import translator
+from storage.models import Campaign, DeadlineKind, Question
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("answers", help="answers: list, department sheets, import, publish")
+    actions = parser.add_subparsers(dest="answers_action", required=True, metavar="ACTION")
+
+    lst = actions.add_parser("list", help="routed questions and the state of their answers")
+    lst.add_argument("--campaign", type=int)
+    lst.add_argument("--department")
+    lst.set_defaults(func=with_app(_list))
+
+    sheet = actions.add_parser("sheet", help="write a department's XLSX answer sheet")
+    sheet.add_argument("--campaign", type=int)
+    which = sheet.add_mutually_exclusive_group(required=True)
+    which.add_argument("--department")
+    which.add_argument("--all", action="store_true", help="one sheet per department")
+    sheet.add_argument("--out", type=Path, help="file (one department) or folder (--all)")
+    sheet.set_defaults(func=with_app(_sheet))
+
+    imp = actions.add_parser("import", help="record the answers of a filled sheet (all or none)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--department", help="refuse the file unless it is this department's")
+    imp.add_argument("--publish", action="store_true", help="also tell the askers now")
+    imp.set_defaults(func=with_app(_import))
+
+    pub = actions.add_parser("publish", help="send drafted answers to their askers")
+    pub.add_argument("codes", nargs="*", metavar="CODE")
+    pub.add_argument("--all", action="store_true", help="every drafted answer")
+    pub.add_argument("--campaign", type=int)
+    pub.add_argument("--department", help="with --all: only this department's")
+    pub.add_argument(
+        "--with-group",
+        action="store_true",
+        help="one CODE: also the other questions of its group (shown first)",
+    )
+    pub.add_argument("--yes", action="store_true", help="confirm after seeing the recipients")
+    pub.set_defaults(func=with_app(_publish))
+
+
+def sheet_file_name(campaign: Campaign, department: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name_key(department)).strip("-")
+    return f"dot-{campaign.id}-tra-loi-{slug}.xlsx"
+
+
+async def _department(app: App, campaign: Campaign, name: str) -> str:
+    province = await campaign_province(app.store, campaign)
+    return (await find_department(app.store, province, name, now=app.clock.now())).name
+
+
+async def _list(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    campaign = await resolve_campaign(app, args.campaign)
+    department = await _department(app, campaign, args.department) if args.department else None
+    reports = await app.store.reports.questions(campaign.id, department=department)
+    shown = 0
+    for r in reports:
+        if r.department is None:
+            continue
+        state = (
+            tr("answers.state.published")
+            if r.answer_published_at
+            else tr("answers.state.draft")
+            if r.answer
+            else tr("answers.state.missing")
+        )
+        print(f"{r.code}  {state:<14} {r.department}  {short(r.text, 70)}")
+        shown += 1
+    print(tr("answers.cli.listed", count=shown))
+    return 0
+
+
+async def _sheet(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    language = app.settings.core.language
+    campaign = await resolve_campaign(app, args.campaign)
+    if args.all:
+        province = await campaign_province(app.store, campaign)
+        names = [d.name for d in await departments(app.store, province, now=app.clock.now())]
+    else:
+        names = [await _department(app, campaign, args.department)]
+    folder = app.settings.core.out_dir
+    single: Path | None = None
+    if args.out is not None and not args.all:
+        single = args.out
+    elif args.out is not None:
+        folder = args.out
+    written = 0
+    for name in names:
+        rows = await sheet_questions(app.store, campaign, name, tr=translator(language))
+        if not rows:
+            if not args.all:
+                print(tr("answers.cli.no_routed", department=name))
+            continue
+        path = single or folder / sheet_file_name(campaign, name)
+        if not path.parent.exists():
+            if single is not None:
+                raise CommandError(tr("cli.folder_missing", folder=path.parent), status=2)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(
+            write_answer_sheet,
+            rows,
+            path,
+            tr=translator(language),
+            department=name,
+            campaign_id=campaign.id,
+            campaign_title=campaign.title,
+            due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+        )
+        print(tr("answers.cli.sheet", department=name, count=len(rows), path=path))
+        written += 1
+    if args.all and not written:
+        print(tr("answers.cli.nothing_routed"))
+    return 0
+
+
+async def import_sheet(app: App, path: Path, *, department: str | None, publish_now: bool) -> int:
+    """Check a filled sheet and record its answers, all or none (also `answer --file`)."""
+    tr = cli_tr(app)
+    try:
+        content = await asyncio.to_thread(read_answer_sheet, path)
+    except SheetError as exc:
+        raise CommandError(exc.render(tr), status=2) from exc
+    campaign = await _sheet_campaign(app, content.campaign_id)
+    sheet_department = await _department(app, campaign, content.department)
+    if department is not None:
+        wanted = await _department(app, campaign, department)
+        if wanted != sheet_department:
+            raise CommandError(
+                tr("answers.import.wrong_file", path=path, found=sheet_department, wanted=wanted),
+                status=2,
+            )
+    now = app.clock.now()
+    plan = await plan_import(app.store, content, department=sheet_department, now=now)
+    if plan.errors:
+        for error in plan.errors:
+            print(f"{path}: {error.render(tr)}")
+        raise CommandError(
+            tr("answers.import.refused", path=path, count=len(plan.errors)), status=1
+        )
+    recorded = await apply_import(app.store, plan, now=now)
+    print(
+        tr(
+            "answers.import.done",
+            department=sheet_department,
+            recorded=recorded,
+            unchanged=plan.unchanged,
+            empty=plan.empty,
+        )
+    )
+    if plan.withdrawn:
+        print(tr("answers.import.withdrawn", codes=", ".join(plan.withdrawn)))
+    if publish_now and plan.changes:
+        fresh = [q for q in [await app.store.questions.get(q.id) for q, _ in plan.changes] if q]
+        result = await publish(app.store, fresh, now=now)
+        print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+    return 0
+
+
+async def _sheet_campaign(app: App, campaign_id: int | None) -> Campaign:
+    if campaign_id is not None:
+        campaign = await app.store.campaigns.get(campaign_id)
+        if campaign is not None:
+            return campaign
+    return await resolve_campaign(app, None)
+
+
+async def _import(args: argparse.Namespace, app: App) -> int:
+    return await import_sheet(app, args.file, department=args.department, publish_now=args.publish)
+
+
+async def _publish(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    now = app.clock.now()
+    if args.all == bool(args.codes):
+        raise CommandError(tr("answers.cli.publish_usage"), status=2)
+    if args.all:
+        campaign = await resolve_campaign(app, args.campaign)
+        department = await _department(app, campaign, args.department) if args.department else None
+        drafts = await app.store.questions.unpublished_answers(campaign.id, department=department)
+        result = await publish(app.store, drafts, now=now)
+        print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+        return 0
+    questions: list[Question] = []
+    for code in args.codes:
+        question = await app.store.questions.by_code(code)
+        if question is None:
+            raise CommandError(tr("cli.no_question", code=code), status=2)
+        if question.answer is None:
+            raise CommandError(tr("answer.no_draft", code=question.code), status=2)
+        questions.append(question)
+    if args.with_group:
+        if len(questions) != 1:
+            raise CommandError(tr("answers.cli.group_one"), status=2)
+        return await _publish_group(app, questions[0], confirmed=args.yes)
+    result = await publish(app.store, questions, now=now)
+    print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+    for q in questions:
+        if q.answer_published_at is not None:
+            print(
+                tr(
+                    "answer.already_published",
+                    code=q.code,
+                    date=f"{q.answer_published_at:%d/%m/%Y}",
+                )
+            )
+    return 0
+
+
+async def _publish_group(app: App, question: Question, *, confirmed: bool) -> int:
+    """Show every question and how many people the answer would reach; send with --yes."""
+    tr = cli_tr(app)
+    free, own = await group_candidates(app.store, question)
+    chosen = [question, *free]
+    people = len({r.person_id for r in await recipients_of(app.store, chosen)})
+    print(tr.n("answer.group_title", people, questions=len(chosen)))
+    for q in chosen:
+        unit = await app.store.units.get(q.unit_id)
+        count = len({r.person_id for r in await recipients_of(app.store, [q])})
+        print(
+            tr(
+                "answer.group_line",
+                code=q.code,
+                text=short(q.text, 120),
+                unit=unit.name if unit else "",
+                people=count,
+            )
+        )
+    if own:
+        print(tr("answer.group_own", codes=", ".join(q.code for q in own)))
+    if not confirmed:
+        print(tr("answers.cli.confirm_group", code=question.code))
+        return 0
+    now = app.clock.now()
+    async with app.store.transaction():
+        targets = await extend_to(app.store, question, free, now=now, actor_id=None)
+        fresh = [q for q in [await app.store.questions.get(q.id) for q in targets] if q]
+        result = await publish(app.store, fresh, now=now)
+    print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+    return 0

@@ -1,0 +1,158 @@
+"""``youthbot departments``: the province's departments and agencies ("sở, ban, ngành")
+that answer questions: list, load (defaults or a CSV), add, rename, alias, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from bot.application.app import App
+from bot.campaign import departments as registry
+from bot.campaign.units import province_by_codename, province_unit_code
+from bot.commands import CommandError, cli_tr, with_app
+from locales import Translator
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("departments", help="departments that answer (sở, ban, ngành)")
+    parser.add_argument(
+        "--province", help="vietnam-provinces codename (default: YOUTHBOT_PROVINCE)"
+    )
+    actions = parser.add_subparsers(dest="departments_action", required=True, metavar="ACTION")
+
+    lst = actions.add_parser("list", help="list the departments and their aliases")
+    lst.set_defaults(func=with_app(_list))
+
+    load = actions.add_parser(
+        "load", help="load the default list, or a CSV with columns name,aliases (';' between)"
+    )
+    load.add_argument("file", type=Path, nargs="?")
+    load.set_defaults(func=with_app(_load))
+
+    add = actions.add_parser("add", help="add a department")
+    add.add_argument("name")
+    add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+    add.set_defaults(func=with_app(_add))
+
+    rename = actions.add_parser(
+        "rename", help="rename a department; the old name stays as an alias"
+    )
+    rename.add_argument("old")
+    rename.add_argument("new")
+    rename.set_defaults(func=with_app(_rename))
+
+    alias = actions.add_parser("alias", help="add names a department can be found by")
+    alias.add_argument("name")
+    alias.add_argument("aliases", nargs="+")
+    alias.set_defaults(func=with_app(_alias))
+
+    migrate = actions.add_parser(
+        "migrate", help="map department names typed before the registry to official names"
+    )
+    migrate.set_defaults(func=with_app(_migrate))
+
+
+def cli_province(app: App, codename: str | None = None) -> str:
+    """The province unit code (``p04``) of ``--province`` or ``YOUTHBOT_PROVINCE``."""
+    name = codename or app.settings.core.province
+    province = province_by_codename(name)
+    if province is None:
+        raise CommandError(cli_tr(app)("cli.units.unknown_province", codename=name), status=2)
+    return province_unit_code(province)
+
+
+async def _list(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    found = await registry.departments(app.store, province, now=app.clock.now())
+    for d in found:
+        aliases = "; ".join(d.aliases)
+        print(f"{d.name}" + (f"  ({tr('departments.aliases')}: {aliases})" if aliases else ""))
+    print(tr("departments.count", count=len(found)))
+    return 0
+
+
+def _print_load(tr: Translator, result: registry.LoadResult) -> None:
+    print(
+        tr("departments.loaded", added=len(result.added), aliases=result.aliases_added)
+        if result.added or result.aliases_added
+        else tr("departments.nothing_new")
+    )
+    for old, new in sorted(result.mapped.items()):
+        print("  " + tr("departments.mapped", old=old, new=new))
+    for name in result.kept:
+        print("  " + tr("departments.kept", name=name))
+
+
+async def _load(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    now = app.clock.now()
+    if args.file is None:
+        seeded = await registry.ensure_registry(app.store, province, now=now)
+        words = await registry.province_words(app.store, province)
+        specs = registry.default_specs(words)
+        result = await registry.load(app.store, province, specs, now=now)
+        if seeded is not None:
+            result.added = seeded.added + result.added
+            result.mapped.update(seeded.mapped)
+            result.kept = seeded.kept + result.kept
+        _print_load(tr, result)
+        return 0
+    try:
+        data = await asyncio.to_thread(args.file.read_bytes)
+    except OSError as exc:
+        raise CommandError(tr("cli.cannot_read", path=args.file, reason=exc.strerror), 2) from exc
+    specs, problems = registry.parse_departments_csv(data)
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem.render(tr)}")
+        raise CommandError(tr("departments.csv.refused", path=args.file), status=2)
+    await registry.ensure_registry(app.store, province, now=now)
+    _print_load(tr, await registry.load(app.store, province, specs, now=now))
+    return 0
+
+
+async def _add(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    department = await registry.add(
+        app.store, province, args.name, tuple(args.alias), now=app.clock.now()
+    )
+    print(tr("departments.added", name=department.name))
+    return 0
+
+
+async def _rename(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    before, changed = await registry.rename(
+        app.store, province, args.old, args.new, now=app.clock.now()
+    )
+    new = " ".join(args.new.split())
+    print(tr("departments.renamed", old=before.name, new=new, count=changed))
+    return 0
+
+
+async def _alias(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    department, added = await registry.add_aliases(
+        app.store, province, args.name, tuple(args.aliases), now=app.clock.now()
+    )
+    print(tr("departments.aliased", name=department.name, count=added))
+    return 0
+
+
+async def _migrate(args: argparse.Namespace, app: App) -> int:
+    tr = cli_tr(app)
+    province = cli_province(app, args.province)
+    result = await registry.migrate(app.store, province, now=app.clock.now())
+    if not result.mapped and not result.kept:
+        print(tr("departments.migrated_none"))
+    for old, new in sorted(result.mapped.items()):
+        print(tr("departments.mapped", old=old, new=new))
+    for name in result.kept:
+        print(tr("departments.kept", name=name))
+    return 0

@@ -1,0 +1,339 @@
+"""A department's answer sheet: the XLSX round trip ("phiếu trả lời của sở, ngành").
+
+``youthbot answers sheet --department NAME`` writes one workbook per department with the
+questions routed to it and an empty "Trả lời" column (drafts already given are filled
+in); the department fills the column and sends the file back; ``youthbot answers import
+FILE`` records the answers as drafts. The import is all or nothing: any bad row (unknown
+code, a question routed to another department, a published answer changed, an answer
+too long, a code twice) refuses the whole file, each error naming its row and what to
+fix. Rows left unchanged or still empty are fine.
+
+Only the answer column is unlocked (sheet protection without a password), so a code
+cannot be overwritten by accident; the department's name and the campaign are in the
+head of the sheet, read back on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.campaign.names import name_key
+from bot.documents.model import format_date_vn
+from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
+from locales import LocalizedError, Message, Translator, translator
+from storage import Store
+from storage.models import Campaign, Question
+
+HEADER_ROW = 7
+FIRST_DATA_ROW = HEADER_ROW + 1
+#: Column keys in order; headers are ``answers.sheet.col.<key>``.
+COLUMNS = ("number", "code", "topic", "unit", "asker", "question", "people", "answer")
+WIDTHS = {
+    "number": 6,
+    "code": 11,
+    "topic": 18,
+    "unit": 18,
+    "asker": 18,
+    "question": 50,
+    "people": 10,
+    "answer": 60,
+}
+WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+ANSWER_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
+MAX_ROWS = 20_000
+
+
+class SheetError(LocalizedError):
+    """The file as a whole cannot be read as an answer sheet (texts in answers.po)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetQuestion:
+    """One row written to a department's sheet."""
+
+    code: str
+    topic: str
+    unit: str
+    asker: str
+    text: str
+    people: int
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One row read back: its row number in the sheet, the code and the answer cell."""
+
+    row: int
+    code: str
+    answer: str
+
+
+@dataclass
+class SheetContent:
+    department: str
+    campaign_id: int | None
+    rows: list[SheetRow] = field(default_factory=list)
+
+
+def _label(key: str, tr: Translator) -> str:
+    return tr.t(f"answers.sheet.{key}")
+
+
+def write_answer_sheet(
+    questions: Sequence[SheetQuestion],
+    path: Path | str,
+    *,
+    tr: Translator,
+    department: str,
+    campaign_id: int,
+    campaign_title: str,
+    due: date | None,
+) -> Path:
+    """Write one department's sheet to ``path``."""
+    target = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = _label("title_short", tr)[:31]
+    ws["A1"] = _label("title", tr)
+    ws["A1"].font = Font(bold=True, size=14)
+    head: tuple[tuple[str, str | int], ...] = (
+        ("department", department),
+        ("campaign", campaign_title),
+        ("campaign_id", campaign_id),
+        ("due", format_date_vn(due) if due else ""),
+    )
+    for offset, (key, value) in enumerate(head, start=2):
+        ws.cell(row=offset, column=1, value=_label(key, tr)).font = Font(bold=True)
+        ws.cell(row=offset, column=3, value=value)
+    ws.cell(row=6, column=1, value=_label("instructions", tr)).font = Font(italic=True)
+    for index, key in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=index, value=tr.t(f"answers.sheet.col.{key}"))
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+        ws.column_dimensions[cell.column_letter].width = WIDTHS[key]
+    for number, q in enumerate(questions, start=1):
+        values: dict[str, Any] = {
+            "number": number,
+            "code": q.code,
+            "topic": q.topic,
+            "unit": q.unit,
+            "asker": q.asker,
+            "question": q.text,
+            "people": q.people,
+            "answer": q.answer,
+        }
+        row = HEADER_ROW + number
+        for index, key in enumerate(COLUMNS, start=1):
+            cell = ws.cell(row=row, column=index, value=values[key])
+            cell.alignment = WRAP
+            if key == "answer":
+                cell.protection = Protection(locked=False)
+                cell.fill = ANSWER_FILL
+    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    ws.protection.sheet = True  # only the answer column can be typed in
+    ws.protection.formatRows = False  # ... but rows may be resized to read long answers
+    ws.protection.formatColumns = False
+    wb.properties.subject = department
+    wb.save(str(target))
+    return target
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code of digits only that a spreadsheet turned into a number
+    return str(value).strip()
+
+
+def _header_keys() -> dict[str, str]:
+    """Every accepted spelling of each needed header (both languages, the bare keys)."""
+    found: dict[str, str] = {}
+    for language in ("vi", "en"):
+        tr = translator(language)
+        for key in COLUMNS:
+            found[name_key(tr.t(f"answers.sheet.col.{key}"))] = key
+        found[name_key(tr.t("answers.sheet.department"))] = "department_label"
+        found[name_key(tr.t("answers.sheet.campaign_id"))] = "campaign_id_label"
+    for key in COLUMNS:
+        found[key] = key
+    return found
+
+
+def read_answer_sheet(path: Path | str) -> SheetContent:
+    """Read a sheet back; :class:`SheetError` when the file is not one (not an XLSX, no
+    header row with the code and answer columns, no department, no rows)."""
+    try:
+        wb = load_workbook(str(path), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SheetError("answers.sheet.unreadable", path=str(path)) from exc
+    try:
+        ws = wb.worksheets[0] if wb.worksheets else None
+        if ws is None:
+            raise SheetError("answers.sheet.no_header", path=str(path), columns=_expected())
+        headers = _header_keys()
+        department = ""
+        campaign_id: int | None = None
+        columns: dict[str, int] | None = None
+        content: SheetContent | None = None
+        for row_number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_text(v) for v in row]
+            if columns is None:
+                label = headers.get(name_key(cells[0])) if cells else None
+                value = next((c for c in cells[1:] if c), "")
+                if label == "department_label":
+                    department = value
+                elif label == "campaign_id_label" and value.isdigit():
+                    campaign_id = int(value)
+                found = {headers.get(name_key(c)): i for i, c in enumerate(cells) if c}
+                if "code" in found and "answer" in found:
+                    columns = {k: v for k, v in found.items() if k is not None}
+                    content = SheetContent(department, campaign_id)
+                elif row_number > 30:
+                    break
+                continue
+            assert content is not None
+            code = cells[columns["code"]] if columns["code"] < len(cells) else ""
+            answer = cells[columns["answer"]] if columns["answer"] < len(cells) else ""
+            if code or answer:
+                content.rows.append(SheetRow(row_number, code.upper(), answer))
+            if len(content.rows) > MAX_ROWS:
+                raise SheetError("answers.sheet.too_many", path=str(path), max=MAX_ROWS)
+    finally:
+        wb.close()
+    if content is None:
+        raise SheetError("answers.sheet.no_header", path=str(path), columns=_expected())
+    if not content.department:
+        raise SheetError("answers.sheet.no_department", path=str(path))
+    if not content.rows:
+        raise SheetError("answers.sheet.empty", path=str(path))
+    return content
+
+
+def _expected() -> Message:
+    return Message("answers.sheet.expected_columns")
+
+
+# -- the database side ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What importing a sheet would do; nothing is recorded when ``errors`` is not empty."""
+
+    department: str
+    changes: list[tuple[Question, str]] = field(default_factory=list)
+    unchanged: int = 0
+    empty: int = 0
+    withdrawn: list[str] = field(default_factory=list)
+    errors: list[Message] = field(default_factory=list)
+
+
+async def sheet_questions(
+    store: Store, campaign: Campaign, department: str, *, tr: Translator
+) -> list[SheetQuestion]:
+    """The questions routed to ``department``, oldest first, with any draft answer."""
+    reports = await store.reports.questions(campaign.id, department=department)
+    anonymous = tr.t("digest.anonymous")
+    return [
+        SheetQuestion(
+            code=r.code,
+            topic=r.topic,
+            unit=r.unit_name,
+            asker=anonymous if r.anonymous else (r.asker_name or ""),
+            text=r.text,
+            people=1 + r.supporters,
+            answer=r.answer or "",
+        )
+        for r in reports
+    ]
+
+
+async def plan_import(
+    store: Store, content: SheetContent, *, department: str, now: datetime
+) -> ImportPlan:
+    """Check every row of a sheet against the database (``department``: the registry's
+    name for the one the sheet was made for)."""
+    plan = ImportPlan(department)
+    seen: dict[str, int] = {}
+    for row in content.rows:
+        if not row.code:
+            plan.errors.append(Message("answers.import.no_code", row=row.row))
+            continue
+        if row.code in seen:
+            plan.errors.append(
+                Message("answers.import.twice", row=row.row, code=row.code, first=seen[row.code])
+            )
+            continue
+        seen[row.code] = row.row
+        question = await store.questions.by_code(row.code)
+        if question is None:
+            plan.errors.append(Message("answers.import.unknown", row=row.row, code=row.code))
+            continue
+        routed = await store.questions.department_of(question.id)
+        if routed != department:
+            plan.errors.append(
+                Message(
+                    "answers.import.other_department",
+                    row=row.row,
+                    code=row.code,
+                    routed=routed or "-",
+                    department=department,
+                )
+                if routed
+                else Message(
+                    "answers.import.not_routed", row=row.row, code=row.code, department=department
+                )
+            )
+            continue
+        if not row.answer:
+            plan.empty += 1
+            continue
+        try:
+            text = check_answer_text(row.answer)
+        except AnswerError:
+            plan.errors.append(
+                Message("answers.import.too_long", row=row.row, code=row.code, max=MAX_ANSWER_CHARS)
+            )
+            continue
+        if text == (question.answer or ""):
+            plan.unchanged += 1
+            continue
+        if question.status == "withdrawn":
+            plan.withdrawn.append(question.code)
+            continue
+        if question.answer_published_at is not None:
+            plan.errors.append(
+                Message(
+                    "answers.import.published",
+                    row=row.row,
+                    code=row.code,
+                    date=f"{question.answer_published_at:%d/%m/%Y}",
+                )
+            )
+            continue
+        plan.changes.append((question, text))
+    return plan
+
+
+async def apply_import(store: Store, plan: ImportPlan, *, now: datetime) -> int:
+    """Record the plan's answers as drafts, all in one transaction; returns how many."""
+    if plan.errors:
+        raise ValueError("a plan with errors is never applied")
+    async with store.transaction():
+        for question, text in plan.changes:
+            await save_answer(store, question, text, now=now, by=plan.department, source="xlsx")
+    return len(plan.changes)

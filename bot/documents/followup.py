@@ -1,0 +1,194 @@
+"""The documents after the questions, as pure data: the compilation of answers ("tổng
+hợp nội dung trả lời"), the live programme ("kịch bản"), the chair's conclusion notice
+("thông báo kết luận") and the report on the dialogue ("báo cáo kết quả").
+
+:mod:`bot.documents.followup_build` fills these from the database; renderers (today the
+plain DOCX of :mod:`bot.documents.followup_docx`) only read them. Labels that come from
+the database (statuses) arrive localised in the document's language. A name is ``""``
+whenever it must not be shown (an anonymous asker, or a reader without the right).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+DocumentKind = Literal["answers", "programme", "conclusion", "report"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("answers", "programme", "conclusion", "report")
+#: File names (Vietnamese, accent-free) of the four documents.
+FILE_STEMS: dict[str, str] = {
+    "answers": "tra-loi",
+    "programme": "kich-ban",
+    "conclusion": "thong-bao-ket-luan",
+    "report": "bao-cao-ket-qua",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHead:
+    """What every one of the four documents says about its campaign."""
+
+    campaign_id: int
+    campaign_title: str
+    host_name: str  #: "UBND tỉnh Cao Bằng"
+    dialogue_date: date
+    generated_at: datetime  #: aware
+    language: str
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None:
+            raise ValueError("DocumentHead.generated_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredQuestion:
+    """A question and its answer as the compilation of answers lists it."""
+
+    code: str
+    topic: str
+    unit_name: str
+    asker: str  #: name, "Ẩn danh", or "" when hidden
+    text: str  #: the asker's own words
+    people: int  #: the asker and the supporters
+    answer: str | None
+    answered_at: datetime | None  #: aware
+    answered_by: str | None
+    published: bool  #: the askers were told
+    in_time: bool | None  #: answered by the departments' deadline (None: no answer)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentAnswers:
+    """The questions routed to one department ("" : not routed yet)."""
+
+    department: str
+    questions: tuple[AnsweredQuestion, ...]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if q.answer)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswersDocument:
+    head: DocumentHead
+    answers_due: date
+    sections: tuple[DepartmentAnswers, ...]  #: departments by name, the unrouted last
+
+    @property
+    def questions(self) -> int:
+        return sum(len(s.questions) for s in self.sections)
+
+    @property
+    def answered(self) -> int:
+        return sum(s.answered for s in self.sections)
+
+    @property
+    def published(self) -> int:
+        return sum(1 for s in self.sections for q in s.questions if q.published)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRow:
+    """One question of the live programme, in the order it is asked."""
+
+    number: int
+    code: str
+    topic: str
+    wording: str  #: read out at the dialogue
+    original: str | None  #: the asker's own words when the wording differs
+    askers: tuple[str, ...]  #: "Nguyễn Văn An (Xã Đàm Thuỷ)", "Ẩn danh (…)"
+    people: int  #: the asker and the supporters
+    answerer: str  #: who answers on stage
+    pinned: bool
+    related: tuple[str, ...]  #: other questions of its group: "CODE (unit)", for the record
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeDocument:
+    head: DocumentHead
+    rows: tuple[ProgrammeRow, ...]
+    minutes: int  #: at most (2 minutes to ask, 7 to answer each)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentRow:
+    number: int
+    text: str
+    owner: str
+    due: date
+    state: str  #: "open", "done" or "dropped"
+    status: str  #: the state, localised
+    overdue: bool  #: still open after its due date
+    question_code: str | None
+    note: str
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ConclusionItem:
+    """The chair's answer to one question and the questions it covers."""
+
+    number: int
+    code: str
+    topic: str
+    question: str  #: the wording asked (the programme's, else the asker's)
+    covers: tuple[str, ...]  #: codes of every question it answers, its own first
+    people: int  #: young people it is sent to
+    answer: str
+    commitments: tuple[CommitmentRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConclusionDocument:
+    head: DocumentHead
+    chair: str  #: "Chủ tịch UBND tỉnh Cao Bằng"
+    summary: str
+    items: tuple[ConclusionItem, ...]
+    commitments: tuple[CommitmentRow, ...]  #: every commitment, by due date
+    due: date  #: the legal deadline of the notice
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFigure:
+    topic: str
+    questions: int
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFigures:
+    """The numbers of the report ("kết quả")."""
+
+    questions: int
+    people: int
+    units: int  #: units that sent questions
+    units_total: int
+    topics: int  #: topic groups with questions
+    routed: int  #: questions forwarded to a department
+    answered: int
+    answered_in_time: int  #: by the departments' deadline
+    published: int  #: answers the askers were told
+    live_questions: int  #: asked at the dialogue (the programme)
+    conclusion_entries: int
+    commitments: int
+    commitments_done: int
+    commitments_open: int
+    commitments_overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDocument:
+    head: DocumentHead
+    figures: ReportFigures
+    topics: tuple[TopicFigure, ...]
+    conclusion_due: date
+    conclusion_published_at: datetime | None
+    conclusion_in_time: bool | None  #: None while not published
+    conclusions: tuple[ConclusionItem, ...]
+    commitments: tuple[CommitmentRow, ...]

@@ -1,0 +1,216 @@
+"""The conclusion notice in chat, for organisers:
+
+- ``/ketluan`` shows where it stands (answers entered, commitments, the legal deadline);
+- ``/ketluan MÃ [+MÃ2 ...] nội dung`` records the chair's answer to a question (covering
+  also the questions named with "+");
+- ``/ketluan chung nội dung`` the general conclusion;
+- ``/camket MÃ|chung; sở, ngành; dd/mm/yyyy; nội dung`` a commitment, and
+  ``/camket xong SỐ [ghi chú]`` when it is done (its department may say so too);
+- ``/ketluan congbo`` publishes it, after a confirmation naming how many young people
+  and officials will be told.
+
+English: ``/conclusion``, ``/commitment``. The rules are in :mod:`bot.campaign.conclusion`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from bot.campaign import conclusion
+from bot.campaign.departments import DepartmentError
+from bot.clustering.normalize import fold
+from handlers.access import Action, Scope, allows
+from handlers.answers import recipients_of
+from handlers.engine import Choice, Ctx, Router
+from handlers.programme import official_campaign
+from handlers.states import State
+from storage.models import Campaign
+
+router = Router()
+
+_PUBLISH_WORDS = ("congbo", "publish")
+_GENERAL_WORDS = ("chung", "general")
+_DONE_WORDS = ("xong", "done")
+_DROP_WORDS = ("huy", "drop")
+_SEPARATOR = re.compile(r"\s*[;|]\s*")
+
+
+def _local_today(ctx: Ctx) -> date:
+    return ctx.now.astimezone(ctx.settings.timezone).date()
+
+
+async def _status(ctx: Ctx, campaign: Campaign) -> str:
+    lines = await conclusion.status_lines(ctx.store, campaign, ctx.tr)
+    return "\n".join([*lines, ctx.tr("conclusion.help")])
+
+
+@router.command("ketluan", "conclusion")
+async def conclusion_command(ctx: Ctx) -> None:
+    ctx.reset()
+    text = (ctx.event.text or "").strip()
+    first, _, rest = text.partition(" ")
+    word = fold(first)
+    code = first if first and word not in (*_PUBLISH_WORDS, *_GENERAL_WORDS) else None
+    campaign = await official_campaign(ctx, Action.CONCLUSION, code=code)
+    if campaign is None:
+        return
+    try:
+        if not first:
+            ctx.say(await _status(ctx, campaign))
+        elif word in _PUBLISH_WORDS:
+            await _ask_publish(ctx, campaign)
+        elif word in _GENERAL_WORDS:
+            await conclusion.set_summary(
+                ctx.store, campaign, rest, now=ctx.now, actor_id=ctx.person.id
+            )
+            ctx.say(ctx.tr("conclusion.summary_saved"))
+        else:
+            also = []
+            while rest.startswith("+"):
+                extra, _, rest = rest[1:].partition(" ")
+                also.append(extra)
+                rest = rest.strip()
+            entry = await conclusion.record_answer(
+                ctx.store, campaign, first, rest, also=also, now=ctx.now, actor_id=ctx.person.id
+            )
+            ctx.say(ctx.tr.n("conclusion.answer_saved", len(entry.covers), code=first.upper()))
+    except conclusion.ConclusionError as exc:
+        ctx.say(exc.render(ctx.tr))
+
+
+async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
+    current = await ctx.store.conclusions.get(campaign.id)
+    if current is not None and current.published_at is not None:
+        ctx.say(ctx.tr("conclusion.already_published", date=f"{current.published_at:%d/%m/%Y}"))
+        return
+    if _local_today(ctx) < campaign.dialogue_date:
+        ctx.say(ctx.tr("conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}"))
+        return
+    entries = await ctx.store.conclusions.entries(campaign.id)
+    if not entries:
+        ctx.say(ctx.tr("conclusion.empty"))
+        return
+    questions = [
+        q
+        for q in [await ctx.store.questions.get(i) for e in entries for i in e.covers]
+        if q is not None and q.status != "withdrawn"
+    ]
+    people = len({r.person_id for r in await recipients_of(ctx.store, questions)})
+    ctx.data["conclusion_campaign"] = campaign.id
+    ctx.ask(
+        State.CONCLUSION_CONFIRM,
+        ctx.tr.n("conclusion.confirm", people, entries=len(entries), campaign=campaign.title),
+        [
+            [
+                Choice(ctx.tr("conclusion.confirm_yes"), "ky"),
+                Choice(ctx.tr("conclusion.confirm_no"), "kn"),
+            ]
+        ],
+    )
+
+
+@router.action("ky")
+async def publish_yes(ctx: Ctx, _: str) -> None:
+    campaign_id = int(ctx.data.get("conclusion_campaign", 0))
+    ctx.reset()
+    campaign = await ctx.store.campaigns.get(campaign_id)
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if campaign is None or not any(
+        allows(r, Action.CONCLUSION, Scope(campaign_id=campaign.id)) for r in roles
+    ):
+        ctx.say(ctx.tr("refused"))
+        return
+    try:
+        result = await conclusion.publish(
+            ctx.store, campaign, today=_local_today(ctx), now=ctx.now, by=ctx.person.id
+        )
+    except conclusion.ConclusionError as exc:
+        ctx.say(exc.render(ctx.tr))
+        return
+    if not result.published_now:
+        ctx.say(ctx.tr("conclusion.already_published", date=f"{result.published_at:%d/%m/%Y}"))
+        return
+    ctx.say(ctx.tr("conclusion.published", people=result.people, officials=result.officials))
+
+
+@router.action("kn")
+async def publish_no(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("conclusion.not_published"))
+
+
+_DATE = re.compile(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}$|^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (or yyyy-mm-dd); a two-digit year is not a date here."""
+    text = text.strip()
+    if not _DATE.match(text):
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@router.command("camket", "commitment")
+async def commitment_command(ctx: Ctx) -> None:
+    """/camket MÃ|chung; sở, ngành; dd/mm/yyyy; nội dung — or /camket xong|huy SỐ [ghi chú]."""
+    ctx.reset()
+    text = (ctx.event.text or "").strip()
+    first, _, rest = text.partition(" ")
+    if fold(first) in (*_DONE_WORDS, *_DROP_WORDS):
+        await _follow_up(ctx, "done" if fold(first) in _DONE_WORDS else "dropped", rest)
+        return
+    parts = _SEPARATOR.split(text, maxsplit=3)
+    due = parse_date(parts[2]) if len(parts) == 4 else None
+    if len(parts) != 4 or due is None or not parts[3].strip():
+        ctx.say(ctx.tr("commitment.usage"))
+        return
+    target, owner, _, task = parts
+    code = None if fold(target) in _GENERAL_WORDS else target
+    campaign = await official_campaign(ctx, Action.CONCLUSION, code=code)
+    if campaign is None:
+        return
+    try:
+        added = await conclusion.add_commitment(
+            ctx.store,
+            campaign,
+            owner=owner,
+            due=due,
+            text=task,
+            code=code,
+            now=ctx.now,
+            actor_id=ctx.person.id,
+        )
+    except (conclusion.ConclusionError, DepartmentError) as exc:
+        ctx.say(exc.render(ctx.tr))
+        return
+    ctx.say(ctx.tr("commitment.added", id=added.id, owner=added.owner, due=f"{added.due:%d/%m/%Y}"))
+
+
+async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
+    number, _, note = rest.strip().partition(" ")
+    found = await ctx.store.conclusions.commitment(int(number)) if number.isdigit() else None
+    if found is None:
+        ctx.say(ctx.tr("commitment.usage"))
+        return
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    scope_all = Scope(campaign_id=found.campaign_id)
+    scope_owner = Scope(campaign_id=found.campaign_id, department=found.owner)
+    if not any(
+        allows(r, Action.CONCLUSION, scope_all) or allows(r, Action.ANSWER, scope_owner)
+        for r in roles
+    ):
+        await ctx.audit("access.denied", target=f"commitment:{found.id}")
+        ctx.say(ctx.tr("refused"))
+        return
+    campaign = await ctx.store.campaigns.get(found.campaign_id)
+    assert campaign is not None
+    await conclusion.update_commitment(
+        ctx.store, campaign, found.id, status, note=note, now=ctx.now, actor_id=ctx.person.id
+    )
+    ctx.say(ctx.tr("commitment.updated", id=found.id, status=ctx.tr(f"commitment.status.{status}")))

@@ -1,0 +1,226 @@
+"""A department's XLSX answer sheet: written, filled in a spreadsheet, imported back.
+All or nothing: a bad row refuses the whole file, naming the row and what to fix."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
+from bot.cli import main
+from storage.models import Campaign, Question
+from tests.followup import outbox, question, support
+
+JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
+LOANS = "Thanh niên muốn vay vốn khởi nghiệp thì liên hệ ở đâu?"
+SCHOOL = "Bếp ăn bán trú ở trường có được kiểm tra an toàn thực phẩm không?"
+
+
+CODE_HEADERS = ("Mã câu hỏi", "Question code")
+ANSWER_HEADERS = ("Trả lời", "Answer")
+
+
+def run(argv: list[str]) -> asyncio.Future[int]:
+    return asyncio.to_thread(main, argv)  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def setup(province_app: App) -> tuple[App, Campaign, list[Question]]:
+    app = province_app
+    campaign = await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+    jobs = await question(app, campaign, "a", JOBS)
+    loans = await question(app, campaign, "b", LOANS, topic="vay vốn", anonymous=True)
+    school = await question(app, campaign, "c", SCHOOL, topic="thực phẩm")
+    await support(app, jobs, "d")
+    for topic, department in (
+        ("viec lam", "SNV"),
+        ("vay von", "Sở Nội Vụ"),
+        ("thuc pham", "Sở Y tế"),
+    ):
+        assert await run(["route", "--topic", topic, "--department", department]) == 0
+    return app, campaign, [jobs, loans, school]
+
+
+def fill(path: Path, answers: dict[str, str], *, out: Path | None = None) -> Path:
+    """Type answers into the sheet the way a department does, by question code."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws is not None
+    header = next(r for r in range(1, 20) if ws.cell(r, 2).value in CODE_HEADERS)
+    answer = next(c for c in range(1, 20) if ws.cell(header, c).value in ANSWER_HEADERS)
+    for row in range(header + 1, ws.max_row + 1):
+        code = ws.cell(row, 2).value
+        if code in answers:
+            ws.cell(row, answer).value = answers[code]
+    target = out or path
+    wb.save(target)
+    return target
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, _, (jobs, loans, school) = setup
+    sheet = tmp_path / "so-noi-vu.xlsx"
+    assert await run(["answers", "sheet", "--department", "so noi vu", "--out", str(sheet)]) == 0
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert "Sở Nội vụ" in cells and jobs.code in cells and loans.code in cells
+    assert school.code not in cells  # another department's question
+    assert "Hoàng Thị Lan" in cells and "Anonymous" in cells and 2 in cells  # asker, people
+    assert ws.protection.sheet  # only the answer column is open for typing
+
+    fill(sheet, {jobs.code: "Tỉnh có Trung tâm Dịch vụ việc làm."})
+    assert await run(["answers", "import", str(sheet)]) == 0
+    assert "recorded 1 answers" in capsys.readouterr().out
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer == "Tỉnh có Trung tâm Dịch vụ việc làm."
+    assert stored.answered_by == "Sở Nội vụ" and not stored.answer_published
+    assert await outbox(app, "answer") == []
+
+    # The same file again: nothing changes, and that is fine.
+    assert await run(["answers", "import", str(sheet)]) == 0
+    assert (
+        "recorded 0 answers (drafts); 1 rows unchanged, 1 rows without" in capsys.readouterr().out
+    )
+
+    # A new sheet carries the draft; the department completes it; --publish tells askers.
+    again = tmp_path / "again.xlsx"
+    assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(again)]) == 0
+    assert "Tỉnh có Trung tâm Dịch vụ việc làm." in [
+        c
+        for row in openpyxl.load_workbook(again).active.iter_rows(values_only=True)
+        for c in row  # type: ignore[union-attr]
+    ]
+    fill(again, {loans.code: "Liên hệ Ngân hàng Chính sách xã hội."})
+    assert await run(["answer", "--file", str(again), "--publish"]) == 0
+    told = {person for person, _ in await outbox(app, "answer")}
+    assert told == {loans.person_id}  # only the newly recorded answer was published
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_bad_rows_refuse_the_whole_file(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, _, (jobs, loans, school) = setup
+    sheet = tmp_path / "sheet.xlsx"
+    assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(sheet)]) == 0
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    last = ws.max_row
+    ws.cell(last - 1, 8).value = "Trả lời tốt."  # a good row ...
+    ws.cell(last, 8).value = "x" * 4000  # ... and a bad one
+    ws.cell(last + 1, 2).value = "ZZZZZZ"
+    ws.cell(last + 1, 8).value = "Không rõ."
+    ws.cell(last + 2, 2).value = school.code  # routed to Sở Y tế
+    ws.cell(last + 2, 8).value = "Không thuộc."
+    ws.cell(last + 3, 2).value = jobs.code  # twice
+    ws.cell(last + 3, 8).value = "Lần hai."
+    ws.cell(last + 4, 8).value = "Không có mã."
+    wb.save(sheet)
+    assert await run(["answers", "import", str(sheet)]) == 1
+    out = capsys.readouterr()
+    for needle in (
+        f"row {last}: the answer to question",
+        f"row {last + 1}: no question has the code ZZZZZZ",
+        f"row {last + 2}: question {school.code} is routed to Sở Y tế, not to Sở Nội vụ",
+        f"row {last + 3}: code {jobs.code} is already on row",
+        f"row {last + 4}: an answer without a question code",
+    ):
+        assert needle in out.out, needle
+    assert "no answer was recorded" in out.err
+    for q in (jobs, loans):
+        stored = await app.store.questions.get(q.id)
+        assert stored is not None and stored.answer is None  # not even the good row
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_files_that_are_not_a_department_sheet_are_refused(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, _, (jobs, _, _) = setup
+    sheet = tmp_path / "sheet.xlsx"
+    assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(sheet)]) == 0
+
+    # Another department's file, imported as if it were Sở Y tế's.
+    fill(sheet, {jobs.code: "Có."})
+    assert await run(["answers", "import", str(sheet), "--department", "Sở Y tế"]) == 2
+    assert "is the sheet of Sở Nội vụ, not of Sở Y tế" in capsys.readouterr().err
+
+    # Columns renamed or removed.
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value in ANSWER_HEADERS:
+                cell.value = "Notes"
+    wrong = tmp_path / "wrong.xlsx"
+    wb.save(wrong)
+    assert await run(["answers", "import", str(wrong)]) == 2
+    assert "no header row with the columns" in capsys.readouterr().err
+
+    # An empty sheet: the head and header, no rows.
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    ws.delete_rows(8, ws.max_row)
+    empty = tmp_path / "empty.xlsx"
+    wb.save(empty)
+    assert await run(["answers", "import", str(empty)]) == 2
+    assert "has no question rows" in capsys.readouterr().err
+
+    # Not a spreadsheet at all.
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("code,answer\n", encoding="utf-8")
+    assert await run(["answers", "import", str(junk)]) == 2
+    assert "cannot be read as an Excel file" in capsys.readouterr().err
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer is None
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_a_published_answer_cannot_be_changed_by_a_sheet(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, _, (jobs, _, _) = setup
+    sheet = tmp_path / "sheet.xlsx"
+    assert await run(["answers", "sheet", "--all", "--out", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.glob("dot-*-tra-loi-*.xlsx"))
+    assert written == ["dot-1-tra-loi-so-noi-vu.xlsx", "dot-1-tra-loi-so-y-te.xlsx"]
+    sheet = tmp_path / written[0]
+    fill(sheet, {jobs.code: "Bản đầu."})
+    assert await run(["answers", "import", str(sheet), "--publish"]) == 0
+    fill(sheet, {jobs.code: "Bản sửa."})
+    assert await run(["answers", "import", str(sheet)]) == 1
+    assert "was sent to the askers on" in capsys.readouterr().out
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer == "Bản đầu."
+
+
+async def test_a_vietnamese_sheet_imports_on_an_english_command_line(
+    setup: tuple[App, Campaign, list[Question]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, _, (jobs, _, _) = setup
+    sheet = tmp_path / "sheet.xlsx"
+    assert await run(["answers", "sheet", "--department", "Sở Nội vụ", "--out", str(sheet)]) == 0
+    texts = [
+        c for row in openpyxl.load_workbook(sheet).active.iter_rows(values_only=True) for c in row
+    ]  # type: ignore[union-attr]
+    assert "Mã câu hỏi" in texts and "Trả lời" in texts and "Ẩn danh" in texts
+    fill(sheet, {jobs.code: "Có hỗ trợ."})
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    assert await run(["answers", "import", str(sheet)]) == 0
+    assert "recorded 1 answers" in capsys.readouterr().out

@@ -1,0 +1,262 @@
+"""The documents after the questions (answers, programme, conclusion, report) read back
+with python-docx, and the exports carrying department, answer, answered-at and
+commitment per question."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.application.app import App
+from bot.campaign import conclusion, programme
+from bot.campaign.setup import create_campaign
+from bot.cli import main
+from bot.documents.followup import (
+    AnsweredQuestion,
+    AnswersDocument,
+    DepartmentAnswers,
+    DocumentHead,
+)
+from bot.documents.followup_docx import write_followup_docx
+from handlers.answers import publish, save_answer
+from locales import translator
+from storage.models import Campaign, Question
+from tests.followup import question, support
+
+DIALOGUE = date(2025, 8, 28)
+
+
+def run(argv: list[str]) -> asyncio.Future[int]:
+    return asyncio.to_thread(main, argv)  # type: ignore[return-value]
+
+
+def text_of(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+async def done(province_app: App) -> tuple[App, Campaign, list[Question]]:
+    """A campaign after its dialogue: answers (one published), a programme, the
+    conclusion published with two commitments."""
+    app = province_app
+    store, now = app.store, app.clock.now()
+    campaign = await create_campaign(app, title="Hội nghị đối thoại năm 2025", dialogue=DIALOGUE)
+    jobs = await question(app, campaign, "a", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    loans = await question(
+        app, campaign, "b", "Vay vốn khởi nghiệp ở đâu?", topic="vay vốn", anonymous=True
+    )
+    wifi = await question(
+        app,
+        campaign,
+        "c",
+        "Bản em chưa có sóng điện thoại.",
+        topic="Chuyển đổi số",
+        name="Nông Văn Dũng",
+    )
+    await support(app, wifi, "d")
+    topics = await store.campaigns.topics(campaign.id)
+    for topic in topics:
+        if "việc làm" in topic.name or "vay vốn" in topic.name:
+            await store.questions.route_topic(topic.id, "Sở Nội vụ", now=now)
+    await store.questions.route_question(wifi.id, "Sở Khoa học và Công nghệ", now=now)
+    for q, text in (
+        (jobs, "Có Trung tâm Dịch vụ việc làm."),
+        (loans, "Ngân hàng Chính sách xã hội cho vay."),
+    ):
+        await save_answer(store, q, text, now=now, by="Sở Nội vụ", source="test")
+    await publish(store, [await store.questions.get(jobs.id)], now=now)  # type: ignore[list-item]
+    await programme.propose(store, campaign, now=now)
+    await programme.reword(store, campaign, wifi.code, "Khi nào các bản được phủ sóng?", now=now)
+    after = datetime(2025, 8, 29, 3, tzinfo=UTC)
+    await conclusion.record_answer(
+        store, campaign, wifi.code, "Phủ sóng toàn bộ các bản trong năm 2026.", now=after
+    )
+    await conclusion.add_commitment(
+        store,
+        campaign,
+        owner="Sở KH&CN",
+        due=date(2026, 12, 31),
+        text="Phủ sóng các bản lõm sóng",
+        code=wifi.code,
+        now=after,
+    )
+    await conclusion.add_commitment(
+        store,
+        campaign,
+        owner="SNV",
+        due=date(2025, 9, 30),
+        text="Báo cáo kết quả đối thoại",
+        now=after,
+    )
+    await conclusion.set_summary(
+        store, campaign, "Chủ tịch ghi nhận tinh thần cầu thị của thanh niên.", now=after
+    )
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=after)
+    return app, campaign, [jobs, loans, wifi]
+
+
+async def test_the_four_documents_read_back(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    _, _, (jobs, _, _) = done
+    texts = {}
+    for kind in ("answers", "programme", "conclusion", "report"):
+        out = tmp_path / f"{kind}.docx"
+        assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
+        texts[kind] = text_of(out)
+
+    answers = texts["answers"]
+    assert "TỔNG HỢP NỘI DUNG TRẢ LỜI Ý KIẾN, KIẾN NGHỊ CỦA THANH NIÊN" in answers
+    assert (
+        "Sở Nội vụ (đã trả lời 2/2)" in answers
+        and "Sở Khoa học và Công nghệ (đã trả lời 0/1)" in answers
+    )
+    assert "Có Trung tâm Dịch vụ việc làm." in answers and "đã gửi người hỏi" in answers
+    assert "chưa gửi người hỏi" in answers and "Chưa có trả lời." in answers
+    assert "Ẩn danh" in answers and jobs.code in answers
+
+    plan = texts["programme"]
+    assert "KỊCH BẢN CÂU HỎI ĐỐI THOẠI TRỰC TIẾP" in plan and "3 câu hỏi được nêu trực tiếp" in plan
+    assert (
+        "“Khi nào các bản được phủ sóng?”" in plan
+        and "Nguyên văn: “Bản em chưa có sóng điện thoại.”" in plan
+    )
+    assert "Nông Văn Dũng (Phường Thục Phán); và 1 người cùng quan tâm" in plan
+    assert "Lãnh đạo Sở Khoa học và Công nghệ" in plan and "Lãnh đạo Sở Nội vụ" in plan
+
+    notice = texts["conclusion"]
+    assert "THÔNG BÁO KẾT LUẬN" in notice and "của Chủ tịch UBND tỉnh Cao Bằng" in notice
+    assert "Dự thảo" not in notice  # published
+    assert "Phủ sóng toàn bộ các bản trong năm 2026." in notice
+    assert "Chủ tịch ghi nhận tinh thần cầu thị" in notice
+    assert (
+        "Giao Sở Khoa học và Công nghệ: Phủ sóng các bản lõm sóng (hoàn thành trước ngày 31/12/2026)."
+        in notice
+    )
+    assert (
+        "II. GIAO NHIỆM VỤ" in notice
+        and "Báo cáo kết quả đối thoại" in notice
+        and "30/09/2025" in notice
+    )
+
+    report = texts["report"]
+    assert "BÁO CÁO KẾT QUẢ HỘI NGHỊ ĐỐI THOẠI VỚI THANH NIÊN" in report
+    figures = dict(zip(report.splitlines()[::1], report.splitlines()[1:], strict=False))
+    assert figures["Câu hỏi, ý kiến, kiến nghị"] == "3"
+    assert figures["Thanh niên tham gia"] == "4"
+    assert figures["Câu hỏi đã có trả lời"] == "2"
+    assert figures["Trả lời đã gửi tới người hỏi"] == "1"
+    assert figures["Câu hỏi đối thoại trực tiếp"] == "3"
+    assert figures["Nhiệm vụ giao"] == "2"
+    assert figures["Nhiệm vụ quá hạn"] == "1"  # due 30/09/2025, today is later
+    assert "Thông báo kết luận ban hành ngày 29/08/2025, đúng hạn (07/09/2025)." in report
+
+
+async def test_the_document_needs_docx_and_the_whole_campaign(
+    done: tuple[App, Campaign, list[Question]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run(["export", "--format", "csv", "--document", "report"]) == 2
+    assert "--document report" in capsys.readouterr().err
+    assert await run(["export", "--format", "docx", "--document", "answers"]) == 0
+    written = list((Path.cwd() / "out").glob("dot-1-tra-loi-*.docx"))
+    assert len(written) == 1
+
+
+def test_renderer_on_hand_made_data_in_english(tmp_path: Path) -> None:
+    head = DocumentHead(
+        7, "Dialogue 2025", "UBND tỉnh Cao Bằng", DIALOGUE, datetime(2025, 9, 1, tzinfo=UTC), "en"
+    )
+    answered = AnsweredQuestion(
+        "K7Q2MA",
+        "Jobs",
+        "Phường Thục Phán",
+        "Lan",
+        "Any jobs?",
+        3,
+        "Yes: the job centre.",
+        datetime(2025, 8, 20, tzinfo=UTC),
+        "Sở Nội vụ",
+        True,
+        True,
+    )
+    document = AnswersDocument(
+        head, date(2025, 8, 26), (DepartmentAnswers("Sở Nội vụ", (answered,)),)
+    )
+    out = write_followup_docx(document, tmp_path / "a.docx", tr=translator("en"))
+    text = text_of(out)
+    assert "ANSWERS TO YOUNG PEOPLE'S QUESTIONS AND RECOMMENDATIONS" in text
+    assert "I. Sở Nội vụ (1/1 answered)" in text
+    assert "Answer (Sở Nội vụ, 20/08/2025; sent to the askers): Yes: the job centre." in text
+    assert "Cao Bằng, 1 September 2025" in text
+
+
+async def test_exports_carry_department_answer_and_commitment(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, (jobs, loans, wifi) = done
+    assert await run(["export", "--format", "jsonl"]) == 0
+    rows = {r["code"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows[jobs.code]["department"] == "Sở Nội vụ"
+    assert rows[jobs.code]["answer"] == "Có Trung tâm Dịch vụ việc làm."
+    assert rows[jobs.code]["answer_published"] is True and rows[jobs.code]["answered_at"]
+    assert rows[loans.code]["answer_published"] is False
+    assert rows[wifi.code]["answer"] is None
+    assert (
+        rows[wifi.code]["commitment"]
+        == "Sở Khoa học và Công nghệ: Phủ sóng các bản lõm sóng (hạn 31/12/2026)"
+    )
+    out = tmp_path / "q.csv"
+    assert await run(["export", "--format", "csv", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8-sig") as fh:
+        table = {r["Mã câu hỏi"]: r for r in csv.DictReader(fh)}
+    assert table[jobs.code]["Sở, ngành được chuyển"] == "Sở Nội vụ"
+    assert table[jobs.code]["Trả lời"] == "Có Trung tâm Dịch vụ việc làm."
+    assert table[jobs.code]["Thời gian trả lời"] == "2025-07-01 09:00"
+    assert table[wifi.code]["Nhiệm vụ giao"].startswith("Sở Khoa học và Công nghệ: Phủ sóng")
+
+
+def test_jsonl_round_trip_keeps_the_answer_fields() -> None:
+    from dataclasses import replace
+
+    from bot.documents.exports import question_from_json, question_to_json
+    from bot.documents.model import QuestionRow
+
+    row = QuestionRow(
+        1,
+        "K7Q2MA",
+        datetime(2025, 7, 1, tzinfo=UTC),
+        "Lan",
+        False,
+        "w01273",
+        "Phường Thục Phán",
+        None,
+        "Việc làm",
+        "N1",
+        2,
+        "Đã trả lời",
+        "telegram",
+        "Có việc không?",
+        False,
+    )
+    answered = replace(
+        row,
+        department="Sở Nội vụ",
+        answer="Có.",
+        answered_at=datetime(2025, 8, 20, 3, tzinfo=UTC),
+        answered_by="Sở Nội vụ",
+        answer_published=True,
+        commitment="Sở Nội vụ: Mở hội chợ (hạn 30/09/2025)",
+    )
+    for q in (row, answered):
+        assert question_from_json(json.loads(json.dumps(question_to_json(q)))) == q
