@@ -664,13 +664,17 @@ class FakeTelegramAPI:
     ) -> Json:
         """The user pressed an inline button with ``data`` under the bot's ``message_id``.
 
-        Without ``message_id`` the bot's last message in the chat is used.
+        Without ``message_id`` the bot's last message in the chat is used. Like Telegram,
+        the update carries the message as it was when pressed (with its keyboard then):
+        a second press before the bot answered the first (a double tap) shows the same
+        old keyboard, whatever the bot has made of the message since.
         """
         user = self._user(user_id, first_name, None, None, language_code)
         chat: ChatId = user_id if chat_id is None else _normalise_chat_id(chat_id)
         if message_id is None:
             message_id = self._last_bot_message_id(chat)
-        message = self._messages.get((chat, message_id)) if message_id else None
+        stored = self._messages.get((chat, message_id)) if message_id else None
+        message = copy.deepcopy(stored) if stored is not None else None
         if message is None:
             message = {
                 "message_id": message_id or self._next_message_id(chat),
@@ -811,6 +815,12 @@ class FakeTelegramAPI:
     def calls_to(self, method: str) -> list[RecordedCall]:
         """Every recorded call of ``method`` (successful or not)."""
         return [call for call in self.calls if call.method == method]
+
+    @property
+    def error_answers(self) -> list[RecordedCall]:
+        """Calls Telegram would have refused (4xx, 5xx): a bot that works sends none,
+        except scripted failures (:meth:`fail_next`)."""
+        return [call for call in self.calls if call.status is not None and call.status >= 400]
 
     def _ok_calls(self, *methods: str) -> list[RecordedCall]:
         return [call for call in self.calls if call.method in methods and call.ok]
