@@ -459,9 +459,10 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         # Kept, so the rest of a message the app split can join it (Engine._continue).
         ctx.data["overflow"] = cleaned[: limit * 3]
         ctx.collect("overflow")
+        # Cut by the app at its length limit: the rest follows, so say "more than".
         ctx.say(
             ctx.tr(
-                "text.too_long",
+                "text.too_long_cut" if ctx.event.cut else "text.too_long",
                 length=f"{len(cleaned):,}".replace(",", "."),
                 limit=f"{limit:,}".replace(",", "."),
             )

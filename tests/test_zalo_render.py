@@ -108,9 +108,7 @@ def _prompt(text: str, *labels: str) -> Reply:
 
 def test_choices_become_numbered_lines_with_a_hint() -> None:
     [message] = render_reply(_prompt("Bạn đồng ý chứ?", "Mình đồng ý", "Không đồng ý"), tr=VI)
-    assert message == (
-        "Bạn đồng ý chứ?\n\n1. Mình đồng ý\n2. Không đồng ý\nBạn gõ 1 hoặc 2 nhé."
-    )
+    assert message == ("Bạn đồng ý chứ?\n\n1. Mình đồng ý\n2. Không đồng ý\nBạn gõ 1 hoặc 2 nhé.")
     [english] = render_reply(_prompt("Agree?", "Yes", "No", "Later"), tr=EN)
     assert english.endswith("1. Yes\n2. No\n3. Later\nType 1, 2 or 3.")
     [one] = render_reply(_prompt("Tên bạn?", "Ẩn danh"), tr=VI)

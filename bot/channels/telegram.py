@@ -99,7 +99,7 @@ from bot.channels.telegram_mapping import (
     map_update,
 )
 from bot.channels.telegram_polling import Poller
-from bot.channels.telegram_render import TEXT_LIMIT, TextMessage, render_reply
+from bot.channels.telegram_render import TEXT_LIMIT, Keyboard, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
 from handlers.events import Event, EventKind, Reply
@@ -189,9 +189,10 @@ class TelegramChannel(ChannelLifecycle):
         self._poller: Poller | None = None
         self._tracker = AckTracker()
         self._pacer = ChatPacer(self._options.per_chat_interval)
-        # Prompts whose keyboard an earlier press already replaced or cleared: a second
-        # press on one (a double tap) must not edit it again (Telegram answers 400).
-        self._settled: OrderedDict[tuple[str, int], None] = OrderedDict()
+        # The buttons a prompt shows since a press changed it (edited into the next step,
+        # or cleared): a second press of an old button on it (a double tap) must not edit
+        # or clear it again (Telegram answers 400, or the new step's buttons would go).
+        self._shown: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
 
     # -- properties -------------------------------------------------------------------
 
@@ -494,19 +495,23 @@ class TelegramChannel(ChannelLifecycle):
         chat = chat_ref(event.reply_chat)
         prompt: int | None = None
         pressed = event.message_id if event.kind == EventKind.BUTTON else None
-        if pressed and pressed.isdigit() and (event.reply_chat, int(pressed)) not in self._settled:
-            prompt = int(pressed)
+        if pressed and pressed.isdigit():
+            shown = self._shown.get((event.reply_chat, int(pressed)))
+            if shown is None or (event.payload or "") in shown:
+                prompt = int(pressed)
         sent = 0
         for reply in merge_replies(replies, limit=TEXT_LIMIT):
             edit_target: int | None = None
             if reply.replaces_prompt and prompt is not None:
-                self._settle(event.reply_chat, prompt)
                 if sent == 0:
                     edit_target = prompt
                 else:
+                    self._settle(event.reply_chat, prompt, None)
                     await self.sender.clear_keyboard(chat, prompt)
                 prompt = None
             for item in render_reply(reply, edit_first=edit_target is not None):
+                if isinstance(item, TextMessage) and item.edit and edit_target is not None:
+                    self._settle(event.reply_chat, edit_target, item.keyboard)
                 try:
                     await self.sender.send(chat, item, edit_target=edit_target)
                     sent += 1
@@ -516,14 +521,17 @@ class TelegramChannel(ChannelLifecycle):
                 except (TelegramError, FileTooLarge, OSError) as exc:
                     logger.warning("telegram: a message was not delivered: %s", self._redact(exc))
         if prompt is not None and replies:
-            self._settle(event.reply_chat, prompt)
+            self._settle(event.reply_chat, prompt, None)
             await self.sender.clear_keyboard(chat, prompt)
 
-    def _settle(self, chat: str, message_id: int) -> None:
-        """Remember that a prompt's keyboard was replaced or cleared (the newest 4,096)."""
-        self._settled[(chat, message_id)] = None
-        while len(self._settled) > 4096:
-            self._settled.popitem(last=False)
+    def _settle(self, chat: str, message_id: int, keyboard: Keyboard | None) -> None:
+        """Remember which buttons a prompt shows after an edit (the newest 4,096)."""
+        rows = keyboard["inline_keyboard"] if keyboard else []
+        self._shown[(chat, message_id)] = frozenset(
+            button["callback_data"] for row in rows for button in row if "callback_data" in button
+        )
+        while len(self._shown) > 4096:
+            self._shown.popitem(last=False)
 
     async def _redirect_group(self, command: GroupCommand) -> None:
         """Point to a private chat: questions (and names) are never taken in a group."""
