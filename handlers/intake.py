@@ -544,8 +544,9 @@ async def _amended(ctx: Ctx, text: str) -> None:
 
 @router.action("aa")
 async def amend_add(ctx: Ctx, _: str) -> None:
+    # What the person chose to add goes on a line of its own.
     draft_text = str(ctx.draft.get("text", ""))
-    await _amended(ctx, join_parts(draft_text, str(ctx.data.get("amend", "")), cut=False))
+    await _amended(ctx, clean_text(f"{draft_text}\n{ctx.data.get('amend', '')}"))
 
 
 @router.action("ar")
