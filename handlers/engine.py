@@ -723,7 +723,8 @@ class Engine:
         await handler(ctx, text)
 
     async def _edited(self, ctx: Ctx) -> None:
-        if ctx.state in (State.TEXT, State.PREVIEW, State.SIMILAR) and ctx.event.text.strip():
+        editable = (State.TEXT, State.PREVIEW, State.SIMILAR, State.AMEND)
+        if ctx.state in editable and ctx.event.text.strip():
             handler = self.router.texts.get(State.TEXT)
             if handler is not None:
                 ctx.say(ctx.tr("edited.applied"))

@@ -434,3 +434,21 @@ async def test_erasing_someone_who_never_agreed(engine: Engine, province_app: Ap
     await agreed.say("đồng ý")
     await agreed.say("/xoa")
     assert "rút lại đồng ý" in agreed.last_text and "câu hỏi đã gửi" not in agreed.last_text
+
+
+async def test_terminal_chat_speaks_the_language_it_was_started_with(engine: Engine) -> None:
+    from io import StringIO
+
+    from bot.channels.terminal import chat_loop
+
+    for language, expected in (("en", "Do you agree?"), ("vi", "Bạn có đồng ý không?")):
+        lines = iter(["/thoat\n"])
+        out = StringIO()
+        await chat_loop(
+            engine,
+            user_id=f"t-{language}",
+            language=language,
+            read_line=lambda: next(lines),
+            out=out,
+        )
+        assert expected in out.getvalue()
