@@ -442,13 +442,13 @@ async def test_terminal_chat_speaks_the_language_it_was_started_with(engine: Eng
     from bot.channels.terminal import chat_loop
 
     for language, expected in (("en", "Do you agree?"), ("vi", "Bạn có đồng ý không?")):
-        lines = iter(["/thoat\n"])
+        read_line = iter(["/thoat\n"]).__next__
         out = StringIO()
         await chat_loop(
             engine,
             user_id=f"t-{language}",
             language=language,
-            read_line=lambda: next(lines),
+            read_line=read_line,
             out=out,
         )
         assert expected in out.getvalue()
