@@ -548,12 +548,17 @@ class Engine:
         event = ctx.event
         if event.at is None or not isinstance(burst, dict) or not burst.get("answered"):
             return False
-        at, previous = event.at, datetime.fromisoformat(str(burst["at"]))
-        if abs(at - previous) > self.settings.burst_gap:
+        try:
+            previous = datetime.fromisoformat(str(burst["at"]))
+            handled = datetime.fromisoformat(str(burst["handled"]))
+            seq = None if burst.get("seq") is None else int(burst["seq"])
+        except (KeyError, TypeError, ValueError):
+            return False  # not what this code stores: no burst
+        if abs(event.at - previous) > self.settings.burst_gap:
             return False
-        if event.seq is not None and burst.get("seq") is not None:
-            return event.seq == int(burst["seq"]) + 1
-        return at <= datetime.fromisoformat(str(burst["handled"]))
+        if event.seq is not None and seq is not None:
+            return event.seq == seq + 1
+        return event.at <= handled
 
     def _remember_burst(self, ctx: Ctx, *, answered: bool) -> None:
         """Note when this message came and what text it left open for the next one."""

@@ -393,7 +393,12 @@ def normalize_name(text: str) -> str | None:
 async def name_text(ctx: Ctx, text: str) -> None:
     name = normalize_name(text)
     if name is None:
-        ctx.say(ctx.tr("name.invalid"))
+        # "không", "ok": an answer to something else, not a name.
+        ctx.say(
+            ctx.tr("name.not_a_name", text=text.strip()[:30])
+            if intents(text)
+            else ctx.tr("name.invalid")
+        )
         ctx.repeat_prompt()
         return
     anonymous = bool(ctx.draft.get("anonymous"))

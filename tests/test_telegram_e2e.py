@@ -46,6 +46,8 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:
         yield server
         assert server.errors == []
+        # Whole conversations: nothing the bot did was refused by "Telegram".
+        assert server.error_answers == [], [c.describe() for c in server.error_answers]
 
 
 @pytest.fixture

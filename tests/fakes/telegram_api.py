@@ -180,6 +180,9 @@ class RecordedCall:
     client_gone: bool = False
     """The client had closed the connection when the answer was ready (it timed out or was
     cancelled); the request was still carried out."""
+    scripted: bool = False
+    """The error answer was one a test asked for (:meth:`FakeTelegramAPI.fail_next`, a
+    blocked chat, flood limits), not a refusal of what the bot asked."""
 
     @property
     def ok(self) -> bool:
@@ -818,9 +821,14 @@ class FakeTelegramAPI:
 
     @property
     def error_answers(self) -> list[RecordedCall]:
-        """Calls Telegram would have refused (4xx, 5xx): a bot that works sends none,
-        except scripted failures (:meth:`fail_next`)."""
-        return [call for call in self.calls if call.status is not None and call.status >= 400]
+        """Calls refused (4xx, 5xx) for what the bot asked, as Telegram would refuse them
+        ("message is not modified", "message to edit not found"...): a bot that works
+        makes none. Failures a test scripted are left out."""
+        return [
+            call
+            for call in self.calls
+            if call.status is not None and call.status >= 400 and not call.scripted
+        ]
 
     def _ok_calls(self, *methods: str) -> list[RecordedCall]:
         return [call for call in self.calls if call.method in methods and call.ok]
@@ -1082,6 +1090,8 @@ class FakeTelegramAPI:
         if handler is None:
             raise BotApiError(404, "Not Found: method not found")
         await self._apply_delay(call.method)
+        # Failures a test asked for (fail_next, block_chat, rate limits) are "scripted".
+        call.scripted = True
         self._apply_scripted_failure(call.method)
         if call.method in _CHAT_METHODS and "chat_id" in call.params:
             chat = _normalise_chat_id(call.params["chat_id"])
@@ -1089,6 +1099,7 @@ class FakeTelegramAPI:
                 raise BotApiError(403, self._forbidden_description(chat))
         if call.method in _RATE_LIMITED_METHODS:
             self._apply_rate_limits(call.params)
+        call.scripted = False
         result = handler(call.params, call.files)
         if asyncio.iscoroutine(result):
             result = await result
