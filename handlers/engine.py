@@ -498,7 +498,8 @@ class Engine:
             ctx.event = event
         in_burst = self._in_burst(ctx)
         state, step = ctx.conv.state, ctx.conv.step
-        if in_burst and self._textual(event) and await self._continue(ctx):
+        continues = in_burst or self._after_cut(ctx)
+        if continues and self._textual(event) and await self._continue(ctx):
             pass  # the rest of a message the app split, or of a flood: joined, no answer
         elif event.kind == EventKind.COMMAND:
             await self._command(ctx)
@@ -540,9 +541,11 @@ class Engine:
         """This message was sent before the person could see the answer to the previous
         one, which was answered: a flood, the parts of a paste the app split.
 
-        Where the platform numbers every message of a chat (Telegram), the next number
-        means no answer came in between; elsewhere (Zalo) the message must have been sent
-        before the previous one was handled. Either way it came within ``burst_gap``.
+        Where the messages of a chat are numbered, the person's and the bot's alike
+        (Telegram's message ids), the next number means no answer came in between; where
+        they are not (Zalo) the adapter says whether it was sent before the bot's last
+        message went out; otherwise it must have been sent before the previous one was
+        handled. Either way it came within ``burst_gap`` of the previous one.
         """
         burst = ctx.data.get("burst")
         event = ctx.event
@@ -558,7 +561,23 @@ class Engine:
             return False
         if event.seq is not None and seq is not None:
             return event.seq == seq + 1
+        if event.before_answer is not None:
+            return event.before_answer
         return event.at <= handled
+
+    def _after_cut(self, ctx: Ctx) -> bool:
+        """The previous message was cut by the app at its length limit and this one came
+        within ``burst_gap`` of it: the rest of it, even if an answer came in between."""
+        burst, collect, at = ctx.data.get("burst"), ctx.data.get("collect"), ctx.event.at
+        if at is None or not isinstance(burst, dict) or not isinstance(collect, dict):
+            return False
+        if not collect.get("cut"):
+            return False
+        try:
+            previous = datetime.fromisoformat(str(burst["at"]))
+        except (KeyError, TypeError, ValueError):
+            return False
+        return abs(at - previous) <= self.settings.burst_gap
 
     def _remember_burst(self, ctx: Ctx, *, answered: bool) -> None:
         """Note when this message came and what text it left open for the next one."""

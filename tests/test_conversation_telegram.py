@@ -196,6 +196,20 @@ async def test_a_paste_split_by_the_app_is_one_message(
     assert f"Câu hỏi: {QUESTION}" in preview
 
 
+async def test_the_rest_of_a_cut_message_joins_it_even_after_an_answer(
+    api: FakeTelegramAPI, channel: TelegramChannel, province_app: App
+) -> None:
+    # The second part may arrive after the bot answered the first (a slow network): the
+    # first was cut at exactly 4,096 characters, so the next one, seconds later, is its rest.
+    hoa = Person(api, channel, 1001)
+    await hoa.to_text_step()
+    paste = "Ở xã em đường vào các thôn bị sạt lở, các em đi học rất vất vả. " * 70
+    told = await hoa.say(paste[:4096])
+    assert "dài hơn 4.09" in told
+    assert await hoa.say(paste[4096:]) == ""  # joined to the rest, not a new question
+    assert f"Câu hỏi: {QUESTION}" in await hoa.say(QUESTION)
+
+
 # -- 3. commands with arguments --------------------------------------------------------------------
 
 

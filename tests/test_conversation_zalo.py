@@ -200,6 +200,14 @@ async def test_a_flood_gets_one_answer(
     assert "Mình chưa hiểu ý bạn." in await khoa.say("alo")  # read the answer, wrote again
 
 
+async def test_a_flood_sent_now_gets_one_answer(api: FakeZaloApi, channel: ZaloChannel) -> None:
+    # Dated by the real clock, as the platform dates them (the bot's clock is a fake one).
+    khoa = Person(api, channel, USER)
+    answers = await khoa.send(*[make_text_event(USER, "alo") for _ in range(30)])
+    assert len(answers) == 1 and "Bạn có đồng ý không?" in answers[0]
+    assert "Mình chưa hiểu ý bạn." in await khoa.say("alo")
+
+
 # -- 3. commands with codes ---------------------------------------------------------------------
 
 

@@ -38,7 +38,14 @@ from bot.channels.zalo import (
 from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
 from bot.clock import FakeClock
 from handlers.events import Attachment, Button, Event, Reply
-from tests.fakes.zalo_api import FakeZaloApi, make_text_event, make_unsupported_event
+from tests.fakes.zalo_api import (
+    FakeZaloApi,
+    make_event,
+    make_image_event,
+    make_sticker_event,
+    make_text_event,
+    make_unsupported_event,
+)
 
 USER = "5f1e2d3c4b5a69788796"
 OTHER = "0a0b0c0d0e0f10111213"
@@ -175,10 +182,10 @@ async def test_unsupported_and_media_content(zalo_app: App, api: FakeZaloApi) ->
         text = await bot.push(make_unsupported_event(USER))
         assert "ẩn nội dung" in text and "Telegram" in text and "Đoàn xã" in text
         assert text.endswith("Bạn gõ 1 hoặc 2 nhé.")  # and the question is asked again
-        api.push_sticker(USER)
-        api.push_image(USER, caption="câu hỏi trong ảnh")
-        api.push_voice(USER)
-        await wait_until(lambda: bot.channel.processed >= 5)
+        # One at a time (sent together they would be one burst, answered once).
+        await bot.push(make_sticker_event(USER))
+        await bot.push(make_image_event(USER, caption="câu hỏi trong ảnh"))
+        await bot.push(make_event("message.voice.received", user_id=USER, url="https://v.test/v"))
         texts = bot.texts()
         assert sum("Nhãn dán dễ thương" in t for t in texts) == 1
         assert sum("đọc phần chữ bạn ghi kèm" in t for t in texts) == 1  # the caption is read
