@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from bot.clustering.normalize import fold
 from handlers.access import Action, Scope, allows
 from handlers.engine import Choice, Ctx, Router
 from handlers.intake import check_text
 from handlers.states import State
+from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
 from storage.models import Question
 from storage.questions import CODE_ALPHABET, CODE_LENGTH
@@ -22,19 +22,6 @@ from storage.roles import Role
 router = Router()
 
 _LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English"}
-# What people type after /ngonngu (unaccented): "en", "english", "tiếng anh", "vi"...
-_LANGUAGE_WORDS = {
-    "vi": "vi",
-    "viet": "vi",
-    "tieng viet": "vi",
-    "vietnamese": "vi",
-    "vn": "vi",
-    "en": "en",
-    "eng": "en",
-    "english": "en",
-    "anh": "en",
-    "tieng anh": "en",
-}
 _CODE = re.compile(rf"^#?([{CODE_ALPHABET}]{{{CODE_LENGTH}}})$")
 
 
@@ -330,16 +317,22 @@ async def withdraw_no(ctx: Ctx, _: str) -> None:
 @router.command("ngonngu", "language", "lang")
 async def language_command(ctx: Ctx) -> None:
     """/ngonngu en switches at once; /ngonngu alone offers the languages."""
-    wanted = _LANGUAGE_WORDS.get(fold(ctx.event.text or ""))
-    if wanted is not None:
-        await _switch_language(ctx, wanted, ctx.state)
+    # "en", "english", "tiếng Anh", "vi", "tiếng việt": the languages' intents.
+    wanted = [code for code in SUPPORTED_LANGUAGES if code in intents(ctx.event.text or "")]
+    if len(wanted) == 1:
+        await _switch_language(ctx, wanted[0], ctx.state)
         return
     if ctx.state != State.LANGUAGE:
         ctx.data["return_state"] = ctx.state
     ctx.ask(
         State.LANGUAGE,
         ctx.tr("language.ask"),
-        [[Choice(_LANGUAGE_LABELS[code], "lg", code) for code in SUPPORTED_LANGUAGES]],
+        [
+            [
+                Choice(_LANGUAGE_LABELS[code], "lg", code, intents=(code,))
+                for code in SUPPORTED_LANGUAGES
+            ]
+        ],
     )
 
 

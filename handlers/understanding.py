@@ -139,6 +139,8 @@ _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
 _ANONYMOUS = {"an danh", "giau ten", "khong ghi ten", "ko ghi ten", "anonymous"}
+_VIETNAMESE = {"vi", "vn", "viet", "tieng viet", "vietnamese"}
+_ENGLISH = {"en", "eng", "english", "anh", "tieng anh"}
 
 _REPEATS = re.compile(r"([a-z])\1+")
 
@@ -158,6 +160,8 @@ INTENTS: dict[str, frozenset[str]] = {
     "replace": _spelled(_REPLACE),
     "keep": _spelled(_KEEP),
     "anonymous": _spelled(_ANONYMOUS),
+    "vi": _spelled(_VIETNAMESE),
+    "en": _spelled(_ENGLISH),
 }
 
 # Words whose meaning is in their diacritics: read only when typed with them.

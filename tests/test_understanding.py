@@ -136,3 +136,10 @@ def test_meaningful_drops_politeness() -> None:
 )
 def test_typed_numbers(text: str, number: int | None) -> None:
     assert typed_number(text) == number
+
+
+def test_language_words() -> None:
+    for typed in ("en", "English", "tiếng Anh", "tieng anh"):
+        assert "en" in intents(typed) and "vi" not in intents(typed)
+    for typed in ("vi", "Tiếng Việt", "tieng viet", "vietnamese"):
+        assert "vi" in intents(typed) and "en" not in intents(typed)
