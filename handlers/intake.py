@@ -19,7 +19,7 @@ from datetime import timedelta
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
 from handlers.states import CATEGORIES, State
-from handlers.understanding import intents
+from handlers.understanding import is_answer_word
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
 router = Router()
@@ -382,7 +382,7 @@ def normalize_name(text: str) -> str | None:
     name = " ".join(clean_text(text).split())
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
-    if intents(name):  # "không", "ok", "bỏ qua": an answer, not a name
+    if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name
         return None
     if name.islower() or name.isupper():
         name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
@@ -396,7 +396,7 @@ async def name_text(ctx: Ctx, text: str) -> None:
         # "không", "ok": an answer to something else, not a name.
         ctx.say(
             ctx.tr("name.not_a_name", text=text.strip()[:30])
-            if intents(text)
+            if is_answer_word(text)
             else ctx.tr("name.invalid")
         )
         ctx.repeat_prompt()

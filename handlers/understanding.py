@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from bot.clustering.normalize import fold
 
-__all__ = ["INTENTS", "ambiguous", "intents", "meaningful", "typed_number"]
+__all__ = ["INTENTS", "ambiguous", "intents", "is_answer_word", "meaningful", "typed_number"]
 
 # What each intent is said with (unaccented, lower case, one space between words, runs of
 # a repeated letter written once: "okkk" and "khongg" are "ok" and "khong").
@@ -268,7 +268,7 @@ def _words(text: str) -> str:
     return _REPEATS.sub(r"\1", folded)
 
 
-def _trim(words: str) -> str:
+def _trim(words: str, *, leading: bool = True) -> str:
     """``words`` without the politeness around them ("da dong y a" → "dong y")."""
     changed = True
     while changed and words:
@@ -279,7 +279,7 @@ def _trim(words: str) -> str:
                 changed = True
                 break
         head, _, rest = words.partition(" ")
-        if rest and head in _LEADING:
+        if leading and rest and head in _LEADING:
             words = rest
             changed = True
     return words
@@ -344,3 +344,10 @@ def ambiguous(text: str) -> bool:
 
 
 _AMBIGUOUS = frozenset({"dung", "dung a"})
+
+
+def is_answer_word(text: str) -> bool:
+    """Whether ``text`` is one of the answer words ("không", "ok", "bỏ qua ạ") rather than,
+    say, a name: unlike :func:`intents`, a leading "em"/"minh" is kept ("Minh Anh")."""
+    words = _trim(_words(text), leading=False)
+    return any(words in said for said in INTENTS.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.understanding import ambiguous, intents, meaningful, typed_number
+from handlers.understanding import ambiguous, intents, is_answer_word, meaningful, typed_number
 
 YES = [
     "đồng ý",
@@ -143,3 +143,10 @@ def test_language_words() -> None:
         assert "en" in intents(typed) and "vi" not in intents(typed)
     for typed in ("vi", "Tiếng Việt", "tieng viet", "vietnamese"):
         assert "vi" in intents(typed) and "en" not in intents(typed)
+
+
+def test_answer_words_are_not_names_but_names_are() -> None:
+    for typed in ("không", "Không ạ", "ok", "bỏ qua", "ẩn danh"):
+        assert is_answer_word(typed), typed
+    for name in ("Minh Anh", "Nông Thị Hoa", "Lò Văn Thành", "Đinh Thị Vân"):
+        assert not is_answer_word(name), name
