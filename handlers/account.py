@@ -1,27 +1,76 @@
-"""A person's own questions and data: /cauhoi, /sua, /rut, /huy, /ngonngu, /trogiup, /xoa."""
+"""A person's own questions and data: /cauhoi, /sua, /rut, /huy, /ngonngu, /trogiup, /xoa.
+
+A command's argument is never ignored: ``/sua CODE`` and ``/rut CODE`` act on that
+question or say clearly why not, ``/ngonngu en`` switches at once, and switching language
+asks the pending step again in the new language.
+"""
 
 from __future__ import annotations
 
+import re
+
+from handlers.access import Action, Scope, allows
 from handlers.engine import Choice, Ctx, Router
 from handlers.intake import check_text
-from handlers.states import DRAFT_STATES, State
+from handlers.states import State
+from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
 from storage.models import Question
+from storage.questions import CODE_ALPHABET, CODE_LENGTH
+from storage.roles import Role
 
 router = Router()
 
 _LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English"}
+_CODE = re.compile(rf"^#?([{CODE_ALPHABET}]{{{CODE_LENGTH}}})$")
+
+
+# Officials' commands in help, each with the action that allows it (None: any role).
+_OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
+    ("help.cmd.report", Action.DIGEST),
+    ("help.cmd.broadcast", Action.BROADCAST),
+    ("help.cmd.invite", Action.INVITE),
+    ("help.cmd.answer", Action.ANSWER),
+    ("help.cmd.publish", Action.ANSWER),
+    ("help.cmd.programme", Action.PROGRAMME),
+    ("help.cmd.conclusion", Action.CONCLUSION),
+    ("help.cmd.clusters", Action.EDIT_CLUSTERS),
+    ("help.cmd.email", None),
+    ("help.cmd.roles", None),
+)
 
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def role_may(role: Role, action: Action) -> bool:
+    """Whether ``role`` allows ``action`` anywhere in the scope it covers (the access
+    policy of :mod:`handlers.access`, asked with the role's own scope)."""
+    if action == Action.INVITE:
+        return any(
+            allows(role, action, Scope(campaign_id=role.campaign_id, role=given))
+            for given in ("secretary", "department", "organiser", "admin")
+        )
+    scope = Scope(campaign_id=role.campaign_id, unit_id=role.unit_id, department=role.department)
+    return allows(role, action, scope)
+
+
 @router.command("trogiup", "help", "huongdan")
 async def help_command(ctx: Ctx) -> None:
+    """The commands this person may use: an official sees only what a role allows."""
     text = ctx.tr("help")
-    if await ctx.store.roles.of_person(ctx.person.id):
-        text += "\n\n" + ctx.tr("help.officials")
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if roles:
+        lines = [ctx.tr("help.officials")]
+        wide = any(role.role in ("admin", "organiser") for role in roles)
+        for key, action in _OFFICIAL_COMMANDS:
+            if action is None or any(role_may(role, action) for role in roles):
+                # Organisers may name any unit for a digest; a secretary has only hers.
+                lines.append(ctx.tr(f"{key}_units" if key.endswith("report") and wide else key))
+        if any(role.role == "admin" for role in roles):
+            lines.append(ctx.tr("help.cmd.invite_admin"))
+        text += "\n\n" + "\n".join(lines)
     ctx.say(text)
     ctx.repeat_prompt()
 
@@ -37,6 +86,13 @@ async def cancel(ctx: Ctx) -> None:
 
 @router.command("cauhoi", "myquestions")
 async def my_questions(ctx: Ctx) -> None:
+    """/cauhoi lists the person's questions; /cauhoi CODE shows that one, if theirs."""
+    if (ctx.event.text or "").strip():
+        question = await _own_by_code(ctx, purpose="show")
+        if question is not None:
+            ctx.say(await _line(ctx, question, limit=1000))
+        ctx.repeat_prompt()
+        return
     questions = await ctx.store.questions.of_person(ctx.person.id, limit=20)
     supported = await ctx.store.questions.supported_by(ctx.person.id)
     if not questions and not supported:
@@ -54,20 +110,53 @@ async def my_questions(ctx: Ctx) -> None:
     ctx.repeat_prompt()
 
 
-async def _line(ctx: Ctx, q: Question) -> str:
+async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
     topic = await ctx.engine.topic(q.topic_id)
     line = ctx.tr(
         "mine.line",
         code=q.code,
         status=ctx.tr(f"status.{q.status}"),
         topic=topic.name if topic else "",
-        text=_short(q.text),
+        text=_short(q.text, limit),
     )
     if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers
         line += "\n" + ctx.tr(
             "mine.answer", by=q.answered_by or ctx.tr("answer.by_default"), answer=q.answer
         )
     return line
+
+
+async def _own_by_code(ctx: Ctx, *, purpose: str) -> Question | None:
+    """The question a command's argument names, if it is the person's own; otherwise
+    ``None`` after saying why (the same words for another's code and an unknown one, so
+    codes cannot be probed)."""
+    typed = (ctx.event.text or "").strip()
+    match = _CODE.match(typed.upper())
+    if match is None:
+        ctx.say(ctx.tr(f"code.usage.{purpose}", code=typed[:20]))
+        return None
+    question = await ctx.store.questions.by_code(match.group(1))
+    if question is None or question.person_id != ctx.person.id:
+        if question is not None:
+            await ctx.audit("question.not_owner", target=f"question:{question.id}", purpose=purpose)
+        ctx.say(ctx.tr("code.not_yours", code=match.group(1)))
+        return None
+    return question
+
+
+async def _changeable_by_code(ctx: Ctx, *, purpose: str) -> Question | None:
+    """The named question, if it is the person's own and may still be changed."""
+    question = await _own_by_code(ctx, purpose=purpose)
+    if question is None:
+        return None
+    if question.status != "submitted":
+        ctx.say(ctx.tr(f"code.{purpose}.{question.status}", code=question.code))
+        return None
+    opens = {c.id for c, late in await ctx.engine.open_campaigns(ctx.now) if not late}
+    if question.campaign_id not in opens:
+        ctx.say(ctx.tr("edit.closed"))
+        return None
+    return question
 
 
 async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] | None:
@@ -100,7 +189,13 @@ async def _own(ctx: Ctx, arg: str) -> Question | None:
 
 @router.command("sua", "edit")
 async def edit_command(ctx: Ctx) -> None:
+    """/sua lets the person pick among their questions; /sua CODE edits that one."""
     ctx.reset()
+    if (ctx.event.text or "").strip():
+        question = await _changeable_by_code(ctx, purpose="edit")
+        if question is not None:
+            await _ask_edit_text(ctx, question)
+        return
     editable = await _changeable(ctx)
     if editable is None:
         return
@@ -117,6 +212,15 @@ async def edit_command(ctx: Ctx) -> None:
 async def _ask_edit_text(ctx: Ctx, question: Question) -> None:
     ctx.data["editing"] = question.id
     ctx.ask(State.EDIT_TEXT, ctx.tr("edit.ask_text", text=question.text))
+
+
+@router.reask(State.EDIT_PICK, State.EDIT_TEXT)
+async def reask_edit(ctx: Ctx) -> None:
+    question = await ctx.store.questions.get(int(ctx.data.get("editing") or 0))
+    if ctx.state == State.EDIT_TEXT and question and question.person_id == ctx.person.id:
+        await _ask_edit_text(ctx, question)
+        return
+    await edit_command(ctx)
 
 
 @router.action("ep")
@@ -148,7 +252,13 @@ async def edit_text(ctx: Ctx, text: str) -> None:
 
 @router.command("rut", "withdraw")
 async def withdraw_command(ctx: Ctx) -> None:
+    """/rut lets the person pick among their questions; /rut CODE withdraws that one."""
     ctx.reset()
+    if (ctx.event.text or "").strip():
+        question = await _changeable_by_code(ctx, purpose="withdraw")
+        if question is not None:
+            _ask_withdraw(ctx, question)
+        return
     editable = await _changeable(ctx, "withdraw.none")
     if editable is None:
         return
@@ -167,8 +277,22 @@ def _ask_withdraw(ctx: Ctx, question: Question) -> None:
     ctx.ask(
         State.WITHDRAW_CONFIRM,
         ctx.tr("withdraw.confirm", code=question.code, text=_short(question.text, 200)),
-        [[Choice(ctx.tr("withdraw.yes"), "wy"), Choice(ctx.tr("withdraw.no"), "wn")]],
+        [
+            [
+                Choice(ctx.tr("withdraw.yes"), "wy", intents=("yes",)),
+                Choice(ctx.tr("withdraw.no"), "wn", intents=("no", "keep")),
+            ]
+        ],
     )
+
+
+@router.reask(State.WITHDRAW_PICK, State.WITHDRAW_CONFIRM)
+async def reask_withdraw(ctx: Ctx) -> None:
+    question = await ctx.store.questions.get(int(ctx.data.get("withdrawing") or 0))
+    if ctx.state == State.WITHDRAW_CONFIRM and question and question.person_id == ctx.person.id:
+        _ask_withdraw(ctx, question)
+        return
+    await withdraw_command(ctx)
 
 
 @router.action("wp")
@@ -200,48 +324,95 @@ async def withdraw_no(ctx: Ctx, _: str) -> None:
 
 @router.command("ngonngu", "language", "lang")
 async def language_command(ctx: Ctx) -> None:
-    wanted = (ctx.event.text or "").strip().lower()
-    if wanted in SUPPORTED_LANGUAGES:
-        await ctx.set_language(wanted)
-        ctx.say(ctx.tr("language.set"))
-        ctx.repeat_prompt()
+    """/ngonngu en switches at once; /ngonngu alone offers the languages."""
+    # "en", "english", "tiếng Anh", "vi", "tiếng việt": the languages' intents.
+    wanted = [code for code in SUPPORTED_LANGUAGES if code in intents(ctx.event.text or "")]
+    if len(wanted) == 1:
+        await _switch_language(ctx, wanted[0], ctx.state)
         return
-    ctx.data["return_state"] = ctx.state
-    ctx.data["return_step_prompt"] = ctx.data.get("prompt")
+    if ctx.state != State.LANGUAGE:
+        ctx.data["return_state"] = ctx.state
     ctx.ask(
         State.LANGUAGE,
         ctx.tr("language.ask"),
-        [[Choice(_LANGUAGE_LABELS[code], "lg", code) for code in SUPPORTED_LANGUAGES]],
+        [
+            [
+                Choice(_LANGUAGE_LABELS[code], "lg", code, intents=(code,))
+                for code in SUPPORTED_LANGUAGES
+            ]
+        ],
     )
 
 
 @router.action("lg")
 async def language_pick(ctx: Ctx, arg: str) -> None:
-    await ctx.set_language(arg)
+    if arg not in SUPPORTED_LANGUAGES:
+        ctx.say(ctx.tr("button.invalid"))
+        ctx.repeat_prompt()
+        return
+    await _switch_language(ctx, arg, str(ctx.data.pop("return_state", State.IDLE)))
+
+
+async def _switch_language(ctx: Ctx, language: str, state: str) -> None:
+    """Switch, then ask the pending step again in the new language, with new buttons
+    (the old prompt's buttons are stale from here on)."""
+    await ctx.set_language(language)
     ctx.say(ctx.tr("language.set"))
-    previous = ctx.data.pop("return_state", State.IDLE)
-    ctx.data.pop("return_step_prompt", None)
-    if previous not in DRAFT_STATES:
+    ctx.data.pop("return_state", None)
+    if state in (State.IDLE, State.LANGUAGE):
         ctx.reset()
         return
-    # Continue the interrupted flow, re-asked in the new language.
-    from handlers.intake import advance
+    ctx.conv.state = state
+    await ctx.reask()
 
-    ctx.conv.state = previous
-    await advance(ctx)
+
+@router.reask(State.LANGUAGE)
+async def reask_language(ctx: Ctx) -> None:
+    await language_command(ctx)
 
 
 # -- /xoa -------------------------------------------------------------------------------------
 
 
+async def _holds_data(ctx: Ctx) -> bool:
+    """Whether anything personal is kept: a consent, details, questions, supports, roles."""
+    person = ctx.person
+    store = ctx.store
+    return bool(
+        person.full_name
+        or person.unit_id is not None
+        or person.category is not None
+        or await store.people.has_any_consent(person.id)
+        or await store.questions.of_person(person.id, limit=1)
+        or await store.questions.supported_by(person.id)
+        or await store.roles.of_person(person.id)
+    )
+
+
 @router.command("xoa", "deletedata", "xoadulieu")
 async def delete_command(ctx: Ctx) -> None:
     ctx.reset()
+    if not await _holds_data(ctx):
+        # Never consented: nothing but the chat itself is kept, and that goes now.
+        ctx.say(ctx.tr("delete.nothing"))
+        await ctx.erase_person()
+        return
+    asked = len(await ctx.store.questions.of_person(ctx.person.id, limit=1000))
     ctx.ask(
         State.DELETE_CONFIRM,
-        ctx.tr("delete.confirm"),
-        [[Choice(ctx.tr("delete.yes"), "dy"), Choice(ctx.tr("delete.no"), "dn")]],
+        ctx.tr.n("delete.confirm", asked) if asked else ctx.tr("delete.confirm_none"),
+        [
+            [
+                Choice(ctx.tr("delete.yes"), "dy", intents=("yes",)),
+                Choice(ctx.tr("delete.no"), "dn", intents=("no", "keep")),
+            ]
+        ],
     )
+
+
+@router.reask(State.DELETE_CONFIRM)
+async def reask_delete(ctx: Ctx) -> None:
+    await delete_command(ctx)
 
 
 @router.action("dy")

@@ -296,11 +296,11 @@ async def _review(ctx: Ctx, question: Question, *, saved: bool) -> None:
     lines = [ctx.tr("answer.saved" if saved else "answer.draft", code=question.code)]
     lines.append(ctx.tr("answer.preview", answer=short(question.answer or "", 600)))
     lines.append(ctx.tr.n("answer.recipients", people))
-    choices = [Choice(ctx.tr.n("answer.send_askers", people), "as")]
+    choices = [Choice(ctx.tr.n("answer.send_askers", people), "as", intents=("send",))]
     if free:
         lines.append(ctx.tr.n("answer.group_hint", len(free)))
         choices.append(Choice(ctx.tr.n("answer.send_group", len(free)), "ag"))
-    choices.append(Choice(ctx.tr("answer.later"), "al"))
+    choices.append(Choice(ctx.tr("answer.later"), "al", intents=("no", "keep")))
     ctx.ask(State.ANSWER_REVIEW, "\n".join(lines), [[c] for c in choices])
 
 
@@ -382,9 +382,9 @@ async def show_group(ctx: Ctx, _: str) -> None:
         State.ANSWER_GROUP,
         "\n".join(lines),
         [
-            [Choice(ctx.tr.n("answer.group_send", people), "ay")],
+            [Choice(ctx.tr.n("answer.group_send", people), "ay", intents=("send",))],
             [Choice(ctx.tr.n("answer.send_askers", await _people_count(ctx, [question])), "as")],
-            [Choice(ctx.tr("answer.later"), "al")],
+            [Choice(ctx.tr("answer.later"), "al", intents=("no", "keep"))],
         ],
     )
 
@@ -440,7 +440,12 @@ async def _ask_publish_all(ctx: Ctx) -> None:
     ctx.ask(
         State.ANSWER_ALL,
         ctx.tr.n("answer.all_confirm", len(drafts), people=people),
-        [[Choice(ctx.tr("answer.all_yes"), "ap"), Choice(ctx.tr("answer.all_no"), "an")]],
+        [
+            [
+                Choice(ctx.tr("answer.all_yes"), "ap", intents=("send",)),
+                Choice(ctx.tr("answer.all_no"), "an", intents=("no", "keep")),
+            ]
+        ],
     )
 
 
@@ -458,3 +463,18 @@ async def publish_all(ctx: Ctx, _: str) -> None:
     result = await publish(ctx.store, drafts, now=ctx.now, actor_id=ctx.person.id)
     ctx.reset()
     ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.notified))
+
+
+@router.reask(State.ANSWER_REVIEW, State.ANSWER_GROUP, State.ANSWER_ALL)
+async def reask_answer(ctx: Ctx) -> None:
+    """The pending answer step again (after a language switch)."""
+    if ctx.state == State.ANSWER_ALL:
+        await _ask_publish_all(ctx)
+        return
+    question = await _current(ctx)
+    if question is None:
+        return
+    if ctx.state == State.ANSWER_GROUP:
+        await show_group(ctx, "")
+    else:
+        await _review(ctx, question, saved=False)

@@ -192,8 +192,42 @@ async def broadcast_text(ctx: Ctx, text: str) -> None:
     ctx.ask(
         State.BROADCAST_CONFIRM,
         ctx.tr("broadcast.preview", count=len(plan.recipients), text=cleaned),
-        [[Choice(ctx.tr("broadcast.send"), "bs"), Choice(ctx.tr("preview.cancel"), "bc")]],
+        [
+            [
+                Choice(ctx.tr("broadcast.send"), "bs", intents=("send",)),
+                Choice(ctx.tr("preview.cancel"), "bc", intents=("cancel",)),
+            ]
+        ],
     )
+
+
+@router.reask(
+    State.BROADCAST_CAMPAIGN,
+    State.BROADCAST_AUDIENCE,
+    State.BROADCAST_UNIT,
+    State.BROADCAST_TEXT,
+    State.BROADCAST_CONFIRM,
+)
+async def reask_broadcast(ctx: Ctx) -> None:
+    """The broadcast's pending step again (after a language switch)."""
+    state = ctx.state
+    if state == State.BROADCAST_AUDIENCE:
+        await _start(ctx, await _campaign_of(ctx))
+    elif state == State.BROADCAST_CAMPAIGN or "audience" not in ctx.data:
+        await broadcast_command(ctx)
+    elif state == State.BROADCAST_UNIT and ctx.data.get("unit_query"):
+        await broadcast_unit(ctx, str(ctx.data["unit_query"]))
+    elif state == State.BROADCAST_UNIT:
+        ctx.ask(State.BROADCAST_UNIT, ctx.tr("broadcast.unit"))
+    elif state == State.BROADCAST_CONFIRM and ctx.data.get("text"):
+        await broadcast_text(ctx, str(ctx.data["text"]))
+    else:
+        ctx.ask(State.BROADCAST_TEXT, ctx.tr("broadcast.text", limit=MAX_BROADCAST_CHARS))
+
+
+async def _campaign_of(ctx: Ctx) -> Campaign | None:
+    campaign_id = ctx.data.get("campaign_id")
+    return await ctx.store.campaigns.get(int(campaign_id)) if campaign_id else None
 
 
 @router.action("bs")

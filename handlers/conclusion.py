@@ -103,8 +103,8 @@ async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
         ctx.tr.n("conclusion.confirm", people, entries=len(entries), campaign=campaign.title),
         [
             [
-                Choice(ctx.tr("conclusion.confirm_yes"), "ky"),
-                Choice(ctx.tr("conclusion.confirm_no"), "kn"),
+                Choice(ctx.tr("conclusion.confirm_yes"), "ky", intents=("send",)),
+                Choice(ctx.tr("conclusion.confirm_no"), "kn", intents=("no", "keep")),
             ]
         ],
     )
@@ -214,3 +214,12 @@ async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
         ctx.store, campaign, found.id, status, note=note, now=ctx.now, actor_id=ctx.person.id
     )
     ctx.say(ctx.tr("commitment.updated", id=found.id, status=ctx.tr(f"commitment.status.{status}")))
+
+
+@router.reask(State.CONCLUSION_CONFIRM)
+async def reask_conclusion(ctx: Ctx) -> None:
+    """The publishing question again (after a language switch)."""
+    campaign = await ctx.store.campaigns.get(int(ctx.data.get("conclusion_campaign", 0)))
+    ctx.reset()
+    if campaign is not None:
+        await _ask_publish(ctx, campaign)

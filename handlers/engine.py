@@ -28,7 +28,8 @@ from bot.clock import Clock
 from bot.clustering.normalize import fold
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
-from locales import Translator, normalize_language, translator
+from handlers.understanding import ambiguous, intents, typed_number
+from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
 from storage.models import Campaign, Conversation, DeadlineKind, Person, Topic, Unit, UnitKind
 
@@ -37,6 +38,17 @@ log = logging.getLogger(__name__)
 _LOOSE_COMMAND = re.compile(r"^\s*/[^\W\d_][\w]{0,31}(\s|$)")
 _PAYLOAD = re.compile(r"^(\d{1,9})\.([a-z]{1,3})(?:\.([A-Za-z0-9_-]{1,40}))?$")
 CONSENT_VERSION = "2025-1"
+# Media kinds by what the person is told about them (``media.<group>``).
+_MEDIA_GROUPS = {
+    "sticker": "sticker",
+    "animation": "sticker",
+    "photo": "photo",
+    "video": "video",
+    "video_note": "video",
+    "voice": "voice",
+    "audio": "voice",
+    "document": "document",
+}
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
 
@@ -51,6 +63,11 @@ class EngineSettings:
     max_question_chars: int = 2000
     min_question_chars: int = 10
     cache_seconds: float = 5.0
+    # Messages sent this close together, before any answer, are one burst: a paste the
+    # app split, a flood (see Engine._in_burst).
+    burst_gap: timedelta = timedelta(seconds=2)
+    # Channels that show buttons; elsewhere options are numbered and typed.
+    button_channels: frozenset[str] = frozenset({"telegram"})
 
 
 @dataclass(frozen=True)
@@ -93,11 +110,16 @@ class DigestMaker(Protocol):
 
 @dataclass(frozen=True)
 class Choice:
-    """A button before it gets its payload: ``action`` and ``arg`` are short ASCII."""
+    """A button before it gets its payload: ``action`` and ``arg`` are short ASCII.
+
+    ``intents`` name what a typed reply may say to choose it without its label or number
+    (``"yes"`` for "đồng ý", "ok", "có"; see :mod:`handlers.understanding`).
+    """
 
     label: str
     action: str
     arg: str = ""
+    intents: tuple[str, ...] = ()
 
 
 class Ctx:
@@ -119,6 +141,23 @@ class Ctx:
         self.replies: list[Reply] = []
         self.tr: Translator = translator(person.language)
         self.erased = False
+        # Zalo and the terminal show no buttons: options are numbered and typed.
+        self.typed = event.channel not in engine.settings.button_channels
+        # Never answered before: this person's very first message.
+        self.first_contact = conv.updated_at is None and conv.step == 0
+        # Where this message's text went ("draft", "overflow"...): the next message of
+        # the same burst continues it (see Engine._continue).
+        self.collected: str | None = None
+
+    def collect(self, target: str) -> None:
+        """Note that this message's text was kept in ``target`` (a continuation key)."""
+        self.collected = target
+
+    def tt(self, key: str, /, **kwargs: Any) -> str:
+        """``key``, or its ``<key>.typed`` wording on a channel without buttons."""
+        if self.typed and self.tr.has(f"{key}.typed"):
+            return self.tr(f"{key}.typed", **kwargs)
+        return self.tr(key, **kwargs)
 
     @property
     def store(self) -> Store:
@@ -163,6 +202,7 @@ class Ctx:
         self.conv.data["prompt"] = {
             "text": text,
             "buttons": [[[b.label, b.payload] for b in row] for row in buttons],
+            "intents": {self.payload(c): list(c.intents) for row in rows for c in row if c.intents},
         }
         self.replies.append(
             Reply(text, buttons=buttons, replaces_prompt=self.event.kind == EventKind.BUTTON)
@@ -176,6 +216,8 @@ class Ctx:
         prompt = self.conv.data.get("prompt")
         if not prompt or self.conv.state == State.IDLE:
             return
+        if self.replies and self.replies[-1].text == prompt["text"]:
+            return  # already shown in this answer
         buttons = tuple(
             tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
         )
@@ -197,6 +239,16 @@ class Ctx:
         await self.update_person(language=language)
         self.tr = translator(language)
 
+    async def reask(self) -> None:
+        """Ask the pending step again from what is stored, in the current language and
+        with new buttons (the old ones become stale); a step nobody registered a way to
+        re-ask is shown again as it was."""
+        again = self.engine.router.reasks.get(self.state)
+        if again is not None and self.state != State.IDLE:
+            await again(self)
+        else:
+            self.repeat_prompt()
+
     async def erase_person(self) -> None:
         """Delete the person's data; nothing of the conversation is saved afterwards."""
         await self.store.people.erase(self.person.id)
@@ -211,6 +263,8 @@ class Ctx:
 CommandFn = Callable[[Ctx], Awaitable[None]]
 TextFn = Callable[[Ctx, str], Awaitable[None]]
 ActionFn = Callable[[Ctx, str], Awaitable[None]]
+ReaskFn = Callable[[Ctx], Awaitable[None]]
+ContinueFn = Callable[[Ctx, str, bool], Awaitable[bool]]
 
 
 @dataclass
@@ -221,6 +275,10 @@ class Router:
     texts: dict[str, TextFn] = field(default_factory=dict)
     actions: dict[str, ActionFn] = field(default_factory=dict)
     payloads: dict[str, ActionFn] = field(default_factory=dict)  # /start payload prefixes
+    reasks: dict[str, ReaskFn] = field(default_factory=dict)  # re-ask a state's prompt
+    # Joining the next message of a burst to text kept by the previous one, by where
+    # it was kept; the flag says the platform cut the previous text at its length limit.
+    continuations: dict[str, ContinueFn] = field(default_factory=dict)
 
     def command(self, *names: str) -> Callable[[CommandFn], CommandFn]:
         def register(fn: CommandFn) -> CommandFn:
@@ -254,12 +312,34 @@ class Router:
 
         return register
 
+    def reask(self, *states: State | str) -> Callable[[ReaskFn], ReaskFn]:
+        """Register how to ask a state's prompt again (after a language switch)."""
+
+        def register(fn: ReaskFn) -> ReaskFn:
+            for state in states:
+                self.reasks[str(state)] = fn
+            return fn
+
+        return register
+
+    def continuation(self, *targets: str) -> Callable[[ContinueFn], ContinueFn]:
+        """Register how the next message of a burst continues text kept in ``targets``."""
+
+        def register(fn: ContinueFn) -> ContinueFn:
+            for target in targets:
+                self.continuations[target] = fn
+            return fn
+
+        return register
+
     def include(self, other: Router) -> None:
         tables: list[tuple[dict[str, Any], dict[str, Any]]] = [
             (self.commands, other.commands),
             (self.texts, other.texts),
             (self.actions, other.actions),
             (self.payloads, other.payloads),
+            (self.reasks, other.reasks),
+            (self.continuations, other.continuations),
         ]
         for mine, theirs in tables:
             clash = set(mine) & set(theirs)
@@ -378,7 +458,9 @@ class Engine:
                     external_id=event.user_id,
                     chat_id=event.reply_chat,
                     display_name=None,  # nothing personal is kept before consent
-                    language=normalize_language(event.language_code),
+                    # Vietnamese whatever the app's language: most young Vietnamese use
+                    # Telegram in English. English is one /ngonngu away.
+                    language=DEFAULT_LANGUAGE,
                     now=now,
                 )
                 conv = None
@@ -414,20 +496,118 @@ class Engine:
                 payload=rest.strip() or None,
             )
             ctx.event = event
-        if event.kind == EventKind.COMMAND:
+        in_burst = self._in_burst(ctx)
+        state, step = ctx.conv.state, ctx.conv.step
+        continues = in_burst or self._after_cut(ctx)
+        if continues and self._textual(event) and await self._continue(ctx):
+            pass  # the rest of a message the app split, or of a flood: joined, no answer
+        elif event.kind == EventKind.COMMAND:
             await self._command(ctx)
         elif event.kind == EventKind.BUTTON:
             await self._button(ctx, event.payload or "")
         elif event.kind == EventKind.UNSUPPORTED:
             ctx.say(ctx.tr("media.hidden"))
             ctx.repeat_prompt()
+        elif event.kind == EventKind.MEDIA and event.text.strip():
+            # A photo's or a file's caption is what the person wrote: read it as text.
+            ctx.say(ctx.tr("media.caption"))
+            await self._text(ctx, event.text)
         elif event.kind == EventKind.MEDIA:
-            ctx.say(ctx.tr("media.unsupported"))
-            ctx.repeat_prompt()
+            ctx.say(ctx.tr(f"media.{_MEDIA_GROUPS.get(event.media_type or '', 'other')}"))
+            if ctx.state == State.IDLE:
+                ctx.say(ctx.tr("media.idle"))
+            else:
+                ctx.repeat_prompt()
         elif event.kind == EventKind.EDITED:
             await self._edited(ctx)
         else:
             await self._text(ctx, event.text)
+        quiet = event.kind in (EventKind.TEXT, EventKind.MEDIA, EventKind.UNSUPPORTED)
+        if in_burst and quiet and (ctx.conv.state, ctx.conv.step) == (state, step):
+            # One answer per burst: a flood, or the parts of one long paste, are not each
+            # answered with the same prompt again.
+            ctx.replies.clear()
+        self._remember_burst(ctx, answered=in_burst)
+
+    # -- bursts: several messages within seconds ------------------------------------
+
+    @staticmethod
+    def _textual(event: Event) -> bool:
+        return event.kind == EventKind.TEXT or (
+            event.kind == EventKind.MEDIA and bool(event.text.strip())
+        )
+
+    def _in_burst(self, ctx: Ctx) -> bool:
+        """This message was sent before the person could see the answer to the previous
+        one, which was answered: a flood, the parts of a paste the app split.
+
+        Where the messages of a chat are numbered, the person's and the bot's alike
+        (Telegram's message ids), the next number means no answer came in between; where
+        they are not (Zalo) the adapter says whether it was sent before the bot's last
+        message went out; otherwise it must have been sent before the previous one was
+        handled. Either way it came within ``burst_gap`` of the previous one.
+        """
+        burst = ctx.data.get("burst")
+        event = ctx.event
+        if event.at is None or not isinstance(burst, dict) or not burst.get("answered"):
+            return False
+        try:
+            previous = datetime.fromisoformat(str(burst["at"]))
+            handled = datetime.fromisoformat(str(burst["handled"]))
+            seq = None if burst.get("seq") is None else int(burst["seq"])
+        except (KeyError, TypeError, ValueError):
+            return False  # not what this code stores: no burst
+        if abs(event.at - previous) > self.settings.burst_gap:
+            return False
+        if event.seq is not None and seq is not None:
+            return event.seq == seq + 1
+        if event.before_answer is not None:
+            return event.before_answer
+        return event.at <= handled
+
+    def _after_cut(self, ctx: Ctx) -> bool:
+        """The previous message was cut by the app at its length limit and this one came
+        within ``burst_gap`` of it: the rest of it, even if an answer came in between."""
+        burst, collect, at = ctx.data.get("burst"), ctx.data.get("collect"), ctx.event.at
+        if at is None or not isinstance(burst, dict) or not isinstance(collect, dict):
+            return False
+        if not collect.get("cut"):
+            return False
+        try:
+            previous = datetime.fromisoformat(str(burst["at"]))
+        except (KeyError, TypeError, ValueError):
+            return False
+        return abs(at - previous) <= self.settings.burst_gap
+
+    def _remember_burst(self, ctx: Ctx, *, answered: bool) -> None:
+        """Note when this message came and what text it left open for the next one."""
+        event = ctx.event
+        if ctx.erased:
+            return
+        if event.at is None:  # a press or an undated event ends any burst
+            ctx.conv.data.pop("burst", None)
+            ctx.conv.data.pop("collect", None)
+            return
+        ctx.conv.data["burst"] = {
+            "at": event.at.isoformat(),
+            "seq": event.seq,
+            "handled": ctx.now.isoformat(),
+            "answered": answered or bool(ctx.replies),
+        }
+        if ctx.collected is not None:
+            ctx.conv.data["collect"] = {"to": ctx.collected, "cut": event.cut}
+        else:
+            ctx.conv.data.pop("collect", None)
+
+    async def _continue(self, ctx: Ctx) -> bool:
+        """Join a message to the text the previous message of the burst left open."""
+        collect = ctx.data.get("collect")
+        if not isinstance(collect, dict):
+            return False
+        joiner = self.router.continuations.get(str(collect.get("to")))
+        if joiner is None:
+            return False
+        return await joiner(ctx, ctx.event.text, bool(collect.get("cut")))
 
     async def _command(self, ctx: Ctx) -> None:
         name = (ctx.event.command or "").lower()
@@ -452,6 +632,12 @@ class Engine:
             if step > ctx.conv.step:
                 await self._forged(ctx, payload, "future step")
                 return
+            if payload == ctx.data.get("pressed"):  # a double tap: the first one counted
+                ctx.say(ctx.tr("button.repeat"))
+                return
+            if ctx.state == State.IDLE:  # nothing is pending: say so, completely
+                ctx.say(ctx.tr("button.stale_idle"))
+                return
             ctx.say(ctx.tr("button.stale"))
             ctx.repeat_prompt()
             return
@@ -459,23 +645,42 @@ class Engine:
             await self._forged(ctx, payload, "not offered")
             return
         await self.router.actions[action](ctx, arg)
+        if ctx.event.kind == EventKind.BUTTON:
+            ctx.conv.data["pressed"] = payload  # a second press of it is a double tap
 
     async def _forged(self, ctx: Ctx, payload: str, reason: str) -> None:
         await ctx.audit("button.forged", target=payload[:80], reason=reason, state=ctx.state)
         ctx.say(ctx.tr("button.invalid"))
         ctx.repeat_prompt()
 
-    def _typed_choice(self, ctx: Ctx, text: str) -> str | None:
-        """A typed number or option label (Zalo, terminal, or typing instead of tapping)."""
+    @staticmethod
+    def _options(ctx: Ctx) -> list[tuple[str, str]]:
         prompt = ctx.data.get("prompt") or {}
-        options = [(label, payload) for row in prompt.get("buttons", []) for label, payload in row]
+        return [(label, payload) for row in prompt.get("buttons", []) for label, payload in row]
+
+    def _typed_choice(self, ctx: Ctx, text: str) -> str | None:
+        """A typed option label or a reply that clearly means one option (Zalo, terminal,
+        or typing instead of tapping): "đồng ý", "ok", "gửi luôn", "bỏ qua"..."""
+        options = self._options(ctx)
         if not options:
             return None
-        stripped = text.strip().rstrip(".)")
-        if stripped.isdigit():
-            index = int(stripped)
-            return options[index - 1][1] if 1 <= index <= len(options) else None
         typed = fold(text)
+        if not typed:
+            return None
+        exact = {payload for label, payload in options if fold(label) == typed}
+        if len(exact) == 1:
+            return exact.pop()
+        said = intents(text)
+        if said:
+            meant = {
+                str(payload)
+                for payload, names in (ctx.data.get("prompt") or {}).get("intents", {}).items()
+                if said & set(names)
+            }
+            if len(meant) == 1:
+                return meant.pop()
+            if meant:
+                return None  # "không" where two options could mean it: ask
         if len(typed) < 2:
             return None
         # The whole label with a typo ("dong yy"), or its telling words ("dong y" for
@@ -500,16 +705,31 @@ class Engine:
             return best
         return None
 
+    def _numbered_choice(self, ctx: Ctx, text: str, *, free_text: bool) -> str | bool | None:
+        """The option a typed number picks ("2", "số 2", "câu 2 ạ", "hai"); ``False``
+        when it is a number but no option has it; ``None`` when it is no number. Number
+        words ("hai", "ba") are also words and names, so they count only where nothing
+        else can be typed."""
+        options = self._options(ctx)
+        number = typed_number(text) if options else None
+        if number is None or (free_text and not any(c.isdigit() for c in text)):
+            return None
+        return options[number - 1][1] if 1 <= number <= len(options) else False
+
     async def _text(self, ctx: Ctx, text: str) -> None:
         handler = self.router.texts.get(ctx.state)
-        number = text.strip().rstrip(".)")
-        if number.isdigit() and len(number) <= 2 and ctx.data.get("prompt", {}).get("buttons"):
-            choice = self._typed_choice(ctx, text)
-            if choice is None:  # meant as an option's number, but there is no such option
-                ctx.say(ctx.tr("choice.not_understood"))
-                ctx.repeat_prompt()
-                return
-            await self._button(ctx, choice)
+        numbered = self._numbered_choice(ctx, text, free_text=handler is not None)
+        if numbered is False:  # meant as an option's number, but there is no such option
+            ctx.say(ctx.tt("choice.not_understood"))
+            ctx.repeat_prompt()
+            return
+        if isinstance(numbered, str):
+            await self._button(ctx, numbered)
+            return
+        if ctx.data.get("prompt", {}).get("intents") and ambiguous(text):
+            # "dung" at a yes/no question: "đúng" (yes) or "đừng" (don't)? Ask again.
+            ctx.say(ctx.tt("choice.not_understood"))
+            ctx.repeat_prompt()
             return
         choice = self._typed_choice(ctx, text)
         if choice is not None and (handler is None or len(text.strip()) <= 40):
@@ -521,13 +741,14 @@ class Engine:
                 if idle is not None:
                     await idle(ctx, text)
                     return
-            ctx.say(ctx.tr("choice.not_understood"))
+            ctx.say(ctx.tt("choice.not_understood"))
             ctx.repeat_prompt()
             return
         await handler(ctx, text)
 
     async def _edited(self, ctx: Ctx) -> None:
-        if ctx.state in (State.TEXT, State.PREVIEW, State.SIMILAR) and ctx.event.text.strip():
+        editable = (State.TEXT, State.PREVIEW, State.SIMILAR, State.AMEND)
+        if ctx.state in editable and ctx.event.text.strip():
             handler = self.router.texts.get(State.TEXT)
             if handler is not None:
                 ctx.say(ctx.tr("edited.applied"))

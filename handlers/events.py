@@ -43,7 +43,16 @@ class Event:
     language_code: str | None = None
     message_id: str | None = None
     update_id: str | None = None  # the platform's delivery id: a redelivery is handled once
-    at: datetime | None = None
+    at: datetime | None = None  # when it was sent (the platform's date), if known
+    # The message's place in the chat counting the bot's messages too (Telegram's
+    # message_id): consecutive places mean the person sent it before any answer came.
+    seq: int | None = None
+    # Where ids are not ordered (Zalo): whether it was sent before the bot's last message
+    # to the chat went out (the adapter knows when it sent it); None when unknown.
+    before_answer: bool | None = None
+    # The text is exactly as long as the platform allows: the app cut a longer message
+    # there (maybe mid-word) and sends the rest as the next message.
+    cut: bool = False
 
     @property
     def reply_chat(self) -> str:

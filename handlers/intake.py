@@ -3,7 +3,11 @@ question → similar questions → preview → receipt.
 
 Returning people skip what they already answered (unit, name, category) and can change
 it from the preview. Every step's prompt is stored, so a restart continues where the
-person was.
+person was, and every step can be asked again (after a language switch).
+
+Text typed at the preview never replaces the question silently: the person is asked
+whether to add it, to replace the question with it, or to ignore it. Messages of one
+burst (a paste the app split, several messages sent at once) are joined.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import timedelta
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
 from handlers.states import CATEGORIES, State
+from handlers.understanding import is_answer_word
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
 router = Router()
@@ -33,6 +38,22 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
     text = re.sub(r"[ \t]+", " ", text)
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def join_parts(first: str, second: str, *, cut: bool) -> str:
+    """Two messages as one text: glued where the platform cut a message at its length
+    limit (maybe mid-word), else on a new line after a sentence, or with a space."""
+    if cut:
+        return clean_text(first + second)
+    second = clean_text(second)
+    if not first:
+        return second
+    joiner = "\n" if first.rstrip().endswith((".", "?", "!", "…", ":", ";")) else " "
+    return clean_text(first + joiner + second)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _close_text(ctx: Ctx, campaign: Campaign) -> str:
@@ -71,25 +92,38 @@ async def start(ctx: Ctx) -> None:
         return
     if len(opens) == 1:
         campaign = opens[0][0]
-        ctx.say(ctx.tr("welcome.one", campaign=campaign.title, close=_close_text(ctx, campaign)))
+        lines = [ctx.tr("welcome.one", campaign=campaign.title, close=_close_text(ctx, campaign))]
     else:
         lines = [ctx.tr("welcome.many", count=len(opens))]
         lines += [
             ctx.tr("welcome.campaign_line", campaign=c.title, close=_close_text(ctx, c))
             for c, _ in opens
         ]
-        ctx.say("\n".join(lines))
+    if ctx.first_contact:
+        # Vietnamese by default whatever the app's language; English offered once.
+        lines.append(ctx.tr("language.offer"))
+    ctx.say("\n".join(lines))
     if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
         ask_consent(ctx)
         return
     await begin(ctx)
 
 
+@router.reask(State.CONSENT)
+async def reask_consent(ctx: Ctx) -> None:
+    ask_consent(ctx)
+
+
 def ask_consent(ctx: Ctx) -> None:
     ctx.ask(
         State.CONSENT,
         ctx.tr("consent.prompt"),
-        [[Choice(ctx.tr("consent.yes"), "cy"), Choice(ctx.tr("consent.no"), "cn")]],
+        [
+            [
+                Choice(ctx.tr("consent.yes"), "cy", intents=("yes",)),
+                Choice(ctx.tr("consent.no"), "cn", intents=("no",)),
+            ]
+        ],
     )
 
 
@@ -111,8 +145,14 @@ async def consent_no(ctx: Ctx, _: str = "") -> None:
 
 @router.command("hoi", "ask")
 async def ask_command(ctx: Ctx) -> None:
+    """/hoi, or /hoi followed by the question itself."""
     if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
         await start(ctx)
+        return
+    typed = clean_text(ctx.event.text or "")
+    if typed and len(typed) <= ctx.settings.max_question_chars:
+        await begin(ctx, text=typed)
+        ctx.collect("draft")
         return
     await begin(ctx)
 
@@ -146,11 +186,24 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
         ctx.draft["campaign_id"] = opens[0][0].id
         await advance(ctx)
         return
+    _ask_campaign(ctx, [c for c, _ in opens])
+
+
+def _ask_campaign(ctx: Ctx, campaigns: list[Campaign]) -> None:
     ctx.ask(
         State.CAMPAIGN,
         ctx.tr("campaign.pick"),
-        [Choice(c.title[:60], "cp", str(c.id)) for c, _ in opens],
+        [Choice(c.title[:60], "cp", str(c.id)) for c in campaigns],
     )
+
+
+@router.reask(State.CAMPAIGN)
+async def reask_campaign(ctx: Ctx) -> None:
+    opens = await ctx.engine.open_campaigns(ctx.now)
+    if len(opens) > 1:
+        _ask_campaign(ctx, [c for c, _ in opens])
+        return
+    await begin(ctx, text=ctx.draft.get("text"))
 
 
 @router.action("cp")
@@ -190,8 +243,8 @@ async def advance(ctx: Ctx) -> None:
                     State.UNIT_CONFIRM,
                     ctx.tr("unit.deeplink", unit=unit.name),
                     [
-                        Choice(ctx.tr("unit.deeplink_yes"), "ud"),
-                        Choice(ctx.tr("unit.other"), "uo"),
+                        Choice(ctx.tr("unit.deeplink_yes"), "ud", intents=("yes",)),
+                        Choice(ctx.tr("unit.other"), "uo", intents=("no",)),
                     ],
                 )
                 return
@@ -212,7 +265,7 @@ async def advance(ctx: Ctx) -> None:
             return
     if person.category is None:
         rows = [[Choice(ctx.tr(f"category.{c}"), "ct", c)] for c in CATEGORIES]
-        rows.append([Choice(ctx.tr("category.skip"), "cs")])
+        rows.append([Choice(ctx.tr("category.skip"), "cs", intents=("skip",))])
         ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
         return
     if "topic_id" not in draft:
@@ -241,10 +294,30 @@ def _ask_name(ctx: Ctx, campaign: Campaign) -> None:
         ctx.ask(
             State.NAME,
             ctx.tr("name.ask_or_anonymous"),
-            [Choice(ctx.tr("name.anonymous"), "na")],
+            [Choice(ctx.tr("name.anonymous"), "na", intents=("anonymous",))],
         )
     else:
         ctx.ask(State.NAME, ctx.tr("name.ask"))
+
+
+@router.reask(
+    State.UNIT_CONFIRM,
+    State.UNIT_QUERY,
+    State.NAME,
+    State.CATEGORY,
+    State.TOPIC,
+    State.TEXT,
+    State.SIMILAR,
+    State.PREVIEW,
+)
+async def reask_draft(ctx: Ctx) -> None:
+    """The draft's current step, asked again from what the draft holds."""
+    if ctx.state == State.SIMILAR:
+        ctx.draft.pop("similar_done", None)  # look the similar questions up again
+    if ctx.state == State.PREVIEW:
+        await show_preview(ctx)
+        return
+    await advance(ctx)
 
 
 # -- unit ------------------------------------------------------------------------------
@@ -278,9 +351,16 @@ async def ask_unit_pick(ctx: Ctx, text: str, *, state: State, action: str) -> No
         ctx.say(ctx.tr("unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
+    ctx.data["unit_query"] = query[:100]
     ctx.ask(
         state, ctx.tr("unit.pick"), [Choice(m.unit.name, action, str(m.unit.id)) for m in matches]
     )
+
+
+@router.reask(State.UNIT_PICK)
+async def reask_unit_pick(ctx: Ctx) -> None:
+    query = str(ctx.data.get("unit_query", ""))
+    await ask_unit_pick(ctx, query, state=State.UNIT_PICK, action="up")
 
 
 @router.action("up")
@@ -302,6 +382,8 @@ def normalize_name(text: str) -> str | None:
     name = " ".join(clean_text(text).split())
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
+    if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name
+        return None
     if name.islower() or name.isupper():
         name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
     return name
@@ -311,7 +393,12 @@ def normalize_name(text: str) -> str | None:
 async def name_text(ctx: Ctx, text: str) -> None:
     name = normalize_name(text)
     if name is None:
-        ctx.say(ctx.tr("name.invalid"))
+        # "không", "ok": an answer to something else, not a name.
+        ctx.say(
+            ctx.tr("name.not_a_name", text=text.strip()[:30])
+            if is_answer_word(text)
+            else ctx.tr("name.invalid")
+        )
         ctx.repeat_prompt()
         return
     anonymous = bool(ctx.draft.get("anonymous"))
@@ -321,14 +408,10 @@ async def name_text(ctx: Ctx, text: str) -> None:
     await advance(ctx)
 
 
-@router.action("na")
+@router.action("na", "ns")  # "ns": a prompt stored before contact names were dropped
 async def name_anonymous(ctx: Ctx, _: str) -> None:
-    ctx.draft["anonymous"] = True
-    ctx.ask(State.NAME, ctx.tr("name.anonymous_ask"), [Choice(ctx.tr("name.skip"), "ns")])
-
-
-@router.action("ns")
-async def name_skip(ctx: Ctx, _: str) -> None:
+    # No contact name is asked for: nobody would see it, and the bot itself brings the
+    # answer back to the asker.
     await ctx.update_person(full_name=None, anonymous=True)
     ctx.draft["name_done"] = True
     ctx.draft.pop("change_name", None)
@@ -378,10 +461,13 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         ctx.say(ctx.tr("text.empty"))
         return None
     if len(cleaned) > limit:
+        # Kept, so the rest of a message the app split can join it (Engine._continue).
         ctx.data["overflow"] = cleaned[: limit * 3]
+        ctx.collect("overflow")
+        # Cut by the app at its length limit: the rest follows, so say "more than".
         ctx.say(
             ctx.tr(
-                "text.too_long",
+                "text.too_long_cut" if ctx.event.cut else "text.too_long",
                 length=f"{len(cleaned):,}".replace(",", "."),
                 limit=f"{limit:,}".replace(",", "."),
             )
@@ -393,19 +479,133 @@ def check_text(ctx: Ctx, text: str) -> str | None:
     return cleaned
 
 
-@router.text(State.TEXT, State.PREVIEW, State.SIMILAR)
+@router.text(State.TEXT, State.SIMILAR)
 async def question_text(ctx: Ctx, text: str) -> None:
-    if ctx.state == State.PREVIEW and _comparable(text) == _comparable(ctx.draft.get("text", "")):
-        await show_preview(ctx)  # the same text sent again: still one question
-        return
     cleaned = check_text(ctx, text)
     if cleaned is None:
         ctx.repeat_prompt()
         return
     ctx.data.pop("overflow", None)
     ctx.draft["text"] = cleaned
+    ctx.collect("draft")
     ctx.draft.pop("similar_done", None)
     await advance(ctx)
+
+
+@router.text(State.PREVIEW)
+async def preview_text(ctx: Ctx, text: str) -> None:
+    """Text typed at the preview: offer to add it, to replace the question, or to ignore
+    it; never replace the question silently."""
+    if _comparable(text) == _comparable(ctx.draft.get("text", "")):
+        await show_preview(ctx)  # the same text sent again: still one question
+        return
+    cleaned = clean_text(text)
+    if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
+        # "asdf", "hmm": neither a choice nor an addition worth offering.
+        ctx.say(ctx.tt("preview.not_understood"))
+        ctx.repeat_prompt()
+        return
+    ctx.data["amend"] = cleaned[: ctx.settings.max_question_chars * 3]
+    ctx.collect("amend")
+    ask_amend(ctx)
+
+
+@router.reask(State.AMEND)
+async def reask_amend(ctx: Ctx) -> None:
+    ask_amend(ctx)
+
+
+def ask_amend(ctx: Ctx) -> None:
+    ctx.ask(
+        State.AMEND,
+        ctx.tr("amend.ask", text=_short(str(ctx.data.get("amend", "")), 300)),
+        [
+            [Choice(ctx.tr("amend.add"), "aa", intents=("add",))],
+            [Choice(ctx.tr("amend.replace"), "ar", intents=("replace",))],
+            [Choice(ctx.tr("amend.keep"), "ak", intents=("keep",))],
+        ],
+    )
+
+
+@router.text(State.AMEND)
+async def amend_more(ctx: Ctx, text: str) -> None:
+    """More text while asked what to do with the first: it all goes together."""
+    ctx.data["amend"] = join_parts(str(ctx.data.get("amend", "")), text, cut=False)
+    ctx.collect("amend")
+    ask_amend(ctx)
+
+
+async def _amended(ctx: Ctx, text: str) -> None:
+    cleaned = check_text(ctx, text)
+    if cleaned is None:
+        ctx.repeat_prompt()  # still asked what to do with the typed text
+        return
+    for key in ("amend", "overflow"):
+        ctx.data.pop(key, None)
+    ctx.draft["text"] = cleaned
+    ctx.draft.pop("similar_done", None)
+    await advance(ctx)
+
+
+@router.action("aa")
+async def amend_add(ctx: Ctx, _: str) -> None:
+    # What the person chose to add goes on a line of its own.
+    draft_text = str(ctx.draft.get("text", ""))
+    await _amended(ctx, clean_text(f"{draft_text}\n{ctx.data.get('amend', '')}"))
+
+
+@router.action("ar")
+async def amend_replace(ctx: Ctx, _: str) -> None:
+    await _amended(ctx, str(ctx.data.get("amend", "")))
+
+
+@router.action("ak")
+async def amend_keep(ctx: Ctx, _: str) -> None:
+    ctx.data.pop("amend", None)
+    ctx.say(ctx.tr("amend.kept"))
+    await show_preview(ctx)
+
+
+# -- the next message of a burst -------------------------------------------------------------
+
+
+@router.continuation("draft")
+async def continue_draft(ctx: Ctx, text: str, cut: bool) -> bool:
+    """The rest of the question, sent within seconds: joined to the draft, unanswered
+    (one answer per burst); the preview is shown again before anything is sent."""
+    draft = ctx.draft
+    if "text" not in draft:
+        return False
+    joined = join_parts(str(draft["text"]), text, cut=cut)
+    limit = ctx.settings.max_question_chars
+    if len(joined) > limit:
+        check_text(ctx, joined)  # says it is too long and keeps it all
+        ctx.ask(State.TEXT, ctx.tr("text.ask", limit=limit))
+        return True
+    draft["text"] = joined
+    draft["unseen"] = True
+    ctx.collect("draft")
+    return True
+
+
+@router.continuation("overflow")
+async def continue_overflow(ctx: Ctx, text: str, cut: bool) -> bool:
+    """The rest of a message already too long: kept with it, not taken as the question."""
+    if "overflow" not in ctx.data:
+        return False
+    joined = join_parts(str(ctx.data["overflow"]), text, cut=cut)
+    ctx.data["overflow"] = joined[: ctx.settings.max_question_chars * 3]
+    ctx.collect("overflow")
+    return True
+
+
+@router.continuation("amend")
+async def continue_amend(ctx: Ctx, text: str, cut: bool) -> bool:
+    if ctx.state != State.AMEND or "amend" not in ctx.data:
+        return False
+    ctx.data["amend"] = join_parts(str(ctx.data["amend"]), text, cut=cut)
+    ctx.collect("amend")
+    return True
 
 
 # -- similar questions ("Tôi cũng muốn hỏi câu này") ---------------------------------------
@@ -456,12 +656,9 @@ async def show_preview(ctx: Ctx) -> None:
     unit = await ctx.engine.unit(int(draft["unit_id"]))
     topic = await ctx.engine.topic(int(draft["topic_id"]))
     person = ctx.person
+    draft.pop("unseen", None)
     if person.anonymous and campaign.allow_anonymous:
-        name = (
-            ctx.tr("preview.anonymous_named", name=person.full_name)
-            if person.full_name
-            else ctx.tr("preview.anonymous")
-        )
+        name = ctx.tr("preview.anonymous")
     else:
         name = person.full_name or ""
     lines = [
@@ -481,10 +678,10 @@ async def show_preview(ctx: Ctx) -> None:
         State.PREVIEW,
         "\n".join(lines),
         [
-            [Choice(ctx.tr("preview.send"), "ps")],
+            [Choice(ctx.tr("preview.send"), "ps", intents=("send",))],
             [Choice(ctx.tr("preview.edit_text"), "pt"), Choice(ctx.tr("preview.edit_topic"), "pp")],
             [Choice(ctx.tr("preview.edit_unit"), "pu"), Choice(ctx.tr("preview.edit_name"), "pn")],
-            [Choice(ctx.tr("preview.cancel"), "pc")],
+            [Choice(ctx.tr("preview.cancel"), "pc", intents=("cancel",))],
         ],
     )
 
@@ -533,6 +730,11 @@ async def submit(ctx: Ctx, _: str) -> None:
         return
     campaign, late = found
     draft = ctx.draft
+    if draft.get("unseen"):
+        # Text joined after the preview was shown: nothing is sent unseen.
+        ctx.say(ctx.tt("preview.joined"))
+        await show_preview(ctx)
+        return
     last = await ctx.store.questions.last_of_person(ctx.person.id)
     if (
         last is not None
@@ -580,6 +782,7 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     looks_like_question = len(_comparable(cleaned)) >= 25 and " " in cleaned
     if has_consent and looks_like_question and len(cleaned) <= ctx.settings.max_question_chars:
         await begin(ctx, text=cleaned)
+        ctx.collect("draft")
         return
     if not has_consent:
         await start(ctx)

@@ -9,15 +9,74 @@ from __future__ import annotations
 
 import re
 
-from handlers.access import Action, natural_scope
+from handlers.access import Action, Scope, allows, authorize, natural_scope
 from handlers.engine import Ctx, Router
 from handlers.events import Reply
+from storage.models import Unit
 
 router = Router()
 
 
+async def _named_unit(ctx: Ctx, typed: str) -> Unit | None:
+    """The unit ``/baocao`` names, by code ("w01273") or by a name that leaves no doubt;
+    otherwise ``None`` after saying what was found."""
+    unit = await ctx.store.units.by_code(typed.strip())
+    if unit is not None:
+        return unit
+    matches = (await ctx.engine.unit_search()).search(typed[:100], limit=5)
+    exact = [m for m in matches if m.score >= 100.0]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0].unit
+    if not matches:
+        ctx.say(ctx.tr("report.unit_unknown", query=typed[:60]))
+        return None
+    lines = [ctx.tr("report.unit_which", query=typed[:60])]
+    lines += [ctx.tr("report.unit_line", unit=m.unit.name, code=m.unit.code) for m in matches]
+    ctx.say("\n".join(lines))
+    return None
+
+
+async def _unit_report(ctx: Ctx, typed: str) -> None:
+    """``/baocao UNIT``: that unit's digest when a role covers it, else a clear refusal."""
+    unit = await _named_unit(ctx, typed)
+    if unit is None:
+        return
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    campaigns = await ctx.store.campaigns.active()
+    campaign = next(
+        (
+            c
+            for c in campaigns
+            for r in roles
+            if allows(r, Action.DIGEST, Scope(campaign_id=c.id, unit_id=unit.id))
+        ),
+        campaigns[0] if campaigns else None,
+    )
+    scope = Scope(campaign_id=campaign.id if campaign else None, unit_id=unit.id)
+    role = await authorize(ctx.store, ctx.person.id, Action.DIGEST, scope, now=ctx.now)
+    maker = ctx.engine.digests
+    if role is None or campaign is None or maker is None:
+        ctx.say(ctx.tr("report.unit_refused", unit=unit.name))
+        return
+    text, files = await maker.make(
+        campaign,
+        scope_kind="unit",
+        unit_id=unit.id,
+        department=None,
+        show_names=True,
+        language=ctx.person.language,
+        person_id=ctx.person.id,
+        channel=ctx.event.channel,
+    )
+    ctx.replies.append(Reply(text, attachments=tuple(files)))
+
+
 @router.command("baocao", "report", "tonghop")
 async def report_command(ctx: Ctx) -> None:
+    """/baocao: the digest of the person's role; /baocao UNIT: that unit's, if allowed."""
+    if (ctx.event.text or "").strip():
+        await _unit_report(ctx, ctx.event.text)
+        return
     maker = ctx.engine.digests
     campaigns = await ctx.store.campaigns.active()
     found = None

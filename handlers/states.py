@@ -18,6 +18,7 @@ class State(StrEnum):
     TEXT = "text"
     SIMILAR = "similar"
     PREVIEW = "preview"
+    AMEND = "amend"  # text typed at the preview: add it, replace with it, or ignore it
     EDIT_PICK = "edit_pick"
     EDIT_TEXT = "edit_text"
     WITHDRAW_PICK = "withdraw_pick"
@@ -48,6 +49,7 @@ DRAFT_STATES = frozenset(
         State.TEXT,
         State.SIMILAR,
         State.PREVIEW,
+        State.AMEND,
     }
 )
 

@@ -144,11 +144,19 @@ class PersonRepository:
     async def erase(self, person_id: int) -> None:
         """Delete a person's personal data (consent withdrawn): name, identities, drafts.
 
-        Their questions stay as anonymous text so the campaign's counts stay true.
+        Their questions stay as anonymous text so the campaign's counts stay true, with
+        nothing that could point to them: no name, no category ("nhóm đối tượng": an
+        ethnic-minority youth in a small commune is easy to find), the unit coarsened to
+        the campaign's host and the time to the day.
         """
         async with self._db.transaction():
             await self._db.execute(
-                "UPDATE questions SET asker_name = NULL, anonymous = 1, person_id = NULL"
+                "UPDATE questions SET asker_name = NULL, anonymous = 1, person_id = NULL,"
+                " category = NULL,"
+                " unit_id = (SELECT c.host_unit_id FROM campaigns c"
+                "   WHERE c.id = questions.campaign_id),"
+                " created_at = substr(created_at, 1, 10) || 'T00:00:00+00:00',"
+                " updated_at = substr(updated_at, 1, 10) || 'T00:00:00+00:00'"
                 " WHERE person_id = ?",
                 (person_id,),
             )
@@ -245,6 +253,13 @@ class PersonRepository:
         value = await self._db.fetchval(
             "SELECT 1 FROM consents WHERE person_id = ? AND version = ? AND withdrawn_at IS NULL",
             (person_id, version),
+        )
+        return value is not None
+
+    async def has_any_consent(self, person_id: int) -> bool:
+        """Whether the person has a consent in force, of any version."""
+        value = await self._db.fetchval(
+            "SELECT 1 FROM consents WHERE person_id = ? AND withdrawn_at IS NULL", (person_id,)
         )
         return value is not None
 

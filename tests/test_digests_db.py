@@ -66,7 +66,6 @@ async def ask(
         await t.say(name)
     else:
         await t.press("Ẩn danh")
-        await t.press("Bỏ qua")
     await t.press("Bỏ qua")
     await t.press(topic)
     await t.say(text)

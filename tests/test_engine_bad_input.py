@@ -72,7 +72,7 @@ async def test_media_is_explained_and_nothing_stored(
     t = Talker(engine)
     await to_text_step(t)
     await t.event(EventKind.MEDIA, media_type=media)
-    assert "chỉ nhận câu hỏi bằng chữ" in t.last_text
+    assert "chỉ đọc được" in t.last_text
     assert "viết câu hỏi" in t.last_text
     assert await province_app.store.questions.count(1) == 0
 
@@ -97,10 +97,23 @@ async def test_stale_button(engine: Engine) -> None:
     await t.press("đồng ý")
     await t.say("thuc phan")
     first_pick = t.button("Thục Phán").payload
+    other_pick = t.last_prompt().choices[-1].payload
     await t.press("Thục Phán")
-    await t.press_payload(first_pick)
+    await t.press_payload(first_pick)  # a double tap: one short, complete answer
+    assert t.last_text == "Bạn bấm rồi, mình đã nhận nhé."
+    await t.press_payload(other_pick)  # another button of an old prompt
     assert "bước trước" in t.last_text
-    assert "Họ và tên" in t.last_text
+    assert "Họ và tên" in t.last_text  # and where we are now
+
+
+async def test_stale_button_when_nothing_is_pending(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(QUESTION)
+    old = t.button("Sửa câu hỏi").payload
+    await t.press("Gửi")
+    await t.press_payload(old)
+    assert "không có việc gì đang chờ" in t.last_text and "/hoi" in t.last_text
 
 
 @pytest.mark.parametrize("payload", ["garbage", "99999.cy", "1.zz", "1.up.1; DROP TABLE", ""])
@@ -243,7 +256,7 @@ async def test_out_of_range_number_is_not_taken_as_text(engine: Engine) -> None:
     await t.press("Khởi nghiệp")
     await t.say(QUESTION)  # the same question again: similar-questions prompt or preview
     await t.say("42")
-    assert "chưa hiểu lựa chọn" in t.last_text
+    assert "chưa hiểu ý bạn" in t.last_text
 
 
 async def test_commands_typed_with_accents_work(engine: Engine) -> None:

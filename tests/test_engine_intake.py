@@ -70,12 +70,14 @@ async def test_whole_conversation_vietnamese(engine: Engine, province_app: App) 
 async def test_whole_conversation_english(engine: Engine, province_app: App) -> None:
     t = Talker(engine, user_id="2002", language="en")
     await t.say("/start")
-    assert "Deadline: end of 21/08/2025" in t.last_text
+    assert "Prefer English? Send /ngonngu en" in t.last_text  # Vietnamese, English offered
+    await t.say("/ngonngu en")
+    assert "Deadline: end of 21/08/2025" not in t.last_text  # only the pending step again
+    assert "Do you agree?" in t.last_text and "Bạn có đồng ý" not in t.last_text
     await t.press("I agree")
     await t.say("Đàm Thủy")
     await t.press("Đàm Thuỷ")
-    await t.press("Anonymous")
-    await t.press("Skip")
+    await t.press("Anonymous")  # no contact name is asked for
     await t.press("Skip")
     await t.press("Chuyển đổi số")
     await t.say("When will every commune have free public wifi for young people?")
@@ -143,7 +145,7 @@ async def test_numbers_and_words_choose_like_buttons(engine: Engine) -> None:
     await t.say("1")
     assert "Họ và tên" in t.last_text
     await t.say("an danh")
-    assert "Bỏ qua" in t.last_text
+    assert "Bạn thuộc nhóm nào" in t.last_text  # anonymous: no name is asked for
 
 
 async def test_questions_list_edit_and_withdraw(engine: Engine, province_app: App) -> None:
@@ -199,6 +201,7 @@ async def test_help_and_cancel(engine: Engine) -> None:
 
 async def test_english_help_has_english_commands(engine: Engine) -> None:
     t = Talker(engine, language="en")
+    await t.say("/ngonngu en")
     await t.say("/help")
     assert "/ask" in t.last_text and "/hoi" not in t.last_text
 
@@ -235,10 +238,12 @@ async def test_closed_campaign_says_so_and_late_acceptance(
 
 async def test_option_words_and_misspellings_choose_but_ambiguity_does_not(engine: Engine) -> None:
     t = Talker(engine)
-    await t.say("/start")
-    await t.say("dong y")  # both "Mình đồng ý" and "Không đồng ý" contain it
-    assert "chưa hiểu lựa chọn" in t.last_text
+    await t.say("/start u-w01273")
     await t.say("minh dong yy")  # a typo of the first option
+    assert "Phường Thục Phán phải không" in t.last_text
+    await t.say("dung")  # "đúng" (right) or "đừng" (don't)? Asked again, not guessed
+    assert "chưa hiểu ý bạn" in t.last_text and "phải không" in t.last_text
+    await t.say("Chọn đơn vị khác")
     assert "xã, phường" in t.last_text
     await t.say("thuc phan")
     await t.say("phuong thuc phan")  # the option's words, without accents
@@ -251,5 +256,7 @@ async def test_a_sentence_containing_a_label_is_text_not_a_choice(engine: Engine
     await t.say("/hoi")
     await t.press("việc làm")
     await t.say("Em muốn hỏi về việc làm cho thanh niên dân tộc thiểu số ở xã ạ?")
-    await t.say("muốn sửa câu hỏi về đường")  # typed in the preview: a new text
+    await t.say("muốn sửa câu hỏi về đường")  # typed in the preview: a message, not a choice
+    assert "Bạn vừa gửi thêm" in t.last_text  # never silently replacing the question
+    await t.press("Thay câu hỏi")
     assert "Câu hỏi: muốn sửa câu hỏi về đường" in t.last_text

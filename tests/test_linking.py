@@ -226,5 +226,6 @@ async def test_linking_mid_draft_keeps_the_flow(engine: Engine) -> None:
 
 async def test_english_speakers_get_english(engine: Engine) -> None:
     t = Talker(engine, user_id="555", channel="telegram", language="en")
+    await t.say("/language en")
     await t.say("/link")
     assert "Your link code" in t.last_text and "On Zalo, send the bot: /link" in t.last_text

@@ -87,20 +87,25 @@ async def test_capabilities() -> None:
     assert os.environ.get("PTB_TIMEDELTA") == "true"
 
 
-async def test_start_sets_the_command_menu_in_both_languages(
-    api: FakeTelegramAPI, tg_app: App
-) -> None:
+async def test_start_sets_one_vietnamese_command_menu(api: FakeTelegramAPI, tg_app: App) -> None:
+    # An old English-only menu (an earlier version set one) is removed: people whose
+    # Telegram is in English see the Vietnamese menu, as the bot speaks Vietnamese.
+    old = {"command": "ask", "description": "Send a new question or opinion"}
+    async with httpx.AsyncClient() as client:
+        await client.post(
+            f"{api.bot_url}{api.token}/setMyCommands",
+            json={"commands": [old], "language_code": "en"},
+        )
+    assert api.commands_for("en") == [old]
     channel = channel_for(tg_app, EchoEngine())
     async with running(channel):
         assert channel.bot_username == "youthbot_test_bot"
 
     vietnamese = api.commands_for("")
-    english = api.commands_for("en")
-    assert vietnamese is not None and english is not None
+    assert vietnamese is not None
     assert [c["command"] for c in vietnamese][:3] == ["start", "hoi", "cauhoi"]
-    assert "deletedata" in [c["command"] for c in english]
     assert any(c["description"] == "Gửi câu hỏi, ý kiến mới" for c in vietnamese)
-    assert any(c["description"] == "Send a new question or opinion" for c in english)
+    assert api.commands_for("en") is None
 
 
 async def test_missing_or_refused_token(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +182,8 @@ async def test_edit_falls_back_to_a_new_message(api: FakeTelegramAPI, tg_app: Ap
         api.push_callback(USER, "1.a", message_id=999)  # "message to edit not found"
         await settle(api, channel)
 
-    assert [c.status for c in api.calls_to("editMessageText")] == [400, 400]
+    # The forged press on a message without that button is not even tried as an edit.
+    assert [c.status for c in api.calls_to("editMessageText")] == [400]
     assert api.sent_texts(USER) == ["Chọn một:"] * 3
     assert len(api.callback_answers) == 2
 
@@ -333,12 +339,25 @@ async def test_engine_failure_answers_the_press_and_says_sorry(
     assert channel.failed == 1
 
 
-async def test_english_speaker_gets_english_apology(api: FakeTelegramAPI, tg_app: App) -> None:
+async def test_apology_in_the_language_the_person_chose(api: FakeTelegramAPI, tg_app: App) -> None:
+    # An English app is no choice of English: the apology is Vietnamese...
     async with running(channel_for(tg_app, EchoEngine(fail=True))) as channel:
         api.push_message(USER, "hello", language_code="en")
         await settle(api, channel)
-
-    assert api.sent_texts(USER)[0].startswith("Sorry, something went wrong")
+    assert api.sent_texts(USER)[0].startswith("Xin lỗi, mình đang gặp trục trặc")
+    # ... and English for someone who asked for English (/ngonngu en).
+    await tg_app.store.people.get_or_create(
+        channel="telegram",
+        external_id="2002",
+        chat_id="2002",
+        display_name=None,
+        language="en",
+        now=tg_app.clock.now(),
+    )
+    async with running(channel_for(tg_app, EchoEngine(fail=True))) as channel:
+        api.push_message(2002, "hello", language_code="vi")
+        await settle(api, channel)
+    assert api.sent_texts(2002)[0].startswith("Sorry, something went wrong")
 
 
 async def test_forged_and_group_presses_are_answered(api: FakeTelegramAPI, tg_app: App) -> None:

@@ -46,6 +46,8 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:
         yield server
         assert server.errors == []
+        # Whole conversations: nothing the bot did was refused by "Telegram".
+        assert server.error_answers == [], [c.describe() for c in server.error_answers]
 
 
 @pytest.fixture
@@ -127,11 +129,15 @@ async def test_whole_intake_over_telegram(api: FakeTelegramAPI, tg_app: App, htt
     assert person is not None and person.id == question.person_id
 
 
-async def test_english_language_code_is_the_first_guess(api: FakeTelegramAPI, tg_app: App) -> None:
+async def test_vietnamese_whatever_the_app_language(api: FakeTelegramAPI, tg_app: App) -> None:
     async with running(new_channel(tg_app)) as channel:
         john = Person(api, channel, language_code="en")
         welcome = await john.say("/start")
-    assert "Deadline: end of 21/08/2025" in welcome
+        assert "Hạn gửi: hết ngày 21/08/2025" in welcome
+        assert "Prefer English? Send /ngonngu en" in welcome  # offered once, in a short line
+        assert welcome.count("English") == 1
+        again = await john.say("/start")
+        assert "English" not in again
 
 
 async def test_deep_link_names_the_unit(api: FakeTelegramAPI, tg_app: App) -> None:

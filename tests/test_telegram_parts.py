@@ -121,6 +121,8 @@ def test_other_command_keeps_arguments_as_text(fake: FakeTelegramAPI) -> None:
 
 def test_button_press_becomes_button_event(fake: FakeTelegramAPI) -> None:
     data = fake.push_callback(1001, "3.cy", message_id=7, language_code="vi", enqueue=False)
+    keyboard = {"inline_keyboard": [[{"text": "Mình đồng ý", "callback_data": "3.cy"}]]}
+    data["callback_query"]["message"]["reply_markup"] = keyboard
     event = map_update(update(data), bot_username=BOT)
 
     assert isinstance(event, Event)
@@ -128,6 +130,14 @@ def test_button_press_becomes_button_event(fake: FakeTelegramAPI) -> None:
     assert event.payload == "3.cy"
     assert event.message_id == "7"
     assert event.chat_id == "1001"
+
+
+def test_press_on_a_message_without_that_button_names_no_prompt(fake: FakeTelegramAPI) -> None:
+    # A double tap after the prompt changed, or a forged press: nothing to edit or clear.
+    data = fake.push_callback(1001, "3.cy", message_id=7, enqueue=False)
+    event = map_update(update(data), bot_username=BOT)
+    assert isinstance(event, Event) and event.kind == EventKind.BUTTON
+    assert event.message_id is None
 
 
 def test_edited_message_becomes_edited_event(fake: FakeTelegramAPI) -> None:

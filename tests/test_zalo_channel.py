@@ -38,7 +38,14 @@ from bot.channels.zalo import (
 from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
 from bot.clock import FakeClock
 from handlers.events import Attachment, Button, Event, Reply
-from tests.fakes.zalo_api import FakeZaloApi, make_text_event, make_unsupported_event
+from tests.fakes.zalo_api import (
+    FakeZaloApi,
+    make_event,
+    make_image_event,
+    make_sticker_event,
+    make_text_event,
+    make_unsupported_event,
+)
 
 USER = "5f1e2d3c4b5a69788796"
 OTHER = "0a0b0c0d0e0f10111213"
@@ -142,7 +149,7 @@ async def test_whole_intake_with_numbered_choices(zalo_app: App, api: FakeZaloAp
     async with Bot(zalo_app, api) as bot:
         text = await bot.say("/start")
         assert "Đối thoại giữa Chủ tịch UBND tỉnh" in text
-        assert text.endswith("1. Mình đồng ý\n2. Không đồng ý\nBạn trả lời 1 hoặc 2 nhé.")
+        assert text.endswith("1. Mình đồng ý\n2. Không đồng ý\nBạn gõ 1 hoặc 2 nhé.")
         text = await bot.say("1")  # a typed number
         assert "xã, phường" in text
         text = await bot.say("thuc phan")
@@ -150,7 +157,7 @@ async def test_whole_intake_with_numbered_choices(zalo_app: App, api: FakeZaloAp
         text = await bot.say("phuong thuc phan")  # the option's words, without accents
         assert "Họ và tên" in text
         text = await bot.say("nông thị hoa")
-        assert "4. Học sinh, sinh viên" in text and "từ 1 đến 9" in text
+        assert "4. Học sinh, sinh viên" in text and "gõ số 1–9" in text
         text = await bot.say("Học sinh, sinh viên")
         assert "Nghề nghiệp, việc làm" in text
         text = await bot.say("Nghề nhiệp, việc làm")  # a close misspelling
@@ -174,12 +181,16 @@ async def test_unsupported_and_media_content(zalo_app: App, api: FakeZaloApi) ->
         await bot.say("/start")
         text = await bot.push(make_unsupported_event(USER))
         assert "ẩn nội dung" in text and "Telegram" in text and "Đoàn xã" in text
-        assert text.endswith("Bạn trả lời 1 hoặc 2 nhé.")  # and the question is asked again
-        api.push_sticker(USER)
-        api.push_image(USER, caption="câu hỏi trong ảnh")
-        api.push_voice(USER)
-        await wait_until(lambda: bot.channel.processed >= 5)
-        assert sum("chưa xem được ảnh" in t for t in bot.texts()) == 3
+        assert text.endswith("Bạn gõ 1 hoặc 2 nhé.")  # and the question is asked again
+        # One at a time (sent together they would be one burst, answered once).
+        await bot.push(make_sticker_event(USER))
+        await bot.push(make_image_event(USER, caption="câu hỏi trong ảnh"))
+        await bot.push(make_event("message.voice.received", user_id=USER, url="https://v.test/v"))
+        texts = bot.texts()
+        assert sum("Nhãn dán dễ thương" in t for t in texts) == 1
+        assert sum("đọc phần chữ bạn ghi kèm" in t for t in texts) == 1  # the caption is read
+        assert sum("chưa nghe được tin nhắn thoại" in t for t in texts) == 1
+        assert all(t.endswith("Bạn gõ 1 hoặc 2 nhé.") for t in texts[-3:])
 
 
 async def test_two_people_are_answered_separately(zalo_app: App, api: FakeZaloApi) -> None:
@@ -309,7 +320,7 @@ async def test_deliver_splits_long_text_with_options_last(zalo_app: App, api: Fa
         parts = bot.texts()
         assert len(parts) == 3
         assert all(zalo_text_length(p) <= 2000 for p in parts)
-        assert parts[-1].endswith("1. Xem\n2. Bỏ qua\nBạn trả lời 1 hoặc 2 nhé.")
+        assert parts[-1].endswith("1. Xem\n2. Bỏ qua\nBạn gõ 1 hoặc 2 nhé.")
         assert all("1. Xem" not in p for p in parts[:-1])
         assert "Câu hỏi số 0 " in parts[0] and "Câu hỏi số 89 " in "".join(parts)
 

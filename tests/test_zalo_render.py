@@ -108,15 +108,13 @@ def _prompt(text: str, *labels: str) -> Reply:
 
 def test_choices_become_numbered_lines_with_a_hint() -> None:
     [message] = render_reply(_prompt("Bạn đồng ý chứ?", "Mình đồng ý", "Không đồng ý"), tr=VI)
-    assert message == (
-        "Bạn đồng ý chứ?\n\n1. Mình đồng ý\n2. Không đồng ý\nBạn trả lời 1 hoặc 2 nhé."
-    )
+    assert message == ("Bạn đồng ý chứ?\n\n1. Mình đồng ý\n2. Không đồng ý\nBạn gõ 1 hoặc 2 nhé.")
     [english] = render_reply(_prompt("Agree?", "Yes", "No", "Later"), tr=EN)
-    assert english.endswith("1. Yes\n2. No\n3. Later\nReply 1, 2 or 3.")
+    assert english.endswith("1. Yes\n2. No\n3. Later\nType 1, 2 or 3.")
     [one] = render_reply(_prompt("Tên bạn?", "Ẩn danh"), tr=VI)
     assert one.endswith("1. Ẩn danh\nBạn gõ 1 để chọn nhé.")
     [many] = render_reply(_prompt("Nhóm?", *[f"Nhóm {i}" for i in range(9)]), tr=VI)
-    assert many.endswith("9. Nhóm 8\nBạn trả lời một số từ 1 đến 9 nhé.")
+    assert many.endswith("9. Nhóm 8\nBạn gõ số 1–9 để chọn nhé.")
 
 
 def test_attachments_are_announced_as_sent_elsewhere() -> None:
@@ -142,7 +140,7 @@ def test_long_text_splits_at_sentences_with_options_last() -> None:
     assert len(parts) >= 3
     assert all(zalo_text_length(p) <= 2000 for p in parts)
     assert all(p.endswith(".") for p in parts[:-1])  # cut after a sentence
-    assert parts[-1].endswith("1. Gửi\n2. Hủy\nBạn trả lời 1 hoặc 2 nhé.")
+    assert parts[-1].endswith("1. Gửi\n2. Hủy\nBạn gõ 1 hoặc 2 nhé.")
     assert not any("1. Gửi" in p for p in parts[:-1])
     assert parts[-1].startswith("Câu số")  # the end of the text stays with the options
     body = " ".join(parts)

@@ -207,6 +207,15 @@ class ChannelLifecycle(ABC):
             self._failures.popitem(last=False)
         return count
 
+    async def _stored_language(self, user_id: str) -> str:
+        """The language a person chose (Vietnamese until they ask for English)."""
+        try:
+            person = await self._app.store.people.by_identity(self._channel, user_id)
+        except Exception:  # the database is the engine's problem; speak Vietnamese
+            self._log.exception("%s: cannot look up a person's language", self._channel)
+            return DEFAULT_LANGUAGE
+        return person.language if person is not None else DEFAULT_LANGUAGE
+
     # -- reachability -----------------------------------------------------------------
 
     async def _set_reachable(self, user_id: str, *, reachable: bool) -> None:

@@ -59,6 +59,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -98,10 +99,11 @@ from bot.channels.telegram_mapping import (
     map_update,
 )
 from bot.channels.telegram_polling import Poller
-from bot.channels.telegram_render import TEXT_LIMIT, TextMessage, render_reply
+from bot.channels.telegram_render import TEXT_LIMIT, Keyboard, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
 from handlers.events import Event, EventKind, Reply
+from locales import DEFAULT_LANGUAGE
 
 __all__ = [
     "CAPABILITIES",
@@ -120,8 +122,8 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH: Final = "/telegram/webhook"
 
-#: The command menu: (Vietnamese command, English command, description key). The
-#: Vietnamese menu is the default; people whose Telegram is in English see the English one.
+#: The command menu: (Vietnamese command, English command, description key). The menu is
+#: Vietnamese for everyone; the English commands work too (``/ask``, ``/help``...).
 COMMAND_MENU: Final[tuple[tuple[str, str, str], ...]] = (
     ("start", "start", "telegram.menu.start"),
     ("hoi", "ask", "telegram.menu.ask"),
@@ -187,6 +189,10 @@ class TelegramChannel(ChannelLifecycle):
         self._poller: Poller | None = None
         self._tracker = AckTracker()
         self._pacer = ChatPacer(self._options.per_chat_interval)
+        # The buttons a prompt shows since a press changed it (edited into the next step,
+        # or cleared): a second press of an old button on it (a double tap) must not edit
+        # or clear it again (Telegram answers 400, or the new step's buttons would go).
+        self._shown: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
 
     # -- properties -------------------------------------------------------------------
 
@@ -335,18 +341,15 @@ class TelegramChannel(ChannelLifecycle):
         self._redaction.close()
 
     async def _set_commands(self) -> None:
-        """The command menu in Vietnamese (default) and English (``language_code="en"``)."""
-        for language, index in (("vi", 0), ("en", 1)):
-            commands = [
-                BotCommand(entry[index], catalogue_text(language, entry[2]))
-                for entry in COMMAND_MENU
-            ]
-            try:
-                await self.bot.set_my_commands(
-                    commands, language_code=None if language == "vi" else language
-                )
-            except TelegramError as exc:
-                logger.warning("telegram: setMyCommands failed: %s", self._redact(exc))
+        """One command menu, in Vietnamese, whatever the app's language: the bot speaks
+        Vietnamese until a person asks for English (most young Vietnamese use Telegram in
+        English). A menu for English apps left by an earlier version is removed."""
+        commands = [BotCommand(entry[0], catalogue_text("vi", entry[2])) for entry in COMMAND_MENU]
+        try:
+            await self.bot.set_my_commands(commands)
+            await self.bot.delete_my_commands(language_code="en")
+        except TelegramError as exc:
+            logger.warning("telegram: setMyCommands failed: %s", self._redact(exc))
 
     async def stop(self) -> None:
         """Stop taking updates, finish the in-flight ones, confirm them, close."""
@@ -472,7 +475,8 @@ class TelegramChannel(ChannelLifecycle):
                 event.update_id or "", attempts=self._options.webhook_attempts
             )
             if tell:
-                error = Reply(catalogue_text(event.language_code, "error.generic"))
+                language = await self._stored_language(event.user_id)
+                error = Reply(catalogue_text(language, "error.generic"))
                 await self._send_replies(event, [error])
             return done
         await self._send_replies(event, replies)
@@ -490,8 +494,11 @@ class TelegramChannel(ChannelLifecycle):
         """
         chat = chat_ref(event.reply_chat)
         prompt: int | None = None
-        if event.kind == EventKind.BUTTON and event.message_id and event.message_id.isdigit():
-            prompt = int(event.message_id)
+        pressed = event.message_id if event.kind == EventKind.BUTTON else None
+        if pressed and pressed.isdigit():
+            shown = self._shown.get((event.reply_chat, int(pressed)))
+            if shown is None or (event.payload or "") in shown:
+                prompt = int(pressed)
         sent = 0
         for reply in merge_replies(replies, limit=TEXT_LIMIT):
             edit_target: int | None = None
@@ -499,9 +506,12 @@ class TelegramChannel(ChannelLifecycle):
                 if sent == 0:
                     edit_target = prompt
                 else:
+                    self._settle(event.reply_chat, prompt, None)
                     await self.sender.clear_keyboard(chat, prompt)
                 prompt = None
             for item in render_reply(reply, edit_first=edit_target is not None):
+                if isinstance(item, TextMessage) and item.edit and edit_target is not None:
+                    self._settle(event.reply_chat, edit_target, item.keyboard)
                 try:
                     await self.sender.send(chat, item, edit_target=edit_target)
                     sent += 1
@@ -511,12 +521,22 @@ class TelegramChannel(ChannelLifecycle):
                 except (TelegramError, FileTooLarge, OSError) as exc:
                     logger.warning("telegram: a message was not delivered: %s", self._redact(exc))
         if prompt is not None and replies:
+            self._settle(event.reply_chat, prompt, None)
             await self.sender.clear_keyboard(chat, prompt)
+
+    def _settle(self, chat: str, message_id: int, keyboard: Keyboard | None) -> None:
+        """Remember which buttons a prompt shows after an edit (the newest 4,096)."""
+        rows = keyboard["inline_keyboard"] if keyboard else []
+        self._shown[(chat, message_id)] = frozenset(
+            button["callback_data"] for row in rows for button in row if "callback_data" in button
+        )
+        while len(self._shown) > 4096:
+            self._shown.popitem(last=False)
 
     async def _redirect_group(self, command: GroupCommand) -> None:
         """Point to a private chat: questions (and names) are never taken in a group."""
         link = f"https://t.me/{self.bot_username}?start={command.payload or 'g'}"
-        language = command.language_code
+        language = DEFAULT_LANGUAGE  # Vietnamese, whatever the app's language
         markup = {
             "inline_keyboard": [
                 [{"text": catalogue_text(language, "telegram.group.button"), "url": link}]
@@ -550,15 +570,27 @@ class TelegramChannel(ChannelLifecycle):
 
 
 def _without_keyboard(data: dict[str, Any]) -> dict[str, Any]:
-    """The update without the keyboard of the message whose button was pressed: nothing
-    reads it, and parsing its buttons was a fifth of the cost of parsing a press."""
+    """The update with only the pressed button left of the pressed message's keyboard:
+    parsing every button was a fifth of the cost of parsing a press, and the mapping only
+    asks whether the message still shows the pressed one."""
     query = data.get("callback_query")
     if not isinstance(query, dict):
         return data
     message = query.get("message")
     if isinstance(message, dict) and "reply_markup" in message:
-        message = {k: v for k, v in message.items() if k != "reply_markup"}
-        data = {**data, "callback_query": {**query, "message": message}}
+        rest = {k: v for k, v in message.items() if k != "reply_markup"}
+        markup = message["reply_markup"]
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        pressed = [
+            button
+            for row in rows or ()
+            if isinstance(row, list)
+            for button in row
+            if isinstance(button, dict) and button.get("callback_data") == query.get("data")
+        ]
+        if pressed:
+            rest["reply_markup"] = {"inline_keyboard": [pressed[:1]]}
+        data = {**data, "callback_query": {**query, "message": rest}}
     return data
 
 

@@ -31,6 +31,10 @@ __all__ = [
 
 CHANNEL = "telegram"
 
+#: The longest text message Telegram takes (UTF-16 code units); the apps send a longer
+#: paste as several messages, the first ones exactly this long.
+TEXT_LIMIT = 4096
+
 #: Update kinds asked for in getUpdates / setWebhook (``my_chat_member`` tells us when a
 #: person blocks or unblocks the bot).
 ALLOWED_UPDATES: tuple[str, ...] = ("message", "edited_message", "callback_query", "my_chat_member")
@@ -152,10 +156,22 @@ def _button(update: Update) -> Event | None:
         chat_id=str(message.chat.id) if message is not None else str(user.id),
         display_name=user.full_name,
         language_code=user.language_code,
-        message_id=str(message.message_id) if message is not None else None,
+        # Only a prompt that still shows the pressed button may be edited or cleared:
+        # one a first press already changed (a double tap) or one without it (a forged
+        # press) is left alone, as Telegram would refuse the edit.
+        message_id=str(message.message_id)
+        if message is not None and _shows(message, query.data)
+        else None,
         update_id=str(update.update_id),
         at=None,  # a button press carries no date
     )
+
+
+def _shows(message: object, data: str) -> bool:
+    """Whether ``message`` (as the press saw it) carries a button with ``data``."""
+    markup = getattr(message, "reply_markup", None)
+    rows = getattr(markup, "inline_keyboard", None) or ()
+    return any(getattr(button, "callback_data", None) == data for row in rows for button in row)
 
 
 def _message(update: Update, message: Message, *, bot_username: str, edited: bool) -> Incoming:
@@ -178,6 +194,9 @@ def _message(update: Update, message: Message, *, bot_username: str, edited: boo
         message_id=str(message.message_id),
         update_id=str(update.update_id),
         at=(message.edit_date or message.date) if edited else message.date,
+        # Message ids of a private chat count both sides' messages: consecutive ids tell
+        # the engine the person sent this before any answer came (a split paste, a flood).
+        seq=message.message_id,
     )
     if edited:
         if not text:
@@ -186,7 +205,8 @@ def _message(update: Update, message: Message, *, bot_username: str, edited: boo
     if message.text is not None:
         command = parse_command(message.text)
         if command is None:
-            return replace(base, text=message.text)
+            cut = len(message.text.encode("utf-16-le")) // 2 >= TEXT_LIMIT
+            return replace(base, text=message.text, cut=cut)
         payload = command.args.split()[0] if command.name == "start" and command.args else None
         return replace(
             base,
@@ -197,6 +217,8 @@ def _message(update: Update, message: Message, *, bot_username: str, edited: boo
         )
     for media_type in MEDIA_TYPES:
         if getattr(message, media_type, None):
+            # A photo's or a document's caption is what the person wrote: the engine
+            # reads it as their text.
             return replace(
                 base, kind=EventKind.MEDIA, media_type=media_type, text=message.caption or ""
             )

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.channels.base import Capabilities, Engine
 from handlers.events import Event, EventKind, Reply
-from locales import translator
+from locales import DEFAULT_LANGUAGE, translator
 
 CAPABILITIES = Capabilities(
     name="terminal",
@@ -91,9 +91,12 @@ async def chat_loop(
 ) -> None:
     """Read lines until end of input (Ctrl-D) or /thoat, answering each through the engine."""
     channel = TerminalChannel(out, language=language)
-    first = parse_line("/start", user_id=user_id, language=language)
-    for reply in await engine.handle(first):
-        await channel.deliver(user_id, reply)
+    # The engine speaks Vietnamese until asked otherwise: ``--lang en`` asks, as a person
+    # would with /ngonngu, before the conversation starts.
+    opening = ["/start"] if language == DEFAULT_LANGUAGE else [f"/ngonngu {language}", "/start"]
+    for line in opening:
+        for reply in await engine.handle(parse_line(line, user_id=user_id, language=language)):
+            await channel.deliver(user_id, reply)
     while True:
         out.write(prompt)
         out.flush()

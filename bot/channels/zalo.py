@@ -46,6 +46,7 @@ import functools
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -134,6 +135,8 @@ MEDIA_TYPES: Final[dict[str, str]] = {
 }
 
 _COMMAND = re.compile(r"^/(\S{1,64})(?:\s+(.*))?$", re.DOTALL)
+#: Zalo dates messages in whole milliseconds (and a little more, for safety).
+_DATE_RESOLUTION = 0.0015
 #: Room left for the end of a reply next to its numbered options before they go alone.
 _MIN_TAIL = 200
 
@@ -375,6 +378,10 @@ class ZaloChannel(ChannelLifecycle):
         self._poll_errors = 0
         self._bot_name: str | None = None
         self.processed = 0  # updates finished: handled (or ignored) and answered
+        # When our last message to each chat went out (wall clock, like the platform's
+        # dates): a message dated before it was sent before the person could see our answer
+        # (a flood, several messages in a row), which the engine answers once.
+        self._last_sent: OrderedDict[str, float] = OrderedDict()
 
     # -- properties -------------------------------------------------------------------
 
@@ -563,6 +570,12 @@ class ZaloChannel(ChannelLifecycle):
     async def _handle(self, update: ZaloUpdate, resolve: Callable[[bool], None]) -> bool:
         try:
             event = map_update(update)
+            sent = self._last_sent.get(event.reply_chat) if event is not None else None
+            if event is not None and event.at is not None and sent is not None:
+                # Dates are whole milliseconds: one sent just after our message can carry
+                # a date a fraction of a millisecond before it.
+                early = event.at.timestamp() < sent - _DATE_RESOLUTION
+                event = replace(event, before_answer=early)
             if event is None:
                 resolve(True)
                 return True
@@ -649,6 +662,7 @@ class ZaloChannel(ChannelLifecycle):
             async with self._pacer.turn(chat_id):
                 try:
                     await self._client.send_message(chat_id, text)
+                    self._sent_now(chat_id)
                     return
                 except ZaloRateLimited as exc:
                     wait = exc.retry_after
@@ -658,6 +672,13 @@ class ZaloChannel(ChannelLifecycle):
                     if retried or not retry_rate_limit or wait > self._options.max_retry_after:
                         raise
                     retried = True
+
+    def _sent_now(self, chat_id: str) -> None:
+        """Note that a message to ``chat_id`` just went out (the newest 65,536 chats)."""
+        self._last_sent.pop(chat_id, None)
+        self._last_sent[chat_id] = time.time()
+        while len(self._last_sent) > 65536:
+            self._last_sent.popitem(last=False)
 
     async def _wait_rate_limit(self) -> None:
         # Another 429 may extend the pause while this one sleeps: check again after.

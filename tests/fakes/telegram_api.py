@@ -180,6 +180,9 @@ class RecordedCall:
     client_gone: bool = False
     """The client had closed the connection when the answer was ready (it timed out or was
     cancelled); the request was still carried out."""
+    scripted: bool = False
+    """The error answer was one a test asked for (:meth:`FakeTelegramAPI.fail_next`, a
+    blocked chat, flood limits), not a refusal of what the bot asked."""
 
     @property
     def ok(self) -> bool:
@@ -664,13 +667,17 @@ class FakeTelegramAPI:
     ) -> Json:
         """The user pressed an inline button with ``data`` under the bot's ``message_id``.
 
-        Without ``message_id`` the bot's last message in the chat is used.
+        Without ``message_id`` the bot's last message in the chat is used. Like Telegram,
+        the update carries the message as it was when pressed (with its keyboard then):
+        a second press before the bot answered the first (a double tap) shows the same
+        old keyboard, whatever the bot has made of the message since.
         """
         user = self._user(user_id, first_name, None, None, language_code)
         chat: ChatId = user_id if chat_id is None else _normalise_chat_id(chat_id)
         if message_id is None:
             message_id = self._last_bot_message_id(chat)
-        message = self._messages.get((chat, message_id)) if message_id else None
+        stored = self._messages.get((chat, message_id)) if message_id else None
+        message = copy.deepcopy(stored) if stored is not None else None
         if message is None:
             message = {
                 "message_id": message_id or self._next_message_id(chat),
@@ -811,6 +818,17 @@ class FakeTelegramAPI:
     def calls_to(self, method: str) -> list[RecordedCall]:
         """Every recorded call of ``method`` (successful or not)."""
         return [call for call in self.calls if call.method == method]
+
+    @property
+    def error_answers(self) -> list[RecordedCall]:
+        """Calls refused (4xx, 5xx) for what the bot asked, as Telegram would refuse them
+        ("message is not modified", "message to edit not found"...): a bot that works
+        makes none. Failures a test scripted are left out."""
+        return [
+            call
+            for call in self.calls
+            if call.status is not None and call.status >= 400 and not call.scripted
+        ]
 
     def _ok_calls(self, *methods: str) -> list[RecordedCall]:
         return [call for call in self.calls if call.method in methods and call.ok]
@@ -1072,6 +1090,8 @@ class FakeTelegramAPI:
         if handler is None:
             raise BotApiError(404, "Not Found: method not found")
         await self._apply_delay(call.method)
+        # Failures a test asked for (fail_next, block_chat, rate limits) are "scripted".
+        call.scripted = True
         self._apply_scripted_failure(call.method)
         if call.method in _CHAT_METHODS and "chat_id" in call.params:
             chat = _normalise_chat_id(call.params["chat_id"])
@@ -1079,6 +1099,7 @@ class FakeTelegramAPI:
                 raise BotApiError(403, self._forbidden_description(chat))
         if call.method in _RATE_LIMITED_METHODS:
             self._apply_rate_limits(call.params)
+        call.scripted = False
         result = handler(call.params, call.files)
         if asyncio.iscoroutine(result):
             result = await result

@@ -1,0 +1,353 @@
+"""Reading a typed answer at a choice step: numbers, yes/no words, polite particles.
+
+Young Vietnamese people answer a prompt the way they would answer a friend: "đồng ý ạ",
+"dong y", "ok", "oke", "có", "ừ", "vâng", "đúng rồi", "gửi luôn nhé", "không", "ko",
+"thôi", "số 2". This module turns such a reply into what it means, or into nothing when it
+is not clearly an answer (the engine then asks again; it never guesses).
+
+Pure functions: :func:`typed_number` ("2", "số 2", "câu 2 ạ", "hai") and :func:`intents`
+(the meanings a short reply carries: ``yes``, ``no``, ``send``, ``skip``...). Words are
+compared without diacritics, except the few whose meaning the diacritics decide: "đúng"
+(right) and "đừng" (don't) are both "dung" unaccented, so bare "dung" means nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from bot.clustering.normalize import fold
+
+__all__ = ["INTENTS", "ambiguous", "intents", "is_answer_word", "meaningful", "typed_number"]
+
+# What each intent is said with (unaccented, lower case, one space between words, runs of
+# a repeated letter written once: "okkk" and "khongg" are "ok" and "khong").
+_YES = {
+    "dong y",
+    "dong y het",
+    "dong y roi",
+    "co",
+    "co chu",
+    "co a",
+    "ok",
+    "oke",
+    "okie",
+    "oki",
+    "okay",
+    "okela",
+    "okla",
+    "oce",
+    "ok luon",
+    "u",
+    "uh",
+    "um",
+    "uhm",
+    "uk",
+    "vang",
+    "da",
+    "da vang",
+    "da co",
+    "dung roi",
+    "dung vay",
+    "dung the",
+    "chuan",
+    "chuan roi",
+    "chinh xac",
+    "phai",
+    "phai roi",
+    "duoc",
+    "dc",
+    "duoc roi",
+    "xac nhan",
+    "tat nhien",
+    "chac chan",
+    "yes",
+    "y",
+    "yep",
+    "yeah",
+    "sure",
+    "agree",
+    "i agree",
+}
+_NO = {
+    "khong",
+    "ko",
+    "k",
+    "kh",
+    "khg",
+    "kg",
+    "hong",
+    "hok",
+    "hem",
+    "hk",
+    "khum",
+    "khong dong y",
+    "ko dong y",
+    "k dong y",
+    "khong dong y dau",
+    "khong co",
+    "ko co",
+    "chua",
+    "chua dong y",
+    "thoi",
+    "thoi khoi",
+    "khoi",
+    "khong muon",
+    "ko muon",
+    "tu choi",
+    "no",
+    "nope",
+    "no thanks",
+    "disagree",
+    "i disagree",
+    "decline",
+}
+_SEND = {
+    "gui",
+    "gui di",
+    "gui luon",
+    "gui cau hoi",
+    "gui cau nay",
+    "gui lun",
+    "nop",
+    "nop di",
+    "send",
+    "send it",
+    "submit",
+}
+_SKIP = {
+    "bo qua",
+    "bo",
+    "skip",
+    "pass",
+    "next",
+    "qua",
+    "khong",
+    "ko",
+    "k",
+    "thoi",
+    "khong co",
+    "ko co",
+    "khong thuoc nhom nao",
+    "khong nhom nao",
+    "khong biet",
+    "ko biet",
+}
+_CANCEL = {"huy", "huy bo", "huy di", "cancel", "khong gui nua", "ko gui nua", "thoi khong gui"}
+_ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
+_REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
+_KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
+_ANONYMOUS = {"an danh", "giau ten", "khong ghi ten", "ko ghi ten", "anonymous"}
+_VIETNAMESE = {"vi", "vn", "viet", "tieng viet", "vietnamese"}
+_ENGLISH = {"en", "eng", "english", "anh", "tieng anh"}
+
+_REPEATS = re.compile(r"([a-z])\1+")
+
+
+def _spelled(words: set[str]) -> frozenset[str]:
+    # Compared as typed replies are: a doubled letter written once ("agree" → "agre").
+    return frozenset(_REPEATS.sub(r"\1", w) for w in words)
+
+
+INTENTS: dict[str, frozenset[str]] = {
+    "yes": _spelled(_YES),
+    "no": _spelled(_NO),
+    "send": _spelled(_YES | _SEND),
+    "skip": _spelled(_SKIP),
+    "cancel": _spelled(_CANCEL),
+    "add": _spelled(_ADD),
+    "replace": _spelled(_REPLACE),
+    "keep": _spelled(_KEEP),
+    "anonymous": _spelled(_ANONYMOUS),
+    "vi": _spelled(_VIETNAMESE),
+    "en": _spelled(_ENGLISH),
+}
+
+# Words whose meaning is in their diacritics: read only when typed with them.
+_ACCENTED: dict[str, str] = {"đúng": "yes", "đừng": "no", "dạ": "yes", "ừ": "yes"}
+_ACCENTED_INTENTS: dict[str, frozenset[str]] = {
+    "yes": frozenset({"yes", "send"}),
+    "no": frozenset({"no"}),
+}
+
+# Politeness and filler around an answer: "dạ đồng ý ạ", "em đồng ý nhé", "ok cảm ơn".
+_LEADING = ("da", "em", "minh", "toi", "to", "tui", "con", "chau", "uhm", "um", "a")
+_TRAILING = (
+    "a",
+    "ah",
+    "ak",
+    "nhe",
+    "nha",
+    "nhen",
+    "ne",
+    "nhi",
+    "ha",
+    "hen",
+    "day",
+    "di",
+    "luon",
+    "lun",
+    "nhe ad",
+    "ad",
+    "admin",
+    "bot",
+    "ban",
+    "em",
+    "cam on",
+    "cam on ban",
+    "cam on ad",
+    "thanks",
+    "thank",
+    "thank you",
+    "tks",
+    "thx",
+    "please",
+    "pls",
+)
+_TRAILING_SORTED = sorted(_TRAILING, key=len, reverse=True)
+
+_NUMBER_WORDS = {
+    "một": 1,
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "bon": 4,
+    "tư": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+    "chin": 9,
+    "mười": 10,
+    "muoi": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+}
+_NUMBER_PREFIXES = (
+    "so",
+    "chon",
+    "chon so",
+    "cau",
+    "cau so",
+    "muc",
+    "muc so",
+    "cai",
+    "cai so",
+    "lua chon",
+    "phuong an",
+    "y",
+    "option",
+    "number",
+    "no",
+)
+_EMOJI = {
+    "👍": "yes",
+    "👌": "yes",
+    "✅": "yes",
+    "🆗": "yes",
+    "👎": "no",
+    "❌": "no",
+    "🙅": "no",
+}
+_NOT_WORD = re.compile(r"[^\w\s]+")
+_DIGITS = re.compile(r"^#?\(?(\d{1,2})\)?[.)]?$")
+_KEYCAPS = {f"{d}\ufe0f\u20e3": d for d in range(10)} | {f"{d}\u20e3": d for d in range(10)}
+
+
+def _words(text: str) -> str:
+    """Unaccented words of ``text``: punctuation gone, repeated letters written once."""
+    folded = fold(_NOT_WORD.sub(" ", unicodedata.normalize("NFC", text)))
+    return _REPEATS.sub(r"\1", folded)
+
+
+def _trim(words: str, *, leading: bool = True) -> str:
+    """``words`` without the politeness around them ("da dong y a" → "dong y")."""
+    changed = True
+    while changed and words:
+        changed = False
+        for tail in _TRAILING_SORTED:
+            if words.endswith(" " + tail) and len(words) > len(tail) + 1:
+                words = words[: -len(tail) - 1]
+                changed = True
+                break
+        head, _, rest = words.partition(" ")
+        if leading and rest and head in _LEADING:
+            words = rest
+            changed = True
+    return words
+
+
+def meaningful(text: str) -> str:
+    """The words of a short reply that carry its meaning ("Dạ, đồng ý ạ!" → "dong y")."""
+    return _trim(_words(text))
+
+
+def typed_number(text: str) -> int | None:
+    """The option number in a reply ("2", "2.", "#2", "số 2", "câu 2 ạ", "hai", "2️⃣")."""
+    stripped = text.strip()
+    if stripped in _KEYCAPS:
+        return _KEYCAPS[stripped]
+    match = _DIGITS.match(stripped)
+    if match:
+        return int(match.group(1))
+    lowered = unicodedata.normalize("NFC", stripped).lower().strip(" .!?")
+    if lowered in _NUMBER_WORDS:
+        return _NUMBER_WORDS[lowered]
+    words = meaningful(text)
+    for prefix in sorted(_NUMBER_PREFIXES, key=len, reverse=True):
+        if words.startswith(prefix + " "):
+            rest = words[len(prefix) + 1 :]
+            if rest.isdigit() and len(rest) <= 2:
+                return int(rest)
+            if rest in _NUMBER_WORDS and rest.isascii():
+                return _NUMBER_WORDS[rest]
+    if words.isdigit() and len(words) <= 2:
+        return int(words)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def intents(text: str) -> frozenset[str]:
+    """Every intent a short reply clearly carries (empty when it carries none).
+
+    "đồng ý" is ``yes`` and ``send``; "Không đồng ý" is ``no``; "không" is ``no``,
+    ``skip`` and ``keep`` (the prompt decides which of its options that is); a sentence
+    is nothing.
+    """
+    stripped = unicodedata.normalize("NFC", text).strip()
+    if len(stripped) > 60:
+        return frozenset()
+    emoji = stripped.rstrip("\ufe0f")
+    if emoji in _EMOJI:
+        return _ACCENTED_INTENTS[_EMOJI[emoji]]
+    lowered = _NOT_WORD.sub(" ", stripped.lower()).split()
+    core = [w for w in lowered if fold(w) not in ("a", "nhe", "nha", "roi", "ma", "di")]
+    if len(core) == 1 and core[0] in _ACCENTED:
+        return _ACCENTED_INTENTS[_ACCENTED[core[0]]]
+    words = meaningful(stripped)
+    if not words:
+        return frozenset()
+    return frozenset(name for name, said in INTENTS.items() if words in said)
+
+
+def ambiguous(text: str) -> bool:
+    """A reply whose meaning is lost without its diacritics ("dung": "đúng" or "đừng"?)."""
+    return meaningful(text) in _AMBIGUOUS and not intents(text)
+
+
+_AMBIGUOUS = frozenset({"dung", "dung a"})
+
+
+def is_answer_word(text: str) -> bool:
+    """Whether ``text`` is one of the answer words ("không", "ok", "bỏ qua ạ") rather than,
+    say, a name: unlike :func:`intents`, a leading "em"/"minh" is kept ("Minh Anh")."""
+    words = _trim(_words(text), leading=False)
+    return any(words in said for said in INTENTS.values())

@@ -1,0 +1,454 @@
+"""Issue 14 through the engine with a recording channel and a real SQLite file: the
+language rules, typed answers, preview amendments, bursts, commands with arguments,
+stale presses, media, anonymity and ``/xoa``. The same behaviours are exercised through
+the Telegram and Zalo adapters in ``test_conversation_telegram.py``/``..._zalo.py``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from handlers import routers
+from handlers.engine import Engine, EngineSettings, Router
+from handlers.events import EventKind
+from handlers.roles import create_invite
+from handlers.states import State
+from storage.db import Database
+from storage.models import Campaign
+from tests.talk import Talker
+
+QUESTION = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+SENT_AT = datetime(2025, 7, 1, 1, 59, 59, tzinfo=UTC)  # just before the fake clock's "now"
+VIETNAMESE_LABELS = {"Mình đồng ý", "Không đồng ý", "Ẩn danh", "Bỏ qua", "Gửi", "Hủy"}
+VIETNAMESE_LABELS |= {"Thêm vào câu hỏi", "Bỏ qua, giữ câu hỏi cũ", "Học sinh, sinh viên"}
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+@pytest.fixture
+def engine(province_app: App, campaign: Campaign) -> Engine:
+    return Engine(province_app.store, province_app.clock, routers=routers())
+
+
+async def to_preview(t: Talker, question: str = QUESTION) -> None:
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("thuc phan")
+    await t.say("1")
+    await t.say("Nông Thị Hoa")
+    await t.say("bỏ qua")
+    await t.say("3")  # Nghề nghiệp, việc làm
+    await t.say(question)
+    assert "kiểm tra lại" in t.last_text
+
+
+# -- language ------------------------------------------------------------------------
+
+
+async def test_vietnamese_whatever_the_platform_says_and_english_offered_once(
+    engine: Engine,
+) -> None:
+    t = Talker(engine, language="en")
+    await t.say("/start")
+    assert "Hạn gửi" in t.last_text and t.last_text.count("/ngonngu en") == 1
+    await t.say("/start")
+    assert "/ngonngu en" not in t.last_text  # once, on first contact
+
+
+def test_every_step_with_a_prompt_can_be_asked_again() -> None:
+    router = Router()
+    for each in routers():
+        router.include(each)
+    without = {str(s) for s in State} - {State.IDLE, State.LANGUAGE} - set(router.reasks)
+    assert without == set()
+
+
+@pytest.mark.parametrize(
+    ("steps", "english"),
+    [
+        ([], "Do you agree?"),
+        (["đồng ý"], "Where do you live"),
+        (["đồng ý", "thuc phan"], "Pick your unit"),
+        (["đồng ý", "thuc phan", "1"], "What is your full name?"),
+        (["đồng ý", "thuc phan", "1", "Nông Thị Hoa"], "Which group are you in?"),
+        (["đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"], "Which topic"),
+        (["đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3"], "Write your question"),
+        (
+            ["đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3", QUESTION],
+            "Please check before sending",
+        ),
+        (
+            [
+                *["đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3", QUESTION],
+                "Em bổ sung thêm: trường em chưa có phòng máy tính",
+            ],
+            "What should I do with it?",
+        ),
+    ],
+)
+async def test_switching_language_asks_the_pending_step_again(
+    engine: Engine, steps: list[str], english: str
+) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    for step in steps:
+        await t.say(step)
+    old = t.last_prompt().choices if t.transcript[-1][1][-1].buttons else []
+    await t.say("/ngonngu en")
+    assert t.last_text.startswith("Switched to English.")
+    assert english in t.last_text
+    labels = {b.label for b in t.transcript[-1][1][-1].choices}
+    assert not labels & VIETNAMESE_LABELS  # new buttons, in English
+    if old:  # the old buttons are stale: a press shows where we are, in English
+        await t.press_payload(old[-1].payload)
+        assert "earlier step" in t.last_text and english in t.last_text
+    await t.say("/ngonngu")
+    await t.press("Tiếng Việt")
+    assert t.last_text.startswith("Đã chuyển sang tiếng Việt.")
+
+
+async def test_switching_language_in_my_questions_steps(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("gửi")
+    await t.say("/rut")
+    assert "Rút câu hỏi" in t.last_text
+    await t.say("/ngonngu english")
+    assert "Withdraw question" in t.last_text and "Withdraw it" in t.last_prompt().choices[0].label
+    await t.say("/xoa")
+    await t.say("/ngonngu vi")
+    assert "rút lại đồng ý" in t.last_text
+
+
+# -- typed answers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["đồng ý", "Đồng ý ạ", "dong y", "ok", "oke", "có", "ừ"])
+async def test_typed_agreement(engine: Engine, typed: str) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say(typed)
+    assert "Cảm ơn bạn!" in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["Không đồng ý", "không", "ko", "thôi", "khong dong y a"])
+async def test_typed_refusal(engine: Engine, province_app: App, typed: str) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say(typed)
+    assert "chưa lưu thông tin gì" in t.last_text
+    assert await province_app.store.people.by_identity("test", "1001") is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["ok", "đúng rồi", "vâng", "gửi đi", "gửi luôn", "Gửi luôn nhé", "xác nhận", "gui"]
+)
+async def test_typed_confirmation_at_the_preview(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say(typed)
+    assert "Mã câu hỏi" in t.last_text
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == QUESTION
+
+
+async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start u-w01273")
+    await t.say("đồng ý")
+    await t.say("dung")  # "đúng" or "đừng"?
+    assert "chưa hiểu ý bạn" in t.last_text and "phải không" in t.last_text
+    await t.say("đúng")
+    assert "Họ và tên" in t.last_text
+    await t.say("không")  # not a name
+    assert "“không” chưa phải là họ tên" in t.last_text and "Ẩn danh" in t.last_text
+
+
+# -- the preview ---------------------------------------------------------------------------
+
+
+async def test_text_at_the_preview_is_added_replaced_or_ignored(
+    engine: Engine, province_app: App
+) -> None:
+    more = "Em bổ sung thêm: trường THCS Hợp Giang chưa có phòng máy tính"
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("asdf")  # neither a choice nor worth adding
+    assert "chưa hiểu ý bạn" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
+    await t.say(more)
+    assert "Bạn vừa gửi thêm" in t.last_text and more in t.last_text
+    await t.say("bỏ qua")
+    assert "giữ nguyên" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
+    await t.say(more)
+    await t.say("thay thế")
+    assert f"Câu hỏi: {more}" in t.last_text
+    await t.say(QUESTION)
+    await t.say("1")  # add
+    assert f"Câu hỏi: {more}\n{QUESTION}" in t.last_text
+    await t.say("ok")
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == f"{more}\n{QUESTION}"
+
+
+# -- bursts ---------------------------------------------------------------------------------
+
+
+async def test_a_flood_gets_one_answer(engine: Engine) -> None:
+    t = Talker(engine, language="en")
+    answers = []
+    for index in range(30):
+        replies = await t.event(
+            EventKind.TEXT, text="alo", at=SENT_AT + timedelta(milliseconds=index)
+        )
+        answers.append(replies)
+    assert len(answers[0]) >= 1 and all(not replies for replies in answers[1:])
+    assert "Bạn có đồng ý không?" in "\n".join(r.text for r in answers[0])
+
+
+async def test_a_message_after_the_answer_is_answered(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.event(EventKind.TEXT, text="alo", at=SENT_AT)
+    # Sent after the bot answered (the fake clock's "now"): no burst.
+    later = await t.event(EventKind.TEXT, text="alo", at=SENT_AT + timedelta(seconds=1, hours=1))
+    assert later and "chưa hiểu ý bạn" in later[0].text
+
+
+async def test_the_parts_of_a_long_paste_are_one_message(
+    province_app: App, campaign: Campaign
+) -> None:
+    settings = EngineSettings(max_question_chars=5000)
+    engine = Engine(province_app.store, province_app.clock, settings=settings, routers=routers())
+    t = Talker(engine)
+    await to_preview(t, "Em muốn hỏi về nước sạch cho xóm em.")
+    await t.say("/hoi")
+    await t.say("1")
+    paste = ("Em xin kiến nghị về nước sạch cho các xóm vùng cao của xã em. " * 72).strip()
+    # Telegram cuts at 4,096 characters, here in the middle of a word.
+    first = await t.event(EventKind.TEXT, text=paste[:4096], at=SENT_AT, seq=40, cut=True)
+    rest = await t.event(EventKind.TEXT, text=paste[4096:], at=SENT_AT, seq=41)
+    assert first and not rest  # one answer
+    await t.say("gửi")
+    assert "ghép tin nhắn bạn gửi liền sau" in t.last_text  # nothing is sent unseen
+    await t.say("gửi")
+    assert "Mã câu hỏi" in t.last_text
+    questions = await province_app.store.questions.of_campaign(campaign.id)
+    assert questions[-1].text == paste
+
+
+async def test_a_long_paste_over_the_limit_is_told_once(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("Sửa câu hỏi")
+    paste = "Ở xã em đường vào các thôn bị sạt lở, các em đi học rất vất vả. " * 70
+    first = await t.event(EventKind.TEXT, text=paste[:4096], at=SENT_AT, seq=7, cut=True)
+    rest = await t.event(EventKind.TEXT, text=paste[4096:], at=SENT_AT, seq=8)
+    assert "dài hơn 4.09" in first[0].text and rest == []
+    await t.say(QUESTION)  # the shortened question; the tail never became one
+    assert f"Câu hỏi: {QUESTION}" in t.last_text
+
+
+# -- commands with arguments -------------------------------------------------------------------
+
+
+async def test_commands_with_codes(engine: Engine, province_app: App) -> None:
+    hoa, lan = Talker(engine, user_id="1"), Talker(engine, user_id="2")
+    await to_preview(hoa)
+    await hoa.say("gửi")
+    await to_preview(lan, "Em muốn hỏi tỉnh có kế hoạch xây nhà văn hóa cho thôn em không?")
+    await lan.say("gửi")
+    await lan.say("/hoi")
+    await lan.say("3")
+    await lan.say("Em muốn hỏi bao giờ thôn em có nước sạch để dùng hằng ngày?")
+    await lan.say("gửi")
+    [hoas] = await province_app.store.questions.of_person(1)
+    lans = await province_app.store.questions.of_person(2)
+
+    await lan.say(f"/sua {hoas.code}")  # someone else's: refused, nothing opened
+    assert f"không thấy câu hỏi mã {hoas.code}" in lan.last_text
+    await lan.say("/rut ZZZZZZ")
+    assert "không thấy câu hỏi mã ZZZZZZ" in lan.last_text
+    await lan.say("/sua câu hỏi về nước")
+    assert "không giống mã câu hỏi" in lan.last_text
+    await lan.say(f"/sua {lans[-1].code.lower()}")  # her older one, though she has two
+    assert lans[-1].text in lan.last_text
+    await lan.say("Em muốn hỏi tỉnh có kế hoạch xây nhà văn hóa mới cho thôn em không ạ?")
+    assert f"Đã sửa câu hỏi {lans[-1].code}" in lan.last_text
+    await lan.say(f"/rut #{lans[0].code}")
+    await lan.say("có")
+    assert f"Đã rút câu hỏi {lans[0].code}" in lan.last_text
+    await lan.say(f"/sua {lans[0].code}")
+    assert "đã được rút nên không sửa được" in lan.last_text
+    await lan.say(f"/cauhoi {lans[0].code}")
+    assert "đã rút" in lan.last_text and lans[0].code in lan.last_text
+    assert (await province_app.store.questions.by_code(hoas.code)).text == QUESTION  # type: ignore[union-attr]
+    await hoa.say("/hoi Em muốn hỏi về phủ sóng 4G cho các xã biên giới của tỉnh ạ?")
+    assert "nhóm vấn đề nào" in hoa.last_text  # the question is kept; the topic is asked
+    await hoa.say("1")
+    assert "Câu hỏi: Em muốn hỏi về phủ sóng 4G" in hoa.last_text
+
+
+async def _official(app: App, engine: Engine, user: str, role: str, **scope: object) -> Talker:
+    code = await create_invite(app.store, role, now=app.clock.now(), **scope)  # type: ignore[arg-type]
+    t = Talker(engine, user_id=user)
+    await t.say(f"/nhanquyen {code}")
+    return t
+
+
+async def test_help_lists_only_what_each_role_may_use(
+    engine: Engine, province_app: App, campaign: Campaign
+) -> None:
+    unit = await province_app.store.units.by_code("w01273")
+    assert unit is not None
+    youth = Talker(engine, user_id="9")
+    await youth.say("/trogiup")
+    assert "/hoi" in youth.last_text and "cán bộ" not in youth.last_text
+    secretary = await _official(province_app, engine, "10", "secretary", unit_id=unit.id)
+    await secretary.say("/trogiup")
+    for refused in ("/thongbao", "/moi", "/gop", "/traloi"):
+        assert refused not in secretary.last_text
+    assert "/baocao –" in secretary.last_text and "MÃ_ĐƠN_VỊ" not in secretary.last_text
+    department = await _official(province_app, engine, "11", "department", department="Sở Y tế")
+    await department.say("/trogiup")
+    assert "/traloi" in department.last_text and "/thongbao" not in department.last_text
+    organiser = await _official(province_app, engine, "12", "organiser", campaign_id=campaign.id)
+    await organiser.say("/trogiup")
+    for allowed in ("/baocao", "MÃ_ĐƠN_VỊ", "/thongbao", "/moi bithu", "/traloi", "/gop"):
+        assert allowed in organiser.last_text
+    assert "/moi tochuc" not in organiser.last_text
+    admin = await _official(province_app, engine, "13", "admin")
+    await admin.say("/trogiup")
+    assert "/moi tochuc" in admin.last_text
+
+
+async def test_report_for_a_named_unit_is_honoured_or_refused(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    unit = await province_app.store.units.by_code("w01273")
+    assert unit is not None
+    secretary = await _official(province_app, engine, "10", "secretary", unit_id=unit.id)
+    await secretary.say("/baocao dam thuy")
+    assert "không có quyền xem báo cáo của Xã Đàm Thuỷ" in secretary.last_text
+    await secretary.say("/baocao qqqqqq")
+    assert "Không tìm thấy đơn vị" in secretary.last_text
+    organiser = await _official(province_app, engine, "12", "organiser", campaign_id=campaign.id)
+    await organiser.say("/baocao w01273")
+    assert "Phường Thục Phán" in organiser.last_text
+    assert organiser.transcript[-1][1][-1].attachments  # the unit's files
+
+
+# -- presses, media, anonymity ----------------------------------------------------------------
+
+
+async def test_media_answers_fit_the_step(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.event(EventKind.MEDIA, media_type="sticker")
+    assert "Nhãn dán" in t.last_text and "gõ câu hỏi" in t.last_text
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.event(EventKind.MEDIA, media_type="sticker")
+    assert "Nhãn dán dễ thương" in t.last_text and "xã, phường" in t.last_text
+    await t.say("thuc phan")
+    await t.say("1")
+    await t.say("Nông Thị Hoa")
+    await t.say("bỏ qua")
+    await t.say("3")
+    await t.event(EventKind.MEDIA, media_type="photo", text=f"  {QUESTION}  ")
+    assert "đọc phần chữ bạn ghi kèm" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
+    await t.event(EventKind.MEDIA, media_type="document", text="đồng ý")  # a caption as a choice
+    assert "Mã câu hỏi" in t.last_text
+
+
+async def test_anonymous_askers_are_not_asked_for_a_name(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("thuc phan")
+    await t.say("1")
+    await t.say("ẩn danh")
+    assert "nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.anonymous and person.full_name is None
+
+
+async def test_older_anonymous_names_are_dropped_by_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    async with await Database.open(path, migrate_to=8) as db:
+        await db.execute(
+            "INSERT INTO people (full_name, anonymous, created_at, updated_at)"
+            " VALUES ('Hoa', 1, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00'),"
+            " ('Lan', 0, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"
+        )
+    async with await Database.open(path) as db:
+        rows = await db.fetchall("SELECT full_name FROM people ORDER BY id")
+    assert [r[0] for r in rows] == [None, "Lan"]
+
+
+# -- /xoa --------------------------------------------------------------------------------------
+
+
+async def test_erasing_keeps_nothing_that_identifies(
+    engine: Engine, province_app: App, campaign: Campaign
+) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("thuc phan")
+    await t.say("1")
+    await t.say("Nông Thị Hoa")
+    await t.say("5")  # Dân tộc thiểu số
+    await t.say("3")
+    await t.say(QUESTION)
+    await t.say("gửi")
+    [before] = await province_app.store.questions.of_campaign(campaign.id)
+    assert before.category == "ethnic_minority" and before.asker_name == "Nông Thị Hoa"
+    await t.say("/xoa")
+    assert "1 câu hỏi đã gửi vẫn được giữ" in t.last_text and "không kèm gì" in t.last_text
+    await t.say("có")
+    [after] = await province_app.store.questions.of_campaign(campaign.id)
+    assert after.text == QUESTION  # the dialogue's figures stay true...
+    assert after.person_id is None and after.asker_name is None and after.anonymous
+    assert after.category is None and after.unit_id == campaign.host_unit_id  # ...not who
+    assert after.created_at.time() == datetime.min.time()
+
+
+async def test_erasing_someone_who_never_agreed(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("/xoa")
+    assert "Bạn chưa đồng ý" in t.last_text and "họ tên, đơn vị" in t.last_text
+    assert "rút lại đồng ý" not in t.last_text
+    assert await province_app.store.people.by_identity("test", "1001") is None
+    agreed = Talker(engine, user_id="2")
+    await agreed.say("/start")
+    await agreed.say("đồng ý")
+    await agreed.say("/xoa")
+    assert "rút lại đồng ý" in agreed.last_text and "câu hỏi đã gửi" not in agreed.last_text
+
+
+async def test_terminal_chat_speaks_the_language_it_was_started_with(engine: Engine) -> None:
+    from io import StringIO
+
+    from bot.channels.terminal import chat_loop
+
+    for language, expected in (("en", "Do you agree?"), ("vi", "Bạn có đồng ý không?")):
+        read_line = iter(["/thoat\n"]).__next__
+        out = StringIO()
+        await chat_loop(
+            engine,
+            user_id=f"t-{language}",
+            language=language,
+            read_line=read_line,
+            out=out,
+        )
+        assert expected in out.getvalue()
