@@ -29,6 +29,7 @@ class State(StrEnum):
     BROADCAST_UNIT = "broadcast_unit"
     BROADCAST_TEXT = "broadcast_text"
     BROADCAST_CONFIRM = "broadcast_confirm"
+    CLUSTER_MERGE_CONFIRM = "cluster_merge_confirm"
 
 
 # States that hold an unfinished question draft (kept for the configured time).
