@@ -103,7 +103,7 @@ def _rows(
 def vectorize(
     terms: Sequence[tuple[str, ...]],
     *,
-    term_share: float = TERM_SHARE,
+    term_share: float | None = None,
     df: Mapping[str, int] | None = None,
     documents: int | None = None,
 ) -> Vectors:
@@ -111,11 +111,13 @@ def vectorize(
 
     Args:
         terms: the terms of each question (or of each distinct term set).
-        term_share: α, see the module docstring.
+        term_share: α, see the module docstring (default :data:`TERM_SHARE`).
         df, documents: term document frequencies and the number of questions they were
             counted over (defaults: counted over ``terms`` itself). Character n-gram
             frequencies are always counted over ``terms``.
     """
+    if term_share is None:
+        term_share = TERM_SHARE
     if df is None:
         df = Counter(t for row in terms for t in set(row))
         documents = len(terms)
