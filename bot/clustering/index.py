@@ -6,7 +6,8 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,18 +20,28 @@ from bot.clustering.spelling import Speller
 __all__ = ["Query", "SimilarIndex"]
 
 #: Questions scored exactly per lookup, best by shared term weight first.
-_CANDIDATES = 24
+_CANDIDATES = 16
 #: Terms in more than this share of the questions do not look for candidates (they
 #: still count in the score) unless the question has nothing rarer.
-_COMMON_SHARE = 0.1
+_COMMON_SHARE = 0.03
+#: At most this many of the rarest terms look for candidates (blocking).
+_PROBES = 5
+
+
+@lru_cache(maxsize=131072)
+def _term_grams(term: str) -> tuple[str, ...]:
+    return tuple(gram for word in term_words(term) for gram in char_grams(word))
 
 
 def _grams(terms: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for term in terms:
-        for word in term_words(term):
-            counts.update(char_grams(word))
+        counts.update(_term_grams(term))
     return counts
+
+
+def _idf(df: np.ndarray, documents: int) -> np.ndarray:
+    return np.asarray(1.0 + np.log((documents + 1) / (df + 1.0)), dtype=np.float64)
 
 
 @dataclass(slots=True)
@@ -39,8 +50,15 @@ class Query:
 
     terms: tuple[str, ...]
     term_vector: dict[str, float]
-    gram_vector: dict[str, float]
+    #: Character n-gram ids known to the index and their weights (norm over all grams).
+    gram_ids: np.ndarray
+    gram_weights: np.ndarray
+    #: Slots sharing a rarer term with the query (sorted), and their shared term weight.
+    touched: np.ndarray | None
     overlap: np.ndarray | None
+    #: Scores already computed, and term weights looked up, during this lookup.
+    scores: dict[int, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 class SimilarIndex:
@@ -49,7 +67,8 @@ class SimilarIndex:
     Scores are those of :func:`bot.clustering.cluster_texts` (blended term and character
     similarity, conflicts penalised, 0-100), with word rarity counted over the questions
     currently indexed. A lookup accumulates shared term weight over posting lists with
-    numpy and scores only the best few dozen candidates exactly.
+    numpy and scores only the best few candidates exactly; each question's character
+    n-grams are kept as integer ids, so that the character part is a few vector sums.
 
     Each question may carry a topic group, a unit and whether it may be shown to other
     young people; :meth:`top` filters on them before choosing candidates, so a filter
@@ -62,7 +81,13 @@ class SimilarIndex:
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
         self._df: Counter[str] = Counter()
-        self._gram_df: Counter[str] = Counter()
+        # Character n-grams: ids, document frequencies, and each slot's (id, 1 + ln count)
+        # pairs stored end to end.
+        self._gram_id: dict[str, int] = {}
+        self._gram_df = array("i")
+        self._gram_start = array("q", [0])
+        self._gram_ids = array("i")
+        self._gram_tf = array("f")
         self._alive = array("f")
         self._shown = array("f")
         self._approved = array("f")
@@ -119,7 +144,16 @@ class SimilarIndex:
                 postings = self._postings[term] = array("i")
             postings.append(slot)
         self._df.update(terms)
-        self._gram_df.update(_grams(terms).keys())
+        gram_id, gram_df = self._gram_id, self._gram_df
+        for gram, count in _grams(terms).items():
+            number = gram_id.get(gram)
+            if number is None:
+                number = gram_id[gram] = len(gram_df)
+                gram_df.append(0)
+            gram_df[number] += 1
+            self._gram_ids.append(number)
+            self._gram_tf.append(1.0 if count == 1 else 1.0 + math.log(count))
+        self._gram_start.append(len(self._gram_ids))
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (no error if it is not indexed)."""
@@ -127,7 +161,8 @@ class SimilarIndex:
         if slot is None:
             return
         self._df.subtract(self._terms[slot])
-        self._gram_df.subtract(_grams(self._terms[slot]).keys())
+        for position in range(self._gram_start[slot], self._gram_start[slot + 1]):
+            self._gram_df[self._gram_ids[position]] -= 1
         self._keys[slot] = None
         self._alive[slot] = 0.0
         self._dead += 1
@@ -137,9 +172,12 @@ class SimilarIndex:
     def set_approved(self, keys: Iterable[str]) -> None:
         """Mark exactly these questions as approved representatives (organisers'
         choice, "câu đại diện"): shown to young people of every unit."""
-        wanted = {self._slot_of[k] for k in keys if k in self._slot_of}
-        for slot in range(len(self._approved)):
-            self._approved[slot] = 1.0 if slot in wanted else 0.0
+        approved = np.frombuffer(self._approved, dtype=np.float32)
+        approved[:] = 0.0
+        for key in keys:
+            slot = self._slot_of.get(key)
+            if slot is not None:
+                approved[slot] = 1.0
 
     def _compact(self) -> None:
         entries = [
@@ -151,8 +189,10 @@ class SimilarIndex:
         self._slot_of, self._postings = {}, {}
         self._alive, self._shown, self._approved = array("f"), array("f"), array("f")
         self._topic, self._unit = array("q"), array("q")
+        self._gram_id, self._gram_df = {}, array("i")
+        self._gram_start, self._gram_ids, self._gram_tf = array("q", [0]), array("i"), array("f")
         self._dead = 0
-        self._df, self._gram_df = Counter(), Counter()
+        self._df = Counter()
         for key, terms, slot in entries:
             self._append(
                 key,
@@ -168,52 +208,97 @@ class SimilarIndex:
     def _term_weight(self, term: str, documents: int) -> float:
         return idf(self._df.get(term, 0), documents) * prior(term)
 
-    def _gram_vector(self, counts: Counter[str], documents: int) -> dict[str, float]:
-        gram_df = self._gram_df
-        vector = {
-            gram: (1.0 + math.log(count)) * idf(gram_df.get(gram, 0), documents)
-            for gram, count in counts.items()
-        }
-        return _normalised(vector)
-
     def query(self, text: str) -> Query:
         """Normalise ``text`` and find the questions sharing its terms (once)."""
         terms = normalize_question(text, speller=self._speller).terms
         documents = max(len(self._slot_of), 1)
         term_vector = _normalised({t: self._term_weight(t, documents) for t in terms})
-        gram_vector = self._gram_vector(_grams(terms), documents)
-        overlap = None
+        # The query's character n-grams: unknown ones count in its norm only.
+        counts = _grams(terms)
+        ids = np.fromiter(
+            (self._gram_id.get(gram, -1) for gram in counts), dtype=np.int64, count=len(counts)
+        )
+        tf = np.fromiter(
+            (1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts)
+        )
+        df = np.zeros(len(ids))
+        known = ids >= 0
+        if known.any():
+            df[known] = np.frombuffer(self._gram_df, dtype=np.int32)[ids[known]]
+        weights = tf * _idf(df, documents)
+        norm = float(np.sqrt((weights * weights).sum()))
+        if norm > 0.0:
+            weights /= norm
+        touched = overlap = None
         if self._slot_of and term_vector:
+            # Shared term weight over the posting lists of the rarer terms: work in
+            # proportion to those lists, not to the number of questions.
             common = _COMMON_SHARE * len(self._slot_of)
-            probes = [t for t in term_vector if self._df.get(t, 0) <= common] or list(term_vector)
-            overlap = np.zeros(len(self._keys), dtype=np.float32)
-            touched = False
-            for term in probes:
-                postings = self._postings.get(term)
-                if postings:
-                    overlap[np.frombuffer(postings, dtype=np.int32)] += term_vector[term]
-                    touched = True
-            if not touched:
-                overlap = None
-            else:
-                overlap *= np.frombuffer(self._alive, dtype=np.float32)
-        return Query(terms, term_vector, gram_vector, overlap)
+            by_rarity = sorted(term_vector, key=lambda t: (self._df.get(t, 0), t))
+            probes = [t for t in by_rarity if self._df.get(t, 0) <= common][:_PROBES]
+            probes = probes or by_rarity[:1]
+            lists = [
+                (np.frombuffer(postings, dtype=np.int32), term_vector[term])
+                for term in probes
+                if (postings := self._postings.get(term))
+            ]
+            if lists:
+                slots = np.concatenate([postings for postings, _ in lists])
+                shares = np.concatenate(
+                    [np.full(len(postings), weight) for postings, weight in lists]
+                )
+                touched, inverse = np.unique(slots, return_inverse=True)
+                overlap = np.bincount(inverse, weights=shares)
+                alive = np.frombuffer(self._alive, dtype=np.float32)[touched] > 0
+                touched, overlap = touched[alive], overlap[alive]
+        return Query(terms, term_vector, ids[known], weights[known], touched, overlap)
+
+    def _score_all(self, query: Query, slots: list[int]) -> None:
+        """Scores (0-100) of a looked-up text against indexed questions, into the query."""
+        todo = [slot for slot in slots if slot not in query.scores]
+        if not todo:
+            return
+        documents = max(len(self._slot_of), 1)
+        # Character part, for all the slots at once.
+        starts = np.frombuffer(self._gram_start, dtype=np.int64)
+        lo, hi = starts[todo], starts[np.asarray(todo) + 1]
+        lengths = hi - lo
+        positions = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            int(lengths.sum())
+        )
+        ids = np.frombuffer(self._gram_ids, dtype=np.int32)[positions]
+        df = np.frombuffer(self._gram_df, dtype=np.int32)[ids]
+        weights = np.frombuffer(self._gram_tf, dtype=np.float32)[positions] * _idf(df, documents)
+        wanted = np.zeros(len(self._gram_df))
+        wanted[query.gram_ids] = query.gram_weights
+        bounds = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        nonempty = lengths > 0
+        dots = np.zeros(len(todo))
+        norms = np.zeros(len(todo))
+        if nonempty.any():
+            dots[nonempty] = np.add.reduceat(weights * wanted[ids], bounds[nonempty])
+            norms[nonempty] = np.sqrt(np.add.reduceat(weights * weights, bounds[nonempty]))
+        gram_parts = np.divide(dots, norms, out=np.zeros(len(todo)), where=norms > 0)
+        cache, vector = query.weights, query.term_vector
+        for slot, gram_part in zip(todo, gram_parts.tolist(), strict=True):
+            terms = self._terms[slot]
+            total = shared = 0.0
+            for term in terms:
+                weight = cache.get(term)
+                if weight is None:
+                    weight = cache[term] = self._term_weight(term, documents)
+                total += weight * weight
+                shared += vector.get(term, 0.0) * weight
+            term_part = shared / math.sqrt(total) if total > 0.0 else 0.0
+            similarity = TERM_SHARE * term_part + (1.0 - TERM_SHARE) * gram_part
+            if conflict(query.terms, terms):
+                similarity -= CONFLICT_PENALTY
+            query.scores[slot] = max(0.0, min(100.0, 100.0 * similarity))
 
     def score(self, query: Query, slot: int) -> float:
         """Similarity (0-100) of a looked-up text and an indexed question."""
-        terms = self._terms[slot]
-        documents = max(len(self._slot_of), 1)
-        weights = {t: self._term_weight(t, documents) for t in terms}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        term_part = 0.0
-        if norm > 0.0:
-            term_part = sum(query.term_vector.get(t, 0.0) * w for t, w in weights.items()) / norm
-        grams = self._gram_vector(_grams(terms), documents)
-        gram_part = sum(query.gram_vector.get(g, 0.0) * w for g, w in grams.items())
-        similarity = TERM_SHARE * term_part + (1.0 - TERM_SHARE) * gram_part
-        if conflict(query.terms, terms):
-            similarity -= CONFLICT_PENALTY
-        return max(0.0, min(100.0, 100.0 * similarity))
+        self._score_all(query, [slot])
+        return query.scores[slot]
 
     def top(
         self,
@@ -236,28 +321,30 @@ class SimilarIndex:
         Returns ``(key, score)`` pairs with ``score >= min_score`` (0-100); ties are
         broken by key, so the answer is deterministic.
         """
-        if limit <= 0 or query.overlap is None:
+        if limit <= 0 or query.overlap is None or query.touched is None:
             return []
-        overlap = query.overlap
+        # Filters apply to the touched slots only (a few thousand, not every question).
+        candidates, overlap = query.touched, query.overlap
+        keep = np.frombuffer(self._alive, dtype=np.float32)[candidates] > 0
         if topic is not None:
-            overlap = overlap * (np.frombuffer(self._topic, dtype=np.int64) == topic)
+            keep &= np.frombuffer(self._topic, dtype=np.int64)[candidates] == topic
         if shown_to_unit is not None:
-            overlap = overlap * np.frombuffer(self._shown, dtype=np.float32)
+            keep &= np.frombuffer(self._shown, dtype=np.float32)[candidates] > 0
             if not any_unit:
-                local = np.frombuffer(self._unit, dtype=np.int64) == shown_to_unit
-                approved = np.frombuffer(self._approved, dtype=np.float32) > 0
-                overlap = overlap * (local | approved)
-        candidates = np.flatnonzero(overlap)
+                units = np.frombuffer(self._unit, dtype=np.int64)[candidates]
+                approved = np.frombuffer(self._approved, dtype=np.float32)[candidates]
+                keep &= (units == shown_to_unit) | (approved > 0)
+        candidates, overlap = candidates[keep], overlap[keep]
         if len(candidates) > _CANDIDATES:
-            best = np.argpartition(-overlap[candidates], _CANDIDATES - 1)[:_CANDIDATES]
+            best = np.argpartition(-overlap, _CANDIDATES - 1)[:_CANDIDATES]
             candidates = candidates[best]
+        slots = candidates.tolist()
+        self._score_all(query, slots)
         scored: list[tuple[float, str]] = []
-        for slot in candidates.tolist():
+        for slot in slots:
             key = self._keys[slot]
-            if key is None:
-                continue
-            score = self.score(query, slot)
-            if score >= min_score:
+            score = query.scores[slot]
+            if key is not None and score >= min_score:
                 scored.append((-score, key))
         scored.sort()
         return [(key, -negative) for negative, key in scored[:limit]]

@@ -14,6 +14,7 @@ group*: automatic grouping never mixes topic groups.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections import OrderedDict
@@ -70,6 +71,9 @@ class CampaignSimilarity:
                 len(index),
                 time.perf_counter() - started,
             )
+        # The indexes live as long as the process: keep the collector from walking them
+        # again and again (long pauses in the middle of chats otherwise).
+        gc.freeze()
 
     async def _index(self, campaign_id: int) -> SimilarIndex:
         index = self._indexes.get(campaign_id)
