@@ -301,6 +301,9 @@ def _cluster_docs(docs: _Docs, *, threshold: float, progress: Progress) -> list[
         by_group[group].append(doc)
     for group_docs in by_group.values():
         for block in _blocks(docs, np.asarray(group_docs, dtype=np.int64), threshold):
+            if len(block) == 1:  # alone: its own representative
+                progress(len(docs.members[int(block[0])]))
+                continue
             sims = _similarities(docs, block)
             labels = _average_linkage(sims, threshold)
             sizes = np.asarray([len(docs.members[d]) for d in block.tolist()], dtype=np.float64)

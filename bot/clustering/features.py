@@ -35,6 +35,7 @@ __all__ = [
     "Vectors",
     "char_grams",
     "conflicting",
+    "term_grams",
     "term_words",
     "vectorize",
 ]
@@ -56,6 +57,12 @@ def char_grams(word: str) -> tuple[str, ...]:
         for i in range(len(padded) - size + 1)
         if size <= len(padded)
     )
+
+
+@lru_cache(maxsize=262144)
+def term_grams(term: str) -> tuple[str, ...]:
+    """Character n-grams of every word of a term."""
+    return tuple(gram for word in term_words(term) for gram in char_grams(word))
 
 
 def term_words(term: str) -> list[str]:
@@ -87,17 +94,26 @@ class Vectors:
 def _rows(
     bags: Sequence[Mapping[str, float]], vocabulary: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays of L2-normalised rows."""
+    lengths = np.fromiter((len(bag) for bag in bags), dtype=np.int64, count=len(bags))
     indptr = np.zeros(len(bags) + 1, dtype=np.int64)
-    indices: list[int] = []
-    data: list[float] = []
-    for row, bag in enumerate(bags):
-        norm = math.sqrt(sum(v * v for v in bag.values()))
-        if norm > 0.0:
-            for key, value in bag.items():
-                indices.append(vocabulary.setdefault(key, len(vocabulary)))
-                data.append(value / norm)
-        indptr[row + 1] = len(indices)
-    return indptr, np.asarray(indices, dtype=np.int32), np.asarray(data, dtype=np.float32)
+    np.cumsum(lengths, out=indptr[1:])
+    keys = [key for bag in bags for key in bag]
+    setdefault = vocabulary.setdefault
+    indices = np.fromiter(
+        (setdefault(key, len(vocabulary)) for key in keys), dtype=np.int32, count=len(keys)
+    )
+    data = np.fromiter(
+        (value for bag in bags for value in bag.values()), dtype=np.float64, count=len(keys)
+    )
+    squares = np.zeros(len(bags))
+    nonempty = lengths > 0
+    if nonempty.any():
+        squares[nonempty] = np.add.reduceat(data * data, indptr[:-1][nonempty])
+    norms = np.sqrt(squares)
+    scale = np.divide(1.0, norms, out=np.zeros(len(bags)), where=norms > 0)
+    data *= np.repeat(scale, lengths)
+    return indptr, indices, data.astype(np.float32)
 
 
 def vectorize(
@@ -128,8 +144,7 @@ def vectorize(
     for row in terms:
         counts: Counter[str] = Counter()
         for term in row:
-            for word in term_words(term):
-                counts.update(char_grams(word))
+            counts.update(term_grams(term))
         gram_counts.append(counts)
         gram_df.update(counts.keys())
     count = len(terms)

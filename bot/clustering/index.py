@@ -7,14 +7,13 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from bot.clustering.cluster import DEFAULT_THRESHOLD
-from bot.clustering.features import TERM_SHARE, char_grams, idf, prior, term_words
+from bot.clustering.features import TERM_SHARE, idf, prior, term_grams
 from bot.clustering.normalize import normalize_question
-from bot.clustering.scoring import CONFLICT_PENALTY, conflict
+from bot.clustering.scoring import CONFLICT_PENALTY, conflict, distinguishing
 from bot.clustering.spelling import Speller
 
 __all__ = ["Query", "SimilarIndex"]
@@ -28,15 +27,10 @@ _COMMON_SHARE = 0.03
 _PROBES = 5
 
 
-@lru_cache(maxsize=131072)
-def _term_grams(term: str) -> tuple[str, ...]:
-    return tuple(gram for word in term_words(term) for gram in char_grams(word))
-
-
 def _grams(terms: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for term in terms:
-        counts.update(_term_grams(term))
+        counts.update(term_grams(term))
     return counts
 
 
@@ -78,6 +72,8 @@ class SimilarIndex:
     def __init__(self) -> None:
         self._keys: list[str | None] = []
         self._terms: list[tuple[str, ...]] = []
+        # Places and facets of each question (usually none): what a conflict needs.
+        self._marks: list[tuple[str, ...]] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
         self._df: Counter[str] = Counter()
@@ -132,6 +128,7 @@ class SimilarIndex:
         slot = len(self._keys)
         self._keys.append(key)
         self._terms.append(terms)
+        self._marks.append(distinguishing(terms))
         self._alive.append(1.0)
         self._shown.append(1.0 if shown else 0.0)
         self._approved.append(1.0 if approved else 0.0)
@@ -185,7 +182,7 @@ class SimilarIndex:
         ]
         topics, units = self._topic, self._unit
         shown, approved = self._shown, self._approved
-        self._keys, self._terms = [], []
+        self._keys, self._terms, self._marks = [], [], []
         self._slot_of, self._postings = {}, {}
         self._alive, self._shown, self._approved = array("f"), array("f"), array("f")
         self._topic, self._unit = array("q"), array("q")
@@ -280,6 +277,7 @@ class SimilarIndex:
             norms[nonempty] = np.sqrt(np.add.reduceat(weights * weights, bounds[nonempty]))
         gram_parts = np.divide(dots, norms, out=np.zeros(len(todo)), where=norms > 0)
         cache, vector = query.weights, query.term_vector
+        marks = distinguishing(query.terms)
         for slot, gram_part in zip(todo, gram_parts.tolist(), strict=True):
             terms = self._terms[slot]
             total = shared = 0.0
@@ -291,7 +289,8 @@ class SimilarIndex:
                 shared += vector.get(term, 0.0) * weight
             term_part = shared / math.sqrt(total) if total > 0.0 else 0.0
             similarity = TERM_SHARE * term_part + (1.0 - TERM_SHARE) * gram_part
-            if conflict(query.terms, terms):
+            theirs = self._marks[slot]
+            if marks and theirs and conflict(marks, theirs):
                 similarity -= CONFLICT_PENALTY
             query.scores[slot] = max(0.0, min(100.0, 100.0 * similarity))
 

@@ -16,7 +16,7 @@ from bot.clustering import _lexicon
 from bot.clustering.features import vectorize
 from bot.clustering.normalize import PLACE_PREFIX, normalize_question
 
-__all__ = ["CONFLICT_PENALTY", "conflict", "similarity"]
+__all__ = ["CONFLICT_PENALTY", "conflict", "distinguishing", "similarity"]
 
 #: Subtracted from the similarity (0-1) of two questions in conflict.
 CONFLICT_PENALTY = 1.0
@@ -30,6 +30,12 @@ def _kinds(terms: Iterable[str]) -> dict[str, set[str]]:
         if kind is not None:
             found.setdefault(kind, set()).add(term)
     return found
+
+
+def distinguishing(terms: Iterable[str]) -> tuple[str, ...]:
+    """The terms that can put a question in conflict with another (places, facets)."""
+    facets = _lexicon.get().facets
+    return tuple(t for t in terms if t.startswith(PLACE_PREFIX) or t in facets)
 
 
 def conflict(a: Iterable[str], b: Iterable[str]) -> bool:
