@@ -222,3 +222,15 @@ def test_module_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: input file not found")
     assert "Traceback" not in result.stderr
+
+
+def test_topic_field_keeps_topic_groups_apart(tmp_path: Path) -> None:
+    source = tmp_path / "q.jsonl"
+    rows = [
+        {"id": 1, "text": LOAN_RATE, "topic": "Khởi nghiệp"},
+        {"id": 2, "text": LOAN_RATE_2, "topic": "khoi nghiep"},  # the same group, typed loosely
+        {"id": 3, "text": LOAN_RATE_2, "topic": "Việc làm"},
+    ]
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    labels = [r["cluster"] for r in _records(_run(source)[1])]
+    assert labels[0] == labels[1] != labels[2]
