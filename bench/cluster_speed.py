@@ -3,13 +3,15 @@
 Usage::
 
     .venv/bin/python bench/cluster_speed.py [--size 100000] [--seed 2025] [--in-process]
-        [--naive-sizes 1000,2000,5000] [--skip-naive]
+        [--naive-sizes 1000,2000,5000] [--skip-naive] [--root SOURCE_TREE]
 
 Reports: the batch command end to end on SIZE questions (wall time, peak RSS of the
 process that ran it), SimilarIndex build time and lookup p50/p99 over 1000 lookups with
 SIZE questions indexed, and a naive all-pairs comparison (rapidfuzz ``cdist`` with
-``token_set_ratio``, and a Python double loop over our own similarity) at small sizes,
-with its ratio to ``cluster_texts`` at the same sizes.
+``token_set_ratio``) at small sizes, with its ratio to ``cluster_texts`` at the same sizes.
+The questions come from ``bench/corpus.py`` (hand-written questions rewritten as many
+people write them), not from templates. ``--root`` runs the same bench against another
+source tree (e.g. ``git archive 658c7c5 | tar -x -C /tmp/old``).
 
 Targets (2-core machine): 100,000 questions grouped in ≤ 30 s with peak RSS ≤ 1.5 GB,
 lookup p99 ≤ 20 ms.
@@ -18,209 +20,33 @@ lookup p99 ≤ 20 ms.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
+# --root runs the bench against another source tree (the code before a change, say).
 ROOT = Path(__file__).resolve().parent.parent
+if "--root" in sys.argv:
+    at = sys.argv.index("--root")
+    ROOT = Path(sys.argv[at + 1]).resolve()
+    del sys.argv[at : at + 2]
 sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from bot.clustering import SimilarIndex, cluster_texts  # noqa: E402
-from bot.clustering.cluster import _build_docs  # noqa: E402
-from bot.clustering.scoring import score_terms  # noqa: E402
-
-# Topic phrasings: each inner list says the same thing several ways.
-TOPICS = [
-    [
-        "vay vốn khởi nghiệp",
-        "vay vốn để khởi nghiệp",
-        "vay tiền khởi nghiệp",
-        "vay ưu đãi lập nghiệp",
-    ],
-    ["vay vốn nuôi bò", "vay tiền chăn nuôi bò", "vay ưu đãi nuôi bò sinh sản"],
-    ["học nghề cho bộ đội xuất ngũ", "đào tạo nghề cho quân nhân xuất ngũ", "học nghề khi ra quân"],
-    [
-        "việc làm cho bộ đội xuất ngũ",
-        "tìm việc cho thanh niên xuất ngũ",
-        "giới thiệu việc làm khi ra quân",
-    ],
-    [
-        "việc làm cho sinh viên mới tốt nghiệp",
-        "tìm việc sau khi ra trường",
-        "xin việc cho sinh viên mới ra trường",
-    ],
-    [
-        "an toàn thực phẩm ở bếp ăn trường học",
-        "vệ sinh thực phẩm trong căng tin trường",
-        "an toàn thực phẩm bữa ăn bán trú",
-    ],
-    ["sóng điện thoại", "mạng internet", "sóng 4G", "wifi"],
-    ["đường giao thông", "đường liên thôn", "con đường vào bản"],
-    ["nhà văn hóa", "nhà sinh hoạt cộng đồng", "nhà văn hoá thôn"],
-    ["đèn đường", "đèn chiếu sáng", "hệ thống chiếu sáng"],
-    ["nước sạch", "nước sinh hoạt", "công trình nước sạch"],
-    ["sân chơi cho thiếu nhi", "khu vui chơi cho trẻ em", "điểm vui chơi cho thanh thiếu nhi"],
-    ["lớp kỹ năng số", "tập huấn kỹ năng số", "lớp học kĩ năng công nghệ"],
-    ["bán hàng online", "livestream bán nông sản", "bán hàng trên sàn thương mại điện tử"],
-    ["xuất khẩu lao động", "đi lao động ở Hàn Quốc", "đi làm việc ở nước ngoài"],
-    ["cán bộ Đoàn quá tuổi", "bí thư Đoàn hết tuổi đoàn", "cán bộ đoàn chuyên trách quá tuổi"],
-    ["phụ cấp bí thư chi đoàn", "chế độ phụ cấp cho bí thư chi đoàn thôn"],
-    [
-        "thu hút sinh viên giỏi về quê",
-        "thu hút nhân tài về tỉnh",
-        "chính sách thu hút tài năng trẻ",
-    ],
-    ["nhà ở xã hội cho công nhân", "mua nhà ở xã hội", "nhà ở cho người thu nhập thấp"],
-    ["tiêu thụ nông sản", "đầu ra cho nông sản", "bao tiêu sản phẩm nông nghiệp"],
-    ["phòng chống ma túy", "tệ nạn ma túy trong thanh niên", "thanh niên nghiện ma túy"],
-    ["bạo lực học đường", "học sinh bị bắt nạt ở trường", "đánh nhau trong trường học"],
-    ["học bổng cho học sinh nghèo", "học bổng vượt khó", "quỹ học bổng của tỉnh đoàn"],
-    ["thi tuyển công chức xã", "tuyển dụng công chức cấp xã", "thi công chức"],
-    ["du lịch cộng đồng", "làm homestay", "phát triển du lịch cộng đồng"],
-]
-ASPECTS = [
-    ["lãi suất", "mức lãi"],
-    ["hồ sơ", "thủ tục", "giấy tờ"],
-    ["điều kiện", "tiêu chí"],
-    ["thời hạn", "kỳ hạn"],
-    ["kinh phí", "chi phí"],
-    ["kế hoạch", "lộ trình"],
-    ["", ""],
-]
-MARKERS = ["xã", "thôn", "bản", "phường", "xóm"]
-FIRST = [
-    "Nà",
-    "Bản",
-    "Khuổi",
-    "Pác",
-    "Lũng",
-    "Phja",
-    "Cốc",
-    "Bó",
-    "Thôm",
-    "Nặm",
-    "Quang",
-    "Hòa",
-    "Đức",
-    "Minh",
-    "Thanh",
-    "Vĩnh",
-    "Tân",
-    "Phúc",
-    "Lương",
-    "Kim",
-    "Hồng",
-    "Bình",
-    "Đông",
-    "Xuân",
-]
-SECOND = [
-    "Lẹng",
-    "Khon",
-    "Nặm",
-    "Vai",
-    "Rụa",
-    "Củng",
-    "Mạ",
-    "Chang",
-    "Trung",
-    "An",
-    "Long",
-    "Hải",
-    "Thịnh",
-    "Khai",
-    "Sơn",
-    "Lợi",
-    "Tiến",
-    "Hưng",
-    "Giang",
-    "Phong",
-    "Thủy",
-    "Lĩnh",
-    "Quý",
-    "Đạt",
-]
-FRAMES = [
-    "{aspect} {topic} ở {place} như thế nào?",
-    "Cho em hỏi {aspect} {topic} tại {place} ạ",
-    "{place} {aspect} {topic} bao giờ được giải quyết?",
-    "Đề nghị tỉnh quan tâm {aspect} {topic} cho thanh niên {place}",
-    "em muốn hỏi về {aspect} {topic} ở {place} với ạ",
-    "Thanh niên {place} hỏi {aspect} {topic} thế nào",
-    "{aspect} {topic} ở {place} còn nhiều khó khăn, mong được hỗ trợ",
-]
-PREFIXES = [
-    "",
-    "",
-    "",
-    "Kính gửi đồng chí Chủ tịch UBND tỉnh, ",
-    "anh chị ơi cho e hỏi ",
-    "Em là đoàn viên {place2}, cho em hỏi ",
-    "Xin chào ban tổ chức, ",
-]
-SUFFIXES = ["", "", "", " Em xin cảm ơn!", " ạ", " 🙏", " mong được trả lời ạ"]
-TEEN = [("không", "ko"), ("được", "dc"), ("thanh niên", "tn"), ("như thế nào", "ntn"), ("gì", "j")]
-
-
-def _strip(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _typo(rng: random.Random, text: str) -> str:
-    words = text.split()
-    candidates = [i for i, word in enumerate(words) if len(word) >= 4 and word.isalpha()]
-    if not candidates:
-        return text
-    i = rng.choice(candidates)
-    word = words[i]
-    k = rng.randrange(1, len(word) - 1)
-    words[i] = word[:k] + word[k + 1 :]
-    return " ".join(words)
 
 
 def synthetic_questions(count: int, *, seed: int) -> list[tuple[str, str]]:
-    """``count`` (id, text) pairs: concerns of Zipf-like popularity, varied wording, noise."""
-    rng = random.Random(seed)
-    places = [f"{m} {a} {b}" for m, a, b in itertools.product(MARKERS, FIRST, SECOND)]
-    rng.shuffle(places)
-    concerns = [
-        (topic, aspect, place)
-        for topic in range(len(TOPICS))
-        for aspect in range(len(ASPECTS))
-        for place in rng.sample(range(len(places)), 40)
-    ]
-    rng.shuffle(concerns)
-    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(concerns))]
-    picks = rng.choices(range(len(concerns)), weights=weights, k=count)
-    questions: list[tuple[str, str]] = []
-    for number, pick in enumerate(picks):
-        topic, aspect, place = concerns[pick]
-        text = rng.choice(FRAMES).format(
-            aspect=rng.choice(ASPECTS[aspect]),
-            topic=rng.choice(TOPICS[topic]),
-            place=places[place],
-        )
-        text = " ".join(text.split())
-        text = rng.choice(PREFIXES).format(place2=rng.choice(places)) + text + rng.choice(SUFFIXES)
-        if rng.random() < 0.3:
-            for full, short in TEEN:
-                text = text.replace(full, short)
-        if rng.random() < 0.3:
-            text = _strip(text)
-        if rng.random() < 0.15:
-            text = _typo(rng, text)
-        questions.append((f"q{number:06d}", text))
-    return questions
+    """``count`` (id, text) pairs from ``bench/corpus.py`` (realistic variety)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import questions
+
+    return questions(count, seed=seed)
 
 
 def _peak_rss_mb(who: int) -> float:
@@ -299,15 +125,6 @@ def bench_naive(questions: list[tuple[str, str]], sizes: list[int]) -> None:
             f"n={size:,}: ours cluster_texts {ours:.2f} s | all-pairs rapidfuzz cdist "
             f"token_set_ratio {cdist_time:.2f} s ({cdist_time / ours:.1f}x ours)"
         )
-        if size <= 2000:
-            docs, item_doc, _ = _build_docs([text for _, text in items])
-            vectors = [docs[d].vector for d in item_doc]
-            t0 = time.perf_counter()
-            for i in range(len(vectors)):
-                for j in range(i + 1, len(vectors)):
-                    score_terms(vectors[i], vectors[j])
-            loop = time.perf_counter() - t0
-            line += f" | all-pairs Python loop, our score {loop:.2f} s ({loop / ours:.1f}x ours)"
         print(line)
 
 

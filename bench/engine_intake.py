@@ -4,9 +4,16 @@ already holds 100,000 questions (issue: conversation engine).
 Targets: ≥ 2,000 events/s on one core, p99 latency per event ≤ 5 ms, peak RSS ≤ 250 MB.
 
     .venv/bin/python bench/engine_intake.py [--questions 100000] [--people 1000]
+        [--no-similar] [--cold] [--db SEEDED.db] [--root SOURCE_TREE]
 
-The similar-question lookup is wired in as in production; its index over the campaign is
-built before timing starts (a running bot builds it once, at the first question).
+The seed questions and the questions typed come from ``bench/corpus.py`` (hand-written
+questions rewritten as many people write them: places, greetings, teencode, no
+diacritics, typos), 10 % of the seed asked anonymously. The similar-question lookup is
+wired in as in production; its index is built before timing starts, as ``youthbot run``
+does before the channels start (``--cold``: not built, so the first question text pays
+for it). Latency is reported per event kind as well as overall. ``--db`` keeps the seeded
+database for the next run (each run works on a copy); ``--root`` runs the same bench
+against another source tree, e.g. the code before a change.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -24,47 +32,29 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# --root runs the bench against another source tree (the code before a change, say).
+ROOT = Path(__file__).resolve().parents[1]
+if "--root" in sys.argv:
+    at = sys.argv.index("--root")
+    ROOT = Path(sys.argv[at + 1]).resolve()
+    del sys.argv[at : at + 2]
+sys.path.insert(0, str(ROOT))
 
-from bot.application.app import App
-from bot.application.config import Settings
-from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
-from bot.campaign.units import province_units
-from bot.clock import FakeClock
-from handlers.events import Event, EventKind
-from storage.models import NewQuestion
-
-SUBJECTS = ["thanh niên", "sinh viên", "học sinh", "đoàn viên", "công nhân trẻ", "bộ đội xuất ngũ"]
-CONCERNS = [
-    "hỗ trợ tìm việc làm sau khi tốt nghiệp",
-    "vay vốn khởi nghiệp ưu đãi",
-    "học nghề miễn phí",
-    "sóng 4G ở thôn vùng cao",
-    "sửa đường liên xã",
-    "an toàn thực phẩm bếp ăn bán trú",
-    "tuyển dụng công chức cấp xã",
-    "nhà văn hóa thôn",
-    "sân chơi thể thao cho thanh niên",
-    "đào tạo kỹ năng số",
-    "du lịch cộng đồng",
-    "chuyển đổi cây trồng",
-]
-PLACES = [
-    "xã Đàm Thuỷ",
-    "phường Thục Phán",
-    "xã Hà Quảng",
-    "xã Trà Lĩnh",
-    "xã Bảo Lạc",
-    "xã Hòa An",
-]
+from bot.application.app import App  # noqa: E402
+from bot.application.config import Settings  # noqa: E402
+from bot.application.wiring import build_engine  # noqa: E402
+from bot.campaign.setup import create_campaign  # noqa: E402
+from bot.campaign.units import province_units  # noqa: E402
+from bot.clock import FakeClock  # noqa: E402
+from handlers.events import Event, EventKind  # noqa: E402
+from storage.models import NewQuestion  # noqa: E402
 
 
-def question_text(rng: random.Random) -> str:
-    return (
-        f"{rng.choice(SUBJECTS).capitalize()} ở {rng.choice(PLACES)} muốn hỏi về "
-        f"{rng.choice(CONCERNS)} và {rng.choice(CONCERNS)} năm {rng.randint(2024, 2030)}?"
-    )
+def _corpus(seed: int):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import Corpus
+
+    return Corpus(seed=seed)
 
 
 async def prepare(db: Path, questions: int) -> None:
@@ -84,6 +74,7 @@ async def prepare(db: Path, questions: int) -> None:
         units = [u.id for u in await app.store.units.all()]
         topics = [t.id for t in await app.store.campaigns.topics(campaign.id)]
         rng = random.Random(7)
+        corpus = _corpus(7)
         await app.store.questions.insert_bulk(
             (
                 NewQuestion(
@@ -92,9 +83,9 @@ async def prepare(db: Path, questions: int) -> None:
                     rng.choice(units),
                     rng.choice(topics),
                     None,
-                    question_text(rng),
+                    corpus.question()[1],
                     "Seed",
-                    False,
+                    rng.random() < 0.1,  # some asked anonymously
                     "bench",
                     False,
                 )
@@ -104,27 +95,43 @@ async def prepare(db: Path, questions: int) -> None:
         )
 
 
-async def run(db: Path, people: int, *, similar: bool = True) -> dict[str, float]:
+async def run(
+    db: Path, people: int, *, similar: bool = True, cold: bool = False
+) -> dict[str, object]:
     os.environ["YOUTHBOT_DB"] = str(db)
     clock = FakeClock(datetime(2025, 7, 2, 2, tzinfo=UTC))
     async with await App.open(Settings(env_file=None), clock=clock) as app:
         engine = build_engine(app)
         assert engine.similar is not None
-        if similar:
-            await engine.similar.find(1, "khởi động chỉ mục", limit=3)  # build the index
-        else:
+        warm_up = 0.0
+        if not similar:
             engine.similar = None  # the engine alone, without the clustering lookups
+        elif not cold:
+            t0 = time.perf_counter()
+            if hasattr(engine.similar, "warm_up"):
+                await engine.similar.warm_up()  # as `youthbot run` does before traffic
+            else:  # the code before issue 12: built at the first lookup
+                await engine.similar.find(1, "khởi động chỉ mục", limit=3)  # type: ignore[call-arg]
+            warm_up = time.perf_counter() - t0
         rng = random.Random(11)
+        corpus = _corpus(11)
         latencies: list[float] = []
+        by_step: dict[str, list[float]] = {}
+        # CPU time of the process per event: what the event costs, whatever else the
+        # (shared) machine is doing meanwhile.
+        cpu_by_step: dict[str, list[float]] = {}
         n = 0
 
-        async def send(user: str, kind: EventKind, **fields: object) -> list:  # type: ignore[type-arg]
+        async def send(user: str, step: str, kind: EventKind, **fields: object) -> list:  # type: ignore[type-arg]
             nonlocal n
             n += 1
             event = Event(channel="bench", user_id=user, kind=kind, update_id=str(n), **fields)  # type: ignore[arg-type]
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             replies = await engine.handle(event)
-            latencies.append(time.perf_counter() - t0)
+            elapsed = time.perf_counter() - t0
+            latencies.append(elapsed)
+            by_step.setdefault(step, []).append(elapsed)
+            cpu_by_step.setdefault(step, []).append(time.process_time() - c0)
             return replies
 
         def pick(replies: list, index: int = 0) -> str:  # type: ignore[type-arg]
@@ -133,32 +140,52 @@ async def run(db: Path, people: int, *, similar: bool = True) -> dict[str, float
                     return str(reply.choices[min(index, len(reply.choices) - 1)].payload)
             raise RuntimeError("no buttons: " + " | ".join(r.text for r in replies))
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         submitted = 0
         for i in range(people):
             user = f"p{i}"
-            r = await send(user, EventKind.COMMAND, command="start")
-            r = await send(user, EventKind.BUTTON, payload=pick(r))
+            r = await send(user, "start", EventKind.COMMAND, command="start")
+            r = await send(user, "consent", EventKind.BUTTON, payload=pick(r))
             r = await send(
                 user,
+                "unit search",
                 EventKind.TEXT,
                 text=rng.choice(["thuc phan", "dam thuy", "ha quang", "tra linh"]),
             )
-            r = await send(user, EventKind.BUTTON, payload=pick(r))
-            r = await send(user, EventKind.TEXT, text=f"Nguyễn Văn {chr(65 + i % 26)}")
-            r = await send(user, EventKind.BUTTON, payload=pick(r, rng.randrange(8)))
-            r = await send(user, EventKind.BUTTON, payload=pick(r, rng.randrange(13)))
-            r = await send(user, EventKind.TEXT, text=question_text(rng))
+            r = await send(user, "unit pick", EventKind.BUTTON, payload=pick(r))
+            r = await send(user, "name", EventKind.TEXT, text=f"Nguyễn Văn {chr(65 + i % 26)}")
+            r = await send(user, "category", EventKind.BUTTON, payload=pick(r, rng.randrange(8)))
+            r = await send(user, "topic", EventKind.BUTTON, payload=pick(r, rng.randrange(13)))
+            r = await send(user, "question text", EventKind.TEXT, text=corpus.question()[1])
             labels = [b.label for reply in r for b in reply.choices]
             if any(label == "Gửi" for label in labels):
-                r = await send(user, EventKind.BUTTON, payload=pick(r, 0))
+                r = await send(user, "send", EventKind.BUTTON, payload=pick(r, 0))
             else:  # similar questions offered: send mine anyway, then confirm
-                r = await send(user, EventKind.BUTTON, payload=pick(r, len(labels) - 1))
-                r = await send(user, EventKind.BUTTON, payload=pick(r, 0))
+                r = await send(
+                    user, "similar: send mine", EventKind.BUTTON, payload=pick(r, len(labels) - 1)
+                )
+                r = await send(user, "send", EventKind.BUTTON, payload=pick(r, 0))
             submitted += any("Mã câu hỏi" in reply.text for reply in r)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     latencies.sort()
+    cpu_all = [v for values in cpu_by_step.values() for v in values]
+    steps = {
+        step: (
+            len(values),
+            _quantile(values, 0.5),
+            _quantile(values, 0.99),
+            max(values),
+            _quantile(cpu_by_step[step], 0.5),
+            _quantile(cpu_by_step[step], 0.99),
+        )
+        for step, values in by_step.items()
+    }
     return {
+        "cpu_s": cpu,
+        "cpu_p99_ms": _quantile(cpu_all, 0.99),
+        "steps": steps,
+        "warm_up_s": warm_up,
         "events": len(latencies),
         "conversations": people,
         "submitted": submitted,
@@ -170,6 +197,11 @@ async def run(db: Path, people: int, *, similar: bool = True) -> dict[str, float
     }
 
 
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100_000)
@@ -177,13 +209,34 @@ def main() -> None:
     parser.add_argument(
         "--no-similar", action="store_true", help="measure the engine without the lookups"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="no warm-up: the first lookup builds the index"
+    )
+    parser.add_argument("--db", type=Path, help="reuse (or create) a seeded database here")
     args = parser.parse_args()
+    if args.db is not None:
+        if not args.db.exists():
+            t0 = time.perf_counter()
+            asyncio.run(prepare(args.db, args.questions))
+            print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
+        copy = args.db.with_suffix(".run.db")
+        shutil.copyfile(args.db, copy)
+        try:
+            report(asyncio.run(run(copy, args.people, similar=not args.no_similar, cold=args.cold)))
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(copy) + suffix).unlink(missing_ok=True)
+        return
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
         t0 = time.perf_counter()
         asyncio.run(prepare(db, args.questions))
         print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
-        figures = asyncio.run(run(db, args.people, similar=not args.no_similar))
+        figures = asyncio.run(run(db, args.people, similar=not args.no_similar, cold=args.cold))
+    report(figures)
+
+
+def report(figures: dict[str, object]) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -194,6 +247,20 @@ def main() -> None:
         f"{figures['events_per_s']:,.0f} events/s; latency p50 {figures['p50_ms']:.2f} ms, "
         f"p99 {figures['p99_ms']:.2f} ms, max {figures['max_ms']:.1f} ms; peak RSS {rss_mb:.0f} MB"
     )
+    cpu = float(figures["cpu_s"])  # type: ignore[arg-type]
+    print(
+        f"process CPU {cpu:.2f} s: {figures['events'] / cpu:,.0f} events per CPU second; "
+        f"CPU per event p99 {figures['cpu_p99_ms']:.2f} ms"
+    )
+    print(f"index warm-up before timing: {figures['warm_up_s']:.1f} s")
+    print("per event kind:          count   wall p50    p99    max | CPU p50    p99  (ms)")
+    steps = figures["steps"]
+    assert isinstance(steps, dict)
+    for step, (count, p50, p99, peak, cpu50, cpu99) in steps.items():
+        print(
+            f"  {step:<20} {count:>7} {p50:>10.2f} {p99:>6.2f} {peak * 1000:>6.1f}"
+            f" | {cpu50:>7.2f} {cpu99:>6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ typed texts (unit names, their name, the question), then ``/hoi`` again or ``/ca
 Every person sends exactly ``--per-person`` updates.
 
     .venv/bin/python bench/telegram_updates.py [--people 1000] [--per-person 10] [--http httpx]
-        [--settle 0.1]
+        [--settle 0.1] [--questions 100000] [--cold]
+
+``--questions N`` stores N questions of realistic variety (``bench/corpus.py``) before the
+bot starts; the similar-question index is then built before the channel starts, as
+``youthbot run`` does, unless ``--cold`` (the first question pays for it, as before).
 
 ``--http httpx`` runs PTB's own HTTPXRequest instead of the adapter's aiohttp transport.
 The exit status is 1 when the rate is under the target or anything failed.
@@ -47,7 +51,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# --root runs the bench against another source tree (the code before a change, say); the
+# spawned fake process finds it through YOUTHBOT_BENCH_ROOT.
+ROOT = Path(os.environ.get("YOUTHBOT_BENCH_ROOT", Path(__file__).resolve().parents[1]))
+if "--root" in sys.argv:
+    at = sys.argv.index("--root")
+    ROOT = Path(sys.argv[at + 1]).resolve()
+    os.environ["YOUTHBOT_BENCH_ROOT"] = str(ROOT)
+    del sys.argv[at : at + 2]
+sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
@@ -324,11 +336,13 @@ async def run_bot(args: argparse.Namespace, db: Path) -> dict[str, Any]:
     app = await App.open(settings, clock=clock)
     try:
         await app.store.units.upsert_many(province_units("cao_bang"), now=clock.now())
-        await create_campaign(
+        campaign = await create_campaign(
             app,
             title="Đối thoại giữa Chủ tịch UBND tỉnh với thanh niên năm 2025",
             dialogue=date(2025, 8, 28),
         )
+        if args.questions:
+            await seed_questions(app, campaign.id, args.questions, now=clock.now())
         options = TelegramOptions(
             per_chat_interval=0.0,  # measured: processing, not Telegram's 1 msg/s per chat
             overall_max_rate=1_000_000.0,  # the limiter stays in the path, never limiting
@@ -336,12 +350,20 @@ async def run_bot(args: argparse.Namespace, db: Path) -> dict[str, Any]:
             poll_timeout=5,
             http=args.http,
         )
-        channel = TelegramChannel(app, build_engine(app), options=options)
+        engine = build_engine(app)
+        channel = TelegramChannel(app, engine, options=options)
+        warm_up = 0.0
+        if engine.similar is not None and not args.cold and hasattr(engine.similar, "warm_up"):
+            # As `youthbot run` does before the channels start.
+            started = time.perf_counter()
+            await engine.similar.warm_up()
+            warm_up = time.perf_counter() - started
         await channel.start()
         cpu = time.process_time()
         parent.send("go")
         result: dict[str, Any] = await asyncio.to_thread(parent.recv)
         result["bot_cpu"] = time.process_time() - cpu
+        result["warm_up"] = warm_up
         result["failed"] = channel.failed
         await channel.stop()
         parent.send("stop")
@@ -351,6 +373,45 @@ async def run_bot(args: argparse.Namespace, db: Path) -> dict[str, Any]:
         await app.close()
         await asyncio.to_thread(process.join, 10)
     return result
+
+
+async def seed_questions(app: Any, campaign_id: int, count: int, *, now: datetime) -> None:
+    """``count`` stored questions of realistic variety (``bench/corpus.py``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import Corpus
+
+    from storage.models import NewQuestion
+
+    person, _ = await app.store.people.get_or_create(
+        channel="bench",
+        external_id="seed",
+        chat_id="seed",
+        display_name=None,
+        language="vi",
+        now=now,
+    )
+    units = [u.id for u in await app.store.units.all()]
+    topics = [t.id for t in await app.store.campaigns.topics(campaign_id)]
+    rng = random.Random(7)
+    corpus = Corpus(seed=7)
+    await app.store.questions.insert_bulk(
+        (
+            NewQuestion(
+                campaign_id,
+                person.id,
+                rng.choice(units),
+                rng.choice(topics),
+                None,
+                corpus.question()[1],
+                "Seed",
+                rng.random() < 0.1,
+                "bench",
+                False,
+            )
+            for _ in range(count)
+        ),
+        now=now,
+    )
 
 
 def main() -> int:
@@ -367,6 +428,14 @@ def main() -> int:
     )
     parser.add_argument(
         "--http", choices=["aiohttp", "httpx"], default="aiohttp", help="PTB's transport"
+    )
+    parser.add_argument(
+        "--questions", type=int, default=0, help="questions already stored (e.g. 100000)"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start without building the similar-question index first",
     )
     args = parser.parse_args()
 
@@ -388,6 +457,10 @@ def main() -> int:
     print(
         f"updates: {updates} from {args.people} people "
         f"({', '.join(f'{k} {v}' for k, v in sorted(result['actions'].items()))})"
+    )
+    print(
+        f"stored before: {args.questions:,} questions; index warm-up before the channel "
+        f"started: {result['warm_up']:.1f} s{' (cold start: none)' if args.cold else ''}"
     )
     print(f"elapsed: {result['elapsed']:.2f} s  ->  {rate:,.0f} updates/s (target >= 500)")
     print(

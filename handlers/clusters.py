@@ -7,11 +7,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.access import Action, Scope, authorize
-from handlers.engine import Ctx, Router
+from handlers.engine import Choice, Ctx, Router
+from handlers.states import State
 from storage import Store
 from storage.models import Question
 
 router = Router()
+
+
+class CrossTopicMerge(ValueError):
+    """The merge would join questions of different topic groups ("nhóm vấn đề"): it is
+    done only when the organiser confirms it (``cross_topic=True``)."""
+
+    def __init__(self, topics: list[str]) -> None:
+        super().__init__("; ".join(topics))
+        self.topics = topics
 
 
 class ClusterEditError(ValueError):
@@ -35,9 +45,41 @@ async def _questions(store: Store, codes: list[str]) -> list[Question]:
     return found
 
 
-async def merge(store: Store, codes: list[str], *, by: int | None, now: datetime) -> int:
-    """Put the clusters of the given questions together; returns the cluster id."""
+async def _topic_names(store: Store, questions: list[Question]) -> list[str]:
+    """Names of the topic groups the merge would join (every member of each cluster)."""
+    topic_ids: set[int] = set()
+    for question in questions:
+        topic_ids.add(question.topic_id)
+        if question.cluster_id is not None:
+            for member in await store.clusters.members(question.cluster_id):
+                found = await store.questions.get(member)
+                if found is not None:
+                    topic_ids.add(found.topic_id)
+    names = []
+    for topic_id in sorted(topic_ids):
+        topic = await store.campaigns.topic(topic_id)
+        names.append(topic.name if topic is not None else str(topic_id))
+    return names
+
+
+async def merge(
+    store: Store,
+    codes: list[str],
+    *,
+    by: int | None,
+    now: datetime,
+    cross_topic: bool = False,
+) -> int:
+    """Put the clusters of the given questions together; returns the cluster id.
+
+    Raises:
+        CrossTopicMerge: the clusters hold questions of different topic groups and
+            ``cross_topic`` (the organiser's explicit confirmation) is not set.
+    """
     questions = await _questions(store, codes)
+    topics = await _topic_names(store, questions)
+    if len(topics) > 1 and not cross_topic:
+        raise CrossTopicMerge(topics)
     first = questions[0]
     async with store.transaction():
         target = first.cluster_id or await store.clusters.add(first.campaign_id, first.id, now=now)
@@ -50,7 +92,13 @@ async def merge(store: Store, codes: list[str], *, by: int | None, now: datetime
             for member in members:
                 await store.clusters.assign(member, target)
         await store.clusters.add_links(first.campaign_id, pairs, "must", created_by=by, now=now)
-        await store.audit.record("cluster.merge", at=now, actor_id=by, target=",".join(codes))
+        await store.audit.record(
+            "cluster.merge",
+            at=now,
+            actor_id=by,
+            target=",".join(codes),
+            detail={"topics": topics} if len(topics) > 1 else None,
+        )
     return target
 
 
@@ -108,7 +156,11 @@ async def _run(ctx: Ctx, action: str, codes: list[str], minimum: int) -> None:
         return
     try:
         if action == "merge":
-            await merge(ctx.store, codes, by=ctx.person.id, now=ctx.now)
+            try:
+                await merge(ctx.store, codes, by=ctx.person.id, now=ctx.now)
+            except CrossTopicMerge as exc:
+                _ask_cross_topic(ctx, codes, exc.topics)
+                return
         elif action == "split":
             await split(ctx.store, codes[0], by=ctx.person.id, now=ctx.now)
         else:
@@ -135,3 +187,51 @@ async def split_command(ctx: Ctx) -> None:
 @router.command("daidien", "represent")
 async def represent_command(ctx: Ctx) -> None:
     await _run(ctx, "represent", ctx.event.text.upper().split()[:1], 1)
+
+
+# -- a merge across topic groups needs the organiser's confirmation ------------------------
+
+
+def _ask_cross_topic(ctx: Ctx, codes: list[str], topics: list[str]) -> None:
+    ctx.data["merging"] = codes
+    ctx.data["merging_topics"] = topics
+    ctx.ask(
+        State.CLUSTER_MERGE_CONFIRM,
+        ctx.tr("cluster.cross_topic.confirm", codes=", ".join(codes), topics="; ".join(topics)),
+        [
+            [
+                Choice(ctx.tr("cluster.cross_topic.yes"), "gy", intents=("yes",)),
+                Choice(ctx.tr("cluster.cross_topic.no"), "gn", intents=("no", "keep", "cancel")),
+            ]
+        ],
+    )
+
+
+@router.action("gy")
+async def cross_topic_yes(ctx: Ctx, _: str) -> None:
+    codes = [str(c) for c in ctx.data.get("merging", [])]
+    ctx.reset()
+    # Checked again at the moment of merging: a role may have been revoked meanwhile.
+    if len(codes) < 2 or not await _allowed(ctx, codes):
+        ctx.say(ctx.tr("refused"))
+        return
+    try:
+        await merge(ctx.store, codes, by=ctx.person.id, now=ctx.now, cross_topic=True)
+    except ClusterEditError as exc:
+        ctx.say(ctx.tr("cluster.unknown", code=(exc.code or "")[:12]))
+        return
+    ctx.say(ctx.tr("cluster.merge.done", codes=", ".join(codes)))
+
+
+@router.action("gn")
+async def cross_topic_no(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("cluster.cross_topic.kept"))
+
+
+@router.reask(State.CLUSTER_MERGE_CONFIRM)
+async def reask_cross_topic(ctx: Ctx) -> None:
+    """The merge confirmation again (after a language switch); typed answers ("đồng ý",
+    "ok", "không", "huỷ") are read by the engine from the choices' intents."""
+    codes = [str(c) for c in ctx.data.get("merging", [])]
+    _ask_cross_topic(ctx, codes, [str(t) for t in ctx.data.get("merging_topics", [])])

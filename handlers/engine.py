@@ -31,7 +31,16 @@ from handlers.states import DRAFT_STATES, State
 from handlers.understanding import ambiguous, intents, typed_number
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
-from storage.models import Campaign, Conversation, DeadlineKind, Person, Topic, Unit, UnitKind
+from storage.models import (
+    Campaign,
+    Conversation,
+    DeadlineKind,
+    Person,
+    Question,
+    Topic,
+    Unit,
+    UnitKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +92,17 @@ class SimilarHit:
 class SimilarFinder(Protocol):
     """Finds already-asked questions of a campaign close to a text (clustering issue)."""
 
-    async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]: ...
+    async def find(
+        self, campaign: Campaign, text: str, *, limit: int, unit_id: int, topic_id: int
+    ) -> list[SimilarHit]:
+        """Questions close to ``text`` that a young person of ``unit_id`` may be shown."""
+        ...
 
-    async def added(self, campaign_id: int, question_id: int, text: str) -> None: ...
+    async def added(self, question: Question) -> None: ...
+
+    async def warm_up(self) -> None:
+        """Prepare every open campaign's lookup before traffic arrives."""
+        ...
 
 
 class DigestMaker(Protocol):

@@ -281,7 +281,13 @@ async def advance(ctx: Ctx) -> None:
         return
     if not draft.get("similar_done") and ctx.engine.similar is not None:
         draft["similar_done"] = True
-        hits = await ctx.engine.similar.find(campaign.id, draft["text"], limit=3)
+        hits = await ctx.engine.similar.find(
+            campaign,
+            draft["text"],
+            limit=3,
+            unit_id=int(draft["unit_id"]),
+            topic_id=int(draft["topic_id"]),
+        )
         hits = [h for h in hits if h.question_id not in set(draft.get("own_ids", []))]
         if hits:
             await _ask_similar(ctx, hits)
@@ -766,7 +772,7 @@ async def submit(ctx: Ctx, _: str) -> None:
         now=ctx.now,
     )
     if ctx.engine.similar is not None:
-        await ctx.engine.similar.added(campaign.id, question.id, question.text)
+        await ctx.engine.similar.added(question)
     ctx.reset()
     ctx.say(ctx.tr("receipt.late" if late else "receipt", code=question.code))
 

@@ -34,6 +34,7 @@ class State(StrEnum):
     ANSWER_GROUP = "answer_group"  # the official sees every recipient before sending
     ANSWER_ALL = "answer_all"  # publish every drafted answer in the official's scope
     CONCLUSION_CONFIRM = "conclusion_confirm"  # publishing the conclusion notice
+    CLUSTER_MERGE_CONFIRM = "cluster_merge_confirm"
 
 
 # States that hold an unfinished question draft (kept for the configured time).

@@ -31,6 +31,7 @@ EDITABLE = frozenset(
         "host_unit_id",
         "reminder_days",
         "reminder_hour",
+        "similar_other_units",
     }
 )
 
@@ -126,6 +127,7 @@ class CampaignRepository:
             deadlines=await self._deadlines(row["id"]),
             reminder_days=tuple(int(d) for d in row["reminder_days"].split(",") if d.strip()),
             reminder_hour=row["reminder_hour"],
+            similar_other_units=bool(row["similar_other_units"]),
         )
 
     async def get(self, campaign_id: int) -> Campaign | None:

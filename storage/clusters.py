@@ -45,6 +45,15 @@ class ClusterRepository:
             return None
         return ClusterInfo(r["id"], r["campaign_id"], r["representative"], bool(r["rep_chosen"]))
 
+    async def approved_representatives(self, campaign_id: int) -> list[int]:
+        """Questions an organiser chose as their group's wording ("câu đại diện")."""
+        rows = await self._db.fetchall(
+            "SELECT representative FROM clusters WHERE campaign_id = ? AND rep_chosen = 1"
+            " AND representative IS NOT NULL",
+            (campaign_id,),
+        )
+        return [r["representative"] for r in rows]
+
     async def members(self, cluster_id: int) -> list[int]:
         rows = await self._db.fetchall(
             "SELECT id FROM questions WHERE cluster_id = ? AND status != 'withdrawn' ORDER BY id",

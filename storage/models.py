@@ -99,6 +99,8 @@ class Campaign:
     deadlines: tuple[Deadline, ...] = ()
     reminder_days: tuple[int, ...] = (7, 3, 1, 0)
     reminder_hour: int = 8
+    #: The similar-question prompt may show questions of other units.
+    similar_other_units: bool = False
 
     def deadline(self, kind: DeadlineKind) -> date:
         for d in self.deadlines:

@@ -79,11 +79,14 @@ def _question(row: aiosqlite.Row) -> Question:
 
 @dataclass(frozen=True, slots=True)
 class QuestionText:
-    """The minimum the similarity index needs."""
+    """The minimum the similarity index and the grouping need."""
 
     id: int
     code: str
     text: str
+    topic_id: int = 0
+    unit_id: int = 0
+    anonymous: bool = False
 
 
 class QuestionRepository:
@@ -268,11 +271,16 @@ class QuestionRepository:
 
     async def texts(self, campaign_id: int) -> list[QuestionText]:
         rows = await self._db.fetchall(
-            "SELECT id, code, text FROM questions WHERE campaign_id = ? AND status != 'withdrawn'"
-            " ORDER BY id",
+            "SELECT id, code, text, topic_id, unit_id, anonymous FROM questions"
+            " WHERE campaign_id = ? AND status != 'withdrawn' ORDER BY id",
             (campaign_id,),
         )
-        return [QuestionText(r["id"], r["code"], r["text"]) for r in rows]
+        return [
+            QuestionText(
+                r["id"], r["code"], r["text"], r["topic_id"], r["unit_id"], bool(r["anonymous"])
+            )
+            for r in rows
+        ]
 
     async def of_campaign(self, campaign_id: int) -> list[Question]:
         rows = await self._db.fetchall(

@@ -82,7 +82,9 @@ async def test_answer_reaches_only_its_asker_not_other_group_members(
     engine = build_engine(app)
     chinese = await question(app, campaign, "thuy", CHINESE, topic="Kiến nghị khác")
     homestay = await question(app, campaign, "hoa", HOMESTAY, topic="vay vốn")
-    await merge(app.store, [chinese.code, homestay.code], by=None, now=app.clock.now())
+    await merge(
+        app.store, [chinese.code, homestay.code], by=None, now=app.clock.now(), cross_topic=True
+    )
     organiser = await official(app, engine, "organiser", "org")
 
     await organiser.say(f"/traloi {chinese.code} Xã sẽ mở lớp tiếng Trung vào tháng 9.")
@@ -111,7 +113,11 @@ async def test_group_send_lists_every_recipient_and_quotes_their_own_code(
     own = await question(app, campaign, "d", "Việc làm cho thanh niên xuất ngũ thế nào?")
     fan = await support(app, second, "e")
     await merge(
-        app.store, [first.code, second.code, third.code, own.code], by=None, now=app.clock.now()
+        app.store,
+        [first.code, second.code, third.code, own.code],
+        by=None,
+        now=app.clock.now(),
+        cross_topic=True,
     )
     await app.store.questions.save_answer(
         own.id, "Trả lời riêng.", now=app.clock.now(), by="Sở Nội vụ"
@@ -179,7 +185,9 @@ async def test_cli_group_publish_shows_the_recipients_before_sending(
     second = await question(
         app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường không?"
     )
-    await merge(app.store, [first.code, second.code], by=None, now=app.clock.now())
+    await merge(
+        app.store, [first.code, second.code], by=None, now=app.clock.now(), cross_topic=True
+    )
     await app.store.questions.save_answer(first.id, "Có.", now=app.clock.now(), by="Sở Nội vụ")
     run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
     assert await run(["answers", "publish", first.code, "--with-group"]) == 0

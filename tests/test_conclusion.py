@@ -55,7 +55,7 @@ async def test_published_once_to_each_asker_and_the_officials(
         app, campaign, "hoa", "Xã có lớp tiếng Trung không?", topic="Kiến nghị khác"
     )
     fan = await support(app, wifi, "tuan")
-    await merge(store, [wifi.code, other.code], by=None, now=clock.now())  # grouped, not covered
+    await merge(store, [wifi.code, other.code], by=None, now=clock.now(), cross_topic=True)
     home = await official(app, engine, "department", "home", department="Sở Nội vụ")
     tech = await official(app, engine, "department", "tech", department="Sở Khoa học và Công nghệ")
     health = await official(app, engine, "department", "health", department="Sở Y tế")

@@ -16,6 +16,7 @@ from bot.channels.lifecycle import stopped_by_signals
 from bot.channels.webserver import WebServer
 from bot.delivery.outbox import OutboxSender
 from handlers.broadcast import report_if_done
+from handlers.engine import Engine
 from locales import LocalizedError, Message
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,10 @@ class Adapter(Channel, Protocol):
     def serve(self, stop: asyncio.Event) -> Awaitable[None]: ...
 
 
-def build_adapters(app: App, wanted: tuple[str, ...], web: WebServer | None) -> dict[str, Adapter]:
-    engine = build_engine(app)
+def build_adapters(
+    app: App, wanted: tuple[str, ...], web: WebServer | None, engine: Engine | None = None
+) -> dict[str, Adapter]:
+    engine = engine if engine is not None else build_engine(app)
     adapters: dict[str, Adapter] = {}
     if "telegram" in wanted and app.settings.telegram.bot_token is not None:
         from bot.channels.telegram import TelegramChannel
@@ -55,7 +58,11 @@ async def run_bot(
 ) -> None:
     needs_web = bool(app.settings.telegram.webhook_url or app.settings.zalo.webhook_url)
     web = WebServer(host=app.settings.web.host, port=app.settings.web.port) if needs_web else None
-    adapters = build_adapters(app, wanted, web)
+    engine = build_engine(app)
+    adapters = build_adapters(app, wanted, web, engine)
+    if engine.similar is not None:
+        # Built now, off the event loop, so that no chat waits for it later.
+        await engine.similar.warm_up()
 
     async def batch_progress(batch_id: int) -> None:
         if await report_if_done(app.store, batch_id, now=app.clock.now()):

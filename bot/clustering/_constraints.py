@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-from bot.clustering.scoring import score_terms
+Similarity = Callable[[str, str], float]
 
 __all__ = ["apply_constraints"]
 
@@ -13,7 +13,7 @@ __all__ = ["apply_constraints"]
 def apply_constraints(
     labels: dict[str, str],
     *,
-    item_vectors: Mapping[str, Mapping[str, float]],
+    similarity: Similarity,
     must_link: Iterable[tuple[str, str]],
     cannot_link: Iterable[tuple[str, str]],
 ) -> dict[str, str]:
@@ -40,7 +40,7 @@ def apply_constraints(
 
     result: dict[str, str] = {}
     for label in sorted(groups):
-        for sub_label, members in _split(label, groups[label], cannot, item_vectors).items():
+        for sub_label, members in _split(label, groups[label], cannot, similarity).items():
             for member in members:
                 result[member] = sub_label
 
@@ -72,16 +72,15 @@ def _split(
     label: str,
     members: list[str],
     cannot: Mapping[str, set[str]],
-    item_vectors: Mapping[str, Mapping[str, float]],
+    similarity: Similarity,
 ) -> dict[str, list[str]]:
     """Re-partition one group so that no cannot-link pair stays together."""
     member_set = set(members)
     if not any(cannot.get(m, set()) & member_set for m in members):
         return {label: members}
-    rep_vector = item_vectors[label]
     ordered = sorted(
         (m for m in members if m != label),
-        key=lambda m: (-score_terms(item_vectors[m], rep_vector), m),
+        key=lambda m: (-similarity(m, label), m),
     )
     subgroups: list[list[str]] = [[label]]
     for member in ordered:
@@ -89,7 +88,7 @@ def _split(
         for index, subgroup in enumerate(subgroups):
             if cannot.get(member, set()) & set(subgroup):
                 continue
-            score = score_terms(item_vectors[member], item_vectors[subgroup[0]])
+            score = similarity(member, subgroup[0])
             if score > best_score:
                 best_index, best_score = index, score
         if best_index < 0:

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Lexicon", "get", "term_of"]
+__all__ = ["Lexicon", "get", "loose", "term_of"]
+
+# "kỹ" and "kĩ", "lý" and "lí": the same word in the two spellings in use.
+_LOOSE = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def loose(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Accented words with y spelled i, as the keys of ``accented_phrases``."""
+    return tuple(word.translate(_LOOSE) for word in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,8 @@ class Lexicon:
     weights: dict[str, float]
     # Every accent-free syllable of the word lists (known to the typo repair).
     syllables: frozenset[str]
+    # Term → facet kind ("who", "aspect"): see facets.tsv.
+    facets: dict[str, str]
 
 
 def _lines(name: str) -> list[str]:
@@ -108,13 +118,13 @@ def get() -> Lexicon:
                     ascii_variants.add(words[0])
             else:
                 phrases.setdefault(_folded(words), term)
-                accented_phrases.setdefault(words, term)
+                accented_phrases.setdefault(loose(words), term)
 
     for line in _lines("compounds.txt"):
         words = _words(line)
         if len(words) > 1:
             phrases.setdefault(_folded(words), term_of(line))
-            accented_phrases.setdefault(words, term_of(line))
+            accented_phrases.setdefault(loose(words), term_of(line))
 
     weights: dict[str, float] = {}
     for line in _lines("term_weights.tsv"):
@@ -124,7 +134,17 @@ def get() -> Lexicon:
         weights[term] = float(weight)
         if len(words) > 1:
             phrases.setdefault(_folded(words), term)
-            accented_phrases.setdefault(words, term)
+            accented_phrases.setdefault(loose(words), term)
+
+    facets: dict[str, str] = {}
+    for line in _lines("facets.tsv"):
+        kind, phrase = line.split("\t")
+        words = _words(phrase)
+        term = term_of(phrase)
+        facets[term] = kind
+        if len(words) > 1:
+            phrases.setdefault(_folded(words), term)
+            accented_phrases.setdefault(loose(words), term)
 
     stopwords: set[str] = set()
     for line in _lines("stopwords.txt"):
@@ -133,7 +153,7 @@ def get() -> Lexicon:
             stopwords.add(words[0])
         else:
             phrases.setdefault(_folded(words), "")
-            accented_phrases.setdefault(words, "")
+            accented_phrases.setdefault(loose(words), "")
     # An accent-free stopword that is also an accent-free content word listed in the
     # synonyms is kept ("vậy" and "vay" both fold to "vay").
     stopwords_folded = {_folded((word,))[0] for word in stopwords} - ascii_variants
@@ -167,4 +187,5 @@ def get() -> Lexicon:
         words=words_map,
         weights=weights,
         syllables=frozenset(s for s in syllables if s.isalpha()),
+        facets=facets,
     )

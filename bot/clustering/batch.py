@@ -8,6 +8,9 @@ label is the id of the group's representative question, as given in the input.
 Bad rows are reported on stderr with their line (row) number and skipped. Exit status:
 0 when at least one row was grouped, 1 when none was, 2 when the input cannot be used
 at all (unknown extension, missing file, missing columns).
+
+An optional "topic" field or column (the asker's topic group) is used as a constraint:
+questions of different topic groups are never grouped together.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class Question:
     line: int
     id: Id
     text: str
+    topic: str | None = None
 
 
 @dataclass(slots=True)
@@ -71,7 +75,7 @@ class _Collector:
     def problem(self, line: int, message: str) -> None:
         self.result.problems.append(f"{self._unit} {line}: {message} — skipped")
 
-    def add(self, line: int, raw_id: object, raw_text: object) -> None:
+    def add(self, line: int, raw_id: object, raw_text: object, raw_topic: object = None) -> None:
         item_id = _clean_id(raw_id)
         if item_id is None:
             self.problem(line, "missing id" if _blank(raw_id) else f"invalid id {raw_id!r}")
@@ -86,7 +90,8 @@ class _Collector:
             self.problem(line, f"duplicate id {key!r}")
             return
         self._seen.add(key)
-        self.result.questions.append(Question(line, item_id, raw_text))
+        topic = str(raw_topic).strip() if raw_topic not in (None, "") else None
+        self.result.questions.append(Question(line, item_id, raw_text, topic or None))
 
 
 def _blank(value: object) -> bool:
@@ -150,16 +155,17 @@ def _read_jsonl(path: Path) -> ReadResult:
         if not isinstance(row, dict):
             collector.problem(number, "not a JSON object")
             continue
-        collector.add(number, row.get("id"), row.get("text"))
+        collector.add(number, row.get("id"), row.get("text"), row.get("topic"))
     return collector.result
 
 
-def _columns(header: Sequence[object], *, source: str) -> tuple[int, int]:
+def _columns(header: Sequence[object], *, source: str) -> tuple[int, int, int | None]:
     names = [str(name).strip().casefold() if name is not None else "" for name in header]
     missing = [name for name in ("id", "text") if name not in names]
     if missing:
         raise InputError(f"{source}: missing column(s) {', '.join(missing)} in the header")
-    return names.index("id"), names.index("text")
+    topic = names.index("topic") if "topic" in names else None
+    return names.index("id"), names.index("text"), topic
 
 
 def _read_csv(path: Path) -> ReadResult:
@@ -173,7 +179,7 @@ def _read_csv(path: Path) -> ReadResult:
         raise InputError(f"{path}: empty file, expected a header with id and text") from None
     except csv.Error as error:
         raise InputError(f"{path}: unreadable CSV header ({error})") from None
-    id_column, text_column = _columns(header, source=str(path))
+    id_column, text_column, topic_column = _columns(header, source=str(path))
     line = reader.line_num + 1
     while True:
         try:
@@ -188,9 +194,10 @@ def _read_csv(path: Path) -> ReadResult:
             if any(_has_surrogates(value) for value in row):
                 collector.problem(line, "not valid UTF-8")
             else:
-                width = max(id_column, text_column) + 1
+                width = max(id_column, text_column, topic_column or 0) + 1
                 cells = row + [""] * (width - len(row))
-                collector.add(line, cells[id_column], cells[text_column])
+                topic = cells[topic_column] if topic_column is not None else None
+                collector.add(line, cells[id_column], cells[text_column], topic)
         line = reader.line_num + 1
     return collector.result
 
@@ -214,12 +221,14 @@ def _read_xlsx(path: Path) -> ReadResult:
         header = next(rows, None)
         if header is None:
             raise InputError(f"{path}: empty sheet, expected a header with id and text")
-        id_column, text_column = _columns(header, source=str(path))
+        id_column, text_column, topic_column = _columns(header, source=str(path))
+        width = max(id_column, text_column, topic_column or 0) + 1
         for number, row in enumerate(rows, start=2):
-            cells = list(row) + [None] * (max(id_column, text_column) + 1 - len(row))
+            cells = list(row) + [None] * (width - len(row))
             if all(_blank(cell) for cell in cells):
                 continue
-            collector.add(number, cells[id_column], cells[text_column])
+            topic = cells[topic_column] if topic_column is not None else None
+            collector.add(number, cells[id_column], cells[text_column], topic)
     finally:
         workbook.close()
     return collector.result
@@ -273,7 +282,11 @@ def cluster_file(
         def advance(count: int) -> None:
             bar.update(count)
 
-        labels = cluster_with_progress(items, threshold=threshold, progress=advance)
+        # The asker's topic group, where the file has one, is never crossed.
+        groups = (
+            {str(q.id): q.topic for q in questions} if any(q.topic for q in questions) else None
+        )
+        labels = cluster_with_progress(items, threshold=threshold, groups=groups, progress=advance)
     write_labels(questions, {key: by_key[label] for key, label in labels.items()}, out)
     return 0
 

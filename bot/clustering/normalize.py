@@ -257,6 +257,11 @@ def _remove_greetings(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return kept
 
 
+def _marked(word: str) -> bool:
+    """Whether a word was written with a diacritic (or đ)."""
+    return not word.isascii()
+
+
 def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
     lexicon = _lexicon.get()
     phrase_lengths = lexicon.phrase_lengths
@@ -277,8 +282,14 @@ def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
                     continue
                 phrase = phrases.get(tuple(folded[index : index + size]))
                 if phrase is not None:
-                    # Where accent-free forms collide, the written diacritics decide.
-                    phrase = accented_phrases.get(tuple(words[index : index + size]), phrase)
+                    # Where accent-free forms collide, the written diacritics decide:
+                    # "đóng bảo (hiểm)" is not "đồng bào", though both fold to "dong bao".
+                    span = tuple(words[index : index + size])
+                    written = accented_phrases.get(_lexicon.loose(span))
+                    if written is not None:
+                        phrase = written
+                    elif all(_marked(w) for w in span):
+                        continue
                     # "đường vào thôn", "nhà văn hóa xã": a name may follow the phrase too.
                     marker = _word_info(*forms[index + size - 1])[2] in marker_kinds
                     found.append((phrase or None, False, marker and bool(phrase)))

@@ -1,18 +1,47 @@
 """Similar questions at submission: an in-memory index per campaign over the stored
-questions, built on first use and kept current as questions arrive."""
+questions, built before the channels take traffic (:meth:`CampaignSimilarity.warm_up`)
+and kept current as questions arrive.
+
+What a young person may be shown ("Tôi cũng muốn hỏi câu này"): never an anonymous
+question; questions of their own unit; other units' questions only where the campaign
+allows it (``similar_other_units``, off by default); and wordings an organiser approved as
+their group's representative (``/daidien``), which are shown to every unit.
+
+A new question joins the cluster of its closest earlier question *of the same topic
+group*: automatic grouping never mixes topic groups.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
+import time
 from collections import OrderedDict
 
 from bot.clock import Clock
 from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex
 from handlers.engine import SimilarHit
 from storage import Store
+from storage.models import Campaign, Question
+from storage.questions import QuestionText
+
+log = logging.getLogger(__name__)
 
 # Below this score a question is not shown as "already asked" (0-100, see clustering).
-SUGGEST_MIN_SCORE = 40.0
+SUGGEST_MIN_SCORE = 45.0
+#: How long the list of approved representatives is trusted before it is read again.
+APPROVED_SECONDS = 5.0
+
+
+def build_index(rows: list[QuestionText]) -> SimilarIndex:
+    """An index over stored questions (CPU-bound: run it off the event loop)."""
+    index = SimilarIndex()
+    for row in rows:
+        index.add(
+            str(row.id), row.text, topic=row.topic_id, unit=row.unit_id, shown=not row.anonymous
+        )
+    return index
 
 
 class CampaignSimilarity:
@@ -23,10 +52,28 @@ class CampaignSimilarity:
         self._clock = clock
         self._min_score = min_score
         self._indexes: dict[int, SimilarIndex] = {}
+        self._approved_at: dict[int, float] = {}
         self._lock = asyncio.Lock()
-        # Closest earlier question found while a text was being written, so that
-        # submitting it needs no second lookup: (campaign, text) -> question id or None.
-        self._nearest: OrderedDict[tuple[int, str], int | None] = OrderedDict()
+        # Closest earlier question of the same topic group found while a text was being
+        # written, so that submitting it needs no second lookup:
+        # (campaign, topic, text) -> question id or None.
+        self._nearest: OrderedDict[tuple[int, int, str], int | None] = OrderedDict()
+
+    async def warm_up(self) -> None:
+        """Build the index of every active campaign now, in a worker thread, so that no
+        chat waits for it (``youthbot run`` calls this before the channels start)."""
+        for campaign in await self._store.campaigns.active():
+            started = time.perf_counter()
+            index = await self._index(campaign.id)
+            log.info(
+                "similar-question index of campaign %d: %d questions in %.1f s",
+                campaign.id,
+                len(index),
+                time.perf_counter() - started,
+            )
+        # The indexes live as long as the process: keep the collector from walking them
+        # again and again (long pauses in the middle of chats otherwise).
+        gc.freeze()
 
     async def _index(self, campaign_id: int) -> SimilarIndex:
         index = self._indexes.get(campaign_id)
@@ -35,46 +82,84 @@ class CampaignSimilarity:
         async with self._lock:
             index = self._indexes.get(campaign_id)
             if index is None:
-                index = SimilarIndex()
-                for row in await self._store.questions.texts(campaign_id):
-                    index.add(str(row.id), row.text)
+                rows = await self._store.questions.texts(campaign_id)
+                # Normalising every stored question is CPU work: off the event loop.
+                index = await asyncio.to_thread(build_index, rows)
                 self._indexes[campaign_id] = index
+                self._approved_at.pop(campaign_id, None)
         return index
 
-    async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]:
-        index = await self._index(campaign_id)
-        found = index.nearest(text, limit=limit, min_score=min(self._min_score, DEFAULT_THRESHOLD))
-        self._remember(campaign_id, text, int(found[0][0]) if found else None)
-        ids = [int(key) for key, score in found if score >= self._min_score]
-        return [
-            SimilarHit(question.id, question.code, question.text, people)
-            for question, people in await self._store.questions.with_people(ids)
-            if question.status != "withdrawn"
-        ]
+    async def _refresh_approved(self, campaign_id: int, index: SimilarIndex) -> None:
+        now = time.monotonic()
+        if now - self._approved_at.get(campaign_id, -1e9) < APPROVED_SECONDS:
+            return
+        approved = await self._store.clusters.approved_representatives(campaign_id)
+        index.set_approved(str(question_id) for question_id in approved)
+        self._approved_at[campaign_id] = now
 
-    async def added(self, campaign_id: int, question_id: int, text: str) -> None:
-        """Index a new question and put it in the cluster of its closest duplicate (or a
-        new one); the organisers' full re-clustering refines this later."""
+    async def find(
+        self, campaign: Campaign, text: str, *, limit: int, unit_id: int, topic_id: int
+    ) -> list[SimilarHit]:
+        """Earlier questions close to ``text`` that this young person may see."""
+        index = await self._index(campaign.id)
+        await self._refresh_approved(campaign.id, index)
+        query = index.query(text)
+        nearest = index.top(query, limit=1, min_score=DEFAULT_THRESHOLD, topic=topic_id)
+        self._remember((campaign.id, topic_id, text), int(nearest[0][0]) if nearest else None)
+        found = index.top(
+            query,
+            limit=limit,
+            min_score=self._min_score,
+            shown_to_unit=unit_id,
+            any_unit=campaign.similar_other_units,
+        )
+        hits = []
+        for question, people in await self._store.questions.with_people(
+            [int(key) for key, _ in found]
+        ):
+            if question.status == "withdrawn":
+                index.remove(str(question.id))
+            elif not question.anonymous:  # checked again: the stored flag decides
+                hits.append(SimilarHit(question.id, question.code, question.text, people))
+        return hits
+
+    async def added(self, question: Question) -> None:
+        """Index a new question and put it in the cluster of its closest duplicate of the
+        same topic group (or a new one); the organisers' full re-clustering refines this
+        later."""
+        campaign_id = question.campaign_id
         index = await self._index(campaign_id)
-        memo_key = (campaign_id, text)
+        memo_key = (campaign_id, question.topic_id, question.text)
         if memo_key in self._nearest:
             nearest_id = self._nearest.pop(memo_key)
         else:
-            found = index.nearest(text, limit=1, min_score=DEFAULT_THRESHOLD)
+            found = index.nearest(
+                question.text, limit=1, min_score=DEFAULT_THRESHOLD, topic=question.topic_id
+            )
             nearest_id = int(found[0][0]) if found else None
         cluster_id = None
         if nearest_id is not None:
             nearest = await self._store.questions.get(nearest_id)
-            if nearest is not None and nearest.status != "withdrawn":
+            if (
+                nearest is not None
+                and nearest.status != "withdrawn"
+                and nearest.topic_id == question.topic_id  # its topic may have been changed
+            ):
                 cluster_id = nearest.cluster_id
-        index.add(str(question_id), text)
+        index.add(
+            str(question.id),
+            question.text,
+            topic=question.topic_id,
+            unit=question.unit_id,
+            shown=not question.anonymous,
+        )
         if cluster_id is not None:
-            await self._store.clusters.assign(question_id, cluster_id)
+            await self._store.clusters.assign(question.id, cluster_id)
         else:
-            await self._store.clusters.add(campaign_id, question_id, now=self._clock.now())
+            await self._store.clusters.add(campaign_id, question.id, now=self._clock.now())
 
-    def _remember(self, campaign_id: int, text: str, nearest: int | None) -> None:
-        self._nearest[(campaign_id, text)] = nearest
-        self._nearest.move_to_end((campaign_id, text))
+    def _remember(self, key: tuple[int, int, str], nearest: int | None) -> None:
+        self._nearest[key] = nearest
+        self._nearest.move_to_end(key)
         while len(self._nearest) > 1000:
             self._nearest.popitem(last=False)

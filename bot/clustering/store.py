@@ -1,6 +1,7 @@
 """Clusters kept in the database: a full re-clustering of a campaign (organiser's command,
-any threshold) that honours the manual merge/split decisions, and the incremental
-assignment of each new question as it arrives."""
+any threshold) that honours the manual merge/split decisions and never mixes topic groups
+by itself. (The incremental assignment of each new question as it arrives is in
+:mod:`bot.clustering.similar`.)"""
 
 from __future__ import annotations
 
@@ -29,9 +30,17 @@ async def recluster(
     must = [(str(link.a), str(link.b)) for link in links if link.kind == "must"]
     cannot = [(str(link.a), str(link.b)) for link in links if link.kind == "cannot"]
     items = [(str(r.id), r.text) for r in rows]
+    # Topic groups are never mixed automatically; an organiser's confirmed merge across
+    # them is a must-link and survives.
+    topics = {str(r.id): r.topic_id for r in rows}
     # CPU-bound for large campaigns: keep the event loop (and the chat) responsive.
     labels = await asyncio.to_thread(
-        cluster_texts, items, threshold=threshold, must_link=must, cannot_link=cannot
+        cluster_texts,
+        items,
+        threshold=threshold,
+        groups=topics,
+        must_link=must,
+        cannot_link=cannot,
     )
     groups: dict[str, list[int]] = defaultdict(list)
     for key, label in labels.items():

@@ -125,6 +125,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     edit.add_argument("--complex", action=argparse.BooleanOptionalAction, default=None)
     edit.add_argument("--anonymous", action=argparse.BooleanOptionalAction, default=None)
     edit.add_argument("--accept-late", action=argparse.BooleanOptionalAction, default=None)
+    edit.add_argument(
+        "--similar-other-units",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the similar-question prompt may show questions of other units (default: no)",
+    )
     edit.add_argument("--archive", action="store_true")
     edit.add_argument("--add-topic", action="append", default=[], metavar="NAME")
     edit.add_argument("--remove-topic", action="append", default=[], metavar="NAME")
@@ -219,6 +225,8 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
         fields["allow_anonymous"] = args.anonymous
     if args.accept_late is not None:
         fields["accept_late"] = args.accept_late
+    if args.similar_other_units is not None:
+        fields["similar_other_units"] = args.similar_other_units
     if args.archive:
         fields["status"] = "archived"
     fields.update(_reminder_fields(args))

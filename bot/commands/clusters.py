@@ -11,7 +11,7 @@ from bot.clustering import DEFAULT_THRESHOLD
 from bot.clustering.store import recluster
 from bot.commands import CommandError, cli_tr, with_app
 from bot.documents.build import DigestScope, build_digest
-from handlers.clusters import ClusterEditError, merge, represent, split
+from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     again.set_defaults(func=with_app(_recluster))
     mrg = actions.add_parser("merge", help="put the groups of these questions together")
     mrg.add_argument("codes", nargs="+", metavar="CODE")
+    mrg.add_argument(
+        "--cross-topic",
+        action="store_true",
+        help="confirm a merge of questions of different topic groups",
+    )
     mrg.set_defaults(func=with_app(_merge))
     spl = actions.add_parser("split", help="move a question into a group of its own")
     spl.add_argument("code")
@@ -83,18 +88,23 @@ async def _recluster(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
-async def _edit(app: App, action: str, codes: list[str]) -> int:
+async def _edit(app: App, action: str, codes: list[str], *, cross_topic: bool = False) -> int:
     tr = cli_tr(app)
     now = app.clock.now()
     try:
         if action == "merge":
             if len(codes) < 2:
                 raise CommandError(tr("cli.clusters.two_codes"), status=2)
-            await merge(app.store, codes, by=None, now=now)
+            await merge(app.store, codes, by=None, now=now, cross_topic=cross_topic)
         elif action == "split":
             await split(app.store, codes[0], by=None, now=now)
         else:
             await represent(app.store, codes[0], by=None, now=now)
+    except CrossTopicMerge as exc:
+        message = tr(
+            "cli.clusters.cross_topic", codes=" ".join(codes), topics="; ".join(exc.topics)
+        )
+        raise CommandError(message, 2) from exc
     except ClusterEditError as exc:
         if exc.code is None:
             message = tr("cli.clusters.mixed_campaigns", codes=" ".join(codes))
@@ -111,7 +121,7 @@ async def _edit(app: App, action: str, codes: list[str]) -> int:
 
 
 async def _merge(args: argparse.Namespace, app: App) -> int:
-    return await _edit(app, "merge", [c.upper() for c in args.codes])
+    return await _edit(app, "merge", [c.upper() for c in args.codes], cross_topic=args.cross_topic)
 
 
 async def _split(args: argparse.Namespace, app: App) -> int:

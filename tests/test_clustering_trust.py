@@ -1,0 +1,276 @@
+"""Clusters people can trust: topic groups are never mixed automatically (incremental
+assignment, full re-clustering), a merge across them needs the organiser's confirmation
+(chat and command line), and the similar-question prompt shows only what may be shown
+(never an anonymous question; other units only when the campaign allows it, or an
+approved representative wording)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.cli import main
+from bot.clustering.store import recluster
+from handlers.clusters import CrossTopicMerge, merge, represent
+from handlers.engine import Engine
+from handlers.roles import create_invite
+from storage.models import Campaign, NewQuestion, Question
+from tests.talk import Talker
+
+JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+JOBS_AGAIN = "tinh co chinh sach gi ho tro thanh nien tim viec lam sau khi tot nghiep ko a"
+SECRET = "Em muốn hỏi kín: tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+JOBS_TOPIC = "việc làm"
+LOAN_TOPIC = "Khởi nghiệp"
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+async def ask(
+    engine: Engine,
+    user: str,
+    text: str,
+    *,
+    unit: tuple[str, str] = ("thuc phan", "Thục Phán"),
+    name: str | None = "Lê Văn An",
+    topic: str = JOBS_TOPIC,
+) -> Talker:
+    """Go through the intake up to the question text (the similar-question prompt, if
+    any, is the last thing said)."""
+    t = Talker(engine, user_id=user)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say(unit[0])
+    await t.press(unit[1])
+    if name is None:
+        await t.press("Ẩn danh")
+    else:
+        await t.say(name)
+    while not any(topic.lower() in b.label.lower() for b in t.last_prompt().choices):
+        await t.press("Bỏ qua")  # the optional steps (youth category)
+    await t.press(topic)
+    await t.say(text)
+    return t
+
+
+async def send(t: Talker) -> str:
+    """Send the question being written (past the similar-question prompt); its code."""
+    if "gần giống" in t.last_text:
+        await t.press("Vẫn gửi")
+    await t.press("Gửi")
+    return t.last_text.split("Mã câu hỏi: ")[1][:6]
+
+
+async def question(app: App, code: str) -> Question:
+    found = await app.store.questions.by_code(code)
+    assert found is not None
+    return found
+
+
+# --- topic groups are never mixed automatically -----------------------------------------
+
+
+async def test_incremental_assignment_keeps_topic_groups_apart(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    same_topic = await send(await ask(engine, "b", JOBS_AGAIN))
+    other_topic = await send(await ask(engine, "c", JOBS_AGAIN, topic=LOAN_TOPIC))
+    a, b, c = [await question(province_app, code) for code in (first, same_topic, other_topic)]
+    assert a.cluster_id is not None and a.cluster_id == b.cluster_id
+    assert c.cluster_id is not None and c.cluster_id != a.cluster_id
+
+
+async def test_reclustering_keeps_topic_groups_apart_unless_confirmed(
+    province_app: App, campaign: Campaign
+) -> None:
+    store, now = province_app.store, province_app.clock.now()
+    person, _ = await store.people.get_or_create(
+        channel="t", external_id="x", chat_id="x", display_name=None, language="vi", now=now
+    )
+    unit = await store.units.by_code("w01273")
+    assert unit is not None
+    topics = await store.campaigns.topics(campaign.id)
+    codes = []
+    for topic, text in ((topics[2], JOBS), (topics[2], JOBS_AGAIN), (topics[3], JOBS_AGAIN)):
+        q = await store.questions.create(
+            NewQuestion(
+                campaign.id, person.id, unit.id, topic.id, None, text, "A", False, "t", False
+            ),
+            now=now,
+        )
+        codes.append(q.code)
+    await recluster(store, campaign.id, now=now)
+    a, b, c = [await question(province_app, code) for code in codes]
+    assert a.cluster_id == b.cluster_id != c.cluster_id
+    # Even at a threshold that joins anything alike, topic groups stay apart.
+    await recluster(store, campaign.id, threshold=1.0, now=now)
+    a, b, c = [await question(province_app, code) for code in codes]
+    assert a.cluster_id == b.cluster_id != c.cluster_id
+    with pytest.raises(CrossTopicMerge) as raised:
+        await merge(store, [codes[0], codes[2]], by=None, now=now)
+    assert len(raised.value.topics) == 2
+    assert (await question(province_app, codes[2])).cluster_id == c.cluster_id
+    # Confirmed by the organiser: done, and kept by a later re-clustering.
+    await merge(store, [codes[0], codes[2]], by=None, now=now, cross_topic=True)
+    await recluster(store, campaign.id, now=now)
+    a, b, c = [await question(province_app, code) for code in codes]
+    assert a.cluster_id == b.cluster_id == c.cluster_id
+
+
+# --- a merge across topic groups needs confirmation ---------------------------------------
+
+
+async def _organiser(app: App, engine: Engine, campaign: Campaign) -> Talker:
+    invite = await create_invite(
+        app.store, "organiser", now=app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {invite}")
+    return org
+
+
+@pytest.mark.parametrize("answer", ["button", "đồng ý", "ok", "Có"])
+async def test_chat_merge_across_topic_groups_asks_first(
+    province_app: App, campaign: Campaign, answer: str
+) -> None:
+    engine = build_engine(province_app)
+    jobs = await send(await ask(engine, "a", JOBS))
+    loan = await send(await ask(engine, "b", JOBS_AGAIN, topic=LOAN_TOPIC))
+    org = await _organiser(province_app, engine, campaign)
+    await org.say(f"/gop {jobs} {loan}")
+    assert "nhóm vấn đề khác nhau" in org.last_text
+    assert "Nghề nghiệp, việc làm" in org.last_text and "Khởi nghiệp" in org.last_text
+    before = (await question(province_app, loan)).cluster_id
+    assert (await question(province_app, jobs)).cluster_id != before  # not merged yet
+    if answer == "button":
+        await org.press("Vẫn gộp")
+    else:
+        await org.say(answer)
+    assert "Đã gộp" in org.last_text
+    assert (await question(province_app, jobs)).cluster_id == (
+        await question(province_app, loan)
+    ).cluster_id
+
+
+@pytest.mark.parametrize("answer", ["button", "không", "ko", "huỷ"])
+async def test_chat_merge_across_topic_groups_can_be_declined(
+    province_app: App, campaign: Campaign, answer: str
+) -> None:
+    engine = build_engine(province_app)
+    jobs = await send(await ask(engine, "a", JOBS))
+    loan = await send(await ask(engine, "b", JOBS_AGAIN, topic=LOAN_TOPIC))
+    org = await _organiser(province_app, engine, campaign)
+    await org.say(f"/gop {jobs} {loan}")
+    await org.say("gì cơ?")  # not an answer: asked again, nothing done
+    assert "chắc muốn gộp" in org.last_text
+    if answer == "button":
+        await org.press("Không gộp")
+    else:
+        await org.say(answer)
+    assert "không gộp" in org.last_text
+    assert (await question(province_app, jobs)).cluster_id != (
+        await question(province_app, loan)
+    ).cluster_id
+
+
+async def test_chat_merge_within_a_topic_group_needs_no_confirmation(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    one = await send(await ask(engine, "a", JOBS))
+    two = await send(await ask(engine, "b", "Đường liên xóm ở xã Quảng Uyên xuống cấp"))
+    org = await _organiser(province_app, engine, campaign)
+    await org.say(f"/gop {one} {two}")
+    assert "Đã gộp" in org.last_text
+
+
+async def test_cli_merge_across_topic_groups_needs_the_flag(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = build_engine(province_app)
+    jobs = await send(await ask(engine, "a", JOBS))
+    loan = await send(await ask(engine, "b", JOBS_AGAIN, topic=LOAN_TOPIC))
+    assert await asyncio.to_thread(main, ["clusters", "merge", jobs, loan]) == 2
+    err = capsys.readouterr().err
+    assert "--cross-topic" in err and "Traceback" not in err
+    assert (await question(province_app, jobs)).cluster_id != (
+        await question(province_app, loan)
+    ).cluster_id
+    assert await asyncio.to_thread(main, ["clusters", "merge", jobs, loan, "--cross-topic"]) == 0
+    assert (await question(province_app, jobs)).cluster_id == (
+        await question(province_app, loan)
+    ).cluster_id
+
+
+# --- the similar-question prompt shows only what may be shown -------------------------------
+
+
+async def test_an_anonymous_question_never_appears_in_another_persons_prompt(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    secret = await send(await ask(engine, "a", SECRET, name=None))
+    assert (await question(province_app, secret)).anonymous
+    # The only close question is the anonymous one: no prompt at all, even for the same
+    # words in the same unit.
+    for user, text in (("b", JOBS), ("c", JOBS_AGAIN), ("d", SECRET)):
+        t = await ask(engine, user, text)
+        assert "gần giống" not in t.last_text
+        assert "Gửi" in t.last_prompt().choices[0].label  # straight to the preview
+        await t.say("/huy")
+    # Also not once an organiser made it the group's representative.
+    await represent(province_app.store, secret, by=None, now=province_app.clock.now())
+    await province_app.store.campaigns.update(
+        campaign.id, now=province_app.clock.now(), similar_other_units=True
+    )
+    engine = build_engine(province_app)
+    t = await ask(engine, "e", JOBS, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "gần giống" not in t.last_text and "hỏi kín" not in t.last_text
+
+
+async def test_another_units_question_is_shown_only_when_the_campaign_allows_it(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    await send(await ask(engine, "a", JOBS))
+    same_unit = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in same_unit.last_text and JOBS in same_unit.last_text
+    other_unit = await ask(engine, "c", JOBS_AGAIN, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "gần giống" not in other_unit.last_text and JOBS not in other_unit.last_text
+
+    await province_app.store.campaigns.update(
+        campaign.id, now=province_app.clock.now(), similar_other_units=True
+    )
+    engine = build_engine(province_app)  # a fresh engine reads the campaign again
+    allowed = await ask(engine, "d", JOBS_AGAIN, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "gần giống" in allowed.last_text and JOBS in allowed.last_text
+
+
+async def test_an_approved_representative_is_shown_to_every_unit(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    code = await send(await ask(engine, "a", JOBS))
+    await represent(province_app.store, code, by=None, now=province_app.clock.now())
+    engine = build_engine(province_app)
+    other_unit = await ask(engine, "c", JOBS_AGAIN, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "gần giống" in other_unit.last_text and JOBS in other_unit.last_text
+
+
+async def test_the_consent_text_says_who_may_see_a_question(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    t = Talker(engine, user_id="z")
+    await t.say("/start")
+    assert "cùng đơn vị" in t.last_text and "ẩn danh" in t.last_text.lower()
