@@ -41,7 +41,9 @@ class IssuerRow:
 
 
 #: The fields an edit may set (everything but the key).
-SETTABLE = tuple(f.name for f in fields(IssuerRow) if f.name not in ("campaign_id", "level", "target"))
+SETTABLE = tuple(
+    f.name for f in fields(IssuerRow) if f.name not in ("campaign_id", "level", "target")
+)
 
 
 class IssuerRepository:
@@ -74,7 +76,11 @@ class IssuerRepository:
         if not values:
             return
         stored = {
-            k: (json.dumps(list(v), ensure_ascii=False) if k == "recipients" and v is not None else v)
+            k: (
+                json.dumps(list(v), ensure_ascii=False)
+                if k == "recipients" and v is not None
+                else v
+            )
             for k, v in values.items()
         }
         names = ", ".join(stored)

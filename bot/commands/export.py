@@ -17,6 +17,7 @@ from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
 from bot.documents.model import QuestionRow
+from bot.documents.names import reserve
 from bot.documents.produce import file_stem
 from bot.documents.xlsx import write_xlsx
 from locales import translator
@@ -40,10 +41,27 @@ def _jsonl_file(rows: Iterable[QuestionRow], campaign: Campaign, path: Path) -> 
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("export", help="export questions (xlsx, docx, csv, jsonl)")
+    parser = sub.add_parser(
+        "export",
+        help="export questions (xlsx, docx, csv, jsonl)",
+        description=(
+            "Write the campaign's questions. --format docx writes the official document: the "
+            "summary (issued by the Tỉnh đoàn to Sở Nội vụ), with --unit a unit's own list "
+            "(issued by that unit's Youth Union), with --department Sở Nội vụ's letter "
+            "forwarding the questions routed to that department. Who issues and signs each "
+            "is set with `youthbot campaign edit --documents LEVEL ...`."
+        ),
+    )
     parser.add_argument("--format", choices=FORMATS, default="jsonl")
     parser.add_argument("--campaign", type=int, help="default: the only active campaign")
-    parser.add_argument("--unit", metavar="CODE", help="only this unit's questions")
+    parser.add_argument(
+        "--unit", metavar="CODE", help="only this unit's questions (e.g. --unit w01273)"
+    )
+    parser.add_argument(
+        "--department",
+        metavar="NAME",
+        help='only the questions routed to this department (e.g. --department "Sở Y tế")',
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -55,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 async def _export(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     try:
-        scope = await scope_from_options(app.store, unit_code=args.unit)
+        scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
     except LookupError as exc:  # the unit code is unknown
         raise CommandError(cli_tr(app)("cli.no_unit", code=args.unit), status=2) from exc
     language = app.settings.core.language
@@ -74,10 +92,9 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     out: Path | None = args.out
     if out is None and args.format != "jsonl":
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
-        out = (
-            app.settings.core.out_dir
-            / f"{file_stem(campaign, scope, app.local_now())}.{args.format}"
-        )
+        folder = app.settings.core.out_dir
+        stem = reserve(folder, file_stem(data, app.local_now()), (f".{args.format}",))
+        out = folder / f"{stem}.{args.format}"
     if out is not None and out.parent and not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     if args.format == "jsonl":

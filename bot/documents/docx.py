@@ -89,7 +89,9 @@ def write_docx(
     the workbook for the rest.
     """
     document = document_for(data, tr=tr)
-    listing = _Listing(data, tr=tr, max_names=max_names_per_cluster, max_clusters=max_clusters_per_topic)
+    listing = _Listing(
+        data, tr=tr, max_names=max_names_per_cluster, max_clusters=max_clusters_per_topic
+    )
 
     def body(out: Body) -> None:
         if data.scope == "department":
@@ -127,7 +129,9 @@ def issuer_of(data: DigestData) -> Issuer:
     layers = []
     if data.issuer_name or data.issuer_parent:
         layers.append(
-            IssuerSettings(issuer=data.issuer_name or None, issuer_parent=data.issuer_parent or None)
+            IssuerSettings(
+                issuer=data.issuer_name or None, issuer_parent=data.issuer_parent or None
+            )
         )
     if data.place_name:
         layers.append(IssuerSettings(place=data.place_name))
@@ -444,9 +448,10 @@ class _Listing:
                     ),
                 )
                 askers = self._askers(first.questions, cluster)
+                label = "digest.docx.askers" if self.data.show_names else "digest.docx.units_only"
                 yield paragraph_xml(
                     detail_style,
-                    [(people, ""), (" " + tr.t("digest.docx.askers", names=askers), "i")]
+                    [(people, ""), (" " + tr.t(label, names=askers, units=askers), "i")]
                     if askers
                     else [(people, "")],
                 )
@@ -496,14 +501,16 @@ class _Listing:
 
     def _entry(self, question: QuestionRow, cluster: ClusterRow) -> str:
         tr = self.tr
-        name = asker_label(question, tr=tr, show_names=self.data.show_names)
+        # A reader without the right to names sees units only, anonymous askers included.
+        name = asker_label(question, tr=tr, show_names=True) if self.data.show_names else ""
         topic = (
             tr.t("document.other_topic", topic=question.topic)
             if question.topic != cluster.topic
             else ""
         )
         if name:
-            return tr.t(
-                "document.asker", name=name, unit=question.unit_name, code=question.code
-            ) + topic
+            return (
+                tr.t("document.asker", name=name, unit=question.unit_name, code=question.code)
+                + topic
+            )
         return tr.t("document.asker_unit", unit=question.unit_name, code=question.code) + topic

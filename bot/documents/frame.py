@@ -173,9 +173,7 @@ class Table:
     centered_columns: tuple[int, ...] = ()
 
     def render(self, out: Body) -> None:
-        out.table(
-            self.headers, self.rows, widths_cm=self.widths_cm, centered=self.centered_columns
-        )
+        out.table(self.headers, self.rows, widths_cm=self.widths_cm, centered=self.centered_columns)
 
 
 Block = Text | Heading | Table
@@ -479,8 +477,10 @@ def number_line(issuer: Issuer, *, tr: Translator) -> str:
     """ "Số: 15/BC-TĐTN"; without a number, room for the clerk: "Số:      /BC-TĐTN"."""
     number = issuer.number.strip() or "\u00a0" * 6
     symbol = issuer.symbol.strip()
-    return tr.t("document.number", number=number, symbol=symbol) if symbol else (
-        tr.t("document.number_only", number=number)
+    return (
+        tr.t("document.number", number=number, symbol=symbol)
+        if symbol
+        else (tr.t("document.number_only", number=number))
     )
 
 

@@ -100,7 +100,11 @@ class IssuerSettings:
         """These settings where set, ``base`` elsewhere."""
         return replace(
             base,
-            **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None},
+            **{
+                f.name: getattr(self, f.name)
+                for f in fields(self)
+                if getattr(self, f.name) is not None
+            },
         )
 
 
@@ -325,9 +329,7 @@ def _strip_kind(name: str) -> str:
     return _KIND_PREFIX.sub("", name.strip()) or name.strip()
 
 
-def layers_for(
-    rows: Iterable[IssuerRow], level: Level, target: str = ""
-) -> list[IssuerSettings]:
+def layers_for(rows: Iterable[IssuerRow], level: Level, target: str = "") -> list[IssuerSettings]:
     """The stored layers that apply to a document: the level's, then the target's."""
     found = {(r.level, r.target): r for r in rows}
     layers = []

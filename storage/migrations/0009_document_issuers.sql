@@ -8,6 +8,7 @@ CREATE TABLE document_issuers (
     level            TEXT NOT NULL
                      CHECK (level IN ('province', 'commune', 'school', 'department')),
     target           TEXT NOT NULL DEFAULT '',       -- '' = the whole level, else a unit code
+                                                     -- (department level: a department name)
     issuer           TEXT,                           -- "Ban Thường vụ", "Đoàn {unit}"
     issuer_parent    TEXT,                           -- "BCH Đoàn tỉnh {province}"
     letterhead       TEXT CHECK (letterhead IN ('state', 'youth_union')),
