@@ -190,7 +190,7 @@ class Body:
 
     def style_id(self, name: str) -> str:
         """The id of one of :data:`STYLES`, for :meth:`append_xml` paragraphs."""
-        return self._style_ids[name]
+        return str(self._style_ids[name])
 
     def paragraph(
         self,
@@ -570,7 +570,7 @@ def recipient_lines(issuer: Issuer, *, addressed: bool, tr: Translator) -> list[
         if not text:
             continue
         key = _core(text)
-        if key.startswith("luu:") or key.startswith("luu "):
+        if key.startswith(("luu:", "luu ")):
             extra = text.split(":", 1)[1] if ":" in text else text[3:]
             parts = [*archive.split(","), *extra.split(",")]
             kept = [p.strip() for p in parts if p.strip() and fold(p.strip()) != "vt"]

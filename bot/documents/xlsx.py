@@ -112,15 +112,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
         questions_ws,
         [
             _Column(tr.t("digest.docx.col.number"), 5, 8),
-            *(
-                _Column(
-                    _column_header(c, tr),
-                    *((28, 30) if c.key == "cluster_label" else (c.width, c.max_width)),
-                    wrap=c.wrap,
-                    number_format=DATETIME_FORMAT if c.key == "created_at" else None,
-                )
-                for c in question_columns
-            ),
+            *(_sheet_column(c, tr) for c in question_columns),
         ],
         question_rows,
     )
@@ -249,6 +241,18 @@ def sheet_question_columns() -> list[QuestionColumn]:
     shared = [c for c in QUESTION_COLUMNS if c.in_sheet]
     keys = {c.key for c in QUESTION_COLUMNS}
     return [*shared, *(c for c in EXTRA_COLUMNS if c.key not in keys)]
+
+
+def _sheet_column(column: QuestionColumn, tr: Translator) -> _Column:
+    # The issue column holds "II.1. " and the start of a question: two lines at 28.
+    wide = column.key == "cluster_label"
+    return _Column(
+        _column_header(column, tr),
+        28.0 if wide else column.width,
+        30.0 if wide else column.max_width,
+        wrap=column.wrap,
+        number_format=DATETIME_FORMAT if column.key == "created_at" else None,
+    )
 
 
 def _column_header(column: QuestionColumn, tr: Translator) -> str:
