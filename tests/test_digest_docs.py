@@ -522,7 +522,7 @@ def test_docx_layout_and_title(tmp_path: Path, tr: Translator) -> None:
     assert kind.runs[0].bold
     assert kind.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     assert "Tổng hợp câu hỏi, ý kiến, kiến nghị của thanh niên" in texts
-    intro = next(t for t in texts if t.startswith("Thực hiện kế hoạch"))
+    intro = next(t for t in texts if t.startswith("Thực hiện Kế hoạch"))
     assert "từ ngày 01/07/2025 đến ngày 05/08/2025" in intro
     assert "8 câu hỏi" in intro
     assert "5/7 đơn vị" in intro

@@ -171,6 +171,16 @@ def _checked(text: str, *, tr: Any) -> str:
     return text
 
 
+def level_label(level: str, tr: Any) -> str:
+    labels = {
+        "province": tr("cli.documents.level.province"),
+        "commune": tr("cli.documents.level.commune"),
+        "school": tr("cli.documents.level.school"),
+        "department": tr("cli.documents.level.department"),
+    }
+    return str(labels[level])
+
+
 def describe_issuer(issuer: Issuer, *, app: App) -> list[str]:
     """A few lines saying what the document's head and foot will print."""
     tr = cli_tr(app)
@@ -185,7 +195,12 @@ def describe_issuer(issuer: Issuer, *, app: App) -> list[str]:
     return [
         f"    {tr('cli.documents.issuer')}: {head}",
         f"    {tr('cli.documents.number')}: {number} · {issuer.place}",
-        f"    {tr('cli.documents.letterhead.' + issuer.letterhead)}",
+        "    "
+        + (
+            tr("cli.documents.letterhead.youth_union")
+            if issuer.letterhead == "youth_union"
+            else tr("cli.documents.letterhead.state")
+        ),
         f"    {tr('cli.documents.signer')}: {signer or '-'}"
         + ("" if issuer.signer.name else f" ({tr('cli.documents.no_name')})"),
         f"    {tr('cli.documents.recipients')}: {recipients}",
@@ -211,7 +226,7 @@ async def format_documents(app: App, campaign: Campaign) -> list[str]:
     example = "Sở Y tế"
     scopes.append(("department", example, DigestScope(kind="department", department=example)))
     for name, shown, scope in scopes:
-        label = tr("cli.documents.level." + name)
+        label = level_label(name, tr)
         if shown:
             label += " " + tr("cli.documents.example", name=shown)
         lines.append(f"  {label}")
@@ -219,7 +234,7 @@ async def format_documents(app: App, campaign: Campaign) -> list[str]:
     for row in await app.store.issuers.rows(campaign.id):
         if not row.target:
             continue
-        lines.append(f"  {tr('cli.documents.level.' + row.level)} — {row.target}")
+        lines.append(f"  {level_label(row.level, tr)} — {row.target}")
         if row.level == "department":
             scope = DigestScope(kind="department", department=row.target)
         else:

@@ -527,6 +527,7 @@ def foot(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
     paragraphs = doc.paragraphs
     if paragraphs:
         paragraphs[-1].paragraph_format.keep_with_next = True
+        paragraphs[-1].paragraph_format.space_after = Pt(12)
     issuer = document.issuer
     table = borderless_table(doc, FOOT_WIDTHS_CM)
     table.rows[0]._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
