@@ -31,8 +31,8 @@ from bot.clock import FakeClock
 from bot.clustering.store import recluster
 from bot.delivery.outbox import OutboxSender
 from bot.documents.build import DigestScope, build_digest
-from bot.documents.exports import write_questions_jsonl
 from bot.documents.docx import write_docx
+from bot.documents.exports import write_questions_jsonl
 from bot.documents.names import reserve
 from bot.documents.produce import file_stem, produce_digest
 from bot.documents.xlsx import write_xlsx
