@@ -226,10 +226,10 @@ def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
 #: Columns the question sheet adds after the shared ones, unless the shared list has them.
 EXTRA_COLUMNS: tuple[QuestionColumn, ...] = (
     QuestionColumn(
-        "department", lambda q, tr, names: q.department or "", width=16, max_width=28, wrap=True
+        "department", lambda q, tr, names: q.department or "", width=14, max_width=20, wrap=True
     ),
     QuestionColumn(
-        "answer", lambda q, tr, names: q.answer or "", width=30, max_width=60, wrap=True
+        "answer", lambda q, tr, names: q.answer or "", width=24, max_width=40, wrap=True
     ),
 )
 GROUP_TITLE_CHARS = 50  # with "II.1. ", two lines of the issue column
