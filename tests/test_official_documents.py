@@ -415,7 +415,7 @@ async def test_campaign_edit_sets_issuers_signers_and_recipients(
             "Ban Công tác thanh thiếu nhi",  # the issuer itself: dropped
             "--keep-copy",
             "VP",
-        )  # fmt: skip
+        )
         == 0
     )
     assert (
@@ -429,7 +429,7 @@ async def test_campaign_edit_sets_issuers_signers_and_recipients(
             "Lương Văn Đức",
             "--signer-title",
             "PHÓ BÍ THƯ",
-        )  # fmt: skip
+        )
         == 0
     )
     assert (
@@ -443,7 +443,7 @@ async def test_campaign_edit_sets_issuers_signers_and_recipients(
             "Triệu Văn Bình",
             "--doc-number",
             "125",
-        )  # fmt: skip
+        )
         == 0
     )
     out = capsys.readouterr().out
