@@ -256,7 +256,7 @@ def _summary_body(
         )
     )
     _notes(out, data, listing, tr=tr)
-    out.append_xml("".join(listing.sections_xml(out)))
+    out.stream_xml(_batched(listing.sections_xml(out)))
     _candidates(out, data, tr=tr)
     out.paragraph(tr.t("digest.docx.closing", host=data.host_name), space_before=Pt(12))
 
@@ -277,7 +277,7 @@ def _unit_body(
         )
     )
     _notes(out, data, listing, tr=tr)
-    out.append_xml("".join(listing.sections_xml(out)))
+    out.stream_xml(_batched(listing.sections_xml(out)))
     recipients = [r for r in document.issuer.recipients if not is_self(r, document.issuer)]
     to = recipients[0].split(" (")[0] if recipients else data.host_name
     out.paragraph(
@@ -321,8 +321,20 @@ def _department_body(
         request += " " + tr.t("document.department.dialogue", dialogue=_date_text(dialogue))
     out.paragraph(request)
     _notes(out, data, listing, tr=tr)
-    out.append_xml("".join(listing.sections_xml(out)))
+    out.stream_xml(_batched(listing.sections_xml(out)))
     out.paragraph(tr.t("document.department.closing", issuer=issuer, department=department))
+
+
+def _batched(parts: Iterator[str], size: int = 2000) -> Iterator[str]:
+    """Paragraphs joined into chunks (fewer, larger writes)."""
+    batch: list[str] = []
+    for part in parts:
+        batch.append(part)
+        if len(batch) >= size:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
 
 
 def _date_text(day: date | None) -> str:
@@ -400,7 +412,13 @@ class _Listing:
         self.max_names = max_names
         self.max_clusters = max_clusters
         self.by_code = {q.code: q for q in data.questions}
-        self.any_verbatim = any(is_verbatim_case(q.text) for q in data.questions)
+        self.verbatim = {q.code for q in data.questions if is_verbatim_case(q.text)}
+        self.any_verbatim = bool(self.verbatim)
+        # Templates fetched once: a listing formats several per question.
+        self._quote = tr.t("digest.quote")
+        self._asker = tr.t("document.asker")
+        self._asker_unit = tr.t("document.asker_unit")
+        self._other_topic = tr.t("document.other_topic")
 
     def sections_xml(self, out: Body) -> Iterator[str]:
         tr = self.tr
@@ -433,9 +451,9 @@ class _Listing:
             for number, cluster in enumerate(shown, start=1):
                 groups = wordings(cluster, self.by_code)
                 first = groups[0] if groups else Wording(cluster.representative_text)
-                quote = tr.t("digest.quote", text=" ".join(first.text.split()))
+                quote = self._quote.format(text=" ".join(first.text.split()))
                 runs = [(f"{number}. ", "b"), (quote, "")]
-                if is_verbatim_case(first.text):
+                if first.questions and first.questions[0].code in self.verbatim:
                     runs.append((f" {verbatim}", "i"))
                 yield paragraph_xml(question_style, runs)
                 people = tr.t(
@@ -463,9 +481,9 @@ class _Listing:
                         ("- ", ""),
                         (self._askers(group.questions, cluster), "i"),
                         (": ", ""),
-                        (tr.t("digest.quote", text=" ".join(group.text.split())), ""),
+                        (self._quote.format(text=" ".join(group.text.split())), ""),
                     ]
-                    if is_verbatim_case(group.text):
+                    if group.questions[0].code in self.verbatim:
                         member_runs.append((f" {verbatim}", "i"))
                     yield paragraph_xml(member_style, member_runs)
             hidden = len(section.clusters) - len(shown)
@@ -500,17 +518,15 @@ class _Listing:
         return shown
 
     def _entry(self, question: QuestionRow, cluster: ClusterRow) -> str:
-        tr = self.tr
         # A reader without the right to names sees units only, anonymous askers included.
-        name = asker_label(question, tr=tr, show_names=True) if self.data.show_names else ""
+        name = asker_label(question, tr=self.tr, show_names=True) if self.data.show_names else ""
         topic = (
-            tr.t("document.other_topic", topic=question.topic)
+            self._other_topic.format(topic=question.topic)
             if question.topic != cluster.topic
             else ""
         )
         if name:
-            return (
-                tr.t("document.asker", name=name, unit=question.unit_name, code=question.code)
-                + topic
-            )
-        return tr.t("document.asker_unit", unit=question.unit_name, code=question.code) + topic
+            entry = self._asker.format(name=name, unit=question.unit_name, code=question.code)
+        else:
+            entry = self._asker_unit.format(unit=question.unit_name, code=question.code)
+        return entry + topic

@@ -42,15 +42,18 @@ ending "- Lưu: VT, …") and the signer block (authority, title, space for the 
 seal, full name). A4, margins 2/2/3/2 cm, Times New Roman 13 pt, page numbers from page 2.
 
 The body is either a callback given a :class:`Body` (paragraphs, headings, tables, or bulk
-WordprocessingML through :meth:`Body.append_xml` for thousands of paragraphs) or a sequence
+WordprocessingML through :meth:`Body.stream_xml` for tens of thousands of paragraphs) or a sequence
 of blocks (:class:`Text`, :class:`Heading`, :class:`Table`). Separator lines are paragraph
 borders, never typed dashes.
 """
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable, Sequence
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -187,6 +190,8 @@ class Body:
     def __init__(self, document: DocxDocument) -> None:
         self.document = document
         self._style_ids = {name: document.styles[name].style_id for name in STYLES}
+        #: Marker text → the XML chunks that replace its paragraph when the file is saved.
+        self.streams: dict[str, Iterable[str]] = {}
 
     def style_id(self, name: str) -> str:
         """The id of one of :data:`STYLES`, for :meth:`append_xml` paragraphs."""
@@ -251,6 +256,18 @@ class Body:
         set_widths(table, widths_cm)
         return table
 
+    def stream_xml(self, chunks: Iterable[str]) -> None:
+        """Place WordprocessingML paragraphs here, written straight into the saved file.
+
+        For bulk content (100,000 questions): the chunks are neither parsed nor held in
+        memory as a tree; a marker paragraph holds their place until the package is saved
+        and is then replaced by them. Build paragraphs with :func:`paragraph_xml` and
+        :meth:`style_id`.
+        """
+        marker = f"YB-STREAM-{uuid.uuid4().hex}"
+        self.document.add_paragraph(marker)
+        self.streams[marker] = chunks
+
     def append_xml(self, xml: str) -> None:
         """Append WordprocessingML paragraphs/tables (``<w:p>…</w:p>…``) to the body.
 
@@ -285,8 +302,42 @@ def write_official_document(
             block.render(out)
     foot(docx_document, document, tr=tr)
     target = Path(path)
-    docx_document.save(str(target))
+    if not out.streams:
+        docx_document.save(str(target))
+        return target
+    buffer = io.BytesIO()
+    docx_document.save(buffer)
+    _splice_streams(buffer.getvalue(), target, out.streams)
     return target
+
+
+def _splice_streams(package: bytes, target: Path, streams: dict[str, Iterable[str]]) -> None:
+    """Copy the saved package to ``target``, each marker paragraph of the main document
+    replaced by its stream of paragraphs."""
+    with (
+        zipfile.ZipFile(io.BytesIO(package)) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != "word/document.xml":
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            xml = data.decode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry._compresslevel = 1  # type: ignore[attr-defined]
+            with out.open(entry, "w", force_zip64=True) as stream:
+                position = 0
+                for marker, chunks in streams.items():
+                    at = xml.index(marker)
+                    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
+                    end = xml.index("</w:p>", at) + len("</w:p>")
+                    stream.write(xml[position:start].encode("utf-8"))
+                    for chunk in chunks:
+                        stream.write(chunk.encode("utf-8"))
+                    position = end
+                stream.write(xml[position:].encode("utf-8"))
 
 
 # --- page and styles ------------------------------------------------------------------------
@@ -524,10 +575,11 @@ def _addressees(doc: DocxDocument, addressees: Sequence[str], *, tr: Translator)
 def foot(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> None:
     """ "Nơi nhận" on the left, the signer block on the right."""
     # The paragraph before the block stays with it (no signature alone on a page).
-    paragraphs = doc.paragraphs
-    if paragraphs:
-        paragraphs[-1].paragraph_format.keep_with_next = True
-        paragraphs[-1].paragraph_format.space_after = Pt(12)
+    last = doc.element.body.findall(qn("w:p"))[-1:]  # not doc.paragraphs: no proxies
+    if last:
+        paragraph = Paragraph(last[0], doc)
+        paragraph.paragraph_format.keep_with_next = True
+        paragraph.paragraph_format.space_after = Pt(12)
     issuer = document.issuer
     table = borderless_table(doc, FOOT_WIDTHS_CM)
     table.rows[0]._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))

@@ -46,9 +46,12 @@ def is_verbatim_case(text: str) -> bool:
     words = words_of(text)
     if len(words) < MIN_WORDS:
         return False
-    accented = sum(1 for w in words if not w.isascii())
-    if accented == 0:
-        return True
-    strong = sum(1 for w in words if w in TEENCODE and w not in _WEAK)
-    weak = sum(1 for w in words if w in _WEAK)
+    if text.isascii():
+        return True  # no diacritics at all: a plain keyboard, or English
+    accented = len(words) - sum(map(str.isascii, words))
+    teen = [w for w in words if w in TEENCODE]
+    if not teen:
+        return accented * 3 < len(words)
+    weak = sum(1 for w in teen if w in _WEAK)
+    strong = len(teen) - weak
     return strong >= 2 or (strong >= 1 and weak >= 1) or accented * 3 < len(words)
