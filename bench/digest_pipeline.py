@@ -175,7 +175,8 @@ async def seed_database(
     from bot.application.config import Settings
     from bot.campaign.setup import create_campaign
     from bot.campaign.units import province_units
-    from bot.clock import FakeClock, to_utc_text
+    from bot.clock import FakeClock
+    from storage.times import to_utc_text
     from bot.clustering.store import recluster
     from storage.models import NewQuestion, UnitKind
 

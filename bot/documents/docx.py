@@ -386,14 +386,19 @@ def wording_key(text: str) -> str:
     return " ".join(folded.split()).rstrip(" .?!…")
 
 
-def wordings(cluster: ClusterRow, by_code: dict[str, QuestionRow]) -> list[Wording]:
-    """The cluster's questions grouped by wording, the representative's wording first."""
+def wordings(
+    cluster: ClusterRow, by_code: dict[str, QuestionRow], keys: dict[str, str] | None = None
+) -> list[Wording]:
+    """The cluster's questions grouped by wording, the representative's wording first.
+
+    ``keys`` may hold each question's :func:`wording_key` by code, computed beforehand.
+    """
     groups: dict[str, Wording] = {}
     for code in cluster.question_codes:
         question = by_code.get(code)
         if question is None:
             continue
-        key = wording_key(question.text)
+        key = keys[code] if keys is not None else wording_key(question.text)
         group = groups.get(key)
         if group is None:
             group = groups[key] = Wording(question.text)
@@ -412,7 +417,17 @@ class _Listing:
         self.max_names = max_names
         self.max_clusters = max_clusters
         self.by_code = {q.code: q for q in data.questions}
-        self.verbatim = {q.code for q in data.questions if is_verbatim_case(q.text)}
+        # Each distinct text is examined once (duplicates are common in a big campaign).
+        self.keys: dict[str, str] = {}
+        marked: dict[str, bool] = {}
+        self.verbatim: set[str] = set()
+        for q in data.questions:
+            key = self.keys[q.code] = wording_key(q.text)
+            flag = marked.get(key)
+            if flag is None:
+                flag = marked[key] = is_verbatim_case(q.text)
+            if flag:
+                self.verbatim.add(q.code)
         self.any_verbatim = bool(self.verbatim)
         # Templates fetched once: a listing formats several per question.
         self._quote = tr.t("digest.quote")
@@ -449,7 +464,7 @@ class _Listing:
                 else section.clusters[: self.max_clusters]
             )
             for number, cluster in enumerate(shown, start=1):
-                groups = wordings(cluster, self.by_code)
+                groups = wordings(cluster, self.by_code, self.keys)
                 first = groups[0] if groups else Wording(cluster.representative_text)
                 quote = self._quote.format(text=" ".join(first.text.split()))
                 runs = [(f"{number}. ", "b"), (quote, "")]

@@ -669,8 +669,18 @@ def clean(text: str) -> str:
     return _ILLEGAL_XML.sub("", text)
 
 
+#: One pass: the characters XML forbids dropped, markup characters escaped.
+_ESCAPES: dict[int, str | None] = {
+    **dict.fromkeys((*range(9), 11, 12, *range(14, 32), 65534, 65535)),
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+}
+
+
 def escape(text: str) -> str:
-    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for a WordprocessingML ``<w:t>``."""
+    return text.translate(_ESCAPES)
 
 
 def paragraph_xml(style_id: str, runs: Sequence[tuple[str, str]]) -> str:

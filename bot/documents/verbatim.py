@@ -9,7 +9,6 @@ question is never marked.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 #: Teencode and chat abbreviations that do not occur as words in formal Vietnamese.
@@ -24,12 +23,19 @@ TEENCODE = frozenset(
 )  # fmt: skip
 #: "vậy" is an ordinary word: it only counts together with other teencode.
 _WEAK = frozenset({"vậy", "ah", "r", "e", "ng"})
-_WORD = re.compile(r"[^\W\d_]+")
+_STRONG = TEENCODE - _WEAK
 MIN_WORDS = 4
 
 
+#: Punctuation and symbols become spaces, so that splitting on spaces gives the words.
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(".,;:!?()[]{}\"'“”‘’«»…/\\|-–—_+=*&^%$#@~`<>\t\r\n0123456789", " ")
+)
+
+
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    """Lower-case words of ``text`` (digits and punctuation dropped)."""
+    return unicodedata.normalize("NFC", text).casefold().translate(_SEPARATORS).split()
 
 
 def is_verbatim_case(text: str) -> bool:
@@ -49,9 +55,10 @@ def is_verbatim_case(text: str) -> bool:
     if text.isascii():
         return True  # no diacritics at all: a plain keyboard, or English
     accented = len(words) - sum(map(str.isascii, words))
-    teen = [w for w in words if w in TEENCODE]
-    if not teen:
-        return accented * 3 < len(words)
-    weak = sum(1 for w in teen if w in _WEAK)
-    strong = len(teen) - weak
-    return strong >= 2 or (strong >= 1 and weak >= 1) or accented * 3 < len(words)
+    if accented * 3 < len(words):
+        return True
+    distinct = set(words)
+    strong = len(_STRONG.intersection(distinct))
+    if not strong:
+        return False
+    return strong >= 2 or bool(_WEAK.intersection(distinct))

@@ -494,9 +494,13 @@ def _row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]])
     ``wrapped`` lists (column index, characters per line) of the columns that wrap.
     """
     lines = 1
+    count = len(values)
     for index, per_line in wrapped:
-        value = values[index] if index < len(values) else None
-        if not isinstance(value, str) or (len(value) <= per_line and "\n" not in value):
+        if index >= count:
+            continue
+        value = values[index]
+        # Most cells are short one-liners: decide those without splitting.
+        if value.__class__ is not str or (len(value) <= per_line and "\n" not in value):
             continue
         needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
         lines = max(lines, needed)
