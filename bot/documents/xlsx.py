@@ -502,7 +502,10 @@ def _row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]])
         # Most cells are short one-liners: decide those without splitting.
         if value.__class__ is not str or (len(value) <= per_line and "\n" not in value):
             continue
-        needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+        if "\n" in value:
+            needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+        else:
+            needed = -(-len(value) // per_line)
         lines = max(lines, needed)
     if lines == 1:
         return None
@@ -556,14 +559,21 @@ def _row_chunks(
         yield "".join(buffer)
 
 
+#: One pass: characters XML forbids dropped, markup escaped (CR is handled before).
+_ESCAPES: dict[int, str | None] = {
+    **dict.fromkeys((*range(9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)),
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+}
+
+
 def _escape(text: str) -> str:
-    if _ILLEGAL_XML.search(text):
-        text = _ILLEGAL_XML.sub("", text)
     if len(text) > CELL_TEXT_MAX:
-        text = text[:CELL_TEXT_MAX]
+        text = _ILLEGAL_XML.sub("", text)[:CELL_TEXT_MAX]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.translate(_ESCAPES)
 
 
 def _excel_serial(value: datetime) -> float:
