@@ -9,6 +9,7 @@ question is never marked.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Teencode and chat abbreviations that do not occur as words in formal Vietnamese.
@@ -27,15 +28,12 @@ _STRONG = TEENCODE - _WEAK
 MIN_WORDS = 4
 
 
-#: Punctuation and symbols become spaces, so that splitting on spaces gives the words.
-_SEPARATORS = str.maketrans(
-    dict.fromkeys(".,;:!?()[]{}\"'“”‘’«»…/\\|-–—_+=*&^%$#@~`<>\t\r\n0123456789", " ")
-)
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def words_of(text: str) -> list[str]:
     """Lower-case words of ``text`` (digits and punctuation dropped)."""
-    return unicodedata.normalize("NFC", text).casefold().translate(_SEPARATORS).split()
+    return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
 
 
 def is_verbatim_case(text: str) -> bool:

@@ -559,21 +559,14 @@ def _row_chunks(
         yield "".join(buffer)
 
 
-#: One pass: characters XML forbids dropped, markup escaped (CR is handled before).
-_ESCAPES: dict[int, str | None] = {
-    **dict.fromkeys((*range(9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)),
-    ord("&"): "&amp;",
-    ord("<"): "&lt;",
-    ord(">"): "&gt;",
-}
-
-
 def _escape(text: str) -> str:
+    if _ILLEGAL_XML.search(text):
+        text = _ILLEGAL_XML.sub("", text)
     if len(text) > CELL_TEXT_MAX:
-        text = _ILLEGAL_XML.sub("", text)[:CELL_TEXT_MAX]
+        text = text[:CELL_TEXT_MAX]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_ESCAPES)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _excel_serial(value: datetime) -> float:
