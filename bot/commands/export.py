@@ -89,6 +89,16 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         tz_today=app.local_now(),
     )
     tr = translator(language)  # the files' language, and the CLI's (same setting)
+    if scope.kind == "department" and not data.questions:
+        # A misspelt department would give an empty letter: name the ones that have questions.
+        routed = await app.store.reports.questions(campaign.id)
+        known = sorted({r.department for r in routed if r.department})
+        raise CommandError(
+            cli_tr(app)(
+                "cli.export.no_department", name=scope.department, known=", ".join(known) or "-"
+            ),
+            status=2,
+        )
     out: Path | None = args.out
     if out is None and args.format != "jsonl":
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
