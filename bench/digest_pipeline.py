@@ -176,9 +176,9 @@ async def seed_database(
     from bot.campaign.setup import create_campaign
     from bot.campaign.units import province_units
     from bot.clock import FakeClock
-    from storage.times import to_utc_text
     from bot.clustering.store import recluster
     from storage.models import NewQuestion, UnitKind
+    from storage.times import to_utc_text
 
     rng = random.Random(seed)
     os.environ["YOUTHBOT_DB"] = str(db)
