@@ -94,9 +94,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         routed = await app.store.reports.questions(campaign.id)
         known = sorted({r.department for r in routed if r.department})
         raise CommandError(
-            cli_tr(app)(
-                "cli.export.no_department", name=scope.department, known=", ".join(known) or "-"
-            ),
+            tr("cli.export.no_department", name=scope.department, known=", ".join(known) or "-"),
             status=2,
         )
     out: Path | None = args.out
