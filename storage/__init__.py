@@ -18,6 +18,7 @@ from storage.conclusions import ConclusionRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
 from storage.departments import DepartmentRepository
+from storage.issuers import IssuerRepository
 from storage.jobs import JobRepository
 from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
@@ -54,6 +55,7 @@ class Store:
         self.departments = DepartmentRepository(db)
         self.programme = ProgrammeRepository(db)
         self.conclusions = ConclusionRepository(db)
+        self.issuers = IssuerRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -57,15 +57,38 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     xlsx = sorted(out.glob("*.xlsx"))
     assert xlsx and openpyxl.load_workbook(xlsx[-1]).sheetnames
-    summary = sorted(out.glob("dot-2-tong-hop-*.docx"))[-1]
+    summary = sorted(out.glob("tong-hop-*.docx"))[-1]
     text = "\n".join(p.text for p in docx.Document(str(summary)).paragraphs)
     assert "Nông Thị Hoa" in text
     for stem, title in (
-        ("tra-loi", "TỔNG HỢP NỘI DUNG TRẢ LỜI"),
-        ("kich-ban", "KỊCH BẢN CÂU HỎI ĐỐI THOẠI TRỰC TIẾP"),
-        ("thong-bao-ket-luan", "THÔNG BÁO KẾT LUẬN"),
-        ("bao-cao-ket-qua", "BÁO CÁO KẾT QUẢ"),
+        ("tra-loi", "Tổng hợp nội dung trả lời"),
+        ("kich-ban", "Câu hỏi đối thoại trực tiếp"),
+        ("thong-bao-ket-luan", "Kết luận của"),
+        ("bao-cao-ket-qua", "Kết quả tổ chức"),
     ):
-        [document] = out.glob(f"dot-2-{stem}-*.docx")
+        document = sorted(out.glob(f"{stem}-2*.docx"))[-1]
         assert title in "\n".join(p.text for p in docx.Document(str(document)).paragraphs)
     assert sorted(out.glob("*.png")) and sorted(out.glob("*.txt"))
+    # The three documents: each with "Số:", "Nơi nhận" and a signer block, the unit's list
+    # headed by the unit; the summary quotes every one of the 11 questions.
+    summary = _text(sorted(out.glob("tong-hop-*.docx"))[-1])
+    assert "Nông Thị Hoa" in summary
+    for row in rows:
+        assert " ".join(row["text"].split()) in summary, row["code"]
+    unit = _text(sorted(out.glob("phuong-thuc-phan-*.docx"))[-1])
+    letter = _text(sorted(out.glob("so-noi-vu-*.docx"))[-1])
+    for document in (summary, unit, letter):
+        assert "Số:" in document and "Nơi nhận:" in document and "- Lưu: VT" in document
+    assert "ĐOÀN PHƯỜNG THỤC PHÁN" in unit and "UBND TỈNH" not in unit
+    assert "TM. BAN CHẤP HÀNH" in unit and "Lương Văn Đức" in unit
+    assert "TM. BAN THƯỜNG VỤ" in summary and "KT. GIÁM ĐỐC" in letter
+    assert not list(out.glob("dot-*")) and not list(out.glob("*don-vi*"))
+
+
+def _text(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)

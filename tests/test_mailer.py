@@ -143,3 +143,31 @@ def test_content_types() -> None:
     )
     assert content_type(Path("a.jsonl")) == ("application", "x-ndjson")
     assert content_type(Path("a.unknownext")) == ("application", "octet-stream")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Long enough to fold between two encoded words at "địa bàn": Python 3.11 lost that
+        # space ("địabàn") when the message header was set the plain way.
+        "Tổng hợp câu hỏi của thanh niên — Hội nghị đối thoại giữa Chủ tịch UBND tỉnh với "
+        "thanh niên trên địa bàn tỉnh Cao Bằng năm 2025 (05/08/2025 08:30)",
+        "Tổng hợp câu hỏi   khoảng trắng  đôi  " * 3,
+        "Báo cáo " + "thanh niên trên địa bàn " * 12,
+        "A plain ASCII subject that is long enough to be folded by the e-mail library " * 2,
+    ],
+)
+async def test_long_vietnamese_subjects_arrive_word_for_word(
+    smtp_server: tuple[Inbox, int], subject: str
+) -> None:
+    inbox, port = smtp_server
+    settings = SmtpSettings(
+        host="127.0.0.1", port=port, sender="youthbot@localhost", starttls=False, timeout=5
+    )
+    await send_email(settings, to=["a@example.vn"], subject=subject, body="Nội dung")
+    raw = inbox.messages[-1][2]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert all(len(line) <= 78 for line in head.split("\r\n"))
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    # Spacing inside the subject is kept to a single space between words.
+    assert message["Subject"] == " ".join(subject.split())

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 from pathlib import Path
 
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, departments, find_department
-from bot.campaign.names import name_key
 from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, with_app
 from bot.documents.answer_sheet import (
@@ -27,6 +25,7 @@ from bot.documents.answer_sheet import (
     sheet_questions,
     write_answer_sheet,
 )
+from bot.documents.names import slugify
 from handlers.answers import extend_to, group_candidates, publish, recipients_of, short
 from locales import translator
 from storage.models import Campaign, DeadlineKind, Question
@@ -70,8 +69,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def sheet_file_name(campaign: Campaign, department: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name_key(department)).strip("-")
-    return f"dot-{campaign.id}-tra-loi-{slug}.xlsx"
+    """ "tra-loi-so-noi-vu.xlsx": the department's answer sheet (no database id)."""
+    return f"tra-loi-{slugify(department)}.xlsx"
 
 
 async def _department(app: App, campaign: Campaign, name: str) -> str:

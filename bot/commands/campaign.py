@@ -13,6 +13,14 @@ from bot.campaign.setup import (
     resolve_campaign,
 )
 from bot.commands import CommandError, cli_tr, parse_date, with_app
+from bot.commands.document_options import (
+    add_document_options,
+    describe_issuer,
+    edit_documents,
+    format_documents,
+    wants_documents,
+)
+from bot.documents.build import issuer_for
 from locales import translator
 from storage.models import Campaign, DeadlineKind
 
@@ -136,6 +144,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     edit.add_argument("--remove-topic", action="append", default=[], metavar="NAME")
     _add_date_options(edit)
     _add_reminder_options(edit)
+    add_document_options(edit)
     edit.set_defaults(func=with_app(_edit))
 
 
@@ -202,6 +211,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     topics = await app.store.campaigns.topics(campaign.id)
     print(tr("cli.campaign.topics", topics="; ".join(t.name for t in topics)))
     print(tr("cli.campaign.question_count", count=await app.store.questions.count(campaign.id)))
+    print("\n".join(await format_documents(app, campaign)))
     coming = upcoming([campaign], now=app.clock.now(), tz=app.tz)[:6]
     if coming:
         print(tr("cli.campaign.next_reminders"))
@@ -252,14 +262,28 @@ async def _edit(args: argparse.Namespace, app: App) -> int:
             if topic is None:
                 raise CommandError(tr("cli.campaign.no_topic", name=name, id=campaign.id), status=2)
             await app.store.campaigns.deactivate_topic(topic.id)
+        document_scope = (
+            await edit_documents(args, app, campaign) if wants_documents(args) else None
+        )
         await app.store.audit.record(
             "campaign.edit",
             at=now,
             target=f"campaign:{campaign.id}",
-            detail={"fields": sorted(fields), "dates": sorted(k.value for k in overrides)},
+            detail={
+                "fields": sorted(fields),
+                "dates": sorted(k.value for k in overrides),
+                "documents": args.documents_for or args.documents or bool(document_scope),
+            },
         )
     updated = await app.store.campaigns.get(campaign.id)
     assert updated is not None
     print(tr("cli.campaign.updated", id=updated.id))
     print(format_campaign(updated, app))
+    if document_scope is not None:
+        print(tr("cli.documents.now"))
+        print(
+            "\n".join(
+                describe_issuer(await issuer_for(app.store, updated, document_scope), app=app)
+            )
+        )
     return 0

@@ -20,6 +20,7 @@ from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.model import QuestionRow
+from bot.documents.names import reserve
 from bot.documents.produce import file_stem
 from bot.documents.xlsx import write_xlsx
 from locales import translator
@@ -43,10 +44,27 @@ def _jsonl_file(rows: Iterable[QuestionRow], campaign: Campaign, path: Path) -> 
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("export", help="export questions (xlsx, docx, csv, jsonl)")
+    parser = sub.add_parser(
+        "export",
+        help="export questions (xlsx, docx, csv, jsonl)",
+        description=(
+            "Write the campaign's questions. --format docx writes the official document: the "
+            "summary (issued by the Tỉnh đoàn to Sở Nội vụ), with --unit a unit's own list "
+            "(issued by that unit's Youth Union), with --department Sở Nội vụ's letter "
+            "forwarding the questions routed to that department. Who issues and signs each "
+            "is set with `youthbot campaign edit --documents LEVEL ...`."
+        ),
+    )
     parser.add_argument("--format", choices=FORMATS, default="jsonl")
     parser.add_argument("--campaign", type=int, help="default: the only active campaign")
-    parser.add_argument("--unit", metavar="CODE", help="only this unit's questions")
+    parser.add_argument(
+        "--unit", metavar="CODE", help="only this unit's questions (e.g. --unit w01273)"
+    )
+    parser.add_argument(
+        "--department",
+        metavar="NAME",
+        help='only the questions routed to this department (e.g. --department "Sở Y tế")',
+    )
     parser.add_argument(
         "--document",
         choices=("summary", *DOCUMENT_KINDS),
@@ -67,7 +85,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     if args.document != "summary":
         return await _followup(args, app, campaign)
     try:
-        scope = await scope_from_options(app.store, unit_code=args.unit)
+        scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
     except LookupError as exc:  # the unit code is unknown
         raise CommandError(cli_tr(app)("cli.no_unit", code=args.unit), status=2) from exc
     language = app.settings.core.language
@@ -83,13 +101,20 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         tz_today=app.local_now(),
     )
     tr = translator(language)  # the files' language, and the CLI's (same setting)
+    if scope.kind == "department" and not data.questions:
+        # A misspelt department would give an empty letter: name the ones that have questions.
+        routed = await app.store.reports.questions(campaign.id)
+        known = sorted({r.department for r in routed if r.department})
+        raise CommandError(
+            tr("cli.export.no_department", name=scope.department, known=", ".join(known) or "-"),
+            status=2,
+        )
     out: Path | None = args.out
     if out is None and args.format != "jsonl":
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
-        out = (
-            app.settings.core.out_dir
-            / f"{file_stem(campaign, scope, app.local_now())}.{args.format}"
-        )
+        folder = app.settings.core.out_dir
+        stem = reserve(folder, file_stem(data, app.local_now()), (f".{args.format}",))
+        out = folder / f"{stem}.{args.format}"
     if out is not None and out.parent and not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     if args.format == "jsonl":
@@ -128,8 +153,9 @@ async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> i
     out: Path | None = args.out
     if out is None:
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"dot-{campaign.id}-{FILE_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
-        out = app.settings.core.out_dir / f"{stem}.docx"
+        folder = app.settings.core.out_dir
+        stem = f"{FILE_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
+        out = folder / f"{reserve(folder, stem, ('.docx',))}.docx"
     if not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     await asyncio.to_thread(write_followup_docx, document, out, tr=translator(language))

@@ -12,6 +12,7 @@ import logging
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -76,6 +77,23 @@ def content_type(path: Path) -> tuple[str, str]:
     return maintype, subtype
 
 
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Set a Vietnamese subject that every mail reader decodes back exactly.
+
+    Python 3.11's folder for ``EmailMessage`` headers drops the space between two encoded
+    words when it folds at a space ("…trên địa bàn…" came out "…trên địabàn…"). The email
+    library's :class:`~email.header.Header` encodes the text into RFC 2047 words that carry
+    their own spaces, folded to lines within 78 characters; ``set_raw`` stores that value
+    as it is (the policy refolds only lines longer than its limit, and there are none).
+    """
+    flat = " ".join(subject.split())  # a subject is one line: no CR/LF from the caller
+    if flat.isascii():
+        message["Subject"] = flat
+        return
+    encoded = Header(flat, "utf-8", header_name="Subject").encode(linesep="\n")
+    message.set_raw("Subject", encoded)
+
+
 def build_message(
     settings: SmtpSettings,
     *,
@@ -89,7 +107,7 @@ def build_message(
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    set_subject(message, subject)
     message["Date"] = format_datetime((clock or SystemClock()).now())
     domain = settings.sender.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)

@@ -33,8 +33,11 @@ from bot.clustering.store import recluster
 from bot.delivery.outbox import OutboxSender
 from bot.demo.after import after_dialogue
 from bot.documents.build import DigestScope, build_digest
+from bot.documents.docx import write_docx
 from bot.documents.exports import write_questions_jsonl
-from bot.documents.produce import produce_digest
+from bot.documents.names import reserve
+from bot.documents.produce import file_stem, produce_digest
+from bot.documents.xlsx import write_xlsx
 from handlers.broadcast import report_if_done
 from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
@@ -50,6 +53,17 @@ COLLECTION_STARTED_DAYS_AGO = 7
 UNITS_SUBMIT_IN_DAYS = 14
 DIALOGUE_AFTER_SUBMIT_DAYS = 23
 ANSWERS_BEFORE_DIALOGUE_DAYS = 8
+
+
+#: (level, unit code or "", settings): what the demo's officials set for the documents.
+DEMO_SIGNERS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("province", "", {"signer_title": "PHÓ BÍ THƯ", "signer_name": "Hoàng Thị Minh"}),
+    ("commune", "w01273", {"signer_name": "Lương Văn Đức"}),
+    ("department", "", {"signer_name": "Triệu Văn Bình"}),
+)
+#: The unit and the departments whose documents the demo writes.
+DEMO_UNIT = "w01273"
+DEMO_DEPARTMENTS = ("Sở Nội vụ", "Sở Khoa học và Công nghệ")
 
 
 @dataclass(frozen=True)
@@ -213,6 +227,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     await _broadcast(engine, officials["organiser"], sender, channel, p)
     await _digest(app, campaign, p)
     await _answers(app, campaign, dates, officials["department"], sender, channel, p)
+    await _documents(app, campaign, p)
     await after_dialogue(app, campaign, clock, officials, sender, channel, p)
     p.line("demo.next", campaign=campaign.id)
     return 0
@@ -378,6 +393,52 @@ async def _answers(
         p.item("  " + reply.text.replace("\n", " / ")[:150])
 
 
+async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
+    """The three documents of `youthbot export --format docx`: the summary, a ward's own
+    list and the letters forwarding questions to departments, each issued and signed by its
+    own body, with the answers so far in the workbook."""
+    p.head("demo.documents")
+    topics = await app.store.campaigns.topics(campaign.id)
+    digital = next(t for t in topics if "chuyển đổi số" in t.name.lower())
+    await app.store.questions.route_topic(digital.id, DEMO_DEPARTMENTS[1], now=app.clock.now())
+    unit = await app.store.units.by_code(DEMO_UNIT)
+    assert unit is not None
+    scopes = [
+        DigestScope(),
+        DigestScope(kind="unit", unit_id=unit.id),
+        *(DigestScope(kind="department", department=d) for d in DEMO_DEPARTMENTS),
+    ]
+    language = app.settings.core.language
+    tr = translator(language)
+    out = app.settings.core.out_dir
+    for scope in scopes:
+        data = await build_digest(
+            app.store,
+            campaign,
+            scope=scope,
+            show_names=True,
+            language=language,
+            now=app.clock.now(),
+            tz_today=app.local_now(),
+        )
+        stem = reserve(out, file_stem(data, app.local_now()), (".docx", ".xlsx"))
+        docx_path = write_docx(data, out / f"{stem}.docx", tr=tr)
+        xlsx_path = write_xlsx(data, out / f"{stem}.xlsx", tr=tr)
+        issuer = data.issuer
+        assert issuer is not None
+        to = data.scope_name if scope.kind == "department" else issuer.recipients[0]
+        p.item(
+            p.tr(
+                "demo.document",
+                issuer=issuer.name,
+                to=to,
+                count=data.totals.questions,
+                signer=issuer.signer.name or "…",
+            )
+        )
+        p.item(f"  → {docx_path}  {xlsx_path.name}")
+
+
 async def _campaign(app: App, p: _Printer, dates: DemoDates) -> Campaign:
     for existing in await app.store.campaigns.active():
         if existing.title == DEMO_TITLE.format(year=dates.dialogue.year):
@@ -397,6 +458,11 @@ async def _campaign(app: App, p: _Printer, dates: DemoDates) -> Campaign:
     p.head("demo.campaign", id=campaign.id, title=campaign.title)
     for deadline in campaign.deadlines:
         p.item(f"{p.tr('deadline.' + deadline.kind.value)}: {deadline.due:%d/%m/%Y}")
+    # Who signs the documents (as `youthbot campaign edit --documents ...` sets it); the
+    # names are made up for the demo.
+    now = app.clock.now()
+    for level, target, fields in DEMO_SIGNERS:
+        await app.store.issuers.set(campaign.id, level, target, now=now, **fields)
     return campaign
 
 

@@ -8,10 +8,11 @@ and names are removed unless the reader's role may see them ("Scope and privacy"
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clustering.normalize import fold
+from bot.documents.issuers import Issuer, IssuerContext, Level, layers_for, level_of, resolve
 from bot.documents.model import (
     ClusterRow,
     DeadlineRow,
@@ -137,10 +138,11 @@ async def build_digest(
     sections = build_topic_sections(rows, clusters, topic_order=topic_order)
     today = (tz_today or now).date()
     deadlines = tuple(
-        DeadlineRow(tr(f"deadline.{d.kind.value}"), d.due, (d.due - today).days)
+        DeadlineRow(tr(f"deadline.{d.kind.value}"), d.due, (d.due - today).days, d.kind.value)
         for d in campaign.deadlines
     )
     scope_name = await _scope_name(store, campaign, scope, language)
+    issuer = await issuer_for(store, campaign, scope, language=language)
     return DigestData(
         campaign_id=campaign.id,
         campaign_title=campaign.title,
@@ -162,7 +164,68 @@ async def build_digest(
         show_names=show_names,
         language=language,
         previous_digest_at=since,
+        issuer_name=issuer.name,
+        issuer_parent=issuer.parent,
+        place_name=issuer.place,
+        issuer=issuer,
     )
+
+
+async def _issuer_context(store: Store, campaign: Campaign, *, language: str) -> IssuerContext:
+    host = host_name(campaign, language)
+    host_unit = await store.units.get(campaign.host_unit_id)
+    province_name = campaign.host_unit_name
+    if host_unit is not None and host_unit.kind != UnitKind.PROVINCE and host_unit.province_code:
+        province = await store.units.by_code(host_unit.province_code)
+        province_name = province.name if province else province_name
+    return IssuerContext(
+        province_name=province_name,
+        host=host,
+        campaign_level=campaign.level,
+        host_unit=campaign.host_unit_name,
+    )
+
+
+async def level_issuer(
+    store: Store, campaign: Campaign, level: Level, *, language: str = "vi"
+) -> Issuer:
+    """Who issues one of the documents after the questions (``answers``, ``programme``,
+    ``conclusion``, ``report``): the campaign's stored settings over the level's defaults.
+    In a commune dialogue ``{unit}`` is the host commune."""
+    rows = await store.issuers.rows(campaign.id)
+    context = await _issuer_context(store, campaign, language=language)
+    if campaign.level == "commune":
+        context = replace(context, unit=campaign.host_unit_name)
+    return resolve(level, context, layers=layers_for(rows, level))
+
+
+async def issuer_for(
+    store: Store, campaign: Campaign, scope: DigestScope, *, language: str = "vi"
+) -> Issuer:
+    """Who issues the scope's document: the campaign's stored settings over the level's
+    defaults (:mod:`bot.documents.issuers`) — the summary by the host's Youth Union, a
+    unit's list by that unit's, a department's letter by Sở Nội vụ."""
+    rows = await store.issuers.rows(campaign.id)
+    context = await _issuer_context(store, campaign, language=language)
+    if scope.kind == "unit" and scope.unit_id is not None:
+        unit = await store.units.get(scope.unit_id)
+        if unit is not None:
+            level = level_of(unit.kind)
+            if level == "province":
+                return resolve(level, context, layers=layers_for(rows, level))
+            return resolve(
+                level,
+                replace(context, unit=unit.name),
+                layers=layers_for(rows, level, unit.code),
+            )
+    if scope.kind == "department":
+        department = scope.department or ""
+        return resolve(
+            "department",
+            replace(context, department=department),
+            layers=layers_for(rows, "department", department),
+        )
+    return resolve("province", context, layers=layers_for(rows, "province"))
 
 
 def _asker_key(r: QuestionReport) -> object:

@@ -1,36 +1,49 @@
-"""The official summary document: "TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA THANH NIÊN".
+"""The three question documents, on the official-document frame (:mod:`bot.documents.frame`):
 
-Laid out like a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP): A4, margins
-2/2/3/2 cm, Times New Roman 13 pt, the issuing body on the left and the national motto on
-the right of a borderless header table, the place-and-date line, a bold centred title, then
-the questions grouped by topic ("theo nhóm vấn đề"), each issue ranked by how many young
-people raised it with its askers' names and units (the plans require "ghi rõ họ tên và địa
-chỉ cơ quan, đơn vị"), the table of questions proposed for the live dialogue and a closing.
+- the **summary** of the whole campaign ("Báo cáo tổng hợp ý kiến, kiến nghị của thanh
+  niên"), issued by the host's Youth Union (the Tỉnh đoàn) to Sở Nội vụ;
+- a **unit's own list** ("Danh sách câu hỏi…"), issued by that unit's Youth Union ("Đoàn
+  Phường Thục Phán") to the Tỉnh đoàn, counting only its questions;
+- a **department's letter** (công văn), by which Sở Nội vụ forwards the questions routed to a
+  department and asks for written answers by the campaign's deadline.
+
+:func:`write_docx` picks the document from the digest's scope. Each lists the questions by
+topic group ("theo nhóm vấn đề"), each issue ranked by how many young people raised it: the
+representative question quoted, its askers' names and units (the plans require "ghi rõ họ
+tên và địa chỉ cơ quan, đơn vị"), then every differently worded question of the same issue
+with its own code, unit and words — a cluster never hides a question. Exact duplicates are
+folded into one line with their askers. Questions are quoted as received; those typed without
+diacritics, in teencode or in English are marked "(nguyên văn)" (:mod:`bot.documents.verbatim`).
 
 Speed: python-docx builds about 10,000 paragraphs a second, too slow for 20,000 issues. The
-small parts use python-docx; the topic sections are serialised as WordprocessingML text,
-parsed once by lxml and appended to the body — the same elements python-docx would make.
+topic sections are serialised as WordprocessingML text and appended in one parse
+(:meth:`bot.documents.frame.Body.append_xml`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date
-from docx import Document
-from docx.document import Document as DocxDocument
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt
-from docx.styles.style import ParagraphStyle
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from docx.shared import Pt
 
+from bot.documents.frame import (
+    STYLE_DETAIL,
+    STYLE_MEMBER,
+    STYLE_NOTE,
+    STYLE_QUESTION,
+    STYLE_TOPIC,
+    Body,
+    OfficialDocument,
+    is_self,
+    paragraph_xml,
+    write_official_document,
+)
+from bot.documents.frame import date_line as frame_date_line
+from bot.documents.issuers import Issuer, IssuerContext, IssuerSettings, place_name, resolve
 from bot.documents.model import (
     ClusterRow,
     DigestData,
@@ -38,26 +51,27 @@ from bot.documents.model import (
     asker_label,
     format_date_vn,
     format_number,
+    listed_sections,
     to_vietnam_time,
 )
+from bot.documents.numbering import roman
 from bot.documents.text import join_limited
+from bot.documents.verbatim import is_verbatim_case
 from locales import Translator
 
-FONT_NAME = "Times New Roman"
-BODY_SIZE = Pt(13)
-TITLE_SIZE = Pt(14)
-NATION_SIZE = Pt(12)  # Quốc hiệu 12-13 pt: at 12 it fits its 9.5 cm column on one line
-TABLE_SIZE = Pt(12)
-RECIPIENTS_SIZE = Pt(12)  # "Nơi nhận:" 12 pt, the list under it 11 pt (Nghị định 30)
-RECIPIENT_SIZE = Pt(11)
-TEXT_WIDTH_CM = 16.0  # A4 21 cm - left 3 cm - right 2 cm
 #: Number, topic group, question, people, units: 16 cm.
 CANDIDATE_WIDTHS_CM = (1.3, 3.0, 6.1, 2.3, 3.3)
+TEXT_WIDTH_CM = 16.0
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_STYLE_TOPIC = "YB Topic"
-_STYLE_QUESTION = "YB Question"
-_STYLE_DETAIL = "YB Detail"
+__all__ = [
+    "CANDIDATE_WIDTHS_CM",
+    "date_line",
+    "document_for",
+    "issuer_of",
+    "place_from_host",
+    "roman",
+    "write_docx",
+]
 
 
 def write_docx(
@@ -68,574 +82,466 @@ def write_docx(
     max_names_per_cluster: int = 20,
     max_clusters_per_topic: int | None = None,
 ) -> Path:
-    """Write the summary document to ``path`` and return it.
+    """Write the digest's document (summary, unit list or department letter) to ``path``.
 
-    Each issue lists at most ``max_names_per_cluster`` askers, then "và N người khác";
+    Each wording lists at most ``max_names_per_cluster`` askers, then "và N người khác";
     ``max_clusters_per_topic`` (None = all) shortens each topic group, pointing readers to
     the workbook for the rest.
     """
-    target = Path(path)
-    doc = Document()
-    _setup_page(doc)
-    _setup_styles(doc, language=tr.language)
-    _header_block(doc, data, tr=tr)
-    _title_block(doc, data, tr=tr)
-    _intro(doc, data, tr=tr)
+    document = document_for(data, tr=tr)
+    listing = _Listing(
+        data, tr=tr, max_names=max_names_per_cluster, max_clusters=max_clusters_per_topic
+    )
 
-    by_code = {q.code: q for q in data.questions}
-    xml = "".join(
-        _topic_sections_xml(
-            data,
-            by_code,
-            tr=tr,
-            max_names=max_names_per_cluster,
-            max_clusters=max_clusters_per_topic,
-            style_ids=_style_ids(doc),
+    def body(out: Body) -> None:
+        if data.scope == "department":
+            _department_body(out, data, document, listing, tr=tr)
+        elif data.scope == "unit":
+            _unit_body(out, data, document, listing, tr=tr)
+        else:
+            _summary_body(out, data, document, listing, tr=tr)
+
+    return write_official_document(document, path, body=body, tr=tr)
+
+
+# --- head and foot --------------------------------------------------------------------------
+
+
+def issuer_of(data: DigestData) -> Issuer:
+    """The digest's issuer, or the defaults of its level when the filler set none."""
+    if data.issuer is not None:
+        return data.issuer
+    place = data.place_name or place_from_host(data.host_name)
+    if data.scope == "department":
+        level = "department"
+    elif data.scope == "unit":
+        commune = data.scope_name.split(" ", 1)[0].casefold() in ("xã", "phường", "đặc")
+        level = "commune" if commune else "school"
+    else:
+        level = "province"
+    context = IssuerContext(
+        province_name=place,
+        host=data.host_name,
+        host_unit=place,
+        unit=data.scope_name if data.scope == "unit" else "",
+        department=data.scope_name if data.scope == "department" else "",
+    )
+    layers = []
+    if data.issuer_name or data.issuer_parent:
+        layers.append(
+            IssuerSettings(
+                issuer=data.issuer_name or None, issuer_parent=data.issuer_parent or None
+            )
         )
-    )
-    body = doc.element.body
-    fragment = parse_xml(f"<w:body {nsdecls('w')}>{xml}</w:body>")
-    sect_pr = body.sectPr
-    body.extend(list(fragment))
-    if sect_pr is not None:
-        body.append(sect_pr)  # moves it back to the end, where Word requires it
-
-    _candidates(doc, data, tr=tr)
-    _closing(doc, data, tr=tr)
-    doc.save(str(target))
-    return target
+    if data.place_name:
+        layers.append(IssuerSettings(place=data.place_name))
+    return resolve(level, context, layers=layers)  # type: ignore[arg-type]
 
 
-# --- page and styles ------------------------------------------------------------------------
-
-
-def _setup_page(doc: DocxDocument) -> None:
-    section = doc.sections[0]
-    section.page_width = Cm(21)
-    section.page_height = Cm(29.7)
-    section.top_margin = Cm(2)
-    section.bottom_margin = Cm(2)
-    section.left_margin = Cm(3)
-    section.right_margin = Cm(2)
-    section.header_distance = Cm(1)
-    # Page numbers centred in the header from page 2 on, as Nghị định 30 prescribes.
-    section.different_first_page_header_footer = True
-    paragraph = section.header.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph._p.append(
-        parse_xml(
-            f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>2</w:t></w:r></w:fldSimple>'
+def document_for(data: DigestData, *, tr: Translator) -> OfficialDocument:
+    """The head and foot of the digest's document."""
+    issuer = issuer_of(data)
+    day = to_vietnam_time(data.generated_at).date()
+    if data.scope == "department":
+        department = data.scope_name
+        addressee = (
+            tr.t("document.department.internal", issuer=issuer.name)
+            if is_self(department, issuer)
+            else department
         )
+        return OfficialDocument(
+            issuer=issuer,
+            kind="",
+            title=tr.t("document.department.subject"),
+            date=day,
+            addressees=(addressee,),
+        )
+    if data.scope == "unit":
+        return OfficialDocument(
+            issuer=issuer,
+            kind=tr.t("document.kind.report"),
+            title=tr.t(
+                "document.unit.title", unit=_lower_first(data.scope_name), title=data.campaign_title
+            ),
+            date=day,
+        )
+    return OfficialDocument(
+        issuer=issuer,
+        kind=tr.t("document.kind.report"),
+        title=tr.t("document.summary.title", title=data.campaign_title),
+        date=day,
     )
-
-
-def _set_fonts(rpr_parent: object) -> None:
-    """Times New Roman for every script, theme fonts removed (they would win in Word)."""
-    rpr = rpr_parent.get_or_add_rPr()  # type: ignore[attr-defined]
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT_NAME)
-
-
-def _setup_styles(doc: DocxDocument, *, language: str) -> None:
-    styles = doc.styles
-    # Document defaults: the base every style and table inherits from.
-    defaults = styles.element.find(qn("w:docDefaults"))
-    if defaults is not None:
-        rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
-        if rpr is not None:
-            fonts = rpr.find(qn("w:rFonts"))
-            if fonts is not None:
-                fonts.attrib.clear()
-                for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-                    fonts.set(qn(attr), FONT_NAME)
-            for tag in ("w:sz", "w:szCs"):
-                size = rpr.find(qn(tag))
-                if size is not None:
-                    size.set(qn("w:val"), "26")
-            lang = rpr.find(qn("w:lang"))
-            if lang is not None and language == "vi":
-                lang.set(qn("w:val"), "vi-VN")
-
-    normal = styles["Normal"]
-    assert isinstance(normal, ParagraphStyle)
-    normal.font.name = FONT_NAME
-    normal.font.size = BODY_SIZE
-    _set_fonts(normal.element)
-    fmt = normal.paragraph_format
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(6)
-    fmt.line_spacing = 1.15
-    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-
-    for name in ("Header", "Footer"):
-        style = styles[name]
-        style.font.name = FONT_NAME
-        style.font.size = BODY_SIZE
-        _set_fonts(style.element)
-
-    topic = styles.add_style(_STYLE_TOPIC, WD_STYLE_TYPE.PARAGRAPH)
-    assert isinstance(topic, ParagraphStyle)
-    topic.base_style = normal
-    topic.font.bold = True
-    topic.font.size = BODY_SIZE
-    topic.paragraph_format.space_before = Pt(12)
-    topic.paragraph_format.keep_with_next = True
-    topic.paragraph_format.first_line_indent = Cm(1)
-    # Outline level 1: the topic groups show in Word's navigation pane.
-    outline = OxmlElement("w:outlineLvl")
-    outline.set(qn("w:val"), "0")
-    topic.element.get_or_add_pPr().append(outline)
-
-    question = styles.add_style(_STYLE_QUESTION, WD_STYLE_TYPE.PARAGRAPH)
-    assert isinstance(question, ParagraphStyle)
-    question.base_style = normal
-    question.font.size = BODY_SIZE
-    question.paragraph_format.first_line_indent = Cm(1)
-    question.paragraph_format.space_after = Pt(2)
-    question.paragraph_format.keep_with_next = True
-
-    detail = styles.add_style(_STYLE_DETAIL, WD_STYLE_TYPE.PARAGRAPH)
-    assert isinstance(detail, ParagraphStyle)
-    detail.base_style = normal
-    detail.font.size = BODY_SIZE
-    detail.paragraph_format.left_indent = Cm(1)
-    detail.paragraph_format.space_after = Pt(8)
-
-
-def _style_ids(doc: DocxDocument) -> dict[str, str]:
-    return {
-        name: doc.styles[name].style_id for name in (_STYLE_TOPIC, _STYLE_QUESTION, _STYLE_DETAIL)
-    }
-
-
-# --- fixed parts (python-docx) --------------------------------------------------------------
-
-
-def _paragraph(
-    container: DocxDocument | _Cell,
-    text: str = "",
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: Pt = BODY_SIZE,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    space_after: Pt | None = None,
-) -> Paragraph:
-    paragraph = container.add_paragraph()
-    if text:
-        run = paragraph.add_run(_clean(text))
-        run.bold = bold
-        run.italic = italic
-        run.font.size = size
-    if align is not None:
-        paragraph.alignment = align
-    if space_after is not None:
-        paragraph.paragraph_format.space_after = space_after
-    return paragraph
-
-
-def _set_widths(table: Table, widths_cm: Sequence[float]) -> None:
-    """Column widths in the grid (LibreOffice reads these) and in each cell (Word does)."""
-    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
-        column.w = Cm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm, strict=True):
-            cell.width = Cm(width)
-
-
-def _borderless_table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
-    table: Table = doc.add_table(rows=1, cols=len(widths_cm))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _set_widths(table, widths_cm)
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    # Word rejects tblPr children out of schema order: borders go before these.
-    table._tbl.tblPr.insert_element_before(
-        borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"
-    )
-    for cell in table.rows[0].cells:
-        # A fresh cell holds one empty paragraph; drop it so our text starts at the top.
-        for p in list(cell.paragraphs):
-            p._p.getparent().remove(p._p)
-    return table
-
-
-def _header_block(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
-    table = _borderless_table(doc, (6.5, 9.5))
-    left, right = table.rows[0].cells
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    no_space = Pt(0)
-    issuer = data.issuer_name or data.host_name
-    if data.issuer_parent:
-        _paragraph(left, data.issuer_parent.upper(), align=center, space_after=no_space)
-    _paragraph(left, issuer.upper(), bold=True, align=center, space_after=no_space)
-    _paragraph(left, "———————", align=center, space_after=no_space)
-
-    _paragraph(
-        right,
-        tr.t("digest.docx.nation"),
-        bold=True,
-        size=NATION_SIZE,
-        align=center,
-        space_after=no_space,
-    )
-    _paragraph(right, tr.t("digest.docx.motto"), bold=True, align=center, space_after=no_space)
-    _paragraph(right, "———————————", align=center, space_after=Pt(6))
-    _paragraph(right, date_line(data, tr=tr), italic=True, align=center, space_after=no_space)
 
 
 def date_line(data: DigestData, *, tr: Translator) -> str:
-    """ "Cao Bằng, ngày 05 tháng 8 năm 2025" (Nghị định 30: zero-pad days < 10, months 1-2)."""
+    """ "Cao Bằng, ngày 05 tháng 8 năm 2025" for the digest's date and issuer's place."""
     day = to_vietnam_time(data.generated_at).date()
-    return tr.t(
-        "digest.docx.date",
-        place=data.place_name or place_from_host(data.host_name),
-        day=f"{day.day:02d}",
-        month=f"{day.month:02d}" if day.month < 3 else str(day.month),
-        year=day.year,
-        long_date=format_date(day, "d MMMM y", locale=tr.language),
-    )
-
-
-_HOST_PREFIX = re.compile(
-    r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)?\s*"
-    r"(?:tỉnh|thành phố|xã|phường|đặc khu|thị trấn|huyện|quận|thị xã)?\s*",
-    re.IGNORECASE,
-)
+    return frame_date_line(issuer_of(data).place, day, tr=tr)
 
 
 def place_from_host(host_name: str) -> str:
     """ "UBND tỉnh Cao Bằng" → "Cao Bằng": the place name of the date line."""
-    place = _HOST_PREFIX.sub("", host_name.strip(), count=1).strip()
-    return place or host_name.strip()
+    return place_name(host_name)
 
 
-def _title_block(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(doc, "", space_after=Pt(6))
-    _paragraph(
-        doc, tr.t("digest.docx.title"), bold=True, size=TITLE_SIZE, align=center, space_after=Pt(0)
-    )
-    _paragraph(
-        doc, data.campaign_title, bold=True, size=TITLE_SIZE, align=center, space_after=Pt(0)
-    )
-    if data.scope == "unit":
-        _paragraph(
-            doc, tr.t("digest.scope.unit", name=data.scope_name), align=center, space_after=Pt(0)
-        )
-    elif data.scope == "department":
-        _paragraph(
-            doc,
-            tr.t("digest.scope.department", name=data.scope_name),
-            align=center,
-            space_after=Pt(0),
-        )
-    _paragraph(doc, "—————", align=center, space_after=Pt(12))
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
 
 
-def _intro(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
-    lang = tr.language
-    t = data.totals
+def issuer_phrase(issuer: Issuer) -> str:
+    """How the body names its issuer: "Đoàn Phường Thục Phán", "Sở Nội vụ"; an organ of a
+    body with its parent: "Ban Thường vụ BCH Đoàn tỉnh Cao Bằng"."""
+    organ = issuer.name.casefold().startswith(("ban ", "thường trực", "văn phòng"))
+    if organ and issuer.parent:
+        return f"{issuer.name} {issuer.parent}"
+    return issuer.name
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+def _period(data: DigestData, *, tr: Translator) -> str:
     end = format_date_vn(to_vietnam_time(data.period_end).date())
     if data.period_start is None:
-        period = tr.t("digest.docx.period.until", end=end)
-    else:
-        start = format_date_vn(to_vietnam_time(data.period_start).date())
-        period = tr.t("digest.docx.period", start=start, end=end)
-    text = tr.t(
-        "digest.docx.intro",
-        title=data.campaign_title,
-        period=period,
-        issuer=data.issuer_name or data.host_name,
-        questions=tr.n(
+        return tr.t("digest.docx.period.until", end=end)
+    start = format_date_vn(to_vietnam_time(data.period_start).date())
+    return tr.t("digest.docx.period", start=start, end=end)
+
+
+def _counts(data: DigestData, *, tr: Translator) -> dict[str, str]:
+    lang = tr.language
+    t = data.totals
+    return {
+        "questions": tr.n(
             "digest.count.questions", t.questions, count=format_number(t.questions, lang)
         ),
-        people=tr.n("digest.count.people", t.people, count=format_number(t.people, lang)),
-        units=tr.n(
+        "people": tr.n("digest.count.people", t.people, count=format_number(t.people, lang)),
+        "units": tr.n(
             "digest.docx.units",
             t.units_total,
             sent=format_number(t.units, lang),
             count=format_number(t.units_total, lang),
         ),
-    )
-    paragraph = _paragraph(doc, text)
-    paragraph.paragraph_format.first_line_indent = Cm(1)
+    }
+
+
+def _notes(out: Body, data: DigestData, listing: _Listing, *, tr: Translator) -> None:
+    """Notes under the introduction: hidden names, counts, quoted-as-received marks."""
     if not data.show_names:
-        note = _paragraph(doc, tr.t("digest.docx.names_hidden"), italic=True)
-        note.paragraph_format.first_line_indent = Cm(1)
+        out.paragraph(tr.t("digest.docx.names_hidden"), italic=True)
+    rows_people = sum(c.people for c in data.clusters)
+    if rows_people > data.totals.people:
+        out.paragraph(
+            tr.t(
+                "document.people_overlap",
+                rows=format_number(rows_people, tr.language),
+                people=format_number(data.totals.people, tr.language),
+            ),
+            italic=True,
+        )
+    if listing.any_verbatim:
+        out.document.add_paragraph(tr.t("document.verbatim.note"), style=STYLE_NOTE)
 
 
-def _candidates(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
+def _summary_body(
+    out: Body, data: DigestData, document: OfficialDocument, listing: _Listing, *, tr: Translator
+) -> None:
+    out.paragraph(
+        tr.t(
+            "digest.docx.intro",
+            title=data.campaign_title,
+            period=_period(data, tr=tr),
+            issuer=issuer_phrase(document.issuer),
+            **_counts(data, tr=tr),
+        )
+    )
+    _notes(out, data, listing, tr=tr)
+    out.stream_xml(_batched(listing.sections_xml(out)))
+    _candidates(out, data, tr=tr)
+    out.paragraph(tr.t("digest.docx.closing", host=data.host_name), space_before=Pt(12))
+
+
+def _unit_body(
+    out: Body, data: DigestData, document: OfficialDocument, listing: _Listing, *, tr: Translator
+) -> None:
+    counts = _counts(data, tr=tr)
+    out.paragraph(
+        tr.t(
+            "document.unit.intro",
+            title=data.campaign_title,
+            period=_period(data, tr=tr),
+            issuer=issuer_phrase(document.issuer),
+            unit=_lower_first(data.scope_name),
+            questions=counts["questions"],
+            people=counts["people"],
+        )
+    )
+    _notes(out, data, listing, tr=tr)
+    out.stream_xml(_batched(listing.sections_xml(out)))
+    recipients = [r for r in document.issuer.recipients if not is_self(r, document.issuer)]
+    to = recipients[0].split(" (")[0] if recipients else data.host_name
+    out.paragraph(
+        tr.t(
+            "document.unit.closing",
+            issuer=issuer_phrase(document.issuer),
+            unit=_lower_first(data.scope_name),
+            to=to,
+        )
+    )
+
+
+def _department_body(
+    out: Body, data: DigestData, document: OfficialDocument, listing: _Listing, *, tr: Translator
+) -> None:
+    counts = _counts(data, tr=tr)
+    issuer = issuer_phrase(document.issuer)
+    department = data.scope_name
+    if is_self(department, document.issuer):  # the issuer's own questions: its divisions
+        department = _lower_first(tr.t("document.department.internal", issuer=issuer))
+    out.paragraph(
+        tr.t(
+            "document.department.intro",
+            title=data.campaign_title,
+            issuer=issuer,
+            department=data.scope_name,
+            questions=counts["questions"],
+            people=counts["people"],
+        )
+    )
+    due = data.deadline("answers_due")
+    dialogue = data.deadline("dialogue")
+    request = tr.t(
+        "document.department.request" if due else "document.department.request_no_date",
+        department=department,
+        issuer=issuer,
+        due=_date_text(due),
+        host=data.host_name,
+    )
+    if dialogue:
+        request += " " + tr.t("document.department.dialogue", dialogue=_date_text(dialogue))
+    out.paragraph(request)
+    _notes(out, data, listing, tr=tr)
+    out.stream_xml(_batched(listing.sections_xml(out)))
+    out.paragraph(tr.t("document.department.closing", issuer=issuer, department=department))
+
+
+def _batched(parts: Iterator[str], size: int = 2000) -> Iterator[str]:
+    """Paragraphs joined into chunks (fewer, larger writes)."""
+    batch: list[str] = []
+    for part in parts:
+        batch.append(part)
+        if len(batch) >= size:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
+
+
+def _date_text(day: date | None) -> str:
+    return format_date_vn(day) if day else ""
+
+
+def _candidates(out: Body, data: DigestData, *, tr: Translator) -> None:
     chosen = data.top_candidates
     if not chosen:
         return
-    heading = _paragraph(
-        doc, tr.t("digest.docx.candidates.title"), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
-    )
-    heading.paragraph_format.space_before = Pt(12)
+    heading = out.heading(tr.t("digest.docx.candidates.title"), center=True)
     heading.paragraph_format.keep_with_next = True
-    intro = _paragraph(doc, tr.n("digest.docx.candidates.intro", len(chosen)))
-    intro.paragraph_format.first_line_indent = Cm(1)
-    intro.paragraph_format.keep_with_next = True  # the heading and intro go with the table
-
-    headers = [
+    intro = out.paragraph(tr.n("digest.docx.candidates.intro", len(chosen)), keep_with_next=True)
+    assert intro is not None
+    headers = (
         tr.t("digest.docx.col.number"),
         tr.t("digest.col.topic"),
         tr.t("digest.docx.col.question"),
         tr.t("digest.col.people"),
         tr.t("digest.col.units"),
-    ]
-    # 12 pt in the table; "STT" and a unit name such as "Phường Nùng Trí Cao" each need
-    # their width to stay on one or two lines.
-    widths = CANDIDATE_WIDTHS_CM
-    table: Table = doc.add_table(rows=1 + len(chosen), cols=len(headers))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    # Repeat the header row on every page the table spans.
-    header_row = table.rows[0]
-    header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for row in table.rows:
-        # A row stays on one page rather than splitting a short question across two.
-        row._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
-    for cell, text in zip(header_row.cells, headers, strict=True):
-        _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for number, cluster in enumerate(chosen, start=1):
-        cells = table.rows[number].cells
-        values = (
+    )
+    rows = tuple(
+        (
             str(number),
             cluster.topic,
             tr.t("digest.quote", text=" ".join(cluster.representative_text.split())),
             format_number(cluster.people, tr.language),
             join_limited(cluster.unit_names, limit=3, tr=tr),
         )
-        for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            centered = i in (0, 3)
-            _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if centered else None)
-    _set_widths(table, widths)
-
-
-def _cell_text(
-    cell: _Cell, text: str, *, bold: bool = False, align: WD_ALIGN_PARAGRAPH | None = None
-) -> None:
-    paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(_clean(text))
-    run.bold = bold
-    run.font.size = TABLE_SIZE
-    paragraph.paragraph_format.space_after = Pt(0)
-    paragraph.paragraph_format.line_spacing = 1.0
-    paragraph.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.LEFT
-
-
-def _closing(doc: DocxDocument, data: DigestData, *, tr: Translator) -> None:
-    closing = _paragraph(doc, tr.t("digest.docx.closing", host=data.host_name))
-    closing.paragraph_format.first_line_indent = Cm(1)
-    closing.paragraph_format.space_before = Pt(12)
-    closing.paragraph_format.keep_with_next = True  # never alone above the signature block
-    table = _borderless_table(doc, (8.0, 8.0))
-    left, right = table.rows[0].cells
-    no_space = Pt(0)
-    _paragraph(
-        left,
-        tr.t("digest.docx.recipients"),
-        bold=True,
-        italic=True,
-        size=RECIPIENTS_SIZE,
-        space_after=no_space,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
+        for number, cluster in enumerate(chosen, start=1)
     )
-    _paragraph(
-        left,
-        tr.t("digest.docx.recipient", name=data.host_name),
-        size=RECIPIENT_SIZE,
-        space_after=no_space,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
-    )
-    _paragraph(
-        left,
-        tr.t("digest.docx.archive"),
-        size=RECIPIENT_SIZE,
-        space_after=no_space,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
-    )
-    issuer = data.issuer_name or data.host_name
-    _paragraph(
-        right, issuer.upper(), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=no_space
-    )
+    out.table(headers, rows, widths_cm=CANDIDATE_WIDTHS_CM, centered=(0, 3))
 
 
-# --- topic sections (bulk XML) --------------------------------------------------------------
+# --- the question listing (bulk XML) --------------------------------------------------------
 
 
-def _topic_sections_xml(
-    data: DigestData,
-    by_code: dict[str, QuestionRow],
-    *,
-    tr: Translator,
-    max_names: int,
-    max_clusters: int | None,
-    style_ids: dict[str, str],
-) -> Iterator[str]:
-    lang = tr.language
-    topic_style = style_ids[_STYLE_TOPIC]
-    question_style = style_ids[_STYLE_QUESTION]
-    detail_style = style_ids[_STYLE_DETAIL]
-    sections = [s for s in data.topics if s.clusters or s.question_count]
-    if not sections:
-        yield _p(question_style, [(tr.t("digest.no_questions"), "")])
-        return
-    for index, section in enumerate(sections, start=1):
-        heading = tr.t(
-            "digest.docx.topic",
-            numeral=roman(index),
-            topic=section.topic,
-            count=tr.n(
-                "digest.docx.opinions",
-                section.question_count,
-                count=format_number(section.question_count, lang),
-            ),
-        )
-        yield _p(topic_style, [(heading, "")])
-        shown = section.clusters if max_clusters is None else section.clusters[:max_clusters]
-        for number, cluster in enumerate(shown, start=1):
-            quote = tr.t("digest.quote", text=" ".join(cluster.representative_text.split()))
-            yield _p(question_style, [(f"{number}. ", "b"), (quote, "")])
-            yield _p(
-                detail_style,
-                [
-                    (
-                        tr.t(
-                            "digest.docx.cluster.people",
-                            people=format_number(cluster.people, lang),
-                            questions=tr.n(
-                                "digest.count.questions",
-                                cluster.question_count,
-                                count=format_number(cluster.question_count, lang),
-                            ),
-                        ),
-                        "",
-                    ),
-                    (" " + _askers_text(cluster, by_code, data, tr=tr, limit=max_names), "i"),
-                ],
-            )
-        hidden = len(section.clusters) - len(shown)
-        if hidden > 0:
-            yield _p(
-                detail_style,
-                [
-                    (
-                        tr.n(
-                            "digest.docx.more_clusters", hidden, count=format_number(hidden, lang)
-                        ),
-                        "i",
-                    )
-                ],
-            )
+@dataclass(slots=True)
+class Wording:
+    """Questions of one issue written with the same words (exact duplicates folded)."""
+
+    text: str
+    questions: list[QuestionRow] = field(default_factory=list)
 
 
-def _askers_text(
-    cluster: ClusterRow,
-    by_code: dict[str, QuestionRow],
-    data: DigestData,
-    *,
-    tr: Translator,
-    limit: int,
-) -> str:
-    """ "Người hỏi: Nguyễn Văn An (Xã Đàm Thuỷ); Ẩn danh (Phường Thục Phán) và 3 người khác."""
-    if not data.show_names:
-        return tr.t(
-            "digest.docx.units_only", units=join_limited(cluster.unit_names, limit=limit, tr=tr)
-        )
-    entries = list(_asker_entries(cluster, by_code, data, tr=tr))
-    if not entries:
-        return tr.t(
-            "digest.docx.units_only", units=join_limited(cluster.unit_names, limit=limit, tr=tr)
-        )
-    shown = "; ".join(entries[:limit])
-    rest = len(entries) - limit
-    if rest > 0:
-        shown = tr.n(
-            "digest.docx.askers.more", rest, names=shown, count=format_number(rest, tr.language)
-        )
-    return tr.t("digest.docx.askers", names=shown)
+def wording_key(text: str) -> str:
+    """Text compared for exact duplicates: case, spacing and end punctuation ignored."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(folded.split()).rstrip(" .?!…")
 
 
-def _asker_entries(
-    cluster: ClusterRow, by_code: dict[str, QuestionRow], data: DigestData, *, tr: Translator
-) -> Iterable[str]:
-    """One entry per asker, in question order; a named person asking twice is listed once."""
-    seen: set[str] = set()
-    anonymous = tr.t("digest.anonymous")
+def wordings(
+    cluster: ClusterRow, by_code: dict[str, QuestionRow], keys: dict[str, str] | None = None
+) -> list[Wording]:
+    """The cluster's questions grouped by wording, the representative's wording first.
+
+    ``keys`` may hold each question's :func:`wording_key` by code, computed beforehand.
+    """
+    groups: dict[str, Wording] = {}
     for code in cluster.question_codes:
         question = by_code.get(code)
         if question is None:
             continue
-        name = asker_label(question, tr=tr, show_names=True) or anonymous
-        entry = tr.t("digest.docx.asker_entry", name=name, unit=question.unit_name)
-        if name != anonymous:
-            if entry in seen:
-                continue
-            seen.add(entry)
-        yield entry
+        key = keys[code] if keys is not None else wording_key(question.text)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Wording(question.text)
+        group.questions.append(question)
+    return list(groups.values())
 
 
-def _p(style_id: str, runs: Sequence[tuple[str, str]]) -> str:
-    """A paragraph as WordprocessingML; each run is (text, "" | "b" | "i")."""
-    parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>']
-    for text, kind in runs:
-        if not text:
-            continue
-        props = (
-            "<w:rPr><w:b/></w:rPr>"
-            if kind == "b"
-            else "<w:rPr><w:i/></w:rPr>"
-            if kind == "i"
+class _Listing:
+    """The topic sections of a document, as WordprocessingML."""
+
+    def __init__(
+        self, data: DigestData, *, tr: Translator, max_names: int, max_clusters: int | None
+    ) -> None:
+        self.data = data
+        self.tr = tr
+        self.max_names = max_names
+        self.max_clusters = max_clusters
+        self.by_code = {q.code: q for q in data.questions}
+        # Each distinct text is examined once (duplicates are common in a big campaign).
+        self.keys: dict[str, str] = {}
+        marked: dict[str, bool] = {}
+        self.verbatim: set[str] = set()
+        for q in data.questions:
+            key = self.keys[q.code] = wording_key(q.text)
+            flag = marked.get(key)
+            if flag is None:
+                flag = marked[key] = is_verbatim_case(q.text)
+            if flag:
+                self.verbatim.add(q.code)
+        self.any_verbatim = bool(self.verbatim)
+        # Templates fetched once: a listing formats several per question.
+        self._quote = tr.t("digest.quote")
+        self._asker = tr.t("document.asker")
+        self._asker_unit = tr.t("document.asker_unit")
+        self._other_topic = tr.t("document.other_topic")
+
+    def sections_xml(self, out: Body) -> Iterator[str]:
+        tr = self.tr
+        lang = tr.language
+        topic_style = out.style_id(STYLE_TOPIC)
+        question_style = out.style_id(STYLE_QUESTION)
+        detail_style = out.style_id(STYLE_DETAIL)
+        member_style = out.style_id(STYLE_MEMBER)
+        sections = listed_sections(self.data)
+        if not sections:
+            yield paragraph_xml(question_style, [(tr.t("digest.no_questions"), "")])
+            return
+        verbatim = tr.t("document.verbatim.mark")
+        for index, section in enumerate(sections, start=1):
+            # The heading counts what is listed under it, so the counts add up even when
+            # an issue gathers questions filed under another topic group.
+            count = sum(c.question_count for c in section.clusters)
+            heading = tr.t(
+                "digest.docx.topic",
+                numeral=roman(index),
+                topic=section.topic,
+                count=tr.n("digest.docx.opinions", count, count=format_number(count, lang)),
+            )
+            yield paragraph_xml(topic_style, [(heading, "")])
+            shown = (
+                section.clusters
+                if self.max_clusters is None
+                else section.clusters[: self.max_clusters]
+            )
+            for number, cluster in enumerate(shown, start=1):
+                groups = wordings(cluster, self.by_code, self.keys)
+                first = groups[0] if groups else Wording(cluster.representative_text)
+                quote = self._quote.format(text=" ".join(first.text.split()))
+                runs = [(f"{number}. ", "b"), (quote, "")]
+                if first.questions and first.questions[0].code in self.verbatim:
+                    runs.append((f" {verbatim}", "i"))
+                yield paragraph_xml(question_style, runs)
+                people = tr.t(
+                    "digest.docx.cluster.people",
+                    people=format_number(cluster.people, lang),
+                    questions=tr.n(
+                        "digest.count.questions",
+                        cluster.question_count,
+                        count=format_number(cluster.question_count, lang),
+                    ),
+                )
+                askers = self._askers(first.questions, cluster)
+                label = "digest.docx.askers" if self.data.show_names else "digest.docx.units_only"
+                yield paragraph_xml(
+                    detail_style,
+                    [(people, ""), (" " + tr.t(label, names=askers, units=askers), "i")]
+                    if askers
+                    else [(people, "")],
+                )
+                others = groups[1:]
+                if others:
+                    yield paragraph_xml(detail_style, [(tr.t("document.members"), "")])
+                for group in others:
+                    member_runs = [
+                        ("- ", ""),
+                        (self._askers(group.questions, cluster), "i"),
+                        (": ", ""),
+                        (self._quote.format(text=" ".join(group.text.split())), ""),
+                    ]
+                    if group.questions[0].code in self.verbatim:
+                        member_runs.append((f" {verbatim}", "i"))
+                    yield paragraph_xml(member_style, member_runs)
+            hidden = len(section.clusters) - len(shown)
+            if hidden > 0:
+                yield paragraph_xml(
+                    detail_style,
+                    [
+                        (
+                            tr.n(
+                                "digest.docx.more_clusters",
+                                hidden,
+                                count=format_number(hidden, lang),
+                            ),
+                            "i",
+                        )
+                    ],
+                )
+
+    def _askers(self, questions: Iterable[QuestionRow], cluster: ClusterRow) -> str:
+        """ "Nông Thị Hoa (Phường Thục Phán), mã K7Q2M; Ẩn danh (Xã Đàm Thuỷ), mã P3X8A"."""
+        tr = self.tr
+        entries = [self._entry(q, cluster) for q in questions]
+        shown = "; ".join(entries[: self.max_names])
+        rest = len(entries) - self.max_names
+        if rest > 0:
+            shown = tr.n(
+                "digest.docx.askers.more",
+                rest,
+                names=shown,
+                count=format_number(rest, tr.language),
+            )
+        return shown
+
+    def _entry(self, question: QuestionRow, cluster: ClusterRow) -> str:
+        # A reader without the right to names sees units only, anonymous askers included.
+        name = asker_label(question, tr=self.tr, show_names=True) if self.data.show_names else ""
+        topic = (
+            self._other_topic.format(topic=question.topic)
+            if question.topic != cluster.topic
             else ""
         )
-        parts.append(f'<w:r>{props}<w:t xml:space="preserve">{_escape(text)}</w:t></w:r>')
-    parts.append("</w:p>")
-    return "".join(parts)
-
-
-def _clean(text: str) -> str:
-    return _ILLEGAL_XML.sub("", text)
-
-
-def _escape(text: str) -> str:
-    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_ROMAN = (
-    (1000, "M"),
-    (900, "CM"),
-    (500, "D"),
-    (400, "CD"),
-    (100, "C"),
-    (90, "XC"),
-    (50, "L"),
-    (40, "XL"),
-    (10, "X"),
-    (9, "IX"),
-    (5, "V"),
-    (4, "IV"),
-    (1, "I"),
-)
-
-
-def roman(number: int) -> str:
-    """Roman numeral for section numbers: 1 → "I", 14 → "XIV"."""
-    out = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        out.append(letters * count)
-    return "".join(out)
+        if name:
+            entry = self._asker.format(name=name, unit=question.unit_name, code=question.code)
+        else:
+            entry = self._asker_unit.format(unit=question.unit_name, code=question.code)
+        return entry + topic

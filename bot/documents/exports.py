@@ -86,9 +86,13 @@ QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
     QuestionColumn("channel", lambda q, tr, names: channel_label(q.channel, tr), width=10),
     QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=60, wrap=True),
     QuestionColumn("late", lambda q, tr, names: _yes_no(q.late, tr), width=9),
-    # After the questions (export-only for now; the workbook's layout shows them itself).
-    QuestionColumn("department", lambda q, tr, names: q.department or "", in_sheet=False),
-    QuestionColumn("answer", lambda q, tr, names: q.answer or "", in_sheet=False),
+    # After the questions: who answers and what (the workbook shows these two as well).
+    QuestionColumn(
+        "department", lambda q, tr, names: q.department or "", width=14, max_width=20, wrap=True
+    ),
+    QuestionColumn(
+        "answer", lambda q, tr, names: q.answer or "", width=24, max_width=40, wrap=True
+    ),
     QuestionColumn(
         "answered_at",
         lambda q, tr, names: (

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from bot.documents.issuers import Issuer
+
 DocumentKind = Literal["answers", "programme", "conclusion", "report"]
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("answers", "programme", "conclusion", "report")
 #: File names (Vietnamese, accent-free) of the four documents.
@@ -35,6 +37,7 @@ class DocumentHead:
     dialogue_date: date
     generated_at: datetime  #: aware
     language: str
+    issuer: Issuer  #: who issues and signs it (Nghị định 30 head and foot)
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from bot.campaign import programme
 from bot.campaign.conclusion import chair_title, conclusion_due
-from bot.documents.build import DigestScope, build_digest, host_name
+from bot.documents.build import DigestScope, build_digest, host_name, level_issuer
 from bot.documents.followup import (
     AnsweredQuestion,
     AnswersDocument,
@@ -26,6 +26,7 @@ from bot.documents.followup import (
     ReportFigures,
     TopicFigure,
 )
+from bot.documents.issuers import Level
 from bot.documents.model import to_vietnam_time
 from handlers.answers import recipients_of
 from locales import Translator, translator
@@ -37,7 +38,9 @@ from storage.reports import QuestionReport
 FollowupDocument = AnswersDocument | ProgrammeDocument | ConclusionDocument | ReportDocument
 
 
-def document_head(campaign: Campaign, *, language: str, now: datetime) -> DocumentHead:
+async def document_head(
+    store: Store, campaign: Campaign, level: Level, *, language: str, now: datetime
+) -> DocumentHead:
     return DocumentHead(
         campaign_id=campaign.id,
         campaign_title=campaign.title,
@@ -45,6 +48,7 @@ def document_head(campaign: Campaign, *, language: str, now: datetime) -> Docume
         dialogue_date=campaign.dialogue_date,
         generated_at=now,
         language=language,
+        issuer=await level_issuer(store, campaign, level, language=language),
     )
 
 
@@ -87,7 +91,7 @@ async def build_answers(
     if "" in by_department:
         names.append("")
     return AnswersDocument(
-        head=document_head(campaign, language=language, now=now),
+        head=await document_head(store, campaign, "answers", language=language, now=now),
         answers_due=due,
         sections=tuple(DepartmentAnswers(n, tuple(by_department[n])) for n in names),
     )
@@ -133,7 +137,7 @@ async def build_programme(
             )
         )
     return ProgrammeDocument(
-        head=document_head(campaign, language=language, now=now),
+        head=await document_head(store, campaign, "programme", language=language, now=now),
         rows=tuple(rows),
         minutes=programme.minutes(len(rows)),
     )
@@ -213,7 +217,7 @@ async def build_conclusion(
     items, rows = await _conclusion_items(store, campaign, today=today, tr=tr)
     current = await store.conclusions.get(campaign.id)
     return ConclusionDocument(
-        head=document_head(campaign, language=language, now=now),
+        head=await document_head(store, campaign, "conclusion", language=language, now=now),
         chair=chair_title(campaign, tr),
         summary=current.summary if current else "",
         items=items,
@@ -263,7 +267,7 @@ async def build_report(
         commitments_overdue=sum(1 for c in rows if c.overdue),
     )
     return ReportDocument(
-        head=document_head(campaign, language=language, now=now),
+        head=await document_head(store, campaign, "report", language=language, now=now),
         figures=figures,
         topics=topics,
         conclusion_due=conclusion_deadline,

@@ -1,44 +1,16 @@
-"""The four documents after the questions as plain DOCX: a head (issuer and date), the
-title, then sections and tables, in Times New Roman 13 on A4 with the summary's page
-set-up and styles (:mod:`bot.documents.docx`).
-
-Deliberately simple and kept in this one module: the official Decree 30 frame (number
-line, national motto, signer block, "Nơi nhận") is being built as a reusable frame for
-every document; when it lands, the ``_start``/``_finish`` pair below is what it replaces,
-and the bodies stay as they are.
-"""
+"""The four documents after the questions as DOCX, each on the official-document frame
+(:mod:`bot.documents.frame`, Nghị định 30 head and foot) and issued by the body that issues
+it in practice (:mod:`bot.documents.issuers`, levels ``answers``, ``programme``,
+``conclusion``, ``report``): the compilation of answers, the live programme ("kịch bản"),
+the chair's conclusion notice ("thông báo kết luận") and the report on the dialogue.
+Pure: a :class:`~bot.documents.followup_build.FollowupDocument` and a translator in, a file
+out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from babel.dates import format_date
-from docx import Document
-from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls
-from docx.shared import Cm, Pt
-from docx.table import Table
-
-from bot.documents.docx import (
-    _STYLE_DETAIL,
-    _STYLE_QUESTION,
-    _STYLE_TOPIC,
-    TITLE_SIZE,
-    _borderless_table,
-    _cell_text,
-    _p,
-    _paragraph,
-    _set_widths,
-    _setup_page,
-    _setup_styles,
-    _style_ids,
-    place_from_host,
-    roman,
-)
 from bot.documents.followup import (
     AnswersDocument,
     CommitmentRow,
@@ -48,7 +20,18 @@ from bot.documents.followup import (
     ReportDocument,
 )
 from bot.documents.followup_build import FollowupDocument
+from bot.documents.frame import (
+    STYLE_DETAIL,
+    STYLE_NOTE,
+    STYLE_QUESTION,
+    STYLE_TOPIC,
+    Body,
+    OfficialDocument,
+    paragraph_xml,
+    write_official_document,
+)
 from bot.documents.model import format_date_vn, format_number, to_vietnam_time
+from bot.documents.numbering import roman
 from locales import Translator
 
 #: Number, question (wording, code), askers and units, who answers: 16 cm.
@@ -64,78 +47,59 @@ TOPIC_WIDTHS_CM = (10.0, 3.0, 3.0)
 def write_followup_docx(document: FollowupDocument, path: Path | str, *, tr: Translator) -> Path:
     """Write one of the four documents to ``path`` and return it."""
     if isinstance(document, AnswersDocument):
-        doc = _answers(document, tr)
-    elif isinstance(document, ProgrammeDocument):
-        doc = _programme(document, tr)
-    elif isinstance(document, ConclusionDocument):
-        doc = _conclusion(document, tr)
-    else:
-        doc = _report(document, tr)
-    target = Path(path)
-    doc.save(str(target))
-    return target
+        return _write(document.head, "answers", path, tr, lambda out: _answers(out, document, tr))
+    if isinstance(document, ProgrammeDocument):
+        return _write(
+            document.head, "programme", path, tr, lambda out: _programme(out, document, tr)
+        )
+    if isinstance(document, ConclusionDocument):
+        conclusion = document
+        return _write(
+            document.head,
+            "conclusion",
+            path,
+            tr,
+            lambda out: _conclusion(out, conclusion, tr),
+            chair=conclusion.chair,
+        )
+    report = document
+    return _write(document.head, "report", path, tr, lambda out: _report(out, report, tr))
 
 
-# --- frame (to be replaced by the official document frame) ----------------------------------
-
-
-def _date_line(head: DocumentHead, tr: Translator) -> str:
-    day = to_vietnam_time(head.generated_at).date()
-    return tr.t(
-        "digest.docx.date",
-        place=place_from_host(head.host_name),
-        day=f"{day.day:02d}",
-        month=f"{day.month:02d}" if day.month < 3 else str(day.month),
-        year=day.year,
-        long_date=format_date(day, "d MMMM y", locale=tr.language),
+def _write(
+    head: DocumentHead,
+    name: str,
+    path: Path | str,
+    tr: Translator,
+    body: Callable[[Body], None],
+    **title_values: str,
+) -> Path:
+    """The document on the frame: kind ("BÁO CÁO", "THÔNG BÁO", "KỊCH BẢN") and title from
+    the catalogue, the issuer of its level, dated the day it is made."""
+    document = OfficialDocument(
+        issuer=head.issuer,
+        kind=tr.t(f"followup.{name}.kind"),
+        title=tr.t(f"followup.{name}.title", campaign=head.campaign_title, **title_values),
+        date=to_vietnam_time(head.generated_at).date(),
     )
+    return write_official_document(document, path, body=body, tr=tr)
 
 
-def _start(head: DocumentHead, title: str, subtitle: str, tr: Translator) -> DocxDocument:
-    doc = Document()
-    _setup_page(doc)
-    _setup_styles(doc, language=tr.language)
-    table = _borderless_table(doc, (7.0, 9.0))
-    left, right = table.rows[0].cells
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(left, head.host_name.upper(), bold=True, align=center, space_after=Pt(0))
-    _paragraph(right, _date_line(head, tr), italic=True, align=center, space_after=Pt(0))
-    _paragraph(doc, "", space_after=Pt(6))
-    _paragraph(doc, title, bold=True, size=TITLE_SIZE, align=center, space_after=Pt(0))
-    _paragraph(doc, subtitle, bold=True, align=center, space_after=Pt(12))
-    return doc
+def _heading(out: Body, text: str) -> None:
+    out.heading(text)
 
 
-def _heading(doc: DocxDocument, text: str) -> None:
-    paragraph = _paragraph(doc, text, bold=True)
-    paragraph.paragraph_format.space_before = Pt(12)
-    paragraph.paragraph_format.keep_with_next = True
-
-
-def _body(doc: DocxDocument, text: str, *, italic: bool = False, bold: bool = False) -> None:
-    paragraph = _paragraph(doc, text, italic=italic, bold=bold)
-    paragraph.paragraph_format.first_line_indent = Cm(1)
+def _body(out: Body, text: str, *, italic: bool = False, bold: bool = False) -> None:
+    out.paragraph(text, italic=italic, bold=bold)
 
 
 def _table(
-    doc: DocxDocument,
+    out: Body,
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
     widths: Sequence[float],
-) -> Table:
-    table: Table = doc.add_table(rows=1 + len(rows), cols=len(headers))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    header = table.rows[0]
-    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeat on each page
-    for cell, text in zip(header.cells, headers, strict=True):
-        _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for row, values in zip(table.rows[1:], rows, strict=True):
-        for index, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
-            _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if index == 0 else None)
-    _set_widths(table, widths)
-    return table
+) -> None:
+    out.table(headers, rows, widths_cm=widths, centered=(0,))
 
 
 def _n(value: int, tr: Translator) -> str:
@@ -149,11 +113,9 @@ def _quote(text: str, tr: Translator) -> str:
 # --- the compilation of answers ------------------------------------------------------------
 
 
-def _answers(document: AnswersDocument, tr: Translator) -> DocxDocument:
-    head = document.head
-    doc = _start(head, tr.t("followup.answers.title"), head.campaign_title, tr)
+def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
     _body(
-        doc,
+        out,
         tr.t(
             "followup.answers.intro",
             questions=_n(document.questions, tr),
@@ -163,17 +125,15 @@ def _answers(document: AnswersDocument, tr: Translator) -> DocxDocument:
         ),
     )
     if not document.sections:
-        _body(doc, tr.t("digest.no_questions"), italic=True)
-    # Thousands of questions: serialised as WordprocessingML in one go (as the summary's
-    # topic sections are), since python-docx slows down with every paragraph it adds.
-    _append_xml(doc, "".join(_answers_xml(document, tr, _style_ids(doc))))
-    return doc
+        _body(out, tr.t("digest.no_questions"), italic=True)
+    # Thousands of questions: streamed as WordprocessingML into the saved file (as the
+    # summary's questions are), since python-docx slows down with every paragraph it adds.
+    out.stream_xml(_answers_xml(document, tr, out))
 
 
-def _answers_xml(
-    document: AnswersDocument, tr: Translator, styles: dict[str, str]
-) -> Iterator[str]:
-    heading, question, detail = styles[_STYLE_TOPIC], styles[_STYLE_QUESTION], styles[_STYLE_DETAIL]
+def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterator[str]:
+    heading, question = out.style_id(STYLE_TOPIC), out.style_id(STYLE_QUESTION)
+    detail = out.style_id(STYLE_DETAIL)
     for index, section in enumerate(document.sections, start=1):
         name = section.department or tr.t("followup.answers.unrouted")
         title = tr.t(
@@ -183,7 +143,7 @@ def _answers_xml(
             answered=_n(section.answered, tr),
             count=_n(len(section.questions), tr),
         )
-        yield _p(heading, [(title, "")])
+        yield paragraph_xml(heading, [(title, "")])
         for number, q in enumerate(section.questions, start=1):
             who = ", ".join(part for part in (q.asker, q.unit_name) if part)
             line = tr.t(
@@ -194,7 +154,7 @@ def _answers_xml(
                 who=who,
                 text=_quote(q.text, tr),
             )
-            yield _p(question, [(line, "")])
+            yield paragraph_xml(question, [(line, "")])
             if q.answer:
                 when = (
                     format_date_vn(to_vietnam_time(q.answered_at).date()) if q.answered_at else ""
@@ -209,31 +169,18 @@ def _answers_xml(
                     state=state,
                     answer=" ".join(q.answer.split()),
                 )
-                yield _p(detail, [(answer, "")])
+                yield paragraph_xml(detail, [(answer, "")])
             else:
-                yield _p(detail, [(tr.t("followup.answers.none"), "i")])
-
-
-def _append_xml(doc: DocxDocument, xml: str) -> None:
-    """Append paragraphs given as WordprocessingML, keeping the section properties last."""
-    if not xml:
-        return
-    body = doc.element.body
-    fragment = parse_xml(f"<w:body {nsdecls('w')}>{xml}</w:body>")
-    sect_pr = body.sectPr
-    body.extend(list(fragment))
-    if sect_pr is not None:
-        body.append(sect_pr)  # Word wants it at the end
+                yield paragraph_xml(detail, [(tr.t("followup.answers.none"), "i")])
 
 
 # --- the live programme ----------------------------------------------------------------------
 
 
-def _programme(document: ProgrammeDocument, tr: Translator) -> DocxDocument:
+def _programme(out: Body, document: ProgrammeDocument, tr: Translator) -> None:
     head = document.head
-    doc = _start(head, tr.t("followup.programme.title"), head.campaign_title, tr)
     _body(
-        doc,
+        out,
         tr.n(
             "followup.programme.intro",
             len(document.rows),
@@ -257,10 +204,9 @@ def _programme(document: ProgrammeDocument, tr: Translator) -> DocxDocument:
         tr.t("followup.programme.col.answerer"),
     )
     if rows:
-        _table(doc, headers, rows, PROGRAMME_WIDTHS_CM)
+        _table(out, headers, rows, PROGRAMME_WIDTHS_CM)
     else:
-        _body(doc, tr.t("followup.programme.empty"), italic=True)
-    return doc
+        _body(out, tr.t("followup.programme.empty"), italic=True)
 
 
 # --- the conclusion notice -------------------------------------------------------------------
@@ -289,22 +235,17 @@ def _task_headers(tr: Translator) -> tuple[str, ...]:
     )
 
 
-def _conclusion(document: ConclusionDocument, tr: Translator) -> DocxDocument:
+def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None:
     head = document.head
-    subtitle = tr.t(
-        "followup.conclusion.subtitle", chair=document.chair, campaign=head.campaign_title
-    )
-    doc = _start(head, tr.t("followup.conclusion.title"), subtitle, tr)
     if document.published_at is None:
-        note = _paragraph(
-            doc,
-            tr.t("followup.conclusion.draft", due=format_date_vn(document.due)),
-            italic=True,
-            align=WD_ALIGN_PARAGRAPH.CENTER,
+        out.append_xml(
+            paragraph_xml(
+                out.style_id(STYLE_NOTE),
+                [(tr.t("followup.conclusion.draft", due=format_date_vn(document.due)), "i")],
+            )
         )
-        note.paragraph_format.space_after = Pt(12)
     _body(
-        doc,
+        out,
         tr.t(
             "followup.conclusion.intro",
             date=format_date_vn(head.dialogue_date),
@@ -314,10 +255,10 @@ def _conclusion(document: ConclusionDocument, tr: Translator) -> DocxDocument:
         ),
     )
     if document.summary:
-        _body(doc, document.summary)
-    _heading(doc, tr.t("followup.conclusion.answers_heading"))
+        _body(out, document.summary)
+    _heading(out, tr.t("followup.conclusion.answers_heading"))
     if not document.items:
-        _body(doc, tr.t("followup.conclusion.no_items"), italic=True)
+        _body(out, tr.t("followup.conclusion.no_items"), italic=True)
     for item in document.items:
         others = [c for c in item.covers if c != item.code]
         about = tr.t(
@@ -328,11 +269,11 @@ def _conclusion(document: ConclusionDocument, tr: Translator) -> DocxDocument:
             topic=item.topic,
             question=_quote(item.question, tr),
         )
-        _body(doc, about, bold=True)
-        _body(doc, item.answer)
+        _body(out, about, bold=True)
+        _body(out, item.answer)
         for c in item.commitments:
             _body(
-                doc,
+                out,
                 tr.t(
                     "followup.conclusion.task",
                     owner=c.owner,
@@ -341,27 +282,25 @@ def _conclusion(document: ConclusionDocument, tr: Translator) -> DocxDocument:
                 ),
                 italic=True,
             )
-    _heading(doc, tr.t("followup.conclusion.tasks_heading"))
+    _heading(out, tr.t("followup.conclusion.tasks_heading"))
     if document.commitments:
-        _table(doc, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
+        _table(out, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
     else:
-        _body(doc, tr.t("followup.conclusion.no_tasks"), italic=True)
-    _body(doc, tr.t("followup.conclusion.closing", chair=document.chair))
-    return doc
+        _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
+    _body(out, tr.t("followup.conclusion.closing", chair=document.chair))
 
 
 # --- the report --------------------------------------------------------------------------------
 
 
-def _report(document: ReportDocument, tr: Translator) -> DocxDocument:
+def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
     head = document.head
     f = document.figures
-    doc = _start(head, tr.t("followup.report.title"), head.campaign_title, tr)
     _body(
-        doc,
+        out,
         tr.t("followup.report.intro", date=format_date_vn(head.dialogue_date), host=head.host_name),
     )
-    _heading(doc, tr.t("followup.report.figures_heading"))
+    _heading(out, tr.t("followup.report.figures_heading"))
     figures = (
         ("questions", f.questions),
         ("people", f.people),
@@ -380,15 +319,15 @@ def _report(document: ReportDocument, tr: Translator) -> DocxDocument:
         ("commitments_overdue", f.commitments_overdue),
     )
     _table(
-        doc,
+        out,
         (tr.t("followup.report.col.figure"), tr.t("followup.report.col.count")),
         [(tr.t(f"followup.report.figure.{key}"), _n(value, tr)) for key, value in figures],
         FIGURE_WIDTHS_CM,
     )
-    _heading(doc, tr.t("followup.report.topics_heading"))
+    _heading(out, tr.t("followup.report.topics_heading"))
     if document.topics:
         _table(
-            doc,
+            out,
             (
                 tr.t("digest.col.topic"),
                 tr.t("followup.report.col.questions"),
@@ -398,11 +337,11 @@ def _report(document: ReportDocument, tr: Translator) -> DocxDocument:
             TOPIC_WIDTHS_CM,
         )
     else:
-        _body(doc, tr.t("digest.no_questions"), italic=True)
-    _heading(doc, tr.t("followup.report.conclusion_heading"))
+        _body(out, tr.t("digest.no_questions"), italic=True)
+    _heading(out, tr.t("followup.report.conclusion_heading"))
     if document.conclusion_published_at is None:
         _body(
-            doc,
+            out,
             tr.t("followup.report.conclusion_pending", due=format_date_vn(document.conclusion_due)),
         )
     else:
@@ -412,10 +351,10 @@ def _report(document: ReportDocument, tr: Translator) -> DocxDocument:
             if document.conclusion_in_time
             else "followup.report.conclusion_late"
         )
-        _body(doc, tr.t(key, date=published, due=format_date_vn(document.conclusion_due)))
+        _body(out, tr.t(key, date=published, due=format_date_vn(document.conclusion_due)))
     for item in document.conclusions:
         _body(
-            doc,
+            out,
             tr.t(
                 "followup.report.conclusion_item",
                 number=item.number,
@@ -424,9 +363,8 @@ def _report(document: ReportDocument, tr: Translator) -> DocxDocument:
                 answer=" ".join(item.answer.split()),
             ),
         )
-    _heading(doc, tr.t("followup.report.tasks_heading"))
+    _heading(out, tr.t("followup.report.tasks_heading"))
     if document.commitments:
-        _table(doc, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
+        _table(out, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
     else:
-        _body(doc, tr.t("followup.conclusion.no_tasks"), italic=True)
-    return doc
+        _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)

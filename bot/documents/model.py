@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
+from bot.documents.issuers import Issuer
+from bot.documents.numbering import roman
 from locales import Translator
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -95,6 +97,7 @@ class DeadlineRow:
     label: str  #: localised, e.g. "Hạn xã gửi câu hỏi"
     due: date
     days_left: int  #: 0 = today, negative = passed by that many days
+    kind: str = ""  #: the timeline step (``storage.models.DeadlineKind`` value), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,8 @@ class DigestData:
     issuer_name: str = ""  #: who compiles the summary (DOCX header), e.g. "Tỉnh đoàn Cao Bằng"
     issuer_parent: str = ""  #: the issuer's parent body, line above it ("cơ quan chủ quản")
     place_name: str = ""  #: place of the DOCX date line ("Cao Bằng, ngày ..."); from host if ""
+    #: who issues, signs and receives the DOCX (Nghị định 30); None = from the fields above
+    issuer: Issuer | None = None
 
     def __post_init__(self) -> None:
         for name in ("period_end", "generated_at", "period_start", "previous_digest_at"):
@@ -161,6 +166,10 @@ class DigestData:
     def clusters(self) -> tuple[ClusterRow, ...]:
         """All clusters of all topic groups, ranked across topics."""
         return rank_clusters(c for s in self.topics for c in s.clusters)
+
+    def deadline(self, kind: str) -> date | None:
+        """The due date of a timeline step ("answers_due", "dialogue"...), if the digest has it."""
+        return next((d.due for d in self.deadlines if d.kind == kind), None)
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -288,3 +297,18 @@ def asker_label(question: QuestionRow, *, tr: Translator, show_names: bool) -> s
     if show_names and question.asker_name:
         return question.asker_name
     return ""
+
+
+def listed_sections(data: DigestData) -> list[TopicSection]:
+    """The topic sections the documents list (those with questions), in order."""
+    return [s for s in data.topics if s.clusters or s.question_count]
+
+
+def group_numbers(data: DigestData) -> dict[str, str]:
+    """Each listed cluster's number as the documents print it, by representative code:
+    "II.1" is the first issue of the second topic group listed."""
+    numbers: dict[str, str] = {}
+    for index, section in enumerate(listed_sections(data), start=1):
+        for number, cluster in enumerate(section.clusters, start=1):
+            numbers[cluster.representative_code] = f"{roman(index)}.{number}"
+    return numbers

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from bot.documents.build import DigestScope, build_digest
 from bot.documents.chart import ChartData, write_chart
 from bot.documents.docx import write_docx
 from bot.documents.model import DigestData
+from bot.documents.names import document_stem, reserve
 from bot.documents.text import render_digest_text, render_nothing_new
 from bot.documents.xlsx import write_xlsx
 from handlers.delivery import queue_for_person
@@ -30,7 +30,7 @@ class DigestFiles:
     data: DigestData
     text: str
     xlsx: Path
-    docx: Path | None  # the administrative summary is for organisers
+    docx: Path | None  # the official document of the scope (summary, unit list, letter)
     chart: Path
     chart_data: ChartData
 
@@ -44,13 +44,9 @@ class DigestFiles:
         return (Attachment(self.chart, AttachmentKind.PHOTO), *documents)
 
 
-def file_stem(campaign: Campaign, scope: DigestScope, now: datetime) -> str:
-    where = {"campaign": "tong-hop", "unit": f"don-vi-{scope.unit_id}", "department": "so-nganh"}[
-        scope.kind
-    ]
-    if scope.kind == "department" and scope.department:
-        where = "so-nganh-" + re.sub(r"[^A-Za-z0-9]+", "-", scope.department).strip("-").lower()
-    return f"dot-{campaign.id}-{where}-{now:%Y%m%d-%H%M}"
+def file_stem(data: DigestData, local_now: datetime) -> str:
+    """ "tong-hop-20250805-0830", "phuong-thuc-phan-…", "so-y-te-…" (no database ids)."""
+    return document_stem(data.scope, data.scope_name, local_now)
 
 
 async def produce_digest(
@@ -77,16 +73,17 @@ async def produce_digest(
     )
     tr = translator(language)
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
-    stem = file_stem(campaign, scope, local_now or now)
+    suffixes = (".xlsx", ".docx", ".png")
+    stem = await asyncio.to_thread(reserve, out_dir, file_stem(data, local_now or now), suffixes)
     text = render_digest_text(data, tr=tr)
     xlsx = out_dir / f"{stem}.xlsx"
     chart = out_dir / f"{stem}.png"
-    docx = out_dir / f"{stem}.docx" if scope.kind == "campaign" else None
+    # Every scope has its document: the summary, the unit's own list, the department's letter.
+    docx = out_dir / f"{stem}.docx"
     # The files are independent and CPU-bound; threads keep the event loop answering.
     await asyncio.to_thread(write_xlsx, data, xlsx, tr=tr)
     chart_data = await asyncio.to_thread(write_chart, data, chart, tr=tr)
-    if docx is not None:
-        await asyncio.to_thread(write_docx, data, docx, tr=tr)
+    await asyncio.to_thread(write_docx, data, docx, tr=tr)
     return DigestFiles(data, text, xlsx, docx, chart, chart_data)
 
 

@@ -35,14 +35,15 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.documents.exports import QUESTION_COLUMNS, CellValue, question_header
+from bot.documents.exports import QUESTION_COLUMNS, CellValue, QuestionColumn
 from bot.documents.model import (
-    ClusterRow,
     DigestData,
     UnitRow,
+    asker_label,
     format_date_vn,
     format_datetime_vn,
     format_number,
+    group_numbers,
 )
 from bot.documents.text import days_left_text
 from locales import Translator
@@ -92,40 +93,44 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     overview.title = _sheet_name(tr.t("digest.sheet.overview"))
     _fill_overview(overview, data, tr=tr)
 
-    question_columns = [c for c in QUESTION_COLUMNS if c.in_sheet]
+    group_names = group_name_by_code(data)
+    question_columns = sheet_question_columns()
     question_rows = [
-        tuple(c.value(q, tr, data.show_names) for c in question_columns) for q in data.questions
+        (
+            number,
+            *(
+                group_names.get(q.code, "")
+                if c.key == "cluster_label"
+                else c.value(q, tr, data.show_names)
+                for c in question_columns
+            ),
+        )
+        for number, q in enumerate(data.questions, start=1)
     ]
     questions_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.questions")))
     question_wraps = _prepare_bulk_sheet(
         questions_ws,
         [
-            _Column(
-                question_header(c, tr),
-                c.width,
-                c.max_width,
-                wrap=c.wrap,
-                number_format=DATETIME_FORMAT if c.key == "created_at" else None,
-            )
-            for c in question_columns
+            _Column(tr.t("digest.docx.col.number"), 5, 8),
+            *(_sheet_column(c, tr) for c in question_columns),
         ],
         question_rows,
     )
 
-    clusters = data.clusters
-    cluster_rows = [_cluster_values(rank, c) for rank, c in enumerate(clusters, start=1)]
+    cluster_rows = list(_cluster_rows(data, group_names, tr=tr))
     clusters_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.clusters")))
     cluster_wraps = _prepare_bulk_sheet(
         clusters_ws,
         [
-            _Column(tr.t("digest.col.rank"), 6, 8),
+            _Column(tr.t("digest.docx.col.number"), 5, 8),
             _Column(tr.t("digest.col.topic"), 16, 24, wrap=True),
-            _Column(tr.t("digest.col.cluster_label"), 14, 24, wrap=True),
-            _Column(tr.t("digest.col.representative"), 40, 60, wrap=True),
+            _Column(tr.t("digest.col.cluster_label"), 28, 30, wrap=True),
+            _Column(tr.t("digest.col.code"), 10, 12),
+            _Column(tr.t("digest.col.text"), 40, 60, wrap=True),
+            _Column(tr.t("digest.col.asker_name"), 14, 24, wrap=True),
+            _Column(tr.t("digest.col.unit_name"), 16, 24, wrap=True),
             _Column(tr.t("digest.col.people"), 10, 14),
             _Column(tr.t("digest.col.questions"), 10, 14),
-            _Column(tr.t("digest.col.units"), 20, 30, wrap=True),
-            _Column(tr.t("digest.col.codes"), 12, 24, wrap=True),
         ],
         cluster_rows,
     )
@@ -218,33 +223,82 @@ def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
     ws.column_dimensions["C"].width = 18
 
 
-def _cluster_values(rank: int, c: ClusterRow) -> tuple[CellValue, ...]:
-    return (
-        rank,
-        c.topic,
-        c.label,
-        c.representative_text,
-        c.people,
-        c.question_count,
-        ", ".join(c.unit_names),
-        _joined_within_cell(c.question_codes),
+GROUP_TITLE_CHARS = 50  # with "II.1. ", two lines of the issue column
+
+
+def sheet_question_columns() -> list[QuestionColumn]:
+    """The question sheet's columns (after "STT"): the shared ones shown in sheets, the
+    department and the answer among them."""
+    return [c for c in QUESTION_COLUMNS if c.in_sheet]
+
+
+def _sheet_column(column: QuestionColumn, tr: Translator) -> _Column:
+    # The issue column holds "II.1. " and the start of a question: two lines at 28.
+    wide = column.key == "cluster_label"
+    return _Column(
+        _column_header(column, tr),
+        28.0 if wide else column.width,
+        30.0 if wide else column.max_width,
+        wrap=column.wrap,
+        number_format=DATETIME_FORMAT if column.key == "created_at" else None,
     )
 
 
-def _joined_within_cell(items: Sequence[str]) -> str:
-    """``"A, B, C"``; past Excel's cell limit, the rest is counted: ``"A, B… (+1234)"``."""
-    text = ", ".join(items)
-    if len(text) <= CELL_TEXT_MAX:
-        return text
-    budget = CELL_TEXT_MAX - 20
-    kept: list[str] = []
-    used = 0
-    for item in items:
-        used += len(item) + 2
-        if used > budget:
-            break
-        kept.append(item)
-    return ", ".join(kept) + f"… (+{len(items) - len(kept)})"
+def _column_header(column: QuestionColumn, tr: Translator) -> str:
+    key = f"digest.col.{column.key}"
+    return tr.t(key) if tr.has(key) else tr.t(f"document.col.{column.key}")
+
+
+def group_name_by_code(data: DigestData) -> dict[str, str]:
+    """Each question's issue as a reader can name it: the number the documents give it and
+    the start of its representative question ("II.1. Sinh viên tốt nghiệp cao đẳng…")."""
+    numbers = group_numbers(data)
+    names: dict[str, str] = {}
+    for cluster in data.clusters:
+        number = numbers.get(cluster.representative_code)
+        title = short_title(cluster.representative_text)
+        name = f"{number}. {title}" if number else title
+        for code in cluster.question_codes:
+            names[code] = name
+    return names
+
+
+def short_title(text: str, limit: int = GROUP_TITLE_CHARS) -> str:
+    """The first ``limit`` characters of a question, cut at a word, with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _cluster_rows(
+    data: DigestData, group_names: dict[str, str], *, tr: Translator
+) -> Iterator[tuple[CellValue, ...]]:
+    """Per issue, most people first: its representative question with the issue's figures
+    (STT, people, questions), then each other question of the issue in its own words, so
+    the rows of an issue are as many as its questions."""
+    by_code = {q.code: q for q in data.questions}
+    for rank, cluster in enumerate(data.clusters, start=1):
+        group = group_names.get(cluster.representative_code, "")
+        first = True
+        for code in cluster.question_codes:
+            question = by_code.get(code)
+            text = question.text if question else cluster.representative_text
+            asker = asker_label(question, tr=tr, show_names=data.show_names) if question else ""
+            unit = question.unit_name if question else ""
+            yield (
+                rank if first else None,
+                cluster.topic,
+                group,
+                code,
+                text,
+                asker,
+                unit,
+                cluster.people if first else None,
+                cluster.question_count if first else None,
+            )
+            first = False
 
 
 def _all_units(data: DigestData) -> list[UnitRow]:
@@ -429,11 +483,18 @@ def _row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]])
     ``wrapped`` lists (column index, characters per line) of the columns that wrap.
     """
     lines = 1
+    count = len(values)
     for index, per_line in wrapped:
-        value = values[index] if index < len(values) else None
-        if not isinstance(value, str) or (len(value) <= per_line and "\n" not in value):
+        if index >= count:
             continue
-        needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+        value = values[index]
+        # Most cells are short one-liners: decide those without splitting.
+        if value.__class__ is not str or (len(value) <= per_line and "\n" not in value):
+            continue
+        if "\n" in value:
+            needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+        else:
+            needed = -(-len(value) // per_line)
         lines = max(lines, needed)
     if lines == 1:
         return None
