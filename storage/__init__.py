@@ -16,6 +16,7 @@ from storage.campaigns import CampaignRepository
 from storage.clusters import ClusterRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
+from storage.info import InfoRepository
 from storage.jobs import JobRepository
 from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
@@ -48,6 +49,7 @@ class Store:
         self.clusters = ClusterRepository(db)
         self.jobs = JobRepository(db)
         self.links = LinkRepository(db)
+        self.info = InfoRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

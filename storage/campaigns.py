@@ -31,6 +31,8 @@ EDITABLE = frozenset(
         "host_unit_id",
         "reminder_days",
         "reminder_hour",
+        "organiser",
+        "contact",
     }
 )
 
@@ -126,6 +128,8 @@ class CampaignRepository:
             deadlines=await self._deadlines(row["id"]),
             reminder_days=tuple(int(d) for d in row["reminder_days"].split(",") if d.strip()),
             reminder_hour=row["reminder_hour"],
+            organiser=row["organiser"],
+            contact=row["contact"],
         )
 
     async def get(self, campaign_id: int) -> Campaign | None:

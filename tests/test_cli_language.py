@@ -1,6 +1,6 @@
 """The command line speaks the operators' language: Vietnamese by default, English with
-YOUTHBOT_LANGUAGE=en. Machine-readable parts (codes, paths) stay as they are; argparse's
---help and usage errors stay in English."""
+YOUTHBOT_LANGUAGE=en, including --help and usage errors. Machine-readable parts (codes,
+paths, option values) stay as they are."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ async def test_vietnamese_route_and_topic_error(
     )
     assert await run(["route", "--topic", "Không có", "--department", "Sở Y tế"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("youthbot route: không có nhóm chủ đề 'Không có'; các nhóm: ")
+    assert err.startswith(
+        "youthbot route: đợt đối thoại số 1 không có nhóm vấn đề 'Không có'; các nhóm: "
+        "Chuyển đổi số; Quy hoạch tỉnh;"
+    )
     assert len(err.splitlines()) == 1
 
 
@@ -88,7 +91,16 @@ def test_the_database_wrapper_is_localised(
     assert line.startswith("youthbot: database: ")
 
 
-def test_usage_errors_stay_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_in_the_operators_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", "show", "NOPE"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("youthbot units: tham số VIỆC: lựa chọn 'show' không có (chọn một")
+    assert err.endswith("(xem youthbot units --help)\n")
+    assert len(err.splitlines()) == 1
+
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert main(["units", "show", "NOPE"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("youthbot units: argument ACTION: invalid choice: 'show'")
@@ -129,7 +141,8 @@ def test_campaign_errors_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> No
     capsys.readouterr()
     assert main([*argv, "--report", "01/08/2025"]) == 2
     assert capsys.readouterr().err == (
-        "youthbot campaign: mốc report (01/08/2025) không được trước ngày đối thoại (28/08/2025)\n"
+        "youthbot campaign: mốc “Hạn báo cáo kết quả” (01/08/2025) không được trước ngày "
+        "đối thoại (28/08/2025)\n"
     )
 
 
@@ -146,7 +159,7 @@ def test_campaign_errors_in_english(
     argv = ["campaign", "create", "--title", "Dialogue", "--dialogue-date", "2025-08-28"]
     assert main([*argv, "--report", "2025-08-01"]) == 2
     assert capsys.readouterr().err == (
-        "youthbot campaign: report (2025-08-01) is before the dialogue (2025-08-28)\n"
+        "youthbot campaign: “Results report due” (2025-08-01) is before the dialogue (2025-08-28)\n"
     )
 
 

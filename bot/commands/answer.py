@@ -10,17 +10,31 @@ import io
 from pathlib import Path
 
 from bot.application.app import App
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, cli_tr, help_text, with_app
 from handlers.answers import MAX_ANSWER_CHARS, record_answer
 from handlers.intake import clean_text
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("answer", help="record official answers and send them to askers")
-    parser.add_argument("code", nargs="?", help="question code")
-    parser.add_argument("--text", help="the answer")
-    parser.add_argument("--by", help="who answers, e.g. 'Sở Lao động' (shown to the asker)")
-    parser.add_argument("--file", type=Path, help="CSV with columns code,answer[,by]")
+    parser = sub.add_parser("answer", help=help_text("cli.help.answer"))
+    parser.add_argument(
+        "code",
+        nargs="?",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.answer.code"),
+    )
+    parser.add_argument(
+        "--text", metavar=help_text("cli.help.metavar.text"), help=help_text("cli.help.answer.text")
+    )
+    parser.add_argument(
+        "--by", metavar=help_text("cli.help.metavar.name"), help=help_text("cli.help.answer.by")
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.answer.file"),
+    )
     parser.set_defaults(func=with_app(_answer))
 
 

@@ -6,17 +6,36 @@ from __future__ import annotations
 import argparse
 
 from bot.application.app import App
+from bot.campaign.lookup import find_topic
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("route", help="route a topic group or a question to a department")
+    parser = sub.add_parser("route", help=help_text("cli.help.route"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--topic", help="topic group name (as in `campaign show`)")
-    target.add_argument("--question", metavar="CODE")
-    parser.add_argument("--department", required=True, help="e.g. 'Sở Giáo dục và Đào tạo'")
-    parser.add_argument("--campaign", type=int)
+    target.add_argument(
+        "--topic",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.route.topic"),
+    )
+    target.add_argument(
+        "--question",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.route.question"),
+    )
+    parser.add_argument(
+        "--department",
+        required=True,
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.route.department"),
+    )
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
     parser.set_defaults(func=with_app(_route))
 
 
@@ -34,11 +53,8 @@ async def _route(args: argparse.Namespace, app: App) -> int:
         print(tr("cli.route.question", code=question.code, department=department))
         return 0
     campaign = await resolve_campaign(app, args.campaign)
-    topics = {t.name.lower(): t for t in await app.store.campaigns.topics(campaign.id)}
-    topic = topics.get(args.topic.strip().lower())
-    if topic is None:
-        names = "; ".join(t.name for t in topics.values())
-        raise CommandError(tr("cli.route.no_topic", topic=args.topic, names=names), status=2)
+    topics = await app.store.campaigns.topics(campaign.id)
+    topic = find_topic(topics, args.topic, campaign_id=campaign.id)
     count = await app.store.questions.route_topic(topic.id, department, now=now)
     await app.store.audit.record(
         "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department}
