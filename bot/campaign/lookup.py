@@ -34,10 +34,11 @@ def closest(query: str, choices: Sequence[str], *, cutoff: float = NAME_CUTOFF) 
 
 
 def _or_list(names: Sequence[str]) -> Message:
-    """ "A", "A hoặc B", "A, B hoặc C"."""
-    if len(names) == 1:
-        return Message("cli.suggest.one", name=names[0])
-    return Message("cli.suggest.many", names=", ".join(names[:-1]), last=names[-1])
+    """ "“A”", "“A” hoặc “B”", "“A”, “B” hoặc “C”"."""
+    quoted = [f"“{name}”" for name in names]
+    if len(quoted) == 1:
+        return Message("cli.suggest.one", name=quoted[0])
+    return Message("cli.suggest.many", names=", ".join(quoted[:-1]), last=quoted[-1])
 
 
 async def find_unit(store: Store, code: str) -> Unit:
@@ -106,7 +107,7 @@ def find_topic(topics: Sequence[Topic], name: str, *, campaign_id: int) -> Topic
             return topic
     near = closest(name, [t.name for t in topics])
     if near:
-        names = [f"“{topics[i].name}”" for i in near]
+        names = [topics[i].name for i in near]
         raise NotFoundError(
             "cli.topic.not_found_suggest", name=name, id=campaign_id, suggestions=_or_list(names)
         )
@@ -125,7 +126,7 @@ async def find_department(store: Store, name: str) -> str:
             return department
     near = closest(name, known)
     if near:
-        names = [f"“{known[i]}”" for i in near]
+        names = [known[i] for i in near]
         raise NotFoundError(
             "cli.department.not_found_suggest", name=name, suggestions=_or_list(names)
         )
