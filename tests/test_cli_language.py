@@ -19,8 +19,9 @@ from bot.commands import cli_language
 
 def test_vietnamese_success_and_error_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["units", "load"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("đã nạp ") and out.endswith(" xã, phường của Cao Bằng (cao_bang)\n")
+    loaded, default = capsys.readouterr().out.splitlines()
+    assert loaded.startswith("đã nạp ") and loaded.endswith(" xã, phường của Cao Bằng (cao_bang)")
+    assert default.startswith("lưu ý: chưa đặt YOUTHBOT_PROVINCE nên dùng tỉnh mặc định (cao_bang)")
 
     assert main(["units", "load", "--province", "nope"]) == 2
     captured = capsys.readouterr()

@@ -280,7 +280,7 @@ async def test_merge_moves_questions_people_and_secretaries(
     assert status == 0, err
     assert out == (
         "đã gộp thpt-cva2 (Trường Trung học phổ thông Chu Văn An) vào thpt-cva (Trường THPT "
-        "Chu Văn An): chuyển 1 câu hỏi, 1 thanh niên đã chọn, 1 vai trò Bí thư Đoàn, 1 mã "
+        "Chu Văn An): đã chuyển 1 câu hỏi, 1 thanh niên đã chọn, 1 vai trò Bí thư Đoàn, 1 mã "
         "mời; đã xóa mã thpt-cva2\n"
     )
     kept = await province_app.store.units.by_code("thpt-cva")
@@ -303,7 +303,8 @@ async def test_merging_an_official_commune_keeps_it_hidden(
     status, out, _ = await acli(capsys, "units", "merge", "w01501", "--into", "w01273")
     assert status == 0
     assert out.endswith(
-        "chuyển không có gì; w01501 có trong danh mục xã, phường nên được giữ lại ở trạng thái ẩn\n"
+        "không có gì phải chuyển; w01501 có trong danh mục xã, phường nên được giữ lại ở "
+        "trạng thái ẩn\n"
     )
     unit = await province_app.store.units.by_code("w01501")
     assert unit is not None and unit.hidden

@@ -113,9 +113,11 @@ async def _load(args: argparse.Namespace, app: App) -> int:
     province = province_by_codename(codename)
     print(tr("cli.units.loaded", count=count - 1, province=province, codename=codename))
     if codename != app.settings.core.province:
-        print(
-            tr("cli.units.other_province", province=province, configured=app.settings.core.province)
-        )
+        configured = app.settings.core.province
+        print(tr("cli.units.other_province", province=province, configured=configured))
+    elif not args.province and "province" not in app.settings.core.model_fields_set:
+        # Nobody chose the province: say so before a campaign is hosted by the default one.
+        print(tr("cli.units.default_province", codename=codename))
     return 0
 
 
@@ -228,7 +230,7 @@ def _uses(usage: UnitUsage, tr: Translator) -> str:
         tr.n("cli.units.use.broadcasts", usage.broadcasts) if usage.broadcasts else "",
         tr.n("cli.units.use.campaigns", usage.campaigns) if usage.campaigns else "",
     ]
-    return ", ".join(part for part in parts if part) or tr("cli.units.use.nothing")
+    return ", ".join(part for part in parts if part)
 
 
 async def _remove(args: argparse.Namespace, app: App) -> int:
@@ -282,7 +284,11 @@ async def _merge(args: argparse.Namespace, app: App) -> int:
     done = {
         "duplicate": _label(duplicate),
         "into": _label(into),
-        "moved": _uses(moved, tr),
+        "moved": (
+            tr("cli.units.moved", items=_uses(moved, tr))
+            if _uses(moved, tr)
+            else tr("cli.units.nothing_moved")
+        ),
         "code": duplicate.code,
     }
     if official:

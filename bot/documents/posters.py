@@ -258,8 +258,8 @@ def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
     column = (inner - round(80 * scale)) // 2 if two else inner
     captions = [
         [
-            _Block(channel.name, 64, bold=True, color=channel.color, space_after=8),
-            _Block(channel.step, 40, space_after=0),
+            _Block(channel.name, 66, bold=True, color=channel.color, space_after=8),
+            _Block(channel.step, 46, space_after=0),
         ]
         for channel in text.channels
     ]
@@ -280,7 +280,7 @@ def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
     qr_side = min(round((1100 if two else 1300) * scale), column, room)
     qr_side = max(qr_side, round(500 * scale))
     codes = [_qr_of(channel.link, qr_side) for channel in text.channels]
-    side = codes[0].width
+    side = max(code.width for code in codes)  # codes differ by a few modules: one row box
     spare = room - side
     gap += max(0, spare) // 3  # spread what is left around the QR codes
 
@@ -289,8 +289,9 @@ def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
     y += gap
     for index, (code, caption) in enumerate(zip(codes, captions, strict=True)):
         left = margin + index * (column + round(80 * scale))
-        poster.paste(code, (left + (column - code.width) // 2, y))
-        caption_y = y + code.width + round(10 * scale)
+        inset = (side - code.width) // 2
+        poster.paste(code, (left + (column - code.width) // 2, y + inset))
+        caption_y = y + side + round(10 * scale)
         for block in caption:
             caption_y = _draw_block(draw, block, x=left, y=caption_y, width=column, scale=scale)
     y += side + round(10 * scale) + caption_height + gap
