@@ -51,7 +51,7 @@ def main() -> int:
         folder = Path(tmp)
         for command in COMMANDS:
             times: dict[str, list[float]] = {name: [] for name in trees}
-            for name, tree in trees.items():  # warm the file cache, create the databases
+            for tree in trees.values():  # warm the file cache, create the databases
                 once(tree, command, folder)
             for _ in range(args.runs):
                 for name, tree in trees.items():
