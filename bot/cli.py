@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse(argv, language)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else 2
-    args.language = language
+    args.startup_language = language  # not `language`: `link --language` is the poster's
     try:
         settings = load_settings(args.env_file)
         args.settings = settings
@@ -181,7 +181,7 @@ def _translator(args: argparse.Namespace) -> Translator:
     """The CLI's language: from the settings, or as at start-up when they failed."""
     settings = getattr(args, "settings", None)
     if settings is None:
-        return translator(getattr(args, "language", None) or cli_language(None))
+        return translator(getattr(args, "startup_language", None) or cli_language(None))
     return translator(cli_language(settings))
 
 

@@ -118,3 +118,18 @@ def test_poster_names_the_organiser_the_dialogue_and_a_contact() -> None:
     assert text.scan.startswith("Quét mã để gửi câu hỏi")
     [zalo] = text.channels
     assert zalo.step == "Bấm “Nhắn tin”, gửi “Chào” rồi gõ “Phan Đình Phùng” khi được hỏi đơn vị."
+
+
+async def test_the_poster_language_is_its_own_option(
+    campaign_app: App, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The command line speaks Vietnamese; `--language en` still makes an English poster.
+    posters = {}
+    for language in ("vi", "en"):
+        out = tmp_path / language
+        status, _, err = await link(
+            capsys, "--zalo-link", ZALO, "--language", language, "--out", str(out)
+        )
+        assert status == 0, err
+        posters[language] = (out / "link-w01273-c1-poster.png").read_bytes()
+    assert posters["vi"] != posters["en"]
