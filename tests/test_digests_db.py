@@ -342,9 +342,7 @@ async def test_quiet_setting_sends_nothing_for_a_period_without_news(
     assert await schedule.tick(app, clock.now()) == 0  # nothing new: nothing at all
 
 
-async def test_hidden_units_count_only_for_their_questions(
-    filled: App, campaign: Campaign
-) -> None:
+async def test_hidden_units_count_only_for_their_questions(filled: App, campaign: Campaign) -> None:
     for code in ("w01273", "w01438"):  # Thục Phán has questions; Hà Quảng has none
         unit = await filled.store.units.by_code(code)
         assert unit is not None
