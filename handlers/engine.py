@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
-from bot.campaign.unitsearch import UnitSearch
+from bot.campaign.unitsearch import UnitSearch, example_names
 from bot.clock import Clock
 from bot.clustering.normalize import fold
 from handlers.events import Attachment, Button, Event, EventKind, Reply
@@ -404,7 +404,10 @@ class Engine:
         self._campaigns = await self.store.campaigns.active()
         units = await self.store.units.all()
         self._units = {u.id: u for u in units}
-        self._unit_search = UnitSearch([u for u in units if u.kind != UnitKind.PROVINCE])
+        # Hidden units (duplicates, mistaken imports) keep their questions but are not offered.
+        self._unit_search = UnitSearch(
+            [u for u in units if u.kind != UnitKind.PROVINCE and not u.hidden]
+        )
         self._topics = {}
         for campaign in self._campaigns:
             for topic in await self.store.campaigns.topics(campaign.id, include_inactive=True):
@@ -452,6 +455,19 @@ class Engine:
     async def unit(self, unit_id: int) -> Unit | None:
         await self._refresh()
         return self._units.get(unit_id) or await self.store.units.get(unit_id)
+
+    async def unit_examples(self, campaign: Campaign | None, *, limit: int = 2) -> list[str]:
+        """Names to show as examples in the unit prompt, from the campaign's own units: its
+        province's for a province campaign, the host and the units under it otherwise."""
+        await self._refresh()
+        units = list(self._units.values())
+        if campaign is not None:
+            host = self._units.get(campaign.host_unit_id)
+            if host is not None and host.kind == UnitKind.PROVINCE:
+                units = [u for u in units if u.province_code == host.code]
+            elif host is not None:
+                units = [u for u in units if host.code in (u.code, u.parent_code)]
+        return example_names(units, limit=limit)
 
     async def unit_search(self) -> UnitSearch:
         await self._refresh()

@@ -251,7 +251,7 @@ async def advance(ctx: Ctx) -> None:
         if person.unit_id is not None and not draft.get("change_unit"):
             draft["unit_id"] = person.unit_id
         else:
-            ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask"))
+            await ask_unit(ctx, campaign)
             return
     if not draft.get("name_done"):
         allowed_anonymous = campaign.allow_anonymous
@@ -337,7 +337,18 @@ async def deep_unit_yes(ctx: Ctx, _: str) -> None:
 @router.action("uo")
 async def deep_unit_other(ctx: Ctx, _: str) -> None:
     ctx.draft["unit_other"] = True
-    ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask"))
+    found = await _draft_campaign(ctx)
+    await ask_unit(ctx, found[0] if found else None)
+
+
+async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
+    """Ask for the unit, with examples from the campaign's own units (never another
+    province's names)."""
+    examples = await ctx.engine.unit_examples(campaign)
+    if examples:
+        ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask", examples=", ".join(examples)))
+    else:
+        ctx.ask(State.UNIT_QUERY, ctx.tr("unit.ask_no_example"))
 
 
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)

@@ -10,8 +10,14 @@ Catalogues are compiled in memory at first use, so no build step is needed.
 
 from __future__ import annotations
 
+import atexit
 import gettext
 import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -161,3 +167,51 @@ class LocalizedError(Exception):
 
     def render(self, tr: Translator) -> str:
         return self.message.render(tr)
+
+
+# -- argparse's own strings ----------------------------------------------------------------
+
+ARGPARSE_DOMAIN = "youthbot-argparse"
+
+
+@cache
+def _argparse_localedir() -> str:
+    """Compile ``locales/argparse/<lang>.po`` into a private temporary folder laid out as
+    gettext expects (``<dir>/<lang>/LC_MESSAGES/<domain>.mo``), once per process."""
+    folder = Path(tempfile.mkdtemp(prefix="youthbot-locale-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for source in sorted((LOCALES_DIR / "argparse").glob("*.po")):
+        with source.open("rb") as fh:
+            catalogue = pofile.read_po(fh, locale=source.stem)
+        target = folder / source.stem / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / f"{ARGPARSE_DOMAIN}.mo").open("wb") as out:
+            mofile.write_mo(out, catalogue)
+    return str(folder)
+
+
+@contextmanager
+def argparse_language(language: str) -> Iterator[None]:
+    """Inside the block, argparse's own words ("usage:", "options", its error messages)
+    come in ``language``.
+
+    argparse looks every string up with ``gettext.gettext``; this binds our catalogue as
+    the text domain and selects the language the gettext way (``LANGUAGE``), both put back
+    afterwards. English is argparse's own text.
+    """
+    if not (LOCALES_DIR / "argparse" / f"{language}.po").is_file():
+        yield
+        return
+    gettext.bindtextdomain(ARGPARSE_DOMAIN, _argparse_localedir())
+    previous_domain = gettext.textdomain()
+    previous_language = os.environ.get("LANGUAGE")
+    gettext.textdomain(ARGPARSE_DOMAIN)
+    os.environ["LANGUAGE"] = language
+    try:
+        yield
+    finally:
+        gettext.textdomain(previous_domain)
+        if previous_language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = previous_language

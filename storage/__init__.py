@@ -18,6 +18,7 @@ from storage.conclusions import ConclusionRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, StorageError, latest_version
 from storage.departments import DepartmentRepository
+from storage.info import InfoRepository
 from storage.issuers import IssuerRepository
 from storage.jobs import JobRepository
 from storage.links import LinkRepository
@@ -56,6 +57,7 @@ class Store:
         self.programme = ProgrammeRepository(db)
         self.conclusions = ConclusionRepository(db)
         self.issuers = IssuerRepository(db)
+        self.info = InfoRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

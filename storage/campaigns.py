@@ -32,6 +32,8 @@ EDITABLE = frozenset(
         "reminder_days",
         "reminder_hour",
         "similar_other_units",
+        "organiser",
+        "contact",
     }
 )
 
@@ -128,6 +130,8 @@ class CampaignRepository:
             reminder_days=tuple(int(d) for d in row["reminder_days"].split(",") if d.strip()),
             reminder_hour=row["reminder_hour"],
             similar_other_units=bool(row["similar_other_units"]),
+            organiser=row["organiser"],
+            contact=row["contact"],
         )
 
     async def get(self, campaign_id: int) -> Campaign | None:

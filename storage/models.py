@@ -37,6 +37,28 @@ class Unit:
     address: str
     search_key: str
     active: bool
+    hidden: bool = False  # kept for the questions that name it, left out of the picker
+    source: str = ""  # vietnam-provinces or csv
+
+
+@dataclass(frozen=True, slots=True)
+class UnitUsage:
+    """What refers to a unit: a unit can be removed only when nothing important does."""
+
+    questions: int = 0
+    supports: int = 0
+    people: int = 0
+    secretaries: int = 0  # roles (active or not) scoped to the unit
+    invites: int = 0
+    broadcasts: int = 0
+    campaigns: int = 0  # campaigns it hosts
+
+    @property
+    def blocks_removal(self) -> bool:
+        """Anything but people's remembered choice and unused invites keeps a unit."""
+        return bool(
+            self.questions or self.supports or self.secretaries or self.broadcasts or self.campaigns
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +123,8 @@ class Campaign:
     reminder_hour: int = 8
     #: The similar-question prompt may show questions of other units.
     similar_other_units: bool = False
+    organiser: str = ""  # who runs the collection, on posters (default: the host)
+    contact: str = ""  # whom young people can call or write to, on posters
 
     def deadline(self, kind: DeadlineKind) -> date:
         for d in self.deadlines:

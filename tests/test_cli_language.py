@@ -1,6 +1,6 @@
 """The command line speaks the operators' language: Vietnamese by default, English with
-YOUTHBOT_LANGUAGE=en. Machine-readable parts (codes, paths) stay as they are; argparse's
---help and usage errors stay in English."""
+YOUTHBOT_LANGUAGE=en, including --help and usage errors. Machine-readable parts (codes,
+paths, option values) stay as they are."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from bot.commands import cli_language
 
 def test_vietnamese_success_and_error_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["units", "load"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("đã nạp ") and out.endswith(" xã, phường của Cao Bằng (cao_bang)\n")
+    loaded, default = capsys.readouterr().out.splitlines()
+    assert loaded.startswith("đã nạp ") and loaded.endswith(" xã, phường của Cao Bằng (cao_bang)")
+    assert default.startswith("lưu ý: chưa đặt YOUTHBOT_PROVINCE nên dùng tỉnh mặc định (cao_bang)")
 
     assert main(["units", "load", "--province", "nope"]) == 2
     captured = capsys.readouterr()
@@ -63,7 +64,7 @@ async def test_vietnamese_route_and_topic_error(
         await run(["route", "--topic", "nghề nghiệp, việc làm", "--department", "Sở Nội vụ"]) == 0
     )
     assert capsys.readouterr().out == (
-        "đã chuyển nhóm chủ đề 'Nghề nghiệp, việc làm' tới Sở Nội vụ (0 câu hỏi)\n"
+        "đã chuyển nhóm vấn đề 'Nghề nghiệp, việc làm' tới Sở Nội vụ (0 câu hỏi)\n"
     )
     assert await run(["route", "--topic", "Không có", "--department", "Sở Y tế"]) == 2
     err = capsys.readouterr().err
@@ -90,7 +91,16 @@ def test_the_database_wrapper_is_localised(
     assert line.startswith("youthbot: database: ")
 
 
-def test_usage_errors_stay_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_in_the_operators_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", "show", "NOPE"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("youthbot units: tham số VIỆC: lựa chọn 'show' không có (chọn một")
+    assert err.endswith("(xem youthbot units --help)\n")
+    assert len(err.splitlines()) == 1
+
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert main(["units", "show", "NOPE"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("youthbot units: argument ACTION: invalid choice: 'show'")
@@ -131,7 +141,8 @@ def test_campaign_errors_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> No
     capsys.readouterr()
     assert main([*argv, "--report", "01/08/2025"]) == 2
     assert capsys.readouterr().err == (
-        "youthbot campaign: mốc report (01/08/2025) không được trước ngày đối thoại (28/08/2025)\n"
+        "youthbot campaign: mốc “Hạn báo cáo kết quả” (01/08/2025) không được trước ngày "
+        "đối thoại (28/08/2025)\n"
     )
 
 
@@ -148,7 +159,7 @@ def test_campaign_errors_in_english(
     argv = ["campaign", "create", "--title", "Dialogue", "--dialogue-date", "2025-08-28"]
     assert main([*argv, "--report", "2025-08-01"]) == 2
     assert capsys.readouterr().err == (
-        "youthbot campaign: report (2025-08-01) is before the dialogue (2025-08-28)\n"
+        "youthbot campaign: “Results report due” (2025-08-01) is before the dialogue (2025-08-28)\n"
     )
 
 

@@ -1,21 +1,34 @@
-"""`youthbot demo` runs a whole campaign on the configured database, twice in a row, and
-leaves the files and data the other commands then show."""
+"""`youthbot demo` runs a whole campaign on its own file, twice in a row, and never touches
+the real database: it refuses YOUTHBOT_DB and any file holding other data, `youthbot run`
+refuses the demo's file, and `youthbot chat --demo` joins the demo's open campaign."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
+
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.commands.demo import demo_settings
+from bot.demo.script import run_demo
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, *, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
@@ -24,11 +37,12 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
             "PATH": "/usr/bin:/bin",
             "YOUTHBOT_DB": str(cwd / "data" / "youthbot.db"),
             "YOUTHBOT_OUT_DIR": str(cwd / "out"),
+            **env,
         },
     )
 
 
-def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
+def test_demo_runs_twice_on_its_own_file(tmp_path: Path) -> None:
     first = run(["demo"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Traceback" not in first.stdout + first.stderr
@@ -45,16 +59,24 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
         "Báo cáo: 12 câu hỏi",
     ):
         assert after in first.stdout, after
+    assert first.stdout.rstrip().splitlines()[-3:-1] == [
+        "Trò chuyện với bot của bản chạy thử: youthbot chat --demo",
+        "Xem đợt đối thoại này: YOUTHBOT_DB=data/demo.db youthbot campaign show 1",
+    ]
+    assert not (tmp_path / "data" / "youthbot.db").exists()
     second = run(["demo"], tmp_path)
     assert second.returncode == 0, second.stderr
-    listing = run(["campaign", "list"], tmp_path)
-    assert "archived" in listing.stdout and "collecting" in listing.stdout
-    export = run(["export", "--format", "jsonl"], tmp_path)
+
+    demo_db = {"YOUTHBOT_DB": str(tmp_path / "data" / "demo.db")}
+    listing = run(["campaign", "list"], tmp_path, **demo_db).stdout.splitlines()
+    assert len(listing) == 2
+    assert "đã lưu trữ" in listing[0] and "đang nhận câu hỏi" in listing[1]
+    export = run(["export", "--format", "jsonl"], tmp_path, **demo_db)
     rows = [json.loads(line) for line in export.stdout.splitlines()]
     # 12 questions: the one rewording a question of another unit is sent as its own (the
     # similar-question prompt shows only the asker's own unit by default) and grouped.
     assert len(rows) == 12 and all(r["campaign_id"] == 2 for r in rows)
-    out = tmp_path / "out"
+    out = tmp_path / "out" / "demo"
     xlsx = sorted(out.glob("*.xlsx"))
     assert xlsx and openpyxl.load_workbook(xlsx[-1]).sheetnames
     summary = sorted(out.glob("tong-hop-*.docx"))[-1]
@@ -84,6 +106,18 @@ def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
     assert "TM. BAN THƯỜNG VỤ" in summary and "KT. GIÁM ĐỐC" in letter
     assert not list(out.glob("dot-*")) and not list(out.glob("*don-vi*"))
 
+    # The closing line's command works: the demo's campaign takes questions in the terminal.
+    chat = run(["chat", "--demo"], tmp_path, stdin="/start\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng" in chat.stdout
+
+    # The real bot never serves young people from the demo's file.
+    refused = run(["run"], tmp_path, TELEGRAM_BOT_TOKEN="123456789:" + "A" * 35, **demo_db)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("youthbot run: ")
+    assert "là cơ sở dữ liệu của bản chạy thử" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+
 
 def _text(path: Path) -> str:
     document = docx.Document(str(path))
@@ -92,3 +126,90 @@ def _text(path: Path) -> str:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
+
+
+def fingerprint(db: Path) -> str:
+    return hashlib.sha256(db.read_bytes()).hexdigest()
+
+
+def test_thai_nguyen_set_up_is_untouched_by_the_demo(tmp_path: Path) -> None:
+    """The issue's case: a real Thái Nguyên database, then the README's demo command."""
+    env = {"YOUTHBOT_PROVINCE": "thai_nguyen"}
+    assert run(["units", "load"], tmp_path, **env).returncode == 0
+    dialogue = f"{date.today() + timedelta(days=60):%d/%m/%Y}"
+    title = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Thái Nguyên với thanh niên"
+    created = run(
+        ["campaign", "create", "--title", title, "--dialogue-date", dialogue], tmp_path, **env
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Cơ quan chủ trì: Thái Nguyên (p19)" in created.stdout
+    live = tmp_path / "data" / "youthbot.db"
+    before = (
+        run(["campaign", "list"], tmp_path, **env).stdout,
+        run(["units", "list"], tmp_path, **env).stdout,
+        fingerprint(live),
+    )
+
+    demo = run(["demo"], tmp_path, **env)
+    assert demo.returncode == 0, demo.stderr
+    assert "Cao Bằng" in demo.stdout  # the demo's own sample province
+
+    # Pointed at the live file, by name or by another spelling of it, the demo refuses.
+    for path in (str(live), str(tmp_path / "data" / ".." / "data" / "youthbot.db")):
+        refused = run(["demo", "--db", path], tmp_path, **env)
+        assert refused.returncode == 2
+        assert refused.stdout == ""
+        assert refused.stderr.startswith(
+            "youthbot demo: bản chạy thử không dùng cơ sở dữ liệu thật"
+        )
+
+    after = (
+        run(["campaign", "list"], tmp_path, **env).stdout,
+        run(["units", "list"], tmp_path, **env).stdout,
+        fingerprint(live),
+    )
+    assert after == before
+    assert "Cao Bằng" not in after[0] + after[1]
+
+
+def test_demo_refuses_a_file_holding_other_data(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    env = {"YOUTHBOT_DB": str(other)}
+    assert run(["units", "load", "--province", "lang_son"], tmp_path, **env).returncode == 0
+    before = fingerprint(other)
+    refused = run(["demo", "--db", str(other)], tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"youthbot demo: {other} đang chứa dữ liệu khác (0 đợt đối thoại, 66 đơn vị, 0 người); "
+        "bản chạy thử chỉ chạy trên tệp riêng của nó: bỏ --db, hoặc chọn một tệp mới\n"
+    )
+    assert fingerprint(other) == before
+    # A new file is fine, and the closing line names it.
+    fresh = run(["demo", "--db", str(tmp_path / "thu.db")], tmp_path)
+    assert fresh.returncode == 0, fresh.stderr
+    assert f"youthbot chat --db {tmp_path / 'thu.db'}" in fresh.stdout
+
+
+class BrokenAfter(io.StringIO):
+    """An output that breaks part-way, as `youthbot demo | head` does."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        self.left -= text.count("\n")
+        if self.left < 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+@pytest.mark.parametrize("lines", [25, 60])
+async def test_a_demo_cut_short_leaves_no_open_campaign(tmp_path: Path, lines: int) -> None:
+    settings = demo_settings(Settings(env_file=None), tmp_path / "demo.db")
+    async with await App.open(settings) as app:
+        with pytest.raises(BrokenPipeError):
+            await run_demo(app, BrokenAfter(lines))
+        campaigns = await app.store.campaigns.all()
+        assert len(campaigns) == 1
+        assert await app.store.campaigns.active() == []

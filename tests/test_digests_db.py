@@ -339,3 +339,20 @@ async def test_quiet_setting_sends_nothing_for_a_period_without_news(
     assert await schedule.tick(app, clock.now()) == 1  # the day's questions
     clock.set(datetime.fromisoformat("2025-07-02T17:05:00+07:00"))
     assert await schedule.tick(app, clock.now()) == 0  # nothing new: nothing at all
+
+
+async def test_hidden_units_count_only_for_their_questions(filled: App, campaign: Campaign) -> None:
+    for code in ("w01273", "w01438"):  # Thục Phán has questions; Hà Quảng has none
+        unit = await filled.store.units.by_code(code)
+        assert unit is not None
+        await filled.store.units.set_hidden(unit.id, True)
+    data = await build_digest(
+        filled.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=True,
+        language="vi",
+        now=filled.clock.now(),
+    )
+    assert data.totals.questions == 3 and data.totals.units == 2
+    assert "Xã Hà Quảng" not in {u.name for u in data.silent_units}

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from bot.application.app import App
+from bot.campaign.setup import create_campaign
+from bot.cli import main
 from bot.clock import FakeClock
 from bot.delivery.mailer import MailError, SmtpSettings, content_type, send_email
-from tests.fakes.smtp import PASSWORD, Inbox, _free_port
+from tests.fakes.smtp import PASSWORD, Inbox, _free_port, running_smtp_server
 
 
 def _attachments(tmp_path: Path) -> list[Path]:
@@ -171,3 +177,97 @@ async def test_long_vietnamese_subjects_arrive_word_for_word(
     message = email.message_from_bytes(raw, policy=email.policy.default)
     # Spacing inside the subject is kept to a single space between words.
     assert message["Subject"] == " ".join(subject.split())
+
+
+# -- issue 17: a relay without AUTH, and mail errors the operator can act on ----------------
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[Inbox, int]]:
+    """A relay on the local network: no AUTH offered, no TLS."""
+    with running_smtp_server(auth=False) as server:
+        yield server
+
+
+@pytest.fixture
+async def with_campaign(province_app: App) -> App:
+    await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+    return province_app
+
+
+def smtp_env(monkeypatch: pytest.MonkeyPatch, port: int, **extra: str) -> None:
+    # As shipped in .env.example: SMTP_USERNAME= and SMTP_PASSWORD= left empty.
+    for name, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": "false",
+        **extra,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+async def digest_by_mail(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = await asyncio.to_thread(main, ["digest", "--email", "vanphong@example.vn"])
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("with_campaign")
+async def test_an_empty_username_sends_without_login(
+    relay: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox, port = relay
+    smtp_env(monkeypatch, port)
+    status, err = await digest_by_mail(capsys)
+    assert (status, err) == (0, "")
+    [(_, recipients, _)] = inbox.messages
+    assert recipients == ["vanphong@example.vn"]
+
+
+@pytest.mark.usefixtures("with_campaign")
+@pytest.mark.parametrize(
+    ("server", "extra", "expected"),
+    [
+        (
+            "relay",
+            {"SMTP_USERNAME": "doan", "SMTP_PASSWORD": "mật-khẩu"},
+            "máy chủ thư 127.0.0.1:{port} không cho đăng nhập: nếu máy chủ không cần đăng nhập, "
+            "để trống SMTP_USERNAME và SMTP_PASSWORD",
+        ),
+        (
+            "relay",
+            {"SMTP_STARTTLS": "true"},
+            "máy chủ thư 127.0.0.1:{port} không hỗ trợ STARTTLS: đặt SMTP_STARTTLS=false, hoặc "
+            "SMTP_USE_TLS=true với cổng 465",
+        ),
+        (
+            "login",
+            {"SMTP_USERNAME": "doan.caobang", "SMTP_PASSWORD": "sai-mật-khẩu"},
+            "máy chủ thư 127.0.0.1:{port} từ chối đăng nhập: kiểm tra SMTP_USERNAME và "
+            "SMTP_PASSWORD",
+        ),
+        (
+            "nothing",
+            {},
+            "máy chủ thư 127.0.0.1:{port} không nhận kết nối: kiểm tra SMTP_HOST và SMTP_PORT",
+        ),
+    ],
+)
+async def test_mail_errors_are_one_vietnamese_line(
+    server: str,
+    extra: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with ExitStack() as stack:
+        if server == "nothing":
+            port = _free_port()
+        else:
+            _, port = stack.enter_context(running_smtp_server(auth=server == "login"))
+        smtp_env(monkeypatch, port, **extra)
+        status, err = await digest_by_mail(capsys)
+    assert status == 1
+    assert err == f"youthbot digest: {expected.format(port=port)}\n"
+    assert "mật-khẩu" not in err

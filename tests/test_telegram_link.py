@@ -55,12 +55,13 @@ async def test_link_with_a_token_asks_telegram_for_the_username(
     captured = capsys.readouterr()
     assert status == 0, captured.err
     lines = captured.out.splitlines()
-    assert lines[0] == LINK
+    assert lines[0] == f"Telegram: {LINK}"
     out = tmp_path / "out"
     qr = out / "link-w01273-c1-qr.png"
     poster = out / "link-w01273-c1-poster.png"
     pdf = out / "link-w01273-c1-poster.pdf"
-    assert lines[1:] == [f"QR code: {qr}", f"poster:  {poster}", f"poster:  {pdf}"]
+    assert lines[1:4] == [f"QR code: {qr}", f"poster:  {poster}", f"poster:  {pdf}"]
+    assert lines[4].startswith("note: the poster has no contact; add one with `youthbot campaign")
     with Image.open(qr) as image:
         assert image.format == "PNG"
         assert image.width == image.height >= 500
@@ -86,7 +87,7 @@ async def test_link_with_a_bot_username_option(
 
     captured = capsys.readouterr()
     assert status == 0, captured.err
-    assert captured.out.splitlines()[0] == LINK
+    assert captured.out.splitlines()[0] == f"Telegram: {LINK}"
     assert sorted(p.name for p in out.iterdir()) == [
         "link-w01273-c1-poster.pdf",
         "link-w01273-c1-poster.png",
@@ -102,7 +103,8 @@ async def test_link_without_a_username_is_a_one_line_error(
     captured = capsys.readouterr()
     assert status == 2
     assert captured.err.strip().splitlines() == [
-        "youthbot link: no bot username: set TELEGRAM_BOT_TOKEN or pass --bot-username NAME"
+        "youthbot link: no channel for the poster: set TELEGRAM_BOT_TOKEN (or pass "
+        "--bot-username NAME) and/or ZALO_BOT_LINK (or --zalo-link URL)"
     ]
 
 
@@ -147,7 +149,7 @@ async def test_link_falls_back_to_the_option_when_telegram_is_unreachable(
     captured = capsys.readouterr()
     assert status == 0
     assert captured.out.splitlines()[0].startswith("warning: cannot reach the Telegram Bot API")
-    assert LINK in captured.out.splitlines()
+    assert f"Telegram: {LINK}" in captured.out.splitlines()
     assert TOKEN not in captured.out + captured.err
 
 
@@ -165,15 +167,22 @@ def test_deep_link_rules() -> None:
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_poster_texts_and_font_cover_vietnamese(language: str) -> None:
     text = poster_text(
-        link=LINK,
+        telegram_link=LINK,
+        zalo_link="https://zalo.me/1459232241454765289",
         campaign_title=TITLE,
         unit_name="Phường Thục Phán",
+        unit_typed="Thục Phán",
         closes=date(2025, 8, 21),
+        dialogue=date(2025, 8, 28),
+        organiser="Tỉnh đoàn Cao Bằng",
+        contact="Văn phòng Tỉnh đoàn, 0206 3852 123",
         language=language,
     )
     if language == "vi":
-        assert text.scan.startswith("Quét mã để gửi câu hỏi tới buổi đối thoại")
-        assert text.deadline == "Hạn gửi: hết ngày 21/08/2025"
+        assert text.scan.startswith("Quét một trong hai mã để gửi câu hỏi tới buổi đối thoại")
+        assert text.deadline == "Hạn gửi câu hỏi: hết ngày 21/08/2025"
+        assert text.organiser == "Do Tỉnh đoàn Cao Bằng tổ chức · đối thoại ngày 28/08/2025"
+        assert "“Thục Phán”" in text.channels[1].step
     else:
         assert "21/08/2025" in text.deadline
     everything = "".join(str(value) for value in vars(text).values()) + "ẮẰẲẴẶặỹỵửữựđĐ"

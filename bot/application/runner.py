@@ -75,13 +75,20 @@ async def run_bot(
     scheduler.start()
     log.info("youthbot running: %s", ", ".join(sorted(adapters)))
     with stopped_by_signals(stop) as stop_event:
+        tasks = [asyncio.ensure_future(adapter.serve(stop_event)) for adapter in adapters.values()]
+        tasks.append(asyncio.ensure_future(sender.run(stop_event)))
         try:
-            await asyncio.gather(
-                *(adapter.serve(stop_event) for adapter in adapters.values()),
-                sender.run(stop_event),
-            )
+            # One part failing (a refused token) stops the others: wait for the first.
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
+            # In order: the channels and the sender wind down, the scheduler's running tick
+            # finishes, the web server stops; only then may the database close.
             stop_event.set()
-            scheduler.shutdown(wait=False)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await scheduler.stop()
             if web is not None:
                 await web.stop()
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error

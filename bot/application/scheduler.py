@@ -8,6 +8,7 @@ after a restart sends what was missed (once, thanks to the outbox's dedup keys a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -45,16 +46,47 @@ async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, 
     return done
 
 
+class TickScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler has no types
+    """APScheduler's asyncio scheduler that can stop without cutting a tick short.
+
+    ``shutdown()`` cancels a running coroutine job and returns at once; a tick cancelled
+    mid-transaction then touched the database after the application had closed it
+    ("Cannot operate on a closed database"). :meth:`stop` lets it finish first.
+    """
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self.running_ticks: set[asyncio.Task[None]] = set()
+
+    async def stop(self) -> None:
+        """No new tick starts; the running one finishes; then the scheduler shuts down."""
+        if not self.running:
+            return
+        self.pause()
+        if self.running_ticks:
+            await asyncio.gather(*self.running_ticks, return_exceptions=True)
+        self.shutdown(wait=False)
+
+
 def build_scheduler(
     app: App,
     *,
     on_queued: Callable[[], None] | None = None,
     digests: DigestTick | None = None,
-) -> AsyncIOScheduler:
-    """An AsyncIOScheduler ticking every minute (start it inside the running loop)."""
-    scheduler = AsyncIOScheduler(timezone=app.tz)
+) -> TickScheduler:
+    """A scheduler ticking every minute (start it inside the running loop)."""
+    scheduler = TickScheduler(timezone=app.tz)
 
     async def tick() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        scheduler.running_ticks.add(task)
+        try:
+            await _tick()
+        finally:
+            scheduler.running_ticks.discard(task)
+
+    async def _tick() -> None:
         try:
             done = await run_tick(app, digests=digests)
         except Exception:  # a failed tick must not stop the next one

@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.application.app import App
-from bot.campaign.timeline import TimelineError, compute_timeline
+from bot.campaign.lookup import find_campaign, find_unit
+from bot.campaign.timeline import TimelineError, compute_timeline, label
+from bot.campaign.units import province_by_codename, province_unit_code
 from locales import LocalizedError
-from storage.models import Campaign, DeadlineKind, UnitKind
+from storage.models import Campaign, Deadline, DeadlineKind, Unit, UnitKind
 
 # Default topic groups ("nhóm vấn đề") from the plans; editable per campaign.
 DEFAULT_TOPICS: tuple[str, ...] = (
@@ -33,6 +35,45 @@ class CampaignSetupError(LocalizedError, ValueError):
     ``locales/*/cli.po``: the command line renders it in the operator's language)."""
 
 
+async def default_host(app: App) -> Unit:
+    """The configured province (``YOUTHBOT_PROVINCE``), once its units are loaded."""
+    codename = app.settings.core.province
+    province = province_by_codename(codename)
+    assert province is not None  # the settings checked the codename
+    host = await app.store.units.by_code(province_unit_code(province))
+    if host is None:
+        if not await app.store.units.all(kinds=[UnitKind.PROVINCE]):
+            raise CampaignSetupError("cli.campaign.no_units")
+        raise CampaignSetupError(
+            "cli.campaign.province_not_loaded", province=province.name, codename=codename
+        )
+    return host
+
+
+def check_host(host: Unit, level: str) -> None:
+    if level == "province" and host.kind != UnitKind.PROVINCE:
+        raise CampaignSetupError("cli.campaign.province_host")
+    if level == "commune" and not host.kind.territorial:
+        raise CampaignSetupError("cli.campaign.commune_host")
+
+
+def check_not_past(
+    deadlines: Sequence[Deadline], *, today: date, kinds: Sequence[DeadlineKind]
+) -> None:
+    """Refuse dates already gone (a mistyped year, a copied plan): the dialogue first, then
+    any other date among ``kinds``. Publishing the plan may lie in the past."""
+    due = {d.kind: d.due for d in deadlines}
+    if DeadlineKind.DIALOGUE in kinds and due[DeadlineKind.DIALOGUE] < today:
+        raise CampaignSetupError(
+            "cli.campaign.past_dialogue", date=due[DeadlineKind.DIALOGUE], today=today
+        )
+    for kind in DeadlineKind:
+        if kind in kinds and kind != DeadlineKind.PLAN_PUBLISHED and due[kind] < today:
+            raise CampaignSetupError(
+                "cli.campaign.past_date", kind=label(kind), date=due[kind], today=today
+            )
+
+
 async def create_campaign(
     app: App,
     *,
@@ -46,28 +87,27 @@ async def create_campaign(
     accept_late: bool = False,
     overrides: Mapping[DeadlineKind, date] | None = None,
     topics: Sequence[str] = DEFAULT_TOPICS,
+    allow_past: bool = False,
+    organiser: str = "",
+    contact: str = "",
 ) -> Campaign:
+    """A new campaign hosted by ``host_code`` or the configured province.
+
+    Dates already past are refused unless ``allow_past`` (recording a past dialogue).
+    """
     title = title.strip()
     if not title:
         raise CampaignSetupError("cli.campaign.empty_title")
     if level not in ("province", "commune"):
         raise CampaignSetupError("cli.campaign.bad_level")
-    host = await app.store.units.by_code(host_code) if host_code else None
-    if host_code and host is None:
-        raise CampaignSetupError("cli.no_unit", code=host_code)
-    if host is None:
-        provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
-        if not provinces:
-            raise CampaignSetupError("cli.campaign.no_units")
-        host = provinces[0]
-    if level == "province" and host.kind != UnitKind.PROVINCE:
-        raise CampaignSetupError("cli.campaign.province_host")
-    if level == "commune" and not host.kind.territorial:
-        raise CampaignSetupError("cli.campaign.commune_host")
+    host = await find_unit(app.store, host_code) if host_code else await default_host(app)
+    check_host(host, level)
     try:
         deadlines = compute_timeline(dialogue, complex_content=complex_content, overrides=overrides)
     except TimelineError as exc:
         raise CampaignSetupError(exc.key, **exc.params) from exc
+    if not allow_past:
+        check_not_past(deadlines, today=app.local_now().date(), kinds=list(DeadlineKind))
     clean_topics = [t.strip() for t in topics if t.strip()]
     if not clean_topics:
         raise CampaignSetupError("cli.campaign.no_topics")
@@ -84,6 +124,9 @@ async def create_campaign(
         topics=list(dict.fromkeys(clean_topics)),
         now=app.clock.now(),
     )
+    extra = {"organiser": organiser.strip(), "contact": contact.strip()}
+    if any(extra.values()):
+        await app.store.campaigns.update(campaign_id, now=app.clock.now(), **extra)
     campaign = await app.store.campaigns.get(campaign_id)
     assert campaign is not None
     return campaign
@@ -96,8 +139,10 @@ async def reschedule(
     dialogue: date | None = None,
     complex_content: bool | None = None,
     overrides: Mapping[DeadlineKind, date] | None = None,
+    allow_past: bool = True,
 ) -> Campaign:
-    """Recompute the timeline: dates set by hand stay unless changed now."""
+    """Recompute the timeline: dates set by hand stay unless changed now. With
+    ``allow_past=False`` a date this change moves into the past is refused."""
     kept = {d.kind: d.due for d in campaign.deadlines if d.overridden}
     kept.pop(DeadlineKind.DIALOGUE, None)
     kept.update(overrides or {})
@@ -107,6 +152,10 @@ async def reschedule(
         deadlines = compute_timeline(new_dialogue, complex_content=is_complex, overrides=kept)
     except TimelineError as exc:
         raise CampaignSetupError(exc.key, **exc.params) from exc
+    if not allow_past:
+        before = {d.kind: d.due for d in campaign.deadlines}
+        moved = [d.kind for d in deadlines if before.get(d.kind) != d.due]
+        check_not_past(deadlines, today=app.local_now().date(), kinds=moved)
     async with app.store.transaction():
         await app.store.campaigns.update(
             campaign.id, now=app.clock.now(), dialogue_date=new_dialogue, complex=is_complex
@@ -117,13 +166,10 @@ async def reschedule(
     return updated
 
 
-async def resolve_campaign(app: App, campaign_id: int | None) -> Campaign:
-    """The campaign asked for, or the only active one."""
-    if campaign_id is not None:
-        campaign = await app.store.campaigns.get(campaign_id)
-        if campaign is None:
-            raise CampaignSetupError("cli.campaign.not_found", id=campaign_id)
-        return campaign
+async def resolve_campaign(app: App, campaign: int | str | None) -> Campaign:
+    """The campaign asked for (by number or title), or the only active one."""
+    if campaign is not None:
+        return await find_campaign(app.store, campaign)
     active = await app.store.campaigns.active()
     if not active:
         raise CampaignSetupError("cli.campaign.no_active")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from locales import LocalizedError
+from locales import LocalizedError, Message
 from storage.models import Deadline, DeadlineKind
 
 PLAN_LEAD_DAYS = 30  # kế hoạch công khai ít nhất 30 ngày trước đối thoại
@@ -22,6 +22,12 @@ REPORT_DAYS = 20  # báo cáo kết quả 20 ngày sau đối thoại (Lạng S�
 class TimelineError(LocalizedError, ValueError):
     """The dates given are inconsistent (e.g. questions close after the dialogue); the
     text is in ``locales/*/cli.po``."""
+
+
+def label(kind: DeadlineKind) -> Message:
+    """The deadline's name in the reader's language ("Hạn nhận câu hỏi của thanh niên"),
+    never its internal id."""
+    return Message(f"deadline.{kind.value}")
 
 
 def compute_timeline(
@@ -80,12 +86,15 @@ def _check(dates: Mapping[DeadlineKind, date]) -> None:
     for kind in before:
         if dates[kind] > dialogue:
             raise TimelineError(
-                "cli.timeline.after_dialogue", kind=kind.value, date=dates[kind], dialogue=dialogue
+                "cli.timeline.after_dialogue", kind=label(kind), date=dates[kind], dialogue=dialogue
             )
     for kind in (DeadlineKind.CONCLUSION, DeadlineKind.REPORT):
         if dates[kind] < dialogue:
             raise TimelineError(
-                "cli.timeline.before_dialogue", kind=kind.value, date=dates[kind], dialogue=dialogue
+                "cli.timeline.before_dialogue",
+                kind=label(kind),
+                date=dates[kind],
+                dialogue=dialogue,
             )
     in_order = (
         (DeadlineKind.QUESTIONS_CLOSE, DeadlineKind.UNITS_SUBMIT),
@@ -94,4 +103,4 @@ def _check(dates: Mapping[DeadlineKind, date]) -> None:
     )
     for first, second in in_order:
         if dates[first] > dates[second]:
-            raise TimelineError("cli.timeline.order", first=first.value, second=second.value)
+            raise TimelineError("cli.timeline.order", first=label(first), second=label(second))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.clustering.normalize import fold
-from storage.models import Unit
+from storage.models import Unit, UnitKind
 
 # Generic words people type or omit ("xã", "trường") that say nothing about which unit.
 _PREFIXES = (
@@ -25,6 +25,8 @@ _PREFIXES = (
     "doan",
 )
 MIN_SCORE = 72.0
+# What a young person types for a commune or ward: its name without "Xã", "Phường"...
+_TERRITORIAL_PREFIXES = ("đặc khu ", "phường ", "xã ")
 
 
 def _core(folded: str) -> str:
@@ -78,3 +80,26 @@ class UnitSearch:
             key=lambda i: (-scores[i], self._units[i].name),
         )
         return [UnitMatch(self._units[i], min(scores[i], 100.0)) for i in ranked[:limit]]
+
+
+def short_name(unit: Unit) -> str:
+    """The name people type: "Phường Thục Phán" → "Thục Phán"; schools keep theirs."""
+    if unit.kind.territorial:
+        lowered = unit.name.lower()
+        for prefix in _TERRITORIAL_PREFIXES:
+            if lowered.startswith(prefix):
+                return unit.name[len(prefix) :].strip()
+    return unit.name
+
+
+def example_names(units: Sequence[Unit], *, limit: int = 2) -> list[str]:
+    """A few names to show in the unit prompt, taken from the campaign's own units: a ward
+    and a commune when there are both (as "Thục Phán, Đàm Thủy" in Cao Bằng), else any."""
+    shown = [u for u in units if not u.hidden and u.kind != UnitKind.PROVINCE]
+    picked: list[Unit] = []
+    for kind in (UnitKind.WARD, UnitKind.COMMUNE, UnitKind.SPECIAL_ZONE):
+        first = min((u for u in shown if u.kind == kind), key=lambda u: u.name, default=None)
+        if first is not None:
+            picked.append(first)
+    picked += sorted((u for u in shown if u not in picked), key=lambda u: (u.kind, u.name))
+    return [short_name(u) for u in picked[:limit]]

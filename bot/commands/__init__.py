@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dotenv import dotenv_values
 
 from bot.application.app import App
 from bot.application.config import Settings, load_settings
@@ -29,6 +33,11 @@ class CommandError(Exception):
         self.status = status
 
 
+# The language of --help, usage errors and argument checks: known before the settings are
+# (argparse runs first), set by ``bot.cli.main`` around building and parsing.
+HELP_LANGUAGE: ContextVar[str] = ContextVar("youthbot_help_language", default=DEFAULT_LANGUAGE)
+
+
 def cli_language(settings: Settings | None) -> str:
     """The language of the command line's own lines (results, errors).
 
@@ -39,6 +48,31 @@ def cli_language(settings: Settings | None) -> str:
         return settings.core.language
     code = os.environ.get("YOUTHBOT_LANGUAGE", "").strip().lower()
     return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def startup_language(argv: Sequence[str]) -> str:
+    """The operator's language before the settings are read: ``YOUTHBOT_LANGUAGE`` from the
+    environment, else from the settings file (``--env-file``, default ``./.env``)."""
+    code = os.environ.get("YOUTHBOT_LANGUAGE")
+    if code is None:
+        env_file = Path(".env")
+        for index, arg in enumerate(argv):
+            if arg == "--env-file" and index + 1 < len(argv):
+                env_file = Path(argv[index + 1])
+            elif arg.startswith("--env-file="):
+                env_file = Path(arg.partition("=")[2])
+        try:
+            found = dotenv_values(env_file) if env_file.is_file() else {}
+        except (OSError, UnicodeDecodeError):
+            found = {}
+        code = next((v for k, v in found.items() if k.upper() == "YOUTHBOT_LANGUAGE"), None)
+    code = (code or "").strip().lower()
+    return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def help_text(key: str, /, **kwargs: Any) -> str:
+    """A --help sentence or metavar (``locales/*/cli_help.po``) in the operator's language."""
+    return translator(HELP_LANGUAGE.get()).t(key, **kwargs)
 
 
 def cli_tr(app: App) -> Translator:
@@ -67,7 +101,10 @@ async def _with_app(handler: Handler, args: argparse.Namespace, settings: Settin
             raise CommandError(exc.render(cli_tr(app)), exc.status) from exc
 
 
-def run_async(coro: Coroutine[Any, Any, int]) -> int:
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
@@ -79,4 +116,31 @@ def parse_date(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-05 or 05/08/2025")
+    raise argparse.ArgumentTypeError(help_text("cli.arg.bad_date", text=text))
+
+
+def whole_number(text: str) -> int:
+    """A whole number (argparse's own message would name Python's ``int``)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(help_text("cli.arg.bad_number", text=text)) from None
+
+
+def threshold_value(text: str) -> float:
+    """A similarity threshold: more than 0, at most 100 (``85`` or ``85,5``)."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(help_text("cli.arg.bad_threshold", text=text))
+    return value
+
+
+def campaign_ref(text: str) -> int | str:
+    """A campaign by number (``3``) or by a part of its title (``"Thái Nguyên 2026"``)."""
+    text = text.strip()
+    if not text:
+        raise argparse.ArgumentTypeError(help_text("cli.arg.empty_campaign"))
+    return int(text) if text.isdigit() else text

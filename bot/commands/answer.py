@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.application.app import App
 from bot.campaign.departments import DepartmentError, campaign_province, find_department
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, cli_tr, help_text, with_app
 from handlers.answers import (
     MAX_ANSWER_CHARS,
     AnswerError,
@@ -25,20 +25,26 @@ from storage.models import Question
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("answer", help="record official answers (drafts until published)")
-    parser.add_argument("code", nargs="?", help="question code")
-    parser.add_argument("--text", help="the answer")
+    parser = sub.add_parser("answer", help=help_text("cli.help.answer"))
     parser.add_argument(
-        "--by", help="the department answering (default: the one the question is routed to)"
+        "code",
+        nargs="?",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.answer.code"),
+    )
+    parser.add_argument(
+        "--text", metavar=help_text("cli.help.metavar.text"), help=help_text("cli.help.answer.text")
+    )
+    parser.add_argument(
+        "--by", metavar=help_text("cli.help.metavar.name"), help=help_text("cli.help.answer.by")
     )
     parser.add_argument(
         "--file",
         type=Path,
-        help="CSV with columns code,answer[,by], or a department's XLSX answer sheet",
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.answer.file"),
     )
-    parser.add_argument(
-        "--publish", action="store_true", help="also send them to the askers and supporters now"
-    )
+    parser.add_argument("--publish", action="store_true", help=help_text("cli.help.answer.publish"))
     parser.set_defaults(func=with_app(_answer))
 
 

@@ -6,13 +6,18 @@ import argparse
 from pathlib import Path
 
 from bot.application.app import App
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, cli_tr, help_text, with_app
 from storage import StorageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("backup", help="copy the database to a new file (bot may run)")
-    parser.add_argument("file", type=Path, help="the new file, e.g. backup-2025-08-05.db")
+    parser = sub.add_parser("backup", help=help_text("cli.help.backup"))
+    parser.add_argument(
+        "file",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.backup.file"),
+    )
     parser.set_defaults(func=with_app(_backup))
 
 

@@ -8,24 +8,51 @@ import asyncio
 import sys
 
 from bot.application.app import App
+from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, whole_number, with_app
 from handlers.broadcast import AUDIENCES, MAX_BROADCAST_CHARS, plan_broadcast, start_broadcast
 from handlers.intake import clean_text
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("broadcast", help="send an announcement (thông báo) to many people")
-    actions = parser.add_subparsers(dest="broadcast_action", required=True, metavar="ACTION")
-    send = actions.add_parser("send", help="preview, confirm and queue an announcement")
-    send.add_argument("--audience", choices=AUDIENCES, required=True)
-    send.add_argument("--unit", metavar="CODE", help="the unit, with --audience unit")
-    send.add_argument("--campaign", type=int)
-    send.add_argument("--message", required=True, help="the text (use quotes)")
-    send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser = sub.add_parser("broadcast", help=help_text("cli.help.broadcast"))
+    actions = parser.add_subparsers(
+        dest="broadcast_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    send = actions.add_parser("send", help=help_text("cli.help.broadcast.send"))
+    send.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        required=True,
+        help=help_text("cli.help.broadcast.audience"),
+    )
+    send.add_argument(
+        "--unit",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.broadcast.unit"),
+    )
+    send.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    send.add_argument(
+        "--message",
+        required=True,
+        metavar=help_text("cli.help.metavar.text"),
+        help=help_text("cli.help.broadcast.message"),
+    )
+    send.add_argument("--yes", action="store_true", help=help_text("cli.help.broadcast.yes"))
     send.set_defaults(func=with_app(_send))
-    status = actions.add_parser("status", help="delivery progress of an announcement")
-    status.add_argument("broadcast_id", type=int)
+    status = actions.add_parser("status", help=help_text("cli.help.broadcast.status"))
+    status.add_argument(
+        "broadcast_id",
+        type=whole_number,
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.broadcast.id"),
+    )
     status.set_defaults(func=with_app(_status))
 
 
@@ -37,16 +64,15 @@ async def _send(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     unit_id = None
     if args.audience == "unit":
-        unit = await app.store.units.by_code(args.unit or "")
-        if unit is None:
+        if not args.unit:
             raise CommandError(tr("cli.broadcast.unit_needed"), status=2)
-        unit_id = unit.id
+        unit_id = (await find_unit(app.store, args.unit)).id
     plan = await plan_broadcast(app.store, campaign, args.audience, unit_id=unit_id)
     print(
         tr(
             "cli.broadcast.preview",
             count=len(plan.recipients),
-            audience=args.audience,
+            audience=tr(f"broadcast.audience.{args.audience}"),
             campaign=campaign.id,
         )
     )

@@ -7,9 +7,11 @@ registers the subcommand.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from bot.clustering import batch
+from bot.clustering import DEFAULT_THRESHOLD, batch
+from bot.commands import help_text, threshold_value
 
 __all__ = ["register", "run"]
 
@@ -18,14 +20,29 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the ``cluster`` subcommand to the CLI's subparsers."""
     parser = subparsers.add_parser(
         "cluster",
-        help="group duplicate questions of a .jsonl, .csv or .xlsx file",
-        description=(
-            "Group duplicate questions. Writes one JSON line per valid input row, "
-            '{"id": ..., "cluster": ...}, where cluster is the id of the group\'s '
-            "representative question. Bad rows are reported on stderr and skipped."
-        ),
+        help=help_text("cli.help.cluster"),
+        description=help_text("cli.help.cluster.description"),
     )
-    batch.add_arguments(parser)
+    # The same arguments as batch.add_arguments, with the operator's language in --help.
+    parser.add_argument(
+        "input",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.cluster.input"),
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.cluster.out"),
+    )
+    parser.add_argument(
+        "--threshold",
+        type=threshold_value,
+        default=DEFAULT_THRESHOLD,
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.cluster.threshold", default=f"{DEFAULT_THRESHOLD:g}"),
+    )
     parser.set_defaults(func=run)
 
 

@@ -9,39 +9,60 @@ from bot.application.app import App
 from bot.campaign.setup import resolve_campaign
 from bot.clustering import DEFAULT_THRESHOLD
 from bot.clustering.store import recluster
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import (
+    CommandError,
+    campaign_ref,
+    cli_tr,
+    help_text,
+    threshold_value,
+    whole_number,
+    with_app,
+)
 from bot.documents.build import DigestScope, build_digest
 from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("clusters", help="groups of duplicate questions in a campaign")
-    parser.add_argument("--campaign", type=int)
-    actions = parser.add_subparsers(dest="clusters_action", required=True, metavar="ACTION")
-    lst = actions.add_parser("list", help="groups ranked by how many young people raised them")
-    lst.add_argument("--top", type=int, default=20)
+    parser = sub.add_parser("clusters", help=help_text("cli.help.clusters"))
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    code = help_text("cli.help.metavar.code")
+    actions = parser.add_subparsers(
+        dest="clusters_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    lst = actions.add_parser("list", help=help_text("cli.help.clusters.list"))
+    lst.add_argument(
+        "--top",
+        type=whole_number,
+        default=20,
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.clusters.top"),
+    )
     lst.set_defaults(func=with_app(_list))
-    again = actions.add_parser("recluster", help="group the whole campaign again")
+    again = actions.add_parser("recluster", help=help_text("cli.help.clusters.recluster"))
     again.add_argument(
         "--threshold",
-        type=float,
+        type=threshold_value,
         default=DEFAULT_THRESHOLD,
-        help=f"0-100, higher = stricter (default {DEFAULT_THRESHOLD:g})",
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.clusters.threshold", default=f"{DEFAULT_THRESHOLD:g}"),
     )
     again.set_defaults(func=with_app(_recluster))
-    mrg = actions.add_parser("merge", help="put the groups of these questions together")
-    mrg.add_argument("codes", nargs="+", metavar="CODE")
+    mrg = actions.add_parser("merge", help=help_text("cli.help.clusters.merge"))
+    mrg.add_argument("codes", nargs="+", metavar=code, help=help_text("cli.help.clusters.codes"))
     mrg.add_argument(
-        "--cross-topic",
-        action="store_true",
-        help="confirm a merge of questions of different topic groups",
+        "--cross-topic", action="store_true", help=help_text("cli.help.clusters.cross_topic")
     )
     mrg.set_defaults(func=with_app(_merge))
-    spl = actions.add_parser("split", help="move a question into a group of its own")
-    spl.add_argument("code")
+    spl = actions.add_parser("split", help=help_text("cli.help.clusters.split"))
+    spl.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
     spl.set_defaults(func=with_app(_split))
-    rep = actions.add_parser("represent", help="make a question its group's representative")
-    rep.add_argument("code")
+    rep = actions.add_parser("represent", help=help_text("cli.help.clusters.represent"))
+    rep.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
     rep.set_defaults(func=with_app(_represent))
 
 

@@ -6,23 +6,35 @@ import argparse
 
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department
+from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import campaign_ref, cli_tr, help_text, with_app
 from bot.documents.build import scope_from_options
 from bot.documents.produce import produce_digest
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("digest", help="write the digest message, XLSX, DOCX and chart")
-    parser.add_argument("--campaign", type=int, help="default: the only active campaign")
-    parser.add_argument("--unit", metavar="CODE", help="a unit's digest (for its secretary)")
-    parser.add_argument("--department", help="the questions routed to one department")
+    parser = sub.add_parser("digest", help=help_text("cli.help.digest"))
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    parser.add_argument(
+        "--unit", metavar=help_text("cli.help.metavar.code"), help=help_text("cli.help.digest.unit")
+    )
+    parser.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.digest.department"),
+    )
     parser.add_argument(
         "--email",
         action="append",
         default=[],
-        metavar="ADDRESS",
-        help="also e-mail it (SMTP_* settings)",
+        metavar=help_text("cli.help.metavar.address"),
+        help=help_text("cli.help.digest.email"),
     )
     parser.set_defaults(func=with_app(_digest))
 
@@ -30,16 +42,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 async def _digest(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
     campaign = await resolve_campaign(app, args.campaign)
+    unit = await find_unit(app.store, args.unit) if args.unit else None
     department = args.department
     if department and department.strip():  # the registry's name, whatever was typed
         province = await campaign_province(app.store, campaign)
         department = (
             await find_department(app.store, province, department, now=app.clock.now())
         ).name
-    try:
-        scope = await scope_from_options(app.store, unit_code=args.unit, department=department)
-    except LookupError as exc:  # the unit code is unknown
-        raise CommandError(tr("cli.no_unit", code=args.unit), status=2) from exc
+    scope = await scope_from_options(
+        app.store, unit_code=unit.code if unit else None, department=department
+    )
     files = await produce_digest(
         app.store,
         campaign,

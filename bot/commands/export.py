@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.application.app import App
+from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
 from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
@@ -46,36 +47,37 @@ def _jsonl_file(rows: Iterable[QuestionRow], campaign: Campaign, path: Path) -> 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "export",
-        help="export questions (xlsx, docx, csv, jsonl)",
-        description=(
-            "Write the campaign's questions. --format docx writes the official document: the "
-            "summary (issued by the Tỉnh đoàn to Sở Nội vụ), with --unit a unit's own list "
-            "(issued by that unit's Youth Union), with --department Sở Nội vụ's letter "
-            "forwarding the questions routed to that department. Who issues and signs each "
-            "is set with `youthbot campaign edit --documents LEVEL ...`."
-        ),
+        help=help_text("cli.help.export"),
+        description=help_text("cli.help.export.description"),
     )
-    parser.add_argument("--format", choices=FORMATS, default="jsonl")
-    parser.add_argument("--campaign", type=int, help="default: the only active campaign")
     parser.add_argument(
-        "--unit", metavar="CODE", help="only this unit's questions (e.g. --unit w01273)"
+        "--format", choices=FORMATS, default="jsonl", help=help_text("cli.help.export.format")
+    )
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    parser.add_argument(
+        "--unit", metavar=help_text("cli.help.metavar.code"), help=help_text("cli.help.unit_filter")
     )
     parser.add_argument(
         "--department",
-        metavar="NAME",
-        help='only the questions routed to this department (e.g. --department "Sở Y tế")',
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.export.department"),
     )
     parser.add_argument(
         "--document",
         choices=("summary", *DOCUMENT_KINDS),
         default="summary",
-        help="with --format docx: the summary (default), or after the questions: the"
-        " answers, the live programme, the conclusion notice, the report",
+        help=help_text("cli.help.export.document"),
     )
     parser.add_argument(
         "--out",
         type=Path,
-        help="file to write (default: jsonl to standard output, other formats to YOUTHBOT_OUT_DIR)",
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.export.out"),
     )
     parser.set_defaults(func=with_app(_export))
 
@@ -84,10 +86,10 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     if args.document != "summary":
         return await _followup(args, app, campaign)
-    try:
-        scope = await scope_from_options(app.store, unit_code=args.unit, department=args.department)
-    except LookupError as exc:  # the unit code is unknown
-        raise CommandError(cli_tr(app)("cli.no_unit", code=args.unit), status=2) from exc
+    unit = await find_unit(app.store, args.unit) if args.unit else None
+    scope = await scope_from_options(
+        app.store, unit_code=unit.code if unit else None, department=args.department
+    )
     language = app.settings.core.language
     now = app.clock.now()
     # The operator running the command has the server's data: names are included.

@@ -7,7 +7,8 @@ import argparse
 
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department
-from bot.commands import CommandError, cli_tr, with_app
+from bot.campaign.lookup import find_campaign, find_unit
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, whole_number, with_app
 from bot.commands.departments import cli_province
 from handlers.roles import INVITE_DAYS, create_invite
 
@@ -15,15 +16,36 @@ ROLES = ("secretary", "organiser", "department", "admin")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("invite", help="issue a single-use invite code for a role")
-    parser.add_argument("--role", choices=ROLES, required=True)
-    parser.add_argument("--unit", metavar="CODE", help="the secretary's unit")
+    parser = sub.add_parser("invite", help=help_text("cli.help.invite"))
     parser.add_argument(
-        "--department", help="the department, e.g. 'Sở Y tế' (see `departments list`)"
+        "--role", choices=ROLES, required=True, help=help_text("cli.help.invite.role")
     )
-    parser.add_argument("--campaign", type=int, help="limit the role to one campaign")
-    parser.add_argument("--days", type=int, default=INVITE_DAYS, help="validity (default 7)")
-    parser.add_argument("--bot-username", help="Telegram bot username for the deep link")
+    parser.add_argument(
+        "--unit", metavar=help_text("cli.help.metavar.code"), help=help_text("cli.help.invite.unit")
+    )
+    parser.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.invite.department"),
+    )
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.invite.campaign"),
+    )
+    parser.add_argument(
+        "--days",
+        type=whole_number,
+        default=INVITE_DAYS,
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.invite.days"),
+    )
+    parser.add_argument(
+        "--bot-username",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.invite.bot_username"),
+    )
     parser.set_defaults(func=with_app(_invite))
 
 
@@ -33,15 +55,10 @@ async def _invite(args: argparse.Namespace, app: App) -> int:
     if args.role == "secretary":
         if not args.unit:
             raise CommandError(tr("cli.invite.unit_needed"), status=2)
-        unit = await app.store.units.by_code(args.unit)
-        if unit is None:
-            raise CommandError(tr("cli.no_unit", code=args.unit), 2)
-        unit_id = unit.id
+        unit_id = (await find_unit(app.store, args.unit)).id
     if args.role == "department" and not (args.department or "").strip():
         raise CommandError(tr("cli.invite.department_needed"), status=2)
-    campaign = await app.store.campaigns.get(args.campaign) if args.campaign is not None else None
-    if args.campaign is not None and campaign is None:
-        raise CommandError(tr("cli.invite.no_campaign", id=args.campaign), status=2)
+    campaign = await find_campaign(app.store, args.campaign) if args.campaign is not None else None
     department = None
     if args.role == "department":
         # The registry's official name: "so noi vu" and "SNV" give the one "Sở Nội vụ".
@@ -55,11 +72,11 @@ async def _invite(args: argparse.Namespace, app: App) -> int:
         args.role,
         now=app.clock.now(),
         unit_id=unit_id,
-        campaign_id=args.campaign,
+        campaign_id=campaign.id if campaign else None,
         department=department,
         days=args.days,
     )
-    print(tr("cli.invite.code", code=code, role=args.role, days=args.days))
+    print(tr("cli.invite.code", code=code, role=tr(f"role.{args.role}"), days=args.days))
     print(tr("cli.invite.in_chat", code=code))
     if args.bot_username:
         link = f"https://t.me/{args.bot_username.lstrip('@')}?start=i-{code}"

@@ -1,8 +1,11 @@
-"""``youthbot link``: a unit's Telegram deep link, its QR code and a printable A4 poster.
+"""``youthbot link``: a unit's links, QR codes and a printable A4 poster, for every channel
+configured: Telegram's deep link (``/start u-<unit code>``, so the unit is already known)
+and the Zalo bot's link (``ZALO_BOT_LINK`` or ``--zalo-link``; Zalo bots take no start
+parameter, so the poster says which unit name to type).
 
-Whoever scans the QR code starts the bot with ``/start u-<unit code>``, so the unit is
-already known (one tap to confirm). The bot's username comes from Telegram (getMe) when
-``TELEGRAM_BOT_TOKEN`` is set, else from ``--bot-username``.
+The Telegram bot's username comes from Telegram (getMe) when ``TELEGRAM_BOT_TOKEN`` is set,
+else from ``--bot-username``. The poster names the organising body, the dialogue date, the
+deadline and the campaign's contact (``campaign edit --organiser/--contact``).
 """
 
 from __future__ import annotations
@@ -12,68 +15,113 @@ import asyncio
 from pathlib import Path
 
 from bot.application.app import App
+from bot.application.config import https_url
+from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.campaign.unitsearch import short_name
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
+from bot.documents.build import host_name
 from bot.documents.posters import deep_link, poster_text, unit_payload, write_poster_files
+from locales import Translator
 from storage.models import DeadlineKind
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "link", help="a unit's Telegram deep link, QR code and A4 poster (PNG and PDF)"
-    )
-    parser.add_argument("--unit", required=True, metavar="CODE", help="unit code (units list)")
+    parser = sub.add_parser("link", help=help_text("cli.help.link"))
     parser.add_argument(
-        "--campaign", type=int, metavar="ID", help="campaign (default: the only active one)"
+        "--unit",
+        required=True,
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.link.unit"),
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: YOUTHBOT_OUT_DIR)"
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar=help_text("cli.help.metavar.folder"),
+        help=help_text("cli.help.link.out"),
     )
     parser.add_argument(
         "--bot-username",
-        metavar="NAME",
-        help="the bot's @username, needed when TELEGRAM_BOT_TOKEN is not set",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.link.bot_username"),
     )
     parser.add_argument(
-        "--language", choices=["vi", "en"], default="vi", help="poster language (default: vi)"
+        "--zalo-link",
+        metavar=help_text("cli.help.metavar.link"),
+        help=help_text("cli.help.link.zalo_link"),
+    )
+    parser.add_argument(
+        "--language",
+        choices=["vi", "en"],
+        default="vi",
+        help=help_text("cli.help.link.language"),
     )
     parser.set_defaults(func=with_app(_link))
 
 
-async def _bot_username(app: App, given: str | None) -> str:
+async def _bot_username(app: App, given: str | None, *, has_zalo: bool) -> str | None:
+    """The Telegram bot's username, or None when Telegram is not set up (and Zalo is)."""
     tr = cli_tr(app)
     if app.settings.telegram.bot_token is None:
         if not given:
-            raise CommandError(tr("cli.link.no_username"), status=2)
+            if has_zalo:
+                return None
+            raise CommandError(tr("cli.link.no_channel"), status=2)
         return given.removeprefix("@")
     from bot.channels.telegram import TelegramSetupError, fetch_bot_username
 
     try:
         username = await fetch_bot_username(app)
     except TelegramSetupError as exc:
-        if not given:
-            raise CommandError(exc.render(tr)) from exc
-        print(tr("cli.link.fallback", error=exc.render(tr), name=given))
-        return given.removeprefix("@")
+        if given:
+            print(tr("cli.link.fallback", error=exc.render(tr), name=given))
+            return given.removeprefix("@")
+        if has_zalo:
+            print(tr("cli.link.telegram_skipped", error=exc.render(tr)))
+            return None
+        raise CommandError(exc.render(tr)) from exc
     if given and given.removeprefix("@").lower() != username.lower():
         print(tr("cli.link.other_bot", username=username, given=given))
     return username
 
 
+def _zalo_link(app: App, given: str | None, tr: Translator) -> str | None:
+    if given:
+        try:
+            return https_url(given)
+        except ValueError as exc:
+            raise CommandError(tr("cli.link.bad_zalo_link", link=given), status=2) from exc
+    if app.settings.zalo.bot_link:
+        return app.settings.zalo.bot_link
+    if app.settings.zalo.bot_token is not None:
+        print(tr("cli.link.zalo_no_link"))
+    return None
+
+
 async def _link(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
-    unit = await app.store.units.by_code(args.unit.strip())
-    if unit is None:
-        raise CommandError(tr("cli.no_unit", code=args.unit), status=2)
+    unit = await find_unit(app.store, args.unit)
     payload = unit_payload(unit.code)
     campaign = await resolve_campaign(app, args.campaign)
-    username = await _bot_username(app, args.bot_username)
-    link = deep_link(username, payload)
+    zalo = _zalo_link(app, args.zalo_link, tr)
+    username = await _bot_username(app, args.bot_username, has_zalo=zalo is not None)
+    telegram = deep_link(username, payload) if username else None
     text = poster_text(
-        link=link,
         campaign_title=campaign.title,
         unit_name=unit.name,
+        unit_typed=short_name(unit),
         closes=campaign.deadline(DeadlineKind.QUESTIONS_CLOSE),
+        dialogue=campaign.dialogue_date,
+        organiser=campaign.organiser or host_name(campaign, args.language),
+        contact=campaign.contact,
+        telegram_link=telegram,
+        zalo_link=zalo,
         language=args.language,
     )
     out_dir: Path = args.out or app.settings.core.out_dir
@@ -83,8 +131,11 @@ async def _link(args: argparse.Namespace, app: App) -> int:
         )
     except OSError as exc:
         raise CommandError(tr("cli.cannot_write", path=out_dir, reason=exc.strerror)) from exc
-    print(link)
-    print(tr("cli.link.qr", path=files.qr_png))
+    for channel, qr in zip(text.channels, files.qr_png, strict=True):
+        print(tr("cli.link.channel", channel=channel.name, link=channel.link))
+        print(tr("cli.link.qr", path=qr))
     print(tr("cli.link.poster", path=files.poster_png))
     print(tr("cli.link.poster", path=files.poster_pdf))
+    if not campaign.contact:
+        print(tr("cli.link.no_contact", id=campaign.id))
     return 0

@@ -6,24 +6,52 @@ import argparse
 import re
 
 from bot.application.app import App
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, cli_tr, help_text, whole_number, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("roles", help="list or revoke roles")
-    actions = parser.add_subparsers(dest="roles_action", required=True, metavar="ACTION")
-    lst = actions.add_parser("list", help="list active roles")
-    lst.add_argument("--all", action="store_true", help="include revoked roles")
+    parser = sub.add_parser("roles", help=help_text("cli.help.roles"))
+    actions = parser.add_subparsers(
+        dest="roles_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    number = help_text("cli.help.metavar.number")
+    lst = actions.add_parser("list", help=help_text("cli.help.roles.list"))
+    lst.add_argument("--all", action="store_true", help=help_text("cli.help.roles.all"))
     lst.set_defaults(func=with_app(_list))
-    revoke = actions.add_parser("revoke", help="revoke a role by its id")
-    revoke.add_argument("role_id", type=int)
+    revoke = actions.add_parser("revoke", help=help_text("cli.help.roles.revoke"))
+    revoke.add_argument(
+        "role_id", type=whole_number, metavar=number, help=help_text("cli.help.roles.role_id")
+    )
     revoke.set_defaults(func=with_app(_revoke))
-    digest = actions.add_parser("digest", help="when a role gets its digest, and where")
-    digest.add_argument("role_id", type=int)
-    digest.add_argument("--frequency", choices=["daily", "weekly"], required=True)
-    digest.add_argument("--hour", type=int, default=17, help="local hour (default 17)")
-    digest.add_argument("--weekday", type=int, default=0, help="0 = Monday (weekly only)")
-    digest.add_argument("--email", help="also e-mail the digest with its files")
+    digest = actions.add_parser("digest", help=help_text("cli.help.roles.digest"))
+    digest.add_argument(
+        "role_id", type=whole_number, metavar=number, help=help_text("cli.help.roles.role_id")
+    )
+    digest.add_argument(
+        "--frequency",
+        choices=["daily", "weekly"],
+        required=True,
+        help=help_text("cli.help.roles.frequency"),
+    )
+    digest.add_argument(
+        "--hour",
+        type=whole_number,
+        default=17,
+        metavar=help_text("cli.help.metavar.hour"),
+        help=help_text("cli.help.roles.hour"),
+    )
+    digest.add_argument(
+        "--weekday",
+        type=whole_number,
+        default=0,
+        metavar=number,
+        help=help_text("cli.help.roles.weekday"),
+    )
+    digest.add_argument(
+        "--email",
+        metavar=help_text("cli.help.metavar.address"),
+        help=help_text("cli.help.roles.email"),
+    )
     digest.set_defaults(func=with_app(_digest))
 
 
@@ -31,6 +59,13 @@ async def _list(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
     roles = await app.store.roles.all(include_revoked=args.all)
     width = max(len(tr("cli.roles.active")), len(tr("cli.roles.revoked")))
+    role_names = {
+        "secretary": tr("role.secretary"),
+        "organiser": tr("role.organiser"),
+        "department": tr("role.department"),
+        "admin": tr("role.admin"),
+    }
+    name_width = max(len(name) for name in role_names.values())
     for role in roles:
         person = await app.store.people.get(role.person_id)
         identities = await app.store.people.identities(role.person_id)
@@ -49,7 +84,8 @@ async def _list(args: argparse.Namespace, app: App) -> int:
             if role.campaign_id
             else tr("cli.roles.all_campaigns")
         )
-        print(f"{role.id:>4}  {role.role:<10} {state:<{width}} {who}  {where}  ({campaign})")
+        name = role_names.get(role.role, role.role)
+        print(f"{role.id:>4}  {name:<{name_width}} {state:<{width}} {who}  {where}  ({campaign})")
     if not roles:
         print(tr("cli.roles.none"))
     return 0

@@ -12,18 +12,34 @@ import argparse
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department, find_topic
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("route", help="route a topic group or a question to a department")
+    parser = sub.add_parser("route", help=help_text("cli.help.route"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--topic", help="topic group name (as in `campaign show`)")
-    target.add_argument("--question", metavar="CODE")
-    parser.add_argument(
-        "--department", required=True, help="e.g. 'Sở Giáo dục và Đào tạo' (see `departments list`)"
+    target.add_argument(
+        "--topic",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.route.topic"),
     )
-    parser.add_argument("--campaign", type=int)
+    target.add_argument(
+        "--question",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.route.question"),
+    )
+    parser.add_argument(
+        "--department",
+        required=True,
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.route.department"),
+    )
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
     parser.set_defaults(func=with_app(_route))
 
 

@@ -1,8 +1,10 @@
 """Send digests by e-mail (SMTP), the channel Youth Union offices and Sở Nội vụ already use.
 
 One function, :func:`send_email`, builds a UTF-8 message (Vietnamese subject, body and
-attachment names are encoded per RFC 2047/2231) and sends it with aiosmtplib. Any failure
-becomes a :class:`MailError` naming the server, never the password.
+attachment names are encoded per RFC 2047/2231) and sends it with aiosmtplib, logging in
+only when a user name is set (a relay on the local network needs none). Any failure
+becomes a :class:`MailError`: one line in the operator's language (``locales/*/mail.po``)
+naming the server and what to check, never the password.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
+import socket
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
@@ -21,6 +25,7 @@ import aiosmtplib
 from pydantic import SecretStr
 
 from bot.clock import Clock, SystemClock
+from locales import LocalizedError
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +42,10 @@ _KNOWN_TYPES: dict[str, str] = {
 }
 
 
-class MailError(Exception):
-    """Sending failed; the message names the server (host:port) and the cause."""
+class MailError(LocalizedError):
+    """Sending failed; the message names the server (host:port) and what to check."""
+
+    status = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +137,13 @@ async def send_email(
     """Send ``body`` with ``attachments`` to ``to``; raise :class:`MailError` on failure."""
     recipients = [address.strip() for address in to if address.strip()]
     if not recipients:
-        raise MailError(f"no recipient for the e-mail via {settings.address}")
+        raise MailError("mail.no_recipient", server=settings.address)
     files: list[tuple[str, bytes]] = []
     for path in attachments:
         try:
             data = await asyncio.to_thread(Path(path).read_bytes)
         except OSError as exc:
-            raise MailError(f"cannot attach {path}: {exc.strerror or exc}") from exc
+            raise MailError("mail.attach", path=path, reason=exc.strerror or exc) from exc
         files.append((Path(path).name, data))
     message = build_message(
         settings, to=recipients, subject=subject, body=body, attachments=files, clock=clock
@@ -146,15 +153,14 @@ async def send_email(
             message,
             hostname=settings.host,
             port=settings.port,
-            username=settings.username,
+            username=settings.username or None,  # "" would still try to log in
             password=settings.secret() if settings.username else None,
             use_tls=settings.use_tls,
             start_tls=settings.starttls and not settings.use_tls,
             timeout=settings.timeout,
         )
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        cause = _describe(exc, secret=settings.secret())
-        raise MailError(f"sending e-mail via {settings.address} failed: {cause}") from exc
+        raise _mail_error(exc, settings) from exc
     logger.info(
         "sent e-mail to %d recipient(s) via %s with %d attachment(s)",
         len(recipients),
@@ -163,9 +169,38 @@ async def send_email(
     )
 
 
-def _describe(exc: BaseException, *, secret: str | None) -> str:
-    """A one-line cause; the password is masked should a server echo it back."""
-    text = " ".join(str(exc).split())
-    if secret:
-        text = text.replace(secret, "***")
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _mail_error(exc: BaseException, settings: SmtpSettings) -> MailError:
+    """What went wrong, as the operator can fix it: which setting to check."""
+    server = settings.address
+    text = str(exc)
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return MailError("mail.auth_refused", server=server)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = ", ".join(r.recipient for r in exc.recipients)
+        return MailError("mail.recipients_refused", server=server, addresses=refused)
+    if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+        return MailError("mail.sender_refused", server=server, sender=settings.sender)
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return MailError("mail.timeout", server=server)
+    if isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__, ssl.SSLError):
+        return MailError("mail.tls", server=server)
+    if "AUTH extension is not supported" in text:
+        return MailError("mail.no_auth", server=server)
+    if "STARTTLS extension not supported" in text:
+        return MailError("mail.no_starttls", server=server)
+    cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) else exc
+    if isinstance(cause, socket.gaierror):
+        return MailError("mail.unknown_host", server=server)
+    if isinstance(cause, ConnectionRefusedError) or "Connection refused" in text:
+        return MailError("mail.refused", server=server)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        reply = _masked(f"{exc.code} {exc.message}", settings.secret())
+        return MailError("mail.server_reply", server=server, reply=reply)
+    detail = _masked(f"{type(exc).__name__}: {text}", settings.secret())
+    return MailError("mail.failed", server=server, detail=detail)
+
+
+def _masked(text: str, secret: str | None) -> str:
+    """One line; the password is masked should a server echo it back."""
+    text = " ".join(text.split())
+    return text.replace(secret, "***") if secret else text

@@ -2,17 +2,19 @@
 
 Young people from several communes of Cao Bằng send questions through the same engine the
 chat channels use, on a simulated clock; the demo prints what happened in a few lines.
-Everything lands in the configured database, so ``youthbot campaign list`` and the other
-commands show it afterwards.
+Everything lands in the demo's own database (``bot.commands.demo`` chooses and guards it),
+where ``youthbot chat --demo`` can join the campaign afterwards.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -43,8 +45,10 @@ from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
 from handlers.roles import create_invite
 from locales import Translator, translator
-from storage.models import Campaign, DeadlineKind, UnitKind
+from storage.models import Campaign, DeadlineKind
 
+# The script's young people live in Cao Bằng, whatever YOUTHBOT_PROVINCE says.
+DEMO_PROVINCE = "cao_bang"
 DEMO_TITLE = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm {year}"
 # The demo's campaign follows Cao Bằng's 2025 plan (units send up 23 days before the
 # dialogue, departments answer 8 days before), placed around today so that the campaign
@@ -81,6 +85,14 @@ class DemoDates:
         submit = today + timedelta(days=UNITS_SUBMIT_IN_DAYS)
         dialogue = submit + timedelta(days=DIALOGUE_AFTER_SUBMIT_DAYS)
         return cls(start, submit, dialogue - timedelta(days=ANSWERS_BEFORE_DIALOGUE_DAYS), dialogue)
+
+
+def program_name() -> str:
+    """How the operator started youthbot (``.venv/bin/youthbot``), to repeat it in hints."""
+    typed = Path(sys.argv[0])
+    if typed.name == "youthbot" and not typed.is_absolute():
+        return str(typed)
+    return "youthbot"
 
 
 def _data(name: str) -> str:
@@ -172,7 +184,9 @@ async def submit_question(driver: DemoDriver, youth: Youth) -> str:
     return driver.text
 
 
-async def run_demo(app: App, out: TextIO) -> int:
+async def run_demo(app: App, out: TextIO, *, chat_hint: Path | None = None) -> int:
+    """Run the whole campaign; ``chat_hint`` is the file to name in the closing line when
+    it is not the default demo file."""
     tr = translator(app.settings.core.language)
     dates = DemoDates.around(app.local_now().date(), app.tz)
     clock = FakeClock(dates.start)
@@ -180,7 +194,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     p = _Printer(out, tr)
 
     p.head("demo.storage", path=app.settings.core.db, version=await app.store.db.schema_version())
-    codename = app.settings.core.province
+    codename = DEMO_PROVINCE
     province = province_by_codename(codename)
     assert province is not None
     loaded = await app.store.units.upsert_many(province_units(codename), now=clock.now())
@@ -188,7 +202,25 @@ async def run_demo(app: App, out: TextIO) -> int:
     await app.store.units.upsert_many(extra.units, now=clock.now())
     p.line("demo.units", communes=loaded - 1, province=province.name, others=len(extra.units))
 
-    campaign = await _campaign(app, p, dates)
+    campaign = await _campaign(app, p, dates, host_code=province_unit_code(province))
+    try:
+        await _run_campaign(app, campaign, p, dates, clock)
+    except BaseException:
+        # Never leave a half-played campaign open for `youthbot chat --demo`.
+        await app.store.campaigns.update(campaign.id, now=clock.now(), status="archived")
+        raise
+    program = program_name()
+    if chat_hint is None:
+        p.line("demo.next", program=program, campaign=campaign.id, db=app.settings.core.db)
+    else:
+        p.line("demo.next_file", program=program, campaign=campaign.id, db=chat_hint)
+    return 0
+
+
+async def _run_campaign(
+    app: App, campaign: Campaign, p: _Printer, dates: DemoDates, clock: FakeClock
+) -> None:
+    tr = p.tr
     engine = build_engine(app)
 
     p.head("demo.intake")
@@ -224,13 +256,11 @@ async def run_demo(app: App, out: TextIO) -> int:
 
     sender = OutboxSender(app.store, {"demo": channel}, clock, on_batch_progress=batch_progress)
     await _reminders(app, clock, sender, channel, p, dates)
-    await _broadcast(engine, officials["organiser"], sender, channel, p)
+    await _broadcast(officials["organiser"], sender, channel, p, dates)
     await _digest(app, campaign, p)
     await _answers(app, campaign, dates, officials["department"], sender, channel, p)
     await _documents(app, campaign, p)
     await after_dialogue(app, campaign, clock, officials, sender, channel, p)
-    p.line("demo.next", campaign=campaign.id)
-    return 0
 
 
 class DemoChannel:
@@ -321,13 +351,13 @@ async def _reminders(
 
 
 async def _broadcast(
-    engine: Engine, organiser: DemoDriver, sender: OutboxSender, channel: DemoChannel, p: _Printer
+    organiser: DemoDriver, sender: OutboxSender, channel: DemoChannel, p: _Printer, dates: DemoDates
 ) -> None:
     p.head("demo.broadcast")
     await organiser.say("/thongbao")
     await organiser.tap("Toàn bộ thanh niên")
     await organiser.say(
-        "Hội nghị đối thoại diễn ra ngày 28/08/2025 tại Hội trường UBND tỉnh. "
+        f"Hội nghị đối thoại diễn ra ngày {dates.dialogue:%d/%m/%Y} tại Hội trường UBND tỉnh. "
         "Mời các bạn theo dõi trực tuyến!"
     )
     p.item(organiser.text.splitlines()[0])
@@ -439,16 +469,18 @@ async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
         p.item(f"  → {docx_path}  {xlsx_path.name}")
 
 
-async def _campaign(app: App, p: _Printer, dates: DemoDates) -> Campaign:
+async def _campaign(app: App, p: _Printer, dates: DemoDates, *, host_code: str) -> Campaign:
+    # The demo's file holds only the demo's runs: earlier ones are archived, so young
+    # people (and `youthbot chat --demo`) meet one open campaign.
     for existing in await app.store.campaigns.active():
-        if existing.title == DEMO_TITLE.format(year=dates.dialogue.year):
-            await app.store.campaigns.update(existing.id, now=app.clock.now(), status="archived")
-    provinces = await app.store.units.all(kinds=[UnitKind.PROVINCE])
+        await app.store.campaigns.update(existing.id, now=app.clock.now(), status="archived")
     campaign = await create_campaign(
         app,
         title=DEMO_TITLE.format(year=dates.dialogue.year),
         theme="Thanh niên Cao Bằng với chuyển đổi số và khởi nghiệp",
-        host_code=provinces[0].code,
+        host_code=host_code,
+        organiser="Ban Thường vụ Tỉnh đoàn Cao Bằng",
+        contact="Văn phòng Tỉnh đoàn Cao Bằng, đường Hoàng Đình Giong, phường Thục Phán",
         dialogue=dates.dialogue,
         overrides={
             DeadlineKind.UNITS_SUBMIT: dates.units_submit,

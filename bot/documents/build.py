@@ -338,7 +338,13 @@ async def _units_in_scope(
         ids = sorted({r.unit_id for r in reports})
         found = [u for u in [await store.units.get(i) for i in ids] if u is not None]
         return sorted(found, key=vietnamese_order)
-    units = [u for u in await store.units.all() if u.kind != UnitKind.PROVINCE]
+    asked = {r.unit_id for r in reports}
+    # A hidden unit (a duplicate, a mistaken import) counts only for the questions it has.
+    units = [
+        u
+        for u in await store.units.all()
+        if u.kind != UnitKind.PROVINCE and (not u.hidden or u.id in asked)
+    ]
     if campaign.level == "commune":
         units = [
             u

@@ -15,7 +15,7 @@ from locales import translator
 def smtp_settings(app: App) -> SmtpSettings:
     smtp = app.settings.smtp
     if not smtp.host:
-        raise MailError("SMTP_HOST is not set: e-mail cannot be sent (see .env.example)")
+        raise MailError("mail.no_host")
     return SmtpSettings(
         host=smtp.host,
         sender=smtp.sender,

@@ -1,16 +1,19 @@
 """Deep links, QR codes and printable A4 posters that invite young people to the bot.
 
-A unit (commune, ward, school...) prints a poster with a QR code of
-``https://t.me/<bot>?start=u-<unit code>``: whoever scans it starts the bot with their unit
-already known. Texts come from ``locales/<lang>/telegram.po``; the font is matplotlib's
-bundled DejaVu Sans, which has every Vietnamese letter with its diacritics.
+A unit (commune, ward, school...) prints a poster with a QR code for each configured
+channel: Telegram's ``https://t.me/<bot>?start=u-<unit code>`` starts the bot with the unit
+already known; Zalo's is the bot's own link (``ZALO_BOT_LINK``; Zalo bots take no start
+parameter, so the poster says which unit name to type). The poster also names the
+organising body, the dialogue date, the deadline and a contact. Texts come from
+``locales/<lang>/poster.po``; the font is matplotlib's bundled DejaVu Sans, which has every
+Vietnamese letter with its diacritics.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -24,6 +27,7 @@ from locales import LocalizedError, translator
 
 __all__ = [
     "A4_MM",
+    "ChannelCode",
     "LinkError",
     "PosterFiles",
     "PosterText",
@@ -44,6 +48,8 @@ _ACCENT = (13, 71, 161)  # a deep blue band at the top
 _DEADLINE = (183, 28, 28)
 _MUTED = (90, 98, 112)
 _WHITE = (255, 255, 255)
+_TELEGRAM = (34, 139, 202)
+_ZALO = (0, 104, 255)
 
 
 class LinkError(LocalizedError, ValueError):
@@ -89,34 +95,67 @@ def qr_image(data: str, *, module_px: int = 20, border: int = 4) -> Image.Image:
 
 
 @dataclass(frozen=True)
+class ChannelCode:
+    """One channel on the poster: its name, the link its QR code holds, what to do."""
+
+    name: str
+    link: str
+    step: str
+    color: tuple[int, int, int] = _INK
+
+
+@dataclass(frozen=True)
 class PosterText:
     """Every line printed on a poster, already translated."""
 
     heading: str
     title: str
+    organiser: str
     unit: str
     deadline: str
     scan: str
     steps: str
     link_label: str
-    link: str
     privacy: str
+    contact: str = ""
+    channels: tuple[ChannelCode, ...] = field(default_factory=tuple)
 
 
 def poster_text(
-    *, link: str, campaign_title: str, unit_name: str, closes: date, language: str = "vi"
+    *,
+    campaign_title: str,
+    unit_name: str,
+    closes: date,
+    dialogue: date,
+    organiser: str,
+    contact: str = "",
+    telegram_link: str | None = None,
+    zalo_link: str | None = None,
+    unit_typed: str | None = None,
+    language: str = "vi",
 ) -> PosterText:
+    """The poster's lines; ``unit_typed`` is what a Zalo user types to find the unit."""
     tr = translator(language)
+    channels: list[ChannelCode] = []
+    if telegram_link:
+        channels.append(
+            ChannelCode("Telegram", telegram_link, tr.t("poster.telegram_step"), _TELEGRAM)
+        )
+    if zalo_link:
+        step = tr.t("poster.zalo_step", unit=unit_typed or unit_name)
+        channels.append(ChannelCode("Zalo", zalo_link, step, _ZALO))
     return PosterText(
-        heading=tr.t("telegram.poster.heading"),
+        heading=tr.t("poster.heading"),
         title=campaign_title,
-        unit=tr.t("telegram.poster.unit", unit=unit_name),
-        deadline=tr.t("telegram.poster.deadline", date=f"{closes:%d/%m/%Y}"),
-        scan=tr.t("telegram.poster.scan"),
-        steps=tr.t("telegram.poster.steps"),
-        link_label=tr.t("telegram.poster.link"),
-        link=link,
-        privacy=tr.t("telegram.poster.privacy"),
+        organiser=tr.t("poster.organiser", organiser=organiser, date=f"{dialogue:%d/%m/%Y}"),
+        unit=tr.t("poster.unit", unit=unit_name),
+        deadline=tr.t("poster.deadline", date=f"{closes:%d/%m/%Y}"),
+        scan=tr.t("poster.scan_two" if len(channels) > 1 else "poster.scan_one"),
+        steps=tr.t("poster.steps"),
+        link_label=tr.t("poster.link"),
+        privacy=tr.t("poster.privacy"),
+        contact=tr.t("poster.contact", contact=contact) if contact.strip() else "",
+        channels=tuple(channels),
     )
 
 
@@ -183,8 +222,18 @@ def _draw_block(
     return y + round(block.space_after * scale)
 
 
+def _qr_of(link: str, side: int) -> Image.Image:
+    qr = qr_image(link, module_px=1)
+    modules = qr.width
+    side = modules * max(1, side // modules)
+    return qr.resize((side, side), Image.Resampling.NEAREST)
+
+
 def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
-    """An A4 portrait poster (``dpi`` dots per inch) with the QR code in the middle."""
+    """An A4 portrait poster (``dpi`` dots per inch): one QR code in the middle, or two side
+    by side (Telegram and Zalo), each with its channel's name and what to tap."""
+    if not text.channels:
+        raise ValueError("a poster needs at least one channel")
     scale = dpi / 300
     width = round(A4_MM[0] / 25.4 * dpi)
     height = round(A4_MM[1] / 25.4 * dpi)
@@ -199,43 +248,61 @@ def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
     _draw_block(draw, band, x=margin, y=round(60 * scale), width=inner, scale=scale)
 
     top = [
-        _Block(text.title, 84, bold=True, space_after=30),
-        _Block(text.unit, 64, space_after=30),
-        _Block(text.deadline, 72, bold=True, color=_DEADLINE, space_after=40),
+        _Block(text.title, 80, bold=True, space_after=24),
+        _Block(text.organiser, 50, color=_MUTED, space_after=30),
+        _Block(text.unit, 62, space_after=24),
+        _Block(text.deadline, 70, bold=True, color=_DEADLINE, space_after=36),
+        _Block(text.scan, 60, bold=True, space_after=30),
     ]
-    bottom = [
-        _Block(text.scan, 66, bold=True, space_after=40),
-        _Block(text.steps, 52, center=False, space_after=40),
-        _Block(text.link_label, 44, color=_MUTED, space_after=0),
-        _Block(text.link, 48, bold=True, space_after=50),
-        _Block(text.privacy, 40, color=_MUTED),
+    two = len(text.channels) > 1
+    column = (inner - round(80 * scale)) // 2 if two else inner
+    captions = [
+        [
+            _Block(channel.name, 66, bold=True, color=channel.color, space_after=8),
+            _Block(channel.step, 46, space_after=0),
+        ]
+        for channel in text.channels
     ]
-    y = band_height + round(90 * scale)
-    needed = sum(_block_height(b, inner, scale) for b in top + bottom)
-    gap = round(50 * scale)
-    qr_side = min(round(1350 * scale), height - y - needed - 2 * gap - margin // 2)
-    qr_side = max(qr_side, round(600 * scale))
+    caption_height = max(sum(_block_height(b, column, scale) for b in c) for c in captions)
+    bottom = [_Block(text.steps, 46, space_after=30)]
+    bottom.append(_Block(text.link_label, 40, color=_MUTED, space_after=0))
+    for channel in text.channels:
+        bottom.append(_Block(f"{channel.name}: {channel.link}", 42, bold=True, space_after=6))
+    if text.contact:
+        bottom.append(_Block(text.contact, 44, bold=True, space_after=0))
+    bottom[-1] = replace(bottom[-1], space_after=36)
+    bottom.append(_Block(text.privacy, 38, color=_MUTED))
 
-    qr = qr_image(text.link, module_px=1)
-    modules = qr.width
-    side = modules * max(1, qr_side // modules)
-    qr = qr.resize((side, side), Image.Resampling.NEAREST)
-    spare = height - margin // 2 - y - needed - side - 2 * gap
-    gap += max(0, spare) // 3  # spread what is left around the QR code
+    y = band_height + round(70 * scale)
+    needed = sum(_block_height(b, inner, scale) for b in top + bottom) + caption_height
+    gap = round(40 * scale)
+    room = height - y - needed - 2 * gap - margin // 2
+    qr_side = min(round((1100 if two else 1300) * scale), column, room)
+    qr_side = max(qr_side, round(500 * scale))
+    codes = [_qr_of(channel.link, qr_side) for channel in text.channels]
+    side = max(code.width for code in codes)  # codes differ by a few modules: one row box
+    spare = room - side
+    gap += max(0, spare) // 3  # spread what is left around the QR codes
 
     for block in top:
         y = _draw_block(draw, block, x=margin, y=y, width=inner, scale=scale)
-    poster.paste(qr, ((width - side) // 2, y + gap))
-    y += side + 2 * gap
+    y += gap
+    for index, (code, caption) in enumerate(zip(codes, captions, strict=True)):
+        left = margin + index * (column + round(80 * scale))
+        inset = (side - code.width) // 2
+        poster.paste(code, (left + (column - code.width) // 2, y + inset))
+        caption_y = y + side + round(10 * scale)
+        for block in caption:
+            caption_y = _draw_block(draw, block, x=left, y=caption_y, width=column, scale=scale)
+    y += side + round(10 * scale) + caption_height + gap
     for block in bottom:
-        x = margin + (round(80 * scale) if not block.center else 0)
-        y = _draw_block(draw, block, x=x, y=y, width=inner, scale=scale)
+        y = _draw_block(draw, block, x=margin, y=y, width=inner, scale=scale)
     return poster
 
 
 @dataclass(frozen=True)
 class PosterFiles:
-    qr_png: Path
+    qr_png: tuple[Path, ...]  # one per channel, in the poster's order
     poster_png: Path
     poster_pdf: Path
 
@@ -243,14 +310,20 @@ class PosterFiles:
 def write_poster_files(
     text: PosterText, *, out_dir: Path, stem: str, dpi: int = 300
 ) -> PosterFiles:
-    """Write ``<stem>-qr.png``, ``<stem>-poster.png`` and ``<stem>-poster.pdf``."""
+    """Write ``<stem>-qr.png`` (Telegram), ``<stem>-zalo-qr.png``, ``<stem>-poster.png`` and
+    ``<stem>-poster.pdf``."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    qr_files = []
+    for channel in text.channels:
+        suffix = "qr" if channel.name == "Telegram" else f"{channel.name.lower()}-qr"
+        path = out_dir / f"{stem}-{suffix}.png"
+        qr_image(channel.link, module_px=20).save(path, format="PNG", dpi=(dpi, dpi))
+        qr_files.append(path)
     files = PosterFiles(
-        qr_png=out_dir / f"{stem}-qr.png",
+        qr_png=tuple(qr_files),
         poster_png=out_dir / f"{stem}-poster.png",
         poster_pdf=out_dir / f"{stem}-poster.pdf",
     )
-    qr_image(text.link, module_px=20).save(files.qr_png, format="PNG", dpi=(dpi, dpi))
     poster = render_poster(text, dpi=dpi)
     poster.save(files.poster_png, format="PNG", dpi=(dpi, dpi), optimize=True)
     poster.save(files.poster_pdf, format="PDF", resolution=float(dpi))

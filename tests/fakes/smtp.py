@@ -45,16 +45,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_smtp_server() -> Iterator[tuple[Inbox, int]]:
+def running_smtp_server(*, auth: bool = True) -> Iterator[tuple[Inbox, int]]:
+    """``auth=False``: a relay on the local network that offers no AUTH at all."""
     inbox = Inbox()
     port = _free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_authenticator,
-        auth_require_tls=False,  # test server only: no certificate at hand
+    login: dict[str, Any] = (
+        {"authenticator": _authenticator, "auth_require_tls": False}  # no certificate at hand
+        if auth
+        else {}
     )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **login)
     controller.start()
     try:
         yield inbox, port
