@@ -224,7 +224,7 @@ async def _commitments(
 
 async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
     """The four documents after the questions, and the report's figures."""
-    p.head("demo.documents")
+    p.head("demo.followup_documents")
     language = app.settings.core.language
     tr = translator(language)
     out = app.settings.core.out_dir
