@@ -37,7 +37,7 @@ from locales import Translator
 #: Number, question (wording, code), askers and units, who answers: 16 cm.
 PROGRAMME_WIDTHS_CM = (1.2, 7.6, 4.2, 3.0)
 #: Number, task, owner, due, status: 16 cm.
-TASK_WIDTHS_CM = (1.2, 7.2, 3.6, 2.0, 2.0)
+TASK_WIDTHS_CM = (1.0, 6.6, 3.4, 2.5, 2.5)
 #: Figure, count: 16 cm.
 FIGURE_WIDTHS_CM = (12.0, 4.0)
 #: Topic group, questions, answered: 16 cm.
