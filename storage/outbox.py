@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
 
 
@@ -59,7 +57,7 @@ class BatchProgress:
         return self.sent + self.blocked + self.failed >= self.total
 
 
-def _message(r: aiosqlite.Row) -> OutboxMessage:
+def _message(r: Row) -> OutboxMessage:
     return OutboxMessage(
         id=r["id"],
         person_id=r["person_id"],
@@ -89,17 +87,15 @@ class OutboxRepository:
             return await self._insert(messages, at)
 
     async def _insert(self, messages: Sequence[NewMessage], at: str) -> int:
-        before = await self._db.fetchval("SELECT total_changes()")
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
-            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return await self._db.executemany(
+            "INSERT INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
+            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [
                 (m.person_id, m.channel, m.chat_id, m.kind, m.body, m.dedup_key, m.batch_id, at, at)
                 for m in messages
             ],
         )
-        after = await self._db.fetchval("SELECT total_changes()")
-        return int(after) - int(before)
 
     async def due(
         self, *, now: datetime, channels: Sequence[str], limit: int

@@ -34,7 +34,8 @@ class _Section(BaseSettings):
 
 
 class CoreSettings(_Section):
-    db: Path = Path("./data/youthbot.db")
+    # A SQLite file (path or sqlite:///path) or postgresql://user@host/database.
+    db: str = "./data/youthbot.db"
     province: str = "cao_bang"
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -44,6 +45,14 @@ class CoreSettings(_Section):
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     max_question_chars: int = Field(default=2000, ge=100, le=10000)
     digest_quiet: bool = False  # a period with nothing new sends nothing (else one line)
+
+    @field_validator("db")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        from storage.db import parse_target
+
+        parse_target(value)  # ValueError names what is expected
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

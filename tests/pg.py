@@ -1,0 +1,195 @@
+"""A real PostgreSQL server for the tests: Debian's binaries, started once per session.
+
+``initdb`` and ``pg_ctl`` put a throw-away cluster in a temporary folder; it listens on a
+unix socket in that folder only (no TCP port), with durability off (tests need speed, not
+crash safety). A template database is migrated once; each test gets a fresh copy of it
+(``CREATE DATABASE … TEMPLATE``, a file copy), dropped afterwards. Run as root (as CI
+does), the server runs as the ``postgres`` user (or ``nobody``): PostgreSQL refuses root.
+
+No binaries (no ``apt-get install postgresql``): :func:`find_bindir` returns ``None`` and
+the PostgreSQL tests skip, saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import asyncpg
+import pytest
+
+from storage.db import Database
+
+TEMPLATE = "youthbot_template"
+SKIP_REASON = (
+    "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+    " (or set YOUTHBOT_TEST_PG_BINDIR)"
+)
+_counter = itertools.count(1)
+T = TypeVar("T")
+
+
+def find_bindir() -> Path | None:
+    """Where ``initdb`` and ``pg_ctl`` are: $YOUTHBOT_TEST_PG_BINDIR, Debian's newest
+    ``/usr/lib/postgresql/N/bin``, or the PATH."""
+    candidates: list[Path] = []
+    if os.environ.get("YOUTHBOT_TEST_PG_BINDIR"):
+        candidates.append(Path(os.environ["YOUTHBOT_TEST_PG_BINDIR"]))
+    debian = Path("/usr/lib/postgresql")
+    if debian.is_dir():
+        versions = sorted(
+            (p for p in debian.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)
+        )
+        candidates.extend(p / "bin" for p in reversed(versions))
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+@dataclass
+class PgServer:
+    bindir: Path
+    root: Path
+    user: str | None  # run the server as this user (we are root)
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@/{database}?host={quote(str(self.socket_dir))}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(a) for a in args]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        data = self.root / "data"
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = " ".join(
+            [
+                f"-k {self.socket_dir}",
+                "-c listen_addresses=''",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c max_connections=200",
+                "-c shared_buffers=64MB",
+            ]
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    async def admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.url("postgres"))
+
+    async def prepare_template(self) -> None:
+        conn = await self.admin()
+        try:
+            await conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        finally:
+            await conn.close()
+        db = await Database.open(self.url(TEMPLATE))
+        await db.close()
+
+    async def create_database(self, *, migrated: bool = True) -> str:
+        """A new database (a copy of the migrated template, or empty); returns its URL."""
+        name = f"t{os.getpid()}_{next(_counter)}"
+        template = TEMPLATE if migrated else "template0"
+        conn = await self.admin()
+        try:
+            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+        finally:
+            await conn.close()
+        return self.url(name)
+
+    async def drop_database(self, url: str) -> None:
+        name = url.split("/")[-1].split("?")[0]
+        conn = await self.admin()
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await conn.close()
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on a loop of its own (from sync fixtures, whatever loop
+    the test runs)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Import into a test module to run its tests on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+def _server_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam(name)
+            return name
+    return None
+
+
+@contextlib.contextmanager
+def running_server(bindir: Path) -> Iterator[PgServer]:
+    root = Path(tempfile.mkdtemp(prefix="youthbot-pg-"))
+    user = _server_user()
+    if user is not None:
+        shutil.chown(root, user=user)
+    server = PgServer(bindir=bindir, root=root, user=user)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
