@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import asyncpg
 import pytest
@@ -73,7 +73,7 @@ class PgServer:
         return self.root
 
     def url(self, database: str) -> str:
-        return f"postgresql://postgres@/{database}?host={quote(str(self.socket_dir))}"
+        return f"postgresql://postgres@/{database}?host={quote(str(self.socket_dir), safe='')}"
 
     def _run(self, *args: str) -> None:
         command = [str(a) for a in args]
@@ -123,7 +123,14 @@ class PgServer:
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            )
         shutil.rmtree(self.root, ignore_errors=True)
 
     async def admin(self) -> asyncpg.Connection:
@@ -150,7 +157,7 @@ class PgServer:
         return self.url(name)
 
     async def drop_database(self, url: str) -> None:
-        name = url.split("/")[-1].split("?")[0]
+        name = urlsplit(url).path.strip("/")
         conn = await self.admin()
         try:
             await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

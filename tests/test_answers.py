@@ -15,6 +15,7 @@ from bot.campaign.setup import create_campaign
 from bot.cli import main
 from handlers.roles import create_invite
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
