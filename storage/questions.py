@@ -201,11 +201,12 @@ class QuestionRepository:
             )
         )
 
-    async def texts(self, campaign_id: int) -> list[QuestionText]:
+    async def texts(self, campaign_id: int, *, after: int = 0) -> list[QuestionText]:
+        """The campaign's questions (those with an id above ``after``), in order."""
         rows = await self._db.fetchall(
             "SELECT id, code, text FROM questions WHERE campaign_id = ? AND status != 'withdrawn'"
-            " ORDER BY id",
-            (campaign_id,),
+            " AND id > ? ORDER BY id",
+            (campaign_id, after),
         )
         return [QuestionText(r["id"], r["code"], r["text"]) for r in rows]
 

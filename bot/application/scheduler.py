@@ -50,11 +50,17 @@ def build_scheduler(
     *,
     on_queued: Callable[[], None] | None = None,
     digests: DigestTick | None = None,
+    is_leader: Callable[[], bool] | None = None,
 ) -> AsyncIOScheduler:
-    """An AsyncIOScheduler ticking every minute (start it inside the running loop)."""
+    """An AsyncIOScheduler ticking every minute (start it inside the running loop).
+
+    ``is_leader``: several workers share the database; only the holder of the
+    scheduler's lease ticks (:mod:`bot.application.workers`)."""
     scheduler = AsyncIOScheduler(timezone=app.tz)
 
     async def tick() -> None:
+        if is_leader is not None and not is_leader():
+            return
         try:
             done = await run_tick(app, digests=digests)
         except Exception:  # a failed tick must not stop the next one

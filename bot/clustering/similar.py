@@ -13,6 +13,8 @@ from storage import Store
 
 # Below this score a question is not shown as "already asked" (0-100, see clustering).
 SUGGEST_MIN_SCORE = 40.0
+# Several workers: question ids below the highest one seen that may still commit late.
+CATCH_UP_MARGIN = 64
 
 
 class CampaignSimilarity:
@@ -23,6 +25,7 @@ class CampaignSimilarity:
         self._clock = clock
         self._min_score = min_score
         self._indexes: dict[int, SimilarIndex] = {}
+        self._seen: dict[int, int] = {}  # highest question id indexed, per campaign
         self._lock = asyncio.Lock()
         # Closest earlier question found while a text was being written, so that
         # submitting it needs no second lookup: (campaign, text) -> question id or None.
@@ -30,15 +33,24 @@ class CampaignSimilarity:
 
     async def _index(self, campaign_id: int) -> SimilarIndex:
         index = self._indexes.get(campaign_id)
-        if index is not None:
+        if index is not None and not self._store.db.shared:
             return index
         async with self._lock:
             index = self._indexes.get(campaign_id)
             if index is None:
                 index = SimilarIndex()
-                for row in await self._store.questions.texts(campaign_id):
-                    index.add(str(row.id), row.text)
                 self._indexes[campaign_id] = index
+                self._seen[campaign_id] = 0
+            # Several workers: questions other workers stored since are added (one cheap
+            # query; ids are drawn before commit, so the last few are looked at again in
+            # case a lower one committed late); in one process every question passes
+            # through added().
+            seen = self._seen[campaign_id]
+            after = seen - CATCH_UP_MARGIN if seen else 0
+            for row in await self._store.questions.texts(campaign_id, after=after):
+                if str(row.id) not in index:
+                    index.add(str(row.id), row.text)
+                self._seen[campaign_id] = max(self._seen[campaign_id], row.id)
         return index
 
     async def find(self, campaign_id: int, text: str, *, limit: int) -> list[SimilarHit]:
@@ -68,6 +80,8 @@ class CampaignSimilarity:
             if nearest is not None and nearest.status != "withdrawn":
                 cluster_id = nearest.cluster_id
         index.add(str(question_id), text)
+        if not self._store.db.shared:
+            self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), question_id)
         if cluster_id is not None:
             await self._store.clusters.assign(question_id, cluster_id)
         else:
