@@ -33,6 +33,7 @@ COMMANDS = (
     "roles",
     "broadcast",
     "backup",
+    "db",
 )
 
 

@@ -505,7 +505,7 @@ class SqliteDatabase(Database):
                     return
                 yield batch
         finally:
-            cursor.close()
+            await self._run(lambda conn: cursor.close())
 
     async def insert_rows(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
         marks = ", ".join("?" * len(columns))

@@ -163,7 +163,7 @@ async def run_demo(app: App, out: TextIO) -> int:
     app.clock = clock
     p = _Printer(out, tr)
 
-    p.head("demo.storage", path=app.settings.core.db, version=await app.store.db.schema_version())
+    p.head("demo.storage", path=app.store.db.location, version=await app.store.db.schema_version())
     codename = app.settings.core.province
     province = province_by_codename(codename)
     assert province is not None
