@@ -13,7 +13,14 @@ from bot.application.app import App
 from bot.application.config import Settings
 from bot.clock import FakeClock
 from tests.fakes.smtp import Inbox, running_smtp_server
-from tests.pg import SKIP_REASON, PgServer, find_bindir, run_async, running_server
+from tests.pg import (
+    SKIP_REASON,
+    DatabaseFactory,
+    PgServer,
+    find_bindir,
+    run_async,
+    running_server,
+)
 
 # Settings come only from what each test sets, never from the developer's shell or .env.
 _PREFIXES = ("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")
@@ -50,7 +57,11 @@ def pg_server() -> Iterator[PgServer]:
         pytest.skip(SKIP_REASON)
     with running_server(bindir) as server:
         run_async(server.prepare_template())
-        yield server
+        server.factory = DatabaseFactory(server)
+        try:
+            yield server
+        finally:
+            server.factory.close()
 
 
 @pytest.fixture
@@ -68,12 +79,13 @@ def database(
         yield str(tmp_path / "youthbot.db")
         return
     server: PgServer = request.getfixturevalue("pg_server")
-    url = run_async(server.create_database())
+    assert server.factory is not None
+    url = server.factory.take()
     monkeypatch.setenv("YOUTHBOT_DB", url)
     try:
         yield url
     finally:
-        run_async(server.drop_database(url))
+        server.factory.give_back(url)
 
 
 @pytest.fixture

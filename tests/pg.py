@@ -3,7 +3,7 @@
 ``initdb`` and ``pg_ctl`` put a throw-away cluster in a temporary folder; it listens on a
 unix socket in that folder only (no TCP port), with durability off (tests need speed, not
 crash safety). A template database is migrated once; each test gets a fresh copy of it
-(``CREATE DATABASE … TEMPLATE``, a file copy), dropped afterwards. Run as root (as CI
+(``CREATE DATABASE … TEMPLATE``, WAL-logged: no checkpoint), dropped afterwards. Run as root (as CI
 does), the server runs as the ``postgres`` user (or ``nobody``): PostgreSQL refuses root.
 
 No binaries (no ``apt-get install postgresql``): :func:`find_bindir` returns ``None`` and
@@ -17,9 +17,11 @@ import contextlib
 import itertools
 import os
 import pwd
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -67,6 +69,7 @@ class PgServer:
     bindir: Path
     root: Path
     user: str | None  # run the server as this user (we are root)
+    factory: DatabaseFactory | None = None
 
     @property
     def socket_dir(self) -> Path:
@@ -151,7 +154,7 @@ class PgServer:
         template = TEMPLATE if migrated else "template0"
         conn = await self.admin()
         try:
-            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         finally:
             await conn.close()
         return self.url(name)
@@ -176,6 +179,66 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def backend(request: pytest.FixtureRequest) -> str:
     """Import into a test module to run its tests on SQLite and on PostgreSQL."""
     return str(request.param)
+
+
+class DatabaseFactory:
+    """Fresh databases made ahead of time on a thread of their own, and dropped there, so
+    that creating and dropping overlap the tests instead of adding to them."""
+
+    def __init__(self, server: PgServer, *, ahead: int = 2) -> None:
+        self._server = server
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._lock = asyncio.Lock()
+        self._admin: asyncpg.Connection | None = None
+        for _ in range(ahead):
+            self._submit(self._make())
+
+    def _submit(self, coro: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def _conn(self) -> asyncpg.Connection:
+        if self._admin is None:
+            self._admin = await self._server.admin()
+        return self._admin
+
+    async def _make(self) -> None:
+        try:
+            async with self._lock:
+                name = f"t{os.getpid()}_{next(_counter)}"
+                await (await self._conn()).execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            self._ready.put(self._server.url(name))
+        except BaseException as exc:  # the waiting test reports it
+            self._ready.put(exc)
+
+    async def _drop(self, url: str) -> None:
+        async with self._lock:
+            name = urlsplit(url).path.strip("/")
+            with contextlib.suppress(asyncpg.PostgresError):
+                await (await self._conn()).execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def take(self) -> str:
+        self._submit(self._make())
+        got = self._ready.get(timeout=120)
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+    def give_back(self, url: str) -> None:
+        self._submit(self._drop(url))
+
+    def close(self) -> None:
+        async def finish() -> None:
+            async with self._lock:
+                if self._admin is not None:
+                    await self._admin.close()
+
+        asyncio.run_coroutine_threadsafe(finish(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
 
 
 def _server_user() -> str | None:

@@ -237,7 +237,7 @@ async def test_one_person_alternating_between_workers_then_the_same_send_to_both
 async def test_a_burst_spread_over_two_workers_is_handled_one_event_at_a_time(
     api: FakeTelegramAPI, province_app: App, campaign: Campaign, tmp_path: Path
 ) -> None:
-    user, burst = 7002, 24
+    user, burst = 7002, 8
     with workers_for(api, tmp_path) as workers:
         a, b = await two_workers(workers)
         assert await post(api, a, say(api, user, "/start")) == 200

@@ -87,7 +87,7 @@ class _Progress:
     per table."""
 
     def __init__(self, tr: Translator) -> None:
-        self._tr = tr
+        self.tr = tr
         self._tty = sys.stderr.isatty()
         self._shown = 0.0
         self._open = False
@@ -98,11 +98,11 @@ class _Progress:
         if self._tty:
             if finished or now - self._shown >= 0.2:
                 self._shown = now
-                line = self._tr("cli.db.progress", table=table, done=done, total=total)
+                line = self.tr("cli.db.progress", table=table, done=done, total=total)
                 print(f"\r{line}\033[K", end="", file=sys.stderr, flush=True)
                 self._open = True
         elif finished:
-            print(self._tr("cli.db.progress", table=table, done=done, total=total), file=sys.stderr)
+            print(self.tr("cli.db.progress", table=table, done=done, total=total), file=sys.stderr)
 
     def end(self) -> None:
         if self._open:
