@@ -432,7 +432,7 @@ async def failover(api: tuple[str, str], server: Any, folder: Path) -> float:
     try:
         await asyncio.gather(*(wait_ready(w) for w in workers))
         async with await Store.open(db) as store:
-            while (holder := await store.coordination.holder("scheduler")) is None:
+            while (holder := await store.coordination.holder("scheduler")) is None:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
             leader = next(w for w in workers if f":{w.process.pid}:" in holder)
             survivor = next(w for w in workers if w is not leader)
@@ -508,6 +508,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=60)
