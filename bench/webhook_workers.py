@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import multiprocessing
 import os
 import platform
@@ -46,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+import aiohttp
 import httpx
 
 TOKEN = "123456789:AAH-youthbot_bench_token_0123456789abcdef"
@@ -265,6 +267,8 @@ class Result:
     killed_at: int | None = None
     messages: int = 0
     workers_cpu: float = 0.0
+    postgres_cpu: float = 0.0
+    driver_cpu: float = 0.0
 
 
 async def prepare(db: str) -> None:
@@ -318,7 +322,7 @@ async def drive(
     total = people * len(script(0))
     probe = await Database.open(db)
 
-    async def post(client: httpx.AsyncClient, user: int, text: str) -> None:
+    async def post(client: aiohttp.ClientSession, user: int, text: str) -> None:
         update = {
             "update_id": next(ids),
             "message": {
@@ -339,14 +343,18 @@ async def drive(
         while True:
             worker = live[next(turn) % len(live)]
             try:
-                response = await client.post(
+                async with client.post(
                     worker.url,
-                    json=update,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                )
-                if response.status_code == 200:
-                    break
-            except httpx.HTTPError:
+                    data=json.dumps(update),
+                    headers={
+                        "X-Telegram-Bot-Api-Secret-Token": SECRET,
+                        "Content-Type": "application/json",
+                    },
+                ) as response:
+                    await response.read()
+                    if response.status == 200:
+                        break
+            except (aiohttp.ClientError, TimeoutError):
                 pass
             attempt += 1
             if attempt == 1:
@@ -364,20 +372,39 @@ async def drive(
             victim.process.send_signal(signal.SIGKILL)
             live.remove(victim)
 
-    async def person(client: httpx.AsyncClient, n: int) -> None:
+    async def person(client: aiohttp.ClientSession, n: int) -> None:
         async with limit:
             for text in script(n):
                 await post(client, 10_000 + n, text)
 
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30.0, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         started = time.perf_counter()
+        pg_before = postgres_cpu()
+        driver_before = time.process_time()
         await asyncio.gather(*(person(client, n) for n in range(people)))
         result.elapsed = time.perf_counter() - started
+        result.postgres_cpu = postgres_cpu() - pg_before
+        result.driver_cpu = time.process_time() - driver_before
     await probe.close()
     assert result.updates == total
     result.questions, result.people_with_one, result.doubled = await count_questions(db)
     return result
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (those of the user it
+    runs as; the bench's own server is the only one)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += cpu_of(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def cpu_of(pid: int) -> float:
@@ -453,8 +480,9 @@ def report(result: Result) -> None:
     print(
         f"{result.label:<22} {result.updates:>6} updates in {result.elapsed:6.1f} s = "
         f"{rate:7.1f} updates/s; latency p50 {q[49] * 1000:5.0f} ms p99 {q[98] * 1000:6.0f} ms; "
-        f"workers' CPU {result.workers_cpu:5.1f} s ({result.updates / max(result.workers_cpu, 0.01):.0f} "
-        f"updates per CPU-second); questions {result.questions} "
+        f"CPU: workers {result.workers_cpu:5.1f} s ({result.updates / max(result.workers_cpu, 0.01):.0f} "
+        f"updates per worker CPU-second), PostgreSQL {result.postgres_cpu:4.1f} s, "
+        f"simulated people {result.driver_cpu:4.1f} s; questions {result.questions} "
         f"(people with exactly one: {result.people_with_one}, doubled: {result.doubled})"
     )
     if result.killed_at is not None:
