@@ -112,6 +112,7 @@ class Workers:
             TELEGRAM_FILE_BASE_URL=self.api.file_url,
             TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
             TELEGRAM_WEBHOOK_SECRET=SECRET,
+            TELEGRAM_WEBHOOK_MAX_CONNECTIONS="100",
             PTB_TIMEDELTA="true",
         )
         log = self.folder / f"worker-{len(self.running) + 1}.log"
@@ -217,6 +218,8 @@ async def test_one_person_alternating_between_workers_then_the_same_send_to_both
         send = tap(api, user, "Gửi")
         statuses = await asyncio.gather(post(api, a, send), post(api, b, send))
         assert statuses == [200, 200]
+    webhooks = [c.params for c in api.calls if c.method == "setWebhook"]
+    assert len(webhooks) == 2 and all(int(p["max_connections"]) == 100 for p in webhooks)
     questions = await province_app.store.questions.of_campaign(campaign.id)
     assert [q.text for q in questions] == [QUESTION]
     assert questions[0].asker_name == "Nông Thị Hoa"

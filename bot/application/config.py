@@ -121,6 +121,8 @@ class TelegramSettings(_Section):
     file_base_url: HttpUrl = "https://api.telegram.org/file/bot"
     webhook_url: OptionalHttpUrl = None
     webhook_secret: WebhookSecret = None
+    # Requests Telegram keeps open to the webhook at once (its default 40, at most 100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Overall sending limit: 30/s on Telegram's servers; more with paid broadcasts or a
     # self-hosted Bot API server (up to 1000/s).
     max_messages_per_second: int = Field(default=30, ge=1, le=1000)

@@ -418,6 +418,7 @@ class TelegramChannel(ChannelLifecycle):
                 url=self._webhook_url,
                 secret_token=self._secret,
                 allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=self._app.settings.telegram.webhook_max_connections,
             )
         except TelegramError as exc:
             raise TelegramSetupError(
