@@ -10,9 +10,10 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_with(args: list[str], cwd: Path, db: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
@@ -22,15 +23,28 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         env={
             "PATH": "/usr/bin:/bin",
-            "YOUTHBOT_DB": str(cwd / "data" / "youthbot.db"),
+            "YOUTHBOT_DB": db or str(cwd / "data" / "youthbot.db"),
             "YOUTHBOT_OUT_DIR": str(cwd / "out"),
         },
     )
 
 
-def test_demo_runs_twice_and_the_commands_see_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_demo_runs_twice_and_the_commands_see_it(
+    tmp_path: Path, backend: str, database: str
+) -> None:
+    db = database if backend == "postgresql" else None
+
+    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        return run_with(args, cwd, db)
+
     first = run(["demo"], tmp_path)
     assert first.returncode == 0, first.stderr
+    if db is not None:  # the data is in PostgreSQL, not in a file
+        assert "postgresql://postgres@/" in first.stdout
+        assert not (tmp_path / "data").exists()
     assert "Traceback" not in first.stdout + first.stderr
     for heading in ("Đợt đối thoại số 1", "Gộp câu hỏi trùng", "Nhắc hạn", "thông báo", "trả lời"):
         assert heading in first.stdout
