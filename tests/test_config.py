@@ -104,3 +104,14 @@ def test_secrets_are_redacted_from_error_lines(monkeypatch: pytest.MonkeyPatch) 
     settings = Settings(env_file=None)
     line = redact(f"ConnectError: https://api.telegram.org/bot{token}/getMe failed", settings)
     assert token not in line and "<secret>" in line
+
+
+def test_the_database_password_is_redacted_from_error_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cli import redact
+
+    monkeypatch.setenv("YOUTHBOT_DB", "postgresql://bot:Very-Secret-9@db.example/youthbot")
+    settings = Settings(env_file=None)
+    line = redact("OSError: postgresql://bot:Very-Secret-9@db.example/youthbot refused", settings)
+    assert "Very-Secret-9" not in line and "<secret>" in line
