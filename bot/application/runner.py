@@ -113,6 +113,15 @@ async def run_bot(
     if web is not None:
         await web.start()
     scheduler.start()
+    polling = [
+        name for name, adapter in adapters.items() if getattr(adapter, "mode", "") == "polling"
+    ]
+    if shared and polling:
+        log.warning(
+            "%s: long polling on a shared database; run one such worker only "
+            "(several workers need webhooks: docs/operations.md)",
+            ", ".join(sorted(polling)),
+        )
     log.info(
         "youthbot running: %s%s",
         ", ".join(sorted(adapters)),
