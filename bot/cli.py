@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from bot.application.config import ConfigError, Settings, load_settings
 from bot.commands import (
@@ -44,6 +45,7 @@ COMMANDS = (
     "roles",
     "broadcast",
     "backup",
+    "db",
 )
 
 
@@ -214,6 +216,9 @@ def redact(text: str, settings: Settings | None) -> str:
     ):
         if secret is not None and secret.get_secret_value():
             text = text.replace(secret.get_secret_value(), "<secret>")
+    password = urlsplit(settings.core.db).password if "://" in settings.core.db else None
+    if password:  # YOUTHBOT_DB=postgresql://user:password@host/db
+        text = text.replace(password, "<secret>")
     return text
 
 

@@ -1,8 +1,8 @@
 """Storage: every line of SQL, the schema and its migrations.
 
 :class:`Store` bundles the repositories over one :class:`~storage.db.Database`. The
-interface is deliberately narrow (repositories taking and returning dataclasses) so a
-PostgreSQL backend can implement the same methods.
+interface is deliberately narrow (repositories taking and returning dataclasses); the
+database behind it is SQLite or PostgreSQL (:mod:`storage.db`, :mod:`storage.postgres`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from storage.campaigns import CampaignRepository
 from storage.clusters import ClusterRepository
 from storage.conclusions import ConclusionRepository
 from storage.conversations import ConversationRepository
+from storage.coordination import CoordinationRepository
 from storage.db import Database, StorageError, latest_version
 from storage.departments import DepartmentRepository
 from storage.info import InfoRepository
@@ -58,10 +59,13 @@ class Store:
         self.conclusions = ConclusionRepository(db)
         self.issuers = IssuerRepository(db)
         self.info = InfoRepository(db)
+        self.coordination = CoordinationRepository(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, target: str | Path) -> Store:
+        """The store over ``target``: a SQLite file path or ``sqlite:///…`` URL, or a
+        ``postgresql://…`` URL (see :meth:`storage.db.Database.open`)."""
+        return cls(await Database.open(target))
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         return self.db.transaction()

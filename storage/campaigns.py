@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, update_statement
+from storage.db import Database, Row, update_statement
 from storage.models import Campaign, Deadline, DeadlineKind, Topic
 from storage.times import to_utc_text
 
@@ -112,7 +110,7 @@ class CampaignRepository:
         ]
         return tuple(sorted(found, key=lambda d: order.index(d.kind)))
 
-    async def _campaign(self, row: aiosqlite.Row) -> Campaign:
+    async def _campaign(self, row: Row) -> Campaign:
         return Campaign(
             id=row["id"],
             title=row["title"],

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
 
 COMMITMENT_STATUSES = ("open", "done", "dropped")
@@ -54,7 +52,7 @@ class Commitment:
     done_at: datetime | None
 
 
-def _commitment(r: aiosqlite.Row) -> Commitment:
+def _commitment(r: Row) -> Commitment:
     return Commitment(
         id=r["id"],
         campaign_id=r["campaign_id"],

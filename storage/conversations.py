@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row, Script, count, hold, one
 from storage.models import Conversation, Person
 from storage.people import person_from_row
 from storage.times import from_utc_text, to_utc_text
@@ -21,7 +18,7 @@ _WITH_PERSON = (
 )
 
 
-def _found(row: aiosqlite.Row | None) -> tuple[Person, Conversation | None] | None:
+def _found(row: Row | None) -> tuple[Person, Conversation | None] | None:
     if row is None:
         return None
     person = person_from_row(row)
@@ -89,23 +86,21 @@ class ConversationRepository:
         (a redelivery); ``found`` is the person and conversation, if known.
         """
 
-        def run(conn: sqlite3.Connection) -> tuple[bool, aiosqlite.Row | None]:
+        def steps() -> Script[tuple[bool, Row | None]]:
+            # Another worker handling this person's earlier event finishes it first.
+            yield hold(f"{channel}:{external_id}")
             if update_id is not None:
-                cursor = conn.execute(
-                    "INSERT OR IGNORE INTO processed_updates (channel, update_id, at)"
-                    " VALUES (?, ?, ?)",
+                new = yield count(
+                    "INSERT INTO processed_updates (channel, update_id, at)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (channel, update_id, to_utc_text(now)),
                 )
-                new = cursor.rowcount > 0
-                cursor.close()
                 if not new:
                     return False, None
-            cursor = conn.execute(_WITH_PERSON, (channel, external_id))
-            row: aiosqlite.Row | None = cursor.fetchone()
-            cursor.close()
+            row = yield one(_WITH_PERSON, (channel, external_id))
             return True, row
 
-        new, row = await self._db.run(run)
+        new, row = await self._db.script(steps)
         return new, _found(row) if new else None
 
     async def clear_stale(self, *, states: tuple[str, ...], before: datetime) -> int:

@@ -1,8 +1,14 @@
-"""The SQLite connection: pragmas, numbered migrations and transactions.
+"""The database behind the repositories: SQLite (embedded, the default) or PostgreSQL.
 
-One aiosqlite connection serves the whole process: SQLite allows one writer at a time
-anyway, and a single connection lets an asyncio lock make every transaction atomic with
-respect to the other coroutines of the process.
+:meth:`Database.open` takes ``YOUTHBOT_DB``: a file path or ``sqlite:///path`` opens SQLite
+(:class:`SqliteDatabase`, one process), ``postgresql://…`` opens PostgreSQL
+(:class:`storage.postgres.PostgresDatabase`, any number of worker processes). Both run the
+same repositories' SQL (the portable subset in :mod:`storage.dialect`) and the same
+numbered migrations.
+
+SQLite: one aiosqlite connection serves the whole process: SQLite allows one writer at a
+time anyway, and a single connection lets an asyncio lock make every transaction atomic
+with respect to the other coroutines of the process.
 """
 
 from __future__ import annotations
@@ -11,23 +17,22 @@ import asyncio
 import contextvars
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import aiosqlite
 
+from storage.dialect import SQLITE, Dialect, postgres_ddl
+
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-# Set while the current task holds the write lock, so nested transactions join the outer one.
-_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "youthbot_in_transaction", default=False
-)
 
 
 class StorageError(Exception):
@@ -41,14 +46,21 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The numbered migrations shipped in ``storage/migrations``, in order."""
+def load_migrations(dialect: str = "sqlite") -> list[Migration]:
+    """The numbered migrations shipped in ``storage/migrations``, in order, in ``dialect``
+    (PostgreSQL's are translated, or taken from ``migrations/postgresql/`` where a file of
+    the same name is there)."""
     found: list[Migration] = []
     folder = resources.files("storage") / "migrations"
+    overrides = folder / "postgresql"
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+            sql = entry.read_text("utf-8")
+            if dialect == "postgresql":
+                override = overrides / entry.name
+                sql = override.read_text("utf-8") if override.is_file() else postgres_ddl(sql)
+            found.append(Migration(int(match.group(1)), entry.name, sql))
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
@@ -81,12 +93,260 @@ def update_statement(
 T = TypeVar("T")
 
 
-class Database:
+class Row(Protocol):
+    """A result row: by column name or position (``sqlite3.Row``, ``asyncpg.Record``)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+
+# -- where the data lives -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What ``YOUTHBOT_DB`` names: a SQLite file or a PostgreSQL database."""
+
+    kind: Literal["sqlite", "postgresql"]
+    location: str
+    """The file path (SQLite) or the connection URL (PostgreSQL)."""
+
+    @property
+    def display(self) -> str:
+        """For messages and logs: the URL without its password."""
+        if self.kind == "sqlite":
+            return self.location
+        parts = urlsplit(self.location)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        user = f"{parts.username}@" if parts.username else ""
+        return f"{parts.scheme}://{user}{host}{parts.path}"
+
+
+TARGET_EXPECTED = "a file path, sqlite:///path/to/file.db or postgresql://user@host/database"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def parse_target(value: str | Path) -> Target:
+    """``YOUTHBOT_DB`` read: ``ValueError`` (with :data:`TARGET_EXPECTED`) for anything
+    that is neither a path, a ``sqlite:`` URL nor a ``postgresql:`` URL."""
+    if isinstance(value, Path):
+        return Target("sqlite", str(value))
+    text = value.strip()
+    if not text:
+        raise ValueError(TARGET_EXPECTED)
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        if text.lower().startswith(("postgres:", "postgresql:", "sqlite:")):
+            raise ValueError(TARGET_EXPECTED)
+        return Target("sqlite", text)
+    name = scheme.group(1).lower()
+    if name == "sqlite":
+        path = unquote(text[len("sqlite://") :])
+        # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them.
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ValueError(TARGET_EXPECTED)
+        return Target("sqlite", path)
+    if name in ("postgresql", "postgres"):
+        if not urlsplit(text).path.strip("/") and "dbname=" not in text:
+            raise ValueError(TARGET_EXPECTED)
+        return Target("postgresql", text)
+    raise ValueError(TARGET_EXPECTED)
+
+
+# -- scripts: several statements, one trip on SQLite ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a :meth:`Database.script`; build with :func:`one`, :func:`rows`,
+    :func:`count` or :func:`hold`."""
+
+    kind: Literal["one", "all", "count", "hold"]
+    sql: str
+    params: Params = ()
+
+
+def one(sql: str, params: Params = ()) -> Step:
+    """The first row (or ``None``) of a query; ``INSERT … RETURNING *`` too."""
+    return Step("one", sql, params)
+
+
+def rows(sql: str, params: Params = ()) -> Step:
+    return Step("all", sql, params)
+
+
+def count(sql: str, params: Params = ()) -> Step:
+    """The number of rows a write changed."""
+    return Step("count", sql, params)
+
+
+def hold(key: str) -> Step:
+    """See :meth:`Database.hold`."""
+    return Step("hold", key)
+
+
+Script = Generator[Step, Any, T]
+"""A generator function's result: ``row = yield one(...)`` for each statement; its return
+value is the script's."""
+
+
+def drive(script: Script[T], execute: Callable[[Step], Any]) -> T:
+    """Run a script's steps through a synchronous ``execute``."""
+    result: Any = None
+    try:
+        while True:
+            result = execute(script.send(result))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+class Database(ABC):
+    """An open database with the schema migrated to the latest version.
+
+    Every repository talks to it through these methods only; SQL is written once, in the
+    portable subset of :mod:`storage.dialect`.
+    """
+
+    dialect: Dialect = SQLITE
+    #: Whether several processes may share the database (PostgreSQL): the workers then
+    #: coordinate through it (leases, shared rate limits, claimed outbox rows).
+    shared: bool = False
+    target: Target
+
+    @classmethod
+    async def open(cls, target: str | Path, *, migrate_to: int | None = None) -> Database:
+        """Open (creating if needed) and migrate the database ``target`` names.
+
+        Raises :class:`StorageError` with an actionable message when it cannot be opened,
+        or was written by a newer version of youthbot.
+        """
+        try:
+            parsed = parse_target(target)
+        except ValueError as exc:
+            raise StorageError(f"YOUTHBOT_DB: expected {exc}") from None
+        if parsed.kind == "postgresql":
+            from storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(parsed, migrate_to=migrate_to)
+        return await SqliteDatabase.open_file(parsed.location, migrate_to=migrate_to)
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages (no password)."""
+        return self.target.display
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the live database in a new SQLite file."""
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The application's tables, in an order that satisfies their foreign keys."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Run the block atomically; nested calls join the outer transaction."""
+
+    @abstractmethod
+    async def defer(self, sql: str, params: Params = ()) -> None:
+        """A write whose result nobody needs: inside a transaction it travels with the
+        next statement (or the commit)."""
+
+    @abstractmethod
+    async def hold(self, key: str) -> None:
+        """Serialise with every other transaction holding ``key`` until this one ends
+        (PostgreSQL: a transaction-scoped advisory lock, so one person's events are
+        handled one at a time whichever worker takes them). A no-op on SQLite, whose
+        write lock already serialises every transaction of its one process."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one write statement; returns the new row's ``id`` for inserts into a table
+        with one, else the row count."""
+
+    @abstractmethod
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int: ...
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        """One write statement per parameter row, in one transaction; returns how many
+        rows it changed in all (an insert skipped by ``ON CONFLICT DO NOTHING``: 0)."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @abstractmethod
+    async def script(self, steps: Callable[[], Script[T]]) -> T:
+        """Several statements in one transaction (the current one, if any), decided as
+        they go: ``steps`` is a generator function yielding :class:`Step` s and receiving
+        their results. SQLite runs the whole script in one trip to its thread."""
+
+    # -- bulk copy (youthbot db copy, backup) -----------------------------------------
+
+    @abstractmethod
+    def snapshot(self) -> AbstractAsyncContextManager[None]:
+        """A block whose reads all see the same moment."""
+
+    @abstractmethod
+    def iter_rows(self, table: str, *, chunk: int) -> AsyncIterator[list[Row]]:
+        """Every row of ``table`` in chunks (inside :meth:`snapshot`)."""
+
+    @abstractmethod
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+        """Insert copied rows as they are, ids included."""
+
+    async def after_bulk_insert(self, table: str) -> None:
+        """Anything to redo after :meth:`insert_rows` (PostgreSQL's id sequences)."""
+        return
+
+    @abstractmethod
+    async def defer_constraints(self) -> None:
+        """Check foreign keys at the end of the current transaction (a copy inserts
+        tables that refer to each other)."""
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """SQLite only (kept for code not yet ported): use :meth:`script` instead."""
+        raise StorageError(
+            "Database.run() works on SQLite only; write the statements as a "
+            "Database.script() (see storage/db.py) so that PostgreSQL can run them"
+        )
+
+
+class SqliteDatabase(Database):
     """An open SQLite database with the schema migrated to the latest version."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        self.target = Target("sqlite", path)
+        # Set while the current task holds the write lock, so nested transactions join
+        # the outer one (one variable per database: a copy holds two open at once).
+        self._in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"youthbot_sqlite_transaction_{id(self)}", default=False
+        )
         self._lock = asyncio.Lock()
         self._begin_pending = False
         self._deferred: list[tuple[str, Params]] = []
@@ -94,12 +354,8 @@ class Database:
     # -- opening ---------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate_to: int | None = None) -> Database:
-        """Open (creating if needed) and migrate the database at ``path``.
-
-        Raises :class:`StorageError` with an actionable message when the file cannot be
-        opened or was written by a newer version of youthbot.
-        """
+    async def open_file(cls, path: str | Path, *, migrate_to: int | None = None) -> SqliteDatabase:
+        """Open (creating if needed) and migrate the database at ``path``."""
         text_path = str(path)
         if text_path != ":memory:":
             parent = Path(text_path).parent
@@ -151,11 +407,20 @@ class Database:
         async with self._lock:  # no transaction of ours is half-way through
             await self._run(run)
 
-    async def __aenter__(self) -> Database:
-        return self
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+        )
+        return order_by_references([str(r[0]) for r in rows], await self._references())
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    async def _references(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for row in await self.fetchall(
+            'SELECT m.name, f."table" FROM sqlite_master m,'
+            " pragma_foreign_key_list(m.name) f WHERE m.type = 'table'"
+        ):
+            found.setdefault(str(row[0]), set()).add(str(row[1]))
+        return found
 
     # -- migrations ------------------------------------------------------------------
 
@@ -198,11 +463,11 @@ class Database:
         (:meth:`defer`) with the next statement or the ``COMMIT``, so a transaction costs
         no extra trip to the database thread.
         """
-        if _in_transaction.get():
+        if self._in_transaction.get():
             yield
             return
         async with self._lock:
-            token = _in_transaction.set(True)
+            token = self._in_transaction.set(True)
             self._begin_pending = True
             self._deferred = []
             try:
@@ -218,12 +483,41 @@ class Database:
             finally:
                 self._begin_pending = False
                 self._deferred = []
-                _in_transaction.reset(token)
+                self._in_transaction.reset(token)
+
+    async def hold(self, key: str) -> None:
+        return None  # the write lock (BEGIN IMMEDIATE) already serialises transactions
+
+    def snapshot(self) -> AbstractAsyncContextManager[None]:
+        return self.transaction()  # the write lock keeps every other writer out
+
+    async def defer_constraints(self) -> None:
+        await self.execute_rowcount("PRAGMA defer_foreign_keys = ON")
+
+    async def iter_rows(self, table: str, *, chunk: int) -> AsyncIterator[list[Row]]:
+        cursor: sqlite3.Cursor = await self._run(
+            lambda conn: conn.execute(f"SELECT * FROM {table}")
+        )
+        try:
+            while True:
+                batch: list[Row] = await self._run(lambda conn: cursor.fetchmany(chunk))
+                if not batch:
+                    return
+                yield batch
+        finally:
+            await self._run(lambda conn: cursor.close())
+
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+        marks = ", ".join("?" * len(columns))
+        await self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+            [tuple(r[c] for c in columns) for r in rows],
+        )
 
     async def defer(self, sql: str, params: Params = ()) -> None:
         """A write whose result nobody needs: inside a transaction it travels with the
         next statement (or the commit) instead of costing a trip of its own."""
-        if _in_transaction.get():
+        if self._in_transaction.get():
             self._deferred.append((sql, params))
         else:
             await self.execute_rowcount(sql, params)
@@ -237,7 +531,7 @@ class Database:
         fetch, close); SQLite answers most of ours in microseconds, so the trips were
         the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
         """
-        if _in_transaction.get() and (self._begin_pending or self._deferred):
+        if self._in_transaction.get() and (self._begin_pending or self._deferred):
             begin, self._begin_pending = self._begin_pending, False
             deferred, self._deferred = self._deferred, []
 
@@ -252,8 +546,15 @@ class Database:
         return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Several statements in one trip (for repositories on hot paths)."""
+        """Several statements in one trip (SQLite only: new code writes a :meth:`script`)."""
         return await self._run(fn)
+
+    async def script(self, steps: Callable[[], Script[T]]) -> T:
+        def run(conn: sqlite3.Connection) -> T:
+            return drive(steps(), lambda step: _sqlite_step(conn, step))
+
+        async with self.transaction():
+            return await self._run(run)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement; returns ``lastrowid`` for inserts, else the row count."""
@@ -280,31 +581,58 @@ class Database:
         async with self.transaction():
             return await self._run(run)
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        def run(conn: sqlite3.Connection) -> None:
-            conn.executemany(sql, rows).close()
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            cursor = conn.executemany(sql, rows)
+            changed = cursor.rowcount
+            cursor.close()
+            return max(int(changed), 0)
 
         async with self.transaction():
-            await self._run(run)
+            return await self._run(run)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        def run(conn: sqlite3.Connection) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        def run(conn: sqlite3.Connection) -> Row | None:
             cursor = conn.execute(sql, params)
-            row: aiosqlite.Row | None = cursor.fetchone()
+            row: Row | None = cursor.fetchone()
             cursor.close()
             return row
 
         return await self._run(run)
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        def run(conn: sqlite3.Connection) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        def run(conn: sqlite3.Connection) -> list[Row]:
             cursor = conn.execute(sql, params)
-            rows: list[aiosqlite.Row] = cursor.fetchall()
+            rows: list[Row] = cursor.fetchall()
             cursor.close()
             return rows
 
         return await self._run(run)
 
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+
+def _sqlite_step(conn: sqlite3.Connection, step: Step) -> Any:
+    if step.kind == "hold":
+        return None
+    cursor = conn.execute(step.sql, step.params)
+    try:
+        if step.kind == "one":
+            return cursor.fetchone()
+        if step.kind == "all":
+            return cursor.fetchall()
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def order_by_references(tables: Sequence[str], references: dict[str, set[str]]) -> list[str]:
+    """``tables`` sorted so that each comes after the tables it references (then by name)."""
+    remaining = sorted(tables)
+    done: list[str] = []
+    while remaining:
+        ready = [
+            t for t in remaining if not (references.get(t, set()) - {t}) - set(done)
+        ] or remaining[:1]  # a cycle: break it rather than loop
+        for table in ready:
+            done.append(table)
+            remaining.remove(table)
+    return done

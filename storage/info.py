@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.db import Database, StorageError
+from storage.db import Database, StorageError, parse_target
 
 PURPOSE = "purpose"
 PURPOSE_DEMO = "demo"
@@ -61,6 +61,48 @@ class FileInspection:
     exists: bool
     demo: bool = False
     contents: Contents = Contents(0, 0, 0)
+
+
+async def inspect_target(target: str | Path) -> FileInspection:
+    """What the database ``target`` (a SQLite file or a PostgreSQL URL, as in
+    ``YOUTHBOT_DB``) holds, read without migrating or writing it."""
+    parsed = parse_target(target)
+    if parsed.kind == "sqlite":
+        return await inspect_file(Path(parsed.location))
+    return await _inspect_postgresql(parsed.location)
+
+
+async def _inspect_postgresql(url: str) -> FileInspection:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StorageError(f"cannot connect to the database: {exc}") from exc
+    try:
+        tables = {
+            str(r[0])
+            for r in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+        }
+        if not tables:
+            return FileInspection(exists=False)
+        if not {"campaigns", "units", "people"} <= tables:
+            raise StorageError("the PostgreSQL database is not a youthbot database")
+        demo = False
+        if "database_info" in tables:
+            value = await conn.fetchval("SELECT value FROM database_info WHERE key = $1", PURPOSE)
+            demo = value == PURPOSE_DEMO
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM campaigns), (SELECT count(*) FROM units),"
+            " (SELECT count(*) FROM people)"
+        )
+        assert row is not None
+        return FileInspection(True, demo, Contents(*(int(c) for c in row)))
+    finally:
+        await conn.close()
 
 
 async def inspect_file(path: Path) -> FileInspection:

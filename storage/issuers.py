@@ -12,9 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import to_utc_text
 
 #: The question documents' levels, then the documents after the questions (issue 16).
@@ -113,7 +111,7 @@ class IssuerRepository:
         return before is not None
 
 
-def _row(r: aiosqlite.Row) -> IssuerRow:
+def _row(r: Row) -> IssuerRow:
     recipients = r["recipients"]
     return IssuerRow(
         campaign_id=r["campaign_id"],

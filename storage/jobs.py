@@ -29,7 +29,7 @@ class JobRepository:
     async def claim(self, job: str, period: str, *, now: datetime) -> bool:
         """Record that ``job`` runs for ``period``; False if it already did."""
         count = await self._db.execute_rowcount(
-            "INSERT OR IGNORE INTO job_runs (job, period, at) VALUES (?, ?, ?)",
+            "INSERT INTO job_runs (job, period, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (job, period, to_utc_text(now)),
         )
         return count > 0

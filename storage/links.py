@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
 
 #: The audit action of a refused code; failures are counted from the audit log.
@@ -31,7 +29,7 @@ class LinkCode:
         return now >= self.expires_at
 
 
-def _code(row: aiosqlite.Row) -> LinkCode:
+def _code(row: Row) -> LinkCode:
     return LinkCode(
         id=row["id"],
         person_id=row["person_id"],

@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
 
 
@@ -59,7 +57,7 @@ class BatchProgress:
         return self.sent + self.blocked + self.failed >= self.total
 
 
-def _message(r: aiosqlite.Row) -> OutboxMessage:
+def _message(r: Row) -> OutboxMessage:
     return OutboxMessage(
         id=r["id"],
         person_id=r["person_id"],
@@ -89,17 +87,15 @@ class OutboxRepository:
             return await self._insert(messages, at)
 
     async def _insert(self, messages: Sequence[NewMessage], at: str) -> int:
-        before = await self._db.fetchval("SELECT total_changes()")
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
-            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return await self._db.executemany(
+            "INSERT INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
+            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [
                 (m.person_id, m.channel, m.chat_id, m.kind, m.body, m.dedup_key, m.batch_id, at, at)
                 for m in messages
             ],
         )
-        after = await self._db.fetchval("SELECT total_changes()")
-        return int(after) - int(before)
 
     async def due(
         self, *, now: datetime, channels: Sequence[str], limit: int
@@ -114,11 +110,15 @@ class OutboxRepository:
         )
         return [_message(r) for r in rows]
 
-    async def claim(self, message_id: int) -> bool:
+    async def claim(self, message_id: int, *, worker: str | None = None) -> bool:
+        """Mark a message in flight; False when it is not pending any more (another worker
+        took it: on PostgreSQL a row another worker is claiming is skipped, not waited
+        for)."""
         count = await self._db.execute_rowcount(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-            " WHERE id = ? AND status = 'pending'",
-            (message_id,),
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?"
+            " WHERE id = (SELECT id FROM outbox WHERE id = ? AND status = 'pending'"
+            f"{self._db.dialect.skip_locked})",
+            (worker, message_id),
         )
         return count > 0
 
@@ -148,11 +148,21 @@ class OutboxRepository:
             (error[:500], person_id),
         )
 
-    async def recover(self) -> int:
-        """Rows a crash left in flight go back to pending, marked as resent (at start-up,
-        single sender)."""
+    async def recover(self, *, live_workers: Sequence[str] | None = None) -> int:
+        """Rows a crash left in flight go back to pending, marked as resent: every one
+        (``live_workers=None``: at start-up of the one process on SQLite), or those whose
+        worker is not among ``live_workers`` (several workers on PostgreSQL)."""
+        if live_workers is None:
+            return await self._db.execute_rowcount(
+                "UPDATE outbox SET status = 'pending', resent = 1, claimed_by = NULL"
+                " WHERE status = 'sending'"
+            )
+        marks = ",".join("?" * len(live_workers)) or "NULL"
         return await self._db.execute_rowcount(
-            "UPDATE outbox SET status = 'pending', resent = 1 WHERE status = 'sending'"
+            "UPDATE outbox SET status = 'pending', resent = 1, claimed_by = NULL"
+            " WHERE status = 'sending'"
+            f" AND (claimed_by IS NULL OR claimed_by NOT IN ({marks}))",
+            list(live_workers),
         )
 
     async def unfinished(self, batch_id: int) -> bool:

@@ -3,14 +3,11 @@ identity per chat platform (platform ids stored as text)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, update_statement
+from storage.db import Database, Row, Script, count, one, update_statement
 from storage.models import Identity, Person
 from storage.times import to_utc_text
 
@@ -23,7 +20,7 @@ _BY_IDENTITY = (
 )
 
 
-def person_from_row(row: aiosqlite.Row) -> Person:
+def person_from_row(row: Row) -> Person:
     return Person(
         id=row["id"],
         full_name=row["full_name"],
@@ -57,29 +54,24 @@ class PersonRepository:
         """The person behind a channel identity, created on first contact (one trip)."""
         at = to_utc_text(now)
 
-        def run(conn: sqlite3.Connection) -> tuple[aiosqlite.Row, bool]:
-            cursor = conn.execute(_BY_IDENTITY, (channel, external_id))
-            row: aiosqlite.Row | None = cursor.fetchone()
-            cursor.close()
+        def steps() -> Script[tuple[Row, bool]]:
+            row = yield one(_BY_IDENTITY, (channel, external_id))
             if row is not None:
                 return row, False
-            cursor = conn.execute(
+            row = yield one(
                 "INSERT INTO people (display_name, language, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?) RETURNING *",
                 (display_name, language, at, at),
             )
-            row = cursor.fetchone()
-            cursor.close()
             assert row is not None
-            conn.execute(
+            yield count(
                 "INSERT INTO identities (person_id, channel, external_id, chat_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (row["id"], channel, external_id, chat_id, at),
-            ).close()
+            )
             return row, True
 
-        async with self._db.transaction():
-            row, created = await self._db.run(run)
+        row, created = await self._db.script(steps)
         return person_from_row(row), created
 
     async def get(self, person_id: int) -> Person | None:
@@ -128,17 +120,22 @@ class PersonRepository:
         async with self._db.transaction():
             # Opting out of reminders on either app holds for the linked person.
             await self._db.execute(
-                "UPDATE people SET reminders_opt_out = max(reminders_opt_out,"
-                " (SELECT reminders_opt_out FROM people WHERE id = ?)) WHERE id = ?",
-                (source, target),
+                "UPDATE people SET reminders_opt_out = 1 WHERE id = ?"
+                " AND (SELECT reminders_opt_out FROM people WHERE id = ?) = 1",
+                (target, source),
             )
             for table in ("identities", "questions", "consents", "roles", "outbox"):
                 await self._db.execute(
                     f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (target, source)
                 )
+            # A question both supported keeps one support (the target's).
             await self._db.execute(
-                "UPDATE OR IGNORE supports SET person_id = ? WHERE person_id = ?", (target, source)
+                "INSERT INTO supports (question_id, person_id, unit_id, created_at)"
+                " SELECT question_id, ?, unit_id, created_at FROM supports WHERE person_id = ?"
+                " ON CONFLICT DO NOTHING",
+                (target, source),
             )
+            await self._db.execute("DELETE FROM supports WHERE person_id = ?", (source,))
             await self._db.execute("DELETE FROM people WHERE id = ?", (source,))
 
     async def erase(self, person_id: int) -> None:

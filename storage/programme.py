@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, update_statement
+from storage.db import Database, Row, update_statement
 from storage.times import to_utc_text
 
 ITEM_STATES = ("proposed", "pinned", "dropped")
@@ -38,7 +36,7 @@ class ProgrammeItem:
     answerer: str | None
 
 
-def _item(r: aiosqlite.Row) -> ProgrammeItem:
+def _item(r: Row) -> ProgrammeItem:
     return ProgrammeItem(
         id=r["id"],
         campaign_id=r["campaign_id"],

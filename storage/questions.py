@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row, Script, one
 from storage.models import NewQuestion, Question
 from storage.times import from_utc_text, to_utc_text
 
@@ -50,7 +47,7 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _question(row: aiosqlite.Row) -> Question:
+def _question(row: Row) -> Question:
     return Question(
         id=row["id"],
         code=row["code"],
@@ -97,22 +94,16 @@ class QuestionRepository:
         """Store a new question under a fresh code (one trip)."""
         at = to_utc_text(now)
 
-        def run(conn: sqlite3.Connection) -> aiosqlite.Row:
+        def steps() -> Script[Row]:
             for _ in range(10):
                 code = new_code()
-                cursor = conn.execute("SELECT 1 FROM questions WHERE code = ?", (code,))
-                taken = cursor.fetchone() is not None
-                cursor.close()
-                if not taken:
+                if (yield one("SELECT 1 FROM questions WHERE code = ?", (code,))) is None:
                     break
-            cursor = conn.execute(_INSERT + " RETURNING *", _insert_row(q, code, at))
-            row: aiosqlite.Row | None = cursor.fetchone()
-            cursor.close()
+            row: Row | None = yield one(_INSERT + " RETURNING *", _insert_row(q, code, at))
             assert row is not None
             return row
 
-        async with self._db.transaction():
-            return _question(await self._db.run(run))
+        return _question(await self._db.script(steps))
 
     async def get(self, question_id: int) -> Question | None:
         row = await self._db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
@@ -189,21 +180,14 @@ class QuestionRepository:
             chunk = list(question_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
 
-            def run(
-                conn: sqlite3.Connection, chunk: list[int] = chunk, marks: str = marks
-            ) -> list[aiosqlite.Row]:
-                cursor = conn.execute(
+            async with self._db.transaction():
+                rows = await self._db.fetchall(
                     "UPDATE questions SET answer_published_at = ?, status = 'answered',"
                     f" updated_at = ? WHERE id IN ({marks}) AND answer IS NOT NULL"
                     " AND answer_published_at IS NULL RETURNING *",
                     [at, at, *chunk],
                 )
-                rows: list[aiosqlite.Row] = cursor.fetchall()
-                cursor.close()
-                return rows
-
-            async with self._db.transaction():
-                done += [_question(r) for r in await self._db.run(run)]
+                done += [_question(r) for r in rows]
         order = {qid: n for n, qid in enumerate(question_ids)}
         return sorted(done, key=lambda q: order[q.id])
 
@@ -269,11 +253,12 @@ class QuestionRepository:
             )
         )
 
-    async def texts(self, campaign_id: int) -> list[QuestionText]:
+    async def texts(self, campaign_id: int, *, after: int = 0) -> list[QuestionText]:
+        """The campaign's questions (those with an id above ``after``), in order."""
         rows = await self._db.fetchall(
             "SELECT id, code, text, topic_id, unit_id, anonymous FROM questions"
-            " WHERE campaign_id = ? AND status != 'withdrawn' ORDER BY id",
-            (campaign_id,),
+            " WHERE campaign_id = ? AND status != 'withdrawn' AND id > ? ORDER BY id",
+            (campaign_id, after),
         )
         return [
             QuestionText(
@@ -292,7 +277,7 @@ class QuestionRepository:
         """Fast load for benchmarks and imports (codes generated here)."""
         at = to_utc_text(now)
         await self._db.executemany(
-            _INSERT.replace("INSERT", "INSERT OR IGNORE", 1),
+            _INSERT + " ON CONFLICT DO NOTHING",
             (_insert_row(q, new_code(), at) for q in rows),
         )
 
@@ -310,7 +295,8 @@ class QuestionRepository:
     async def unit_counts(self, campaign_id: int, unit_id: int) -> tuple[int, int]:
         """(questions, still unreviewed) a unit has in a campaign."""
         row = await self._db.fetchone(
-            "SELECT count(*) AS total, coalesce(sum(status = 'submitted'), 0) AS unreviewed"
+            "SELECT count(*) AS total,"
+            " coalesce(sum(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END), 0) AS unreviewed"
             " FROM questions WHERE campaign_id = ? AND unit_id = ? AND status != 'withdrawn'",
             (campaign_id, unit_id),
         )
@@ -333,8 +319,8 @@ class QuestionRepository:
     ) -> bool:
         """Record a supporter; False when they already supported it."""
         count = await self._db.execute_rowcount(
-            "INSERT OR IGNORE INTO supports (question_id, person_id, unit_id, created_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO supports (question_id, person_id, unit_id, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (question_id, person_id, unit_id, to_utc_text(now)),
         )
         return count > 0

@@ -6,9 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
 
 ROLES = ("secretary", "organiser", "department", "admin")
@@ -50,7 +48,7 @@ class Invite:
     used_by: int | None
 
 
-def _role(r: aiosqlite.Row) -> Role:
+def _role(r: Row) -> Role:
     return Role(
         id=r["id"],
         person_id=r["person_id"],
@@ -64,7 +62,7 @@ def _role(r: aiosqlite.Row) -> Role:
     )
 
 
-def _invite(r: aiosqlite.Row) -> Invite:
+def _invite(r: Row) -> Invite:
     return Invite(
         id=r["id"],
         role=r["role"],

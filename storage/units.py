@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.models import NewUnit, Unit, UnitKind, UnitUsage
 from storage.times import to_utc_text
 
@@ -18,7 +16,7 @@ _COLUMNS = (
 _UNIT_REFERENCES = ("questions", "supports", "people", "roles", "invites", "broadcasts")
 
 
-def _unit(row: aiosqlite.Row) -> Unit:
+def _unit(row: Row) -> Unit:
     return Unit(
         id=row["id"],
         code=row["code"],
@@ -78,7 +76,7 @@ class UnitRepository:
 
     async def by_code(self, code: str) -> Unit | None:
         row = await self._db.fetchone(
-            f"SELECT {_COLUMNS} FROM units WHERE code = ? COLLATE NOCASE", (code,)
+            f"SELECT {_COLUMNS} FROM units WHERE lower(code) = lower(?)", (code,)
         )
         return _unit(row) if row else None
 

@@ -43,8 +43,8 @@ class UpdateRepository:
                 return
             at = to_utc_text(now)
             await self._db.executemany(
-                "INSERT OR IGNORE INTO update_inbox (channel, update_id, payload, received_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO update_inbox (channel, update_id, payload, received_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(channel, update_id, payload, at) for update_id, payload in updates],
             )
 

@@ -13,6 +13,14 @@ from bot.application.app import App
 from bot.application.config import Settings
 from bot.clock import FakeClock
 from tests.fakes.smtp import Inbox, running_smtp_server
+from tests.pg import (
+    SKIP_REASON,
+    DatabaseFactory,
+    PgServer,
+    find_bindir,
+    run_async,
+    running_server,
+)
 
 # Settings come only from what each test sets, never from the developer's shell or .env.
 _PREFIXES = ("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")
@@ -41,8 +49,47 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2025, 7, 1, 2, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the whole session (see tests/pg.py)."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(SKIP_REASON)
+    with running_server(bindir) as server:
+        run_async(server.prepare_template())
+        server.factory = DatabaseFactory(server)
+        try:
+            yield server
+        finally:
+            server.factory.close()
+
+
 @pytest.fixture
-async def app(clock: FakeClock) -> AsyncIterator[App]:
+def backend() -> str:
+    """SQLite; a module that imports ``tests.pg.backend`` runs on both databases."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """``YOUTHBOT_DB`` for the test: a SQLite file, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield str(tmp_path / "youthbot.db")
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    assert server.factory is not None
+    url = server.factory.take()
+    monkeypatch.setenv("YOUTHBOT_DB", url)
+    try:
+        yield url
+    finally:
+        server.factory.give_back(url)
+
+
+@pytest.fixture
+async def app(clock: FakeClock, database: str) -> AsyncIterator[App]:
     settings = Settings(env_file=None)
     async with await App.open(settings, clock=clock) as application:
         yield application

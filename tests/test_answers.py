@@ -16,6 +16,7 @@ from bot.cli import main
 from handlers.clusters import merge
 from storage.models import Campaign
 from tests.followup import official, outbox, question, support
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"

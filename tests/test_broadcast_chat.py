@@ -9,6 +9,7 @@ from bot.campaign.setup import create_campaign
 from handlers import routers
 from handlers.engine import Engine
 from handlers.roles import create_invite
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 

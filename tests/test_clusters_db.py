@@ -16,6 +16,7 @@ from bot.clustering.store import recluster
 from handlers.clusters import merge, represent, split
 from handlers.roles import create_invite
 from storage.models import Campaign, NewQuestion
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 TEXTS = {

@@ -189,3 +189,14 @@ def test_every_variable_has_an_expected_text_in_both_languages() -> None:
             error = ConfigError(f"{prefix}{field}".upper())
             for language in ("vi", "en"):
                 assert error.render(Translator(language)), (prefix, field, language)
+
+
+def test_the_database_password_is_redacted_from_error_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cli import redact
+
+    monkeypatch.setenv("YOUTHBOT_DB", "postgresql://bot:Very-Secret-9@db.example/youthbot")
+    settings = Settings(env_file=None)
+    line = redact("OSError: postgresql://bot:Very-Secret-9@db.example/youthbot refused", settings)
+    assert "Very-Secret-9" not in line and "<secret>" in line

@@ -213,3 +213,28 @@ async def test_a_demo_cut_short_leaves_no_open_campaign(tmp_path: Path, lines: i
         campaigns = await app.store.campaigns.all()
         assert len(campaigns) == 1
         assert await app.store.campaigns.active() == []
+
+
+@pytest.mark.postgresql
+def test_demo_on_its_own_postgresql_database(tmp_path: Path, pg_server: object) -> None:
+    """`youthbot demo --db postgresql://…` keeps the whole campaign in PostgreSQL; the
+    other commands then read it there (YOUTHBOT_DB), and no file is written."""
+    from tests.pg import PgServer
+
+    assert isinstance(pg_server, PgServer) and pg_server.factory is not None
+    url = pg_server.factory.take()
+    try:
+        first = run(["demo", "--db", url], tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert "postgresql://postgres@/" in first.stdout and "Traceback" not in first.stderr
+        assert "Báo cáo: 12 câu hỏi" in first.stdout
+        assert not (tmp_path / "data").exists()
+        listing = run(["campaign", "list"], tmp_path, YOUTHBOT_DB=url)
+        assert listing.returncode == 0 and "Cao Bằng" in listing.stdout
+        export = run(["export", "--format", "jsonl"], tmp_path, YOUTHBOT_DB=url)
+        assert len(export.stdout.splitlines()) == 12
+        # The live database named by YOUTHBOT_DB is never the demo's.
+        refused = run(["demo", "--db", url], tmp_path, YOUTHBOT_DB=url)
+        assert refused.returncode == 2 and "bản chạy thử không dùng" in refused.stderr
+    finally:
+        pg_server.factory.give_back(url)

@@ -25,6 +25,7 @@ from bot.documents.build import DigestScope, build_digest
 from bot.documents.produce import produce_digest
 from handlers.roles import create_invite
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 QUESTIONS = [

@@ -13,6 +13,7 @@ from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from handlers.events import EventKind
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 QUESTION = "Tỉnh có chính sách hỗ trợ vốn vay ưu đãi cho thanh niên khởi nghiệp ở nông thôn không?"

@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 

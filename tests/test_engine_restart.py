@@ -19,6 +19,7 @@ from handlers import routers
 from handlers.engine import Engine
 from handlers.events import EventKind
 from handlers.states import State
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 STEPS: list[tuple[str, str]] = [

@@ -14,6 +14,7 @@ from bot.clock import FakeClock
 from handlers.engine import Engine
 from handlers.linking import MAX_FAILURES, hash_code, normalize_code
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 

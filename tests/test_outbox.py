@@ -27,6 +27,7 @@ from handlers.engine import CONSENT_VERSION
 from handlers.events import Reply
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.test_telegram_support import TOKEN, options, running, telegram_app
 
 
@@ -194,9 +195,10 @@ async def test_message_in_flight_at_a_crash_is_resent_and_the_report_says_so(
 
 
 def _env(tmp_path: Path, api: FakeTelegramAPI) -> dict[str, str]:
+    database = os.environ["YOUTHBOT_DB"]  # the test's SQLite file or PostgreSQL database
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YOUTHBOT_", "TELEGRAM_"))}
     env.update(
-        YOUTHBOT_DB=str(tmp_path / "youthbot.db"),
+        YOUTHBOT_DB=database,
         TELEGRAM_BOT_TOKEN=api.token,
         TELEGRAM_API_BASE_URL=api.bot_url,
         TELEGRAM_FILE_BASE_URL=api.file_url,

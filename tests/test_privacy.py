@@ -10,6 +10,7 @@ from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 

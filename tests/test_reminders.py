@@ -17,6 +17,7 @@ from handlers import routers
 from handlers.engine import Engine
 from handlers.roles import create_invite
 from storage.models import Campaign, DeadlineKind
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

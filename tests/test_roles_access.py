@@ -15,6 +15,7 @@ from handlers.access import Action, Scope, allows, authorize
 from handlers.engine import Engine
 from handlers.roles import create_invite
 from storage.models import Campaign
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
 

@@ -21,6 +21,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.webserver import WebServer
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI, check_telegram_html
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.test_telegram_support import (
     TOKEN,
     latest_prompt,

@@ -11,6 +11,7 @@ from bot.application.app import App
 from bot.campaign.units import all_provinces, parse_units_csv, province_units
 from bot.cli import main
 from storage.models import UnitKind
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 
 DEEP_LINK_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,62}$")
 

@@ -52,8 +52,9 @@ class _Section(BaseSettings):
 
 
 class CoreSettings(_Section):
-    db: Path = Path("./data/youthbot.db")
-    demo_db: Path = Path("./data/demo.db")  # `youthbot demo` never touches `db`
+    # A SQLite file (path or sqlite:///path) or postgresql://user@host/database.
+    db: str = "./data/youthbot.db"
+    demo_db: str = "./data/demo.db"  # `youthbot demo` never touches `db`; a path or URL
     province: str = "cao_bang"
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -63,6 +64,14 @@ class CoreSettings(_Section):
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     max_question_chars: int = Field(default=2000, ge=100, le=10000)
     digest_quiet: bool = False  # a period with nothing new sends nothing (else one line)
+
+    @field_validator("db", "demo_db")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        from storage.db import parse_target
+
+        parse_target(value)  # ValueError names what is expected
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod
@@ -144,6 +153,8 @@ class TelegramSettings(_Section):
     # https:// for Telegram's servers; http:// only with a self-hosted Bot API server.
     webhook_url: OptionalHttpUrl = None
     webhook_secret: WebhookSecret = None
+    # Requests Telegram keeps open to the webhook at once (its default 40, at most 100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Overall sending limit: 30/s on Telegram's servers; more with paid broadcasts or a
     # self-hosted Bot API server (up to 1000/s).
     max_messages_per_second: int = Field(default=30, ge=1, le=1000)

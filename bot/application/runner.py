@@ -4,17 +4,22 @@ process, stopped cleanly by SIGINT or SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.application.app import App
 from bot.application.scheduler import build_scheduler
 from bot.application.wiring import build_engine, digest_tick
-from bot.channels.base import Channel
+from bot.application.workers import SharedRate, Worker, new_worker_id
+from bot.channels.base import Channel, RateGate
 from bot.channels.lifecycle import stopped_by_signals
 from bot.channels.webserver import WebServer
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import SAFETY, OutboxSender
 from handlers.broadcast import report_if_done
 from handlers.engine import Engine
 from locales import LocalizedError, Message
@@ -32,14 +37,20 @@ class Adapter(Channel, Protocol):
 
 
 def build_adapters(
-    app: App, wanted: tuple[str, ...], web: WebServer | None, engine: Engine | None = None
+    app: App,
+    wanted: tuple[str, ...],
+    web: WebServer | None,
+    engine: Engine | None = None,
+    *,
+    telegram_rate: RateGate | None = None,
 ) -> dict[str, Adapter]:
     engine = engine if engine is not None else build_engine(app)
     adapters: dict[str, Adapter] = {}
     if "telegram" in wanted and app.settings.telegram.bot_token is not None:
-        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram import TelegramChannel, TelegramOptions
 
-        adapters["telegram"] = TelegramChannel(app, engine, web=web)
+        options = TelegramOptions(shared_rate=telegram_rate)
+        adapters["telegram"] = TelegramChannel(app, engine, web=web, options=options)
     if "zalo" in wanted and app.settings.zalo.bot_token is not None:
         from bot.channels.zalo import ZaloChannel
 
@@ -58,8 +69,20 @@ async def run_bot(
 ) -> None:
     needs_web = bool(app.settings.telegram.webhook_url or app.settings.zalo.webhook_url)
     web = WebServer(host=app.settings.web.host, port=app.settings.web.port) if needs_web else None
+    # Several workers share a PostgreSQL database: presence, the scheduler's lease and
+    # the bot's sending limits go through it (bot.application.workers).
+    shared = app.store.db.shared
+    worker_id = new_worker_id() if shared else None
+    telegram_rate = zalo_rate = None
+    if shared:
+        from bot.channels.zalo import CAPABILITIES as ZALO_CAPABILITIES
+
+        telegram_rate = SharedRate(
+            app.store, "telegram", app.settings.telegram.max_messages_per_second * SAFETY
+        )
+        zalo_rate = SharedRate(app.store, "zalo", ZALO_CAPABILITIES.messages_per_second)
     engine = build_engine(app)
-    adapters = build_adapters(app, wanted, web, engine)
+    adapters = build_adapters(app, wanted, web, engine, telegram_rate=telegram_rate)
     if engine.similar is not None:
         # Built now, off the event loop, so that no chat waits for it later.
         await engine.similar.warm_up()
@@ -68,21 +91,58 @@ async def run_bot(
         if await report_if_done(app.store, batch_id, now=app.clock.now()):
             sender.wake()
 
-    sender = OutboxSender(app.store, adapters, app.clock, on_batch_progress=batch_progress)
-    scheduler = build_scheduler(app, on_queued=sender.wake, digests=digest_tick)
+    sender = OutboxSender(
+        app.store,
+        adapters,
+        app.clock,
+        on_batch_progress=batch_progress,
+        worker=worker_id,
+        gates={"zalo": zalo_rate} if zalo_rate is not None else None,
+    )
+    scheduler = build_scheduler(
+        app,
+        on_queued=sender.wake,
+        digests=digest_tick,
+        is_leader=(lambda: worker is not None and worker.leader) if shared else None,
+    )
+    worker = (
+        Worker(
+            app.store,
+            worker_id=worker_id,
+            on_leader=lambda: _tick_now(scheduler),
+            on_recovered=lambda _count: sender.wake(),
+        )
+        if shared
+        else None
+    )
     if web is not None:
         await web.start()
     scheduler.start()
-    log.info("youthbot running: %s", ", ".join(sorted(adapters)))
+    polling = [
+        name for name, adapter in adapters.items() if getattr(adapter, "mode", "") == "polling"
+    ]
+    if shared and polling:
+        log.warning(
+            "%s: long polling on a shared database; run one such worker only "
+            "(several workers need webhooks: docs/operations.md)",
+            ", ".join(sorted(polling)),
+        )
+    log.info(
+        "youthbot running: %s%s",
+        ", ".join(sorted(adapters)),
+        f" (worker {worker.id})" if worker is not None else "",
+    )
     with stopped_by_signals(stop) as stop_event:
         tasks = [asyncio.ensure_future(adapter.serve(stop_event)) for adapter in adapters.values()]
         tasks.append(asyncio.ensure_future(sender.run(stop_event)))
+        if worker is not None:
+            tasks.append(asyncio.ensure_future(worker.run(stop_event)))
         try:
             # One part failing (a refused token) stops the others: wait for the first.
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            # In order: the channels and the sender wind down, the scheduler's running tick
-            # finishes, the web server stops; only then may the database close.
+            # In order: the channels, the sender and the worker wind down, the scheduler's
+            # running tick finishes, the web server stops; only then may the database close.
             stop_event.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await scheduler.stop()
@@ -92,3 +152,9 @@ async def run_bot(
             error = None if task.cancelled() else task.exception()
             if error is not None:
                 raise error
+
+
+def _tick_now(scheduler: AsyncIOScheduler) -> None:
+    """This worker just took the scheduler's lease: tick now (catch up), not in a minute."""
+    with contextlib.suppress(Exception):  # the scheduler may be shutting down
+        scheduler.modify_job("tick", next_run_time=datetime.now(UTC))

@@ -73,8 +73,12 @@ def build_scheduler(
     *,
     on_queued: Callable[[], None] | None = None,
     digests: DigestTick | None = None,
+    is_leader: Callable[[], bool] | None = None,
 ) -> TickScheduler:
-    """A scheduler ticking every minute (start it inside the running loop)."""
+    """A scheduler ticking every minute (start it inside the running loop).
+
+    ``is_leader``: several workers share the database; only the holder of the
+    scheduler's lease ticks (:mod:`bot.application.workers`)."""
     scheduler = TickScheduler(timezone=app.tz)
 
     async def tick() -> None:
@@ -87,6 +91,8 @@ def build_scheduler(
             scheduler.running_ticks.discard(task)
 
     async def _tick() -> None:
+        if is_leader is not None and not is_leader():
+            return
         try:
             done = await run_tick(app, digests=digests)
         except Exception:  # a failed tick must not stop the next one

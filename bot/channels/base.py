@@ -61,6 +61,12 @@ class Capabilities:
     per_chat_interval: float  # seconds between two messages to one chat
 
 
+class RateGate(Protocol):
+    """A sending allowance shared with other workers (one token per message)."""
+
+    async def acquire(self) -> None: ...
+
+
 class Engine(Protocol):
     async def handle(self, event: Event) -> list[Reply]: ...
 

@@ -76,6 +76,7 @@ from bot.channels.base import (
     ChannelPermanentError,
     ChannelTransientError,
     Engine,
+    RateGate,
     merge_replies,
 )
 from bot.channels.lifecycle import ChannelLifecycle, catalogue_text, serve_until_stopped
@@ -249,7 +250,8 @@ class TelegramChannel(ChannelLifecycle):
             base_file_url=settings.file_base_url,
             request=self._requests[0],
             get_updates_request=self._requests[1],
-            rate_limiter=AIORateLimiter(
+            rate_limiter=SharedRateLimiter(
+                opts.shared_rate,
                 overall_max_rate=self._overall_rate,
                 overall_time_period=1,
                 group_max_rate=opts.group_max_rate,
@@ -419,6 +421,7 @@ class TelegramChannel(ChannelLifecycle):
                 url=self._webhook_url,
                 secret_token=self._secret,
                 allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=self._app.settings.telegram.webhook_max_connections,
             )
         except TelegramError as exc:
             raise TelegramSetupError(
@@ -567,6 +570,31 @@ class TelegramChannel(ChannelLifecycle):
             raise delivery_error(exc, self._redact(exc)) from None
         except (FileTooLarge, OSError) as exc:
             raise ChannelPermanentError(str(exc)) from None
+
+
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, plus a token from the workers' shared bucket for every message
+    to a chat when several workers send for the same bot (``gate``; ``None``: one process,
+    PTB's limiter alone)."""
+
+    def __init__(self, gate: RateGate | None, **options: Any) -> None:
+        super().__init__(**options)
+        self._gate = gate
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if self._gate is not None and data.get("chat_id") is not None:
+            await self._gate.acquire()
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 def _without_keyboard(data: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from telegram.ext import ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.application.app import App
-from bot.channels.base import Capabilities, ChannelSetupError
+from bot.channels.base import Capabilities, ChannelSetupError, RateGate
 from bot.channels.telegram_mapping import CHANNEL
 from bot.channels.telegram_request import AiohttpRequest
 
@@ -70,6 +70,8 @@ class TelegramOptions:
     set_commands: bool = True
     http: Literal["aiohttp", "httpx"] = "aiohttp"  # the transport under PTB, see transport()
     read_timeout: float = 5.0  # seconds to wait for a Bot API answer (long polls: + timeout)
+    # Several workers: the overall limit is the bot's, taken from a shared bucket.
+    shared_rate: RateGate | None = None
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1, 2, ...) of a failed request."""

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 SUGGEST_MIN_SCORE = 45.0
 #: How long the list of approved representatives is trusted before it is read again.
 APPROVED_SECONDS = 5.0
+# Several workers: question ids below the highest one seen that may still commit late.
+CATCH_UP_MARGIN = 64
 
 
 def build_index(rows: list[QuestionText]) -> SimilarIndex:
@@ -53,6 +55,7 @@ class CampaignSimilarity:
         self._min_score = min_score
         self._indexes: dict[int, SimilarIndex] = {}
         self._approved_at: dict[int, float] = {}
+        self._seen: dict[int, int] = {}  # highest question id indexed, per campaign
         self._lock = asyncio.Lock()
         # Closest earlier question of the same topic group found while a text was being
         # written, so that submitting it needs no second lookup:
@@ -77,7 +80,7 @@ class CampaignSimilarity:
 
     async def _index(self, campaign_id: int) -> SimilarIndex:
         index = self._indexes.get(campaign_id)
-        if index is not None:
+        if index is not None and not self._store.db.shared:
             return index
         async with self._lock:
             index = self._indexes.get(campaign_id)
@@ -87,6 +90,24 @@ class CampaignSimilarity:
                 index = await asyncio.to_thread(build_index, rows)
                 self._indexes[campaign_id] = index
                 self._approved_at.pop(campaign_id, None)
+                self._seen[campaign_id] = max((row.id for row in rows), default=0)
+            elif self._store.db.shared:
+                # Several workers: questions other workers stored since are added (one
+                # cheap query; ids are drawn before commit, so the last few are looked at
+                # again in case a lower one committed late); in one process every question
+                # passes through added().
+                seen = self._seen.get(campaign_id, 0)
+                after = max(seen - CATCH_UP_MARGIN, 0)
+                for row in await self._store.questions.texts(campaign_id, after=after):
+                    if str(row.id) not in index:
+                        index.add(
+                            str(row.id),
+                            row.text,
+                            topic=row.topic_id,
+                            unit=row.unit_id,
+                            shown=not row.anonymous,
+                        )
+                    self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
         return index
 
     async def _refresh_approved(self, campaign_id: int, index: SimilarIndex) -> None:
@@ -153,6 +174,8 @@ class CampaignSimilarity:
             unit=question.unit_id,
             shown=not question.anonymous,
         )
+        if not self._store.db.shared:
+            self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), question.id)
         if cluster_id is not None:
             await self._store.clusters.assign(question.id, cluster_id)
         else:

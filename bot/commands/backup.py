@@ -30,5 +30,5 @@ async def _backup(args: argparse.Namespace, app: App) -> int:
         await app.store.db.backup(target)
     except StorageError as exc:
         raise CommandError(str(exc), status=2) from exc
-    print(tr("cli.backup.done", db=app.settings.core.db, target=target))
+    print(tr("cli.backup.done", db=app.store.db.location, target=target))
     return 0

@@ -4,7 +4,6 @@ the demo's with ``--demo``, or any file with ``--db``)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
@@ -26,7 +25,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     where.add_argument("--demo", action="store_true", help=help_text("cli.help.chat.demo"))
     where.add_argument(
         "--db",
-        type=Path,
         metavar=help_text("cli.help.metavar.file"),
         help=help_text("cli.help.chat.db"),
     )

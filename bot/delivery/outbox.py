@@ -22,6 +22,7 @@ from bot.channels.base import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelTransientError,
+    RateGate,
 )
 from bot.clock import Clock
 from handlers.delivery import decode_reply, encode_reply, queue_for_person
@@ -72,8 +73,15 @@ class OutboxSender:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         poll_seconds: float = 1.0,
+        worker: str | None = None,
+        gates: Mapping[str, RateGate] | None = None,
     ) -> None:
         self.store = store
+        # Several workers (PostgreSQL): claims carry this worker's id, only dead workers'
+        # messages are recovered (by bot.application.workers), and ``gates`` share a
+        # channel's limit with the other workers.
+        self._worker = worker
+        self._gates = dict(gates or {})
         self.channels = dict(channels)
         self.clock = clock
         self._monotonic = monotonic
@@ -95,6 +103,8 @@ class OutboxSender:
         self._wake.set()
 
     async def recover(self) -> int:
+        if self._worker is not None:
+            return 0  # other workers may be sending: bot.application.workers recovers
         recovered = await self.store.outbox.recover()
         if recovered:
             log.warning(
@@ -147,7 +157,10 @@ class OutboxSender:
         return attempted
 
     async def _deliver(self, message: OutboxMessage, pacer: _Pacer) -> None:
-        if not await self.store.outbox.claim(message.id):
+        gate = self._gates.get(message.channel)
+        if gate is not None:
+            await gate.acquire()
+        if not await self.store.outbox.claim(message.id, worker=self._worker):
             return
         channel = self.channels[message.channel]
         try:

@@ -45,6 +45,7 @@ from handlers.engine import Engine
 from handlers.events import Event, EventKind, Reply
 from handlers.roles import create_invite
 from locales import Translator, translator
+from storage.db import parse_target
 from storage.models import Campaign, DeadlineKind
 
 # The script's young people live in Cao Bằng, whatever YOUTHBOT_PROVINCE says.
@@ -184,7 +185,7 @@ async def submit_question(driver: DemoDriver, youth: Youth) -> str:
     return driver.text
 
 
-async def run_demo(app: App, out: TextIO, *, chat_hint: Path | None = None) -> int:
+async def run_demo(app: App, out: TextIO, *, chat_hint: str | None = None) -> int:
     """Run the whole campaign; ``chat_hint`` is the file to name in the closing line when
     it is not the default demo file."""
     tr = translator(app.settings.core.language)
@@ -193,7 +194,7 @@ async def run_demo(app: App, out: TextIO, *, chat_hint: Path | None = None) -> i
     app.clock = clock
     p = _Printer(out, tr)
 
-    p.head("demo.storage", path=app.settings.core.db, version=await app.store.db.schema_version())
+    p.head("demo.storage", path=app.store.db.location, version=await app.store.db.schema_version())
     codename = DEMO_PROVINCE
     province = province_by_codename(codename)
     assert province is not None
@@ -213,7 +214,12 @@ async def run_demo(app: App, out: TextIO, *, chat_hint: Path | None = None) -> i
     if chat_hint is None:
         p.line("demo.next", program=program, campaign=campaign.id, db=app.settings.core.db)
     else:
-        p.line("demo.next_file", program=program, campaign=campaign.id, db=chat_hint)
+        p.line(
+            "demo.next_file",
+            program=program,
+            campaign=campaign.id,
+            db=parse_target(chat_hint).display,
+        )
     return 0
 
 
