@@ -211,3 +211,23 @@ async def test_a_closed_pipe_in_process_is_status_0(
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert await asyncio.to_thread(main, ["units", "list"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_campaign_option_takes_a_title_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["units", "load"]) == 0
+    dialogue = f"{date.today() + timedelta(days=40):%d/%m/%Y}"
+    for title in ("Đối thoại Thái Nguyên", "Đối thoại Cao Bằng"):
+        assert main(["campaign", "create", "--title", title, "--dialogue-date", dialogue]) == 0
+    capsys.readouterr()
+    # Two active campaigns: without --campaign each command asks which; a title picks one.
+    assert main(["programme", "show"]) == 2
+    capsys.readouterr()
+    assert main(["programme", "--campaign", "thai nguyen", "show"]) == 0
+    assert "Đối thoại Thái Nguyên" in capsys.readouterr().out
+    assert main(["conclusion", "--campaign", "Cao Bằng", "show"]) == 0
+    assert "Đối thoại Cao Bằng" in capsys.readouterr().out
+    assert main(["answers", "list", "--campaign", "Cao Bằng"]) == 0
+    assert main(["answers", "publish", "--all", "--campaign", "2"]) == 0
+    capsys.readouterr()
+    assert main(["answers", "list", "--campaign", "Hà Giang"]) == 2
+    assert "Hà Giang" in capsys.readouterr().err

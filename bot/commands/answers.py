@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, departments, find_department
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
 from bot.documents.answer_sheet import (
     SheetError,
     apply_import,
@@ -32,40 +32,84 @@ from storage.models import Campaign, DeadlineKind, Question
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("answers", help="answers: list, department sheets, import, publish")
-    actions = parser.add_subparsers(dest="answers_action", required=True, metavar="ACTION")
+    parser = sub.add_parser("answers", help=help_text("cli.help.answers"))
+    actions = parser.add_subparsers(
+        dest="answers_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
 
-    lst = actions.add_parser("list", help="routed questions and the state of their answers")
-    lst.add_argument("--campaign", type=int)
-    lst.add_argument("--department")
+    lst = actions.add_parser("list", help=help_text("cli.help.answers.list"))
+    _campaign_option(lst)
+    lst.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.answers.list.department"),
+    )
     lst.set_defaults(func=with_app(_list))
 
-    sheet = actions.add_parser("sheet", help="write a department's XLSX answer sheet")
-    sheet.add_argument("--campaign", type=int)
+    sheet = actions.add_parser("sheet", help=help_text("cli.help.answers.sheet"))
+    _campaign_option(sheet)
     which = sheet.add_mutually_exclusive_group(required=True)
-    which.add_argument("--department")
-    which.add_argument("--all", action="store_true", help="one sheet per department")
-    sheet.add_argument("--out", type=Path, help="file (one department) or folder (--all)")
+    which.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.answers.sheet.department"),
+    )
+    which.add_argument("--all", action="store_true", help=help_text("cli.help.answers.sheet.all"))
+    sheet.add_argument(
+        "--out",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file_or_folder"),
+        help=help_text("cli.help.answers.sheet.out"),
+    )
     sheet.set_defaults(func=with_app(_sheet))
 
-    imp = actions.add_parser("import", help="record the answers of a filled sheet (all or none)")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--department", help="refuse the file unless it is this department's")
-    imp.add_argument("--publish", action="store_true", help="also tell the askers now")
+    imp = actions.add_parser("import", help=help_text("cli.help.answers.import"))
+    imp.add_argument(
+        "file",
+        type=Path,
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.answers.import.file"),
+    )
+    imp.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.answers.import.department"),
+    )
+    imp.add_argument(
+        "--publish", action="store_true", help=help_text("cli.help.answers.import.publish")
+    )
     imp.set_defaults(func=with_app(_import))
 
-    pub = actions.add_parser("publish", help="send drafted answers to their askers")
-    pub.add_argument("codes", nargs="*", metavar="CODE")
-    pub.add_argument("--all", action="store_true", help="every drafted answer")
-    pub.add_argument("--campaign", type=int)
-    pub.add_argument("--department", help="with --all: only this department's")
+    pub = actions.add_parser("publish", help=help_text("cli.help.answers.publish"))
+    pub.add_argument(
+        "codes",
+        nargs="*",
+        metavar=help_text("cli.help.metavar.code"),
+        help=help_text("cli.help.answers.publish.codes"),
+    )
+    pub.add_argument("--all", action="store_true", help=help_text("cli.help.answers.publish.all"))
+    _campaign_option(pub)
+    pub.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.answers.publish.department"),
+    )
     pub.add_argument(
         "--with-group",
         action="store_true",
-        help="one CODE: also the other questions of its group (shown first)",
+        help=help_text("cli.help.answers.publish.with_group"),
     )
-    pub.add_argument("--yes", action="store_true", help="confirm after seeing the recipients")
+    pub.add_argument("--yes", action="store_true", help=help_text("cli.help.answers.publish.yes"))
     pub.set_defaults(func=with_app(_publish))
+
+
+def _campaign_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
 
 
 def sheet_file_name(campaign: Campaign, department: str) -> str:

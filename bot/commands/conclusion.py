@@ -10,46 +10,95 @@ import argparse
 from bot.application.app import App
 from bot.campaign import conclusion
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, cli_tr, parse_date, with_app
+from bot.commands import (
+    CommandError,
+    campaign_ref,
+    cli_tr,
+    help_text,
+    parse_date,
+    whole_number,
+    with_app,
+)
 from handlers.answers import short
 from storage.conclusions import COMMITMENT_STATUSES
 from storage.models import Campaign
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("conclusion", help="the chair's conclusion notice and commitments")
-    parser.add_argument("--campaign", type=int)
-    actions = parser.add_subparsers(dest="conclusion_action", required=True, metavar="ACTION")
+    parser = sub.add_parser("conclusion", help=help_text("cli.help.conclusion"))
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
+    )
+    actions = parser.add_subparsers(
+        dest="conclusion_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    code = help_text("cli.help.metavar.code")
+    text = help_text("cli.help.metavar.text")
 
-    actions.add_parser("show", help="answers, commitments, the legal deadline")
+    actions.add_parser("show", help=help_text("cli.help.conclusion.show"))
 
-    answer = actions.add_parser("answer", help="the chair's answer to a question")
-    answer.add_argument("code")
-    answer.add_argument("text")
+    answer = actions.add_parser("answer", help=help_text("cli.help.conclusion.answer"))
+    answer.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
+    answer.add_argument("text", metavar=text, help=help_text("cli.help.conclusion.answer.text"))
     answer.add_argument(
-        "--also", nargs="+", default=[], metavar="CODE", help="other questions it answers too"
+        "--also",
+        nargs="+",
+        default=[],
+        metavar=code,
+        help=help_text("cli.help.conclusion.answer.also"),
     )
 
-    remove = actions.add_parser("remove", help="take a question's answer out of the notice")
-    remove.add_argument("code")
+    remove = actions.add_parser("remove", help=help_text("cli.help.conclusion.remove"))
+    remove.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
 
-    summary = actions.add_parser("summary", help="the chair's general conclusion")
-    summary.add_argument("text")
+    summary = actions.add_parser("summary", help=help_text("cli.help.conclusion.summary"))
+    summary.add_argument("text", metavar=text, help=help_text("cli.help.conclusion.summary.text"))
 
-    commit = actions.add_parser("commit", help="a commitment: owner department and due date")
+    commit = actions.add_parser("commit", help=help_text("cli.help.conclusion.commit"))
     target = commit.add_mutually_exclusive_group(required=True)
-    target.add_argument("--question", metavar="CODE")
-    target.add_argument("--general", action="store_true", help="for the notice as a whole")
-    commit.add_argument("--owner", required=True, help="the department given the task")
-    commit.add_argument("--due", required=True, type=parse_date, metavar="DATE")
-    commit.add_argument("--text", required=True)
+    target.add_argument(
+        "--question", metavar=code, help=help_text("cli.help.conclusion.commit.question")
+    )
+    target.add_argument(
+        "--general", action="store_true", help=help_text("cli.help.conclusion.commit.general")
+    )
+    commit.add_argument(
+        "--owner",
+        required=True,
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.conclusion.commit.owner"),
+    )
+    commit.add_argument(
+        "--due",
+        required=True,
+        type=parse_date,
+        metavar=help_text("cli.help.metavar.date"),
+        help=help_text("cli.help.conclusion.commit.due"),
+    )
+    commit.add_argument(
+        "--text", required=True, metavar=text, help=help_text("cli.help.conclusion.commit.text")
+    )
 
-    status = actions.add_parser("status", help="follow-up: a commitment done, dropped, open")
-    status.add_argument("id", type=int)
-    status.add_argument("status", choices=COMMITMENT_STATUSES)
-    status.add_argument("--note", default="")
+    status = actions.add_parser("status", help=help_text("cli.help.conclusion.status"))
+    status.add_argument(
+        "id",
+        type=whole_number,
+        metavar=help_text("cli.help.metavar.number"),
+        help=help_text("cli.help.conclusion.status.id"),
+    )
+    status.add_argument(
+        "status",
+        choices=COMMITMENT_STATUSES,
+        help=help_text("cli.help.conclusion.status.status"),
+    )
+    status.add_argument(
+        "--note", default="", metavar=text, help=help_text("cli.help.conclusion.status.note")
+    )
 
-    actions.add_parser("publish", help="publish: tell every asker it covers and the officials")
+    actions.add_parser("publish", help=help_text("cli.help.conclusion.publish"))
     parser.set_defaults(func=with_app(_conclusion))
 
 

@@ -10,46 +10,70 @@ from pathlib import Path
 from bot.application.app import App
 from bot.campaign import departments as registry
 from bot.campaign.units import province_by_codename, province_unit_code
-from bot.commands import CommandError, cli_tr, with_app
+from bot.commands import CommandError, cli_tr, help_text, with_app
 from locales import Translator
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("departments", help="departments that answer (sở, ban, ngành)")
+    parser = sub.add_parser("departments", help=help_text("cli.help.departments"))
     parser.add_argument(
-        "--province", help="vietnam-provinces codename (default: YOUTHBOT_PROVINCE)"
+        "--province",
+        metavar=help_text("cli.help.metavar.province"),
+        help=help_text("cli.help.departments.province"),
     )
-    actions = parser.add_subparsers(dest="departments_action", required=True, metavar="ACTION")
+    actions = parser.add_subparsers(
+        dest="departments_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    name = help_text("cli.help.metavar.name")
 
-    lst = actions.add_parser("list", help="list the departments and their aliases")
+    lst = actions.add_parser("list", help=help_text("cli.help.departments.list"))
     lst.set_defaults(func=with_app(_list))
 
-    load = actions.add_parser(
-        "load", help="load the default list, or a CSV with columns name,aliases (';' between)"
+    load = actions.add_parser("load", help=help_text("cli.help.departments.load"))
+    load.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar=help_text("cli.help.metavar.file"),
+        help=help_text("cli.help.departments.load.file"),
     )
-    load.add_argument("file", type=Path, nargs="?")
     load.set_defaults(func=with_app(_load))
 
-    add = actions.add_parser("add", help="add a department")
-    add.add_argument("name")
-    add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+    add = actions.add_parser("add", help=help_text("cli.help.departments.add"))
+    add.add_argument("name", metavar=name, help=help_text("cli.help.departments.add.name"))
+    add.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar=help_text("cli.help.metavar.alias"),
+        help=help_text("cli.help.departments.add.alias"),
+    )
     add.set_defaults(func=with_app(_add))
 
-    rename = actions.add_parser(
-        "rename", help="rename a department; the old name stays as an alias"
+    rename = actions.add_parser("rename", help=help_text("cli.help.departments.rename"))
+    rename.add_argument(
+        "old",
+        metavar=help_text("cli.help.metavar.old_name"),
+        help=help_text("cli.help.departments.rename.old"),
     )
-    rename.add_argument("old")
-    rename.add_argument("new")
+    rename.add_argument(
+        "new",
+        metavar=help_text("cli.help.metavar.new_name"),
+        help=help_text("cli.help.departments.rename.new"),
+    )
     rename.set_defaults(func=with_app(_rename))
 
-    alias = actions.add_parser("alias", help="add names a department can be found by")
-    alias.add_argument("name")
-    alias.add_argument("aliases", nargs="+")
+    alias = actions.add_parser("alias", help=help_text("cli.help.departments.alias"))
+    alias.add_argument("name", metavar=name, help=help_text("cli.help.departments.alias.name"))
+    alias.add_argument(
+        "aliases",
+        nargs="+",
+        metavar=help_text("cli.help.metavar.alias"),
+        help=help_text("cli.help.departments.alias.aliases"),
+    )
     alias.set_defaults(func=with_app(_alias))
 
-    migrate = actions.add_parser(
-        "migrate", help="map department names typed before the registry to official names"
-    )
+    migrate = actions.add_parser("migrate", help=help_text("cli.help.departments.migrate"))
     migrate.set_defaults(func=with_app(_migrate))
 
 

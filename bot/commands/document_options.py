@@ -7,103 +7,74 @@ Not a subcommand of its own: :mod:`bot.commands.campaign` adds these options to 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from bot.application.app import App
-from bot.commands import CommandError, cli_tr
+from bot.commands import CommandError, cli_tr, help_text
 from bot.documents.build import DigestScope, issuer_for
 from bot.documents.issuers import PLACEHOLDERS, Issuer, check_placeholders, level_of
 from storage.issuers import LEVELS
 from storage.models import Campaign
 
-#: option → (stored field, help with an example).
-TEXT_OPTIONS: dict[str, tuple[str, str]] = {
-    "--issuer": (
-        "issuer",
-        'the issuing body, bold on the left (e.g. --issuer "Ban Công tác thanh thiếu nhi"; '
-        '--documents commune --issuer "Đoàn {unit}")',
-    ),
-    "--issuer-parent": (
-        "issuer_parent",
-        "its parent body, in capitals above it (e.g. --issuer-parent "
-        '"Ủy ban MTTQ Việt Nam {province}"; "" for none)',
-    ),
-    "--symbol": (
-        "symbol",
-        "the symbol after the number: kind and issuer "
-        '(e.g. --symbol BC-TĐTN prints "Số: …/BC-TĐTN")',
-    ),
-    "--doc-number": (
-        "number",
-        "the document number (e.g. --doc-number 125); by default left blank for the clerk to "
-        'fill by hand: --doc-number "" blanks it again',
-    ),
-    "--date-place": ("place", 'place of the date line (e.g. --date-place "Cao Bằng")'),
+#: option → (stored field, its help with an example, in the operator's language).
+TEXT_OPTIONS: dict[str, tuple[str, Callable[[], str]]] = {
+    "--issuer": ("issuer", lambda: help_text("cli.help.documents.issuer")),
+    "--issuer-parent": ("issuer_parent", lambda: help_text("cli.help.documents.issuer_parent")),
+    "--symbol": ("symbol", lambda: help_text("cli.help.documents.symbol")),
+    "--doc-number": ("number", lambda: help_text("cli.help.documents.doc_number")),
+    "--date-place": ("place", lambda: help_text("cli.help.documents.date_place")),
     "--signer-authority": (
         "signer_authority",
-        'signing authority (e.g. --signer-authority "TM. BAN THƯỜNG VỤ" or "KT. GIÁM ĐỐC")',
+        lambda: help_text("cli.help.documents.signer_authority"),
     ),
-    "--signer-title": (
-        "signer_title",
-        'title of the person signing (e.g. --signer-title "PHÓ BÍ THƯ" or "PHÓ GIÁM ĐỐC")',
-    ),
-    "--signer-name": (
-        "signer_name",
-        'full name of the person signing (e.g. --signer-name "Nông Thị Hoa")',
-    ),
-    "--keep-copy": (
-        "archive",
-        'who keeps a copy besides the clerk (e.g. --keep-copy VP prints "- Lưu: VT, VP.")',
-    ),
+    "--signer-title": ("signer_title", lambda: help_text("cli.help.documents.signer_title")),
+    "--signer-name": ("signer_name", lambda: help_text("cli.help.documents.signer_name")),
+    "--keep-copy": ("archive", lambda: help_text("cli.help.documents.keep_copy")),
 }
 
 
 def add_document_options(parser: argparse.ArgumentParser) -> None:
     """The document options of ``campaign edit`` (each with help and an example)."""
     group = parser.add_argument_group(
-        "official documents",
-        "Who issues, signs and receives each document (Nghị định 30). Text may use "
-        + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
-        + '; e.g. "Đoàn {unit}" becomes "Đoàn Phường Thục Phán" on that ward\'s list.',
+        help_text("cli.help.documents.title"),
+        help_text(
+            "cli.help.documents.description",
+            placeholders=", ".join("{" + name + "}" for name in PLACEHOLDERS),
+            unit=PLACEHOLDERS["unit"],
+        ),
     )
+    text = help_text("cli.help.metavar.text")
     group.add_argument(
         "--documents",
         choices=LEVELS,
-        metavar="LEVEL",
-        help="which document the options below set: province (the campaign's summary), "
-        "commune (a commune's or ward's own list), school (a school's or agency's list), "
-        "department (Sở Nội vụ's letter to a department); e.g. --documents commune "
-        "(default: province, or the level of --documents-for)",
+        metavar=help_text("cli.help.metavar.level"),
+        help=help_text("cli.help.documents.documents"),
     )
     group.add_argument(
         "--documents-for",
-        metavar="CODE_OR_NAME",
-        help="only one unit's list (its code) or one department's letter (its name), e.g. "
-        '--documents-for w01273 --signer-name "Hoàng Văn Nam"',
+        metavar=help_text("cli.help.metavar.code_or_name"),
+        help=help_text("cli.help.documents.documents_for"),
     )
-    for option, (field, text) in TEXT_OPTIONS.items():
-        group.add_argument(option, dest=f"doc_{field}", metavar="TEXT", help=text)
+    for option, (field, help_for) in TEXT_OPTIONS.items():
+        group.add_argument(option, dest=f"doc_{field}", metavar=text, help=help_for())
     group.add_argument(
         "--letterhead",
         choices=("state", "youth-union"),
         dest="doc_letterhead",
-        help='the right of the head: the national motto (state) or "ĐOÀN TNCS HỒ CHÍ MINH" '
-        "(youth-union); e.g. --letterhead state (default: follows the issuer)",
+        help=help_text("cli.help.documents.letterhead"),
     )
     group.add_argument(
         "--recipient",
         action="append",
         dest="doc_recipients",
-        metavar="TEXT",
-        help='a "Nơi nhận" line; repeat for each, the list replaces the previous one (e.g. '
-        '--recipient "Sở Nội vụ {province}" --recipient "{host} (để báo cáo)"); '
-        '"- Lưu: VT" is always added last',
+        metavar=text,
+        help=help_text("cli.help.documents.recipient"),
     )
     group.add_argument(
         "--reset-documents",
         action="store_true",
-        help="forget this level's (or unit's) settings: the defaults apply again "
-        "(e.g. --documents commune --reset-documents)",
+        help=help_text("cli.help.documents.reset"),
     )
 
 

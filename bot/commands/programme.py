@@ -9,41 +9,67 @@ import argparse
 from bot.application.app import App
 from bot.campaign import programme
 from bot.campaign.setup import resolve_campaign
-from bot.commands import cli_tr, with_app
+from bot.commands import campaign_ref, cli_tr, help_text, whole_number, with_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("programme", help="the live programme of the dialogue (kịch bản)")
-    parser.add_argument("--campaign", type=int)
-    actions = parser.add_subparsers(dest="programme_action", required=True, metavar="ACTION")
-
-    actions.add_parser("show", help="the programme (the automatic proposal the first time)")
-    propose = actions.add_parser(
-        "propose", help="refresh the proposal (pinned and dropped questions stay as they are)"
+    parser = sub.add_parser("programme", help=help_text("cli.help.programme"))
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help_text("cli.help.campaign_option"),
     )
+    actions = parser.add_subparsers(
+        dest="programme_action", required=True, metavar=help_text("cli.help.metavar.action")
+    )
+    code = help_text("cli.help.metavar.code")
+
+    def code_argument(action: argparse.ArgumentParser) -> None:
+        action.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
+
+    actions.add_parser("show", help=help_text("cli.help.programme.show"))
+    propose = actions.add_parser("propose", help=help_text("cli.help.programme.propose"))
     propose.set_defaults(refresh=True)
     for name, text in (
-        ("add", "pick a question for the programme (pinned)"),
-        ("pin", "keep a question when the proposal is refreshed"),
-        ("unpin", "let a refresh replace it again"),
-        ("drop", "take a question out (never proposed again)"),
+        ("add", help_text("cli.help.programme.add")),
+        ("pin", help_text("cli.help.programme.pin")),
+        ("unpin", help_text("cli.help.programme.unpin")),
+        ("drop", help_text("cli.help.programme.drop")),
     ):
-        p = actions.add_parser(name, help=text)
-        p.add_argument("code")
-    reword = actions.add_parser(
-        "reword", help="the wording read out (the asker's own text is kept); no text: reset"
+        code_argument(actions.add_parser(name, help=text))
+    reword = actions.add_parser("reword", help=help_text("cli.help.programme.reword"))
+    code_argument(reword)
+    reword.add_argument(
+        "text",
+        nargs="?",
+        metavar=help_text("cli.help.metavar.text"),
+        help=help_text("cli.help.programme.reword.text"),
     )
-    reword.add_argument("code")
-    reword.add_argument("text", nargs="?")
-    move = actions.add_parser("move", help="put a question at another place")
-    move.add_argument("code")
-    move.add_argument("position", type=int)
-    assign = actions.add_parser("assign", help="who answers on stage")
-    assign.add_argument("code")
+    move = actions.add_parser("move", help=help_text("cli.help.programme.move"))
+    code_argument(move)
+    move.add_argument(
+        "position",
+        type=whole_number,
+        metavar=help_text("cli.help.metavar.position"),
+        help=help_text("cli.help.programme.move.position"),
+    )
+    assign = actions.add_parser("assign", help=help_text("cli.help.programme.assign"))
+    code_argument(assign)
     who = assign.add_mutually_exclusive_group(required=True)
-    who.add_argument("--chair", action="store_true", help="the People's Committee chair")
-    who.add_argument("--department", help="a department (its head answers)")
-    who.add_argument("--person", help="a named person, e.g. 'Phó Chủ tịch UBND tỉnh ...'")
+    who.add_argument(
+        "--chair", action="store_true", help=help_text("cli.help.programme.assign.chair")
+    )
+    who.add_argument(
+        "--department",
+        metavar=help_text("cli.help.metavar.name"),
+        help=help_text("cli.help.programme.assign.department"),
+    )
+    who.add_argument(
+        "--person",
+        metavar=help_text("cli.help.metavar.text"),
+        help=help_text("cli.help.programme.assign.person"),
+    )
     parser.set_defaults(func=with_app(_programme))
 
 
