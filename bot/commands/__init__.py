@@ -138,6 +138,16 @@ def threshold_value(text: str) -> float:
     return value
 
 
+def add_campaign_option(parser: argparse.ArgumentParser, *, help: str = "") -> None:
+    """``--campaign``: a campaign by number or title (default: the only active one)."""
+    parser.add_argument(
+        "--campaign",
+        type=campaign_ref,
+        metavar=help_text("cli.help.metavar.campaign"),
+        help=help or help_text("cli.help.campaign_option"),
+    )
+
+
 def campaign_ref(text: str) -> int | str:
     """A campaign by number (``3``) or by a part of its title (``"Thái Nguyên 2026"``)."""
     text = text.strip()

@@ -16,7 +16,13 @@ from pathlib import Path
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, departments, find_department
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    with_app,
+)
 from bot.documents.answer_sheet import (
     SheetError,
     apply_import,
@@ -104,12 +110,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _campaign_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
 
 
 def sheet_file_name(campaign: Campaign, department: str) -> str:

@@ -10,7 +10,14 @@ import sys
 from bot.application.app import App
 from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, whole_number, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    whole_number,
+    with_app,
+)
 from handlers.broadcast import AUDIENCES, MAX_BROADCAST_CHARS, plan_broadcast, start_broadcast
 from handlers.intake import clean_text
 
@@ -32,12 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar=help_text("cli.help.metavar.code"),
         help=help_text("cli.help.broadcast.unit"),
     )
-    send.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(send)
     send.add_argument(
         "--message",
         required=True,

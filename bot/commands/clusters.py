@@ -11,7 +11,7 @@ from bot.clustering import DEFAULT_THRESHOLD
 from bot.clustering.store import recluster
 from bot.commands import (
     CommandError,
-    campaign_ref,
+    add_campaign_option,
     cli_tr,
     help_text,
     threshold_value,
@@ -24,12 +24,7 @@ from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represen
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("clusters", help=help_text("cli.help.clusters"))
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     code = help_text("cli.help.metavar.code")
     actions = parser.add_subparsers(
         dest="clusters_action", required=True, metavar=help_text("cli.help.metavar.action")

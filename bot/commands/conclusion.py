@@ -12,7 +12,7 @@ from bot.campaign import conclusion
 from bot.campaign.setup import resolve_campaign
 from bot.commands import (
     CommandError,
-    campaign_ref,
+    add_campaign_option,
     cli_tr,
     help_text,
     parse_date,
@@ -26,12 +26,7 @@ from storage.models import Campaign
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("conclusion", help=help_text("cli.help.conclusion"))
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     actions = parser.add_subparsers(
         dest="conclusion_action", required=True, metavar=help_text("cli.help.metavar.action")
     )

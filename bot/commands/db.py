@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.commands import CommandError, cli_language, run_async
+from bot.commands import CommandError, cli_language, help_text, run_async
 from locales import Translator, translator
 from storage import StorageError
 from storage.copy import copy_database
@@ -23,13 +23,21 @@ from storage.db import Database, parse_target
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("db", help="the database: copy it between SQLite and PostgreSQL")
-    actions = parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    copy = actions.add_parser(
-        "copy", help="copy a whole database into an empty one (SQLite <-> PostgreSQL)"
+    parser = sub.add_parser("db", help=help_text("cli.help.db"))
+    actions = parser.add_subparsers(
+        dest="db_command", required=True, metavar=help_text("cli.help.metavar.action")
     )
-    copy.add_argument("source", help="a SQLite file, sqlite:///FILE or postgresql://…")
-    copy.add_argument("target", help="an empty database: a new SQLite file or postgresql://…")
+    copy = actions.add_parser("copy", help=help_text("cli.help.db.copy"))
+    copy.add_argument(
+        "source",
+        metavar=help_text("cli.help.metavar.from"),
+        help=help_text("cli.help.db.source"),
+    )
+    copy.add_argument(
+        "target",
+        metavar=help_text("cli.help.metavar.to"),
+        help=help_text("cli.help.db.target"),
+    )
     copy.set_defaults(func=_copy)
 
 

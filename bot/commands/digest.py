@@ -8,19 +8,14 @@ from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department
 from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import campaign_ref, cli_tr, help_text, with_app
+from bot.commands import add_campaign_option, cli_tr, help_text, with_app
 from bot.documents.build import scope_from_options
 from bot.documents.produce import produce_digest
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("digest", help=help_text("cli.help.digest"))
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     parser.add_argument(
         "--unit", metavar=help_text("cli.help.metavar.code"), help=help_text("cli.help.digest.unit")
     )

@@ -13,7 +13,13 @@ from typing import TextIO
 from bot.application.app import App
 from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    with_app,
+)
 from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
@@ -53,12 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="jsonl", help=help_text("cli.help.export.format")
     )
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     parser.add_argument(
         "--unit", metavar=help_text("cli.help.metavar.code"), help=help_text("cli.help.unit_filter")
     )

@@ -8,7 +8,14 @@ import argparse
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department
 from bot.campaign.lookup import find_campaign, find_unit
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, whole_number, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    whole_number,
+    with_app,
+)
 from bot.commands.departments import cli_province
 from handlers.roles import INVITE_DAYS, create_invite
 
@@ -28,12 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar=help_text("cli.help.metavar.name"),
         help=help_text("cli.help.invite.department"),
     )
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.invite.campaign"),
-    )
+    add_campaign_option(parser, help=help_text("cli.help.invite.campaign"))
     parser.add_argument(
         "--days",
         type=whole_number,

@@ -19,7 +19,13 @@ from bot.application.config import https_url
 from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
 from bot.campaign.unitsearch import short_name
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    with_app,
+)
 from bot.documents.build import host_name
 from bot.documents.posters import deep_link, poster_text, unit_payload, write_poster_files
 from locales import Translator
@@ -34,12 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar=help_text("cli.help.metavar.code"),
         help=help_text("cli.help.link.unit"),
     )
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     parser.add_argument(
         "--out",
         type=Path,

@@ -9,17 +9,18 @@ import argparse
 from bot.application.app import App
 from bot.campaign import programme
 from bot.campaign.setup import resolve_campaign
-from bot.commands import campaign_ref, cli_tr, help_text, whole_number, with_app
+from bot.commands import (
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    whole_number,
+    with_app,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("programme", help=help_text("cli.help.programme"))
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     actions = parser.add_subparsers(
         dest="programme_action", required=True, metavar=help_text("cli.help.metavar.action")
     )

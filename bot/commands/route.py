@@ -12,7 +12,13 @@ import argparse
 from bot.application.app import App
 from bot.campaign.departments import campaign_province, find_department, find_topic
 from bot.campaign.setup import resolve_campaign
-from bot.commands import CommandError, campaign_ref, cli_tr, help_text, with_app
+from bot.commands import (
+    CommandError,
+    add_campaign_option,
+    cli_tr,
+    help_text,
+    with_app,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,12 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar=help_text("cli.help.metavar.name"),
         help=help_text("cli.help.route.department"),
     )
-    parser.add_argument(
-        "--campaign",
-        type=campaign_ref,
-        metavar=help_text("cli.help.metavar.campaign"),
-        help=help_text("cli.help.campaign_option"),
-    )
+    add_campaign_option(parser)
     parser.set_defaults(func=with_app(_route))
 
 
