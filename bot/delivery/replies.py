@@ -1,0 +1,332 @@
+"""Durable replies: stored with the state change that produced them, then delivered in
+order per chat, through outages and restarts.
+
+:func:`handle_and_store` runs the engine and stores its replies (``storage.replies``) in
+one transaction, so the answer to a person's action exists exactly when the action's effect
+does. :class:`ReplySender` (one per channel) then delivers each chat's rows in order, one
+row at a time, and forgets a row once delivered:
+
+* **Order per chat.** A chat's rows go strictly one after another, in the order they were
+  stored; a row that cannot be delivered yet (an outage) holds back the later rows of its
+  chat only. Different chats go concurrently (bounded).
+* **Retries.** Network errors, timeouts and 5xx are retried with backoff, without limit:
+  the answer to a person's last action is never given up because of an outage. A 429
+  waits ``retry_after``. A refused token (401/404) pauses the channel until the token works
+  again (the channel tells the operator). A message the platform refuses (400) is dropped
+  with one log line; a person who blocked the bot gets nothing more.
+* **At least once.** A row is deleted after its delivery; a crash between the two makes the
+  next start send it again. Such rows (and sends retried after a lost answer: a timeout or
+  a dropped connection, where the platform may have done the work) are *resent*: marked in
+  the table, counted in :attr:`ReplySender.stats` and logged one line each, naming the
+  person, so that a message that arrived twice is always accounted for. Edits of the
+  pressed prompt repeat harmlessly (the platform says "not modified", taken as done).
+* **Progress within a row.** A row may take several messages (an edit, then a new prompt,
+  files); after a failure the retry goes on from the first message not yet delivered.
+* **Clean stop.** :meth:`ReplySender.stop` lets the queues drain (bounded), then frees the
+  rows it never tried, so the next start sends them without the resent mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.channels.base import (
+    ChannelBlocked,
+    ChannelPermanentError,
+    ChannelRateLimited,
+    ChannelTransientError,
+    ChannelUnauthorized,
+    Engine,
+)
+from handlers.delivery import encode_replies
+from handlers.events import Event, EventKind, Reply
+from storage import Store
+from storage.replies import StoredReply
+
+__all__ = ["Delivery", "ReplySender", "ReplyTransport", "handle_and_store"]
+
+
+async def handle_and_store(
+    engine: Engine, store: Store, event: Event, *, now: datetime
+) -> tuple[list[Reply], StoredReply | None]:
+    """Handle ``event`` and store its replies in the same transaction.
+
+    Returns the replies and their stored row (``None`` when there is nothing to say, as
+    for a redelivered update). The engine's own transaction joins this one, so the state
+    change, the replies and the end of the update's stored copy (a polled one's raw text)
+    commit together or not at all.
+    """
+    async with store.transaction():
+        replies = await engine.handle(event)
+        if event.update_id is not None:  # a polled update's stored copy goes with it
+            await store.updates.handled(event.channel, event.update_id)
+        if not replies:
+            return replies, None
+        chat = event.reply_chat
+        erased = (event.channel, chat) in store.people.erased_chats
+        if erased:  # the reply confirming an erasure: follow it to the end (see StoredReply)
+            store.people.erased_chats.discard((event.channel, chat))
+        prompt = event.message_id if event.kind == EventKind.BUTTON else None
+        stored = await store.replies.add(
+            event.channel,
+            chat,
+            event.user_id,
+            encode_replies(replies, prompt=prompt),
+            now=now,
+            erased=erased,
+        )
+    return replies, stored
+
+
+@dataclass
+class Delivery:
+    """One row on its way: how far it got, and whether a retry may repeat a message."""
+
+    reply: StoredReply
+    done: int = 0
+    """Messages (sends, edits) of the row already delivered: a retry starts after them."""
+    lost: bool = False
+    """A send went out but its answer was lost: the platform may have delivered it."""
+    tried: bool = False
+
+
+class ReplyTransport(Protocol):
+    """What a channel offers the reply sender."""
+
+    async def send_stored(self, delivery: Delivery) -> None:
+        """Deliver the row's messages from ``delivery.done`` on, counting each delivered
+        one in ``delivery.done``; raise a :class:`bot.channels.base.DeliveryError` (and set
+        ``delivery.lost`` when a send's answer was lost)."""
+        ...
+
+    async def wait_usable(self) -> None:
+        """Return when sending may be tried (at once, unless the token is refused)."""
+        ...
+
+
+class ReplySender:
+    """Delivers one channel's stored replies; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        channel: str,
+        transport: ReplyTransport,
+        *,
+        logger: logging.Logger,
+        max_concurrency: int = 128,
+        backoff: Callable[[int], float] = lambda attempt: min(8.0, 0.5 * 2 ** (attempt - 1)),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._store = store
+        self._channel = channel
+        self._transport = transport
+        self._log = logger
+        self._backoff = backoff
+        self._sleep = sleep
+        self._semaphore = asyncio.Semaphore(max(1, max_concurrency))
+        self._queues: dict[str, deque[Delivery]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._failing = 0  # failed tries in a row, channel-wide (for the log)
+        self._stopping = False
+        self.stats: dict[str, int] = {
+            "delivered": 0,
+            "resent": 0,
+            "retried": 0,
+            "dropped": 0,
+            "recovered": 0,
+        }
+
+    @property
+    def pending(self) -> int:
+        """Rows waiting or on their way."""
+        return sum(len(queue) for queue in self._queues.values())
+
+    async def start(self) -> int:
+        """Take over the rows left by the last run (before any new ones); how many."""
+        rows = await self._store.replies.recover(self._channel)
+        for row in rows:
+            self.push(row)
+        resent = sum(1 for row in rows if row.resent)
+        self.stats["recovered"] = len(rows)
+        if rows:
+            self._log.warning(
+                "%s: %d stored repl%s left by the last run; sending them now%s",
+                self._channel,
+                len(rows),
+                "y" if len(rows) == 1 else "ies",
+                f" ({resent} were on their way at a crash and may arrive twice)" if resent else "",
+            )
+        return len(rows)
+
+    def push(self, reply: StoredReply) -> None:
+        """Queue a stored row behind its chat's earlier rows."""
+        if self._stopping:
+            return  # stored: the next start sends it
+        queue = self._queues.setdefault(reply.chat_id, deque())
+        queue.append(Delivery(reply))
+        if reply.chat_id not in self._workers:
+            self._idle.clear()
+            self._workers[reply.chat_id] = asyncio.create_task(
+                self._work(reply.chat_id, queue), name=f"{self._channel}-replies"
+            )
+
+    async def wait_idle(self, timeout: float) -> bool:  # noqa: ASYNC109 - a bounded wait
+        """Wait until every queued row is delivered (or dropped); False after ``timeout``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        return self._idle.is_set()
+
+    async def stop(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait
+        """Deliver what is queued within ``timeout`` seconds, then stop; rows never tried
+        are freed for the next start (which sends them unmarked)."""
+        if timeout > 0:
+            await self.wait_idle(timeout)
+        self._stopping = True
+        workers = list(self._workers.values())
+        for task in workers:
+            task.cancel()
+        if workers:
+            await asyncio.wait(workers)
+        untried = [
+            d.reply.id
+            for queue in self._queues.values()
+            for d in queue
+            if not d.tried and not d.lost and d.done == 0
+        ]
+        left = self.pending
+        self._queues.clear()
+        try:
+            await self._store.replies.release(untried)
+        except Exception as exc:  # the rows stay claimed: the next start marks them resent
+            self._log.warning("%s: could not free %d replies: %s", self._channel, len(untried), exc)
+        if left:
+            self._log.warning(
+                "%s: %d repl%s not delivered before the stop are stored; the next start sends them",
+                self._channel,
+                left,
+                "y" if left == 1 else "ies",
+            )
+
+    # -- one chat ---------------------------------------------------------------------
+
+    async def _work(self, chat: str, queue: deque[Delivery]) -> None:
+        attempt = 0
+        try:
+            while queue:
+                delivery = queue[0]
+                await self._transport.wait_usable()
+                if delivery.lost and not delivery.reply.resent:
+                    await self._mark_resent(delivery)
+                try:
+                    async with self._semaphore:
+                        delivery.tried = True
+                        await self._transport.send_stored(delivery)
+                except ChannelRateLimited as exc:
+                    await self._sleep(max(exc.retry_after, 0.01))
+                    continue
+                except ChannelUnauthorized:
+                    continue  # the channel paused itself: wait_usable() waits for the fix
+                except ChannelBlocked:
+                    # They blocked the bot (the channel marked them unreachable): the rest
+                    # of their replies cannot arrive.
+                    dropped = [d.reply.id for d in queue]
+                    queue.clear()
+                    self.stats["dropped"] += len(dropped)
+                    await self._store.replies.drop(dropped)
+                    break
+                except ChannelPermanentError as exc:
+                    self._log.warning(
+                        "%s: a reply was refused and is dropped: %s", self._channel, exc
+                    )
+                    queue.popleft()
+                    self.stats["dropped"] += 1
+                    await self._store.replies.drop([delivery.reply.id])
+                    continue
+                except (ChannelTransientError, TimeoutError, OSError) as exc:
+                    attempt += 1
+                    self.stats["retried"] += 1
+                    if isinstance(exc, ChannelTransientError) and exc.maybe_delivered:
+                        delivery.lost = True
+                    self._failed(exc, self._backoff(attempt))
+                    await self._sleep(self._backoff(attempt))
+                    continue
+                except asyncio.CancelledError:
+                    if delivery.tried:  # cut short mid-send: it may have gone out
+                        delivery.lost = True
+                    raise
+                except Exception:  # a bug: do not retry it forever, and tell
+                    self._log.exception("%s: a reply could not be rendered", self._channel)
+                    queue.popleft()
+                    self.stats["dropped"] += 1
+                    await self._store.replies.drop([delivery.reply.id])
+                    continue
+                attempt = 0
+                queue.popleft()
+                await self._delivered(delivery)
+        finally:
+            if self._workers.get(chat) is asyncio.current_task():
+                del self._workers[chat]
+            if not queue and self._queues.get(chat) is queue:
+                del self._queues[chat]
+            if not self._workers:
+                self._idle.set()
+
+    async def _delivered(self, delivery: Delivery) -> None:
+        reply = delivery.reply
+        self.stats["delivered"] += 1
+        if self._failing:
+            self._log.warning(
+                "%s: replies are delivered again (after %d failed tries)",
+                self._channel,
+                self._failing,
+            )
+            self._failing = 0
+        if reply.resent:
+            self.stats["resent"] += 1
+            self._log.info(
+                "%s: reply %d sent again to chat %s; it may have arrived twice",
+                self._channel,
+                reply.id,
+                _short(reply.chat_id),
+            )
+        if reply.erased:
+            # To a person who erased their data: the chat id goes now, and the WAL after it.
+            await self._store.replies.drop([reply.id])
+            self._store.db.checkpoint_soon()
+        else:
+            self._store.replies.delivered(reply.id)
+
+    async def _mark_resent(self, delivery: Delivery) -> None:
+        delivery.reply.resent = True
+        with contextlib.suppress(Exception):  # the log line still says it
+            await self._store.replies.mark_resent(delivery.reply.id)
+
+    def _failed(self, exc: BaseException, delay: float) -> None:
+        self._failing += 1
+        self._log.log(
+            logging.WARNING if self._failing == 1 else logging.INFO,
+            "%s: a reply could not be delivered (%s); retrying in %.1f s",
+            self._channel,
+            _one_line(exc),
+            delay,
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _short(chat_id: str) -> str:
+    """A chat id for the log: enough to tell chats apart, not enough to contact anyone."""
+    return chat_id[-4:].rjust(len(chat_id), "*") if len(chat_id) > 4 else "****"
