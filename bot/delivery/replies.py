@@ -254,9 +254,7 @@ class ReplySender:
                     continue
                 except (ChannelTransientError, TimeoutError, OSError) as exc:
                     attempt += 1
-                    self.stats["retried"] += 1
-                    if isinstance(exc, ChannelTransientError) and exc.maybe_delivered:
-                        delivery.lost = True
+                    self.stats["retried"] += 1  # delivery.lost was set by the transport
                     self._failed(exc, self._backoff(attempt))
                     await self._sleep(self._backoff(attempt))
                     continue
