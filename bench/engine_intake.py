@@ -6,7 +6,9 @@ Targets: ≥ 2,000 events/s on one core, p99 latency per event ≤ 5 ms, peak RS
     .venv/bin/python bench/engine_intake.py [--questions 100000] [--people 1000]
 
 The similar-question lookup is wired in as in production; its index over the campaign is
-built before timing starts (a running bot builds it once, at the first question).
+built before timing starts (a running bot builds it once, at the first question). Each
+event goes through ``bot.delivery.replies.handle_and_store`` as the channels run it: the
+replies are stored in the event's transaction and forgotten as delivered.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from bot.campaign.units import province_units
 from bot.clock import FakeClock
+from bot.delivery.replies import handle_and_store
 from handlers.events import Event, EventKind
 from storage.models import NewQuestion
 
@@ -123,7 +126,11 @@ async def run(db: Path, people: int, *, similar: bool = True) -> dict[str, float
             n += 1
             event = Event(channel="bench", user_id=user, kind=kind, update_id=str(n), **fields)  # type: ignore[arg-type]
             t0 = time.perf_counter()
-            replies = await engine.handle(event)
+            # As the channels do: the replies are stored in the event's transaction, and
+            # forgotten once delivered (that delete rides with the next transaction).
+            replies, stored = await handle_and_store(engine, app.store, event, now=clock.now())
+            if stored is not None:
+                app.store.replies.delivered(stored.id)
             latencies.append(time.perf_counter() - t0)
             return replies
 

@@ -124,9 +124,18 @@ class ReplyRepository:
             for r in rows
         ]
 
+    async def claim(self, reply_ids: Sequence[int]) -> None:
+        """This worker is about to send them (again): a crash from now on may leave them
+        delivered but not forgotten."""
+        if reply_ids:
+            await self._db.executemany(
+                "UPDATE reply_outbox SET claimed_by = ? WHERE id = ?",
+                [(self.worker, i) for i in reply_ids],
+            )
+
     async def release(self, reply_ids: Sequence[int]) -> None:
-        """At a clean stop: rows never tried are free again (the next start sends them
-        without the resent mark)."""
+        """Rows known not to be delivered (never tried at a clean stop, or refused by an
+        outage) are free: the next start sends them without the resent mark."""
         if reply_ids:
             await self._db.executemany(
                 "UPDATE reply_outbox SET claimed_by = NULL WHERE id = ? AND claimed_by = ?",

@@ -17,9 +17,14 @@ row at a time, and forgets a row once delivered:
 * **At least once.** A row is deleted after its delivery; a crash between the two makes the
   next start send it again. Such rows (and sends retried after a lost answer: a timeout or
   a dropped connection, where the platform may have done the work) are *resent*: marked in
-  the table, counted in :attr:`ReplySender.stats` and logged one line each, naming the
-  person, so that a message that arrived twice is always accounted for. Edits of the
-  pressed prompt repeat harmlessly (the platform says "not modified", taken as done).
+  the table, counted in :attr:`ReplySender.stats` and logged one line each (the chat's last
+  four digits), so that a message that arrived twice is always accounted for. Edits of
+  the pressed prompt repeat harmlessly (the platform says "not modified", taken as done).
+  Which rows a crash can have delivered is known from their claim (``storage.replies``):
+  a row is claimed from its insert on, released while an outage refuses it outright (a
+  5xx, no connection: nothing of it arrived) and claimed again before the next try. So
+  the only rows marked without need are those a crash caught between the commit and the
+  first send.
 * **Progress within a row.** A row may take several messages (an edit, then a new prompt,
   files); after a failure the retry goes on from the first message not yet delivered.
 * **Clean stop.** :meth:`ReplySender.stop` lets the queues drain (bounded), then frees the
@@ -95,6 +100,9 @@ class Delivery:
     lost: bool = False
     """A send went out but its answer was lost: the platform may have delivered it."""
     tried: bool = False
+    released: bool = False
+    """Known undelivered (an outage refused every try) and so not claimed in the table: a
+    crash now would not make the next start mark it as a possible duplicate."""
 
 
 class ReplyTransport(Protocol):
@@ -201,7 +209,7 @@ class ReplySender:
             d.reply.id
             for queue in self._queues.values()
             for d in queue
-            if not d.tried and not d.lost and d.done == 0
+            if not d.tried and not d.lost and d.done == 0 and not d.released
         ]
         left = self.pending
         self._queues.clear()
@@ -227,6 +235,9 @@ class ReplySender:
                 await self._transport.wait_usable()
                 if delivery.lost and not delivery.reply.resent:
                     await self._mark_resent(delivery)
+                if delivery.released:  # about to try again: a crash from now may leave it sent
+                    await self._store.replies.claim([delivery.reply.id])
+                    delivery.released = False
                 try:
                     async with self._semaphore:
                         delivery.tried = True
@@ -256,6 +267,10 @@ class ReplySender:
                     attempt += 1
                     self.stats["retried"] += 1  # delivery.lost was set by the transport
                     self._failed(exc, self._backoff(attempt))
+                    if delivery.done == 0 and not delivery.lost and not delivery.released:
+                        # Refused outright (a 5xx, no connection): nothing of it arrived. While
+                        # it waits, a crash must not mark it as a possible duplicate.
+                        await self._release(delivery)
                     await self._sleep(self._backoff(attempt))
                     continue
                 except asyncio.CancelledError:
@@ -303,6 +318,13 @@ class ReplySender:
             self._store.db.checkpoint_soon()
         else:
             self._store.replies.delivered(reply.id)
+
+    async def _release(self, delivery: Delivery) -> None:
+        try:
+            await self._store.replies.release([delivery.reply.id])
+        except Exception:  # still claimed: at worst a crash marks it needlessly
+            return
+        delivery.released = True
 
     async def _mark_resent(self, delivery: Delivery) -> None:
         delivery.reply.resent = True
