@@ -18,8 +18,11 @@ What runs:
   /start, consent, typing a commune, picking it, typing a name, category, topic, the
   question, sending it (or "send mine anyway" when similar questions are shown) until the
   receipt code. A person acts, waits for the bot's answer (a message or an edit of the
-  prompt after the action, then 0.4 s without more), reads the prompt it shows and acts
-  again; each wait is measured.
+  prompt after the action, then 0.4 s without more), takes ``--think`` seconds on average
+  to read it and tap or type (people are not instant: 200 people acting the moment an
+  answer arrives would ask for several times the 30 messages/s Telegram allows a bot, and
+  measure the queue rather than the faults), and acts on the prompt it shows; each wait
+  is measured.
 
 Figures: lost questions (people without exactly their one question stored, or whose
 receipt code is not in the database), doubled (more than one stored question for a person),
@@ -195,13 +198,14 @@ class Person:
         found = [p for p in self.payloads if p.split(".")[1] == action]
         return self.rng.choice(found) if found else None
 
-    async def run(self) -> None:
+    async def run(self, think: float) -> None:
         answer = await self.act(self.say("/start"))
         for _ in range(30):
             text = "\n".join(item.text for item in answer)
             if "Mã câu hỏi" in text:
                 self.receipt = text.split("Mã câu hỏi: ")[1][:6]
                 return
+            await asyncio.sleep(self.rng.uniform(0.5 * think, 1.5 * think))  # reads, taps
             actions = {p.split(".")[1] for p in self.payloads}
             press = None
             for wanted in ("cy", "cp", "ud", "up", "tp", "sm", "ps"):
@@ -294,7 +298,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
     fault_task = asyncio.create_task(faults())
     cpu0 = time.process_time()
-    await asyncio.gather(*(person.run() for person in people))
+    await asyncio.gather(*(person.run(args.think) for person in people))
     elapsed = time.monotonic() - started
     await fault_task  # the schedule may outlast the people: all faults happen
     await asyncio.sleep(3.0)  # anything late (a duplicate) still arrives
@@ -389,7 +393,13 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--outage", type=float, default=30.0, help="seconds of send errors")
-    parser.add_argument("--span", type=float, default=90.0, help="faults fall in [0, span] s")
+    parser.add_argument("--span", type=float, default=100.0, help="faults fall in [0, span] s")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=8.0,
+        help="mean seconds a person takes to read an answer and act (uniform, ±50 %%)",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--scale", type=float, default=1.0, help="Telegram's limits x this")
     args = parser.parse_args()

@@ -44,6 +44,8 @@ class StoredReply:
     erased: bool = False
     """To a person who erased their data: once delivered, the row goes at once and the
     WAL is cleared (it holds the chat id)."""
+    claimed: bool = True
+    """Claimed by this worker in the table (see the module docstring)."""
 
 
 class ReplyRepository:
@@ -62,9 +64,11 @@ class ReplyRepository:
         *,
         now: datetime,
         erased: bool = False,
+        claimed: bool = True,
     ) -> StoredReply:
         """Store the replies to one event, inside the caller's transaction; the insert
-        travels with the commit (a rollback takes it back with the event's effects)."""
+        travels with the commit (a rollback takes it back with the event's effects).
+        ``claimed``: this worker sends it right away (a crash may leave it delivered)."""
         if self._next_id is None:
             top = await self._db.fetchval("SELECT coalesce(max(id), 0) FROM reply_outbox")
             self._next_id = int(top) + 1
@@ -74,9 +78,18 @@ class ReplyRepository:
             "INSERT INTO reply_outbox (id, channel, chat_id, person_id, body, created_at,"
             " claimed_by) VALUES (?, ?, ?, (SELECT person_id FROM identities"
             " WHERE channel = ? AND external_id = ?), ?, ?, ?)",
-            (reply_id, channel, chat_id, channel, user_id, body, to_utc_text(now), self.worker),
+            (
+                reply_id,
+                channel,
+                chat_id,
+                channel,
+                user_id,
+                body,
+                to_utc_text(now),
+                self.worker if claimed else None,
+            ),
         )
-        return StoredReply(reply_id, channel, chat_id, body, erased=erased)
+        return StoredReply(reply_id, channel, chat_id, body, erased=erased, claimed=claimed)
 
     def delivered(self, reply_id: int) -> None:
         """Forget a delivered row; the delete rides with the next transaction (a crash

@@ -567,7 +567,11 @@ class TelegramChannel(ChannelLifecycle):
         the reply sender in the chat's order."""
         try:
             _, stored = await handle_and_store(
-                self._engine, self._app.store, event, now=self._app.clock.now()
+                self._engine,
+                self._app.store,
+                event,
+                now=self._app.clock.now(),
+                claim=self._replies is None or not self._replies.outage,
             )
         except Exception:
             logger.exception("update %s failed", event.update_id)

@@ -663,7 +663,11 @@ class ZaloChannel(ChannelLifecycle):
                 return _DONE
             try:
                 _, reply = await handle_and_store(
-                    self._engine, self._app.store, event, now=self._app.clock.now()
+                    self._engine,
+                    self._app.store,
+                    event,
+                    now=self._app.clock.now(),
+                    claim=self._replies is None or not self._replies.outage,
                 )
             except Exception:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")

@@ -9,11 +9,15 @@ row at a time, and forgets a row once delivered:
 * **Order per chat.** A chat's rows go strictly one after another, in the order they were
   stored; a row that cannot be delivered yet (an outage) holds back the later rows of its
   chat only. Different chats go concurrently (bounded).
-* **Retries.** Network errors, timeouts and 5xx are retried with backoff, without limit:
-  the answer to a person's last action is never given up because of an outage. A 429
-  waits ``retry_after``. A refused token (401/404) pauses the channel until the token works
-  again (the channel tells the operator). A message the platform refuses (400) is dropped
-  with one log line; a person who blocked the bot gets nothing more.
+* **Retries.** Network errors, timeouts and 5xx are retried without limit: the answer to a
+  person's last action is never given up because of an outage. While sends fail, the
+  channel is in an *outage*: one row at a time probes (every chat's next row in turn,
+  ``probe_every`` apart at most) and the others wait, so an outage costs Telegram a try
+  every second or two instead of one per waiting chat, and the first success lets every
+  chat go at once. A 429 waits ``retry_after``. A refused token (401/404) pauses the
+  channel until the token works again (the channel tells the operator). A message the
+  platform refuses (400) is dropped with one log line; a person who blocked the bot gets
+  nothing more.
 * **At least once.** A row is deleted after its delivery; a crash between the two makes the
   next start send it again. Such rows (and sends retried after a lost answer: a timeout or
   a dropped connection, where the platform may have done the work) are *resent*: marked in
@@ -21,10 +25,10 @@ row at a time, and forgets a row once delivered:
   four digits), so that a message that arrived twice is always accounted for. Edits of
   the pressed prompt repeat harmlessly (the platform says "not modified", taken as done).
   Which rows a crash can have delivered is known from their claim (``storage.replies``):
-  a row is claimed from its insert on, released while an outage refuses it outright (a
-  5xx, no connection: nothing of it arrived) and claimed again before the next try. So
-  the only rows marked without need are those a crash caught between the commit and the
-  first send.
+  a row is claimed from its insert on (stored during an outage, it is not), released
+  while an outage refuses it outright (a 5xx, no connection: nothing of it arrived) and
+  claimed again before its next try. So the only rows marked without need are those a
+  crash caught between the commit and the first try.
 * **Progress within a row.** A row may take several messages (an edit, then a new prompt,
   files); after a failure the retry goes on from the first message not yet delivered.
 * **Clean stop.** :meth:`ReplySender.stop` lets the queues drain (bounded), then frees the
@@ -59,14 +63,15 @@ __all__ = ["Delivery", "ReplySender", "ReplyTransport", "handle_and_store"]
 
 
 async def handle_and_store(
-    engine: Engine, store: Store, event: Event, *, now: datetime
+    engine: Engine, store: Store, event: Event, *, now: datetime, claim: bool = True
 ) -> tuple[list[Reply], StoredReply | None]:
     """Handle ``event`` and store its replies in the same transaction.
 
     Returns the replies and their stored row (``None`` when there is nothing to say, as
     for a redelivered update). The engine's own transaction joins this one, so the state
     change, the replies and the end of the update's stored copy (a polled one's raw text)
-    commit together or not at all.
+    commit together or not at all. ``claim=False`` stores the row as not on its way (the
+    channel is in an outage: it waits, see :class:`ReplySender`).
     """
     async with store.transaction():
         replies = await engine.handle(event)
@@ -86,6 +91,7 @@ async def handle_and_store(
             encode_replies(replies, prompt=prompt),
             now=now,
             erased=erased,
+            claimed=claim,
         )
     return replies, stored
 
@@ -131,6 +137,7 @@ class ReplySender:
         logger: logging.Logger,
         max_concurrency: int = 128,
         backoff: Callable[[int], float] = lambda attempt: min(8.0, 0.5 * 2 ** (attempt - 1)),
+        probe_every: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._store = store
@@ -144,7 +151,10 @@ class ReplySender:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
-        self._failing = 0  # failed tries in a row, channel-wide (for the log)
+        self._probe_every = probe_every
+        self._failing = 0  # failed tries in a row, channel-wide (the outage's length)
+        self._probing = False  # a row is trying, in an outage
+        self._turns = asyncio.Condition()
         self._stopping = False
         self.stats: dict[str, int] = {
             "delivered": 0,
@@ -158,6 +168,11 @@ class ReplySender:
     def pending(self) -> int:
         """Rows waiting or on their way."""
         return sum(len(queue) for queue in self._queues.values())
+
+    @property
+    def outage(self) -> bool:
+        """Sends fail at the moment (new rows wait unclaimed, see the module docstring)."""
+        return self._failing > 0
 
     async def start(self) -> int:
         """Take over the rows left by the last run (before any new ones); how many."""
@@ -181,7 +196,7 @@ class ReplySender:
         if self._stopping:
             return  # stored: the next start sends it
         queue = self._queues.setdefault(reply.chat_id, deque())
-        queue.append(Delivery(reply))
+        queue.append(Delivery(reply, released=not reply.claimed))
         if reply.chat_id not in self._workers:
             self._idle.clear()
             self._workers[reply.chat_id] = asyncio.create_task(
@@ -235,7 +250,8 @@ class ReplySender:
                 await self._transport.wait_usable()
                 if delivery.lost and not delivery.reply.resent:
                     await self._mark_resent(delivery)
-                if delivery.released:  # about to try again: a crash from now may leave it sent
+                probe = await self._turn()
+                if delivery.released:  # about to try: a crash from now on may leave it sent
                     await self._store.replies.claim([delivery.reply.id])
                     delivery.released = False
                 try:
@@ -244,18 +260,22 @@ class ReplySender:
                         await self._transport.send_stored(delivery)
                 except ChannelRateLimited as exc:
                     await self._sleep(max(exc.retry_after, 0.01))
+                    await self._end_turn(probe)
                     continue
                 except ChannelUnauthorized:
+                    await self._end_turn(probe)
                     continue  # the channel paused itself: wait_usable() waits for the fix
                 except ChannelBlocked:
                     # They blocked the bot (the channel marked them unreachable): the rest
                     # of their replies cannot arrive.
+                    await self._end_turn(probe)
                     dropped = [d.reply.id for d in queue]
                     queue.clear()
                     self.stats["dropped"] += len(dropped)
                     await self._store.replies.drop(dropped)
                     break
                 except ChannelPermanentError as exc:
+                    await self._end_turn(probe)
                     self._log.warning(
                         "%s: a reply was refused and is dropped: %s", self._channel, exc
                     )
@@ -266,18 +286,22 @@ class ReplySender:
                 except (ChannelTransientError, TimeoutError, OSError) as exc:
                     attempt += 1
                     self.stats["retried"] += 1  # delivery.lost was set by the transport
-                    self._failed(exc, self._backoff(attempt))
+                    self._failing += 1
+                    delay = min(self._backoff(max(attempt, self._failing)), self._probe_every)
+                    self._failed(exc, delay)
                     if delivery.done == 0 and not delivery.lost and not delivery.released:
                         # Refused outright (a 5xx, no connection): nothing of it arrived. While
                         # it waits, a crash must not mark it as a possible duplicate.
                         await self._release(delivery)
-                    await self._sleep(self._backoff(attempt))
+                    await self._sleep(delay)
+                    await self._end_turn(probe)
                     continue
                 except asyncio.CancelledError:
                     if delivery.tried:  # cut short mid-send: it may have gone out
                         delivery.lost = True
                     raise
                 except Exception:  # a bug: do not retry it forever, and tell
+                    await self._end_turn(probe)
                     self._log.exception("%s: a reply could not be rendered", self._channel)
                     queue.popleft()
                     self.stats["dropped"] += 1
@@ -286,6 +310,7 @@ class ReplySender:
                 attempt = 0
                 queue.popleft()
                 await self._delivered(delivery)
+                await self._end_turn(probe, worked=True)
         finally:
             if self._workers.get(chat) is asyncio.current_task():
                 del self._workers[chat]
@@ -294,16 +319,35 @@ class ReplySender:
             if not self._workers:
                 self._idle.set()
 
+    async def _turn(self) -> bool:
+        """Wait for a turn to send; in an outage one row at a time probes (True)."""
+        if not self._failing:
+            return False
+        async with self._turns:
+            await self._turns.wait_for(lambda: not self._failing or not self._probing)
+            if self._failing:
+                self._probing = True
+                return True
+            return False
+
+    async def _end_turn(self, probe: bool, *, worked: bool = False) -> None:
+        if not probe and not (worked and self._failing):
+            return
+        async with self._turns:
+            if probe:
+                self._probing = False
+            if worked and self._failing:
+                self._log.warning(
+                    "%s: replies are delivered again (after %d failed tries)",
+                    self._channel,
+                    self._failing,
+                )
+                self._failing = 0
+            self._turns.notify_all()
+
     async def _delivered(self, delivery: Delivery) -> None:
         reply = delivery.reply
         self.stats["delivered"] += 1
-        if self._failing:
-            self._log.warning(
-                "%s: replies are delivered again (after %d failed tries)",
-                self._channel,
-                self._failing,
-            )
-            self._failing = 0
         if reply.resent:
             self.stats["resent"] += 1
             self._log.info(
