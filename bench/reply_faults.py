@@ -33,7 +33,7 @@ again after a crash or a lost answer: "reply N sent again to chat ***1234; it ma
 arrived twice").
 
     .venv/bin/python bench/reply_faults.py [--people 200] [--kills 5] [--outage 30]
-        [--seed 13] [--scale 1]
+        [--seed 13] [--scale 1] [--think 8] [--bot-root PATH]
 
 The exit status is 1 when a target is missed (lost, doubled, left without a reply,
 an unmarked duplicate) or the bot did not stop cleanly at the end.
@@ -56,7 +56,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +67,6 @@ for _name in list(os.environ):
     if _name.startswith(("YOUTHBOT_", "TELEGRAM_", "ZALO_", "SMTP_")):
         del os.environ[_name]
 
-from bot.application.app import App  # noqa: E402
-from bot.application.config import Settings  # noqa: E402
-from bot.campaign.setup import create_campaign  # noqa: E402
-from bot.campaign.units import province_units  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 
 TOKEN = "123456789:AAH-youthbot_bench_token_0123456789abcdef"
@@ -228,14 +222,33 @@ class Person:
                 return  # no answer even after GIVE_UP seconds
 
 
-async def seed(db: Path) -> None:
-    os.environ["YOUTHBOT_DB"] = str(db)
+SEED = """
+import asyncio, os
+from datetime import UTC, datetime, timedelta
+from bot.application.app import App
+from bot.application.config import Settings
+from bot.campaign.setup import create_campaign
+from bot.campaign.units import province_units
+from bot.clock import FakeClock
+
+
+async def seed():
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
     dialogue = (clock.now() + timedelta(days=58)).date()
     async with await App.open(Settings(env_file=None), clock=clock) as app:
         await app.store.units.upsert_many(province_units("cao_bang"), now=clock.now())
         await create_campaign(app, title="Đối thoại thanh niên", dialogue=dialogue)
-    del os.environ["YOUTHBOT_DB"]
+
+asyncio.run(seed())
+"""
+
+
+def seed(root: Path, db: Path) -> None:
+    """Cao Bằng's units and an open campaign, written by the code the bot runs (another
+    checkout's schema may be older)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YOUTHBOT_", "TELEGRAM_"))}
+    env.update(YOUTHBOT_DB=str(db), PYTHONPATH=str(root))
+    subprocess.run([sys.executable, "-c", SEED], check=True, env=env, cwd=db.parent)
 
 
 def mask(chat: int) -> str:
@@ -244,7 +257,7 @@ def mask(chat: int) -> str:
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     db = workdir / "youthbot.db"
-    await seed(db)
+    await asyncio.to_thread(seed, args.bot_root, db)
     rng = random.Random(args.seed)
     api = WatchedAPI()
     await api.start()
@@ -258,7 +271,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         TELEGRAM_MAX_MESSAGES_PER_SECOND=f"{30 * args.scale:g}",
         PTB_TIMEDELTA="true",
         YOUTHBOT_LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(args.bot_root),
     )
     command = [sys.executable, "-m", "bot", "run", "--channel", "telegram"]
     logs: list[Path] = []
@@ -324,9 +337,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             ).fetchall()
         )
         codes = {row[0] for row in conn.execute("SELECT code FROM questions")}
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         left_rows = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("update_inbox", "reply_outbox")
+            if table in tables
         }
 
     # -- duplicates and their marks -----------------------------------------------------------
@@ -402,6 +417,12 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--scale", type=float, default=1.0, help="Telegram's limits x this")
+    parser.add_argument(
+        "--bot-root",
+        type=Path,
+        default=ROOT,
+        help="run the bot from another checkout (a baseline), against the same fake and people",
+    )
     args = parser.parse_args()
 
     import telegram
