@@ -46,6 +46,9 @@ class StoredReply:
     WAL is cleared (it holds the chat id)."""
     claimed: bool = True
     """Claimed by this worker in the table (see the module docstring)."""
+    content: object = None
+    """The body as the storing code had it before encoding (kept in memory only, so the
+    sender need not decode it again); ``None`` for rows read back from the table."""
 
 
 class ReplyRepository:

@@ -110,8 +110,8 @@ from bot.channels.telegram_polling import Poller
 from bot.channels.telegram_render import TEXT_LIMIT, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
-from bot.delivery.replies import Delivery, ReplySender, handle_and_store
-from handlers.delivery import decode_replies, encode_replies
+from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
+from handlers.delivery import encode_replies
 from handlers.events import Event, Reply
 from storage.replies import StoredReply
 
@@ -582,9 +582,9 @@ class TelegramChannel(ChannelLifecycle):
                 error = Reply(catalogue_text(event.language_code, "error.generic"))
                 await self._queue_reply(event, [error])
             return Outcome.DONE if done else Outcome.FAILED
-        if stored is not None and self._replies is not None:
-            self._replies.push(stored)
         self.handled += 1
+        if stored is not None and self._replies is not None:
+            await self._replies.deliver(stored)  # now, or queued behind the chat's others
         return Outcome.HANDLED
 
     async def _queue_reply(self, event: Event, replies: list[Reply]) -> None:
@@ -627,7 +627,7 @@ class TelegramChannel(ChannelLifecycle):
         if self._guard.refused:
             raise ChannelUnauthorized("the bot token is refused")
         reply: StoredReply = delivery.reply
-        replies, prompt = decode_replies(reply.body)
+        replies, prompt = stored_content(reply)
         chat = chat_ref(reply.chat_id)
         steps = _plan(replies, int(prompt) if prompt and prompt.isdigit() else None)
 

@@ -96,9 +96,9 @@ from bot.channels.zalo_client import (
     zalo_text_length,
 )
 from bot.clustering.normalize import fold
-from bot.delivery.replies import Delivery, ReplySender, handle_and_store
+from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
 from bot.delivery.textsplit import split_text
-from handlers.delivery import decode_replies, encode_replies
+from handlers.delivery import encode_replies
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE, Translator, translator
 
@@ -680,9 +680,9 @@ class ZaloChannel(ChannelLifecycle):
                 return _DONE if done else _FAILED
             resolve(True)
             self.handled += 1
-            if reply is not None and self._replies is not None:
-                self._replies.push(reply)
             await self._language(event.user_id, returning=True)  # they wrote: reachable
+            if reply is not None and self._replies is not None:
+                await self._replies.deliver(reply)  # now, or queued behind the chat's others
             return _HANDLED
         except Exception:
             logger.exception("zalo: message %s failed", update.message.message_id or "(no id)")
@@ -742,7 +742,7 @@ class ZaloChannel(ChannelLifecycle):
         if self._guard.refused:
             raise ChannelUnauthorized("the bot token is refused")
         row = delivery.reply
-        replies, _ = decode_replies(row.body)
+        replies, _ = stored_content(row)
         language = await self._language(row.chat_id)
         texts = render_replies(replies, tr=translator(language))
 

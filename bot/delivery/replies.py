@@ -54,12 +54,12 @@ from bot.channels.base import (
     ChannelUnauthorized,
     Engine,
 )
-from handlers.delivery import encode_replies
+from handlers.delivery import decode_replies, encode_replies
 from handlers.events import Event, EventKind, Reply
 from storage import Store
 from storage.replies import StoredReply
 
-__all__ = ["Delivery", "ReplySender", "ReplyTransport", "handle_and_store"]
+__all__ = ["Delivery", "ReplySender", "ReplyTransport", "handle_and_store", "stored_content"]
 
 
 async def handle_and_store(
@@ -93,7 +93,16 @@ async def handle_and_store(
             erased=erased,
             claimed=claim,
         )
+    stored.content = (replies, prompt)  # the sender need not decode what it was given
     return replies, stored
+
+
+def stored_content(reply: StoredReply) -> tuple[list[Reply], str | None]:
+    """A row's replies and pressed prompt (decoded from the table when read back)."""
+    content = reply.content
+    if isinstance(content, tuple):
+        return content
+    return decode_replies(reply.body)
 
 
 @dataclass
@@ -106,6 +115,8 @@ class Delivery:
     lost: bool = False
     """A send went out but its answer was lost: the platform may have delivered it."""
     tried: bool = False
+    attempts: int = 0
+    """Failed tries (the backoff before the next)."""
     released: bool = False
     """Known undelivered (an outage refused every try) and so not claimed in the table: a
     crash now would not make the next start mark it as a possible duplicate."""
@@ -148,6 +159,7 @@ class ReplySender:
         self._sleep = sleep
         self._semaphore = asyncio.Semaphore(max(1, max_concurrency))
         self._queues: dict[str, deque[Delivery]] = {}
+        """Each chat with rows waiting or on their way (also while one goes inline)."""
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
@@ -192,16 +204,51 @@ class ReplySender:
         return len(rows)
 
     def push(self, reply: StoredReply) -> None:
-        """Queue a stored row behind its chat's earlier rows."""
+        """Queue a stored row behind its chat's earlier rows (a worker sends it)."""
         if self._stopping:
             return  # stored: the next start sends it
         queue = self._queues.setdefault(reply.chat_id, deque())
         queue.append(Delivery(reply, released=not reply.claimed))
-        if reply.chat_id not in self._workers:
+        self._start_worker(reply.chat_id, queue)
+
+    async def deliver(self, reply: StoredReply) -> None:
+        """Send a row now, in the caller's task, when its chat has nothing waiting and
+        sending works; otherwise (or when this try fails) it is queued for a worker.
+
+        The common case (an update's replies, sent by the job that handled it) costs no
+        task of its own; whatever happens, the row keeps its place in the chat's order.
+        """
+        chat = reply.chat_id
+        if self._stopping:
+            return
+        if chat in self._queues or self._failing:
+            self.push(reply)
+            return
+        delivery = Delivery(reply, released=not reply.claimed)
+        queue: deque[Delivery] = deque([delivery])
+        self._queues[chat] = queue  # later rows of the chat queue behind this one
+        self._idle.clear()
+        delay: float | None = 1.0
+        try:
+            await self._transport.wait_usable()
+            delay = await self._try(delivery, queue)
+        finally:
+            if queue and not self._stopping and delay is not None:
+                self._start_worker(chat, queue, delay=delay)
+            elif not queue and self._queues.get(chat) is queue:
+                del self._queues[chat]
+                self._check_idle()
+
+    def _start_worker(self, chat: str, queue: deque[Delivery], *, delay: float = 0.0) -> None:
+        if chat not in self._workers:
             self._idle.clear()
-            self._workers[reply.chat_id] = asyncio.create_task(
-                self._work(reply.chat_id, queue), name=f"{self._channel}-replies"
+            self._workers[chat] = asyncio.create_task(
+                self._work(chat, queue, delay), name=f"{self._channel}-replies"
             )
+
+    def _check_idle(self) -> None:
+        if not self._workers and not self._queues:
+            self._idle.set()
 
     async def wait_idle(self, timeout: float) -> bool:  # noqa: ASYNC109 - a bounded wait
         """Wait until every queued row is delivered (or dropped); False after ``timeout``."""
@@ -242,82 +289,83 @@ class ReplySender:
 
     # -- one chat ---------------------------------------------------------------------
 
-    async def _work(self, chat: str, queue: deque[Delivery]) -> None:
-        attempt = 0
+    async def _work(self, chat: str, queue: deque[Delivery], delay: float) -> None:
         try:
             while queue:
-                delivery = queue[0]
+                if delay > 0:
+                    await self._sleep(delay)
                 await self._transport.wait_usable()
-                if delivery.lost and not delivery.reply.resent:
-                    await self._mark_resent(delivery)
                 probe = await self._turn()
-                if delivery.released:  # about to try: a crash from now on may leave it sent
-                    await self._store.replies.claim([delivery.reply.id])
-                    delivery.released = False
                 try:
                     async with self._semaphore:
-                        delivery.tried = True
-                        await self._transport.send_stored(delivery)
-                except ChannelRateLimited as exc:
-                    await self._sleep(max(exc.retry_after, 0.01))
+                        next_delay = await self._try(queue[0], queue)
+                    if next_delay is not None and probe:
+                        await self._sleep(next_delay)  # probes stay this far apart
+                        next_delay = 0.0
+                finally:
                     await self._end_turn(probe)
-                    continue
-                except ChannelUnauthorized:
-                    await self._end_turn(probe)
-                    continue  # the channel paused itself: wait_usable() waits for the fix
-                except ChannelBlocked:
-                    # They blocked the bot (the channel marked them unreachable): the rest
-                    # of their replies cannot arrive.
-                    await self._end_turn(probe)
-                    dropped = [d.reply.id for d in queue]
-                    queue.clear()
-                    self.stats["dropped"] += len(dropped)
-                    await self._store.replies.drop(dropped)
-                    break
-                except ChannelPermanentError as exc:
-                    await self._end_turn(probe)
-                    self._log.warning(
-                        "%s: a reply was refused and is dropped: %s", self._channel, exc
-                    )
-                    queue.popleft()
-                    self.stats["dropped"] += 1
-                    await self._store.replies.drop([delivery.reply.id])
-                    continue
-                except (ChannelTransientError, TimeoutError, OSError) as exc:
-                    attempt += 1
-                    self.stats["retried"] += 1  # delivery.lost was set by the transport
-                    self._failing += 1
-                    delay = min(self._backoff(max(attempt, self._failing)), self._probe_every)
-                    self._failed(exc, delay)
-                    if delivery.done == 0 and not delivery.lost and not delivery.released:
-                        # Refused outright (a 5xx, no connection): nothing of it arrived. While
-                        # it waits, a crash must not mark it as a possible duplicate.
-                        await self._release(delivery)
-                    await self._sleep(delay)
-                    await self._end_turn(probe)
-                    continue
-                except asyncio.CancelledError:
-                    if delivery.tried:  # cut short mid-send: it may have gone out
-                        delivery.lost = True
-                    raise
-                except Exception:  # a bug: do not retry it forever, and tell
-                    await self._end_turn(probe)
-                    self._log.exception("%s: a reply could not be rendered", self._channel)
-                    queue.popleft()
-                    self.stats["dropped"] += 1
-                    await self._store.replies.drop([delivery.reply.id])
-                    continue
-                attempt = 0
-                queue.popleft()
-                await self._delivered(delivery)
-                await self._end_turn(probe, worked=True)
+                delay = next_delay or 0.0
         finally:
             if self._workers.get(chat) is asyncio.current_task():
                 del self._workers[chat]
             if not queue and self._queues.get(chat) is queue:
                 del self._queues[chat]
-            if not self._workers:
-                self._idle.set()
+            self._check_idle()
+
+    async def _try(self, delivery: Delivery, queue: deque[Delivery]) -> float | None:
+        """One try of the chat's first row: ``None`` when it is done with (delivered,
+        dropped), else the seconds to wait before the next try."""
+        if delivery.lost and not delivery.reply.resent:
+            await self._mark_resent(delivery)
+        if delivery.released:  # about to try: a crash from now on may leave it sent
+            await self._store.replies.claim([delivery.reply.id])
+            delivery.released = False
+        try:
+            delivery.tried = True
+            await self._transport.send_stored(delivery)
+        except ChannelRateLimited as exc:
+            return max(exc.retry_after, 0.01)
+        except ChannelUnauthorized:
+            return 0.0  # the channel paused itself: wait_usable() waits for the fix
+        except ChannelBlocked:
+            # They blocked the bot (the channel marked them unreachable): the rest of their
+            # replies cannot arrive.
+            dropped = [d.reply.id for d in queue]
+            queue.clear()
+            self.stats["dropped"] += len(dropped)
+            await self._store.replies.drop(dropped)
+            return None
+        except ChannelPermanentError as exc:
+            self._log.warning("%s: a reply was refused and is dropped: %s", self._channel, exc)
+            queue.popleft()
+            self.stats["dropped"] += 1
+            await self._store.replies.drop([delivery.reply.id])
+            return None
+        except (ChannelTransientError, TimeoutError, OSError) as exc:
+            delivery.attempts += 1
+            self.stats["retried"] += 1  # delivery.lost was set by the transport
+            self._failing += 1
+            delay = min(self._backoff(max(delivery.attempts, self._failing)), self._probe_every)
+            self._failed(exc, delay)
+            if delivery.done == 0 and not delivery.lost and not delivery.released:
+                # Refused outright (a 5xx, no connection): nothing of it arrived. While it
+                # waits, a crash must not mark it as a possible duplicate.
+                await self._release(delivery)
+            return delay
+        except asyncio.CancelledError:
+            delivery.lost = True  # cut short mid-send: it may have gone out
+            raise
+        except Exception:  # a bug: do not retry it forever, and tell
+            self._log.exception("%s: a reply could not be rendered", self._channel)
+            queue.popleft()
+            self.stats["dropped"] += 1
+            await self._store.replies.drop([delivery.reply.id])
+            return None
+        queue.popleft()
+        await self._delivered(delivery)
+        if self._failing:
+            await self._end_turn(False, worked=True)
+        return None
 
     async def _turn(self) -> bool:
         """Wait for a turn to send; in an outage one row at a time probes (True)."""
@@ -376,7 +424,6 @@ class ReplySender:
             await self._store.replies.mark_resent(delivery.reply.id)
 
     def _failed(self, exc: BaseException, delay: float) -> None:
-        self._failing += 1
         self._log.log(
             logging.WARNING if self._failing == 1 else logging.INFO,
             "%s: a reply could not be delivered (%s); retrying in %.1f s",
