@@ -9,6 +9,7 @@ Bot APIs on 127.0.0.1. Real SQLite files, the real engine, PTB's real HTTP stack
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -30,6 +31,8 @@ from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel, ZaloOptions
+from bot.channels.zalo_client import RetryPolicy, ZaloClient
 from bot.delivery.outbox import OutboxSender
 from handlers.broadcast import plan_broadcast, start_broadcast
 from handlers.engine import CONSENT_VERSION
@@ -556,3 +559,146 @@ async def test_a_bad_secret_header_is_refused_never_a_500(
                 )
     assert statuses == [403, 403, 403]
     assert good.status_code == 400
+
+
+# ---- Zalo: the same guarantees --------------------------------------------------------------
+
+
+ZALO_USER = "5f1e2d3c4b5a69788796"
+
+
+@contextlib.asynccontextmanager
+async def zalo_bot(app: App, zalo: FakeZaloApi, **changes: Any) -> AsyncIterator[ZaloChannel]:
+    client = ZaloClient(
+        zalo.token,
+        base_url=zalo.base_url,
+        timeout=changes.pop("http_timeout", 5.0),
+        retry=RetryPolicy(max_attempts=1, base_delay=0.01, jitter=False),
+    )
+    opts = ZaloOptions(
+        poll_timeout=1,
+        per_chat_interval=0.0,
+        backoff_base=0.01,
+        backoff_max=0.05,
+        start_attempts=2,
+        shutdown_timeout=5,
+        **changes,
+    )
+    channel = ZaloChannel(app, build_engine(app), options=opts, client=client)
+    stop = asyncio.Event()
+    task = asyncio.create_task(channel.serve(stop))
+    await wait_for(lambda: bool(channel.health()["ok"]) or task.done(), 5)
+    try:
+        yield channel
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await client.aclose()
+
+
+async def zalo_settle(zalo: FakeZaloApi, channel: ZaloChannel, timeout: float = 10) -> None:  # noqa: ASYNC109
+    await wait_for(
+        lambda: (
+            not zalo.pending
+            and channel.health()["in_flight"] == 0
+            and channel.health()["replies_waiting"] == 0
+        ),
+        timeout,
+    )
+
+
+async def test_zalo_outage_lost_answers_and_a_revoked_token(
+    province_app: App, open_campaign: Campaign, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with (
+        FakeZaloApi(max_poll_seconds=1) as zalo,
+        zalo_bot(province_app, zalo, token_probe_interval=0.2) as channel,
+    ):
+        # An outage of sendMessage: the answer comes once it is over, once.
+        zalo.fail_during(0.6, status=502)
+        zalo.push(make_text_event(ZALO_USER, "/start"))
+        await zalo_settle(zalo, channel)
+        assert [t for _, t in zalo.sent].count(zalo.sent[0][1]) == 1
+        assert any(r.status == 502 for r in zalo.calls("sendMessage"))
+        # A lost answer: delivered, the bot cannot know; sent again and marked.
+        zalo.lose_next("sendMessage")
+        with caplog.at_level(logging.INFO):
+            zalo.push(make_text_event(ZALO_USER, "1"))  # "Mình đồng ý"
+            await zalo_settle(zalo, channel)
+        texts = [t for _, t in zalo.sent]
+        assert len(texts) - len(set(texts)) == 1  # one duplicate...
+        assert channel.health()["replies_resent"] == 1  # ...marked
+        assert "may have arrived twice" in caplog.text
+        # A revoked token pauses polling and sending; nothing is lost meanwhile.
+        zalo.revoke_token()
+        zalo.push(make_text_event(ZALO_USER, "thuc phan"))
+        await wait_for(lambda: channel.health()["token_refused"], 5)
+        before = len(zalo.sent)
+        zalo.restore_token()
+        await wait_for(lambda: not channel.health()["token_refused"], 5)
+        await zalo_settle(zalo, channel)
+        assert len(zalo.sent) > before and "Thục Phán" in zalo.sent[-1][1]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [("ZALO_BOT_TOKEN" in r.getMessage(), bool(r.exc_info)) for r in errors] == [
+        (True, False)
+    ]
+
+
+async def test_zalo_webhook_bad_secret_header_is_refused(
+    province_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.application.config import Settings
+    from bot.channels.webserver import WebServer
+
+    async with FakeZaloApi() as zalo:
+        monkeypatch.setenv("ZALO_BOT_TOKEN", zalo.token)
+        monkeypatch.setenv("ZALO_API_BASE_URL", zalo.base_url)
+        monkeypatch.setenv("ZALO_WEBHOOK_URL", "https://bot.example.test/zalo/webhook")
+        monkeypatch.setenv("ZALO_WEBHOOK_SECRET", "zalo-webhook-secret_123")
+        province_app.settings = Settings(env_file=None)
+        async with WebServer(host="127.0.0.1", port=0) as web:
+            client = ZaloClient(zalo.token, base_url=zalo.base_url)
+            channel = ZaloChannel(province_app, build_engine(province_app), web=web, client=client)
+            await channel.start()
+            try:
+                status = await _raw_post(
+                    web.url, "/zalo/webhook", b"X-Bot-Api-Secret-Token: \xff\xfezalo"
+                )
+            finally:
+                await channel.stop()
+                await client.aclose()
+    assert status == 403
+
+
+async def test_a_broadcast_resent_after_a_lost_answer_is_reported(
+    tg_app: App, api: FakeTelegramAPI
+) -> None:
+    """Not only a crash: a send whose answer was lost is retried, and the retry counted
+    as a possible duplicate in the broadcast's report."""
+    for n in (801, 802, 803):
+        person, _ = await tg_app.store.people.get_or_create(
+            channel="telegram",
+            external_id=str(n),
+            chat_id=str(n),
+            display_name=None,
+            language="vi",
+            now=tg_app.clock.now(),
+        )
+        await tg_app.store.people.grant_consent(
+            person.id, version=CONSENT_VERSION, now=tg_app.clock.now()
+        )
+    campaign = (await tg_app.store.campaigns.active())[0]
+    async with running(new_channel(tg_app)) as channel:
+        sender = OutboxSender(tg_app.store, {"telegram": channel}, tg_app.clock)
+        plan = await plan_broadcast(tg_app.store, campaign, "youth")
+        batch, _ = await start_broadcast(
+            tg_app.store, plan, "Thông báo", author_id=None, now=tg_app.clock.now()
+        )
+        api.lose_next("sendMessage")
+        await sender.drain_once()
+        tg_app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+        await sender.drain_once()
+        progress = await tg_app.store.outbox.progress(batch)
+    assert (progress.sent, progress.resent) == (3, 1)
+    doubled = [chat for chat in (801, 802, 803) if len(api.sent_texts(chat)) == 2]
+    assert len(doubled) == 1  # the lost one arrived twice, as reported

@@ -159,8 +159,8 @@ class OutboxSender:
         try:
             maybe_twice = await channel.deliver(message.chat_id, decode_reply(message.body))
         except ChannelUnauthorized as exc:
-            # Not the message's fault: it waits for the token (the channel told the operator).
-            pacer.paused_until = self._monotonic() + TOKEN_WAIT
+            # Not the message's fault: it waits for the token (the channel told the operator;
+            # while the token is refused it answers at once, without calling the platform).
             await self.store.outbox.retry_later(
                 message.id,
                 at=self.clock.now() + timedelta(seconds=TOKEN_WAIT),
