@@ -9,19 +9,26 @@ in our database), except that updates are fetched by our own loop rather than PT
 ``Updater``, and that PTB's HTTP transport is aiohttp (:mod:`bot.channels.telegram_request`;
 ``TelegramOptions(http="httpx")`` gives PTB's own):
 
-* **Long polling** (default, :mod:`bot.channels.telegram_polling`): the getUpdates offset
-  only moves past an update once ``engine.handle()`` returned for it and for every earlier
-  one. The engine stores the update id in the same transaction as its effects, so a crash
-  loses nothing and a redelivered update is handled once. Updates of different chats are
-  handled concurrently (bounded); those of one chat in order
-  (:mod:`bot.channels.telegram_flow`).
+* **Long polling** (default, :mod:`bot.channels.telegram_polling`): each update is stored
+  (``update_inbox``) before the getUpdates offset moves past it, and its stored copy is
+  deleted in the transaction that handles it; the engine records the update id in that
+  transaction too, so a crash loses nothing and a redelivered update is handled once. A
+  start handles what a crash or a stop left (not what is older than a day, nor answering
+  presses Telegram no longer waits for). Updates of different chats are handled
+  concurrently (bounded); those of one chat in order (:mod:`bot.channels.telegram_flow`).
 * **Webhook** when ``TELEGRAM_WEBHOOK_URL`` is set: ``setWebhook`` with a secret token
   (``TELEGRAM_WEBHOOK_SECRET``, or a random one per start) and ``POST /telegram/webhook``
   on the shared :class:`~bot.channels.webserver.WebServer`. A request without the right
-  ``X-Telegram-Bot-Api-Secret-Token`` gets 403 unread; 200 is answered only after the
-  engine stored the update (and the replies went out), 500 when it failed so Telegram
-  redelivers (the person is told once; after ``webhook_attempts`` failures the update is
-  given up so it cannot hold back everybody's later updates).
+  ``X-Telegram-Bot-Api-Secret-Token`` (or one that is not even UTF-8) gets 403 unread;
+  200 is answered only after the engine stored the update and its replies, 500 when it
+  failed so Telegram redelivers (the person is told once; after ``webhook_attempts``
+  failures the update is given up so it cannot hold back everybody's later updates).
+
+Replies: the engine's replies are stored with its effects and delivered by
+:class:`~bot.delivery.replies.ReplySender` (:meth:`TelegramChannel.send_stored`), at once
+when the chat has nothing waiting, else in the chat's order; through outages, restarts and
+a refused token (which pauses the channel, :class:`~bot.channels.lifecycle.TokenGuard`),
+at least once, resends marked.
 
 When handling an update fails, the traceback goes to the log once (``update <id> failed``)
 and the person gets the localised ``error.generic`` text, never any detail. In polling mode
@@ -30,10 +37,12 @@ forever would hold back every later update.
 
 Sending: Telegram's overall and group limits are PTB's ``AIORateLimiter`` (overall:
 ``TELEGRAM_MAX_MESSAGES_PER_SECOND``, 30 by default, also the outbox's pace); on top of it
-messages to one chat are paced (``per_chat_interval``); a 429 waits ``retry_after`` and
-retries, timeouts and 5xx retry with backoff (both bounded); a 403 marks the person
-unreachable. :meth:`TelegramChannel.deliver` serves the outbox and raises the
-:mod:`bot.channels.base` delivery errors instead of retrying.
+messages to one chat are paced (``per_chat_interval``). Each stored reply's messages are
+tried once per try (the reply sender waits ``retry_after`` on a 429 and backs off on
+timeouts and 5xx); an edit answered "message is not modified" is done; a 403 marks the
+person unreachable. :meth:`TelegramChannel.deliver` serves the outbox and raises the
+:mod:`bot.channels.base` delivery errors instead of retrying. A 5xx HTML error page or a
+timeout is one short log line, never a traceback (:mod:`bot.channels.telegram_request`).
 
 Groups: only ``/start`` and commands addressed to ``@<bot>`` are answered, with a button
 to a private chat; nothing said in a group reaches the engine.
