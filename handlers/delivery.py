@@ -15,14 +15,14 @@ from storage.outbox import NewMessage
 
 
 def _reply_data(reply: Reply) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "text": reply.text,
-        "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons],
-        "attachments": [
+    data: dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        data["buttons"] = [[[b.label, b.payload] for b in row] for row in reply.buttons]
+    if reply.attachments:
+        data["attachments"] = [
             {"path": str(a.path), "kind": a.kind.value, "caption": a.caption}
             for a in reply.attachments
-        ],
-    }
+        ]
     if reply.replaces_prompt:
         data["replaces_prompt"] = True
     return data
@@ -54,7 +54,9 @@ def encode_replies(replies: Sequence[Reply], *, prompt: str | None) -> str:
     """The replies to one event as stored in the reply outbox; ``prompt`` is the id of the
     message whose button was pressed (the adapter may edit it in place)."""
     return json.dumps(
-        {"replies": [_reply_data(r) for r in replies], "prompt": prompt}, ensure_ascii=False
+        {"replies": [_reply_data(r) for r in replies], "prompt": prompt},
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 

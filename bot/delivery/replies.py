@@ -330,16 +330,14 @@ class ReplySender:
         except ChannelBlocked:
             # They blocked the bot (the channel marked them unreachable): the rest of their
             # replies cannot arrive.
-            dropped = [d.reply.id for d in queue]
+            dropped = list(queue)
             queue.clear()
-            self.stats["dropped"] += len(dropped)
-            await self._store.replies.drop(dropped)
+            await self._drop(dropped)
             return None
         except ChannelPermanentError as exc:
             self._log.warning("%s: a reply was refused and is dropped: %s", self._channel, exc)
             queue.popleft()
-            self.stats["dropped"] += 1
-            await self._store.replies.drop([delivery.reply.id])
+            await self._drop([delivery])
             return None
         except (ChannelTransientError, TimeoutError, OSError) as exc:
             delivery.attempts += 1
@@ -358,8 +356,7 @@ class ReplySender:
         except Exception:  # a bug: do not retry it forever, and tell
             self._log.exception("%s: a reply could not be rendered", self._channel)
             queue.popleft()
-            self.stats["dropped"] += 1
-            await self._store.replies.drop([delivery.reply.id])
+            await self._drop([delivery])
             return None
         queue.popleft()
         await self._delivered(delivery)
@@ -410,6 +407,12 @@ class ReplySender:
             self._store.db.checkpoint_soon()
         else:
             self._store.replies.delivered(reply.id)
+
+    async def _drop(self, deliveries: list[Delivery]) -> None:
+        self.stats["dropped"] += len(deliveries)
+        await self._store.replies.drop([d.reply.id for d in deliveries])
+        if any(d.reply.erased for d in deliveries):
+            self._store.db.checkpoint_soon()  # the chat id goes from the WAL too
 
     async def _release(self, delivery: Delivery) -> None:
         try:

@@ -16,7 +16,8 @@ CREATE TABLE reply_outbox (
     claimed_by  TEXT,                            -- the worker delivering it; NULL: free
     resent      INTEGER NOT NULL DEFAULT 0       -- may have been delivered before
 );
-CREATE INDEX reply_outbox_chat ON reply_outbox(channel, chat_id, id);
+-- No index beyond the key: the table holds only what is not delivered yet (a few rows, or
+-- a few hundred during an outage), and each index would be one more page written per event.
 
 -- update_inbox again, with text ids (Zalo's message ids are hex) and an arrival order.
 -- A row lives from the poll that brought the update until the transaction that handles it.
