@@ -702,3 +702,23 @@ async def test_a_broadcast_resent_after_a_lost_answer_is_reported(
     assert (progress.sent, progress.resent) == (3, 1)
     doubled = [chat for chat in (801, 802, 803) if len(api.sent_texts(chat)) == 2]
     assert len(doubled) == 1  # the lost one arrived twice, as reported
+
+
+async def test_zalo_polled_updates_leave_the_inbox_once_handled(
+    province_app: App, open_campaign: Campaign
+) -> None:
+    """Stored before handling (Zalo forgets what it returned), gone once handled, also
+    for an event without the platform's message id."""
+    anonymous = make_text_event(ZALO_USER, "/trogiup")
+    del anonymous["message"]["message_id"]
+    async with (
+        FakeZaloApi(max_poll_seconds=1) as zalo,
+        zalo_bot(province_app, zalo) as channel,
+    ):
+        zalo.push(make_text_event(ZALO_USER, "/start"))
+        zalo.push(anonymous)
+        zalo.push(make_text_event(ZALO_USER, "xin chào", chat_type="GROUP"))  # ignored
+        await zalo_settle(zalo, channel)
+        assert channel.health()["processed"] == 3
+        assert await province_app.store.updates.inbox("zalo") == []
+    assert len(zalo.sent) == 2

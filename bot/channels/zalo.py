@@ -589,7 +589,9 @@ class ZaloChannel(ChannelLifecycle):
     def _submit_polled(self, update: ZaloUpdate, key: str) -> None:
         async def job() -> bool:
             outcome = await self._process(update)
-            if outcome != _HANDLED:  # done with outside the engine: forget the copy
+            # The engine's transaction deleted the copy unless it was done with outside the
+            # engine, or has no id of the platform's (stored under a local one).
+            if outcome != _HANDLED or not update.message.message_id:
                 try:
                     await self._app.store.updates.forget(CHANNEL, key)
                 except Exception as exc:  # handled again at the next start: harmless
