@@ -14,11 +14,13 @@ from storage import Store
 from storage.outbox import NewMessage
 
 
-def _reply_data(reply: Reply) -> dict[str, Any]:
+def _reply_data(reply: Reply, *, compact: bool = False) -> dict[str, Any]:
+    """A reply as JSON data; ``compact`` leaves out what is empty (the reply outbox, where
+    every byte is written once per event)."""
     data: dict[str, Any] = {"text": reply.text}
-    if reply.buttons:
+    if reply.buttons or not compact:
         data["buttons"] = [[[b.label, b.payload] for b in row] for row in reply.buttons]
-    if reply.attachments:
+    if reply.attachments or not compact:
         data["attachments"] = [
             {"path": str(a.path), "kind": a.kind.value, "caption": a.caption}
             for a in reply.attachments
@@ -54,7 +56,7 @@ def encode_replies(replies: Sequence[Reply], *, prompt: str | None) -> str:
     """The replies to one event as stored in the reply outbox; ``prompt`` is the id of the
     message whose button was pressed (the adapter may edit it in place)."""
     return json.dumps(
-        {"replies": [_reply_data(r) for r in replies], "prompt": prompt},
+        {"replies": [_reply_data(r, compact=True) for r in replies], "prompt": prompt},
         ensure_ascii=False,
         separators=(",", ":"),
     )
