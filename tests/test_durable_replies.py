@@ -128,7 +128,7 @@ class BotProcess:
     async def killed(self, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while proc.poll() is None:
-            assert time.monotonic() < deadline, "the kill point was never reached"
+            assert time.monotonic() < deadline, f"the kill point was never reached\n{self.log(-1)}"
             await asyncio.sleep(0.02)
         assert proc.returncode == -signal.SIGKILL, self.log(-1)
 
@@ -252,30 +252,34 @@ async def test_kill_9_on_zalo_costs_no_reply(
             tmp_path,
             bot_env(tmp_path, ZALO_BOT_TOKEN=zalo.token, ZALO_API_BASE_URL=zalo.base_url),
         )
+
+        def logs() -> str:
+            return "\n".join(bot.log(i) for i in range(len(bot.runs)))
+
         try:
             first = bot.start(KILL_CHANNEL="zalo", KILL_AT="commit", KILL_NTH="2")
             zalo.push(make_text_event(user, "/start"))
-            await wait_for(lambda: len(zalo.sent) >= 1, 20)
+            await wait_for(lambda: len(zalo.sent) >= 1, 30, logs)
             zalo.push(make_text_event(user, "1"))  # "Mình đồng ý", typed as its number
-            await bot.killed(first)
+            await bot.killed(first, 30)
             second = bot.start(KILL_CHANNEL="zalo")
-            await wait_for(lambda: any("xã, phường" in t for _, t in zalo.sent), 20)
+            await wait_for(lambda: any("xã, phường" in t for _, t in zalo.sent), 30, logs)
             zalo.push(make_text_event(user, "thuc phan"))
-            await wait_for(lambda: any("Thục Phán" in t for _, t in zalo.sent), 20)
+            await wait_for(lambda: any("Thục Phán" in t for _, t in zalo.sent), 30, logs)
             await bot.stop(second)
         finally:
             bot.kill_all()
     texts = [t for _, t in zalo.sent]
-    assert len(texts) == len(set(texts)), texts  # nothing twice
-    assert "left by the last run" in bot.log(1)
+    assert len(texts) == len(set(texts)), (texts, logs())  # nothing twice
+    assert "left by the last run" in bot.log(1), logs()
     db = tmp_path / "youthbot.db"
-    assert rows(db, "update_inbox") == 0 and rows(db, "reply_outbox") == 0
+    assert (rows(db, "update_inbox"), rows(db, "reply_outbox")) == (0, 0), logs()
 
 
-async def wait_for(predicate: Any, timeout: float) -> None:  # noqa: ASYNC109
+async def wait_for(predicate: Any, timeout: float, logs: Any = None) -> None:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, "timed out" + (f"\n{logs()}" if logs else "")
         await asyncio.sleep(0.02)
 
 
