@@ -14,6 +14,8 @@ does before the channels start (``--cold``: not built, so the first question tex
 for it). Latency is reported per event kind as well as overall. ``--db`` keeps the seeded
 database for the next run (each run works on a copy); ``--root`` runs the same bench
 against another source tree, e.g. the code before a change.
+Each event goes through ``bot.delivery.replies.handle_and_store`` as the channels run it:
+the replies are stored in the event's transaction and forgotten as delivered.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from bot.application.wiring import build_engine  # noqa: E402
 from bot.campaign.setup import create_campaign  # noqa: E402
 from bot.campaign.units import province_units  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
+from bot.delivery.replies import handle_and_store  # noqa: E402
 from handlers.events import Event, EventKind  # noqa: E402
 from storage.models import NewQuestion  # noqa: E402
 
@@ -127,7 +130,11 @@ async def run(
             n += 1
             event = Event(channel="bench", user_id=user, kind=kind, update_id=str(n), **fields)  # type: ignore[arg-type]
             c0, t0 = time.process_time(), time.perf_counter()
-            replies = await engine.handle(event)
+            # As the channels do: the replies are stored in the event's transaction, and
+            # forgotten once delivered (that delete rides with the next transaction).
+            replies, stored = await handle_and_store(engine, app.store, event, now=clock.now())
+            if stored is not None:
+                app.store.replies.delivered(stored.id)
             elapsed = time.perf_counter() - t0
             latencies.append(elapsed)
             by_step.setdefault(step, []).append(elapsed)

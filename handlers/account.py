@@ -175,7 +175,7 @@ async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] |
 
 async def _own(ctx: Ctx, arg: str) -> Question | None:
     """The question named by a payload, only if it is the person's own."""
-    question = await ctx.store.questions.get(int(arg)) if arg.isdigit() else None
+    question = await ctx.store.questions.get(int(arg)) if arg.isdecimal() else None
     if question is None or question.person_id != ctx.person.id:
         await ctx.audit("button.forged", target=f"question:{arg}", reason="not the owner")
         ctx.say(ctx.tr("refused"))

@@ -194,7 +194,7 @@ async def commitment_command(ctx: Ctx) -> None:
 
 async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
     number, _, note = rest.strip().partition(" ")
-    found = await ctx.store.conclusions.commitment(int(number)) if number.isdigit() else None
+    found = await ctx.store.conclusions.commitment(int(number)) if number.isdecimal() else None
     if found is None:
         ctx.say(ctx.tr("commitment.usage"))
         return

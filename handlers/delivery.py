@@ -7,28 +7,30 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from handlers.events import Attachment, AttachmentKind, Button, Reply
 from storage import Store
 from storage.outbox import NewMessage
 
 
-def encode_reply(reply: Reply) -> str:
-    return json.dumps(
-        {
-            "text": reply.text,
-            "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons],
-            "attachments": [
-                {"path": str(a.path), "kind": a.kind.value, "caption": a.caption}
-                for a in reply.attachments
-            ],
-        },
-        ensure_ascii=False,
-    )
+def _reply_data(reply: Reply, *, compact: bool = False) -> dict[str, Any]:
+    """A reply as JSON data; ``compact`` leaves out what is empty (the reply outbox, where
+    every byte is written once per event)."""
+    data: dict[str, Any] = {"text": reply.text}
+    if reply.buttons or not compact:
+        data["buttons"] = [[[b.label, b.payload] for b in row] for row in reply.buttons]
+    if reply.attachments or not compact:
+        data["attachments"] = [
+            {"path": str(a.path), "kind": a.kind.value, "caption": a.caption}
+            for a in reply.attachments
+        ]
+    if reply.replaces_prompt:
+        data["replaces_prompt"] = True
+    return data
 
 
-def decode_reply(body: str) -> Reply:
-    data = json.loads(body)
+def _reply(data: dict[str, Any]) -> Reply:
     return Reply(
         text=data["text"],
         buttons=tuple(
@@ -38,7 +40,32 @@ def decode_reply(body: str) -> Reply:
             Attachment(Path(a["path"]), AttachmentKind(a["kind"]), a.get("caption", ""))
             for a in data.get("attachments", [])
         ),
+        replaces_prompt=bool(data.get("replaces_prompt", False)),
     )
+
+
+def encode_reply(reply: Reply) -> str:
+    return json.dumps(_reply_data(reply), ensure_ascii=False)
+
+
+def decode_reply(body: str) -> Reply:
+    return _reply(json.loads(body))
+
+
+def encode_replies(replies: Sequence[Reply], *, prompt: str | None) -> str:
+    """The replies to one event as stored in the reply outbox; ``prompt`` is the id of the
+    message whose button was pressed (the adapter may edit it in place)."""
+    return json.dumps(
+        {"replies": [_reply_data(r, compact=True) for r in replies], "prompt": prompt},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_replies(body: str) -> tuple[list[Reply], str | None]:
+    data = json.loads(body)
+    prompt = data.get("prompt")
+    return [_reply(r) for r in data.get("replies", [])], str(prompt) if prompt else None
 
 
 CHANNEL_PREFERENCE = ("telegram", "zalo", "terminal", "demo")

@@ -745,7 +745,7 @@ class Engine:
         else can be typed."""
         options = self._options(ctx)
         number = typed_number(text) if options else None
-        if number is None or (free_text and not any(c.isdigit() for c in text)):
+        if number is None or (free_text and not any(c.isdecimal() for c in text)):
             return None
         return options[number - 1][1] if 1 <= number <= len(options) else False
 

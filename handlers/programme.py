@@ -106,7 +106,7 @@ async def _edit(
     ctx: Ctx, campaign: Campaign, action: str, code: str, rest: str
 ) -> list[programme.ProgrammeEntry]:
     person = fold(rest).startswith(_PERSON_PREFIXES)
-    position = int(rest.strip()) if action == "move" and rest.strip().isdigit() else None
+    position = int(rest.strip()) if action == "move" and rest.strip().isdecimal() else None
     return await programme.edit(
         ctx.store,
         campaign,

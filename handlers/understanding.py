@@ -305,11 +305,11 @@ def typed_number(text: str) -> int | None:
     for prefix in sorted(_NUMBER_PREFIXES, key=len, reverse=True):
         if words.startswith(prefix + " "):
             rest = words[len(prefix) + 1 :]
-            if rest.isdigit() and len(rest) <= 2:
+            if rest.isdecimal() and len(rest) <= 2:
                 return int(rest)
             if rest in _NUMBER_WORDS and rest.isascii():
                 return _NUMBER_WORDS[rest]
-    if words.isdigit() and len(words) <= 2:
+    if words.isdecimal() and len(words) <= 2:
         return int(words)
     return None
 

@@ -27,6 +27,7 @@ from storage.outbox import OutboxRepository
 from storage.people import PersonRepository
 from storage.programme import ProgrammeRepository
 from storage.questions import QuestionRepository
+from storage.replies import ReplyRepository
 from storage.reports import ReportRepository
 from storage.roles import RoleRepository
 from storage.units import UnitRepository
@@ -49,6 +50,7 @@ class Store:
         self.updates = UpdateRepository(db)
         self.roles = RoleRepository(db)
         self.outbox = OutboxRepository(db)
+        self.replies = ReplyRepository(db)
         self.broadcasts = BroadcastRepository(db)
         self.reports = ReportRepository(db)
         self.clusters = ClusterRepository(db)

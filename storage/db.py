@@ -14,7 +14,9 @@ with respect to the other coroutines of the process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import logging
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -32,6 +34,12 @@ import aiosqlite
 from storage.dialect import SQLITE, Dialect, postgres_ddl
 
 BUSY_TIMEOUT_MS = 5000
+PIGGYBACK_SECONDS = 0.05  # a write that may wait rides with the next transaction, or this late
+CHECKPOINT_DELAY = 0.2  # seconds between an erasure's commit and the WAL checkpoint after it
+CHECKPOINT_RETRY = 1.0  # ... and between tries while another connection reads
+CHECKPOINT_TRIES = 30
+
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -298,6 +306,45 @@ class Database(ABC):
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    #: WAL checkpoints run after erasures (privacy at rest; SQLite only).
+    checkpoints: int = 0
+
+    def piggyback(self, sql: str, params: Params = ()) -> None:
+        """A write that may wait a moment and may be lost in a crash (forgetting a
+        delivered reply: the restart sends it again, marked). SQLite lets it ride with the
+        next transaction; elsewhere it is written at once, in the background."""
+        task = asyncio.get_running_loop().create_task(
+            self.execute_rowcount(sql, params), context=contextvars.Context()
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    @property
+    def _background(self) -> set[asyncio.Task[int]]:
+        tasks: set[asyncio.Task[int]] | None = self.__dict__.get("_background_tasks")
+        if tasks is None:
+            tasks = self.__dict__["_background_tasks"] = set()
+        return tasks
+
+    def _background_done(self, task: asyncio.Task[int]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not write a deferred change: %s", task.exception())
+
+    async def flush(self) -> None:
+        """Write what :meth:`piggyback` holds now."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def checkpoint_after_commit(self) -> None:
+        """Once the current transaction commits, clear the write-ahead log of what it
+        replaced (after an erasure). SQLite only: PostgreSQL recycles its WAL itself."""
+        return
+
+    def checkpoint_soon(self) -> None:
+        """See :meth:`checkpoint_after_commit`; at once, outside a transaction."""
+        return
+
     @abstractmethod
     async def script(self, steps: Callable[[], Script[T]]) -> T:
         """Several statements in one transaction (the current one, if any), decided as
@@ -350,6 +397,13 @@ class SqliteDatabase(Database):
         self._lock = asyncio.Lock()
         self._begin_pending = False
         self._deferred: list[tuple[str, Params]] = []
+        self._piggyback: list[tuple[str, Params]] = []
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._flush_task: asyncio.Task[None] | None = None
+        self._checkpoint_after_commit = False
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self.checkpoints = 0
+        """WAL checkpoints run after erasures (privacy at rest)."""
 
     # -- opening ---------------------------------------------------------------------
 
@@ -376,6 +430,9 @@ class SqliteDatabase(Database):
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, so an erased name does not linger in
+            # free space of the file (and a WAL checkpoint after an erasure clears the log).
+            await conn.execute("PRAGMA secure_delete = ON")
             await db._migrate(migrate_to)
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -389,6 +446,20 @@ class SqliteDatabase(Database):
         return db
 
     async def close(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if self._flush_task is not None:
+            with contextlib.suppress(sqlite3.Error, asyncio.CancelledError):
+                await self._flush_task
+        with contextlib.suppress(sqlite3.Error):
+            await self.flush()
+        if self._checkpoint_task is not None and not self._checkpoint_task.done():
+            self._checkpoint_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoint_task
+            with contextlib.suppress(sqlite3.Error):
+                await self._checkpoint()
         await self._conn.close()
 
     async def backup(self, target: Path) -> None:
@@ -469,20 +540,31 @@ class SqliteDatabase(Database):
         async with self._lock:
             token = self._in_transaction.set(True)
             self._begin_pending = True
-            self._deferred = []
+            # Writes left to ride along (piggyback) travel with this transaction.
+            carried, self._piggyback = self._piggyback, []
+            self._deferred = list(carried)
+            self._checkpoint_after_commit = False
             try:
                 try:
                     yield
                 except BaseException:
                     self._deferred = []
+                    self._piggyback[:0] = carried  # not written: they wait for the next one
                     if not self._begin_pending:
                         await self._conn.execute("ROLLBACK")
                     raise
                 if not self._begin_pending or self._deferred:
-                    await self._run(lambda conn: conn.commit())
+                    try:
+                        await self._run(lambda conn: conn.commit())
+                    except BaseException:
+                        self._piggyback[:0] = carried
+                        raise
+                if self._checkpoint_after_commit:
+                    self.checkpoint_soon()
             finally:
                 self._begin_pending = False
                 self._deferred = []
+                self._checkpoint_after_commit = False
                 self._in_transaction.reset(token)
 
     async def hold(self, key: str) -> None:
@@ -521,6 +603,105 @@ class SqliteDatabase(Database):
             self._deferred.append((sql, params))
         else:
             await self.execute_rowcount(sql, params)
+
+    def piggyback(self, sql: str, params: Params = ()) -> None:
+        """A write that may wait a moment: it rides with the next transaction of anyone
+        (no trip or commit of its own), or is written alone after ``PIGGYBACK_SECONDS``
+        when no transaction comes. A crash in between loses it; use it only where that
+        is safe (forgetting a delivered reply: the restart sends it again, marked)."""
+        self._piggyback.append((sql, params))
+        if self._flush_timer is None and self._flush_task is None:
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        # A fresh context: the caller may be inside a transaction, the flush is not.
+        loop = asyncio.get_running_loop()
+        self._flush_timer = loop.call_later(
+            PIGGYBACK_SECONDS, self._start_flush, context=contextvars.Context()
+        )
+
+    def _start_flush(self) -> None:
+        self._flush_timer = None
+        if self._piggyback and self._flush_task is None:
+            loop = asyncio.get_running_loop()
+            self._flush_task = loop.create_task(self._flush_soon(), context=contextvars.Context())
+
+    async def _flush_soon(self) -> None:
+        try:
+            await self.flush()
+        except sqlite3.Error as exc:  # kept: the next transaction tries again
+            log.warning("could not write %d deferred change(s): %s", len(self._piggyback), exc)
+        finally:
+            self._flush_task = None
+            if self._piggyback and self._flush_timer is None:
+                self._schedule_flush()
+
+    async def flush(self) -> None:
+        """Write the piggyback writes now (an empty transaction carries them)."""
+        if self._piggyback:
+            async with self.transaction():
+                pass
+
+    # -- privacy at rest -------------------------------------------------------------
+
+    def checkpoint_after_commit(self) -> None:
+        """Once the current transaction commits, clear the WAL soon (see
+        :meth:`checkpoint_soon`); outside a transaction, at once."""
+        if self._in_transaction.get():
+            self._checkpoint_after_commit = True
+        else:
+            self.checkpoint_soon()
+
+    def checkpoint_soon(self) -> None:
+        """Copy the WAL into the database and truncate it, ``CHECKPOINT_DELAY`` from now.
+
+        SQLite keeps the pages a transaction replaced in the WAL until a checkpoint, and a
+        quiet bot may not write enough to trigger one for hours: after an erasure (/xoa)
+        the erased name and ids would stay on disk. ``secure_delete`` zeroes them in the
+        new pages; the truncating checkpoint removes the old ones. Several requests close
+        together share one checkpoint.
+        """
+        if self._checkpoint_task is not None and not self._checkpoint_task.done():
+            return
+        loop = asyncio.get_running_loop()
+        self._checkpoint_task = loop.create_task(
+            self._checkpoint_later(), context=contextvars.Context()
+        )
+
+    async def _checkpoint_later(self) -> None:
+        await asyncio.sleep(CHECKPOINT_DELAY)
+        for _ in range(CHECKPOINT_TRIES):
+            try:
+                if await self._checkpoint():
+                    return
+            except sqlite3.Error as exc:
+                log.warning("WAL checkpoint after an erasure failed: %s", exc)
+            await asyncio.sleep(CHECKPOINT_RETRY)
+        log.warning(
+            "WAL checkpoint after an erasure could not finish: another program keeps "
+            "the database open (a backup?); the next checkpoint will clear it"
+        )
+
+    async def _checkpoint(self) -> bool:
+        """One truncating checkpoint that does not wait for readers; True when done."""
+
+        def run(conn: sqlite3.Connection) -> bool:
+            conn.execute("PRAGMA busy_timeout = 0").close()
+            try:
+                cursor = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+                cursor.close()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
+            return not busy
+
+        if self.path == ":memory:":
+            return True
+        async with self._lock:  # no transaction of ours is half-way through
+            done = await self._run(run)
+        if done:
+            self.checkpoints += 1
+        return done
 
     # -- statements ------------------------------------------------------------------
 

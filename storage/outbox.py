@@ -1,10 +1,10 @@
 """The outbox: every message to a person is first a row here, then delivered by one sender.
 
 Rows go ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed`` | ``blocked``. A row
-left ``sending`` by a crash is retried at start-up and marked ``resent``: the only message
-that can arrive twice is one whose delivery was in flight at the moment of the crash
-(Telegram may have accepted it before the process could record it, and the Bot API has no
-way to ask), and the broadcast report counts those.
+left ``sending`` by a crash is retried at start-up and marked ``resent``; so is one retried
+after a send whose answer was lost (a timeout, a dropped connection). Those are the only
+messages that can arrive twice (Telegram may have accepted them before the process could
+record it, and the Bot API has no way to ask), and the broadcast report counts them.
 """
 
 from __future__ import annotations
@@ -122,16 +122,31 @@ class OutboxRepository:
         )
         return count > 0
 
-    async def mark_sent(self, message_id: int, *, now: datetime) -> None:
+    async def mark_sent(self, message_id: int, *, now: datetime, resent: bool = False) -> None:
+        """Delivered; ``resent``: part of it may have arrived twice."""
         await self._db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL WHERE id = ?",
-            (to_utc_text(now), message_id),
+            "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL,"
+            " resent = max(resent, ?) WHERE id = ?",
+            (to_utc_text(now), int(resent), message_id),
         )
 
-    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+    async def retry_later(
+        self,
+        message_id: int,
+        *,
+        at: datetime,
+        error: str,
+        resent: bool = False,
+        counted: bool = True,
+    ) -> None:
+        """Back to pending until ``at``. ``resent``: the failed try may have been delivered
+        (its answer was lost), so the retry may arrive twice; ``counted=False``: the try
+        does not count against the message (the platform asked to wait, or refused the
+        token)."""
         await self._db.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt = ?, error = ? WHERE id = ?",
-            (to_utc_text(at), error[:500], message_id),
+            "UPDATE outbox SET status = 'pending', next_attempt = ?, error = ?,"
+            " resent = max(resent, ?), attempts = attempts - ? WHERE id = ?",
+            (to_utc_text(at), error[:500], int(resent), 0 if counted else 1, message_id),
         )
 
     async def mark_failed(self, message_id: int, *, status: str, error: str) -> None:

@@ -36,6 +36,10 @@ def person_from_row(row: Row) -> Person:
 class PersonRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.erased_chats: set[tuple[str, str]] = set()
+        """(channel, chat id) of people who just erased their data (/xoa): the reply
+        stored with the erasure takes the chat off this set and is marked, so that once it
+        is delivered the WAL is cleared again (:mod:`bot.delivery.replies`)."""
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
         row = await self._db.fetchone(_BY_IDENTITY, (channel, external_id))
@@ -124,7 +128,7 @@ class PersonRepository:
                 " AND (SELECT reminders_opt_out FROM people WHERE id = ?) = 1",
                 (target, source),
             )
-            for table in ("identities", "questions", "consents", "roles", "outbox"):
+            for table in ("identities", "questions", "consents", "roles", "outbox", "reply_outbox"):
                 await self._db.execute(
                     f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (target, source)
                 )
@@ -145,8 +149,16 @@ class PersonRepository:
         nothing that could point to them: no name, no category ("nhóm đối tượng": an
         ethnic-minority youth in a small commune is easy to find), the unit coarsened to
         the campaign's host and the time to the day.
+        The person's chats are noted in :attr:`erased_chats`: the reply confirming the
+        erasure still has to reach them.
         """
+        self.erased_chats.update(await self._erase(person_id))
+
+    async def _erase(self, person_id: int) -> list[tuple[str, str]]:
         async with self._db.transaction():
+            chats = await self._db.fetchall(
+                "SELECT channel, chat_id FROM identities WHERE person_id = ?", (person_id,)
+            )
             await self._db.execute(
                 "UPDATE questions SET asker_name = NULL, anonymous = 1, person_id = NULL,"
                 " category = NULL,"
@@ -158,6 +170,10 @@ class PersonRepository:
                 (person_id,),
             )
             await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+            # The erased rows are zeroed (secure_delete); the WAL still holds the pages
+            # as they were until a checkpoint, which a quiet bot may not reach for hours.
+            self._db.checkpoint_after_commit()
+        return [(r["channel"], r["chat_id"]) for r in chats]
 
     async def erase_inactive(self, *, before: datetime) -> int:
         """Erase people with no activity since ``before`` and no active role."""
@@ -172,7 +188,7 @@ class PersonRepository:
             (to_utc_text(before),) * 3,
         )
         for row in rows:
-            await self.erase(row["id"])
+            await self._erase(row["id"])  # nobody waits for a reply
         return len(rows)
 
     async def audience(

@@ -66,7 +66,7 @@ def _args(params: Params) -> Sequence[Any]:
 def _rowcount(status: str) -> int:
     """``UPDATE 3`` / ``INSERT 0 1`` / ``SELECT 1`` → the count."""
     last = status.rsplit(" ", 1)[-1]
-    return int(last) if last.isdigit() else 0
+    return int(last) if last.isdecimal() else 0
 
 
 def _reason(exc: BaseException) -> str:

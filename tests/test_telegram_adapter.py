@@ -168,7 +168,29 @@ async def test_button_press_edits_the_prompt_and_is_answered(
     assert len(api.sent_messages(USER)) == 1  # the edit replaced the prompt
 
 
-async def test_edit_falls_back_to_a_new_message(api: FakeTelegramAPI, tg_app: App) -> None:
+async def test_a_press_on_a_message_without_that_button_gets_a_new_prompt(
+    api: FakeTelegramAPI, tg_app: App
+) -> None:
+    same = [Reply("Chọn một:", buttons=((Button("A", "1.a"),),), replaces_prompt=True)]
+
+    def respond(event: Event) -> list[Reply]:
+        return same
+
+    async with running(channel_for(tg_app, EchoEngine(respond))) as channel:
+        api.push_message(USER, "bắt đầu")
+        await settle(api, channel)
+        api.push_callback(USER, "1.a", message_id=999)  # a message that shows no such button
+        await settle(api, channel)
+
+    # The forged press is not even tried as an edit: the prompt comes as a new message.
+    assert api.calls_to("editMessageText") == []
+    assert api.sent_texts(USER) == ["Chọn một:"] * 2
+    assert len(api.callback_answers) == 1
+    assert api.error_answers == []
+
+
+async def test_not_modified_is_done_and_never_sent_anew(api: FakeTelegramAPI, tg_app: App) -> None:
+    """An edit Telegram finds already made (a retry, a replay) is done: no second prompt."""
     same = [Reply("Chọn một:", buttons=((Button("A", "1.a"),),), replaces_prompt=True)]
 
     def respond(event: Event) -> list[Reply]:
@@ -179,13 +201,12 @@ async def test_edit_falls_back_to_a_new_message(api: FakeTelegramAPI, tg_app: Ap
         await settle(api, channel)
         press(api, USER, "A")  # the same text and buttons: "message is not modified"
         await settle(api, channel)
-        api.push_callback(USER, "1.a", message_id=999)  # "message to edit not found"
-        await settle(api, channel)
 
-    # The forged press on a message without that button is not even tried as an edit.
-    assert [c.status for c in api.calls_to("editMessageText")] == [400]
-    assert api.sent_texts(USER) == ["Chọn một:"] * 3
-    assert len(api.callback_answers) == 2
+    edits = api.calls_to("editMessageText")
+    assert [c.status for c in edits] == [400]
+    assert edits[0].response is not None
+    assert "not modified" in edits[0].response["description"]
+    assert api.sent_texts(USER) == ["Chọn một:"]  # never re-sent as a new message
 
 
 async def test_short_note_and_next_prompt_become_one_edit(
@@ -388,13 +409,16 @@ async def test_429_waits_retry_after_then_retries(
     assert api.sent_texts(USER) == ["echo: xin chào"]
 
 
-async def test_429_retries_are_bounded(api: FakeTelegramAPI, tg_app: App) -> None:
+async def test_a_reply_outlasts_any_number_of_429s(api: FakeTelegramAPI, tg_app: App) -> None:
+    """The answer to a person's action is never given up for a rate limit: each 429 is
+    waited out, however many come (the update itself is confirmed at once)."""
     api.fail_next("sendMessage", 429, retry_after=0.05, times=10)
     async with running(channel_for(tg_app, EchoEngine(), send_attempts=3)) as channel:
         api.push_message(USER, "xin chào")
         await settle(api, channel)
 
-    assert [c.status for c in api.calls_to("sendMessage")] == [429, 429, 429]
+    assert [c.status for c in api.calls_to("sendMessage")] == [429] * 10 + [200]
+    assert api.sent_texts(USER) == ["echo: xin chào"]
     assert not api.pending_updates
 
 
@@ -424,6 +448,9 @@ async def test_timeouts_are_retried(api: FakeTelegramAPI, tg_app: App, http: str
     first, second = api.calls_to("sendMessage")
     assert first.client_gone  # timed out on our side (Telegram may still deliver it)
     assert second.ok
+    # Telegram did deliver the first: the person has it twice, and the bot says so.
+    assert api.sent_texts(USER) == ["echo: xin chào"] * 2
+    assert channel.health()["replies_resent"] == 1
 
 
 async def test_aiohttp_transport_errors_carry_no_token(api: FakeTelegramAPI) -> None:
@@ -511,20 +538,19 @@ async def test_the_token_never_reaches_the_log(
 # ---- polling --------------------------------------------------------------------------------
 
 
-async def test_offset_moves_only_past_handled_updates(api: FakeTelegramAPI, tg_app: App) -> None:
-    gate = asyncio.Event()
-    engine = EchoEngine(gate=gate)
-    async with running(channel_for(tg_app, engine)) as channel:
-        slow = api.push_message(USER, "chậm")
-        fast = api.push_message(OTHER, "no-wait")
-        # The other chat is answered while the first update is still being handled...
+async def test_a_slow_reply_holds_back_no_other_chat(api: FakeTelegramAPI, tg_app: App) -> None:
+    """Updates are confirmed once stored and handled; a reply that takes long to deliver
+    holds back its own chat only."""
+    api.delay(1.0, method="sendMessage", times=1)
+    async with running(channel_for(tg_app, EchoEngine())) as channel:
+        api.push_message(USER, "chậm")
+        await api.wait_for(lambda: api.calls_to("sendMessage"), what="the first send")
+        api.push_message(OTHER, "nhanh")
+        # The other chat is answered while the first reply is still on its way...
         await api.wait_for_messages(1, OTHER)
-        # ...but neither is confirmed: the offset cannot pass the unfinished one.
-        assert [u["update_id"] for u in api.pending_updates] == [
-            slow["update_id"],
-            fast["update_id"],
-        ]
-        gate.set()
+        assert api.sent_texts(USER) == []
+        # ...and both updates are confirmed to Telegram already.
+        await api.wait_for(lambda: not api.pending_updates, what="both confirmed")
         await settle(api, channel)
 
     assert api.sent_texts(USER) == ["echo: chậm"]
@@ -561,7 +587,7 @@ async def test_update_unfinished_at_shutdown_is_handled_at_the_next_start(
     # because it is stored here.
     assert not api.pending_updates
     stored = await tg_app.store.updates.inbox("telegram")
-    assert [update_id for update_id, _ in stored] == [pushed["update_id"]]
+    assert [item.update_id for item in stored] == [str(pushed["update_id"])]
     assert api.sent_texts(USER) == []
 
     second_engine = EchoEngine()

@@ -224,16 +224,12 @@ async def test_updates_stored_before_a_crash_are_handled_once_at_the_next_start(
     )
     await tg_app.store.updates.receive(
         "telegram",
-        [(u["update_id"], json.dumps(u)) for u in (handled, unhandled)],
+        [(str(u["update_id"]), u["update_id"], json.dumps(u)) for u in (handled, unhandled)],
         now=tg_app.clock.now(),
-        done_below=None,
     )
     api.push_raw(copy.deepcopy(handled))
     start = len(api.calls)
     async with running(new_channel(tg_app)) as again:
-        await settle(api, again)
-        await api.wait_for(lambda: api.callback_answers, what="the press answered")
-        api.push_message(USER + 1, "/start")  # a later poll forgets what was handled
         await settle(api, again)
         left = await tg_app.store.updates.inbox("telegram")
 
@@ -241,8 +237,9 @@ async def test_updates_stored_before_a_crash_are_handled_once_at_the_next_start(
     # /start was not handled again (no second welcome).
     answers = texts_since(api, USER, start)
     assert len(answers) == 1 and "xã, phường" in answers[0], answers
+    # Stored a moment ago, the press is answered (a press replayed later is not).
     assert len(api.callback_answers) == 1
-    assert len(left) <= 1  # only the newest may stay, handled
+    assert left == []  # nothing handled stays stored
 
 
 async def test_429_and_403_during_a_conversation(api: FakeTelegramAPI, tg_app: App) -> None:

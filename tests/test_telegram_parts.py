@@ -360,18 +360,16 @@ def test_edit_first_marks_only_the_first_part() -> None:
 # ---- flow helpers ----------------------------------------------------------------------------
 
 
-def test_ack_tracker_forgets_only_a_finished_prefix() -> None:
+def test_ack_tracker_counts_what_is_still_being_handled() -> None:
     tracker = AckTracker()
-    assert tracker.done_below is None
     for update_id in (5, 6, 7):
         tracker.dispatched(update_id)
-    assert (tracker.done_below, tracker.unfinished) == (5, 3)
+    assert tracker.unfinished == 3
     tracker.finished(6)
-    assert (tracker.done_below, tracker.unfinished) == (5, 2)  # 5 still running
+    assert tracker.unfinished == 2  # 5 still running
     tracker.finished(5)
-    assert (tracker.done_below, tracker.unfinished) == (7, 1)
     tracker.finished(7)
-    assert (tracker.done_below, tracker.unfinished) == (8, 0)
+    assert tracker.unfinished == 0
     assert not tracker.is_new(7) and tracker.is_new(8)
     with pytest.raises(ValueError, match="out of order"):
         tracker.dispatched(3)

@@ -66,11 +66,16 @@ async def settle(
     channel: TelegramChannel,
     timeout: float = 5.0,  # noqa: ASYNC109 - bounded polling of recorded state
 ) -> None:
-    """Wait until every queued update was handled and confirmed (the offset moved past it)."""
+    """Wait until every queued update was handled and confirmed (the offset moved past it)
+    and every stored reply delivered."""
     await api.wait_for(
-        lambda: not api.pending_updates and channel.health()["in_flight"] == 0,
+        lambda: (
+            not api.pending_updates
+            and channel.health()["in_flight"] == 0
+            and channel.health()["replies_waiting"] == 0
+        ),
         timeout,
-        what="all updates handled and confirmed",
+        what="all updates handled and confirmed, all replies delivered",
     )
 
 

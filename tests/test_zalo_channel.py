@@ -131,6 +131,11 @@ class Bot:
         await asyncio.wait_for(self.task, 10)
         await self.client.aclose()
 
+    def done(self, processed: int) -> bool:
+        """``processed`` updates handled and every stored reply delivered."""
+        health = self.channel.health()
+        return self.channel.processed >= processed and health["replies_waiting"] == 0
+
     def texts(self, chat: str = USER, since: int = 0) -> list[str]:
         return [text for chat_id, text in self.api.sent[since:] if chat_id == chat]
 
@@ -141,7 +146,7 @@ class Bot:
     async def push(self, event: dict[str, Any], user: str = USER) -> str:
         before, target = len(self.api.sent), self.channel.processed + 1
         self.api.push(event)
-        await wait_until(lambda: self.channel.processed >= target)
+        await wait_until(lambda: self.done(target))
         return "\n---\n".join(self.texts(user, before))
 
 
@@ -197,7 +202,7 @@ async def test_two_people_are_answered_separately(zalo_app: App, api: FakeZaloAp
     async with Bot(zalo_app, api) as bot:
         api.push_text(USER, "/start")
         api.push_text(OTHER, "/start")
-        await wait_until(lambda: bot.channel.processed >= 2)
+        await wait_until(lambda: bot.done(2))
         assert len(bot.texts(USER)) == 1 and len(bot.texts(OTHER)) == 1
         await bot.say("1", user=OTHER)
         assert "xã, phường" in bot.texts(OTHER)[-1]
@@ -268,7 +273,7 @@ async def test_engine_failure_is_one_kind_message(
     with caplog.at_level(logging.ERROR, logger="bot.channels.zalo"):
         async with Bot(zalo_app, api, engine=Broken()) as bot:
             event = api.push_text(USER, "Xin chào")
-            await wait_until(lambda: bot.channel.processed >= 1)
+            await wait_until(lambda: bot.done(1))
     [text] = bot.texts()
     assert "trục trặc" in text and "exploded" not in text and "Traceback" not in text
     failures = [r for r in caplog.records if "failed" in r.getMessage()]
@@ -423,7 +428,7 @@ async def test_webhook_redelivery_is_handled_once(
         assert await webhook_app.store.people.by_identity("zalo", USER) is not None
         again = await post(web, {"ok": True, "result": event})  # wrapped, same message_id
         assert again.status_code == 200
-        await wait_until(lambda: bot.channel.processed >= 2)
+        await wait_until(lambda: bot.done(2))
         assert len(bot.texts()) == 1
         # A new message in the wrapped form is handled.
         await post(web, {"ok": True, "result": make_text_event(USER, "1")})
@@ -456,7 +461,7 @@ async def test_webhook_failure_asks_for_redelivery_then_gives_up(
     async with Bot(webhook_app, api, engine=Broken(), web=web) as bot:
         event = make_unsupported_event(USER)
         statuses = [(await post(web, event)).status_code for _ in range(3)]
-        await wait_until(lambda: bot.channel.processed >= 3)
+        await wait_until(lambda: bot.done(3))
     assert statuses == [500, 500, 200]
     [text] = bot.texts()  # told once
     assert "trục trặc" in text

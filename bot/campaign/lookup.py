@@ -74,7 +74,7 @@ def campaign_label(campaign: Campaign) -> str:
 async def find_campaign(store: Store, ref: int | str) -> Campaign:
     """A campaign by its number or by (a unique part of) its title."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isdecimal():
         campaign = await store.campaigns.get(int(text))
         if campaign is not None:
             return campaign

@@ -41,7 +41,22 @@ class ChannelBlocked(DeliveryError):
 
 
 class ChannelTransientError(DeliveryError):
-    """A network error, timeout or 5xx: retry later with backoff."""
+    """A network error, timeout or 5xx: retry later with backoff.
+
+    ``maybe_delivered``: the request went out but its answer was lost (a timeout, a
+    dropped connection), so the platform may have done the work: a retry may deliver the
+    message twice, and is marked as a resend.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
+
+
+class ChannelUnauthorized(DeliveryError):
+    """The platform refuses the bot's token (401/404): nothing can be sent until the
+    operator fixes it. Messages wait (they are not failed); the channel tells the operator
+    and probes until the token works again."""
 
 
 class ChannelPermanentError(DeliveryError):
@@ -74,8 +89,11 @@ class Engine(Protocol):
 class Channel(Protocol):
     capabilities: Capabilities
 
-    async def deliver(self, chat_id: str, reply: Reply) -> None:
-        """Send one reply to ``chat_id`` (no engine involved); raise a DeliveryError."""
+    async def deliver(self, chat_id: str, reply: Reply) -> bool | None:
+        """Send one reply to ``chat_id`` (no engine involved); raise a DeliveryError.
+
+        Returns True when part of it may have arrived twice (a retry after a lost answer).
+        """
         ...
 
 

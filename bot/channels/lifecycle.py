@@ -14,6 +14,9 @@ they take the same way:
 * engine failures: counted per update id (the newest 1,024 ids are kept), the person told
   once, an update given up at once when polled, after ``webhook_attempts`` by webhook;
 * a person who blocked the bot is marked unreachable, and reachable when they return;
+* a refused token (401/404) while running pauses polling and sending (:class:`TokenGuard`):
+  one ERROR line names the setting to fix, the channel probes until the token works
+  again, and nothing waiting is failed meanwhile;
 * :func:`catalogue_text`: a catalogue text, in Vietnamese when the person's language lacks it.
 
 Log records go to the adapter's own logger (``bot.channels.telegram``, ...) and start
@@ -30,8 +33,8 @@ import secrets
 import signal
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from aiohttp import web
@@ -43,10 +46,22 @@ from bot.channels.telegram_flow import ChatScheduler
 from bot.channels.webserver import WebServer
 from locales import DEFAULT_LANGUAGE, MissingMessageError, translator
 
-__all__ = ["FAILURES_KEPT", "ChannelLifecycle", "catalogue_text", "serve_until_stopped"]
+__all__ = [
+    "FAILURES_KEPT",
+    "REPLAY_MAX_AGE",
+    "ChannelLifecycle",
+    "TokenGuard",
+    "catalogue_text",
+    "serve_until_stopped",
+]
 
 #: How many update ids the failure counter remembers (the oldest are forgotten first).
 FAILURES_KEPT: Final = 1024
+
+#: Stored updates older than this are dropped at a start, not handled: an answer a day
+#: late to a button or a message the person has long given up on confuses more than it
+#: helps, and Telegram itself keeps unconfirmed updates for 24 hours only.
+REPLAY_MAX_AGE: Final = timedelta(hours=24)
 
 
 def catalogue_text(language: str | None, key: str, **values: Any) -> str:
@@ -55,6 +70,79 @@ def catalogue_text(language: str | None, key: str, **values: Any) -> str:
         return translator(language).t(key, **values)
     except MissingMessageError:
         return translator(DEFAULT_LANGUAGE).t(key, **values)
+
+
+class TokenGuard:
+    """Pauses a channel while the platform refuses its token, and resumes it by itself.
+
+    ``probe()`` returns True when the token works, False when it is still refused (and may
+    raise on other failures: probing goes on). A token revoked in the platform's settings
+    needs a new one in the environment and a restart; one that was refused for a while
+    (a platform incident) starts working again without a restart.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        variable: str,
+        logger: logging.Logger,
+        probe: Callable[[], Awaitable[bool]],
+        *,
+        interval: float = 30.0,
+    ) -> None:
+        self._channel = channel
+        self._variable = variable
+        self._log = logger
+        self._probe = probe
+        self.interval = interval
+        self._usable = asyncio.Event()
+        self._usable.set()
+        self._task: asyncio.Task[None] | None = None
+        self.refusals = 0
+
+    @property
+    def refused(self) -> bool:
+        return not self._usable.is_set()
+
+    def refuse(self, detail: str) -> None:
+        """The platform just refused the token: pause (the first time, tell the operator)."""
+        if self.refused:
+            return
+        self.refusals += 1
+        self._usable.clear()
+        self._log.error(
+            "%s: the platform refuses the bot token (%s): polling and sending are paused "
+            "and nothing waiting is lost; set %s to the bot's current token and restart "
+            "(the token is tried again every %g s)",
+            self._channel,
+            detail,
+            self._variable,
+            self.interval,
+        )
+        self._task = asyncio.create_task(self._probing(), name=f"{self._channel}-token-probe")
+
+    async def wait_usable(self) -> None:
+        await self._usable.wait()
+
+    async def _probing(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                works = await self._probe()
+            except Exception:  # unreachable meanwhile: keep trying
+                continue
+            if works:
+                self._log.warning("%s: the bot token is accepted again; resuming", self._channel)
+                self._usable.set()
+                self._task = None
+                return
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 class ChannelLifecycle(ABC):
@@ -177,8 +265,7 @@ class ChannelLifecycle(ABC):
 
     def _refuse_webhook(self, request: web.Request) -> web.Response | None:
         """403 without the right secret token (the body unread), 503 while stopped."""
-        given = request.headers.get(self._secret_header)
-        if given is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
+        if not self._secret_matches(request.headers.get(self._secret_header)):
             self._log.info(
                 "%s: refused a webhook request without the right secret token", self._channel
             )
@@ -186,6 +273,17 @@ class ChannelLifecycle(ABC):
         if not self._accepting:
             return web.json_response({"ok": False}, status=503)
         return None
+
+    def _secret_matches(self, given: str | None) -> bool:
+        """Whether the header carries our secret; any other value (none, bytes that are
+        not UTF-8, which arrive as surrogates) is simply not it."""
+        if given is None:
+            return False
+        try:
+            raw = given.encode("utf-8", "surrogateescape")
+        except UnicodeError:
+            return False
+        return hmac.compare_digest(raw, self._secret.encode())
 
     # -- failures ---------------------------------------------------------------------
 

@@ -9,19 +9,26 @@ in our database), except that updates are fetched by our own loop rather than PT
 ``Updater``, and that PTB's HTTP transport is aiohttp (:mod:`bot.channels.telegram_request`;
 ``TelegramOptions(http="httpx")`` gives PTB's own):
 
-* **Long polling** (default, :mod:`bot.channels.telegram_polling`): the getUpdates offset
-  only moves past an update once ``engine.handle()`` returned for it and for every earlier
-  one. The engine stores the update id in the same transaction as its effects, so a crash
-  loses nothing and a redelivered update is handled once. Updates of different chats are
-  handled concurrently (bounded); those of one chat in order
-  (:mod:`bot.channels.telegram_flow`).
+* **Long polling** (default, :mod:`bot.channels.telegram_polling`): each update is stored
+  (``update_inbox``) before the getUpdates offset moves past it, and its stored copy is
+  deleted in the transaction that handles it; the engine records the update id in that
+  transaction too, so a crash loses nothing and a redelivered update is handled once. A
+  start handles what a crash or a stop left (not what is older than a day, nor answering
+  presses Telegram no longer waits for). Updates of different chats are handled
+  concurrently (bounded); those of one chat in order (:mod:`bot.channels.telegram_flow`).
 * **Webhook** when ``TELEGRAM_WEBHOOK_URL`` is set: ``setWebhook`` with a secret token
   (``TELEGRAM_WEBHOOK_SECRET``, or a random one per start) and ``POST /telegram/webhook``
   on the shared :class:`~bot.channels.webserver.WebServer`. A request without the right
-  ``X-Telegram-Bot-Api-Secret-Token`` gets 403 unread; 200 is answered only after the
-  engine stored the update (and the replies went out), 500 when it failed so Telegram
-  redelivers (the person is told once; after ``webhook_attempts`` failures the update is
-  given up so it cannot hold back everybody's later updates).
+  ``X-Telegram-Bot-Api-Secret-Token`` (or one that is not even UTF-8) gets 403 unread;
+  200 is answered only after the engine stored the update and its replies, 500 when it
+  failed so Telegram redelivers (the person is told once; after ``webhook_attempts``
+  failures the update is given up so it cannot hold back everybody's later updates).
+
+Replies: the engine's replies are stored with its effects and delivered by
+:class:`~bot.delivery.replies.ReplySender` (:meth:`TelegramChannel.send_stored`), at once
+when the chat has nothing waiting, else in the chat's order; through outages, restarts and
+a refused token (which pauses the channel, :class:`~bot.channels.lifecycle.TokenGuard`),
+at least once, resends marked.
 
 When handling an update fails, the traceback goes to the log once (``update <id> failed``)
 and the person gets the localised ``error.generic`` text, never any detail. In polling mode
@@ -30,10 +37,12 @@ forever would hold back every later update.
 
 Sending: Telegram's overall and group limits are PTB's ``AIORateLimiter`` (overall:
 ``TELEGRAM_MAX_MESSAGES_PER_SECOND``, 30 by default, also the outbox's pace); on top of it
-messages to one chat are paced (``per_chat_interval``); a 429 waits ``retry_after`` and
-retries, timeouts and 5xx retry with backoff (both bounded); a 403 marks the person
-unreachable. :meth:`TelegramChannel.deliver` serves the outbox and raises the
-:mod:`bot.channels.base` delivery errors instead of retrying.
+messages to one chat are paced (``per_chat_interval``). Each stored reply's messages are
+tried once per try (the reply sender waits ``retry_after`` on a 429 and backs off on
+timeouts and 5xx); an edit answered "message is not modified" is done; a 403 marks the
+person unreachable. :meth:`TelegramChannel.deliver` serves the outbox and raises the
+:mod:`bot.channels.base` delivery errors instead of retrying. A 5xx HTML error page or a
+timeout is one short log line, never a traceback (:mod:`bot.channels.telegram_request`).
 
 Groups: only ``/start`` and commands addressed to ``@<bot>`` are answered, with a button
 to a private chat; nothing said in a group reaches the engine.
@@ -60,26 +69,35 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 from functools import partial
 from typing import Any, Final
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.error import Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
 from bot.application.app import App
 from bot.channels.base import (
+    ChannelBlocked,
     ChannelPermanentError,
     ChannelTransientError,
+    ChannelUnauthorized,
     Engine,
     RateGate,
     merge_replies,
 )
-from bot.channels.lifecycle import ChannelLifecycle, catalogue_text, serve_until_stopped
+from bot.channels.lifecycle import (
+    REPLAY_MAX_AGE,
+    ChannelLifecycle,
+    TokenGuard,
+    catalogue_text,
+    serve_until_stopped,
+)
 from bot.channels.telegram_bot import (
     CAPABILITIES,
     PollingBot,
@@ -103,8 +121,11 @@ from bot.channels.telegram_polling import Poller
 from bot.channels.telegram_render import TEXT_LIMIT, Keyboard, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
+from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
+from handlers.delivery import encode_replies
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE
+from storage.replies import StoredReply
 
 __all__ = [
     "CAPABILITIES",
@@ -138,6 +159,29 @@ COMMAND_MENU: Final[tuple[tuple[str, str, str], ...]] = (
 )
 
 PtbApplication = Application[Any, Any, Any, Any, Any, Any]
+
+#: A button press older than this is not answered (answerCallbackQuery): Telegram has
+#: stopped the spinner and would only say "query is too old" (a press replayed after a
+#: restart).
+CALLBACK_ANSWER_WINDOW: Final = 10.0
+
+
+class Outcome(Enum):
+    """What became of one update (the stored copy of a polled one follows from it)."""
+
+    HANDLED = "handled"  # the engine's transaction took it (and its stored copy)
+    DONE = "done"  # done with outside the engine: the stored copy is forgotten
+    FAILED = "failed"  # not done: a webhook asks Telegram to redeliver
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One Bot API call of a stored reply: a message (an edit when ``edit_target``), or
+    taking the buttons off an answered prompt (``clear``)."""
+
+    item: Any = None  # telegram_render.Outgoing
+    edit_target: int | None = None
+    clear: int | None = None
 
 
 class TelegramChannel(ChannelLifecycle):
@@ -194,6 +238,14 @@ class TelegramChannel(ChannelLifecycle):
         # or cleared): a second press of an old button on it (a double tap) must not edit
         # or clear it again (Telegram answers 400, or the new step's buttons would go).
         self._shown: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
+        self._replies: ReplySender | None = None
+        self._guard = TokenGuard(
+            CHANNEL,
+            "TELEGRAM_BOT_TOKEN",
+            logger,
+            self._probe_token,
+            interval=self._options.token_probe_interval,
+        )
 
     # -- properties -------------------------------------------------------------------
 
@@ -223,13 +275,17 @@ class TelegramChannel(ChannelLifecycle):
     def health(self) -> dict[str, Any]:
         """What ``GET /healthz`` shows for Telegram."""
         poll_errors = self._poller.errors if self._poller is not None else 0
+        replies = self._replies
         return {
-            "ok": self._started and poll_errors < 5,
+            "ok": self._started and poll_errors < 5 and not self._guard.refused,
             "mode": self.mode,
             "bot": self.bot_username if self._started else None,
             "in_flight": self._scheduler.in_flight,
             "handled": self.handled,
             "failed": self.failed,
+            "token_refused": self._guard.refused,
+            "replies_waiting": replies.pending if replies is not None else 0,
+            "replies_resent": replies.stats["resent"] if replies is not None else 0,
             "last_update_at": self._last_update_at.isoformat() if self._last_update_at else None,
         }
 
@@ -290,6 +346,16 @@ class TelegramChannel(ChannelLifecycle):
             post_init = self.application.post_init
             if post_init is not None:
                 await post_init(self.application)
+            # Replies a crash or a stop left go first, before anything new is handled.
+            self._replies = ReplySender(
+                self._app.store,
+                CHANNEL,
+                self,
+                logger=logger,
+                max_concurrency=self._options.max_concurrent_updates,
+                backoff=self._options.backoff,
+            )
+            await self._replies.start()
             self._accepting = True
             if self._webhook_url:
                 await self._start_webhook()
@@ -303,6 +369,7 @@ class TelegramChannel(ChannelLifecycle):
                     stop=self._stop_event,
                     options=self._options,
                     redact=self._redact,
+                    guard=self._guard,
                 )
                 self._poll_task = asyncio.create_task(self._poller.run(), name="telegram-poll")
             if self._web is not None:  # shared with Zalo's webhook, or our own
@@ -354,13 +421,22 @@ class TelegramChannel(ChannelLifecycle):
             logger.warning("telegram: setMyCommands failed: %s", self._redact(exc))
 
     async def stop(self) -> None:
-        """Stop taking updates, finish the in-flight ones, confirm them, close."""
+        """Stop taking updates, finish the in-flight ones, deliver their replies (within
+        ``shutdown_timeout`` in all), confirm the updates to Telegram, close. A clean stop
+        leaves nothing to replay: handled updates are gone from the inbox, and what could
+        not be delivered in time waits, stored, for the next start."""
         if not self._started:
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._options.shutdown_timeout
         if not await self._stop_taking_updates(self._options.shutdown_timeout):
             logger.warning(
                 "telegram: updates cut short by the stop are stored; the next start handles them"
             )
+        if self._replies is not None:
+            grace = 0.0 if self._guard.refused else max(0.0, deadline - loop.time())
+            await self._replies.stop(grace)  # kept: its counts stay in health()
+        await self._guard.close()
         if self._poller is not None:
             await self._poller.confirm()
             self._poller = None
@@ -375,41 +451,68 @@ class TelegramChannel(ChannelLifecycle):
 
     # -- updates in -------------------------------------------------------------------
 
-    async def _keep_updates(self, updates: list[tuple[int, str]], done_below: int | None) -> None:
+    async def _keep_updates(self, updates: list[tuple[int, str]]) -> None:
         """Store polled updates before Telegram is told to forget them (see the poller)."""
         await self._app.store.updates.receive(
-            CHANNEL, updates, now=self._app.clock.now(), done_below=done_below
+            CHANNEL,
+            [(str(update_id), update_id, payload) for update_id, payload in updates],
+            now=self._app.clock.now(),
         )
 
     async def _replay_inbox(self) -> None:
-        """Handle the stored updates a crash or a stop left unfinished, before new ones."""
-        stored = await self._app.store.updates.inbox(CHANNEL)
-        for update_id, payload in stored:
+        """Handle the stored updates a crash or a stop cut short, before new ones; those
+        older than ``REPLAY_MAX_AGE`` are dropped instead (see there)."""
+        updates = self._app.store.updates
+        now = self._app.clock.now()
+        dropped = await updates.forget_received_before(CHANNEL, now - REPLAY_MAX_AGE)
+        if dropped:
+            logger.warning(
+                "telegram: %d stored update(s) older than %d hours dropped, not handled",
+                dropped,
+                REPLAY_MAX_AGE.total_seconds() // 3600,
+            )
+        stored = await updates.inbox(CHANNEL)
+        for item in stored:
             try:
-                data = json.loads(payload)
+                data = json.loads(item.payload)
             except ValueError:
                 data = {}
-            self._dispatch_polled(update_id, data if isinstance(data, dict) else {})
+            age = (now - item.received_at).total_seconds()
+            self._dispatch_polled(
+                int(item.update_id), data if isinstance(data, dict) else {}, age=age
+            )
         if stored:
             logger.info("telegram: handling %d stored update(s) left by the last run", len(stored))
 
-    def _dispatch_polled(self, update_id: int, data: dict[str, Any]) -> None:
+    def _dispatch_polled(self, update_id: int, data: dict[str, Any], *, age: float = 0.0) -> None:
         self._tracker.dispatched(update_id)
         try:
             update = Update.de_json(_without_keyboard(data), self.bot)
         except Exception:  # nothing Telegram would send; forget it rather than loop on it
-            logger.exception("update %s failed", update_id)
+            logger.warning("telegram: update %s is not an update; dropped", update_id)
             self._tracker.finished(update_id)
+            self._forget_soon(update_id)
             return
 
-        async def job() -> bool:
-            stored = await self._process(update)
+        async def job() -> Outcome:
+            outcome = await self._process(update, age=age)
             # Not reached when cancelled at shutdown: the update stays stored and the next
             # start handles it.
             self._tracker.finished(update_id)
-            return stored
+            if outcome is not Outcome.HANDLED:  # polled: never redelivered, so done with
+                await self._forget(update_id)
+            return outcome
 
         self._scheduler.submit(chat_key(update), job)
+
+    async def _forget(self, update_id: int) -> None:
+        try:
+            await self._app.store.updates.forget(CHANNEL, str(update_id))
+        except Exception as exc:  # handled again at the next start, which is harmless
+            logger.warning("telegram: could not forget update %s: %s", update_id, exc)
+
+    def _forget_soon(self, update_id: int) -> None:
+        self._scheduler.submit(f"forget:{update_id}", lambda: self._forget(update_id))
 
     async def _start_webhook(self) -> None:
         server = self._add_webhook_route()
@@ -440,18 +543,23 @@ class TelegramChannel(ChannelLifecycle):
         except Exception:  # malformed body: nothing Telegram would send
             return web.json_response({"ok": False}, status=400)
         task = self._scheduler.submit(chat_key(update), lambda: self._process(update))
-        stored = await asyncio.shield(task)
+        stored = await asyncio.shield(task) is not Outcome.FAILED
         return web.json_response({"ok": stored}, status=200 if stored else 500)
 
     # -- handling ---------------------------------------------------------------------
 
-    async def _process(self, update: Update) -> bool:
-        """Handle one update; ``True`` when it is done with (stored, or nothing to store)."""
+    async def _process(self, update: Update, *, age: float = 0.0) -> Outcome:
+        """Handle one update (``age``: seconds since it was stored, for a replayed one)."""
         self._last_update_at = datetime.now(UTC)
         query = update.callback_query
         # Every button press is answered, even a stale or forged one, and at once (it stops
-        # the spinner on the person's screen), alongside the handling.
-        answering = asyncio.create_task(self.sender.answer(query)) if query is not None else None
+        # the spinner on the person's screen), alongside the handling; not a replayed one
+        # Telegram has long given up on.
+        answering = (
+            asyncio.create_task(self.sender.answer(query))
+            if query is not None and age < CALLBACK_ANSWER_WINDOW
+            else None
+        )
         try:
             incoming = map_update(update, bot_username=self.bot_username)
             if isinstance(incoming, Event):
@@ -460,18 +568,31 @@ class TelegramChannel(ChannelLifecycle):
                 await self._redirect_group(incoming)
             elif isinstance(incoming, Reachability):
                 await self._set_reachable(incoming.user_id, reachable=incoming.reachable)
-            return True
+            return Outcome.DONE
         except Exception:
             logger.exception("update %s failed", update.update_id)
             self.failed += 1
-            return False
+            return Outcome.FAILED if self.mode == "webhook" else Outcome.DONE
         finally:
             if answering is not None:
                 await answering
 
-    async def _process_event(self, event: Event) -> bool:
+    async def _process_event(self, event: Event) -> Outcome:
+        """Run the engine; its replies are stored in its transaction, then delivered by
+        the reply sender in the chat's order."""
+        if event.kind == EventKind.BUTTON and event.message_id and event.message_id.isdecimal():
+            shown = self._shown.get((event.reply_chat, int(event.message_id)))
+            if shown is not None and (event.payload or "") not in shown:
+                # A double tap: the prompt already changed; leave it as it is now.
+                event = replace(event, message_id=None)
         try:
-            replies = await self._engine.handle(event)
+            _, stored = await handle_and_store(
+                self._engine,
+                self._app.store,
+                event,
+                now=self._app.clock.now(),
+                claim=self._replies is None or not self._replies.outage,
+            )
         except Exception:
             logger.exception("update %s failed", event.update_id)
             done, tell = self._record_failure(
@@ -480,52 +601,83 @@ class TelegramChannel(ChannelLifecycle):
             if tell:
                 language = await self._stored_language(event.user_id)
                 error = Reply(catalogue_text(language, "error.generic"))
-                await self._send_replies(event, [error])
-            return done
-        await self._send_replies(event, replies)
+                await self._queue_reply(event, [error])
+            return Outcome.DONE if done else Outcome.FAILED
         self.handled += 1
+        if stored is not None and self._replies is not None:
+            await self._replies.deliver(stored)  # now, or queued behind the chat's others
+        return Outcome.HANDLED
+
+    async def _queue_reply(self, event: Event, replies: list[Reply]) -> None:
+        """Store and send replies that no engine transaction produced (an apology)."""
+        try:
+            async with self._app.store.transaction():
+                stored = await self._app.store.replies.add(
+                    CHANNEL,
+                    event.reply_chat,
+                    event.user_id,
+                    encode_replies(replies, prompt=None),
+                    now=self._app.clock.now(),
+                )
+        except Exception as exc:  # the database refused: the person asks again
+            logger.warning("telegram: could not store an apology: %s", exc)
+            return
+        if self._replies is not None:
+            self._replies.push(stored)
+
+    # -- delivering stored replies (bot.delivery.replies) -----------------------------
+
+    async def wait_usable(self) -> None:
+        await self._guard.wait_usable()
+
+    async def _probe_token(self) -> bool:
+        try:
+            await self.bot.get_me()
+        except InvalidToken:
+            return False
         return True
 
-    async def _send_replies(self, event: Event, replies: list[Reply]) -> None:
-        """Render the engine's replies to the person, in order.
+    def _refused(self, exc: TelegramError) -> ChannelUnauthorized:
+        self._guard.refuse(self._redact(exc))
+        return ChannelUnauthorized(self._redact(exc))
 
-        ``replaces_prompt`` edits the prompt whose button was pressed when it is the first
-        message of the answer; after other messages an edit would show the new prompt
-        above them, so the old prompt only loses its buttons and the new one is sent. A
-        pressed prompt that nothing replaces (a receipt, a stale press) loses its buttons
-        too, so finished steps cannot be pressed again.
-        """
-        chat = chat_ref(event.reply_chat)
-        prompt: int | None = None
-        pressed = event.message_id if event.kind == EventKind.BUTTON else None
-        if pressed and pressed.isdigit():
-            shown = self._shown.get((event.reply_chat, int(pressed)))
-            if shown is None or (event.payload or "") in shown:
-                prompt = int(pressed)
-        sent = 0
-        for reply in merge_replies(replies, limit=TEXT_LIMIT):
-            edit_target: int | None = None
-            if reply.replaces_prompt and prompt is not None:
-                if sent == 0:
-                    edit_target = prompt
+    async def send_stored(self, delivery: Delivery) -> None:
+        """Deliver one stored row, from ``delivery.done`` on (see :func:`_plan`)."""
+        if not self._started or self._sender is None:
+            raise ChannelTransientError("the Telegram channel is not started")
+        if self._guard.refused:
+            raise ChannelUnauthorized("the bot token is refused")
+        reply: StoredReply = delivery.reply
+        replies, prompt = stored_content(reply)
+        chat = chat_ref(reply.chat_id)
+        steps = _plan(replies, int(prompt) if prompt and prompt.isdecimal() else None)
+
+        def lost() -> None:
+            delivery.lost = True
+
+        for step in steps[delivery.done :]:
+            try:
+                if step.clear is not None:
+                    self._settle(reply.chat_id, step.clear, None)
+                    await self.sender.clear_keyboard(chat, step.clear)
                 else:
-                    self._settle(event.reply_chat, prompt, None)
-                    await self.sender.clear_keyboard(chat, prompt)
-                prompt = None
-            for item in render_reply(reply, edit_first=edit_target is not None):
-                if isinstance(item, TextMessage) and item.edit and edit_target is not None:
-                    self._settle(event.reply_chat, edit_target, item.keyboard)
-                try:
-                    await self.sender.send(chat, item, edit_target=edit_target)
-                    sent += 1
-                except Forbidden:
-                    await self._set_reachable(event.user_id, reachable=False)
-                    return
-                except (TelegramError, FileTooLarge, OSError) as exc:
-                    logger.warning("telegram: a message was not delivered: %s", self._redact(exc))
-        if prompt is not None and replies:
-            self._settle(event.reply_chat, prompt, None)
-            await self.sender.clear_keyboard(chat, prompt)
+                    if step.edit_target is not None and isinstance(step.item, TextMessage):
+                        self._settle(reply.chat_id, step.edit_target, step.item.keyboard)
+                    await self.sender.send(
+                        chat, step.item, attempts=1, edit_target=step.edit_target, lost=lost
+                    )
+            except Forbidden as exc:
+                await self._set_reachable(reply.chat_id, reachable=False)
+                raise ChannelBlocked(self._redact(exc)) from None
+            except InvalidToken as exc:
+                raise self._refused(exc) from None
+            except BadRequest as exc:  # this message cannot go (Telegram said why): the next
+                logger.warning("telegram: a message was refused: %s", self._redact(exc))
+            except TelegramError as exc:
+                raise delivery_error(exc, self._redact(exc)) from None
+            except (FileTooLarge, OSError) as exc:  # a file that cannot go: the rest can
+                logger.warning("telegram: a file was not sent: %s", exc)
+            delivery.done += 1
 
     def _settle(self, chat: str, message_id: int, keyboard: Keyboard | None) -> None:
         """Remember which buttons a prompt shows after an edit (the newest 4,096)."""
@@ -553,23 +705,66 @@ class TelegramChannel(ChannelLifecycle):
 
     # -- the outbox -------------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> None:
+    async def deliver(self, chat_id: str, reply: Reply) -> bool:
         """Send one reply for the outbox; raise a :class:`DeliveryError` on failure.
 
-        The first message is tried once (the outbox decides about retrying); once part of
-        a reply went out, the remaining parts are retried here so that a retry by the
-        outbox does not repeat the delivered ones.
+        The first message is tried once (the outbox decides about retrying, and marks the
+        retry when the first try's answer was lost); once part of a reply went out, the
+        remaining parts are retried here so that a retry by the outbox does not repeat the
+        delivered ones. Returns True when such a retry followed a lost answer (a part may
+        have arrived twice).
         """
         if not self._started:
             raise ChannelTransientError("the Telegram channel is not started")
+        if self._guard.refused:
+            raise ChannelUnauthorized("the bot token is refused")
         chat = chat_ref(chat_id)
+        maybe_twice = False
+
+        def lost() -> None:
+            nonlocal maybe_twice
+            maybe_twice = True
+
         try:
             for index, item in enumerate(render_reply(reply)):
-                await self.sender.send(chat, item, attempts=1 if index == 0 else None)
+                await self.sender.send(
+                    chat, item, attempts=1 if index == 0 else None, lost=lost if index else None
+                )
+        except InvalidToken as exc:
+            raise self._refused(exc) from None
         except TelegramError as exc:
             raise delivery_error(exc, self._redact(exc)) from None
         except (FileTooLarge, OSError) as exc:
             raise ChannelPermanentError(str(exc)) from None
+        return maybe_twice
+
+
+def _plan(replies: list[Reply], prompt: int | None) -> list[_Step]:
+    """The Bot API calls that show one event's replies, in order.
+
+    ``replaces_prompt`` edits the prompt whose button was pressed (``prompt``) when it is
+    the first message of the answer; after other messages an edit would show the new
+    prompt above them, so the old prompt only loses its buttons and the new one is sent. A
+    pressed prompt that nothing replaces (a receipt, a stale press) loses its buttons too,
+    so finished steps cannot be pressed again. Replayed after a crash, the same plan comes
+    out, and its edits find the prompt already edited ("not modified": done).
+    """
+    steps: list[_Step] = []
+    sent = 0
+    for reply in merge_replies(replies, limit=TEXT_LIMIT):
+        edit_target: int | None = None
+        if reply.replaces_prompt and prompt is not None:
+            if sent == 0:
+                edit_target = prompt
+            else:
+                steps.append(_Step(clear=prompt))
+            prompt = None
+        for item in render_reply(reply, edit_first=edit_target is not None):
+            steps.append(_Step(item, edit_target=edit_target))
+            sent += 1
+    if prompt is not None and replies:
+        steps.append(_Step(clear=prompt))
+    return steps
 
 
 class SharedRateLimiter(AIORateLimiter):

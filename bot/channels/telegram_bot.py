@@ -14,12 +14,12 @@ from typing import Any, Final, Literal
 
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ExtBot
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.application.app import App
 from bot.channels.base import Capabilities, ChannelSetupError, RateGate
 from bot.channels.telegram_mapping import CHANNEL
-from bot.channels.telegram_request import AiohttpRequest
+from bot.channels.telegram_request import AiohttpRequest, HttpxRequest
 
 __all__ = [
     "CAPABILITIES",
@@ -67,6 +67,7 @@ class TelegramOptions:
     start_attempts: int = 5  # getMe tries at start-up before giving up
     shutdown_timeout: float = 30.0  # in-flight updates get this long to finish
     webhook_attempts: int = 3  # failures of one update before the webhook gives it up
+    token_probe_interval: float = 30.0  # while Telegram refuses the token: getMe this often
     set_commands: bool = True
     http: Literal["aiohttp", "httpx"] = "aiohttp"  # the transport under PTB, see transport()
     read_timeout: float = 5.0  # seconds to wait for a Bot API answer (long polls: + timeout)
@@ -136,7 +137,7 @@ def transport(kind: str, pool_size: int, read_timeout: float) -> BaseRequest:
     """PTB's HTTP transport: aiohttp (about a third of httpx's CPU per request, see
     :mod:`bot.channels.telegram_request`) or PTB's own ``HTTPXRequest``."""
     if kind == "httpx":
-        return HTTPXRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
+        return HttpxRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
     return AiohttpRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
 
 

@@ -2,9 +2,8 @@
 
 * :class:`ChatScheduler` runs jobs of different chats concurrently (bounded) and the jobs
   of one chat one after another, in submission order.
-* :class:`AckTracker` knows which polled updates are finished: the stored copy of an
-  update is forgotten only once it and every earlier one are finished, so a crash never
-  loses an update (the next start handles what is left).
+* :class:`AckTracker` knows which polled updates are dispatched and how many are not
+  finished yet (polling pauses while too many wait).
 * :class:`ChatPacer` keeps at least ``interval`` seconds between two messages to one chat
   (Telegram allows about one message per second per chat).
 
@@ -16,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -79,30 +77,23 @@ class ChatScheduler:
 
 
 class AckTracker:
-    """Which dispatched updates are finished, in update order.
+    """Which updates were dispatched (in update order) and how many are not finished.
 
-    The poller stores each update before confirming it to the platform; the tracker tells
-    it which stored ones can be forgotten (:attr:`done_below`) and how many are still
-    being handled (:attr:`unfinished`, to stop fetching when too many wait).
+    The poller stores each update before confirming it to the platform (the transaction
+    that handles it deletes the stored copy); the tracker tells it which fetched updates
+    are new and how many are still being handled (:attr:`unfinished`, to stop fetching
+    when too many wait).
     """
 
     def __init__(self) -> None:
-        self._order: deque[int] = deque()
-        self._done: set[int] = set()
+        self._running: set[int] = set()
         self.last_dispatched = -1
         self._finished = asyncio.Event()
 
     @property
     def unfinished(self) -> int:
         """Dispatched updates still being handled (or waiting for their chat's turn)."""
-        return len(self._order) - len(self._done)
-
-    @property
-    def done_below(self) -> int | None:
-        """Every dispatched update below this id is finished (``None``: none dispatched)."""
-        if self._order:
-            return self._order[0]
-        return None if self.last_dispatched < 0 else self.last_dispatched + 1
+        return len(self._running)
 
     def is_new(self, update_id: int) -> bool:
         return update_id > self.last_dispatched
@@ -111,12 +102,10 @@ class AckTracker:
         if update_id <= self.last_dispatched:
             raise ValueError(f"update {update_id} dispatched out of order")
         self.last_dispatched = update_id
-        self._order.append(update_id)
+        self._running.add(update_id)
 
     def finished(self, update_id: int) -> None:
-        self._done.add(update_id)
-        while self._order and self._order[0] in self._done:
-            self._done.discard(self._order.popleft())
+        self._running.discard(update_id)
         self._finished.set()
 
     async def wait_finished(self, timeout: float) -> None:  # noqa: ASYNC109 - bounded wait

@@ -3,9 +3,12 @@
 Telegram confirms updates by the ``offset`` of the next getUpdates: everything below it is
 forgotten. The poller stores what a poll brought (:meth:`storage.updates.UpdateRepository.receive`)
 before it passes the next offset, so a crash loses nothing: the next start handles the
-stored updates that were not finished (the engine, which records the ids it handled,
-handles each once). Because stored updates can be confirmed at once, every poll brings
-only new updates, and a slow update does not hold the others back.
+stored updates that were not handled (the transaction that handles an update deletes its
+stored copy). Because stored updates can be confirmed at once, every poll brings only new
+updates, and a slow update does not hold the others back.
+
+A refused token (401/404) while running pauses polling (:class:`TokenGuard`) instead of
+ending the channel: it resumes when the token works again.
 
 Fetching stops while ``max_backlog`` updates are still being handled; a poll that comes
 back with less than a full batch is followed by a short pause (``min_poll_interval``), so
@@ -23,7 +26,8 @@ from typing import Any
 
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
-from bot.channels.telegram_bot import PollingBot, TelegramOptions, TelegramSetupError
+from bot.channels.lifecycle import TokenGuard
+from bot.channels.telegram_bot import PollingBot, TelegramOptions
 from bot.channels.telegram_flow import AckTracker
 from bot.channels.telegram_mapping import ALLOWED_UPDATES
 from bot.channels.telegram_sender import retry_after_seconds
@@ -35,8 +39,8 @@ logger = logging.getLogger("bot.channels.telegram")
 Dispatch = Callable[[int, dict[str, Any]], None]
 """Called with each new update (its id and raw JSON), in update order."""
 
-Keep = Callable[[list[tuple[int, str]], int | None], Awaitable[None]]
-"""Stores fetched updates (id, raw JSON) and forgets those below the given id."""
+Keep = Callable[[list[tuple[int, str]]], Awaitable[None]]
+"""Stores fetched updates (id, raw JSON)."""
 
 
 class Poller:
@@ -52,8 +56,10 @@ class Poller:
         stop: asyncio.Event,
         options: TelegramOptions,
         redact: Callable[[BaseException | str], str],
+        guard: TokenGuard,
     ) -> None:
         self._bot = bot
+        self._guard = guard
         self._tracker = tracker
         self._keep = keep
         self._dispatch = dispatch
@@ -61,12 +67,11 @@ class Poller:
         self._options = options
         self._redact = redact
         self._offset: int | None = None
-        self._forgotten_below = -1
         self.errors = 0
         """Failed polls in a row (reported by the health check)."""
 
     async def run(self) -> None:
-        """Poll until stopped; :class:`TelegramSetupError` if Telegram refuses the token."""
+        """Poll until stopped (paused while Telegram refuses the token)."""
         opts = self._options
         tracker = self._tracker
         loop = asyncio.get_running_loop()
@@ -85,10 +90,12 @@ class Poller:
                     allowed_updates=ALLOWED_UPDATES,
                     read_timeout=opts.read_timeout + opts.poll_timeout,
                 )
-            except InvalidToken:
-                raise TelegramSetupError(
-                    "cli.channel.token_refused", platform="Telegram", variable="TELEGRAM_BOT_TOKEN"
-                ) from None
+            except InvalidToken as exc:
+                self.errors += 1
+                self._guard.refuse(self._redact(exc))
+                await self._guard.wait_usable()
+                self.errors = 0
+                continue
             except RetryAfter as exc:
                 await self._pause(retry_after_seconds(exc.retry_after))
                 continue
@@ -97,19 +104,12 @@ class Poller:
                 continue
             ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
             fresh = [(u["update_id"], u) for u in raw if _is_new(u, tracker)]
-            done_below = tracker.done_below
-            # A quiet poll still forgets what was handled: stored texts and names are
-            # not kept longer than needed.
-            if fresh or (done_below is not None and done_below > self._forgotten_below):
+            if fresh:
                 try:
-                    await self._keep(
-                        [(update_id, json.dumps(u)) for update_id, u in fresh], done_below
-                    )
+                    await self._keep([(update_id, json.dumps(u)) for update_id, u in fresh])
                 except Exception as exc:  # the database refused: confirm nothing, retry
                     await self._failed(exc, transient=False, what="storing updates")
                     continue
-                if done_below is not None:
-                    self._forgotten_below = done_below
             self.errors = 0
             if ids:
                 self._offset = max(ids) + 1  # stored (or already handled): confirmable

@@ -10,17 +10,67 @@ update takes two or three requests, so this roughly halves the bot's CPU per upd
 Timeouts map as: ``connect_timeout`` → socket connect, ``pool_timeout`` + connect → getting
 a connection, ``read_timeout`` → the longest pause while reading the answer. aiohttp has no
 write timeout; uploads are bounded by the read timeout of their answer.
+
+Lost answers: a connection dropped after the request went out raises :class:`ConnectionLost`
+(a ``NetworkError``), a timeout PTB's ``TimedOut``: in both cases Telegram may have done the
+work, so a retried send may arrive twice (the callers mark it). A connection that could not
+be made at all is a plain ``NetworkError``.
+
+Error pages: a proxy or Telegram's front end sometimes answers 5xx with an HTML page. PTB
+would log it as an ERROR with a traceback (the JSON did not parse) and carry the whole page in
+the exception's text; the transport replaces such a body by a one-line JSON description
+(``error_body``), so the failure is one short ``NetworkError`` like any other.
 """
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["AiohttpRequest", "ConnectionLost", "HttpxRequest", "error_body", "lost_answer"]
+
+
+class ConnectionLost(NetworkError):
+    """The connection broke after the request was sent: Telegram may have done the work."""
+
+
+def lost_answer(exc: BaseException) -> bool:
+    """Whether a failed request may have been carried out (its answer never came)."""
+    return isinstance(exc, TimedOut | ConnectionLost)
+
+
+def error_body(status: int, payload: bytes) -> bytes:
+    """``payload`` if it is JSON (or the request succeeded), else a short JSON description
+    of the HTTP error in the Bot API's shape (see the module docstring)."""
+    if 200 <= status <= 299:
+        return payload
+    try:
+        json.loads(payload)
+    except ValueError:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "HTTP error"
+        kind = "an HTML page" if payload.lstrip()[:1] == b"<" else "no JSON"
+        description = f"{phrase} ({status}, {kind})"
+        return json.dumps({"ok": False, "error_code": status, "description": description}).encode()
+    return payload
+
+
+class HttpxRequest(HTTPXRequest):
+    """PTB's own ``HTTPXRequest`` with error pages shortened (``error_body``)."""
+
+    __slots__ = ()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, payload = await super().do_request(*args, **kwargs)
+        return status, error_body(status, payload)
+
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given" marker (a DefaultValue)
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -115,10 +165,12 @@ class AiohttpRequest(BaseRequest):
             async with session.request(
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                return response.status, error_body(response.status, await response.read())
         except TimeoutError as exc:  # aiohttp's timeouts are asyncio.TimeoutError
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             # Some aiohttp messages quote the URL, and Bot API URLs carry the token.
             message = f"aiohttp.{type(exc).__name__}: {exc}".replace(url, "<url>")
-            raise NetworkError(message) from exc
+            if isinstance(exc, aiohttp.ClientConnectorError):
+                raise NetworkError(message) from exc  # never reached Telegram
+            raise ConnectionLost(message) from exc

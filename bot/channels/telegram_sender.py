@@ -1,9 +1,15 @@
 """Sending rendered messages to Telegram: pacing per chat, bounded retries, error mapping.
 
 A 429 waits ``retry_after`` and retries; timeouts and network errors (5xx included) retry
-with exponential backoff; both are bounded by ``TelegramOptions.send_attempts`` (and a 429
-asking for more than ``max_retry_after`` seconds is not waited out). 400 and 403 are never
-retried. Messages to one chat keep ``per_chat_interval`` between them (:class:`ChatPacer`).
+with exponential backoff; both are bounded by the caller's ``attempts`` (default
+``TelegramOptions.send_attempts``; a 429 asking for more than ``max_retry_after`` seconds is
+not waited out). 400 and 403 are never retried. Messages to one chat keep
+``per_chat_interval`` between them (:class:`ChatPacer`).
+
+Idempotence: an edit whose answer is "message is not modified" was done already (a retry
+after a lost answer, a replay after a crash) and counts as done, never as a reason to send
+the prompt anew. A new message whose answer was lost (``lost_answer``) may have arrived:
+the ``lost`` callback tells the caller, which marks the retry as a possible duplicate.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ from bot.channels.base import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelTransientError,
+    ChannelUnauthorized,
     DeliveryError,
 )
 from bot.channels.telegram_bot import PollingBot, TelegramOptions
 from bot.channels.telegram_flow import ChatPacer
 from bot.channels.telegram_render import FileMessage, Outgoing
+from bot.channels.telegram_request import lost_answer
 from handlers.events import AttachmentKind
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "Sender",
     "chat_ref",
     "delivery_error",
+    "not_modified",
     "retry_after_seconds",
 ]
 
@@ -74,15 +83,23 @@ def chat_ref(chat_id: str) -> int | str:
         return chat_id
 
 
+def not_modified(exc: TelegramError) -> bool:
+    """Telegram's answer to an edit that changes nothing: the edit is already there."""
+    return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
 def delivery_error(exc: TelegramError, message: str) -> DeliveryError:
     """The outbox's view of a failed send (``message`` is the redacted description)."""
     if isinstance(exc, RetryAfter):
         return ChannelRateLimited(retry_after_seconds(exc.retry_after))
     if isinstance(exc, Forbidden):
         return ChannelBlocked(message)
-    if isinstance(exc, BadRequest | InvalidToken | ChatMigrated):
+    if isinstance(exc, InvalidToken):  # 401/404: the token, not the message
+        return ChannelUnauthorized(message)
+    if isinstance(exc, BadRequest | ChatMigrated):
         return ChannelPermanentError(message)
-    return ChannelTransientError(message)  # TimedOut, NetworkError (5xx), others
+    # TimedOut, NetworkError (5xx), others
+    return ChannelTransientError(message, maybe_delivered=lost_answer(exc))
 
 
 class Sender:
@@ -109,14 +126,17 @@ class Sender:
         attempts: int | None = None,
         edit_target: int | None = None,
         reply_to: int | None = None,
+        lost: Callable[[], None] | None = None,
     ) -> None:
         """Send ``item``: an edit of ``edit_target`` when the item asks for one (a new
-        message if the edit is refused), a reply to ``reply_to`` when given."""
+        message if the edit is refused; done if it is "not modified"), a reply to
+        ``reply_to`` when given. ``lost`` is called when a new message's answer was lost
+        (it may have arrived)."""
         tries = self._options.send_attempts if attempts is None else attempts
         bot = self._bot
         async with self._pacer.turn(str(chat)):
             if isinstance(item, FileMessage):
-                await self._send_file(chat, item, attempts=tries)
+                await self._send_file(chat, item, attempts=tries, lost=lost)
                 return
             if item.edit and edit_target is not None:
                 try:
@@ -134,7 +154,10 @@ class Sender:
                         attempts=tries,
                     )
                     return
-                except BadRequest as exc:  # not modified, gone, too old: send anew
+                except BadRequest as exc:
+                    if not_modified(exc):  # already edited: a retry or a replay
+                        return
+                    # Gone or no longer editable: the person still needs the prompt.
                     logger.debug("telegram: prompt not edited (%s)", self._redact(exc))
             parameters = (
                 ReplyParameters(reply_to, allow_sending_without_reply=True)
@@ -153,9 +176,17 @@ class Sender:
                     },
                 ),
                 attempts=tries,
+                lost=lost,
             )
 
-    async def _send_file(self, chat: int | str, item: FileMessage, *, attempts: int) -> None:
+    async def _send_file(
+        self,
+        chat: int | str,
+        item: FileMessage,
+        *,
+        attempts: int,
+        lost: Callable[[], None] | None,
+    ) -> None:
         size = item.path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
             raise FileTooLarge(f"{item.path.name} is {size} bytes, over Telegram's 50 MB")
@@ -179,6 +210,7 @@ class Sender:
                 filename=item.path.name,
             ),
             attempts=attempts,
+            lost=lost,
         )
 
     async def clear_keyboard(self, chat: int | str, message_id: int) -> None:
@@ -198,8 +230,17 @@ class Sender:
         except TelegramError as exc:
             logger.debug("telegram: answerCallbackQuery failed: %s", self._redact(exc))
 
-    async def call(self, request: Callable[[], Awaitable[T]], *, attempts: int) -> T:
-        """Run one Bot API request; wait out 429s and retry network failures (bounded)."""
+    async def call(
+        self,
+        request: Callable[[], Awaitable[T]],
+        *,
+        attempts: int,
+        lost: Callable[[], None] | None = None,
+    ) -> T:
+        """Run one Bot API request; wait out 429s and retry network failures (bounded).
+
+        ``lost`` is called each time the request's answer was lost (see the module doc).
+        """
         attempt = 0
         while True:
             attempt += 1
@@ -214,6 +255,8 @@ class Sender:
             except BadRequest:
                 raise  # a NetworkError subclass, but retrying cannot help
             except (TimedOut, NetworkError) as exc:
+                if lost is not None and lost_answer(exc):
+                    lost()
                 if attempt >= attempts:
                     raise
                 delay = self._options.backoff(attempt)

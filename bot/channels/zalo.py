@@ -14,15 +14,23 @@ text messages (:func:`render_replies`). Zalo bots have no buttons, files or edit
 
 Two ways to receive updates:
 
-* **Long polling** (default): ``getUpdates`` returns one update per call and has no offset;
-  408 means nothing new. Errors back off exponentially; a refused token ends the channel.
+* **Long polling** (default): ``getUpdates`` returns one update per call and has no offset
+  (what it returned is gone from the platform), so each update is stored in the inbox
+  (``storage.updates``) before it is handled, and the transaction that handles it deletes
+  it: a crash loses nothing, and a start handles what is left (what is older than a day is
+  dropped). 408 means nothing new. Errors back off exponentially; a refused token pauses
+  the channel (:class:`~bot.channels.lifecycle.TokenGuard`) until it works again.
 * **Webhook** when ``ZALO_WEBHOOK_URL`` is set: ``setWebhook`` with a secret token and
   ``POST /zalo/webhook`` on the shared :class:`~bot.channels.webserver.WebServer`. A request
   without the right ``X-Bot-Api-Secret-Token`` gets 403 unread; invalid JSON gets 400;
   wrapped (``{"ok": true, "result": ...}``) and bare events are both accepted. 200 is
-  answered once the engine stored the event (the replies are sent afterwards), 500 when it
-  failed so Zalo redelivers; the person is told once, and after ``webhook_attempts``
-  failures the event is given up.
+  answered once the engine stored the event and its replies (they are sent afterwards),
+  500 when it failed so Zalo redelivers; the person is told once, and after
+  ``webhook_attempts`` failures the event is given up.
+
+Replies are stored with the event's effects and delivered from there by
+:class:`~bot.delivery.replies.ReplySender`, in order per chat, through outages and
+restarts (see there); a send whose answer was lost is marked when retried.
 
 Zalo redelivers webhook events: the ``message_id`` is the event's ``update_id``, so the
 engine (which stores it in the same transaction as the effects) handles a redelivery once.
@@ -42,7 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
+import json
 import logging
 import re
 import time
@@ -62,10 +70,17 @@ from bot.channels.base import (
     ChannelRateLimited,
     ChannelSetupError,
     ChannelTransientError,
+    ChannelUnauthorized,
     DeliveryError,
     Engine,
 )
-from bot.channels.lifecycle import ChannelLifecycle, catalogue_text, serve_until_stopped
+from bot.channels.lifecycle import (
+    REPLAY_MAX_AGE,
+    ChannelLifecycle,
+    TokenGuard,
+    catalogue_text,
+    serve_until_stopped,
+)
 from bot.channels.telegram_flow import ChatPacer
 from bot.channels.webserver import WebServer
 from bot.channels.zalo_client import (
@@ -74,6 +89,7 @@ from bot.channels.zalo_client import (
     ZaloClient,
     ZaloError,
     ZaloForbidden,
+    ZaloNetworkError,
     ZaloRateLimited,
     ZaloUnauthorized,
     ZaloUpdate,
@@ -81,7 +97,9 @@ from bot.channels.zalo_client import (
     zalo_text_length,
 )
 from bot.clustering.normalize import fold
+from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
 from bot.delivery.textsplit import split_text
+from handlers.delivery import encode_replies
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE, Translator, translator
 
@@ -321,8 +339,9 @@ class ZaloOptions:
     max_retry_after: float = 60.0  # a longer 429 wait is not waited out for a reply
     http_timeout: float = 10.0
     start_attempts: int = 5  # getMe tries at start-up before giving up
-    shutdown_timeout: float = 30.0  # in-flight events get this long to finish
+    shutdown_timeout: float = 30.0  # in-flight events and their replies get this long
     webhook_attempts: int = 3  # failures of one event before the webhook gives it up
+    token_probe_interval: float = 30.0  # while Zalo refuses the token: getMe this often
 
 
 class ZaloChannel(ChannelLifecycle):
@@ -377,7 +396,12 @@ class ZaloChannel(ChannelLifecycle):
         self._ready = False  # started and taking updates
         self._poll_errors = 0
         self._bot_name: str | None = None
-        self.processed = 0  # updates finished: handled (or ignored) and answered
+        self.processed = 0  # updates finished: handled (or ignored)
+        self._replies: ReplySender | None = None
+        self._guard = TokenGuard(
+            CHANNEL, "ZALO_BOT_TOKEN", logger, self._probe_token, interval=opts.token_probe_interval
+        )
+        self._seq = 0  # arrival order of stored polled updates
         # When our last message to each chat went out (wall clock, like the platform's
         # dates): a message dated before it was sent before the person could see our answer
         # (a flood, several messages in a row), which the engine answers once.
@@ -391,14 +415,18 @@ class ZaloChannel(ChannelLifecycle):
 
     def health(self) -> dict[str, Any]:
         """What ``GET /healthz`` shows for Zalo."""
+        replies = self._replies
         return {
-            "ok": self._ready and self._poll_errors < 5,
+            "ok": self._ready and self._poll_errors < 5 and not self._guard.refused,
             "mode": self.mode,
             "bot": self._bot_name,
             "in_flight": self._scheduler.in_flight,
             "handled": self.handled,
             "failed": self.failed,
             "processed": self.processed,
+            "token_refused": self._guard.refused,
+            "replies_waiting": replies.pending if replies is not None else 0,
+            "replies_resent": replies.stats["resent"] if replies is not None else 0,
             "last_update_at": self._last_update_at.isoformat() if self._last_update_at else None,
         }
 
@@ -415,8 +443,18 @@ class ZaloChannel(ChannelLifecycle):
                 await self._client.aclose()
             raise
         self._started = True
-        self._accepting = True
         try:
+            # Replies a crash or a stop left go first, before anything new is handled.
+            self._replies = ReplySender(
+                self._app.store,
+                CHANNEL,
+                self,
+                logger=logger,
+                max_concurrency=self._options.max_concurrent_updates,
+                backoff=self._backoff,
+            )
+            await self._replies.start()
+            self._accepting = True
             if self._webhook_url:
                 await self._start_webhook()
             else:
@@ -452,9 +490,35 @@ class ZaloChannel(ChannelLifecycle):
         # Polling and a webhook exclude each other: a webhook left from an earlier run goes.
         with contextlib.suppress(ZaloError):
             await self._client.delete_webhook()
+        await self._replay_inbox()
         if self._web is not None:
             self._web.add_health_check(CHANNEL, self.health)
         self._poll_task = asyncio.create_task(self._poll(), name="zalo-polling")
+
+    async def _replay_inbox(self) -> None:
+        """Handle the stored updates a crash or a stop cut short, before new ones; those
+        older than ``REPLAY_MAX_AGE`` are dropped instead."""
+        updates = self._app.store.updates
+        now = self._app.clock.now()
+        dropped = await updates.forget_received_before(CHANNEL, now - REPLAY_MAX_AGE)
+        if dropped:
+            logger.warning(
+                "zalo: %d stored update(s) older than %d hours dropped, not handled",
+                dropped,
+                REPLAY_MAX_AGE.total_seconds() // 3600,
+            )
+        self._seq = await updates.last_seq(CHANNEL)
+        stored = await updates.inbox(CHANNEL)
+        for item in stored:
+            try:
+                update = parse_update(json.loads(item.payload))
+            except ValueError:
+                logger.warning("zalo: a stored update is not an update; dropped")
+                await updates.forget(CHANNEL, item.update_id)
+                continue
+            self._submit_polled(update, item.update_id)
+        if stored:
+            logger.info("zalo: handling %d stored update(s) left by the last run", len(stored))
 
     async def _start_webhook(self) -> None:
         server = self._add_webhook_route()
@@ -474,8 +538,14 @@ class ZaloChannel(ChannelLifecycle):
         if not self._started:
             return
         self._ready = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._options.shutdown_timeout
         if not await self._stop_taking_updates(self._options.shutdown_timeout):
-            logger.warning("zalo: some events did not finish in time")
+            logger.warning("zalo: some events did not finish in time; they are stored")
+        if self._replies is not None:
+            grace = 0.0 if self._guard.refused else max(0.0, deadline - loop.time())
+            await self._replies.stop(grace)  # kept: its counts stay in health()
+        await self._guard.close()
         self._remove_webhook_route()
         await self._stop_own_web()
         if self._own_client:
@@ -493,10 +563,12 @@ class ZaloChannel(ChannelLifecycle):
                 continue
             try:
                 update = await self._client.get_updates(timeout=opts.poll_timeout)
-            except ZaloUnauthorized:
-                raise ZaloSetupError(
-                    "cli.channel.token_refused", platform="Zalo", variable="ZALO_BOT_TOKEN"
-                ) from None
+            except ZaloUnauthorized as exc:
+                self._poll_errors += 1
+                self._guard.refuse(str(exc))
+                await self._guard.wait_usable()
+                self._poll_errors = 0
+                continue
             except ZaloError as exc:
                 self._poll_errors += 1
                 delay = self._backoff(self._poll_errors)
@@ -508,9 +580,32 @@ class ZaloChannel(ChannelLifecycle):
                 continue
             self._poll_errors = 0
             if update is not None:
-                self._scheduler.submit(
-                    update.message.chat_id, functools.partial(self._process, update)
-                )
+                # Zalo forgets what getUpdates returned: keep it until it is handled.
+                self._seq += 1
+                key = update.message.message_id or f"local-{self._seq}"
+                try:
+                    await self._app.store.updates.receive(
+                        CHANNEL,
+                        [(key, self._seq, json.dumps(update.raw, ensure_ascii=False))],
+                        now=self._app.clock.now(),
+                    )
+                except Exception as exc:  # handled anyway; only a crash now would lose it
+                    logger.warning("zalo: an update could not be stored: %s", exc)
+                self._submit_polled(update, key)
+
+    def _submit_polled(self, update: ZaloUpdate, key: str) -> None:
+        async def job() -> bool:
+            outcome = await self._process(update)
+            # The engine's transaction deleted the copy unless it was done with outside the
+            # engine, or has no id of the platform's (stored under a local one).
+            if outcome != _HANDLED or not update.message.message_id:
+                try:
+                    await self._app.store.updates.forget(CHANNEL, key)
+                except Exception as exc:  # handled again at the next start: harmless
+                    logger.warning("zalo: could not forget an update: %s", exc)
+            return True
+
+        self._scheduler.submit(update.message.chat_id, job)
 
     def _backoff(self, attempt: int) -> float:
         opts = self._options
@@ -538,7 +633,7 @@ class ZaloChannel(ChannelLifecycle):
             update.message.chat_id, lambda: self._process(update, stored=stored)
         )
 
-        def unresolved(_: asyncio.Task[bool]) -> None:
+        def unresolved(_: asyncio.Task[str]) -> None:
             if not stored.done():  # cancelled at shutdown before it ran
                 stored.set_result(False)
 
@@ -550,12 +645,14 @@ class ZaloChannel(ChannelLifecycle):
 
     async def process_update(self, update: ZaloUpdate) -> bool:
         """Handle one update now (tests, custom transports); ``True`` when it is done."""
-        return await self._process(update)
+        return await self._process(update) != _FAILED
 
     async def _process(
         self, update: ZaloUpdate, *, stored: asyncio.Future[bool] | None = None
-    ) -> bool:
-        """Handle one update and send the replies; ``stored`` is resolved in between."""
+    ) -> str:
+        """Handle one update and queue its replies; ``stored`` is resolved once the
+        engine's transaction is over. Returns ``_HANDLED`` (the engine took it),
+        ``_DONE`` (done with outside the engine) or ``_FAILED``."""
 
         def resolve(ok: bool) -> None:
             if stored is not None and not stored.done():
@@ -567,7 +664,7 @@ class ZaloChannel(ChannelLifecycle):
         finally:
             self.processed += 1
 
-    async def _handle(self, update: ZaloUpdate, resolve: Callable[[bool], None]) -> bool:
+    async def _handle(self, update: ZaloUpdate, resolve: Callable[[bool], None]) -> str:
         try:
             event = map_update(update)
             sent = self._last_sent.get(event.reply_chat) if event is not None else None
@@ -578,9 +675,15 @@ class ZaloChannel(ChannelLifecycle):
                 event = replace(event, before_answer=early)
             if event is None:
                 resolve(True)
-                return True
+                return _DONE
             try:
-                replies = await self._engine.handle(event)
+                _, reply = await handle_and_store(
+                    self._engine,
+                    self._app.store,
+                    event,
+                    now=self._app.clock.now(),
+                    claim=self._replies is None or not self._replies.outage,
+                )
             except Exception:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")
                 done, tell = self._record_failure(
@@ -589,22 +692,37 @@ class ZaloChannel(ChannelLifecycle):
                 resolve(done)
                 if tell:
                     await self._tell_failure(event)
-                return done
+                return _DONE if done else _FAILED
             resolve(True)
             self.handled += 1
-            language = await self._language(event.user_id, returning=True)
-            await self._send_replies(event, replies, language)
-            return True
+            await self._language(event.user_id, returning=True)  # they wrote: reachable
+            if reply is not None and self._replies is not None:
+                await self._replies.deliver(reply)  # now, or queued behind the chat's others
+            return _HANDLED
         except Exception:
             logger.exception("zalo: message %s failed", update.message.message_id or "(no id)")
             self.failed += 1
             resolve(False)
-            return False
+            return _DONE if self.mode == "polling" else _FAILED
 
     async def _tell_failure(self, event: Event) -> None:
+        """Store and send the apology (no engine transaction produced it)."""
         language = await self._language(event.user_id)
         error = Reply(catalogue_text(language, "error.generic"))
-        await self._send_replies(event, [error], language)
+        try:
+            async with self._app.store.transaction():
+                reply = await self._app.store.replies.add(
+                    CHANNEL,
+                    event.reply_chat,
+                    event.user_id,
+                    encode_replies([error], prompt=None),
+                    now=self._app.clock.now(),
+                )
+        except Exception as exc:  # the database refused: the person asks again
+            logger.warning("zalo: could not store an apology: %s", exc)
+            return
+        if self._replies is not None:
+            self._replies.push(reply)
 
     async def _language(self, user_id: str, *, returning: bool = False) -> str:
         """The person's language; ``returning``: they wrote, so they are reachable again."""
@@ -622,46 +740,95 @@ class ZaloChannel(ChannelLifecycle):
 
     # -- sending ----------------------------------------------------------------------
 
-    async def _send_replies(self, event: Event, replies: Sequence[Reply], language: str) -> None:
-        chat_id = event.reply_chat
-        for text in render_replies(replies, tr=translator(language)):
-            try:
-                await self._send_text(chat_id, text, retry_rate_limit=True)
-            except ZaloForbidden:
-                await self._set_reachable(chat_id, reachable=False)
-                return
-            except ZaloRateLimited:
-                logger.warning("zalo: still rate limited; the rest of a reply was dropped")
-                return
-            except (ZaloError, ValueError) as exc:
-                logger.warning("zalo: a message was not delivered: %s", exc)
+    async def wait_usable(self) -> None:
+        await self._guard.wait_usable()
 
-    async def deliver(self, chat_id: str, reply: Reply) -> None:
+    async def _probe_token(self) -> bool:
+        try:
+            await self._client.get_me()
+        except ZaloUnauthorized:
+            return False
+        return True
+
+    async def send_stored(self, delivery: Delivery) -> None:
+        """Deliver one stored row (its replies as Zalo texts), from ``delivery.done`` on."""
+        if not self._started:
+            raise ChannelTransientError("the Zalo channel is not started")
+        if self._guard.refused:
+            raise ChannelUnauthorized("the bot token is refused")
+        row = delivery.reply
+        replies, _ = stored_content(row)
+        language = await self._language(row.chat_id)
+        texts = render_replies(replies, tr=translator(language))
+
+        def lost() -> None:
+            delivery.lost = True
+
+        for text in texts[delivery.done :]:
+            try:
+                await self._send_text(row.chat_id, text, retry_rate_limit=False, lost=lost)
+            except ValueError as exc:  # a text the platform cannot take: the rest can go
+                logger.warning("zalo: a message was not sent: %s", exc)
+            except ZaloForbidden as exc:
+                await self._set_reachable(row.chat_id, reachable=False)
+                raise ChannelBlocked(str(exc)) from None
+            except ZaloUnauthorized as exc:
+                self._guard.refuse(str(exc))
+                raise ChannelUnauthorized(str(exc)) from None
+            except ZaloError as exc:
+                error = _delivery_error(exc, self._options.rate_limit_wait)
+                if isinstance(error, ChannelPermanentError):  # this text: the rest can go
+                    logger.warning("zalo: a message was refused: %s", exc)
+                else:
+                    raise error from None
+            delivery.done += 1
+
+    async def deliver(self, chat_id: str, reply: Reply) -> bool:
         """Send one reply for the outbox; raise a :class:`DeliveryError` on failure.
 
         The first message is not retried after a 429 (the outbox reschedules); once part
         of a reply went out, the rest is retried here so the outbox does not repeat it.
+        Returns True when a part may have arrived twice (a retry after a lost answer).
         """
+        if self._guard.refused:
+            raise ChannelUnauthorized("the bot token is refused")
         language = await self._language(chat_id)
+        maybe_twice = False
+
+        def lost() -> None:
+            nonlocal maybe_twice
+            maybe_twice = True
+
         try:
             for index, text in enumerate(render_reply(reply, tr=translator(language))):
-                await self._send_text(chat_id, text, retry_rate_limit=index > 0)
+                await self._send_text(chat_id, text, retry_rate_limit=index > 0, lost=lost)
         except ZaloForbidden as exc:
             await self._set_reachable(chat_id, reachable=False)
             raise ChannelBlocked(str(exc)) from None
+        except ZaloUnauthorized as exc:
+            self._guard.refuse(str(exc))
+            raise ChannelUnauthorized(str(exc)) from None
         except ZaloError as exc:
             raise _delivery_error(exc, self._options.rate_limit_wait) from None
         except ValueError as exc:
             raise ChannelPermanentError(str(exc)) from None
+        return maybe_twice
 
-    async def _send_text(self, chat_id: str, text: str, *, retry_rate_limit: bool) -> None:
+    async def _send_text(
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        retry_rate_limit: bool,
+        lost: Callable[[], None] | None = None,
+    ) -> None:
         """Send one message, paced per chat and held back while the bot is rate limited."""
         retried = False
         while True:
             await self._wait_rate_limit()
             async with self._pacer.turn(chat_id):
                 try:
-                    await self._client.send_message(chat_id, text)
+                    await self._client.send_message(chat_id, text, lost=lost)
                     self._sent_now(chat_id)
                     return
                 except ZaloRateLimited as exc:
@@ -686,13 +853,19 @@ class ZaloChannel(ChannelLifecycle):
             await asyncio.sleep(remaining)
 
 
+_HANDLED, _DONE, _FAILED = "handled", "done", "failed"
+
+
 def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
     if isinstance(exc, ZaloRateLimited):
         return ChannelRateLimited(default_wait if exc.retry_after is None else exc.retry_after)
     if isinstance(exc, ZaloForbidden):
         return ChannelBlocked(str(exc))
+    if isinstance(exc, ZaloUnauthorized):
+        return ChannelUnauthorized(str(exc))
     if exc.retryable:  # network errors, timeouts, 5xx
-        return ChannelTransientError(str(exc))
+        lost = isinstance(exc, ZaloNetworkError) and exc.lost
+        return ChannelTransientError(str(exc), maybe_delivered=lost)
     return ChannelPermanentError(str(exc))
 
 

@@ -102,10 +102,15 @@ class ZaloUnauthorized(ZaloError):
 
 
 class ZaloNetworkError(ZaloError):
-    """No usable HTTP answer: connection refused or dropped, timeout, malformed response."""
+    """No usable HTTP answer: connection refused or dropped, timeout, malformed response.
 
-    def __init__(self, description: str, *, method: str = "") -> None:
+    ``lost``: the request went out and its answer did not come back (the platform may have
+    done the work).
+    """
+
+    def __init__(self, description: str, *, method: str = "", lost: bool = False) -> None:
         super().__init__(None, description, method=method)
+        self.lost = lost
 
     @property
     def retryable(self) -> bool:
@@ -529,11 +534,19 @@ class ZaloClient:
     async def get_webhook_info(self) -> ZaloWebhookInfo:
         return _parse_webhook_info(await self._call("getWebhookInfo", {}))
 
-    async def send_message(self, chat_id: str, text: str) -> ZaloSentMessage:
-        """Send plain text (1-2,000 characters; longer text must be split by the caller)."""
+    async def send_message(
+        self, chat_id: str, text: str, *, lost: Callable[[], None] | None = None
+    ) -> ZaloSentMessage:
+        """Send plain text (1-2,000 characters; longer text must be split by the caller).
+
+        ``lost`` is called when a try's answer was lost after the request went out (a read
+        timeout, a dropped connection): the platform may have delivered it, so the retry
+        (or the caller's) may show the message twice.
+        """
         _check_chat_id(chat_id)
         _check_text(text, "text")
-        return _parse_sent(await self._call("sendMessage", {"chat_id": chat_id, "text": text}))
+        payload = {"chat_id": chat_id, "text": text}
+        return _parse_sent(await self._call("sendMessage", payload, lost=lost))
 
     async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> ZaloSentMessage:
         """Send a photo by URL (the platform does not take uploads)."""
@@ -574,6 +587,7 @@ class ZaloClient:
         *,
         http_timeout: httpx.Timeout | None = None,
         empty_on_408: bool = False,
+        lost: Callable[[], None] | None = None,
     ) -> Any:
         if self._closed:
             raise RuntimeError("ZaloClient is closed")
@@ -587,11 +601,16 @@ class ZaloClient:
                 )
                 return self._interpret(method, response, empty_on_408=empty_on_408)
             except httpx.TransportError as exc:
-                # Note: a send that timed out after reaching Zalo may be delivered twice on
-                # retry; the platform has no idempotency key, and losing a reply is worse.
+                # A send that timed out after reaching Zalo may be delivered twice on retry;
+                # the platform has no idempotency key, and losing a reply is worse: the
+                # caller is told (``lost``) so that it can mark the message.
                 error = ZaloNetworkError(
-                    self._redact(f"{type(exc).__name__}: {exc}".rstrip(": ")), method=method
+                    self._redact(f"{type(exc).__name__}: {exc}".rstrip(": ")),
+                    method=method,
+                    lost=not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout),
                 )
+                if lost is not None and error.lost:
+                    lost()
             except ZaloError as exc:
                 error = exc
             if not error.retryable or attempt == policy.max_attempts:

@@ -153,4 +153,4 @@ def campaign_ref(text: str) -> int | str:
     text = text.strip()
     if not text:
         raise argparse.ArgumentTypeError(help_text("cli.arg.empty_campaign"))
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isdecimal() else text

@@ -84,7 +84,7 @@ def _reminder_days(text: str) -> str:
 
 
 def _hour(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 23:
+    if not text.isdecimal() or not 0 <= int(text) <= 23:
         raise argparse.ArgumentTypeError(help_text("cli.arg.bad_hour", text=text))
     return int(text)
 

@@ -4,7 +4,11 @@ Every message to a person that does not answer their own message (reminders, bro
 digests, answers) is queued first (:func:`queue_for_person`), so a crash loses nothing; the
 sender paces each channel below its limit (Telegram: 30 messages/s overall, about one per
 second per chat), waits ``retry_after`` on a 429, stops messaging a person who blocked the
-bot, and retries network errors with backoff.
+bot, and retries network errors with backoff. A refused token (401/404) fails nothing:
+the messages wait, and go once the token works (the channel tells the operator). A retry
+after a lost answer is marked ``resent``, as is a message in flight at a crash.
+
+(Replies to a person's own message have their own outbox: :mod:`bot.delivery.replies`.)
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bot.channels.base import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelTransientError,
+    ChannelUnauthorized,
     RateGate,
 )
 from bot.clock import Clock
@@ -35,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 SAFETY = 0.95  # pace at 95 % of a platform's published limit
+TOKEN_WAIT = 30.0  # seconds between tries while a channel's token is refused
 
 
 @dataclass
@@ -164,15 +170,28 @@ class OutboxSender:
             return
         channel = self.channels[message.channel]
         try:
-            await channel.deliver(message.chat_id, decode_reply(message.body))
+            maybe_twice = await channel.deliver(message.chat_id, decode_reply(message.body))
+        except ChannelUnauthorized as exc:
+            # Not the message's fault: it waits for the token (the channel told the operator;
+            # while the token is refused it answers at once, without calling the platform).
+            await self.store.outbox.retry_later(
+                message.id,
+                at=self.clock.now() + timedelta(seconds=TOKEN_WAIT),
+                error=str(exc),
+                counted=False,
+            )
+            return
         except ChannelRateLimited as exc:
             pause = max(exc.retry_after, 0.5)
             pacer.paused_until = self._monotonic() + pause
             self.stats["retried"] += 1
-            await self.store.outbox.retry_later(
-                message.id, at=self.clock.now() + timedelta(seconds=pause), error=str(exc)
-            )
             # The attempt does not count against the message: the platform asked us to wait.
+            await self.store.outbox.retry_later(
+                message.id,
+                at=self.clock.now() + timedelta(seconds=pause),
+                error=str(exc),
+                counted=False,
+            )
             return
         except ChannelBlocked as exc:
             self.stats["blocked"] += 1
@@ -184,6 +203,7 @@ class OutboxSender:
             self.stats["failed"] += 1
             await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
         except (TimeoutError, ChannelTransientError, OSError) as exc:
+            lost = isinstance(exc, ChannelTransientError) and exc.maybe_delivered
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 self.stats["failed"] += 1
                 await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
@@ -191,10 +211,15 @@ class OutboxSender:
                 self.stats["retried"] += 1
                 backoff = min(2 ** (message.attempts + 1), 300)
                 await self.store.outbox.retry_later(
-                    message.id, at=self.clock.now() + timedelta(seconds=backoff), error=str(exc)
+                    message.id,
+                    at=self.clock.now() + timedelta(seconds=backoff),
+                    error=str(exc),
+                    resent=lost,  # the failed try may have arrived: the retry is a resend
                 )
         else:
-            await self.store.outbox.mark_sent(message.id, now=self.clock.now())
+            await self.store.outbox.mark_sent(
+                message.id, now=self.clock.now(), resent=bool(maybe_twice)
+            )
             pacer.last_chat[message.chat_id] = self._monotonic()
             self.stats["sent"] += 1
         if message.batch_id is not None and self._on_batch is not None:

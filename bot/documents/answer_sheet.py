@@ -196,7 +196,7 @@ def read_answer_sheet(path: Path | str) -> SheetContent:
                 value = next((c for c in cells[1:] if c), "")
                 if label == "department_label":
                     department = value
-                elif label == "campaign_id_label" and value.isdigit():
+                elif label == "campaign_id_label" and value.isdecimal():
                     campaign_id = int(value)
                 found = {headers.get(name_key(c)): i for i, c in enumerate(cells) if c}
                 if "code" in found and "answer" in found:

@@ -448,7 +448,7 @@ def place_name(name: str) -> str:
     "UBND tỉnh Cao Bằng" → "Cao Bằng", "Phường Thục Phán" → "Thục Phán"; a numbered ward
     keeps its kind ("Phường 5")."""
     stripped = _PLACE_PREFIX.sub("", name.strip(), count=1).strip()
-    if not stripped or stripped.isdigit():
+    if not stripped or stripped.isdecimal():
         return name.strip()
     return stripped
 

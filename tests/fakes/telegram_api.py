@@ -21,8 +21,15 @@ values back into JSON types.
 
 The fake records every request (:attr:`FakeTelegramAPI.calls`), lets tests inject updates
 (``push_*``), script failures (:meth:`FakeTelegramAPI.fail_next`,
-:meth:`FakeTelegramAPI.block_chat`, :meth:`FakeTelegramAPI.delay`) and optionally enforces
-Telegram's flood limits (:class:`RateLimits`).
+:meth:`FakeTelegramAPI.fail_during`, :meth:`FakeTelegramAPI.lose_next`,
+:meth:`FakeTelegramAPI.revoke_token`, :meth:`FakeTelegramAPI.block_chat`,
+:meth:`FakeTelegramAPI.delay`) and optionally enforces Telegram's flood limits
+(:class:`RateLimits`).
+
+Faults as Telegram's side shows them: a 5xx may come as JSON or as an HTML page from the
+front end (``html=True``); a *lost answer* is a request carried out whose answer never
+reaches the client (the connection drops after the work, :meth:`~FakeTelegramAPI.lose_next`;
+or the answer comes after the client's timeout, :meth:`~FakeTelegramAPI.delay`).
 """
 
 from __future__ import annotations
@@ -223,7 +230,30 @@ class _FailRule:
     status: int
     retry_after: float | None
     description: str | None
-    times: int
+    times: int | None  # None: until ``until``
+    html: bool = False
+    until: float | None = None  # time.monotonic() after which the rule is gone
+    methods: frozenset[str] = frozenset()  # several methods (fail_during); empty: ``method``
+
+    def matches(self, method: str) -> bool:
+        if self.methods:
+            return method in self.methods
+        return self.method in ("*", method)
+
+
+class _HtmlError(Exception):
+    """A 5xx answered with an HTML page (a proxy or Telegram's front end), not JSON."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+_HTML_PAGE = (
+    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 @dataclass
@@ -433,6 +463,10 @@ class FakeTelegramAPI:
         self._files: dict[str, tuple[str, bytes]] = {}
         self._file_ids = itertools.count(1)
         self._fail_rules: list[_FailRule] = []
+        self._lose_rules: dict[str, int] = {}
+        self._revoked = False
+        self.lost_answers = 0
+        """Requests carried out whose answer the fake dropped (lose_next)."""
         self._delay_rules: list[_DelayRule] = []
         self._sends: deque[float] = deque()
         self._chat_last_send: dict[ChatId, float] = {}
@@ -524,11 +558,13 @@ class FakeTelegramAPI:
         retry_after: float = 1,
         times: int = 1,
         description: str | None = None,
+        html: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` (``"*"``: any method) fail.
 
         429 answers carry ``parameters.retry_after``; other statuses a typical description
         (403: "Forbidden: bot was blocked by the user"), or ``description`` when given.
+        ``html``: the answer is an HTML error page instead of JSON (5xx from a front end).
         """
         self._fail_rules.append(
             _FailRule(
@@ -537,8 +573,44 @@ class FakeTelegramAPI:
                 retry_after=retry_after if status == 429 else None,
                 description=description,
                 times=times,
+                html=html,
             )
         )
+
+    def fail_during(
+        self,
+        seconds: float,
+        *,
+        methods: tuple[str, ...] = ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"),
+        status: int = 500,
+        html: bool = False,
+    ) -> None:
+        """An outage: every call of ``methods`` fails with ``status`` for ``seconds`` from
+        now (nothing is carried out)."""
+        self._fail_rules.append(
+            _FailRule(
+                method="",
+                status=status,
+                retry_after=None,
+                description=None,
+                times=None,
+                html=html,
+                until=time.monotonic() + seconds,
+                methods=frozenset(methods),
+            )
+        )
+
+    def lose_next(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` are carried out (a message is delivered)
+        but the connection drops before the answer: the client cannot know it worked."""
+        self._lose_rules[method] = self._lose_rules.get(method, 0) + times
+
+    def revoke_token(self) -> None:
+        """Every call answers 401 Unauthorized (the token was revoked in @BotFather)."""
+        self._revoked = True
+
+    def restore_token(self) -> None:
+        self._revoked = False
 
     def block_chat(self, chat_id: ChatId) -> None:
         """Every send to ``chat_id`` answers 403 from now on (the user blocked the bot)."""
@@ -1029,6 +1101,18 @@ class FakeTelegramAPI:
             call.params, call.files, call.content_type = await self._read_params(request)
             body = await self._handle(call, token)
             status = 200
+        except _HtmlError as error:
+            status = error.status
+            phrase = _STATUS_DESCRIPTIONS.get(status, "Error")
+            call.status, call.response = status, None
+            call.client_gone = _client_gone(request)
+            self.status_counts[status] += 1
+            self._notify()
+            return web.Response(
+                text=_HTML_PAGE.format(status=status, phrase=phrase),
+                status=status,
+                content_type="text/html",
+            )
         except BotApiError as error:
             status, body = error.status, error.body()
         except Exception as error:  # a bug in the fake: answer 500 and keep it for the test
@@ -1038,6 +1122,15 @@ class FakeTelegramAPI:
         call.status, call.response = status, body
         call.client_gone = _client_gone(request)
         self.status_counts[status] += 1
+        if status == 200 and self._lose_rules.get(method, 0) > 0:
+            # Done, but the answer never arrives: the connection drops before it.
+            self._lose_rules[method] -= 1
+            self.lost_answers += 1
+            call.client_gone = True
+            self._notify()
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()
         self._notify()
         return web.json_response(body, status=status)
 
@@ -1084,7 +1177,7 @@ class FakeTelegramAPI:
         return params, files, kind
 
     async def _handle(self, call: RecordedCall, token: str) -> Json:
-        if token != self.token:
+        if token != self.token or self._revoked:
             raise BotApiError(401, "Unauthorized")
         handler = self._methods.get(call.method)
         if handler is None:
@@ -1118,12 +1211,17 @@ class FakeTelegramAPI:
             return
 
     def _apply_scripted_failure(self, method: str) -> None:
+        now = time.monotonic()
+        self._fail_rules = [r for r in self._fail_rules if r.until is None or r.until > now]
         for rule in self._fail_rules:
-            if rule.method not in ("*", method):
+            if not rule.matches(method):
                 continue
-            rule.times -= 1
-            if rule.times <= 0:
-                self._fail_rules.remove(rule)
+            if rule.times is not None:
+                rule.times -= 1
+                if rule.times <= 0:
+                    self._fail_rules.remove(rule)
+            if rule.html:
+                raise _HtmlError(rule.status)
             if rule.status == 429:
                 error = _too_many_requests(rule.retry_after or 1)
                 if rule.description:

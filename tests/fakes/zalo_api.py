@@ -200,6 +200,10 @@ class FakeZaloApi:
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[_Failure]] = {}
+        self._lose: dict[str, int] = {}
+        self._outages: list[tuple[float, frozenset[str], int]] = []
+        self._revoked = False
+        self.lost_answers = 0
         self._arrived = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -305,6 +309,24 @@ class FakeZaloApi:
         """Close the connection without an answer on the next ``times`` calls of ``method``."""
         self._failures.setdefault(method, deque()).extend([_Failure(0)] * times)
 
+    def lose_next(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method`` (a message is delivered), then
+        close the connection without the answer: the client cannot know it worked."""
+        self._lose[method] = self._lose.get(method, 0) + times
+
+    def fail_during(
+        self, seconds: float, *, methods: tuple[str, ...] = ("sendMessage",), status: int = 500
+    ) -> None:
+        """An outage: calls of ``methods`` answer ``status`` for ``seconds`` from now."""
+        self._outages.append((time.monotonic() + seconds, frozenset(methods), status))
+
+    def revoke_token(self) -> None:
+        """Every call answers 401 (the token was reset in Zalo Bot Creator)."""
+        self._revoked = True
+
+    def restore_token(self) -> None:
+        self._revoked = False
+
     def block(self, chat_id: str) -> None:
         """The person blocked the bot: sends to them answer 403."""
         self.blocked_chats.add(chat_id)
@@ -318,7 +340,7 @@ class FakeZaloApi:
         match = _PATH.match(request.path)
         if request.method != "POST" or match is None:
             return _error(404)
-        if match["token"] != self.token:
+        if match["token"] != self.token or self._revoked:
             return _error(401)
         method = match["method"]
         try:
@@ -348,6 +370,13 @@ class FakeZaloApi:
                 failure.status, failure.description, failure.retry_after, failure.retry_after_header
             )
 
+        now = time.monotonic()
+        self._outages = [o for o in self._outages if o[0] > now]
+        for _, methods, status in self._outages:
+            if method in methods:
+                record.status = status
+                return _error(status)
+
         handler = self._methods().get(method)
         if handler is None:
             record.status = 404
@@ -357,6 +386,12 @@ class FakeZaloApi:
         except _ApiError as exc:
             record.status = exc.status
             return _error(exc.status, exc.description)
+        if self._lose.get(method, 0) > 0:  # done, but the answer never arrives
+            self._lose[method] -= 1
+            self.lost_answers += 1
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
         record.status = 200
         body: dict[str, Any] = {"ok": True}
         if result is not None:

@@ -1,0 +1,169 @@
+"""The reply outbox: the replies to each handled event, kept until they are delivered.
+
+A conversation's replies are stored in the transaction that handled the event (one row
+per event, one statement that travels with the commit), so a crash between the commit and
+the send loses nothing: the restart sends what is left. Delivered rows are deleted (their
+texts hold the person's own words); a row is not kept after its delivery.
+
+Ordering: rows of one chat are delivered in ``id`` order, one at a time. Ids are handed
+out by the storing process (one counter, read from the table once), so the insert needs no
+answer back; one process writes a database (``docs/operations.md``). A backend with several
+workers hands them out from a sequence instead.
+
+Claims: a row is claimed by the worker that stored it (``claimed_by``), which delivers it.
+When a worker starts, rows another worker held were possibly delivered already (it died
+between the send and the delete): they are taken over and marked ``resent``, so that
+whoever reads the log knows the person may see them twice. A clean stop releases the rows
+it did not try (``claimed_by`` NULL), so the next start sends them unmarked. With several
+workers (PostgreSQL) a worker takes over only rows whose holder is gone (a lease), and
+takes whole chats, so that one chat's rows keep their order.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+from storage.times import to_utc_text
+
+
+@dataclass(slots=True)
+class StoredReply:
+    """One row: the replies to one event, to ``chat_id`` on ``channel``."""
+
+    id: int
+    channel: str
+    chat_id: str
+    body: str
+    resent: bool = False
+    """Possibly delivered before (by a worker that died, or a send whose answer was lost)."""
+    erased: bool = False
+    """To a person who erased their data: once delivered, the row goes at once and the
+    WAL is cleared (it holds the chat id)."""
+    claimed: bool = True
+    """Claimed by this worker in the table (see the module docstring)."""
+    content: object = None
+    """The body as the storing code had it before encoding (kept in memory only, so the
+    sender need not decode it again); ``None`` for rows read back from the table."""
+
+
+class ReplyRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._next_id: int | None = None
+        self.worker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        """This process' claim on the rows it stores and delivers."""
+
+    async def add(
+        self,
+        channel: str,
+        chat_id: str,
+        user_id: str,
+        body: str,
+        *,
+        now: datetime,
+        erased: bool = False,
+        claimed: bool = True,
+    ) -> StoredReply:
+        """Store the replies to one event, inside the caller's transaction; the insert
+        travels with the commit (a rollback takes it back with the event's effects).
+        ``claimed``: this worker sends it right away (a crash may leave it delivered)."""
+        if self._next_id is None:
+            top = await self._db.fetchval("SELECT coalesce(max(id), 0) FROM reply_outbox")
+            self._next_id = int(top) + 1
+        reply_id = self._next_id
+        self._next_id += 1
+        await self._db.defer(
+            "INSERT INTO reply_outbox (id, channel, chat_id, person_id, body, created_at,"
+            " claimed_by) VALUES (?, ?, ?, (SELECT person_id FROM identities"
+            " WHERE channel = ? AND external_id = ?), ?, ?, ?)",
+            (
+                reply_id,
+                channel,
+                chat_id,
+                channel,
+                user_id,
+                body,
+                to_utc_text(now),
+                self.worker if claimed else None,
+            ),
+        )
+        return StoredReply(reply_id, channel, chat_id, body, erased=erased, claimed=claimed)
+
+    def delivered(self, reply_id: int) -> None:
+        """Forget a delivered row; the delete rides with the next transaction (a crash
+        just before it makes the restart send the row again, marked resent)."""
+        self._db.piggyback("DELETE FROM reply_outbox WHERE id = ?", (reply_id,))
+
+    async def drop(self, reply_ids: Sequence[int]) -> None:
+        """Forget rows now (delivered to an erased person, refused, or blocked)."""
+        if reply_ids:
+            await self._db.executemany(
+                "DELETE FROM reply_outbox WHERE id = ?", [(i,) for i in reply_ids]
+            )
+
+    async def mark_resent(self, reply_id: int) -> None:
+        """The row is being sent again after a send whose answer was lost."""
+        await self._db.execute("UPDATE reply_outbox SET resent = 1 WHERE id = ?", (reply_id,))
+
+    async def recover(self, channel: str) -> list[StoredReply]:
+        """At start: take over the channel's rows, oldest first. Rows another worker held
+        are marked resent (it may have delivered them); free rows are not."""
+        async with self._db.transaction():
+            await self._db.defer(
+                "UPDATE reply_outbox SET resent = 1"
+                " WHERE channel = ? AND claimed_by IS NOT NULL AND claimed_by <> ?",
+                (channel, self.worker),
+            )
+            await self._db.defer(
+                "UPDATE reply_outbox SET claimed_by = ? WHERE channel = ?",
+                (self.worker, channel),
+            )
+            rows = await self._db.fetchall(
+                "SELECT id, channel, chat_id, body, resent, person_id FROM reply_outbox"
+                " WHERE channel = ? ORDER BY id",
+                (channel,),
+            )
+        return [
+            StoredReply(
+                r["id"],
+                r["channel"],
+                r["chat_id"],
+                r["body"],
+                resent=bool(r["resent"]),
+                erased=r["person_id"] is None,
+            )
+            for r in rows
+        ]
+
+    async def claim(self, reply_ids: Sequence[int]) -> None:
+        """This worker is about to send them (again): a crash from now on may leave them
+        delivered but not forgotten."""
+        if reply_ids:
+            await self._db.executemany(
+                "UPDATE reply_outbox SET claimed_by = ? WHERE id = ?",
+                [(self.worker, i) for i in reply_ids],
+            )
+
+    async def release(self, reply_ids: Sequence[int]) -> None:
+        """Rows known not to be delivered (never tried at a clean stop, or refused by an
+        outage) are free: the next start sends them without the resent mark."""
+        if reply_ids:
+            await self._db.executemany(
+                "UPDATE reply_outbox SET claimed_by = NULL WHERE id = ? AND claimed_by = ?",
+                [(i, self.worker) for i in reply_ids],
+            )
+
+    async def waiting(self, channel: str | None = None) -> int:
+        """Rows not delivered yet (all channels, or one)."""
+        if channel is None:
+            value = await self._db.fetchval("SELECT count(*) FROM reply_outbox")
+        else:
+            value = await self._db.fetchval(
+                "SELECT count(*) FROM reply_outbox WHERE channel = ?", (channel,)
+            )
+        return int(value)
