@@ -10,7 +10,9 @@ never looked at: only these aggregate scores are printed) prints pairwise and B-
 precision / recall / F1 of:
 
 - ours: ``bot.clustering.cluster_texts`` at its default threshold, on the text alone;
-- ours + topic: the same with the asker's topic group as a constraint (as the bot does);
+- ours + topic: the same with the asker's topic group as a constraint;
+- ours + units, ours + topic + units: with the asker's unit as a signal of the pair model
+  (and its threshold for known units); topic and unit together are what the bot has;
 - baseline: TF-IDF of character 3-5-grams (diacritics stripped), cosine, average
   linkage, at the threshold with the best B-cubed F1 *on dev2* (on the old dev set when
   dev2 is absent), the same threshold on every set;
@@ -33,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clustering import DEFAULT_THRESHOLD, _lexicon, cluster, features  # noqa: E402
+from bot.clustering import DEFAULT_THRESHOLD, _lexicon, cluster, model  # noqa: E402
 from bot.clustering import normalize as normalize_module  # noqa: E402
+from bot.clustering import places as places_module  # noqa: E402
 from bot.clustering.evaluation import (  # noqa: E402
     LabelledQuestion,
     baseline_clusters,
@@ -43,6 +46,7 @@ from bot.clustering.evaluation import (  # noqa: E402
     pairwise,
     sweep_baseline,
 )
+from bot.clustering.places import Places  # noqa: E402
 from bot.clustering.spelling import Speller  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -87,7 +91,7 @@ class _NoSpeller(Speller):
 
 
 @contextlib.contextmanager
-def _lexicon_without(*, synonyms: bool = False, facets: bool = False) -> Iterator[None]:
+def _lexicon_without(*, synonyms: tuple[str, ...] = (), facets: bool = False) -> Iterator[None]:
     lexicon = _lexicon.get()
     changes: dict[str, object] = {}
     if facets:
@@ -95,7 +99,8 @@ def _lexicon_without(*, synonyms: bool = False, facets: bool = False) -> Iterato
     if synonyms:
         phrases = dict(lexicon.phrases)
         words = dict(lexicon.words)
-        for line in _lexicon._lines("synonyms.tsv"):
+        lines = [line for name in synonyms for line in _lexicon._lines(name, optional=True)]
+        for line in lines:
             for variant in line.split("\t"):
                 own = _lexicon.term_of(variant)
                 key = tuple(own.split("_"))
@@ -110,20 +115,44 @@ def _lexicon_without(*, synonyms: bool = False, facets: bool = False) -> Iterato
         yield
 
 
+@contextlib.contextmanager
+def _lexicon_files(names: tuple[str, ...]) -> Iterator[None]:
+    """The lexicon as if only these synonym files were there."""
+    _lexicon.get.cache_clear()
+    try:
+        with _patched(_lexicon, "SYNONYM_FILES", names):
+            yield
+    finally:
+        _lexicon.get.cache_clear()
+
+
 ABLATIONS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
-    "terms only (α = 1)": lambda: _patched(features, "TERM_SHARE", 1.0),
-    "characters only (α = 0)": lambda: _patched(features, "TERM_SHARE", 0.0),
-    "no conflict penalty": lambda: _patched(cluster, "CONFLICT_PENALTY", 0.0),
+    "no synonym files": lambda: _lexicon_without(synonyms=_lexicon.SYNONYM_FILES),
+    "no domain lexicon": lambda: _lexicon_files(_lexicon.SYNONYM_FILES[:1]),
     "no facets file": lambda: _lexicon_without(facets=True),
-    "no synonyms file": lambda: _lexicon_without(synonyms=True),
     "no typo repair": lambda: _patched(cluster, "Speller", _NoSpeller),
+    "introductions kept in the terms": lambda: _patched(
+        normalize_module, "_question_text", lambda text: text
+    ),
+    "no places (communes, provinces)": lambda: _patched(
+        model, "question_places", lambda text: (Places(), Places())
+    ),
 }
 
 
-def _ours(rows: list[LabelledQuestion], *, topics: bool = False) -> dict[str, str]:
+def _clear_caches() -> None:
+    normalize_module._token_forms.cache_clear()
+    normalize_module._word_info.cache_clear()
+    places_module.analyse.cache_clear()
+
+
+def _ours(
+    rows: list[LabelledQuestion], *, topics: bool = False, units: bool = False
+) -> dict[str, str]:
     items = [(r.id, r.text) for r in rows]
     groups = {r.id: r.topic for r in rows} if topics else None
-    return cluster.cluster_texts(items, groups=groups)
+    unit_of = {r.id: r.unit for r in rows} if units else None
+    return cluster.cluster_texts(items, groups=groups, units=unit_of)
 
 
 def _old(rows: list[LabelledQuestion], source: Path) -> dict[str, str]:
@@ -143,25 +172,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ablations", action="store_true")
     parser.add_argument("--no-blind", action="store_true", help="leave the blind set out")
+    parser.add_argument("--only", choices=sorted(SETS), help="score this set only")
     parser.add_argument("--old", type=Path, help="source tree of the previous method")
     args = parser.parse_args()
     present = {name: path for name, path in SETS.items() if path.exists()}
     if args.no_blind:
         present.pop("blind", None)
+    shown = [args.only] if args.only else list(present)
     tuning = "dev2" if "dev2" in present else "dev"
     tuning_rows = load_labelled(present[tuning])
     threshold, _ = sweep_baseline(
         [(r.id, r.text) for r in tuning_rows], {r.id: r.label for r in tuning_rows}
     )
-    print(f"ours: default threshold {DEFAULT_THRESHOLD:g}; baseline threshold {threshold:.2f}")
+    print(
+        f"ours: threshold {DEFAULT_THRESHOLD:g} with units, {cluster.THRESHOLD_WITHOUT_UNITS:g} without; baseline threshold {threshold:.2f}"
+    )
     print(f"(baseline threshold chosen for the best B-cubed F1 on {tuning})")
     for set_name, path in present.items():
+        if set_name not in shown:
+            continue
         rows = load_labelled(path)
         gold = {r.id: r.label for r in rows}
         print(f"{set_name}: {len(rows)} questions, {len(set(gold.values()))} concerns")
         print(row("ours", _ours(rows), gold))
         if all(r.topic is not None for r in rows):
             print(row("ours + topic groups", _ours(rows, topics=True), gold))
+        if all(r.unit is not None for r in rows):
+            print(row("ours + units", _ours(rows, units=True), gold))
+            print(
+                row(
+                    "ours + topic groups + units (the bot)",
+                    _ours(rows, topics=True, units=True),
+                    gold,
+                )
+            )
         items = [(r.id, r.text) for r in rows]
         print(
             row(
@@ -176,11 +220,9 @@ def main() -> None:
             continue
         for name, switch in ABLATIONS.items():
             with switch():
-                normalize_module._token_forms.cache_clear()
-                normalize_module._word_info.cache_clear()
+                _clear_caches()
                 predicted = _ours(rows)
-            normalize_module._token_forms.cache_clear()
-            normalize_module._word_info.cache_clear()
+            _clear_caches()
             print(row(f"ours, {name}", predicted, gold))
 
 

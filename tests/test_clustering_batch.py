@@ -180,11 +180,46 @@ def test_threshold_option(tmp_path: Path) -> None:
     )
     together = [r["cluster"] for r in _records(_run(source)[1])]
     assert together[0] == together[1] and together[0] in (0, 1)
-    assert [r["cluster"] for r in _records(_run(source, "--threshold", "95")[1])] == [0, 1]
+    assert [r["cluster"] for r in _records(_run(source, "--threshold", "100")[1])] == [0, 1]
     for bad in ("150", "-1", "abc"):
         with pytest.raises(SystemExit) as raised:
             _run(source, "--threshold", bad)
         assert raised.value.code == 2
+
+
+def test_a_unit_column_is_a_signal_and_picks_the_threshold_for_known_units(
+    tmp_path: Path,
+) -> None:
+    """Two differently worded questions about one commune's road, without naming it: from
+    the same unit they are likelier the same concern than from two units."""
+    texts = [
+        "Đường liên thôn xuống cấp nặng, mưa là lầy lội, bao giờ được sửa?",
+        "Đề nghị sửa con đường vào thôn, đi lại rất khó khăn mỗi khi trời mưa.",
+    ]
+
+    def grouped(units: list[str] | None, extension: str) -> list[object]:
+        source = tmp_path / f"u{units is not None}{extension}"
+        if extension == ".jsonl":
+            rows = [
+                {"id": i, "text": t} | ({"unit": units[i]} if units else {})
+                for i, t in enumerate(texts)
+            ]
+            source.write_text(
+                "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+            )
+        else:
+            header = "id,text,unit" if units else "id,text"
+            lines = [f'{i},"{t}"' + (f",{units[i]}" if units else "") for i, t in enumerate(texts)]
+            source.write_text("\n".join([header, *lines]), encoding="utf-8")
+        status, out, _ = _run(source)
+        assert status == 0
+        return [r["cluster"] for r in _records(out)]
+
+    same_unit = ["Xã Đàm Thuỷ", "Xã Đàm Thuỷ"]
+    for extension in (".jsonl", ".csv"):
+        assert grouped(same_unit, extension)[0] == grouped(same_unit, extension)[1]
+        assert len(set(grouped(["Xã Đàm Thuỷ", "Xã Quang Trung"], extension))) == 2
+    assert batch.THRESHOLD_WITHOUT_UNITS >= batch.DEFAULT_THRESHOLD
 
 
 def test_register_sets_run_as_the_handler(tmp_path: Path) -> None:
@@ -193,7 +228,8 @@ def test_register_sets_run_as_the_handler(tmp_path: Path) -> None:
     cluster_command.register(subparsers)
     args = parser.parse_args(["cluster", str(tmp_path / "x.jsonl")])
     assert args.func is cluster_command.run
-    assert args.threshold == batch.DEFAULT_THRESHOLD
+    # No threshold given: the grouping picks the model's, with or without units.
+    assert args.threshold is None
     assert args.out is None
     assert "cluster" in parser.format_help()
 

@@ -49,8 +49,16 @@ class Lexicon:
     facets: dict[str, str]
 
 
-def _lines(name: str) -> list[str]:
-    text = resources.files("bot.clustering").joinpath("data", name).read_text(encoding="utf-8")
+#: Synonym files, read in this order (the first to name a variant decides its term):
+#: the curated core, then the larger domain lexicon (DOMAIN_LEXICON.md).
+SYNONYM_FILES = ("synonyms.tsv", "domain_synonyms.tsv")
+
+
+def _lines(name: str, *, optional: bool = False) -> list[str]:
+    path = resources.files("bot.clustering").joinpath("data", name)
+    if optional and not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
     return [
         line.strip("\n\r")
         for line in text.splitlines()
@@ -107,7 +115,8 @@ def get() -> Lexicon:
     accented_phrases: dict[tuple[str, ...], str] = {}
     words_map: dict[str, str] = {}
     ascii_variants: set[str] = set()
-    for line in _lines("synonyms.tsv"):
+    synonym_lines = [line for name in SYNONYM_FILES for line in _lines(name, optional=True)]
+    for line in synonym_lines:
         canonical_phrase, *variants = line.split("\t")
         term = term_of(canonical_phrase)
         for variant in (canonical_phrase, *variants):

@@ -10,7 +10,9 @@ Bad rows are reported on stderr with their line (row) number and skipped. Exit s
 at all (unknown extension, missing file, missing columns).
 
 An optional "topic" field or column (the asker's topic group) is used as a constraint:
-questions of different topic groups are never grouped together.
+questions of different topic groups are never grouped together. An optional "unit" field or
+column (the asker's commune, school, enterprise…) is a signal of the pair model: questions
+from the same unit are likelier to ask the same thing about the same place.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.clustering.cluster import DEFAULT_THRESHOLD, cluster_with_progress
+from bot.clustering.cluster import (
+    DEFAULT_THRESHOLD,
+    THRESHOLD_WITHOUT_UNITS,
+    cluster_with_progress,
+)
 
 __all__ = [
     "PROGRESS_MIN_ROWS",
@@ -56,6 +62,7 @@ class Question:
     id: Id
     text: str
     topic: str | None = None
+    unit: str | None = None
 
 
 @dataclass(slots=True)
@@ -75,7 +82,14 @@ class _Collector:
     def problem(self, line: int, message: str) -> None:
         self.result.problems.append(f"{self._unit} {line}: {message} — skipped")
 
-    def add(self, line: int, raw_id: object, raw_text: object, raw_topic: object = None) -> None:
+    def add(
+        self,
+        line: int,
+        raw_id: object,
+        raw_text: object,
+        raw_topic: object = None,
+        raw_unit: object = None,
+    ) -> None:
         item_id = _clean_id(raw_id)
         if item_id is None:
             self.problem(line, "missing id" if _blank(raw_id) else f"invalid id {raw_id!r}")
@@ -91,7 +105,8 @@ class _Collector:
             return
         self._seen.add(key)
         topic = str(raw_topic).strip() if raw_topic not in (None, "") else None
-        self.result.questions.append(Question(line, item_id, raw_text, topic or None))
+        unit = str(raw_unit).strip() if raw_unit not in (None, "") else None
+        self.result.questions.append(Question(line, item_id, raw_text, topic or None, unit or None))
 
 
 def _blank(value: object) -> bool:
@@ -155,17 +170,19 @@ def _read_jsonl(path: Path) -> ReadResult:
         if not isinstance(row, dict):
             collector.problem(number, "not a JSON object")
             continue
-        collector.add(number, row.get("id"), row.get("text"), row.get("topic"))
+        collector.add(number, row.get("id"), row.get("text"), row.get("topic"), row.get("unit"))
     return collector.result
 
 
-def _columns(header: Sequence[object], *, source: str) -> tuple[int, int, int | None]:
+def _columns(header: Sequence[object], *, source: str) -> tuple[int, int, int | None, int | None]:
+    """Positions of the id, text and the optional topic and unit columns."""
     names = [str(name).strip().casefold() if name is not None else "" for name in header]
     missing = [name for name in ("id", "text") if name not in names]
     if missing:
         raise InputError(f"{source}: missing column(s) {', '.join(missing)} in the header")
     topic = names.index("topic") if "topic" in names else None
-    return names.index("id"), names.index("text"), topic
+    unit = names.index("unit") if "unit" in names else None
+    return names.index("id"), names.index("text"), topic, unit
 
 
 def _read_csv(path: Path) -> ReadResult:
@@ -179,7 +196,7 @@ def _read_csv(path: Path) -> ReadResult:
         raise InputError(f"{path}: empty file, expected a header with id and text") from None
     except csv.Error as error:
         raise InputError(f"{path}: unreadable CSV header ({error})") from None
-    id_column, text_column, topic_column = _columns(header, source=str(path))
+    id_column, text_column, topic_column, unit_column = _columns(header, source=str(path))
     line = reader.line_num + 1
     while True:
         try:
@@ -194,10 +211,11 @@ def _read_csv(path: Path) -> ReadResult:
             if any(_has_surrogates(value) for value in row):
                 collector.problem(line, "not valid UTF-8")
             else:
-                width = max(id_column, text_column, topic_column or 0) + 1
+                width = max(id_column, text_column, topic_column or 0, unit_column or 0) + 1
                 cells = row + [""] * (width - len(row))
                 topic = cells[topic_column] if topic_column is not None else None
-                collector.add(line, cells[id_column], cells[text_column], topic)
+                unit = cells[unit_column] if unit_column is not None else None
+                collector.add(line, cells[id_column], cells[text_column], topic, unit)
         line = reader.line_num + 1
     return collector.result
 
@@ -221,14 +239,15 @@ def _read_xlsx(path: Path) -> ReadResult:
         header = next(rows, None)
         if header is None:
             raise InputError(f"{path}: empty sheet, expected a header with id and text")
-        id_column, text_column, topic_column = _columns(header, source=str(path))
-        width = max(id_column, text_column, topic_column or 0) + 1
+        id_column, text_column, topic_column, unit_column = _columns(header, source=str(path))
+        width = max(id_column, text_column, topic_column or 0, unit_column or 0) + 1
         for number, row in enumerate(rows, start=2):
             cells = list(row) + [None] * (width - len(row))
             if all(_blank(cell) for cell in cells):
                 continue
             topic = cells[topic_column] if topic_column is not None else None
-            collector.add(number, cells[id_column], cells[text_column], topic)
+            unit = cells[unit_column] if unit_column is not None else None
+            collector.add(number, cells[id_column], cells[text_column], topic, unit)
     finally:
         workbook.close()
     return collector.result
@@ -246,7 +265,7 @@ def cluster_file(
     *,
     out: TextIO,
     err: TextIO,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     progress: bool | None = None,
 ) -> int:
     """Group the questions of ``input_path`` and write labels to ``out``.
@@ -286,7 +305,10 @@ def cluster_file(
         groups = (
             {str(q.id): q.topic for q in questions} if any(q.topic for q in questions) else None
         )
-        labels = cluster_with_progress(items, threshold=threshold, groups=groups, progress=advance)
+        units = {str(q.id): q.unit for q in questions} if any(q.unit for q in questions) else None
+        labels = cluster_with_progress(
+            items, threshold=threshold, groups=groups, units=units, progress=advance
+        )
     write_labels(questions, {key: by_key[label] for key, label in labels.items()}, out)
     return 0
 
@@ -311,9 +333,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
         type=threshold_value,
-        default=DEFAULT_THRESHOLD,
+        default=None,
         metavar="T",
-        help=f"similarity 0-100 needed to join a group (default: {DEFAULT_THRESHOLD:g})",
+        help=(
+            "average probability 0-100 that questions ask the same thing, needed to join"
+            f" a group (default: {DEFAULT_THRESHOLD:g} when the file has a unit column,"
+            f" {THRESHOLD_WITHOUT_UNITS:g} otherwise)"
+        ),
     )
 
 

@@ -2,22 +2,24 @@
 
 Algorithm (deterministic, no chaining):
 
-1. Each question is normalised to terms (:mod:`bot.clustering.normalize`; typos repaired
-   against the vocabulary of all the questions) and turned into a blended vector of term
-   TF-IDF and character n-grams (:mod:`bot.clustering.features`). Questions with the same
-   terms (and topic group) are one *document*.
-2. The similarity of two documents is the dot product of their vectors, lowered by
-   :data:`bot.clustering.scoring.CONFLICT_PENALTY` when they name different places with
-   none in common or disjoint facets of the same kind (``facets.tsv``: who is concerned,
-   what aspect of a loan), because the same words about another commune or another
-   group of young people are another question.
-3. *Average linkage* (UPGMA) joins documents while the average similarity over all pairs of
-   two groups reaches the threshold. Unlike the single link, a chain A≈B≈C does not pull a
-   distant C into A's group: every member must be close to the group as a whole.
+1. Each question is normalised to terms (:mod:`bot.clustering.normalize`; greetings and
+   self-introductions left out, typos repaired against the vocabulary of all the
+   questions) and turned into term TF-IDF and character n-gram vectors
+   (:mod:`bot.clustering.features`); the communes, provinces, hamlets and facets it names
+   are its *marks* (:mod:`bot.clustering.places`, :mod:`bot.clustering.model`). Questions
+   with the same terms, marks (and topic group) are one *document*.
+2. The similarity of two documents is the pair model's probability that they ask the same
+   thing (:mod:`bot.clustering.model`: a logistic regression over the two cosines and the
+   marks, learned from the labelled development sets). Two questions whose question parts
+   name different communes or hamlets are never the same concern (:data:`model.NEVER`).
+3. *Average linkage* (UPGMA) joins documents while the average probability over all
+   pairs of two groups reaches the threshold. Unlike the single link, a chain A≈B≈C does
+   not pull a distant C into A's group: every member must be close to the group as a
+   whole.
 4. Large inputs are first cut into blocks: each document's nearest neighbours are found
    by sparse products over its rarer terms, and average linkage runs exactly inside each
    connected part of the neighbour graph (parts larger than :data:`BLOCK_SIZE` are cut
-   again at a higher similarity).
+   again at a higher probability).
 5. Topic groups, when given, are never mixed. Organisers' decisions are applied last:
    ``cannot_link`` pairs are split apart, ``must_link`` pairs are merged (unless that
    would join a ``cannot_link`` pair).
@@ -36,24 +38,29 @@ import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 
-from bot.clustering import _lexicon
+from bot.clustering import model
 from bot.clustering.features import Vectors, vectorize
+from bot.clustering.model import MarkMatrix, Marks, marks_of
 from bot.clustering.normalize import NormalizedQuestion, fold, normalize_question
-from bot.clustering.scoring import CONFLICT_PENALTY
 from bot.clustering.spelling import Speller
 
 __all__ = [
     "BLOCK_SIZE",
     "DEFAULT_THRESHOLD",
+    "THRESHOLD_WITHOUT_UNITS",
     "cluster_texts",
     "cluster_with_progress",
 ]
 
-#: Default average similarity (0-100) that two groups need to be joined. Chosen on the
-#: development sets (tests/data/cluster_dev2.jsonl and the older cluster_dev.jsonl): see
-#: docs/benchmarks.md. A wrong merge hides a question from the organisers while a missed
-#: one only shows a duplicate, hence the lean towards precision.
-DEFAULT_THRESHOLD = 45.0
+#: Default average probability (0-100) of "same concern" that two groups need to be
+#: joined. Chosen with the pair model by cross-validation on the development sets
+#: (tests/data/cluster_dev2.jsonl and the older cluster_dev.jsonl; see
+#: bench/train_pair_model.py and docs/benchmarks.md). A wrong merge hides a question from
+#: the organisers while a missed one only shows a duplicate, hence the lean towards
+#: precision.
+DEFAULT_THRESHOLD = model.get().threshold
+#: The same for questions whose askers' units are not known (a file without units).
+THRESHOLD_WITHOUT_UNITS = model.get().threshold_without_units
 #: Largest block clustered exactly with a dense similarity matrix.
 BLOCK_SIZE = 2500
 #: Neighbours kept per document when building blocks.
@@ -74,11 +81,12 @@ def _no_progress(_: int) -> None:
 class _Docs:
     """Distinct (group, term set) documents and the items of each."""
 
-    keys: list[tuple[Hashable, tuple[str, ...]]]
+    keys: list[tuple[Hashable, tuple[str, ...], Hashable]]
     members: list[list[int]]
     vectors: Vectors
-    facets: sp.csr_matrix  # documents × facet values (0/1)
-    facet_kinds: np.ndarray  # facet value → kind index
+    marks: MarkMatrix
+    #: Unit code of each document (model.NO_UNIT when not known).
+    units: np.ndarray
 
 
 def _terms_by_text(texts: Sequence[str], progress: Progress) -> dict[str, tuple[str, ...]]:
@@ -102,42 +110,27 @@ def _terms_by_text(texts: Sequence[str], progress: Progress) -> dict[str, tuple[
     return terms_by_text
 
 
-def _facet_matrix(keys: Sequence[tuple[str, ...]]) -> tuple[sp.csr_matrix, np.ndarray]:
-    facets = _lexicon.get().facets
-    values: dict[str, int] = {}
-    kinds: list[int] = []
-    kind_index: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, terms in enumerate(keys):
-        for term in terms:
-            kind = facets.get(term)
-            if kind is None:
-                continue
-            if term not in values:
-                values[term] = len(values)
-                kinds.append(kind_index.setdefault(kind, len(kind_index)))
-            rows.append(row)
-            cols.append(values[term])
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-        shape=(len(keys), max(len(values), 1)),
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix, np.asarray(kinds or [0], dtype=np.int32)
-
-
 def _build_docs(
-    texts: Sequence[str], groups: Sequence[Hashable], *, progress: Progress = _no_progress
+    texts: Sequence[str],
+    groups: Sequence[Hashable],
+    *,
+    units: Sequence[int] | None = None,
+    progress: Progress = _no_progress,
 ) -> tuple[_Docs, list[int]]:
     terms_by_text = _terms_by_text(texts, progress)
-    index: dict[tuple[Hashable, tuple[str, ...]], int] = {}
+    index: dict[tuple[Hashable, tuple[str, ...], Hashable], int] = {}
     members: list[list[int]] = []
-    keys: list[tuple[Hashable, tuple[str, ...]]] = []
+    keys: list[tuple[Hashable, tuple[str, ...], Hashable]] = []
     item_doc: list[int] = []
+    marks_by_text: dict[str, Marks] = {}
+    for text, terms in terms_by_text.items():
+        marks_by_text[text] = marks_of(terms, text)
     for item, (text, group) in enumerate(zip(texts, groups, strict=True)):
-        key = (group, tuple(sorted(terms_by_text[text])))
+        marks = marks_by_text[text]
+        # Questions with the same terms but other places are other documents.
+        where = (marks.communes, marks.places, marks.provinces, marks.hamlets)
+        unit = units[item] if units is not None else model.NO_UNIT
+        key = (group, tuple(sorted(terms_by_text[text])), (where, unit))
         doc = index.get(key)
         if doc is None:
             doc = index[key] = len(keys)
@@ -148,39 +141,58 @@ def _build_docs(
     # Term frequencies count questions, not distinct documents: a concern raised by many
     # young people makes its words common.
     df: Counter[str] = Counter()
-    for (_, terms), items in zip(keys, members, strict=True):
+    for (_, terms, _), items in zip(keys, members, strict=True):
         for term in terms:
             df[term] += len(items)
-    term_rows = [tuple(t for t in terms if not t.startswith("\0")) for _, terms in keys]
+    term_rows = [tuple(t for t in terms if not t.startswith("\0")) for _, terms, _ in keys]
     vectors = vectorize(term_rows, df=df, documents=len(texts))
-    facets, kinds = _facet_matrix(term_rows)
-    return _Docs(keys, members, vectors, facets, kinds), item_doc
+    mark_matrix = MarkMatrix([marks_by_text[texts[items[0]]] for items in members])
+    doc_units = np.asarray(
+        [units[items[0]] if units is not None else model.NO_UNIT for items in members],
+        dtype=np.int64,
+    )
+    return _Docs(keys, members, vectors, mark_matrix, doc_units), item_doc
 
 
 def _similarities(docs: _Docs, rows: np.ndarray) -> np.ndarray:
-    """Dense similarity matrix of some documents, with conflicts penalised."""
-    matrix = docs.vectors.matrix[rows]
-    sims: np.ndarray = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
-    conflict = np.zeros(sims.shape, dtype=bool)
-    places = [docs.vectors.places[r] for r in rows.tolist()]
-    with_place = [i for i, p in enumerate(places) if p]
-    for position, i in enumerate(with_place):
-        for j in with_place[position + 1 :]:
-            if not (places[i] & places[j]):
-                conflict[i, j] = conflict[j, i] = True
-    facets = docs.facets[rows]
-    if facets.nnz:
-        for kind in np.unique(docs.facet_kinds).tolist():
-            columns = np.flatnonzero(docs.facet_kinds == kind)
-            sub = facets[:, columns]
-            has = np.asarray(sub.sum(axis=1)).ravel() > 0
-            if has.sum() < 2:
-                continue
-            shared = (sub @ sub.T).toarray() > 0
-            conflict |= has[:, None] & has[None, :] & ~shared
-    sims[conflict] -= CONFLICT_PENALTY
+    """Dense matrix of pair probabilities (0-1, :mod:`bot.clustering.model`) of some
+    documents."""
+    terms = docs.vectors.terms[rows]
+    grams = docs.vectors.grams[rows]
+    pair_model = model.get()
+    weights = pair_model.weights
+    # The logit built in place: a block of 2,500 documents is 50 MB per matrix.
+    logits: np.ndarray = np.asarray((terms @ terms.T).toarray(), dtype=np.float64)
+    logits *= weights[0]
+    logits += weights[1] * (grams @ grams.T).toarray()
+    logits += pair_model.intercept
+    docs.marks.add_block(rows, logits, weights[2:6])
+    pair_model.add_units(logits, docs.units[rows])
+    sims: np.ndarray = np.negative(logits, out=logits)
+    np.exp(sims, out=sims)
+    sims += 1.0
+    np.reciprocal(sims, out=sims)
+    hard = docs.marks.hard_block(rows)
+    if hard is not None:
+        sims[hard] = model.NEVER
     np.fill_diagonal(sims, 1.0)
     return sims
+
+
+def pair_probabilities(docs: _Docs, head: np.ndarray, tail: np.ndarray) -> np.ndarray:
+    """Probabilities (0-1) of the document pairs (head[k], tail[k])."""
+    features = np.empty((len(head), len(model.FEATURES)), dtype=np.float32)
+    vectors = docs.vectors
+    for column, matrix in enumerate((vectors.terms, vectors.grams)):
+        for start in range(0, len(head), 65536):
+            a = matrix[head[start : start + 65536]]
+            b = matrix[tail[start : start + 65536]]
+            features[start : start + 65536, column] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    features[:, 2:6] = docs.marks.pairs(head, tail)
+    features[:, 6:] = model.get().unit_features(docs.units[head], docs.units[tail])
+    result: np.ndarray = np.asarray(model.get().probability(features), dtype=np.float64)
+    result[docs.marks.hard_pairs(head, tail)] = model.NEVER
+    return result
 
 
 def _average_linkage(sims: np.ndarray, threshold: float) -> np.ndarray:
@@ -201,12 +213,9 @@ def _neighbour_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i, j, similarity) of documents among ``rows`` (local indices) that are
     among each other's nearest by rarer terms and similar at least ``threshold``."""
-    matrix = docs.vectors.matrix[rows]
-    terms = matrix.copy()
-    # Probe with the term part only; drop the commonest terms (they add pairs, not
-    # precision) unless a document has nothing else.
-    gram_start = _term_columns(docs)
-    terms = terms[:, :gram_start].tocsc()
+    # Probe with the terms; drop the commonest terms (they add pairs, not precision)
+    # unless a document has nothing else.
+    terms = docs.vectors.terms[rows].tocsc()
     df = np.diff(terms.indptr)
     limit = max(50, int(_COMMON_SHARE * len(rows)))
     keep = np.flatnonzero(df <= limit)
@@ -234,23 +243,9 @@ def _neighbour_edges(
     low, high = np.minimum(head, tail), np.maximum(head, tail)
     pairs = np.unique(low * len(rows) + high)
     head, tail = pairs // len(rows), pairs % len(rows)
-    sims = np.empty(len(head))
-    for start in range(0, len(head), 65536):
-        a = matrix[head[start : start + 65536]]
-        b = matrix[tail[start : start + 65536]]
-        sims[start : start + 65536] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    places = docs.vectors.places
+    sims = pair_probabilities(docs, rows[head], rows[tail])
     keep_pair = sims >= threshold
-    for position in np.flatnonzero(keep_pair).tolist():
-        pa, pb = places[rows[head[position]]], places[rows[tail[position]]]
-        if pa and pb and not (pa & pb):
-            keep_pair[position] = False
     return head[keep_pair], tail[keep_pair], sims[keep_pair]
-
-
-def _term_columns(docs: _Docs) -> int:
-    """Index of the first character n-gram column (term columns come first)."""
-    return docs.vectors.term_columns
 
 
 def _blocks(docs: _Docs, rows: np.ndarray, threshold: float) -> list[np.ndarray]:
@@ -297,7 +292,7 @@ def _cluster_docs(docs: _Docs, *, threshold: float, progress: Progress) -> list[
     count = len(docs.keys)
     representative = list(range(count))
     by_group: dict[Hashable, list[int]] = defaultdict(list)
-    for doc, (group, _) in enumerate(docs.keys):
+    for doc, (group, _, _) in enumerate(docs.keys):
         by_group[group].append(doc)
     for group_docs in by_group.values():
         for block in _blocks(docs, np.asarray(group_docs, dtype=np.int64), threshold):
@@ -321,8 +316,9 @@ def _cluster_docs(docs: _Docs, *, threshold: float, progress: Progress) -> list[
 def cluster_texts(
     items: Sequence[tuple[str, str]],
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     groups: Mapping[str, Hashable] | None = None,
+    units: Mapping[str, Hashable] | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
 ) -> dict[str, str]:
@@ -330,10 +326,13 @@ def cluster_texts(
 
     Args:
         items: ``(id, text)`` pairs; ids must be unique.
-        threshold: average similarity (0-100) two groups need to be joined; higher gives
-            smaller, purer groups. See :data:`DEFAULT_THRESHOLD`.
+        threshold: average probability (0-100) of "same concern" two groups need to be
+            joined; higher gives smaller, purer groups. Default: :data:`DEFAULT_THRESHOLD`
+            when ``units`` are given, :data:`THRESHOLD_WITHOUT_UNITS` otherwise.
         groups: item id → topic group; questions of different groups are never put
             together automatically (a missing id is a group of its own kind: ``None``).
+        units: item id → the asker's unit (commune, school, …), a signal of the pair
+            model (a missing id or ``None``: not known).
         must_link: id pairs an organiser merged ("gộp"); their groups are merged, across
             topic groups too (the organiser confirmed it).
         cannot_link: id pairs an organiser split ("tách"); they end in different groups,
@@ -347,15 +346,21 @@ def cluster_texts(
         ValueError: on a duplicate id.
     """
     return cluster_with_progress(
-        items, threshold=threshold, groups=groups, must_link=must_link, cannot_link=cannot_link
+        items,
+        threshold=threshold,
+        groups=groups,
+        units=units,
+        must_link=must_link,
+        cannot_link=cannot_link,
     )
 
 
 def cluster_with_progress(
     items: Sequence[tuple[str, str]],
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     groups: Mapping[str, Hashable] | None = None,
+    units: Mapping[str, Hashable] | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     progress: Progress = _no_progress,
@@ -375,22 +380,36 @@ def cluster_with_progress(
     item_groups: list[Hashable] = [
         _group_key(groups.get(item_id)) if groups is not None else None for item_id in ids
     ]
-    docs, item_doc = _build_docs(texts, item_groups, progress=progress)
+    unit_codes = _unit_codes([units.get(i) for i in ids]) if units is not None else None
+    if threshold is None:
+        known = unit_codes is not None and any(code != model.NO_UNIT for code in unit_codes)
+        threshold = DEFAULT_THRESHOLD if known else THRESHOLD_WITHOUT_UNITS
+    docs, item_doc = _build_docs(texts, item_groups, units=unit_codes, progress=progress)
     representative = _cluster_docs(docs, threshold=threshold / 100.0, progress=progress)
     # Within a document, the representative item is the smallest id.
     doc_label = {d: ids[min(m)] for d, m in enumerate(docs.members)}
     labels = {ids[i]: doc_label[representative[item_doc[i]]] for i in range(len(ids))}
     from bot.clustering._constraints import apply_constraints
 
-    matrix = docs.vectors.matrix
     doc_of = {ids[i]: item_doc[i] for i in range(len(ids))}
 
     def similar(a: str, b: str) -> float:
-        return float(matrix[doc_of[a]].multiply(matrix[doc_of[b]]).sum())
+        pair = (np.asarray([doc_of[a]]), np.asarray([doc_of[b]]))
+        return float(pair_probabilities(docs, *pair)[0])
 
     return apply_constraints(
         labels, similarity=similar, must_link=must_link, cannot_link=cannot_link
     )
+
+
+def _unit_codes(values: Sequence[Hashable]) -> list[int]:
+    """Small integer codes of units (the same unit typed alike gets one code)."""
+    codes: dict[Hashable, int] = {}
+    result = []
+    for value in values:
+        key = _group_key(value)
+        result.append(model.NO_UNIT if key in (None, "") else codes.setdefault(key, len(codes)))
+    return result
 
 
 def _group_key(value: Hashable) -> Hashable:

@@ -33,6 +33,7 @@ class LabelledQuestion:
     text: str
     label: str
     topic: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +48,19 @@ class Scores:
 
 
 def load_labelled(path: Path) -> list[LabelledQuestion]:
-    """Read a JSON Lines file of ``{"id", "text", "label"[, "topic"]}`` objects."""
+    """Read a JSON Lines file of ``{"id", "text", "label"[, "topic"][, "unit"]}`` objects."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             data = json.loads(line)
-            topic = data.get("topic")
+            topic, unit = data.get("topic"), data.get("unit")
             rows.append(
                 LabelledQuestion(
                     str(data["id"]),
                     data["text"],
                     str(data["label"]),
                     str(topic) if topic not in (None, "") else None,
+                    str(unit) if unit not in (None, "") else None,
                 )
             )
     return rows

@@ -1,4 +1,4 @@
-"""Question vectors for grouping: TF-IDF of terms blended with character n-grams.
+"""Question vectors for grouping: TF-IDF of terms and of character n-grams.
 
 Each question's terms (:func:`bot.clustering.normalize.normalize_question`: greetings and
 self-introductions gone, teencode expanded, domain paraphrases mapped to one term) give two
@@ -10,10 +10,9 @@ L2-normalised sparse vectors:
   with spaces (sublinear counts times IDF), which still match a word typed with a typo
   ("nghep" / "nghiep") and the parts of compounds ("an toàn thực phẩm" / "thực phẩm").
 
-Both are concatenated with weights √α and √(1-α), so the dot product of two rows is
-``α·cos(terms) + (1-α)·cos(characters)``: one similarity in [0, 1] whose average over the
-pairs of two groups is the dot product of the groups' summed rows. That makes average
-linkage cheap to evaluate (see :mod:`bot.clustering.cluster`).
+The dot product of two rows of one matrix is a cosine; the pair model
+(:mod:`bot.clustering.model`) turns the two cosines and the questions' places and facets
+into the probability that two questions ask the same thing.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ __all__ = [
     "TERM_SHARE",
     "Vectors",
     "char_grams",
-    "conflicting",
     "term_grams",
     "term_words",
     "vectorize",
@@ -82,13 +80,21 @@ def idf(df: int, documents: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Vectors:
-    """Rows of blended vectors (CSR, float32, each row of norm 1 or empty)."""
+    """Rows of term and character n-gram vectors (CSR, float32, each row of norm 1 or
+    empty): the dot product of two rows of one matrix is a cosine."""
 
-    matrix: sp.csr_matrix
-    #: Place names of each row (``@…`` terms).
-    places: list[frozenset[str]]
-    #: Columns before this one are terms, the others character n-grams.
-    term_columns: int
+    terms: sp.csr_matrix
+    grams: sp.csr_matrix
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """Both, weighted √α and √(1-α): row products are ``α·cos(terms) +
+        (1-α)·cos(characters)``, the blend that finds candidate pairs."""
+        return sp.hstack(
+            [self.terms * math.sqrt(TERM_SHARE), self.grams * math.sqrt(1.0 - TERM_SHARE)],
+            format="csr",
+            dtype=np.float32,
+        )
 
 
 def _rows(
@@ -119,21 +125,19 @@ def _rows(
 def vectorize(
     terms: Sequence[tuple[str, ...]],
     *,
-    term_share: float | None = None,
     df: Mapping[str, int] | None = None,
     documents: int | None = None,
 ) -> Vectors:
-    """Blended vectors of term tuples.
+    """Term and character vectors of term tuples.
 
     Args:
-        terms: the terms of each question (or of each distinct term set).
-        term_share: α, see the module docstring (default :data:`TERM_SHARE`).
+        terms: the terms of each question (or of each distinct term set); hamlet marks
+            (``@…``) are left out (their words are terms of their own).
         df, documents: term document frequencies and the number of questions they were
             counted over (defaults: counted over ``terms`` itself). Character n-gram
             frequencies are always counted over ``terms``.
     """
-    if term_share is None:
-        term_share = TERM_SHARE
+    terms = [tuple(t for t in row if not t.startswith(PLACE_PREFIX)) for row in terms]
     if df is None:
         df = Counter(t for row in terms for t in set(row))
         documents = len(terms)
@@ -158,14 +162,7 @@ def vectorize(
     g_ptr, g_idx, g_val = _rows(gram_bags, gram_vocab)
     shape_t = (count, max(len(term_vocab), 1))
     shape_g = (count, max(len(gram_vocab), 1))
-    term_matrix = sp.csr_matrix((t_val * math.sqrt(term_share), t_idx, t_ptr), shape=shape_t)
-    gram_matrix = sp.csr_matrix((g_val * math.sqrt(1.0 - term_share), g_idx, g_ptr), shape=shape_g)
-    matrix = sp.hstack([term_matrix, gram_matrix], format="csr", dtype=np.float32)
-    places = [frozenset(t for t in row if t.startswith(PLACE_PREFIX)) for row in terms]
-    return Vectors(matrix, places, shape_t[1])
-
-
-def conflicting(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether two questions name places and none in common ("the same road in two
-    communes" is two concerns)."""
-    return bool(a) and bool(b) and not (a & b)
+    return Vectors(
+        sp.csr_matrix((t_val, t_idx, t_ptr), shape=shape_t),
+        sp.csr_matrix((g_val, g_idx, g_ptr), shape=shape_g),
+    )

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.clustering import model
 from bot.clustering.cluster import DEFAULT_THRESHOLD
-from bot.clustering.features import TERM_SHARE, idf, prior, term_grams
-from bot.clustering.normalize import normalize_question
-from bot.clustering.scoring import CONFLICT_PENALTY, conflict, distinguishing
+from bot.clustering.features import idf, prior, term_grams
+from bot.clustering.model import Marks, hard_conflict, mark_flags, marks_of
+from bot.clustering.normalize import PLACE_PREFIX, normalize_question
 from bot.clustering.spelling import Speller
 
 __all__ = ["Query", "SimilarIndex"]
@@ -43,6 +44,9 @@ class Query:
     """A text looked up once, then filtered in several ways (:meth:`SimilarIndex.top`)."""
 
     terms: tuple[str, ...]
+    marks: Marks
+    #: The asker's unit (0: not known).
+    unit: int
     term_vector: dict[str, float]
     #: Character n-gram ids known to the index and their weights (norm over all grams).
     gram_ids: np.ndarray
@@ -58,11 +62,12 @@ class Query:
 class SimilarIndex:
     """Questions of one campaign, searchable by similarity.
 
-    Scores are those of :func:`bot.clustering.cluster_texts` (blended term and character
-    similarity, conflicts penalised, 0-100), with word rarity counted over the questions
-    currently indexed. A lookup accumulates shared term weight over posting lists with
-    numpy and scores only the best few candidates exactly; each question's character
-    n-grams are kept as integer ids, so that the character part is a few vector sums.
+    Scores are those of :func:`bot.clustering.cluster_texts` (the pair model's
+    probability that two questions ask the same thing, 0-100), with word rarity counted
+    over the questions currently indexed. A lookup accumulates shared term weight over
+    posting lists with numpy and scores only the best few candidates exactly; each
+    question's character n-grams are kept as integer ids, so that the character part is
+    a few vector sums.
 
     Each question may carry a topic group, a unit and whether it may be shown to other
     young people; :meth:`top` filters on them before choosing candidates, so a filter
@@ -72,8 +77,8 @@ class SimilarIndex:
     def __init__(self) -> None:
         self._keys: list[str | None] = []
         self._terms: list[tuple[str, ...]] = []
-        # Places and facets of each question (usually none): what a conflict needs.
-        self._marks: list[tuple[str, ...]] = []
+        # Places and facets of each question (usually none): the pair model's marks.
+        self._marks: list[Marks] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
         self._df: Counter[str] = Counter()
@@ -113,12 +118,21 @@ class SimilarIndex:
             self.remove(key)
         question = normalize_question(text, speller=self._speller)
         self._speller.update(Counter(question.folded).items())
-        self._append(key, question.terms, topic=topic, unit=unit, shown=shown, approved=False)
+        self._append(
+            key,
+            _vector_terms(question.terms),
+            marks_of(question.terms, text),
+            topic=topic,
+            unit=unit,
+            shown=shown,
+            approved=False,
+        )
 
     def _append(
         self,
         key: str,
         terms: tuple[str, ...],
+        marks: Marks,
         *,
         topic: int,
         unit: int,
@@ -128,7 +142,7 @@ class SimilarIndex:
         slot = len(self._keys)
         self._keys.append(key)
         self._terms.append(terms)
-        self._marks.append(distinguishing(terms))
+        self._marks.append(marks)
         self._alive.append(1.0)
         self._shown.append(1.0 if shown else 0.0)
         self._approved.append(1.0 if approved else 0.0)
@@ -178,7 +192,9 @@ class SimilarIndex:
 
     def _compact(self) -> None:
         entries = [
-            (key, self._terms[slot], slot) for slot, key in enumerate(self._keys) if key is not None
+            (key, self._terms[slot], self._marks[slot], slot)
+            for slot, key in enumerate(self._keys)
+            if key is not None
         ]
         topics, units = self._topic, self._unit
         shown, approved = self._shown, self._approved
@@ -190,10 +206,11 @@ class SimilarIndex:
         self._gram_start, self._gram_ids, self._gram_tf = array("q", [0]), array("i"), array("f")
         self._dead = 0
         self._df = Counter()
-        for key, terms, slot in entries:
+        for key, terms, marks, slot in entries:
             self._append(
                 key,
                 terms,
+                marks,
                 topic=topics[slot],
                 unit=units[slot],
                 shown=bool(shown[slot]),
@@ -205,9 +222,15 @@ class SimilarIndex:
     def _term_weight(self, term: str, documents: int) -> float:
         return idf(self._df.get(term, 0), documents) * prior(term)
 
-    def query(self, text: str) -> Query:
-        """Normalise ``text`` and find the questions sharing its terms (once)."""
-        terms = normalize_question(text, speller=self._speller).terms
+    def query(self, text: str, *, unit: int = 0) -> Query:
+        """Normalise ``text`` and find the questions sharing its terms (once).
+
+        Args:
+            unit: the asker's unit (0: not known), a signal of the pair model.
+        """
+        all_terms = normalize_question(text, speller=self._speller).terms
+        terms = _vector_terms(all_terms)
+        marks = marks_of(all_terms, text)
         documents = max(len(self._slot_of), 1)
         term_vector = _normalised({t: self._term_weight(t, documents) for t in terms})
         # The query's character n-grams: unknown ones count in its norm only.
@@ -248,7 +271,7 @@ class SimilarIndex:
                 overlap = np.bincount(inverse, weights=shares)
                 alive = np.frombuffer(self._alive, dtype=np.float32)[touched] > 0
                 touched, overlap = touched[alive], overlap[alive]
-        return Query(terms, term_vector, ids[known], weights[known], touched, overlap)
+        return Query(terms, marks, unit, term_vector, ids[known], weights[known], touched, overlap)
 
     def _score_all(self, query: Query, slots: list[int]) -> None:
         """Scores (0-100) of a looked-up text against indexed questions, into the query."""
@@ -277,7 +300,7 @@ class SimilarIndex:
             norms[nonempty] = np.sqrt(np.add.reduceat(weights * weights, bounds[nonempty]))
         gram_parts = np.divide(dots, norms, out=np.zeros(len(todo)), where=norms > 0)
         cache, vector = query.weights, query.term_vector
-        marks = distinguishing(query.terms)
+        pair_model = model.get()
         for slot, gram_part in zip(todo, gram_parts.tolist(), strict=True):
             terms = self._terms[slot]
             total = shared = 0.0
@@ -288,11 +311,14 @@ class SimilarIndex:
                 total += weight * weight
                 shared += vector.get(term, 0.0) * weight
             term_part = shared / math.sqrt(total) if total > 0.0 else 0.0
-            similarity = TERM_SHARE * term_part + (1.0 - TERM_SHARE) * gram_part
             theirs = self._marks[slot]
-            if marks and theirs and conflict(marks, theirs):
-                similarity -= CONFLICT_PENALTY
-            query.scores[slot] = max(0.0, min(100.0, 100.0 * similarity))
+            if hard_conflict(query.marks, theirs):
+                query.scores[slot] = 0.0
+                continue
+            flags = mark_flags(query.marks, theirs)
+            units = (_unit_code(query.unit), _unit_code(self._unit[slot]))
+            probability = pair_model.one(term_part, gram_part, flags, units)
+            query.scores[slot] = max(0.0, min(100.0, 100.0 * probability))
 
     def score(self, query: Query, slot: int) -> float:
         """Similarity (0-100) of a looked-up text and an indexed question."""
@@ -355,9 +381,20 @@ class SimilarIndex:
         limit: int = 3,
         min_score: float = DEFAULT_THRESHOLD,
         topic: int | None = None,
+        unit: int = 0,
     ) -> list[tuple[str, float]]:
-        """:meth:`top` of a text, with no filter but the topic group."""
-        return self.top(self.query(text), limit=limit, min_score=min_score, topic=topic)
+        """:meth:`top` of a text (asked from ``unit``, 0 if not known), with no filter but
+        the topic group."""
+        return self.top(self.query(text, unit=unit), limit=limit, min_score=min_score, topic=topic)
+
+
+def _unit_code(unit: int) -> int:
+    return unit if unit else model.NO_UNIT
+
+
+def _vector_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms that make the vectors (hamlet marks are not words)."""
+    return tuple(t for t in terms if not t.startswith(PLACE_PREFIX))
 
 
 def _normalised(vector: dict[str, float]) -> dict[str, float]:

@@ -19,7 +19,16 @@ from functools import lru_cache
 from bot.clustering import _lexicon
 from bot.clustering.spelling import Speller
 
-__all__ = ["NormalizedQuestion", "canonical", "fold", "normalize_question"]
+__all__ = [
+    "Clause",
+    "NormalizedQuestion",
+    "canonical",
+    "clauses",
+    "fold",
+    "fold_word",
+    "normalize_question",
+    "split_context",
+]
 
 # Combining marks used by Vietnamese: the five tones (huyền, sắc, hỏi, ngã, nặng) and the
 # three vowel qualities (breve ă, circumflex â ê ô, horn ơ ư).
@@ -37,12 +46,23 @@ _CLAUSE_SPLIT = re.compile(r"[.,;:!?\n\r()\[\]{}…\-–—/\\|\"“”'‘’]+
 # Accent-free spellings that vary with no change in meaning: kĩ/kỹ, lí/lý, mĩ/mỹ, tỉ/tỷ,
 # sĩ/sỹ, qui/quy, hi/hy (hi sinh / hy sinh).
 _Y_FOR_I = re.compile(r"^(k|l|m|t|h|s|qu)i$")
-#: Words after which a place name follows; accent-free forms only where unambiguous
-#: ("ban" is also "bạn", "bán").
-_PLACE_MARKERS = frozenset({"xã", "phường", "thôn", "bản", "xóm", "làng", "huyện", "tổ"})
-_PLACE_MARKERS_FOLDED = frozenset({"xa", "phuong", "thon", "xom", "huyen"})
+#: Words after which a hamlet's name follows; accent-free forms only where unambiguous
+#: ("ban" is also "bạn", "bán"). Communes, wards and provinces are found against the
+#: official list instead (:mod:`bot.clustering.places`).
+_PLACE_MARKERS = frozenset({"thôn", "bản", "xóm", "làng", "tổ"})
+_PLACE_MARKERS_FOLDED = frozenset({"thon", "xom"})
 _PLACE_NAME_WORDS = 2
-#: Prefix of a place-name term ("@quang_uyen").
+# A clause and the punctuation after it; a sentence ends where that holds one of .!?;\n
+_CLAUSE = re.compile(r"[^,:().!?;\n]+[,:().!?;\n]*")
+_SENTENCE_END = frozenset(".!?;\n")
+_CONTEXT_WORD = re.compile(r"\w+")
+#: Accent-free words that end a self-introduction: the clause asks or wants something.
+_ASKING = frozenset(
+    "muon de nghi kien xin mong hoi khong ko k hok chua sao nao gi dau bao can".split()  # noqa: SIM905
+)
+#: A lead-in "… hỏi:" / "Ý kiến của …:" frames what follows as the question.
+_FRAME_ENDS = ("hoi", "kien nghi", "de nghi", "y kien", "de xuat", "phan anh", "gop y")
+#: Prefix of a hamlet-name term ("@na_leng"), kept beside the name's own words.
 PLACE_PREFIX = "@"
 
 
@@ -56,6 +76,10 @@ def fold(text: str) -> str:
     if not folded.isascii():
         folded = unicodedata.normalize("NFC", folded)
     return " ".join(folded.split())
+
+
+#: :func:`fold` of one word, cached (words repeat across questions).
+fold_word = lru_cache(maxsize=131072)(fold)
 
 
 def canonical(text: str) -> str:
@@ -126,6 +150,86 @@ def _tone_position(letters: list[str], qualities: list[str]) -> int | None:
     if len(nucleus) == 3:
         return start + 1  # ngoài, xoáy
     return start  # open two-vowel syllable: hòa, thủy, khỏe, mùa
+
+
+@lru_cache(maxsize=1)
+def _preamble_starts() -> dict[str, tuple[int, ...]]:
+    """First word → lengths (longest first) of the salutations, intros and openers."""
+    lexicon = _lexicon.get()
+    found: dict[str, set[int]] = {}
+    for phrase in lexicon.salutations | lexicon.intros | lexicon.openers:
+        found.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(sizes, reverse=True)) for word, sizes in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A clause of a question: its text, its words as typed and accent-free, and whether it
+    is context (greeting, self-introduction, lead-in) rather than the question."""
+
+    text: str
+    raw: tuple[str, ...]
+    words: tuple[str, ...]
+    context: bool
+
+
+def clauses(text: str) -> list[Clause]:
+    """The clauses of ``text``, each marked question or context (see :func:`split_context`)."""
+    lexicon = _lexicon.get()
+    starts = _preamble_starts()
+    found: list[Clause] = []
+    in_context = False
+    for clause in _CLAUSE.findall(text):
+        raw = tuple(_CONTEXT_WORD.findall(clause))
+        words = tuple(fold_word(word) for word in raw)
+        if words:
+            salutation = intro = opener = False
+            for size in starts.get(words[0], ()):
+                head = words[:size]
+                salutation = salutation or head in lexicon.salutations
+                intro = intro or head in lexicon.intros
+                opener = opener or head in lexicon.openers
+            if intro:
+                in_context = True
+            elif in_context and (
+                salutation or opener or "?" in clause or not _ASKING.isdisjoint(words)
+            ):
+                in_context = False
+            lead_in = clause.rstrip().endswith(":") and (
+                words[:2] == ("y", "kien") or " ".join(words).endswith(_FRAME_ENDS)
+            )
+            found.append(Clause(clause, raw, words, in_context or lead_in or salutation))
+        if not _SENTENCE_END.isdisjoint(clause):
+            in_context = False  # a self-introduction ends with its sentence
+    return found
+
+
+def _parts(text: str) -> tuple[str, str]:
+    """The question part of ``text`` and its context (cached with the places they name)."""
+    from bot.clustering.places import analyse
+
+    found = analyse(text)
+    return found.question, found.context
+
+
+def _question_text(text: str) -> str:
+    """The question part of ``text``, or all of it when that part has no word."""
+    question = _parts(text)[0]
+    return question if _CONTEXT_WORD.search(question) else text
+
+
+def split_context(text: str) -> tuple[str, str]:
+    """The question part of ``text`` and its context (greetings, self-introduction,
+    secretary's lead-in), by clause.
+
+    A clause starting with a salutation ("kính gửi", "thưa", "em chào") is context; one
+    starting with a self-introduction ("em là", "tôi là", "em ở"; ``preamble.tsv``)
+    starts context that goes on to the end of its sentence ("Em là …, đoàn viên chi đoàn
+    thôn …, xã …") until a clause starts with an opener ("cho em hỏi") or asks or wants
+    something ("muốn", "đề nghị", "… không?"). A clause ending in ":" after a lead-in word
+    ("ĐVTN xã … hỏi:") is context too.
+    """
+    return _parts(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +427,10 @@ def _terms(forms: list[tuple[str, str]], *, accented: bool) -> tuple[str, ...]:
                 name.append(next_term)
                 position += 1
             if name:
+                # The words stay terms of their own (the same place matches); the name
+                # also marks the hamlet ("thôn Nà Lẹng"), which a question about another
+                # hamlet does not share.
+                terms.update(dict.fromkeys(name))
                 terms[PLACE_PREFIX + "_".join(name)] = None
     return tuple(terms)
 
@@ -335,16 +443,29 @@ def normalize_question(text: str, *, speller: Speller | None = None) -> Normaliz
         speller: repairs typos in syllables it does not know before terms are formed;
             without one, words are taken as typed.
     """
-    clauses, accented = _clauses(text)
+    # Greetings and self-introductions are not the question ("em là đoàn viên xã …").
+    clauses, accented = _clauses(_question_text(text))
     forms = _remove_greetings(_strip_preamble(clauses))
     if speller is not None:
-        forms = [_respell(form, speller) for form in forms]
+        # Names after "thôn", "bản", "xóm" stay as typed: a hamlet is told apart by its
+        # name, with or without a speller (the batch grouping and the index agree).
+        forms = [
+            form if _after_marker(forms, index) else _respell(form, speller)
+            for index, form in enumerate(forms)
+        ]
     return NormalizedQuestion(
         text=text,
         tokens=tuple(w for w, _ in forms),
         folded=tuple(f for _, f in forms),
         terms=_terms(forms, accented=accented),
         accented=accented,
+    )
+
+
+def _after_marker(forms: list[tuple[str, str]], index: int) -> bool:
+    """Whether one of the two words before ``forms[index]`` is a hamlet marker."""
+    return any(
+        _word_info(*forms[before])[2] for before in range(max(0, index - _PLACE_NAME_WORDS), index)
     )
 
 

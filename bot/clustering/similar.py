@@ -28,7 +28,9 @@ from storage.questions import QuestionText
 
 log = logging.getLogger(__name__)
 
-# Below this score a question is not shown as "already asked" (0-100, see clustering).
+# Below this score a question is not shown as "already asked" (0-100: the pair model's
+# probability that both ask the same thing). A little below the grouping threshold: a young
+# person dismisses a wrong suggestion with one tap, while a wrong merge hides a question.
 SUGGEST_MIN_SCORE = 45.0
 #: How long the list of approved representatives is trusted before it is read again.
 APPROVED_SECONDS = 5.0
@@ -59,8 +61,8 @@ class CampaignSimilarity:
         self._lock = asyncio.Lock()
         # Closest earlier question of the same topic group found while a text was being
         # written, so that submitting it needs no second lookup:
-        # (campaign, topic, text) -> question id or None.
-        self._nearest: OrderedDict[tuple[int, int, str], int | None] = OrderedDict()
+        # (campaign, topic, unit, text) -> question id or None.
+        self._nearest: OrderedDict[tuple[int, int, int, str], int | None] = OrderedDict()
 
     async def warm_up(self) -> None:
         """Build the index of every active campaign now, in a worker thread, so that no
@@ -124,9 +126,10 @@ class CampaignSimilarity:
         """Earlier questions close to ``text`` that this young person may see."""
         index = await self._index(campaign.id)
         await self._refresh_approved(campaign.id, index)
-        query = index.query(text)
+        query = index.query(text, unit=unit_id)
         nearest = index.top(query, limit=1, min_score=DEFAULT_THRESHOLD, topic=topic_id)
-        self._remember((campaign.id, topic_id, text), int(nearest[0][0]) if nearest else None)
+        found_id = int(nearest[0][0]) if nearest else None
+        self._remember((campaign.id, topic_id, unit_id, text), found_id)
         found = index.top(
             query,
             limit=limit,
@@ -150,12 +153,16 @@ class CampaignSimilarity:
         later."""
         campaign_id = question.campaign_id
         index = await self._index(campaign_id)
-        memo_key = (campaign_id, question.topic_id, question.text)
+        memo_key = (campaign_id, question.topic_id, question.unit_id, question.text)
         if memo_key in self._nearest:
             nearest_id = self._nearest.pop(memo_key)
         else:
             found = index.nearest(
-                question.text, limit=1, min_score=DEFAULT_THRESHOLD, topic=question.topic_id
+                question.text,
+                limit=1,
+                min_score=DEFAULT_THRESHOLD,
+                topic=question.topic_id,
+                unit=question.unit_id,
             )
             nearest_id = int(found[0][0]) if found else None
         cluster_id = None
@@ -181,7 +188,7 @@ class CampaignSimilarity:
         else:
             await self._store.clusters.add(campaign_id, question.id, now=self._clock.now())
 
-    def _remember(self, key: tuple[int, int, str], nearest: int | None) -> None:
+    def _remember(self, key: tuple[int, int, int, str], nearest: int | None) -> None:
         self._nearest[key] = nearest
         self._nearest.move_to_end(key)
         while len(self._nearest) > 1000:

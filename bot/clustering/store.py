@@ -33,12 +33,15 @@ async def recluster(
     # Topic groups are never mixed automatically; an organiser's confirmed merge across
     # them is a must-link and survives.
     topics = {str(r.id): r.topic_id for r in rows}
+    # The asker's unit is a signal of the pair model (0: not known).
+    units = {str(r.id): r.unit_id or None for r in rows}
     # CPU-bound for large campaigns: keep the event loop (and the chat) responsive.
     labels = await asyncio.to_thread(
         cluster_texts,
         items,
         threshold=threshold,
         groups=topics,
+        units=units,
         must_link=must,
         cannot_link=cannot,
     )

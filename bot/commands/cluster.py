@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clustering import DEFAULT_THRESHOLD, batch
+from bot.clustering.cluster import THRESHOLD_WITHOUT_UNITS
 from bot.commands import help_text, threshold_value
 
 __all__ = ["register", "run"]
@@ -39,9 +40,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--threshold",
         type=threshold_value,
-        default=DEFAULT_THRESHOLD,
+        default=None,
         metavar=help_text("cli.help.metavar.number"),
-        help=help_text("cli.help.cluster.threshold", default=f"{DEFAULT_THRESHOLD:g}"),
+        help=help_text(
+            "cli.help.cluster.threshold",
+            default=f"{DEFAULT_THRESHOLD:g}",
+            without_units=f"{THRESHOLD_WITHOUT_UNITS:g}",
+        ),
     )
     parser.set_defaults(func=run)
 

@@ -1,0 +1,153 @@
+"""The learned pair score, places and their rules (bot.clustering.model, places)."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, cluster_texts, similarity
+from bot.clustering import model as pair_model
+from bot.clustering.cluster import _build_docs, pair_probabilities
+from bot.clustering.places import find_places, split_context
+
+# --- places ------------------------------------------------------------------------------
+
+
+def test_communes_and_provinces_are_checked_against_the_official_list() -> None:
+    assert find_places("Đường ở xã Quảng Uyên bị hỏng").communes == {"quang uyen"}
+    assert find_places("duong xa quang uyen xuong cap").communes == {"quang uyen"}
+    assert find_places("tinh cao bang co ho tro khong").provinces == {4}
+    # "xa" is also "far", and "xã nhà" is "our commune": no such commune, no place.
+    assert find_places("di lam xa nha qua").communes == frozenset()
+    assert find_places("Thanh niên xã nhà muốn làm homestay").communes == frozenset()
+    # Without "xã": a name written as a name counts, ordinary lower-case words do not.
+    assert find_places("Nước suối gần KCN Tằng Loỏng bị ô nhiễm").communes == {"tang loong"}
+    assert find_places("mong cuộc sống hòa bình").communes == frozenset()
+
+
+def test_greetings_and_self_introductions_are_context() -> None:
+    question, context = split_context(
+        "Kính gửi đồng chí Chủ tịch UBND tỉnh Cao Bằng,\n"
+        "Em là Lưu Ngọc Ánh, đoàn viên chi đoàn thôn Nhìu Sang, xã Đàm Thủy.\n"
+        "Cho em hỏi đường vào xã Quang Trung bao giờ được sửa ạ?"
+    )
+    assert find_places(context).communes == {"dam thuy"}
+    assert find_places(context).provinces == {4}
+    assert find_places(question).communes == {"quang trung"}
+    question, context = split_context("ĐVTN xã Hồng Phong hỏi: nuôi con giống thế nào?")
+    assert "Hồng Phong" in context and "nuôi con giống" in question
+    question, context = split_context("em la nguoi Mong, muon vay von uu dai de nuoi trau")
+    assert "vay von" in question
+
+
+def test_a_place_in_the_introduction_does_not_block_a_duplicate() -> None:
+    a = "Em là đoàn viên xã Quảng Uyên. Lãi suất vay vốn khởi nghiệp là bao nhiêu ạ?"
+    b = "Tôi là bí thư chi đoàn xã Trà Lĩnh. Cho hỏi lãi suất vay vốn khởi nghiệp bao nhiêu?"
+    assert similarity(a, b) >= DEFAULT_THRESHOLD
+    labels = cluster_texts([("a", a), ("b", b)])
+    assert labels["a"] == labels["b"]
+
+
+def test_different_places_in_the_question_never_merge() -> None:
+    """Two questions about one commune and one with the same words about another: however
+    close the words, the third is never put with the first two (not even on average)."""
+    road = "Đường vào trung tâm xã {} xuống cấp nặng, bao giờ được sửa?"
+    items = [
+        ("a1", road.format("Quảng Uyên")),
+        ("a2", road.format("Quảng Uyên") + " Mong các bác quan tâm."),
+        ("b", road.format("Trà Lĩnh")),
+    ]
+    labels = cluster_texts(items, threshold=1.0)
+    assert labels["a1"] == labels["a2"] != labels["b"]
+    assert similarity(items[0][1], items[2][1]) == 0.0
+    index = SimilarIndex()
+    index.add("b", items[2][1])
+    assert index.nearest(items[0][1], min_score=0.0) == [("b", 0.0)] or not index.nearest(
+        items[0][1], min_score=0.1
+    )
+
+
+# --- the model file ----------------------------------------------------------------------
+
+
+def test_the_shipped_model_has_every_feature_and_a_sensible_threshold() -> None:
+    model = pair_model.get()
+    assert model.weights.shape == (len(pair_model.FEATURES),)
+    assert 0.0 < model.threshold < 100.0
+    # Closer words mean more likely the same concern; a conflict means less.
+    names = dict(zip(pair_model.FEATURES, model.weights.tolist(), strict=True))
+    assert names["terms"] > 0 and names["characters"] > 0
+    assert names["commune_conflict"] < 0 < names["commune_shared"]
+
+
+def test_a_model_file_missing_a_feature_is_refused() -> None:
+    with pytest.raises(ValueError, match="province_shared"):
+        pair_model.load(
+            {
+                "weights": {n: 1.0 for n in pair_model.FEATURES if n != "province_shared"},
+                "intercept": 0.0,
+                "threshold": 50.0,
+            }
+        )
+    loaded = pair_model.load(
+        json.loads(
+            json.dumps(
+                {"weights": dict.fromkeys(pair_model.FEATURES, 0.0), "intercept": 0, "threshold": 5}
+            )
+        )
+    )
+    assert loaded.one(1.0, 1.0, (0.0,) * len(pair_model.MARK_FEATURES)) == pytest.approx(0.5)
+
+
+# --- chat and reports agree --------------------------------------------------------------
+
+TEXTS = [
+    "Lãi suất vay vốn khởi nghiệp là bao nhiêu?",
+    "Hồ sơ vay vốn khởi nghiệp gồm những gì?",
+    "Thanh niên xuất ngũ có được học nghề miễn phí không?",
+    "Bộ đội ra quân có được hỗ trợ đào tạo nghề không ạ",
+    "Đường ở xã Quảng Uyên bị hỏng, khi nào sửa?",
+    "Đường ở xã Trà Lĩnh bị hỏng, khi nào sửa?",
+    "Kính gửi UBND tỉnh Cao Bằng. Em là đoàn viên xã Đàm Thủy. Đề nghị mở lớp tiếng Trung.",
+    "Sinh viên mới tốt nghiệp khó tìm việc làm, tỉnh có hỗ trợ gì không?",
+    "Tỉnh có kế hoạch tạo việc làm cho sinh viên mới ra trường không?",
+]
+
+
+def test_the_index_scores_as_the_batch_grouping_does() -> None:
+    """The similar-question prompt (SimilarIndex) and the organisers' grouping
+    (cluster_texts) use one score: the same probability for the same pair."""
+    docs, item_doc = _build_docs(TEXTS, [None] * len(TEXTS))
+    index = SimilarIndex()
+    for number, text in enumerate(TEXTS):
+        index.add(str(number), text)
+    for a, b in combinations(range(len(TEXTS)), 2):
+        head, tail = np.asarray([item_doc[a]]), np.asarray([item_doc[b]])
+        batch = max(0.0, 100.0 * float(pair_probabilities(docs, head, tail)[0]))
+        query = index.query(TEXTS[a])
+        assert index.score(query, index._slot_of[str(b)]) == pytest.approx(batch, abs=0.1)
+
+
+def test_the_same_unit_is_evidence_and_the_index_agrees() -> None:
+    """Two wordings of "the road to the hamlets is broken" that name no place: from one
+    commune's young people they are likely one concern, from two communes not; the chat's
+    index scores them as the batch grouping does."""
+    a = "Đường liên thôn xuống cấp nặng, mưa là lầy lội, bao giờ được sửa?"
+    b = "Đề nghị sửa con đường vào thôn, đi lại rất khó khăn mỗi khi trời mưa."
+    scores = {}
+    for units in ((1, 1), (1, 2)):
+        docs, item_doc = _build_docs([a, b], [None, None], units=list(units))
+        head, tail = np.asarray([item_doc[0]]), np.asarray([item_doc[1]])
+        scores[units] = 100.0 * float(pair_probabilities(docs, head, tail)[0])
+        index = SimilarIndex()
+        index.add("a", a, unit=units[0])
+        index.add("b", b, unit=units[1])
+        query = index.query(a, unit=units[0])
+        assert index.score(query, index._slot_of["b"]) == pytest.approx(scores[units], abs=0.1)
+    assert scores[(1, 1)] >= DEFAULT_THRESHOLD > scores[(1, 2)]
+    same = cluster_texts([("a", a), ("b", b)], units={"a": "Xã Đàm Thuỷ", "b": "xa dam thuy"})
+    apart = cluster_texts([("a", a), ("b", b)], units={"a": "Xã Đàm Thuỷ", "b": "Xã Trà Lĩnh"})
+    assert same["a"] == same["b"] and apart["a"] != apart["b"]
