@@ -97,8 +97,8 @@ class ConclusionRepository:
         at = to_utc_text(now)
         async with self._db.transaction():
             await self._db.execute(
-                "INSERT OR IGNORE INTO conclusions (campaign_id, created_at, updated_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO conclusions (campaign_id, created_at, updated_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (campaign_id, at, at),
             )
             return (
@@ -115,7 +115,7 @@ class ConclusionRepository:
     async def entries(self, campaign_id: int) -> list[ConclusionEntry]:
         rows = await self._db.fetchall(
             "SELECT e.question_id, e.campaign_id, e.text,"
-            " (SELECT group_concat(c.question_id) FROM conclusion_covers c"
+            f" (SELECT {self._db.dialect.joined('c.question_id')} FROM conclusion_covers c"
             "  WHERE c.entry_question_id = e.question_id) AS covers"
             " FROM conclusion_entries e WHERE e.campaign_id = ? ORDER BY e.created_at,"
             " e.question_id",
@@ -149,8 +149,8 @@ class ConclusionRepository:
 
     async def cover(self, entry_question_id: int, question_ids: Sequence[int]) -> None:
         await self._db.executemany(
-            "INSERT OR IGNORE INTO conclusion_covers (entry_question_id, question_id)"
-            " VALUES (?, ?)",
+            "INSERT INTO conclusion_covers (entry_question_id, question_id)"
+            " VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(entry_question_id, q) for q in question_ids if q != entry_question_id],
         )
 

@@ -51,7 +51,7 @@ class DepartmentRepository:
         where = "" if include_inactive else " AND d.active = 1"
         rows = await self._db.fetchall(
             "SELECT d.id, d.province_code, d.name, d.search_key, d.active,"
-            " group_concat(a.alias, char(31)) AS aliases"
+            f" {self._db.dialect.joined('a.alias', chr(31))} AS aliases"
             " FROM departments d LEFT JOIN department_aliases a ON a.department_id = d.id"
             f" WHERE d.province_code = ?{where} GROUP BY d.id ORDER BY d.id",
             (province_code,),
@@ -103,8 +103,8 @@ class DepartmentRepository:
             "SELECT count(*) FROM department_aliases WHERE department_id = ?", (department_id,)
         )
         await self._db.executemany(
-            "INSERT OR IGNORE INTO department_aliases (department_id, alias, search_key)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO department_aliases (department_id, alias, search_key)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [(department_id, alias, key) for alias, key in aliases],
         )
         after = await self._db.fetchval(
@@ -149,5 +149,5 @@ class DepartmentRepository:
             for table, column, condition in _REFERENCES
             if column != "answered_by"  # answered_by may hold a role label
         )
-        rows = await self._db.fetchall(f"SELECT DISTINCT name FROM ({parts}) ORDER BY name")
+        rows = await self._db.fetchall(f"SELECT DISTINCT name FROM ({parts}) AS used ORDER BY name")
         return [r["name"] for r in rows if r["name"] and r["name"].strip()]

@@ -50,6 +50,14 @@ class Dialect:
     """Appended to a ``SELECT`` that claims rows other workers must skip (PostgreSQL's
     ``FOR UPDATE SKIP LOCKED``; nothing on SQLite, where one writer holds the database)."""
 
+    def joined(self, expr: str, separator: str = ",") -> str:
+        """An aggregate joining ``expr``'s values with ``separator`` (SQLite's
+        ``group_concat``, PostgreSQL's ``string_agg``)."""
+        literal = "'" + separator.replace("'", "''") + "'"
+        if self.name == "postgresql":
+            return f"string_agg(CAST({expr} AS TEXT), {literal})"
+        return f"group_concat({expr}, {literal})"
+
 
 SQLITE = Dialect(name="sqlite", skip_locked="")
 POSTGRESQL = Dialect(name="postgresql", skip_locked=" FOR UPDATE SKIP LOCKED")
@@ -66,6 +74,11 @@ _SQLITE_ONLY: tuple[tuple[re.Pattern[str], str], ...] = (
         "a plain UPDATE (move rows with INSERT … ON CONFLICT DO NOTHING, then DELETE)",
     ),
     (re.compile(r"\bCOLLATE\s+NOCASE\b", re.I), "lower(column) = lower(?)"),
+    (
+        re.compile(r"\b(?:max|min)\s*\(\s*[^(),]+,", re.I),
+        "CASE WHEN … THEN … ELSE … END (PostgreSQL's max and min take one argument)",
+    ),
+    (re.compile(r"\bgroup_concat\s*\(", re.I), "Dialect.joined (string_agg on PostgreSQL)"),
     (re.compile(r"\btotal_changes\s*\(", re.I), "the count Database.executemany returns"),
     (re.compile(r"\bchanges\s*\(\s*\)", re.I), "the count Database.execute_rowcount returns"),
     (re.compile(r"\bPRAGMA\b", re.I), "a Database method"),

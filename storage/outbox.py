@@ -126,7 +126,7 @@ class OutboxRepository:
         """Delivered; ``resent``: part of it may have arrived twice."""
         await self._db.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL,"
-            " resent = max(resent, ?) WHERE id = ?",
+            " resent = CASE WHEN ? = 1 THEN 1 ELSE resent END WHERE id = ?",
             (to_utc_text(now), int(resent), message_id),
         )
 
@@ -145,7 +145,8 @@ class OutboxRepository:
         token)."""
         await self._db.execute(
             "UPDATE outbox SET status = 'pending', next_attempt = ?, error = ?,"
-            " resent = max(resent, ?), attempts = attempts - ? WHERE id = ?",
+            " resent = CASE WHEN ? = 1 THEN 1 ELSE resent END, attempts = attempts - ?"
+            " WHERE id = ?",
             (to_utc_text(at), error[:500], int(resent), 0 if counted else 1, message_id),
         )
 

@@ -5,18 +5,25 @@ per event, one statement that travels with the commit), so a crash between the c
 the send loses nothing: the restart sends what is left. Delivered rows are deleted (their
 texts hold the person's own words); a row is not kept after its delivery.
 
-Ordering: rows of one chat are delivered in ``id`` order, one at a time. Ids are handed
-out by the storing process (one counter, read from the table once), so the insert needs no
-answer back; one process writes a database (``docs/operations.md``). A backend with several
-workers hands them out from a sequence instead.
+Ordering: rows of one chat are delivered in ``id`` order, one at a time. On SQLite ids
+are handed out by the storing process (one counter, read from the table once), so the
+insert needs no answer back; one process writes a SQLite database. On PostgreSQL, where
+several workers store rows, ids come from the table's sequence; one person's events are
+handled one at a time (the engine's per-person lock), so a chat's ids still follow the
+order of its events.
 
 Claims: a row is claimed by the worker that stored it (``claimed_by``), which delivers it.
-When a worker starts, rows another worker held were possibly delivered already (it died
-between the send and the delete): they are taken over and marked ``resent``, so that
-whoever reads the log knows the person may see them twice. A clean stop releases the rows
-it did not try (``claimed_by`` NULL), so the next start sends them unmarked. With several
-workers (PostgreSQL) a worker takes over only rows whose holder is gone (a lease), and
-takes whole chats, so that one chat's rows keep their order.
+Rows another worker held were possibly delivered already (it died between the send and
+the delete): they are taken over and marked ``resent``, so that whoever reads the log
+knows the person may see them twice. A clean stop releases the rows it did not try
+(``claimed_by`` NULL), so they are sent unmarked. On SQLite the one process takes every
+row over when it starts. With several workers (PostgreSQL) a worker takes over only the
+rows of workers that stopped (clean stop) or went silent (no heartbeat: see
+``bot.application.workers``), at its start and at each heartbeat, and only whole chats
+that no live worker is delivering to, so that one chat's rows keep their order. There a
+row stays claimed by its worker while it waits out an outage (the worker still has it
+queued), so a worker that dies in an outage leaves rows marked resent that may never have
+arrived: the report errs on the side of "may have arrived twice", never on "lost".
 """
 
 from __future__ import annotations
@@ -72,11 +79,19 @@ class ReplyRepository:
         """Store the replies to one event, inside the caller's transaction; the insert
         travels with the commit (a rollback takes it back with the event's effects).
         ``claimed``: this worker sends it right away (a crash may leave it delivered)."""
-        if self._next_id is None:
-            top = await self._db.fetchval("SELECT coalesce(max(id), 0) FROM reply_outbox")
-            self._next_id = int(top) + 1
-        reply_id = self._next_id
-        self._next_id += 1
+        if self._db.shared:  # several workers store rows: the sequence orders them
+            reply_id = int(
+                await self._db.fetchval(
+                    "SELECT nextval(pg_get_serial_sequence('reply_outbox', 'id'))"
+                )
+            )
+            claimed = True  # this worker has it queued, outage or not (module docstring)
+        else:
+            if self._next_id is None:
+                top = await self._db.fetchval("SELECT coalesce(max(id), 0) FROM reply_outbox")
+                self._next_id = int(top) + 1
+            reply_id = self._next_id
+            self._next_id += 1
         await self._db.defer(
             "INSERT INTO reply_outbox (id, channel, chat_id, person_id, body, created_at,"
             " claimed_by) VALUES (?, ?, ?, (SELECT person_id FROM identities"
@@ -110,24 +125,47 @@ class ReplyRepository:
         """The row is being sent again after a send whose answer was lost."""
         await self._db.execute("UPDATE reply_outbox SET resent = 1 WHERE id = ?", (reply_id,))
 
-    async def recover(self, channel: str) -> list[StoredReply]:
-        """At start: take over the channel's rows, oldest first. Rows another worker held
-        are marked resent (it may have delivered them); free rows are not."""
-        async with self._db.transaction():
-            await self._db.defer(
-                "UPDATE reply_outbox SET resent = 1"
-                " WHERE channel = ? AND claimed_by IS NOT NULL AND claimed_by <> ?",
-                (channel, self.worker),
-            )
-            await self._db.defer(
-                "UPDATE reply_outbox SET claimed_by = ? WHERE channel = ?",
-                (self.worker, channel),
-            )
+    async def recover(
+        self, channel: str, *, live_workers: Sequence[str] | None = None
+    ) -> list[StoredReply]:
+        """Take over the channel's rows that nobody delivers, oldest first. Rows another
+        worker held are marked resent (it may have delivered them); free rows are not.
+
+        ``live_workers=None`` (the one process of a SQLite database, at its start): every
+        row. Otherwise (several workers): the rows that are free or held by a worker not
+        among ``live_workers``, of the chats no live worker holds a row of; a row another
+        worker is taking over at the same moment is skipped, not waited for."""
+        if live_workers is None:
+            async with self._db.transaction():
+                await self._db.defer(
+                    "UPDATE reply_outbox SET resent = 1"
+                    " WHERE channel = ? AND claimed_by IS NOT NULL AND claimed_by <> ?",
+                    (channel, self.worker),
+                )
+                await self._db.defer(
+                    "UPDATE reply_outbox SET claimed_by = ? WHERE channel = ?",
+                    (self.worker, channel),
+                )
+                rows = await self._db.fetchall(
+                    "SELECT id, channel, chat_id, body, resent, person_id FROM reply_outbox"
+                    " WHERE channel = ? ORDER BY id",
+                    (channel,),
+                )
+        else:
+            live = [*dict.fromkeys([*live_workers, self.worker])]
+            marks = ",".join("?" * len(live))
             rows = await self._db.fetchall(
-                "SELECT id, channel, chat_id, body, resent, person_id FROM reply_outbox"
-                " WHERE channel = ? ORDER BY id",
-                (channel,),
+                "UPDATE reply_outbox SET"
+                " resent = CASE WHEN claimed_by IS NULL THEN resent ELSE 1 END, claimed_by = ?"
+                " WHERE id IN (SELECT r.id FROM reply_outbox r WHERE r.channel = ?"
+                f" AND (r.claimed_by IS NULL OR r.claimed_by NOT IN ({marks}))"
+                " AND NOT EXISTS (SELECT 1 FROM reply_outbox o WHERE o.channel = r.channel"
+                f" AND o.chat_id = r.chat_id AND o.claimed_by IN ({marks}))"
+                f"{self._db.dialect.skip_locked})"
+                " RETURNING id, channel, chat_id, body, resent, person_id",
+                (self.worker, channel, *live, *live),
             )
+            rows = sorted(rows, key=lambda r: int(r["id"]))
         return [
             StoredReply(
                 r["id"],
@@ -149,9 +187,13 @@ class ReplyRepository:
                 [(self.worker, i) for i in reply_ids],
             )
 
-    async def release(self, reply_ids: Sequence[int]) -> None:
+    async def release(self, reply_ids: Sequence[int], *, leaving: bool = False) -> None:
         """Rows known not to be delivered (never tried at a clean stop, or refused by an
-        outage) are free: the next start sends them without the resent mark."""
+        outage) are free: the next start sends them without the resent mark. With several
+        workers only a stopping worker (``leaving``) frees rows: while it runs it still
+        has them queued, and a free row is for another worker to take."""
+        if self._db.shared and not leaving:
+            return
         if reply_ids:
             await self._db.executemany(
                 "UPDATE reply_outbox SET claimed_by = NULL WHERE id = ? AND claimed_by = ?",

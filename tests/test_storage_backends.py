@@ -307,7 +307,7 @@ async def test_copy_sqlite_to_postgresql_and_back_keeps_every_row(
     pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("YOUTHBOT_DB", str(tmp_path / "demo.db"))
+    monkeypatch.setenv("YOUTHBOT_DEMO_DB", str(tmp_path / "demo.db"))
     assert await asyncio.to_thread(main, ["demo"]) == 0
     url = await pg_server.create_database()
     seen: list[tuple[str, int, int]] = []

@@ -17,8 +17,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,25 +144,27 @@ class Workers:
                 await asyncio.sleep(0.1)
         raise AssertionError(f"worker not ready:\n{worker.tail()}")
 
-    def stop_all(self) -> None:
+    async def stop_all(self) -> None:
+        """SIGTERM each worker and wait for it, off the event loop: the fake Bot API in
+        this process keeps answering the replies a stopping worker still delivers."""
         for worker in self.running:
             if worker.process.poll() is None:
                 worker.process.send_signal(signal.SIGTERM)
         for worker in self.running:
             try:
-                worker.process.wait(30)
+                await asyncio.to_thread(worker.process.wait, 30)
             except subprocess.TimeoutExpired:
                 worker.process.kill()
-                worker.process.wait(10)
+                await asyncio.to_thread(worker.process.wait, 10)
 
 
-@contextmanager
-def workers_for(api: FakeTelegramAPI, folder: Path) -> Iterator[Workers]:
+@asynccontextmanager
+async def workers_for(api: FakeTelegramAPI, folder: Path) -> AsyncIterator[Workers]:
     workers = Workers(api, folder)
     try:
         yield workers
     finally:
-        workers.stop_all()
+        await workers.stop_all()
 
 
 async def two_workers(workers: Workers) -> tuple[WorkerProcess, WorkerProcess]:
@@ -200,14 +202,26 @@ async def intake_until_send(api: FakeTelegramAPI, user: int, order: list[WorkerP
     ]
     for index, step in enumerate(steps):
         worker = order[index % len(order)]
+        before = answers_to(api, user)
         assert await post(api, worker, step()) == 200, worker.tail()
+        # The webhook is answered at commit; the reply follows (a person waits for it).
+        await api.wait_for(
+            lambda n=before: answers_to(api, user) > n,
+            10,
+            what=worker.tail(),  # type: ignore[misc]
+        )
+
+
+def answers_to(api: FakeTelegramAPI, user: int) -> int:
+    """Messages and edits the bot sent to ``user``."""
+    return len(api.sent_messages(user)) + sum(1 for e in api.edits if e["chat_id"] == user)
 
 
 async def test_one_person_alternating_between_workers_then_the_same_send_to_both(
     api: FakeTelegramAPI, province_app: App, campaign: Campaign, tmp_path: Path
 ) -> None:
     user = 7001
-    with workers_for(api, tmp_path) as workers:
+    async with workers_for(api, tmp_path) as workers:
         a, b = await two_workers(workers)
         # Ordering: each step on the other worker than the last; the state moves on.
         await intake_until_send(api, user, [a, b])
@@ -227,7 +241,9 @@ async def test_one_person_alternating_between_workers_then_the_same_send_to_both
     receipts += [
         e for e in api.edits if e.get("chat_id") == user and "Mã câu hỏi" in str(e.get("text"))
     ]
-    assert len(receipts) == 1, "the receipt is sent once"
+    assert len(receipts) == 1, "the receipt is sent once: " + repr(
+        [(c.method, c.params.get("text", "")[:30], c.ok) for c in api.calls[-12:]]
+    )
     assert (
         await province_app.store.db.fetchval(
             "SELECT count(*) FROM processed_updates WHERE update_id = ?",
@@ -241,7 +257,7 @@ async def test_a_burst_spread_over_two_workers_is_handled_one_event_at_a_time(
     api: FakeTelegramAPI, province_app: App, campaign: Campaign, tmp_path: Path
 ) -> None:
     user, burst = 7002, 8
-    with workers_for(api, tmp_path) as workers:
+    async with workers_for(api, tmp_path) as workers:
         a, b = await two_workers(workers)
         assert await post(api, a, say(api, user, "/start")) == 200
         person = await province_app.store.people.by_identity("telegram", str(user))
@@ -286,7 +302,7 @@ async def test_a_broadcast_drained_by_two_workers_keeps_the_bots_rate_and_sends_
     )
     api.enable_rate_limits(scale=1)  # Telegram's real limits: 30/s overall, 1/s per chat
     newcomers = range(9100, 9140)
-    with workers_for(api, tmp_path) as workers:
+    async with workers_for(api, tmp_path) as workers:
         a, b = await two_workers(workers)
         started = time.monotonic()
         # While both drain the broadcast, young people write to both: the replies share
@@ -304,7 +320,10 @@ async def test_a_broadcast_drained_by_two_workers_keeps_the_bots_rate_and_sends_
     assert all(api.sent_messages(n) for n in newcomers), "everyone who wrote got a reply"
     chats = [m["chat_id"] for m in api.sent_messages() if m["text"] == "Thông báo toàn quốc"]
     assert sorted(chats) == list(range(8000, 8000 + count)), "each recipient once"
-    assert api.rate_limited_count == 0, "no 429: the two workers shared 30 messages/s"
+    limited = [
+        (c.method, c.params.get("chat_id"), c.response) for c in api.calls if c.status == 429
+    ]
+    assert api.rate_limited_count == 0, f"no 429: the two workers shared 30 messages/s: {limited}"
     sent = len(api.sent_messages())
     assert elapsed >= sent / 30 * 0.8, "no faster than the bot's limit allows"
     senders = await province_app.store.db.fetchall(
@@ -317,7 +336,7 @@ async def test_the_scheduler_lease_moves_to_the_survivor_of_a_kill_9(
     api: FakeTelegramAPI, province_app: App, campaign: Campaign, tmp_path: Path
 ) -> None:
     store = province_app.store
-    with workers_for(api, tmp_path) as workers:
+    async with workers_for(api, tmp_path) as workers:
         a, b = await two_workers(workers)
         deadline = time.monotonic() + 30
         while (holder := await store.coordination.holder(SCHEDULER_LEASE)) is None:
@@ -427,3 +446,65 @@ async def test_coordination_is_refused_on_sqlite(tmp_path: Path) -> None:
         assert store.db.shared is False
         with pytest.raises(StorageError, match="needs PostgreSQL"):
             await store.coordination.heartbeat("w")
+
+
+async def test_a_stopped_or_dead_workers_replies_are_taken_over_whole_chats_in_order(
+    app: App,
+) -> None:
+    store = app.store
+    now = app.clock.now()
+
+    async def stored(worker: str, chat: str, body: str) -> int:
+        store.replies.worker = worker
+        async with store.transaction():
+            row = await store.replies.add("telegram", chat, chat, body, now=now)
+        return row.id
+
+    dead_1 = await stored("dead", "1", "first")
+    dead_2 = await stored("dead", "1", "second")
+    await stored("dead", "2", "older, of a chat a live worker now serves")
+    await stored("live", "2", "newer")
+    await stored("live", "3", "the live worker's own")
+    gone = await stored("gone", "4", "never tried at a clean stop")
+    store.replies.worker = "gone"
+    await store.replies.release([gone], leaving=True)
+    await store.replies.release([dead_1])  # a running worker keeps its claims
+    await store.coordination.heartbeat("live")
+    store.replies.worker = "taker"
+    live = await store.coordination.live(within=15)
+    taken = await store.replies.recover("telegram", live_workers=live)
+    assert [(r.id, r.chat_id, r.resent) for r in taken] == [
+        (dead_1, "1", True),
+        (dead_2, "1", True),
+        (gone, "4", False),
+    ], "a dead worker's rows may have gone out; a stopped worker's untried ones did not"
+    assert dead_1 < dead_2 < gone, "ids follow the order rows were stored in"
+    assert await store.replies.recover("telegram", live_workers=live) == [], "taken once"
+    assert await store.replies.waiting("telegram") == 6
+
+
+async def test_replies_waiting_on_a_worker_killed_with_kill_9_reach_everyone(
+    api: FakeTelegramAPI, province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    users = range(7100, 7112)
+    async with workers_for(api, tmp_path) as workers:
+        a, b = await two_workers(workers)
+        # Telegram fails every send for a while: worker a stores its replies and retries.
+        api.fail_during(4.0)
+        statuses = await asyncio.gather(*(post(api, a, say(api, n, "/start")) for n in users))
+        assert statuses == [200] * len(users)
+        waiting = await province_app.store.replies.waiting("telegram")
+        assert waiting == len(users), "each reply is stored before the webhook answers"
+        a.process.send_signal(signal.SIGKILL)
+        a.process.wait(10)
+        # The survivor takes a's replies over once a is silent (15 s), at its next beat.
+        await api.wait_for(
+            lambda: all(api.sent_messages(n) for n in users),
+            60,
+            what=f"every person's reply, sent by the survivor:\n{b.tail()}",
+        )
+        assert "left by a stopped worker" in b.tail()
+    for n in users:
+        welcome = [m for m in api.sent_messages(n) if "đồng ý" in m["text"].lower()]
+        assert len(welcome) == 1, f"chat {n}: {api.sent_texts(n)}"
+    assert await province_app.store.replies.waiting("telegram") == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -34,6 +34,8 @@ class NoChannelError(LocalizedError):
 
 class Adapter(Channel, Protocol):
     def serve(self, stop: asyncio.Event) -> Awaitable[None]: ...
+
+    def take_over_replies(self, live_workers: Sequence[str]) -> Awaitable[int]: ...
 
 
 def build_adapters(
@@ -105,12 +107,20 @@ async def run_bot(
         digests=digest_tick,
         is_leader=(lambda: worker is not None and worker.leader) if shared else None,
     )
+    if worker_id is not None:
+        app.store.replies.worker = worker_id  # its claims on replies name this worker
+
+    async def take_over_replies(live: Sequence[str]) -> None:
+        for adapter in adapters.values():
+            await adapter.take_over_replies(live)
+
     worker = (
         Worker(
             app.store,
             worker_id=worker_id,
             on_leader=lambda: _tick_now(scheduler),
             on_recovered=lambda _count: sender.wake(),
+            on_live=take_over_replies,
         )
         if shared
         else None

@@ -5,7 +5,9 @@ On SQLite one process does everything and none of this runs. On PostgreSQL
 
 * writes a heartbeat every :data:`HEARTBEAT_SECONDS`; a worker silent for
   :data:`DEAD_AFTER_SECONDS` is dead, and the outbox messages it had in flight go back to
-  the queue (marked as possibly sent twice, like after a crash of the one process);
+  the queue (marked as possibly sent twice, like after a crash of the one process), and
+  the replies it had stored but not delivered are taken over by a live worker (whole
+  chats, in order: ``storage.replies``), as are those a cleanly stopped worker left;
 * competes for the scheduler's lease (:data:`SCHEDULER_LEASE`): its holder runs the
   minute tick (reminders, digests, housekeeping); when the holder dies its lease expires
   after :data:`LEASE_SECONDS` and the next heartbeat of another worker takes it, so the
@@ -29,7 +31,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from storage import Store
 
@@ -39,6 +41,8 @@ HEARTBEAT_SECONDS = 5.0
 DEAD_AFTER_SECONDS = 15.0
 LEASE_SECONDS = 15.0
 SCHEDULER_LEASE = "scheduler"
+TOKEN_LIFETIME = 0.1
+"""Seconds a worker may hold sending tokens before they lapse (see :class:`SharedRate`)."""
 
 
 def new_worker_id() -> str:
@@ -48,9 +52,12 @@ def new_worker_id() -> str:
 class SharedRate:
     """A sending rate shared by every worker through a database token bucket.
 
-    A worker takes a few tokens per trip (a tenth of a second's worth) and spends them
-    within a second; the bucket holds no more than that, so no one-second window sees
-    more than ``rate`` plus one trip's tokens, however many workers send.
+    A worker takes a few tokens per trip (a thirtieth of a second's worth: one at
+    Telegram's 30/s, a database trip per message, which PostgreSQL does not notice) and
+    spends them within :data:`TOKEN_LIFETIME` or lets them go; the bucket holds no more
+    than one trip's worth, so a one-second window sees at most ``rate`` × (1 + lifetime)
+    plus one trip's tokens, however many workers send, and in practice ``rate`` (a
+    token is spent as soon as it is granted).
     """
 
     def __init__(
@@ -64,7 +71,7 @@ class SharedRate:
         self._store = store
         self.name = name
         self.rate = rate
-        self._chunk = max(1, math.ceil(rate / 10))
+        self._chunk = max(1, math.ceil(rate / 30))
         self._tokens = 0
         self._valid_until = 0.0
         self._monotonic = monotonic
@@ -82,7 +89,7 @@ class SharedRate:
                 )
                 if grant.tokens:
                     self._tokens = grant.tokens
-                    self._valid_until = self._monotonic() + 1.0
+                    self._valid_until = self._monotonic() + TOKEN_LIFETIME
                 else:
                     await asyncio.sleep(max(grant.wait, 0.005))
 
@@ -98,6 +105,7 @@ class Worker:
         worker_id: str | None = None,
         on_leader: Callable[[], None] | None = None,
         on_recovered: Callable[[int], None] | None = None,
+        on_live: Callable[[Sequence[str]], Awaitable[object]] | None = None,
         heartbeat: float = HEARTBEAT_SECONDS,
         dead_after: float = DEAD_AFTER_SECONDS,
         lease_ttl: float = LEASE_SECONDS,
@@ -107,6 +115,7 @@ class Worker:
         self.leader = False
         self._on_leader = on_leader
         self._on_recovered = on_recovered
+        self._on_live = on_live
         self._heartbeat = heartbeat
         self._dead_after = dead_after
         self._lease_ttl = lease_ttl
@@ -131,6 +140,8 @@ class Worker:
             )
             if self._on_recovered is not None:
                 self._on_recovered(recovered)
+        if self._on_live is not None:  # the replies stopped or dead workers left
+            await self._on_live(live)
         if self.leader:
             await coordination.forget_dead(after=max(self._dead_after * 20, 300.0))
 

@@ -33,9 +33,9 @@ import secrets
 import signal
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -45,6 +45,9 @@ from bot.channels.base import Engine
 from bot.channels.telegram_flow import ChatScheduler
 from bot.channels.webserver import WebServer
 from locales import DEFAULT_LANGUAGE, MissingMessageError, translator
+
+if TYPE_CHECKING:
+    from bot.delivery.replies import ReplySender
 
 __all__ = [
     "FAILURES_KEPT",
@@ -184,6 +187,17 @@ class ChannelLifecycle(ABC):
         self.handled = 0  # events the engine handled
         self.failed = 0  # events whose handling failed
         self._last_update_at: datetime | None = None
+
+    #: The channel's durable replies (set once started).
+    _replies: ReplySender | None
+
+    async def take_over_replies(self, live_workers: Sequence[str]) -> int:
+        """Several workers: send the replies that stopped or dead workers left for this
+        channel (:meth:`bot.delivery.replies.ReplySender.take_over`); how many."""
+        replies = self._replies
+        if replies is None or not self._accepting:
+            return 0
+        return await replies.take_over(live_workers)
 
     @abstractmethod
     async def start(self) -> None:

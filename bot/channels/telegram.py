@@ -542,14 +542,35 @@ class TelegramChannel(ChannelLifecycle):
             update = Update.de_json(_without_keyboard(data), self.bot)
         except Exception:  # malformed body: nothing Telegram would send
             return web.json_response({"ok": False}, status=400)
-        task = self._scheduler.submit(chat_key(update), lambda: self._process(update))
-        stored = await asyncio.shield(task) is not Outcome.FAILED
+        # Answered once the update's effect and its replies are committed, not once the
+        # replies are sent: Telegram holds at most max_connections webhook requests open,
+        # and a stored reply is delivered whatever happens to this process.
+        committed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        task = self._scheduler.submit(
+            chat_key(update), lambda: self._process(update, committed=committed)
+        )
+
+        def finished(done: asyncio.Task[Outcome]) -> None:
+            if not committed.done():  # handled outside the engine, failed or cancelled
+                ok = not done.cancelled() and done.exception() is None
+                committed.set_result(ok and done.result() is not Outcome.FAILED)
+
+        task.add_done_callback(finished)
+        stored = await asyncio.shield(committed)
         return web.json_response({"ok": stored}, status=200 if stored else 500)
 
     # -- handling ---------------------------------------------------------------------
 
-    async def _process(self, update: Update, *, age: float = 0.0) -> Outcome:
-        """Handle one update (``age``: seconds since it was stored, for a replayed one)."""
+    async def _process(
+        self,
+        update: Update,
+        *,
+        age: float = 0.0,
+        committed: asyncio.Future[bool] | None = None,
+    ) -> Outcome:
+        """Handle one update (``age``: seconds since it was stored, for a replayed one);
+        ``committed`` is resolved once the engine's transaction committed (a webhook's
+        answer), before the replies are delivered."""
         self._last_update_at = datetime.now(UTC)
         query = update.callback_query
         # Every button press is answered, even a stale or forged one, and at once (it stops
@@ -563,7 +584,7 @@ class TelegramChannel(ChannelLifecycle):
         try:
             incoming = map_update(update, bot_username=self.bot_username)
             if isinstance(incoming, Event):
-                return await self._process_event(incoming)
+                return await self._process_event(incoming, committed)
             if isinstance(incoming, GroupCommand):
                 await self._redirect_group(incoming)
             elif isinstance(incoming, Reachability):
@@ -577,7 +598,9 @@ class TelegramChannel(ChannelLifecycle):
             if answering is not None:
                 await answering
 
-    async def _process_event(self, event: Event) -> Outcome:
+    async def _process_event(
+        self, event: Event, committed: asyncio.Future[bool] | None = None
+    ) -> Outcome:
         """Run the engine; its replies are stored in its transaction, then delivered by
         the reply sender in the chat's order."""
         if event.kind == EventKind.BUTTON and event.message_id and event.message_id.isdecimal():
@@ -604,6 +627,8 @@ class TelegramChannel(ChannelLifecycle):
                 await self._queue_reply(event, [error])
             return Outcome.DONE if done else Outcome.FAILED
         self.handled += 1
+        if committed is not None and not committed.done():
+            committed.set_result(True)
         if stored is not None and self._replies is not None:
             await self._replies.deliver(stored)  # now, or queued behind the chat's others
         return Outcome.HANDLED

@@ -41,7 +41,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -187,18 +187,35 @@ class ReplySender:
         return self._failing > 0
 
     async def start(self) -> int:
-        """Take over the rows left by the last run (before any new ones); how many."""
-        rows = await self._store.replies.recover(self._channel)
+        """Take over the rows left by the last run (before any new ones); how many.
+
+        With several workers (PostgreSQL) nothing is taken here: which rows are left
+        depends on which workers are alive, and :meth:`take_over` (each heartbeat of
+        ``bot.application.workers.Worker``) knows that."""
+        if self._store.db.shared:
+            return 0
+        return await self._take(None)
+
+    async def take_over(self, live_workers: Sequence[str]) -> int:
+        """Several workers: take over the rows of workers that stopped or died (whole
+        chats, in order; see ``storage.replies``) and send them; how many."""
+        if self._stopping:
+            return 0
+        return await self._take(live_workers)
+
+    async def _take(self, live_workers: Sequence[str] | None) -> int:
+        rows = await self._store.replies.recover(self._channel, live_workers=live_workers)
         for row in rows:
             self.push(row)
         resent = sum(1 for row in rows if row.resent)
-        self.stats["recovered"] = len(rows)
+        self.stats["recovered"] += len(rows)
         if rows:
             self._log.warning(
-                "%s: %d stored repl%s left by the last run; sending them now%s",
+                "%s: %d stored repl%s left by %s; sending them now%s",
                 self._channel,
                 len(rows),
                 "y" if len(rows) == 1 else "ies",
+                "the last run" if live_workers is None else "a stopped worker",
                 f" ({resent} were on their way at a crash and may arrive twice)" if resent else "",
             )
         return len(rows)
@@ -276,7 +293,7 @@ class ReplySender:
         left = self.pending
         self._queues.clear()
         try:
-            await self._store.replies.release(untried)
+            await self._store.replies.release(untried, leaving=True)
         except Exception as exc:  # the rows stay claimed: the next start marks them resent
             self._log.warning("%s: could not free %d replies: %s", self._channel, len(untried), exc)
         if left:
