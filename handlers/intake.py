@@ -496,7 +496,7 @@ def check_text(ctx: Ctx, text: str) -> str | None:
     return cleaned
 
 
-@router.text(State.TEXT, State.SIMILAR)
+@router.text(State.TEXT)
 async def question_text(ctx: Ctx, text: str) -> None:
     cleaned = check_text(ctx, text)
     if cleaned is None:
@@ -509,17 +509,18 @@ async def question_text(ctx: Ctx, text: str) -> None:
     await advance(ctx)
 
 
-@router.text(State.PREVIEW)
+@router.text(State.PREVIEW, State.SIMILAR)
 async def preview_text(ctx: Ctx, text: str) -> None:
-    """Text typed at the preview: offer to add it, to replace the question, or to ignore
-    it; never replace the question silently."""
+    """Text typed at the preview, or while similar questions are shown: offer to add it,
+    to replace the question, or to ignore it; never replace the question silently."""
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
         await show_preview(ctx)  # the same text sent again: still one question
         return
     cleaned = clean_text(text)
     if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
         # "asdf", "hmm": neither a choice nor an addition worth offering.
-        ctx.say(ctx.tt("preview.not_understood"))
+        key = "similar.not_understood" if ctx.state == State.SIMILAR else "preview.not_understood"
+        ctx.say(ctx.tt(key))
         ctx.repeat_prompt()
         return
     ctx.data["amend"] = cleaned[: ctx.settings.max_question_chars * 3]
@@ -653,6 +654,18 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
     key = "similar.supported" if added else "similar.already_supported"
     ctx.reset()
     ctx.say(ctx.tr(key, code=question.code))
+    if question.answer and question.answer_published_at is not None:
+        # Answered and published already: the answer now, not never (the askers and
+        # supporters were told at publication, before this person joined).
+        ctx.say(
+            ctx.tr(
+                "answer.notice_supporter",
+                code=question.code,
+                question=_short(question.text, 200),
+                answer=question.answer,
+                by=question.answered_by or ctx.tr("answer.by_default"),
+            )
+        )
 
 
 @router.action("sm")

@@ -26,7 +26,7 @@ from bot.clustering import (
     normalize_question,
     similarity,
 )
-from bot.clustering.cluster import _build_docs, _similarities
+from bot.clustering.cluster import _build_docs, _similarities, well_formed
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "cluster_dev.jsonl"
@@ -447,3 +447,23 @@ def test_similar_index_survives_many_removals() -> None:
     assert len(index) == 100
     found = index.nearest("đường vào thôn số 2950 bị hỏng", limit=1)
     assert found[0][0] == "k2950"
+
+
+def test_a_group_is_shown_by_its_best_written_question() -> None:
+    items = [
+        (
+            "1",
+            "tinh co chinh sach ho tro thanh nien tim viec lam khi tot nghiep ve dia phuong ko a",
+        ),
+        (
+            "2",
+            "Tỉnh có chính sách hỗ trợ thanh niên tìm việc làm khi tốt nghiệp về địa phương không ạ?",
+        ),
+        (
+            "3",
+            "tinh co chinh sach ho tro thanh nien tim viec lam sau tot nghiep ve dia phuong khong",
+        ),
+    ]
+    labels = cluster_texts(items)
+    assert set(labels.values()) == {"2"}, labels
+    assert well_formed(items[1][1]) > well_formed(items[0][1])

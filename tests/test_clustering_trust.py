@@ -274,3 +274,37 @@ async def test_the_consent_text_says_who_may_see_a_question(
     t = Talker(engine, user_id="z")
     await t.say("/start")
     assert "cùng đơn vị" in t.last_text and "ẩn danh" in t.last_text.lower()
+
+
+async def test_text_typed_while_similar_questions_are_shown_never_replaces_the_question(
+    province_app: App, campaign: Campaign
+) -> None:
+    engine = build_engine(province_app)
+    await send(await ask(engine, "a", JOBS))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in t.last_text
+    await t.say("hmm")  # neither a choice nor words worth keeping
+    assert "chưa hiểu" in t.last_text and "gần giống" in t.last_text
+    await t.say("Em ở xã vùng cao, đi lại xa, có được hỗ trợ chi phí đi phỏng vấn không?")
+    assert "Bạn vừa gửi thêm" in t.last_text, "asked what to do with it, not taken silently"
+    await t.press("Bỏ qua")
+    assert JOBS_AGAIN in t.last_text, "the question is the one first written"
+    code = await send(t)
+    assert (await question(province_app, code)).text == JOBS_AGAIN
+
+
+async def test_joining_a_question_answered_already_brings_its_answer_at_once(
+    province_app: App, campaign: Campaign
+) -> None:
+    from handlers.answers import publish
+
+    engine = build_engine(province_app)
+    asked = await question(province_app, await send(await ask(engine, "a", JOBS)))
+    now = province_app.clock.now()
+    answer = "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, xem tại sàn việc làm hằng tháng."
+    assert await province_app.store.questions.save_answer(asked.id, answer, now=now, by="Sở Nội vụ")
+    await publish(province_app.store, [await question(province_app, asked.code)], now=now)
+    t = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in t.last_text
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    assert asked.code in t.last_text and answer in t.last_text and "Sở Nội vụ" in t.last_text
