@@ -296,6 +296,9 @@ class Router:
     # Joining the next message of a burst to text kept by the previous one, by where
     # it was kept; the flag says the platform cut the previous text at its length limit.
     continuations: dict[str, ContinueFn] = field(default_factory=dict)
+    # Text typed at a choice step that matches none of its options (instead of the
+    # engine's "I didn't understand" and the prompt again).
+    unmatched: dict[str, TextFn] = field(default_factory=dict)
 
     def command(self, *names: str) -> Callable[[CommandFn], CommandFn]:
         def register(fn: CommandFn) -> CommandFn:
@@ -309,6 +312,17 @@ class Router:
         def register(fn: TextFn) -> TextFn:
             for state in states:
                 self.texts[str(state)] = fn
+            return fn
+
+        return register
+
+    def unmatched_text(self, *states: State | str) -> Callable[[TextFn], TextFn]:
+        """Register what to do with text typed at a choice step of ``states`` that is no
+        option (it is still free to say it did not understand)."""
+
+        def register(fn: TextFn) -> TextFn:
+            for state in states:
+                self.unmatched[str(state)] = fn
             return fn
 
         return register
@@ -357,6 +371,7 @@ class Router:
             (self.payloads, other.payloads),
             (self.reasks, other.reasks),
             (self.continuations, other.continuations),
+            (self.unmatched, other.unmatched),
         ]
         for mine, theirs in tables:
             clash = set(mine) & set(theirs)
@@ -774,6 +789,10 @@ class Engine:
                 if idle is not None:
                     await idle(ctx, text)
                     return
+            unmatched = self.router.unmatched.get(ctx.state)
+            if unmatched is not None:
+                await unmatched(ctx, text)
+                return
             ctx.say(ctx.tt("choice.not_understood"))
             ctx.repeat_prompt()
             return

@@ -7,7 +7,9 @@ person was, and every step can be asked again (after a language switch).
 
 Text typed at the preview never replaces the question silently: the person is asked
 whether to add it, to replace the question with it, or to ignore it. Messages of one
-burst (a paste the app split, several messages sent at once) are joined.
+burst (a paste the app split, several messages sent at once) are joined. A question typed
+before its step (as the first message, at consent, the unit, the name or the topic) is
+kept for the question step rather than answered "not understood" (:func:`keep_early`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import timedelta
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
 from handlers.states import CATEGORIES, State
-from handlers.understanding import is_answer_word
+from handlers.understanding import is_answer_word, question_like
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
 router = Router()
@@ -73,6 +75,12 @@ def say_closed(ctx: Ctx, campaign: Campaign | None) -> None:
 
 @router.command("start", "batdau")
 async def start(ctx: Ctx) -> None:
+    await welcome(ctx)
+
+
+async def welcome(ctx: Ctx, *, early_text: str | None = None) -> None:
+    """Welcome, then consent or the first step; ``early_text``: a question the person
+    typed before anything was asked, kept for the question step."""
     payload = (ctx.event.payload or ctx.event.text or "").strip()
     deep_unit = None
     if payload:
@@ -86,6 +94,8 @@ async def start(ctx: Ctx) -> None:
     ctx.reset()
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
+    if early_text:
+        ctx.data["early_text"] = early_text
     opens = await ctx.engine.open_campaigns(ctx.now)
     if not opens:
         say_closed(ctx, await ctx.engine.recently_closed(ctx.now))
@@ -102,8 +112,11 @@ async def start(ctx: Ctx) -> None:
     if ctx.first_contact:
         # Vietnamese by default whatever the app's language; English offered once.
         lines.append(ctx.tr("language.offer"))
+    consented = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
+    if early_text and not consented:
+        lines.append(ctx.tr("early.kept"))
     ctx.say("\n".join(lines))
-    if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
+    if not consented:
         ask_consent(ctx)
         return
     await begin(ctx)
@@ -169,6 +182,7 @@ async def _over_limit(ctx: Ctx) -> bool:
 async def begin(ctx: Ctx, *, text: str | None = None) -> None:
     """Start a new question draft, keeping a deep-linked unit noted by /start."""
     deep_unit = ctx.data.get("deep_unit")
+    text = text or ctx.data.get("early_text")  # typed before consent: see keep_early
     ctx.conv.data = {}
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -353,6 +367,8 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
+    if keep_early(ctx, text):
+        return
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
 
 
@@ -408,6 +424,8 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
+    if keep_early(ctx, text):  # a question is no name, even when made of letters only
+        return
     name = normalize_name(text)
     if name is None:
         # "không", "ok": an answer to something else, not a name.
@@ -465,6 +483,55 @@ async def pick_topic(ctx: Ctx, arg: str) -> None:
         return
     ctx.draft["topic_id"] = topic.id
     await advance(ctx)
+
+
+# -- a question typed before its step ---------------------------------------------------------
+
+
+def keep_early(ctx: Ctx, text: str) -> bool:
+    """A question typed at an earlier step (consent, unit, name, group, topic) instead of
+    that step's answer: kept for the question step, which is then skipped (the preview
+    shows it before anything is sent), and the step asked again. Without this the
+    person's words would be answered "not understood" and lost."""
+    cleaned = clean_text(text)
+    limit = ctx.settings.max_question_chars
+    if not question_like(cleaned, strict=True) or len(cleaned) > limit:
+        return False
+    before_draft = ctx.state == State.CONSENT  # no draft exists before consent
+    kept = ctx.data.get("early_text") if before_draft else ctx.draft.get("text")
+    if kept and _comparable(str(kept)) != _comparable(cleaned):
+        cleaned = join_parts(str(kept), cleaned, cut=False)
+        if len(cleaned) > limit:
+            return False
+    if before_draft:
+        ctx.data["early_text"] = cleaned
+        ctx.collect("early")
+    else:
+        ctx.draft["text"] = cleaned
+        ctx.collect("draft")
+    ctx.say(ctx.tr("early.kept"))
+    ctx.repeat_prompt()
+    return True
+
+
+@router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
+async def text_at_a_choice(ctx: Ctx, text: str) -> None:
+    if not keep_early(ctx, text):
+        ctx.say(ctx.tt("choice.not_understood"))
+        ctx.repeat_prompt()
+
+
+@router.continuation("early")
+async def continue_early(ctx: Ctx, text: str, cut: bool) -> bool:
+    """The rest of a question typed before consent, sent within seconds."""
+    if ctx.state != State.CONSENT or "early_text" not in ctx.data:
+        return False
+    joined = join_parts(str(ctx.data["early_text"]), text, cut=cut)
+    if len(joined) > ctx.settings.max_question_chars:
+        return False
+    ctx.data["early_text"] = joined
+    ctx.collect("early")
+    return True
 
 
 # -- question text ---------------------------------------------------------------------------
@@ -815,6 +882,10 @@ async def idle_text(ctx: Ctx, text: str) -> None:
         ctx.collect("draft")
         return
     if not has_consent:
-        await start(ctx)
+        # A question as the very first message: kept while consent is asked.
+        early = question_like(cleaned) and len(cleaned) <= ctx.settings.max_question_chars
+        await welcome(ctx, early_text=cleaned if early else None)
+        if early:
+            ctx.collect("early")
         return
     ctx.say(ctx.tr("welcome.back"))

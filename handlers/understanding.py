@@ -19,7 +19,15 @@ from functools import lru_cache
 
 from bot.clustering.normalize import fold
 
-__all__ = ["INTENTS", "ambiguous", "intents", "is_answer_word", "meaningful", "typed_number"]
+__all__ = [
+    "INTENTS",
+    "ambiguous",
+    "intents",
+    "is_answer_word",
+    "meaningful",
+    "question_like",
+    "typed_number",
+]
 
 # What each intent is said with (unaccented, lower case, one space between words, runs of
 # a repeated letter written once: "okkk" and "khongg" are "ok" and "khong").
@@ -351,3 +359,55 @@ def is_answer_word(text: str) -> bool:
     say, a name: unlike :func:`intents`, a leading "em"/"minh" is kept ("Minh Anh")."""
     words = _trim(_words(text), leading=False)
     return any(words in said for said in INTENTS.values())
+
+
+# Words only a question or a request carries (unaccented); "hỏi" alone is not one of them:
+# "Hội Liên hiệp Thanh niên" is "hoi" too.
+_ASKING = (
+    "cho em hoi",
+    "cho minh hoi",
+    "cho toi hoi",
+    "cho chau hoi",
+    "cho hoi",
+    "xin hoi",
+    "muon hoi",
+    "em hoi",
+    "the nao",
+    "nhu nao",
+    "lam sao",
+    "bao gio",
+    "bao nhieu",
+    "tai sao",
+    "vi sao",
+    "o dau",
+    "co duoc",
+    "duoc khong",
+    "kien nghi",
+    "de nghi",
+    "de xuat",
+    "mong muon",
+    "giai dap",
+    "tra loi giup",
+)
+# How a question ends when it has no question mark ("… được không", "… chưa ạ").
+_ASKING_ENDS = (" khong", " ko", " chua", " gi", " nao", " sao", " dau")
+
+
+def question_like(text: str, *, strict: bool = False) -> bool:
+    """Whether ``text`` reads as a question typed ahead of its step rather than an
+    answer to the step's prompt: at least five words and 25 letters. With ``strict``
+    (where long answers are normal: unit names such as "Trường THPT Chuyên Cao Bằng"),
+    it must also ask: a question mark, asking words ("cho em hỏi", "thế nào", "kiến
+    nghị"), or fifteen words and more."""
+    words = _words(text)
+    if len(words.split()) < 5 or len(words.replace(" ", "")) < 25:
+        return False
+    if not strict:
+        return True
+    padded = f" {words} "
+    return (
+        "?" in text
+        or len(words.split()) >= 15
+        or any(f" {phrase} " in padded for phrase in _ASKING)
+        or _trim(words, leading=False).endswith(_ASKING_ENDS)
+    )

@@ -129,6 +129,57 @@ async def test_typed_question_when_idle_starts_the_flow(engine: Engine) -> None:
     assert "dạy nghề miễn phí" in t.last_text  # straight to the preview, text kept
 
 
+LOAN = "Cho em hỏi thanh niên nông thôn muốn vay vốn nuôi gà thì thủ tục thế nào ạ?"
+
+
+async def test_a_question_sent_as_the_first_message_is_kept_through_consent(
+    engine: Engine, province_app: App
+) -> None:
+    t = Talker(engine)
+    await t.say(LOAN)  # before /start and before consent
+    assert "giữ lại câu hỏi" in t.last_text and "đồng ý" in t.last_text
+    await t.press("Mình đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    await t.say("Nông Thị Hoa")
+    await t.press("Học sinh, sinh viên")
+    await t.press("vay vốn")
+    assert "kiểm tra lại" in t.last_text and LOAN in t.last_text, "no need to type it again"
+    await t.press("Gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    stored = await province_app.store.questions.by_code(code)
+    assert stored is not None and stored.text == LOAN
+
+
+async def test_a_question_typed_at_a_choice_or_name_step_is_kept_not_lost(
+    engine: Engine, province_app: App
+) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.press("Mình đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    await t.say("Em muốn hỏi về chính sách vay vốn cho thanh niên nông thôn")  # at the name
+    assert "giữ lại câu hỏi" in t.last_text and "Họ và tên" in t.last_text
+    await t.say("Nông Thị Hoa")
+    await t.press("Học sinh, sinh viên")
+    await t.say("Lãi suất có được hỗ trợ cho người dưới 30 tuổi không")  # at the topic
+    assert "giữ lại câu hỏi" in t.last_text and "nhóm vấn đề" in t.last_text
+    await t.press("vay vốn")
+    preview = t.last_text
+    assert "kiểm tra lại" in preview
+    assert "chính sách vay vốn" in preview and "dưới 30 tuổi" in preview, "both kept, joined"
+    # A long unit name, a name with a comma, a wordy choice: answers, not questions.
+    t2 = Talker(engine, user_id="1002")
+    await t2.say("/start")
+    await t2.press("Mình đồng ý")
+    await t2.say("Phường Thục Phán, thành phố Cao Bằng, tỉnh Cao Bằng")
+    assert "giữ lại" not in t2.last_text and "đơn vị" in t2.last_text
+    await t2.press("Thục Phán")
+    await t2.say("Em là Hoàng Thị Mai, đoàn viên phường Thục Phán")
+    assert "giữ lại" not in t2.last_text and "Họ và tên" in t2.last_text
+
+
 async def test_declining_consent_keeps_nothing(engine: Engine, province_app: App) -> None:
     t = Talker(engine)
     await t.say("/start")

@@ -5,7 +5,7 @@ up with "did you mean", and the unit prompt shows the campaign's own units."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from bot.application.app import App
 from bot.campaign.setup import create_campaign
 from bot.campaign.units import province_units
 from bot.cli import main
+from bot.clock import VIETNAM_TZ
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from handlers.roles import create_invite
@@ -100,7 +101,7 @@ def test_a_2024_campaign_needs_allow_past(capsys: pytest.CaptureFixture[str]) ->
     create = ["campaign", "create", "--title", "Đối thoại 2024", "--dialogue-date", "28/08/2024"]
     status, out, err = cli(capsys, *create)
     assert (status, out) == (2, "")
-    today = f"{date.today():%d/%m/%Y}"
+    today = f"{datetime.now(VIETNAM_TZ):%d/%m/%Y}"  # the bot's day is Vietnam's
     assert err == (
         f"youthbot campaign: ngày đối thoại 28/08/2024 đã qua (hôm nay {today}); kiểm tra "
         "lại năm, hoặc thêm --allow-past nếu ghi lại một đợt đã diễn ra\n"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.understanding import ambiguous, intents, is_answer_word, meaningful, typed_number
+from handlers.understanding import (
+    ambiguous,
+    intents,
+    is_answer_word,
+    meaningful,
+    question_like,
+    typed_number,
+)
 
 YES = [
     "đồng ý",
@@ -150,3 +157,33 @@ def test_answer_words_are_not_names_but_names_are() -> None:
         assert is_answer_word(typed), typed
     for name in ("Minh Anh", "Nông Thị Hoa", "Lò Văn Thành", "Đinh Thị Vân"):
         assert not is_answer_word(name), name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cho em hỏi thanh niên muốn vay vốn thì làm thế nào ạ",
+        "Thanh niên xuất ngũ có được hỗ trợ học nghề không",
+        "Xã mình bao giờ thì có sân bóng cho thanh niên ạ",
+        "Em kiến nghị tỉnh mở thêm lớp dạy nghề cho thanh niên vùng cao",
+        "Lớp tin học miễn phí cho thanh niên khuyết tật mở ở đâu?",
+    ],
+)
+def test_questions_typed_ahead_read_as_questions(text: str) -> None:
+    assert question_like(text, strict=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trường Trung học phổ thông Chuyên Cao Bằng",
+        "Phường Thục Phán, thành phố Cao Bằng",
+        "Em là Hoàng Thị Mai, đoàn viên phường Thục Phán",
+        "Hội Liên hiệp Thanh niên Việt Nam xã Hạnh Phúc",
+        "Mình chọn nhóm khởi nghiệp vay vốn nhé",
+        "em đồng ý cho mình lưu thông tin",
+        "ok",
+    ],
+)
+def test_long_answers_are_not_taken_for_questions(text: str) -> None:
+    assert not question_like(text, strict=True)
