@@ -774,6 +774,11 @@ class Engine:
         if isinstance(numbered, str):
             await self._button(ctx, numbered)
             return
+        if ctx.state != State.IDLE and "greeting" in intents(text):
+            # "chào ad", "alo": a hello mid-way, answered and the step shown again.
+            ctx.say(ctx.tr("greeting.midway"))
+            ctx.repeat_prompt()
+            return
         if ctx.data.get("prompt", {}).get("intents") and ambiguous(text):
             # "dung" at a yes/no question: "đúng" (yes) or "đừng" (don't)? Ask again.
             ctx.say(ctx.tt("choice.not_understood"))

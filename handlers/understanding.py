@@ -147,6 +147,19 @@ _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
 _ANONYMOUS = {"an danh", "giau ten", "khong ghi ten", "ko ghi ten", "anonymous"}
+_GREETING = {
+    "chao",
+    "xin chao",
+    "chao ca nha",
+    "hi",
+    "hello",
+    "helo",
+    "alo",
+    "a lo",
+    "hey",
+    "good morning",
+    "good evening",
+}
 _VIETNAMESE = {"vi", "vn", "viet", "tieng viet", "vietnamese"}
 _ENGLISH = {"en", "eng", "english", "anh", "tieng anh"}
 
@@ -168,6 +181,7 @@ INTENTS: dict[str, frozenset[str]] = {
     "replace": _spelled(_REPLACE),
     "keep": _spelled(_KEEP),
     "anonymous": _spelled(_ANONYMOUS),
+    "greeting": _spelled(_GREETING),
     "vi": _spelled(_VIETNAMESE),
     "en": _spelled(_ENGLISH),
 }

@@ -180,6 +180,17 @@ async def test_a_question_typed_at_a_choice_or_name_step_is_kept_not_lost(
     assert "giữ lại" not in t2.last_text and "Họ và tên" in t2.last_text
 
 
+async def test_a_hello_midway_is_answered_and_the_step_shown_again(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("xin chào ạ")
+    assert "Chào bạn" in t.last_text and "chưa hiểu" not in t.last_text
+    assert t.last_prompt().buttons, "the consent buttons again"
+    await t.press("Mình đồng ý")
+    await t.say("alo")
+    assert "Chào bạn" in t.last_text and "Gõ tên xã" in t.last_text
+
+
 async def test_declining_consent_keeps_nothing(engine: Engine, province_app: App) -> None:
     t = Talker(engine)
     await t.say("/start")

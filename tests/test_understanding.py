@@ -187,3 +187,10 @@ def test_questions_typed_ahead_read_as_questions(text: str) -> None:
 )
 def test_long_answers_are_not_taken_for_questions(text: str) -> None:
     assert not question_like(text, strict=True)
+
+
+def test_greetings() -> None:
+    for typed in ("xin chào", "Chào ad ạ", "alo", "Hi", "hello bot"):
+        assert "greeting" in intents(typed), typed
+    for typed in ("chào mừng ngày thành lập Đoàn", "đồng ý"):
+        assert "greeting" not in intents(typed), typed
