@@ -270,3 +270,22 @@ def test_topic_field_keeps_topic_groups_apart(tmp_path: Path) -> None:
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
     labels = [r["cluster"] for r in _records(_run(source)[1])]
     assert labels[0] == labels[1] != labels[2]
+
+
+def test_normalising_in_two_processes_gives_the_same_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.clustering import cluster
+
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parent / "data" / "cluster_dev.jsonl").read_text().splitlines()
+    ]
+    items = [(str(row["id"]), str(row["text"])) for row in rows]
+    items += [(f"{key}-again", text) for key, text in items[:50]]  # repeated texts too
+    done: list[int] = []
+    serial = cluster.cluster_with_progress(items, workers=1)
+    monkeypatch.setattr(cluster, "PARALLEL_FROM", 10)  # the pool at this small size
+    parallel = cluster.cluster_with_progress(items, workers=2, progress=done.append)
+    assert parallel == serial
+    assert sum(done) == 2 * len(items), "progress still counts every question twice"

@@ -21,6 +21,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -307,7 +308,12 @@ def cluster_file(
         )
         units = {str(q.id): q.unit for q in questions} if any(q.unit for q in questions) else None
         labels = cluster_with_progress(
-            items, threshold=threshold, groups=groups, units=units, progress=advance
+            items,
+            threshold=threshold,
+            groups=groups,
+            units=units,
+            progress=advance,
+            workers=min(4, len(os.sched_getaffinity(0))),
         )
     write_labels(questions, {key: by_key[label] for key, label in labels.items()}, out)
     return 0

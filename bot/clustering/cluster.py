@@ -31,6 +31,7 @@ question officials see for the group is a well-written one, not a teencode one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,25 +92,70 @@ class _Docs:
     units: np.ndarray
 
 
-def _terms_by_text(texts: Sequence[str], progress: Progress) -> dict[str, tuple[str, ...]]:
-    """Terms of each distinct text, typos repaired against the vocabulary of all texts."""
-    normalized: dict[str, NormalizedQuestion] = {}
+# Below this many distinct texts a second process costs more than it saves.
+PARALLEL_FROM = 20_000
+_CHUNK = 2_000
+
+
+def _terms_of(question: NormalizedQuestion, text: str) -> tuple[str, ...]:
+    # A question with no content term only equals its own wording.
+    return question.terms or ("\0" + fold(text),)
+
+
+_Analysed = tuple[NormalizedQuestion, Marks]
+
+
+def _analyse_chunk(texts: list[str]) -> list[_Analysed]:
+    analysed = []
     for text in texts:
-        if text not in normalized:
-            normalized[text] = normalize_question(text)
-        progress(1)
+        question = normalize_question(text)
+        analysed.append((question, marks_of(_terms_of(question, text), text)))
+    return analysed
+
+
+def _analyse_distinct(distinct: list[str], *, workers: int, progress: Progress) -> list[_Analysed]:
+    """Each text normalised and its places found, in ``workers`` processes when there are
+    many (each text is independent; the lexicons are inherited by fork, not reloaded)."""
+    chunks = [distinct[i : i + _CHUNK] for i in range(0, len(distinct), _CHUNK)]
+    done: list[_Analysed] = []
+    if workers > 1 and len(distinct) >= PARALLEL_FROM:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(_analyse_chunk, chunks):
+                done.extend(part)
+                progress(len(part))
+        return done
+    for chunk in chunks:
+        done.extend(_analyse_chunk(chunk))
+        progress(len(chunk))
+    return done
+
+
+def _terms_by_text(
+    texts: Sequence[str], progress: Progress, *, workers: int = 1
+) -> tuple[dict[str, tuple[str, ...]], dict[str, Marks]]:
+    """Terms and marks (places, facets) of each distinct text, typos repaired against the
+    vocabulary of all texts."""
+    distinct = list(dict.fromkeys(texts))
+    analysed = _analyse_distinct(distinct, workers=workers, progress=progress)
+    progress(len(texts) - len(distinct))  # the repeated texts: nothing more to do
+    normalized = {text: question for text, (question, _) in zip(distinct, analysed, strict=True)}
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(normalized[text].folded)
     speller = Speller(counts)
     terms_by_text: dict[str, tuple[str, ...]] = {}
-    for text, question in normalized.items():
-        final = question
+    marks_by_text: dict[str, Marks] = {}
+    for text, (question, first_marks) in zip(distinct, analysed, strict=True):
         if any(speller.correct(word) for word in question.folded):
-            final = normalize_question(text, speller=speller)
-        # A question with no content term only equals its own wording.
-        terms_by_text[text] = final.terms or ("\0" + fold(text),)
-    return terms_by_text
+            terms = _terms_of(normalize_question(text, speller=speller), text)
+            marks_by_text[text] = marks_of(terms, text)
+        else:
+            terms = _terms_of(question, text)
+            marks_by_text[text] = first_marks
+        terms_by_text[text] = terms
+    return terms_by_text, marks_by_text
 
 
 def _build_docs(
@@ -118,15 +164,13 @@ def _build_docs(
     *,
     units: Sequence[int] | None = None,
     progress: Progress = _no_progress,
+    workers: int = 1,
 ) -> tuple[_Docs, list[int]]:
-    terms_by_text = _terms_by_text(texts, progress)
+    terms_by_text, marks_by_text = _terms_by_text(texts, progress, workers=workers)
     index: dict[tuple[Hashable, tuple[str, ...], Hashable], int] = {}
     members: list[list[int]] = []
     keys: list[tuple[Hashable, tuple[str, ...], Hashable]] = []
     item_doc: list[int] = []
-    marks_by_text: dict[str, Marks] = {}
-    for text, terms in terms_by_text.items():
-        marks_by_text[text] = marks_of(terms, text)
     for item, (text, group) in enumerate(zip(texts, groups, strict=True)):
         marks = marks_by_text[text]
         # Questions with the same terms but other places are other documents.
@@ -293,13 +337,16 @@ def well_formed(text: str) -> float:
     """How well ``text`` reads as written Vietnamese, 0.6-1.0: the share of its words with
     diacritics (a question typed without them, or in teencode, reads worse to officials),
     and a capital first letter. Used to pick a group's representative among near-equals."""
-    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    words = _LETTERED.findall(text)
     if not words:
         return 0.6
-    marked = sum(1 for w in words if any(ord(c) > 127 and c.isalpha() for c in w))
+    marked = sum(1 for w in words if not w.isascii())
     score = min(1.0, marked / len(words) / 0.3) * 0.8
     score += 0.2 if words[0][:1].isupper() else 0.0
     return 0.6 + 0.4 * score
+
+
+_LETTERED = re.compile(r"[^\W\d_]+")  # runs of letters: words without their punctuation
 
 
 def _cluster_docs(
@@ -384,9 +431,12 @@ def cluster_with_progress(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     progress: Progress = _no_progress,
+    workers: int = 1,
 ) -> dict[str, str]:
     """:func:`cluster_texts`, reporting work done: ``progress(n)`` is called as items are
-    normalised and again as they are grouped (``2 * len(items)`` units in all)."""
+    normalised and again as they are grouped (``2 * len(items)`` units in all).
+    ``workers``: processes that normalise the texts of a large batch (the command line
+    uses the machine's cores; inside the bot's event loop it stays 1: no fork there)."""
     ids = [item_id for item_id, _ in items]
     if len(set(ids)) != len(ids):
         duplicate = next(i for i, count in Counter(ids).items() if count > 1)
@@ -404,10 +454,23 @@ def cluster_with_progress(
     if threshold is None:
         known = unit_codes is not None and any(code != model.NO_UNIT for code in unit_codes)
         threshold = DEFAULT_THRESHOLD if known else THRESHOLD_WITHOUT_UNITS
-    docs, item_doc = _build_docs(texts, item_groups, units=unit_codes, progress=progress)
+    docs, item_doc = _build_docs(
+        texts, item_groups, units=unit_codes, progress=progress, workers=workers
+    )
     # Within a document, the representative item is the best written (then the smallest id).
-    doc_best = [min(m, key=lambda i: (-well_formed(texts[i]), i)) for m in docs.members]
-    quality = [well_formed(texts[i]) for i in doc_best]
+    # (Scored once per distinct text: at 100,000 questions this is on the batch's budget.)
+    scores: dict[str, float] = {}
+
+    def written(i: int) -> float:
+        score = scores.get(texts[i])
+        if score is None:
+            score = scores[texts[i]] = well_formed(texts[i])
+        return score
+
+    doc_best = [
+        min(m, key=lambda i: (-written(i), i)) if len(m) > 1 else min(m) for m in docs.members
+    ]
+    quality = [written(i) for i in doc_best]
     representative = _cluster_docs(
         docs, threshold=threshold / 100.0, progress=progress, quality=quality
     )
