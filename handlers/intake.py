@@ -367,7 +367,8 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
-    if keep_early(ctx, text):
+    # A unit with its whole address is long: here only asking words make a question.
+    if keep_early(ctx, text, long_words=None):
         return
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
 
@@ -488,14 +489,14 @@ async def pick_topic(ctx: Ctx, arg: str) -> None:
 # -- a question typed before its step ---------------------------------------------------------
 
 
-def keep_early(ctx: Ctx, text: str) -> bool:
+def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
     """A question typed at an earlier step (consent, unit, name, group, topic) instead of
     that step's answer: kept for the question step, which is then skipped (the preview
     shows it before anything is sent), and the step asked again. Without this the
     person's words would be answered "not understood" and lost."""
     cleaned = clean_text(text)
     limit = ctx.settings.max_question_chars
-    if not question_like(cleaned, strict=True) or len(cleaned) > limit:
+    if not question_like(cleaned, strict=True, long_words=long_words) or len(cleaned) > limit:
         return False
     before_draft = ctx.state == State.CONSENT  # no draft exists before consent
     kept = ctx.data.get("early_text") if before_draft else ctx.draft.get("text")

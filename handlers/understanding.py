@@ -407,12 +407,13 @@ _ASKING = (
 _ASKING_ENDS = (" khong", " ko", " chua", " gi", " nao", " sao", " dau")
 
 
-def question_like(text: str, *, strict: bool = False) -> bool:
+def question_like(text: str, *, strict: bool = False, long_words: int | None = 15) -> bool:
     """Whether ``text`` reads as a question typed ahead of its step rather than an
     answer to the step's prompt: at least five words and 25 letters. With ``strict``
     (where long answers are normal: unit names such as "Trường THPT Chuyên Cao Bằng"),
     it must also ask: a question mark, asking words ("cho em hỏi", "thế nào", "kiến
-    nghị"), or fifteen words and more."""
+    nghị"), or ``long_words`` words and more (``None`` where a long answer is still an
+    answer: a unit with its full address)."""
     words = _words(text)
     if len(words.split()) < 5 or len(words.replace(" ", "")) < 25:
         return False
@@ -421,7 +422,7 @@ def question_like(text: str, *, strict: bool = False) -> bool:
     padded = f" {words} "
     return (
         "?" in text
-        or len(words.split()) >= 15
+        or (long_words is not None and len(words.split()) >= long_words)
         or any(f" {phrase} " in padded for phrase in _ASKING)
         or _trim(words, leading=False).endswith(_ASKING_ENDS)
     )

@@ -173,7 +173,7 @@ async def test_a_question_typed_at_a_choice_or_name_step_is_kept_not_lost(
     t2 = Talker(engine, user_id="1002")
     await t2.say("/start")
     await t2.press("Mình đồng ý")
-    await t2.say("Phường Thục Phán, thành phố Cao Bằng, tỉnh Cao Bằng")
+    await t2.say("Đoàn Thanh niên phường Thục Phán, thành phố Cao Bằng, tỉnh Cao Bằng, Việt Nam")
     assert "giữ lại" not in t2.last_text and "đơn vị" in t2.last_text
     await t2.press("Thục Phán")
     await t2.say("Em là Hoàng Thị Mai, đoàn viên phường Thục Phán")
