@@ -229,6 +229,16 @@ class Ctx:
         base = f"{self.conv.step}.{choice.action}"
         return f"{base}.{choice.arg}" if choice.arg else base
 
+    def greeted(self, text: str) -> bool:
+        """A hello typed at a step that expects an answer ("chào ad", "alo"): answered and
+        the step shown again. Steps where any text is content (a question, a broadcast)
+        do not ask this."""
+        if self.state == State.IDLE or "greeting" not in intents(text):
+            return False
+        self.say(self.tr("greeting.midway"))
+        self.repeat_prompt()
+        return True
+
     def repeat_prompt(self) -> None:
         prompt = self.conv.data.get("prompt")
         if not prompt or self.conv.state == State.IDLE:
@@ -774,11 +784,6 @@ class Engine:
         if isinstance(numbered, str):
             await self._button(ctx, numbered)
             return
-        if ctx.state != State.IDLE and "greeting" in intents(text):
-            # "chào ad", "alo": a hello mid-way, answered and the step shown again.
-            ctx.say(ctx.tr("greeting.midway"))
-            ctx.repeat_prompt()
-            return
         if ctx.data.get("prompt", {}).get("intents") and ambiguous(text):
             # "dung" at a yes/no question: "đúng" (yes) or "đừng" (don't)? Ask again.
             ctx.say(ctx.tt("choice.not_understood"))
@@ -794,6 +799,8 @@ class Engine:
                 if idle is not None:
                     await idle(ctx, text)
                     return
+            if ctx.greeted(text):
+                return
             unmatched = self.router.unmatched.get(ctx.state)
             if unmatched is not None:
                 await unmatched(ctx, text)

@@ -75,12 +75,7 @@ def say_closed(ctx: Ctx, campaign: Campaign | None) -> None:
 
 @router.command("start", "batdau")
 async def start(ctx: Ctx) -> None:
-    await welcome(ctx)
-
-
-async def welcome(ctx: Ctx, *, early_text: str | None = None) -> None:
-    """Welcome, then consent or the first step; ``early_text``: a question the person
-    typed before anything was asked, kept for the question step."""
+    """/start, or /start with a deep-link payload (an invitation, a unit's poster)."""
     payload = (ctx.event.payload or ctx.event.text or "").strip()
     deep_unit = None
     if payload:
@@ -91,6 +86,12 @@ async def welcome(ctx: Ctx, *, early_text: str | None = None) -> None:
         if payload.startswith("u-"):
             unit = await ctx.store.units.by_code(payload[2:])
             deep_unit = unit.id if unit is not None else None
+    await welcome(ctx, deep_unit=deep_unit)
+
+
+async def welcome(ctx: Ctx, *, deep_unit: int | None = None, early_text: str | None = None) -> None:
+    """Welcome, then consent or the first step; ``early_text``: a question the person
+    typed before consent, kept for the question step."""
     ctx.reset()
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -159,10 +160,14 @@ async def consent_no(ctx: Ctx, _: str = "") -> None:
 @router.command("hoi", "ask")
 async def ask_command(ctx: Ctx) -> None:
     """/hoi, or /hoi followed by the question itself."""
-    if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
-        await start(ctx)
-        return
     typed = clean_text(ctx.event.text or "")
+    if not await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
+        # "/hoi <question>" as the first message: the question waits for the consent.
+        early = typed if len(typed) <= ctx.settings.max_question_chars else ""
+        await welcome(ctx, early_text=early or None)
+        if early:
+            ctx.collect("early")
+        return
     if typed and len(typed) <= ctx.settings.max_question_chars:
         await begin(ctx, text=typed)
         ctx.collect("draft")
@@ -368,7 +373,7 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
-    if keep_early(ctx, text, long_words=None):
+    if ctx.greeted(text) or keep_early(ctx, text, long_words=None):
         return
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
 
@@ -425,7 +430,7 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
-    if keep_early(ctx, text):  # a question is no name, even when made of letters only
+    if ctx.greeted(text) or keep_early(ctx, text):  # a question is no name either
         return
     name = normalize_name(text)
     if name is None:

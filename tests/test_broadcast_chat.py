@@ -53,6 +53,25 @@ async def test_broadcast_to_one_unit(province_app: App) -> None:
     assert {r["person_id"] for r in rows} == {p.id for p in people if p is not None}
 
 
+async def test_a_greeting_is_a_broadcasts_text_not_a_hello_to_the_bot(province_app: App) -> None:
+    campaign = await create_campaign(
+        province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28)
+    )
+    engine = Engine(province_app.store, province_app.clock, routers=routers())
+    await join(engine, "a", "thuc phan")
+    code = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/thongbao")
+    await org.press("một đơn vị")
+    await org.say("thuc phan")
+    await org.press("Thục Phán")
+    await org.say("Xin chào!")  # where any text is content, a hello is the content
+    assert "tới 1 người" in org.last_text and "Xin chào!" in org.last_text
+
+
 async def test_organiser_of_several_campaigns_picks_one(province_app: App) -> None:
     province = await create_campaign(
         province_app, title="Đối thoại cấp tỉnh", dialogue=date(2025, 8, 28)

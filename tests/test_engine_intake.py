@@ -151,6 +151,21 @@ async def test_a_question_sent_as_the_first_message_is_kept_through_consent(
     assert stored is not None and stored.text == LOAN
 
 
+async def test_ask_with_the_question_as_a_first_message_keeps_it_through_consent(
+    engine: Engine,
+) -> None:
+    t = Talker(engine)
+    await t.say(f"/hoi {LOAN}")
+    assert "giữ lại câu hỏi" in t.last_text and "đồng ý" in t.last_text
+    await t.press("Mình đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    await t.say("Nông Thị Hoa")
+    await t.press("Học sinh, sinh viên")
+    await t.press("vay vốn")
+    assert "kiểm tra lại" in t.last_text and LOAN in t.last_text
+
+
 async def test_a_question_typed_at_a_choice_or_name_step_is_kept_not_lost(
     engine: Engine, province_app: App
 ) -> None:
