@@ -402,6 +402,8 @@ class SqliteDatabase(Database):
         self._flush_task: asyncio.Task[None] | None = None
         self._checkpoint_after_commit = False
         self._checkpoint_task: asyncio.Task[None] | None = None
+        self._trips = 0  # calls queued to or running in aiosqlite's thread
+        self._write_locked = False  # this transaction's BEGIN IMMEDIATE has succeeded
         self.checkpoints = 0
         """WAL checkpoints run after erasures (privacy at rest)."""
 
@@ -420,7 +422,9 @@ class SqliteDatabase(Database):
                     f"cannot create the folder {parent} for the database: {exc.strerror}"
                 ) from exc
         try:
-            conn = await aiosqlite.connect(text_path, isolation_level=None)
+            # The connection is also used from the event loop's thread, never at the same
+            # time as from aiosqlite's (see _run).
+            conn = await aiosqlite.connect(text_path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {text_path}: {exc}") from exc
         db = cls(conn, text_path)
@@ -563,6 +567,7 @@ class SqliteDatabase(Database):
                     self.checkpoint_soon()
             finally:
                 self._begin_pending = False
+                self._write_locked = False
                 self._deferred = []
                 self._checkpoint_after_commit = False
                 self._in_transaction.reset(token)
@@ -706,13 +711,27 @@ class SqliteDatabase(Database):
     # -- statements ------------------------------------------------------------------
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` on the connection in aiosqlite's thread, in one trip.
+        """Run ``fn`` on the connection, in one trip to aiosqlite's thread or at once.
 
         aiosqlite's public API costs two or three thread round trips per query (execute,
         fetch, close); SQLite answers most of ours in microseconds, so the trips were
         the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
+
+        Once a transaction holds the write lock (its ``BEGIN IMMEDIATE`` went through the
+        thread, where waiting for another process's lock cannot stall the event loop), its
+        further statements and its commit run here, in the loop's thread: they no longer
+        wait for any lock, most take microseconds, and a trip costs far more than such a
+        statement. Only while nothing is queued for the thread, so the connection is never
+        used from two threads at once.
         """
-        if self._in_transaction.get() and (self._begin_pending or self._deferred):
+        in_transaction = self._in_transaction.get()
+        if in_transaction and self._begin_pending and self._trips == 0:
+            self._write_locked = self._begin_at_once()
+            self._begin_pending = not self._write_locked
+        inline = in_transaction and self._write_locked and self._trips == 0
+        begin = False
+        call = fn
+        if in_transaction and (self._begin_pending or self._deferred):
             begin, self._begin_pending = self._begin_pending, False
             deferred, self._deferred = self._deferred, []
 
@@ -723,8 +742,34 @@ class SqliteDatabase(Database):
                     conn.execute(sql, params).close()
                 return fn(conn)
 
-            return await self._conn._execute(with_prelude, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
-        return await self._conn._execute(fn, self._conn._conn)  # type: ignore[no-untyped-call,no-any-return]
+            call = with_prelude
+        raw: sqlite3.Connection = self._conn._conn
+        if inline:
+            return call(raw)
+        self._trips += 1
+        try:
+            result: T = await self._conn._execute(call, raw)  # type: ignore[no-untyped-call]
+        finally:
+            self._trips -= 1
+            if begin and raw.in_transaction:
+                self._write_locked = True
+        return result
+
+    def _begin_at_once(self) -> bool:
+        """``BEGIN IMMEDIATE`` in the loop's thread, only if the write lock is free now:
+        when another process holds it, the caller goes through the thread and waits
+        there (``busy_timeout``), never here."""
+        raw: sqlite3.Connection = self._conn._conn
+        raw.execute("PRAGMA busy_timeout = 0").close()
+        try:
+            raw.execute("BEGIN IMMEDIATE").close()
+        except sqlite3.OperationalError:
+            if raw.in_transaction:  # pragma: no cover - BEGIN either works or leaves none
+                raise
+            return False
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
+        return True
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Several statements in one trip (SQLite only: new code writes a :meth:`script`)."""

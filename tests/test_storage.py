@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -89,6 +90,49 @@ async def test_transaction_rolls_back_everything(tmp_path: Path) -> None:
                     )
                 raise RuntimeError("boom")
         assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_a_write_lock_held_elsewhere_never_stalls_the_event_loop(tmp_path: Path) -> None:
+    """Statements of a transaction run in the loop's thread once it holds the write
+    lock; while another process holds it, the transaction waits in aiosqlite's thread
+    and every other task goes on."""
+    path = tmp_path / "t.db"
+    async with await Database.open(path) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async def write(action: str) -> None:
+            async with db.transaction():
+                await db.execute(
+                    "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', ?)",
+                    (action,),
+                )
+
+        ticking = asyncio.create_task(ticker())
+        writing = asyncio.create_task(write("waited"))
+        await asyncio.sleep(0.3)
+        assert not writing.done()  # still waiting for the lock ...
+        assert ticks >= 10  # ... and the loop kept turning meanwhile
+        other.rollback()
+        other.close()
+        await asyncio.wait_for(writing, 5)
+        ticking.cancel()
+        # Reads outside a transaction (in the thread) and transactions (in the loop's
+        # thread once locked) interleave without ever sharing the connection at once.
+        results = await asyncio.gather(
+            *(write(f"w{i}") for i in range(50)),
+            *(db.fetchval("SELECT count(*) FROM audit_log") for _ in range(50)),
+        )
+        counts = [int(value) for value in results[50:]]
+        assert counts == sorted(counts) and counts[0] >= 1 and counts[-1] <= 51
+        assert await db.fetchval("SELECT count(*) FROM audit_log") == 51
 
 
 def test_migrations_are_numbered_without_gaps() -> None:

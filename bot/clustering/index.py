@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -14,7 +14,7 @@ from bot.clustering import model
 from bot.clustering.cluster import DEFAULT_THRESHOLD
 from bot.clustering.features import idf, prior, term_grams
 from bot.clustering.model import Marks, hard_conflict, mark_flags, marks_of
-from bot.clustering.normalize import PLACE_PREFIX, normalize_question
+from bot.clustering.normalize import PLACE_PREFIX, NormalizedQuestion, normalize_question
 from bot.clustering.spelling import Speller
 
 __all__ = ["Query", "SimilarIndex"]
@@ -26,6 +26,8 @@ _CANDIDATES = 16
 _COMMON_SHARE = 0.03
 #: At most this many of the rarest terms look for candidates (blocking).
 _PROBES = 5
+# Texts whose analysis is kept from a lookup for the add that usually follows it.
+_ANALYSED_KEPT = 256
 
 
 def _grams(terms: Iterable[str]) -> Counter[str]:
@@ -96,6 +98,9 @@ class SimilarIndex:
         self._unit = array("q")
         self._dead = 0
         self._speller = Speller()
+        # Texts looked up lately, as analysed then: the question a person sends is the
+        # text looked up while they wrote it, so adding it need not analyse it again.
+        self._analysed: OrderedDict[str, tuple[NormalizedQuestion, Marks]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -116,12 +121,13 @@ class SimilarIndex:
         """
         if key in self._slot_of:
             self.remove(key)
-        question = normalize_question(text, speller=self._speller)
+        analysed = self._analysed.pop(text) if text in self._analysed else self._analyse(text)
+        question, marks = analysed
         self._speller.update(Counter(question.folded).items())
         self._append(
             key,
             _vector_terms(question.terms),
-            marks_of(question.terms, text),
+            marks,
             topic=topic,
             unit=unit,
             shown=shown,
@@ -219,6 +225,10 @@ class SimilarIndex:
 
     # -- lookups -----------------------------------------------------------------------
 
+    def _analyse(self, text: str) -> tuple[NormalizedQuestion, Marks]:
+        question = normalize_question(text, speller=self._speller)
+        return question, marks_of(question.terms, text)
+
     def _term_weight(self, term: str, documents: int) -> float:
         return idf(self._df.get(term, 0), documents) * prior(term)
 
@@ -228,9 +238,11 @@ class SimilarIndex:
         Args:
             unit: the asker's unit (0: not known), a signal of the pair model.
         """
-        all_terms = normalize_question(text, speller=self._speller).terms
-        terms = _vector_terms(all_terms)
-        marks = marks_of(all_terms, text)
+        question, marks = self._analyse(text)
+        self._analysed[text] = (question, marks)
+        if len(self._analysed) > _ANALYSED_KEPT:
+            self._analysed.popitem(last=False)
+        terms = _vector_terms(question.terms)
         documents = max(len(self._slot_of), 1)
         term_vector = _normalised({t: self._term_weight(t, documents) for t in terms})
         # The query's character n-grams: unknown ones count in its norm only.

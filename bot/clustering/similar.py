@@ -174,13 +174,20 @@ class CampaignSimilarity:
                 and nearest.topic_id == question.topic_id  # its topic may have been changed
             ):
                 cluster_id = nearest.cluster_id
-        index.add(
-            str(question.id),
-            question.text,
-            topic=question.topic_id,
-            unit=question.unit_id,
-            shown=not question.anonymous,
-        )
+        try:
+            index.add(
+                str(question.id),
+                question.text,
+                topic=question.topic_id,
+                unit=question.unit_id,
+                shown=not question.anonymous,
+            )
+        except BufferError:
+            # Something still holds a view of the index's arrays (a kept traceback of a
+            # failed lookup): the index is only a cache, the question is stored; the next
+            # lookup builds it again rather than failing this person's question.
+            log.warning("similar-question index of campaign %d rebuilt", campaign_id)
+            self._indexes.pop(campaign_id, None)
         if not self._store.db.shared:
             self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), question.id)
         if cluster_id is not None:
