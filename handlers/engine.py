@@ -416,6 +416,7 @@ class Engine:
         self._unit_search: UnitSearch | None = None
         self._units: dict[int, Unit] = {}
         self._topics: dict[int, Topic] = {}
+        self._examples: dict[tuple[int | None, int], list[str]] = {}
 
     # -- cached reference data ------------------------------------------------------
 
@@ -433,6 +434,7 @@ class Engine:
         self._unit_search = UnitSearch(
             [u for u in units if u.kind != UnitKind.PROVINCE and not u.hidden]
         )
+        self._examples = {}
         self._topics = {}
         for campaign in self._campaigns:
             for topic in await self.store.campaigns.topics(campaign.id, include_inactive=True):
@@ -485,6 +487,10 @@ class Engine:
         """Names to show as examples in the unit prompt, from the campaign's own units: its
         province's for a province campaign, the host and the units under it otherwise."""
         await self._refresh()
+        key = (campaign.host_unit_id if campaign is not None else None, limit)
+        cached = self._examples.get(key)
+        if cached is not None:  # the same until the units are read again
+            return cached
         units = list(self._units.values())
         if campaign is not None:
             host = self._units.get(campaign.host_unit_id)
@@ -492,7 +498,8 @@ class Engine:
                 units = [u for u in units if u.province_code == host.code]
             elif host is not None:
                 units = [u for u in units if host.code in (u.code, u.parent_code)]
-        return example_names(units, limit=limit)
+        found = self._examples[key] = example_names(units, limit=limit)
+        return found
 
     async def unit_search(self) -> UnitSearch:
         await self._refresh()

@@ -49,6 +49,11 @@ class UnitSearch:
         self._units = list(units)
         self._full = [u.search_key or fold(u.name) for u in self._units]
         self._core = [_core(k) for k in self._full]
+        # The scorer's own preprocessing, done once for the choices instead of per search.
+        self._choices = (
+            [utils.default_process(k) for k in self._core],
+            [utils.default_process(k) for k in self._full],
+        )
 
     def __len__(self) -> int:
         return len(self._units)
@@ -61,12 +66,12 @@ class UnitSearch:
         scores: dict[int, float] = {}
         # Whole words typed in order weigh most; then typo-tolerant matches on the name
         # without its generic prefix, so "dam thuy" and "xa dam thuy" score alike.
-        for choices, query_form in ((self._core, q_core), (self._full, q)):
+        for choices, query_form in zip(self._choices, (q_core, q), strict=True):
             for _, score, index in process.extract(
-                query_form,
+                utils.default_process(query_form),
                 choices,
                 scorer=fuzz.WRatio,
-                processor=utils.default_process,
+                processor=None,
                 limit=limit * 3,
             ):
                 scores[index] = max(scores.get(index, 0.0), float(score))

@@ -581,6 +581,10 @@ class TelegramChannel(ChannelLifecycle):
             if query is not None and age < CALLBACK_ANSWER_WINDOW
             else None
         )
+        if answering is not None:
+            # Let the answer leave first: the engine's work may not pause before its
+            # commit (SQLite runs it in this thread), and the spinner should stop now.
+            await asyncio.sleep(0)
         try:
             incoming = map_update(update, bot_username=self.bot_username)
             if isinstance(incoming, Event):
