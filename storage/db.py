@@ -717,12 +717,13 @@ class SqliteDatabase(Database):
         fetch, close); SQLite answers most of ours in microseconds, so the trips were
         the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
 
-        Once a transaction holds the write lock (its ``BEGIN IMMEDIATE`` went through the
-        thread, where waiting for another process's lock cannot stall the event loop), its
-        further statements and its commit run here, in the loop's thread: they no longer
-        wait for any lock, most take microseconds, and a trip costs far more than such a
-        statement. Only while nothing is queued for the thread, so the connection is never
-        used from two threads at once.
+        A transaction first tries ``BEGIN IMMEDIATE`` here without waiting
+        (:meth:`_begin_at_once`); when another process holds the write lock, the ``BEGIN``
+        goes to the thread instead, where waiting for it cannot stall the event loop. Once
+        the transaction holds the lock, its statements and its commit run here, in the
+        loop's thread: they no longer wait for any lock, most take microseconds, and a trip
+        costs far more than such a statement. Only while nothing is queued for the thread,
+        so the connection is never used from two threads at once.
         """
         in_transaction = self._in_transaction.get()
         if in_transaction and self._begin_pending and self._trips == 0:
