@@ -308,3 +308,27 @@ async def test_joining_a_question_answered_already_brings_its_answer_at_once(
     assert "gần giống" in t.last_text
     await t.press("Tôi cũng muốn hỏi câu 1")
     assert asked.code in t.last_text and answer in t.last_text and "Sở Nội vụ" in t.last_text
+
+
+async def test_a_view_kept_of_the_index_never_costs_a_question(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Lookups read the similar-question index through numpy views of its arrays; while
+    anything keeps one alive (a stored traceback of a lookup, a profiler), the arrays
+    cannot grow. The question is stored all the same and the index is built again."""
+    import numpy as np
+
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    assert engine.similar is not None
+    index = engine.similar._indexes[campaign.id]  # type: ignore[attr-defined]
+    kept = np.frombuffer(index._alive, dtype=np.float32)  # noqa: F841 - held on purpose
+    t = await ask(engine, "b", JOBS_AGAIN)
+    second = await send(t)
+    assert second != first
+    assert (await question(province_app, second)).text == JOBS_AGAIN
+    # The next person's lookup sees both questions (the index was built again).
+    third = await ask(engine, "c", JOBS, unit=("thuc phan", "Thục Phán"))
+    assert "gần giống" in third.last_text
+    rebuilt = engine.similar._indexes[campaign.id]  # type: ignore[attr-defined]
+    assert rebuilt is not index and len(rebuilt) == 2

@@ -87,12 +87,7 @@ class CampaignSimilarity:
         async with self._lock:
             index = self._indexes.get(campaign_id)
             if index is None:
-                rows = await self._store.questions.texts(campaign_id)
-                # Normalising every stored question is CPU work: off the event loop.
-                index = await asyncio.to_thread(build_index, rows)
-                self._indexes[campaign_id] = index
-                self._approved_at.pop(campaign_id, None)
-                self._seen[campaign_id] = max((row.id for row in rows), default=0)
+                index = await self._build(campaign_id)
             elif self._store.db.shared:
                 # Several workers: questions other workers stored since are added (one
                 # cheap query; ids are drawn before commit, so the last few are looked at
@@ -100,16 +95,29 @@ class CampaignSimilarity:
                 # passes through added().
                 seen = self._seen.get(campaign_id, 0)
                 after = max(seen - CATCH_UP_MARGIN, 0)
-                for row in await self._store.questions.texts(campaign_id, after=after):
-                    if str(row.id) not in index:
-                        index.add(
-                            str(row.id),
-                            row.text,
-                            topic=row.topic_id,
-                            unit=row.unit_id,
-                            shown=not row.anonymous,
-                        )
-                    self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
+                try:
+                    for row in await self._store.questions.texts(campaign_id, after=after):
+                        if str(row.id) not in index:
+                            index.add(
+                                str(row.id),
+                                row.text,
+                                topic=row.topic_id,
+                                unit=row.unit_id,
+                                shown=not row.anonymous,
+                            )
+                        self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
+                except BufferError:  # a view of its arrays is kept somewhere: see added()
+                    log.warning("similar-question index of campaign %d rebuilt", campaign_id)
+                    index = await self._build(campaign_id)
+        return index
+
+    async def _build(self, campaign_id: int) -> SimilarIndex:
+        rows = await self._store.questions.texts(campaign_id)
+        # Normalising every stored question is CPU work: off the event loop.
+        index = await asyncio.to_thread(build_index, rows)
+        self._indexes[campaign_id] = index
+        self._approved_at.pop(campaign_id, None)
+        self._seen[campaign_id] = max((row.id for row in rows), default=0)
         return index
 
     async def _refresh_approved(self, campaign_id: int, index: SimilarIndex) -> None:
