@@ -511,7 +511,7 @@ class Engine:
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event; its effects and the new state are committed together."""
         now = self.clock.now()
-        async with self.store.transaction():
+        async with self.store.transaction(quick=True):  # a few small statements
             new, found = await self.store.conversations.open_event(
                 event.channel, event.user_id, update_id=event.update_id, now=now
             )

@@ -69,8 +69,9 @@ class Store:
         ``postgresql://…`` URL (see :meth:`storage.db.Database.open`)."""
         return cls(await Database.open(target))
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
-        return self.db.transaction()
+    def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[None]:
+        """See :meth:`storage.db.Database.transaction` (``quick``: a chat event's)."""
+        return self.db.transaction(quick=quick)
 
     async def close(self) -> None:
         await self.db.close()

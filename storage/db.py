@@ -268,8 +268,14 @@ class Database(ABC):
         """The application's tables, in an order that satisfies their foreign keys."""
 
     @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[None]:
-        """Run the block atomically; nested calls join the outer transaction."""
+    def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[None]:
+        """Run the block atomically; nested calls join the outer transaction.
+
+        ``quick``: the block is a chat event's few small statements (the engine's), which
+        SQLite may then run in the event loop's own thread instead of a trip per statement
+        (see :meth:`SqliteDatabase._run`). Never for bulk writes or reads of a whole
+        campaign: those would hold the loop for their whole duration.
+        """
 
     @abstractmethod
     async def defer(self, sql: str, params: Params = ()) -> None:
@@ -404,6 +410,7 @@ class SqliteDatabase(Database):
         self._checkpoint_task: asyncio.Task[None] | None = None
         self._trips = 0  # calls queued to or running in aiosqlite's thread
         self._write_locked = False  # this transaction's BEGIN IMMEDIATE has succeeded
+        self._quick = False  # this transaction may run in the loop's thread (transaction())
         self.checkpoints = 0
         """WAL checkpoints run after erasures (privacy at rest)."""
 
@@ -531,7 +538,7 @@ class SqliteDatabase(Database):
     # -- transactions ----------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[None]:
         """Run the block atomically; nested calls join the outer transaction.
 
         ``BEGIN IMMEDIATE`` travels with the block's first statement and deferred writes
@@ -543,6 +550,7 @@ class SqliteDatabase(Database):
             return
         async with self._lock:
             token = self._in_transaction.set(True)
+            self._quick = quick
             self._begin_pending = True
             # Writes left to ride along (piggyback) travel with this transaction.
             carried, self._piggyback = self._piggyback, []
@@ -568,6 +576,7 @@ class SqliteDatabase(Database):
             finally:
                 self._begin_pending = False
                 self._write_locked = False
+                self._quick = False
                 self._deferred = []
                 self._checkpoint_after_commit = False
                 self._in_transaction.reset(token)
@@ -717,19 +726,21 @@ class SqliteDatabase(Database):
         fetch, close); SQLite answers most of ours in microseconds, so the trips were
         the whole cost. ``Connection._execute`` is aiosqlite's own single-trip primitive.
 
-        A transaction first tries ``BEGIN IMMEDIATE`` here without waiting
-        (:meth:`_begin_at_once`); when another process holds the write lock, the ``BEGIN``
-        goes to the thread instead, where waiting for it cannot stall the event loop. Once
-        the transaction holds the lock, its statements and its commit run here, in the
-        loop's thread: they no longer wait for any lock, most take microseconds, and a trip
-        costs far more than such a statement. Only while nothing is queued for the thread,
-        so the connection is never used from two threads at once.
+        A quick transaction (a chat event's, see :meth:`Database.transaction`) first tries
+        ``BEGIN IMMEDIATE`` here without waiting (:meth:`_begin_at_once`); when another
+        process holds the write lock, the ``BEGIN`` goes to the thread instead, where
+        waiting for it cannot stall the event loop. Once it holds the lock, its statements
+        and its commit run here, in the loop's thread: they no longer wait for any lock,
+        most take microseconds, and a trip costs far more than such a statement. Only while
+        nothing is queued for the thread, so the connection is never used from two threads
+        at once. Other transactions (bulk writes, reports) keep to the thread.
         """
         in_transaction = self._in_transaction.get()
-        if in_transaction and self._begin_pending and self._trips == 0:
+        here = in_transaction and self._quick and self._trips == 0
+        if here and self._begin_pending:
             self._write_locked = self._begin_at_once()
             self._begin_pending = not self._write_locked
-        inline = in_transaction and self._write_locked and self._trips == 0
+        inline = here and self._write_locked
         begin = False
         call = fn
         if in_transaction and (self._begin_pending or self._deferred):

@@ -204,7 +204,8 @@ class PostgresDatabase(Database):
     # -- transactions ----------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[None]:
+        # ``quick`` changes nothing here: asyncpg never blocks the event loop.
         if self._tx.get() is not None:
             yield
             return

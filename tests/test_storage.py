@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ async def test_a_write_lock_held_elsewhere_never_stalls_the_event_loop(tmp_path:
                 ticks += 1
 
         async def write(action: str) -> None:
-            async with db.transaction():
+            async with db.transaction(quick=True):
                 await db.execute(
                     "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', ?)",
                     (action,),
@@ -133,6 +134,37 @@ async def test_a_write_lock_held_elsewhere_never_stalls_the_event_loop(tmp_path:
         counts = [int(value) for value in results[50:]]
         assert counts == sorted(counts) and counts[0] >= 1 and counts[-1] <= 51
         assert await db.fetchval("SELECT count(*) FROM audit_log") == 51
+
+
+async def test_bulk_work_in_a_transaction_never_stalls_the_event_loop(tmp_path: Path) -> None:
+    """Only a chat event's transaction (``quick``) runs in the loop's thread; a bulk write
+    (a re-clustering of a whole campaign, a copy) stays in aiosqlite's thread."""
+    async with await Database.open(tmp_path / "t.db") as db:
+        worst = 0.0
+        done = False
+
+        async def ticker() -> None:
+            nonlocal worst
+            last = time.perf_counter()
+            while not done:
+                await asyncio.sleep(0.002)
+                now = time.perf_counter()
+                worst, last = max(worst, now - last), now
+
+        ticking = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        started = time.perf_counter()
+        async with db.transaction():
+            await db.execute("DELETE FROM audit_log")
+            await db.executemany(
+                "INSERT INTO audit_log (at, action) VALUES ('2025-01-01T00:00:00+00:00', ?)",
+                ((f"bulk {i}",) for i in range(200_000)),
+            )
+        took = time.perf_counter() - started
+        done = True
+        await ticking
+        assert await db.fetchval("SELECT count(*) FROM audit_log") == 200_000
+        assert worst < max(0.2, took / 3), (worst, took)
 
 
 def test_migrations_are_numbered_without_gaps() -> None:

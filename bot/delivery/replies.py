@@ -73,7 +73,7 @@ async def handle_and_store(
     commit together or not at all. ``claim=False`` stores the row as not on its way (the
     channel is in an outage: it waits, see :class:`ReplySender`).
     """
-    async with store.transaction():
+    async with store.transaction(quick=True):  # a chat event: see Database.transaction
         replies = await engine.handle(event)
         if event.update_id is not None:  # a polled update's stored copy goes with it
             await store.updates.handled(event.channel, event.update_id)
