@@ -42,10 +42,19 @@ def build_index(rows: list[QuestionText]) -> SimilarIndex:
     """An index over stored questions (CPU-bound: run it off the event loop)."""
     index = SimilarIndex()
     for row in rows:
-        index.add(
-            str(row.id), row.text, topic=row.topic_id, unit=row.unit_id, shown=not row.anonymous
-        )
+        _add(index, row)
     return index
+
+
+def _add(index: SimilarIndex, question: Question | QuestionText) -> None:
+    """Index a stored question, shown to others only if not anonymous."""
+    index.add(
+        str(question.id),
+        question.text,
+        topic=question.topic_id,
+        unit=question.unit_id,
+        shown=not question.anonymous,
+    )
 
 
 class CampaignSimilarity:
@@ -98,13 +107,7 @@ class CampaignSimilarity:
                 try:
                     for row in await self._store.questions.texts(campaign_id, after=after):
                         if str(row.id) not in index:
-                            index.add(
-                                str(row.id),
-                                row.text,
-                                topic=row.topic_id,
-                                unit=row.unit_id,
-                                shown=not row.anonymous,
-                            )
+                            _add(index, row)
                         self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
                 except BufferError:  # a view of its arrays is kept somewhere: see added()
                     log.warning("similar-question index of campaign %d rebuilt", campaign_id)
@@ -183,13 +186,7 @@ class CampaignSimilarity:
             ):
                 cluster_id = nearest.cluster_id
         try:
-            index.add(
-                str(question.id),
-                question.text,
-                topic=question.topic_id,
-                unit=question.unit_id,
-                shown=not question.anonymous,
-            )
+            _add(index, question)
         except BufferError:
             # Something still holds a view of the index's arrays (a kept traceback of a
             # failed lookup): the index is only a cache, the question is stored; the next
