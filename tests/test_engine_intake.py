@@ -132,18 +132,23 @@ async def test_typed_question_when_idle_starts_the_flow(engine: Engine) -> None:
 LOAN = "Cho em hỏi thanh niên nông thôn muốn vay vốn nuôi gà thì thủ tục thế nào ạ?"
 
 
-async def test_a_question_sent_as_the_first_message_is_kept_through_consent(
-    engine: Engine, province_app: App
-) -> None:
-    t = Talker(engine)
-    await t.say(LOAN)  # before /start and before consent
-    assert "giữ lại câu hỏi" in t.last_text and "đồng ý" in t.last_text
+async def consent_to_topic(t: Talker) -> None:
+    """From the consent prompt to the loans topic, typing no question on the way."""
     await t.press("Mình đồng ý")
     await t.say("thuc phan")
     await t.press("Thục Phán")
     await t.say("Nông Thị Hoa")
     await t.press("Học sinh, sinh viên")
     await t.press("vay vốn")
+
+
+async def test_a_question_sent_as_the_first_message_is_kept_through_consent(
+    engine: Engine, province_app: App
+) -> None:
+    t = Talker(engine)
+    await t.say(LOAN)  # before /start and before consent
+    assert "giữ lại câu hỏi" in t.last_text and "đồng ý" in t.last_text
+    await consent_to_topic(t)
     assert "kiểm tra lại" in t.last_text and LOAN in t.last_text, "no need to type it again"
     await t.press("Gửi")
     code = t.last_text.split("Mã câu hỏi: ")[1][:6]
@@ -157,12 +162,7 @@ async def test_ask_with_the_question_as_a_first_message_keeps_it_through_consent
     t = Talker(engine)
     await t.say(f"/hoi {LOAN}")
     assert "giữ lại câu hỏi" in t.last_text and "đồng ý" in t.last_text
-    await t.press("Mình đồng ý")
-    await t.say("thuc phan")
-    await t.press("Thục Phán")
-    await t.say("Nông Thị Hoa")
-    await t.press("Học sinh, sinh viên")
-    await t.press("vay vốn")
+    await consent_to_topic(t)
     assert "kiểm tra lại" in t.last_text and LOAN in t.last_text
 
 
