@@ -322,7 +322,7 @@ async def test_a_view_kept_of_the_index_never_costs_a_question(
     first = await send(await ask(engine, "a", JOBS))
     assert engine.similar is not None
     index = engine.similar._indexes[campaign.id]  # type: ignore[attr-defined]
-    kept = np.frombuffer(index._alive, dtype=np.float32)  # noqa: F841 - held on purpose
+    kept = np.frombuffer(index._state, dtype=np.int8)  # noqa: F841 - held on purpose
     t = await ask(engine, "b", JOBS_AGAIN)
     second = await send(t)
     assert second != first

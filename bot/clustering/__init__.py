@@ -11,7 +11,7 @@ Pure, typed functions with keyword-only options:
 """
 
 from bot.clustering.cluster import DEFAULT_THRESHOLD, cluster_texts
-from bot.clustering.index import SimilarIndex
+from bot.clustering.index import SimilarIndex, Wanted
 from bot.clustering.normalize import NormalizedQuestion, canonical, fold, normalize_question
 from bot.clustering.scoring import similarity
 
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "NormalizedQuestion",
     "SimilarIndex",
+    "Wanted",
     "canonical",
     "cluster_texts",
     "fold",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +17,7 @@ from bot.clustering.model import Marks, hard_conflict, mark_flags, marks_of
 from bot.clustering.normalize import PLACE_PREFIX, NormalizedQuestion, normalize_question
 from bot.clustering.spelling import Speller
 
-__all__ = ["Query", "SimilarIndex"]
+__all__ = ["Query", "SimilarIndex", "Wanted"]
 
 #: Questions scored exactly per lookup, best by shared term weight first.
 _CANDIDATES = 16
@@ -26,6 +26,9 @@ _CANDIDATES = 16
 _COMMON_SHARE = 0.03
 #: At most this many of the rarest terms look for candidates (blocking).
 _PROBES = 5
+# A slot's state: removed; not to be shown to other young people (anonymous); shown to
+# its own unit; shown to every unit (an organiser approved it as representative).
+_REMOVED, _HIDDEN, _SHOWN, _APPROVED = 0, 1, 2, 3
 # Texts whose analysis is kept from a lookup for the add that usually follows it.
 _ANALYSED_KEPT = 256
 
@@ -41,6 +44,20 @@ def _idf(df: np.ndarray, documents: int) -> np.ndarray:
     return np.asarray(1.0 + np.log((documents + 1) / (df + 1.0)), dtype=np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What one lookup wants (:meth:`SimilarIndex.top`): how many, how close, and the
+    filters."""
+
+    limit: int = 3
+    min_score: float = DEFAULT_THRESHOLD
+    #: Only questions of this topic group.
+    topic: int | None = None
+    #: Only questions that may be shown to a young person of this unit.
+    shown_to_unit: int | None = None
+    any_unit: bool = False
+
+
 @dataclass(slots=True)
 class Query:
     """A text looked up once, then filtered in several ways (:meth:`SimilarIndex.top`)."""
@@ -50,15 +67,17 @@ class Query:
     #: The asker's unit (0: not known).
     unit: int
     term_vector: dict[str, float]
+    #: Term ids known to the index and their weights in the (normalised) term vector.
+    term_ids: np.ndarray
+    term_weights: np.ndarray
     #: Character n-gram ids known to the index and their weights (norm over all grams).
     gram_ids: np.ndarray
     gram_weights: np.ndarray
     #: Slots sharing a rarer term with the query (sorted), and their shared term weight.
     touched: np.ndarray | None
     overlap: np.ndarray | None
-    #: Scores already computed, and term weights looked up, during this lookup.
+    #: Scores already computed during this lookup.
     scores: dict[int, float] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=dict)
 
 
 class SimilarIndex:
@@ -68,8 +87,8 @@ class SimilarIndex:
     probability that two questions ask the same thing, 0-100), with word rarity counted
     over the questions currently indexed. A lookup accumulates shared term weight over
     posting lists with numpy and scores only the best few candidates exactly; each
-    question's character n-grams are kept as integer ids, so that the character part is
-    a few vector sums.
+    question's terms and character n-grams are kept as integer ids, so that scoring the
+    candidates is a few vector sums, not a loop over their words.
 
     Each question may carry a topic group, a unit and whether it may be shown to other
     young people; :meth:`top` filters on them before choosing candidates, so a filter
@@ -83,7 +102,12 @@ class SimilarIndex:
         self._marks: list[Marks] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
-        self._df: Counter[str] = Counter()
+        # Terms: ids, occurrence counts, prior weights, and each slot's ids end to end.
+        self._term_id: dict[str, int] = {}
+        self._term_df = array("i")
+        self._term_prior = array("d")
+        self._term_start = array("q", [0])
+        self._term_ids = array("i")
         # Character n-grams: ids, document frequencies, and each slot's (id, 1 + ln count)
         # pairs stored end to end.
         self._gram_id: dict[str, int] = {}
@@ -91,12 +115,16 @@ class SimilarIndex:
         self._gram_start = array("q", [0])
         self._gram_ids = array("i")
         self._gram_tf = array("f")
-        self._alive = array("f")
-        self._shown = array("f")
-        self._approved = array("f")
+        # Each slot's _REMOVED, _HIDDEN, _SHOWN or _APPROVED: one array, so that a
+        # lookup's filters gather one byte per candidate.
+        self._state = array("b")
         self._topic = array("q")
         self._unit = array("q")
         self._dead = 0
+        # Query weights spread over the vocabularies while candidates are scored (kept
+        # between lookups: allocating them per lookup cost more than the scoring).
+        self._term_scratch = np.zeros(0)
+        self._gram_scratch = np.zeros(0)
         self._speller = Speller()
         # Texts looked up lately, as analysed then: the question a person sends is the
         # text looked up while they wrote it, so adding it need not analyse it again.
@@ -149,18 +177,24 @@ class SimilarIndex:
         self._keys.append(key)
         self._terms.append(terms)
         self._marks.append(marks)
-        self._alive.append(1.0)
-        self._shown.append(1.0 if shown else 0.0)
-        self._approved.append(1.0 if approved else 0.0)
+        self._state.append((_APPROVED if approved else _SHOWN) if shown else _HIDDEN)
         self._topic.append(topic)
         self._unit.append(unit)
         self._slot_of[key] = slot
+        term_id, term_df = self._term_id, self._term_df
         for term in terms:
             postings = self._postings.get(term)
             if postings is None:
                 postings = self._postings[term] = array("i")
             postings.append(slot)
-        self._df.update(terms)
+            number = term_id.get(term)
+            if number is None:
+                number = term_id[term] = len(term_df)
+                term_df.append(0)
+                self._term_prior.append(prior(term))
+            term_df[number] += 1
+            self._term_ids.append(number)
+        self._term_start.append(len(self._term_ids))
         gram_id, gram_df = self._gram_id, self._gram_df
         for gram, count in _grams(terms).items():
             number = gram_id.get(gram)
@@ -177,24 +211,26 @@ class SimilarIndex:
         slot = self._slot_of.pop(key, None)
         if slot is None:
             return
-        self._df.subtract(self._terms[slot])
+        for position in range(self._term_start[slot], self._term_start[slot + 1]):
+            self._term_df[self._term_ids[position]] -= 1
         for position in range(self._gram_start[slot], self._gram_start[slot + 1]):
             self._gram_df[self._gram_ids[position]] -= 1
         self._keys[slot] = None
-        self._alive[slot] = 0.0
+        self._state[slot] = _REMOVED
         self._dead += 1
         if self._dead > max(1024, len(self._slot_of)):
             self._compact()
 
     def set_approved(self, keys: Iterable[str]) -> None:
         """Mark exactly these questions as approved representatives (organisers'
-        choice, "câu đại diện"): shown to young people of every unit."""
-        approved = np.frombuffer(self._approved, dtype=np.float32)
-        approved[:] = 0.0
+        choice, "câu đại diện"): shown to young people of every unit (an anonymous one
+        stays hidden)."""
+        state = np.frombuffer(self._state, dtype=np.int8)
+        state[state == _APPROVED] = _SHOWN
         for key in keys:
             slot = self._slot_of.get(key)
-            if slot is not None:
-                approved[slot] = 1.0
+            if slot is not None and state[slot] == _SHOWN:
+                state[slot] = _APPROVED
 
     def _compact(self) -> None:
         entries = [
@@ -203,15 +239,16 @@ class SimilarIndex:
             if key is not None
         ]
         topics, units = self._topic, self._unit
-        shown, approved = self._shown, self._approved
+        state = self._state
         self._keys, self._terms, self._marks = [], [], []
         self._slot_of, self._postings = {}, {}
-        self._alive, self._shown, self._approved = array("f"), array("f"), array("f")
+        self._state = array("b")
         self._topic, self._unit = array("q"), array("q")
         self._gram_id, self._gram_df = {}, array("i")
         self._gram_start, self._gram_ids, self._gram_tf = array("q", [0]), array("i"), array("f")
+        self._term_id, self._term_df, self._term_prior = {}, array("i"), array("d")
+        self._term_start, self._term_ids = array("q", [0]), array("i")
         self._dead = 0
-        self._df = Counter()
         for key, terms, marks, slot in entries:
             self._append(
                 key,
@@ -219,8 +256,8 @@ class SimilarIndex:
                 marks,
                 topic=topics[slot],
                 unit=units[slot],
-                shown=bool(shown[slot]),
-                approved=bool(approved[slot]),
+                shown=state[slot] >= _SHOWN,
+                approved=state[slot] == _APPROVED,
             )
 
     # -- lookups -----------------------------------------------------------------------
@@ -229,8 +266,12 @@ class SimilarIndex:
         question = normalize_question(text, speller=self._speller)
         return question, marks_of(question.terms, text)
 
+    def _df(self, term: str) -> int:
+        number = self._term_id.get(term)
+        return 0 if number is None else self._term_df[number]
+
     def _term_weight(self, term: str, documents: int) -> float:
-        return idf(self._df.get(term, 0), documents) * prior(term)
+        return idf(self._df(term), documents) * prior(term)
 
     def query(self, text: str, *, unit: int = 0) -> Query:
         """Normalise ``text`` and find the questions sharing its terms (once).
@@ -266,8 +307,8 @@ class SimilarIndex:
             # Shared term weight over the posting lists of the rarer terms: work in
             # proportion to those lists, not to the number of questions.
             common = _COMMON_SHARE * len(self._slot_of)
-            by_rarity = sorted(term_vector, key=lambda t: (self._df.get(t, 0), t))
-            probes = [t for t in by_rarity if self._df.get(t, 0) <= common][:_PROBES]
+            by_rarity = sorted(term_vector, key=lambda t: (self._df(t), t))
+            probes = [t for t in by_rarity if self._df(t) <= common][:_PROBES]
             probes = probes or by_rarity[:1]
             lists = [
                 (np.frombuffer(postings, dtype=np.int32), term_vector[term])
@@ -279,11 +320,34 @@ class SimilarIndex:
                 shares = np.concatenate(
                     [np.full(len(postings), weight) for postings, weight in lists]
                 )
-                touched, inverse = np.unique(slots, return_inverse=True)
-                overlap = np.bincount(inverse, weights=shares)
-                alive = np.frombuffer(self._alive, dtype=np.float32)[touched] > 0
+                # Each slot once with its summed share (a stable sort: the posting lists
+                # are sorted runs, which it merges quickly).
+                order = slots.argsort(kind="stable")
+                slots = slots[order]
+                firsts = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
+                touched = slots[firsts]
+                overlap = np.add.reduceat(shares[order], firsts)
+                alive = np.frombuffer(self._state, dtype=np.int8)[touched] != _REMOVED
                 touched, overlap = touched[alive], overlap[alive]
-        return Query(terms, marks, unit, term_vector, ids[known], weights[known], touched, overlap)
+        known_terms = [t for t in term_vector if t in self._term_id]
+        term_ids = np.fromiter(
+            (self._term_id[t] for t in known_terms), dtype=np.int64, count=len(known_terms)
+        )
+        term_weights = np.fromiter(
+            (term_vector[t] for t in known_terms), dtype=np.float64, count=len(known_terms)
+        )
+        return Query(
+            terms,
+            marks,
+            unit,
+            term_vector,
+            term_ids,
+            term_weights,
+            ids[known],
+            weights[known],
+            touched,
+            overlap,
+        )
 
     def _score_all(self, query: Query, slots: list[int]) -> None:
         """Scores (0-100) of a looked-up text against indexed questions, into the query."""
@@ -291,46 +355,55 @@ class SimilarIndex:
         if not todo:
             return
         documents = max(len(self._slot_of), 1)
-        # Character part, for all the slots at once.
-        starts = np.frombuffer(self._gram_start, dtype=np.int64)
-        lo, hi = starts[todo], starts[np.asarray(todo) + 1]
-        lengths = hi - lo
-        positions = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(
-            int(lengths.sum())
+        todo_slots = np.asarray(todo, dtype=np.int64)
+        self._term_scratch = _grown(self._term_scratch, len(self._term_df))
+        self._gram_scratch = _grown(self._gram_scratch, len(self._gram_df))
+        term_part = _cosines(
+            self._term_scratch,
+            query.term_ids,
+            query.term_weights,
+            todo_slots,
+            np.frombuffer(self._term_start, dtype=np.int64),
+            np.frombuffer(self._term_ids, dtype=np.int32),
+            lambda ids, _: (
+                _idf(np.frombuffer(self._term_df, dtype=np.int32)[ids], documents)
+                * np.frombuffer(self._term_prior, dtype=np.float64)[ids]
+            ),
         )
-        ids = np.frombuffer(self._gram_ids, dtype=np.int32)[positions]
-        df = np.frombuffer(self._gram_df, dtype=np.int32)[ids]
-        weights = np.frombuffer(self._gram_tf, dtype=np.float32)[positions] * _idf(df, documents)
-        wanted = np.zeros(len(self._gram_df))
-        wanted[query.gram_ids] = query.gram_weights
-        bounds = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        nonempty = lengths > 0
-        dots = np.zeros(len(todo))
-        norms = np.zeros(len(todo))
-        if nonempty.any():
-            dots[nonempty] = np.add.reduceat(weights * wanted[ids], bounds[nonempty])
-            norms[nonempty] = np.sqrt(np.add.reduceat(weights * weights, bounds[nonempty]))
-        gram_parts = np.divide(dots, norms, out=np.zeros(len(todo)), where=norms > 0)
-        cache, vector = query.weights, query.term_vector
+        gram_part = _cosines(
+            self._gram_scratch,
+            query.gram_ids,
+            query.gram_weights,
+            todo_slots,
+            np.frombuffer(self._gram_start, dtype=np.int64),
+            np.frombuffer(self._gram_ids, dtype=np.int32),
+            lambda ids, positions: (
+                np.frombuffer(self._gram_tf, dtype=np.float32)[positions]
+                * _idf(np.frombuffer(self._gram_df, dtype=np.int32)[ids], documents)
+            ),
+        )
         pair_model = model.get()
-        for slot, gram_part in zip(todo, gram_parts.tolist(), strict=True):
-            terms = self._terms[slot]
-            total = shared = 0.0
-            for term in terms:
-                weight = cache.get(term)
-                if weight is None:
-                    weight = cache[term] = self._term_weight(term, documents)
-                total += weight * weight
-                shared += vector.get(term, 0.0) * weight
-            term_part = shared / math.sqrt(total) if total > 0.0 else 0.0
-            theirs = self._marks[slot]
-            if hard_conflict(query.marks, theirs):
-                query.scores[slot] = 0.0
-                continue
-            flags = mark_flags(query.marks, theirs)
-            units = (_unit_code(query.unit), _unit_code(self._unit[slot]))
-            probability = pair_model.one(term_part, gram_part, flags, units)
-            query.scores[slot] = max(0.0, min(100.0, 100.0 * probability))
+        weights = pair_model.weights
+        logits = pair_model.intercept + weights[0] * term_part + weights[1] * gram_part
+        conflicts = np.zeros(len(todo), dtype=bool)
+        if query.marks:  # most questions name no place and no facet
+            mark_weights = weights[2:6].tolist()
+            for position, slot in enumerate(todo):
+                theirs = self._marks[slot]
+                if not theirs:
+                    continue
+                if hard_conflict(query.marks, theirs):
+                    conflicts[position] = True
+                else:
+                    flags = mark_flags(query.marks, theirs)
+                    logits[position] += sum(w * f for w, f in zip(mark_weights, flags, strict=True))
+        if query.unit:
+            units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
+            known = units != 0
+            logits += known * weights[7] + (known & (units == query.unit)) * weights[6]
+        scores = np.clip(100.0 / (1.0 + np.exp(-logits)), 0.0, 100.0)
+        scores[conflicts] = 0.0
+        query.scores.update(zip(todo, scores.tolist(), strict=True))
 
     def score(self, query: Query, slot: int) -> float:
         """Similarity (0-100) of a looked-up text and an indexed question."""
@@ -358,33 +431,50 @@ class SimilarIndex:
         Returns ``(key, score)`` pairs with ``score >= min_score`` (0-100); ties are
         broken by key, so the answer is deterministic.
         """
-        if limit <= 0 or query.overlap is None or query.touched is None:
+        wanted = Wanted(limit, min_score, topic, shown_to_unit, any_unit)
+        return self.tops(query, wanted)[0]
+
+    def tops(self, query: Query, *wanted: Wanted) -> list[list[tuple[str, float]]]:
+        """:meth:`top` for several filters of one lookup, in that order; the candidates
+        of all of them are scored together (one pass instead of one per filter)."""
+        chosen = [self._candidates(query, each) for each in wanted]
+        self._score_all(query, sorted({slot for slots in chosen for slot in slots}))
+        return [self._best(query, slots, each) for slots, each in zip(chosen, wanted, strict=True)]
+
+    def _candidates(self, query: Query, wanted: Wanted) -> list[int]:
+        """The touched slots that pass ``wanted``'s filters, the best few by shared term
+        weight (filtered first, so a filter never hides a close match behind ones it
+        rejects)."""
+        if wanted.limit <= 0 or query.overlap is None or query.touched is None:
             return []
         # Filters apply to the touched slots only (a few thousand, not every question).
         candidates, overlap = query.touched, query.overlap
-        keep = np.frombuffer(self._alive, dtype=np.float32)[candidates] > 0
-        if topic is not None:
-            keep &= np.frombuffer(self._topic, dtype=np.int64)[candidates] == topic
-        if shown_to_unit is not None:
-            keep &= np.frombuffer(self._shown, dtype=np.float32)[candidates] > 0
-            if not any_unit:
-                units = np.frombuffer(self._unit, dtype=np.int64)[candidates]
-                approved = np.frombuffer(self._approved, dtype=np.float32)[candidates]
-                keep &= (units == shown_to_unit) | (approved > 0)
+        state = np.frombuffer(self._state, dtype=np.int8)[candidates]
+        if wanted.shown_to_unit is None:
+            keep = state != _REMOVED
+        elif wanted.any_unit:
+            keep = state >= _SHOWN
+        else:
+            units = np.frombuffer(self._unit, dtype=np.int64)[candidates]
+            keep = (state == _APPROVED) | ((state == _SHOWN) & (units == wanted.shown_to_unit))
+        if wanted.topic is not None:
+            keep &= np.frombuffer(self._topic, dtype=np.int64)[candidates] == wanted.topic
         candidates, overlap = candidates[keep], overlap[keep]
         if len(candidates) > _CANDIDATES:
             best = np.argpartition(-overlap, _CANDIDATES - 1)[:_CANDIDATES]
             candidates = candidates[best]
-        slots = candidates.tolist()
-        self._score_all(query, slots)
+        slots: list[int] = candidates.tolist()
+        return slots
+
+    def _best(self, query: Query, slots: list[int], wanted: Wanted) -> list[tuple[str, float]]:
         scored: list[tuple[float, str]] = []
         for slot in slots:
             key = self._keys[slot]
             score = query.scores[slot]
-            if key is not None and score >= min_score:
+            if key is not None and score >= wanted.min_score:
                 scored.append((-score, key))
         scored.sort()
-        return [(key, -negative) for negative, key in scored[:limit]]
+        return [(key, -negative) for negative, key in scored[: wanted.limit]]
 
     def nearest(
         self,
@@ -400,8 +490,48 @@ class SimilarIndex:
         return self.top(self.query(text, unit=unit), limit=limit, min_score=min_score, topic=topic)
 
 
-def _unit_code(unit: int) -> int:
-    return unit if unit else model.NO_UNIT
+def _grown(scratch: np.ndarray, size: int) -> np.ndarray:
+    """A zero vector of at least ``size`` entries (grown geometrically)."""
+    if len(scratch) < size:
+        scratch = np.zeros(max(size, 2 * len(scratch)))
+    return scratch
+
+
+def _cosines(
+    scratch: np.ndarray,
+    query_ids: np.ndarray,
+    query_weights: np.ndarray,
+    slots: np.ndarray,
+    starts: np.ndarray,
+    flat_ids: np.ndarray,
+    weigh: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Cosines of a (normalised) query vector with the vectors of ``slots``, stored end to
+    end as ids in ``flat_ids`` (slot ``s`` at ``starts[s]:starts[s + 1]``); ``weigh``
+    gives the weights of ids at their positions."""
+    lo = starts[slots]
+    lengths = starts[slots + 1] - lo
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    if total == 0:
+        return np.zeros(len(slots))
+    firsts = ends - lengths
+    positions = np.repeat(lo - firsts, lengths) + np.arange(total)
+    ids = flat_ids[positions]
+    weights = weigh(ids, positions)
+    scratch[query_ids] = query_weights
+    wanted = scratch[ids]
+    scratch[query_ids] = 0.0  # left as zeros for the next lookup
+    if lengths.all():
+        dots = np.add.reduceat(weights * wanted, firsts)
+        norms = np.sqrt(np.add.reduceat(weights * weights, firsts))
+    else:  # reduceat cannot sum an empty run: leave those at 0
+        nonempty = lengths > 0
+        dots, norms = np.zeros(len(slots)), np.zeros(len(slots))
+        dots[nonempty] = np.add.reduceat(weights * wanted, firsts[nonempty])
+        norms[nonempty] = np.sqrt(np.add.reduceat(weights * weights, firsts[nonempty]))
+    result: np.ndarray = np.divide(dots, norms, out=np.zeros(len(slots)), where=norms > 0)
+    return result
 
 
 def _vector_terms(terms: tuple[str, ...]) -> tuple[str, ...]:

@@ -449,8 +449,11 @@ def normalize_question(text: str, *, speller: Speller | None = None) -> Normaliz
     if speller is not None:
         # Names after "thôn", "bản", "xóm" stay as typed: a hamlet is told apart by its
         # name, with or without a speller (the batch grouping and the index agree).
+        markers = [_word_info(*form)[2] for form in forms]
         forms = [
-            form if _after_marker(forms, index) else _respell(form, speller)
+            form
+            if any(markers[max(0, index - _PLACE_NAME_WORDS) : index])
+            else _respell(form, speller)
             for index, form in enumerate(forms)
         ]
     return NormalizedQuestion(
@@ -459,13 +462,6 @@ def normalize_question(text: str, *, speller: Speller | None = None) -> Normaliz
         folded=tuple(f for _, f in forms),
         terms=_terms(forms, accented=accented),
         accented=accented,
-    )
-
-
-def _after_marker(forms: list[tuple[str, str]], index: int) -> bool:
-    """Whether one of the two words before ``forms[index]`` is a hamlet marker."""
-    return any(
-        _word_info(*forms[before])[2] for before in range(max(0, index - _PLACE_NAME_WORDS), index)
     )
 
 

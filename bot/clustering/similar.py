@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 
 from bot.clock import Clock
-from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex
+from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, Wanted
 from handlers.engine import SimilarHit
 from storage import Store
 from storage.models import Campaign, Question
@@ -138,16 +138,18 @@ class CampaignSimilarity:
         index = await self._index(campaign.id)
         await self._refresh_approved(campaign.id, index)
         query = index.query(text, unit=unit_id)
-        nearest = index.top(query, limit=1, min_score=DEFAULT_THRESHOLD, topic=topic_id)
+        nearest, found = index.tops(
+            query,
+            Wanted(limit=1, min_score=DEFAULT_THRESHOLD, topic=topic_id),
+            Wanted(
+                limit=limit,
+                min_score=self._min_score,
+                shown_to_unit=unit_id,
+                any_unit=campaign.similar_other_units,
+            ),
+        )
         found_id = int(nearest[0][0]) if nearest else None
         self._remember((campaign.id, topic_id, unit_id, text), found_id)
-        found = index.top(
-            query,
-            limit=limit,
-            min_score=self._min_score,
-            shown_to_unit=unit_id,
-            any_unit=campaign.similar_other_units,
-        )
         hits = []
         for question, people in await self._store.questions.with_people(
             [int(key) for key, _ in found]
