@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database
+from storage.db import Database, Row, Script, count, one, rows
 from storage.times import to_utc_text
 
 
@@ -24,6 +24,10 @@ class Link:
     a: int
     b: int
     kind: str  # "must" (merged by hand) or "cannot" (split by hand)
+
+
+# Ids per statement when old groups are dropped (SQLite allows 32,766 parameters).
+_CHUNK = 500
 
 
 class ClusterRepository:
@@ -73,32 +77,52 @@ class ClusterRepository:
         representative each). Representatives chosen by an organiser are kept when their
         question is still in a group. Returns the new cluster ids, in order."""
         at = to_utc_text(now)
-        async with self._db.transaction():
-            chosen = {
-                r["representative"]
-                for r in await self._db.fetchall(
-                    "SELECT representative FROM clusters WHERE campaign_id = ? AND rep_chosen = 1",
-                    (campaign_id,),
-                )
-            }
-            await self._db.execute(
-                "UPDATE questions SET cluster_id = NULL WHERE campaign_id = ?", (campaign_id,)
+        old: list[int] = []
+
+        def new_clusters() -> Script[list[int]]:
+            before: list[Row] = yield rows(
+                "SELECT id, representative, rep_chosen FROM clusters WHERE campaign_id = ?",
+                (campaign_id,),
             )
-            await self._db.execute("DELETE FROM clusters WHERE campaign_id = ?", (campaign_id,))
+            old.extend(r["id"] for r in before)
+            chosen = {r["representative"] for r in before if r["rep_chosen"]}
             ids: list[int] = []
-            assignments: list[tuple[int, int]] = []
             for members, representative in zip(groups, representatives, strict=True):
                 kept = next((m for m in members if m in chosen), None)
-                cluster_id = await self._db.execute(
+                row: Row | None = yield one(
                     "INSERT INTO clusters (campaign_id, representative, rep_chosen, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?) RETURNING id",
                     (campaign_id, kept or representative, int(kept is not None), at),
                 )
-                ids.append(cluster_id)
-                assignments.extend((cluster_id, m) for m in members)
+                assert row is not None
+                ids.append(row["id"])
+            return ids
+
+        def drop_old() -> Script[None]:
+            for start in range(0, len(old), _CHUNK):
+                chunk = old[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                # Questions in no new group (withdrawn since, say) belong to none.
+                yield count(
+                    f"UPDATE questions SET cluster_id = NULL WHERE cluster_id IN ({marks})",
+                    tuple(chunk),
+                )
+                yield count(f"DELETE FROM clusters WHERE id IN ({marks})", tuple(chunk))
+
+        # Few trips to SQLite's thread (one per group held every chat waiting for the
+        # write lock for seconds), and each question's row written once: the new groups
+        # first, then the questions moved to them, then the old groups dropped.
+        async with self._db.transaction():
+            ids = await self._db.script(new_clusters)
             await self._db.executemany(
-                "UPDATE questions SET cluster_id = ? WHERE id = ?", assignments
+                "UPDATE questions SET cluster_id = ? WHERE id = ?",
+                [
+                    (cluster_id, member)
+                    for cluster_id, members in zip(ids, groups, strict=True)
+                    for member in members
+                ],
             )
+            await self._db.script(drop_old)
         return ids
 
     async def add(self, campaign_id: int, question_id: int, *, now: datetime) -> int:

@@ -98,6 +98,45 @@ async def test_manual_decisions_survive_reclustering(
         assert info is not None and info.representative == question.id and info.rep_chosen
 
 
+async def test_a_new_grouping_replaces_the_old_one_whole(
+    province_app: App, campaign: Campaign, codes: dict[str, str]
+) -> None:
+    """Each question ends in exactly its new group; one left out of every group (withdrawn
+    since, say) ends in none; the old groups are gone; an organiser's representative
+    stays while its question is in a group."""
+    store, now = province_app.store, province_app.clock.now()
+    ids = {}
+    for key, code in codes.items():
+        question = await store.questions.by_code(code)
+        assert question is not None
+        ids[key] = question.id
+    first = await store.clusters.replace_all(
+        campaign.id,
+        [[ids["jobs1"], ids["jobs2"]], [ids["loan_rate"], ids["loan_file"]], [ids["road_a"]]],
+        [ids["jobs1"], ids["loan_rate"], ids["road_a"]],
+        now=now,
+    )
+    await represent(store, codes["loan_file"], by=None, now=now)
+    second = await store.clusters.replace_all(
+        campaign.id,
+        [[ids["jobs1"]], [ids["jobs2"], ids["loan_rate"], ids["loan_file"]], [ids["road_b"]]],
+        [ids["jobs1"], ids["jobs2"], ids["road_b"]],
+        now=now,
+    )
+    assert not set(first) & set(second)
+    assert [c.id for c in await store.clusters.of_campaign(campaign.id)] == second
+    assert await groups(province_app, codes) == {
+        "jobs1": second[0],
+        "jobs2": second[1],
+        "loan_rate": second[1],
+        "loan_file": second[1],
+        "road_a": None,
+        "road_b": second[2],
+    }
+    chosen = await store.clusters.get(second[1])
+    assert chosen is not None and chosen.representative == ids["loan_file"] and chosen.rep_chosen
+
+
 async def test_new_question_joins_its_duplicates_cluster(
     province_app: App, campaign: Campaign
 ) -> None:
