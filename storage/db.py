@@ -351,6 +351,12 @@ class Database(ABC):
         """See :meth:`checkpoint_after_commit`; at once, outside a transaction."""
         return
 
+    def busy(self, error: BaseException) -> bool:
+        """Whether ``error`` means other writers kept the database busy (SQLite's busy
+        timeout ran out; a PostgreSQL deadlock or serialisation failure): the transaction
+        was rolled back whole, and running it again may well succeed."""
+        return False
+
     @abstractmethod
     async def script(self, steps: Callable[[], Script[T]]) -> T:
         """Several statements in one transaction (the current one, if any), decided as
@@ -562,7 +568,9 @@ class SqliteDatabase(Database):
                 except BaseException:
                     self._deferred = []
                     self._piggyback[:0] = carried  # not written: they wait for the next one
-                    if not self._begin_pending:
+                    # A BEGIN refused (the lock stayed busy) left nothing to roll back;
+                    # a ROLLBACK then would hide why it failed.
+                    if not self._begin_pending and self._conn._conn.in_transaction:
                         await self._conn.execute("ROLLBACK")
                     raise
                 if not self._begin_pending or self._deferred:
@@ -583,6 +591,12 @@ class SqliteDatabase(Database):
 
     async def hold(self, key: str) -> None:
         return None  # the write lock (BEGIN IMMEDIATE) already serialises transactions
+
+    def busy(self, error: BaseException) -> bool:
+        # "database is locked" / "database is busy": the busy timeout ran out.
+        return isinstance(error, sqlite3.OperationalError) and (
+            "locked" in str(error) or "busy" in str(error)
+        )
 
     def snapshot(self) -> AbstractAsyncContextManager[None]:
         return self.transaction()  # the write lock keeps every other writer out

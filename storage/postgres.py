@@ -219,6 +219,14 @@ class PostgresDatabase(Database):
             finally:
                 self._tx.reset(token)
 
+    def busy(self, error: BaseException) -> bool:
+        return isinstance(
+            error,
+            asyncpg.DeadlockDetectedError
+            | asyncpg.SerializationError
+            | asyncpg.LockNotAvailableError,
+        )
+
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[None]:
         """Reads that all see one moment (a repeatable-read, read-only transaction)."""

@@ -59,7 +59,20 @@ from handlers.events import Event, EventKind, Reply
 from storage import Store
 from storage.replies import StoredReply
 
-__all__ = ["Delivery", "ReplySender", "ReplyTransport", "handle_and_store", "stored_content"]
+#: Tries of one event while other writers keep the database busy (each waits up to the
+#: database's busy timeout: SQLite's is 5 s).
+BUSY_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BUSY_ATTEMPTS",
+    "Delivery",
+    "ReplySender",
+    "ReplyTransport",
+    "handle_and_store",
+    "stored_content",
+]
 
 
 async def handle_and_store(
@@ -72,17 +85,41 @@ async def handle_and_store(
     change, the replies and the end of the update's stored copy (a polled one's raw text)
     commit together or not at all. ``claim=False`` stores the row as not on its way (the
     channel is in an outage: it waits, see :class:`ReplySender`).
+
+    When other writers keep the database busy past its wait (a re-clustering or a
+    backup from the command line, another worker), the event is handled again from the
+    start, up to :data:`BUSY_ATTEMPTS` times: nothing of it was kept, and giving up would
+    cost the person their message.
     """
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            return await _handle_and_store_once(engine, store, event, now=now, claim=claim)
+        except Exception as exc:
+            if attempt == BUSY_ATTEMPTS or not store.db.busy(exc):
+                raise
+            log.warning(
+                "%s update %s: the database was busy (%s); handling it again (%d/%d)",
+                event.channel,
+                event.update_id,
+                exc,
+                attempt + 1,
+                BUSY_ATTEMPTS,
+            )
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+async def _handle_and_store_once(
+    engine: Engine, store: Store, event: Event, *, now: datetime, claim: bool
+) -> tuple[list[Reply], StoredReply | None]:
+    chat = event.reply_chat
     async with store.transaction(quick=True):  # a chat event: see Database.transaction
         replies = await engine.handle(event)
         if event.update_id is not None:  # a polled update's stored copy goes with it
             await store.updates.handled(event.channel, event.update_id)
         if not replies:
             return replies, None
-        chat = event.reply_chat
+        # The reply confirming an erasure is followed to the end (see StoredReply).
         erased = (event.channel, chat) in store.people.erased_chats
-        if erased:  # the reply confirming an erasure: follow it to the end (see StoredReply)
-            store.people.erased_chats.discard((event.channel, chat))
         prompt = event.message_id if event.kind == EventKind.BUTTON else None
         stored = await store.replies.add(
             event.channel,
@@ -93,6 +130,8 @@ async def handle_and_store(
             erased=erased,
             claimed=claim,
         )
+    if erased:  # committed: forget the mark only now (a busy retry still needs it)
+        store.people.erased_chats.discard((event.channel, chat))
     stored.content = (replies, prompt)  # the sender need not decode what it was given
     return replies, stored
 
