@@ -101,13 +101,14 @@ class SimilarIndex:
         # Places and facets of each question (usually none): the pair model's marks.
         self._marks: list[Marks] = []
         self._slot_of: dict[str, int] = {}
-        self._postings: dict[str, array[int]] = {}
         # Terms: ids, occurrence counts, prior weights, and each slot's ids end to end.
         self._term_id: dict[str, int] = {}
         self._term_df = array("i")
         self._term_prior = array("d")
         self._term_start = array("q", [0])
         self._term_ids = array("i")
+        # The slots holding each term (by term id), in slot order.
+        self._postings: list[array[int]] = []
         # Character n-grams: ids, document frequencies, and each slot's (id, 1 + ln count)
         # pairs stored end to end.
         self._gram_id: dict[str, int] = {}
@@ -181,30 +182,35 @@ class SimilarIndex:
         self._topic.append(topic)
         self._unit.append(unit)
         self._slot_of[key] = slot
-        term_id, term_df = self._term_id, self._term_df
+        # Local names: this runs for every word and n-gram of every question indexed.
+        term_id, term_df, postings = self._term_id, self._term_df, self._postings
+        term_ids = self._term_ids
         for term in terms:
-            postings = self._postings.get(term)
-            if postings is None:
-                postings = self._postings[term] = array("i")
-            postings.append(slot)
             number = term_id.get(term)
             if number is None:
                 number = term_id[term] = len(term_df)
                 term_df.append(0)
                 self._term_prior.append(prior(term))
+                postings.append(array("i"))
+            postings[number].append(slot)
             term_df[number] += 1
-            self._term_ids.append(number)
-        self._term_start.append(len(self._term_ids))
-        gram_id, gram_df = self._gram_id, self._gram_df
+            term_ids.append(number)
+        self._term_start.append(len(term_ids))
+        gram_id, gram_df, gram_ids, gram_tf = (
+            self._gram_id,
+            self._gram_df,
+            self._gram_ids,
+            self._gram_tf,
+        )
         for gram, count in _grams(terms).items():
             number = gram_id.get(gram)
             if number is None:
                 number = gram_id[gram] = len(gram_df)
                 gram_df.append(0)
             gram_df[number] += 1
-            self._gram_ids.append(number)
-            self._gram_tf.append(1.0 if count == 1 else 1.0 + math.log(count))
-        self._gram_start.append(len(self._gram_ids))
+            gram_ids.append(number)
+            gram_tf.append(1.0 if count == 1 else 1.0 + math.log(count))
+        self._gram_start.append(len(gram_ids))
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (no error if it is not indexed)."""
@@ -241,7 +247,7 @@ class SimilarIndex:
         topics, units = self._topic, self._unit
         state = self._state
         self._keys, self._terms, self._marks = [], [], []
-        self._slot_of, self._postings = {}, {}
+        self._slot_of, self._postings = {}, []
         self._state = array("b")
         self._topic, self._unit = array("q"), array("q")
         self._gram_id, self._gram_df = {}, array("i")
@@ -311,9 +317,9 @@ class SimilarIndex:
             probes = [t for t in by_rarity if self._df(t) <= common][:_PROBES]
             probes = probes or by_rarity[:1]
             lists = [
-                (np.frombuffer(postings, dtype=np.int32), term_vector[term])
+                (np.frombuffer(self._postings[number], dtype=np.int32), term_vector[term])
                 for term in probes
-                if (postings := self._postings.get(term))
+                if (number := self._term_id.get(term)) is not None
             ]
             if lists:
                 slots = np.concatenate([postings for postings, _ in lists])
