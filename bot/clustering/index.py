@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,20 @@ _PROBES = 5
 # A slot's state: removed; not to be shown to other young people (anonymous); shown to
 # its own unit; shown to every unit (an organiser approved it as representative).
 _REMOVED, _HIDDEN, _SHOWN, _APPROVED = 0, 1, 2, 3
+# The arrays that grow with each question added (see SimilarIndex._unshare).
+_GROWING = (
+    "_state",
+    "_topic",
+    "_unit",
+    "_term_df",
+    "_term_prior",
+    "_term_start",
+    "_term_ids",
+    "_gram_df",
+    "_gram_start",
+    "_gram_ids",
+    "_gram_tf",
+)
 # Texts whose analysis is kept from a lookup for the add that usually follows it.
 _ANALYSED_KEPT = 256
 
@@ -174,6 +189,7 @@ class SimilarIndex:
         shown: bool,
         approved: bool,
     ) -> None:
+        self._unshare(terms)
         slot = len(self._keys)
         self._keys.append(key)
         self._terms.append(terms)
@@ -211,6 +227,22 @@ class SimilarIndex:
             gram_ids.append(number)
             gram_tf.append(1.0 if count == 1 else 1.0 + math.log(count))
         self._gram_start.append(len(gram_ids))
+
+    def _unshare(self, terms: tuple[str, ...]) -> None:
+        """Copy the arrays an append is about to grow if anything still views them.
+
+        Lookups read the arrays through numpy views; while one is kept alive (a stored
+        traceback of a lookup, a profiler's frame), its array cannot grow (``BufferError``),
+        and failing half-way through an append would leave the index inconsistent. The
+        copy replaces the array; the view keeps the old buffer to itself.
+        """
+        for name in _GROWING:
+            setattr(self, name, _unshared(getattr(self, name)))
+        postings, term_id = self._postings, self._term_id
+        for term in terms:
+            number = term_id.get(term)
+            if number is not None:
+                postings[number] = _unshared(postings[number])
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (no error if it is not indexed)."""
@@ -494,6 +526,16 @@ class SimilarIndex:
         """:meth:`top` of a text (asked from ``unit``, 0 if not known), with no filter but
         the topic group."""
         return self.top(self.query(text, unit=unit), limit=limit, min_score=min_score, topic=topic)
+
+
+def _unshared(values: array[Any]) -> array[Any]:
+    """``values``, or a copy of it when something views its buffer (it cannot grow)."""
+    try:
+        values.append(0)
+    except BufferError:
+        return array(values.typecode, values)
+    values.pop()
+    return values
 
 
 def _grown(scratch: np.ndarray, size: int) -> np.ndarray:

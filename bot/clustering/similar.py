@@ -104,14 +104,10 @@ class CampaignSimilarity:
                 # passes through added().
                 seen = self._seen.get(campaign_id, 0)
                 after = max(seen - CATCH_UP_MARGIN, 0)
-                try:
-                    for row in await self._store.questions.texts(campaign_id, after=after):
-                        if str(row.id) not in index:
-                            _add(index, row)
-                        self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
-                except BufferError:  # a view of its arrays is kept somewhere: see added()
-                    log.warning("similar-question index of campaign %d rebuilt", campaign_id)
-                    index = await self._build(campaign_id)
+                for row in await self._store.questions.texts(campaign_id, after=after):
+                    if str(row.id) not in index:
+                        _add(index, row)
+                    self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
         return index
 
     async def _build(self, campaign_id: int) -> SimilarIndex:
@@ -187,14 +183,7 @@ class CampaignSimilarity:
                 and nearest.topic_id == question.topic_id  # its topic may have been changed
             ):
                 cluster_id = nearest.cluster_id
-        try:
-            _add(index, question)
-        except BufferError:
-            # Something still holds a view of the index's arrays (a kept traceback of a
-            # failed lookup): the index is only a cache, the question is stored; the next
-            # lookup builds it again rather than failing this person's question.
-            log.warning("similar-question index of campaign %d rebuilt", campaign_id)
-            self._indexes.pop(campaign_id, None)
+        _add(index, question)
         if not self._store.db.shared:
             self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), question.id)
         if cluster_id is not None:
