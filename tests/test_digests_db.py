@@ -22,7 +22,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from bot.documents import schedule
 from bot.documents.build import DigestScope, build_digest
-from bot.documents.produce import produce_digest
+from bot.documents.produce import StoreDigestMaker, produce_digest
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
@@ -172,6 +172,35 @@ async def test_chat_report_respects_roles(filled: App, campaign: Campaign) -> No
     assert "Thục Phán" not in replies[0].text  # another unit's questions never appear
     names = [a.filename for a in replies[0].attachments]
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".png") for n in names)
+
+
+async def test_a_large_chat_report_is_prepared_after_the_chat_and_sent(
+    filled: App, campaign: Campaign
+) -> None:
+    """From a campaign's size up (100,000 questions: 10-20 s of work), /baocao answers at
+    once and its files follow through the outbox; building them inside the chat's
+    transaction had kept every other chat waiting that long."""
+    engine = build_engine(filled)
+    maker = StoreDigestMaker(filled, background_from=1)
+    engine.digests = maker
+    unit = await filled.store.units.by_code("w01279")
+    assert unit is not None
+    code = await create_invite(filled.store, "secretary", now=filled.clock.now(), unit_id=unit.id)
+    sec = Talker(engine, user_id="sec")
+    await sec.say(f"/nhanquyen {code}")
+    replies = await sec.say("/baocao")
+    questions = await filled.store.questions.count(campaign.id)
+    assert f"có {questions} câu hỏi" in replies[-1].text and not replies[-1].attachments
+    await maker.wait_idle()
+    person = await filled.store.people.by_identity("test", "sec")
+    assert person is not None
+    [row] = await filled.store.db.fetchall(
+        "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ?", (person.id,)
+    )
+    body = json.loads(row["body"])
+    assert "Phường Nùng Trí Cao" in body["text"] and "Thục Phán" not in body["text"]
+    names = [attachment["path"] for attachment in body["attachments"]]
+    assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".docx") for n in names)
 
 
 async def test_scheduled_digest_once_per_period_and_after_restart(

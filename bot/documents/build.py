@@ -7,6 +7,7 @@ and names are removed unless the reader's role may see them ("Scope and privacy"
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,8 +27,9 @@ from bot.documents.model import (
 )
 from locales import Translator, translator
 from storage import Store
+from storage.conclusions import Commitment
 from storage.models import Campaign, Unit, UnitKind
-from storage.reports import QuestionReport
+from storage.reports import QuestionReport, SupportReport
 
 MAX_CANDIDATES_PER_TOPIC = 3  # the live questions should cover several topic groups
 
@@ -83,6 +85,55 @@ async def build_digest(
         campaign.id, unit_id=scope.unit_id, department=scope.department, until=now
     )
     supports = await store.reports.supports(campaign.id)
+    commitments = await store.conclusions.commitments(campaign.id)
+    chosen = {c.id: c.representative for c in await store.clusters.of_campaign(campaign.id)}
+    units_all = await _units_in_scope(store, campaign, scope, reports)
+    topic_order = [t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)]
+    scope_name = await _scope_name(store, campaign, scope, language)
+    issuer = await issuer_for(store, campaign, scope, language=language)
+    # The rest is CPU work over every question (seconds at 100,000): in a thread, so that
+    # the chats go on meanwhile.
+    return await asyncio.to_thread(
+        _assemble,
+        campaign,
+        scope=scope,
+        show_names=show_names,
+        language=language,
+        now=now,
+        since=since,
+        tz_today=tz_today,
+        tr=tr,
+        reports=reports,
+        supports=supports,
+        commitments=_commitment_lines(commitments, tr),
+        chosen=chosen,
+        units_all=units_all,
+        topic_order=topic_order,
+        scope_name=scope_name,
+        issuer=issuer,
+    )
+
+
+def _assemble(
+    campaign: Campaign,
+    *,
+    scope: DigestScope,
+    show_names: bool,
+    language: str,
+    now: datetime,
+    since: datetime | None,
+    tz_today: datetime | None,
+    tr: Translator,
+    reports: list[QuestionReport],
+    supports: list[SupportReport],
+    commitments: dict[int, str],
+    chosen: dict[int, int | None],
+    units_all: list[Unit],
+    topic_order: list[str],
+    scope_name: str,
+    issuer: Issuer,
+) -> DigestData:
+    """The digest from what :func:`build_digest` read (no database access)."""
     in_scope = {r.id for r in reports}
     supporters_of: dict[int, list[int]] = defaultdict(list)
     new_supporters: set[int] = set()
@@ -93,14 +144,12 @@ async def build_digest(
                 new_supporters.add(support.person_id)
 
     labels = _Labels(tr)
-    commitments = await _commitments(store, campaign, tr)
     rows = [
         _question_row(r, labels=labels, show_names=show_names, commitment=commitments.get(r.id))
         for r in reports
     ]
-    clusters = await _clusters(store, campaign, reports, supporters_of)
+    clusters = _clusters(chosen, reports, supporters_of)
 
-    units_all = await _units_in_scope(store, campaign, scope, reports)
     per_unit_questions: dict[int, int] = defaultdict(int)
     per_unit_people: dict[int, set[object]] = defaultdict(set)
     for r in reports:
@@ -134,15 +183,12 @@ async def build_digest(
         new_people=len(new_people) if since is not None else len(people),
     )
 
-    topic_order = [t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)]
     sections = build_topic_sections(rows, clusters, topic_order=topic_order)
     today = (tz_today or now).date()
     deadlines = tuple(
         DeadlineRow(tr(f"deadline.{d.kind.value}"), d.due, (d.due - today).days, d.kind.value)
         for d in campaign.deadlines
     )
-    scope_name = await _scope_name(store, campaign, scope, language)
-    issuer = await issuer_for(store, campaign, scope, language=language)
     return DigestData(
         campaign_id=campaign.id,
         campaign_title=campaign.title,
@@ -247,10 +293,10 @@ class _Labels:
         return found
 
 
-async def _commitments(store: Store, campaign: Campaign, tr: Translator) -> dict[int, str]:
+def _commitment_lines(commitments: list[Commitment], tr: Translator) -> dict[int, str]:
     """Each question's commitments as one line ("Sở X: … (hạn dd/mm/yyyy)")."""
     found: dict[int, list[str]] = defaultdict(list)
-    for c in await store.conclusions.commitments(campaign.id):
+    for c in commitments:
         if c.question_id is not None:
             found[c.question_id].append(
                 tr("digest.commitment", owner=c.owner, text=c.text, due=f"{c.due:%d/%m/%Y}")
@@ -287,14 +333,13 @@ def _question_row(
     )
 
 
-async def _clusters(
-    store: Store,
-    campaign: Campaign,
+def _clusters(
+    chosen: dict[int, int | None],
     reports: list[QuestionReport],
     supporters_of: dict[int, list[int]],
 ) -> list[ClusterRow]:
-    """Clusters restricted to the reports in scope; unclustered questions stand alone."""
-    chosen = {c.id: c.representative for c in await store.clusters.of_campaign(campaign.id)}
+    """Clusters restricted to the reports in scope (``chosen``: each cluster's chosen
+    representative); unclustered questions stand alone."""
     groups: dict[int, list[QuestionReport]] = defaultdict(list)
     for r in reports:
         if r.cluster_id is not None:

@@ -5,6 +5,7 @@ scheduled digests and the demo."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from bot.application.app import App
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.chart import ChartData, write_chart
 from bot.documents.docx import write_docx
-from bot.documents.model import DigestData
+from bot.documents.model import DigestData, format_number
 from bot.documents.names import document_stem, reserve
 from bot.documents.text import render_digest_text, render_nothing_new
 from bot.documents.xlsx import write_xlsx
@@ -96,11 +97,20 @@ CHANNELS_WITHOUT_FILES = frozenset({"zalo"})
 log = logging.getLogger(__name__)
 
 
+#: From this many questions in a campaign, ``/baocao`` in chat builds its files after the
+#: chat's transaction, in the background, and sends them through the outbox: at 100,000
+#: questions the files take 10-20 s, and the transaction would hold every other chat
+#: waiting that long.
+BACKGROUND_FROM_QUESTIONS = 5_000
+
+
 class StoreDigestMaker:
     """Implements :class:`handlers.engine.DigestMaker` for ``/baocao`` in chat."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, background_from: int = BACKGROUND_FROM_QUESTIONS) -> None:
         self._app = app
+        self._background_from = background_from
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def make(
         self,
@@ -115,7 +125,31 @@ class StoreDigestMaker:
         channel: str,
     ) -> tuple[str, list[Attachment]]:
         scope = DigestScope(kind=scope_kind, unit_id=unit_id, department=department)  # type: ignore[arg-type]
-        files = await produce_digest(
+        questions = await self._app.store.questions.count(campaign.id)
+        if questions >= self._background_from:
+            # A fresh context: the task must not join the chat's transaction (its
+            # statements wait for it to commit instead).
+            task = asyncio.get_running_loop().create_task(
+                self._send_later(campaign, scope, show_names, language, person_id, channel),
+                context=contextvars.Context(),
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            count = format_number(questions, language)
+            return translator(language)("digest.preparing", count=count), []
+        return await self._reply(
+            await self._produce(campaign, scope, show_names, language), person_id, channel
+        )
+
+    async def wait_idle(self) -> None:
+        """Wait for the digests being prepared in the background (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _produce(
+        self, campaign: Campaign, scope: DigestScope, show_names: bool, language: str
+    ) -> DigestFiles:
+        return await produce_digest(
             self._app.store,
             campaign,
             scope=scope,
@@ -125,16 +159,47 @@ class StoreDigestMaker:
             out_dir=self._app.settings.core.out_dir,
             local_now=self._app.local_now(),
         )
+
+    async def _reply(
+        self, files: DigestFiles, person_id: int, channel: str
+    ) -> tuple[str, list[Attachment]]:
         if channel not in CHANNELS_WITHOUT_FILES:
             return files.text, list(files.attachments())
         routes = await self._files_elsewhere(files, person_id)
-        tr = translator(language)
+        tr = translator(files.data.language)
         note = (
             tr("digest.files_sent", where=", ".join(routes))
             if routes
             else tr("digest.files_nowhere")
         )
         return f"{files.text}\n\n{note}", []
+
+    async def _send_later(
+        self,
+        campaign: Campaign,
+        scope: DigestScope,
+        show_names: bool,
+        language: str,
+        person_id: int,
+        channel: str,
+    ) -> None:
+        """Build the digest once the chat's transaction is over; queue it to the person
+        on the channel they asked on (an apology if it cannot be made)."""
+        store, now = self._app.store, self._app.clock.now
+        try:
+            text, attachments = await self._reply(
+                await self._produce(campaign, scope, show_names, language), person_id, channel
+            )
+            reply = Reply(text, attachments=tuple(attachments))
+        except Exception:
+            log.exception("digest for person %d could not be made", person_id)
+            reply = Reply(translator(language)("digest.failed"))
+        try:
+            await queue_for_person(
+                store, person_id, reply, kind="digest", now=now(), channels=(channel,)
+            )
+        except Exception:  # the database refused: the official asks again
+            log.exception("digest for person %d could not be queued", person_id)
 
     async def _files_elsewhere(self, files: DigestFiles, person_id: int) -> list[str]:
         """Send the files by Telegram and/or e-mail; returns where they went."""
