@@ -34,6 +34,30 @@ class JobRepository:
         )
         return count > 0
 
+    async def start(self, job: str, period: str, *, now: datetime) -> None:
+        """Record that ``job`` began for ``period`` and is not done yet (see
+        :meth:`unfinished`); nothing if it was recorded before."""
+        await self._db.execute_rowcount(
+            "INSERT INTO job_runs (job, period, status, at) VALUES (?, ?, 'pending', ?)"
+            " ON CONFLICT DO NOTHING",
+            (job, period, to_utc_text(now)),
+        )
+
+    async def finish(self, job: str, period: str) -> None:
+        await self._db.execute_rowcount(
+            "UPDATE job_runs SET status = 'done' WHERE job = ? AND period = ?", (job, period)
+        )
+
+    async def unfinished(self, job: str, *, before: datetime) -> list[str]:
+        """Periods of ``job`` begun before ``before`` and never finished (a crash or a
+        stop cut them short), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT period FROM job_runs WHERE job = ? AND status = 'pending' AND at < ?"
+            " ORDER BY at, period",
+            (job, to_utc_text(before)),
+        )
+        return [r["period"] for r in rows]
+
     async def subscribe(
         self,
         role_id: int,

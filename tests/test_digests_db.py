@@ -16,7 +16,7 @@ import pytest
 
 from bot.application.app import App
 from bot.application.config import Settings
-from bot.application.wiring import build_engine
+from bot.application.wiring import build_engine, digest_tick
 from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.clock import FakeClock
@@ -201,6 +201,37 @@ async def test_a_large_chat_report_is_prepared_after_the_chat_and_sent(
     assert "Phường Nùng Trí Cao" in body["text"] and "Thục Phán" not in body["text"]
     names = [attachment["path"] for attachment in body["attachments"]]
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".docx") for n in names)
+    assert (
+        await filled.store.db.fetchval("SELECT status FROM job_runs WHERE job = 'chat-digest'")
+        == "done"
+    )
+
+
+async def test_a_chat_report_cut_short_is_made_at_a_later_tick(
+    filled: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    """The bot stopped (or crashed) while the files were being built: the request was
+    recorded with the chat's answer, so the scheduler's tick makes it later, once."""
+    engine = build_engine(filled)
+    maker = StoreDigestMaker(filled, background_from=1)
+    engine.digests = maker
+    code = await create_invite(filled.store, "organiser", now=clock.now(), campaign_id=campaign.id)
+    org = Talker(engine, user_id="org")
+    await org.say(f"/nhanquyen {code}")
+    await org.say("/baocao")
+    for task in list(maker._tasks):  # the stop
+        task.cancel()
+    await maker.wait_idle()
+    person = await filled.store.people.by_identity("test", "org")
+    assert person is not None
+    sql = "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ?"
+    assert await filled.store.db.fetchall(sql, (person.id,)) == []
+    assert await digest_tick(filled, clock.now()) == 0  # not before it could have finished
+    clock.advance(timedelta(minutes=11))
+    assert await digest_tick(filled, clock.now()) == 1
+    [row] = await filled.store.db.fetchall(sql, (person.id,))
+    assert json.loads(row["body"])["attachments"]
+    assert await digest_tick(filled, clock.now()) == 0  # once
 
 
 async def test_scheduled_digest_once_per_period_and_after_restart(

@@ -35,7 +35,10 @@ def build_engine(app: App) -> Engine:
 
 
 async def digest_tick(app: App, now: datetime) -> int:
-    """Scheduled digests due now (see :mod:`bot.documents.schedule`)."""
+    """Scheduled digests due now (see :mod:`bot.documents.schedule`), and chat reports
+    left unfinished."""
+    from bot.documents.produce import resume_chat_digests
     from bot.documents.schedule import tick
 
-    return await tick(app, now)
+    # Also the chat reports (/baocao) asked for but cut short by a crash or a stop.
+    return await tick(app, now) + await resume_chat_digests(app, now)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.application.app import App
@@ -24,6 +25,7 @@ from handlers.events import Attachment, AttachmentKind, Reply
 from locales import translator
 from storage import Store
 from storage.models import Campaign
+from storage.times import to_utc_text
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ log = logging.getLogger(__name__)
 #: questions the files take 10-20 s, and the transaction would hold every other chat
 #: waiting that long.
 BACKGROUND_FROM_QUESTIONS = 5_000
+#: Such a request is recorded in ``job_runs`` with the chat's transaction and marked done
+#: with the files' outbox row; one still unfinished this long after it was asked for was
+#: cut short (a crash, a stop), and the scheduler's next tick makes it again.
+CHAT_DIGEST_JOB = "chat-digest"
+RESUME_AFTER = timedelta(minutes=10)
 
 
 class StoreDigestMaker:
@@ -125,13 +132,29 @@ class StoreDigestMaker:
         channel: str,
     ) -> tuple[str, list[Attachment]]:
         scope = DigestScope(kind=scope_kind, unit_id=unit_id, department=department)  # type: ignore[arg-type]
-        questions = await self._app.store.questions.count(campaign.id)
+        store = self._app.store
+        questions = await store.questions.count(campaign.id)
         if questions >= self._background_from:
+            request = json.dumps(
+                {
+                    "campaign": campaign.id,
+                    "scope": scope_kind,
+                    "unit": unit_id,
+                    "department": department,
+                    "names": show_names,
+                    "language": language,
+                    "person": person_id,
+                    "channel": channel,
+                    "asked": to_utc_text(self._app.clock.now()),
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            await store.jobs.start(CHAT_DIGEST_JOB, request, now=self._app.clock.now())
             # A fresh context: the task must not join the chat's transaction (its
             # statements wait for it to commit instead).
             task = asyncio.get_running_loop().create_task(
-                self._send_later(campaign, scope, show_names, language, person_id, channel),
-                context=contextvars.Context(),
+                self.send_later(request), context=contextvars.Context()
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -174,31 +197,34 @@ class StoreDigestMaker:
         )
         return f"{files.text}\n\n{note}", []
 
-    async def _send_later(
-        self,
-        campaign: Campaign,
-        scope: DigestScope,
-        show_names: bool,
-        language: str,
-        person_id: int,
-        channel: str,
-    ) -> None:
-        """Build the digest once the chat's transaction is over; queue it to the person
-        on the channel they asked on (an apology if it cannot be made)."""
+    async def send_later(self, request: str) -> None:
+        """Make a recorded request's digest (once the chat's transaction is over) and
+        queue it to the person on the channel they asked on, or an apology if it cannot
+        be made; the request is marked done with that outbox row."""
         store, now = self._app.store, self._app.clock.now
+        asked = json.loads(request)
+        person_id, channel, language = asked["person"], asked["channel"], asked["language"]
         try:
+            campaign = await store.campaigns.get(asked["campaign"])
+            if campaign is None:
+                raise LookupError(f"campaign {asked['campaign']} is gone")
+            scope = DigestScope(
+                kind=asked["scope"], unit_id=asked["unit"], department=asked["department"]
+            )
             text, attachments = await self._reply(
-                await self._produce(campaign, scope, show_names, language), person_id, channel
+                await self._produce(campaign, scope, asked["names"], language), person_id, channel
             )
             reply = Reply(text, attachments=tuple(attachments))
         except Exception:
             log.exception("digest for person %d could not be made", person_id)
             reply = Reply(translator(language)("digest.failed"))
         try:
-            await queue_for_person(
-                store, person_id, reply, kind="digest", now=now(), channels=(channel,)
-            )
-        except Exception:  # the database refused: the official asks again
+            async with store.transaction():
+                await queue_for_person(
+                    store, person_id, reply, kind="digest", now=now(), channels=(channel,)
+                )
+                await store.jobs.finish(CHAT_DIGEST_JOB, request)
+        except Exception:  # the database refused: the next tick tries again
             log.exception("digest for person %d could not be queued", person_id)
 
     async def _files_elsewhere(self, files: DigestFiles, person_id: int) -> list[str]:
@@ -227,3 +253,12 @@ class StoreDigestMaker:
             except MailError as exc:
                 log.warning("digest files not e-mailed: %s", exc)
         return routes
+
+
+async def resume_chat_digests(app: App, now: datetime) -> int:
+    """Make the chat digests asked for but cut short (see :data:`RESUME_AFTER`); how many."""
+    maker = StoreDigestMaker(app)
+    requests = await app.store.jobs.unfinished(CHAT_DIGEST_JOB, before=now - RESUME_AFTER)
+    for request in requests:
+        await maker.send_later(request)
+    return len(requests)
