@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 # bench/engine_intake.py seeds the database, and takes --root (the source tree to run)
 # off the command line as it is imported: import it before any of the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine_intake import ROOT, prepare
+from engine_intake import ROOT, seeded_copy
 
 from bot.application.app import App
 from bot.application.config import Settings
@@ -117,13 +116,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="reuse (or create) a seeded database here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        seeded = args.db or Path(folder) / "seed.db"
-        if not seeded.exists():
-            t0 = time.perf_counter()
-            asyncio.run(prepare(seeded, args.questions))
-            print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
-        copy = Path(folder) / "run.db"
-        shutil.copyfile(seeded, copy)
+        copy = seeded_copy(Path(folder), args.db, args.questions)
         figures = asyncio.run(run(copy, Path(folder) / "out"))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

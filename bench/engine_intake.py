@@ -209,6 +209,19 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
+def seeded_copy(folder: Path, db: Path | None, questions: int) -> Path:
+    """A copy, in ``folder``, of the seeded database ``db`` (seeded first when it does not
+    exist yet; a temporary one when ``db`` is None), for one run to change as it likes."""
+    seeded = db or folder / "seed.db"
+    if not seeded.exists():
+        t0 = time.perf_counter()
+        asyncio.run(prepare(seeded, questions))
+        print(f"prepared {questions:,} questions in {time.perf_counter() - t0:.1f} s")
+    copy = folder / "run.db"
+    shutil.copyfile(seeded, copy)
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100_000)
