@@ -234,25 +234,9 @@ def main() -> None:
     )
     parser.add_argument("--db", type=Path, help="reuse (or create) a seeded database here")
     args = parser.parse_args()
-    if args.db is not None:
-        if not args.db.exists():
-            t0 = time.perf_counter()
-            asyncio.run(prepare(args.db, args.questions))
-            print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
-        copy = args.db.with_suffix(".run.db")
-        shutil.copyfile(args.db, copy)
-        try:
-            report(asyncio.run(run(copy, args.people, similar=not args.no_similar, cold=args.cold)))
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(copy) + suffix).unlink(missing_ok=True)
-        return
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "bench.db"
-        t0 = time.perf_counter()
-        asyncio.run(prepare(db, args.questions))
-        print(f"prepared {args.questions:,} questions in {time.perf_counter() - t0:.1f} s")
-        figures = asyncio.run(run(db, args.people, similar=not args.no_similar, cold=args.cold))
+        copy = seeded_copy(Path(folder), args.db, args.questions)
+        figures = asyncio.run(run(copy, args.people, similar=not args.no_similar, cold=args.cold))
     report(figures)
 
 

@@ -23,6 +23,7 @@ from bot.clock import FakeClock
 from bot.documents import schedule
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.produce import StoreDigestMaker, produce_digest
+from handlers.engine import Engine
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
@@ -157,16 +158,22 @@ async def test_files_read_back_match_the_database(
     assert files.chart_data.by_topic and sum(n for _, n in files.chart_data.by_topic) == 3
 
 
+async def secretary(app: App, engine: Engine, unit_code: str) -> Talker:
+    """The Youth Union secretary of a unit, in chat (invited, then redeemed)."""
+    unit = await app.store.units.by_code(unit_code)
+    assert unit is not None
+    code = await create_invite(app.store, "secretary", now=app.clock.now(), unit_id=unit.id)
+    sec = Talker(engine, user_id="sec")
+    await sec.say(f"/nhanquyen {code}")
+    return sec
+
+
 async def test_chat_report_respects_roles(filled: App, campaign: Campaign) -> None:
     engine = build_engine(filled)
     youth = Talker(engine, user_id="y0")
     await youth.say("/baocao")
     assert "không có quyền" in youth.last_text
-    unit = await filled.store.units.by_code("w01279")
-    assert unit is not None
-    code = await create_invite(filled.store, "secretary", now=filled.clock.now(), unit_id=unit.id)
-    sec = Talker(engine, user_id="sec")
-    await sec.say(f"/nhanquyen {code}")
+    sec = await secretary(filled, engine, "w01279")
     replies = await sec.say("/baocao")
     assert "Phường Nùng Trí Cao" in replies[0].text
     assert "Thục Phán" not in replies[0].text  # another unit's questions never appear
@@ -183,11 +190,7 @@ async def test_a_large_chat_report_is_prepared_after_the_chat_and_sent(
     engine = build_engine(filled)
     maker = StoreDigestMaker(filled, background_from=1)
     engine.digests = maker
-    unit = await filled.store.units.by_code("w01279")
-    assert unit is not None
-    code = await create_invite(filled.store, "secretary", now=filled.clock.now(), unit_id=unit.id)
-    sec = Talker(engine, user_id="sec")
-    await sec.say(f"/nhanquyen {code}")
+    sec = await secretary(filled, engine, "w01279")
     replies = await sec.say("/baocao")
     questions = await filled.store.questions.count(campaign.id)
     assert f"có {questions} câu hỏi" in replies[-1].text and not replies[-1].attachments

@@ -168,9 +168,11 @@ class SimilarIndex:
         analysed = self._analysed.pop(text) if text in self._analysed else self._analyse(text)
         question, marks = analysed
         self._speller.update(Counter(question.folded).items())
+        terms = _vector_terms(question.terms)
+        self._unshare(terms)  # a compaction makes new arrays: only needed here
         self._append(
             key,
-            _vector_terms(question.terms),
+            terms,
             marks,
             topic=topic,
             unit=unit,
@@ -189,7 +191,6 @@ class SimilarIndex:
         shown: bool,
         approved: bool,
     ) -> None:
-        self._unshare(terms)
         slot = len(self._keys)
         self._keys.append(key)
         self._terms.append(terms)
