@@ -4,7 +4,7 @@ already holds 100,000 questions (issue: conversation engine).
 Targets: ≥ 2,000 events/s on one core, p99 latency per event ≤ 5 ms, peak RSS ≤ 250 MB.
 
     .venv/bin/python bench/engine_intake.py [--questions 100000] [--people 1000]
-        [--no-similar] [--cold] [--db SEEDED.db] [--root SOURCE_TREE]
+        [--no-similar] [--cold] [--db SEEDED.db] [--root SOURCE_TREE] [--profile OUT.prof]
 
 The seed questions and the questions typed come from ``bench/corpus.py`` (hand-written
 questions rewritten as many people write them: places, greetings, teencode, no
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import platform
 import random
@@ -99,7 +100,12 @@ async def prepare(db: Path, questions: int) -> None:
 
 
 async def run(
-    db: Path, people: int, *, similar: bool = True, cold: bool = False
+    db: Path,
+    people: int,
+    *,
+    similar: bool = True,
+    cold: bool = False,
+    profile: Path | None = None,
 ) -> dict[str, object]:
     os.environ["YOUTHBOT_DB"] = str(db)
     clock = FakeClock(datetime(2025, 7, 2, 2, tzinfo=UTC))
@@ -147,6 +153,9 @@ async def run(
                     return str(reply.choices[min(index, len(reply.choices) - 1)].payload)
             raise RuntimeError("no buttons: " + " | ".join(r.text for r in replies))
 
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
         started, cpu_started = time.perf_counter(), time.process_time()
         submitted = 0
         for i in range(people):
@@ -175,6 +184,9 @@ async def run(
             submitted += any("Mã câu hỏi" in reply.text for reply in r)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        if profiler and profile:
+            profiler.disable()
+            profiler.dump_stats(profile)
     latencies.sort()
     cpu_all = [v for values in cpu_by_step.values() for v in values]
     steps = {
@@ -233,10 +245,21 @@ def main() -> None:
         "--cold", action="store_true", help="no warm-up: the first lookup builds the index"
     )
     parser.add_argument("--db", type=Path, help="reuse (or create) a seeded database here")
+    parser.add_argument(
+        "--profile", type=Path, help="write a cProfile of the timed conversations here"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         copy = seeded_copy(Path(folder), args.db, args.questions)
-        figures = asyncio.run(run(copy, args.people, similar=not args.no_similar, cold=args.cold))
+        figures = asyncio.run(
+            run(
+                copy,
+                args.people,
+                similar=not args.no_similar,
+                cold=args.cold,
+                profile=args.profile,
+            )
+        )
     report(figures)
 
 

@@ -1,4 +1,5 @@
-"""Runs of scheduled jobs (digests): a period is done once, whatever restarts happen."""
+"""Runs of scheduled jobs (digests, chat reports): a period is done once, whatever restarts
+happen, and a run cut short is taken up again."""
 
 from __future__ import annotations
 
@@ -26,13 +27,27 @@ class JobRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def claim(self, job: str, period: str, *, now: datetime) -> bool:
-        """Record that ``job`` runs for ``period``; False if it already did."""
-        count = await self._db.execute_rowcount(
-            "INSERT INTO job_runs (job, period, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (job, period, to_utc_text(now)),
-        )
-        return count > 0
+    async def take(self, job: str, period: str, *, now: datetime, stale_before: datetime) -> bool:
+        """Begin ``job`` for ``period`` (recorded as pending until :meth:`finish`), or take
+        over a pending run begun before ``stale_before`` (a crash, a stop or a failure cut
+        it short); False when the period is done or another run of it is still fresh.
+        One statement each way, so two workers never both take the same run."""
+        at = to_utc_text(now)
+        async with self._db.transaction():
+            if await self._db.execute_rowcount(
+                "INSERT INTO job_runs (job, period, status, at) VALUES (?, ?, 'pending', ?)"
+                " ON CONFLICT DO NOTHING",
+                (job, period, at),
+            ):
+                return True
+            return (
+                await self._db.execute_rowcount(
+                    "UPDATE job_runs SET at = ? WHERE job = ? AND period = ?"
+                    " AND status = 'pending' AND at < ?",
+                    (at, job, period, to_utc_text(stale_before)),
+                )
+                > 0
+            )
 
     async def start(self, job: str, period: str, *, now: datetime) -> None:
         """Record that ``job`` began for ``period`` and is not done yet (see

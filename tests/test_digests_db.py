@@ -20,6 +20,7 @@ from bot.application.wiring import build_engine, digest_tick
 from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.clock import FakeClock
+from bot.documents import produce as produce_module
 from bot.documents import schedule
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.produce import StoreDigestMaker, produce_digest
@@ -345,6 +346,51 @@ async def test_digest_schedule_and_email_are_chosen_per_role(
     assert await schedule.tick(filled, clock.now()) == 0
     clock.set(datetime.fromisoformat("2025-07-04T09:01:00+07:00"))  # Friday 09:00
     assert await schedule.tick(filled, clock.now()) == 1
+
+
+async def test_a_scheduled_digest_cut_short_is_sent_later_once(
+    filled: App,
+    campaign: Campaign,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The files cannot be written (the output folder is a file): the run fails, and the
+    # period is not marked done, so the digest is not lost.
+    blocked = tmp_path / "out"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(blocked))
+    app = App(settings=Settings(env_file=None), store=filled.store, clock=clock)
+    code = await create_invite(app.store, "organiser", now=clock.now(), campaign_id=campaign.id)
+    await Talker(build_engine(app), user_id="org").say(f"/nhanquyen {code}")
+    clock.set(datetime.fromisoformat("2025-07-01T17:05:00+07:00"))
+    assert await schedule.tick(app, clock.now()) == 0
+    sql = "SELECT body FROM outbox WHERE kind = 'digest'"
+    assert await app.store.db.fetchall(sql) == []
+    clock.advance(timedelta(minutes=1))
+    assert await schedule.tick(app, clock.now()) == 0  # not at every tick: it may be running
+    monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(tmp_path / "files"))
+    fixed = App(settings=Settings(env_file=None), store=filled.store, clock=clock)
+    clock.advance(produce_module.RESUME_AFTER)
+    assert await schedule.tick(fixed, clock.now()) == 1
+    assert await schedule.tick(fixed, clock.now()) == 0  # done: once
+    [row] = await app.store.db.fetchall(sql)
+    assert json.loads(row["body"])["attachments"]
+    # A crash after the run began left it pending: a restart takes it up once, and what
+    # was queued before is not queued again.
+    [sub] = await app.store.jobs.subscriptions()
+    clock.set(datetime.fromisoformat("2025-07-02T17:01:00+07:00"))
+    period = schedule.last_slot(sub, clock.now(), app.tz).isoformat()
+    stale = clock.now() - produce_module.RESUME_AFTER
+    job = f"digest:{sub.id}"
+    assert await fixed.store.jobs.take(job, period, now=clock.now(), stale_before=stale)
+    assert not await fixed.store.jobs.take(job, period, now=clock.now(), stale_before=stale)
+    async with await App.open(Settings(env_file=None), clock=clock) as restarted:
+        assert await schedule.tick(restarted, clock.now()) == 0
+        clock.advance(produce_module.RESUME_AFTER + timedelta(minutes=1))
+        assert await schedule.tick(restarted, clock.now()) == 1
+        assert await schedule.tick(restarted, clock.now()) == 0
+    assert len(await app.store.db.fetchall(sql)) == 2
 
 
 async def test_report_on_zalo_sends_files_by_telegram_and_email(

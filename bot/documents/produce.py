@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from bot.application.app import App
 from bot.documents.build import DigestScope, build_digest
@@ -119,6 +120,9 @@ class StoreDigestMaker:
         self._background_from = background_from
         self._tasks: set[asyncio.Task[None]] = set()
 
+    #: Requests being made in this process (by any maker): a slow one is not made twice.
+    running: ClassVar[set[str]] = set()
+
     async def make(
         self,
         campaign: Campaign,
@@ -201,6 +205,13 @@ class StoreDigestMaker:
         """Make a recorded request's digest (once the chat's transaction is over) and
         queue it to the person on the channel they asked on, or an apology if it cannot
         be made; the request is marked done with that outbox row."""
+        self.running.add(request)
+        try:
+            await self._send_later(request)
+        finally:
+            self.running.discard(request)
+
+    async def _send_later(self, request: str) -> None:
         store, now = self._app.store, self._app.clock.now
         asked = json.loads(request)
         person_id, channel, language = asked["person"], asked["channel"], asked["language"]
@@ -258,7 +269,14 @@ class StoreDigestMaker:
 async def resume_chat_digests(app: App, now: datetime) -> int:
     """Make the chat digests asked for but cut short (see :data:`RESUME_AFTER`); how many."""
     maker = StoreDigestMaker(app)
-    requests = await app.store.jobs.unfinished(CHAT_DIGEST_JOB, before=now - RESUME_AFTER)
-    for request in requests:
+    stale = now - RESUME_AFTER
+    made = 0
+    for request in await app.store.jobs.unfinished(CHAT_DIGEST_JOB, before=stale):
+        # Not one still being made here, nor one another worker has just taken up.
+        if request in StoreDigestMaker.running or not await app.store.jobs.take(
+            CHAT_DIGEST_JOB, request, now=now, stale_before=stale
+        ):
+            continue
         await maker.send_later(request)
-    return len(requests)
+        made += 1
+    return made

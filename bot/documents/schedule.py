@@ -1,10 +1,14 @@
 """Scheduled digests: per role, daily or weekly at a local hour.
 
-Each tick looks at the most recent scheduled time of every subscription; the period it
-starts is claimed in ``job_runs`` before anything is sent, so a digest is never sent twice
-for the same period, and a restart after a missed time catches up that one run (not every
-run missed while the bot was down). A period with nothing new sends one short line, or
-nothing when ``YOUTHBOT_DIGEST_QUIET`` is set.
+Each tick looks at the most recent scheduled time of every subscription. The period it
+starts is recorded in ``job_runs`` as pending before anything is made and as done once every
+digest of it is queued, so a digest is sent once for the period, and a restart after a
+missed time catches up that one run (not every run missed while the bot was down). A run
+cut short (a crash, a stop, a failure while the files were made) is taken up again by a
+tick :data:`~bot.documents.produce.RESUME_AFTER` later: a crash never costs an official
+the digest (at least once; what was queued before is not queued again, its dedup key
+stands). A period with nothing new sends one short line, or nothing when
+``YOUTHBOT_DIGEST_QUIET`` is set.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from bot.application.app import App
 from bot.delivery.mailer import MailError
 from bot.documents.build import DigestScope
 from bot.documents.mail import email_digest
-from bot.documents.produce import nothing_new_text, produce_digest
+from bot.documents.produce import RESUME_AFTER, nothing_new_text, produce_digest
 from handlers.access import natural_scope
 from handlers.delivery import queue_for_person
 from handlers.events import Reply
@@ -51,13 +55,19 @@ async def tick(app: App, now: datetime) -> int:
         slot = last_slot(sub, now, app.tz)
         if slot < sub.created_at:
             continue  # nothing is owed for times before the subscription existed
-        job = f"digest:{sub.id}"
-        if not await app.store.jobs.claim(job, slot.isoformat(), now=now):
+        job, period = f"digest:{sub.id}", slot.isoformat()
+        if not await app.store.jobs.take(job, period, now=now, stale_before=now - RESUME_AFTER):
             continue
         try:
             queued += await _send(app, sub, slot, now)
         except Exception:  # one broken digest must not stop the others
-            log.exception("scheduled digest %s failed", sub.id)
+            log.exception(
+                "scheduled digest %s failed; it is tried again in %d minutes",
+                sub.id,
+                RESUME_AFTER.total_seconds() // 60,
+            )
+            continue
+        await app.store.jobs.finish(job, period)
     return queued
 
 
