@@ -3,14 +3,13 @@ answers). Platform-independent: the sender in :mod:`bot.delivery.outbox` deliver
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from handlers.events import Attachment, AttachmentKind, Button, Reply
-from storage import Store
+from storage import Store, jsontext
 from storage.outbox import NewMessage
 
 
@@ -45,25 +44,23 @@ def _reply(data: dict[str, Any]) -> Reply:
 
 
 def encode_reply(reply: Reply) -> str:
-    return json.dumps(_reply_data(reply), ensure_ascii=False)
+    return jsontext.dumps(_reply_data(reply))
 
 
 def decode_reply(body: str) -> Reply:
-    return _reply(json.loads(body))
+    return _reply(jsontext.loads(body))
 
 
 def encode_replies(replies: Sequence[Reply], *, prompt: str | None) -> str:
     """The replies to one event as stored in the reply outbox; ``prompt`` is the id of the
     message whose button was pressed (the adapter may edit it in place)."""
-    return json.dumps(
-        {"replies": [_reply_data(r, compact=True) for r in replies], "prompt": prompt},
-        ensure_ascii=False,
-        separators=(",", ":"),
+    return jsontext.dumps(
+        {"replies": [_reply_data(r, compact=True) for r in replies], "prompt": prompt}
     )
 
 
 def decode_replies(body: str) -> tuple[list[Reply], str | None]:
-    data = json.loads(body)
+    data = jsontext.loads(body)
     prompt = data.get("prompt")
     return [_reply(r) for r in data.get("replies", [])], str(prompt) if prompt else None
 

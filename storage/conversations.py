@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
+from storage import jsontext
 from storage.db import Database, Row, Script, count, hold, one
 from storage.models import Conversation, Person
 from storage.people import person_from_row
@@ -28,7 +28,7 @@ def _found(row: Row | None) -> tuple[Person, Conversation | None] | None:
         person.id,
         row["c_state"],
         row["c_step"],
-        json.loads(row["c_data"]),
+        jsontext.loads(row["c_data"]),
         from_utc_text(row["c_updated_at"]),
     )
 
@@ -47,7 +47,7 @@ class ConversationRepository:
             person_id=row["person_id"],
             state=row["state"],
             step=row["step"],
-            data=json.loads(row["data"]),
+            data=jsontext.loads(row["data"]),
             updated_at=from_utc_text(row["updated_at"]),
         )
 
@@ -64,7 +64,7 @@ class ConversationRepository:
                 conversation.person_id,
                 conversation.state,
                 conversation.step,
-                json.dumps(conversation.data, ensure_ascii=False),
+                jsontext.dumps(conversation.data),
                 to_utc_text(now),
                 conversation.person_id,
             ),
@@ -126,7 +126,7 @@ class ConversationRepository:
                 r["person_id"],
                 r["state"],
                 r["step"],
-                json.loads(r["data"]),
+                jsontext.loads(r["data"]),
                 from_utc_text(r["updated_at"]),
             )
             for r in rows

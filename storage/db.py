@@ -415,6 +415,8 @@ class SqliteDatabase(Database):
         self._checkpoint_after_commit = False
         self._checkpoint_task: asyncio.Task[None] | None = None
         self._trips = 0  # calls queued to or running in aiosqlite's thread
+        # Whether the connection waits for a busy lock (busy_timeout set); see _begin_at_once.
+        self._busy_wait = True
         self._write_locked = False  # this transaction's BEGIN IMMEDIATE has succeeded
         self._quick = False  # this transaction may run in the loop's thread (transaction())
         self.checkpoints = 0
@@ -772,6 +774,18 @@ class SqliteDatabase(Database):
         raw: sqlite3.Connection = self._conn._conn
         if inline:
             return call(raw)
+        if not self._busy_wait:
+            # Statements in aiosqlite's thread wait for locks again (the inline BEGINs
+            # left the wait off); set first, in the thread, before anything else runs.
+            self._busy_wait = True
+            unwaited = call
+
+            def waited(conn: sqlite3.Connection) -> T:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
+                return unwaited(conn)
+
+            call = waited
+
         self._trips += 1
         try:
             result: T = await self._conn._execute(call, raw)  # type: ignore[no-untyped-call]
@@ -786,15 +800,18 @@ class SqliteDatabase(Database):
         when another process holds it, the caller goes through the thread and waits
         there (``busy_timeout``), never here."""
         raw: sqlite3.Connection = self._conn._conn
-        raw.execute("PRAGMA busy_timeout = 0").close()
+        # The wait stays off after the BEGIN: statements run here only while holding the
+        # write lock (they never wait for it), and the next trip to the thread sets it
+        # again (_run). Consecutive chat events thus pay no PRAGMA at all.
+        if self._busy_wait:
+            raw.execute("PRAGMA busy_timeout = 0").close()
+            self._busy_wait = False
         try:
             raw.execute("BEGIN IMMEDIATE").close()
         except sqlite3.OperationalError:
             if raw.in_transaction:  # pragma: no cover - BEGIN either works or leaves none
                 raise
             return False
-        finally:
-            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
         return True
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=256)  # one event writes its moment several times (rows, audit, outbox)
 def to_utc_text(when: datetime) -> str:
     """Serialise an aware datetime as UTC ISO 8601 text, the storage format."""
     if when.tzinfo is None:

@@ -14,7 +14,7 @@ import numpy as np
 from bot.clustering import model
 from bot.clustering.cluster import DEFAULT_THRESHOLD
 from bot.clustering.features import idf, prior, term_grams
-from bot.clustering.model import Marks, hard_conflict, mark_flags, marks_of
+from bot.clustering.model import NO_MARKS, Marks, mark_logit, marks_of
 from bot.clustering.normalize import PLACE_PREFIX, NormalizedQuestion, normalize_question
 from bot.clustering.spelling import Speller
 
@@ -144,7 +144,10 @@ class SimilarIndex:
         self._speller = Speller()
         # Texts looked up lately, as analysed then: the question a person sends is the
         # text looked up while they wrote it, so adding it need not analyse it again.
-        self._analysed: OrderedDict[str, tuple[NormalizedQuestion, Marks]] = OrderedDict()
+        # With the terms' character n-grams, counted once for both.
+        self._analysed: OrderedDict[str, tuple[NormalizedQuestion, Marks, Counter[str]]] = (
+            OrderedDict()
+        )
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -165,8 +168,11 @@ class SimilarIndex:
         """
         if key in self._slot_of:
             self.remove(key)
-        analysed = self._analysed.pop(text) if text in self._analysed else self._analyse(text)
-        question, marks = analysed
+        grams: Counter[str] | None = None
+        if text in self._analysed:
+            question, marks, grams = self._analysed.pop(text)
+        else:
+            question, marks = self._analyse(text)
         self._speller.update(Counter(question.folded).items())
         terms = _vector_terms(question.terms)
         self._unshare(terms)  # a compaction makes new arrays: only needed here
@@ -178,6 +184,7 @@ class SimilarIndex:
             unit=unit,
             shown=shown,
             approved=False,
+            grams=grams,
         )
 
     def _append(
@@ -190,6 +197,7 @@ class SimilarIndex:
         unit: int,
         shown: bool,
         approved: bool,
+        grams: Counter[str] | None = None,
     ) -> None:
         slot = len(self._keys)
         self._keys.append(key)
@@ -219,7 +227,7 @@ class SimilarIndex:
             self._gram_ids,
             self._gram_tf,
         )
-        for gram, count in _grams(terms).items():
+        for gram, count in (grams if grams is not None else _grams(terms)).items():
             number = gram_id.get(gram)
             if number is None:
                 number = gram_id[gram] = len(gram_df)
@@ -319,14 +327,14 @@ class SimilarIndex:
             unit: the asker's unit (0: not known), a signal of the pair model.
         """
         question, marks = self._analyse(text)
-        self._analysed[text] = (question, marks)
-        if len(self._analysed) > _ANALYSED_KEPT:
-            self._analysed.popitem(last=False)
         terms = _vector_terms(question.terms)
         documents = max(len(self._slot_of), 1)
         term_vector = _normalised({t: self._term_weight(t, documents) for t in terms})
         # The query's character n-grams: unknown ones count in its norm only.
         counts = _grams(terms)
+        self._analysed[text] = (question, marks, counts)
+        if len(self._analysed) > _ANALYSED_KEPT:
+            self._analysed.popitem(last=False)
         ids = np.fromiter(
             (self._gram_id.get(gram, -1) for gram in counts), dtype=np.int64, count=len(counts)
         )
@@ -427,15 +435,16 @@ class SimilarIndex:
         conflicts = np.zeros(len(todo), dtype=bool)
         if query.marks:  # most questions name no place and no facet
             mark_weights = weights[2:6].tolist()
+            marks, ours = self._marks, query.marks
             for position, slot in enumerate(todo):
-                theirs = self._marks[slot]
-                if not theirs:
+                theirs = marks[slot]
+                if theirs is NO_MARKS:  # most of them (marks_of gives this one)
                     continue
-                if hard_conflict(query.marks, theirs):
+                added = mark_logit(ours, theirs, mark_weights)
+                if added is None:
                     conflicts[position] = True
-                else:
-                    flags = mark_flags(query.marks, theirs)
-                    logits[position] += sum(w * f for w, f in zip(mark_weights, flags, strict=True))
+                elif added:
+                    logits[position] += added
         if query.unit:
             units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
             known = units != 0
