@@ -545,8 +545,7 @@ class SqliteDatabase(Database):
 
     # -- transactions ----------------------------------------------------------------
 
-    @asynccontextmanager
-    async def transaction(self, *, quick: bool = False) -> AsyncIterator[None]:
+    def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[None]:
         """Run the block atomically; nested calls join the outer transaction.
 
         ``BEGIN IMMEDIATE`` travels with the block's first statement and deferred writes
@@ -554,8 +553,11 @@ class SqliteDatabase(Database):
         no extra trip to the database thread.
         """
         if self._in_transaction.get():
-            yield
-            return
+            return _JOINED  # an event's handling enters this a few times per statement
+        return self._transaction(quick)
+
+    @asynccontextmanager
+    async def _transaction(self, quick: bool) -> AsyncIterator[None]:
         async with self._lock:
             token = self._in_transaction.set(True)
             self._quick = quick
@@ -877,6 +879,19 @@ class SqliteDatabase(Database):
             return rows
 
         return await self._run(run)
+
+
+class _Joined:
+    """The context of a transaction nested in another: nothing to do on either side."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_JOINED = _Joined()
 
 
 def _sqlite_step(conn: sqlite3.Connection, step: Step) -> Any:
