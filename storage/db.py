@@ -38,6 +38,13 @@ PIGGYBACK_SECONDS = 0.05  # a write that may wait rides with the next transactio
 CHECKPOINT_DELAY = 0.2  # seconds between an erasure's commit and the WAL checkpoint after it
 CHECKPOINT_RETRY = 1.0  # ... and between tries while another connection reads
 CHECKPOINT_TRIES = 30
+#: Commits between two background WAL checkpoints (a second connection, in a worker
+#: thread): the fsyncs of a checkpoint then never stall the event loop in a chat's commit.
+BACKGROUND_CHECKPOINT_COMMITS = 200
+#: WAL pages after which the writing connection checkpoints in its own commit (SQLite's
+#: default is 1,000). Only a safety net: under load so sustained that the background ones
+#: never catch up with the last frame, the WAL could not restart and would grow.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -421,6 +428,9 @@ class SqliteDatabase(Database):
         self._quick = False  # this transaction may run in the loop's thread (transaction())
         self.checkpoints = 0
         """WAL checkpoints run after erasures (privacy at rest)."""
+        self._commits = 0  # since the last background checkpoint
+        self._wal_task: asyncio.Task[None] | None = None
+        self._checkpointer: sqlite3.Connection | None = None  # only in a worker thread
 
     # -- opening ---------------------------------------------------------------------
 
@@ -452,6 +462,7 @@ class SqliteDatabase(Database):
             # Deleted rows are overwritten with zeros, so an erased name does not linger in
             # free space of the file (and a WAL checkpoint after an erasure clears the log).
             await conn.execute("PRAGMA secure_delete = ON")
+            await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
             await db._migrate(migrate_to)
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -479,6 +490,9 @@ class SqliteDatabase(Database):
                 await self._checkpoint_task
             with contextlib.suppress(sqlite3.Error):
                 await self._checkpoint()
+        await self.background_checkpoint_done()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         await self._conn.close()
 
     async def backup(self, target: Path) -> None:
@@ -585,6 +599,7 @@ class SqliteDatabase(Database):
                         raise
                 if self._checkpoint_after_commit:
                     self.checkpoint_soon()
+                self._count_commit()
             finally:
                 self._begin_pending = False
                 self._write_locked = False
@@ -592,6 +607,37 @@ class SqliteDatabase(Database):
                 self._deferred = []
                 self._checkpoint_after_commit = False
                 self._in_transaction.reset(token)
+
+    def _count_commit(self) -> None:
+        """Start a background checkpoint every :data:`BACKGROUND_CHECKPOINT_COMMITS`."""
+        self._commits += 1
+        if self._commits < BACKGROUND_CHECKPOINT_COMMITS or self.path == ":memory:":
+            return
+        if self._wal_task is not None and not self._wal_task.done():
+            return
+        self._commits = 0
+        self._wal_task = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(self._checkpoint_in_background), context=contextvars.Context()
+        )
+
+    async def background_checkpoint_done(self) -> None:
+        """Wait for the background checkpoint under way, if any (tests, closing)."""
+        if self._wal_task is not None:
+            await self._wal_task  # it never raises (it logs)
+
+    def _checkpoint_in_background(self) -> None:
+        """A PASSIVE checkpoint from a connection of its own: it copies what the WAL holds
+        into the database file while this connection goes on writing (nothing waits for
+        it, nor it for anything: a busy checkpoint lock just skips this one)."""
+        try:
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(
+                    self.path, timeout=0, isolation_level=None, check_same_thread=False
+                )
+                self._checkpointer.execute("PRAGMA synchronous = NORMAL").close()
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except sqlite3.Error as exc:  # the writer's own checkpoints remain
+            log.warning("background WAL checkpoint of %s failed: %s", self.path, exc)
 
     async def hold(self, key: str) -> None:
         return None  # the write lock (BEGIN IMMEDIATE) already serialises transactions

@@ -109,3 +109,18 @@ async def test_a_lock_held_past_every_try_fails_the_event_cleanly(
         engine, province_app.store, event, now=province_app.clock.now()
     )
     assert replies
+
+
+async def test_after_chat_events_other_writes_still_wait_for_a_lock(tmp_path: Path) -> None:
+    """A chat event's BEGIN in the loop's thread turns SQLite's wait off (it must not
+    block the loop); a write that follows in aiosqlite's thread waits for another
+    process's lock again instead of failing at once."""
+    path = tmp_path / "t.db"
+    async with await Database.open(path) as db:
+        async with db.transaction(quick=True):
+            await db.execute("INSERT INTO audit_log (at, action) VALUES ('2025', 'chat')")
+        other = hold_write_lock(path)
+        asyncio.get_running_loop().call_later(BUSY_MS / 3000, other.rollback)
+        await db.execute("INSERT INTO audit_log (at, action) VALUES ('2025', 'command')")
+        other.close()
+        assert await db.fetchval("SELECT count(*) FROM audit_log") == 2
