@@ -283,8 +283,12 @@ async def advance(ctx: Ctx) -> None:
             _ask_name(ctx, campaign)
             return
     if person.category is None:
-        rows = [[Choice(ctx.tr(f"category.{c}"), "ct", c)] for c in CATEGORIES]
-        rows.append([Choice(ctx.tr("category.skip"), "cs", intents=("skip",))])
+        rows = [
+            [Choice(ctx.tr(f"category.{c}"), "ct", c, intents=(f"category.{c}",))]
+            for c in CATEGORIES
+        ]
+        # Optional: "ok", "tiếp", "gửi đi" (a question already kept) all mean move on.
+        rows.append([Choice(ctx.tr("category.skip"), "cs", intents=("skip", "send"))])
         ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
         return
     if "topic_id" not in draft:
@@ -523,7 +527,9 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
     if not keep_early(ctx, text):
-        ctx.say(ctx.tt("choice.not_understood"))
+        # A group typed that is not on the list ("thanh niên nông thôn"?): say so.
+        key = "category.not_listed" if ctx.state == State.CATEGORY else "choice.not_understood"
+        ctx.say(ctx.tt(key))
         ctx.repeat_prompt()
 
 

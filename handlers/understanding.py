@@ -131,6 +131,11 @@ _SKIP = {
     "pass",
     "next",
     "qua",
+    "tiep",
+    "tiep tuc",
+    "tiep theo",
+    "di tiep",
+    "continue",
     "khong",
     "ko",
     "k",
@@ -184,6 +189,168 @@ INTENTS: dict[str, frozenset[str]] = {
     "greeting": _spelled(_GREETING),
     "vi": _spelled(_VIETNAMESE),
     "en": _spelled(_ENGLISH),
+}
+
+# What young people call their group when they type it instead of tapping it (the
+# category prompt, "Bạn thuộc nhóm nào?"): intents "category.<name>". Kept apart from
+# INTENTS, so that these words are never taken for answer words elsewhere (a name).
+_ETHNIC = (
+    "tay",
+    "nung",
+    "mong",
+    "hmong",
+    "h mong",
+    "san chay",
+    "san diu",
+    "lo lo",
+    "pa then",
+    "muong",
+    "khmer",
+    "e de",
+    "ede",
+    "gia rai",
+    "ba na",
+    "cham",
+)
+_CATEGORY_WORDS: dict[str, set[str]] = {
+    "officials": {
+        "can bo",
+        "cong chuc",
+        "vien chuc",
+        "can bo cong chuc",
+        "can bo xa",
+        "can bo doan",
+        "giao vien",
+        "co giao",
+        "thay giao",
+        "bac si",
+        "y si",
+        "y ta",
+        "dieu duong",
+        "lam nha nuoc",
+        "lam co quan nha nuoc",
+        "nhan vien nha nuoc",
+        "civil servant",
+        "official",
+    },
+    "armed_forces": {
+        "bo doi",
+        "quan doi",
+        "quan nhan",
+        "chien si",
+        "si quan",
+        "cong an",
+        "chien si cong an",
+        "dan quan",
+        "dan quan tu ve",
+        "bien phong",
+        "bo doi bien phong",
+        "dang di nghia vu",
+        "soldier",
+        "police",
+        "army",
+    },
+    "workers": {
+        "cong nhan",
+        "lam cong nhan",
+        "lam cong ty",
+        "lam nha may",
+        "lam xi nghiep",
+        "cong nhan nha may",
+        "cong nhan khu cong nghiep",
+        "lam khu cong nghiep",
+        "worker",
+        "factory worker",
+    },
+    "students": {
+        "hoc sinh",
+        "sinh vien",
+        "hs",
+        "sv",
+        "hssv",
+        "hoc vien",
+        "hoc nghe",
+        "dang hoc nghe",
+        "di hoc",
+        "dang di hoc",
+        "con di hoc",
+        "student",
+        "pupil",
+    },
+    "ethnic_minority": {
+        "dan toc",
+        "nguoi dan toc",
+        "dan toc thieu so",
+        "dtts",
+        "nguoi dao",
+        "dan toc dao",
+        "nguoi thai",
+        "dan toc thai",
+        "nguoi hoa",
+        "ethnic minority",
+    }
+    | set(_ETHNIC)
+    | {f"nguoi {name}" for name in _ETHNIC}
+    | {f"dan toc {name}" for name in _ETHNIC},
+    "religious": {
+        "ton giao",
+        "tin do",
+        "theo dao",
+        "co dao",
+        "cong giao",
+        "thien chua giao",
+        "theo dao thien chua",
+        "phat tu",
+        "phat giao",
+        "theo dao phat",
+        "tin lanh",
+        "theo dao tin lanh",
+        "religious",
+    },
+    "disability": {
+        "khuyet tat",
+        "nguoi khuyet tat",
+        "khiem thi",
+        "khiem thinh",
+        "khuyet tat van dong",
+        "disabled",
+        "disability",
+    },
+    "other": {
+        "khac",
+        "nhom khac",
+        "nong dan",
+        "lam nong",
+        "lam ruong",
+        "lam nuong",
+        "lam vuon",
+        "chan nuoi",
+        "thanh nien nong thon",
+        "nong thon",
+        "tu do",
+        "lam tu do",
+        "lao dong tu do",
+        "kinh doanh",
+        "tu kinh doanh",
+        "buon ban",
+        "ban hang",
+        "noi tro",
+        "that nghiep",
+        "chua co viec",
+        "chua co viec lam",
+        "xuat ngu",
+        "bo doi xuat ngu",
+        "thanh nien xuat ngu",
+        "di lam xa",
+        "lao dong xa que",
+        "farmer",
+        "other",
+    },
+}
+#: Intents only a choice prompt asks for (:func:`intents` reads them; answer words don't).
+CHOICE_INTENTS: dict[str, frozenset[str]] = {
+    f"category.{name}": _spelled(words | {f"la {w}" for w in words} | {f"thuoc {w}" for w in words})
+    for name, words in _CATEGORY_WORDS.items()
 }
 
 # Words whose meaning is in their diacritics: read only when typed with them.
@@ -357,7 +524,12 @@ def intents(text: str) -> frozenset[str]:
     words = meaningful(stripped)
     if not words:
         return frozenset()
-    return frozenset(name for name, said in INTENTS.items() if words in said)
+    return frozenset(
+        name
+        for intents_of in (INTENTS, CHOICE_INTENTS)
+        for name, said in intents_of.items()
+        if words in said
+    )
 
 
 def ambiguous(text: str) -> bool:

@@ -162,6 +162,58 @@ async def test_typed_confirmation_at_the_preview(
     assert question.text == QUESTION
 
 
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("bộ đội", "armed_forces"),
+        ("Em là công an ạ", "armed_forces"),
+        ("cong nhan", "workers"),
+        ("sinh viên", "students"),
+        ("người Tày", "ethnic_minority"),
+        ("theo đạo Thiên Chúa", "religious"),
+        ("khuyết tật", "disability"),
+        ("cán bộ xã", "officials"),
+        ("nông dân", "other"),
+        ("thanh niên nông thôn", "other"),
+        ("tiếp", ""),
+        ("ok", ""),
+        ("không", ""),
+    ],
+)
+async def test_a_group_typed_in_words_at_the_group_step(
+    engine: Engine, province_app: App, typed: str, category: str
+) -> None:
+    """People type their group ("bộ đội", "nông dân") rather than tap it, or "tiếp"/"ok"
+    to move on from this optional step ("" records that they chose not to say)."""
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa"):
+        await t.say(step)
+    assert "Bạn thuộc nhóm nào" in t.last_text
+    await t.say(typed)
+    assert "nhóm vấn đề nào" in t.last_text  # the topic step: the group is settled
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.category == category
+
+
+async def test_a_group_that_is_not_on_the_list_gets_a_hint(
+    engine: Engine, province_app: App
+) -> None:
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa"):
+        await t.say(step)
+    await t.say("nhóm yêu thích âm nhạc")
+    assert "chưa có trong danh sách" in t.last_text and "Bạn thuộc nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.category is None  # still to be asked
+    await t.say("Linh")  # a name is not a group word
+    assert "chưa có trong danh sách" in t.last_text
+    # With a question already kept from an earlier step, "gửi đi" moves on too.
+    await t.say(QUESTION)
+    assert "giữ lại câu hỏi" in t.last_text
+    await t.say("gửi đi")
+    assert "nhóm vấn đề nào" in t.last_text
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
