@@ -60,6 +60,13 @@ _MEDIA_GROUPS = {
 }
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def _plain(text: str) -> str:
+    """Unaccented words without punctuation, as typed choices are compared: "khoi nghiep"
+    is a word of "Khởi nghiệp, lập nghiệp, vay vốn" (its comma made it another word)."""
+    return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
 
 
 @dataclass(frozen=True)
@@ -729,10 +736,10 @@ class Engine:
         options = self._options(ctx)
         if not options:
             return None
-        typed = fold(text)
+        typed = _plain(text)
         if not typed:
             return None
-        exact = {payload for label, payload in options if fold(label) == typed}
+        exact = {payload for label, payload in options if _plain(label) == typed}
         if len(exact) == 1:
             return exact.pop()
         said = intents(text)
@@ -762,7 +769,7 @@ class Engine:
                 payload,
             )
             for label, payload in options
-            for folded in (fold(label),)
+            for folded in (_plain(label),)
         )
         best_score, best = float(scored[-1][0]), str(scored[-1][1])
         runner_up = scored[-2][0] if len(scored) > 1 else 0.0

@@ -526,11 +526,27 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
 
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
-    if not keep_early(ctx, text):
-        # A group typed that is not on the list ("thanh niên nông thôn"?): say so.
-        key = "category.not_listed" if ctx.state == State.CATEGORY else "choice.not_understood"
-        ctx.say(ctx.tt(key))
-        ctx.repeat_prompt()
+    if keep_early(ctx, text):
+        return
+    # A group or a topic typed that is not on the list ("đường sá"?): say so, and where
+    # such a question goes.
+    if ctx.state == State.CATEGORY:
+        ctx.say(ctx.tt("category.not_listed"))
+    elif ctx.state == State.TOPIC and (other := _catch_all(ctx)) is not None:
+        ctx.say(ctx.tr("topic.not_listed", other=other))
+    else:
+        ctx.say(ctx.tt("choice.not_understood"))
+    ctx.repeat_prompt()
+
+
+def _catch_all(ctx: Ctx) -> str | None:
+    """The topic group for everything else ("Kiến nghị khác"), if the campaign has one."""
+    prompt = ctx.data.get("prompt") or {}
+    for row in prompt.get("buttons", []):
+        for label, _ in row:
+            if {"khac", "other"} & set(fold(label).replace(",", " ").split()):
+                return str(label)
+    return None
 
 
 @router.continuation("early")

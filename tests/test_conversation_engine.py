@@ -214,6 +214,33 @@ async def test_a_group_that_is_not_on_the_list_gets_a_hint(
     assert "nhóm vấn đề nào" in t.last_text
 
 
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("khởi nghiệp", "Khởi nghiệp, lập nghiệp, vay vốn"),
+        ("nong thon moi", "Xây dựng nông thôn mới, đô thị văn minh"),
+        ("xuất ngũ", "Thanh niên xuất ngũ"),
+    ],
+)
+async def test_a_topic_typed_in_words(engine: Engine, typed: str, topic: str) -> None:
+    """A word of a topic's label picks it, whatever punctuation the label has."""
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
+        await t.say(step)
+    await t.say(typed)
+    await t.say(QUESTION)
+    assert "kiểm tra lại" in t.last_text and topic in t.last_text
+
+
+async def test_a_topic_that_is_not_on_the_list_points_to_the_catch_all(engine: Engine) -> None:
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
+        await t.say(step)
+    await t.say("đường sá")
+    assert "chưa thấy nhóm vấn đề này" in t.last_text and "«Kiến nghị khác»" in t.last_text
+    assert "nhóm vấn đề nào" in t.last_text  # asked again
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
