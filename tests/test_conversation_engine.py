@@ -241,6 +241,25 @@ async def test_a_topic_that_is_not_on_the_list_points_to_the_catch_all(engine: E
     assert "nhóm vấn đề nào" in t.last_text  # asked again
 
 
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("xã đàm thủy huyện trùng khánh", "Xã Đàm Thuỷ"),  # a district before the merger
+        ("Xã Đàm Thủy, Trùng Khánh", "Xã Đàm Thuỷ"),
+        ("phường thục phán tp cao bằng", "Phường Thục Phán"),
+        ("trùng khánh", "Xã Trùng Khánh"),
+    ],
+)
+async def test_the_unit_named_first_comes_first(engine: Engine, typed: str, first: str) -> None:
+    """People still write the old address ("xã …, huyện …"): the unit they name comes
+    before the one their old district was named after."""
+    t = Talker(engine)
+    for step in ("/start", "đồng ý"):
+        await t.say(step)
+    await t.say(typed)
+    assert t.last_prompt().choices[0].label == first
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")

@@ -4,6 +4,7 @@ indifferent to tone-mark placement ("thuc phan" → "Phường Thục Phán", "�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,11 @@ _PREFIXES = (
 MIN_SCORE = 72.0
 # What a young person types for a commune or ward: its name without "Xã", "Phường"...
 _TERRITORIAL_PREFIXES = ("đặc khu ", "phường ", "xã ")
+
+
+# Where a typed unit name ends and its location begins: a comma or dash, or a district,
+# town, city or province word ("xa dam thuy huyen trung khanh", "truong thpt x - tp y").
+_QUALIFIER = re.compile(r"\s*[,;(\-–]\s*|\s+(?=(?:huyen|thi xa|thanh pho|tp|quan|tinh)\b)")
 
 
 def _core(folded: str) -> str:
@@ -62,6 +68,17 @@ class UnitSearch:
         q = fold(query)
         if len(q.replace(" ", "")) < 2:
             return []
+        # "xã Đàm Thuỷ, huyện Trùng Khánh": the unit is named first, then where it is (a
+        # district before the 2025 merger, the province). What is named first comes first.
+        head = _QUALIFIER.split(q, maxsplit=1)[0].strip()
+        if head != q and len(head.replace(" ", "")) >= 2:
+            first = self._ranked(head, limit=limit)
+            named = {match.unit.id for match in first}
+            rest = [m for m in self._ranked(q, limit=limit) if m.unit.id not in named]
+            return (first + rest)[:limit]
+        return self._ranked(q, limit=limit)
+
+    def _ranked(self, q: str, *, limit: int) -> list[UnitMatch]:
         q_core = _core(q)
         scores: dict[int, float] = {}
         # Whole words typed in order weigh most; then typo-tolerant matches on the name
