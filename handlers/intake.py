@@ -21,7 +21,12 @@ from datetime import timedelta
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
 from handlers.states import CATEGORIES, State
-from handlers.understanding import is_answer_word, question_like
+from handlers.understanding import (
+    is_answer_word,
+    lead_in_only,
+    name_without_intro,
+    question_like,
+)
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
 router = Router()
@@ -422,7 +427,8 @@ async def _set_unit(ctx: Ctx, unit_id: int) -> None:
 
 
 def normalize_name(text: str) -> str | None:
-    name = " ".join(clean_text(text).split())
+    # "em tên là Nguyễn Văn An ạ": the name, not the sentence around it.
+    name = " ".join(clean_text(name_without_intro(text)).split())
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
     if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name
@@ -593,11 +599,21 @@ def check_text(ctx: Ctx, text: str) -> str | None:
 
 @router.text(State.TEXT)
 async def question_text(ctx: Ctx, text: str) -> None:
+    if lead_in_only(text):
+        # "cho em hỏi ạ", then the question in the next message: wait for it, and keep
+        # these words in front of it.
+        ctx.draft["lead_in"] = clean_text(text)
+        ctx.say(ctx.tr("text.lead_in"))
+        return
+    lead_in = ctx.draft.get("lead_in")
+    if lead_in:
+        text = join_parts(str(lead_in), text, cut=False)
     cleaned = check_text(ctx, text)
     if cleaned is None:
         ctx.repeat_prompt()
         return
     ctx.data.pop("overflow", None)
+    ctx.draft.pop("lead_in", None)
     ctx.draft["text"] = cleaned
     ctx.collect("draft")
     ctx.draft.pop("similar_done", None)

@@ -24,7 +24,9 @@ __all__ = [
     "ambiguous",
     "intents",
     "is_answer_word",
+    "lead_in_only",
     "meaningful",
+    "name_without_intro",
     "question_like",
     "typed_number",
 ]
@@ -598,3 +600,52 @@ def question_like(text: str, *, strict: bool = False, long_words: int | None = 1
         or any(f" {phrase} " in padded for phrase in _ASKING)
         or _trim(words, leading=False).endswith(_ASKING_ENDS)
     )
+
+
+# -- a name said in a sentence, a question announced before it is asked ---------------------
+
+_SPEAKER = r"(?:em|mình|minh|tôi|toi|tớ|to|tui|con|cháu|chau)"
+_IS = r"(?:là|la)"
+_NAME_INTRO = re.compile(
+    r"^\s*(?:(?:dạ|da|vâng|vang|chào\s+ad|chao\s+ad)[\s,]+)?"
+    rf"(?:{_SPEAKER}\s+(?:tên|ten)(?:\s+{_IS})?"
+    rf"|(?:tên|ten)\s+(?:của\s+|cua\s+)?{_SPEAKER}(?:\s+{_IS})?"
+    r"|(?:họ\s+(?:và\s+)?tên|ho\s+(?:va\s+)?ten|tên|ten)(?:\s+(?:đầy\s+đủ|day\s+du))?"
+    rf"(?:\s+{_IS}|\s*:)"
+    rf"|{_SPEAKER}\s+{_IS}"
+    r"|my\s+name\s+is|my\s+name:|name:|i\s+am|i'm)"
+    r"[\s:,-]+",
+    re.IGNORECASE,
+)
+_NAME_TAIL = re.compile(r"(?:[\s,]+(?:ạ|nhé))+[\s.!]*$|[\s.!]+$", re.IGNORECASE)
+
+
+def name_without_intro(text: str) -> str:
+    """The name in "em tên là Nguyễn Văn An ạ", "Họ tên: Lò Thị Mai", "tên mình là Hoa"
+    (the text itself when it has no such words around it)."""
+    text = unicodedata.normalize("NFC", text)
+    match = _NAME_INTRO.match(text)
+    rest = text[match.end() :] if match else text
+    rest = _NAME_TAIL.sub("", rest).strip()
+    return rest if rest else text.strip()
+
+
+# What people send before their question, as a message of its own ("cho em hỏi ạ").
+_ASK = r"(?:hỏi|hoi|xin\s+hỏi|xin\s+hoi|kiến\s+nghị|kien\s+nghi|đề\s+xuất|de\s+xuat)"
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi)[\s,]+)?"
+    rf"(?:(?:cho\s+)?{_SPEAKER}\s+(?:muốn\s+|muon\s+|xin\s+|được\s+|duoc\s+)?{_ASK}"
+    rf"|cho\s+{_SPEAKER}\s+{_ASK}"
+    rf"|{_SPEAKER}\s+có\s+(?:1\s+|một\s+|mot\s+)?(?:câu\s+hỏi|ý\s+kiến|kiến\s+nghị)"
+    rf"|{_SPEAKER}\s+co\s+(?:1\s+|mot\s+)?(?:cau\s+hoi|y\s+kien|kien\s+nghi)"
+    r"|i\s+(?:want|would\s+like)\s+to\s+ask|i\s+have\s+a\s+question)"
+    r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti|với|voi|ạ|a|nhé|nhe|nha|ad|admin|ạ\s+ad))*"
+    r"[\s.,:!?…]*$",
+    re.IGNORECASE,
+)
+
+
+def lead_in_only(text: str) -> bool:
+    """Whether ``text`` only announces a question ("em muốn hỏi", "cho em hỏi chút ạ",
+    "em có câu hỏi:"): the question itself is in the next message."""
+    return bool(_LEAD_IN.match(unicodedata.normalize("NFC", text)))

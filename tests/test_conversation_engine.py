@@ -260,6 +260,47 @@ async def test_the_unit_named_first_comes_first(engine: Engine, typed: str, firs
     assert t.last_prompt().choices[0].label == first
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Dạ em tên là nguyễn văn an ạ", "Nguyễn Văn An"),
+        ("Họ tên: Lò Thị Mai", "Lò Thị Mai"),
+        ("tên mình là Hoàng Thu Hà", "Hoàng Thu Hà"),
+        ("Tôi là Nông Văn Dũng.", "Nông Văn Dũng"),
+        ("Nguyễn Văn A", "Nguyễn Văn A"),
+    ],
+)
+async def test_a_name_said_in_a_sentence(
+    engine: Engine, province_app: App, typed: str, name: str
+) -> None:
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1"):
+        await t.say(step)
+    await t.say(typed)
+    assert "Bạn thuộc nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.full_name == name
+
+
+async def test_a_question_announced_first_is_awaited_and_kept_whole(
+    engine: Engine, province_app: App
+) -> None:
+    """ "cho em hỏi chút ạ" on its own is not the question: the bot waits for it and
+    keeps both messages together."""
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3"):
+        await t.say(step)
+    await t.say("cho em hỏi chút ạ")
+    assert "bạn viết câu hỏi tiếp" in t.last_text
+    await t.say("tỉnh có hỗ trợ vay vốn cho thanh niên khởi nghiệp không?")
+    assert "kiểm tra lại" in t.last_text
+    await t.say("gửi")
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == (
+        "cho em hỏi chút ạ tỉnh có hỗ trợ vay vốn cho thanh niên khởi nghiệp không?"
+    )
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
