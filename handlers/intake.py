@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
+from handlers.events import EventKind
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
+    idle_request,
     is_answer_word,
     lead_in_only,
     name_without_intro,
@@ -917,8 +920,12 @@ async def submit(ctx: Ctx, _: str) -> None:
 
 @router.text("*idle")
 async def idle_text(ctx: Ctx, text: str) -> None:
-    """A question typed straight away starts the flow with it as the draft."""
+    """A question typed straight away starts the flow with it as the draft; a short
+    request in words ("cảm ơn", "khi nào có trả lời", "em muốn sửa câu hỏi") gets its
+    answer or its command."""
     has_consent = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
+    if has_consent and await _answer_request(ctx, text):
+        return
     cleaned = clean_text(text)
     looks_like_question = len(_comparable(cleaned)) >= 25 and " " in cleaned
     if has_consent and looks_like_question and len(cleaned) <= ctx.settings.max_question_chars:
@@ -933,3 +940,25 @@ async def idle_text(ctx: Ctx, text: str) -> None:
             ctx.collect("early")
         return
     ctx.say(ctx.tr("welcome.back"))
+
+
+async def _answer_request(ctx: Ctx, text: str) -> bool:
+    """Answer what :func:`idle_request` reads in ``text``; False when it reads nothing."""
+    request = idle_request(text)
+    if request is None:
+        return False
+    if request == "thanks":
+        ctx.say(ctx.tr("idle.thanks"))
+    elif request == "when":
+        latest = await ctx.store.questions.of_person(ctx.person.id, limit=1)
+        campaign = await ctx.engine.campaign(latest[0].campaign_id) if latest else None
+        if campaign is None:
+            ctx.say(ctx.tr("idle.when_undated"))
+        else:
+            ctx.say(ctx.tr("idle.when", date=f"{campaign.dialogue_date:%d/%m/%Y}"))
+    else:
+        # The command it means, as if typed without arguments ("/sua", "/rut"...).
+        command = ctx.engine.router.commands[request]
+        ctx.event = replace(ctx.event, kind=EventKind.COMMAND, command=request, text="")
+        await command(ctx)
+    return True

@@ -22,6 +22,7 @@ from bot.clustering.normalize import fold
 __all__ = [
     "INTENTS",
     "ambiguous",
+    "idle_request",
     "intents",
     "is_answer_word",
     "lead_in_only",
@@ -649,3 +650,48 @@ def lead_in_only(text: str) -> bool:
     """Whether ``text`` only announces a question ("em muốn hỏi", "cho em hỏi chút ạ",
     "em có câu hỏi:"): the question itself is in the next message."""
     return bool(_LEAD_IN.match(unicodedata.normalize("NFC", text)))
+
+
+# -- what a short message between questions asks for -----------------------------------------
+
+_THANKS = re.compile(r"\b(?:cam on|camon|thank|thanks|thank you|tks|thx)\b")
+_WHEN = re.compile(r"\b(?:bao gio|khi nao|luc nao|bao lau|when)\b")
+_ANSWER = re.compile(r"\b(?:tra loi|phan hoi|answer|answered|reply|ket qua)\b")
+_MINE = re.compile(r"\b(?:cau hoi|question|kien nghi)\b")
+_EDIT = re.compile(r"\b(?:sua|chinh sua|sua lai|edit)\b")
+_WITHDRAW = re.compile(r"\b(?:rut|rut lai|huy|xoa|bo|withdraw|cancel|delete)\b")
+_STATUS = re.compile(r"\b(?:trang thai|tinh trang|status)\b|^(?:xem|kiem tra|check)\b")
+_MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
+_HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
+
+
+def idle_request(text: str) -> str | None:
+    """What a short message typed between questions asks for, in words rather than a
+    command: ``"thanks"``, ``"when"`` (when answers come), or the command it means
+    (``"sua"`` "em muốn sửa câu hỏi", ``"rut"`` "hủy câu hỏi", ``"cauhoi"`` "xem trạng
+    thái", ``"hoi"`` "hỏi thêm", ``"trogiup"`` "hướng dẫn"); None for anything else
+    (a question to the chair is never one of these: they are short, or about "my
+    question")."""
+    plain = _words(text)
+    words = _trim(plain)
+    tokens = words.split()
+    if not tokens or len(tokens) > 15:
+        return None
+    short = len(tokens) <= 8
+    mine = bool(_MINE.search(words))
+    own = mine and bool(re.search(r"\b(?:cua em|cua minh|cua toi|cua to|my)\b", plain))
+    if len(tokens) <= 6 and _THANKS.search(words):
+        return "thanks"
+    if _WHEN.search(words) and _ANSWER.search(words) and (short or own):
+        return "when"
+    if _EDIT.search(words) and ((mine and (short or own)) or len(tokens) <= 3):
+        return "sua"
+    if _WITHDRAW.search(words) and mine and (short or own):
+        return "rut"
+    if _STATUS.search(words) and (mine or len(tokens) <= 3):
+        return "cauhoi"
+    if short and _MORE.search(words):
+        return "hoi"
+    if len(tokens) <= 5 and _HELP.search(words):
+        return "trogiup"
+    return None

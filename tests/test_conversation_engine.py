@@ -301,6 +301,43 @@ async def test_a_question_announced_first_is_awaited_and_kept_whole(
     )
 
 
+async def test_requests_in_words_after_sending(engine: Engine, province_app: App) -> None:
+    """Between questions people write what they want instead of a command: thanks,
+    when the answer comes, edit or withdraw their question, see its status."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("gửi")
+    await t.say("cảm ơn ad ạ")
+    assert "Không có gì" in t.last_text and "quay lại" not in t.last_text
+    await t.say("khi nào có câu trả lời ạ")
+    assert "ngày 28/08/2025" in t.last_text and "/cauhoi" in t.last_text
+    await t.say("em muốn sửa câu hỏi")
+    assert "Bạn gõ nội dung mới" in t.last_text
+    await t.say("/huy")
+    await t.say("hủy câu hỏi")
+    assert "Rút câu hỏi" in t.last_text
+    await t.press("Giữ lại")
+    await t.say("xem câu hỏi của em")
+    assert QUESTION[:30] in t.last_text
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.status != "withdrawn" and question.text == QUESTION
+
+
+async def test_a_question_about_answers_to_the_chair_is_still_a_question(
+    engine: Engine,
+) -> None:
+    """ "Khi nào … trả lời …", "… sửa đường …" to the chair: a new question, not a
+    request about the person's own one."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("gửi")
+    asked = "Khi nào tỉnh trả lời kiến nghị sửa đường giao thông xã Đàm Thủy bị sạt lở?"
+    await t.say(asked)
+    assert "nhóm vấn đề nào" in t.last_text  # the new question's topic
+    await t.say("3")
+    assert "kiểm tra lại" in t.last_text and asked in t.last_text
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
