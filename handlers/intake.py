@@ -746,11 +746,15 @@ async def continue_amend(ctx: Ctx, text: str, cut: bool) -> bool:
 async def _ask_similar(ctx: Ctx, hits: list) -> None:  # type: ignore[type-arg]
     lines = [ctx.tr("similar.intro")]
     choices = []
+    # "giống câu em" names the question only when one is shown; with several, its number.
+    same = ("similar.same",) if len(hits) == 1 else ()
     for index, hit in enumerate(hits, start=1):
         short = hit.text if len(hit.text) <= 160 else hit.text[:157].rsplit(" ", 1)[0] + "…"
         lines.append(ctx.tr("similar.line", index=index, text=short, people=hit.people))
-        choices.append(Choice(ctx.tr("similar.support", index=index), "ss", str(hit.question_id)))
-    choices.append(Choice(ctx.tr("similar.send_mine"), "sm"))
+        choices.append(
+            Choice(ctx.tr("similar.support", index=index), "ss", str(hit.question_id), intents=same)
+        )
+    choices.append(Choice(ctx.tr("similar.send_mine"), "sm", intents=("similar.different",)))
     ctx.ask(State.SIMILAR, "\n".join(lines), choices)
 
 

@@ -351,9 +351,70 @@ _CATEGORY_WORDS: dict[str, set[str]] = {
     },
 }
 #: Intents only a choice prompt asks for (:func:`intents` reads them; answer words don't).
+# At the similar-question prompt (one earlier question shown): "it's the same as mine"
+# or "mine is different, send it".
+_SAME = {
+    "giong",
+    "giong roi",
+    "giong cau",
+    "giong cau nay",
+    "giong cau cua",
+    "giong cua",
+    "giong het",
+    "y chang",
+    "cau nay",
+    "dung cau nay",
+    "chinh la cau nay",
+    "cau nay giong",
+    "cau nay giong cau",
+    "cau nay giong cua",
+    "cau nay giong cau cua",
+    "ung ho",
+    "ung ho cau nay",
+    "cung muon hoi",
+    "cung muon hoi cau nay",
+    "cung hoi cau nay",
+    "same",
+    "same question",
+    "same as mine",
+    "me too",
+}
+_DIFFERENT = _SEND | {
+    "van gui",
+    "van gui cau cua",
+    "gui cau cua",
+    "gui cau",
+    "khac",
+    "khac nhau",
+    "cau cua khac",
+    "cua khac",
+    "cua em khac",
+    "cua minh khac",
+    "cau cua em khac",
+    "cau cua minh khac",
+    "cau em khac",
+    "cau minh khac",
+    "y em khac",
+    "y cua em khac",
+    "em hoi khac",
+    "minh hoi khac",
+    "khong giong",
+    "ko giong",
+    "k giong",
+    "khong phai",
+    "khong phai cau nay",
+    "ko phai",
+    "different",
+    "not the same",
+}
+_OWNERS = ("", " em", " minh", " toi")
 CHOICE_INTENTS: dict[str, frozenset[str]] = {
     f"category.{name}": _spelled(words | {f"la {w}" for w in words} | {f"thuoc {w}" for w in words})
     for name, words in _CATEGORY_WORDS.items()
+} | {
+    # "giống câu của em", "gửi câu của mình": an owner word at the end, or none.
+    "similar.same": _spelled({w + owner for w in _SAME for owner in _OWNERS}),
+    "similar.different": _spelled({w + owner for w in _DIFFERENT for owner in _OWNERS}),
 }
 
 # Words whose meaning is in their diacritics: read only when typed with them.

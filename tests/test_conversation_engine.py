@@ -338,6 +338,42 @@ async def test_a_question_about_answers_to_the_chair_is_still_a_question(
     assert "kiểm tra lại" in t.last_text and asked in t.last_text
 
 
+@pytest.mark.parametrize(
+    ("typed", "supported"),
+    [
+        ("câu này giống câu em", True),
+        ("giống ạ", True),
+        ("em cũng muốn hỏi câu này", True),
+        ("1", True),
+        ("của em khác", False),
+        ("không giống", False),
+        ("gửi câu của em", False),
+    ],
+)
+async def test_a_typed_reply_to_the_similar_question(
+    province_app: App, campaign: Campaign, typed: str, supported: bool
+) -> None:
+    """ "giống câu em" supports the one question shown; "của em khác" sends one's own."""
+    engine = build_engine(province_app)
+    first = Talker(engine, user_id="first")
+    await to_preview(first, "Tỉnh có chính sách hỗ trợ việc làm cho thanh niên xuất ngũ không ạ?")
+    await first.say("gửi")
+    t = Talker(engine, user_id="second")
+    await to_preview_similar(t, "cho em hỏi tỉnh có hỗ trợ việc làm cho bộ đội xuất ngũ không")
+    assert "Đã có bạn hỏi gần giống" in t.last_text
+    await t.say(typed)
+    if supported:
+        assert "cũng quan tâm câu hỏi" in t.last_text
+    else:
+        assert "kiểm tra lại" in t.last_text
+
+
+async def to_preview_similar(t: Talker, question: str) -> None:
+    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3"):
+        await t.say(step)
+    await t.say(question)
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
