@@ -150,7 +150,25 @@ _SKIP = {
     "khong biet",
     "ko biet",
 }
-_CANCEL = {"huy", "huy bo", "huy di", "cancel", "khong gui nua", "ko gui nua", "thoi khong gui"}
+_CANCEL = {
+    "huy",
+    "huy bo",
+    "huy di",
+    "cancel",
+    "khong gui nua",
+    "ko gui nua",
+    "k gui nua",
+    "thoi khong gui",
+    "thoi khong gui nua",
+    "thoi ko gui nua",
+    "thoi khong hoi nua",
+    "khong hoi nua",
+    "ko hoi nua",
+    "thoi huy",
+    "thoi huy di",
+    "never mind",
+    "dont send",
+}
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}

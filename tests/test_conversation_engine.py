@@ -374,6 +374,17 @@ async def to_preview_similar(t: Talker, question: str) -> None:
     await t.say(question)
 
 
+@pytest.mark.parametrize("typed", ["thôi không gửi nữa", "không hỏi nữa ạ", "thôi hủy đi", "hủy"])
+async def test_typed_cancellation_at_the_preview(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say(typed)
+    assert "Đã hủy" in t.last_text
+    assert await province_app.store.questions.of_campaign(1) == []
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
