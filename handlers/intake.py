@@ -24,6 +24,7 @@ from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
 from handlers.events import EventKind
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
+    declines_name,
     idle_request,
     is_answer_word,
     lead_in_only,
@@ -436,6 +437,8 @@ def normalize_name(text: str) -> str | None:
         return None
     if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name
         return None
+    if {"khong", "ko"} & set(fold(name).split()):  # "không muốn nêu tên …": no name has it
+        return None
     if name.islower() or name.isupper():
         name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
     return name
@@ -444,6 +447,9 @@ def normalize_name(text: str) -> str | None:
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
     if ctx.greeted(text) or keep_early(ctx, text):  # a question is no name either
+        return
+    if declines_name(text) and (found := await _draft_campaign(ctx)) and found[0].allow_anonymous:
+        await name_anonymous(ctx, "")  # "em không muốn nói tên đâu": "Ẩn danh" in words
         return
     name = normalize_name(text)
     if name is None:

@@ -22,6 +22,7 @@ from bot.clustering.normalize import fold
 __all__ = [
     "INTENTS",
     "ambiguous",
+    "declines_name",
     "idle_request",
     "intents",
     "is_answer_word",
@@ -172,7 +173,32 @@ _CANCEL = {
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
-_ANONYMOUS = {"an danh", "giau ten", "khong ghi ten", "ko ghi ten", "anonymous"}
+_ANONYMOUS = {
+    "an danh",
+    "xin an danh",
+    "cho an danh",
+    "an danh nhe",
+    "giau ten",
+    "an ten",
+    "dau ten",
+    "bi mat",
+    "giu bi mat",
+    "khong ghi ten",
+    "ko ghi ten",
+    "khong neu ten",
+    "ko neu ten",
+    "khong de ten",
+    "khong can ten",
+    "khong muon ghi ten",
+    "khong muon neu ten",
+    "khong muon de ten",
+    "khong muon noi ten",
+    "ko muon ghi ten",
+    "ko muon neu ten",
+    "khong tien neu ten",
+    "anonymous",
+    "no name",
+}
 _GREETING = {
     "chao",
     "xin chao",
@@ -774,3 +800,14 @@ def idle_request(text: str) -> str | None:
     if len(tokens) <= 5 and _HELP.search(words):
         return "trogiup"
     return None
+
+
+def declines_name(text: str) -> bool:
+    """Whether a reply to "what is your name?" declines to give it in words of its own
+    ("em không muốn nói tên đâu", "ko để tên được không")."""
+    words = _words(text).split()
+    return (
+        len(words) <= 12
+        and "ten" in words
+        and bool({"khong", "ko", "k", "chang", "dung"} & set(words))
+    )

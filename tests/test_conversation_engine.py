@@ -282,6 +282,38 @@ async def test_a_name_said_in_a_sentence(
     assert person is not None and person.full_name == name
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["không muốn nêu tên", "em không muốn ghi tên", "bí mật", "em không muốn nói tên đâu"],
+)
+async def test_declining_a_name_in_words_is_anonymous(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    """Never stored as a name ("Không Muốn Nêu Tên" was, and shown to officials)."""
+    t = Talker(engine)
+    for step in ("/start", "đồng ý", "thuc phan", "1"):
+        await t.say(step)
+    await t.say(typed)
+    assert "Bạn thuộc nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.full_name is None and person.anonymous
+
+
+async def test_declining_a_name_where_names_are_required_asks_again(
+    province_app: App,
+) -> None:
+    await create_campaign(
+        province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28), allow_anonymous=False
+    )
+    t = Talker(Engine(province_app.store, province_app.clock, routers=routers()))
+    for step in ("/start", "đồng ý", "thuc phan", "1"):
+        await t.say(step)
+    await t.say("em không muốn nói tên đâu")
+    assert "Họ và tên" in t.last_text and "Bạn thuộc nhóm nào" not in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.full_name is None and not person.anonymous
+
+
 async def test_a_question_announced_first_is_awaited_and_kept_whole(
     engine: Engine, province_app: App
 ) -> None:
