@@ -6,7 +6,10 @@ Young Vietnamese people answer a prompt the way they would answer a friend: "đ�
 is not clearly an answer (the engine then asks again; it never guesses).
 
 Pure functions: :func:`typed_number` ("2", "số 2", "câu 2 ạ", "hai") and :func:`intents`
-(the meanings a short reply carries: ``yes``, ``no``, ``send``, ``skip``...). Words are
+(the meanings a short reply carries: ``yes``, ``no``, ``send``, ``skip``...; a choice
+prompt's own words, :data:`CHOICE_INTENTS`); and for the free-text steps
+:func:`name_without_intro` ("em tên là …"), :func:`declines_name`, :func:`lead_in_only`
+("cho em hỏi ạ") and :func:`idle_request` ("cảm ơn", "khi nào có trả lời"). Words are
 compared without diacritics, except the few whose meaning the diacritics decide: "đúng"
 (right) and "đừng" (don't) are both "dung" unaccented, so bare "dung" means nothing.
 """
@@ -394,7 +397,6 @@ _CATEGORY_WORDS: dict[str, set[str]] = {
         "other",
     },
 }
-#: Intents only a choice prompt asks for (:func:`intents` reads them; answer words don't).
 # At the similar-question prompt (one earlier question shown): "it's the same as mine"
 # or "mine is different, send it".
 _SAME = {
@@ -452,6 +454,7 @@ _DIFFERENT = _SEND | {
     "not the same",
 }
 _OWNERS = ("", " em", " minh", " toi")
+#: Intents only a choice prompt asks for (:func:`intents` reads them; answer words don't).
 CHOICE_INTENTS: dict[str, frozenset[str]] = {
     f"category.{name}": _spelled(words | {f"la {w}" for w in words} | {f"thuoc {w}" for w in words})
     for name, words in _CATEGORY_WORDS.items()
