@@ -248,11 +248,14 @@ async def test_a_topic_that_is_not_on_the_list_points_to_the_catch_all(engine: E
         ("Xã Đàm Thủy, Trùng Khánh", "Xã Đàm Thuỷ"),
         ("phường thục phán tp cao bằng", "Phường Thục Phán"),
         ("trùng khánh", "Xã Trùng Khánh"),
+        ("nhà em ở thục phán ạ", "Phường Thục Phán"),  # a sentence around the place
+        ("mình sống ở Hà Quảng", "Xã Hà Quảng"),
     ],
 )
 async def test_the_unit_named_first_comes_first(engine: Engine, typed: str, first: str) -> None:
     """People still write the old address ("xã …, huyện …"): the unit they name comes
-    before the one their old district was named after."""
+    before the one their old district was named after. A sentence around the place
+    ("nhà em ở …") does not bring other units in."""
     t = Talker(engine)
     for step in ("/start", "đồng ý"):
         await t.say(step)

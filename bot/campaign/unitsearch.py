@@ -35,6 +35,15 @@ _TERRITORIAL_PREFIXES = ("đặc khu ", "phường ", "xã ")
 _QUALIFIER = re.compile(r"\s*[,;(\-–]\s*|\s+(?=(?:huyen|thi xa|thanh pho|tp|quan|tinh)\b)")
 
 
+# Words around a place in a sentence: "em ở …", "nhà mình ở …", "em đang học ở …", "… ạ".
+_SAID_AROUND = re.compile(
+    # A pronoun first, so that a unit named "Ô …" ("o …" folded) is never cut.
+    r"^(?:(?:nha|que)\s+)?(?:em|minh|toi|to|tui|chau|con)\s+(?:dang\s+)?"
+    r"(?:o|song o|hoc o|lam o|lam viec o|sinh hoat o|que o)\s+"
+    r"|\s+(?:a|nhe|nha|ad)$"
+)
+
+
 def _core(folded: str) -> str:
     for prefix in _PREFIXES:
         if folded.startswith(prefix + " "):
@@ -65,7 +74,8 @@ class UnitSearch:
         return len(self._units)
 
     def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
-        q = fold(query)
+        # "nhà em ở Thục Phán ạ": the place, not the sentence around it.
+        q = _SAID_AROUND.sub("", fold(query)).strip() or fold(query)
         if len(q.replace(" ", "")) < 2:
             return []
         # "xã Đàm Thuỷ, huyện Trùng Khánh": the unit is named first, then where it is (a
