@@ -38,14 +38,19 @@ def engine(province_app: App, campaign: Campaign) -> Engine:
     return Engine(province_app.store, province_app.clock, routers=routers())
 
 
+# The intake's answers in order: start, consent, unit, its pick, name, group, topic
+# (3: Nghề nghiệp, việc làm).
+STEPS = ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3")
+
+
+async def walk(t: Talker, steps: int) -> None:
+    """Answer the intake's first ``steps`` prompts as :data:`STEPS` does."""
+    for step in STEPS[:steps]:
+        await t.say(step)
+
+
 async def to_preview(t: Talker, question: str = QUESTION) -> None:
-    await t.say("/start")
-    await t.say("đồng ý")
-    await t.say("thuc phan")
-    await t.say("1")
-    await t.say("Nông Thị Hoa")
-    await t.say("bỏ qua")
-    await t.say("3")  # Nghề nghiệp, việc làm
+    await walk(t, len(STEPS))
     await t.say(question)
     assert "kiểm tra lại" in t.last_text
 
@@ -186,8 +191,7 @@ async def test_a_group_typed_in_words_at_the_group_step(
     """People type their group ("bộ đội", "nông dân") rather than tap it, or "tiếp"/"ok"
     to move on from this optional step ("" records that they chose not to say)."""
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa"):
-        await t.say(step)
+    await walk(t, 5)
     assert "Bạn thuộc nhóm nào" in t.last_text
     await t.say(typed)
     assert "nhóm vấn đề nào" in t.last_text  # the topic step: the group is settled
@@ -199,8 +203,7 @@ async def test_a_group_that_is_not_on_the_list_gets_a_hint(
     engine: Engine, province_app: App
 ) -> None:
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa"):
-        await t.say(step)
+    await walk(t, 5)
     await t.say("nhóm yêu thích âm nhạc")
     assert "chưa có trong danh sách" in t.last_text and "Bạn thuộc nhóm nào" in t.last_text
     person = await province_app.store.people.by_identity("test", "1001")
@@ -225,8 +228,7 @@ async def test_a_group_that_is_not_on_the_list_gets_a_hint(
 async def test_a_topic_typed_in_words(engine: Engine, typed: str, topic: str) -> None:
     """A word of a topic's label picks it, whatever punctuation the label has."""
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
-        await t.say(step)
+    await walk(t, 6)
     await t.say(typed)
     await t.say(QUESTION)
     assert "kiểm tra lại" in t.last_text and topic in t.last_text
@@ -234,8 +236,7 @@ async def test_a_topic_typed_in_words(engine: Engine, typed: str, topic: str) ->
 
 async def test_a_topic_that_is_not_on_the_list_points_to_the_catch_all(engine: Engine) -> None:
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
-        await t.say(step)
+    await walk(t, 6)
     await t.say("đường sá")
     assert "chưa thấy nhóm vấn đề này" in t.last_text and "«Kiến nghị khác»" in t.last_text
     assert "nhóm vấn đề nào" in t.last_text  # asked again
@@ -257,8 +258,7 @@ async def test_the_unit_named_first_comes_first(engine: Engine, typed: str, firs
     before the one their old district was named after. A sentence around the place
     ("nhà em ở …") does not bring other units in."""
     t = Talker(engine)
-    for step in ("/start", "đồng ý"):
-        await t.say(step)
+    await walk(t, 2)
     await t.say(typed)
     assert t.last_prompt().choices[0].label == first
 
@@ -277,8 +277,7 @@ async def test_a_name_said_in_a_sentence(
     engine: Engine, province_app: App, typed: str, name: str
 ) -> None:
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1"):
-        await t.say(step)
+    await walk(t, 4)
     await t.say(typed)
     assert "Bạn thuộc nhóm nào" in t.last_text
     person = await province_app.store.people.by_identity("test", "1001")
@@ -294,8 +293,7 @@ async def test_declining_a_name_in_words_is_anonymous(
 ) -> None:
     """Never stored as a name ("Không Muốn Nêu Tên" was, and shown to officials)."""
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1"):
-        await t.say(step)
+    await walk(t, 4)
     await t.say(typed)
     assert "Bạn thuộc nhóm nào" in t.last_text
     person = await province_app.store.people.by_identity("test", "1001")
@@ -309,8 +307,7 @@ async def test_declining_a_name_where_names_are_required_asks_again(
         province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28), allow_anonymous=False
     )
     t = Talker(Engine(province_app.store, province_app.clock, routers=routers()))
-    for step in ("/start", "đồng ý", "thuc phan", "1"):
-        await t.say(step)
+    await walk(t, 4)
     await t.say("em không muốn nói tên đâu")
     assert "Họ và tên" in t.last_text and "Bạn thuộc nhóm nào" not in t.last_text
     person = await province_app.store.people.by_identity("test", "1001")
@@ -323,8 +320,7 @@ async def test_a_question_announced_first_is_awaited_and_kept_whole(
     """ "cho em hỏi chút ạ" on its own is not the question: the bot waits for it and
     keeps both messages together."""
     t = Talker(engine)
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3"):
-        await t.say(step)
+    await walk(t, 7)
     await t.say("cho em hỏi chút ạ")
     assert "bạn viết câu hỏi tiếp" in t.last_text
     await t.say("tỉnh có hỗ trợ vay vốn cho thanh niên khởi nghiệp không?")
@@ -394,19 +390,14 @@ async def test_a_typed_reply_to_the_similar_question(
     await to_preview(first, "Tỉnh có chính sách hỗ trợ việc làm cho thanh niên xuất ngũ không ạ?")
     await first.say("gửi")
     t = Talker(engine, user_id="second")
-    await to_preview_similar(t, "cho em hỏi tỉnh có hỗ trợ việc làm cho bộ đội xuất ngũ không")
+    await walk(t, len(STEPS))
+    await t.say("cho em hỏi tỉnh có hỗ trợ việc làm cho bộ đội xuất ngũ không")
     assert "Đã có bạn hỏi gần giống" in t.last_text
     await t.say(typed)
     if supported:
         assert "cũng quan tâm câu hỏi" in t.last_text
     else:
         assert "kiểm tra lại" in t.last_text
-
-
-async def to_preview_similar(t: Talker, question: str) -> None:
-    for step in ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3"):
-        await t.say(step)
-    await t.say(question)
 
 
 @pytest.mark.parametrize("typed", ["thôi không gửi nữa", "không hỏi nữa ạ", "thôi hủy đi", "hủy"])
