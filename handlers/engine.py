@@ -63,7 +63,7 @@ CHOICE_MARGIN = 5.0  # ... and better than any other option
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """Unaccented words without punctuation, as typed choices are compared: "khoi nghiep"
     is a word of "Khởi nghiệp, lập nghiệp, vay vốn" (its comma made it another word)."""
     return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
@@ -681,6 +681,12 @@ class Engine:
             return False
         return await joiner(ctx, ctx.event.text, bool(collect.get("cut")))
 
+    async def command(self, ctx: Ctx, name: str) -> None:
+        """Run command ``name`` with no arguments, as if typed: a request said in words
+        ("em muốn sửa câu hỏi" is /sua)."""
+        ctx.event = dataclasses.replace(ctx.event, kind=EventKind.COMMAND, command=name, text="")
+        await self._command(ctx)
+
     async def _command(self, ctx: Ctx) -> None:
         name = (ctx.event.command or "").lower()
         # "/hỏi", "/Câu hỏi" typed with accents or capitals mean /hoi and /cauhoi.
@@ -726,20 +732,21 @@ class Engine:
         ctx.repeat_prompt()
 
     @staticmethod
-    def _options(ctx: Ctx) -> list[tuple[str, str]]:
+    def options(ctx: Ctx) -> list[tuple[str, str]]:
+        """The (label, payload) options of the prompt the person was last asked."""
         prompt = ctx.data.get("prompt") or {}
         return [(label, payload) for row in prompt.get("buttons", []) for label, payload in row]
 
     def _typed_choice(self, ctx: Ctx, text: str) -> str | None:
         """A typed option label or a reply that clearly means one option (Zalo, terminal,
         or typing instead of tapping): "đồng ý", "ok", "gửi luôn", "bỏ qua"..."""
-        options = self._options(ctx)
+        options = self.options(ctx)
         if not options:
             return None
-        typed = _plain(text)
+        typed = plain(text)
         if not typed:
             return None
-        exact = {payload for label, payload in options if _plain(label) == typed}
+        exact = {payload for label, payload in options if plain(label) == typed}
         if len(exact) == 1:
             return exact.pop()
         said = intents(text)
@@ -769,7 +776,7 @@ class Engine:
                 payload,
             )
             for label, payload in options
-            for folded in (_plain(label),)
+            for folded in (plain(label),)
         )
         best_score, best = float(scored[-1][0]), str(scored[-1][1])
         runner_up = scored[-2][0] if len(scored) > 1 else 0.0
@@ -782,7 +789,7 @@ class Engine:
         when it is a number but no option has it; ``None`` when it is no number. Number
         words ("hai", "ba") are also words and names, so they count only where nothing
         else can be typed."""
-        options = self._options(ctx)
+        options = self.options(ctx)
         number = typed_number(text) if options else None
         if number is None or (free_text and not any(c.isdecimal() for c in text)):
             return None

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.clustering.normalize import fold
-from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router
-from handlers.events import EventKind
+from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
     declines_name,
@@ -556,12 +554,14 @@ async def text_at_a_choice(ctx: Ctx, text: str) -> None:
 
 def _catch_all(ctx: Ctx) -> str | None:
     """The topic group for everything else ("Kiến nghị khác"), if the campaign has one."""
-    prompt = ctx.data.get("prompt") or {}
-    for row in prompt.get("buttons", []):
-        for label, _ in row:
-            if {"khac", "other"} & set(fold(label).replace(",", " ").split()):
-                return str(label)
-    return None
+    return next(
+        (
+            label
+            for label, _ in ctx.engine.options(ctx)
+            if {"khac", "other"} & set(plain(label).split())
+        ),
+        None,
+    )
 
 
 @router.continuation("early")
@@ -967,8 +967,5 @@ async def _answer_request(ctx: Ctx, text: str) -> bool:
         else:
             ctx.say(ctx.tr("idle.when", date=f"{campaign.dialogue_date:%d/%m/%Y}"))
     else:
-        # The command it means, as if typed without arguments ("/sua", "/rut"...).
-        command = ctx.engine.router.commands[request]
-        ctx.event = replace(ctx.event, kind=EventKind.COMMAND, command=request, text="")
-        await command(ctx)
+        await ctx.engine.command(ctx, request)  # "/sua", "/rut"... without arguments
     return True

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from storage import jsontext
 from storage.db import Database
 from storage.models import AuditEntry
 from storage.times import from_utc_text, to_utc_text
@@ -31,7 +31,7 @@ class AuditRepository:
                 actor_id,
                 action,
                 target,
-                json.dumps(detail or {}, ensure_ascii=False),
+                jsontext.dumps(detail or {}),
             ),
         )
 
@@ -52,7 +52,7 @@ class AuditRepository:
                 actor_id=r["actor_id"],
                 action=r["action"],
                 target=r["target"],
-                detail=json.loads(r["detail"]),
+                detail=jsontext.loads(r["detail"]),
             )
             for r in rows
         ]

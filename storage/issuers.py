@@ -7,11 +7,11 @@ is :mod:`bot.documents.issuers`' job; this module only stores and returns them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from storage import jsontext
 from storage.db import Database, Row
 from storage.times import to_utc_text
 
@@ -84,11 +84,7 @@ class IssuerRepository:
         if not values:
             return
         stored = {
-            k: (
-                json.dumps(list(v), ensure_ascii=False)
-                if k == "recipients" and v is not None
-                else v
-            )
+            k: (jsontext.dumps(list(v)) if k == "recipients" and v is not None else v)
             for k, v in values.items()
         }
         names = ", ".join(stored)
@@ -126,6 +122,6 @@ def _row(r: Row) -> IssuerRow:
         signer_authority=r["signer_authority"],
         signer_title=r["signer_title"],
         signer_name=r["signer_name"],
-        recipients=tuple(json.loads(recipients)) if recipients is not None else None,
+        recipients=tuple(jsontext.loads(recipients)) if recipients is not None else None,
         archive=r["archive"],
     )

@@ -1,5 +1,6 @@
-"""JSON as stored in text columns (conversation drafts, reply bodies): orjson, because
-every chat event writes and reads these (the standard module cost several times more)."""
+"""JSON as stored in text columns (conversation drafts, reply bodies, audit details,
+issuers' recipients): orjson, because every chat event writes and reads the first three
+(the standard module cost several times more)."""
 
 from __future__ import annotations
 

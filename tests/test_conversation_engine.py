@@ -154,17 +154,29 @@ async def test_typed_refusal(engine: Engine, province_app: App, typed: str) -> N
 
 
 @pytest.mark.parametrize(
-    "typed", ["ok", "đúng rồi", "vâng", "gửi đi", "gửi luôn", "Gửi luôn nhé", "xác nhận", "gui"]
+    ("typed", "sent"),
+    [
+        *[(said, True) for said in ("ok", "đúng rồi", "vâng", "gửi đi", "gửi luôn")],
+        *[(said, True) for said in ("Gửi luôn nhé", "xác nhận", "gui")],
+        *[(said, False) for said in ("thôi không gửi nữa", "không hỏi nữa ạ", "thôi hủy đi")],
+        ("hủy", False),
+    ],
 )
-async def test_typed_confirmation_at_the_preview(
-    engine: Engine, province_app: App, typed: str
+async def test_typed_answer_at_the_preview(
+    engine: Engine, province_app: App, typed: str, sent: bool
 ) -> None:
+    """Confirming sends the question as written; "thôi không gửi nữa" and the like
+    cancel it (they were offered as an addition to the question)."""
     t = Talker(engine)
     await to_preview(t)
     await t.say(typed)
-    assert "Mã câu hỏi" in t.last_text
-    [question] = await province_app.store.questions.of_campaign(1)
-    assert question.text == QUESTION
+    questions = await province_app.store.questions.of_campaign(1)
+    if sent:
+        assert "Mã câu hỏi" in t.last_text
+        assert [q.text for q in questions] == [QUESTION]
+    else:
+        assert "Đã hủy" in t.last_text
+        assert questions == []
 
 
 @pytest.mark.parametrize(
@@ -398,17 +410,6 @@ async def test_a_typed_reply_to_the_similar_question(
         assert "cũng quan tâm câu hỏi" in t.last_text
     else:
         assert "kiểm tra lại" in t.last_text
-
-
-@pytest.mark.parametrize("typed", ["thôi không gửi nữa", "không hỏi nữa ạ", "thôi hủy đi", "hủy"])
-async def test_typed_cancellation_at_the_preview(
-    engine: Engine, province_app: App, typed: str
-) -> None:
-    t = Talker(engine)
-    await to_preview(t)
-    await t.say(typed)
-    assert "Đã hủy" in t.last_text
-    assert await province_app.store.questions.of_campaign(1) == []
 
 
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
