@@ -167,7 +167,7 @@ async def pick_audience(ctx: Ctx, audience: str) -> None:
 
 @router.text(State.BROADCAST_UNIT)
 async def broadcast_unit(ctx: Ctx, text: str) -> None:
-    await ask_unit_pick(ctx, text, state=State.BROADCAST_UNIT, action="bu")
+    await ask_unit_pick(ctx, text, state=State.BROADCAST_UNIT, action="bu", own_unit=False)
 
 
 @router.action("bu")

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from bot.campaign.unitsearch import UnitSearch
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
 from handlers.states import CATEGORIES, State
@@ -389,22 +390,51 @@ async def unit_query(ctx: Ctx, text: str) -> None:
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
 
 
-async def ask_unit_pick(ctx: Ctx, text: str, *, state: State, action: str) -> None:
-    """Offer the units closest to what was typed (or say why none is offered)."""
+async def ask_unit_pick(
+    ctx: Ctx, text: str, *, state: State, action: str, own_unit: bool = True
+) -> None:
+    """Offer the units closest to what was typed (or say why none is offered).
+
+    ``own_unit``: the person names where they themselves are (not an official picking a
+    unit to write to), so a province or a former district typed instead gets a word on
+    what to type."""
     query = clean_text(text)
     if len(fold(query).replace(" ", "")) < 2:
         ctx.say(ctx.tr("unit.too_short"))
         ctx.repeat_prompt()
         return
-    matches = (await ctx.engine.unit_search()).search(query[:100], limit=5)
+    search = await ctx.engine.unit_search()
+    matches = search.search(query[:100], limit=5)
+    if own_unit and not (matches and matches[0].exact) and _province_instead(ctx, search, query):
+        return
     if not matches:
         ctx.say(ctx.tr("unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
     ctx.data["unit_query"] = query[:100]
+    district = own_unit and search.names_district(query)
     ctx.ask(
-        state, ctx.tr("unit.pick"), [Choice(m.unit.name, action, str(m.unit.id)) for m in matches]
+        state,
+        ctx.tr("unit.pick_after_district" if district else "unit.pick"),
+        [Choice(m.unit.name, action, str(m.unit.id)) for m in matches],
     )
+
+
+def _province_instead(ctx: Ctx, search: UnitSearch, query: str) -> bool:
+    """A province typed for a unit ("em ở Hà Nội", "tỉnh Cao Bằng"): say what to type
+    instead (the commune or ward; at home, for one who studies or works elsewhere)."""
+    named = search.province_named(query)
+    if named is None:
+        return False
+    home = search.home_province
+    if named.ours:
+        ctx.say(ctx.tr("unit.whole_province", province=named.name))
+    elif home is not None:
+        ctx.say(ctx.tr("unit.other_province", place=named.name, province=home))
+    else:
+        ctx.say(ctx.tr("unit.other_place", place=named.name))
+    ctx.repeat_prompt()
+    return True
 
 
 @router.reask(State.UNIT_PICK)

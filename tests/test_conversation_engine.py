@@ -275,6 +275,51 @@ async def test_the_unit_named_first_comes_first(engine: Engine, typed: str, firs
     assert t.last_prompt().choices[0].label == first
 
 
+async def test_a_unit_typed_exactly_is_offered_alone(engine: Engine) -> None:
+    """ "hà quảng" names Xã Hà Quảng: near names (Quang Hán, Nam Quang…) are noise then."""
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("hà quảng")
+    assert [c.label for c in t.last_prompt().choices] == ["Xã Hà Quảng"]
+    await t.say("ha quan")  # a typo still gets the near names
+    assert len(t.last_prompt().choices) > 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("em ở Hà Nội", "Hà Nội không thuộc Cao Bằng"),
+        ("TP.HCM", "Thành phố Hồ Chí Minh không thuộc Cao Bằng"),
+        ("mình đang học ở sài gòn ạ", "Thành phố Hồ Chí Minh không thuộc Cao Bằng"),
+        ("tỉnh Thái Nguyên", "Thái Nguyên không thuộc Cao Bằng"),
+        ("Cao Bằng", "cụ thể xã, phường (hoặc trường, cơ quan) của bạn ở Cao Bằng"),
+        ("em ở tỉnh cao bằng", "cụ thể xã, phường (hoặc trường, cơ quan) của bạn ở Cao Bằng"),
+    ],
+)
+async def test_a_province_typed_for_a_unit_is_explained(
+    engine: Engine, typed: str, said: str
+) -> None:
+    """A province is not a unit: no fuzzy communes ("Hà Nội" used to offer Xã Hạ Lang),
+    but what to type instead; the unit is still asked for."""
+    t = Talker(engine)
+    await walk(t, 2)
+    replies = await t.say(typed)
+    assert said in replies[0].text
+    assert "Bạn đang sinh hoạt, học tập hoặc làm việc ở đâu?" in replies[-1].text
+    assert not any(reply.buttons for reply in replies)
+    await t.say("dam thuy")
+    assert [c.label for c in t.last_prompt().choices] == ["Xã Đàm Thuỷ"]
+
+
+async def test_a_former_district_gets_its_communes_with_a_word(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("huyện Trùng Khánh")
+    assert "Từ 1/7/2025 không còn cấp huyện" in t.last_text
+    labels = [c.label for c in t.last_prompt().choices]
+    assert labels[0] == "Xã Trùng Khánh" and len(labels) > 1
+
+
 @pytest.mark.parametrize(
     ("typed", "name"),
     [

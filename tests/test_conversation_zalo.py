@@ -116,7 +116,7 @@ async def test_vietnamese_and_english_on_request(api: FakeZaloApi, channel: Zalo
     welcome = await hoa.say("/start")
     assert "Bạn có đồng ý không?" in welcome and "/ngonngu en" in welcome
     await hoa.say("dong y")
-    await hoa.say("thuc phan")
+    await hoa.say("thuc pha")  # two units offered
     switched = await hoa.say("/ngonngu english")
     assert switched.startswith("Switched to English.") and "Pick your unit" in switched
     assert switched.endswith("Type 1 or 2.")

@@ -96,7 +96,7 @@ async def test_stale_button(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start")
     await t.press("đồng ý")
-    await t.say("thuc phan")
+    await t.say("thuc pha")  # two units offered
     first_pick = t.button("Thục Phán").payload
     other_pick = t.last_prompt().choices[-1].payload
     await t.press("Thục Phán")

@@ -4,12 +4,14 @@ indifferent to tone-mark placement ("thuc phan" → "Phường Thục Phán", "�
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.campaign.units import all_provinces, province_unit_code
 from bot.clustering.normalize import fold
 from storage.models import Unit, UnitKind
 
@@ -44,6 +46,54 @@ _SAID_AROUND = re.compile(
 )
 
 
+# Before the 1 July 2025 merger: "huyện Trùng Khánh", "thị xã …", "quận …" no longer exist.
+_DISTRICT = re.compile(r"^(?:huyen|quan|thi xa|thi tran)\s+")
+# How people name a province or a centrally-run city: "tỉnh …", "TP.HCM", "thủ đô Hà Nội".
+_PROVINCE_WORD = re.compile(r"^(?:tinh|thanh pho|tp|thu do)\s+")
+# Everyday names of provinces that the official list spells otherwise (folded).
+_PROVINCE_ALIASES = {
+    "hcm": "ho_chi_minh",
+    "tphcm": "ho_chi_minh",
+    "hochiminh": "ho_chi_minh",
+    "sai gon": "ho_chi_minh",
+    "saigon": "ho_chi_minh",
+    "hn": "ha_noi",
+    "hanoi": "ha_noi",
+}
+
+
+@functools.cache
+def _provinces() -> dict[str, tuple[str, str]]:
+    """Every province by its folded everyday name: (unit code, name as people say it)."""
+    table: dict[str, tuple[str, str]] = {}
+    by_codename: dict[str, tuple[str, str]] = {}
+    for province in all_provinces():
+        short = province.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")
+        # "Hồ Chí Minh" alone names a person: the city keeps its "Thành phố".
+        name = province.name if province.codename == "ho_chi_minh" else short
+        entry = (province_unit_code(province), name)
+        table[fold(short)] = entry
+        by_codename[province.codename] = entry
+    for alias, codename in _PROVINCE_ALIASES.items():
+        table[alias] = by_codename[codename]
+    return table
+
+
+def _place_words(query: str) -> str:
+    """The place a sentence names, folded, without punctuation: "Em ở TP.HCM ạ" → "tp hcm"."""
+    q = _SAID_AROUND.sub("", fold(query)).strip()
+    return " ".join(re.sub(r"[^\w ]+", " ", q).split())
+
+
+@dataclass(frozen=True)
+class ProvinceNamed:
+    """A province typed where a unit was asked for: one whose units these are ("ours"), or
+    another one (the young person lives or studies elsewhere)."""
+
+    name: str
+    ours: bool
+
+
 def _core(folded: str) -> str:
     for prefix in _PREFIXES:
         if folded.startswith(prefix + " "):
@@ -55,6 +105,8 @@ def _core(folded: str) -> str:
 class UnitMatch:
     unit: Unit
     score: float
+    # The name typed as it is (accents and "xã"/"phường" aside), not a near one.
+    exact: bool = False
 
 
 class UnitSearch:
@@ -64,6 +116,7 @@ class UnitSearch:
         self._units = list(units)
         self._full = [u.search_key or fold(u.name) for u in self._units]
         self._core = [_core(k) for k in self._full]
+        self._home = {u.province_code for u in self._units if u.province_code}
         # The scorer's own preprocessing, done once for the choices instead of per search.
         self._choices = (
             [utils.default_process(k) for k in self._core],
@@ -73,9 +126,36 @@ class UnitSearch:
     def __len__(self) -> int:
         return len(self._units)
 
+    @property
+    def home_province(self) -> str | None:
+        """The province whose units these are, as people name it, when there is one."""
+        names = {entry[1] for entry in _provinces().values() if entry[0] in self._home}
+        return names.pop() if len(names) == 1 else None
+
+    def province_named(self, query: str) -> ProvinceNamed | None:
+        """The province typed instead of a unit ("em ở Hà Nội", "tỉnh Cao Bằng"), if that
+        is all the text names."""
+        q = _place_words(query)
+        found = _provinces().get(_PROVINCE_WORD.sub("", q)) or _provinces().get(q)
+        if found is None:
+            return None
+        code, name = found
+        return ProvinceNamed(name, ours=code in self._home)
+
+    @staticmethod
+    def names_district(query: str) -> bool:
+        """Whether the text names a district, town or urban district ("huyện …"), a level
+        abolished on 1 July 2025."""
+        return _DISTRICT.match(_place_words(query)) is not None
+
     def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
         # "nhà em ở Thục Phán ạ": the place, not the sentence around it.
         q = _SAID_AROUND.sub("", fold(query)).strip() or fold(query)
+        # "huyện Trùng Khánh": the former district's name (now often a commune's); every
+        # near name is offered, since the district became several communes.
+        district = _DISTRICT.match(q)
+        if district and len(q) - district.end() >= 2:
+            return self._ranked(q[district.end() :], limit=limit, only_exact=False)
         if len(q.replace(" ", "")) < 2:
             return []
         # "xã Đàm Thuỷ, huyện Trùng Khánh": the unit is named first, then where it is (a
@@ -83,12 +163,14 @@ class UnitSearch:
         head = _QUALIFIER.split(q, maxsplit=1)[0].strip()
         if head != q and len(head.replace(" ", "")) >= 2:
             first = self._ranked(head, limit=limit)
+            if first and first[0].exact:
+                return first
             named = {match.unit.id for match in first}
             rest = [m for m in self._ranked(q, limit=limit) if m.unit.id not in named]
             return (first + rest)[:limit]
         return self._ranked(q, limit=limit)
 
-    def _ranked(self, q: str, *, limit: int) -> list[UnitMatch]:
+    def _ranked(self, q: str, *, limit: int, only_exact: bool = True) -> list[UnitMatch]:
         q_core = _core(q)
         scores: dict[int, float] = {}
         # Whole words typed in order weigh most; then typo-tolerant matches on the name
@@ -111,7 +193,14 @@ class UnitSearch:
             (i for i, s in scores.items() if s >= MIN_SCORE),
             key=lambda i: (-scores[i], self._units[i].name),
         )
-        return [UnitMatch(self._units[i], min(scores[i], 100.0)) for i in ranked[:limit]]
+        if only_exact and ranked and scores[ranked[0]] > 100.0:
+            # "Hà Quảng" typed: the units of that name (a school named after it too), not
+            # also Quang Hán, Nam Quang…
+            ranked = [i for i in ranked if scores[i] >= 99.0]
+        return [
+            UnitMatch(self._units[i], min(scores[i], 100.0), exact=scores[i] > 100.0)
+            for i in ranked[:limit]
+        ]
 
 
 def short_name(unit: Unit) -> str:
