@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.clustering.normalize import fold
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
-from handlers.understanding import ambiguous, intents, typed_number
+from handlers.understanding import ambiguous, idle_request, intents, typed_number
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
 from storage.models import (
@@ -237,12 +237,17 @@ class Ctx:
         return f"{base}.{choice.arg}" if choice.arg else base
 
     def greeted(self, text: str) -> bool:
-        """A hello typed at a step that expects an answer ("chào ad", "alo"): answered and
-        the step shown again. Steps where any text is content (a question, a broadcast)
-        do not ask this."""
-        if self.state == State.IDLE or "greeting" not in intents(text):
+        """A hello or a thank-you typed at a step that expects an answer ("chào ad", "alo",
+        "cảm ơn ad"): answered and the step shown again. Steps where any text is content
+        (a question, a broadcast) do not ask this."""
+        if self.state == State.IDLE:
             return False
-        self.say(self.tr("greeting.midway"))
+        if "greeting" in intents(text):
+            self.say(self.tr("greeting.midway"))
+        elif idle_request(text) == "thanks":
+            self.say(self.tr("greeting.thanks_midway"))
+        else:
+            return False
         self.repeat_prompt()
         return True
 

@@ -25,6 +25,7 @@ from handlers.states import CATEGORIES, State
 from handlers.understanding import (
     declines_name,
     idle_request,
+    intents,
     is_answer_word,
     lead_in_only,
     name_without_intro,
@@ -387,7 +388,16 @@ async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
     if ctx.greeted(text) or keep_early(ctx, text, long_words=None):
         return
+    if ctx.state == State.UNIT_PICK and intents(text):
+        # "đúng rồi", "ok" with several units offered: which one?
+        ctx.say(ctx.tr("unit.pick_one"))
+        ctx.repeat_prompt()
+        return
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
+
+
+# One unit offered: "đúng rồi", "ok", "ok gửi đi" choose it.
+_ONLY_ONE = ("yes", "send")
 
 
 async def ask_unit_pick(
@@ -416,7 +426,12 @@ async def ask_unit_pick(
     ctx.ask(
         state,
         ctx.tr("unit.pick_after_district" if district else "unit.pick"),
-        [Choice(m.unit.name, action, str(m.unit.id)) for m in matches],
+        [
+            Choice(
+                m.unit.name, action, str(m.unit.id), intents=_ONLY_ONE if len(matches) == 1 else ()
+            )
+            for m in matches
+        ],
     )
 
 

@@ -465,7 +465,7 @@ CHOICE_INTENTS: dict[str, frozenset[str]] = {
 }
 
 # Words whose meaning is in their diacritics: read only when typed with them.
-_ACCENTED: dict[str, str] = {"đúng": "yes", "đừng": "no", "dạ": "yes", "ừ": "yes"}
+_ACCENTED: dict[str, str] = {"đúng": "yes", "đừng": "no", "dạ": "yes", "ừ": "yes", "ờ": "yes"}
 _ACCENTED_INTENTS: dict[str, frozenset[str]] = {
     "yes": frozenset({"yes", "send"}),
     "no": frozenset({"no"}),
@@ -635,6 +635,20 @@ def intents(text: str) -> frozenset[str]:
     words = meaningful(stripped)
     if not words:
         return frozenset()
+    whole = _said(words)
+    if whole:
+        return whole
+    # Two answers in a row ("ok gửi đi", "vâng đồng ý"): what both say, nothing when they
+    # disagree ("ok không").
+    split = words.split()
+    for cut in range(1, len(split)):
+        first, second = _said(" ".join(split[:cut])), _said(" ".join(split[cut:]))
+        if first and second:
+            return first & second
+    return frozenset()
+
+
+def _said(words: str) -> frozenset[str]:
     return frozenset(
         name
         for intents_of in (INTENTS, CHOICE_INTENTS)

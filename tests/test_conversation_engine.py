@@ -285,6 +285,38 @@ async def test_a_unit_typed_exactly_is_offered_alone(engine: Engine) -> None:
     assert len(t.last_prompt().choices) > 1
 
 
+@pytest.mark.parametrize("typed", ["đúng rồi", "ok gửi đi", "vâng ạ", "1"])
+async def test_one_unit_offered_is_chosen_by_a_yes(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("dam thuy")
+    await t.say(typed)
+    assert "Họ và tên" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    unit = await province_app.store.units.get(person.unit_id) if person and person.unit_id else None
+    assert unit is not None and unit.name == "Xã Đàm Thuỷ"
+
+
+async def test_a_yes_among_several_units_asks_which(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("thuc pha")
+    await t.say("đúng rồi")
+    assert "Bạn bấm vào đơn vị của mình trong danh sách" in t.last_text
+    assert [c.label for c in t.last_prompt().choices] == ["Phường Thục Phán", "Xã Phục Hòa"]
+
+
+async def test_thanks_midway_is_answered_and_the_step_shown_again(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t, 4)
+    await t.say("cảm ơn ad nhiều ạ")
+    assert t.last_text.startswith("Không có gì bạn nhé!") and "Họ và tên" in t.last_text
+    await t.say("Nông Thị Hoa")
+    assert "Bạn thuộc nhóm nào" in t.last_text
+
+
 @pytest.mark.parametrize(
     ("typed", "said"),
     [

@@ -81,6 +81,20 @@ def test_send_words(text: str) -> None:
     assert "yes" not in intents(text)  # "gửi" is no answer to "do you agree?"
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("ok gửi đi", {"send"}),
+        ("vâng, gửi luôn ạ", {"send"}),
+        ("dạ vâng", {"yes", "send"}),
+        ("ok không", set()),  # two answers that disagree say nothing
+        ("ok nhưng em muốn hỏi thêm", set()),
+    ],
+)
+def test_two_answers_in_a_row(text: str, said: set[str]) -> None:
+    assert intents(text) == said
+
+
 def test_agreeing_is_not_disagreeing() -> None:
     # "đồng ý" is inside "Không đồng ý": the two must never tie.
     assert intents("đồng ý") & intents("Không đồng ý") == frozenset()
