@@ -116,7 +116,7 @@ async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
         "mine.line",
         code=q.code,
         status=ctx.tr(f"status.{q.status}"),
-        topic=topic.name if topic else "",
+        topic=ctx.topic_name(topic) if topic else "",
         text=_short(q.text, limit),
     )
     if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers

@@ -61,6 +61,7 @@ _MEDIA_GROUPS = {
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+_NOT_KEY = re.compile(r"[^a-z0-9 ]+")
 
 
 def plain(text: str) -> str:
@@ -235,6 +236,14 @@ class Ctx:
     def payload(self, choice: Choice) -> str:
         base = f"{self.conv.step}.{choice.action}"
         return f"{base}.{choice.arg}" if choice.arg else base
+
+    def topic_name(self, topic: Topic | None) -> str:
+        """A topic group's name as this person reads it: a default group in their language
+        (``locales/*/topics.po``), any other as the organiser wrote it."""
+        if topic is None:
+            return "?"
+        key = "topic.default." + "_".join(_NOT_KEY.sub(" ", fold(topic.name)).split())
+        return self.tr(key) if self.tr.has(key) else topic.name
 
     def greeted(self, text: str) -> bool:
         """A hello or a thank-you typed at a step that expects an answer ("chào ad", "alo",

@@ -305,7 +305,7 @@ async def advance(ctx: Ctx) -> None:
         ctx.ask(
             State.TOPIC,
             ctx.tr("topic.ask"),
-            [Choice(t.name, "tp", str(t.id)) for t in topics],
+            [Choice(ctx.topic_name(t), "tp", str(t.id)) for t in topics],
         )
         return
     if "text" not in draft:
@@ -868,7 +868,7 @@ async def show_preview(ctx: Ctx) -> None:
     if person.category:
         lines.append(ctx.tr("preview.category", category=ctx.tr(f"category.{person.category}")))
     lines += [
-        ctx.tr("preview.topic", topic=topic.name if topic else "?"),
+        ctx.tr("preview.topic", topic=ctx.topic_name(topic)),
         ctx.tr("preview.text", text=draft["text"]),
     ]
     if late:

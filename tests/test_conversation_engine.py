@@ -120,6 +120,29 @@ async def test_switching_language_asks_the_pending_step_again(
     assert t.last_text.startswith("Đã chuyển sang tiếng Việt.")
 
 
+async def test_topic_groups_in_the_persons_language(
+    engine: Engine, province_app: App, campaign: Campaign
+) -> None:
+    """The default topic groups are shown (and typed) in English to an English speaker;
+    one an organiser added is shown as written. Vietnamese shows the stored names."""
+    await province_app.store.campaigns.add_topic(campaign.id, "Nước sạch vùng cao")
+    engine.invalidate()
+    t = Talker(engine)
+    await walk(t, 6)
+    labels = [c.label for c in t.last_prompt().choices]
+    assert "Nghề nghiệp, việc làm" in labels and "Nước sạch vùng cao" in labels
+    await t.say("/ngonngu en")
+    labels = [c.label for c in t.last_prompt().choices]
+    assert "Careers and jobs" in labels and "Other recommendations" in labels
+    assert "Nước sạch vùng cao" in labels and "Nghề nghiệp, việc làm" not in labels
+    await t.say("jobs")
+    await t.say(QUESTION)
+    assert "Topic: Careers and jobs" in t.last_text
+    await t.say("send")
+    await t.say("/myquestions")
+    assert "Careers and jobs" in t.last_text
+
+
 async def test_switching_language_in_my_questions_steps(engine: Engine) -> None:
     t = Talker(engine)
     await to_preview(t)

@@ -80,7 +80,7 @@ async def test_whole_conversation_english(engine: Engine, province_app: App) -> 
     await t.press("Đàm Thuỷ")
     await t.press("Anonymous")  # no contact name is asked for
     await t.press("Skip")
-    await t.press("Chuyển đổi số")
+    await t.press("Digital transformation")
     await t.say("When will every commune have free public wifi for young people?")
     assert "Anonymous" in t.last_text
     await t.press("Send")

@@ -279,7 +279,7 @@ async def _telegram_scenes(app: App, t: TelegramWalk, log: Log) -> None:
     await t.press(john, "John", "Xã Đàm Thuỷ")
     await t.press(john, "John", "Anonymous")
     await t.press(john, "John", "Skip")
-    await t.press(john, "John", "Xây dựng nông thôn mới")
+    await t.press(john, "John", "New countryside")
     await t.photo(john, "John", PHOTO_QUESTION)
     await t.say(john, "John", "ok", language_code="en")
 
