@@ -18,6 +18,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from bot.campaign.topicwords import suggest as suggest_topics
 from bot.campaign.unitsearch import UnitSearch
 from bot.clustering.normalize import fold
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
@@ -590,11 +591,35 @@ async def text_at_a_choice(ctx: Ctx, text: str) -> None:
     # such a question goes.
     if ctx.state == State.CATEGORY:
         ctx.say(ctx.tt("category.not_listed"))
+    elif ctx.state == State.TOPIC and await _suggest_topics(ctx, text):
+        return
     elif ctx.state == State.TOPIC and (other := _catch_all(ctx)) is not None:
         ctx.say(ctx.tr("topic.not_listed", other=other))
     else:
         ctx.say(ctx.tt("choice.not_understood"))
     ctx.repeat_prompt()
+
+
+async def _suggest_topics(ctx: Ctx, text: str) -> bool:
+    """Words typed at the topic step that point to groups ("mạng internet" → Chuyển đổi
+    số): those groups offered first, the whole list one tap away."""
+    campaign_id = ctx.draft.get("campaign_id")
+    if campaign_id is None:
+        return False
+    topics = await ctx.engine.topics(int(campaign_id))
+    named = suggest_topics(text, [t.name for t in topics])
+    if not named:
+        return False
+    picked = [t for name in named for t in topics if t.name == name]
+    choices = [[Choice(ctx.topic_name(t), "tp", str(t.id))] for t in picked]
+    choices.append([Choice(ctx.tr("topic.all"), "ta")])
+    ctx.ask(State.TOPIC, ctx.tr("topic.suggest", typed=_short(clean_text(text), 40)), choices)
+    return True
+
+
+@router.action("ta")
+async def all_topics(ctx: Ctx, _: str) -> None:
+    await advance(ctx)
 
 
 def _catch_all(ctx: Ctx) -> str | None:

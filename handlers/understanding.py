@@ -531,22 +531,11 @@ _NUMBER_WORDS = {
     "five": 5,
     "six": 6,
 }
-_NUMBER_PREFIXES = (
-    "so",
-    "chon",
-    "chon so",
-    "cau",
-    "cau so",
-    "muc",
-    "muc so",
-    "cai",
-    "cai so",
-    "lua chon",
-    "phuong an",
-    "y",
-    "option",
-    "number",
-    "no",
+# The words before an option's number: "số 2", "chọn 2", "câu 2", "cái thứ 3", "nhóm số 2",
+# "chọn phương án 1", "option 2" (unaccented; the number follows).
+_NUMBER_PREFIX = re.compile(
+    r"^(?=\S+ )(?:chon )?(?:(?:cai|nhom|muc|dong|cau|y|lua chon|phuong an|option|number|no) )?"
+    r"(?:(?:so|thu) )?"
 )
 _EMOJI = {
     "👍": "yes",
@@ -602,13 +591,13 @@ def typed_number(text: str) -> int | None:
     if lowered in _NUMBER_WORDS:
         return _NUMBER_WORDS[lowered]
     words = meaningful(text)
-    for prefix in sorted(_NUMBER_PREFIXES, key=len, reverse=True):
-        if words.startswith(prefix + " "):
-            rest = words[len(prefix) + 1 :]
-            if rest.isdecimal() and len(rest) <= 2:
-                return int(rest)
-            if rest in _NUMBER_WORDS and rest.isascii():
-                return _NUMBER_WORDS[rest]
+    prefix = _NUMBER_PREFIX.match(words)
+    if prefix is not None and prefix.end() > 0:
+        rest = words[prefix.end() :]
+        if rest.isdecimal() and len(rest) <= 2:
+            return int(rest)
+        if rest in _NUMBER_WORDS and rest.isascii():
+            return _NUMBER_WORDS[rest]
     if words.isdecimal() and len(words) <= 2:
         return int(words)
     return None

@@ -272,9 +272,37 @@ async def test_a_topic_typed_in_words(engine: Engine, typed: str, topic: str) ->
 async def test_a_topic_that_is_not_on_the_list_points_to_the_catch_all(engine: Engine) -> None:
     t = Talker(engine)
     await walk(t, 6)
-    await t.say("đường sá")
+    await t.say("chuyện linh tinh")
     assert "chưa thấy nhóm vấn đề này" in t.last_text and "«Kiến nghị khác»" in t.last_text
     assert "nhóm vấn đề nào" in t.last_text  # asked again
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("đường sá", "Xây dựng nông thôn mới, đô thị văn minh"),
+        ("mạng internet yếu", "Chuyển đổi số"),
+        ("học nghề", "Nghề nghiệp, việc làm"),
+        ("bộ đội xuất ngũ", "Thanh niên xuất ngũ"),
+    ],
+)
+async def test_words_typed_at_the_topic_step_suggest_groups(
+    engine: Engine, typed: str, suggested: str
+) -> None:
+    """A subject typed instead of a group gets the groups it points to, first; the whole
+    list is one tap away. Nothing is chosen for the person."""
+    t = Talker(engine)
+    await walk(t, 6)
+    await t.say(typed)
+    assert f"«{typed}» có lẽ thuộc nhóm vấn đề dưới đây" in t.last_text
+    labels = [c.label for c in t.last_prompt().choices]
+    assert labels == [suggested, "Xem tất cả các nhóm"]
+    await t.press("Xem tất cả các nhóm")
+    assert len(t.last_prompt().choices) == 13
+    await t.say(typed)
+    await t.say("1")
+    await t.say(QUESTION)
+    assert f"Vấn đề: {suggested}" in t.last_text
 
 
 @pytest.mark.parametrize(

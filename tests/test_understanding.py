@@ -153,6 +153,13 @@ def test_meaningful_drops_politeness() -> None:
         ("1 2", None),
         ("ok", None),
         ("2025 là năm", None),
+        ("cái thứ 3", 3),
+        ("em chọn nhóm số 2 ạ", 2),
+        ("chọn cái thứ hai", 2),
+        ("dòng 4", 4),
+        ("phương án 1", 1),
+        ("số nhà 5", None),
+        ("thứ", None),
     ],
 )
 def test_typed_numbers(text: str, number: int | None) -> None:
