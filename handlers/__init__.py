@@ -22,6 +22,7 @@ def routers() -> list[Router]:
         broadcast,
         clusters,
         conclusion,
+        feedback,
         intake,
         linking,
         programme,
@@ -31,6 +32,7 @@ def routers() -> list[Router]:
 
     return [
         intake.router,
+        feedback.router,
         account.router,
         roles.router,
         broadcast.router,

@@ -21,6 +21,7 @@ from datetime import timedelta
 from bot.campaign.topicwords import suggest as suggest_topics
 from bot.campaign.unitsearch import UnitSearch
 from bot.clustering.normalize import fold
+from handlers import feedback
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
@@ -1007,6 +1008,12 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     if has_consent and await _answer_request(ctx, text):
         return
     cleaned = clean_text(text)
+    if has_consent and not intents(text):  # "chào ad", "ok": no feedback
+        # Said back about an answer ("em chưa hài lòng…"), or anything once no dialogue
+        # takes questions: recorded with the answered question, not lost.
+        open_campaign = bool(await ctx.engine.open_campaigns(ctx.now))
+        if await feedback.offer(ctx, cleaned, open_campaign=open_campaign):
+            return
     looks_like_question = len(_comparable(cleaned)) >= 25 and " " in cleaned
     if has_consent and looks_like_question and len(cleaned) <= ctx.settings.max_question_chars:
         await begin(ctx, text=cleaned)
@@ -1020,6 +1027,14 @@ async def idle_text(ctx: Ctx, text: str) -> None:
             ctx.collect("early")
         return
     ctx.say(ctx.tr("welcome.back"))
+
+
+@router.action("fq")
+async def feedback_as_question(ctx: Ctx, _: str) -> None:
+    """What was offered as feedback on an answer is a new question after all."""
+    text = str(ctx.data.get("feedback_text", ""))
+    ctx.reset()
+    await begin(ctx, text=text or None)
 
 
 async def _answer_request(ctx: Ctx, text: str) -> bool:

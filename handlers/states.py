@@ -35,6 +35,7 @@ class State(StrEnum):
     ANSWER_ALL = "answer_all"  # publish every drafted answer in the official's scope
     CONCLUSION_CONFIRM = "conclusion_confirm"  # publishing the conclusion notice
     CLUSTER_MERGE_CONFIRM = "cluster_merge_confirm"
+    FEEDBACK_CONFIRM = "feedback_confirm"  # what was said about an answer: which one, send?
 
 
 # States that hold an unfinished question draft (kept for the configured time).

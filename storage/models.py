@@ -196,6 +196,18 @@ class NewQuestion:
     late: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerFeedback:
+    """What a young person said back about an answer ("ý kiến phản hồi")."""
+
+    id: int
+    question_id: int
+    person_id: int | None  #: None once the person erased their data
+    supporter: bool  #: said by a supporter of the question, not its asker
+    text: str
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Conversation:
     """A person's place in the conversation; ``data`` is the JSON draft."""

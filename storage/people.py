@@ -128,7 +128,8 @@ class PersonRepository:
                 " AND (SELECT reminders_opt_out FROM people WHERE id = ?) = 1",
                 (target, source),
             )
-            for table in ("identities", "questions", "consents", "roles", "outbox", "reply_outbox"):
+            tables = ("identities", "questions", "consents", "roles", "outbox", "reply_outbox")
+            for table in (*tables, "answer_feedback"):
                 await self._db.execute(
                     f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (target, source)
                 )
@@ -166,6 +167,12 @@ class PersonRepository:
                 "   WHERE c.id = questions.campaign_id),"
                 " created_at = substr(created_at, 1, 10) || 'T00:00:00+00:00',"
                 " updated_at = substr(updated_at, 1, 10) || 'T00:00:00+00:00'"
+                " WHERE person_id = ?",
+                (person_id,),
+            )
+            await self._db.execute(
+                "UPDATE answer_feedback SET person_id = NULL,"
+                " created_at = substr(created_at, 1, 10) || 'T00:00:00+00:00'"
                 " WHERE person_id = ?",
                 (person_id,),
             )

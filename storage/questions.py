@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.db import Database, Row, Script, one
-from storage.models import NewQuestion, Question
+from storage.models import AnswerFeedback, NewQuestion, Question
 from storage.times import from_utc_text, to_utc_text
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -367,3 +367,48 @@ class QuestionRepository:
             (person_id,),
         )
         return [_question(r) for r in rows]
+
+    async def answered_for(self, person_id: int, *, since: datetime) -> list[Question]:
+        """Questions the person asked or supports whose answer they were told since
+        ``since``, the latest first."""
+        rows = await self._db.fetchall(
+            "SELECT q.* FROM questions q WHERE q.answer_published_at >= ?"
+            " AND (q.person_id = ? OR EXISTS (SELECT 1 FROM supports s"
+            "   WHERE s.question_id = q.id AND s.person_id = ?))"
+            " ORDER BY q.answer_published_at DESC, q.id DESC LIMIT 20",
+            (to_utc_text(since), person_id, person_id),
+        )
+        return [_question(r) for r in rows]
+
+    async def add_feedback(
+        self, question_id: int, person_id: int, text: str, *, supporter: bool, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO answer_feedback (question_id, person_id, supporter, text, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (question_id, person_id, int(supporter), text, to_utc_text(now)),
+        )
+
+    async def feedback_of(self, question_ids: Sequence[int]) -> dict[int, list[AnswerFeedback]]:
+        """What askers and supporters said back about these questions' answers, oldest
+        first (one query per 500 questions)."""
+        found: dict[int, list[AnswerFeedback]] = {}
+        for start in range(0, len(question_ids), 500):
+            chunk = list(question_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT * FROM answer_feedback WHERE question_id IN ({marks}) ORDER BY id",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r["question_id"], []).append(
+                    AnswerFeedback(
+                        id=r["id"],
+                        question_id=r["question_id"],
+                        person_id=r["person_id"],
+                        supporter=bool(r["supporter"]),
+                        text=r["text"],
+                        created_at=from_utc_text(r["created_at"]),
+                    )
+                )
+        return found

@@ -59,6 +59,8 @@ class AnsweredQuestion:
     answered_by: str | None
     published: bool  #: the askers were told
     in_time: bool | None  #: answered by the departments' deadline (None: no answer)
+    #: What askers and supporters said back about the answer: (date, by a supporter, text)
+    feedback: tuple[tuple[date, bool, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

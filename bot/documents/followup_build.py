@@ -71,7 +71,13 @@ async def build_answers(
     tr = translator(language)
     due = campaign.deadline(DeadlineKind.ANSWERS_DUE)
     by_department: dict[str, list[AnsweredQuestion]] = defaultdict(list)
-    for r in await store.reports.questions(campaign.id):
+    reports = await store.reports.questions(campaign.id)
+    said_back = await store.questions.feedback_of([r.id for r in reports if r.answer])
+    for r in reports:
+        feedback = tuple(
+            (to_vietnam_time(f.created_at).date(), f.supporter, f.text)
+            for f in said_back.get(r.id, ())
+        )
         by_department[r.department or ""].append(
             AnsweredQuestion(
                 code=r.code,
@@ -85,6 +91,7 @@ async def build_answers(
                 answered_by=r.answered_by,
                 published=r.answer_published_at is not None,
                 in_time=_in_time(r.answered_at, due) if r.answer else None,
+                feedback=feedback,
             )
         )
     names = sorted((n for n in by_department if n), key=lambda n: (n.casefold(), n))

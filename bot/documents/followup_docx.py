@@ -170,6 +170,15 @@ def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterat
                     answer=" ".join(q.answer.split()),
                 )
                 yield paragraph_xml(detail, [(answer, "")])
+                for said_on, supporter, said in q.feedback:
+                    line = tr.t(
+                        "followup.answers.feedback_supporter"
+                        if supporter
+                        else "followup.answers.feedback",
+                        date=format_date_vn(said_on),
+                        text=_quote(said, tr),
+                    )
+                    yield paragraph_xml(detail, [(line, "")])
             else:
                 yield paragraph_xml(detail, [(tr.t("followup.answers.none"), "i")])
 

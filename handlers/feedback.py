@@ -1,0 +1,107 @@
+"""What a young person says back about an answer ("ý kiến phản hồi"): "em chưa hài lòng
+với câu trả lời", "trả lời chưa rõ ạ", or anything written after the answers, when no
+dialogue takes questions any more. It is recorded with the question it is about (never
+as a new question that nobody links to it, and never lost to a "closed" message), once
+the person confirms which answer they mean; the officials read it in the compilation of
+answers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.clustering.normalize import fold
+from handlers.engine import Choice, Ctx, Router
+from handlers.states import State
+from storage.models import Question
+
+router = Router()
+
+#: How long after an answer a message may still be about it.
+FEEDBACK_DAYS = 60
+_CHOICES = 3  # answered questions offered at most (the latest)
+
+# Words that speak about an answer (unaccented): "chưa hài lòng", "trả lời chưa rõ",
+# "câu trả lời", "phản hồi", "không đồng ý với …", "vẫn chưa giải quyết".
+_ABOUT_ANSWER = re.compile(
+    r"\b(?:tra loi|hai long|chua ro|chua thoa dang|chua thuyet phuc|phan hoi|giai dap"
+    r"|chua duoc giai quyet|van chua giai quyet|khong dong y voi|answer|reply)\b"
+)
+_CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{6}\b")
+_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+
+
+async def offer(ctx: Ctx, text: str, *, open_campaign: bool) -> bool:
+    """Ask whether ``text`` is about an answer the person was told lately; False when it
+    cannot be (no recent answer, or a new question while a dialogue takes them)."""
+    since = ctx.now - timedelta(days=FEEDBACK_DAYS)
+    answered = await ctx.store.questions.answered_for(ctx.person.id, since=since)
+    if not answered:
+        return False
+    typed = set(_CODE.findall(text.upper()))
+    named = [q for q in answered if q.code in typed]
+    if open_campaign and not named and not _ABOUT_ANSWER.search(_plain(text)):
+        return False
+    cleaned = " ".join(text.split())[: ctx.settings.max_question_chars]
+    ctx.data["feedback_text"] = cleaned
+    candidates = named[:1] or answered[:_CHOICES]
+    rows = [
+        [Choice(ctx.tr("feedback.about", code=q.code), "fb", str(q.id), intents=_yes(candidates))]
+        for q in candidates
+    ]
+    if open_campaign:
+        rows.append([Choice(ctx.tr("feedback.new_question"), "fq")])
+    rows.append([Choice(ctx.tr("feedback.drop"), "fx", intents=("no", "cancel"))])
+    if len(candidates) == 1:
+        q = candidates[0]
+        prompt = ctx.tr("feedback.ask_one", code=q.code, question=_short(q.text))
+    else:
+        listed = "\n".join(f"• {q.code}: “{_short(q.text)}”" for q in candidates)
+        prompt = ctx.tr("feedback.ask_which", questions=listed)
+    ctx.ask(State.FEEDBACK_CONFIRM, prompt, rows)
+    return True
+
+
+def _yes(candidates: list[Question]) -> tuple[str, ...]:
+    # "đồng ý", "ok", "gửi đi" choose the answer only when there is one to choose.
+    return ("yes", "send") if len(candidates) == 1 else ()
+
+
+def _plain(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+@router.action("fb")
+async def record(ctx: Ctx, arg: str) -> None:
+    text = str(ctx.data.get("feedback_text", ""))
+    question = await ctx.store.questions.get(int(arg))
+    mine = await ctx.store.questions.answered_for(
+        ctx.person.id, since=ctx.now - timedelta(days=FEEDBACK_DAYS)
+    )
+    if not text or question is None or question.id not in {q.id for q in mine}:
+        ctx.reset()
+        ctx.say(ctx.tr("feedback.gone"))
+        return
+    supporter = question.person_id != ctx.person.id
+    await ctx.store.questions.add_feedback(
+        question.id, ctx.person.id, text, supporter=supporter, now=ctx.now
+    )
+    await ctx.audit("answer.feedback", target=f"question:{question.id}", chars=len(text))
+    ctx.reset()
+    ctx.say(ctx.tr("feedback.recorded", code=question.code))
+
+
+@router.action("fx")
+async def drop(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("feedback.dropped"))
+
+
+@router.reask(State.FEEDBACK_CONFIRM)
+async def reask(ctx: Ctx) -> None:
+    ctx.repeat_prompt()

@@ -1,0 +1,194 @@
+"""What a young person says back about an answer: recorded with the question it is about
+(after they confirm which), shown to officials in the compilation of answers, never lost
+to a "closed" message nor stored as an unlinked question."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.cli import main
+from handlers.answers import publish, save_answer
+from handlers.engine import Engine
+from storage.models import Campaign, Question
+from tests.followup import outbox, question, support
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
+from tests.talk import Talker
+
+JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
+ROADS = "Khi nào đường vào bản Nà Lẹng được làm lại ạ?"
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+async def answered(app: App, q: Question, text: str) -> None:
+    await save_answer(app.store, q, text, now=app.clock.now(), by="Sở Nội vụ", source="test")
+    fresh = await app.store.questions.get(q.id)
+    assert fresh is not None
+    await publish(app.store, [fresh], now=app.clock.now())
+
+
+async def consented(engine: Engine, user: str) -> Talker:
+    """The asker's chat, consent given (as it was when they asked)."""
+    t = Talker(engine, user_id=user)
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("/huy")
+    return t
+
+
+async def after_the_dialogue(app: App) -> None:
+    app.clock.advance(timedelta(days=60))  # type: ignore[attr-defined]
+
+
+async def test_a_reply_to_an_answer_is_recorded_with_that_question(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    [(_, notice)] = await outbox(app, "answer")
+    assert "Bạn cứ nhắn lại cho mình" in notice  # people are told they can answer back
+    lan = await consented(engine, "lan")
+
+    await lan.say("Em chưa hài lòng với câu trả lời, trung tâm ở xa quá ạ")
+    assert f"trả lời câu {jobs.code}" in lan.last_text
+    assert [c.label for c in lan.last_prompt().choices] == [
+        f"Ý kiến về câu {jobs.code}",
+        "Đây là câu hỏi mới",
+        "Không gửi",
+    ]
+    await lan.say("ok gửi đi")
+    assert f"ghi lại ý kiến của bạn về trả lời câu {jobs.code}" in lan.last_text
+    said = await app.store.questions.feedback_of([jobs.id])
+    [feedback] = said[jobs.id]
+    assert feedback.text == "Em chưa hài lòng với câu trả lời, trung tâm ở xa quá ạ"
+    assert not feedback.supporter
+    assert len(await app.store.questions.of_campaign(campaign.id)) == 1  # no new question
+
+
+async def test_after_the_dialogue_any_message_can_go_to_the_answer(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Once no dialogue takes questions, a message was met with "closed" and lost; now a
+    supporter's words reach the answered question they support."""
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await support(app, jobs, "minh")
+    minh = await consented(engine, "minh")
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    await after_the_dialogue(app)
+
+    await minh.say("Trung tâm chỉ mở giờ hành chính, sinh viên đi học không đến được")
+    assert "Đây là câu hỏi mới" not in str(minh.last_prompt().choices)  # nothing takes them
+    await minh.press(f"Ý kiến về câu {jobs.code}")
+    [feedback] = (await app.store.questions.feedback_of([jobs.id]))[jobs.id]
+    assert feedback.supporter and "giờ hành chính" in feedback.text
+
+
+async def test_a_new_question_stays_a_question(province_app: App, campaign: Campaign) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    # Not about the answer while a dialogue takes questions: straight into the flow.
+    await lan.say(ROADS)
+    assert "Ý kiến về câu" not in lan.last_text
+    await lan.say("/huy")
+    # About an answer, but meant as a question: one tap makes it one.
+    await lan.say("Câu trả lời vừa rồi chưa rõ, em muốn hỏi thêm về thủ tục vay vốn ạ")
+    await lan.press("Đây là câu hỏi mới")
+    assert await app.store.questions.feedback_of([jobs.id]) == {}
+    for step in ("dam thuy", "ok", "Hoàng Thị Lan", "bỏ qua"):
+        await lan.say(step)
+    await lan.press("Khởi nghiệp")
+    assert "kiểm tra lại" in lan.last_text and "thủ tục vay vốn" in lan.last_text  # the draft
+
+
+async def test_which_answer_when_there_are_several(province_app: App, campaign: Campaign) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    roads = await question(app, campaign, "lan", ROADS, topic="nông thôn")
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    await answered(app, roads, "Đường sẽ được làm trong năm 2026.")
+    lan = await consented(engine, "lan")
+
+    await lan.say("em không hài lòng với phần trả lời ạ")
+    assert jobs.code in lan.last_text and roads.code in lan.last_text
+    await lan.say("đồng ý")  # which one? a yes chooses nothing
+    assert not await app.store.questions.feedback_of([jobs.id, roads.id])
+    await lan.press(f"Ý kiến về câu {roads.code}")
+    assert set(await app.store.questions.feedback_of([jobs.id, roads.id])) == {roads.id}
+    # Naming the code picks that answer at once.
+    await lan.say(f"Về câu {jobs.code}: trung tâm ở xa quá")
+    assert lan.last_prompt().choices[0].label == f"Ý kiến về câu {jobs.code}"
+    await lan.say("Không gửi")
+    assert "không gửi ý kiến đó" in lan.last_text
+    assert set(await app.store.questions.feedback_of([jobs.id, roads.id])) == {roads.id}
+
+
+async def test_no_answer_no_offer_and_greetings_stay_greetings(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    lan = await consented(engine, "lan")
+    await lan.say("em chưa hài lòng với câu trả lời")  # nothing was answered yet
+    assert "Ý kiến về câu" not in lan.last_text
+    await lan.say("/huy")
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    await after_the_dialogue(app)
+    for said in ("chào ad", "cảm ơn ạ", "ok"):
+        await lan.say(said)
+        assert "Ý kiến về câu" not in lan.last_text, said
+
+
+async def test_officials_read_it_in_the_compilation_of_answers(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    await lan.say("Em chưa hài lòng, trung tâm ở xa quá ạ")
+    await lan.press(f"Ý kiến về câu {jobs.code}")
+
+    out = tmp_path / "answers.docx"
+    argv = ["export", "--format", "docx", "--document", "answers", "--out", str(out)]
+    assert await asyncio.to_thread(main, argv) == 0
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "Ý kiến phản hồi của người hỏi" in text
+    assert "Em chưa hài lòng, trung tâm ở xa quá ạ" in text
+
+
+async def test_erasing_keeps_the_words_without_the_person(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    await lan.say("Em chưa hài lòng với câu trả lời ạ")
+    await lan.press(f"Ý kiến về câu {jobs.code}")
+    person = await app.store.people.by_identity("test", "lan")
+    assert person is not None
+    await app.store.people.erase(person.id)
+    [feedback] = (await app.store.questions.feedback_of([jobs.id]))[jobs.id]
+    assert feedback.person_id is None and feedback.text == "Em chưa hài lòng với câu trả lời ạ"
