@@ -57,7 +57,8 @@ def _load(language: str) -> _Catalogue:
     merged = None
     for path in files:
         with path.open("rb") as fh:
-            catalogue = pofile.read_po(fh, locale=language)
+            # A malformed entry (an unclosed quote) fails loudly, not as a cut message.
+            catalogue = pofile.read_po(fh, locale=language, abort_invalid=True)
         if merged is None:
             merged = catalogue
         else:

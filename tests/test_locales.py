@@ -50,6 +50,15 @@ def test_catalogues_are_nfc() -> None:
         assert unicodedata.is_normalized("NFC", path.read_text("utf-8")), path
 
 
+def test_every_quoted_line_is_closed() -> None:
+    """A line break typed inside a message (instead of \\n) leaves its quote open: the
+    parser then keeps only the first line, silently."""
+    for path in LOCALES_DIR.glob("*/*.po"):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if line.startswith(("msgid", "msgstr", '"')):
+                assert line.rstrip().endswith('"'), f"{path.name}:{number}: {line[:60]}"
+
+
 def test_every_key_used_in_the_code_exists() -> None:
     keys = catalogue_keys("vi")
     missing = set()
