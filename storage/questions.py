@@ -371,14 +371,23 @@ class QuestionRepository:
     async def answered_for(self, person_id: int, *, since: datetime) -> list[Question]:
         """Questions the person asked or supports whose answer they were told since
         ``since``, the latest first."""
+        # Two indexed reads (the asker's questions, the supports), not one OR that would
+        # read every answered question.
+        at = to_utc_text(since)
         rows = await self._db.fetchall(
-            "SELECT q.* FROM questions q WHERE q.answer_published_at >= ?"
-            " AND (q.person_id = ? OR EXISTS (SELECT 1 FROM supports s"
-            "   WHERE s.question_id = q.id AND s.person_id = ?))"
-            " ORDER BY q.answer_published_at DESC, q.id DESC LIMIT 20",
-            (to_utc_text(since), person_id, person_id),
+            "SELECT * FROM questions WHERE person_id = ? AND answer_published_at >= ?",
+            (person_id, at),
         )
-        return [_question(r) for r in rows]
+        rows += await self._db.fetchall(
+            "SELECT q.* FROM supports s JOIN questions q ON q.id = s.question_id"
+            " WHERE s.person_id = ? AND q.answer_published_at >= ?",
+            (person_id, at),
+        )
+        found = {r["id"]: _question(r) for r in rows}
+        ordered = sorted(
+            found.values(), key=lambda q: (q.answer_published_at or since, q.id), reverse=True
+        )
+        return ordered[:20]
 
     async def add_feedback(
         self, question_id: int, person_id: int, text: str, *, supporter: bool, now: datetime

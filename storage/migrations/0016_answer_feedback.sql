@@ -11,3 +11,7 @@ CREATE TABLE answer_feedback (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX answer_feedback_question ON answer_feedback(question_id, id);
+
+-- Who supports what, by person: /cauhoi lists what one supports, and a message after the
+-- answers looks for answers one was told; without it both read every support.
+CREATE INDEX supports_person ON supports(person_id);
