@@ -303,6 +303,13 @@ async def advance(ctx: Ctx) -> None:
         ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
         return
     if "topic_id" not in draft:
+        # The question typed already ("xã có lớp học nghề…"): the groups it points to
+        # first, the whole list one tap away.
+        guess = draft.get("text") and not draft.get("all_topics")
+        if guess and await _suggest_topics(
+            ctx, str(draft["text"]), prompt="topic.suggest_for_text"
+        ):
+            return
         topics = await ctx.engine.topics(campaign.id)
         ctx.ask(
             State.TOPIC,
@@ -601,9 +608,10 @@ async def text_at_a_choice(ctx: Ctx, text: str) -> None:
     ctx.repeat_prompt()
 
 
-async def _suggest_topics(ctx: Ctx, text: str) -> bool:
-    """Words typed at the topic step that point to groups ("mạng internet" → Chuyển đổi
-    số): those groups offered first, the whole list one tap away."""
+async def _suggest_topics(ctx: Ctx, text: str, *, prompt: str = "topic.suggest") -> bool:
+    """Words that point to groups ("mạng internet" → Chuyển đổi số), typed at the topic
+    step or in the question itself: those groups offered first, the whole list one tap
+    away."""
     campaign_id = ctx.draft.get("campaign_id")
     if campaign_id is None:
         return False
@@ -614,12 +622,13 @@ async def _suggest_topics(ctx: Ctx, text: str) -> bool:
     picked = [t for name in named for t in topics if t.name == name]
     choices = [[Choice(ctx.topic_name(t), "tp", str(t.id))] for t in picked]
     choices.append([Choice(ctx.tr("topic.all"), "ta")])
-    ctx.ask(State.TOPIC, ctx.tr("topic.suggest", typed=_short(clean_text(text), 40)), choices)
+    ctx.ask(State.TOPIC, ctx.tr(prompt, typed=_short(clean_text(text), 40)), choices)
     return True
 
 
 @router.action("ta")
 async def all_topics(ctx: Ctx, _: str) -> None:
+    ctx.draft["all_topics"] = True
     await advance(ctx)
 
 
@@ -922,6 +931,7 @@ async def preview_edit_text(ctx: Ctx, _: str) -> None:
 @router.action("pp")
 async def preview_edit_topic(ctx: Ctx, _: str) -> None:
     ctx.draft.pop("topic_id", None)
+    ctx.draft["all_topics"] = True  # changing it: every group, not the guess again
     await advance(ctx)
 
 

@@ -143,6 +143,23 @@ async def test_topic_groups_in_the_persons_language(
     assert "Careers and jobs" in t.last_text
 
 
+async def test_a_question_typed_first_suggests_its_topic_groups(engine: Engine) -> None:
+    """The question came before the topic step: the groups its words point to come first;
+    the whole list is one tap away, and changing the topic at the preview shows it all."""
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("Xã mình có mở lớp học nghề sửa xe máy miễn phí cho thanh niên không ạ?")
+    for step in ("thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
+        await t.say(step)
+    assert "Câu hỏi của bạn có lẽ thuộc nhóm vấn đề dưới đây" in t.last_text
+    labels = [c.label for c in t.last_prompt().choices]
+    assert labels[0] == "Nghề nghiệp, việc làm" and labels[-1] == "Xem tất cả các nhóm"
+    await t.say("1")
+    assert "kiểm tra lại" in t.last_text and "Vấn đề: Nghề nghiệp, việc làm" in t.last_text
+    await t.press("Đổi vấn đề")
+    assert len(t.last_prompt().choices) == 13
+
+
 async def test_switching_language_in_my_questions_steps(engine: Engine) -> None:
     t = Talker(engine)
     await to_preview(t)
@@ -249,7 +266,7 @@ async def test_a_group_that_is_not_on_the_list_gets_a_hint(
     await t.say(QUESTION)
     assert "giữ lại câu hỏi" in t.last_text
     await t.say("gửi đi")
-    assert "nhóm vấn đề nào" in t.last_text
+    assert "nhóm vấn đề" in t.last_text  # the topic step (its groups guessed first)
 
 
 @pytest.mark.parametrize(
@@ -504,8 +521,8 @@ async def test_a_question_about_answers_to_the_chair_is_still_a_question(
     await t.say("gửi")
     asked = "Khi nào tỉnh trả lời kiến nghị sửa đường giao thông xã Đàm Thủy bị sạt lở?"
     await t.say(asked)
-    assert "nhóm vấn đề nào" in t.last_text  # the new question's topic
-    await t.say("3")
+    assert "nhóm vấn đề" in t.last_text  # the new question's topic (guessed first)
+    await t.say("1")
     assert "kiểm tra lại" in t.last_text and asked in t.last_text
 
 
@@ -670,7 +687,7 @@ async def test_commands_with_codes(engine: Engine, province_app: App) -> None:
     assert "đã rút" in lan.last_text and lans[0].code in lan.last_text
     assert (await province_app.store.questions.by_code(hoas.code)).text == QUESTION  # type: ignore[union-attr]
     await hoa.say("/hoi Em muốn hỏi về phủ sóng 4G cho các xã biên giới của tỉnh ạ?")
-    assert "nhóm vấn đề nào" in hoa.last_text  # the question is kept; the topic is asked
+    assert "nhóm vấn đề" in hoa.last_text  # the question is kept; the topic is asked
     await hoa.say("1")
     assert "Câu hỏi: Em muốn hỏi về phủ sóng 4G" in hoa.last_text
 
