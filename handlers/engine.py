@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.clustering.normalize import fold
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
-from handlers.understanding import ambiguous, idle_request, intents, typed_number
+from handlers.understanding import ambiguous, intents, only_thanks, typed_number
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
 from storage.models import (
@@ -253,7 +253,7 @@ class Ctx:
             return False
         if "greeting" in intents(text):
             self.say(self.tr("greeting.midway"))
-        elif idle_request(text) == "thanks":
+        elif only_thanks(text):
             self.say(self.tr("greeting.thanks_midway"))
         else:
             return False

@@ -720,6 +720,8 @@ _SPEAKER = r"(?:em|mình|minh|tôi|toi|tớ|to|tui|con|cháu|chau)"
 _IS = r"(?:là|la)"
 _NAME_INTRO = re.compile(
     r"^\s*(?:(?:dạ|da|vâng|vang|chào\s+ad|chao\s+ad)[\s,]+)?"
+    # "em cảm ơn, em tên là …": a thank-you first.
+    rf"(?:(?:{_SPEAKER}\s+)?(?:cảm\s+ơn|cám\s+ơn|cam\s+on)(?:\s+(?:ad|ạ|a|nhiều|nhieu))*[\s,.!]+)?"
     rf"(?:{_SPEAKER}\s+(?:tên|ten)(?:\s+{_IS})?"
     rf"|(?:tên|ten)\s+(?:của\s+|cua\s+)?{_SPEAKER}(?:\s+{_IS})?"
     r"|(?:họ\s+(?:và\s+)?tên|ho\s+(?:va\s+)?ten|tên|ten)(?:\s+(?:đầy\s+đủ|day\s+du))?"
@@ -774,6 +776,20 @@ _WITHDRAW = re.compile(r"\b(?:rut|rut lai|huy|xoa|bo|withdraw|cancel|delete)\b")
 _STATUS = re.compile(r"\b(?:trang thai|tinh trang|status)\b|^(?:xem|kiem tra|check)\b")
 _MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
 _HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
+
+
+_THANKS_AROUND = frozenset(
+    {"a", "ad", "admin", "ah", "ak", "anh", "ban", "bot", "cac", "chi", "da", "em", "lam"}
+    | {"minh", "nha", "nhe", "nhieu", "nhiu", "rat", "roi", "so", "much", "very", "you"}
+    | {"vs", "voi", "thiet", "thi"}
+)
+
+
+def only_thanks(text: str) -> bool:
+    """Whether ``text`` says thank you and nothing else ("cảm ơn ad nhiều ạ"), unlike
+    "em cảm ơn, em tên là Lan" or "cảm ơn, xã Đàm Thủy", which answer a step too."""
+    words = _THANKS.sub(" ", _words(text))
+    return bool(_THANKS.search(_words(text))) and set(words.split()) <= _THANKS_AROUND
 
 
 def idle_request(text: str) -> str | None:

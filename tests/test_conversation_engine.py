@@ -385,6 +385,15 @@ async def test_thanks_midway_is_answered_and_the_step_shown_again(engine: Engine
     assert "Bạn thuộc nhóm nào" in t.last_text
 
 
+async def test_thanks_with_an_answer_is_the_answer(engine: Engine, province_app: App) -> None:
+    t = Talker(engine)
+    await walk(t, 4)
+    await t.say("Em cảm ơn, em tên là Lò Thị Mai")
+    assert "Bạn thuộc nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.full_name == "Lò Thị Mai"
+
+
 @pytest.mark.parametrize(
     ("typed", "said"),
     [

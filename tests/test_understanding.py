@@ -9,6 +9,7 @@ from handlers.understanding import (
     intents,
     is_answer_word,
     meaningful,
+    only_thanks,
     question_like,
     typed_number,
 )
@@ -215,3 +216,18 @@ def test_greetings() -> None:
         assert "greeting" in intents(typed), typed
     for typed in ("chào mừng ngày thành lập Đoàn", "đồng ý"):
         assert "greeting" not in intents(typed), typed
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        ("cảm ơn ad nhiều ạ", True),
+        ("dạ em cảm ơn ạ", True),
+        ("thank you so much", True),
+        ("em cảm ơn, em tên là Lan", False),  # a name comes with it: not only thanks
+        ("cảm ơn, xã Đàm Thủy", False),
+        ("xã Đàm Thủy", False),
+    ],
+)
+def test_only_thanks(text: str, thanks: bool) -> None:
+    assert only_thanks(text) == thanks
