@@ -420,6 +420,18 @@ async def test_a_province_typed_for_a_unit_is_explained(
     assert [c.label for c in t.last_prompt().choices] == ["Xã Đàm Thuỷ"]
 
 
+async def test_places_typed_in_english(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say("/ngonngu en")
+    await t.say("I live in Hanoi")
+    assert "Hà Nội is not in Cao Bằng" in t.last_text
+    await t.say("Cao Bang province")
+    assert "your commune, ward, school or agency in Cao Bằng" in t.last_text
+    await t.say("Dam Thuy commune")
+    assert [c.label for c in t.last_prompt().choices] == ["Xã Đàm Thuỷ"]
+
+
 async def test_a_former_district_gets_its_communes_with_a_word(engine: Engine) -> None:
     t = Talker(engine)
     await walk(t, 2)

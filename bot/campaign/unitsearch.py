@@ -42,7 +42,9 @@ _SAID_AROUND = re.compile(
     # A pronoun first, so that a unit named "Ô …" ("o …" folded) is never cut.
     r"^(?:(?:nha|que)\s+)?(?:em|minh|toi|to|tui|chau|con)\s+(?:dang\s+)?"
     r"(?:o|song o|hoc o|lam o|lam viec o|sinh hoat o|que o)\s+"
-    r"|\s+(?:a|nhe|nha|ad)$"
+    # In English: "I live in …", "I'm from …", "… commune", "… province".
+    r"|^(?:i\s+(?:live|study|work|am|m)|i'm|im)\s+(?:in|at|from)\s+"
+    r"|\s+(?:a|nhe|nha|ad|commune|ward|province|city)$"
 )
 
 
@@ -59,6 +61,7 @@ _PROVINCE_ALIASES = {
     "saigon": "ho_chi_minh",
     "hn": "ha_noi",
     "hanoi": "ha_noi",
+    "hcmc": "ho_chi_minh",
 }
 
 
