@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,13 @@ CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _NOT_KEY = re.compile(r"[^a-z0-9 ]+")
+
+
+@lru_cache(maxsize=1024)
+def _topic_key(name: str) -> str:
+    """The catalogue key of a default topic group ("Chuyển đổi số" →
+    ``topic.default.chuyen_doi_so``), asked for every topic prompt."""
+    return "topic.default." + "_".join(_NOT_KEY.sub(" ", fold(name)).split())
 
 
 def plain(text: str) -> str:
@@ -242,7 +250,7 @@ class Ctx:
         (``locales/*/topics.po``), any other as the organiser wrote it."""
         if topic is None:
             return "?"
-        key = "topic.default." + "_".join(_NOT_KEY.sub(" ", fold(topic.name)).split())
+        key = _topic_key(topic.name)
         return self.tr(key) if self.tr.has(key) else topic.name
 
     def greeted(self, text: str) -> bool:

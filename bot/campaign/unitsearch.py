@@ -119,6 +119,7 @@ class UnitSearch:
         self._units = list(units)
         self._full = [u.search_key or fold(u.name) for u in self._units]
         self._core = [_core(k) for k in self._full]
+        self._padded = [f" {k} " for k in self._core]  # for whole-word containment
         self._home = {u.province_code for u in self._units if u.province_code}
         # The scorer's own preprocessing, done once for the choices instead of per search.
         self._choices = (
@@ -187,10 +188,11 @@ class UnitSearch:
                 limit=limit * 3,
             ):
                 scores[index] = max(scores.get(index, 0.0), float(score))
-        for index, core in enumerate(self._core):
+        padded = f" {q_core} "
+        for index, (core, core_padded) in enumerate(zip(self._core, self._padded, strict=True)):
             if q_core == core:
                 scores[index] = 101.0
-            elif f" {q_core} " in f" {core} " or core.startswith(q_core):
+            elif padded in core_padded or core.startswith(q_core):
                 scores[index] = max(scores.get(index, 0.0), 99.0)
         ranked = sorted(
             (i for i, s in scores.items() if s >= MIN_SCORE),
