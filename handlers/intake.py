@@ -399,7 +399,7 @@ async def unit_query(ctx: Ctx, text: str) -> None:
         return
     if ctx.state == State.UNIT_PICK and intents(text):
         # "đúng rồi", "ok" with several units offered: which one?
-        ctx.say(ctx.tr("unit.pick_one"))
+        ctx.say(ctx.tt("unit.pick_one"))
         ctx.repeat_prompt()
         return
     await ask_unit_pick(ctx, text, state=State.UNIT_PICK, action="up")
