@@ -372,7 +372,7 @@ async def test_a_yes_among_several_units_asks_which(engine: Engine) -> None:
     await walk(t, 2)
     await t.say("thuc pha")
     await t.say("đúng rồi")
-    assert "Bạn bấm vào đơn vị của mình trong danh sách" in t.last_text
+    assert "đơn vị mình trong danh sách" in t.last_text  # the test channel has no buttons
     assert [c.label for c in t.last_prompt().choices] == ["Phường Thục Phán", "Xã Phục Hòa"]
 
 
