@@ -176,6 +176,17 @@ async def test_officials_read_it_in_the_compilation_of_answers(
     assert "Ý kiến phản hồi của người hỏi" in text
     assert "Em chưa hài lòng, trung tâm ở xa quá ạ" in text
 
+    # The report on the dialogue counts them among its figures.
+    out = tmp_path / "report.docx"
+    argv = ["export", "--format", "docx", "--document", "report", "--out", str(out)]
+    assert await asyncio.to_thread(main, argv) == 0
+    rows = [
+        [cell.text for cell in row.cells]
+        for table in docx.Document(str(out)).tables
+        for row in table.rows
+    ]
+    assert ["Ý kiến phản hồi của thanh niên về trả lời", "1"] in rows
+
 
 async def test_erasing_keeps_the_words_without_the_person(
     province_app: App, campaign: Campaign

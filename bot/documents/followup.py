@@ -179,6 +179,7 @@ class ReportFigures:
     answered: int
     answered_in_time: int  #: by the departments' deadline
     published: int  #: answers the askers were told
+    feedback: int  #: what askers and supporters said back about answers ("ý kiến phản hồi")
     live_questions: int  #: asked at the dialogue (the programme)
     conclusion_entries: int
     commitments: int

@@ -256,6 +256,7 @@ async def build_report(
     published_at = current.published_at if current else None
     conclusion_deadline = conclusion_due(campaign)
     live = await store.programme.items(campaign.id)
+    said_back = await store.questions.feedback_of([r.id for r in reports if r.answer])
     figures = ReportFigures(
         questions=digest.totals.questions,
         people=digest.totals.people,
@@ -266,6 +267,7 @@ async def build_report(
         answered=sum(1 for r in reports if r.answer),
         answered_in_time=sum(1 for r in reports if r.answer and _in_time(r.answered_at, due)),
         published=sum(1 for r in reports if r.answer_published_at is not None),
+        feedback=sum(len(items) for items in said_back.values()),
         live_questions=len(live),
         conclusion_entries=len(items),
         commitments=len(rows),

@@ -320,6 +320,7 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
         ("answered", f.answered),
         ("answered_in_time", f.answered_in_time),
         ("published", f.published),
+        ("feedback", f.feedback),
         ("live_questions", f.live_questions),
         ("conclusion_entries", f.conclusion_entries),
         ("commitments", f.commitments),
