@@ -72,6 +72,7 @@ async def after_dialogue(
     p: _Printer,
 ) -> None:
     await _sheet(app, campaign, sender, channel, p)
+    await _feedback(officials["organiser"], channel, p)
     await _programme(app, campaign, officials["organiser"], p)
     await _dialogue(app, campaign, clock, officials["organiser"], sender, channel, p)
     await _commitments(app, campaign, clock, officials["department"], sender, channel, p)
@@ -118,6 +119,24 @@ async def _sheet(
     p.item(p.tr("demo.sheet.published", count=len(result.questions), people=result.notified))
     for text in (await _flush(sender, channel))[:2]:
         p.item("  " + short(text.replace("\n", " / "), 150))
+
+
+#: What a young person writes back after reading the answer.
+FEEDBACK = "Xóm em vẫn chưa có sóng, em chưa hài lòng với câu trả lời ạ"
+
+
+async def _feedback(someone: DemoDriver, channel: DemoChannel, p: _Printer) -> None:
+    """One of the young people told the answer writes back; it is recorded with the
+    question the answer was for, not as a new question."""
+    # The person told the answer just shown (the latest answer delivered).
+    answered = [chat for chat, reply in channel.delivered if "đã có trả lời" in reply.text]
+    if not answered:
+        return
+    person = someone.other(answered[-1], session="after-")
+    await person.say(FEEDBACK)
+    p.item(f"“{FEEDBACK}” → {short(person.text.replace(chr(10), ' / '), 150)}")
+    await person.tap("Ý kiến về câu")
+    p.item(f"[Ý kiến về câu …] → {short(person.text, 150)}")
 
 
 def _fill(source: Path, target: Path, codes: set[str]) -> None:

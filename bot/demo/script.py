@@ -115,11 +115,14 @@ class Youth:
 class DemoDriver:
     """Talks to the engine like a person on a phone: reads prompts, taps buttons."""
 
-    def __init__(self, engine: Engine, user_id: str) -> None:
+    def __init__(self, engine: Engine, user_id: str, *, session: str = "") -> None:
         self.engine = engine
         self.user_id = user_id
         self.last: list[Reply] = []
         self._n = 0
+        # Update ids are unique per chat: a later session of the same person must not
+        # reuse the first one's (the engine would take them for redeliveries).
+        self._session = session
 
     async def send(self, kind: EventKind, **fields: Any) -> list[Reply]:
         self._n += 1
@@ -128,7 +131,7 @@ class DemoDriver:
             user_id=self.user_id,
             kind=kind,
             language_code="vi",
-            update_id=f"{self.user_id}-{self._n}",
+            update_id=f"{self.user_id}-{self._session}{self._n}",
             **fields,
         )
         self.last = await self.engine.handle(event)
@@ -139,6 +142,10 @@ class DemoDriver:
             name, _, rest = text[1:].partition(" ")
             return await self.send(EventKind.COMMAND, command=name, text=rest, payload=rest or None)
         return await self.send(EventKind.TEXT, text=text)
+
+    def other(self, user_id: str, *, session: str) -> DemoDriver:
+        """Another person talking to the same bot, in a session named ``session``."""
+        return DemoDriver(self.engine, user_id, session=session)
 
     def has_button(self, label: str) -> bool:
         return any(label.lower() in b.label.lower() for r in self.last for b in r.choices)
