@@ -51,6 +51,7 @@ def test_demo_runs_twice_on_its_own_file(tmp_path: Path) -> None:
     for after in (
         "phiếu Excel",
         "ghi 1 trả lời, 0 dòng lỗi",
+        "Mình đã ghi lại ý kiến của bạn về trả lời câu",  # a young person writes back
         "/kichban sua",
         "Đã công bố Thông báo kết luận",
         "không gửi lại",
