@@ -124,3 +124,15 @@ async def natural_scope(
         if role.role == "secretary" and _campaign_ok(role, Scope(campaign_id)):
             return role, Scope(campaign_id=campaign_id, unit_id=role.unit_id)
     return None
+
+
+def role_may(role: Role, action: Action) -> bool:
+    """Whether ``role`` allows ``action`` anywhere in the scope it covers (the access
+    policy of :mod:`handlers.access`, asked with the role's own scope)."""
+    if action == Action.INVITE:
+        return any(
+            allows(role, action, Scope(campaign_id=role.campaign_id, role=given))
+            for given in ("secretary", "department", "organiser", "admin")
+        )
+    scope = Scope(campaign_id=role.campaign_id, unit_id=role.unit_id, department=role.department)
+    return allows(role, action, scope)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.access import Action, Scope, allows
+from handlers.access import Action, role_may
 from handlers.engine import Choice, Ctx, Router
 from handlers.intake import check_text
 from handlers.states import State
@@ -17,7 +17,6 @@ from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
 from storage.models import Question
 from storage.questions import CODE_ALPHABET, CODE_LENGTH
-from storage.roles import Role
 
 router = Router()
 
@@ -32,6 +31,7 @@ _OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("help.cmd.invite", Action.INVITE),
     ("help.cmd.answer", Action.ANSWER),
     ("help.cmd.publish", Action.ANSWER),
+    ("help.cmd.feedback", Action.ANSWER),
     ("help.cmd.programme", Action.PROGRAMME),
     ("help.cmd.conclusion", Action.CONCLUSION),
     ("help.cmd.clusters", Action.EDIT_CLUSTERS),
@@ -42,18 +42,6 @@ _OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def role_may(role: Role, action: Action) -> bool:
-    """Whether ``role`` allows ``action`` anywhere in the scope it covers (the access
-    policy of :mod:`handlers.access`, asked with the role's own scope)."""
-    if action == Action.INVITE:
-        return any(
-            allows(role, action, Scope(campaign_id=role.campaign_id, role=given))
-            for given in ("secretary", "department", "organiser", "admin")
-        )
-    scope = Scope(campaign_id=role.campaign_id, unit_id=role.unit_id, department=role.department)
-    return allows(role, action, scope)
 
 
 @router.command("trogiup", "help", "huongdan")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clustering.normalize import fold
-from handlers.access import Action, Scope, allows, authorize
+from handlers.access import Action, Scope, allows, authorize, role_may
 from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
@@ -344,6 +344,39 @@ async def _in_scope(ctx: Ctx, questions: Sequence[Question]) -> list[Question]:
         if any(allows(r, Action.ANSWER, scope) for r in roles):
             allowed.append(q)
     return allowed
+
+
+#: Comments listed by /phanhoi at most (the newest).
+FEEDBACK_SHOWN = 20
+
+
+@router.command("phanhoi", "comments")
+async def feedback_command(ctx: Ctx) -> None:
+    """/phanhoi — what young people said back about the answers this official may give
+    (the newest first), each under its question's code and words."""
+    ctx.reset()
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if not any(role_may(role, Action.ANSWER) for role in roles):
+        ctx.say(ctx.tr("refused"))
+        return
+    recent = await ctx.store.questions.recent_feedback()
+    allowed = {q.id for q in await _in_scope(ctx, list({q.id: q for _, q in recent}.values()))}
+    shown = [(f, q) for f, q in recent if q.id in allowed][:FEEDBACK_SHOWN]
+    if not shown:
+        ctx.say(ctx.tr("feedback.list_empty"))
+        return
+    lines = [ctx.tr("feedback.list_title", count=len(shown))]
+    for said, q in shown:
+        lines.append(
+            ctx.tr(
+                "feedback.list_item_supporter" if said.supporter else "feedback.list_item",
+                code=q.code,
+                date=f"{said.created_at.astimezone(ctx.settings.timezone):%d/%m}",
+                text=short(said.text, 300),
+                question=short(q.text, 100),
+            )
+        )
+    ctx.say("\n".join(lines))
 
 
 @router.action("ag")

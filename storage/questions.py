@@ -398,6 +398,31 @@ class QuestionRepository:
             (question_id, person_id, int(supporter), text, to_utc_text(now)),
         )
 
+    async def recent_feedback(self, *, limit: int = 200) -> list[tuple[AnswerFeedback, Question]]:
+        """What young people said back about answers lately, the newest first, each with
+        its question."""
+        rows = await self._db.fetchall(
+            "SELECT f.id AS f_id, f.person_id AS f_person, f.supporter AS f_supporter,"
+            " f.text AS f_text, f.created_at AS f_at, q.*"
+            " FROM answer_feedback f JOIN questions q ON q.id = f.question_id"
+            " ORDER BY f.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            (
+                AnswerFeedback(
+                    id=r["f_id"],
+                    question_id=r["id"],
+                    person_id=r["f_person"],
+                    supporter=bool(r["f_supporter"]),
+                    text=r["f_text"],
+                    created_at=from_utc_text(r["f_at"]),
+                ),
+                _question(r),
+            )
+            for r in rows
+        ]
+
     async def feedback_of(self, question_ids: Sequence[int]) -> dict[int, list[AnswerFeedback]]:
         """What askers and supporters said back about these questions' answers, oldest
         first (one query per 500 questions)."""

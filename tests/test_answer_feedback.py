@@ -18,7 +18,7 @@ from bot.cli import main
 from handlers.answers import publish, save_answer
 from handlers.engine import Engine
 from storage.models import Campaign, Question
-from tests.followup import outbox, question, support
+from tests.followup import official, outbox, question, support
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
@@ -203,3 +203,30 @@ async def test_erasing_keeps_the_words_without_the_person(
     await app.store.people.erase(person.id)
     [feedback] = (await app.store.questions.feedback_of([jobs.id]))[jobs.id]
     assert feedback.person_id is None and feedback.text == "Em chưa hài lòng với câu trả lời ạ"
+
+
+async def test_officials_list_the_comments_in_their_scope(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
+    await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    await lan.say("Em chưa hài lòng, trung tâm ở xa quá ạ")
+    await lan.press(f"Ý kiến về câu {jobs.code}")
+
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    await home.say("/phanhoi")
+    assert "Ý kiến phản hồi của thanh niên về trả lời (1 ý kiến mới nhất)" in home.last_text
+    assert jobs.code in home.last_text and "trung tâm ở xa quá" in home.last_text
+    assert "người hỏi" in home.last_text and "Câu hỏi: “Tỉnh có chính sách" in home.last_text
+    await home.say("/trogiup")
+    assert "/phanhoi" in home.last_text
+    health = await official(app, engine, "department", "health", department="Sở Y tế")
+    await health.say("/phanhoi")
+    assert "Chưa có ý kiến phản hồi nào" in health.last_text  # not its question
+    await lan.say("/phanhoi")
+    assert "không có quyền" in lan.last_text
