@@ -47,6 +47,17 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _feedback(r: Row) -> AnswerFeedback:
+    return AnswerFeedback(
+        id=r["id"],
+        question_id=r["question_id"],
+        person_id=r["person_id"],
+        supporter=bool(r["supporter"]),
+        text=r["text"],
+        created_at=from_utc_text(r["created_at"]),
+    )
+
+
 def _question(row: Row) -> Question:
     return Question(
         id=row["id"],
@@ -402,26 +413,12 @@ class QuestionRepository:
         """What young people said back about answers lately, the newest first, each with
         its question."""
         rows = await self._db.fetchall(
-            "SELECT f.id AS f_id, f.person_id AS f_person, f.supporter AS f_supporter,"
-            " f.text AS f_text, f.created_at AS f_at, q.*"
-            " FROM answer_feedback f JOIN questions q ON q.id = f.question_id"
-            " ORDER BY f.id DESC LIMIT ?",
-            (limit,),
+            "SELECT * FROM answer_feedback ORDER BY id DESC LIMIT ?", (limit,)
         )
-        return [
-            (
-                AnswerFeedback(
-                    id=r["f_id"],
-                    question_id=r["id"],
-                    person_id=r["f_person"],
-                    supporter=bool(r["f_supporter"]),
-                    text=r["f_text"],
-                    created_at=from_utc_text(r["f_at"]),
-                ),
-                _question(r),
-            )
-            for r in rows
-        ]
+        said = [_feedback(r) for r in rows]
+        asked = await self.with_people(sorted({f.question_id for f in said}))
+        questions = {q.id: q for q, _ in asked}
+        return [(f, questions[f.question_id]) for f in said if f.question_id in questions]
 
     async def feedback_of(self, question_ids: Sequence[int]) -> dict[int, list[AnswerFeedback]]:
         """What askers and supporters said back about these questions' answers, oldest
@@ -435,14 +432,5 @@ class QuestionRepository:
                 chunk,
             )
             for r in rows:
-                found.setdefault(r["question_id"], []).append(
-                    AnswerFeedback(
-                        id=r["id"],
-                        question_id=r["question_id"],
-                        person_id=r["person_id"],
-                        supporter=bool(r["supporter"]),
-                        text=r["text"],
-                        created_at=from_utc_text(r["created_at"]),
-                    )
-                )
+                found.setdefault(r["question_id"], []).append(_feedback(r))
         return found

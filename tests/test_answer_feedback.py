@@ -51,6 +51,16 @@ async def after_the_dialogue(app: App) -> None:
     app.clock.advance(timedelta(days=60))  # type: ignore[attr-defined]
 
 
+async def commented(app: App, engine: Engine, campaign: Campaign, said: str) -> Question:
+    """Lan's jobs question, answered; she writes ``said`` back and sends it as a comment."""
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    await lan.say(said)
+    await lan.press(f"Ý kiến về câu {jobs.code}")
+    return jobs
+
+
 async def test_a_reply_to_an_answer_is_recorded_with_that_question(
     province_app: App, campaign: Campaign
 ) -> None:
@@ -161,20 +171,14 @@ async def test_no_answer_no_offer_and_greetings_stay_greetings(
 async def test_officials_read_it_in_the_compilation_of_answers(
     province_app: App, campaign: Campaign, tmp_path: Path
 ) -> None:
-    app = province_app
-    engine = build_engine(app)
-    jobs = await question(app, campaign, "lan", JOBS)
-    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
-    lan = await consented(engine, "lan")
-    await lan.say("Em chưa hài lòng, trung tâm ở xa quá ạ")
-    await lan.press(f"Ý kiến về câu {jobs.code}")
+    await commented(province_app, build_engine(province_app), campaign, "Em chưa hài lòng ạ")
 
     out = tmp_path / "answers.docx"
     argv = ["export", "--format", "docx", "--document", "answers", "--out", str(out)]
     assert await asyncio.to_thread(main, argv) == 0
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Ý kiến phản hồi của người hỏi" in text
-    assert "Em chưa hài lòng, trung tâm ở xa quá ạ" in text
+    assert "Em chưa hài lòng ạ" in text
 
     # The report on the dialogue counts them among its figures.
     out = tmp_path / "report.docx"
@@ -192,12 +196,7 @@ async def test_erasing_keeps_the_words_without_the_person(
     province_app: App, campaign: Campaign
 ) -> None:
     app = province_app
-    engine = build_engine(app)
-    jobs = await question(app, campaign, "lan", JOBS)
-    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
-    lan = await consented(engine, "lan")
-    await lan.say("Em chưa hài lòng với câu trả lời ạ")
-    await lan.press(f"Ý kiến về câu {jobs.code}")
+    jobs = await commented(app, build_engine(app), campaign, "Em chưa hài lòng với câu trả lời ạ")
     person = await app.store.people.by_identity("test", "lan")
     assert person is not None
     await app.store.people.erase(person.id)
@@ -210,13 +209,10 @@ async def test_officials_list_the_comments_in_their_scope(
 ) -> None:
     app = province_app
     engine = build_engine(app)
-    jobs = await question(app, campaign, "lan", JOBS)
+    jobs = await commented(app, engine, campaign, "Em chưa hài lòng, trung tâm ở xa quá ạ")
     topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
     await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
-    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
-    lan = await consented(engine, "lan")
-    await lan.say("Em chưa hài lòng, trung tâm ở xa quá ạ")
-    await lan.press(f"Ý kiến về câu {jobs.code}")
+    lan = Talker(engine, user_id="lan")
 
     home = await official(app, engine, "department", "home", department="Sở Nội vụ")
     await home.say("/phanhoi")
