@@ -19,7 +19,7 @@ import unicodedata
 from datetime import timedelta
 
 from bot.campaign.topicwords import suggest as suggest_topics
-from bot.campaign.unitsearch import UnitSearch
+from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
 from bot.clustering.normalize import fold
 from handlers import feedback
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
@@ -424,7 +424,10 @@ async def ask_unit_pick(
         return
     search = await ctx.engine.unit_search()
     matches = search.search(query[:100], limit=5)
-    if own_unit and not (matches and matches[0].exact) and _province_instead(ctx, search, query):
+    # A province named where no unit carries that name ("Hà Giang" in Tuyên Quang is also
+    # Phường Hà Giang 1 and 2: those are offered).
+    named_unit = bool(matches) and matches[0].score >= NAMED_SCORE
+    if own_unit and not named_unit and _province_instead(ctx, search, query):
         return
     if not matches:
         ctx.say(ctx.tr("unit.none_found", query=query[:60]))
@@ -451,8 +454,8 @@ def _province_instead(ctx: Ctx, search: UnitSearch, query: str) -> bool:
     if named is None:
         return False
     home = search.home_province
-    if named.ours:
-        ctx.say(ctx.tr("unit.whole_province", province=named.name))
+    if named.ours:  # "Hà Giang" in Tuyên Quang: the province it is part of now
+        ctx.say(ctx.tr("unit.whole_province", province=home or named.name))
     elif home is not None:
         ctx.say(ctx.tr("unit.other_province", place=named.name, province=home))
     else:

@@ -401,6 +401,7 @@ async def test_thanks_with_an_answer_is_the_answer(engine: Engine, province_app:
         ("TP.HCM", "Thành phố Hồ Chí Minh không thuộc Cao Bằng"),
         ("mình đang học ở sài gòn ạ", "Thành phố Hồ Chí Minh không thuộc Cao Bằng"),
         ("tỉnh Thái Nguyên", "Thái Nguyên không thuộc Cao Bằng"),
+        ("em ở Bắc Giang", "Bắc Giang không thuộc Cao Bằng"),  # a province before 2025
         ("Cao Bằng", "cụ thể xã, phường (hoặc trường, cơ quan) của bạn ở Cao Bằng"),
         ("em ở tỉnh cao bằng", "cụ thể xã, phường (hoặc trường, cơ quan) của bạn ở Cao Bằng"),
     ],

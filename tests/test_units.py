@@ -99,3 +99,33 @@ def test_cli_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["units", "list", "--kind", "school"]) == 0
     assert "Đại học Thái Nguyên" in capsys.readouterr().out
     assert main(["units", "import", str(tmp_path / "missing.csv")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("province", "typed", "named", "ours"),
+    [
+        ("cao_bang", "em ở Hà Nội", "Hà Nội", False),
+        ("cao_bang", "Bắc Giang", "Bắc Giang", False),  # merged into Bắc Ninh in 2025
+        ("cao_bang", "vũng tàu", "Bà Rịa - Vũng Tàu", False),
+        ("cao_bang", "tỉnh Cao Bằng", "Cao Bằng", True),
+        ("tuyen_quang", "Hà Giang", "Hà Giang", True),  # part of Tuyên Quang since 2025
+        ("tuyen_quang", "xã Hà Giang", None, None),  # a unit's name, not a province
+    ],
+)
+async def test_provinces_named_instead_of_a_unit(
+    app: App, province: str, typed: str, named: str | None, ours: bool | None
+) -> None:
+    from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
+
+    await app.store.units.upsert_many(province_units(province), now=app.clock.now())
+    search = UnitSearch([u for u in await app.store.units.all() if u.kind != UnitKind.PROVINCE])
+    found = search.province_named(typed)
+    if named is None:
+        assert found is None
+    else:
+        assert found is not None and (found.name, found.ours) == (named, ours)
+    if province == "tuyen_quang":
+        # Hà Giang is also two wards' name: those are offered, not the province's word.
+        best = search.search(typed)[0]
+        assert best.unit.name.startswith("Phường Hà Giang") and best.score >= NAMED_SCORE
+        assert search.home_province == "Tuyên Quang"

@@ -28,6 +28,7 @@ _PREFIXES = (
     "doan",
 )
 MIN_SCORE = 72.0
+NAMED_SCORE = 99.0  # the typed words are the unit's name, or whole words of it
 # What a young person types for a commune or ward: its name without "Xã", "Phường"...
 _TERRITORIAL_PREFIXES = ("đặc khu ", "phường ", "xã ")
 
@@ -65,6 +66,35 @@ _PROVINCE_ALIASES = {
 }
 
 
+# The provinces merged into another on 1 July 2025 (Nghị quyết 202/2025/QH15), by the
+# province they joined.
+_MERGED: dict[str, tuple[str, ...]] = {
+    "tuyen_quang": ("Hà Giang",),
+    "lao_cai": ("Yên Bái",),
+    "thai_nguyen": ("Bắc Kạn",),
+    "phu_tho": ("Vĩnh Phúc", "Hòa Bình"),
+    "bac_ninh": ("Bắc Giang",),
+    "hung_yen": ("Thái Bình",),
+    "hai_phong": ("Hải Dương",),
+    "ninh_binh": ("Hà Nam", "Nam Định"),
+    "quang_tri": ("Quảng Bình",),
+    "da_nang": ("Quảng Nam",),
+    "quang_ngai": ("Kon Tum",),
+    "gia_lai": ("Bình Định",),
+    "khanh_hoa": ("Ninh Thuận",),
+    "lam_dong": ("Đắk Nông", "Bình Thuận"),
+    "dak_lak": ("Phú Yên",),
+    "ho_chi_minh": ("Bình Dương", "Bà Rịa - Vũng Tàu"),
+    "dong_nai": ("Bình Phước",),
+    "tay_ninh": ("Long An",),
+    "can_tho": ("Sóc Trăng", "Hậu Giang"),
+    "vinh_long": ("Bến Tre", "Trà Vinh"),
+    "dong_thap": ("Tiền Giang",),
+    "ca_mau": ("Bạc Liêu",),
+    "an_giang": ("Kiên Giang",),
+}
+
+
 @functools.cache
 def _provinces() -> dict[str, tuple[str, str]]:
     """Every province by its folded everyday name: (unit code, name as people say it)."""
@@ -75,17 +105,36 @@ def _provinces() -> dict[str, tuple[str, str]]:
         # "Hồ Chí Minh" alone names a person: the city keeps its "Thành phố".
         name = province.name if province.codename == "ho_chi_minh" else short
         entry = (province_unit_code(province), name)
-        table[fold(short)] = entry
+        table[_key(short)] = entry
         by_codename[province.codename] = entry
     for alias, codename in _PROVINCE_ALIASES.items():
         table[alias] = by_codename[codename]
+    # People still name the provinces merged on 1 July 2025 ("Hà Giang", now Tuyên
+    # Quang): named as typed, inside the province they joined.
+    for codename, old_names in _MERGED.items():
+        code = by_codename[codename][0]
+        for old in old_names:
+            table[_key(old)] = (code, old)
+    table["vung tau"] = table["brvt"] = table[_key("Bà Rịa - Vũng Tàu")]
     return table
+
+
+@functools.cache
+def _current_keys() -> frozenset[str]:
+    """The provinces' own names since 1 July 2025, as keys."""
+    return frozenset(
+        _key(p.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")) for p in all_provinces()
+    ) | {_key("Thành phố Hồ Chí Minh")}
+
+
+def _key(name: str) -> str:
+    """A place name folded, without punctuation ("Bà Rịa - Vũng Tàu" → "ba ria vung tau")."""
+    return " ".join(re.sub(r"[^\w ]+", " ", fold(name)).split())
 
 
 def _place_words(query: str) -> str:
     """The place a sentence names, folded, without punctuation: "Em ở TP.HCM ạ" → "tp hcm"."""
-    q = _SAID_AROUND.sub("", fold(query)).strip()
-    return " ".join(re.sub(r"[^\w ]+", " ", q).split())
+    return _key(_SAID_AROUND.sub("", fold(query)).strip())
 
 
 @dataclass(frozen=True)
@@ -133,8 +182,10 @@ class UnitSearch:
     @property
     def home_province(self) -> str | None:
         """The province whose units these are, as people name it, when there is one."""
-        names = {entry[1] for entry in _provinces().values() if entry[0] in self._home}
-        return names.pop() if len(names) == 1 else None
+        # By the province's own name (the table also holds the provinces merged into it).
+        names = {name for key, (code, name) in _provinces().items() if code in self._home}
+        current = {name for name in names if _key(name) in _current_keys()}
+        return current.pop() if len(current) == 1 else None
 
     def province_named(self, query: str) -> ProvinceNamed | None:
         """The province typed instead of a unit ("em ở Hà Nội", "tỉnh Cao Bằng"), if that
@@ -193,7 +244,7 @@ class UnitSearch:
             if q_core == core:
                 scores[index] = 101.0
             elif padded in core_padded or core.startswith(q_core):
-                scores[index] = max(scores.get(index, 0.0), 99.0)
+                scores[index] = max(scores.get(index, 0.0), NAMED_SCORE)
         ranked = sorted(
             (i for i, s in scores.items() if s >= MIN_SCORE),
             key=lambda i: (-scores[i], self._units[i].name),
@@ -201,7 +252,7 @@ class UnitSearch:
         if only_exact and ranked and scores[ranked[0]] > 100.0:
             # "Hà Quảng" typed: the units of that name (a school named after it too), not
             # also Quang Hán, Nam Quang…
-            ranked = [i for i in ranked if scores[i] >= 99.0]
+            ranked = [i for i in ranked if scores[i] >= NAMED_SCORE]
         return [
             UnitMatch(self._units[i], min(scores[i], 100.0), exact=scores[i] > 100.0)
             for i in ranked[:limit]
