@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from handlers.access import Action, role_may
-from handlers.engine import Choice, Ctx, Router
+from handlers.engine import Choice, Ctx, Router, short
 from handlers.intake import check_text
 from handlers.states import State
 from handlers.understanding import intents
@@ -38,10 +38,6 @@ _OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("help.cmd.email", None),
     ("help.cmd.roles", None),
 )
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 @router.command("trogiup", "help", "huongdan")
@@ -105,7 +101,7 @@ async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
         code=q.code,
         status=ctx.tr(f"status.{q.status}"),
         topic=ctx.topic_name(topic) if topic else "",
-        text=_short(q.text, limit),
+        text=short(q.text, limit),
     )
     if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers
         line += "\n" + ctx.tr(
@@ -193,7 +189,7 @@ async def edit_command(ctx: Ctx) -> None:
     ctx.ask(
         State.EDIT_PICK,
         ctx.tr("edit.pick"),
-        [Choice(f"{q.code}: {_short(q.text, 40)}", "ep", str(q.id)) for q in editable],
+        [Choice(f"{q.code}: {short(q.text, 40)}", "ep", str(q.id)) for q in editable],
     )
 
 
@@ -256,7 +252,7 @@ async def withdraw_command(ctx: Ctx) -> None:
     ctx.ask(
         State.WITHDRAW_PICK,
         ctx.tr("withdraw.pick"),
-        [Choice(f"{q.code}: {_short(q.text, 40)}", "wp", str(q.id)) for q in editable],
+        [Choice(f"{q.code}: {short(q.text, 40)}", "wp", str(q.id)) for q in editable],
     )
 
 
@@ -264,7 +260,7 @@ def _ask_withdraw(ctx: Ctx, question: Question) -> None:
     ctx.data["withdrawing"] = question.id
     ctx.ask(
         State.WITHDRAW_CONFIRM,
-        ctx.tr("withdraw.confirm", code=question.code, text=_short(question.text, 200)),
+        ctx.tr("withdraw.confirm", code=question.code, text=short(question.text, 200)),
         [
             [
                 Choice(ctx.tr("withdraw.yes"), "wy", intents=("yes",)),

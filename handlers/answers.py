@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.clustering.normalize import fold
 from handlers.access import Action, Scope, allows, authorize, role_may
 from handlers.delivery import queue_each
-from handlers.engine import Choice, Ctx, Router
+from handlers.engine import Choice, Ctx, Router, short
 from handlers.events import Reply
 from handlers.intake import clean_text
 from handlers.states import State
@@ -53,11 +53,6 @@ class Recipient:
 class Published:
     questions: list[Question]  # published now
     notified: int  # messages queued
-
-
-def short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def check_answer_text(text: str) -> str:

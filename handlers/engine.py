@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from bot.campaign.unitsearch import UnitSearch, example_names
 from bot.clock import Clock
-from bot.clustering.normalize import fold
+from bot.clustering.normalize import fold, plain
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, State
 from handlers.understanding import ambiguous, intents, only_thanks, typed_number
@@ -61,21 +61,19 @@ _MEDIA_GROUPS = {
 }
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
-_PUNCTUATION = re.compile(r"[^\w\s]+")
-_NOT_KEY = re.compile(r"[^a-z0-9 ]+")
+
+
+def short(text: str, limit: int = 200) -> str:
+    """``text`` on one line, cut at a word to at most ``limit`` characters ("…")."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 @lru_cache(maxsize=1024)
 def _topic_key(name: str) -> str:
     """The catalogue key of a default topic group ("Chuyển đổi số" →
     ``topic.default.chuyen_doi_so``), asked for every topic prompt."""
-    return "topic.default." + "_".join(_NOT_KEY.sub(" ", fold(name)).split())
-
-
-def plain(text: str) -> str:
-    """Unaccented words without punctuation, as typed choices are compared: "khoi nghiep"
-    is a word of "Khởi nghiệp, lập nghiệp, vay vốn" (its comma made it another word)."""
-    return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
+    return "topic.default." + plain(name).replace(" ", "_")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.clustering.normalize import fold
-from handlers.engine import Choice, Ctx, Router
+from bot.clustering.normalize import plain
+from handlers.engine import Choice, Ctx, Router, short
 from handlers.states import State
 from storage.models import Question
 
@@ -28,23 +28,23 @@ _ABOUT_ANSWER = re.compile(
     r"|chua duoc giai quyet|van chua giai quyet|khong dong y voi|answer|reply)\b"
 )
 _CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{6}\b")
-_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 
 
 async def offer(ctx: Ctx, text: str, *, open_campaign: bool) -> bool:
     """Ask whether ``text`` is about an answer the person was told lately; False when it
     cannot be (no recent answer, or a new question while a dialogue takes them)."""
+    typed = set(_CODE.findall(text.upper()))
+    about = bool(_ABOUT_ANSWER.search(plain(text)))
+    if open_campaign and not typed and not about:
+        return False  # a new question: no look-up on the way to the question flow
     since = ctx.now - timedelta(days=FEEDBACK_DAYS)
     answered = await ctx.store.questions.answered_for(ctx.person.id, since=since)
-    if not answered:
-        return False
-    typed = set(_CODE.findall(text.upper()))
     named = [q for q in answered if q.code in typed]
-    if open_campaign and not named and not _ABOUT_ANSWER.search(_plain(text)):
+    if not answered or (open_campaign and not about and not named):
         return False
-    cleaned = " ".join(text.split())[: ctx.settings.max_question_chars]
-    ctx.data["feedback_text"] = cleaned
     candidates = named[:1] or answered[:_CHOICES]
+    ctx.data["feedback_text"] = " ".join(text.split())[: ctx.settings.max_question_chars]
+    ctx.data["feedback_offered"] = [q.id for q in candidates]
     rows = [
         [Choice(ctx.tr("feedback.about", code=q.code), "fb", str(q.id), intents=_yes(candidates))]
         for q in candidates
@@ -54,9 +54,9 @@ async def offer(ctx: Ctx, text: str, *, open_campaign: bool) -> bool:
     rows.append([Choice(ctx.tr("feedback.drop"), "fx", intents=("no", "cancel"))])
     if len(candidates) == 1:
         q = candidates[0]
-        prompt = ctx.tr("feedback.ask_one", code=q.code, question=_short(q.text))
+        prompt = ctx.tr("feedback.ask_one", code=q.code, question=short(q.text, 80))
     else:
-        listed = "\n".join(f"• {q.code}: “{_short(q.text)}”" for q in candidates)
+        listed = "\n".join(f"• {q.code}: “{short(q.text, 80)}”" for q in candidates)
         prompt = ctx.tr("feedback.ask_which", questions=listed)
     ctx.ask(State.FEEDBACK_CONFIRM, prompt, rows)
     return True
@@ -67,23 +67,13 @@ def _yes(candidates: list[Question]) -> tuple[str, ...]:
     return ("yes", "send") if len(candidates) == 1 else ()
 
 
-def _plain(text: str) -> str:
-    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
-
-
-def _short(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 @router.action("fb")
 async def record(ctx: Ctx, arg: str) -> None:
     text = str(ctx.data.get("feedback_text", ""))
-    question = await ctx.store.questions.get(int(arg))
-    mine = await ctx.store.questions.answered_for(
-        ctx.person.id, since=ctx.now - timedelta(days=FEEDBACK_DAYS)
-    )
-    if not text or question is None or question.id not in {q.id for q in mine}:
+    # Only an answer this person was offered (the press carries the id).
+    offered = int(arg) in ctx.data.get("feedback_offered", [])
+    question = await ctx.store.questions.get(int(arg)) if offered else None
+    if not text or question is None:
         ctx.reset()
         ctx.say(ctx.tr("feedback.gone"))
         return

@@ -20,9 +20,9 @@ from datetime import timedelta
 
 from bot.campaign.topicwords import suggest as suggest_topics
 from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
-from bot.clustering.normalize import fold
+from bot.clustering.normalize import fold, plain
 from handlers import feedback
-from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, plain
+from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
     declines_name,
@@ -63,10 +63,6 @@ def join_parts(first: str, second: str, *, cut: bool) -> str:
         return second
     joiner = "\n" if first.rstrip().endswith((".", "?", "!", "…", ":", ";")) else " "
     return clean_text(first + joiner + second)
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _close_text(ctx: Ctx, campaign: Campaign) -> str:
@@ -625,7 +621,7 @@ async def _suggest_topics(ctx: Ctx, text: str, *, prompt: str = "topic.suggest")
     picked = [t for name in named for t in topics if t.name == name]
     choices = [[Choice(ctx.topic_name(t), "tp", str(t.id))] for t in picked]
     choices.append([Choice(ctx.tr("topic.all"), "ta")])
-    ctx.ask(State.TOPIC, ctx.tr(prompt, typed=_short(clean_text(text), 40)), choices)
+    ctx.ask(State.TOPIC, ctx.tr(prompt, typed=short(clean_text(text), 40)), choices)
     return True
 
 
@@ -739,7 +735,7 @@ async def reask_amend(ctx: Ctx) -> None:
 def ask_amend(ctx: Ctx) -> None:
     ctx.ask(
         State.AMEND,
-        ctx.tr("amend.ask", text=_short(str(ctx.data.get("amend", "")), 300)),
+        ctx.tr("amend.ask", text=short(str(ctx.data.get("amend", "")), 300)),
         [
             [Choice(ctx.tr("amend.add"), "aa", intents=("add",))],
             [Choice(ctx.tr("amend.replace"), "ar", intents=("replace",))],
@@ -868,7 +864,7 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
             ctx.tr(
                 "answer.notice_supporter",
                 code=question.code,
-                question=_short(question.text, 200),
+                question=short(question.text, 200),
                 answer=question.answer,
                 by=question.answered_by or ctx.tr("answer.by_default"),
             )

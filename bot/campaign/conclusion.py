@@ -23,8 +23,9 @@ from datetime import date, datetime
 
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
-from handlers.answers import recipients_of, short
+from handlers.answers import recipients_of
 from handlers.delivery import queue_each, queue_for_person
+from handlers.engine import short
 from handlers.events import Reply
 from locales import LocalizedError, Translator, translator
 from storage import Store

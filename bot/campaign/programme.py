@@ -24,7 +24,7 @@ from datetime import datetime
 from bot.campaign.departments import campaign_province, find_department
 from bot.clustering.normalize import fold
 from bot.documents.build import DigestScope, build_digest, host_name
-from handlers.answers import short
+from handlers.engine import short
 from locales import LocalizedError, Translator
 from storage import Store
 from storage.models import Campaign, Question

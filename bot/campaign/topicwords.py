@@ -5,13 +5,10 @@ Chuyển đổi số, "học nghề" → Nghề nghiệp, việc làm. The words
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from importlib import resources
 
-from bot.clustering.normalize import fold
-
-_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+from bot.clustering.normalize import plain
 
 
 @functools.cache
@@ -23,20 +20,16 @@ def _words() -> dict[str, tuple[str, ...]]:
         if not line.strip() or line.startswith("#"):
             continue
         name, _, words = line.partition("\t")
-        table[_plain(name)] = tuple(w.strip() for w in words.split(",") if w.strip())
+        table[plain(name)] = tuple(w.strip() for w in words.split(",") if w.strip())
     return table
-
-
-def _plain(text: str) -> str:
-    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
 
 
 def suggest(text: str, names: Sequence[str], *, limit: int = 3) -> list[str]:
     """The groups among ``names`` whose words ``text`` uses, those with more words first."""
-    typed = f" {_plain(text)} "
+    typed = f" {plain(text)} "
     hits: list[tuple[int, int, str]] = []
     for position, name in enumerate(names):
-        words = _words().get(_plain(name), ())
+        words = _words().get(plain(name), ())
         count = sum(1 for word in words if f" {word} " in typed)
         if count:
             hits.append((-count, position, name))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.campaign.units import all_provinces, province_unit_code
-from bot.clustering.normalize import fold
+from bot.clustering.normalize import fold, plain
 from storage.models import Unit, UnitKind
 
 # Generic words people type or omit ("xã", "trường") that say nothing about which unit.
@@ -96,45 +96,38 @@ _MERGED: dict[str, tuple[str, ...]] = {
 
 
 @functools.cache
-def _provinces() -> dict[str, tuple[str, str]]:
-    """Every province by its folded everyday name: (unit code, name as people say it)."""
-    table: dict[str, tuple[str, str]] = {}
-    by_codename: dict[str, tuple[str, str]] = {}
+def _current_provinces() -> dict[str, str]:
+    """Each province's unit code → its name as people say it (since 1 July 2025)."""
+    names: dict[str, str] = {}
     for province in all_provinces():
         short = province.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")
         # "Hồ Chí Minh" alone names a person: the city keeps its "Thành phố".
-        name = province.name if province.codename == "ho_chi_minh" else short
-        entry = (province_unit_code(province), name)
-        table[_key(short)] = entry
-        by_codename[province.codename] = entry
-    for alias, codename in _PROVINCE_ALIASES.items():
-        table[alias] = by_codename[codename]
-    # People still name the provinces merged on 1 July 2025 ("Hà Giang", now Tuyên
-    # Quang): named as typed, inside the province they joined.
-    for codename, old_names in _MERGED.items():
-        code = by_codename[codename][0]
-        for old in old_names:
-            table[_key(old)] = (code, old)
-    table["vung tau"] = table["brvt"] = table[_key("Bà Rịa - Vũng Tàu")]
-    return table
+        names[province_unit_code(province)] = (
+            province.name if province.codename == "ho_chi_minh" else short
+        )
+    return names
 
 
 @functools.cache
-def _current_keys() -> frozenset[str]:
-    """The provinces' own names since 1 July 2025, as keys."""
-    return frozenset(
-        _key(p.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")) for p in all_provinces()
-    ) | {_key("Thành phố Hồ Chí Minh")}
-
-
-def _key(name: str) -> str:
-    """A place name folded, without punctuation ("Bà Rịa - Vũng Tàu" → "ba ria vung tau")."""
-    return " ".join(re.sub(r"[^\w ]+", " ", fold(name)).split())
+def _provinces() -> dict[str, tuple[str, str]]:
+    """Every province by its typed name, folded: (unit code, name as people say it)."""
+    codes = {p.codename: province_unit_code(p) for p in all_provinces()}
+    current = _current_provinces()
+    table = {plain(name.removeprefix("Thành phố ")): (code, name) for code, name in current.items()}
+    for alias, codename in _PROVINCE_ALIASES.items():
+        table[alias] = (codes[codename], current[codes[codename]])
+    # People still name the provinces merged on 1 July 2025 ("Hà Giang", now Tuyên
+    # Quang): named as typed, inside the province they joined.
+    for codename, old_names in _MERGED.items():
+        for old in old_names:
+            table[plain(old)] = (codes[codename], old)
+    table["vung tau"] = table["brvt"] = table[plain("Bà Rịa - Vũng Tàu")]
+    return table
 
 
 def _place_words(query: str) -> str:
     """The place a sentence names, folded, without punctuation: "Em ở TP.HCM ạ" → "tp hcm"."""
-    return _key(_SAID_AROUND.sub("", fold(query)).strip())
+    return plain(_SAID_AROUND.sub("", fold(query)))
 
 
 @dataclass(frozen=True)
@@ -182,10 +175,8 @@ class UnitSearch:
     @property
     def home_province(self) -> str | None:
         """The province whose units these are, as people name it, when there is one."""
-        # By the province's own name (the table also holds the provinces merged into it).
-        names = {name for key, (code, name) in _provinces().items() if code in self._home}
-        current = {name for name in names if _key(name) in _current_keys()}
-        return current.pop() if len(current) == 1 else None
+        names = {_current_provinces().get(code) for code in self._home} - {None}
+        return names.pop() if len(names) == 1 else None
 
     def province_named(self, query: str) -> ProvinceNamed | None:
         """The province typed instead of a unit ("em ở Hà Nội", "tỉnh Cao Bằng"), if that

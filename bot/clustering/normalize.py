@@ -66,6 +66,9 @@ _FRAME_ENDS = ("hoi", "kien nghi", "de nghi", "y kien", "de xuat", "phan anh", "
 PLACE_PREFIX = "@"
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
 def fold(text: str) -> str:
     """Accent-free, case-folded form with collapsed whitespace ("Xã Đàm Thuỷ" → "xa dam thuy").
 
@@ -80,6 +83,13 @@ def fold(text: str) -> str:
 
 #: :func:`fold` of one word, cached (words repeat across questions).
 fold_word = lru_cache(maxsize=131072)(fold)
+
+
+def plain(text: str) -> str:
+    """Folded words without punctuation ("Bà Rịa - Vũng Tàu" → "ba ria vung tau";
+    "Khởi nghiệp, lập nghiệp" → "khoi nghiep lap nghiep"): how typed words are compared
+    with names, choices and word lists."""
+    return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
 
 
 def canonical(text: str) -> str:

@@ -32,7 +32,8 @@ from bot.documents.answer_sheet import (
     write_answer_sheet,
 )
 from bot.documents.names import slugify
-from handlers.answers import extend_to, group_candidates, publish, recipients_of, short
+from handlers.answers import extend_to, group_candidates, publish, recipients_of
+from handlers.engine import short
 from locales import translator
 from storage.models import Campaign, DeadlineKind, Question
 

@@ -19,7 +19,7 @@ from bot.commands import (
     whole_number,
     with_app,
 )
-from handlers.answers import short
+from handlers.engine import short
 from storage.conclusions import COMMITMENT_STATUSES
 from storage.models import Campaign
 

@@ -31,7 +31,8 @@ from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.names import reserve
-from handlers.answers import publish, short
+from handlers.answers import publish
+from handlers.engine import short
 from locales import translator
 from storage.models import Campaign, DeadlineKind
 
