@@ -225,15 +225,28 @@ async def answer_command(ctx: Ctx) -> None:
     """/traloi MÃ nội dung trả lời — record (or correct) the answer to one question."""
     ctx.reset()
     code, _, text = (ctx.event.text or "").strip().partition(" ")
-    if not code or not text.strip():
-        ctx.say(ctx.tr("answer.usage", limit=MAX_ANSWER_CHARS))
+    if not code:
+        await _show_waiting(ctx, 0)
         return
     question = await ctx.store.questions.by_code(code)
     if question is None:
         ctx.say(ctx.tr("answer.unknown", code=code[:12]))
         return
+    allowed, _ = await _answer_role_by(ctx, question)
+    if not allowed:
+        ctx.say(ctx.tr("refused"))
+        return
+    if not text.strip():
+        await _ask_answer_text(ctx, question)
+        return
+    await _save_and_review(ctx, question, text)
+
+
+async def _save_and_review(ctx: Ctx, question: Question, text: str) -> None:
+    """Record ``text`` as the question's answer (a draft) and show who would get it."""
     allowed, by = await _answer_role_by(ctx, question)
     if not allowed:
+        ctx.reset()
         ctx.say(ctx.tr("refused"))
         return
     try:
@@ -243,10 +256,174 @@ async def answer_command(ctx: Ctx) -> None:
         )
     except AnswerError as exc:
         ctx.say(exc.render(ctx.tr))
+        if ctx.state == State.ANSWER_TEXT:
+            ctx.repeat_prompt()
         return
     fresh = await ctx.store.questions.get(question.id)
     assert fresh is not None
     await _review(ctx, fresh, saved=True)
+
+
+# -- the questions waiting for an answer, one at a time ---------------------------------
+
+#: Questions one page of ``/traloi`` lists.
+WAITING_PAGE = 6
+
+
+async def _show_waiting(ctx: Ctx, offset: int) -> None:
+    """/traloi with nothing after it: the questions this official may answer that have no
+    answer yet, the biggest groups first, each a button that opens it for an answer."""
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if not any(role_may(role, Action.ANSWER) for role in roles):
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return
+    total, drafts = 0, 0
+    shown: list[tuple[Question, int, int]] = []
+    for campaign in await ctx.store.campaigns.active():
+        departments: list[str] | None = None
+        if not any(allows(r, Action.ANSWER, Scope(campaign_id=campaign.id)) for r in roles):
+            departments = sorted(
+                {
+                    r.department
+                    for r in roles
+                    if r.department
+                    and allows(
+                        r, Action.ANSWER, Scope(campaign_id=campaign.id, department=r.department)
+                    )
+                }
+            )
+            if not departments:
+                continue
+        count, page = await ctx.store.questions.awaiting_answer(
+            campaign.id,
+            departments=departments,
+            limit=WAITING_PAGE - len(shown),
+            offset=max(0, offset - total),
+        )
+        total += count
+        shown += page
+        drafts += await ctx.store.questions.unpublished_count(campaign.id, departments=departments)
+    draft_line = ctx.tr.n("answer.waiting_drafts", drafts) if drafts else ""
+    if not shown:
+        ctx.reset()
+        key = "answer.waiting_none" if total == 0 else "answer.waiting_end"
+        ctx.say("\n".join(line for line in (ctx.tr(key), draft_line) if line))
+        return
+    lines = [ctx.tr.n("answer.waiting_title", total)]
+    buttons: list[list[Choice]] = []
+    # Numbered from 1 on every page: a typed "2" (or Zalo's numbered options) is the
+    # second button here.
+    for number, (question, people, group) in enumerate(shown, start=1):
+        unit = await ctx.engine.unit(question.unit_id)
+        topic = await ctx.store.campaigns.topic(question.topic_id)
+        lines.append(
+            ctx.tr(
+                "answer.waiting_line",
+                number=number,
+                code=question.code,
+                topic=ctx.topic_name(topic),
+                unit=unit.name if unit else "",
+                people=ctx.tr.n("answer.people", people),
+                text=short(question.text, 160),
+            )
+        )
+        if group > 1:
+            lines.append(ctx.tr.n("answer.waiting_group", group))
+        buttons.append([Choice(question.code, "aq", str(question.id))])
+    if offset + len(shown) < total:
+        rest = total - offset - len(shown)
+        buttons.append(
+            [Choice(ctx.tr.n("answer.waiting_more", rest), "aw", str(offset + len(shown)))]
+        )
+    if draft_line:
+        lines.append(draft_line)
+    lines.append(ctx.tr("answer.waiting_hint"))
+    ctx.data["answer_offset"] = offset
+    ctx.ask(State.ANSWER_PICK, "\n".join(lines), buttons)
+
+
+@router.action("aw")
+async def waiting_page(ctx: Ctx, arg: str) -> None:
+    await _show_waiting(ctx, int(arg) if arg.isdigit() else 0)
+
+
+@router.action("aq")
+async def waiting_pick(ctx: Ctx, arg: str) -> None:
+    question = await ctx.store.questions.get(int(arg)) if arg.isdigit() else None
+    if question is None:
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return
+    allowed, _ = await _answer_role_by(ctx, question)
+    if not allowed:
+        ctx.reset()
+        ctx.say(ctx.tr("refused"))
+        return
+    await _ask_answer_text(ctx, question)
+
+
+async def _ask_answer_text(ctx: Ctx, question: Question) -> None:
+    """The whole question (and any draft), then: type the answer."""
+    if question.status == "withdrawn":
+        ctx.reset()
+        ctx.say(ctx.tr("answer.withdrawn", code=question.code))
+        return
+    if question.answer_published_at is not None:
+        ctx.reset()
+        ctx.say(
+            ctx.tr(
+                "answer.already_published",
+                code=question.code,
+                date=f"{question.answer_published_at:%d/%m/%Y}",
+            )
+        )
+        return
+    unit = await ctx.engine.unit(question.unit_id)
+    topic = await ctx.store.campaigns.topic(question.topic_id)
+    people = await _people_count(ctx, [question])
+    lines = [
+        ctx.tr(
+            "answer.question_head",
+            code=question.code,
+            topic=ctx.topic_name(topic),
+            unit=unit.name if unit else "",
+            people=ctx.tr.n("answer.people", people),
+        ),
+        ctx.tr("answer.question_text", text=short(question.text, 1500)),
+    ]
+    free, _ = await group_candidates(ctx.store, question)
+    if free:
+        lines.append(ctx.tr.n("answer.group_hint", len(free)))
+    if question.answer:
+        lines.append(ctx.tr("answer.current_draft", answer=short(question.answer, 600)))
+    lines.append(ctx.tr("answer.type_text", limit=MAX_ANSWER_CHARS))
+    ctx.data["answer_question"] = question.id
+    ctx.ask(State.ANSWER_TEXT, "\n".join(lines))
+
+
+@router.text(State.ANSWER_TEXT)
+async def answer_text(ctx: Ctx, text: str) -> None:
+    question = await _current(ctx)
+    if question is None:
+        return
+    await _save_and_review(ctx, question, text)
+
+
+@router.text(State.ANSWER_PICK)
+async def waiting_typed(ctx: Ctx, text: str) -> None:
+    """A code typed at the list opens that question; anything else shows the list."""
+    code = text.strip().split()[0] if text.strip() else ""
+    question = await ctx.store.questions.by_code(code) if 4 <= len(code) <= 12 else None
+    if question is None:
+        looks_like_code = code.isascii() and code.isalnum() and len(code) == len(text.strip())
+        if looks_like_code and 4 <= len(code) <= 12:
+            ctx.say(ctx.tr("answer.unknown", code=code))
+        else:
+            ctx.say(ctx.tt("choice.not_understood"))
+        ctx.repeat_prompt()
+        return
+    await waiting_pick(ctx, str(question.id))
 
 
 @router.command("congbo", "publish")
@@ -326,6 +503,7 @@ async def send_to_askers(ctx: Ctx, _: str) -> None:
         ctx.say(ctx.tr("answer.nothing_to_send", code=question.code))
         return
     ctx.say(ctx.tr.n("answer.sent", result.notified, code=question.code))
+    ctx.say(ctx.tr("answer.next"))
 
 
 async def _in_scope(ctx: Ctx, questions: Sequence[Question]) -> list[Question]:
@@ -444,6 +622,7 @@ async def send_to_group(ctx: Ctx, _: str) -> None:
             codes=", ".join(q.code for q in result.questions) or "-",
         )
     )
+    ctx.say(ctx.tr("answer.next"))
 
 
 @router.action("al")
@@ -493,16 +672,23 @@ async def publish_all(ctx: Ctx, _: str) -> None:
     ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.notified))
 
 
-@router.reask(State.ANSWER_REVIEW, State.ANSWER_GROUP, State.ANSWER_ALL)
+@router.reask(
+    State.ANSWER_PICK, State.ANSWER_TEXT, State.ANSWER_REVIEW, State.ANSWER_GROUP, State.ANSWER_ALL
+)
 async def reask_answer(ctx: Ctx) -> None:
     """The pending answer step again (after a language switch)."""
     if ctx.state == State.ANSWER_ALL:
         await _ask_publish_all(ctx)
         return
+    if ctx.state == State.ANSWER_PICK:
+        await _show_waiting(ctx, int(ctx.data.get("answer_offset") or 0))
+        return
     question = await _current(ctx)
     if question is None:
         return
-    if ctx.state == State.ANSWER_GROUP:
+    if ctx.state == State.ANSWER_TEXT:
+        await _ask_answer_text(ctx, question)
+    elif ctx.state == State.ANSWER_GROUP:
         await show_group(ctx, "")
     else:
         await _review(ctx, question, saved=False)

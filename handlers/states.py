@@ -30,6 +30,8 @@ class State(StrEnum):
     BROADCAST_UNIT = "broadcast_unit"
     BROADCAST_TEXT = "broadcast_text"
     BROADCAST_CONFIRM = "broadcast_confirm"
+    ANSWER_PICK = "answer_pick"  # the questions waiting for an answer: pick one
+    ANSWER_TEXT = "answer_text"  # one question shown: its answer is typed next
     ANSWER_REVIEW = "answer_review"  # a drafted answer: send to its askers, the group, later
     ANSWER_GROUP = "answer_group"  # the official sees every recipient before sending
     ANSWER_ALL = "answer_all"  # publish every drafted answer in the official's scope

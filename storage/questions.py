@@ -218,6 +218,25 @@ class QuestionRepository:
         rows = await self._db.fetchall(sql + " ORDER BY q.id", params)
         return [_question(r) for r in rows]
 
+    async def unpublished_count(
+        self, campaign_id: int, *, departments: Sequence[str] | None = None
+    ) -> int:
+        """How many drafted answers wait to be sent (to some departments' questions, or
+        all)."""
+        sql = (
+            "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND q.answer IS NOT NULL"
+            " AND q.answer_published_at IS NULL AND q.status != 'withdrawn'"
+        )
+        params: list[object] = [campaign_id]
+        if departments is not None:
+            if not departments:
+                return 0
+            marks = ",".join("?" * len(departments))
+            sql += f" AND coalesce(q.department, t.department) IN ({marks})"
+            params += list(departments)
+        return int(await self._db.fetchval(sql, params) or 0)
+
     async def in_cluster(self, question: Question) -> list[Question]:
         """The question and every other one grouped with it. Grouping is a reading aid:
         an answer goes to these only when an official chooses so."""
@@ -322,6 +341,60 @@ class QuestionRepository:
             (campaign_id, department),
         )
         return int(value or 0)
+
+    async def awaiting_answer(
+        self,
+        campaign_id: int,
+        *,
+        departments: Sequence[str] | None = None,
+        limit: int = 6,
+        offset: int = 0,
+    ) -> tuple[int, list[tuple[Question, int, int]]]:
+        """Questions with no answer yet (not even a draft), in one campaign and, when
+        ``departments`` is given, routed to one of them: how many there are, and one page
+        of them as (question, people who asked or support it, questions of its group that
+        wait too). The biggest groups come first, a group's questions together, so an
+        official who answers one can choose to send it to the rest of the group; then the
+        questions most people support."""
+        # Both read the partial index ``questions_waiting`` (migration 0017); only the
+        # page's rows are read whole.
+        where = " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
+        params: list[object] = [campaign_id]
+        if departments is not None:
+            if not departments:
+                return 0, []
+            marks = ",".join("?" * len(departments))
+            where += f" AND coalesce(q.department, t.department) IN ({marks})"
+            params += list(departments)
+        base = " FROM questions q JOIN topics t ON t.id = q.topic_id"
+        total = int(await self._db.fetchval("SELECT count(*)" + base + where, params) or 0)
+        if total <= offset:
+            return total, []
+        page = await self._db.fetchall(
+            "WITH s AS (SELECT question_id, count(*) AS n FROM supports GROUP BY question_id)"
+            " SELECT id, people, group_size FROM (SELECT q.id, q.cluster_id,"
+            " 1 + coalesce(s.n, 0) AS people, CASE WHEN q.cluster_id IS NULL THEN 1"
+            " ELSE count(*) OVER (PARTITION BY q.cluster_id) END AS group_size"
+            + base
+            + " LEFT JOIN s ON s.question_id = q.id"
+            + where
+            + ") w ORDER BY group_size DESC,"
+            " CASE WHEN group_size > 1 THEN cluster_id ELSE 0 END, people DESC, id"
+            " LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        if not page:
+            return total, []
+        marks = ",".join("?" * len(page))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM questions WHERE id IN ({marks})", [r["id"] for r in page]
+        )
+        found = {r["id"]: _question(r) for r in rows}
+        return total, [
+            (found[r["id"]], int(r["people"]), int(r["group_size"]))
+            for r in page
+            if r["id"] in found
+        ]
 
     # -- supporters ("Tôi cũng muốn hỏi câu này") -------------------------------------
 

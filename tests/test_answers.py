@@ -145,6 +145,107 @@ async def test_group_send_lists_every_recipient_and_quotes_their_own_code(
     assert kept is not None and kept.answer == "Trả lời riêng." and not kept.answer_published
 
 
+async def test_department_answers_one_by_one_from_the_waiting_list(
+    province_app: App, campaign: Campaign
+) -> None:
+    """/traloi alone lists what this official may answer and has no answer yet, the biggest
+    group first; a press opens one question in full, the next message is its answer."""
+    app = province_app
+    engine = build_engine(app)
+    alone = await question(app, campaign, "lan", JOBS)
+    fan = await support(app, alone, "minh")
+    grouped = [
+        await question(app, campaign, f"g{n}", text)
+        for n, text in enumerate(
+            (
+                "Có hỗ trợ việc làm cho sinh viên mới ra trường không?",
+                "Em tốt nghiệp cao đẳng, tỉnh có giới thiệu việc không?",
+                "Sinh viên ra trường tìm việc ở đâu ạ?",
+            )
+        )
+    ]
+    await merge(app.store, [q.code for q in grouped], by=None, now=app.clock.now())
+    withdrawn = await question(app, campaign, "w", "Câu hỏi đã rút về việc làm ở xã.")
+    await app.store.questions.set_status(withdrawn.id, "withdrawn", now=app.clock.now())
+    health = await question(app, campaign, "h", "Trạm y tế xã có bác sĩ trực đêm không?")
+    await app.store.questions.route_question(health.id, "Sở Y tế", now=app.clock.now())
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+
+    await home.say("/traloi")
+    listing = home.last_text
+    assert "4 câu" in listing and "nhóm 3 câu hỏi tương tự" in listing
+    assert listing.index(grouped[0].code) < listing.index(alone.code)  # the group first
+    assert alone.text[:40] in listing and "2 người hỏi" in listing
+    assert health.code not in listing and withdrawn.code not in listing
+    assert [b.label for b in home.last_prompt().choices][-1] == alone.code
+    assert f"4. {alone.code}" in listing
+
+    await home.press(alone.code)
+    assert alone.text in home.last_text and "gõ nội dung trả lời" in home.last_text
+    assert await outbox(app, "answer") == []
+    await home.say("Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    assert "chưa gửi" in home.last_text and "2 thanh niên" in home.last_text
+    await home.press("Gửi tới người hỏi")
+    assert "/traloi" in home.last_text  # the way to the next one
+    sent = dict(await outbox(app, "answer"))
+    assert set(sent) == {alone.person_id, fan}
+    assert all(alone.code in text and "Trung tâm Dịch vụ" in text for text in sent.values())
+
+    await home.say("/traloi")
+    assert "3 câu" in home.last_text and alone.code not in home.last_text
+    # A code typed at the list opens it; a code that does not exist is named.
+    await home.say("XXXXXX")
+    assert "Không tìm thấy câu hỏi có mã XXXXXX" in home.last_text
+    await home.say(grouped[1].code.lower())
+    assert grouped[1].text in home.last_text and "cùng nhóm còn 2 câu" in home.last_text.lower()
+    await home.say("/huy")
+    assert (await app.store.questions.get(grouped[1].id)).answer is None  # type: ignore[union-attr]
+
+    health_contact = await official(app, engine, "department", "hc", department="Sở Y tế")
+    await health_contact.say("/traloi")
+    assert health.code in health_contact.last_text and "1 câu" in health_contact.last_text
+    await health_contact.press(health.code)
+    await health_contact.say("Trạm có bác sĩ trực theo lịch của Trung tâm Y tế.")
+    await health_contact.press("Để sau")
+    await health_contact.say("/traloi")
+    assert "Không còn câu hỏi nào chờ trả lời" in health_contact.last_text
+    assert "chưa gửi: 1 trả lời" in health_contact.last_text and "/congbo tatca" in (
+        health_contact.last_text
+    )
+    await health_contact.say(f"/traloi {health.code}")  # the draft is shown to correct
+    assert "Trả lời đã soạn (chưa gửi): Trạm có bác sĩ" in health_contact.last_text
+
+    young = Talker(engine, user_id="lan")
+    await young.say("/traloi")
+    assert "không có quyền" in young.last_text
+
+
+async def test_waiting_list_pages_and_refuses_what_cannot_be_answered(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    asked = [
+        await question(app, campaign, f"p{n}", f"Câu hỏi số {n} về việc làm ở xã ạ?")
+        for n in range(8)
+    ]
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say("/traloi")
+    labels = [b.label for b in organiser.last_prompt().choices]
+    assert len(labels) == 7 and labels[-1] == "Xem tiếp (2 câu)"
+    await organiser.press("Xem tiếp")
+    labels = [b.label for b in organiser.last_prompt().choices]
+    assert labels == [asked[6].code, asked[7].code]
+    assert f"2. {asked[7].code}" in organiser.last_text  # numbered from 1 on each page
+    await organiser.say("2")  # so a number picks that line's button
+    assert asked[7].text in organiser.last_text
+    await app.store.questions.set_status(asked[7].id, "withdrawn", now=app.clock.now())
+    await organiser.say("Trả lời muộn.")
+    assert "rút lại" in organiser.last_text
+    assert (await app.store.questions.get(asked[7].id)).answer is None  # type: ignore[union-attr]
+
+
 @pytest.mark.usefixtures("english_cli")
 async def test_cli_route_answer_and_publish(
     province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
