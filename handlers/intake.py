@@ -1060,6 +1060,42 @@ async def _answer_request(ctx: Ctx, text: str) -> bool:
             ctx.say(ctx.tr("idle.when_undated"))
         else:
             ctx.say(ctx.tr("idle.when", date=f"{campaign.dialogue_date:%d/%m/%Y}"))
+    elif request == "dates":
+        await _tell_dates(ctx)
     else:
         await ctx.engine.command(ctx, request)  # "/sua", "/rut"... without arguments
     return True
+
+
+async def _tell_dates(ctx: Ctx) -> None:
+    """When the dialogue is, until when questions are taken, who announces the place: of
+    the campaign the person last asked in, else of those taking questions, else of every
+    active one."""
+    latest = await ctx.store.questions.of_person(ctx.person.id, limit=1)
+    asked = await ctx.engine.campaign(latest[0].campaign_id) if latest else None
+    campaigns = [asked] if asked is not None and asked.status == "active" else []
+    campaigns = campaigns or [c for c, _ in await ctx.engine.open_campaigns(ctx.now)]
+    campaigns = campaigns or await ctx.store.campaigns.active()
+    if not campaigns:
+        ctx.say(ctx.tr("idle.dates_none"))
+        return
+    today = ctx.now.astimezone(ctx.settings.timezone).date()
+    for campaign in campaigns[:3]:
+        dialogue = f"{campaign.dialogue_date:%d/%m/%Y}"
+        close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
+        lines = [ctx.tr("idle.dates", title=campaign.title, date=dialogue)]
+        if campaign.dialogue_date < today:
+            lines.append(ctx.tr("idle.dates_held", date=dialogue))
+        elif today <= close:
+            left = (close - today).days
+            lines.append(ctx.tr.n("idle.dates_open", left, close=f"{close:%d/%m/%Y}"))
+        elif campaign.accept_late:
+            lines.append(ctx.tr("idle.dates_late", close=f"{close:%d/%m/%Y}"))
+        else:
+            lines.append(ctx.tr("idle.dates_closed", close=f"{close:%d/%m/%Y}"))
+        if campaign.dialogue_date >= today:
+            organiser = campaign.organiser or ctx.tr("idle.dates_organisers")
+            lines.append(ctx.tr("idle.dates_place", organiser=organiser))
+        if campaign.contact:
+            lines.append(ctx.tr("idle.dates_contact", contact=campaign.contact))
+        ctx.say("\n".join(lines))

@@ -773,7 +773,21 @@ _ANSWER = re.compile(r"\b(?:tra loi|phan hoi|answer|answered|reply|ket qua)\b")
 _MINE = re.compile(r"\b(?:cau hoi|question|kien nghi)\b")
 _EDIT = re.compile(r"\b(?:sua|chinh sua|sua lai|edit)\b")
 _WITHDRAW = re.compile(r"\b(?:rut|rut lai|huy|xoa|bo|withdraw|cancel|delete)\b")
-_STATUS = re.compile(r"\b(?:trang thai|tinh trang|status)\b|^(?:xem|kiem tra|check)\b")
+_STATUS = re.compile(
+    r"\b(?:trang thai|tinh trang|status|dau roi|di dau roi|den dau roi|toi dau roi"
+    r"|gui duoc chua|gui chua|da gui chua|nhan duoc chua|nhan chua|co nhan duoc)\b"
+    r"|^(?:xem|kiem tra|check)\b"
+)
+# "ad nhận được câu hỏi của em chưa", "câu hỏi em gửi tới chưa ạ": did mine arrive?
+_ARRIVED = re.compile(r"\b(?:nhan|gui|toi|den)\b.*\bchua\b")
+# The dialogue itself: when and where it is, until when questions are taken.
+_DIALOGUE = re.compile(r"\b(?:doi thoai|dialogue)\b")
+_HAPPENS = re.compile(r"\b(?:to chuc|dien ra|hop|gap chu tich)\b")
+_WHERE = re.compile(r"\b(?:o dau|tai dau|cho nao|dia diem|where)\b")
+_DEADLINE = re.compile(
+    r"\b(?:han chot|han gui|han nop|het han|con han|deadline|con gui duoc|con hoi duoc"
+    r"|gui den bao gio|gui den khi nao|hoi den bao gio|hoi den khi nao)\b"
+)
 _MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
 _HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
 
@@ -794,7 +808,8 @@ def only_thanks(text: str) -> bool:
 
 def idle_request(text: str) -> str | None:
     """What a short message typed between questions asks for, in words rather than a
-    command: ``"thanks"``, ``"when"`` (when answers come), or the command it means
+    command: ``"thanks"``, ``"when"`` (when answers come), ``"dates"`` (when and where
+    the dialogue is, until when questions are taken), or the command it means
     (``"sua"`` "em muốn sửa câu hỏi", ``"rut"`` "hủy câu hỏi", ``"cauhoi"`` "xem trạng
     thái", ``"hoi"`` "hỏi thêm", ``"trogiup"`` "hướng dẫn"); None for anything else
     (a question to the chair is never one of these: they are short, or about "my
@@ -811,11 +826,20 @@ def idle_request(text: str) -> str | None:
         return "thanks"
     if _WHEN.search(words) and _ANSWER.search(words) and (short or own):
         return "when"
+    asks_when = bool(_WHEN.search(words) or _WHERE.search(words))
+    if short and asks_when and _DIALOGUE.search(words):
+        return "dates"  # "khi nào đối thoại ạ", "đối thoại ở đâu"
+    if len(tokens) <= 4 and asks_when and _HAPPENS.search(words):
+        return "dates"  # "ở đâu tổ chức", "bao giờ họp" (longer: a question to the chair)
+    if short and _DEADLINE.search(plain):  # "còn gửi được không": "còn" is no speaker here
+        return "dates"  # "hạn chót gửi câu hỏi", "còn gửi được không ad"
     if _EDIT.search(words) and ((mine and (short or own)) or len(tokens) <= 3):
         return "sua"
     if _WITHDRAW.search(words) and mine and (short or own):
         return "rut"
     if _STATUS.search(words) and (mine or len(tokens) <= 3):
+        return "cauhoi"
+    if mine and (short or own) and _ARRIVED.search(words) and not _ANSWER.search(words):
         return "cauhoi"
     if short and _MORE.search(words):
         return "hoi"

@@ -533,6 +533,28 @@ async def test_requests_in_words_after_sending(engine: Engine, province_app: App
     assert question.status != "withdrawn" and question.text == QUESTION
 
 
+async def test_when_and_where_the_dialogue_is_and_did_my_question_arrive(
+    engine: Engine, province_app: App
+) -> None:
+    """ "khi nào đối thoại", "còn gửi được không", "ad nhận được câu hỏi của em chưa":
+    the dates of the dialogue and of the deadline, or the person's own questions."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("gửi")
+    for typed in ("khi nào đối thoại vậy ad", "ở đâu tổ chức", "còn gửi được không ad"):
+        await t.say(typed)
+        said = t.last_text
+        assert "28/08/2025" in said and "đến hết ngày 21/08/2025" in said, typed
+        assert "Ban tổ chức thông báo" in said and "quay lại" not in said
+    for typed in ("ad ơi nhận được câu hỏi của em chưa", "câu hỏi của em đâu rồi"):
+        await t.say(typed)
+        assert QUESTION[:30] in t.last_text, typed
+    asked = "Khi nào tỉnh tổ chức hội nghị việc làm cho thanh niên nông thôn?"
+    await t.say(asked)
+    assert "28/08/2025" not in t.last_text  # a question to the chair, not about the dates
+    assert len(await province_app.store.questions.of_campaign(1)) == 1
+
+
 async def test_a_question_about_answers_to_the_chair_is_still_a_question(
     engine: Engine,
 ) -> None:
