@@ -140,14 +140,31 @@ async def publish_no(ctx: Ctx, _: str) -> None:
     ctx.say(ctx.tr("conclusion.not_published"))
 
 
-_DATE = re.compile(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}$|^\d{4}-\d{1,2}-\d{1,2}$")
+_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$|^\d{4}-\d{1,2}-\d{1,2}$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})$")
 
 
-def parse_date(text: str) -> date | None:
-    """dd/mm/yyyy (or yyyy-mm-dd); a two-digit year is not a date here."""
-    text = text.strip()
+def parse_date(text: str, *, after: date | None = None) -> date | None:
+    """dd/mm/yyyy (also with "." or "-", or yyyy-mm-dd); with ``after``, also dd/mm in
+    the year of ``after`` ("30/9" after a dialogue on 28/08/2025 is 30/09/2025), or in the
+    next year when that is within six months ("15/1" after a dialogue in December). A
+    two-digit year is not a date here: "30/9/25" could be misread."""
+    text = text.strip().removeprefix("ngày").removeprefix("ngay").strip()
+    day_month = _DAY_MONTH.match(text)
+    if day_month and after is not None:
+        day, month = int(day_month.group(1)), int(day_month.group(2))
+        try:
+            found = date(after.year, month, day)
+            if found < after:
+                following = date(after.year + 1, month, day)
+                if (following - after).days <= 183:
+                    return following
+        except ValueError:
+            return None
+        return found  # before ``after``: the caller says why it is refused
     if not _DATE.match(text):
         return None
+    text = text.replace(".", "/")
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -166,14 +183,18 @@ async def commitment_command(ctx: Ctx) -> None:
         await _follow_up(ctx, "done" if fold(first) in _DONE_WORDS else "dropped", rest)
         return
     parts = _SEPARATOR.split(text, maxsplit=3)
-    due = parse_date(parts[2]) if len(parts) == 4 else None
-    if len(parts) != 4 or due is None or not parts[3].strip():
+    if len(parts) != 4 or not parts[3].strip():
         ctx.say(ctx.tr("commitment.usage"))
         return
-    target, owner, _, task = parts
+    target, owner, written_due, task = parts
     code = None if fold(target) in _GENERAL_WORDS else target
     campaign = await official_campaign(ctx, Action.CONCLUSION, code=code)
     if campaign is None:
+        return
+    due = parse_date(written_due, after=campaign.dialogue_date)
+    if due is None:
+        # Name the part that could not be read rather than the whole syntax again.
+        ctx.say(ctx.tr("commitment.bad_date", value=written_due[:20]))
         return
     try:
         added = await conclusion.add_commitment(

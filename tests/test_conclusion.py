@@ -72,7 +72,21 @@ async def test_published_once_to_each_asker_and_the_officials(
     assert "Sở Khoa học và Công nghệ" in organiser.last_text
     await organiser.say("/camket chung; Sở Nội vụ; 30/09/2025; Tổng hợp báo cáo kết quả đối thoại")
     await organiser.say("/camket chung; Sở Nội vụ; 30/09/25; thiếu năm")
+    assert "Không đọc được hạn “30/09/25”" in organiser.last_text  # the part, named
+    await organiser.say("/camket chung; Sở Nội vụ; 31/9; ngày không có")
+    assert "Không đọc được hạn “31/9”" in organiser.last_text
+    await organiser.say("/camket chung; Sở Nội vụ; 5/8; trước hội nghị")
+    assert "sớm hơn ngày đối thoại" in organiser.last_text
+    await organiser.say("/camket chung; Sở Nội vụ; mở lớp")
     assert "Cách dùng" in organiser.last_text
+    await organiser.say("/ketluan")
+    assert "Kết luận chung: chưa nhập" in organiser.last_text
+    await organiser.say("/camket chung; Sở Nội vụ; 15/10; Báo cáo Tỉnh ủy")  # the dialogue's year
+    assert "hạn 15/10/2025" in organiser.last_text
+    await organiser.say("/camket huy 3")
+    await organiser.say("/ketluan chung Chủ tịch ghi nhận và đánh giá cao các ý kiến.")
+    await organiser.say("/ketluan")
+    assert "Kết luận chung: “Chủ tịch ghi nhận" in organiser.last_text
     await organiser.say("/ketluan congbo")
     assert "Chưa đến ngày đối thoại" in organiser.last_text  # before the dialogue
 

@@ -375,6 +375,10 @@ async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list
     ]
     if current is not None and current.published_at is not None:
         lines.append(tr.t("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
+    if current is not None and current.summary.strip():
+        lines.append(tr.t("conclusion.summary_line", text=short(current.summary, 200)))
+    else:
+        lines.append(tr.t("conclusion.summary_missing"))
     lines += [
         tr.t(
             "conclusion.task_line",
