@@ -4,3 +4,7 @@
 
 CREATE INDEX questions_waiting ON questions(campaign_id, cluster_id, topic_id, department)
     WHERE answer IS NULL AND status != 'withdrawn';
+
+-- Drafted answers not sent yet (/traloi counts them, /congbo tatca sends them): few rows.
+CREATE INDEX questions_drafts ON questions(campaign_id)
+    WHERE answer IS NOT NULL AND answer_published_at IS NULL;
