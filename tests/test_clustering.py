@@ -419,6 +419,23 @@ def test_similar_index_finds_paraphrases_first() -> None:
     assert found == sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
 
+def test_similar_index_finds_a_duplicate_whatever_new_words_the_lookup_has() -> None:
+    """A campaign's first questions: every indexed word is "common", and words no
+    indexed question has ("ad", a typo, a name) must not take the place of those that
+    find candidates. (They did: the first duplicate in a campaign was never offered.)"""
+    index = SimilarIndex()
+    index.add("first", "Xã có hỗ trợ vay vốn khởi nghiệp cho thanh niên không ạ")
+    found = index.nearest("xã mình có cho thanh niên vay vốn để khởi nghiệp không ad", limit=1)
+    assert [key for key, _ in found] == ["first"] and found[0][1] >= DEFAULT_THRESHOLD
+    many_new = "Thanh niên Lũng Pắn, Tà Sa, Nà Lẹng muốn vay vốn khởi nghiệp thì hỏi ở đâu?"
+    index.add("road", "Đường vào xã xuống cấp, bao giờ được sửa?")
+    assert "first" in {key for key, _ in index.nearest(many_new, limit=2, min_score=0)}
+    for number in range(60):  # a small campaign: "vay vốn" is in more than 3 % of it
+        index.add(f"loan{number}", f"Thủ tục vay vốn hộ nghèo số {number} thế nào?")
+    found = index.nearest("Xã mình hỗ trợ vay vốn khởi nghiệp cho thanh niên không ad", limit=1)
+    assert [key for key, _ in found] == ["first"]
+
+
 def test_similar_index_remove_replace_limit_and_min_score() -> None:
     index = SimilarIndex()
     assert index.nearest("bất kỳ") == []

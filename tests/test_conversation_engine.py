@@ -601,6 +601,23 @@ async def test_a_typed_reply_to_the_similar_question(
         assert "kiểm tra lại" in t.last_text
 
 
+async def test_the_first_duplicate_of_a_campaign_is_offered_whatever_words_it_adds(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The campaign's second question asks the first one again with a word no question
+    has yet ("ad"): the first is still offered, and joins its group when supported."""
+    engine = build_engine(province_app)
+    first = Talker(engine, user_id="first")
+    await to_preview(first, "Xã có hỗ trợ vay vốn khởi nghiệp cho thanh niên không ạ?")
+    await first.say("gửi")
+    t = Talker(engine, user_id="second")
+    await walk(t, len(STEPS))
+    await t.say("xã mình có cho thanh niên vay vốn để khởi nghiệp không ad")
+    assert "Đã có bạn hỏi gần giống" in t.last_text and "vay vốn khởi nghiệp" in t.last_text
+    await t.say("em cũng muốn hỏi câu này")
+    assert "cũng quan tâm câu hỏi" in t.last_text
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")

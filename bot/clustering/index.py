@@ -23,8 +23,11 @@ __all__ = ["Query", "SimilarIndex", "Wanted"]
 #: Questions scored exactly per lookup, best by shared term weight first.
 _CANDIDATES = 16
 #: Terms in more than this share of the questions do not look for candidates (they
-#: still count in the score) unless the question has nothing rarer.
+#: still count in the score) unless the question has nothing rarer ...
 _COMMON_SHARE = 0.03
+#: ... and unless their posting lists are short anyway: in a campaign's first hundreds
+#: of questions every word is "common", and reading a few hundred postings costs little.
+_COMMON_FLOOR = 300
 #: At most this many of the rarest terms look for candidates (blocking).
 _PROBES = 5
 # A slot's state: removed; not to be shown to other young people (anonymous); shown to
@@ -353,8 +356,12 @@ class SimilarIndex:
         if self._slot_of and term_vector:
             # Shared term weight over the posting lists of the rarer terms: work in
             # proportion to those lists, not to the number of questions.
-            common = _COMMON_SHARE * len(self._slot_of)
-            by_rarity = sorted(term_vector, key=lambda t: (self._df(t), t))
+            common = max(_COMMON_SHARE * len(self._slot_of), _COMMON_FLOOR)
+            # Only terms some indexed question has can find one ("ad" in "… không ad"
+            # is in none: as the rarest it used to be the only probe, and found nothing).
+            by_rarity = sorted(
+                (t for t in term_vector if self._df(t) > 0), key=lambda t: (self._df(t), t)
+            )
             probes = [t for t in by_rarity if self._df(t) <= common][:_PROBES]
             probes = probes or by_rarity[:1]
             lists = [
