@@ -25,6 +25,7 @@ def routers() -> list[Router]:
         feedback,
         intake,
         linking,
+        officials,
         programme,
         reports,
         roles,
@@ -42,4 +43,5 @@ def routers() -> list[Router]:
         linking.router,
         programme.router,
         conclusion.router,
+        officials.router,
     ]

@@ -26,6 +26,7 @@ from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router, short
 from handlers.events import Reply
 from handlers.intake import clean_text
+from handlers.officials import official_request
 from handlers.states import State
 from locales import LocalizedError, translator
 from storage import Store
@@ -412,7 +413,13 @@ async def answer_text(ctx: Ctx, text: str) -> None:
 
 @router.text(State.ANSWER_PICK)
 async def waiting_typed(ctx: Ctx, text: str) -> None:
-    """A code typed at the list opens that question; anything else shows the list."""
+    """A code typed at the list opens that question; a request in words ("báo cáo") is
+    run; anything else shows the list again."""
+    request = official_request(text, await ctx.store.roles.of_person(ctx.person.id))
+    if request is not None and request != "traloi":
+        ctx.reset()
+        await ctx.engine.command(ctx, request)
+        return
     code = text.strip().split()[0] if text.strip() else ""
     question = await ctx.store.questions.by_code(code) if 4 <= len(code) <= 12 else None
     if question is None:

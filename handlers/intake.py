@@ -23,6 +23,7 @@ from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
 from bot.clustering.normalize import fold, plain
 from handlers import feedback
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
+from handlers.officials import official_idle
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
     declines_name,
@@ -1013,6 +1014,8 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     """A question typed straight away starts the flow with it as the draft; a short
     request in words ("cảm ơn", "khi nào có trả lời", "em muốn sửa câu hỏi") gets its
     answer or its command."""
+    if await official_idle(ctx, text):  # an official: their tasks, not the young's flow
+        return
     has_consent = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
     if has_consent and await _answer_request(ctx, text):
         return

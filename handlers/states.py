@@ -38,6 +38,7 @@ class State(StrEnum):
     CONCLUSION_CONFIRM = "conclusion_confirm"  # publishing the conclusion notice
     CLUSTER_MERGE_CONFIRM = "cluster_merge_confirm"
     FEEDBACK_CONFIRM = "feedback_confirm"  # what was said about an answer: which one, send?
+    OFFICIAL_MENU = "official_menu"  # an official's words outside a step: what to do?
 
 
 # States that hold an unfinished question draft (kept for the configured time).

@@ -1,0 +1,125 @@
+"""What an official ("cán bộ": organiser, secretary, department contact) gets for a message
+in words between commands: "báo cáo", "câu hỏi chưa trả lời", "gửi thông báo" run the
+command they mean; anything else shows the tasks their roles allow, as buttons, with
+"Gửi như một câu hỏi" for a text that was a question after all. Without this an official
+typing "báo cáo" met the young people's consent text, addressed as "bạn".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from bot.clustering.normalize import plain
+from handlers.access import Action, role_may
+from handlers.engine import Choice, Ctx, Router
+from handlers.events import EventKind
+from handlers.states import State
+from storage.roles import Role
+
+router = Router()
+
+# The command a short message means, the action its role must allow (None: any role), and
+# the words that say it (compared without diacritics or punctuation).
+_REQUESTS: tuple[tuple[str, Action | None, re.Pattern[str]], ...] = (
+    ("phanhoi", Action.ANSWER, re.compile(r"\b(?:phan hoi|y kien ve tra loi|comments?)\b")),
+    ("traloi", Action.ANSWER, re.compile(r"\b(?:tra loi|answers?|answer)\b")),
+    ("baocao", Action.DIGEST, re.compile(r"\b(?:bao cao|tong hop|thong ke|so lieu|report)\b")),
+    ("thongbao", Action.BROADCAST, re.compile(r"\b(?:thong bao|gui tin|nhan tin|broadcast)\b")),
+    ("kichban", Action.PROGRAMME, re.compile(r"\b(?:kich ban|chuong trinh|programme)\b")),
+    ("ketluan", Action.CONCLUSION, re.compile(r"\b(?:ket luan|cam ket|conclusion)\b")),
+    ("vaitro", None, re.compile(r"\b(?:vai tro|quyen|roles?)\b")),
+    ("trogiup", None, re.compile(r"\b(?:huong dan|tro giup|help|lenh|commands?)\b")),
+)
+#: Longer messages are not read as a request: they are content (a question, an answer).
+_REQUEST_WORDS = 8
+# The buttons of the menu, in order, with the action the role must allow.
+_MENU: tuple[tuple[str, Action | None], ...] = (
+    ("traloi", Action.ANSWER),
+    ("baocao", Action.DIGEST),
+    ("thongbao", Action.BROADCAST),
+    ("trogiup", None),
+)
+
+
+def _allowed(roles: list[Role], action: Action | None) -> bool:
+    return action is None or any(role_may(role, action) for role in roles)
+
+
+def official_request(text: str, roles: list[Role]) -> str | None:
+    """The command a short message of an official's means, if their roles allow it."""
+    words = plain(text)
+    if not words or len(words.split()) > _REQUEST_WORDS:
+        return None
+    for command, action, pattern in _REQUESTS:
+        if pattern.search(words) and _allowed(roles, action):
+            return command
+    return None
+
+
+async def official_idle(ctx: Ctx, text: str) -> bool:
+    """Answer a message typed by an official outside any step; False for anyone else."""
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if not roles:
+        return False
+    command = official_request(text, roles)
+    if command is not None:
+        await ctx.engine.command(ctx, command)
+        return True
+    _keep_text(ctx, text)
+    _menu(ctx, roles)
+    return True
+
+
+def _keep_text(ctx: Ctx, text: str) -> None:
+    """Keep a text that may be a question, for "Gửi như một câu hỏi" ("chào" is not)."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) >= 25 and " " in cleaned and len(cleaned) <= ctx.settings.max_question_chars:
+        ctx.data["official_text"] = cleaned
+    else:
+        ctx.data.pop("official_text", None)
+
+
+def _menu(ctx: Ctx, roles: list[Role]) -> None:
+    buttons = [
+        [Choice(ctx.tr(f"official.menu.{command}"), "om", command)]
+        for command, action in _MENU
+        if _allowed(roles, action)
+    ]
+    if ctx.data.get("official_text"):
+        buttons.append([Choice(ctx.tr("official.menu.ask"), "om", "hoi")])
+    ctx.ask(State.OFFICIAL_MENU, ctx.tr("official.menu"), buttons)
+
+
+@router.action("om")
+async def menu_pick(ctx: Ctx, command: str) -> None:
+    text = str(ctx.data.get("official_text", ""))
+    ctx.reset()
+    if command == "hoi" and text:
+        # As if "/hoi <text>" was typed: consent first if it was never given.
+        from handlers.intake import ask_command
+
+        ctx.event = dataclasses.replace(
+            ctx.event, kind=EventKind.COMMAND, command="hoi", text=text, payload=None
+        )
+        await ask_command(ctx)
+        return
+    await ctx.engine.command(ctx, command)
+
+
+@router.text(State.OFFICIAL_MENU)
+async def menu_text(ctx: Ctx, text: str) -> None:
+    """Words typed at the menu: a request is run; anything else shows the menu again."""
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    command = official_request(text, roles)
+    if command is not None:
+        ctx.reset()
+        await ctx.engine.command(ctx, command)
+        return
+    _keep_text(ctx, text)
+    _menu(ctx, roles)
+
+
+@router.reask(State.OFFICIAL_MENU)
+async def reask_menu(ctx: Ctx) -> None:
+    _menu(ctx, await ctx.store.roles.of_person(ctx.person.id))
