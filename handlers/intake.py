@@ -23,7 +23,7 @@ from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
 from bot.clustering.normalize import fold, plain
 from handlers import feedback
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
-from handlers.officials import official_idle
+from handlers.officials import official_idle, official_start
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
     declines_name,
@@ -94,6 +94,8 @@ async def start(ctx: Ctx) -> None:
         if payload.startswith("u-"):
             unit = await ctx.store.units.by_code(payload[2:])
             deep_unit = unit.id if unit is not None else None
+    elif await official_start(ctx):
+        return
     await welcome(ctx, deep_unit=deep_unit)
 
 

@@ -80,6 +80,18 @@ def _keep_text(ctx: Ctx, text: str) -> None:
         ctx.data.pop("official_text", None)
 
 
+async def official_start(ctx: Ctx) -> bool:
+    """/start from an official: their tasks (and how to ask as a young person); False
+    for anyone else."""
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    if not roles:
+        return False
+    ctx.reset()
+    ctx.say(ctx.tr("official.start"))
+    _menu(ctx, roles)
+    return True
+
+
 def _menu(ctx: Ctx, roles: list[Role]) -> None:
     buttons = [
         [Choice(ctx.tr(f"official.menu.{command}"), "om", command)]

@@ -34,6 +34,9 @@ async def test_an_organiser_in_words_gets_the_command_or_the_tasks(
     asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
     organiser = await official(province_app, engine, "organiser", "org")
 
+    await organiser.say("/start")
+    assert "Chào đồng chí" in organiser.last_text and CONSENT not in organiser.last_text
+    assert organiser.button("Báo cáo tổng hợp")
     await organiser.say("xem các câu hỏi chưa trả lời")
     assert "Câu hỏi chờ trả lời: 1 câu" in organiser.last_text and asked.code in organiser.last_text
     await organiser.say("báo cáo")  # at the list: run, not "not understood"
