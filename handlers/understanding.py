@@ -778,8 +778,12 @@ _STATUS = re.compile(
     r"|gui duoc chua|gui chua|da gui chua|nhan duoc chua|nhan chua|co nhan duoc)\b"
     r"|^(?:xem|kiem tra|check)\b"
 )
-# "ad nhận được câu hỏi của em chưa", "câu hỏi em gửi tới chưa ạ": did mine arrive?
-_ARRIVED = re.compile(r"\b(?:nhan|gui|toi|den)\b.*\bchua\b")
+# "ad nhận được câu hỏi của em chưa", "câu hỏi em gửi tới chưa ạ", "where is my
+# question": did mine arrive? (Only with "câu hỏi"/"question": "got it" is not one.)
+_ARRIVED = re.compile(
+    r"\b(?:nhan|gui|toi|den)\b.*\bchua\b"
+    r"|\b(?:where is|where are|did you get|did you receive|have you received|received)\b"
+)
 # The dialogue itself: when and where it is, until when questions are taken.
 _DIALOGUE = re.compile(r"\b(?:doi thoai|dialogue)\b")
 _HAPPENS = re.compile(r"\b(?:to chuc|dien ra|hop|gap chu tich)\b")

@@ -549,6 +549,15 @@ async def test_when_and_where_the_dialogue_is_and_did_my_question_arrive(
     for typed in ("ad ơi nhận được câu hỏi của em chưa", "câu hỏi của em đâu rồi"):
         await t.say(typed)
         assert QUESTION[:30] in t.last_text, typed
+    await t.say("/ngonngu en")
+    for typed in ("when is the dialogue?", "where is my question", "got it"):
+        await t.say(typed)
+        said = t.last_text
+        if typed == "got it":
+            assert QUESTION[:30] not in said and "28/08/2025" not in said
+        else:
+            assert "28/08/2025" in said or QUESTION[:30] in said, typed
+    await t.say("/ngonngu vi")
     asked = "Khi nào tỉnh tổ chức hội nghị việc làm cho thanh niên nông thôn?"
     await t.say(asked)
     assert "28/08/2025" not in t.last_text  # a question to the chair, not about the dates
