@@ -30,6 +30,7 @@ _OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("help.cmd.broadcast", Action.BROADCAST),
     ("help.cmd.invite", Action.INVITE),
     ("help.cmd.answer", Action.ANSWER),
+    ("help.cmd.sheet", Action.ANSWER),
     ("help.cmd.publish", Action.ANSWER),
     ("help.cmd.feedback", Action.ANSWER),
     ("help.cmd.programme", Action.PROGRAMME),

@@ -265,6 +265,17 @@ async def _save_and_review(ctx: Ctx, question: Question, text: str) -> None:
     await _review(ctx, fresh, saved=True)
 
 
+@router.command("phieu", "sheet")
+async def sheet_command(ctx: Ctx) -> None:
+    """/phieu [tên sở, ngành] — the department's answer sheet (XLSX) to fill in and send
+    back in this chat."""
+    ctx.reset()
+    if ctx.engine.sheets is None:
+        ctx.say(ctx.tr("sheet.unavailable"))
+        return
+    await ctx.engine.sheets.send_sheet(ctx, (ctx.event.text or "").strip())
+
+
 # -- the questions waiting for an answer, one at a time ---------------------------------
 
 #: Questions one page of ``/traloi`` lists.

@@ -139,6 +139,20 @@ class DigestMaker(Protocol):
         ...
 
 
+class SheetDesk(Protocol):
+    """Departments' answer sheets in chat ("phiếu trả lời"): the sheet as a file, and a
+    filled one read back (implemented in :mod:`bot.documents.sheet_chat`)."""
+
+    async def send_sheet(self, ctx: Ctx, department: str) -> None:
+        """Reply with ``department``'s sheet of questions waiting for its answers."""
+        ...
+
+    async def receive(self, ctx: Ctx, name: str, content: bytes | None) -> bool:
+        """Read a file an official sent as a filled sheet and record its answers (all or
+        none); False when it is not one for this person (a young person's file)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Choice:
     """A button before it gets its payload: ``action`` and ``arg`` are short ASCII.
@@ -428,6 +442,7 @@ class Engine:
         settings: EngineSettings | None = None,
         similar: SimilarFinder | None = None,
         digests: DigestMaker | None = None,
+        sheets: SheetDesk | None = None,
         routers: Sequence[Router],
     ) -> None:
         self.store = store
@@ -435,6 +450,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.similar = similar
         self.digests = digests
+        self.sheets = sheets
         self.router = Router()
         for router in routers:  # handlers.routers(): one list, built by the caller
             self.router.include(router)
@@ -597,6 +613,13 @@ class Engine:
             await self._command(ctx)
         elif event.kind == EventKind.BUTTON:
             await self._button(ctx, event.payload or "")
+        elif (
+            event.kind == EventKind.MEDIA
+            and event.file_name
+            and self.sheets is not None
+            and await self.sheets.receive(ctx, event.file_name, event.file_content)
+        ):
+            pass  # an official's filled answer sheet, read
         elif event.kind == EventKind.UNSUPPORTED:
             ctx.say(ctx.tr("media.hidden"))
             ctx.repeat_prompt()

@@ -53,6 +53,12 @@ class Event:
     # The text is exactly as long as the platform allows: the app cut a longer message
     # there (maybe mid-word) and sends the rest as the next message.
     cut: bool = False
+    # A file the person sent (a document): the platform's id of it, its name, and its
+    # bytes when the adapter fetched them (only files the engine may read: a filled
+    # answer sheet, say).
+    file_ref: str | None = None
+    file_name: str | None = None
+    file_content: bytes | None = None
 
     @property
     def reply_chat(self) -> str:

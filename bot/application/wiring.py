@@ -22,6 +22,7 @@ def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
     from bot.clustering.similar import CampaignSimilarity
     from bot.documents.produce import StoreDigestMaker
+    from bot.documents.sheet_chat import StoreSheetDesk
     from handlers import routers
 
     return Engine(
@@ -30,6 +31,7 @@ def build_engine(app: App) -> Engine:
         settings=engine_settings(app),
         similar=CampaignSimilarity(app.store, app.clock),
         digests=StoreDigestMaker(app),
+        sheets=StoreSheetDesk(app),
         routers=routers(),
     )
 

@@ -164,6 +164,10 @@ PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 #: stopped the spinner and would only say "query is too old" (a press replayed after a
 #: restart).
 CALLBACK_ANSWER_WINDOW: Final = 10.0
+#: Files the engine may read, fetched before it runs: a department's filled answer sheet.
+READABLE: Final = (".xlsx",)
+#: A larger file is not fetched (an answer sheet of a few hundred rows is ~50 KB).
+MAX_READ_BYTES: Final = 5 * 1024 * 1024
 
 
 class Outcome(Enum):
@@ -612,6 +616,7 @@ class TelegramChannel(ChannelLifecycle):
             if shown is not None and (event.payload or "") not in shown:
                 # A double tap: the prompt already changed; leave it as it is now.
                 event = replace(event, message_id=None)
+        event = await self._fetch_file(event)
         try:
             _, stored = await handle_and_store(
                 self._engine,
@@ -636,6 +641,23 @@ class TelegramChannel(ChannelLifecycle):
         if stored is not None and self._replies is not None:
             await self._replies.deliver(stored)  # now, or queued behind the chat's others
         return Outcome.HANDLED
+
+    async def _fetch_file(self, event: Event) -> Event:
+        """A file the engine may read (a filled answer sheet, ``.xlsx``) fetched before
+        it runs, outside any transaction; anything else, or a fetch that fails, goes on
+        without its bytes (the engine then says it could not read it)."""
+        name = (event.file_name or "").lower()
+        if event.kind != EventKind.MEDIA or not event.file_ref or not name.endswith(READABLE):
+            return event
+        try:
+            found = await self.bot.get_file(event.file_ref)
+            if found.file_size is not None and found.file_size > MAX_READ_BYTES:
+                return event
+            content = bytes(await found.download_as_bytearray())
+        except TelegramError as exc:
+            logger.warning("telegram: could not fetch a file: %s", self._redact(exc))
+            return event
+        return replace(event, file_content=content) if len(content) <= MAX_READ_BYTES else event
 
     async def _queue_reply(self, event: Event, replies: list[Reply]) -> None:
         """Store and send replies that no engine transaction produced (an apology)."""

@@ -219,9 +219,13 @@ def _message(update: Update, message: Message, *, bot_username: str, edited: boo
         if getattr(message, media_type, None):
             # A photo's or a document's caption is what the person wrote: the engine
             # reads it as their text.
-            return replace(
+            event = replace(
                 base, kind=EventKind.MEDIA, media_type=media_type, text=message.caption or ""
             )
+            document = message.document if media_type == "document" else None
+            if document is not None:
+                event = replace(event, file_ref=document.file_id, file_name=document.file_name)
+            return event
     return None  # service messages (pins, payments, web app data...)
 
 

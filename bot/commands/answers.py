@@ -28,10 +28,10 @@ from bot.documents.answer_sheet import (
     apply_import,
     plan_import,
     read_answer_sheet,
+    sheet_file_name,
     sheet_questions,
     write_answer_sheet,
 )
-from bot.documents.names import slugify
 from handlers.answers import extend_to, group_candidates, publish, recipients_of
 from handlers.engine import short
 from locales import translator
@@ -112,11 +112,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _campaign_option(parser: argparse.ArgumentParser) -> None:
     add_campaign_option(parser)
-
-
-def sheet_file_name(campaign: Campaign, department: str) -> str:
-    """ "tra-loi-so-noi-vu.xlsx": the department's answer sheet (no database id)."""
-    return f"tra-loi-{slugify(department)}.xlsx"
 
 
 async def _department(app: App, campaign: Campaign, name: str) -> str:

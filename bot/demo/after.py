@@ -19,11 +19,11 @@ from bot.application.app import App
 from bot.campaign import programme, reminders
 from bot.campaign.departments import campaign_province, find_department, find_topic
 from bot.clock import FakeClock
-from bot.commands.answers import sheet_file_name
 from bot.documents.answer_sheet import (
     apply_import,
     plan_import,
     read_answer_sheet,
+    sheet_file_name,
     sheet_questions,
     write_answer_sheet,
 )

@@ -28,6 +28,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
+from bot.documents.names import slugify
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
@@ -84,6 +85,11 @@ class SheetContent:
     department: str
     campaign_id: int | None
     rows: list[SheetRow] = field(default_factory=list)
+
+
+def sheet_file_name(campaign: Campaign, department: str) -> str:
+    """ "tra-loi-so-noi-vu.xlsx": the department's answer sheet (no database id)."""
+    return f"tra-loi-{slugify(department)}.xlsx"
 
 
 def _label(key: str, tr: Translator) -> str:

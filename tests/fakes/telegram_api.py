@@ -806,6 +806,30 @@ class FakeTelegramAPI:
             extra["caption"] = caption
         return self._push_media(user_id, extra, enqueue=enqueue)
 
+    def push_document(
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        file_name: str = "file.xlsx",
+        caption: str | None = None,
+        mime_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        enqueue: bool = True,
+    ) -> Json:
+        """A file sent by a person, downloadable with getFile like Telegram's."""
+        file_id = self._register_file(f"documents/{file_name}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        extra: Json = {"document": document}
+        if caption is not None:
+            extra["caption"] = caption
+        return self._push_media(user_id, extra, enqueue=enqueue)
+
     def push_voice(
         self, user_id: int, *, duration: int = 3, content: bytes = b"OggSfake", enqueue: bool = True
     ) -> Json:

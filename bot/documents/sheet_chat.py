@@ -1,0 +1,167 @@
+"""Answer sheets in chat ("phiếu trả lời"): a department contact asks for its sheet
+(``/phieu``) and gets the XLSX of the questions routed to it; filled in, the same file sent
+back in the chat is read and its answers recorded as drafts, all or nothing, with every
+wrong row named (the rules of :mod:`bot.documents.answer_sheet`, as ``youthbot answers
+import``). Nothing reaches a young person until the official publishes (``/congbo``).
+
+Files travel by Telegram only: Zalo bots can neither send nor receive documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bot.application.app import App
+from bot.campaign.departments import DepartmentError, campaign_province, find_department
+from bot.documents.answer_sheet import (
+    SheetError,
+    apply_import,
+    plan_import,
+    read_answer_sheet,
+    sheet_file_name,
+    sheet_questions,
+    write_answer_sheet,
+)
+from handlers.access import Action, Scope, allows, authorize, role_may
+from handlers.engine import Ctx
+from handlers.events import Attachment, Reply
+from storage.models import Campaign, DeadlineKind
+
+__all__ = ["MAX_ERRORS_SHOWN", "StoreSheetDesk"]
+
+#: Rows with an error listed in chat; the rest are counted.
+MAX_ERRORS_SHOWN = 8
+#: Channels that carry files.
+_FILE_CHANNELS = frozenset({"telegram", "test", "terminal"})
+
+
+class StoreSheetDesk:
+    """Implements :class:`handlers.engine.SheetDesk` over the app's store and files."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    async def send_sheet(self, ctx: Ctx, department: str) -> None:
+        roles = await ctx.store.roles.of_person(ctx.person.id)
+        if not any(role_may(r, Action.ANSWER) for r in roles):
+            ctx.say(ctx.tr("refused"))
+            return
+        wanted = department.strip() or next((r.department for r in roles if r.department), "")
+        if not wanted:
+            ctx.say(ctx.tr("sheet.usage"))
+            return
+        campaign = await self._campaign(ctx, None)
+        if campaign is None:
+            ctx.say(ctx.tr("refused"))
+            return
+        try:
+            name = await self._department(ctx, campaign, wanted)
+        except DepartmentError as exc:
+            ctx.say(exc.render(ctx.tr))
+            return
+        scope = Scope(campaign_id=campaign.id, department=name)
+        if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
+            ctx.say(ctx.tr("refused"))
+            return
+        if ctx.event.channel not in _FILE_CHANNELS:
+            ctx.say(ctx.tr("sheet.no_files_here"))
+            return
+        rows = await sheet_questions(ctx.store, campaign, name, tr=ctx.tr)
+        if not rows:
+            ctx.say(ctx.tr("sheet.nothing_routed", department=name))
+            return
+        folder = self._app.settings.core.out_dir / "answer-sheets"
+        path = folder / sheet_file_name(campaign, name)
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(
+            write_answer_sheet,
+            rows,
+            path,
+            tr=ctx.tr,
+            department=name,
+            campaign_id=campaign.id,
+            campaign_title=campaign.title,
+            due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+        )
+        await ctx.audit("answer.sheet", target=name)
+        waiting = sum(1 for r in rows if not r.answer)
+        text = ctx.tr.n("sheet.sent", len(rows), department=name, waiting=waiting)
+        ctx.replies.append(Reply(text, attachments=(Attachment(path),)))
+
+    async def receive(self, ctx: Ctx, name: str, content: bytes | None) -> bool:
+        if not name.lower().endswith(".xlsx"):
+            return False
+        roles = await ctx.store.roles.of_person(ctx.person.id)
+        if not any(role_may(r, Action.ANSWER) for r in roles):
+            return False  # a young person's spreadsheet: the usual "I read text only"
+        if content is None:
+            ctx.say(ctx.tr("sheet.not_fetched", name=name))
+            return True
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "sheet.xlsx"
+            await asyncio.to_thread(path.write_bytes, content)
+            try:
+                sheet = await asyncio.to_thread(read_answer_sheet, path)
+            except SheetError as exc:
+                ctx.say(ctx.tr("sheet.not_a_sheet", name=name, problem=exc.render(ctx.tr)))
+                return True
+        campaign = await self._campaign(ctx, sheet.campaign_id)
+        if campaign is None:
+            ctx.say(ctx.tr("refused"))
+            return True
+        try:
+            department = await self._department(ctx, campaign, sheet.department)
+        except DepartmentError as exc:
+            ctx.say(exc.render(ctx.tr))
+            return True
+        scope = Scope(campaign_id=campaign.id, department=department)
+        if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
+            ctx.say(ctx.tr("sheet.not_yours", department=department))
+            return True
+        plan = await plan_import(ctx.store, sheet, department=department, now=ctx.now)
+        if plan.errors:
+            lines = [ctx.tr.n("sheet.refused", len(plan.errors), name=name)]
+            lines += [f"• {e.render(ctx.tr)}" for e in plan.errors[:MAX_ERRORS_SHOWN]]
+            if len(plan.errors) > MAX_ERRORS_SHOWN:
+                rest = len(plan.errors) - MAX_ERRORS_SHOWN
+                lines.append(ctx.tr.n("sheet.more_errors", rest))
+            lines.append(ctx.tr("sheet.fix_and_resend"))
+            ctx.say("\n".join(lines))
+            return True
+        recorded = await apply_import(ctx.store, plan, now=ctx.now)
+        await ctx.audit("answer.sheet_import", target=department, recorded=recorded)
+        lines = [
+            ctx.tr.n(
+                "sheet.recorded",
+                recorded,
+                department=department,
+                unchanged=plan.unchanged,
+                empty=plan.empty,
+            )
+        ]
+        if plan.withdrawn:
+            lines.append(ctx.tr("sheet.withdrawn", codes=", ".join(plan.withdrawn)))
+        if recorded:
+            lines.append(ctx.tr("sheet.next"))
+        ctx.say("\n".join(lines))
+        return True
+
+    async def _campaign(self, ctx: Ctx, campaign_id: int | None) -> Campaign | None:
+        """The sheet's campaign, else the first active one the person may answer in."""
+        if campaign_id is not None:
+            found = await ctx.store.campaigns.get(campaign_id)
+            if found is not None:
+                return found
+        roles = await ctx.store.roles.of_person(ctx.person.id)
+        for campaign in await ctx.store.campaigns.active():
+            for role in roles:
+                scope = Scope(campaign_id=campaign.id, department=role.department)
+                if allows(role, Action.ANSWER, scope):
+                    return campaign
+        return None
+
+    async def _department(self, ctx: Ctx, campaign: Campaign, name: str) -> str:
+        province = await campaign_province(ctx.store, campaign)
+        return (await find_department(ctx.store, province, name, now=ctx.now)).name

@@ -1,0 +1,179 @@
+"""A department's answer sheet in chat: /phieu sends the XLSX of its questions; the filled
+file sent back is read and its answers recorded as drafts, all or nothing, each wrong row
+named; nothing reaches a young person until published. Over the engine (both databases)
+and over Telegram (python-telegram-bot's real download from the fake Bot API)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import date
+
+import openpyxl
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.channels.telegram import TelegramChannel
+from bot.documents.answer_sheet import COLUMNS, FIRST_DATA_ROW
+from handlers.events import EventKind, Reply
+from handlers.roles import create_invite
+from storage.models import Campaign
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.followup import official, outbox, question
+from tests.pg import backend  # noqa: F401  (the engine tests here on SQLite and PostgreSQL)
+from tests.talk import Talker
+from tests.test_telegram_support import TOKEN, options, running, settle, telegram_app
+
+JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
+FAIR = "Có hội chợ việc làm cho thanh niên ở xã không ạ?"
+ANSWER_COLUMN = COLUMNS.index("answer") + 1
+CODE_COLUMN = COLUMNS.index("code") + 1
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+async def route_jobs(app: App, campaign: Campaign) -> None:
+    topic = next(t for t in await app.store.campaigns.topics(campaign.id) if "việc làm" in t.name)
+    await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
+
+
+def filled(
+    replies: list[Reply], answers: dict[str, str], *, codes: dict[str, str] | None = None
+) -> bytes:
+    """The sheet attached to ``replies``, with ``answers`` (code → text) written in and
+    ``codes`` (code → another code) changed, as a department would send it back."""
+    [attachment] = [a for r in replies for a in r.attachments]
+    book = openpyxl.load_workbook(attachment.path)
+    sheet = book.active
+    assert sheet is not None
+    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+        code = str(sheet.cell(row=row, column=CODE_COLUMN).value or "")
+        if code in answers:
+            sheet.cell(row=row, column=ANSWER_COLUMN, value=answers[code])
+        if codes and code in codes:
+            sheet.cell(row=row, column=CODE_COLUMN, value=codes[code])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def send_file(talker: Talker, content: bytes | None, name: str = "tra-loi.xlsx") -> str:
+    replies = await talker.event(
+        EventKind.MEDIA, media_type="document", file_name=name, file_content=content
+    )
+    return "\n".join(r.text for r in replies)
+
+
+async def test_a_department_gets_its_sheet_and_sends_it_back_filled(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    fair = await question(app, campaign, "minh", FAIR)
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+
+    sheet_replies = await home.say("/phieu")
+    assert "Phiếu trả lời của Sở Nội vụ: 2 câu hỏi, 2 câu chưa có trả lời" in home.last_text
+    book = openpyxl.load_workbook(sheet_replies[0].attachments[0].path)
+    cells = [str(c.value) for row in book.active.iter_rows() for c in row]  # type: ignore[union-attr]
+    assert jobs.code in cells and fair.code in cells and JOBS in cells
+
+    # A wrong code: nothing at all is recorded, and the row is named.
+    wrong = filled(sheet_replies, {jobs.code: "Có.", fair.code: "Có."}, codes={fair.code: "ZZZZZZ"})
+    said = await send_file(home, wrong)
+    assert "1 dòng cần sửa; chưa ghi trả lời nào" in said and "ZZZZZZ" in said
+    assert (await app.store.questions.get(jobs.id)).answer is None  # type: ignore[union-attr]
+
+    good = filled(sheet_replies, {jobs.code: "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm."})
+    said = await send_file(home, good)
+    assert "Đã ghi 1 trả lời nháp từ phiếu của Sở Nội vụ" in said and "/congbo tatca" in said
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer == "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm."
+    assert not stored.answer_published and await outbox(app, "answer") == []
+    said = await send_file(home, good)  # the same file again: nothing changes
+    assert "Đã ghi 0 trả lời nháp" in said and "1 dòng không đổi" in said
+
+    await home.say("/congbo tatca")
+    await home.press("Gửi tất cả")
+    assert [p for p, _ in await outbox(app, "answer")] == [jobs.person_id]
+
+
+async def test_files_that_are_not_a_usable_sheet_or_not_yours(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    health = await official(app, engine, "department", "health", department="Sở Y tế")
+    sheet_replies = await home.say("/phieu")
+    good = filled(sheet_replies, {jobs.code: "Có."})
+
+    said = await send_file(health, good)
+    assert "Đây là phiếu của Sở Nội vụ" in said and "Không ghi trả lời nào" in said
+    assert "chưa phải phiếu trả lời" in await send_file(home, b"not a spreadsheet")
+    assert "Chưa tải được tệp" in await send_file(home, None)
+    await health.say("/phieu")
+    assert "Chưa có câu hỏi nào được chuyển tới Sở Y tế" in health.last_text
+    young = Talker(engine, user_id="lan")
+    assert "chưa mở được tệp" in await send_file(young, good)  # a young person: text only
+    assert (await app.store.questions.get(jobs.id)).answer is None  # type: ignore[union-attr]
+    zalo = Talker(engine, user_id="home-zalo", channel="zalo")
+    code = await create_invite(app.store, "department", now=app.clock.now(), department="Sở Nội vụ")
+    await zalo.say(f"/nhanquyen {code}")
+    await zalo.say("/phieu")
+    assert "Zalo chưa gửi, nhận được tệp" in zalo.last_text
+
+
+# -- over Telegram ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # see test_telegram_adapter.py
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    async with FakeTelegramAPI(token=TOKEN) as server:
+        yield server
+        assert server.error_answers == [], [c.describe() for c in server.error_answers]
+
+
+@pytest.mark.usefixtures("_ptb_timedelta")
+async def test_the_sheet_goes_and_comes_back_over_telegram(
+    province_app: App, campaign: Campaign, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = telegram_app(province_app, api, monkeypatch)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await route_jobs(app, campaign)
+    code = await create_invite(app.store, "department", now=app.clock.now(), department="Sở Nội vụ")
+    async with running(TelegramChannel(app, build_engine(app), options=options())) as channel:
+        api.push_message(2001, f"/nhanquyen {code}")
+        api.push_message(2001, "/phieu")
+        await settle(api, channel)
+        [sent] = api.documents
+        assert sent["filename"] == "tra-loi-so-noi-vu.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(sent["content"]))
+        sheet = book.active
+        assert sheet is not None
+        for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+            if sheet.cell(row=row, column=CODE_COLUMN).value == jobs.code:
+                sheet.cell(row=row, column=ANSWER_COLUMN, value="Tỉnh hỗ trợ hằng tháng.")
+        out = io.BytesIO()
+        book.save(out)
+        api.push_document(2001, out.getvalue(), file_name="tra-loi-so-noi-vu (1).xlsx")
+        await settle(api, channel)
+    assert any(c.method == "getFile" for c in api.calls)
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer == "Tỉnh hỗ trợ hằng tháng."
+    texts = [c.params.get("text", "") for c in api.calls if c.method == "sendMessage"]
+    assert any("Đã ghi 1 trả lời nháp" in str(t) for t in texts)
