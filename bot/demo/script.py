@@ -41,7 +41,7 @@ from bot.documents.names import reserve
 from bot.documents.produce import file_stem, produce_digest
 from bot.documents.xlsx import write_xlsx
 from handlers.broadcast import report_if_done
-from handlers.engine import Engine
+from handlers.engine import Engine, short
 from handlers.events import Event, EventKind, Reply
 from handlers.roles import create_invite
 from locales import Translator, translator
@@ -422,16 +422,19 @@ async def _answers(
     p.item(f'youthbot route --topic "viec lam" --department "so noi vu": {home.name}, {routed}')
     answered = datetime.combine(dates.answers_due - timedelta(days=2), time(10), tzinfo=app.tz)
     app.clock.set(answered)  # type: ignore[attr-defined]
-    question = next(
-        q for q in await app.store.questions.of_campaign(campaign.id) if q.topic_id == topic.id
-    )
+    # On a phone: the list of questions waiting (largest groups first), one tapped, the
+    # answer typed as the next message.
+    await department.say("/traloi")
+    p.item("/traloi → " + short(department.text.replace("\n", " / "), 220))
+    first = department.last[-1].choices[0].label
+    await department.tap(first)
     await department.say(
-        f"/traloi {question.code} Tỉnh hỗ trợ thanh niên tìm việc qua Trung tâm Dịch vụ việc làm "
-        "và các phiên giao dịch việc làm hằng tháng; bạn đăng ký tại UBND xã, phường."
+        "Tỉnh hỗ trợ thanh niên tìm việc qua Trung tâm Dịch vụ việc làm và các phiên giao dịch"
+        " việc làm hằng tháng; bạn đăng ký tại UBND xã, phường."
     )
     p.item(department.text.splitlines()[0])
     await department.tap("Gửi tới người hỏi")  # to the asker and supporters, not the group
-    p.item(department.text)
+    p.item(department.text.replace("\n", " / "))
     for _, reply in await _flush(sender, channel):
         p.item("  " + reply.text.replace("\n", " / ")[:150])
 
