@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clustering.normalize import fold
+from bot.campaign.topicwords import suggest as suggest_topics
+from bot.clustering.normalize import fold, plain
 from handlers.access import Action, Scope, allows, authorize, role_may
 from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router, short
@@ -31,6 +32,7 @@ from handlers.states import State
 from locales import LocalizedError, translator
 from storage import Store
 from storage.models import Question
+from storage.questions import CODE_LENGTH
 
 router = Router()
 MAX_ANSWER_CHARS = 3500
@@ -229,9 +231,17 @@ async def answer_command(ctx: Ctx) -> None:
     if not code:
         await _show_waiting(ctx, 0)
         return
-    question = await ctx.store.questions.by_code(code)
+    question = await ctx.store.questions.by_code(code) if _looks_like_code(code) else None
     if question is None:
-        ctx.say(ctx.tr("answer.unknown", code=code[:12]))
+        # "/traloi việc làm", "/traloi chuyen doi so": the waiting questions of the topic
+        # groups named ("chuyen" could be a code: a code that exists wins). A code-like
+        # word before other words is a mistyped code with its answer, unless the whole
+        # text is a group's name.
+        whole = (ctx.event.text or "").strip()
+        answer_like = _looks_like_code(code) and bool(text.strip())
+        if not await _show_topic(ctx, whole, by_words=not answer_like):
+            key = "answer.unknown" if _looks_like_code(code) else "answer.no_topic"
+            ctx.say(ctx.tr(key, code=code[:12], words=short(whole, 40)))
         return
     allowed, _ = await _answer_role_by(ctx, question)
     if not allowed:
@@ -282,6 +292,32 @@ async def sheet_command(ctx: Ctx) -> None:
 WAITING_PAGE = 6
 
 
+def _looks_like_code(word: str) -> bool:
+    """A question's code ("BDH7UC"): six ASCII letters or digits, any case."""
+    return len(word) == CODE_LENGTH and word.isascii() and word.isalnum()
+
+
+async def _show_topic(ctx: Ctx, words: str, *, by_words: bool = True) -> bool:
+    """The waiting list of the topic groups ``words`` names ("việc làm", "chuyen doi so",
+    "vay vốn": a group's name, or with ``by_words`` its words); False when it names
+    none."""
+    topics = [
+        t
+        for c in await ctx.store.campaigns.active()
+        for t in await ctx.store.campaigns.topics(c.id)
+    ]
+    wanted = plain(words)
+    named = [t for t in topics if wanted and (wanted in plain(t.name) or plain(t.name) in wanted)]
+    if not named and by_words:
+        suggested = set(suggest_topics(words, [t.name for t in topics]))
+        named = [t for t in topics if t.name in suggested]
+    if not named:
+        return False
+    ctx.data["answer_topics"] = [t.id for t in named]
+    await _show_waiting(ctx, 0)
+    return True
+
+
 async def _show_waiting(ctx: Ctx, offset: int) -> None:
     """/traloi with nothing after it: the questions this official may answer that have no
     answer yet, the biggest groups first, each a button that opens it for an answer."""
@@ -292,6 +328,8 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         return
     total, drafts = 0, 0
     shown: list[tuple[Question, int, int]] = []
+    topic_ids = ctx.data.get("answer_topics")
+    topics = [int(t) for t in topic_ids] if isinstance(topic_ids, list) else None
     for campaign in await ctx.store.campaigns.active():
         departments: list[str] | None = None
         if not any(allows(r, Action.ANSWER, Scope(campaign_id=campaign.id)) for r in roles):
@@ -310,6 +348,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         count, page = await ctx.store.questions.awaiting_answer(
             campaign.id,
             departments=departments,
+            topics=topics,
             limit=WAITING_PAGE - len(shown),
             offset=max(0, offset - total),
         )
@@ -320,9 +359,19 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
     if not shown:
         ctx.reset()
         key = "answer.waiting_none" if total == 0 else "answer.waiting_end"
-        ctx.say("\n".join(line for line in (ctx.tr(key), draft_line) if line))
+        if total == 0 and topics is not None:
+            named = [await ctx.store.campaigns.topic(t) for t in topics]
+            names = ", ".join(ctx.topic_name(t) for t in named if t is not None)
+            lines = [ctx.tr("answer.waiting_none_topics", topics=names), draft_line]
+        else:
+            lines = [ctx.tr(key), draft_line]
+        ctx.say("\n".join(line for line in lines if line))
         return
     lines = [ctx.tr.n("answer.waiting_title", total)]
+    if topics is not None:
+        named = [await ctx.store.campaigns.topic(t) for t in topics]
+        names = ", ".join(ctx.topic_name(t) for t in named if t is not None)
+        lines.append(ctx.tr("answer.waiting_topics", topics=names))
     buttons: list[list[Choice]] = []
     # Numbered from 1 on every page: a typed "2" (or Zalo's numbered options) is the
     # second button here.

@@ -347,11 +347,13 @@ class QuestionRepository:
         campaign_id: int,
         *,
         departments: Sequence[str] | None = None,
+        topics: Sequence[int] | None = None,
         limit: int = 6,
         offset: int = 0,
     ) -> tuple[int, list[tuple[Question, int, int]]]:
         """Questions with no answer yet (not even a draft), in one campaign and, when
-        ``departments`` is given, routed to one of them: how many there are, and one page
+        ``departments`` is given, routed to one of them (and of the ``topics`` groups,
+        when given): how many there are, and one page
         of them as (question, people who asked or support it, questions of its group that
         wait too). The biggest groups come first, a group's questions together, so an
         official who answers one can choose to send it to the rest of the group; then the
@@ -366,6 +368,11 @@ class QuestionRepository:
             marks = ",".join("?" * len(departments))
             where += f" AND coalesce(q.department, t.department) IN ({marks})"
             params += list(departments)
+        if topics is not None:
+            if not topics:
+                return 0, []
+            where += f" AND q.topic_id IN ({','.join('?' * len(topics))})"
+            params += list(topics)
         base = " FROM questions q JOIN topics t ON t.id = q.topic_id"
         total = int(await self._db.fetchval("SELECT count(*)" + base + where, params) or 0)
         if total <= offset:

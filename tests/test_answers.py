@@ -246,6 +246,30 @@ async def test_waiting_list_pages_and_refuses_what_cannot_be_answered(
     assert (await app.store.questions.get(asked[7].id)).answer is None  # type: ignore[union-attr]
 
 
+async def test_the_waiting_list_of_one_topic_group(province_app: App, campaign: Campaign) -> None:
+    """ "/traloi việc làm", "/traloi chuyen doi so": the waiting questions of the groups
+    named; a mistyped code before an answer is named as such, never read as a group."""
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "a", JOBS)
+    wifi = await question(app, campaign, "b", "Bản em chưa có sóng 4G ạ?", topic="Chuyển đổi số")
+    organiser = await official(app, engine, "organiser", "org")
+
+    await organiser.say("/traloi viec lam")
+    assert "Nhóm vấn đề: Nghề nghiệp, việc làm" in organiser.last_text
+    assert jobs.code in organiser.last_text and wifi.code not in organiser.last_text
+    await organiser.say("/traloi chuyen doi so")
+    assert wifi.code in organiser.last_text and jobs.code not in organiser.last_text
+    await organiser.say("/traloi vay vốn")
+    assert "Không còn câu hỏi nào chờ trả lời trong nhóm: Khởi nghiệp" in organiser.last_text
+    await organiser.say("/traloi ZZZZZZ Tỉnh hỗ trợ việc làm cho thanh niên.")
+    assert "Không tìm thấy câu hỏi có mã ZZZZZZ" in organiser.last_text
+    await organiser.say("/traloi xyz abc")
+    assert "Không có nhóm vấn đề nào khớp “xyz abc”" in organiser.last_text
+    await organiser.say(f"/traloi {jobs.code.lower()}")  # a code typed in lower case
+    assert jobs.text in organiser.last_text and "gõ nội dung trả lời" in organiser.last_text
+
+
 @pytest.mark.usefixtures("english_cli")
 async def test_cli_route_answer_and_publish(
     province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
