@@ -96,6 +96,7 @@ class StoreSheetDesk:
         roles = await ctx.store.roles.of_person(ctx.person.id)
         if not any(role_may(r, Action.ANSWER) for r in roles):
             return False  # a young person's spreadsheet: the usual "I read text only"
+        ctx.reset()  # whatever step was open, the file is the official's next move
         if content is None:
             ctx.say(ctx.tr("sheet.not_fetched", name=name))
             return True
