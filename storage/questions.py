@@ -377,31 +377,81 @@ class QuestionRepository:
         total = int(await self._db.fetchval("SELECT count(*)" + base + where, params) or 0)
         if total <= offset:
             return total, []
-        page = await self._db.fetchall(
-            "WITH s AS (SELECT question_id, count(*) AS n FROM supports GROUP BY question_id)"
-            " SELECT id, people, group_size FROM (SELECT q.id, q.cluster_id,"
-            " 1 + coalesce(s.n, 0) AS people, CASE WHEN q.cluster_id IS NULL THEN 1"
-            " ELSE count(*) OVER (PARTITION BY q.cluster_id) END AS group_size"
-            + base
-            + " LEFT JOIN s ON s.question_id = q.id"
-            + where
-            + ") w ORDER BY group_size DESC,"
-            " CASE WHEN group_size > 1 THEN cluster_id ELSE 0 END, people DESC, id"
-            " LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+        # In two steps, so that a page reads what it shows rather than ordering every
+        # waiting question: (1) the groups of more than one waiting question, largest
+        # first, and the members of those the page covers; (2) the other questions, the
+        # most supported first, then the oldest.
+        grouping = (
+            "SELECT q.cluster_id" + base + where + " AND q.cluster_id IS NOT NULL"
+            " GROUP BY q.cluster_id HAVING count(*) > 1"
         )
+        groups = await self._db.fetchall(
+            "SELECT q.cluster_id AS cluster, count(*) AS size"
+            + base
+            + where
+            + " AND q.cluster_id IS NOT NULL GROUP BY q.cluster_id HAVING count(*) > 1"
+            " ORDER BY size DESC, q.cluster_id",
+            params,
+        )
+        page: list[tuple[int, int, int]] = []  # (id, people, group size)
+        position, covered_from = 0, 0
+        covered: list[tuple[int, int]] = []  # (cluster, waiting questions in it)
+        for group in groups:
+            size = int(group["size"])
+            if position + size > offset and position < offset + limit:
+                covered_from = covered_from if covered else position
+                covered.append((int(group["cluster"]), size))
+            position += size
+        if covered:
+            marks = ",".join("?" * len(covered))
+            members = await self._db.fetchall(
+                "SELECT q.id, q.cluster_id, 1 + (SELECT count(*) FROM supports s"
+                " WHERE s.question_id = q.id) AS people"
+                + base
+                + where
+                + f" AND q.cluster_id IN ({marks})",
+                [*params, *(c for c, _ in covered)],
+            )
+            rank = {cluster: n for n, (cluster, _) in enumerate(covered)}
+            sizes = dict(covered)
+            members.sort(key=lambda r: (rank[r["cluster_id"]], -int(r["people"]), r["id"]))
+            skip = max(offset - covered_from, 0)
+            page += [
+                (int(r["id"]), int(r["people"]), sizes[r["cluster_id"]])
+                for r in members[skip : skip + limit]
+            ]
+        if len(page) < limit:
+            alone = where + f" AND (q.cluster_id IS NULL OR q.cluster_id NOT IN ({grouping}))"
+            first = max(offset - position, 0)
+            supported = await self._db.fetchall(
+                "SELECT q.id, 1 + count(*) AS people FROM supports s"
+                " JOIN questions q ON q.id = s.question_id JOIN topics t ON t.id = q.topic_id"
+                + alone
+                + " GROUP BY q.id ORDER BY people DESC, q.id",
+                [*params, *params],
+            )
+            page += [
+                (int(r["id"]), int(r["people"]), 1)
+                for r in supported[first : first + limit - len(page)]
+            ]
+            if len(page) < limit:
+                rest = await self._db.fetchall(
+                    "SELECT q.id"
+                    + base
+                    + alone
+                    + " AND NOT EXISTS (SELECT 1 FROM supports s WHERE s.question_id = q.id)"
+                    " ORDER BY q.id LIMIT ? OFFSET ?",
+                    [*params, *params, limit - len(page), max(first - len(supported), 0)],
+                )
+                page += [(int(r["id"]), 1, 1) for r in rest]
         if not page:
             return total, []
         marks = ",".join("?" * len(page))
         rows = await self._db.fetchall(
-            f"SELECT * FROM questions WHERE id IN ({marks})", [r["id"] for r in page]
+            f"SELECT * FROM questions WHERE id IN ({marks})", [qid for qid, _, _ in page]
         )
         found = {r["id"]: _question(r) for r in rows}
-        return total, [
-            (found[r["id"]], int(r["people"]), int(r["group_size"]))
-            for r in page
-            if r["id"] in found
-        ]
+        return total, [(found[i], people, size) for i, people, size in page if i in found]
 
     # -- supporters ("Tôi cũng muốn hỏi câu này") -------------------------------------
 

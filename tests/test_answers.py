@@ -4,6 +4,7 @@ sent to a group's other questions only after the official saw every recipient.""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from bot.cli import main
 from handlers.clusters import merge
-from storage.models import Campaign
+from storage.models import Campaign, Question
 from tests.followup import official, outbox, question, support
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
@@ -268,6 +269,73 @@ async def test_the_waiting_list_of_one_topic_group(province_app: App, campaign: 
     assert "Không có nhóm vấn đề nào khớp “xyz abc”" in organiser.last_text
     await organiser.say(f"/traloi {jobs.code.lower()}")  # a code typed in lower case
     assert jobs.text in organiser.last_text and "gõ nội dung trả lời" in organiser.last_text
+
+
+async def test_the_waiting_list_pages_through_every_question_in_order(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Every waiting question appears once across the pages, whatever the page size, in
+    the documented order: groups of waiting questions by size, a group's questions
+    together (most supported first), then the others (most supported, then oldest)."""
+    app = province_app
+    store = app.store
+    rng = random.Random(12)
+    asked = []
+    for n in range(70):
+        topic = rng.choice(["việc làm", "Chuyển đổi số"])
+        asked.append(await question(app, campaign, f"q{n}", f"Câu hỏi {n} ạ?", topic=topic))
+    clusters = [await store.clusters.add(campaign.id, q.id, now=app.clock.now()) for q in asked]
+    for q in asked:  # groups of 1 to 6
+        if rng.random() < 0.6:
+            await store.clusters.assign(q.id, clusters[rng.randrange(12)])
+    for n, q in enumerate(asked):
+        for fan in range(rng.choice([0, 0, 0, 1, 2, 3])):
+            await support(app, q, f"fan{n}-{fan}")
+    for q in rng.sample(asked, 8):
+        await store.questions.save_answer(q.id, "Đã có.", now=app.clock.now(), by="Sở Nội vụ")
+    for q in rng.sample(asked, 5):
+        await store.questions.set_status(q.id, "withdrawn", now=app.clock.now())
+    await route_jobs(app, campaign)
+    topics = await store.campaigns.topics(campaign.id)
+    jobs_topic = next(t.id for t in topics if "việc làm" in t.name)
+
+    async def expected(departments: list[str] | None, topic_ids: list[int] | None) -> list[int]:
+        fresh = [await store.questions.get(q.id) for q in asked]
+        waiting = [
+            q
+            for q in fresh
+            if q is not None
+            and q.answer is None
+            and q.status != "withdrawn"
+            and (topic_ids is None or q.topic_id in topic_ids)
+            and (departments is None or await store.questions.department_of(q.id) in departments)
+        ]
+        sizes: dict[int, int] = {}
+        for q in waiting:
+            sizes[q.cluster_id or 0] = sizes.get(q.cluster_id or 0, 0) + 1
+        people = {q.id: 1 + len(await store.questions.supporters(q.id)) for q in waiting}
+
+        def key(q: Question) -> tuple[int, int, int, int]:
+            size = sizes[q.cluster_id or 0] if q.cluster_id else 1
+            return (-size, q.cluster_id if size > 1 else 0, -people[q.id], q.id)  # type: ignore[return-value]
+
+        return [q.id for q in sorted(waiting, key=key)]
+
+    for departments, topic_ids in ((None, None), (["Sở Nội vụ"], None), (None, [jobs_topic])):
+        want = await expected(departments, topic_ids)
+        for page_size in (6, 7, 50):
+            seen: list[int] = []
+            for offset in range(0, len(want) + page_size, page_size):
+                total, page = await store.questions.awaiting_answer(
+                    campaign.id,
+                    departments=departments,
+                    topics=topic_ids,
+                    limit=page_size,
+                    offset=offset,
+                )
+                assert total == len(want)
+                seen += [q.id for q, _, _ in page]
+            assert seen == want, (departments, topic_ids, page_size)
 
 
 @pytest.mark.usefixtures("english_cli")
