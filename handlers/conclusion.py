@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from bot.campaign import conclusion
 from bot.campaign.departments import DepartmentError
-from bot.clustering.normalize import fold
+from bot.clustering.normalize import fold, plain
 from handlers.access import Action, Scope, allows
 from handlers.answers import recipients_of
 from handlers.engine import Choice, Ctx, Router
@@ -210,7 +210,13 @@ async def commitment_command(ctx: Ctx) -> None:
     except (conclusion.ConclusionError, DepartmentError) as exc:
         ctx.say(exc.render(ctx.tr))
         return
-    ctx.say(ctx.tr("commitment.added", id=added.id, owner=added.owner, due=f"{added.due:%d/%m/%Y}"))
+    lines = [
+        ctx.tr("commitment.added", id=added.id, owner=added.owner, due=f"{added.due:%d/%m/%Y}")
+    ]
+    if plain(owner) != plain(added.owner):
+        # "Sở Lao động" is Sở Nội vụ since the 2025 mergers: say how the name was read.
+        lines.append(ctx.tr("commitment.owner_read_as", typed=owner.strip(), name=added.owner))
+    ctx.say("\n".join(lines))
 
 
 async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
