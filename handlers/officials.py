@@ -11,6 +11,7 @@ import dataclasses
 import re
 
 from bot.clustering.normalize import plain
+from handlers import feedback
 from handlers.access import Action, role_may
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import EventKind
@@ -65,6 +66,11 @@ async def official_idle(ctx: Ctx, text: str) -> bool:
     command = official_request(text, roles)
     if command is not None:
         await ctx.engine.command(ctx, command)
+        return True
+    # An official who also asked questions: a word about an answer they were told is
+    # offered as their comment on it, as for any young person.
+    open_campaign = bool(await ctx.engine.open_campaigns(ctx.now))
+    if await feedback.offer(ctx, " ".join(text.split()), open_campaign=open_campaign):
         return True
     _keep_text(ctx, text)
     _menu(ctx, roles)

@@ -10,6 +10,7 @@ import pytest
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
+from handlers.answers import publish, save_answer
 from handlers.engine import Engine
 from storage.models import Campaign
 from tests.followup import official, question
@@ -76,3 +77,17 @@ async def test_a_secretary_sees_only_their_tasks_and_a_young_person_the_young_fl
     young = Talker(engine, user_id="young")
     await young.say("báo cáo")
     assert CONSENT in young.last_text and "Đồng chí" not in young.last_text
+
+
+async def test_an_official_who_asked_can_still_comment_on_their_answer(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    app = province_app
+    organiser = await official(app, engine, "organiser", "org")
+    own = await question(app, campaign, "org", "Xóm em chưa có sóng điện thoại, bao giờ có ạ?")
+    await save_answer(app.store, own, "Cuối năm có sóng.", now=app.clock.now(), by="Sở", source="t")
+    fresh = await app.store.questions.get(own.id)
+    assert fresh is not None
+    await publish(app.store, [fresh], now=app.clock.now())
+    await organiser.say("em vẫn chưa hài lòng, xóm em chưa thấy ai khảo sát")
+    assert organiser.button(own.code) and "Đồng chí cần làm việc gì" not in organiser.last_text
