@@ -35,6 +35,7 @@ _OFFICIAL_COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("help.cmd.feedback", Action.ANSWER),
     ("help.cmd.programme", Action.PROGRAMME),
     ("help.cmd.conclusion", Action.CONCLUSION),
+    ("help.cmd.documents", Action.CONCLUSION),
     ("help.cmd.clusters", Action.EDIT_CLUSTERS),
     ("help.cmd.email", None),
     ("help.cmd.roles", None),

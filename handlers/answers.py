@@ -280,10 +280,10 @@ async def sheet_command(ctx: Ctx) -> None:
     """/phieu [tên sở, ngành] — the department's answer sheet (XLSX) to fill in and send
     back in this chat."""
     ctx.reset()
-    if ctx.engine.sheets is None:
+    if ctx.engine.documents is None:
         ctx.say(ctx.tr("sheet.unavailable"))
         return
-    await ctx.engine.sheets.send_sheet(ctx, (ctx.event.text or "").strip())
+    await ctx.engine.documents.send_sheet(ctx, (ctx.event.text or "").strip())
 
 
 # -- the questions waiting for an answer, one at a time ---------------------------------

@@ -139,9 +139,16 @@ class DigestMaker(Protocol):
         ...
 
 
-class SheetDesk(Protocol):
-    """Departments' answer sheets in chat ("phiếu trả lời"): the sheet as a file, and a
-    filled one read back (implemented in :mod:`bot.documents.sheet_chat`)."""
+class DocumentDesk(Protocol):
+    """Files in chat (implemented in :mod:`bot.documents.desk`): departments' answer
+    sheets ("phiếu trả lời") and a filled one read back; the documents after the
+    questions (the compilation of answers, the live programme, the conclusion notice, the
+    report) as Word files an official can send as they are."""
+
+    async def send_document(self, ctx: Ctx, kind: str, campaign: Campaign) -> None:
+        """Reply with ``campaign``'s document ``kind`` ("answers", "programme",
+        "conclusion", "report") as a DOCX file."""
+        ...
 
     async def send_sheet(self, ctx: Ctx, department: str) -> None:
         """Reply with ``department``'s sheet of questions waiting for its answers."""
@@ -442,7 +449,7 @@ class Engine:
         settings: EngineSettings | None = None,
         similar: SimilarFinder | None = None,
         digests: DigestMaker | None = None,
-        sheets: SheetDesk | None = None,
+        documents: DocumentDesk | None = None,
         routers: Sequence[Router],
     ) -> None:
         self.store = store
@@ -450,7 +457,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.similar = similar
         self.digests = digests
-        self.sheets = sheets
+        self.documents = documents
         self.router = Router()
         for router in routers:  # handlers.routers(): one list, built by the caller
             self.router.include(router)
@@ -616,8 +623,8 @@ class Engine:
         elif (
             event.kind == EventKind.MEDIA
             and event.file_name
-            and self.sheets is not None
-            and await self.sheets.receive(ctx, event.file_name, event.file_content)
+            and self.documents is not None
+            and await self.documents.receive(ctx, event.file_name, event.file_content)
         ):
             pass  # an official's filled answer sheet, read
         elif event.kind == EventKind.UNSUPPORTED:

@@ -7,12 +7,17 @@ what, which is the part that must never be wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-from handlers.access import Action, Scope, allows, authorize, natural_scope
-from handlers.engine import Ctx, Router
+from bot.clustering.normalize import fold
+from handlers.access import Action, Scope, allows, authorize, natural_scope, role_may
+from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
+from handlers.programme import official_campaign
+from handlers.states import State
 from storage.models import Unit
+from storage.roles import Role
 
 router = Router()
 
@@ -124,3 +129,70 @@ async def email_command(ctx: Ctx) -> None:
         await ctx.store.roles.set_email(role.id, address)
     await ctx.audit("role.email", target=",".join(str(r.id) for r in roles))
     ctx.say(ctx.tr("email.saved", address=address))
+
+
+# -- /vanban: the documents after the questions, as Word files ------------------------------
+
+# Each document, the words that name it (unaccented, no spaces) and the action it needs
+# over the whole campaign (organisers).
+_DOCUMENTS: tuple[tuple[str, tuple[str, ...], Action], ...] = (
+    ("answers", ("traloi", "tonghoptraloi", "answers"), Action.DIGEST),
+    ("programme", ("kichban", "chuongtrinh", "programme", "program"), Action.PROGRAMME),
+    ("conclusion", ("ketluan", "thongbaoketluan", "conclusion"), Action.CONCLUSION),
+    ("report", ("baocao", "baocaoketqua", "ketqua", "report"), Action.CONCLUSION),
+)
+
+
+@router.command("vanban", "documents")
+async def documents_command(ctx: Ctx) -> None:
+    """/vanban [traloi|kichban|ketluan|baocao] — a document after the questions as a Word
+    file; alone, the documents this official may have, as buttons."""
+    ctx.reset()
+    typed = fold(ctx.event.text or "").replace(" ", "")
+    if not typed:
+        roles = await ctx.store.roles.of_person(ctx.person.id)
+        allowed = [(kind, action) for kind, _, action in _DOCUMENTS if _may(roles, action)]
+        if not allowed:
+            ctx.say(ctx.tr("refused"))
+            return
+        ctx.ask(
+            State.DOCUMENT_PICK,
+            ctx.tr("documents.pick"),
+            [[Choice(ctx.tr(f"documents.kind.{kind}"), "vd", kind)] for kind, _ in allowed],
+        )
+        return
+    found = next(((k, a) for k, words, a in _DOCUMENTS if typed in words), None)
+    if found is None:
+        ctx.say(ctx.tr("documents.usage"))
+        return
+    await _send_document(ctx, *found)
+
+
+def _may(roles: list[Role], action: Action) -> bool:
+    return any(r.role in ("organiser", "admin") and role_may(r, action) for r in roles)
+
+
+@router.action("vd")
+async def document_pick(ctx: Ctx, kind: str) -> None:
+    ctx.reset()
+    found = next(((k, a) for k, _, a in _DOCUMENTS if k == kind), None)
+    if found is None:
+        ctx.say(ctx.tr("documents.usage"))
+        return
+    await _send_document(ctx, *found)
+
+
+@router.reask(State.DOCUMENT_PICK)
+async def reask_documents(ctx: Ctx) -> None:
+    ctx.event = dataclasses.replace(ctx.event, text="")
+    await documents_command(ctx)
+
+
+async def _send_document(ctx: Ctx, kind: str, action: Action) -> None:
+    if ctx.engine.documents is None:
+        ctx.say(ctx.tr("documents.unavailable"))
+        return
+    campaign = await official_campaign(ctx, action)
+    if campaign is None:
+        return
+    await ctx.engine.documents.send_document(ctx, kind, campaign)

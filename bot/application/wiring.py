@@ -21,17 +21,18 @@ def engine_settings(app: App) -> EngineSettings:
 def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
     from bot.clustering.similar import CampaignSimilarity
+    from bot.documents.desk import StoreDocumentDesk
     from bot.documents.produce import StoreDigestMaker
-    from bot.documents.sheet_chat import StoreSheetDesk
     from handlers import routers
 
+    digests = StoreDigestMaker(app)
     return Engine(
         app.store,
         app.clock,
         settings=engine_settings(app),
         similar=CampaignSimilarity(app.store, app.clock),
-        digests=StoreDigestMaker(app),
-        sheets=StoreSheetDesk(app),
+        digests=digests,
+        documents=StoreDocumentDesk(app, maker=digests),
         routers=routers(),
     )
 

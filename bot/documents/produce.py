@@ -91,6 +91,35 @@ async def produce_digest(
     return DigestFiles(data, text, xlsx, docx, chart, chart_data)
 
 
+async def produce_followup(
+    app: App, kind: str, campaign: Campaign, *, language: str, now: datetime
+) -> Reply:
+    """One document after the questions (``/vanban``) as a reply with its DOCX file."""
+    from bot.documents.followup import FILE_STEMS
+    from bot.documents.followup_build import build_document
+    from bot.documents.followup_docx import write_followup_docx
+
+    local = app.local_now()
+    document = await build_document(
+        kind,  # type: ignore[arg-type]
+        app.store,
+        campaign,
+        language=language,
+        today=local.date(),
+        now=now,
+    )
+    folder = app.settings.core.out_dir
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    stem = await asyncio.to_thread(
+        reserve, folder, f"{FILE_STEMS[kind]}-{local:%Y%m%d-%H%M}", (".docx",)
+    )
+    path = folder / f"{stem}.docx"
+    tr = translator(language)
+    await asyncio.to_thread(write_followup_docx, document, path, tr=tr)
+    text = tr("documents.sent", document=tr(f"documents.kind.{kind}"))
+    return Reply(text, attachments=(Attachment(path),))
+
+
 def nothing_new_text(data: DigestData, language: str) -> str:
     return render_nothing_new(data, tr=translator(language))
 
@@ -122,6 +151,11 @@ class StoreDigestMaker:
 
     #: Requests being made in this process (by any maker): a slow one is not made twice.
     running: ClassVar[set[str]] = set()
+
+    @property
+    def background_from(self) -> int:
+        """From this many questions a campaign's chat files are made in the background."""
+        return self._background_from
 
     async def make(
         self,
@@ -155,13 +189,7 @@ class StoreDigestMaker:
                 sort_keys=True,
             )
             await store.jobs.start(CHAT_DIGEST_JOB, request, now=self._app.clock.now())
-            # A fresh context: the task must not join the chat's transaction (its
-            # statements wait for it to commit instead).
-            task = asyncio.get_running_loop().create_task(
-                self.send_later(request), context=contextvars.Context()
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.start(request)
             count = format_number(questions, language)
             return translator(language)("digest.preparing", count=count), []
         return await self._reply(
@@ -211,6 +239,36 @@ class StoreDigestMaker:
         finally:
             self.running.discard(request)
 
+    def document_later(
+        self, kind: str, campaign: Campaign, *, language: str, person_id: int, channel: str
+    ) -> str:
+        """The request for a document after the questions (``/vanban``) on a large
+        campaign, made like a large digest: after the chat's transaction, in the
+        background, sent through the outbox, made again after a crash. The caller records
+        it (``jobs.start``) in the chat's transaction and then calls :meth:`start`."""
+        return json.dumps(
+            {
+                "document": kind,
+                "campaign": campaign.id,
+                "language": language,
+                "person": person_id,
+                "channel": channel,
+                "asked": to_utc_text(self._app.clock.now()),
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    def start(self, request: str) -> None:
+        """Make a recorded request in the background, outside the caller's transaction."""
+        # A fresh context: the task must not join the chat's transaction (its statements
+        # wait for it to commit instead).
+        task = asyncio.get_running_loop().create_task(
+            self.send_later(request), context=contextvars.Context()
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _send_later(self, request: str) -> None:
         store, now = self._app.store, self._app.clock.now
         asked = json.loads(request)
@@ -219,13 +277,20 @@ class StoreDigestMaker:
             campaign = await store.campaigns.get(asked["campaign"])
             if campaign is None:
                 raise LookupError(f"campaign {asked['campaign']} is gone")
-            scope = DigestScope(
-                kind=asked["scope"], unit_id=asked["unit"], department=asked["department"]
-            )
-            text, attachments = await self._reply(
-                await self._produce(campaign, scope, asked["names"], language), person_id, channel
-            )
-            reply = Reply(text, attachments=tuple(attachments))
+            if asked.get("document"):
+                reply = await produce_followup(
+                    self._app, asked["document"], campaign, language=language, now=now()
+                )
+            else:
+                scope = DigestScope(
+                    kind=asked["scope"], unit_id=asked["unit"], department=asked["department"]
+                )
+                text, attachments = await self._reply(
+                    await self._produce(campaign, scope, asked["names"], language),
+                    person_id,
+                    channel,
+                )
+                reply = Reply(text, attachments=tuple(attachments))
         except Exception:
             log.exception("digest for person %d could not be made", person_id)
             reply = Reply(translator(language)("digest.failed"))

@@ -1,8 +1,13 @@
-"""Answer sheets in chat ("phiếu trả lời"): a department contact asks for its sheet
-(``/phieu``) and gets the XLSX of the questions routed to it; filled in, the same file sent
-back in the chat is read and its answers recorded as drafts, all or nothing, with every
-wrong row named (the rules of :mod:`bot.documents.answer_sheet`, as ``youthbot answers
-import``). Nothing reaches a young person until the official publishes (``/congbo``).
+"""Files in chat.
+
+- The documents after the questions (``/vanban``): the compilation of answers, the live
+  programme, the conclusion notice and the report, as the DOCX files ``youthbot export
+  --document`` writes, to send as they are.
+- Answer sheets ("phiếu trả lời"): a department contact asks for its sheet (``/phieu``)
+  and gets the XLSX of the questions routed to it; filled in, the same file sent back in
+  the chat is read and its answers recorded as drafts, all or nothing, with every wrong
+  row named (the rules of :mod:`bot.documents.answer_sheet`, as ``youthbot answers
+  import``). Nothing reaches a young person until the official publishes (``/congbo``).
 
 Files travel by Telegram only: Zalo bots can neither send nor receive documents.
 """
@@ -24,12 +29,18 @@ from bot.documents.answer_sheet import (
     sheet_questions,
     write_answer_sheet,
 )
+from bot.documents.followup import DOCUMENT_KINDS
+from bot.documents.produce import (
+    CHAT_DIGEST_JOB,
+    StoreDigestMaker,
+    produce_followup,
+)
 from handlers.access import Action, Scope, allows, authorize, role_may
 from handlers.engine import Ctx
 from handlers.events import Attachment, Reply
 from storage.models import Campaign, DeadlineKind
 
-__all__ = ["MAX_ERRORS_SHOWN", "StoreSheetDesk"]
+__all__ = ["MAX_ERRORS_SHOWN", "StoreDocumentDesk"]
 
 #: Rows with an error listed in chat; the rest are counted.
 MAX_ERRORS_SHOWN = 8
@@ -37,11 +48,14 @@ MAX_ERRORS_SHOWN = 8
 _FILE_CHANNELS = frozenset({"telegram", "test", "terminal"})
 
 
-class StoreSheetDesk:
-    """Implements :class:`handlers.engine.SheetDesk` over the app's store and files."""
+class StoreDocumentDesk:
+    """Implements :class:`handlers.engine.DocumentDesk` over the app's store and files."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, maker: StoreDigestMaker | None = None) -> None:
         self._app = app
+        # Large documents are made in the background like large digests (same job kind,
+        # same resumption after a crash).
+        self._maker = maker or StoreDigestMaker(app)
 
     async def send_sheet(self, ctx: Ctx, department: str) -> None:
         roles = await ctx.store.roles.of_person(ctx.person.id)
@@ -89,6 +103,34 @@ class StoreSheetDesk:
         waiting = sum(1 for r in rows if not r.answer)
         text = ctx.tr.n("sheet.sent", len(rows), department=name, waiting=waiting)
         ctx.replies.append(Reply(text, attachments=(Attachment(path),)))
+
+    async def send_document(self, ctx: Ctx, kind: str, campaign: Campaign) -> None:
+        if kind not in DOCUMENT_KINDS:
+            ctx.say(ctx.tr("documents.usage"))
+            return
+        if ctx.event.channel not in _FILE_CHANNELS:
+            ctx.say(ctx.tr("documents.no_files_here"))
+            return
+        await ctx.audit("document.chat", target=kind, campaign=campaign.id)
+        language = ctx.person.language
+        questions = await ctx.store.questions.count(campaign.id)
+        if questions >= self._maker.background_from:
+            # At 100,000 questions a document takes seconds to build: not in the chat's
+            # transaction, which would hold every other chat waiting.
+            request = self._maker.document_later(
+                kind,
+                campaign,
+                language=language,
+                person_id=ctx.person.id,
+                channel=ctx.event.channel,
+            )
+            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
+            self._maker.start(request)
+            ctx.say(ctx.tr("documents.preparing", document=ctx.tr(f"documents.kind.{kind}")))
+            return
+        ctx.replies.append(
+            await produce_followup(self._app, kind, campaign, language=language, now=ctx.now)
+        )
 
     async def receive(self, ctx: Ctx, name: str, content: bytes | None) -> bool:
         if not name.lower().endswith(".xlsx"):
