@@ -1,4 +1,6 @@
-"""``/baocao`` (``/report``): the digest of whoever asks, in their role's scope.
+"""``/baocao`` (``/report``): the digest of whoever asks, in their role's scope; and
+``/vanban`` (``/documents``): the documents after the questions as Word files, for
+organisers.
 
 The digest itself (database queries, XLSX/DOCX/chart files) is made by the application
 through the :class:`DigestMaker` it gives the engine; this module only decides who may see
