@@ -27,6 +27,7 @@ _REQUESTS: tuple[tuple[str, Action | None, re.Pattern[str]], ...] = (
     ("traloi", Action.ANSWER, re.compile(r"\b(?:tra loi|answers?|answer)\b")),
     ("baocao", Action.DIGEST, re.compile(r"\b(?:bao cao|tong hop|thong ke|so lieu|report)\b")),
     ("thongbao", Action.BROADCAST, re.compile(r"\b(?:thong bao|gui tin|nhan tin|broadcast)\b")),
+    ("vanban", Action.CONCLUSION, re.compile(r"\b(?:van ban|tai lieu|file word|documents?)\b")),
     ("kichban", Action.PROGRAMME, re.compile(r"\b(?:kich ban|chuong trinh|programme)\b")),
     ("ketluan", Action.CONCLUSION, re.compile(r"\b(?:ket luan|cam ket|conclusion)\b")),
     ("vaitro", None, re.compile(r"\b(?:vai tro|quyen|roles?)\b")),
@@ -39,6 +40,7 @@ _MENU: tuple[tuple[str, Action | None], ...] = (
     ("traloi", Action.ANSWER),
     ("baocao", Action.DIGEST),
     ("thongbao", Action.BROADCAST),
+    ("vanban", Action.CONCLUSION),
     ("trogiup", None),
 )
 

@@ -45,9 +45,18 @@ async def test_an_organiser_in_words_gets_the_command_or_the_tasks(
     await organiser.say("chào ad")
     assert "Đồng chí cần làm việc gì" in organiser.last_text and CONSENT not in organiser.last_text
     labels = [b.label for b in organiser.last_prompt().choices]
-    assert labels == ["Câu hỏi chờ trả lời", "Báo cáo tổng hợp", "Gửi thông báo", "Xem các lệnh"]
+    assert labels == [
+        "Câu hỏi chờ trả lời",
+        "Báo cáo tổng hợp",
+        "Gửi thông báo",
+        "Văn bản (Word)",
+        "Xem các lệnh",
+    ]
     await organiser.press("Câu hỏi chờ trả lời")
     assert asked.code in organiser.last_text
+    await organiser.say("/huy")
+    await organiser.say("cho xin văn bản")
+    assert "Đồng chí cần văn bản nào" in organiser.last_text
 
     # A question after all: kept, and asked as a young person's (consent first).
     own = "Tỉnh có hỗ trợ vay vốn cho cán bộ Đoàn khởi nghiệp không ạ?"
