@@ -58,6 +58,20 @@ class Published:
     notified: int  # messages queued
 
 
+def answer_refusal(question: Question) -> AnswerError | None:
+    """Why ``question`` takes no new answer: its answer was published (final), or its
+    asker withdrew it; None when it may be answered."""
+    if question.answer_published_at is not None:
+        return AnswerError(
+            "answer.already_published",
+            code=question.code,
+            date=f"{question.answer_published_at:%d/%m/%Y}",
+        )
+    if question.status == "withdrawn":
+        return AnswerError("answer.withdrawn", code=question.code)
+    return None
+
+
 def check_answer_text(text: str) -> str:
     """The cleaned answer, or :class:`AnswerError` when empty or too long."""
     cleaned = clean_text(text)
@@ -78,14 +92,9 @@ async def save_answer(
 ) -> bool:
     """Record (or replace) the draft answer of one question; False when the text is the
     one already there. Refused once the answer is published."""
-    if question.answer_published_at is not None:
-        raise AnswerError(
-            "answer.already_published",
-            code=question.code,
-            date=f"{question.answer_published_at:%d/%m/%Y}",
-        )
-    if question.status == "withdrawn":
-        raise AnswerError("answer.withdrawn", code=question.code)
+    refusal = answer_refusal(question)
+    if refusal is not None:
+        raise refusal
     if question.answer == text and question.answered_by == by:
         return False
     if not await store.questions.save_answer(question.id, text, now=now, by=by):
@@ -426,19 +435,10 @@ async def waiting_pick(ctx: Ctx, arg: str) -> None:
 
 async def _ask_answer_text(ctx: Ctx, question: Question) -> None:
     """The whole question (and any draft), then: type the answer."""
-    if question.status == "withdrawn":
+    refusal = answer_refusal(question)
+    if refusal is not None:
         ctx.reset()
-        ctx.say(ctx.tr("answer.withdrawn", code=question.code))
-        return
-    if question.answer_published_at is not None:
-        ctx.reset()
-        ctx.say(
-            ctx.tr(
-                "answer.already_published",
-                code=question.code,
-                date=f"{question.answer_published_at:%d/%m/%Y}",
-            )
-        )
+        ctx.say(refusal.render(ctx.tr))
         return
     unit = await ctx.engine.unit(question.unit_id)
     topic = await ctx.store.campaigns.topic(question.topic_id)

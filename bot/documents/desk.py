@@ -31,6 +31,7 @@ from bot.documents.answer_sheet import (
 )
 from bot.documents.followup import DOCUMENT_KINDS
 from bot.documents.produce import (
+    CHANNELS_WITHOUT_FILES,
     CHAT_DIGEST_JOB,
     StoreDigestMaker,
     produce_followup,
@@ -44,8 +45,6 @@ __all__ = ["MAX_ERRORS_SHOWN", "StoreDocumentDesk"]
 
 #: Rows with an error listed in chat; the rest are counted.
 MAX_ERRORS_SHOWN = 8
-#: Channels that carry files.
-_FILE_CHANNELS = frozenset({"telegram", "test", "terminal"})
 
 
 class StoreDocumentDesk:
@@ -79,7 +78,7 @@ class StoreDocumentDesk:
         if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
             ctx.say(ctx.tr("refused"))
             return
-        if ctx.event.channel not in _FILE_CHANNELS:
+        if ctx.event.channel in CHANNELS_WITHOUT_FILES:
             ctx.say(ctx.tr("sheet.no_files_here"))
             return
         rows = await sheet_questions(ctx.store, campaign, name, tr=ctx.tr)
@@ -108,7 +107,7 @@ class StoreDocumentDesk:
         if kind not in DOCUMENT_KINDS:
             ctx.say(ctx.tr("documents.usage"))
             return
-        if ctx.event.channel not in _FILE_CHANNELS:
+        if ctx.event.channel in CHANNELS_WITHOUT_FILES:
             ctx.say(ctx.tr("documents.no_files_here"))
             return
         await ctx.audit("document.chat", target=kind, campaign=campaign.id)
