@@ -788,10 +788,14 @@ _ARRIVED = re.compile(
 _DIALOGUE = re.compile(r"\b(?:doi thoai|dialogue)\b")
 _HAPPENS = re.compile(r"\b(?:to chuc|dien ra|hop|gap chu tich)\b")
 _WHERE = re.compile(r"\b(?:o dau|tai dau|cho nao|dia diem|where)\b")
-_DEADLINE = re.compile(
-    r"\b(?:han chot|han gui|han nop|het han|con han|deadline|con gui duoc|con hoi duoc"
-    r"|gui den bao gio|gui den khi nao|hoi den bao gio|hoi den khi nao)\b"
+# "còn gửi được không", "gửi đến bao giờ": whether questions are still taken.
+_STILL_TAKEN = re.compile(
+    r"\b(?:con gui duoc|con hoi duoc|gui den bao gio|gui den khi nao|hoi den bao gio"
+    r"|hoi den khi nao)\b"
 )
+# A deadline word: about the questions only next to "câu hỏi", "đối thoại" or alone
+# ("hạn nộp học phí khi nào?" is a question to the chair).
+_DEADLINE = re.compile(r"\b(?:han chot|han gui|han nop|het han|con han|deadline)\b")
 _MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
 _HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
 
@@ -835,8 +839,11 @@ def idle_request(text: str) -> str | None:
         return "dates"  # "khi nào đối thoại ạ", "đối thoại ở đâu"
     if len(tokens) <= 4 and asks_when and _HAPPENS.search(words):
         return "dates"  # "ở đâu tổ chức", "bao giờ họp" (longer: a question to the chair)
-    if short and _DEADLINE.search(plain):  # "còn gửi được không": "còn" is no speaker here
-        return "dates"  # "hạn chót gửi câu hỏi", "còn gửi được không ad"
+    if short and _STILL_TAKEN.search(plain):  # "còn" here is no speaker: not trimmed
+        return "dates"  # "còn gửi được không ad"
+    about_ours = mine or bool(_DIALOGUE.search(words)) or len(tokens) <= 3
+    if short and _DEADLINE.search(plain) and about_ours:
+        return "dates"  # "hạn chót gửi câu hỏi là khi nào", "hết hạn chưa"
     if _EDIT.search(words) and ((mine and (short or own)) or len(tokens) <= 3):
         return "sua"
     if _WITHDRAW.search(words) and mine and (short or own):

@@ -561,6 +561,9 @@ async def test_when_and_where_the_dialogue_is_and_did_my_question_arrive(
     asked = "Khi nào tỉnh tổ chức hội nghị việc làm cho thanh niên nông thôn?"
     await t.say(asked)
     assert "28/08/2025" not in t.last_text  # a question to the chair, not about the dates
+    await t.say("/huy")
+    await t.say("Hạn nộp học phí khi nào?")  # a deadline, but not the dialogue's
+    assert "28/08/2025" not in t.last_text and "21/08/2025" not in t.last_text
     assert len(await province_app.store.questions.of_campaign(1)) == 1
 
 
