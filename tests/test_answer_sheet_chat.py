@@ -6,6 +6,7 @@ and over Telegram (python-telegram-bot's real download from the fake Bot API).""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -17,6 +18,8 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
 from bot.documents.answer_sheet import COLUMNS, FIRST_DATA_ROW
+from bot.documents.desk import StoreDocumentDesk
+from bot.documents.produce import StoreDigestMaker
 from handlers.events import EventKind, Reply
 from handlers.roles import create_invite
 from storage.models import Campaign
@@ -131,6 +134,34 @@ async def test_files_that_are_not_a_usable_sheet_or_not_yours(
     await zalo.say(f"/nhanquyen {code}")
     await zalo.say("/phieu")
     assert "Zalo chưa gửi, nhận được tệp" in zalo.last_text
+
+
+async def test_a_large_campaign_gets_its_sheet_after_the_chat(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Thousands of routed questions take seconds to write: the chat answers at once and
+    the sheet follows through the outbox."""
+    app = province_app
+    engine = build_engine(app)
+    maker = StoreDigestMaker(app, background_from=1)
+    engine.digests = maker
+    engine.documents = StoreDocumentDesk(app, maker=maker)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    replies = await home.say("/phieu")
+    assert "cần ít phút" in home.last_text and not replies[-1].attachments
+    await maker.wait_idle()
+    person = await app.store.people.by_identity("test", "home")
+    assert person is not None
+    [row] = await app.store.db.fetchall(
+        "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ?", (person.id,)
+    )
+    body = json.loads(row["body"])
+    assert "Phiếu trả lời của Sở Nội vụ: 1 câu hỏi" in body["text"]
+    [path] = [a["path"] for a in body["attachments"]]
+    cells = [str(c.value) for r in openpyxl.load_workbook(path).active.iter_rows() for c in r]  # type: ignore[union-attr]
+    assert jobs.code in cells
 
 
 # -- over Telegram ----------------------------------------------------------------------------

@@ -25,9 +25,6 @@ from bot.documents.answer_sheet import (
     apply_import,
     plan_import,
     read_answer_sheet,
-    sheet_file_name,
-    sheet_questions,
-    write_answer_sheet,
 )
 from bot.documents.followup import DOCUMENT_KINDS
 from bot.documents.produce import (
@@ -35,11 +32,11 @@ from bot.documents.produce import (
     CHAT_DIGEST_JOB,
     StoreDigestMaker,
     produce_followup,
+    produce_sheet,
 )
 from handlers.access import Action, Scope, allows, authorize, role_may
 from handlers.engine import Ctx
-from handlers.events import Attachment, Reply
-from storage.models import Campaign, DeadlineKind
+from storage.models import Campaign
 
 __all__ = ["MAX_ERRORS_SHOWN", "StoreDocumentDesk"]
 
@@ -81,27 +78,24 @@ class StoreDocumentDesk:
         if ctx.event.channel in CHANNELS_WITHOUT_FILES:
             ctx.say(ctx.tr("sheet.no_files_here"))
             return
-        rows = await sheet_questions(ctx.store, campaign, name, tr=ctx.tr)
-        if not rows:
-            ctx.say(ctx.tr("sheet.nothing_routed", department=name))
-            return
-        folder = self._app.settings.core.out_dir / "answer-sheets"
-        path = folder / sheet_file_name(campaign, name)
-        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(
-            write_answer_sheet,
-            rows,
-            path,
-            tr=ctx.tr,
-            department=name,
-            campaign_id=campaign.id,
-            campaign_title=campaign.title,
-            due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
-        )
         await ctx.audit("answer.sheet", target=name)
-        waiting = sum(1 for r in rows if not r.answer)
-        text = ctx.tr.n("sheet.sent", len(rows), department=name, waiting=waiting)
-        ctx.replies.append(Reply(text, attachments=(Attachment(path),)))
+        if await ctx.store.questions.count(campaign.id) >= self._maker.background_from:
+            # Thousands of routed questions take seconds to write: after the chat.
+            request = self._maker.document_later(
+                "sheet",
+                campaign,
+                language=ctx.person.language,
+                person_id=ctx.person.id,
+                channel=ctx.event.channel,
+                department=name,
+            )
+            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
+            self._maker.start(request)
+            ctx.say(ctx.tr("sheet.preparing", department=name))
+            return
+        ctx.replies.append(
+            await produce_sheet(self._app, campaign, name, language=ctx.person.language)
+        )
 
     async def send_document(self, ctx: Ctx, kind: str, campaign: Campaign) -> None:
         if kind not in DOCUMENT_KINDS:

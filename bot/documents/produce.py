@@ -120,6 +120,33 @@ async def produce_followup(
     return Reply(text, attachments=(Attachment(path),))
 
 
+async def produce_sheet(app: App, campaign: Campaign, department: str, *, language: str) -> Reply:
+    """A department's answer sheet (``/phieu``) as a reply with its XLSX file."""
+    from bot.documents.answer_sheet import sheet_file_name, sheet_questions, write_answer_sheet
+    from storage.models import DeadlineKind
+
+    tr = translator(language)
+    rows = await sheet_questions(app.store, campaign, department, tr=tr)
+    if not rows:
+        return Reply(tr("sheet.nothing_routed", department=department))
+    folder = app.settings.core.out_dir / "answer-sheets"
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    path = folder / sheet_file_name(campaign, department)
+    await asyncio.to_thread(
+        write_answer_sheet,
+        rows,
+        path,
+        tr=tr,
+        department=department,
+        campaign_id=campaign.id,
+        campaign_title=campaign.title,
+        due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+    )
+    waiting = sum(1 for r in rows if not r.answer)
+    text = tr.n("sheet.sent", len(rows), department=department, waiting=waiting)
+    return Reply(text, attachments=(Attachment(path),))
+
+
 def nothing_new_text(data: DigestData, language: str) -> str:
     return render_nothing_new(data, tr=translator(language))
 
@@ -240,15 +267,24 @@ class StoreDigestMaker:
             self.running.discard(request)
 
     def document_later(
-        self, kind: str, campaign: Campaign, *, language: str, person_id: int, channel: str
+        self,
+        kind: str,
+        campaign: Campaign,
+        *,
+        language: str,
+        person_id: int,
+        channel: str,
+        department: str | None = None,
     ) -> str:
-        """The request for a document after the questions (``/vanban``) on a large
-        campaign, made like a large digest: after the chat's transaction, in the
-        background, sent through the outbox, made again after a crash. The caller records
-        it (``jobs.start``) in the chat's transaction and then calls :meth:`start`."""
+        """The request for a document after the questions (``/vanban``; ``"sheet"``: a
+        department's answer sheet, ``/phieu``) on a large campaign, made like a large
+        digest: after the chat's transaction, in the background, sent through the outbox,
+        made again after a crash. The caller records it (``jobs.start``) in the chat's
+        transaction and then calls :meth:`start`."""
         return json.dumps(
             {
                 "document": kind,
+                "department": department,
                 "campaign": campaign.id,
                 "language": language,
                 "person": person_id,
@@ -277,7 +313,11 @@ class StoreDigestMaker:
             campaign = await store.campaigns.get(asked["campaign"])
             if campaign is None:
                 raise LookupError(f"campaign {asked['campaign']} is gone")
-            if asked.get("document"):
+            if asked.get("document") == "sheet":
+                reply = await produce_sheet(
+                    self._app, campaign, asked["department"], language=language
+                )
+            elif asked.get("document"):
                 reply = await produce_followup(
                     self._app, asked["document"], campaign, language=language, now=now()
                 )
