@@ -163,6 +163,26 @@ async def test_a_large_campaign_gets_its_sheet_after_the_chat(
     cells = [str(c.value) for r in openpyxl.load_workbook(path).active.iter_rows() for c in r]  # type: ignore[union-attr]
     assert jobs.code in cells
 
+    # Sent back filled: checked and recorded after the chat too, from a kept copy.
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+        if sheet.cell(row=row, column=CODE_COLUMN).value == jobs.code:
+            sheet.cell(row=row, column=ANSWER_COLUMN, value="Tỉnh hỗ trợ hằng tháng.")
+    out = io.BytesIO()
+    book.save(out)
+    said = await send_file(home, out.getvalue())
+    assert "cần ít phút để kiểm tra và ghi" in said
+    await maker.wait_idle()
+    rows = await app.store.db.fetchall(
+        "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ? ORDER BY id",
+        (person.id,),
+    )
+    assert "Đã ghi 1 trả lời nháp" in json.loads(rows[-1]["body"])["text"]
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None and stored.answer == "Tỉnh hỗ trợ hằng tháng."
+
 
 # -- over Telegram ----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ head of the sheet, read back on import.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,9 +27,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.exceptions import InvalidFileException
 
+from bot.campaign.departments import DepartmentError, campaign_province, find_department
 from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
 from bot.documents.names import slugify
+from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
@@ -343,3 +346,81 @@ async def apply_import(store: Store, plan: ImportPlan, *, now: datetime) -> int:
         for question, text in plan.changes:
             await save_answer(store, question, text, now=now, by=plan.department, source="xlsx")
     return len(plan.changes)
+
+
+# -- a filled sheet sent in chat --------------------------------------------------------------
+
+#: Rows with an error listed in chat; the rest are counted.
+MAX_ERRORS_SHOWN = 8
+
+
+async def answerable_campaign(
+    store: Store, person_id: int, campaign_id: int | None = None
+) -> Campaign | None:
+    """The campaign ``campaign_id`` (a sheet's), else the first active one the person may
+    answer questions in."""
+    if campaign_id is not None:
+        found = await store.campaigns.get(campaign_id)
+        if found is not None:
+            return found
+    roles = await store.roles.of_person(person_id)
+    for campaign in await store.campaigns.active():
+        for role in roles:
+            if allows(
+                role, Action.ANSWER, Scope(campaign_id=campaign.id, department=role.department)
+            ):
+                return campaign
+    return None
+
+
+async def import_for_person(
+    store: Store, path: Path, *, name: str, person_id: int, tr: Translator, now: datetime
+) -> str:
+    """Read a filled sheet an official sent in chat (``name``: its file name) and record
+    its answers, all or none, if their role may answer that department's questions; the
+    message that tells them what happened (each wrong row named)."""
+    try:
+        sheet = await asyncio.to_thread(read_answer_sheet, path)
+    except SheetError as exc:
+        return tr("sheet.not_a_sheet", name=name, problem=exc.render(tr))
+    campaign = await answerable_campaign(store, person_id, sheet.campaign_id)
+    if campaign is None:
+        return tr("refused")
+    try:
+        province = await campaign_province(store, campaign)
+        department = (await find_department(store, province, sheet.department, now=now)).name
+    except DepartmentError as exc:
+        return exc.render(tr)
+    scope = Scope(campaign_id=campaign.id, department=department)
+    if await authorize(store, person_id, Action.ANSWER, scope, now=now) is None:
+        return tr("sheet.not_yours", department=department)
+    plan = await plan_import(store, sheet, department=department, now=now)
+    if plan.errors:
+        lines = [tr.n("sheet.refused", len(plan.errors), name=name)]
+        lines += [f"• {e.render(tr)}" for e in plan.errors[:MAX_ERRORS_SHOWN]]
+        if len(plan.errors) > MAX_ERRORS_SHOWN:
+            lines.append(tr.n("sheet.more_errors", len(plan.errors) - MAX_ERRORS_SHOWN))
+        lines.append(tr("sheet.fix_and_resend"))
+        return "\n".join(lines)
+    recorded = await apply_import(store, plan, now=now)
+    await store.audit.record(
+        "answer.sheet_import",
+        at=now,
+        actor_id=person_id,
+        target=department,
+        detail={"recorded": recorded},
+    )
+    lines = [
+        tr.n(
+            "sheet.recorded",
+            recorded,
+            department=department,
+            unchanged=plan.unchanged,
+            empty=plan.empty,
+        )
+    ]
+    if plan.withdrawn:
+        lines.append(tr("sheet.withdrawn", codes=", ".join(plan.withdrawn)))
+    if recorded:
+        lines.append(tr("sheet.next"))
+    return "\n".join(lines)

@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import uuid
 from pathlib import Path
 
 from bot.application.app import App
 from bot.campaign.departments import DepartmentError, campaign_province, find_department
-from bot.documents.answer_sheet import (
-    SheetError,
-    apply_import,
-    plan_import,
-    read_answer_sheet,
-)
+from bot.documents.answer_sheet import answerable_campaign, import_for_person
 from bot.documents.followup import DOCUMENT_KINDS
 from bot.documents.produce import (
     CHANNELS_WITHOUT_FILES,
@@ -34,14 +30,11 @@ from bot.documents.produce import (
     produce_followup,
     produce_sheet,
 )
-from handlers.access import Action, Scope, allows, authorize, role_may
+from handlers.access import Action, Scope, authorize, role_may
 from handlers.engine import Ctx
 from storage.models import Campaign
 
-__all__ = ["MAX_ERRORS_SHOWN", "StoreDocumentDesk"]
-
-#: Rows with an error listed in chat; the rest are counted.
-MAX_ERRORS_SHOWN = 8
+__all__ = ["StoreDocumentDesk"]
 
 
 class StoreDocumentDesk:
@@ -62,7 +55,7 @@ class StoreDocumentDesk:
         if not wanted:
             ctx.say(ctx.tr("sheet.usage"))
             return
-        campaign = await self._campaign(ctx, None)
+        campaign = await answerable_campaign(ctx.store, ctx.person.id)
         if campaign is None:
             ctx.say(ctx.tr("refused"))
             return
@@ -135,68 +128,40 @@ class StoreDocumentDesk:
         if content is None:
             ctx.say(ctx.tr("sheet.not_fetched", name=name))
             return True
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "sheet.xlsx"
+        campaign = await answerable_campaign(ctx.store, ctx.person.id)
+        if campaign is not None and (
+            await ctx.store.questions.count(campaign.id) >= self._maker.background_from
+        ):
+            # Thousands of rows take seconds to check and record (7,603: ~6 s): after the
+            # chat's transaction, from a kept copy of the file, made again after a crash
+            # (recording the same answers twice changes nothing).
+            folder = self._app.settings.core.out_dir / "answer-sheets" / "received"
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            stamp = ctx.now.astimezone(ctx.settings.timezone)
+            path = folder / f"{ctx.person.id}-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.xlsx"
             await asyncio.to_thread(path.write_bytes, content)
-            try:
-                sheet = await asyncio.to_thread(read_answer_sheet, path)
-            except SheetError as exc:
-                ctx.say(ctx.tr("sheet.not_a_sheet", name=name, problem=exc.render(ctx.tr)))
-                return True
-        campaign = await self._campaign(ctx, sheet.campaign_id)
-        if campaign is None:
-            ctx.say(ctx.tr("refused"))
-            return True
-        try:
-            department = await self._department(ctx, campaign, sheet.department)
-        except DepartmentError as exc:
-            ctx.say(exc.render(ctx.tr))
-            return True
-        scope = Scope(campaign_id=campaign.id, department=department)
-        if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
-            ctx.say(ctx.tr("sheet.not_yours", department=department))
-            return True
-        plan = await plan_import(ctx.store, sheet, department=department, now=ctx.now)
-        if plan.errors:
-            lines = [ctx.tr.n("sheet.refused", len(plan.errors), name=name)]
-            lines += [f"• {e.render(ctx.tr)}" for e in plan.errors[:MAX_ERRORS_SHOWN]]
-            if len(plan.errors) > MAX_ERRORS_SHOWN:
-                rest = len(plan.errors) - MAX_ERRORS_SHOWN
-                lines.append(ctx.tr.n("sheet.more_errors", rest))
-            lines.append(ctx.tr("sheet.fix_and_resend"))
-            ctx.say("\n".join(lines))
-            return True
-        recorded = await apply_import(ctx.store, plan, now=ctx.now)
-        await ctx.audit("answer.sheet_import", target=department, recorded=recorded)
-        lines = [
-            ctx.tr.n(
-                "sheet.recorded",
-                recorded,
-                department=department,
-                unchanged=plan.unchanged,
-                empty=plan.empty,
+            request = self._maker.document_later(
+                "import",
+                campaign,
+                language=ctx.person.language,
+                person_id=ctx.person.id,
+                channel=ctx.event.channel,
+                path=str(path),
+                name=name,
             )
-        ]
-        if plan.withdrawn:
-            lines.append(ctx.tr("sheet.withdrawn", codes=", ".join(plan.withdrawn)))
-        if recorded:
-            lines.append(ctx.tr("sheet.next"))
-        ctx.say("\n".join(lines))
+            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
+            self._maker.start(request)
+            ctx.say(ctx.tr("sheet.reading", name=name))
+            return True
+        with tempfile.TemporaryDirectory() as folder_name:
+            path = Path(folder_name) / "sheet.xlsx"
+            await asyncio.to_thread(path.write_bytes, content)
+            ctx.say(
+                await import_for_person(
+                    ctx.store, path, name=name, person_id=ctx.person.id, tr=ctx.tr, now=ctx.now
+                )
+            )
         return True
-
-    async def _campaign(self, ctx: Ctx, campaign_id: int | None) -> Campaign | None:
-        """The sheet's campaign, else the first active one the person may answer in."""
-        if campaign_id is not None:
-            found = await ctx.store.campaigns.get(campaign_id)
-            if found is not None:
-                return found
-        roles = await ctx.store.roles.of_person(ctx.person.id)
-        for campaign in await ctx.store.campaigns.active():
-            for role in roles:
-                scope = Scope(campaign_id=campaign.id, department=role.department)
-                if allows(role, Action.ANSWER, scope):
-                    return campaign
-        return None
 
     async def _department(self, ctx: Ctx, campaign: Campaign, name: str) -> str:
         province = await campaign_province(ctx.store, campaign)

@@ -274,17 +274,18 @@ class StoreDigestMaker:
         language: str,
         person_id: int,
         channel: str,
-        department: str | None = None,
+        **extra: str,
     ) -> str:
         """The request for a document after the questions (``/vanban``; ``"sheet"``: a
-        department's answer sheet, ``/phieu``) on a large campaign, made like a large
+        department's answer sheet, ``/phieu``, with ``department``; ``"import"``: a filled
+        sheet sent back, with ``path`` and ``name``) on a large campaign, made like a large
         digest: after the chat's transaction, in the background, sent through the outbox,
         made again after a crash. The caller records it (``jobs.start``) in the chat's
         transaction and then calls :meth:`start`."""
         return json.dumps(
             {
+                **extra,
                 "document": kind,
-                "department": department,
                 "campaign": campaign.id,
                 "language": language,
                 "person": person_id,
@@ -313,7 +314,19 @@ class StoreDigestMaker:
             campaign = await store.campaigns.get(asked["campaign"])
             if campaign is None:
                 raise LookupError(f"campaign {asked['campaign']} is gone")
-            if asked.get("document") == "sheet":
+            if asked.get("document") == "import":
+                from bot.documents.answer_sheet import import_for_person
+
+                text = await import_for_person(
+                    store,
+                    Path(asked["path"]),
+                    name=asked["name"],
+                    person_id=person_id,
+                    tr=translator(language),
+                    now=now(),
+                )
+                reply = Reply(text)
+            elif asked.get("document") == "sheet":
                 reply = await produce_sheet(
                     self._app, campaign, asked["department"], language=language
                 )
