@@ -74,16 +74,7 @@ class StoreDocumentDesk:
         await ctx.audit("answer.sheet", target=name)
         if await ctx.store.questions.count(campaign.id) >= self._maker.background_from:
             # Thousands of routed questions take seconds to write: after the chat.
-            request = self._maker.document_later(
-                "sheet",
-                campaign,
-                language=ctx.person.language,
-                person_id=ctx.person.id,
-                channel=ctx.event.channel,
-                department=name,
-            )
-            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
-            self._maker.start(request)
+            await self._later(ctx, "sheet", campaign, department=name)
             ctx.say(ctx.tr("sheet.preparing", department=name))
             return
         ctx.replies.append(
@@ -103,15 +94,7 @@ class StoreDocumentDesk:
         if questions >= self._maker.background_from:
             # At 100,000 questions a document takes seconds to build: not in the chat's
             # transaction, which would hold every other chat waiting.
-            request = self._maker.document_later(
-                kind,
-                campaign,
-                language=language,
-                person_id=ctx.person.id,
-                channel=ctx.event.channel,
-            )
-            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
-            self._maker.start(request)
+            await self._later(ctx, kind, campaign)
             ctx.say(ctx.tr("documents.preparing", document=ctx.tr(f"documents.kind.{kind}")))
             return
         ctx.replies.append(
@@ -140,17 +123,7 @@ class StoreDocumentDesk:
             stamp = ctx.now.astimezone(ctx.settings.timezone)
             path = folder / f"{ctx.person.id}-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.xlsx"
             await asyncio.to_thread(path.write_bytes, content)
-            request = self._maker.document_later(
-                "import",
-                campaign,
-                language=ctx.person.language,
-                person_id=ctx.person.id,
-                channel=ctx.event.channel,
-                path=str(path),
-                name=name,
-            )
-            await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
-            self._maker.start(request)
+            await self._later(ctx, "import", campaign, path=str(path), name=name)
             ctx.say(ctx.tr("sheet.reading", name=name))
             return True
         with tempfile.TemporaryDirectory() as folder_name:
@@ -162,6 +135,20 @@ class StoreDocumentDesk:
                 )
             )
         return True
+
+    async def _later(self, ctx: Ctx, kind: str, campaign: Campaign, **extra: str) -> None:
+        """Record a request in the chat's transaction and make it after, in the
+        background (:meth:`StoreDigestMaker.document_later`)."""
+        request = self._maker.document_later(
+            kind,
+            campaign,
+            language=ctx.person.language,
+            person_id=ctx.person.id,
+            channel=ctx.event.channel,
+            **extra,
+        )
+        await ctx.store.jobs.start(CHAT_DIGEST_JOB, request, now=ctx.now)
+        self._maker.start(request)
 
     async def _department(self, ctx: Ctx, campaign: Campaign, name: str) -> str:
         province = await campaign_province(ctx.store, campaign)
