@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -45,13 +46,12 @@ async def route_jobs(app: App, campaign: Campaign) -> None:
     await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
 
 
-def filled(
-    replies: list[Reply], answers: dict[str, str], *, codes: dict[str, str] | None = None
+def fill_sheet(
+    source: Path | bytes, answers: dict[str, str], *, codes: dict[str, str] | None = None
 ) -> bytes:
-    """The sheet attached to ``replies``, with ``answers`` (code → text) written in and
+    """A sheet (a file, or its bytes) with ``answers`` (code → text) written in and
     ``codes`` (code → another code) changed, as a department would send it back."""
-    [attachment] = [a for r in replies for a in r.attachments]
-    book = openpyxl.load_workbook(attachment.path)
+    book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source)
     sheet = book.active
     assert sheet is not None
     for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
@@ -63,6 +63,14 @@ def filled(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def filled(
+    replies: list[Reply], answers: dict[str, str], *, codes: dict[str, str] | None = None
+) -> bytes:
+    """The sheet attached to ``replies``, filled in (:func:`fill_sheet`)."""
+    [attachment] = [a for r in replies for a in r.attachments]
+    return fill_sheet(attachment.path, answers, codes=codes)
 
 
 async def send_file(talker: Talker, content: bytes | None, name: str = "tra-loi.xlsx") -> str:
@@ -164,15 +172,7 @@ async def test_a_large_campaign_gets_its_sheet_after_the_chat(
     assert jobs.code in cells
 
     # Sent back filled: checked and recorded after the chat too, from a kept copy.
-    book = openpyxl.load_workbook(path)
-    sheet = book.active
-    assert sheet is not None
-    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
-        if sheet.cell(row=row, column=CODE_COLUMN).value == jobs.code:
-            sheet.cell(row=row, column=ANSWER_COLUMN, value="Tỉnh hỗ trợ hằng tháng.")
-    out = io.BytesIO()
-    book.save(out)
-    said = await send_file(home, out.getvalue())
+    said = await send_file(home, fill_sheet(Path(path), {jobs.code: "Tỉnh hỗ trợ hằng tháng."}))
     assert "cần ít phút để kiểm tra và ghi" in said
     await maker.wait_idle()
     rows = await app.store.db.fetchall(
@@ -213,15 +213,8 @@ async def test_the_sheet_goes_and_comes_back_over_telegram(
         await settle(api, channel)
         [sent] = api.documents
         assert sent["filename"] == "tra-loi-so-noi-vu.xlsx"
-        book = openpyxl.load_workbook(io.BytesIO(sent["content"]))
-        sheet = book.active
-        assert sheet is not None
-        for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
-            if sheet.cell(row=row, column=CODE_COLUMN).value == jobs.code:
-                sheet.cell(row=row, column=ANSWER_COLUMN, value="Tỉnh hỗ trợ hằng tháng.")
-        out = io.BytesIO()
-        book.save(out)
-        api.push_document(2001, out.getvalue(), file_name="tra-loi-so-noi-vu (1).xlsx")
+        back = fill_sheet(sent["content"], {jobs.code: "Tỉnh hỗ trợ hằng tháng."})
+        api.push_document(2001, back, file_name="tra-loi-so-noi-vu (1).xlsx")
         await settle(api, channel)
     assert any(c.method == "getFile" for c in api.calls)
     stored = await app.store.questions.get(jobs.id)
