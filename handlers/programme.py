@@ -6,11 +6,15 @@ MÃ ...`` (English: ``/programme add|pin|unpin|drop|reword|move|assign CODE ...`
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.campaign import programme
 from bot.campaign.departments import DepartmentError
 from bot.clustering.normalize import fold
 from handlers.access import Action, Scope, allows, authorize
-from handlers.engine import Ctx, Router
+from handlers.engine import Choice, Ctx, Router
+from handlers.events import EventKind
+from handlers.states import State
 from storage.models import Campaign
 
 router = Router()
@@ -99,7 +103,46 @@ async def programme_command(ctx: Ctx) -> None:
     except (programme.ProgrammeError, DepartmentError) as exc:
         ctx.say(exc.render(ctx.tr))
         return
-    ctx.say(await render(ctx, campaign, entries))
+    # Buttons for what a phone makes tedious to type; edits stay typed commands.
+    ctx.ask(
+        State.PROGRAMME_VIEW,
+        await render(ctx, campaign, entries),
+        [
+            [Choice(ctx.tr("programme.button.refresh"), "kp")],
+            [Choice(ctx.tr("programme.button.word"), "kw")],
+        ],
+    )
+
+
+@router.action("kp")
+async def refresh_pressed(ctx: Ctx, _: str) -> None:
+    """ "Đề xuất lại": /kichban dexuat."""
+    ctx.event = dataclasses.replace(ctx.event, kind=EventKind.COMMAND, text="dexuat")
+    await programme_command(ctx)
+
+
+@router.action("kw")
+async def word_pressed(ctx: Ctx, _: str) -> None:
+    """ "Tải kịch bản (Word)": /vanban kichban."""
+    from handlers.reports import documents_command  # reports imports this module
+
+    ctx.event = dataclasses.replace(ctx.event, kind=EventKind.COMMAND, text="kichban")
+    await documents_command(ctx)
+
+
+@router.text(State.PROGRAMME_VIEW)
+async def programme_text(ctx: Ctx, text: str) -> None:
+    """Words typed under the programme: as anywhere else outside a step."""
+    from handlers.officials import official_idle
+
+    ctx.reset()
+    await official_idle(ctx, text)
+
+
+@router.reask(State.PROGRAMME_VIEW)
+async def reask_programme(ctx: Ctx) -> None:
+    ctx.event = dataclasses.replace(ctx.event, kind=EventKind.COMMAND, text="")
+    await programme_command(ctx)
 
 
 async def _edit(

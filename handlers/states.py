@@ -40,6 +40,7 @@ class State(StrEnum):
     FEEDBACK_CONFIRM = "feedback_confirm"  # what was said about an answer: which one, send?
     OFFICIAL_MENU = "official_menu"  # an official's words outside a step: what to do?
     DOCUMENT_PICK = "document_pick"  # /vanban: which document after the questions
+    PROGRAMME_VIEW = "programme_view"  # /kichban shown, with its buttons
 
 
 # States that hold an unfinished question draft (kept for the configured time).

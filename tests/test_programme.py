@@ -142,6 +142,19 @@ async def test_organisers_edit_the_programme_in_chat(
     assert f"📌 {questions[19].code}" in organiser.last_text
     await organiser.say("/kichban xoa")
     assert "Cách dùng" in organiser.last_text
+    # On a phone: the proposal again, and the Word file, one tap each.
+    await organiser.say("/kichban")
+    assert [b.label for b in organiser.last_prompt().choices] == [
+        "Đề xuất lại",
+        "Tải kịch bản (Word)",
+    ]
+    replies = await organiser.press("Tải kịch bản")
+    [attachment] = [a for r in replies for a in r.attachments]
+    assert attachment.filename.startswith("kich-ban") and attachment.filename.endswith(".docx")
+    await organiser.say("/kichban")
+    await organiser.press("Đề xuất lại")
+    assert f"📌 {questions[19].code}" in organiser.last_text  # pinned: kept by a new proposal
+    assert questions[0].code not in organiser.last_text  # dropped: never proposed again
 
 
 @pytest.mark.usefixtures("english_cli")
