@@ -31,7 +31,7 @@ from handlers.officials import official_request
 from handlers.states import State
 from locales import LocalizedError, translator
 from storage import Store
-from storage.models import Question
+from storage.models import Question, Topic
 from storage.questions import CODE_LENGTH
 
 router = Router()
@@ -339,7 +339,10 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
     shown: list[tuple[Question, int, int]] = []
     topic_ids = ctx.data.get("answer_topics")
     topics = [int(t) for t in topic_ids] if isinstance(topic_ids, list) else None
+    campaign_ids: list[int] = []  # those whose topic groups a filter may name
     for campaign in await ctx.store.campaigns.active():
+        if topics is not None:
+            campaign_ids.append(campaign.id)
         departments: list[str] | None = None
         if not any(allows(r, Action.ANSWER, Scope(campaign_id=campaign.id)) for r in roles):
             departments = sorted(
@@ -365,12 +368,17 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         shown += page
         drafts += await ctx.store.questions.unpublished_count(campaign.id, departments=departments)
     draft_line = ctx.tr.n("answer.waiting_drafts", drafts) if drafts else ""
+    # Each topic group read once, for the lines and the filter's names.
+    topic_of: dict[int, Topic] = {}
+    for campaign_id in {q.campaign_id for q, _, _ in shown} | set(campaign_ids):
+        topic_of |= {
+            t.id: t for t in await ctx.store.campaigns.topics(campaign_id, include_inactive=True)
+        }
+    names = ", ".join(ctx.topic_name(topic_of.get(t)) for t in topics or ())
     if not shown:
         ctx.reset()
         key = "answer.waiting_none" if total == 0 else "answer.waiting_end"
         if total == 0 and topics is not None:
-            named = [await ctx.store.campaigns.topic(t) for t in topics]
-            names = ", ".join(ctx.topic_name(t) for t in named if t is not None)
             lines = [ctx.tr("answer.waiting_none_topics", topics=names), draft_line]
         else:
             lines = [ctx.tr(key), draft_line]
@@ -378,15 +386,13 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         return
     lines = [ctx.tr.n("answer.waiting_title", total)]
     if topics is not None:
-        named = [await ctx.store.campaigns.topic(t) for t in topics]
-        names = ", ".join(ctx.topic_name(t) for t in named if t is not None)
         lines.append(ctx.tr("answer.waiting_topics", topics=names))
     buttons: list[list[Choice]] = []
     # Numbered from 1 on every page: a typed "2" (or Zalo's numbered options) is the
     # second button here.
     for number, (question, people, group) in enumerate(shown, start=1):
         unit = await ctx.engine.unit(question.unit_id)
-        topic = await ctx.store.campaigns.topic(question.topic_id)
+        topic = topic_of.get(question.topic_id)
         lines.append(
             ctx.tr(
                 "answer.waiting_line",

@@ -30,12 +30,12 @@ from bot.documents.answer_sheet import (
     read_answer_sheet,
     sheet_file_name,
     sheet_questions,
-    write_answer_sheet,
+    write_campaign_sheet,
 )
 from handlers.answers import extend_to, group_candidates, publish, recipients_of
 from handlers.engine import short
 from locales import translator
-from storage.models import Campaign, DeadlineKind, Question
+from storage.models import Campaign, Question
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -169,14 +169,12 @@ async def _sheet(args: argparse.Namespace, app: App) -> int:
                 raise CommandError(tr("cli.folder_missing", folder=path.parent), status=2)
             path.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(
-            write_answer_sheet,
+            write_campaign_sheet,
             rows,
             path,
-            tr=translator(language),
+            campaign=campaign,
             department=name,
-            campaign_id=campaign.id,
-            campaign_title=campaign.title,
-            due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+            tr=translator(language),
         )
         print(tr("answers.cli.sheet", department=name, count=len(rows), path=path))
         written += 1

@@ -25,7 +25,7 @@ from bot.documents.answer_sheet import (
     read_answer_sheet,
     sheet_file_name,
     sheet_questions,
-    write_answer_sheet,
+    write_campaign_sheet,
 )
 from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
@@ -34,7 +34,7 @@ from bot.documents.names import reserve
 from handlers.answers import publish
 from handlers.engine import short
 from locales import translator
-from storage.models import Campaign, DeadlineKind
+from storage.models import Campaign
 
 if TYPE_CHECKING:
     from bot.delivery.outbox import OutboxSender
@@ -99,14 +99,12 @@ async def _sheet(
     path = out / sheet_file_name(campaign, department.name)
     rows = await sheet_questions(app.store, campaign, department.name, tr=tr)
     await asyncio.to_thread(
-        write_answer_sheet,
+        write_campaign_sheet,
         rows,
         path,
-        tr=tr,
+        campaign=campaign,
         department=department.name,
-        campaign_id=campaign.id,
-        campaign_title=campaign.title,
-        due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+        tr=tr,
     )
     p.item(f"youthbot answers sheet --department SKHCN → {path}")
     filled = path.with_name(path.stem + "-da-tra-loi.xlsx")

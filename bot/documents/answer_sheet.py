@@ -35,7 +35,7 @@ from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
-from storage.models import Campaign, Question
+from storage.models import Campaign, DeadlineKind, Question
 
 HEADER_ROW = 7
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -97,6 +97,27 @@ def sheet_file_name(campaign: Campaign, department: str) -> str:
 
 def _label(key: str, tr: Translator) -> str:
     return tr.t(f"answers.sheet.{key}")
+
+
+def write_campaign_sheet(
+    rows: Sequence[SheetQuestion],
+    path: Path | str,
+    *,
+    campaign: Campaign,
+    department: str,
+    tr: Translator,
+) -> Path:
+    """:func:`write_answer_sheet` for a campaign's department, with the campaign's name,
+    id and deadline for answers in its head (the command line, the chat, the demo)."""
+    return write_answer_sheet(
+        rows,
+        path,
+        tr=tr,
+        department=department,
+        campaign_id=campaign.id,
+        campaign_title=campaign.title,
+        due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+    )
 
 
 def write_answer_sheet(

@@ -122,8 +122,7 @@ async def produce_followup(
 
 async def produce_sheet(app: App, campaign: Campaign, department: str, *, language: str) -> Reply:
     """A department's answer sheet (``/phieu``) as a reply with its XLSX file."""
-    from bot.documents.answer_sheet import sheet_file_name, sheet_questions, write_answer_sheet
-    from storage.models import DeadlineKind
+    from bot.documents.answer_sheet import sheet_file_name, sheet_questions, write_campaign_sheet
 
     tr = translator(language)
     rows = await sheet_questions(app.store, campaign, department, tr=tr)
@@ -133,14 +132,12 @@ async def produce_sheet(app: App, campaign: Campaign, department: str, *, langua
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     path = folder / sheet_file_name(campaign, department)
     await asyncio.to_thread(
-        write_answer_sheet,
+        write_campaign_sheet,
         rows,
         path,
-        tr=tr,
+        campaign=campaign,
         department=department,
-        campaign_id=campaign.id,
-        campaign_title=campaign.title,
-        due=campaign.deadline(DeadlineKind.ANSWERS_DUE),
+        tr=tr,
     )
     waiting = sum(1 for r in rows if not r.answer)
     text = tr.n("sheet.sent", len(rows), department=department, waiting=waiting)
@@ -200,20 +197,15 @@ class StoreDigestMaker:
         store = self._app.store
         questions = await store.questions.count(campaign.id)
         if questions >= self._background_from:
-            request = json.dumps(
-                {
-                    "campaign": campaign.id,
-                    "scope": scope_kind,
-                    "unit": unit_id,
-                    "department": department,
-                    "names": show_names,
-                    "language": language,
-                    "person": person_id,
-                    "channel": channel,
-                    "asked": to_utc_text(self._app.clock.now()),
-                },
-                ensure_ascii=False,
-                sort_keys=True,
+            request = self._request(
+                campaign=campaign.id,
+                scope=scope_kind,
+                unit=unit_id,
+                department=department,
+                names=show_names,
+                language=language,
+                person=person_id,
+                channel=channel,
             )
             await store.jobs.start(CHAT_DIGEST_JOB, request, now=self._app.clock.now())
             self.start(request)
@@ -282,19 +274,19 @@ class StoreDigestMaker:
         digest: after the chat's transaction, in the background, sent through the outbox,
         made again after a crash. The caller records it (``jobs.start``) in the chat's
         transaction and then calls :meth:`start`."""
-        return json.dumps(
-            {
-                **extra,
-                "document": kind,
-                "campaign": campaign.id,
-                "language": language,
-                "person": person_id,
-                "channel": channel,
-                "asked": to_utc_text(self._app.clock.now()),
-            },
-            ensure_ascii=False,
-            sort_keys=True,
+        return self._request(
+            **extra,
+            document=kind,
+            campaign=campaign.id,
+            language=language,
+            person=person_id,
+            channel=channel,
         )
+
+    def _request(self, **fields: object) -> str:
+        """A chat request as recorded in ``job_runs`` (the same request, the same text)."""
+        fields["asked"] = to_utc_text(self._app.clock.now())
+        return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
     def start(self, request: str) -> None:
         """Make a recorded request in the background, outside the caller's transaction."""
