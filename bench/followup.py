@@ -10,7 +10,7 @@ routed to one of five departments.
 Measured, each step once, in order (wall time; peak RSS at the end):
 
 1. ``sheets``: one XLSX answer sheet per department (``sheet_questions`` +
-   ``write_answer_sheet``), as ``youthbot answers sheet --all``;
+   ``write_campaign_sheet``), as ``youthbot answers sheet --all``;
 2. ``import``: every sheet, filled with an answer per row beforehand (not timed), read,
    checked and recorded (``read_answer_sheet``, ``plan_import``, ``apply_import``), as
    ``youthbot answers import``;
@@ -54,7 +54,7 @@ from bot.documents.answer_sheet import (  # noqa: E402
     plan_import,
     read_answer_sheet,
     sheet_questions,
-    write_answer_sheet,
+    write_campaign_sheet,
 )
 from bot.documents.followup import DOCUMENT_KINDS  # noqa: E402
 from bot.documents.followup_build import build_document  # noqa: E402
@@ -183,14 +183,7 @@ async def run(questions: int, folder: Path) -> None:
             rows = await sheet_questions(store, campaign, department, tr=tr)
             path = folder / f"sheet-{len(sheets)}.xlsx"
             await asyncio.to_thread(
-                write_answer_sheet,
-                rows,
-                path,
-                tr=tr,
-                department=department,
-                campaign_id=campaign.id,
-                campaign_title=campaign.title,
-                due=None,
+                write_campaign_sheet, rows, path, campaign=campaign, department=department, tr=tr
             )
             sheets.append((department, path))
         timings.append(("sheets", time.perf_counter() - t, f"{len(sheets)} files"))

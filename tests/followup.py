@@ -4,6 +4,7 @@ the tests of what follows the questions (answers, programme, conclusion, documen
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.application.app import App
 from handlers.roles import create_invite
@@ -79,3 +80,14 @@ async def outbox(app: App, kind: str) -> list[tuple[int, str]]:
         "SELECT person_id, body FROM outbox WHERE kind = ? ORDER BY id", (kind,)
     )
     return [(r["person_id"], json.loads(r["body"])["text"]) for r in rows]
+
+
+async def queued_to(app: App, user: str, kind: str) -> list[dict[str, Any]]:
+    """The queued messages of ``kind`` to the "test" channel's ``user``, oldest first,
+    as stored (text and attachments)."""
+    person = await app.store.people.by_identity("test", user)
+    assert person is not None
+    rows = await app.store.db.fetchall(
+        "SELECT body FROM outbox WHERE kind = ? AND person_id = ? ORDER BY id", (kind, person.id)
+    )
+    return [json.loads(r["body"]) for r in rows]

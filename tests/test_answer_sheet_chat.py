@@ -6,7 +6,6 @@ and over Telegram (python-telegram-bot's real download from the fake Bot API).""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -25,7 +24,7 @@ from handlers.events import EventKind, Reply
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.followup import official, outbox, question
+from tests.followup import official, outbox, question, queued_to
 from tests.pg import backend  # noqa: F401  (the engine tests here on SQLite and PostgreSQL)
 from tests.talk import Talker
 from tests.test_telegram_support import TOKEN, options, running, settle, telegram_app
@@ -160,12 +159,7 @@ async def test_a_large_campaign_gets_its_sheet_after_the_chat(
     replies = await home.say("/phieu")
     assert "cần ít phút" in home.last_text and not replies[-1].attachments
     await maker.wait_idle()
-    person = await app.store.people.by_identity("test", "home")
-    assert person is not None
-    [row] = await app.store.db.fetchall(
-        "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ?", (person.id,)
-    )
-    body = json.loads(row["body"])
+    [body] = await queued_to(app, "home", "digest")
     assert "Phiếu trả lời của Sở Nội vụ: 1 câu hỏi" in body["text"]
     [path] = [a["path"] for a in body["attachments"]]
     cells = [str(c.value) for r in openpyxl.load_workbook(path).active.iter_rows() for c in r]  # type: ignore[union-attr]
@@ -175,11 +169,7 @@ async def test_a_large_campaign_gets_its_sheet_after_the_chat(
     said = await send_file(home, fill_sheet(Path(path), {jobs.code: "Tỉnh hỗ trợ hằng tháng."}))
     assert "cần ít phút để kiểm tra và ghi" in said
     await maker.wait_idle()
-    rows = await app.store.db.fetchall(
-        "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ? ORDER BY id",
-        (person.id,),
-    )
-    assert "Đã ghi 1 trả lời nháp" in json.loads(rows[-1]["body"])["text"]
+    assert "Đã ghi 1 trả lời nháp" in (await queued_to(app, "home", "digest"))[-1]["text"]
     stored = await app.store.questions.get(jobs.id)
     assert stored is not None and stored.answer == "Tỉnh hỗ trợ hằng tháng."
 

@@ -3,7 +3,6 @@ administrator gets with ``youthbot export --document``, for organisers only."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import docx
@@ -17,7 +16,7 @@ from bot.documents.desk import StoreDocumentDesk
 from bot.documents.produce import StoreDigestMaker
 from handlers.roles import create_invite
 from storage.models import Campaign
-from tests.followup import official, question
+from tests.followup import official, question, queued_to
 from tests.talk import Talker
 
 KINDS = {
@@ -98,11 +97,7 @@ async def test_a_large_campaign_gets_its_document_after_the_chat(
     replies = await organiser.say("/vanban baocao")
     assert "cần ít phút" in organiser.last_text and not replies[-1].attachments
     await maker.wait_idle()
-    person = await app.store.people.by_identity("test", "org")
-    assert person is not None
-    sql = "SELECT body FROM outbox WHERE kind = 'digest' AND person_id = ?"
-    [row] = await app.store.db.fetchall(sql, (person.id,))
-    body = json.loads(row["body"])
+    [body] = await queued_to(app, "org", "digest")
     assert "Báo cáo kết quả (Word)" in body["text"]
     [path] = [a["path"] for a in body["attachments"]]
     assert "bao-cao-ket-qua" in path and docx.Document(path).paragraphs
@@ -111,9 +106,9 @@ async def test_a_large_campaign_gets_its_document_after_the_chat(
     for task in list(maker._tasks):
         task.cancel()
     await maker.wait_idle()
-    assert len(await app.store.db.fetchall(sql, (person.id,))) == 1
+    assert len(await queued_to(app, "org", "digest")) == 1
     clock.advance(timedelta(minutes=11))
     assert await digest_tick(app, clock.now()) == 1
-    rows = await app.store.db.fetchall(sql, (person.id,))
-    assert len(rows) == 2 and "Kịch bản hội nghị" in json.loads(rows[-1]["body"])["text"]
+    bodies = await queued_to(app, "org", "digest")
+    assert len(bodies) == 2 and "Kịch bản hội nghị" in bodies[-1]["text"]
     assert await digest_tick(app, clock.now()) == 0  # once
