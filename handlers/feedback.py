@@ -43,7 +43,19 @@ async def offer(ctx: Ctx, text: str, *, open_campaign: bool) -> bool:
     if not answered or (open_campaign and not about and not named):
         return False
     candidates = named[:1] or answered[:_CHOICES]
-    ctx.data["feedback_text"] = " ".join(text.split())[: ctx.settings.max_question_chars]
+    text = " ".join(text.split())
+    limit = ctx.settings.max_question_chars
+    if len(text) > limit:
+        # Never cut someone's words silently: ask for a shorter one.
+        ctx.say(
+            ctx.tr(
+                "feedback.too_long",
+                length=ctx.tr.number(len(text)),
+                limit=ctx.tr.number(limit),
+            )
+        )
+        return True
+    ctx.data["feedback_text"] = text
     ctx.data["feedback_offered"] = [q.id for q in candidates]
     rows = [
         [Choice(ctx.tr("feedback.about", code=q.code), "fb", str(q.id), intents=_yes(candidates))]

@@ -317,7 +317,9 @@ async def advance(ctx: Ctx) -> None:
         )
         return
     if "text" not in draft:
-        ctx.ask(State.TEXT, ctx.tr("text.ask", limit=ctx.settings.max_question_chars))
+        ctx.ask(
+            State.TEXT, ctx.tr("text.ask", limit=ctx.tr.number(ctx.settings.max_question_chars))
+        )
         return
     if not draft.get("similar_done") and ctx.engine.similar is not None:
         draft["similar_done"] = True
@@ -677,8 +679,8 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         ctx.say(
             ctx.tr(
                 "text.too_long_cut" if ctx.event.cut else "text.too_long",
-                length=f"{len(cleaned):,}".replace(",", "."),
-                limit=f"{limit:,}".replace(",", "."),
+                length=ctx.tr.number(len(cleaned)),
+                limit=ctx.tr.number(limit),
             )
         )
         return None
@@ -800,7 +802,7 @@ async def continue_draft(ctx: Ctx, text: str, cut: bool) -> bool:
     limit = ctx.settings.max_question_chars
     if len(joined) > limit:
         check_text(ctx, joined)  # says it is too long and keeps it all
-        ctx.ask(State.TEXT, ctx.tr("text.ask", limit=limit))
+        ctx.ask(State.TEXT, ctx.tr("text.ask", limit=ctx.tr.number(limit)))
         return True
     draft["text"] = joined
     draft["unseen"] = True
@@ -1029,18 +1031,46 @@ async def idle_text(ctx: Ctx, text: str) -> None:
         if await feedback.offer(ctx, cleaned, open_campaign=open_campaign):
             return
     looks_like_question = len(_comparable(cleaned)) >= 25 and " " in cleaned
-    if has_consent and looks_like_question and len(cleaned) <= ctx.settings.max_question_chars:
+    too_long = len(cleaned) > ctx.settings.max_question_chars
+    if has_consent and looks_like_question and not too_long:
         await begin(ctx, text=cleaned)
         ctx.collect("draft")
         return
     if not has_consent:
         # A question as the very first message: kept while consent is asked.
-        early = question_like(cleaned) and len(cleaned) <= ctx.settings.max_question_chars
+        early = question_like(cleaned) and not too_long
+        dropped = too_long and question_like(cleaned)
+        if dropped:
+            _say_not_kept(ctx, cleaned)  # before the welcome, which ends in a question
         await welcome(ctx, early_text=cleaned if early else None)
         if early:
             ctx.collect("early")
+        elif dropped:
+            _swallow_rest(ctx, cleaned)
+        return
+    if too_long and looks_like_question:
+        _say_not_kept(ctx, cleaned)
+        _swallow_rest(ctx, cleaned)
         return
     ctx.say(ctx.tr("welcome.back"))
+
+
+def _swallow_rest(ctx: Ctx, cleaned: str) -> None:
+    """The rest of a message the app split joins this one (not taken for a question)."""
+    ctx.data["overflow"] = cleaned[: ctx.settings.max_question_chars * 3]
+    ctx.collect("overflow")
+
+
+def _say_not_kept(ctx: Ctx, cleaned: str) -> None:
+    """A question too long to keep, typed outside the question step: say so (a greeting
+    would let the person believe it was received)."""
+    ctx.say(
+        ctx.tr(
+            "idle.too_long_cut" if ctx.event.cut else "idle.too_long",
+            length=ctx.tr.number(len(cleaned)),
+            limit=ctx.tr.number(ctx.settings.max_question_chars),
+        )
+    )
 
 
 @router.action("fq")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages import mofile, pofile
+from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).parent
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("vi", "en")
@@ -103,6 +104,10 @@ class Translator:
             raise MissingMessageError(f"{self.language}: {key}")
         text = self._catalogue.translations.gettext(key)
         return text.format(**kwargs) if kwargs else text
+
+    def number(self, value: int) -> str:
+        """``value`` written as this language writes numbers ("2.499" / "2,499")."""
+        return format_decimal(value, locale=self.language)
 
     def n(self, key: str, count: int, /, **kwargs: Any) -> str:
         """Return the plural form of ``key`` for ``count``; ``{n}`` is the count."""

@@ -226,3 +226,21 @@ async def test_officials_list_the_comments_in_their_scope(
     assert "Chưa có ý kiến phản hồi nào" in health.last_text  # not its question
     await lan.say("/phanhoi")
     assert "không có quyền" in lan.last_text
+
+
+async def test_a_comment_over_the_limit_is_not_cut(province_app: App, campaign: Campaign) -> None:
+    """Feedback was cut at 2,000 characters without a word; now the person is asked for a
+    shorter one, and a shorter one is recorded whole."""
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    await answered(app, jobs, "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    lan = await consented(engine, "lan")
+    long = "Em chưa hài lòng với câu trả lời vì trung tâm ở xa, đi lại rất khó. " * 40
+    await lan.say(long)
+    assert "quá giới hạn 2.000 ký tự nên mình chưa ghi lại" in lan.last_text
+    assert await app.store.questions.feedback_of([jobs.id]) == {}
+    await lan.say(long[:1990])
+    await lan.press(f"Ý kiến về câu {jobs.code}")
+    [feedback] = (await app.store.questions.feedback_of([jobs.id]))[jobs.id]
+    assert feedback.text == long[:1990].strip()

@@ -920,3 +920,36 @@ async def test_terminal_chat_speaks_the_language_it_was_started_with(engine: Eng
             out=out,
         )
         assert expected in out.getvalue()
+
+
+async def test_a_long_question_typed_outside_the_flow_is_not_met_with_a_greeting(
+    engine: Engine, province_app: App
+) -> None:
+    """A question over the limit typed while idle was answered "Chào bạn quay lại!" and
+    dropped; now the person is told it was not recorded, and the tail of a message the
+    app split is not taken for a new question."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("gửi")
+    paste = "Ở xã em đường vào các thôn bị sạt lở, các em đi học rất vất vả. " * 70
+    first = await t.event(EventKind.TEXT, text=paste[:4096], at=SENT_AT, seq=30, cut=True)
+    rest = await t.event(EventKind.TEXT, text=paste[4096:], at=SENT_AT, seq=31)
+    assert "dài hơn 4.09" in first[0].text and "chưa ghi lại" in first[0].text
+    assert rest == []  # the tail was not begun as a question
+    await t.say("hi")
+    assert "kiểm tra lại" not in t.last_text
+
+    newcomer = Talker(engine, user_id="new")
+    replies = await newcomer.say(paste[:2500])
+    assert "chưa ghi lại" in replies[0].text  # said first, then the welcome and consent
+    assert "đồng ý" in newcomer.last_text.lower()
+    assert len(await province_app.store.questions.of_person(1)) == 1
+
+
+async def test_english_numbers_are_written_the_english_way(engine: Engine) -> None:
+    t = Talker(engine, language="en")
+    await to_preview(t)
+    await t.say("/ngonngu en")
+    await t.say("send")
+    await t.say("On the road to my village " * 100)
+    assert "2,599 characters long, over the 2,000-character limit" in t.last_text
