@@ -3,12 +3,16 @@
 Usage::
 
     .venv/bin/python bench/cluster_speed.py [--size 100000] [--seed 2025] [--in-process]
-        [--naive-sizes 1000,2000,5000] [--skip-naive] [--skip-batch] [--root SOURCE_TREE]
+        [--naive-sizes 1000,2000,5000] [--skip-naive] [--skip-batch] [--topics-units]
+        [--root SOURCE_TREE]
 
 Reports: the batch command end to end on SIZE questions (wall time, peak RSS of the
 process that ran it), SimilarIndex build time and lookup p50/p99 over 1000 lookups with
 SIZE questions indexed, and a naive all-pairs comparison (rapidfuzz ``cdist`` with
 ``token_set_ratio``) at small sizes, with its ratio to ``cluster_texts`` at the same sizes.
+``--topics-units`` gives the batch's input a topic group (one of 13, fixed per concern,
+another one for one question in ten, as people pick) and a unit (one of 40) per question,
+as a campaign's export has them: the pair model's unit and same-topic weights then run.
 The questions come from ``bench/corpus.py`` (hand-written questions rewritten as many
 people write them), not from templates. ``--root`` runs the same bench against another
 source tree (e.g. ``git archive 658c7c5 | tar -x -C /tmp/old``).
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 # --root runs the bench against another source tree (the code before a change, say).
@@ -59,13 +64,33 @@ def _peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024.0
 
 
-def bench_batch(questions: list[tuple[str, str]], *, in_process: bool) -> None:
+def _topics(count: int, *, seed: int) -> list[int]:
+    """A topic group per question: fixed per concern, another one in ten times."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import labelled
+
+    rng = random.Random(seed)
+    return [
+        zlib.crc32(concern.encode()) % 13 + 1 if rng.random() >= 0.1 else rng.randrange(1, 14)
+        for _, concern, _ in labelled(count, seed=seed)
+    ]
+
+
+def bench_batch(
+    questions: list[tuple[str, str]], *, in_process: bool, topics_units: bool, seed: int
+) -> None:
+    rng = random.Random(seed)
+    topics = _topics(len(questions), seed=seed) if topics_units else []
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "questions.jsonl"
         target = Path(tmp) / "clusters.jsonl"
         with source.open("w", encoding="utf-8") as handle:
-            for item_id, text in questions:
-                handle.write(json.dumps({"id": item_id, "text": text}, ensure_ascii=False) + "\n")
+            for number, (item_id, text) in enumerate(questions):
+                row: dict[str, object] = {"id": item_id, "text": text}
+                if topics_units:
+                    row["topic"] = f"T{topics[number]}"
+                    row["unit"] = f"U{rng.randrange(1, 41)}"
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         if in_process:
             from bot.clustering.batch import main
 
@@ -172,11 +197,19 @@ def main() -> None:
     parser.add_argument("--naive-sizes", default="1000,2000,5000")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-batch", action="store_true", help="only the index and lookups")
+    parser.add_argument(
+        "--topics-units", action="store_true", help="a topic group and a unit per batch question"
+    )
     args = parser.parse_args()
     questions = synthetic_questions(args.size, seed=args.seed)
     print(f"{len(questions):,} synthetic questions, e.g. {questions[0][1]!r}")
     if not args.skip_batch:
-        bench_batch(questions, in_process=args.in_process)
+        bench_batch(
+            questions,
+            in_process=args.in_process,
+            topics_units=args.topics_units,
+            seed=args.seed,
+        )
     bench_index(questions, seed=args.seed)
     if not args.skip_naive:
         bench_naive(questions, [int(s) for s in args.naive_sizes.split(",") if s])

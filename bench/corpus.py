@@ -184,8 +184,13 @@ class Corpus:
 
 def questions(count: int, *, seed: int = 2025) -> list[tuple[str, str]]:
     """``count`` (id, text) pairs."""
+    return [(item_id, text) for item_id, _, text in labelled(count, seed=seed)]
+
+
+def labelled(count: int, *, seed: int = 2025) -> list[tuple[str, str, str]]:
+    """``count`` (id, concern, text) triples: the same questions as ``questions``."""
     corpus = Corpus(seed=seed)
-    return [(f"q{number:06d}", corpus.question()[1]) for number in range(count)]
+    return [(f"q{number:06d}", *corpus.question()) for number in range(count)]
 
 
 if __name__ == "__main__":

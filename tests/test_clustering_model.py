@@ -10,7 +10,8 @@ import pytest
 
 from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, cluster_texts, similarity
 from bot.clustering import model as pair_model
-from bot.clustering.cluster import _build_docs, pair_probabilities
+from bot.clustering.cluster import _build_docs, _similarities, pair_probabilities
+from bot.clustering.model import NO_UNIT
 from bot.clustering.places import find_places, split_context
 
 # --- places ------------------------------------------------------------------------------
@@ -151,3 +152,36 @@ def test_the_same_unit_is_evidence_and_the_index_agrees() -> None:
     same = cluster_texts([("a", a), ("b", b)], units={"a": "Xã Đàm Thuỷ", "b": "xa dam thuy"})
     apart = cluster_texts([("a", a), ("b", b)], units={"a": "Xã Đàm Thuỷ", "b": "Xã Trà Lĩnh"})
     assert same["a"] == same["b"] and apart["a"] != apart["b"]
+
+
+def test_pairs_of_one_topic_use_their_weights_in_the_batch_and_in_the_index() -> None:
+    """Two questions of one topic group whose askers' units are known are scored with the
+    weights learned on such pairs (the only ones the bot compares); the chat's index, the
+    batch's dense blocks and its pair scores agree on every pair, units known or not."""
+    topics = [1, 1, 1, 2, 1, 1, 2, 2, 2]
+    units = [1, 2, 1, 3, 3, NO_UNIT, 1, 2, 1]
+    grouped, item_doc = _build_docs(TEXTS, topics, units=units)
+    plain_docs, plain_doc = _build_docs(TEXTS, [None] * len(TEXTS), units=units)
+    index = SimilarIndex()
+    for number, text in enumerate(TEXTS):
+        index.add(str(number), text, topic=topics[number], unit=max(units[number] + 1, 0))
+    changed = 0
+    for a, b in combinations(range(len(TEXTS)), 2):
+        head, tail = np.asarray([item_doc[a]]), np.asarray([item_doc[b]])
+        batch = max(0.0, 100.0 * float(pair_probabilities(grouped, head, tail)[0]))
+        general = pair_probabilities(
+            plain_docs, np.asarray([plain_doc[a]]), np.asarray([plain_doc[b]])
+        )
+        inner = topics[a] == topics[b] and NO_UNIT not in (units[a], units[b])
+        changed += inner and abs(batch - 100.0 * max(0.0, float(general[0]))) > 1.0
+        if not inner:
+            assert batch == pytest.approx(100.0 * max(0.0, float(general[0])), abs=1e-6)
+        query = index.query(TEXTS[a], topic=topics[a], unit=max(units[a] + 1, 0))
+        assert index.score(query, index._slot_of[str(b)]) == pytest.approx(batch, abs=0.1)
+    assert changed >= 3  # the pairs of one topic that are close enough for it to show
+    for topic in (1, 2):
+        rows = np.asarray(sorted({item_doc[i] for i in range(len(TEXTS)) if topics[i] == topic}))
+        block = _similarities(grouped, rows)
+        for x, y in combinations(range(len(rows)), 2):
+            pair = pair_probabilities(grouped, rows[[x]], rows[[y]])
+            assert block[x, y] == pytest.approx(float(pair[0]), abs=1e-6)

@@ -47,9 +47,10 @@ def test_quality_floor_and_better_than_baseline(name: str) -> None:
     assert pairwise(ours, gold).precision > pairwise(baseline, gold).precision + 0.3
 
 
-#: With the asker's topic group and unit, as the bot groups (measured: dev2 0.639 / 0.900,
-#: blind 0.625 / 0.910).
-BOT_FLOORS = {"cluster_dev2.jsonl": (0.61, 0.87), "cluster_blind.jsonl": (0.60, 0.88)}
+#: With the asker's topic group and unit, as the bot groups, scored by the same-topic
+#: weights (measured: dev2 0.681 / 0.893, blind 0.653 / 0.870; the issue's bar for
+#: precision is 0.85).
+BOT_FLOORS = {"cluster_dev2.jsonl": (0.66, 0.87), "cluster_blind.jsonl": (0.63, 0.85)}
 
 
 @pytest.mark.parametrize("name", sorted(BOT_FLOORS))

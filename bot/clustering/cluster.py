@@ -10,8 +10,10 @@ Algorithm (deterministic, no chaining):
    with the same terms, marks (and topic group) are one *document*.
 2. The similarity of two documents is the pair model's probability that they ask the same
    thing (:mod:`bot.clustering.model`: a logistic regression over the two cosines and the
-   marks, learned from the labelled development sets). Two questions whose question parts
-   name different communes or hamlets are never the same concern (:data:`model.NEVER`).
+   marks, learned from the labelled development sets; two questions of one topic group
+   whose askers' units are known, the pairs the bot compares, have weights learned on such
+   pairs alone). Two questions whose question parts name different communes or hamlets
+   are never the same concern (:data:`model.NEVER`).
 3. *Average linkage* (UPGMA) joins documents while the average probability over all
    pairs of two groups reaches the threshold. Unlike the single link, a chain A≈B≈C does
    not pull a distant C into A's group: every member must be close to the group as a
@@ -90,6 +92,8 @@ class _Docs:
     marks: MarkMatrix
     #: Unit code of each document (model.NO_UNIT when not known).
     units: np.ndarray
+    #: Topic group code of each document (-1 when not known).
+    groups: np.ndarray
 
 
 # Below this many distinct texts a second process costs more than it saves.
@@ -197,23 +201,38 @@ def _build_docs(
         [units[items[0]] if units is not None else model.NO_UNIT for items in members],
         dtype=np.int64,
     )
-    return _Docs(keys, members, vectors, mark_matrix, doc_units), item_doc
+    group_codes: dict[Hashable, int] = {}
+    doc_groups = np.asarray(
+        [
+            -1 if group is None else group_codes.setdefault(group, len(group_codes))
+            for group, _, _ in keys
+        ],
+        dtype=np.int64,
+    )
+    return _Docs(keys, members, vectors, mark_matrix, doc_units, doc_groups), item_doc
 
 
 def _similarities(docs: _Docs, rows: np.ndarray) -> np.ndarray:
     """Dense matrix of pair probabilities (0-1, :mod:`bot.clustering.model`) of some
-    documents."""
+    documents, all of one topic group."""
     terms = docs.vectors.terms[rows]
     grams = docs.vectors.grams[rows]
-    pair_model = model.get()
-    weights = pair_model.weights
-    # The logit built in place: a block of 2,500 documents is 50 MB per matrix.
-    logits: np.ndarray = np.asarray((terms @ terms.T).toarray(), dtype=np.float64)
-    logits *= weights[0]
-    logits += weights[1] * (grams @ grams.T).toarray()
-    logits += pair_model.intercept
-    docs.marks.add_block(rows, logits, weights[2:6])
-    pair_model.add_units(logits, docs.units[rows])
+    general = model.get()
+    units = docs.units[rows]
+    known = units != model.NO_UNIT
+    inner = general.same_topic if docs.groups[rows[0]] >= 0 and known.any() else None
+    term_cos: np.ndarray = np.asarray((terms @ terms.T).toarray(), dtype=np.float64)
+    gram_cos: np.ndarray = np.asarray((grams @ grams.T).toarray(), dtype=np.float64)
+    if inner is None or known.all():
+        # The logit built in place: a block of 2,500 documents is 50 MB per matrix.
+        logits = _logits(inner or general, docs, rows, term_cos, gram_cos, in_place=True)
+    else:  # some units unknown: their pairs keep the general weights
+        both = known[:, None] & known[None, :]
+        logits = np.where(
+            both,
+            _logits(inner, docs, rows, term_cos, gram_cos),
+            _logits(general, docs, rows, term_cos, gram_cos),
+        )
     sims: np.ndarray = np.negative(logits, out=logits)
     np.exp(sims, out=sims)
     sims += 1.0
@@ -223,6 +242,30 @@ def _similarities(docs: _Docs, rows: np.ndarray) -> np.ndarray:
         sims[hard] = model.NEVER
     np.fill_diagonal(sims, 1.0)
     return sims
+
+
+def _logits(
+    pair_model: model.PairModel,
+    docs: _Docs,
+    rows: np.ndarray,
+    term_cos: np.ndarray,
+    gram_cos: np.ndarray,
+    *,
+    in_place: bool = False,
+) -> np.ndarray:
+    """The pair model's logits of every pair of ``rows`` (``in_place``: in ``term_cos``)."""
+    weights = pair_model.weights
+    logits = term_cos if in_place else term_cos.copy()
+    logits *= weights[0]
+    if in_place:
+        gram_cos *= weights[1]
+        logits += gram_cos
+    else:
+        logits += weights[1] * gram_cos
+    logits += pair_model.intercept
+    docs.marks.add_block(rows, logits, weights[2:6])
+    pair_model.add_units(logits, docs.units[rows])
+    return logits
 
 
 def pair_probabilities(docs: _Docs, head: np.ndarray, tail: np.ndarray) -> np.ndarray:
@@ -236,7 +279,9 @@ def pair_probabilities(docs: _Docs, head: np.ndarray, tail: np.ndarray) -> np.nd
             features[start : start + 65536, column] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     features[:, 2:6] = docs.marks.pairs(head, tail)
     features[:, 6:] = model.get().unit_features(docs.units[head], docs.units[tail])
-    result: np.ndarray = np.asarray(model.get().probability(features), dtype=np.float64)
+    topical = (docs.groups[head] >= 0) & (docs.groups[head] == docs.groups[tail])
+    probabilities = model.get().probability(features, topical)
+    result: np.ndarray = np.asarray(probabilities, dtype=np.float64)
     result[docs.marks.hard_pairs(head, tail)] = model.NEVER
     return result
 

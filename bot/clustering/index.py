@@ -84,6 +84,8 @@ class Query:
     marks: Marks
     #: The asker's unit (0: not known).
     unit: int
+    #: The topic group asked under (0: not known).
+    topic: int
     term_vector: dict[str, float]
     #: Term ids known to the index and their weights in the (normalised) term vector.
     term_ids: np.ndarray
@@ -323,11 +325,13 @@ class SimilarIndex:
     def _term_weight(self, term: str, documents: int) -> float:
         return idf(self._df(term), documents) * prior(term)
 
-    def query(self, text: str, *, unit: int = 0) -> Query:
+    def query(self, text: str, *, unit: int = 0, topic: int = 0) -> Query:
         """Normalise ``text`` and find the questions sharing its terms (once).
 
         Args:
             unit: the asker's unit (0: not known), a signal of the pair model.
+            topic: the topic group it is asked under (0: not known): questions of the
+                same group are scored with the pair model's weights for such pairs.
         """
         question, marks = self._analyse(text)
         terms = _vector_terms(question.terms)
@@ -394,6 +398,7 @@ class SimilarIndex:
             terms,
             marks,
             unit,
+            topic,
             term_vector,
             term_ids,
             term_weights,
@@ -436,10 +441,38 @@ class SimilarIndex:
                 * _idf(np.frombuffer(self._gram_df, dtype=np.int32)[ids], documents)
             ),
         )
-        pair_model = model.get()
-        weights = pair_model.weights
-        logits = pair_model.intercept + weights[0] * term_part + weights[1] * gram_part
+        general = model.get()
+        units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
         conflicts = np.zeros(len(todo), dtype=bool)
+        logits = self._logits(general, query, todo, units, term_part, gram_part, conflicts)
+        inner = general.same_topic
+        if inner is not None and query.topic and query.unit:
+            # Pairs of one topic group, both units known: the weights learned on those.
+            topical = units != 0
+            topical &= np.frombuffer(self._topic, dtype=np.int64)[todo_slots] == query.topic
+            if topical.any():
+                inner_logits = self._logits(
+                    inner, query, todo, units, term_part, gram_part, conflicts
+                )
+                logits = np.where(topical, inner_logits, logits)
+        scores = np.clip(100.0 / (1.0 + np.exp(-logits)), 0.0, 100.0)
+        scores[conflicts] = 0.0
+        query.scores.update(zip(todo, scores.tolist(), strict=True))
+
+    def _logits(
+        self,
+        pair_model: model.PairModel,
+        query: Query,
+        todo: list[int],
+        units: np.ndarray,
+        term_part: np.ndarray,
+        gram_part: np.ndarray,
+        conflicts: np.ndarray,
+    ) -> np.ndarray:
+        """``pair_model``'s logits of the query against the slots ``todo`` (whose units
+        are ``units``); pairs in hard conflict are marked in ``conflicts``."""
+        weights = pair_model.weights
+        logits: np.ndarray = pair_model.intercept + weights[0] * term_part + weights[1] * gram_part
         if query.marks:  # most questions name no place and no facet
             mark_weights = weights[2:6].tolist()
             marks, ours = self._marks, query.marks
@@ -453,12 +486,9 @@ class SimilarIndex:
                 elif added:
                     logits[position] += added
         if query.unit:
-            units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
             known = units != 0
             logits += known * weights[7] + (known & (units == query.unit)) * weights[6]
-        scores = np.clip(100.0 / (1.0 + np.exp(-logits)), 0.0, 100.0)
-        scores[conflicts] = 0.0
-        query.scores.update(zip(todo, scores.tolist(), strict=True))
+        return logits
 
     def score(self, query: Query, slot: int) -> float:
         """Similarity (0-100) of a looked-up text and an indexed question."""
@@ -542,7 +572,8 @@ class SimilarIndex:
     ) -> list[tuple[str, float]]:
         """:meth:`top` of a text (asked from ``unit``, 0 if not known), with no filter but
         the topic group."""
-        return self.top(self.query(text, unit=unit), limit=limit, min_score=min_score, topic=topic)
+        query = self.query(text, unit=unit, topic=topic or 0)
+        return self.top(query, limit=limit, min_score=min_score, topic=topic)
 
 
 def _unshared(values: array[Any]) -> array[Any]:

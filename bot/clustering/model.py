@@ -300,12 +300,30 @@ class PairModel:
     #: ... and when they are not (a file without a "unit" column): the score is less sure
     #: of itself there, so the cut that keeps precision is higher.
     threshold_without_units: float
+    #: The weights for two questions of one known topic group whose askers' units are
+    #: known: the only pairs the bot compares (it never groups across topic groups). Learned
+    #: from those pairs alone, they are not dominated by the many easy pairs of different
+    #: topics (None: the same weights for every pair).
+    same_topic: PairModel | None = None
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        """P(same concern) of feature rows (last axis: :data:`FEATURES`)."""
+    def probability(self, features: np.ndarray, topical: np.ndarray | None = None) -> np.ndarray:
+        """P(same concern) of feature rows (last axis: :data:`FEATURES`); ``topical``
+        marks the rows of pairs of one topic group (scored by :attr:`same_topic` when
+        both units are known)."""
         logits = features @ self.weights + self.intercept
+        inner = self.same_topic
+        if inner is not None and topical is not None:
+            chosen = topical & (features[..., 7] > 0)  # units_known
+            if chosen.any():
+                logits = np.where(chosen, features @ inner.weights + inner.intercept, logits)
         result: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
         return result
+
+    def pick(self, *, topical: bool, units: tuple[int, int] = (NO_UNIT, NO_UNIT)) -> PairModel:
+        """The weights that score a pair: :attr:`same_topic` for two questions of one
+        topic group whose askers' units are known, else these."""
+        known = units[0] != NO_UNIT and units[1] != NO_UNIT
+        return self.same_topic if topical and known and self.same_topic is not None else self
 
     def one(
         self,
@@ -313,12 +331,17 @@ class PairModel:
         characters: float,
         flags: Sequence[float],
         units: tuple[int, int] = (NO_UNIT, NO_UNIT),
+        *,
+        topical: bool = False,
     ) -> float:
-        """P(same concern) of one pair (``units``: the two askers' unit codes)."""
-        logit = self.intercept + self.weights[0] * terms + self.weights[1] * characters
-        logit += float(np.dot(self.weights[2:6], flags))
+        """P(same concern) of one pair (``units``: the two askers' unit codes;
+        ``topical``: both of one topic group)."""
+        chosen = self.pick(topical=topical, units=units)
+        weights = chosen.weights
+        logit = chosen.intercept + weights[0] * terms + weights[1] * characters
+        logit += float(np.dot(weights[2:6], flags))
         if units[0] != NO_UNIT and units[1] != NO_UNIT:
-            logit += self.weights[7] + (self.weights[6] if units[0] == units[1] else 0.0)
+            logit += weights[7] + (weights[6] if units[0] == units[1] else 0.0)
         return float(1.0 / (1.0 + np.exp(-logit)))
 
     def add_units(self, logits: np.ndarray, units: np.ndarray) -> None:
@@ -340,22 +363,27 @@ class PairModel:
 
 def load(data: Mapping[str, object]) -> PairModel:
     """A model from the JSON object of ``pair_model.json``."""
-    weights = data["weights"]
+    weights, intercept = _weights(data)
+    threshold = data["threshold"]
+    without = data.get("threshold_without_units", threshold)
+    assert isinstance(threshold, int | float)
+    assert isinstance(without, int | float)
+    same_topic = None
+    inner = data.get("same_topic")
+    if inner is not None:
+        assert isinstance(inner, dict)
+        same_topic = PairModel(*_weights(inner), float(threshold), float(without))
+    return PairModel(weights, intercept, float(threshold), float(without), same_topic)
+
+
+def _weights(data: Mapping[str, object]) -> tuple[np.ndarray, float]:
+    weights, intercept = data["weights"], data["intercept"]
     assert isinstance(weights, dict)
+    assert isinstance(intercept, int | float)
     missing = [name for name in FEATURES if name not in weights]
     if missing:
         raise ValueError(f"pair model lacks weights for {', '.join(missing)}")
-    intercept, threshold = data["intercept"], data["threshold"]
-    without = data.get("threshold_without_units", threshold)
-    assert isinstance(intercept, int | float)
-    assert isinstance(threshold, int | float)
-    assert isinstance(without, int | float)
-    return PairModel(
-        np.asarray([float(weights[name]) for name in FEATURES], dtype=np.float64),
-        float(intercept),
-        float(threshold),
-        float(without),
-    )
+    return np.asarray([float(weights[n]) for n in FEATURES], dtype=np.float64), float(intercept)
 
 
 @lru_cache(maxsize=1)

@@ -133,7 +133,7 @@ class CampaignSimilarity:
         """Earlier questions close to ``text`` that this young person may see."""
         index = await self._index(campaign.id)
         await self._refresh_approved(campaign.id, index)
-        query = index.query(text, unit=unit_id)
+        query = index.query(text, unit=unit_id, topic=topic_id)
         nearest, found = index.tops(
             query,
             Wanted(limit=1, min_score=DEFAULT_THRESHOLD, topic=topic_id),
