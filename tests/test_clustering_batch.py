@@ -272,20 +272,27 @@ def test_topic_field_keeps_topic_groups_apart(tmp_path: Path) -> None:
     assert labels[0] == labels[1] != labels[2]
 
 
-def test_normalising_in_two_processes_gives_the_same_groups(
+def test_grouping_in_two_processes_gives_the_same_groups(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The batch's pool (normalisation, then the blocks: one per topic group here) changes
+    nothing in the result, and the progress still adds up."""
     from bot.clustering import cluster
 
     rows = [
         json.loads(line)
-        for line in (Path(__file__).parent / "data" / "cluster_dev.jsonl").read_text().splitlines()
+        for line in (Path(__file__).parent / "data" / "cluster_dev2.jsonl").read_text().splitlines()
     ]
     items = [(str(row["id"]), str(row["text"])) for row in rows]
     items += [(f"{key}-again", text) for key, text in items[:50]]  # repeated texts too
+    groups = {str(row["id"]): row["topic"] for row in rows}
+    units = {str(row["id"]): row["unit"] for row in rows}
     done: list[int] = []
-    serial = cluster.cluster_with_progress(items, workers=1)
+    serial = cluster.cluster_with_progress(items, groups=groups, units=units, workers=1)
     monkeypatch.setattr(cluster, "PARALLEL_FROM", 10)  # the pool at this small size
-    parallel = cluster.cluster_with_progress(items, workers=2, progress=done.append)
+    parallel = cluster.cluster_with_progress(
+        items, groups=groups, units=units, workers=2, progress=done.append
+    )
     assert parallel == serial
+    assert len(set(serial.values())) > 100, "many groups, from several blocks"
     assert sum(done) == 2 * len(items), "progress still counts every question twice"

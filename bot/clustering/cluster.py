@@ -394,34 +394,73 @@ def well_formed(text: str) -> float:
 _LETTERED = re.compile(r"[^\W\d_]+")  # runs of letters: words without their punctuation
 
 
+# The documents, threshold and text quality of a parallel grouping, inherited by the
+# forked workers (a module global: the matrices are shared, not pickled).
+_FORKED: list[tuple[_Docs, float, Sequence[float] | None]] = []
+
+
+def _represent(block: np.ndarray) -> np.ndarray:
+    """The representative document of each document of a block (one worker task)."""
+    docs, threshold, quality = _FORKED[0]
+    return _represent_block(docs, block, threshold, quality)
+
+
+def _represent_block(
+    docs: _Docs, block: np.ndarray, threshold: float, quality: Sequence[float] | None
+) -> np.ndarray:
+    sims = _similarities(docs, block)
+    labels = _average_linkage(sims, threshold)
+    sizes = np.asarray([len(docs.members[d]) for d in block.tolist()], dtype=np.float64)
+    chosen = np.empty(len(block), dtype=np.int64)
+    for label in np.unique(labels).tolist():
+        inside = np.flatnonzero(labels == label)
+        # Medoid: the most similar to the others, each counted per question.
+        totals = sims[np.ix_(inside, inside)] @ sizes[inside]
+        if quality is not None:
+            totals = totals * np.asarray([quality[int(block[i])] for i in inside])
+        chosen[inside] = block[inside[int(np.argmax(totals))]]
+    return chosen
+
+
 def _cluster_docs(
-    docs: _Docs, *, threshold: float, progress: Progress, quality: Sequence[float] | None = None
+    docs: _Docs,
+    *,
+    threshold: float,
+    progress: Progress,
+    quality: Sequence[float] | None = None,
+    workers: int = 1,
 ) -> list[int]:
     """Representative document of each document (``quality``: how well each document's
-    text reads, :func:`well_formed`; it tips the choice between near-equal medoids)."""
+    text reads, :func:`well_formed`; it tips the choice between near-equal medoids).
+    ``workers`` > 1: the blocks are grouped in that many forked processes (the result is
+    the same: each block is grouped alone)."""
     count = len(docs.keys)
     representative = list(range(count))
     by_group: dict[Hashable, list[int]] = defaultdict(list)
     for doc, (group, _, _) in enumerate(docs.keys):
         by_group[group].append(doc)
+    blocks: list[np.ndarray] = []
     for group_docs in by_group.values():
         for block in _blocks(docs, np.asarray(group_docs, dtype=np.int64), threshold):
             if len(block) == 1:  # alone: its own representative
                 progress(len(docs.members[int(block[0])]))
-                continue
-            sims = _similarities(docs, block)
-            labels = _average_linkage(sims, threshold)
-            sizes = np.asarray([len(docs.members[d]) for d in block.tolist()], dtype=np.float64)
-            for label in np.unique(labels).tolist():
-                inside = np.flatnonzero(labels == label)
-                # Medoid: the most similar to the others, each counted per question.
-                totals = sims[np.ix_(inside, inside)] @ sizes[inside]
-                if quality is not None:
-                    totals = totals * np.asarray([quality[int(block[i])] for i in inside])
-                best = int(inside[int(np.argmax(totals))])
-                for position in inside.tolist():
-                    representative[int(block[position])] = int(block[best])
-            progress(int(sizes.sum()))
+            else:
+                blocks.append(block)
+    if workers > 1 and count >= PARALLEL_FROM and len(blocks) > 1:
+        import multiprocessing
+
+        _FORKED.append((docs, threshold, quality))
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = list(zip(blocks, pool.imap(_represent, blocks, chunksize=8), strict=True))
+        finally:
+            _FORKED.clear()
+    else:
+        results = [(block, _represent_block(docs, block, threshold, quality)) for block in blocks]
+    for block, chosen in results:
+        for doc, best in zip(block.tolist(), chosen.tolist(), strict=True):
+            representative[doc] = best
+        progress(sum(len(docs.members[d]) for d in block.tolist()))
     return representative
 
 
@@ -480,8 +519,9 @@ def cluster_with_progress(
 ) -> dict[str, str]:
     """:func:`cluster_texts`, reporting work done: ``progress(n)`` is called as items are
     normalised and again as they are grouped (``2 * len(items)`` units in all).
-    ``workers``: processes that normalise the texts of a large batch (the command line
-    uses the machine's cores; inside the bot's event loop it stays 1: no fork there)."""
+    ``workers``: processes that normalise the texts of a large batch and group its blocks
+    (the command line uses the machine's cores; inside the bot's event loop it stays 1:
+    no fork there)."""
     ids = [item_id for item_id, _ in items]
     if len(set(ids)) != len(ids):
         duplicate = next(i for i, count in Counter(ids).items() if count > 1)
@@ -517,7 +557,7 @@ def cluster_with_progress(
     ]
     quality = [written(i) for i in doc_best]
     representative = _cluster_docs(
-        docs, threshold=threshold / 100.0, progress=progress, quality=quality
+        docs, threshold=threshold / 100.0, progress=progress, quality=quality, workers=workers
     )
     doc_label = {d: ids[best] for d, best in enumerate(doc_best)}
     labels = {ids[i]: doc_label[representative[item_doc[i]]] for i in range(len(ids))}
