@@ -416,7 +416,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         lines.append(draft_line)
     lines.append(ctx.tr("answer.waiting_hint"))
     ctx.data["answer_offset"] = offset
-    ctx.ask(State.ANSWER_PICK, "\n".join(lines), buttons)
+    ctx.ask(State.ANSWER_PICK, "\n".join(lines), buttons, listed=len(shown))
 
 
 @router.action("aw")

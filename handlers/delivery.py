@@ -26,6 +26,8 @@ def _reply_data(reply: Reply, *, compact: bool = False) -> dict[str, Any]:
         ]
     if reply.replaces_prompt:
         data["replaces_prompt"] = True
+    if reply.listed:
+        data["listed"] = reply.listed
     return data
 
 
@@ -40,6 +42,7 @@ def _reply(data: dict[str, Any]) -> Reply:
             for a in data.get("attachments", [])
         ),
         replaces_prompt=bool(data.get("replaces_prompt", False)),
+        listed=int(data.get("listed", 0)),
     )
 
 

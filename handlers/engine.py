@@ -243,8 +243,11 @@ class Ctx:
         state: State | str,
         text: str,
         choices: Sequence[Choice] | Sequence[Sequence[Choice]] = (),
+        *,
+        listed: int = 0,
     ) -> None:
-        """Move to ``state`` and prompt; older buttons become stale."""
+        """Move to ``state`` and prompt; older buttons become stale. ``listed``: the first
+        choices are numbered in ``text`` already (:attr:`Reply.listed`)."""
         self.conv.state = str(state)
         self.conv.step += 1
         rows: list[list[Choice]] = []
@@ -256,8 +259,15 @@ class Ctx:
             "buttons": [[[b.label, b.payload] for b in row] for row in buttons],
             "intents": {self.payload(c): list(c.intents) for row in rows for c in row if c.intents},
         }
+        if listed:
+            self.conv.data["prompt"]["listed"] = listed
         self.replies.append(
-            Reply(text, buttons=buttons, replaces_prompt=self.event.kind == EventKind.BUTTON)
+            Reply(
+                text,
+                buttons=buttons,
+                replaces_prompt=self.event.kind == EventKind.BUTTON,
+                listed=listed,
+            )
         )
 
     def payload(self, choice: Choice) -> str:
@@ -296,7 +306,8 @@ class Ctx:
         buttons = tuple(
             tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
         )
-        self.replies.append(Reply(prompt["text"], buttons=buttons))
+        listed = int(prompt.get("listed", 0))
+        self.replies.append(Reply(prompt["text"], buttons=buttons, listed=listed))
 
     def reset(self) -> None:
         """Back to idle, dropping any draft."""

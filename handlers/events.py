@@ -97,13 +97,16 @@ class Reply:
 
     ``buttons`` are rows of choices. ``replaces_prompt`` asks the adapter to edit the
     previous prompt in place where the platform allows it (Telegram), instead of sending
-    a new message.
+    a new message. ``listed``: the first ``listed`` choices are already numbered 1, 2, …
+    in ``text`` (a list of questions whose buttons are their codes), so a channel that
+    writes choices as a numbered list (Zalo, the terminal) lists only the others.
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachments: tuple[Attachment, ...] = field(default=())
     replaces_prompt: bool = False
+    listed: int = 0
 
     @property
     def choices(self) -> list[Button]:

@@ -13,8 +13,12 @@ import pytest
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
+from bot.channels.terminal import render
+from bot.channels.zalo import render_reply
 from bot.cli import main
 from handlers.clusters import merge
+from handlers.delivery import decode_replies, encode_replies
+from locales import translator
 from storage.models import Campaign, Question
 from tests.followup import official, outbox, question, support
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
@@ -245,6 +249,38 @@ async def test_waiting_list_pages_and_refuses_what_cannot_be_answered(
     await organiser.say("Trả lời muộn.")
     assert "rút lại" in organiser.last_text
     assert (await app.store.questions.get(asked[7].id)).answer is None  # type: ignore[union-attr]
+
+
+async def test_without_buttons_the_waiting_list_names_each_code_once(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Zalo and the terminal write choices as a numbered list; the waiting list numbers
+    its questions already, so only "see more" is added under it (before, every code was
+    listed twice), also after the reply outbox and when the prompt is shown again."""
+    app = province_app
+    engine = build_engine(app)
+    asked = [
+        await question(app, campaign, f"z{n}", f"Câu hỏi số {n} về việc làm ở xã ạ?")
+        for n in range(8)
+    ]
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say("/traloi")
+    shown = organiser.last_prompt()
+    stored = decode_replies(encode_replies([shown], prompt=None))[0][0]
+    await organiser.say("XXXXXX")  # no such code: said, and the list shown again
+    assert "Không tìm thấy câu hỏi có mã XXXXXX" in organiser.last_text
+    again = organiser.transcript[-1][1][-1]
+    assert again.text == shown.text
+    for reply in (shown, stored, again):
+        for text in (
+            "\n\n".join(render_reply(reply, tr=translator("vi"))),
+            render(reply, language="vi"),
+        ):
+            assert all(text.count(q.code) == 1 for q in asked[:6]), text
+            assert "7. Xem tiếp (2 câu)" in text and asked[6].code not in text
+    await organiser.say("7")  # the numbers still pick: 7 is "see more"
+    assert f"1. {asked[6].code}" in organiser.last_text
+    assert organiser.last_prompt().listed == 2
 
 
 async def test_the_waiting_list_of_one_topic_group(province_app: App, campaign: Campaign) -> None:

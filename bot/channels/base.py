@@ -115,6 +115,7 @@ def merge_replies(replies: Sequence[Reply], *, limit: int) -> list[Reply]:
                 f"{previous.text}\n\n{reply.text}",
                 buttons=reply.buttons,
                 replaces_prompt=previous.replaces_prompt or reply.replaces_prompt,
+                listed=reply.listed,
             )
         else:
             merged.append(reply)

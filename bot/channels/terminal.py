@@ -59,7 +59,8 @@ def render(reply: Reply, *, language: str) -> str:
     lines = [reply.text]
     choices = reply.choices
     if choices:
-        lines += [f"  {i}. {b.label}" for i, b in enumerate(choices, start=1)]
+        # Options the text numbers already (a list of questions) are not listed twice.
+        lines += [f"  {i}. {b.label}" for i, b in enumerate(choices, start=1) if i > reply.listed]
         lines.append(translator(language).n("choices.hint", len(choices)))
     for attachment in reply.attachments:
         lines.append(f"  [{attachment.filename}] {attachment.path}")
