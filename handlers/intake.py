@@ -396,7 +396,9 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
-    if ctx.greeted(text) or keep_early(ctx, text, long_words=None):
+    if ctx.greeted(text) or await asked_dates(ctx, text):
+        return
+    if keep_early(ctx, text, long_words=None):
         return
     if ctx.state == State.UNIT_PICK and intents(text):
         # "đúng rồi", "ok" with several units offered: which one?
@@ -502,7 +504,9 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
-    if ctx.greeted(text) or keep_early(ctx, text):  # a question is no name either
+    if ctx.greeted(text) or await asked_dates(ctx, text):
+        return
+    if keep_early(ctx, text):  # a question is no name either
         return
     if declines_name(text) and (found := await _draft_campaign(ctx)) and found[0].allow_anonymous:
         await name_anonymous(ctx, "")  # "em không muốn nói tên đâu": "Ẩn danh" in words
@@ -569,6 +573,16 @@ async def pick_topic(ctx: Ctx, arg: str) -> None:
 # -- a question typed before its step ---------------------------------------------------------
 
 
+async def asked_dates(ctx: Ctx, text: str) -> bool:
+    """ "khi nào đối thoại ạ", "còn gửi được không" typed at a step: the dates, then the
+    step again (before, the unit step searched for a unit named "khi nào đối thoại")."""
+    if idle_request(text) != "dates":
+        return False
+    await tell_dates(ctx)
+    ctx.repeat_prompt()
+    return True
+
+
 def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
     """A question typed at an earlier step (consent, unit, name, group, topic) instead of
     that step's answer: kept for the question step, which is then skipped (the preview
@@ -597,7 +611,7 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
 
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
-    if keep_early(ctx, text):
+    if await asked_dates(ctx, text) or keep_early(ctx, text):
         return
     # A group or a topic typed that is not on the list ("đường sá"?): say so, and where
     # such a question goes.
@@ -1096,17 +1110,17 @@ async def _answer_request(ctx: Ctx, text: str) -> bool:
         else:
             ctx.say(ctx.tr("idle.when", date=f"{campaign.dialogue_date:%d/%m/%Y}"))
     elif request == "dates":
-        await _tell_dates(ctx)
+        await tell_dates(ctx)
     else:
         await ctx.engine.command(ctx, request)  # "/sua", "/rut"... without arguments
     return True
 
 
-async def _tell_dates(ctx: Ctx) -> None:
+async def tell_dates(ctx: Ctx, *, official: bool = False) -> None:
     """When the dialogue is, until when questions are taken, who announces the place: of
     the campaign the person last asked in, else of those taking questions, else of every
-    active one."""
-    latest = await ctx.store.questions.of_person(ctx.person.id, limit=1)
+    active one. ``official``: said to an official (formal, no "send /hoi")."""
+    latest = [] if official else await ctx.store.questions.of_person(ctx.person.id, limit=1)
     asked = await ctx.engine.campaign(latest[0].campaign_id) if latest else None
     campaigns = [asked] if asked is not None and asked.status == "active" else []
     campaigns = campaigns or [c for c, _ in await ctx.engine.open_campaigns(ctx.now)]
@@ -1119,11 +1133,12 @@ async def _tell_dates(ctx: Ctx) -> None:
         dialogue = f"{campaign.dialogue_date:%d/%m/%Y}"
         close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
         lines = [ctx.tr("idle.dates", title=campaign.title, date=dialogue)]
+        said = "official" if official else "idle"
         if campaign.dialogue_date < today:
-            lines.append(ctx.tr("idle.dates_held", date=dialogue))
+            lines.append(ctx.tr(f"{said}.dates_held", date=dialogue))
         elif today <= close:
             left = (close - today).days
-            lines.append(ctx.tr.n("idle.dates_open", left, close=f"{close:%d/%m/%Y}"))
+            lines.append(ctx.tr.n(f"{said}.dates_open", left, close=f"{close:%d/%m/%Y}"))
         elif campaign.accept_late:
             lines.append(ctx.tr("idle.dates_late", close=f"{close:%d/%m/%Y}"))
         else:

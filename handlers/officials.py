@@ -1,6 +1,7 @@
 """What an official ("cán bộ": organiser, secretary, department contact) gets for a message
 in words between commands: "báo cáo", "câu hỏi chưa trả lời", "gửi thông báo" run the
-command they mean; anything else shows the tasks their roles allow, as buttons, with
+command they mean; "khi nào đối thoại", "hạn chót" get the campaigns' dates, "cảm ơn" a
+courteous word; anything else shows the tasks their roles allow, as buttons, with
 "Gửi như một câu hỏi" for a text that was a question after all. Without this an official
 typing "báo cáo" met the young people's consent text, addressed as "bạn".
 """
@@ -16,6 +17,7 @@ from handlers.access import Action, role_may
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import EventKind
 from handlers.states import State
+from handlers.understanding import idle_request
 from storage.roles import Role
 
 router = Router()
@@ -68,6 +70,15 @@ async def official_idle(ctx: Ctx, text: str) -> bool:
     command = official_request(text, roles)
     if command is not None:
         await ctx.engine.command(ctx, command)
+        return True
+    request = idle_request(text)
+    if request == "dates":  # "khi nào đối thoại", "hạn chót là ngày nào"
+        from handlers.intake import tell_dates
+
+        await tell_dates(ctx, official=True)
+        return True
+    if request == "thanks":
+        ctx.say(ctx.tr("official.thanks"))
         return True
     # An official who also asked questions: a word about an answer they were told is
     # offered as their comment on it, as for any young person.

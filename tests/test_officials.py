@@ -12,7 +12,7 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from handlers.answers import publish, save_answer
 from handlers.engine import Engine
-from storage.models import Campaign
+from storage.models import Campaign, DeadlineKind
 from tests.followup import official, question
 from tests.talk import Talker
 
@@ -100,3 +100,38 @@ async def test_an_official_who_asked_can_still_comment_on_their_answer(
     await publish(app.store, [fresh], now=app.clock.now())
     await organiser.say("em vẫn chưa hài lòng, xóm em chưa thấy ai khảo sát")
     assert organiser.button(own.code) and "Đồng chí cần làm việc gì" not in organiser.last_text
+
+
+async def test_an_official_asking_when_gets_the_dates_in_formal_words(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """ "khi nào đối thoại" from an official gets the campaign's dates, worded for an
+    official (no "bạn", no "gõ /hoi"); before, it got the task menu. "cảm ơn" gets a
+    courteous word, not the young people's "when your question is answered". A young
+    person asking it at a step gets the dates and the step again (before: "no unit
+    named 'khi nào đối thoại ạ'")."""
+    department = await official(province_app, engine, "department", "dep", department="Sở Y tế")
+    today = province_app.clock.now().date()
+    close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
+    await department.say("khi nào đối thoại ạ")
+    said = department.last_text
+    assert "Đối thoại 2025" in said and "28/08/2025" in said
+    if today <= close:
+        assert f"Hạn nhận câu hỏi: hết ngày {close:%d/%m/%Y}" in said
+    assert "bạn" not in said.lower() and "/hoi" not in said
+    assert "Đồng chí cần làm việc gì" not in said
+    await department.say("hạn chót gửi câu hỏi là khi nào")
+    assert "28/08/2025" in department.last_text
+    await department.say("cảm ơn ad")
+    assert "không có gì" in department.last_text and "bạn" not in department.last_text
+
+    young = Talker(engine, user_id="young-when")
+    await young.say("/start")
+    await young.press("Mình đồng ý")
+    await young.say("khi nào đối thoại ạ")  # at the unit step: the dates, then the step
+    assert "28/08/2025" in young.last_text and "chưa tìm thấy đơn vị" not in young.last_text
+    assert young.last_text.endswith(young.transcript[-2][1][-1].text)
+    await young.say("đàm thủy")
+    await young.say("1")
+    await young.say("còn gửi được không ad")  # at the name step: not taken for a name
+    assert "28/08/2025" in young.last_text
