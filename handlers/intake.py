@@ -731,6 +731,8 @@ async def question_text(ctx: Ctx, text: str) -> None:
 async def preview_text(ctx: Ctx, text: str) -> None:
     """Text typed at the preview, or while similar questions are shown: offer to add it,
     to replace the question, or to ignore it; never replace the question silently."""
+    if ctx.greeted(text):  # "cảm ơn ad": thanked back, the step again
+        return
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
         await show_preview(ctx)  # the same text sent again: still one question
         return

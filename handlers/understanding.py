@@ -127,6 +127,15 @@ _SEND = {
     "gui lun",
     "nop",
     "nop di",
+    # "cứ gửi đi", "thôi gửi luôn": send it anyway.
+    "cu gui",
+    "cu gui di",
+    "cu gui luon",
+    "thoi gui",
+    "thoi gui di",
+    "thoi gui luon",
+    "thoi cu gui",
+    "thoi cu gui di",
     "send",
     "send it",
     "submit",
@@ -633,8 +642,16 @@ def intents(text: str) -> frozenset[str]:
     for cut in range(1, len(split)):
         first, second = _said(" ".join(split[:cut])), _said(" ".join(split[cut:]))
         if first and second:
+            if first <= _AGREEING and not second & _DECLINING:
+                # "ok gửi đi": an "ok" in front adds nothing to what follows.
+                return second
             return first & second
     return frozenset()
+
+
+# What an "ok", "vâng" in front of another answer says; what it cannot go with.
+_AGREEING = frozenset({"yes", "send"})
+_DECLINING = frozenset({"no", "skip", "keep", "cancel"})
 
 
 def _said(words: str) -> frozenset[str]:

@@ -592,12 +592,16 @@ async def test_a_question_about_answers_to_the_chair_is_still_a_question(
         ("của em khác", False),
         ("không giống", False),
         ("gửi câu của em", False),
+        ("ok gửi đi", False),
+        ("cứ gửi đi ad", False),
+        ("cảm ơn ad", None),  # thanked back, the prompt again
     ],
 )
 async def test_a_typed_reply_to_the_similar_question(
-    province_app: App, campaign: Campaign, typed: str, supported: bool
+    province_app: App, campaign: Campaign, typed: str, supported: bool | None
 ) -> None:
-    """ "giống câu em" supports the one question shown; "của em khác" sends one's own."""
+    """ "giống câu em" supports the one question shown; "của em khác", "ok gửi đi" send
+    one's own."""
     engine = build_engine(province_app)
     first = Talker(engine, user_id="first")
     await to_preview(first, "Tỉnh có chính sách hỗ trợ việc làm cho thanh niên xuất ngũ không ạ?")
@@ -607,7 +611,9 @@ async def test_a_typed_reply_to_the_similar_question(
     await t.say("cho em hỏi tỉnh có hỗ trợ việc làm cho bộ đội xuất ngũ không")
     assert "Đã có bạn hỏi gần giống" in t.last_text
     await t.say(typed)
-    if supported:
+    if supported is None:
+        assert "Không có gì bạn nhé" in t.last_text and "Đã có bạn hỏi gần giống" in t.last_text
+    elif supported:
         assert "cũng quan tâm câu hỏi" in t.last_text
     else:
         assert "kiểm tra lại" in t.last_text

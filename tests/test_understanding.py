@@ -85,8 +85,14 @@ def test_send_words(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("ok gửi đi", {"send"}),
-        ("vâng, gửi luôn ạ", {"send"}),
+        # An "ok" in front adds nothing: "gửi đi" also means "send mine" where similar
+        # questions are shown.
+        ("ok gửi đi", {"send", "similar.different"}),
+        ("vâng, gửi luôn ạ", {"send", "similar.different"}),
+        ("ok giống câu em", {"similar.same"}),
+        ("cứ gửi đi", {"send", "similar.different"}),
+        ("thôi gửi đi", {"send", "similar.different"}),
+        ("ok bỏ qua", set()),  # kept apart: an "ok" before a no-like word is unclear
         ("dạ vâng", {"yes", "send"}),
         ("ok không", set()),  # two answers that disagree say nothing
         ("ok nhưng em muốn hỏi thêm", set()),
