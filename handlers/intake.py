@@ -933,8 +933,14 @@ async def show_preview(ctx: Ctx) -> None:
         "\n".join(lines),
         [
             [Choice(ctx.tr("preview.send"), "ps", intents=("send",))],
-            [Choice(ctx.tr("preview.edit_text"), "pt"), Choice(ctx.tr("preview.edit_topic"), "pp")],
-            [Choice(ctx.tr("preview.edit_unit"), "pu"), Choice(ctx.tr("preview.edit_name"), "pn")],
+            [
+                Choice(ctx.tr("preview.edit_text"), "pt", intents=("preview.text",)),
+                Choice(ctx.tr("preview.edit_topic"), "pp", intents=("preview.topic",)),
+            ],
+            [
+                Choice(ctx.tr("preview.edit_unit"), "pu", intents=("preview.unit",)),
+                Choice(ctx.tr("preview.edit_name"), "pn", intents=("preview.name",)),
+            ],
             [Choice(ctx.tr("preview.cancel"), "pc", intents=("cancel",))],
         ],
     )

@@ -464,14 +464,42 @@ _DIFFERENT = _SEND | {
 }
 _OWNERS = ("", " em", " minh", " toi")
 #: Intents only a choice prompt asks for (:func:`intents` reads them; answer words don't).
-CHOICE_INTENTS: dict[str, frozenset[str]] = {
-    f"category.{name}": _spelled(words | {f"la {w}" for w in words} | {f"thuoc {w}" for w in words})
-    for name, words in _CATEGORY_WORDS.items()
-} | {
-    # "giống câu của em", "gửi câu của mình": an owner word at the end, or none.
-    "similar.same": _spelled({w + owner for w in _SAME for owner in _OWNERS}),
-    "similar.different": _spelled({w + owner for w in _DIFFERENT for owner in _OWNERS}),
-}
+CHOICE_INTENTS: dict[str, frozenset[str]] = (
+    {
+        f"category.{name}": _spelled(
+            words | {f"la {w}" for w in words} | {f"thuoc {w}" for w in words}
+        )
+        for name, words in _CATEGORY_WORDS.items()
+    }
+    | {
+        # "giống câu của em", "gửi câu của mình": an owner word at the end, or none.
+        "similar.same": _spelled({w + owner for w in _SAME for owner in _OWNERS}),
+        "similar.different": _spelled({w + owner for w in _DIFFERENT for owner in _OWNERS}),
+    }
+    | {
+        # The preview's changes said in words ("em muốn sửa câu hỏi", "đổi đơn vị"): the
+        # wish in front ("muốn", "cho em") or none, the object after or none.
+        f"preview.{part}": _spelled(
+            {
+                f"{wish}{verb}{again}{target}"
+                for wish in ("", "muon ", "cho em ", "cho minh ", "em muon ", "minh muon ")
+                for verb in verbs
+                for again in ("", " lai")
+                for target in targets
+            }
+        )
+        for part, verbs, targets in (
+            ("text", ("sua", "chinh sua", "viet lai"), ("", " cau hoi", " noi dung", " cau")),
+            (
+                "topic",
+                ("doi", "sua", "chon lai"),
+                (" van de", " chu de", " nhom van de", " linh vuc"),
+            ),
+            ("unit", ("doi", "sua", "chon lai"), (" don vi", " xa", " phuong", " truong")),
+            ("name", ("doi", "sua"), (" ten", " ho ten", " ho va ten")),
+        )
+    }
+)
 
 # Words whose meaning is in their diacritics: read only when typed with them.
 _ACCENTED: dict[str, str] = {"đúng": "yes", "đừng": "no", "dạ": "yes", "ừ": "yes", "ờ": "yes"}

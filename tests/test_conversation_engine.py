@@ -651,6 +651,27 @@ async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> 
 # -- the preview ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("typed", "asked"),
+    [
+        ("em muốn sửa câu hỏi", "Bạn gõ nội dung mới"),
+        ("sửa lại ạ", "Bạn gõ nội dung mới"),
+        ("cho em đổi vấn đề", "thuộc nhóm vấn đề nào"),
+        ("đổi đơn vị", "Gõ tên xã, phường"),
+        ("em muốn sửa tên", "Họ và tên"),
+    ],
+)
+async def test_a_change_asked_in_words_at_the_preview(
+    engine: Engine, typed: str, asked: str
+) -> None:
+    """ "em muốn sửa câu hỏi" is the "Sửa câu hỏi" button, not text to add to the
+    question (it was offered as an addition)."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say(typed)
+    assert asked in t.last_text and "Bạn vừa gửi thêm" not in t.last_text
+
+
 async def test_text_at_the_preview_is_added_replaced_or_ignored(
     engine: Engine, province_app: App
 ) -> None:
