@@ -159,7 +159,7 @@ def test_pairs_of_one_topic_use_their_weights_in_the_batch_and_in_the_index() ->
     weights learned on such pairs (the only ones the bot compares); the chat's index, the
     batch's dense blocks and its pair scores agree on every pair, units known or not."""
     topics = [1, 1, 1, 2, 1, 1, 2, 2, 2]
-    units = [1, 2, 1, 3, 3, NO_UNIT, 1, 2, 1]
+    units = [1, 2, 1, 3, 3, NO_UNIT, 4, 2, 5]  # none holds so many that it says nothing
     grouped, item_doc = _build_docs(TEXTS, topics, units=units)
     plain_docs, plain_doc = _build_docs(TEXTS, [None] * len(TEXTS), units=units)
     index = SimilarIndex()
@@ -185,3 +185,30 @@ def test_pairs_of_one_topic_use_their_weights_in_the_batch_and_in_the_index() ->
         for x, y in combinations(range(len(rows)), 2):
             pair = pair_probabilities(grouped, rows[[x]], rows[[y]])
             assert block[x, y] == pytest.approx(float(pair[0]), abs=1e-6)
+
+
+def test_a_unit_holding_most_questions_is_no_evidence_in_the_batch_or_the_index() -> None:
+    """In a commune's own campaign nearly every asker names the commune: "same unit" then
+    says nothing, and the pairs are scored as if units were not known, alike in the batch
+    and in the chat's index. A unit among many still counts."""
+    commune = [1] * 7 + [2, 3]
+    grouped, item_doc = _build_docs(TEXTS, [1] * len(TEXTS), units=commune)
+    plain_docs, plain_doc = _build_docs(TEXTS, [1] * len(TEXTS))
+    index = SimilarIndex()
+    for number, text in enumerate(TEXTS):
+        index.add(str(number), text, topic=1, unit=commune[number] + 1)
+    for a, b in combinations(range(7), 2):  # both from the commune
+        batch = pair_probabilities(grouped, np.asarray([item_doc[a]]), np.asarray([item_doc[b]]))
+        alone = pair_probabilities(
+            plain_docs, np.asarray([plain_doc[a]]), np.asarray([plain_doc[b]])
+        )
+        assert float(batch[0]) == pytest.approx(float(alone[0]), abs=1e-9)
+        query = index.query(TEXTS[a], topic=1, unit=2)
+        expected = 100.0 * max(0.0, float(alone[0]))
+        assert index.score(query, index._slot_of[str(b)]) == pytest.approx(expected, abs=0.1)
+    # The same two questions among many units: their shared unit is evidence again.
+    many = [1, 11, 12, 13, 14, 15, 16, 1, 17]  # two of nine questions from one unit
+    spread, spread_doc = _build_docs(TEXTS, [1] * len(TEXTS), units=many)
+    pair = pair_probabilities(spread, np.asarray([spread_doc[0]]), np.asarray([spread_doc[7]]))
+    alone = pair_probabilities(plain_docs, np.asarray([plain_doc[0]]), np.asarray([plain_doc[7]]))
+    assert float(pair[0]) > float(alone[0]) + 0.05

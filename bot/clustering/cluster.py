@@ -170,6 +170,11 @@ def _build_docs(
     progress: Progress = _no_progress,
     workers: int = 1,
 ) -> tuple[_Docs, list[int]]:
+    if units is not None:
+        # A unit holding too many of the questions to tell them apart is "not known".
+        dominant = model.dominant_units(Counter(units), len(units))
+        if dominant:
+            units = [model.NO_UNIT if unit in dominant else unit for unit in units]
     terms_by_text, marks_by_text = _terms_by_text(texts, progress, workers=workers)
     index: dict[tuple[Hashable, tuple[str, ...], Hashable], int] = {}
     members: list[list[int]] = []

@@ -141,6 +141,8 @@ class SimilarIndex:
         self._state = array("b")
         self._topic = array("q")
         self._unit = array("q")
+        #: Questions indexed per unit (dominant units are not evidence).
+        self._unit_count: Counter[int] = Counter()
         self._dead = 0
         # Query weights spread over the vocabularies while candidates are scored (kept
         # between lookups: allocating them per lookup cost more than the scoring).
@@ -211,6 +213,8 @@ class SimilarIndex:
         self._state.append((_APPROVED if approved else _SHOWN) if shown else _HIDDEN)
         self._topic.append(topic)
         self._unit.append(unit)
+        if unit:
+            self._unit_count[unit] += 1
         self._slot_of[key] = slot
         # Local names: this runs for every word and n-gram of every question indexed.
         term_id, term_df, postings = self._term_id, self._term_df, self._postings
@@ -269,6 +273,8 @@ class SimilarIndex:
             self._gram_df[self._gram_ids[position]] -= 1
         self._keys[slot] = None
         self._state[slot] = _REMOVED
+        if self._unit[slot]:
+            self._unit_count[self._unit[slot]] -= 1
         self._dead += 1
         if self._dead > max(1024, len(self._slot_of)):
             self._compact()
@@ -296,6 +302,7 @@ class SimilarIndex:
         self._slot_of, self._postings = {}, []
         self._state = array("b")
         self._topic, self._unit = array("q"), array("q")
+        self._unit_count.clear()
         self._gram_id, self._gram_df = {}, array("i")
         self._gram_start, self._gram_ids, self._gram_tf = array("q", [0]), array("i"), array("f")
         self._term_id, self._term_df, self._term_prior = {}, array("i"), array("d")
@@ -443,16 +450,23 @@ class SimilarIndex:
         )
         general = model.get()
         units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
+        asker = query.unit
+        # A unit holding too many of the questions says nothing (model.dominant_units):
+        # counted over the questions indexed, as the batch counts over its file.
+        dominant = model.dominant_units(self._unit_count, len(self._slot_of))
+        if dominant:
+            units = np.where(np.isin(units, list(dominant)), 0, units)
+            asker = 0 if asker in dominant else asker
         conflicts = np.zeros(len(todo), dtype=bool)
-        logits = self._logits(general, query, todo, units, term_part, gram_part, conflicts)
+        logits = self._logits(general, query, asker, todo, units, term_part, gram_part, conflicts)
         inner = general.same_topic
-        if inner is not None and query.topic and query.unit:
+        if inner is not None and query.topic and asker:
             # Pairs of one topic group, both units known: the weights learned on those.
             topical = units != 0
             topical &= np.frombuffer(self._topic, dtype=np.int64)[todo_slots] == query.topic
             if topical.any():
                 inner_logits = self._logits(
-                    inner, query, todo, units, term_part, gram_part, conflicts
+                    inner, query, asker, todo, units, term_part, gram_part, conflicts
                 )
                 logits = np.where(topical, inner_logits, logits)
         scores = np.clip(100.0 / (1.0 + np.exp(-logits)), 0.0, 100.0)
@@ -463,14 +477,16 @@ class SimilarIndex:
         self,
         pair_model: model.PairModel,
         query: Query,
+        asker: int,
         todo: list[int],
         units: np.ndarray,
         term_part: np.ndarray,
         gram_part: np.ndarray,
         conflicts: np.ndarray,
     ) -> np.ndarray:
-        """``pair_model``'s logits of the query against the slots ``todo`` (whose units
-        are ``units``); pairs in hard conflict are marked in ``conflicts``."""
+        """``pair_model``'s logits of the query (asked from unit ``asker``, 0: not known)
+        against the slots ``todo`` (whose units are ``units``); pairs in hard conflict
+        are marked in ``conflicts``."""
         weights = pair_model.weights
         logits: np.ndarray = pair_model.intercept + weights[0] * term_part + weights[1] * gram_part
         if query.marks:  # most questions name no place and no facet
@@ -485,9 +501,9 @@ class SimilarIndex:
                     conflicts[position] = True
                 elif added:
                     logits[position] += added
-        if query.unit:
+        if asker:
             known = units != 0
-            logits += known * weights[7] + (known & (units == query.unit)) * weights[6]
+            logits += known * weights[7] + (known & (units == asker)) * weights[6]
         return logits
 
     def score(self, query: Query, slot: int) -> float:

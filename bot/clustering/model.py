@@ -74,6 +74,26 @@ NEVER = -1e9
 MARK_FEATURES = FEATURES[2:6]
 #: Unit code meaning "not known".
 NO_UNIT = -1
+#: A unit holding more than this share of a campaign's questions (and at least
+#: :data:`DOMINANT_MIN` of them) says nothing about what its askers ask: its questions are
+#: compared as if their unit were not known. The labelled sets have hundreds of units
+#: (the largest holds 4 % of the questions), so "same unit" was learned as strong
+#: evidence; in a commune's own campaign nearly everyone names the commune, and with the
+#: unit counted, dev2 given one unit for all grouped at pairwise precision 0.40 (0.87
+#: without units).
+DOMINANT_SHARE = 0.125
+DOMINANT_MIN = 3
+
+
+def dominant_units(counts: Mapping[int, int], total: int) -> set[int]:
+    """Units (codes) that hold too large a share of ``total`` questions to tell them
+    apart (:data:`DOMINANT_SHARE`); ``counts``: questions per unit."""
+    share = DOMINANT_SHARE * total
+    return {
+        unit
+        for unit, count in counts.items()
+        if count >= DOMINANT_MIN and count > share and unit != NO_UNIT
+    }
 
 
 @dataclass(frozen=True, slots=True)
