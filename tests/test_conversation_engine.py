@@ -949,6 +949,21 @@ async def test_terminal_chat_speaks_the_language_it_was_started_with(engine: Eng
         assert expected in out.getvalue()
 
 
+def test_the_terminal_writes_one_option_plainly() -> None:
+    """One option: "Bạn gõ 1 để chọn", not "số thứ tự (1 đến 1)"."""
+    from bot.channels.terminal import render
+    from handlers.events import Button, Reply
+
+    one = Reply("Bạn chọn đúng đơn vị của mình nhé:", buttons=((Button("Xã Đàm Thuỷ", "1.up.5"),),))
+    two = Reply("Bạn có đồng ý không?", buttons=((Button("Có", "1.y"),), (Button("Không", "1.n"),)))
+    assert render(one, language="vi").endswith(
+        "1. Xã Đàm Thuỷ\nBạn gõ 1 để chọn, hoặc gõ lựa chọn của bạn."
+    )
+    assert "(1 đến 1)" not in render(one, language="vi")
+    assert render(two, language="vi").endswith("(1 đến 2) hoặc gõ lựa chọn.")
+    assert render(one, language="en").endswith("Reply 1 to choose it, or type your choice.")
+
+
 async def test_a_long_question_typed_outside_the_flow_is_not_met_with_a_greeting(
     engine: Engine, province_app: App
 ) -> None:

@@ -61,7 +61,11 @@ def render(reply: Reply, *, language: str) -> str:
     if choices:
         # Options the text numbers already (a list of questions) are not listed twice.
         lines += [f"  {i}. {b.label}" for i, b in enumerate(choices, start=1) if i > reply.listed]
-        lines.append(translator(language).n("choices.hint", len(choices)))
+        tr = translator(language)
+        # One option: "(1 đến 1)" reads oddly.
+        lines.append(
+            tr("choices.hint_one") if len(choices) == 1 else tr.n("choices.hint", len(choices))
+        )
     for attachment in reply.attachments:
         lines.append(f"  [{attachment.filename}] {attachment.path}")
     return "\n".join(lines)
