@@ -845,6 +845,16 @@ class Engine:
             return best
         return None
 
+    def _cancels(self, ctx: Ctx, text: str) -> bool:
+        """ "hủy", "thôi em không hỏi nữa" at a step with no cancel option, before any
+        question is written: /huy, not a name, a unit or a question that reads "hủy".
+        Once the person's question is written, only the preview's "Hủy" (or /huy) drops
+        it: there "hủy" may mean the words just added."""
+        if ctx.state == State.IDLE or "huy" not in self.router.commands:
+            return False
+        written = ctx.data.get("early_text") or (ctx.data.get("draft") or {}).get("text")
+        return not written and "cancel" in intents(text)
+
     def _numbered_choice(self, ctx: Ctx, text: str, *, free_text: bool) -> str | bool | None:
         """The option a typed number picks ("2", "số 2", "câu 2 ạ", "hai"); ``False``
         when it is a number but no option has it; ``None`` when it is no number. Number
@@ -874,6 +884,9 @@ class Engine:
         choice = self._typed_choice(ctx, text)
         if choice is not None and (handler is None or len(text.strip()) <= 40):
             await self._button(ctx, choice)
+            return
+        if self._cancels(ctx, text):
+            await self.command(ctx, "huy")
             return
         if handler is None:
             if ctx.state == State.IDLE:

@@ -181,6 +181,15 @@ _CANCEL = {
     "thoi huy di",
     "never mind",
     "dont send",
+    "dont ask",
+} | {
+    # "thôi em không hỏi nữa", "mình không gửi nữa đâu"
+    f"{lead}{speaker}{neg} {verb} nua{tail}"
+    for lead in ("", "thoi ")
+    for speaker in ("", "em ", "minh ", "toi ", "to ")
+    for neg in ("khong", "ko", "k", "hok")
+    for verb in ("hoi", "gui")
+    for tail in ("", " dau")
 }
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}

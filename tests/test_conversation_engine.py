@@ -636,6 +636,35 @@ async def test_the_first_duplicate_of_a_campaign_is_offered_whatever_words_it_ad
     assert "cũng quan tâm câu hỏi" in t.last_text
 
 
+@pytest.mark.parametrize(
+    ("steps", "typed"),
+    [(4, "hủy"), (4, "thôi em không hỏi nữa"), (6, "huỷ bỏ ạ"), (7, "thôi mình không gửi nữa đâu")],
+)
+async def test_cancelling_in_words_before_the_question_is_written(
+    engine: Engine, steps: int, typed: str
+) -> None:
+    """ "hủy" at the name step was answered "“hủy” chưa phải là họ tên"; at the question
+    step "thôi em không hỏi nữa" became the question. Both now cancel, as /huy does."""
+    t = Talker(engine)
+    await walk(t, steps)
+    await t.say(typed)
+    assert "Đã hủy" in t.last_text
+    await t.say("Nông Văn Hủy")  # the flow is over: not taken as a name
+    assert "họ tên" not in t.last_text
+
+
+async def test_a_cancel_word_once_the_question_is_written_never_drops_it(engine: Engine) -> None:
+    """After the question is written, "hủy" typed over added words keeps the question."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say("Em bổ sung thêm: xã em chưa có điểm giới thiệu việc làm")
+    assert "Bạn vừa gửi thêm" in t.last_text
+    await t.say("hủy")
+    assert "Đã hủy" not in t.last_text
+    await t.say("bỏ qua")
+    assert f"Câu hỏi: {QUESTION}" in t.last_text
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
