@@ -115,6 +115,17 @@ def scores(predicted: np.ndarray, gold: list[str]) -> tuple[float, float, float]
     return b3.f1, pair.precision, pair.recall
 
 
+def _coefficients(weights: np.ndarray, intercept: float) -> dict[str, object]:
+    """A model's weights by feature name and its intercept, as ``pair_model.json`` has them."""
+    return {
+        "weights": {
+            name: round(value, 6)
+            for name, value in zip(model.FEATURES, weights.tolist(), strict=True)
+        },
+        "intercept": round(intercept, 6),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {OUT.name}")
@@ -234,19 +245,11 @@ def main() -> None:
         document = {
             "about": "Logistic regression over pair features (bot/clustering/model.py); "
             "written by bench/train_pair_model.py from cluster_dev2.jsonl and cluster_dev.jsonl.",
-            "weights": {
-                name: round(value, 6)
-                for name, value in zip(model.FEATURES, weights.tolist(), strict=True)
-            },
-            "intercept": round(intercept, 6),
+            **_coefficients(weights, intercept),
             "same_topic": {
                 "about": "Used for two questions of one known topic group whose askers' "
                 "units are known (learned from those pairs of cluster_dev2.jsonl only).",
-                "weights": {
-                    name: round(value, 6)
-                    for name, value in zip(model.FEATURES, topic_weights.tolist(), strict=True)
-                },
-                "intercept": round(topic_intercept, 6),
+                **_coefficients(topic_weights, topic_intercept),
             },
             "threshold": round(100 * chosen, 1),
             "threshold_without_units": round(100 * without, 1),

@@ -226,17 +226,25 @@ async def test_department_answers_one_by_one_from_the_waiting_list(
     assert "không có quyền" in young.last_text
 
 
-async def test_waiting_list_pages_and_refuses_what_cannot_be_answered(
-    province_app: App, campaign: Campaign
-) -> None:
-    app = province_app
+async def _eight_waiting(
+    app: App, campaign: Campaign, prefix: str
+) -> tuple[list[Question], Talker]:
+    """Eight questions waiting for an answer, and an organiser who just typed /traloi."""
     engine = build_engine(app)
     asked = [
-        await question(app, campaign, f"p{n}", f"Câu hỏi số {n} về việc làm ở xã ạ?")
+        await question(app, campaign, f"{prefix}{n}", f"Câu hỏi số {n} về việc làm ở xã ạ?")
         for n in range(8)
     ]
     organiser = await official(app, engine, "organiser", "org")
     await organiser.say("/traloi")
+    return asked, organiser
+
+
+async def test_waiting_list_pages_and_refuses_what_cannot_be_answered(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    asked, organiser = await _eight_waiting(app, campaign, "p")
     labels = [b.label for b in organiser.last_prompt().choices]
     assert len(labels) == 7 and labels[-1] == "Xem tiếp (2 câu)"
     await organiser.press("Xem tiếp")
@@ -257,14 +265,7 @@ async def test_without_buttons_the_waiting_list_names_each_code_once(
     """Zalo and the terminal write choices as a numbered list; the waiting list numbers
     its questions already, so only "see more" is added under it (before, every code was
     listed twice), also after the reply outbox and when the prompt is shown again."""
-    app = province_app
-    engine = build_engine(app)
-    asked = [
-        await question(app, campaign, f"z{n}", f"Câu hỏi số {n} về việc làm ở xã ạ?")
-        for n in range(8)
-    ]
-    organiser = await official(app, engine, "organiser", "org")
-    await organiser.say("/traloi")
+    asked, organiser = await _eight_waiting(province_app, campaign, "z")
     shown = organiser.last_prompt()
     stored = decode_replies(encode_replies([shown], prompt=None))[0][0]
     await organiser.say("XXXXXX")  # no such code: said, and the list shown again
