@@ -43,6 +43,13 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
 _PUNCT = re.compile(r"[\W_]+")
 
 
+# Web addresses ("https://…", "www.…", "facebook.com/…"): not words of a question.
+_LINKS = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|me|ly|gov)(?:/\S*)?",
+    re.IGNORECASE,
+)
+
+
 def _comparable(text: str) -> str:
     return _PUNCT.sub(" ", fold(text)).strip()
 
@@ -700,6 +707,10 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         return None
     if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
         ctx.say(ctx.tr("text.too_short"))
+        return None
+    if len(_comparable(_LINKS.sub(" ", cleaned))) < ctx.settings.min_question_chars:
+        # A link alone: officials cannot answer a link (a post, a video) they must open.
+        ctx.say(ctx.tr("text.link_only"))
         return None
     return cleaned
 

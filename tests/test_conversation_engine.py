@@ -665,6 +665,16 @@ async def test_a_cancel_word_once_the_question_is_written_never_drops_it(engine:
     assert f"Câu hỏi: {QUESTION}" in t.last_text
 
 
+async def test_a_link_alone_is_not_a_question(engine: Engine) -> None:
+    """A bare link was accepted as the question; officials cannot answer a link."""
+    t = Talker(engine)
+    await walk(t, len(STEPS))
+    await t.say("https://facebook.com/groups/thanhnien/posts/123")
+    assert "chưa mở được đường link" in t.last_text and "kiểm tra lại" not in t.last_text
+    await t.say(f"{QUESTION} Em đọc ở www.caobang.gov.vn/tin-tuc")
+    assert "kiểm tra lại" in t.last_text and "www.caobang.gov.vn/tin-tuc" in t.last_text
+
+
 async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> None:
     t = Talker(engine)
     await t.say("/start u-w01273")
