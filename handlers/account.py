@@ -65,6 +65,8 @@ async def help_command(ctx: Ctx) -> None:
 async def cancel(ctx: Ctx) -> None:
     if ctx.state == State.IDLE:
         ctx.say(ctx.tr("nothing_to_cancel"))
+    elif await ctx.store.roles.of_person(ctx.person.id):
+        ctx.say(ctx.tr("official.cancelled"))  # no "type /hoi to ask" for an official
     else:
         ctx.say(ctx.tr("cancelled"))
     ctx.reset()

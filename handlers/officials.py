@@ -67,18 +67,7 @@ async def official_idle(ctx: Ctx, text: str) -> bool:
     roles = await ctx.store.roles.of_person(ctx.person.id)
     if not roles:
         return False
-    command = official_request(text, roles)
-    if command is not None:
-        await ctx.engine.command(ctx, command)
-        return True
-    request = idle_request(text)
-    if request == "dates":  # "khi nào đối thoại", "hạn chót là ngày nào"
-        from handlers.intake import tell_dates
-
-        await tell_dates(ctx, official=True)
-        return True
-    if request == "thanks":
-        ctx.say(ctx.tr("official.thanks"))
+    if await _official_words(ctx, text, roles):
         return True
     # An official who also asked questions: a word about an answer they were told is
     # offered as their comment on it, as for any young person.
@@ -87,6 +76,26 @@ async def official_idle(ctx: Ctx, text: str) -> bool:
         return True
     _keep_text(ctx, text)
     _menu(ctx, roles)
+    return True
+
+
+async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool = False) -> bool:
+    """A command said in words ("báo cáo"), the dates ("khi nào đối thoại") or thanks:
+    answered, True; anything else False. ``reset``: leave the menu first."""
+    command = official_request(text, roles)
+    request = None if command is not None else idle_request(text)
+    if command is None and request not in ("dates", "thanks"):
+        return False
+    if reset:
+        ctx.reset()
+    if command is not None:
+        await ctx.engine.command(ctx, command)
+    elif request == "dates":  # "khi nào đối thoại", "hạn chót gửi câu hỏi là khi nào"
+        from handlers.intake import tell_dates
+
+        await tell_dates(ctx, official=True)
+    else:
+        ctx.say(ctx.tr("official.thanks"))
     return True
 
 
@@ -142,10 +151,7 @@ async def menu_pick(ctx: Ctx, command: str) -> None:
 async def menu_text(ctx: Ctx, text: str) -> None:
     """Words typed at the menu: a request is run; anything else shows the menu again."""
     roles = await ctx.store.roles.of_person(ctx.person.id)
-    command = official_request(text, roles)
-    if command is not None:
-        ctx.reset()
-        await ctx.engine.command(ctx, command)
+    if await _official_words(ctx, text, roles, reset=True):
         return
     _keep_text(ctx, text)
     _menu(ctx, roles)

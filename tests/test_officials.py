@@ -124,6 +124,14 @@ async def test_an_official_asking_when_gets_the_dates_in_formal_words(
     assert "28/08/2025" in department.last_text
     await department.say("cảm ơn ad")
     assert "không có gì" in department.last_text and "bạn" not in department.last_text
+    await department.say("chào")  # the task menu ...
+    assert "Đồng chí cần làm việc gì" in department.last_text
+    await department.say("khi nào đối thoại")  # ... and the dates from there too
+    assert "28/08/2025" in department.last_text and "Đồng chí cần" not in department.last_text
+    organiser = await official(province_app, engine, "organiser", "org-when")
+    await organiser.say("/thongbao")
+    await organiser.say("hủy")  # an official's cancel: no "type /hoi to ask"
+    assert organiser.last_text == "Đã hủy."
 
     young = Talker(engine, user_id="young-when")
     await young.say("/start")
