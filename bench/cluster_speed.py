@@ -52,35 +52,39 @@ except ImportError:  # the code before SimilarIndex.tops (--root)
     Wanted = None  # type: ignore[assignment,misc]
 
 
-def synthetic_questions(count: int, *, seed: int) -> list[tuple[str, str]]:
-    """``count`` (id, text) pairs from ``bench/corpus.py`` (realistic variety)."""
+def synthetic_questions(count: int, *, seed: int) -> list[tuple[str, str, str]]:
+    """``count`` (id, concern, text) triples from ``bench/corpus.py`` (realistic variety)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from corpus import questions
+    from corpus import labelled
 
-    return questions(count, seed=seed)
+    return labelled(count, seed=seed)
 
 
 def _peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024.0
 
 
-def _topics(count: int, *, seed: int) -> list[int]:
+def _topics(concerns: list[str], *, seed: int) -> list[int]:
     """A topic group per question: fixed per concern, another one in ten times."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from corpus import labelled
-
     rng = random.Random(seed)
     return [
         zlib.crc32(concern.encode()) % 13 + 1 if rng.random() >= 0.1 else rng.randrange(1, 14)
-        for _, concern, _ in labelled(count, seed=seed)
+        for concern in concerns
     ]
 
 
 def bench_batch(
-    questions: list[tuple[str, str]], *, in_process: bool, topics_units: bool, seed: int
+    questions: list[tuple[str, str]],
+    *,
+    in_process: bool,
+    concerns: list[str] | None,
+    seed: int,
 ) -> None:
+    """The batch command on ``questions``; with ``concerns``, a topic group (from the
+    concern) and a unit per question too."""
     rng = random.Random(seed)
-    topics = _topics(len(questions), seed=seed) if topics_units else []
+    topics_units = concerns is not None
+    topics = _topics(concerns, seed=seed) if concerns is not None else []
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "questions.jsonl"
         target = Path(tmp) / "clusters.jsonl"
@@ -135,7 +139,7 @@ def bench_index(questions: list[tuple[str, str]], *, seed: int) -> None:
         )
     build = time.perf_counter() - start
     build_cpu = time.process_time() - cpu_start
-    queries = [text for _, text in synthetic_questions(1000, seed=seed + 1)]
+    queries = [text for _, _, text in synthetic_questions(1000, seed=seed + 1)]
     timings = []
     for text in queries:
         t0 = time.perf_counter()
@@ -201,13 +205,14 @@ def main() -> None:
         "--topics-units", action="store_true", help="a topic group and a unit per batch question"
     )
     args = parser.parse_args()
-    questions = synthetic_questions(args.size, seed=args.seed)
+    rows = synthetic_questions(args.size, seed=args.seed)
+    questions = [(item_id, text) for item_id, _, text in rows]
     print(f"{len(questions):,} synthetic questions, e.g. {questions[0][1]!r}")
     if not args.skip_batch:
         bench_batch(
             questions,
             in_process=args.in_process,
-            topics_units=args.topics_units,
+            concerns=[concern for _, concern, _ in rows] if args.topics_units else None,
             seed=args.seed,
         )
     bench_index(questions, seed=args.seed)

@@ -111,3 +111,8 @@ class Reply:
     @property
     def choices(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
+
+    def numbered_choices(self) -> list[tuple[int, Button]]:
+        """The choices a channel without buttons lists under the text, with their numbers
+        (those the text numbers already left out: :attr:`listed`)."""
+        return [(n, b) for n, b in enumerate(self.choices, start=1) if n > self.listed]

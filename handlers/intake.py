@@ -403,9 +403,7 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
-    if ctx.greeted(text) or await asked_dates(ctx, text):
-        return
-    if keep_early(ctx, text, long_words=None):
+    if await aside(ctx, text) or keep_early(ctx, text, long_words=None):
         return
     if ctx.state == State.UNIT_PICK and intents(text):
         # "đúng rồi", "ok" with several units offered: which one?
@@ -511,9 +509,7 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
-    if ctx.greeted(text) or await asked_dates(ctx, text):
-        return
-    if keep_early(ctx, text):  # a question is no name either
+    if await aside(ctx, text) or keep_early(ctx, text):  # a question is no name either
         return
     if declines_name(text) and (found := await _draft_campaign(ctx)) and found[0].allow_anonymous:
         await name_anonymous(ctx, "")  # "em không muốn nói tên đâu": "Ẩn danh" in words
@@ -580,9 +576,13 @@ async def pick_topic(ctx: Ctx, arg: str) -> None:
 # -- a question typed before its step ---------------------------------------------------------
 
 
-async def asked_dates(ctx: Ctx, text: str) -> bool:
-    """ "khi nào đối thoại ạ", "còn gửi được không" typed at a step: the dates, then the
-    step again (before, the unit step searched for a unit named "khi nào đối thoại")."""
+async def aside(ctx: Ctx, text: str) -> bool:
+    """A word aside at a step that expects an answer: a hello or a thank-you
+    (:meth:`Ctx.greeted`), or "khi nào đối thoại ạ", "còn gửi được không" (the dates;
+    before, the unit step searched for a unit named "khi nào đối thoại"); answered, then
+    the step again. False for anything else."""
+    if ctx.greeted(text):
+        return True
     if idle_request(text) != "dates":
         return False
     await tell_dates(ctx)
@@ -618,7 +618,7 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
 
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
-    if await asked_dates(ctx, text) or keep_early(ctx, text):
+    if await aside(ctx, text) or keep_early(ctx, text):
         return
     # A group or a topic typed that is not on the list ("đường sá"?): say so, and where
     # such a question goes.
@@ -742,7 +742,7 @@ async def question_text(ctx: Ctx, text: str) -> None:
 async def preview_text(ctx: Ctx, text: str) -> None:
     """Text typed at the preview, or while similar questions are shown: offer to add it,
     to replace the question, or to ignore it; never replace the question silently."""
-    if ctx.greeted(text):  # "cảm ơn ad": thanked back, the step again
+    if await aside(ctx, text):  # "cảm ơn ad", "khi nào đối thoại": answered, the step again
         return
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
         await show_preview(ctx)  # the same text sent again: still one question
@@ -1148,11 +1148,11 @@ async def tell_dates(ctx: Ctx, *, official: bool = False) -> None:
         ctx.say(ctx.tr("idle.dates_none"))
         return
     today = ctx.now.astimezone(ctx.settings.timezone).date()
+    said = "official" if official else "idle"
     for campaign in campaigns[:3]:
         dialogue = f"{campaign.dialogue_date:%d/%m/%Y}"
         close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
         lines = [ctx.tr("idle.dates", title=campaign.title, date=dialogue)]
-        said = "official" if official else "idle"
         if campaign.dialogue_date < today:
             lines.append(ctx.tr(f"{said}.dates_held", date=dialogue))
         elif today <= close:

@@ -59,8 +59,7 @@ def render(reply: Reply, *, language: str) -> str:
     lines = [reply.text]
     choices = reply.choices
     if choices:
-        # Options the text numbers already (a list of questions) are not listed twice.
-        lines += [f"  {i}. {b.label}" for i, b in enumerate(choices, start=1) if i > reply.listed]
+        lines += [f"  {i}. {b.label}" for i, b in reply.numbered_choices()]
         tr = translator(language)
         # One option: "(1 đến 1)" reads oddly.
         lines.append(

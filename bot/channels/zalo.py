@@ -291,12 +291,7 @@ def render_reply(reply: Reply, *, tr: Translator, limit: int = MAX_TEXT_LENGTH) 
     choices = reply.choices
     if not choices:
         return parts
-    # Options the text numbers already (a list of questions) are not listed twice.
-    lines = [
-        f"{index}. {button.label}"
-        for index, button in enumerate(choices, start=1)
-        if index > reply.listed
-    ]
+    lines = [f"{index}. {button.label}" for index, button in reply.numbered_choices()]
     lines.append(choices_hint(len(choices), tr))
     options = "\n".join(lines)
     if not parts:

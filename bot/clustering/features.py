@@ -33,6 +33,9 @@ __all__ = [
     "TERM_SHARE",
     "Vectors",
     "char_grams",
+    "idf",
+    "idfs",
+    "prior",
     "term_grams",
     "term_words",
     "vectorize",
@@ -97,6 +100,32 @@ class Vectors:
         )
 
 
+def idfs(df: np.ndarray, documents: int) -> np.ndarray:
+    """:func:`idf` of an array of document frequencies."""
+    return np.asarray(1.0 + np.log((documents + 1) / (df + 1.0)), dtype=np.float64)
+
+
+def _counts(
+    rows: Sequence[Sequence[str]], vocabulary: dict[str, int], height: int
+) -> sp.csr_matrix:
+    """How often each key occurs in each row (canonical CSR, float64, ``height`` rows:
+    those after ``rows`` empty); keys not yet in ``vocabulary`` are added to it."""
+    lengths = np.zeros(height, dtype=np.int64)
+    lengths[: len(rows)] = [len(row) for row in rows]
+    indptr = np.zeros(height + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    setdefault = vocabulary.setdefault
+    indices = np.fromiter(
+        (setdefault(key, len(vocabulary)) for row in rows for key in row),
+        dtype=np.int32,
+        count=int(indptr[-1]),
+    )
+    shape = (height, max(len(vocabulary), 1))
+    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
+
+
 def _normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """``matrix`` (float64, canonical CSR) with each non-empty row of norm 1, as float32."""
     squares = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
@@ -131,47 +160,17 @@ def vectorize(
     # then one product with the n-grams of each distinct term (computed once per term,
     # not once per row: 100,000 questions share some 30,000 terms).
     vocabulary: dict[str, int] = {}
-    setdefault = vocabulary.setdefault
-    lengths = np.fromiter((len(row) for row in terms), dtype=np.int64, count=count)
-    indptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = np.fromiter(
-        (setdefault(t, len(vocabulary)) for row in terms for t in row),
-        dtype=np.int32,
-        count=int(indptr[-1]),
-    )
-    width = max(len(vocabulary), 1)
-    occurrences = sp.csr_matrix(
-        (np.ones(len(indices)), indices, indptr), shape=(count, width), dtype=np.float64
-    )
-    occurrences.sum_duplicates()
+    occurrences = _counts(terms, vocabulary, count)
     # Terms: present or not, weighted by IDF and the lexicon's prior.
-    term_weight = np.zeros(width)
+    term_weight = np.zeros(occurrences.shape[1])
     for term, column in vocabulary.items():
         term_weight[column] = idf(df.get(term, 0), documents) * prior(term)
     term_matrix = occurrences.copy()
     term_matrix.data = term_weight[term_matrix.indices]
     # Character n-grams: sublinear counts times their IDF over these rows.
-    gram_vocabulary: dict[str, int] = {}
-    gram_setdefault = gram_vocabulary.setdefault
-    grams_of = [term_grams(term) for term in vocabulary]
-    gram_ptr = np.zeros(width + 1, dtype=np.int64)
-    np.cumsum([len(grams) for grams in grams_of], out=gram_ptr[1 : len(grams_of) + 1])
-    gram_ptr[len(grams_of) + 1 :] = gram_ptr[len(grams_of)]
-    gram_indices = np.fromiter(
-        (gram_setdefault(g, len(gram_vocabulary)) for grams in grams_of for g in grams),
-        dtype=np.int32,
-        count=int(gram_ptr[-1]),
-    )
-    term_grams_matrix = sp.csr_matrix(
-        (np.ones(len(gram_indices)), gram_indices, gram_ptr),
-        shape=(width, max(len(gram_vocabulary), 1)),
-        dtype=np.float64,
-    )
-    term_grams_matrix.sum_duplicates()
-    gram_matrix = sp.csr_matrix(occurrences @ term_grams_matrix)
+    grams_of_terms = _counts([term_grams(t) for t in vocabulary], {}, occurrences.shape[1])
+    gram_matrix = sp.csr_matrix(occurrences @ grams_of_terms)
     gram_matrix.sum_duplicates()
     gram_df = np.bincount(gram_matrix.indices, minlength=gram_matrix.shape[1])
-    gram_idf = 1.0 + np.log((count + 1) / (gram_df + 1.0))
-    gram_matrix.data = (1.0 + np.log(gram_matrix.data)) * gram_idf[gram_matrix.indices]
+    gram_matrix.data = (1.0 + np.log(gram_matrix.data)) * idfs(gram_df, count)[gram_matrix.indices]
     return Vectors(_normalised(term_matrix), _normalised(gram_matrix))

@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.clustering import model
 from bot.clustering.cluster import DEFAULT_THRESHOLD
-from bot.clustering.features import idf, prior, term_grams
+from bot.clustering.features import idf, idfs, prior, term_grams
 from bot.clustering.model import NO_MARKS, Marks, mark_logit, marks_of
 from bot.clustering.normalize import PLACE_PREFIX, NormalizedQuestion, normalize_question
 from bot.clustering.spelling import Speller
@@ -56,10 +56,6 @@ def _grams(terms: Iterable[str]) -> Counter[str]:
     for term in terms:
         counts.update(term_grams(term))
     return counts
-
-
-def _idf(df: np.ndarray, documents: int) -> np.ndarray:
-    return np.asarray(1.0 + np.log((documents + 1) / (df + 1.0)), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +355,7 @@ class SimilarIndex:
         known = ids >= 0
         if known.any():
             df[known] = np.frombuffer(self._gram_df, dtype=np.int32)[ids[known]]
-        weights = tf * _idf(df, documents)
+        weights = tf * idfs(df, documents)
         norm = float(np.sqrt((weights * weights).sum()))
         if norm > 0.0:
             weights /= norm
@@ -432,7 +428,7 @@ class SimilarIndex:
             np.frombuffer(self._term_start, dtype=np.int64),
             np.frombuffer(self._term_ids, dtype=np.int32),
             lambda ids, _: (
-                _idf(np.frombuffer(self._term_df, dtype=np.int32)[ids], documents)
+                idfs(np.frombuffer(self._term_df, dtype=np.int32)[ids], documents)
                 * np.frombuffer(self._term_prior, dtype=np.float64)[ids]
             ),
         )
@@ -445,7 +441,7 @@ class SimilarIndex:
             np.frombuffer(self._gram_ids, dtype=np.int32),
             lambda ids, positions: (
                 np.frombuffer(self._gram_tf, dtype=np.float32)[positions]
-                * _idf(np.frombuffer(self._gram_df, dtype=np.int32)[ids], documents)
+                * idfs(np.frombuffer(self._gram_df, dtype=np.int32)[ids], documents)
             ),
         )
         general = model.get()

@@ -339,26 +339,17 @@ class PairModel:
         result: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
         return result
 
-    def pick(self, *, topical: bool, units: tuple[int, int] = (NO_UNIT, NO_UNIT)) -> PairModel:
-        """The weights that score a pair: :attr:`same_topic` for two questions of one
-        topic group whose askers' units are known, else these."""
-        known = units[0] != NO_UNIT and units[1] != NO_UNIT
-        return self.same_topic if topical and known and self.same_topic is not None else self
-
     def one(
         self,
         terms: float,
         characters: float,
         flags: Sequence[float],
         units: tuple[int, int] = (NO_UNIT, NO_UNIT),
-        *,
-        topical: bool = False,
     ) -> float:
-        """P(same concern) of one pair (``units``: the two askers' unit codes;
-        ``topical``: both of one topic group)."""
-        chosen = self.pick(topical=topical, units=units)
-        weights = chosen.weights
-        logit = chosen.intercept + weights[0] * terms + weights[1] * characters
+        """P(same concern) of one pair (``units``: the two askers' unit codes), with the
+        general weights (two texts alone: no topic group)."""
+        weights = self.weights
+        logit = self.intercept + weights[0] * terms + weights[1] * characters
         logit += float(np.dot(weights[2:6], flags))
         if units[0] != NO_UNIT and units[1] != NO_UNIT:
             logit += weights[7] + (weights[6] if units[0] == units[1] else 0.0)
