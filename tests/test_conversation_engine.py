@@ -698,6 +698,7 @@ async def test_unclear_answers_are_asked_again_never_guessed(engine: Engine) -> 
         ("cho em đổi vấn đề", "thuộc nhóm vấn đề nào"),
         ("đổi đơn vị", "Gõ tên xã, phường"),
         ("em muốn sửa tên", "Họ và tên"),
+        ("khi nào đối thoại ạ", "hội nghị đối thoại với Chủ tịch UBND diễn ra ngày"),
     ],
 )
 async def test_a_change_asked_in_words_at_the_preview(
