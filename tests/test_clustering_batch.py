@@ -275,9 +275,16 @@ def test_topic_field_keeps_topic_groups_apart(tmp_path: Path) -> None:
 def test_grouping_in_two_processes_gives_the_same_groups(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The batch's pool (normalisation, then the blocks: one per topic group here) changes
-    nothing in the result, and the progress still adds up."""
+    """The batch's pool (normalisation with typo repair, the blocks of the topic groups
+    larger than a block, then grouping the blocks) changes nothing in the result, and the
+    progress still adds up."""
+    from collections import Counter
+
     from bot.clustering import cluster
+
+    # Blocks of 60 documents: most topic groups of dev2 are cut by the neighbour search,
+    # in the workers (one group per task) as in the parent.
+    monkeypatch.setattr(cluster, "BLOCK_SIZE", 60)
 
     rows = [
         json.loads(line)
@@ -295,4 +302,5 @@ def test_grouping_in_two_processes_gives_the_same_groups(
     )
     assert parallel == serial
     assert len(set(serial.values())) > 100, "many groups, from several blocks"
+    assert sum(size > 60 for size in Counter(groups.values()).values()) > 1
     assert sum(done) == 2 * len(items), "progress still counts every question twice"

@@ -14,6 +14,7 @@ __all__ = ["Lexicon", "get", "loose", "term_of"]
 _LOOSE = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 
 
+@lru_cache(maxsize=65536)  # a phrase's words as typed: they repeat across questions
 def loose(words: tuple[str, ...]) -> tuple[str, ...]:
     """Accented words with y spelled i, as the keys of ``accented_phrases``."""
     return tuple(word.translate(_LOOSE) for word in words)

@@ -33,6 +33,7 @@ question officials see for the group is a well-written one, not a teencode one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -45,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 
 from bot.clustering import model
 from bot.clustering.features import Vectors, vectorize
-from bot.clustering.model import MarkMatrix, Marks, marks_of
+from bot.clustering.model import NO_MARKS, MarkMatrix, Marks, marks_of
 from bot.clustering.normalize import NormalizedQuestion, fold, normalize_question
 from bot.clustering.spelling import Speller
 
@@ -106,33 +107,55 @@ def _terms_of(question: NormalizedQuestion, text: str) -> tuple[str, ...]:
     return question.terms or ("\0" + fold(text),)
 
 
-_Analysed = tuple[NormalizedQuestion, Marks]
+# What a worker sends back for one text: its accent-free words joined by spaces, its terms
+# joined by _SEP, and its marks (None for none). Strings, not tuples of strings: the parent
+# unpickles 100,000 of these while both cores normalise, and that cost was a third of a
+# worker's (3.5 s of CPU at 100,000 questions).
+_Analysed = tuple[str, str, Marks | None]
+# Never inside a term: a term is a word, a phrase's name or "\0" + fold(text), and fold()
+# splits on it as whitespace.
+_SEP = "\x1f"
 
 
 def _analyse_chunk(texts: list[str]) -> list[_Analysed]:
-    analysed = []
+    analysed: list[_Analysed] = []
     for text in texts:
         question = normalize_question(text)
-        analysed.append((question, marks_of(_terms_of(question, text), text)))
+        terms = _terms_of(question, text)
+        marks = marks_of(terms, text)
+        analysed.append((" ".join(question.folded), _SEP.join(terms), marks or None))
     return analysed
+
+
+# The texts of a parallel normalisation, inherited by the forked workers: each task is a
+# slice's bounds, so the parent pickles two numbers per chunk instead of its texts.
+_FORKED_TEXTS: list[list[str]] = []
+
+
+def _analyse_slice(bounds: tuple[int, int]) -> list[_Analysed]:
+    return _analyse_chunk(_FORKED_TEXTS[0][bounds[0] : bounds[1]])
 
 
 def _analyse_distinct(distinct: list[str], *, workers: int, progress: Progress) -> list[_Analysed]:
     """Each text normalised and its places found, in ``workers`` processes when there are
     many (each text is independent; the lexicons are inherited by fork, not reloaded)."""
-    chunks = [distinct[i : i + _CHUNK] for i in range(0, len(distinct), _CHUNK)]
+    bounds = [(i, min(i + _CHUNK, len(distinct))) for i in range(0, len(distinct), _CHUNK)]
     done: list[_Analysed] = []
     if workers > 1 and len(distinct) >= PARALLEL_FROM:
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_analyse_chunk, chunks):
-                done.extend(part)
-                progress(len(part))
+        _FORKED_TEXTS.append(distinct)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_analyse_slice, bounds):
+                    done.extend(part)
+                    progress(len(part))
+        finally:
+            _FORKED_TEXTS.clear()
         return done
-    for chunk in chunks:
-        done.extend(_analyse_chunk(chunk))
-        progress(len(chunk))
+    for start, end in bounds:
+        done.extend(_analyse_chunk(distinct[start:end]))
+        progress(end - start)
     return done
 
 
@@ -141,23 +164,30 @@ def _terms_by_text(
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, Marks]]:
     """Terms and marks (places, facets) of each distinct text, typos repaired against the
     vocabulary of all texts."""
-    distinct = list(dict.fromkeys(texts))
+    repeats = Counter(texts)
+    distinct = list(repeats)
     analysed = _analyse_distinct(distinct, workers=workers, progress=progress)
     progress(len(texts) - len(distinct))  # the repeated texts: nothing more to do
-    normalized = {text: question for text, (question, _) in zip(distinct, analysed, strict=True)}
     counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(normalized[text].folded)
+    for text, (words, _, _) in zip(distinct, analysed, strict=True):
+        times = repeats[text]
+        if times == 1:
+            counts.update(words.split())
+        else:
+            for word in words.split():
+                counts[word] += times
     speller = Speller(counts)
+    # The words the speller repairs, found once: most texts have none of them.
+    repaired = {word for word in counts if speller.correct(word)}
     terms_by_text: dict[str, tuple[str, ...]] = {}
     marks_by_text: dict[str, Marks] = {}
-    for text, (question, first_marks) in zip(distinct, analysed, strict=True):
-        if any(speller.correct(word) for word in question.folded):
+    for text, (words, joined, marks) in zip(distinct, analysed, strict=True):
+        if repaired and not repaired.isdisjoint(words.split()):
             terms = _terms_of(normalize_question(text, speller=speller), text)
             marks_by_text[text] = marks_of(terms, text)
         else:
-            terms = _terms_of(question, text)
-            marks_by_text[text] = first_marks
+            terms = tuple(joined.split(_SEP))
+            marks_by_text[text] = marks or NO_MARKS
         terms_by_text[text] = terms
     return terms_by_text, marks_by_text
 
@@ -410,6 +440,12 @@ def _represent(block: np.ndarray) -> np.ndarray:
     return _represent_block(docs, block, threshold, quality)
 
 
+def _group_blocks(rows: np.ndarray) -> list[np.ndarray]:
+    """The blocks of one topic group's documents (one worker task)."""
+    docs, threshold, _ = _FORKED[0]
+    return _blocks(docs, rows, threshold)
+
+
 def _represent_block(
     docs: _Docs, block: np.ndarray, threshold: float, quality: Sequence[float] | None
 ) -> np.ndarray:
@@ -437,31 +473,50 @@ def _cluster_docs(
 ) -> list[int]:
     """Representative document of each document (``quality``: how well each document's
     text reads, :func:`well_formed`; it tips the choice between near-equal medoids).
-    ``workers`` > 1: the blocks are grouped in that many forked processes (the result is
-    the same: each block is grouped alone)."""
+    ``workers`` > 1: the large topic groups are cut into blocks, and the blocks grouped, in
+    that many forked processes (the result is the same: each group and each block is
+    handled alone)."""
     count = len(docs.keys)
     representative = list(range(count))
     by_group: dict[Hashable, list[int]] = defaultdict(list)
     for doc, (group, _, _) in enumerate(docs.keys):
         by_group[group].append(doc)
-    blocks: list[np.ndarray] = []
-    for group_docs in by_group.values():
-        for block in _blocks(docs, np.asarray(group_docs, dtype=np.int64), threshold):
-            if len(block) == 1:  # alone: its own representative
-                progress(len(docs.members[int(block[0])]))
-            else:
-                blocks.append(block)
-    if workers > 1 and count >= PARALLEL_FROM and len(blocks) > 1:
+    groups = [np.asarray(group_docs, dtype=np.int64) for group_docs in by_group.values()]
+    pool = None
+    if workers > 1 and count >= PARALLEL_FROM:
         import multiprocessing
 
+        # One pool for both steps; the workers read the documents from _FORKED.
         _FORKED.append((docs, threshold, quality))
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = list(zip(blocks, pool.imap(_represent, blocks, chunksize=8), strict=True))
-        finally:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        # Only topic groups larger than a block need their blocks found (the neighbour
+        # search): those go to the workers, one group per task.
+        large = [rows for rows in groups if len(rows) > BLOCK_SIZE]
+        if pool is not None and len(large) > 1:
+            found = pool.imap(_group_blocks, large)
+        else:
+            found = (_blocks(docs, rows, threshold) for rows in large)
+        blocks: list[np.ndarray] = []
+        for group_blocks in itertools.chain(
+            ([rows] for rows in groups if len(rows) <= BLOCK_SIZE), found
+        ):
+            for block in group_blocks:
+                if len(block) == 1:  # alone: its own representative
+                    progress(len(docs.members[int(block[0])]))
+                else:
+                    blocks.append(block)
+        if pool is not None and len(blocks) > 1:
+            chosen_blocks = pool.imap(_represent, blocks, chunksize=8)
+            results = list(zip(blocks, chosen_blocks, strict=True))
+        else:
+            results = [
+                (block, _represent_block(docs, block, threshold, quality)) for block in blocks
+            ]
+    finally:
+        if pool is not None:
+            pool.terminate()
             _FORKED.clear()
-    else:
-        results = [(block, _represent_block(docs, block, threshold, quality)) for block in blocks]
     for block, chosen in results:
         for doc, best in zip(block.tolist(), chosen.tolist(), strict=True):
             representative[doc] = best

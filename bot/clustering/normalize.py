@@ -191,7 +191,7 @@ def clauses(text: str) -> list[Clause]:
     in_context = False
     for clause in _CLAUSE.findall(text):
         raw = tuple(_CONTEXT_WORD.findall(clause))
-        words = tuple(fold_word(word) for word in raw)
+        words = tuple(map(fold_word, raw))
         if words:
             salutation = intro = opener = False
             for size in starts.get(words[0], ()):

@@ -56,6 +56,8 @@ class _Gazetteer:
     provinces: dict[str, int]
     #: First two words of every name (all have two or more): others are skipped at once.
     starts: frozenset[str]
+    #: First word of every name: a cheaper first test than the two words joined.
+    firsts: frozenset[str]
 
 
 def _bare(name: str) -> str:
@@ -75,7 +77,8 @@ def _gazetteer() -> _Gazetteer:
     )
     provinces = {_bare(p.name): int(p.code.value) for p in Province.iter_all()}
     starts = frozenset(" ".join(name.split()[:2]) for name in (*communes, *provinces))
-    return _Gazetteer(communes, provinces, starts)
+    firsts = frozenset(start.split()[0] for start in starts)
+    return _Gazetteer(communes, provinces, starts, firsts)
 
 
 from bot.clustering.normalize import fold_word as _fold_word  # noqa: E402
@@ -89,13 +92,13 @@ def find_places(text: str) -> Places:
 
 def _places(raw: Sequence[str], words: Sequence[str]) -> Places:
     gazetteer = _gazetteer()
-    starts = gazetteer.starts
+    starts, firsts = gazetteer.starts, gazetteer.firsts
     communes: set[str] = set()
     provinces: set[int] = set()
     index = 0
     last = len(words) - 1
     while index < last:
-        if words[index] + " " + words[index + 1] not in starts:
+        if words[index] not in firsts or words[index] + " " + words[index + 1] not in starts:
             index += 1
             continue
         for length in range(_LONGEST, 1, -1):
