@@ -493,6 +493,7 @@ def _cluster_docs(
         # Only topic groups larger than a block need their blocks found (the neighbour
         # search): those go to the workers, one group per task.
         large = [rows for rows in groups if len(rows) > BLOCK_SIZE]
+        found: Iterable[list[np.ndarray]]
         if pool is not None and len(large) > 1:
             found = pool.imap(_group_blocks, large)
         else:
