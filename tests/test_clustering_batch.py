@@ -272,19 +272,23 @@ def test_topic_field_keeps_topic_groups_apart(tmp_path: Path) -> None:
     assert labels[0] == labels[1] != labels[2]
 
 
+@pytest.mark.parametrize("with_topics", [True, False], ids=["topic groups", "one group"])
 def test_grouping_in_two_processes_gives_the_same_groups(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, with_topics: bool
 ) -> None:
     """The batch's pool (normalisation with typo repair, the blocks of the topic groups
-    larger than a block, then grouping the blocks) changes nothing in the result, and the
-    progress still adds up."""
+    larger than a block, or of a file's one group by a neighbour search in the workers,
+    then grouping the blocks) changes nothing in the result, and the progress still adds
+    up."""
     from collections import Counter
 
     from bot.clustering import cluster
 
     # Blocks of 60 documents: most topic groups of dev2 are cut by the neighbour search,
-    # in the workers (one group per task) as in the parent.
+    # in the workers (one group per task) as in the parent; without topics, the one
+    # group's neighbours are searched 100 documents per task.
     monkeypatch.setattr(cluster, "BLOCK_SIZE", 60)
+    monkeypatch.setattr(cluster, "_ROW_CHUNK", 100)
 
     rows = [
         json.loads(line)
@@ -292,7 +296,7 @@ def test_grouping_in_two_processes_gives_the_same_groups(
     ]
     items = [(str(row["id"]), str(row["text"])) for row in rows]
     items += [(f"{key}-again", text) for key, text in items[:50]]  # repeated texts too
-    groups = {str(row["id"]): row["topic"] for row in rows}
+    groups = {str(row["id"]): row["topic"] for row in rows} if with_topics else None
     units = {str(row["id"]): row["unit"] for row in rows}
     done: list[int] = []
     serial = cluster.cluster_with_progress(items, groups=groups, units=units, workers=1)
@@ -302,5 +306,6 @@ def test_grouping_in_two_processes_gives_the_same_groups(
     )
     assert parallel == serial
     assert len(set(serial.values())) > 100, "many groups, from several blocks"
-    assert sum(size > 60 for size in Counter(groups.values()).values()) > 1
+    if groups is not None:
+        assert sum(size > 60 for size in Counter(groups.values()).values()) > 1
     assert sum(done) == 2 * len(items), "progress still counts every question twice"

@@ -335,10 +335,11 @@ def _average_linkage(sims: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _neighbour_edges(
-    docs: _Docs, rows: np.ndarray, threshold: float
+    docs: _Docs, rows: np.ndarray, threshold: float, *, workers: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i, j, similarity) of documents among ``rows`` (local indices) that are
-    among each other's nearest by rarer terms and similar at least ``threshold``."""
+    among each other's nearest by rarer terms and similar at least ``threshold``
+    (``workers`` > 1: the nearest are searched in that many forked processes)."""
     # Probe with the terms; drop the commonest terms (they add pairs, not precision)
     # unless a document has nothing else.
     terms = docs.vectors.terms[rows].tocsc()
@@ -347,38 +348,69 @@ def _neighbour_edges(
     keep = np.flatnonzero(df <= limit)
     probe = terms[:, keep].tocsr()
     probe_t = probe.T.tocsr()
-    heads: list[np.ndarray] = []
-    tails: list[np.ndarray] = []
-    for start in range(0, len(rows), _ROW_CHUNK):
-        block = (probe[start : start + _ROW_CHUNK] @ probe_t).tocsr()
-        for local in range(block.shape[0]):
-            lo, hi = block.indptr[local], block.indptr[local + 1]
-            cols = block.indices[lo:hi]
-            vals = block.data[lo:hi]
-            if len(cols) > _NEIGHBOURS:
-                top = np.argpartition(-vals, _NEIGHBOURS - 1)[:_NEIGHBOURS]
-                cols = cols[top]
-            cols = cols[cols != start + local]
-            heads.append(np.full(len(cols), start + local, dtype=np.int64))
-            tails.append(cols.astype(np.int64))
-    if not heads:
+    starts = range(0, len(rows), _ROW_CHUNK)
+    if workers > 1 and len(starts) > 1:
+        import multiprocessing
+
+        _FORKED_PROBE.append((probe, probe_t))
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                found = pool.map(_nearest_slice, starts)
+        finally:
+            _FORKED_PROBE.clear()
+    else:
+        found = [_nearest(probe, probe_t, start) for start in starts]
+    if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    head = np.concatenate(heads)
-    tail = np.concatenate(tails)
-    low, high = np.minimum(head, tail), np.maximum(head, tail)
-    pairs = np.unique(low * len(rows) + high)
+    pairs = np.unique(np.concatenate(found))
     head, tail = pairs // len(rows), pairs % len(rows)
     sims = pair_probabilities(docs, rows[head], rows[tail])
     keep_pair = sims >= threshold
     return head[keep_pair], tail[keep_pair], sims[keep_pair]
 
 
-def _blocks(docs: _Docs, rows: np.ndarray, threshold: float) -> list[np.ndarray]:
+# The probe matrices of a parallel neighbour search, inherited by the forked workers.
+_FORKED_PROBE: list[tuple[sp.csr_matrix, sp.csr_matrix]] = []
+
+
+def _nearest_slice(start: int) -> np.ndarray:
+    probe, probe_t = _FORKED_PROBE[0]
+    return _nearest(probe, probe_t, start)
+
+
+def _nearest(probe: sp.csr_matrix, probe_t: sp.csr_matrix, start: int) -> np.ndarray:
+    """The pairs (low * n + high, distinct) of the rows from ``start`` (one chunk) and
+    their :data:`_NEIGHBOURS` nearest by shared probe weight."""
+    count = probe.shape[0]
+    block = (probe[start : start + _ROW_CHUNK] @ probe_t).tocsr()
+    heads: list[np.ndarray] = []
+    tails: list[np.ndarray] = []
+    for local in range(block.shape[0]):
+        lo, hi = block.indptr[local], block.indptr[local + 1]
+        cols = block.indices[lo:hi]
+        vals = block.data[lo:hi]
+        if len(cols) > _NEIGHBOURS:
+            top = np.argpartition(-vals, _NEIGHBOURS - 1)[:_NEIGHBOURS]
+            cols = cols[top]
+        cols = cols[cols != start + local]
+        heads.append(np.full(len(cols), start + local, dtype=np.int64))
+        tails.append(cols.astype(np.int64))
+    if not heads:
+        return np.zeros(0, dtype=np.int64)
+    head = np.concatenate(heads)
+    tail = np.concatenate(tails)
+    pairs: np.ndarray = np.unique(np.minimum(head, tail) * count + np.maximum(head, tail))
+    return pairs
+
+
+def _blocks(
+    docs: _Docs, rows: np.ndarray, threshold: float, *, workers: int = 1
+) -> list[np.ndarray]:
     """Parts of ``rows`` that average linkage at ``threshold`` never joins across."""
     if len(rows) <= BLOCK_SIZE:
         return [rows]
-    head, tail, sims = _neighbour_edges(docs, rows, threshold)
+    head, tail, sims = _neighbour_edges(docs, rows, threshold, workers=workers)
     return _split(rows, head, tail, sims, threshold)
 
 
@@ -496,8 +528,9 @@ def _cluster_docs(
         found: Iterable[list[np.ndarray]]
         if pool is not None and len(large) > 1:
             found = pool.imap(_group_blocks, large)
-        else:
-            found = (_blocks(docs, rows, threshold) for rows in large)
+        else:  # one large group (a file without topics): its neighbours in the workers
+            inner = workers if pool is not None else 1
+            found = (_blocks(docs, rows, threshold, workers=inner) for rows in large)
         blocks: list[np.ndarray] = []
         for group_blocks in itertools.chain(
             ([rows] for rows in groups if len(rows) <= BLOCK_SIZE), found
