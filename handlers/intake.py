@@ -22,6 +22,7 @@ from bot.campaign.topicwords import suggest as suggest_topics
 from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
 from bot.clustering.normalize import fold, plain
 from handlers import feedback
+from handlers.contacts import contact_details, masked, without_contacts
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.officials import official_idle, official_start
 from handlers.states import CATEGORIES, State
@@ -866,7 +867,9 @@ async def _ask_similar(ctx: Ctx, hits: list) -> None:  # type: ignore[type-arg]
     # "giống câu em" names the question only when one is shown; with several, its number.
     same = ("similar.same",) if len(hits) == 1 else ()
     for index, hit in enumerate(hits, start=1):
-        short = hit.text if len(hit.text) <= 160 else hit.text[:157].rsplit(" ", 1)[0] + "…"
+        # Another young person's words: never their phone number or e-mail address.
+        text = masked(hit.text)
+        short = text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
         lines.append(ctx.tr("similar.line", index=index, text=short, people=hit.people))
         choices.append(
             Choice(ctx.tr("similar.support", index=index), "ss", str(hit.question_id), intents=same)
@@ -939,11 +942,20 @@ async def show_preview(ctx: Ctx) -> None:
     ]
     if late:
         lines.append(ctx.tr("preview.late"))
+    contacts = contact_details(str(draft["text"]))
+    if contacts:
+        # Officials and printed summaries read the text as it is: the person decides.
+        lines.append(ctx.tr("preview.contacts", contact=", ".join(contacts)))
     ctx.ask(
         State.PREVIEW,
         "\n".join(lines),
         [
             [Choice(ctx.tr("preview.send"), "ps", intents=("send",))],
+            *(
+                [[Choice(ctx.tr("preview.drop_contacts"), "px", intents=("preview.contacts",))]]
+                if contacts
+                else []
+            ),
             [
                 Choice(ctx.tr("preview.edit_text"), "pt", intents=("preview.text",)),
                 Choice(ctx.tr("preview.edit_topic"), "pp", intents=("preview.topic",)),
@@ -963,6 +975,21 @@ async def preview_edit_text(ctx: Ctx, _: str) -> None:
         State.TEXT,
         ctx.tr("edit.ask_text", text=ctx.draft.get("text", "")),
     )
+
+
+@router.action("px")
+async def preview_drop_contacts(ctx: Ctx, _: str) -> None:
+    """The phone numbers and e-mail addresses taken out of the question (and the words
+    that introduce them), then the preview again; or, when little else is left, the
+    question asked again."""
+    text = str(ctx.draft.get("text", ""))
+    kept = without_contacts(text)
+    if len(_comparable(kept)) < ctx.settings.min_question_chars:
+        ctx.ask(State.TEXT, ctx.tr("preview.contacts_only"))
+        return
+    ctx.draft["text"] = kept
+    ctx.say(ctx.tr("preview.contacts_dropped"))
+    await show_preview(ctx)
 
 
 @router.action("pp")

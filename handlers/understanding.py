@@ -506,6 +506,20 @@ CHOICE_INTENTS: dict[str, frozenset[str]] = (
             ),
             ("unit", ("doi", "sua", "chon lai"), (" don vi", " xa", " phuong", " truong")),
             ("name", ("doi", "sua"), (" ten", " ho ten", " ho va ten")),
+            (
+                "contacts",
+                ("bo", "xoa", "an", "che", "bo di", "xoa di"),
+                (
+                    " so dien thoai",
+                    " so dt",
+                    " sdt",
+                    " so",
+                    " so lien lac",
+                    " thong tin lien lac",
+                    " email",
+                    " mail",
+                ),
+            ),
         )
     }
 )

@@ -337,3 +337,16 @@ async def test_a_view_kept_of_the_index_never_costs_a_question(
     assert "gần giống" in third.last_text
     assert engine.similar._indexes[campaign.id] is index  # type: ignore[attr-defined]
     assert len(index) == 2
+
+
+async def test_a_phone_number_is_never_shown_to_another_young_person(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The asker kept "sđt em 0912 345 678" in a question that may be suggested: the
+    suggestion shows the question without the number."""
+    engine = build_engine(province_app)
+    await send(await ask(engine, "a", f"{JOBS} Sđt em 0912 345 678, email mai.lo@gmail.com"))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in t.last_text and JOBS in t.last_text
+    assert "0912" not in t.last_text and "gmail" not in t.last_text
+    assert "Sđt em ***, email ***" in t.last_text

@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from handlers.events import EventKind
-from storage.models import Campaign
+from storage.models import Campaign, Question
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 
@@ -274,3 +274,50 @@ async def test_accented_command_sent_as_plain_text(engine: Engine) -> None:
     assert "/hoi" in t.last_text
     await t.event(EventKind.TEXT, text="/ sao vậy")  # not a command: ordinary text
     assert "chưa hiểu lệnh" not in t.last_text
+
+
+async def test_contact_details_are_pointed_out_and_taken_out_on_request(
+    engine: Engine, province_app: App
+) -> None:
+    """A phone number inside the question reaches officials and printed summaries: the
+    preview says so and offers to take it out (button or words); the person decides."""
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(f"Em là Nam, sđt 0912.345.678, em hỏi: {QUESTION} Em cảm ơn ạ")
+    assert "thông tin liên lạc của bạn (0912.345.678)" in t.last_text
+    assert [c.label for c in t.last_prompt().choices][:2] == ["Gửi", "Bỏ số liên lạc"]
+    await t.say("xóa sđt đi")
+    assert "đã bỏ số liên lạc" in t.last_text
+    assert f"Câu hỏi: Em là Nam, em hỏi: {QUESTION} Em cảm ơn ạ" in t.last_text
+    assert "Bỏ số liên lạc" not in [c.label for c in t.last_prompt().choices]
+    await t.press("Gửi")
+    stored = await _sent(province_app, t)
+    assert "0912" not in stored.text and stored.text.startswith("Em là Nam, em hỏi")
+
+
+async def test_contact_details_kept_when_the_person_sends(
+    engine: Engine, province_app: App
+) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say(f"{QUESTION} Liên hệ em qua zalo 0388 123 456 ạ")
+    await t.press("Gửi")  # the person's choice: officials may call back
+    stored = await _sent(province_app, t)
+    assert stored.text.endswith("zalo 0388 123 456 ạ")
+
+
+async def test_a_question_that_is_only_a_phone_number_is_asked_again(engine: Engine) -> None:
+    t = Talker(engine)
+    await to_text_step(t)
+    await t.say("Số điện thoại của em: 0912 345 678 ạ")
+    await t.press("Bỏ số liên lạc")
+    assert "viết lại câu hỏi" in t.last_text
+    await t.say(QUESTION)
+    assert "kiểm tra lại" in t.last_text and "Bỏ số liên lạc" not in t.last_text
+
+
+async def _sent(app: App, t: Talker) -> Question:
+    """The question just sent, by the code its receipt names."""
+    found = await app.store.questions.by_code(t.last_text.split("Mã câu hỏi: ")[1][:6])
+    assert found is not None
+    return found

@@ -53,6 +53,10 @@ LONG_QUESTION = (
     "Em xin kiến nghị về nước sạch cho các xóm vùng cao của xã em. " * 72
 ).strip() + " Em cảm ơn ạ."
 SHORT_AGAIN = "Em kiến nghị tỉnh đầu tư nước sạch cho các xóm vùng cao của xã em ạ."
+CONTACT_QUESTION = (
+    "Phường mình có mở lớp dạy nghề sửa xe máy miễn phí cho thanh niên không ạ? "
+    "Có gì anh chị liên hệ em qua số 0912 345 678 nhé."
+)
 #: Words that ask a person to tap: a Zalo user has nothing to tap.
 TAP_WORDS = ("bấm", "nhấn", "chạm", "tap ", "press")
 #: The date the fake clock shows (09:00 in Vietnam), a month before the deadlines.
@@ -312,6 +316,20 @@ async def _telegram_scenes(app: App, t: TelegramWalk, log: Log) -> None:
     old = t.prompt(lan)
     await t.double_tap(lan, "Lan", "Rút câu này")
     await t.press_old(lan, "Lan", old, "Giữ lại")
+
+    log.scene(
+        "Lan để lại số điện thoại trong câu hỏi",
+        "The question reaches officials and printed summaries: the preview points the "
+        "number out and offers to take it out; Lan's choice.",
+    )
+    await t.say(lan, "Lan", "/hoi", language_code="en")
+    await t.press(lan, "Lan", "Nghề nghiệp, việc làm")
+    await t.say(lan, "Lan", CONTACT_QUESTION, language_code="en")
+    await t.press(lan, "Lan", "Bỏ số liên lạc")
+    await t.press(lan, "Lan", "Gửi")
+    lans = await app.store.questions.of_person(await _person_id(app, "telegram", lan))
+    sent = max(lans, key=lambda question: question.id)
+    assert sent.text == CONTACT_QUESTION.split(" Có gì", maxsplit=1)[0], sent.text
 
     log.scene("Minh gửi dồn dập", "Thirty messages at once get one answer.")
     await t.flood(minh, "Minh", "alo", 30)
