@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from handlers.access import Action, role_may
+from handlers.contacts import masked
 from handlers.engine import Choice, Ctx, Router, short
 from handlers.intake import check_text
 from handlers.states import State
@@ -105,7 +106,8 @@ async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
         code=q.code,
         status=ctx.tr(f"status.{q.status}"),
         topic=ctx.topic_name(topic) if topic else "",
-        text=short(q.text, limit),
+        # A supported question is another person's: never their phone number.
+        text=short(q.text if q.person_id == ctx.person.id else masked(q.text), limit),
     )
     if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers
         line += "\n" + ctx.tr(

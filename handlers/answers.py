@@ -23,6 +23,7 @@ from datetime import datetime
 from bot.campaign.topicwords import suggest as suggest_topics
 from bot.clustering.normalize import fold, plain
 from handlers.access import Action, Scope, allows, authorize, role_may
+from handlers.contacts import masked
 from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router, short
 from handlers.events import Reply
@@ -147,7 +148,8 @@ async def publish(
             text = tr(
                 "answer.notice_supporter" if recipient.supporter else "answer.notice",
                 code=q.code,
-                question=short(q.text),
+                # A supporter reads another person's words: never their phone number.
+                question=short(masked(q.text) if recipient.supporter else q.text),
                 answer=answer,
                 by=q.answered_by or tr("answer.by_default"),
             )

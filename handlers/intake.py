@@ -899,7 +899,7 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
             ctx.tr(
                 "answer.notice_supporter",
                 code=question.code,
-                question=short(question.text, 200),
+                question=short(masked(question.text), 200),
                 answer=question.answer,
                 by=question.answered_by or ctx.tr("answer.by_default"),
             )

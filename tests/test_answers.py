@@ -428,3 +428,24 @@ async def test_cli_group_publish_shows_the_recipients_before_sending(
     assert await run(["answers", "publish", first.code, "--with-group", "--yes"]) == 0
     sent = dict(await outbox(app, "answer"))
     assert second.code in sent[second.person_id] and first.code not in sent[second.person_id]  # type: ignore[index]
+
+
+async def test_supporters_never_read_the_askers_phone_number(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The asker kept "sđt em …" in the question: the asker's own messages quote it as
+    written; a supporter's answer notice and /cauhoi show the question without it."""
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", "Xin việc làm ở đâu ạ? Sđt em 0912 345 678.")
+    supporter = await support(app, asked, "minh")
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    await home.say(f"/traloi {asked.code} Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    await home.press("Gửi tới người hỏi")
+    sent = dict(await outbox(app, "answer"))
+    assert "0912 345 678" in sent[asked.person_id]
+    assert "0912" not in sent[supporter] and "Sđt em ***" in sent[supporter]
+    minh = Talker(engine, user_id="minh")
+    await minh.say("/cauhoi")
+    assert "Xin việc làm ở đâu ạ? Sđt em ***" in minh.last_text

@@ -344,9 +344,21 @@ async def test_a_phone_number_is_never_shown_to_another_young_person(
 ) -> None:
     """The asker kept "sđt em 0912 345 678" in a question that may be suggested: the
     suggestion shows the question without the number."""
+    from handlers.answers import publish
+
     engine = build_engine(province_app)
-    await send(await ask(engine, "a", f"{JOBS} Sđt em 0912 345 678, email mai.lo@gmail.com"))
+    text = f"{JOBS} Sđt em 0912 345 678, email mai.lo@gmail.com"
+    asked = await question(province_app, await send(await ask(engine, "a", text)))
     t = await ask(engine, "b", JOBS_AGAIN)
     assert "gần giống" in t.last_text and JOBS in t.last_text
     assert "0912" not in t.last_text and "gmail" not in t.last_text
     assert "Sđt em ***, email ***" in t.last_text
+    await t.say("/huy")
+    # Answered meanwhile: joining it brings the answer at once, the question quoted masked.
+    now = province_app.clock.now()
+    assert await province_app.store.questions.save_answer(asked.id, "Có.", now=now, by="Sở Nội vụ")
+    await publish(province_app.store, [await question(province_app, asked.code)], now=now)
+    t = await ask(engine, "c", JOBS_AGAIN)
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    assert asked.code in t.last_text and "Sở Nội vụ" in t.last_text
+    assert "0912" not in t.last_text and "Sđt em ***" in t.last_text
