@@ -742,10 +742,12 @@ class Engine:
             return False
         return await joiner(ctx, ctx.event.text, bool(collect.get("cut")))
 
-    async def command(self, ctx: Ctx, name: str) -> None:
-        """Run command ``name`` with no arguments, as if typed: a request said in words
-        ("em muốn sửa câu hỏi" is /sua)."""
-        ctx.event = dataclasses.replace(ctx.event, kind=EventKind.COMMAND, command=name, text="")
+    async def command(self, ctx: Ctx, name: str, argument: str = "") -> None:
+        """Run command ``name`` as if typed, with ``argument`` or none: a request said in
+        words ("em muốn sửa câu hỏi" is /sua; "báo cáo xã Đàm Thuỷ" is /baocao w…)."""
+        ctx.event = dataclasses.replace(
+            ctx.event, kind=EventKind.COMMAND, command=name, text=argument
+        )
         await self._command(ctx)
 
     async def _command(self, ctx: Ctx) -> None:

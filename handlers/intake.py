@@ -27,6 +27,7 @@ from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.officials import official_idle, official_start
 from handlers.states import CATEGORIES, State
 from handlers.understanding import (
+    announced_subject,
     declines_name,
     idle_request,
     intents,
@@ -206,6 +207,7 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
     """Start a new question draft, keeping a deep-linked unit noted by /start."""
     deep_unit = ctx.data.get("deep_unit")
     text = text or ctx.data.get("early_text")  # typed before consent: see keep_early
+    subject = ctx.data.get("early_subject")  # "em muốn hỏi về …" before consent
     ctx.conv.data = {}
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -219,6 +221,8 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
         return
     if text:
         ctx.draft["text"] = text
+    if subject:
+        ctx.draft["subject"] = subject
     if len(opens) == 1:
         ctx.draft["campaign_id"] = opens[0][0].id
         await advance(ctx)
@@ -312,9 +316,11 @@ async def advance(ctx: Ctx) -> None:
     if "topic_id" not in draft:
         # The question typed already ("xã có lớp học nghề…"): the groups it points to
         # first, the whole list one tap away.
-        guess = draft.get("text") and not draft.get("all_topics")
-        if guess and await _suggest_topics(
-            ctx, str(draft["text"]), prompt="topic.suggest_for_text"
+        guess = draft.get("text") or draft.get("subject")
+        if (
+            guess
+            and not draft.get("all_topics")
+            and await _suggest_topics(ctx, str(guess), prompt="topic.suggest_for_text")
         ):
             return
         topics = await ctx.engine.topics(campaign.id)
@@ -325,9 +331,11 @@ async def advance(ctx: Ctx) -> None:
         )
         return
     if "text" not in draft:
-        ctx.ask(
-            State.TEXT, ctx.tr("text.ask", limit=ctx.tr.number(ctx.settings.max_question_chars))
-        )
+        limit = ctx.tr.number(ctx.settings.max_question_chars)
+        if draft.get("subject"):
+            ctx.ask(State.TEXT, ctx.tr("text.ask_subject", subject=draft["subject"], limit=limit))
+        else:
+            ctx.ask(State.TEXT, ctx.tr("text.ask", limit=limit))
         return
     if not draft.get("similar_done") and ctx.engine.similar is not None:
         draft["similar_done"] = True
@@ -404,7 +412,7 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
-    if await aside(ctx, text) or keep_early(ctx, text, long_words=None):
+    if await aside(ctx, text) or keep_early(ctx, text, long_words=None) or note_subject(ctx, text):
         return
     if ctx.state == State.UNIT_PICK and intents(text):
         # "đúng rồi", "ok" with several units offered: which one?
@@ -510,7 +518,8 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
-    if await aside(ctx, text) or keep_early(ctx, text):  # a question is no name either
+    # A question, or what it will be about, is no name either.
+    if await aside(ctx, text) or keep_early(ctx, text) or note_subject(ctx, text):
         return
     if declines_name(text) and (found := await _draft_campaign(ctx)) and found[0].allow_anonymous:
         await name_anonymous(ctx, "")  # "em không muốn nói tên đâu": "Ẩn danh" in words
@@ -617,10 +626,31 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
     return True
 
 
+def note_subject(ctx: Ctx, text: str) -> bool:
+    """ "em muốn hỏi về việc làm" at a step before the question (consent, unit, name,
+    group): noted, so that the topic groups it names are offered first and the question
+    is asked about it, and the step asked again (it was "not understood", or searched
+    as a unit's name)."""
+    subject = announced_subject(text)
+    if subject is None:
+        return False
+    if ctx.state == State.CONSENT:  # no draft exists before consent
+        ctx.data["early_subject"] = subject
+    else:
+        ctx.draft["subject"] = subject
+    ctx.say(ctx.tr("subject.noted", subject=subject))
+    ctx.repeat_prompt()
+    return True
+
+
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
     if await aside(ctx, text) or keep_early(ctx, text):
         return
+    if ctx.state != State.TOPIC and note_subject(ctx, text):
+        return
+    if ctx.state == State.TOPIC and (subject := announced_subject(text)) is not None:
+        ctx.draft["subject"] = subject  # the groups it names follow; the question about it
     # A group or a topic typed that is not on the list ("đường sá"?): say so, and where
     # such a question goes.
     if ctx.state == State.CATEGORY:
@@ -942,6 +972,11 @@ async def show_preview(ctx: Ctx) -> None:
     ]
     if late:
         lines.append(ctx.tr("preview.late"))
+    subject = announced_subject(str(draft["text"]))
+    if subject is not None:
+        # "em muốn hỏi về lớp học nghề" alone: sendable, but officials answer a concrete
+        # question better; words typed now are offered as an addition.
+        lines.append(ctx.tr("preview.vague", subject=subject))
     contacts = contact_details(str(draft["text"]))
     if contacts:
         # Officials and printed summaries read the text as it is: the person decides.

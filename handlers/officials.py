@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from bot.campaign.unitsearch import NAMED_SCORE
 from bot.clustering.normalize import plain
 from handlers import feedback
 from handlers.access import Action, role_may
@@ -88,7 +89,9 @@ async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool
         return False
     if reset:
         ctx.reset()
-    if command is not None:
+    if command == "baocao" and (unit := await _named_unit(ctx, text)) is not None:
+        await ctx.engine.command(ctx, command, unit)  # "tổng hợp câu hỏi xã Đàm Thuỷ"
+    elif command is not None:
         await ctx.engine.command(ctx, command)
     elif request == "dates":  # "khi nào đối thoại", "hạn chót gửi câu hỏi là khi nào"
         from handlers.intake import tell_dates
@@ -97,6 +100,30 @@ async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool
     else:
         ctx.say(ctx.tr("official.thanks"))
     return True
+
+
+# Words of a report request that name no unit ("gửi giúp tôi báo cáo tổng hợp câu hỏi của").
+_NOT_A_UNIT = re.compile(
+    r"\b(?:bao cao|tong hop|thong ke|so lieu|report|cau hoi|y kien|kien nghi|thanh nien"
+    r"|cua|cho|ve|xem|gui|lay|lam|giup|voi|di|nhe|a|ad|toi|minh|em|hom nay|moi nhat"
+    r"|don vi|the|of|for|please|send|me)\b"
+)
+
+
+async def _named_unit(ctx: Ctx, text: str) -> str | None:
+    """What a report request names clearly ("tổng hợp câu hỏi xã Đàm Thuỷ"), as
+    ``/baocao``'s argument: the unit's code; the words themselves when several units bear
+    that name (``/baocao`` then lists them); None when no unit is named (the request
+    covers the whole scope of the official's role)."""
+    rest = " ".join(_NOT_A_UNIT.sub(" ", plain(text)).split())
+    if len(rest.replace(" ", "")) < 3:
+        return None
+    matches = (await ctx.engine.unit_search()).search(rest[:100], limit=2)
+    if not matches or matches[0].score < NAMED_SCORE:
+        return None
+    if len(matches) > 1 and matches[1].score >= NAMED_SCORE:
+        return rest
+    return matches[0].unit.code
 
 
 def _keep_text(ctx: Ctx, text: str) -> None:

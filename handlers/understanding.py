@@ -827,6 +827,42 @@ _LEAD_IN = re.compile(
 )
 
 
+# "em muốn hỏi về việc làm", "cho em hỏi về vấn đề vay vốn ạ": what the question will be
+# about, not yet the question (a few words, nothing asked).
+_SUBJECT = re.compile(
+    r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi)[\s,]+)?"
+    rf"(?:(?:cho\s+)?{_SPEAKER}\s+(?:muốn\s+|muon\s+|xin\s+|được\s+|duoc\s+)?{_ASK}"
+    rf"|cho\s+{_SPEAKER}\s+{_ASK}"
+    rf"|{_SPEAKER}\s+có\s+(?:1\s+|một\s+)?(?:câu\s+hỏi|ý\s+kiến|kiến\s+nghị)"
+    rf"|{_SPEAKER}\s+co\s+(?:1\s+|mot\s+)?(?:cau\s+hoi|y\s+kien|kien\s+nghi)"
+    r"|i\s+(?:want|would\s+like)\s+to\s+ask|i\s+have\s+a\s+question)"
+    r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti))?"
+    r"\s+(?:về|ve|liên\s+quan\s+(?:đến|tới)|lien\s+quan\s+(?:den|toi)|about)\s+"
+    r"(?:(?:vấn\s+đề|van\s+de|chuyện|chuyen|the)\s+)?"
+    r"(?P<subject>[^?]+?)"
+    r"(?:\s+(?:ạ|a|nhé|nhe|nha|với|voi|ad|admin))*[\s.,:!…]*$",
+    re.IGNORECASE,
+)
+_SUBJECT_WORDS = 6
+
+
+def announced_subject(text: str) -> str | None:
+    """What a message that only announces a question is about ("em muốn hỏi về việc
+    làm" → "việc làm"), or None: a few words, no question mark, nothing asked."""
+    found = _SUBJECT.match(unicodedata.normalize("NFC", text))
+    if found is None:
+        return None
+    subject = found.group("subject").strip()
+    words = _words(subject)
+    if not words or len(words.split()) > _SUBJECT_WORDS:
+        return None
+    if any(f" {phrase} " in f" {words} " for phrase in _ASKING) or f" {words}".endswith(
+        _ASKING_ENDS
+    ):
+        return None  # "… về vay vốn có cần thế chấp không": asked already
+    return subject
+
+
 def lead_in_only(text: str) -> bool:
     """Whether ``text`` only announces a question ("em muốn hỏi", "cho em hỏi chút ạ",
     "em có câu hỏi:"): the question itself is in the next message."""

@@ -1035,3 +1035,67 @@ async def test_english_numbers_are_written_the_english_way(engine: Engine) -> No
     await t.say("send")
     await t.say("On the road to my village " * 100)
     assert "2,599 characters long, over the 2,000-character limit" in t.last_text
+
+
+# -- "em muốn hỏi về …": what the question will be about, before the question --------------
+
+
+async def test_a_subject_announced_before_consent_leads_to_its_topic_group(
+    engine: Engine,
+) -> None:
+    """ "tôi muốn hỏi về việc làm" at the consent was "not understood"; it is noted, the
+    topic groups it names come first, and the question is asked about it."""
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("tôi muốn hỏi về việc làm")
+    assert "bạn muốn hỏi về việc làm" in t.last_text and "đồng ý không" in t.last_text
+    assert "chưa hiểu" not in t.last_text
+    for step in STEPS[1:6]:
+        await t.say(step)
+    assert "có lẽ thuộc nhóm" in t.last_text
+    assert t.last_prompt().choices[0].label == "Nghề nghiệp, việc làm"
+    await t.say("1")
+    assert "câu hỏi hoặc kiến nghị của mình về việc làm" in t.last_text
+
+
+@pytest.mark.parametrize(
+    "step", [3, 5], ids=["at the unit (not searched as a unit)", "at the name (not a name)"]
+)
+async def test_a_subject_announced_at_a_later_step_is_noted(engine: Engine, step: int) -> None:
+    t = Talker(engine)
+    await walk(t, step - 1 if step == 3 else step)
+    prompt = t.last_prompt().text if step == 5 else t.last_text
+    await t.say("em muốn hỏi về vay vốn ạ")
+    assert "bạn muốn hỏi về vay vốn" in t.last_text
+    assert "chưa tìm thấy đơn vị" not in t.last_text and "chưa phải là họ tên" not in t.last_text
+    assert prompt.splitlines()[-1] in t.last_text, "the step asked again"
+
+
+async def test_a_subject_only_is_sendable_with_a_tip_at_the_preview(engine: Engine) -> None:
+    """ "em muốn hỏi về lớp học nghề" alone: the preview suggests adding the concrete
+    question (officials answer that better); words typed then are offered as an addition."""
+    t = Talker(engine)
+    await walk(t, len(STEPS))
+    await t.say("em muốn hỏi về lớp học nghề")
+    assert "kiểm tra lại" in t.last_text and "mới nêu chủ đề (lớp học nghề)" in t.last_text
+    await t.say("Xã có mở lớp dạy nghề may miễn phí cho thanh niên không ạ?")
+    await t.press("Thêm vào câu hỏi")
+    assert "Xã có mở lớp dạy nghề may" in t.last_text and "mới nêu chủ đề" not in t.last_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "em muốn hỏi về vay vốn có cần thế chấp không",
+        "Em muốn hỏi về đường vào thôn?",
+        "em muốn hỏi về việc làm sau khi tốt nghiệp đại học ở tỉnh mình",
+    ],
+)
+async def test_a_question_that_starts_like_a_subject_is_the_question(
+    engine: Engine, text: str
+) -> None:
+    t = Talker(engine)
+    await walk(t, len(STEPS))
+    await t.say(text)
+    assert "kiểm tra lại" in t.last_text and text in t.last_text
+    assert "mới nêu chủ đề" not in t.last_text

@@ -88,6 +88,27 @@ async def test_a_secretary_sees_only_their_tasks_and_a_young_person_the_young_fl
     assert CONSENT in young.last_text and "Đồng chí" not in young.last_text
 
 
+async def test_a_report_asked_for_a_unit_in_words_covers_that_unit(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """ "tổng hợp câu hỏi xã Đàm Thuỷ" gave the whole campaign's report: the unit named
+    is the report's scope, as /baocao w… would give; a secretary asking for another
+    unit is refused, as with the command."""
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say("tổng hợp câu hỏi xã đàm thủy")
+    assert "Đơn vị: Xã Đàm Thuỷ" in organiser.last_text
+    assert "Phạm vi: toàn đợt" not in organiser.last_text
+    await organiser.say("báo cáo hôm nay")  # no unit named: the whole campaign
+    assert "Phạm vi: toàn đợt" in organiser.last_text
+
+    unit = await province_app.store.units.by_code("w01273")
+    assert unit is not None
+    secretary = await official(province_app, engine, "secretary", "sec", unit_id=unit.id)
+    await secretary.say("báo cáo xã Đàm Thuỷ")
+    assert "Xã Đàm Thuỷ" in secretary.last_text and "TỔNG HỢP CÂU HỎI" not in secretary.last_text
+
+
 async def test_an_official_who_asked_can_still_comment_on_their_answer(
     province_app: App, campaign: Campaign, engine: Engine
 ) -> None:
