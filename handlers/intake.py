@@ -35,6 +35,7 @@ from handlers.understanding import (
     lead_in_only,
     name_without_intro,
     question_like,
+    unsure,
 )
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
@@ -313,7 +314,7 @@ async def advance(ctx: Ctx) -> None:
         rows.append([Choice(ctx.tr("category.skip"), "cs", intents=("skip", "send"))])
         ctx.ask(State.CATEGORY, ctx.tr("category.ask"), rows)
         return
-    if "topic_id" not in draft:
+    if "topic_id" not in draft and not (draft.get("topic_later") and "text" not in draft):
         # The question typed already ("xã có lớp học nghề…"): the groups it points to
         # first, the whole list one tap away.
         guess = draft.get("text") or draft.get("subject")
@@ -332,7 +333,9 @@ async def advance(ctx: Ctx) -> None:
         return
     if "text" not in draft:
         limit = ctx.tr.number(ctx.settings.max_question_chars)
-        if draft.get("subject"):
+        if draft.get("topic_later") and "topic_id" not in draft:
+            ctx.ask(State.TEXT, ctx.tr("text.ask_topic_later", limit=limit))
+        elif draft.get("subject"):
             ctx.ask(State.TEXT, ctx.tr("text.ask_subject", subject=draft["subject"], limit=limit))
         else:
             ctx.ask(State.TEXT, ctx.tr("text.ask", limit=limit))
@@ -648,6 +651,14 @@ async def text_at_a_choice(ctx: Ctx, text: str) -> None:
     if await aside(ctx, text) or keep_early(ctx, text):
         return
     if ctx.state != State.TOPIC and note_subject(ctx, text):
+        return
+    if ctx.state == State.CATEGORY and unsure(text):
+        await skip_category(ctx, "")  # optional: not knowing is skipping it
+        return
+    if ctx.state == State.TOPIC and unsure(text) and "text" not in ctx.draft:
+        # "em không biết chọn nhóm nào": the question first, then the groups it points to.
+        ctx.draft["topic_later"] = True
+        await advance(ctx)
         return
     if ctx.state == State.TOPIC and (subject := announced_subject(text)) is not None:
         ctx.draft["subject"] = subject  # the groups it names follow; the question about it

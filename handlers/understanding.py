@@ -20,7 +20,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.clustering.normalize import fold
+from bot.clustering.normalize import fold, plain
 
 __all__ = [
     "INTENTS",
@@ -861,6 +861,19 @@ def announced_subject(text: str) -> str | None:
     ):
         return None  # "… về vay vốn có cần thế chấp không": asked already
     return subject
+
+
+# "em không biết chọn nhóm nào", "chưa rõ ạ", "not sure": the person cannot choose.
+_UNSURE = re.compile(
+    r"\b(?:khong|ko|k|chua|hong|hok|cha)\s+(?:biet|ro|chac|hieu)\b"
+    r"|\b(?:don ?t know|dont know|not sure|no idea|unsure)\b"
+)
+
+
+def unsure(text: str) -> bool:
+    """Whether a short reply says the person does not know what to choose."""
+    words = plain(text.replace("'", " "))
+    return len(words.split()) <= 10 and bool(_UNSURE.search(words))
 
 
 def lead_in_only(text: str) -> bool:

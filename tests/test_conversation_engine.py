@@ -1099,3 +1099,20 @@ async def test_a_question_that_starts_like_a_subject_is_the_question(
     await t.say(text)
     assert "kiểm tra lại" in t.last_text and text in t.last_text
     assert "mới nêu chủ đề" not in t.last_text
+
+
+async def test_not_knowing_the_topic_group_asks_for_the_question_first(engine: Engine) -> None:
+    """ "em không biết chọn nhóm nào" was "not in the list"; now the question comes
+    first and the groups it points to are offered; not knowing one's group skips it."""
+    t = Talker(engine)
+    await walk(t, 5)
+    await t.say("em cũng không rõ nữa")  # the (optional) group of young people
+    assert "thuộc nhóm vấn đề nào" in t.last_text
+    await t.say("em không biết chọn nhóm nào")
+    assert "viết câu hỏi hoặc kiến nghị trước" in t.last_text
+    assert "chưa thấy nhóm vấn đề này" not in t.last_text
+    await t.say("Đường vào thôn bị sạt lở từ tháng 7, bao giờ tỉnh sửa để các em đi học ạ?")
+    assert "có lẽ thuộc nhóm" in t.last_text
+    await t.press("nông thôn mới")
+    assert "kiểm tra lại" in t.last_text and "Vấn đề: Xây dựng nông thôn mới" in t.last_text
+    assert "Nhóm:" not in t.last_text
