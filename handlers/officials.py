@@ -68,16 +68,21 @@ async def official_idle(ctx: Ctx, text: str) -> bool:
     roles = await ctx.store.roles.of_person(ctx.person.id)
     if not roles:
         return False
-    if await _official_words(ctx, text, roles):
-        return True
+    await _words_or_menu(ctx, text, roles)
+    return True
+
+
+async def _words_or_menu(ctx: Ctx, text: str, roles: list[Role], *, reset: bool = False) -> None:
+    """A request in words is run; a comment on an answer offered as one; else the menu."""
+    if await _official_words(ctx, text, roles, reset=reset):
+        return
     # An official who also asked questions: a word about an answer they were told is
     # offered as their comment on it, as for any young person.
     open_campaign = bool(await ctx.engine.open_campaigns(ctx.now))
     if await feedback.offer(ctx, " ".join(text.split()), open_campaign=open_campaign):
-        return True
+        return
     _keep_text(ctx, text)
     _menu(ctx, roles)
-    return True
 
 
 async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool = False) -> bool:
@@ -147,6 +152,11 @@ async def official_start(ctx: Ctx) -> bool:
     return True
 
 
+def show_tasks(ctx: Ctx, roles: list[Role]) -> None:
+    """The tasks ``roles`` allow, as buttons (after a role is granted, say)."""
+    _menu(ctx, roles)
+
+
 def _menu(ctx: Ctx, roles: list[Role]) -> None:
     buttons = [
         [Choice(ctx.tr(f"official.menu.{command}"), "om", command)]
@@ -176,12 +186,8 @@ async def menu_pick(ctx: Ctx, command: str) -> None:
 
 @router.text(State.OFFICIAL_MENU)
 async def menu_text(ctx: Ctx, text: str) -> None:
-    """Words typed at the menu: a request is run; anything else shows the menu again."""
-    roles = await ctx.store.roles.of_person(ctx.person.id)
-    if await _official_words(ctx, text, roles, reset=True):
-        return
-    _keep_text(ctx, text)
-    _menu(ctx, roles)
+    """Words typed at the menu: read as outside any step (:func:`official_idle`)."""
+    await _words_or_menu(ctx, text, await ctx.store.roles.of_person(ctx.person.id), reset=True)
 
 
 @router.reask(State.OFFICIAL_MENU)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.campaign.departments import DepartmentError, find_department, province_for
 from handlers.access import Action, Scope, authorize
 from handlers.engine import Ctx, Router
+from handlers.officials import show_tasks
 from storage import Store
 from storage.questions import CODE_ALPHABET
 
@@ -142,6 +143,9 @@ async def redeem(ctx: Ctx, code: str) -> None:
         )
     label = await role_label(ctx, invite.role, invite.unit_id, invite.department)
     ctx.say(ctx.tr("invite.granted", role=label))
+    # What the new role can do now, as buttons (a department's contact has no use for
+    # the report hint alone: its task is the answers).
+    show_tasks(ctx, await ctx.store.roles.of_person(ctx.person.id))
 
 
 @router.command("vaitro", "roles")

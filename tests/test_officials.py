@@ -164,3 +164,16 @@ async def test_an_official_asking_when_gets_the_dates_in_formal_words(
     await young.say("1")
     await young.say("còn gửi được không ad")  # at the name step: not taken for a name
     assert "28/08/2025" in young.last_text
+
+
+async def test_a_new_role_shows_its_tasks_at_once(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """A department's contact was told "type /baocao" on receiving the role; its task is
+    the answers: the tasks the role allows are shown as buttons instead."""
+    department = await official(province_app, engine, "department", "dep", department="Sở Y tế")
+    assert "/baocao" not in department.last_text
+    labels = [b.label for b in department.last_prompt().choices]
+    assert labels == ["Câu hỏi chờ trả lời", "Báo cáo tổng hợp", "Xem các lệnh"]
+    await department.press("Câu hỏi chờ trả lời")
+    assert "chờ trả lời" in department.last_text

@@ -333,7 +333,8 @@ async def _officials(app: App, engine: Engine, p: _Printer, tag: str) -> dict[st
         code = await create_invite(app.store, role, now=app.clock.now(), **scope)  # type: ignore[arg-type]
         driver = DemoDriver(engine, user_id=f"demo-{tag}-{role}")
         await driver.say(f"/nhanquyen {code}")
-        p.item(f"youthbot invite --role {role} → /nhanquyen {code}: {driver.text}")
+        granted = driver.last[0].text  # then the tasks the role allows, as buttons
+        p.item(f"youthbot invite --role {role} → /nhanquyen {code}: {granted}")
         drivers[role] = driver
     return drivers
 
