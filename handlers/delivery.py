@@ -28,6 +28,8 @@ def _reply_data(reply: Reply, *, compact: bool = False) -> dict[str, Any]:
         data["replaces_prompt"] = True
     if reply.listed:
         data["listed"] = reply.listed
+    if reply.formal:
+        data["formal"] = True
     return data
 
 
@@ -43,6 +45,7 @@ def _reply(data: dict[str, Any]) -> Reply:
         ),
         replaces_prompt=bool(data.get("replaces_prompt", False)),
         listed=int(data.get("listed", 0)),
+        formal=bool(data.get("formal", False)),
     )
 
 

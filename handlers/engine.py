@@ -28,7 +28,7 @@ from bot.campaign.unitsearch import UnitSearch, example_names
 from bot.clock import Clock
 from bot.clustering.normalize import fold, plain
 from handlers.events import Attachment, Button, Event, EventKind, Reply
-from handlers.states import DRAFT_STATES, State
+from handlers.states import DRAFT_STATES, OFFICIAL_STATES, State
 from handlers.understanding import ambiguous, intents, only_thanks, typed_number
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
@@ -267,6 +267,7 @@ class Ctx:
                 buttons=buttons,
                 replaces_prompt=self.event.kind == EventKind.BUTTON,
                 listed=listed,
+                formal=state in OFFICIAL_STATES,
             )
         )
 
@@ -307,7 +308,8 @@ class Ctx:
             tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
         )
         listed = int(prompt.get("listed", 0))
-        self.replies.append(Reply(prompt["text"], buttons=buttons, listed=listed))
+        formal = self.conv.state in OFFICIAL_STATES
+        self.replies.append(Reply(prompt["text"], buttons=buttons, listed=listed, formal=formal))
 
     def reset(self) -> None:
         """Back to idle, dropping any draft."""

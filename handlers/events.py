@@ -100,6 +100,7 @@ class Reply:
     a new message. ``listed``: the first ``listed`` choices are already numbered 1, 2, …
     in ``text`` (a list of questions whose buttons are their codes), so a channel that
     writes choices as a numbered list (Zalo, the terminal) lists only the others.
+    ``formal``: the prompt of an official's task.
     """
 
     text: str
@@ -107,6 +108,8 @@ class Reply:
     attachments: tuple[Attachment, ...] = field(default=())
     replaces_prompt: bool = False
     listed: int = 0
+    #: An official's prompt: a channel's hint under numbered options speaks formally.
+    formal: bool = False
 
     @property
     def choices(self) -> list[Button]:

@@ -60,6 +60,28 @@ DRAFT_STATES = frozenset(
     }
 )
 
+# States of an official's tasks: their prompts speak formally ("Đồng chí …"), the hint
+# under a channel's numbered options included.
+OFFICIAL_STATES = frozenset(
+    {
+        State.BROADCAST_CAMPAIGN,
+        State.BROADCAST_AUDIENCE,
+        State.BROADCAST_UNIT,
+        State.BROADCAST_TEXT,
+        State.BROADCAST_CONFIRM,
+        State.ANSWER_PICK,
+        State.ANSWER_TEXT,
+        State.ANSWER_REVIEW,
+        State.ANSWER_GROUP,
+        State.ANSWER_ALL,
+        State.CONCLUSION_CONFIRM,
+        State.CLUSTER_MERGE_CONFIRM,
+        State.OFFICIAL_MENU,
+        State.DOCUMENT_PICK,
+        State.PROGRAMME_VIEW,
+    }
+)
+
 # Youth categories the plans seek representation of (optional, "nhóm đối tượng").
 CATEGORIES: tuple[str, ...] = (
     "officials",

@@ -177,3 +177,22 @@ async def test_a_new_role_shows_its_tasks_at_once(
     assert labels == ["Câu hỏi chờ trả lời", "Báo cáo tổng hợp", "Xem các lệnh"]
     await department.press("Câu hỏi chờ trả lời")
     assert "chờ trả lời" in department.last_text
+
+
+async def test_the_engine_marks_an_officials_prompts_formal(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """Zalo and the terminal write a hint under numbered options: "Đồng chí gõ …" under an
+    official's prompts, "Bạn gõ …" under a young person's."""
+    young = Talker(engine, user_id="young")
+    await young.say("/start")
+    assert not young.last_prompt().formal
+    organiser = await official(province_app, engine, "organiser", "org")
+    assert organiser.last_prompt().formal  # the tasks, after the role is granted
+    await organiser.say("chào")
+    assert organiser.last_prompt().formal  # the menu asked again
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    await organiser.press("Câu hỏi chờ trả lời")
+    await organiser.say("???")
+    repeated = [r for r in organiser.transcript[-1][1] if r.buttons]
+    assert repeated and all(r.formal for r in repeated)  # the waiting list asked again

@@ -48,6 +48,7 @@ def test_replies_round_trip_with_their_prompt() -> None:
     replies = [
         Reply("Cảm ơn bạn!", replaces_prompt=True),
         Reply("Chọn một:", buttons=((Button("A", "3.a"), Button("B", "3.b")),)),
+        Reply("Đồng chí cần làm việc gì?", buttons=((Button("A", "4.a"),),), formal=True),
     ]
     assert decode_replies(encode_replies(replies, prompt="42")) == (replies, "42")
     assert decode_replies(encode_replies(replies, prompt=None))[1] is None

@@ -117,6 +117,17 @@ def test_choices_become_numbered_lines_with_a_hint() -> None:
     assert many.endswith("9. Nhóm 8\nBạn gõ số 1–9 để chọn nhé.")
 
 
+def test_an_officials_options_are_hinted_formally() -> None:
+    """An official on Zalo is addressed as "đồng chí", the hint under the options too."""
+    import dataclasses
+
+    menu = dataclasses.replace(
+        _prompt("Đồng chí cần làm việc gì?", "Báo cáo", "Trả lời"), formal=True
+    )
+    [message] = render_reply(menu, tr=VI)
+    assert message.endswith("2. Trả lời\nĐồng chí gõ 1 hoặc 2 để chọn.") and "Bạn" not in message
+
+
 def test_attachments_are_announced_as_sent_elsewhere() -> None:
     reply = Reply(
         "Báo cáo tuần",

@@ -61,9 +61,12 @@ def render(reply: Reply, *, language: str) -> str:
     if choices:
         lines += [f"  {i}. {b.label}" for i, b in reply.numbered_choices()]
         tr = translator(language)
-        # One option: "(1 đến 1)" reads oddly.
+        # One option: "(1 đến 1)" reads oddly. An official is addressed formally.
+        suffix = ".formal" if reply.formal else ""
         lines.append(
-            tr("choices.hint_one") if len(choices) == 1 else tr.n("choices.hint", len(choices))
+            tr("choices.hint_one" + suffix)
+            if len(choices) == 1
+            else tr.n("choices.hint" + suffix, len(choices))
         )
     for attachment in reply.attachments:
         lines.append(f"  [{attachment.filename}] {attachment.path}")

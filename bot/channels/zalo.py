@@ -269,14 +269,16 @@ def _pack(text: str, *, units: int) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
-def choices_hint(count: int, tr: Translator) -> str:
-    """The hint under ``count`` numbered options ("Bạn trả lời 1, 2 hoặc 3 nhé.")."""
+def choices_hint(count: int, tr: Translator, *, formal: bool = False) -> str:
+    """The hint under ``count`` numbered options ("Bạn gõ 1, 2 hoặc 3 nhé."; to an
+    official, ``formal``: "Đồng chí gõ …")."""
+    suffix = ".formal" if formal else ""
     if count == 1:
-        return tr("zalo.choices.one")
+        return tr("zalo.choices.one" + suffix)
     if count <= 4:
         numbers = ", ".join(str(i) for i in range(1, count))
-        return tr("zalo.choices.some", numbers=numbers, last=count)
-    return tr("zalo.choices.many", last=count)
+        return tr("zalo.choices.some" + suffix, numbers=numbers, last=count)
+    return tr("zalo.choices.many" + suffix, last=count)
 
 
 def render_reply(reply: Reply, *, tr: Translator, limit: int = MAX_TEXT_LENGTH) -> list[str]:
@@ -292,7 +294,7 @@ def render_reply(reply: Reply, *, tr: Translator, limit: int = MAX_TEXT_LENGTH) 
     if not choices:
         return parts
     lines = [f"{index}. {button.label}" for index, button in reply.numbered_choices()]
-    lines.append(choices_hint(len(choices), tr))
+    lines.append(choices_hint(len(choices), tr, formal=reply.formal))
     options = "\n".join(lines)
     if not parts:
         return fit_text(options, limit=limit)
