@@ -25,7 +25,7 @@ from handlers import feedback
 from handlers.contacts import contact_details, masked, without_contacts
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.officials import official_idle, official_start
-from handlers.states import CATEGORIES, State
+from handlers.states import CATEGORIES, DRAFT_STATES, State
 from handlers.understanding import (
     announced_subject,
     declines_name,
@@ -106,7 +106,18 @@ async def start(ctx: Ctx) -> None:
             deep_unit = unit.id if unit is not None else None
     elif await official_start(ctx):
         return
-    await welcome(ctx, deep_unit=deep_unit)
+    # /start in the middle of a question: the words written so far are not thrown away.
+    await welcome(ctx, deep_unit=deep_unit, early_text=unsent_text(ctx))
+
+
+def unsent_text(ctx: Ctx) -> str | None:
+    """The question this person has written and not sent yet (a draft's text, or words
+    kept before consent), if any."""
+    if ctx.state == State.CONSENT:
+        return ctx.data.get("early_text")
+    if ctx.state in DRAFT_STATES:
+        return ctx.draft.get("text")
+    return None
 
 
 async def welcome(ctx: Ctx, *, deep_unit: int | None = None, early_text: str | None = None) -> None:
@@ -136,6 +147,8 @@ async def welcome(ctx: Ctx, *, deep_unit: int | None = None, early_text: str | N
     consented = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
     if early_text and not consented:
         lines.append(ctx.tr("early.kept"))
+    elif early_text:
+        lines.append(ctx.tr("draft.kept"))
     ctx.say("\n".join(lines))
     if not consented:
         ask_consent(ctx)
@@ -192,7 +205,10 @@ async def ask_command(ctx: Ctx) -> None:
         await begin(ctx, text=typed)
         ctx.collect("draft")
         return
-    await begin(ctx)
+    unsent = unsent_text(ctx)  # /hoi again in the middle of a question: its words stay
+    if unsent:
+        ctx.say(ctx.tr("draft.kept"))
+    await begin(ctx, text=unsent)
 
 
 async def _over_limit(ctx: Ctx) -> bool:

@@ -765,6 +765,7 @@ async def test_the_parts_of_a_long_paste_are_one_message(
     engine = Engine(province_app.store, province_app.clock, settings=settings, routers=routers())
     t = Talker(engine)
     await to_preview(t, "Em muốn hỏi về nước sạch cho xóm em.")
+    await t.press("Gửi")
     await t.say("/hoi")
     await t.say("1")
     paste = ("Em xin kiến nghị về nước sạch cho các xóm vùng cao của xã em. " * 72).strip()
@@ -1116,3 +1117,28 @@ async def test_not_knowing_the_topic_group_asks_for_the_question_first(engine: E
     await t.press("nông thôn mới")
     assert "kiểm tra lại" in t.last_text and "Vấn đề: Xây dựng nông thôn mới" in t.last_text
     assert "Nhóm:" not in t.last_text
+
+
+@pytest.mark.parametrize("restart", ["/start", "/hoi"])
+async def test_restarting_in_the_middle_keeps_the_words_written(
+    engine: Engine, restart: str
+) -> None:
+    """/start or /hoi typed while a question waits at the preview dropped the draft and
+    its text; the words are kept and the flow comes back to the preview."""
+    t = Talker(engine)
+    await to_preview(t)
+    await t.say(restart)
+    assert "vẫn được giữ nguyên" in t.last_text
+    # A new draft: the topic is asked again, the groups the kept text points to first.
+    assert "có lẽ thuộc nhóm vấn đề" in t.last_text
+    await t.press("Nghề nghiệp, việc làm")
+    assert "kiểm tra lại" in t.last_text and QUESTION in t.last_text
+    await t.press("Gửi")
+    assert "Mã câu hỏi" in t.last_text
+
+
+async def test_restarting_before_any_text_changes_nothing(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t, 4)
+    await t.say("/start")
+    assert "vẫn được giữ" not in t.last_text
