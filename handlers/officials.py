@@ -28,7 +28,14 @@ router = Router()
 _REQUESTS: tuple[tuple[str, Action | None, re.Pattern[str]], ...] = (
     ("phanhoi", Action.ANSWER, re.compile(r"\b(?:phan hoi|y kien ve tra loi|comments?)\b")),
     ("traloi", Action.ANSWER, re.compile(r"\b(?:tra loi|answers?|answer)\b")),
-    ("baocao", Action.DIGEST, re.compile(r"\b(?:bao cao|tong hop|thong ke|so lieu|report)\b")),
+    (
+        "baocao",
+        Action.DIGEST,
+        re.compile(
+            r"\b(?:bao cao|tong hop|thong ke|so lieu|report|danh sach cau hoi|file excel"
+            r"|bao nhieu cau hoi|may cau hoi|so cau hoi|how many questions)\b"
+        ),
+    ),
     ("thongbao", Action.BROADCAST, re.compile(r"\b(?:thong bao|gui tin|nhan tin|broadcast)\b")),
     ("vanban", Action.CONCLUSION, re.compile(r"\b(?:van ban|tai lieu|file word|documents?)\b")),
     ("kichban", Action.PROGRAMME, re.compile(r"\b(?:kich ban|chuong trinh|programme)\b")),
@@ -111,7 +118,8 @@ async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool
 _NOT_A_UNIT = re.compile(
     r"\b(?:bao cao|tong hop|thong ke|so lieu|report|cau hoi|y kien|kien nghi|thanh nien"
     r"|cua|cho|ve|xem|gui|lay|lam|giup|voi|di|nhe|a|ad|toi|minh|em|hom nay|moi nhat"
-    r"|don vi|the|of|for|please|send|me)\b"
+    r"|don vi|danh sach|file|excel|word|xin|co|bao nhieu|may|so|roi|chua|den nay|hien nay"
+    r"|the|of|for|please|send|me|how many|questions?|list)\b"
 )
 
 

@@ -101,6 +101,12 @@ async def test_a_report_asked_for_a_unit_in_words_covers_that_unit(
     assert "Phạm vi: toàn đợt" not in organiser.last_text
     await organiser.say("báo cáo hôm nay")  # no unit named: the whole campaign
     assert "Phạm vi: toàn đợt" in organiser.last_text
+    await organiser.say("danh sách câu hỏi xã hà quảng")
+    assert "Đơn vị: Xã Hà Quảng" in organiser.last_text
+    await organiser.say("có bao nhiêu câu hỏi rồi")
+    assert "Phạm vi: toàn đợt" in organiser.last_text
+    await organiser.say("có bao nhiêu câu hỏi chưa trả lời")
+    assert "Câu hỏi chờ trả lời: 1 câu" in organiser.last_text
 
     unit = await province_app.store.units.by_code("w01273")
     assert unit is not None
