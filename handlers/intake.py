@@ -47,6 +47,8 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 # Web addresses ("https://…", "www.…", "facebook.com/…"): not words of a question.
+# Two letters in a row: words, not "???" or an emoji.
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINKS = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|me|ly|gov)(?:/\S*)?",
     re.IGNORECASE,
@@ -684,7 +686,8 @@ async def text_at_a_choice(ctx: Ctx, text: str) -> None:
         ctx.say(ctx.tt("category.not_listed"))
     elif ctx.state == State.TOPIC and await _suggest_topics(ctx, text):
         return
-    elif ctx.state == State.TOPIC and (other := _catch_all(ctx)) is not None:
+    elif ctx.state == State.TOPIC and _LETTERS.search(text) and (other := _catch_all(ctx)):
+        # Words that name no group ("đường sá"), not "???" or "👍": say where it goes.
         ctx.say(ctx.tr("topic.not_listed", other=other))
     else:
         ctx.say(ctx.tt("choice.not_understood"))

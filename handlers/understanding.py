@@ -182,6 +182,17 @@ _CANCEL = {
     "never mind",
     "dont send",
     "dont ask",
+    # "em hỏi xong rồi": nothing more to ask (only before a question is written).
+    "hoi xong roi",
+    "em hoi xong roi",
+    "minh hoi xong roi",
+    "gui xong roi",
+    "em gui xong roi",
+    "minh gui xong roi",
+    "khong con cau hoi nao",
+    "het cau hoi roi",
+    "im done",
+    "thats all",
 } | {
     # "thôi em không hỏi nữa", "mình không gửi nữa đâu"
     f"{lead}{speaker}{neg} {verb} nua{tail}"
@@ -232,6 +243,14 @@ _GREETING = {
     "hey",
     "good morning",
     "good evening",
+    # "ad ơi", "bot ơi": calling whoever is at the other end.
+    "ad oi",
+    "admin oi",
+    "bot oi",
+    "alo ad",
+    "chao ad",
+    "chao admin",
+    "chao bot",
 }
 _VIETNAMESE = {"vi", "vn", "viet", "tieng viet", "vietnamese"}
 _ENGLISH = {"en", "eng", "english", "anh", "tieng anh"}

@@ -1142,3 +1142,22 @@ async def test_restarting_before_any_text_changes_nothing(engine: Engine) -> Non
     await walk(t, 4)
     await t.say("/start")
     assert "vẫn được giữ" not in t.last_text
+
+
+async def test_calls_emoji_and_being_done_at_a_choice_step(engine: Engine) -> None:
+    """At the topic list: "ad ơi" is a greeting and "👍", "???" are not understood (all
+    three were "this group is not in the list"); "em hỏi xong rồi" before any question is
+    written ends the draft."""
+    t = Talker(engine)
+    await walk(t, 6)
+    await t.say("ad ơi")
+    assert "Chào bạn" in t.last_text and "chưa thấy nhóm" not in t.last_text
+    for typed in ("👍", "???"):
+        await t.say(typed)
+        assert "chưa hiểu ý bạn" in t.last_text and "chưa thấy nhóm" not in t.last_text
+    await t.say("đường sá")  # words: the groups they point to, or where such go
+    assert "chưa hiểu" not in t.last_text
+    await t.say("/huy")
+    await t.say("/hoi")
+    await t.say("em hỏi xong rồi")
+    assert "Đã hủy" in t.last_text
