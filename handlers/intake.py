@@ -47,6 +47,11 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 # Web addresses ("https://…", "www.…", "facebook.com/…"): not words of a question.
+_AGE_AFTER = re.compile(
+    r"[\s,;(\-–]*(?:(?:sinh\s+năm|sinh\s+nam|năm\s+sinh|nam\s+sinh|sn|born(?:\s+in)?)\s*:?\s*"
+    r"(?:19|20)\d\d|\(?(?:19|20)\d\d\)?|\d{1,2}\s*(?:tuổi|tuoi|years?\s+old))\s*\)?[.!]?$",
+    re.IGNORECASE,
+)
 # Two letters in a row: words, not "???" or an emoji.
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINKS = re.compile(
@@ -524,8 +529,9 @@ async def _set_unit(ctx: Ctx, unit_id: int) -> None:
 
 
 def normalize_name(text: str) -> str | None:
-    # "em tên là Nguyễn Văn An ạ": the name, not the sentence around it.
-    name = " ".join(clean_text(name_without_intro(text)).split())
+    # "em tên là Nguyễn Văn An ạ": the name, not the sentence around it; nor the birth
+    # year or age after it ("Lò Thị Mai sinh năm 2005", "Mai, 17 tuổi").
+    name = _AGE_AFTER.sub("", " ".join(clean_text(name_without_intro(text)).split()))
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
     if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name

@@ -450,6 +450,11 @@ async def test_a_former_district_gets_its_communes_with_a_word(engine: Engine) -
         ("tên mình là Hoàng Thu Hà", "Hoàng Thu Hà"),
         ("Tôi là Nông Văn Dũng.", "Nông Văn Dũng"),
         ("Nguyễn Văn A", "Nguyễn Văn A"),
+        # With a birth year or an age (were "write your name in letters").
+        ("Lò Thị Mai sinh năm 2005", "Lò Thị Mai"),
+        ("em tên là Hoa, sinh năm 2007 ạ", "Hoa"),
+        ("Nông Văn Dũng, 17 tuổi", "Nông Văn Dũng"),
+        ("Trần Thị Năm", "Trần Thị Năm"),
     ],
 )
 async def test_a_name_said_in_a_sentence(
