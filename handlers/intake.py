@@ -52,6 +52,11 @@ _AGE_AFTER = re.compile(
     r"(?:19|20)\d\d|\(?(?:19|20)\d\d\)?|\d{1,2}\s*(?:tuổi|tuoi|years?\s+old))\s*\)?[.!]?$",
     re.IGNORECASE,
 )
+# Words of a reply at the unit step that name no unit ("xã mình", "ở trường em ạ").
+_UNIT_FILLER = re.compile(
+    r"\b(?:xa|phuong|thi tran|truong|thon|ban|xom|to dan pho|co quan|cong ty|don vi|lop"
+    r"|cua|o|tai|em|minh|toi|to|chau|con|nha|ben|a|ad|day|nay|do|kia|nhe)\b"
+)
 # Two letters in a row: words, not "???" or an emoji.
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINKS = re.compile(
@@ -439,6 +444,13 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
     if await aside(ctx, text) or keep_early(ctx, text, long_words=None) or note_subject(ctx, text):
+        return
+    searching = ctx.state != State.UNIT_CONFIRM  # "ở đây ạ" may confirm the unit offered
+    if searching and (unsure(text) or not _UNIT_FILLER.sub(" ", plain(text)).strip()):
+        # "em không biết", "xã mình", "trường em": no name to search for (a search for
+        # "xã mình" offered Xã Minh Khai and Xã Minh Tâm).
+        ctx.say(ctx.tr("unit.name_please"))
+        ctx.repeat_prompt()
         return
     if ctx.state == State.UNIT_PICK and intents(text):
         # "đúng rồi", "ok" with several units offered: which one?

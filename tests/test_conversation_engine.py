@@ -1166,3 +1166,16 @@ async def test_calls_emoji_and_being_done_at_a_choice_step(engine: Engine) -> No
     await t.say("/hoi")
     await t.say("em hỏi xong rồi")
     assert "Đã hủy" in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["em không biết", "xã mình", "ở trường em ạ"])
+async def test_no_unit_name_asks_for_the_name(engine: Engine, typed: str) -> None:
+    """ "xã mình" was searched and offered Xã Minh Khai, Xã Minh Tâm; "em không biết"
+    found nothing "like" it. Both ask for the commune's name, kindly."""
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say(typed)
+    assert "bạn gõ tên xã hoặc phường nơi bạn đang sống" in t.last_text
+    assert "Minh" not in t.last_text and "chưa tìm thấy" not in t.last_text
+    await t.say("thuc phan")
+    assert "Phường Thục Phán" in [c.label for c in t.last_prompt().choices]
