@@ -89,7 +89,7 @@ async def _words_or_menu(ctx: Ctx, text: str, roles: list[Role], *, reset: bool 
     if await feedback.offer(ctx, " ".join(text.split()), open_campaign=open_campaign):
         return
     _keep_text(ctx, text)
-    _menu(ctx, roles)
+    show_tasks(ctx, roles)
 
 
 async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool = False) -> bool:
@@ -101,8 +101,8 @@ async def _official_words(ctx: Ctx, text: str, roles: list[Role], *, reset: bool
         return False
     if reset:
         ctx.reset()
-    if command == "baocao" and (unit := await _named_unit(ctx, text)) is not None:
-        await ctx.engine.command(ctx, command, unit)  # "tổng hợp câu hỏi xã Đàm Thuỷ"
+    if command == "baocao" and (argument := await _report_argument(ctx, text)) is not None:
+        await ctx.engine.command(ctx, command, argument)  # "tổng hợp câu hỏi xã Đàm Thuỷ"
     elif command is not None:
         await ctx.engine.command(ctx, command)
     elif request == "dates":  # "khi nào đối thoại", "hạn chót gửi câu hỏi là khi nào"
@@ -123,7 +123,7 @@ _NOT_A_UNIT = re.compile(
 )
 
 
-async def _named_unit(ctx: Ctx, text: str) -> str | None:
+async def _report_argument(ctx: Ctx, text: str) -> str | None:
     """What a report request names clearly ("tổng hợp câu hỏi xã Đàm Thuỷ"), as
     ``/baocao``'s argument: the unit's code; the words themselves when several units bear
     that name (``/baocao`` then lists them); None when no unit is named (the request
@@ -156,16 +156,13 @@ async def official_start(ctx: Ctx) -> bool:
         return False
     ctx.reset()
     ctx.say(ctx.tr("official.start"))
-    _menu(ctx, roles)
+    show_tasks(ctx, roles)
     return True
 
 
 def show_tasks(ctx: Ctx, roles: list[Role]) -> None:
-    """The tasks ``roles`` allow, as buttons (after a role is granted, say)."""
-    _menu(ctx, roles)
-
-
-def _menu(ctx: Ctx, roles: list[Role]) -> None:
+    """The tasks ``roles`` allow, as buttons ("Đồng chí cần làm việc gì?"), with "Gửi như
+    một câu hỏi" for a text kept that may be a question."""
     buttons = [
         [Choice(ctx.tr(f"official.menu.{command}"), "om", command)]
         for command, action in _MENU
@@ -200,4 +197,4 @@ async def menu_text(ctx: Ctx, text: str) -> None:
 
 @router.reask(State.OFFICIAL_MENU)
 async def reask_menu(ctx: Ctx) -> None:
-    _menu(ctx, await ctx.store.roles.of_person(ctx.person.id))
+    show_tasks(ctx, await ctx.store.roles.of_person(ctx.person.id))
