@@ -46,7 +46,7 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
 _PUNCT = re.compile(r"[\W_]+")
 
 
-# Web addresses ("https://…", "www.…", "facebook.com/…"): not words of a question.
+# A birth year or an age after a name ("Lò Thị Mai sinh năm 2005", "Mai, 17 tuổi").
 _AGE_AFTER = re.compile(
     r"[\s,;(\-–]*(?:(?:sinh\s+năm|sinh\s+nam|năm\s+sinh|nam\s+sinh|sn|born(?:\s+in)?)\s*:?\s*"
     r"(?:19|20)\d\d|\(?(?:19|20)\d\d\)?|\d{1,2}\s*(?:tuổi|tuoi|years?\s+old))\s*\)?[.!]?$",
@@ -59,6 +59,7 @@ _UNIT_FILLER = re.compile(
 )
 # Two letters in a row: words, not "???" or an emoji.
 _LETTERS = re.compile(r"[^\W\d_]{2}")
+# Web addresses ("https://…", "www.…", "facebook.com/…"): not words of a question.
 _LINKS = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|me|ly|gov)(?:/\S*)?",
     re.IGNORECASE,
@@ -682,29 +683,47 @@ def note_subject(ctx: Ctx, text: str) -> bool:
     return True
 
 
-@router.unmatched_text(State.CONSENT, State.CAMPAIGN, State.CATEGORY, State.TOPIC)
-async def text_at_a_choice(ctx: Ctx, text: str) -> None:
+async def _before_a_choice(ctx: Ctx, text: str) -> bool:
+    """What any choice step reads first in typed words: a hello, thanks or the dates, a
+    question typed ahead of its step, what the question will be about. True if handled."""
     if await aside(ctx, text) or keep_early(ctx, text):
+        return True
+    return ctx.state != State.TOPIC and note_subject(ctx, text)
+
+
+@router.unmatched_text(State.CONSENT, State.CAMPAIGN)
+async def text_at_a_choice(ctx: Ctx, text: str) -> None:
+    if await _before_a_choice(ctx, text):
         return
-    if ctx.state != State.TOPIC and note_subject(ctx, text):
+    ctx.say(ctx.tt("choice.not_understood"))
+    ctx.repeat_prompt()
+
+
+@router.unmatched_text(State.CATEGORY)
+async def text_at_the_category(ctx: Ctx, text: str) -> None:
+    if await _before_a_choice(ctx, text):
         return
-    if ctx.state == State.CATEGORY and unsure(text):
+    if unsure(text):
         await skip_category(ctx, "")  # optional: not knowing is skipping it
         return
-    if ctx.state == State.TOPIC and unsure(text) and "text" not in ctx.draft:
+    ctx.say(ctx.tt("category.not_listed"))  # a group not on the list ("sinh viên nghèo"?)
+    ctx.repeat_prompt()
+
+
+@router.unmatched_text(State.TOPIC)
+async def text_at_the_topic(ctx: Ctx, text: str) -> None:
+    if await _before_a_choice(ctx, text):
+        return
+    if unsure(text) and "text" not in ctx.draft:
         # "em không biết chọn nhóm nào": the question first, then the groups it points to.
         ctx.draft["topic_later"] = True
         await advance(ctx)
         return
-    if ctx.state == State.TOPIC and (subject := announced_subject(text)) is not None:
+    if (subject := announced_subject(text)) is not None:
         ctx.draft["subject"] = subject  # the groups it names follow; the question about it
-    # A group or a topic typed that is not on the list ("đường sá"?): say so, and where
-    # such a question goes.
-    if ctx.state == State.CATEGORY:
-        ctx.say(ctx.tt("category.not_listed"))
-    elif ctx.state == State.TOPIC and await _suggest_topics(ctx, text):
+    if await _suggest_topics(ctx, text):
         return
-    elif ctx.state == State.TOPIC and _LETTERS.search(text) and (other := _catch_all(ctx)):
+    if _LETTERS.search(text) and (other := _catch_all(ctx)):
         # Words that name no group ("đường sá"), not "???" or "👍": say where it goes.
         ctx.say(ctx.tr("topic.not_listed", other=other))
     else:
