@@ -33,11 +33,14 @@ question officials see for the group is a well-written one, not a teencode one.
 
 from __future__ import annotations
 
-import itertools
+import multiprocessing
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,8 +130,23 @@ def _analyse_chunk(texts: list[str]) -> list[_Analysed]:
     return analysed
 
 
-# The texts of a parallel normalisation, inherited by the forked workers: each task is a
-# slice's bounds, so the parent pickles two numbers per chunk instead of its texts.
+_Shared = TypeVar("_Shared")
+
+
+@contextmanager
+def _forked_pool(slot: list[_Shared], shared: _Shared, workers: int) -> Iterator[Pool]:
+    """``workers`` forked processes that read ``shared`` from ``slot``, a module global:
+    inherited by the fork, not pickled with each task (documents, matrices, texts)."""
+    slot.append(shared)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool
+    finally:
+        slot.clear()
+
+
+# The texts of a parallel normalisation: each task is a slice's bounds, so the parent
+# pickles two numbers per chunk instead of its texts.
 _FORKED_TEXTS: list[list[str]] = []
 
 
@@ -142,16 +160,10 @@ def _analyse_distinct(distinct: list[str], *, workers: int, progress: Progress) 
     bounds = [(i, min(i + _CHUNK, len(distinct))) for i in range(0, len(distinct), _CHUNK)]
     done: list[_Analysed] = []
     if workers > 1 and len(distinct) >= PARALLEL_FROM:
-        import multiprocessing
-
-        _FORKED_TEXTS.append(distinct)
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_analyse_slice, bounds):
-                    done.extend(part)
-                    progress(len(part))
-        finally:
-            _FORKED_TEXTS.clear()
+        with _forked_pool(_FORKED_TEXTS, distinct, workers) as pool:
+            for part in pool.imap(_analyse_slice, bounds):
+                done.extend(part)
+                progress(len(part))
         return done
     for start, end in bounds:
         done.extend(_analyse_chunk(distinct[start:end]))
@@ -350,14 +362,8 @@ def _neighbour_edges(
     probe_t = probe.T.tocsr()
     starts = range(0, len(rows), _ROW_CHUNK)
     if workers > 1 and len(starts) > 1:
-        import multiprocessing
-
-        _FORKED_PROBE.append((probe, probe_t))
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                found = pool.map(_nearest_slice, starts)
-        finally:
-            _FORKED_PROBE.clear()
+        with _forked_pool(_FORKED_PROBE, (probe, probe_t), workers) as pool:
+            found = pool.map(_nearest_slice, starts)
     else:
         found = [_nearest(probe, probe_t, start) for start in starts]
     if not found:
@@ -370,7 +376,7 @@ def _neighbour_edges(
     return head[keep_pair], tail[keep_pair], sims[keep_pair]
 
 
-# The probe matrices of a parallel neighbour search, inherited by the forked workers.
+# The probe matrices of a parallel neighbour search (:func:`_forked_pool`).
 _FORKED_PROBE: list[tuple[sp.csr_matrix, sp.csr_matrix]] = []
 
 
@@ -514,43 +520,34 @@ def _cluster_docs(
     for doc, (group, _, _) in enumerate(docs.keys):
         by_group[group].append(doc)
     groups = [np.asarray(group_docs, dtype=np.int64) for group_docs in by_group.values()]
-    pool = None
-    if workers > 1 and count >= PARALLEL_FROM:
-        import multiprocessing
+    parallel = workers > 1 and count >= PARALLEL_FROM
+    # Only topic groups larger than a block need their blocks found (the neighbour search).
+    large = [rows for rows in groups if len(rows) > BLOCK_SIZE]
+    blocks: list[np.ndarray] = []
 
-        # One pool for both steps; the workers read the documents from _FORKED.
-        _FORKED.append((docs, threshold, quality))
-        pool = multiprocessing.get_context("fork").Pool(workers)
-    try:
-        # Only topic groups larger than a block need their blocks found (the neighbour
-        # search): those go to the workers, one group per task.
-        large = [rows for rows in groups if len(rows) > BLOCK_SIZE]
-        found: Iterable[list[np.ndarray]]
-        if pool is not None and len(large) > 1:
-            found = pool.imap(_group_blocks, large)
-        else:  # one large group (a file without topics): its neighbours in the workers
-            inner = workers if pool is not None else 1
-            found = (_blocks(docs, rows, threshold, workers=inner) for rows in large)
-        blocks: list[np.ndarray] = []
-        for group_blocks in itertools.chain(
-            ([rows] for rows in groups if len(rows) <= BLOCK_SIZE), found
-        ):
+    def collect(found: Iterable[list[np.ndarray]]) -> None:
+        for group_blocks in found:
             for block in group_blocks:
                 if len(block) == 1:  # alone: its own representative
                     progress(len(docs.members[int(block[0])]))
                 else:
                     blocks.append(block)
-        if pool is not None and len(blocks) > 1:
-            chosen_blocks = pool.imap(_represent, blocks, chunksize=8)
-            results = list(zip(blocks, chosen_blocks, strict=True))
-        else:
-            results = [
-                (block, _represent_block(docs, block, threshold, quality)) for block in blocks
-            ]
-    finally:
-        if pool is not None:
-            pool.terminate()
-            _FORKED.clear()
+
+    collect([rows] for rows in groups if len(rows) <= BLOCK_SIZE)
+    if len(large) == 1:
+        # One large group (a file without topics): its neighbours searched in the
+        # workers, before the pool below exists (never two pools at once).
+        collect([_blocks(docs, large[0], threshold, workers=workers if parallel else 1)])
+    elif not parallel:
+        collect(_blocks(docs, rows, threshold) for rows in large)
+    if not parallel:
+        results = [(block, _represent_block(docs, block, threshold, quality)) for block in blocks]
+    else:
+        # One pool for the large groups' blocks (one group per task) and the grouping.
+        with _forked_pool(_FORKED, (docs, threshold, quality), workers) as pool:
+            if len(large) > 1:
+                collect(pool.imap(_group_blocks, large))
+            results = list(zip(blocks, pool.imap(_represent, blocks, chunksize=8), strict=True))
     for block, chosen in results:
         for doc, best in zip(block.tolist(), chosen.tolist(), strict=True):
             representative[doc] = best
