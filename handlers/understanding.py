@@ -833,14 +833,18 @@ def name_without_intro(text: str) -> str:
 
 # What people send before their question, as a message of its own ("cho em hỏi ạ").
 _ASK = r"(?:hỏi|hoi|xin\s+hỏi|xin\s+hoi|kiến\s+nghị|kien\s+nghi|đề\s+xuất|de\s+xuat)"
-_LEAD_IN = re.compile(
+# How a question is announced ("dạ em muốn hỏi", "cho em hỏi", "em có câu hỏi"): alone
+# (:func:`lead_in_only`) or with its subject (:func:`announced_subject`).
+_ANNOUNCE = (
     r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi)[\s,]+)?"
     rf"(?:(?:cho\s+)?{_SPEAKER}\s+(?:muốn\s+|muon\s+|xin\s+|được\s+|duoc\s+)?{_ASK}"
     rf"|cho\s+{_SPEAKER}\s+{_ASK}"
     rf"|{_SPEAKER}\s+có\s+(?:1\s+|một\s+|mot\s+)?(?:câu\s+hỏi|ý\s+kiến|kiến\s+nghị)"
     rf"|{_SPEAKER}\s+co\s+(?:1\s+|mot\s+)?(?:cau\s+hoi|y\s+kien|kien\s+nghi)"
     r"|i\s+(?:want|would\s+like)\s+to\s+ask|i\s+have\s+a\s+question)"
-    r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti|với|voi|ạ|a|nhé|nhe|nha|ad|admin|ạ\s+ad))*"
+)
+_LEAD_IN = re.compile(
+    _ANNOUNCE + r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti|với|voi|ạ|a|nhé|nhe|nha|ad|admin|ạ\s+ad))*"
     r"[\s.,:!?…]*$",
     re.IGNORECASE,
 )
@@ -849,13 +853,7 @@ _LEAD_IN = re.compile(
 # "em muốn hỏi về việc làm", "cho em hỏi về vấn đề vay vốn ạ": what the question will be
 # about, not yet the question (a few words, nothing asked).
 _SUBJECT = re.compile(
-    r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi)[\s,]+)?"
-    rf"(?:(?:cho\s+)?{_SPEAKER}\s+(?:muốn\s+|muon\s+|xin\s+|được\s+|duoc\s+)?{_ASK}"
-    rf"|cho\s+{_SPEAKER}\s+{_ASK}"
-    rf"|{_SPEAKER}\s+có\s+(?:1\s+|một\s+)?(?:câu\s+hỏi|ý\s+kiến|kiến\s+nghị)"
-    rf"|{_SPEAKER}\s+co\s+(?:1\s+|mot\s+)?(?:cau\s+hoi|y\s+kien|kien\s+nghi)"
-    r"|i\s+(?:want|would\s+like)\s+to\s+ask|i\s+have\s+a\s+question)"
-    r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti))?"
+    _ANNOUNCE + r"(?:\s+(?:chút|chut|xíu|xiu|tí|ti))?"
     r"\s+(?:về|ve|liên\s+quan\s+(?:đến|tới)|lien\s+quan\s+(?:den|toi)|about)\s+"
     r"(?:(?:vấn\s+đề|van\s+de|chuyện|chuyen|the)\s+)?"
     r"(?P<subject>[^?]+?)"
