@@ -295,3 +295,16 @@ def test_jsonl_round_trip_keeps_the_answer_fields() -> None:
     )
     for q in (row, answered):
         assert question_from_json(json.loads(json.dumps(question_to_json(q)))) == q
+
+
+async def test_the_report_speaks_as_its_issuer(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # The report is issued by the provincial Youth Union's standing committee (head, "TM.
+    # BAN THƯỜNG VỤ"): its body must not say the People's Committee is reporting, to itself.
+    out = tmp_path / "report.docx"
+    assert await run(["export", "--format", "docx", "--document", "report", "--out", str(out)]) == 0
+    body = [p.text for p in docx.Document(str(out)).paragraphs]
+    intro = next(p for p in body if "báo cáo kết quả tổ chức" in p)
+    assert intro.startswith("Ban Thường vụ BCH Đoàn tỉnh Cao Bằng báo cáo kết quả tổ chức"), intro
+    assert "Chủ tịch UBND tỉnh Cao Bằng với thanh niên ngày 28/08/2025" in intro, intro

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from bot.documents.docx import issuer_phrase
 from bot.documents.followup import (
     AnswersDocument,
     CommitmentRow,
@@ -307,7 +308,12 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
     f = document.figures
     _body(
         out,
-        tr.t("followup.report.intro", date=format_date_vn(head.dialogue_date), host=head.host_name),
+        tr.t(
+            "followup.report.intro",
+            issuer=issuer_phrase(head.issuer),
+            date=format_date_vn(head.dialogue_date),
+            host=head.host_name,
+        ),
     )
     _heading(out, tr.t("followup.report.figures_heading"))
     figures = (
