@@ -371,14 +371,17 @@ async def advance(ctx: Ctx) -> None:
         return
     if not draft.get("similar_done") and ctx.engine.similar is not None:
         draft["similar_done"] = True
+        # The person's own questions are not "asked by someone" (the same question typed
+        # again was offered to them to support).
+        own = {q.id for q in await ctx.store.questions.of_person(ctx.person.id, limit=1000)}
         hits = await ctx.engine.similar.find(
             campaign,
             draft["text"],
-            limit=3,
+            limit=3 + min(len(own), 3),
             unit_id=int(draft["unit_id"]),
             topic_id=int(draft["topic_id"]),
         )
-        hits = [h for h in hits if h.question_id not in set(draft.get("own_ids", []))]
+        hits = [h for h in hits if h.question_id not in own][:3]
         if hits:
             await _ask_similar(ctx, hits)
             return

@@ -1,0 +1,63 @@
+"""A young person's conversation as a demanding tester walked it (teencode, typed
+numbers, asking in English, anonymity, the same question sent twice): each test is a
+defect seen in ``youthbot chat --demo``, through the engine and a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from handlers import routers
+from handlers.engine import Engine
+from storage.models import Campaign
+from tests.talk import Talker
+
+QUESTION = "Xã em có được lắp wifi miễn phí ở nhà văn hóa cho thanh niên không ạ?"
+# start, consent, unit, its pick, name, group, topic (1: Chuyển đổi số)
+STEPS = ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "1")
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+@pytest.fixture
+def engine(province_app: App, campaign: Campaign) -> Engine:
+    return Engine(province_app.store, province_app.clock, routers=routers())
+
+
+async def walk(t: Talker, steps: int = len(STEPS)) -> None:
+    for step in STEPS[:steps]:
+        await t.say(step)
+
+
+async def test_ones_own_question_is_not_offered_as_someone_elses(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The same question typed again after sending it was shown as "Đã có bạn hỏi gần
+    giống thế này" (another young person's), with "Tôi cũng muốn hỏi câu 1" to support
+    one's own question. Now the preview comes, and sending it again says it was sent."""
+    engine = build_engine(province_app)
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    assert "kiểm tra lại" in t.last_text
+    await t.say("gửi")
+    assert "Mã câu hỏi" in t.last_text
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say("/hoi")
+    await t.say("1")  # the topic
+    await t.say(QUESTION)
+    assert "Đã có bạn hỏi gần giống" not in t.last_text
+    assert "kiểm tra lại" in t.last_text
+    await t.say("gửi")
+    assert code in t.last_text and "Mã câu hỏi" not in t.last_text  # already sent
+    other = Talker(engine, user_id="other")
+    await walk(other)
+    await other.say(QUESTION)  # another young person is still shown it
+    assert "Đã có bạn hỏi gần giống" in other.last_text
