@@ -9,6 +9,7 @@ import csv
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -308,3 +309,34 @@ async def test_the_report_speaks_as_its_issuer(
     intro = next(p for p in body if "báo cáo kết quả tổ chức" in p)
     assert intro.startswith("Ban Thường vụ BCH Đoàn tỉnh Cao Bằng báo cáo kết quả tổ chức"), intro
     assert "Chủ tịch UBND tỉnh Cao Bằng với thanh niên ngày 28/08/2025" in intro, intro
+
+
+def _task_table(path: Path) -> Any:
+    """The last table headed "STT" (the foot, "Nơi nhận" and the signer, is a table too)."""
+    return [t for t in docx.Document(str(path)).tables if t.cell(0, 0).text == "STT"][-1]
+
+
+async def test_the_published_conclusion_is_dated_its_publication_without_task_status(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # Published on 29/08/2025 (within the 10 days); printed later it must still carry its
+    # own date, not the day it was printed (past the legal deadline), and the tasks as
+    # given then, not how far they have got since (that is the report's table).
+    out = tmp_path / "conclusion.docx"
+    args = ["export", "--format", "docx", "--document", "conclusion", "--out", str(out)]
+    assert await run(args) == 0
+    text = text_of(out)
+    assert "Cao Bằng, ngày 29 tháng 8 năm 2025" in text, text
+    tasks = _task_table(out)
+    assert [c.text for c in tasks.rows[0].cells] == [
+        "STT",
+        "Nội dung nhiệm vụ",
+        "Đơn vị thực hiện",
+        "Thời hạn",
+    ]
+    assert "quá hạn" not in text and "đang thực hiện" not in text
+    report = tmp_path / "report.docx"
+    args = ["export", "--format", "docx", "--document", "report", "--out", str(report)]
+    assert await run(args) == 0
+    tasks = _task_table(report)
+    assert tasks.rows[0].cells[-1].text == "Tình trạng"

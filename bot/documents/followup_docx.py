@@ -9,6 +9,7 @@ out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.documents.docx import issuer_phrase
@@ -37,8 +38,11 @@ from locales import Translator
 
 #: Number, question (wording, code), askers and units, who answers: 16 cm.
 PROGRAMME_WIDTHS_CM = (1.2, 7.6, 4.2, 3.0)
-#: Number, task, owner, due, status: 16 cm.
+#: Number, task, owner, due, status (the report's): 16 cm.
 TASK_WIDTHS_CM = (1.0, 6.6, 3.4, 2.5, 2.5)
+#: Number, task, owner, due (the conclusion notice gives tasks; their progress is the
+#: report's): 16 cm.
+NOTICE_TASK_WIDTHS_CM = (1.0, 8.5, 4.0, 2.5)
 #: Figure, count: 16 cm.
 FIGURE_WIDTHS_CM = (12.0, 4.0)
 #: Topic group, questions, answered: 16 cm.
@@ -61,6 +65,8 @@ def write_followup_docx(document: FollowupDocument, path: Path | str, *, tr: Tra
             path,
             tr,
             lambda out: _conclusion(out, conclusion, tr),
+            # A published notice keeps the date it was issued, whenever it is printed.
+            issued_at=conclusion.published_at,
             chair=conclusion.chair,
         )
     report = document
@@ -73,15 +79,18 @@ def _write(
     path: Path | str,
     tr: Translator,
     body: Callable[[Body], None],
+    *,
+    issued_at: datetime | None = None,
     **title_values: str,
 ) -> Path:
     """The document on the frame: kind ("BÁO CÁO", "THÔNG BÁO", "KỊCH BẢN") and title from
-    the catalogue, the issuer of its level, dated the day it is made."""
+    the catalogue, the issuer of its level, dated the day it was issued (``issued_at``) or
+    else the day it is made."""
     document = OfficialDocument(
         issuer=head.issuer,
         kind=tr.t(f"followup.{name}.kind"),
         title=tr.t(f"followup.{name}.title", campaign=head.campaign_title, **title_values),
-        date=to_vietnam_time(head.generated_at).date(),
+        date=to_vietnam_time(issued_at or head.generated_at).date(),
     )
     return write_official_document(document, path, body=body, tr=tr)
 
@@ -222,27 +231,28 @@ def _programme(out: Body, document: ProgrammeDocument, tr: Translator) -> None:
 # --- the conclusion notice -------------------------------------------------------------------
 
 
-def _task_rows(commitments: Sequence[CommitmentRow], tr: Translator) -> list[tuple[str, ...]]:
+def _task_rows(
+    commitments: Sequence[CommitmentRow], tr: Translator, *, status: bool = True
+) -> list[tuple[str, ...]]:
     return [
         (
             str(c.number),
             c.text + (f" ({c.question_code})" if c.question_code else ""),
             c.owner,
             format_date_vn(c.due),
-            c.status + (" – " + tr.t("followup.overdue") if c.overdue else ""),
         )
+        + ((c.status + (" – " + tr.t("followup.overdue") if c.overdue else ""),) if status else ())
         for c in commitments
     ]
 
 
-def _task_headers(tr: Translator) -> tuple[str, ...]:
+def _task_headers(tr: Translator, *, status: bool = True) -> tuple[str, ...]:
     return (
         tr.t("digest.docx.col.number"),
         tr.t("followup.col.task"),
         tr.t("followup.col.owner"),
         tr.t("followup.col.due"),
-        tr.t("followup.col.status"),
-    )
+    ) + ((tr.t("followup.col.status"),) if status else ())
 
 
 def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None:
@@ -294,7 +304,12 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
             )
     _heading(out, tr.t("followup.conclusion.tasks_heading"))
     if document.commitments:
-        _table(out, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
+        _table(
+            out,
+            _task_headers(tr, status=False),
+            _task_rows(document.commitments, tr, status=False),
+            NOTICE_TASK_WIDTHS_CM,
+        )
     else:
         _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
     _body(out, tr.t("followup.conclusion.closing", chair=document.chair))
