@@ -340,3 +340,29 @@ async def test_the_published_conclusion_is_dated_its_publication_without_task_st
     assert await run(args) == 0
     tasks = _task_table(report)
     assert tasks.rows[0].cells[-1].text == "Tình trạng"
+
+
+async def test_follow_up_tables_fit_their_headers_and_align_figures(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # "STT" in 12 pt bold needs about 1.2 cm with the cell margins: at 1.0 cm it wrapped to
+    # "ST / T". In the report's figure tables the labels read left-aligned and the counts
+    # centred (the labels were centred, the numbers pushed left).
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    for kind in ("programme", "conclusion", "report"):
+        out = tmp_path / f"{kind}.docx"
+        assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
+        for table in docx.Document(str(out)).tables:
+            if table.cell(0, 0).text == "STT":
+                first = table._tbl.tblGrid.gridCol_lst[0].w
+                assert first >= Cm(1.19), (kind, first / Cm(1))
+    report = docx.Document(str(tmp_path / "report.docx"))
+    figures, topics = (t for t in report.tables if t.cell(0, 0).text in ("Nội dung", "Nhóm vấn đề"))
+    for table in (figures, topics):
+        for row in table.rows[1:]:
+            label, *counts = row.cells
+            assert label.paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.CENTER, label.text
+            for cell in counts:
+                assert cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER, cell.text

@@ -39,10 +39,10 @@ from locales import Translator
 #: Number, question (wording, code), askers and units, who answers: 16 cm.
 PROGRAMME_WIDTHS_CM = (1.2, 7.6, 4.2, 3.0)
 #: Number, task, owner, due, status (the report's): 16 cm.
-TASK_WIDTHS_CM = (1.0, 6.6, 3.4, 2.5, 2.5)
+TASK_WIDTHS_CM = (1.2, 6.4, 3.4, 2.5, 2.5)
 #: Number, task, owner, due (the conclusion notice gives tasks; their progress is the
 #: report's): 16 cm.
-NOTICE_TASK_WIDTHS_CM = (1.0, 8.5, 4.0, 2.5)
+NOTICE_TASK_WIDTHS_CM = (1.2, 8.3, 4.0, 2.5)
 #: Figure, count: 16 cm.
 FIGURE_WIDTHS_CM = (12.0, 4.0)
 #: Topic group, questions, answered: 16 cm.
@@ -108,8 +108,11 @@ def _table(
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
     widths: Sequence[float],
+    *,
+    centered: Sequence[int] = (0,),
 ) -> None:
-    out.table(headers, rows, widths_cm=widths, centered=(0,))
+    """A grid table; by default its first column (the number) centred."""
+    out.table(headers, rows, widths_cm=widths, centered=centered)
 
 
 def _n(value: int, tr: Translator) -> str:
@@ -354,6 +357,7 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
         (tr.t("followup.report.col.figure"), tr.t("followup.report.col.count")),
         [(tr.t(f"followup.report.figure.{key}"), _n(value, tr)) for key, value in figures],
         FIGURE_WIDTHS_CM,
+        centered=(1,),  # labels read from the left, counts centred
     )
     _heading(out, tr.t("followup.report.topics_heading"))
     if document.topics:
@@ -366,6 +370,7 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
             ),
             [(t.topic, _n(t.questions, tr), _n(t.answered, tr)) for t in document.topics],
             TOPIC_WIDTHS_CM,
+            centered=(1, 2),
         )
     else:
         _body(out, tr.t("digest.no_questions"), italic=True)
