@@ -723,3 +723,26 @@ async def test_documents_render_within_the_margins(seeded: Seeded, tmp_path: Pat
     sheet_text = rendering.text(pdfs[3])
     for code in seeded.codes.values():
         assert code in sheet_text
+
+
+def test_foot_is_set_apart_from_a_closing_table_or_streamed_text(tmp_path: Path) -> None:
+    # Word joins two tables with nothing between them: a body ending on a table (the
+    # programme, the report) had its grid run into the "Nơi nhận" / signer table. A body
+    # ending on streamed paragraphs (the answers) lost the space before the foot.
+    from bot.documents.frame import STYLE_DETAIL, Body, paragraph_xml
+
+    document = OfficialDocument(issuer=ISSUER, kind="Kịch bản", title="Câu hỏi", date=date.today())
+    table = [Table(("STT", "Nội dung"), (("1", "Câu hỏi"),), widths_cm=(1.5, 14.5))]
+
+    def streamed(out: Body) -> None:
+        out.stream_xml(iter([paragraph_xml(out.style_id(STYLE_DETAIL), [("Câu cuối cùng.", "")])]))
+
+    for name, body in (("stream", streamed), ("table", table)):
+        path = write_official_document(document, tmp_path / f"{name}.docx", body=body, tr=VI)
+        children = [c for c in docx.Document(str(path)).element.body if c.tag != qn("w:sectPr")]
+        assert children[-1].tag == qn("w:tbl")  # the foot
+        spacer = children[-2]
+        assert spacer.tag == qn("w:p"), name
+        if name == "stream":
+            last = "".join(t.text or "" for t in children[-3].iter(qn("w:t")))
+            assert last == "Câu cuối cùng.", last

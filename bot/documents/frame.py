@@ -184,6 +184,10 @@ Block = Text | Heading | Table
 BodyContent = Callable[["Body"], None] | Sequence[Block]
 
 
+#: The text of a paragraph holding the place of streamed paragraphs (:meth:`Body.stream_xml`).
+STREAM_MARKER = "YB-STREAM-"
+
+
 class Body:
     """What a body callback writes with; ``document`` is the python-docx document for
     anything the helpers do not cover."""
@@ -265,7 +269,7 @@ class Body:
         and is then replaced by them. Build paragraphs with :func:`paragraph_xml` and
         :meth:`style_id`.
         """
-        marker = f"YB-STREAM-{uuid.uuid4().hex}"
+        marker = f"{STREAM_MARKER}{uuid.uuid4().hex}"
         self.document.add_paragraph(marker)
         self.streams[marker] = chunks
 
@@ -575,12 +579,26 @@ def _addressees(doc: DocxDocument, addressees: Sequence[str], *, tr: Translator)
 
 def foot(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> None:
     """ "Nơi nhận" on the left, the signer block on the right."""
-    # The paragraph before the block stays with it (no signature alone on a page).
-    last = doc.element.body.findall(qn("w:p"))[-1:]  # not doc.paragraphs: no proxies
-    if last:
-        paragraph = Paragraph(last[0], doc)
-        paragraph.paragraph_format.keep_with_next = True
-        paragraph.paragraph_format.space_after = Pt(12)
+    body = doc.element.body
+    children = [child for child in body if child.tag != qn("w:sectPr")]
+    last = children[-1] if children else None
+    if last is not None and last.tag == qn("w:tbl"):
+        # Word joins two tables with nothing between them: a body ending on a table gets
+        # an empty paragraph before the foot's table, and its last row stays with the foot.
+        for p in last.findall(f"{qn('w:tr')}[last()]//{qn('w:p')}"):
+            Paragraph(p, doc).paragraph_format.keep_with_next = True
+        doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    elif last is not None and STREAM_MARKER in "".join(t.text or "" for t in last.iter(qn("w:t"))):
+        # Streamed paragraphs replace their marker when the file is saved: the space before
+        # the foot goes on a paragraph of its own.
+        doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    else:
+        # The paragraph before the block stays with it (no signature alone on a page).
+        paragraphs = body.findall(qn("w:p"))[-1:]  # not doc.paragraphs: no proxies
+        if paragraphs:
+            paragraph = Paragraph(paragraphs[0], doc)
+            paragraph.paragraph_format.keep_with_next = True
+            paragraph.paragraph_format.space_after = Pt(12)
     issuer = document.issuer
     table = borderless_table(doc, FOOT_WIDTHS_CM)
     table.rows[0]._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
