@@ -194,11 +194,12 @@ _CANCEL = {
     "im done",
     "thats all",
 } | {
-    # "thôi em không hỏi nữa", "mình không gửi nữa đâu"
-    f"{lead}{speaker}{neg} {verb} nua{tail}"
+    # "thôi em không hỏi nữa", "mình không gửi nữa đâu", "e k muốn hỏi nữa"
+    f"{lead}{speaker}{neg} {want}{verb} nua{tail}"
     for lead in ("", "thoi ")
     for speaker in ("", "em ", "minh ", "toi ", "to ")
     for neg in ("khong", "ko", "k", "hok")
+    for want in ("", "muon ")
     for verb in ("hoi", "gui")
     for tail in ("", " dau")
 }
@@ -550,8 +551,24 @@ _ACCENTED_INTENTS: dict[str, frozenset[str]] = {
     "no": frozenset({"no"}),
 }
 
-# Politeness and filler around an answer: "dạ đồng ý ạ", "em đồng ý nhé", "ok cảm ơn".
-_LEADING = ("da", "em", "minh", "toi", "to", "tui", "con", "chau", "uhm", "um", "a")
+# Politeness and filler around an answer: "dạ đồng ý ạ", "em đồng ý nhé", "ok cảm ơn";
+# "e", "mk", "mik": "em" and "mình" in teencode ("e đồng ý").
+_LEADING = (
+    "da",
+    "em",
+    "minh",
+    "toi",
+    "to",
+    "tui",
+    "con",
+    "chau",
+    "uhm",
+    "um",
+    "a",
+    "e",
+    "mk",
+    "mik",
+)
 _TRAILING = (
     "a",
     "ah",
@@ -703,7 +720,9 @@ def intents(text: str) -> frozenset[str]:
     words = meaningful(stripped)
     if not words:
         return frozenset()
-    whole = _said(words)
+    # Said whole before its first word is taken for politeness: "Ê Đê" is a people, not
+    # "e" (em) and "Đê".
+    whole = _said(_trim(_words(stripped), leading=False)) or _said(words)
     if whole:
         return whole
     # Two answers in a row ("ok gửi đi", "vâng đồng ý"): what both say, nothing when they
@@ -755,6 +774,9 @@ _ASKING = (
     "cho minh hoi",
     "cho toi hoi",
     "cho chau hoi",
+    "cho e hoi",
+    "cho mk hoi",
+    "cho mik hoi",
     "cho hoi",
     "xin hoi",
     "muon hoi",
@@ -803,7 +825,8 @@ def question_like(text: str, *, strict: bool = False, long_words: int | None = 1
 
 # -- a name said in a sentence, a question announced before it is asked ---------------------
 
-_SPEAKER = r"(?:em|mình|minh|tôi|toi|tớ|to|tui|con|cháu|chau)"
+# "e", "mk", "mik": "em" and "mình" in teencode ("e muon hoi ve viec lam").
+_SPEAKER = r"(?:em|mình|minh|tôi|toi|tớ|to|tui|con|cháu|chau|e|mk|mik)"
 _IS = r"(?:là|la)"
 _NAME_INTRO = re.compile(
     r"^\s*(?:(?:dạ|da|vâng|vang|chào\s+ad|chao\s+ad)[\s,]+)?"
@@ -931,6 +954,8 @@ _STILL_TAKEN = re.compile(
 # ("hạn nộp học phí khi nào?" is a question to the chair).
 _DEADLINE = re.compile(r"\b(?:han chot|han gui|han nop|het han|con han|deadline)\b")
 _MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
+# "của em", "của mình", "cua e", "cua mk": the person's own.
+_OWN = re.compile(r"\b(?:cua (?:em|minh|toi|to|e|mk|mik)|my)\b")
 _HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
 
 
@@ -963,7 +988,7 @@ def idle_request(text: str) -> str | None:
         return None
     short = len(tokens) <= 8
     mine = bool(_MINE.search(words))
-    own = mine and bool(re.search(r"\b(?:cua em|cua minh|cua toi|cua to|my)\b", plain))
+    own = mine and bool(_OWN.search(plain))
     if len(tokens) <= 6 and _THANKS.search(words):
         return "thanks"
     if _WHEN.search(words) and _ANSWER.search(words) and (short or own):

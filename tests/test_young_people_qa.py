@@ -13,6 +13,8 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from handlers import routers
 from handlers.engine import Engine
+from handlers.intake import normalize_name
+from handlers.understanding import announced_subject, intents, lead_in_only
 from storage.models import Campaign
 from tests.talk import Talker
 
@@ -61,3 +63,63 @@ async def test_ones_own_question_is_not_offered_as_someone_elses(
     await walk(other)
     await other.say(QUESTION)  # another young person is still shown it
     assert "Đã có bạn hỏi gần giống" in other.last_text
+
+
+# -- teencode: "e" for "em", "mk"/"mik" for "mình" ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("e đồng ý", {"yes", "send"}),
+        ("e dong y a", {"yes", "send"}),
+        ("mk đồng ý nhé", {"yes", "send"}),
+        ("e ko đồng ý", {"no"}),
+        ("e k muốn hỏi nữa", {"cancel"}),
+        ("e hỏi xong rồi", {"cancel"}),
+        ("Ê Đê", {"category.ethnic_minority"}),  # a people's name, not "e" + "Đê"
+    ],
+)
+def test_teencode_speakers_in_short_replies(typed: str, said: set[str]) -> None:
+    assert said <= intents(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "subject"),
+    [
+        ("e muon hoi ve viec lam", "viec lam"),
+        ("cho e hỏi về vay vốn ạ", "vay vốn"),
+        ("mk muốn hỏi về chuyển đổi số", "chuyển đổi số"),
+        ("mik co cau hoi ve dat dai", "dat dai"),
+    ],
+)
+def test_teencode_speakers_announce_a_subject(typed: str, subject: str) -> None:
+    assert announced_subject(typed) == subject
+
+
+@pytest.mark.parametrize("typed", ["cho e hỏi", "e muon hoi a", "e có câu hỏi:"])
+def test_teencode_speakers_lead_in(typed: str) -> None:
+    assert lead_in_only(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("e ten la lan", "Lan"), ("e là Lò Thị Mai", "Lò Thị Mai"), ("mk tên Hoa", "Hoa")],
+)
+def test_teencode_speakers_before_a_name(typed: str, name: str) -> None:
+    assert normalize_name(typed) == name
+
+
+async def test_teencode_subject_at_consent_offers_its_topic_group(engine: Engine) -> None:
+    """ "e muon hoi ve viec lam" at the consent was "Mình chưa hiểu ý bạn" and the
+    subject was lost ("em muon hoi ve viec lam" was noted); "e đồng ý" did not agree."""
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("e muon hoi ve viec lam")
+    assert "chưa hiểu" not in t.last_text and "viec lam" in t.last_text
+    await t.say("e đồng ý")
+    assert "Cảm ơn bạn" in t.last_text
+    for step in STEPS[2:6]:
+        await t.say(step)
+    labels = [c.label for c in t.last_prompt().choices]
+    assert labels[0] == "Nghề nghiệp, việc làm" and len(labels) == 2  # and "all groups"
