@@ -224,3 +224,14 @@ async def test_a_vietnamese_sheet_imports_on_an_english_command_line(
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert await run(["answers", "import", str(sheet)]) == 0
     assert "recorded 1 answers" in capsys.readouterr().out
+
+
+async def test_a_sheet_that_is_not_there_is_named_missing(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A mistyped path was "không đọc được như một file Excel … lưu lại dạng .xlsx": the
+    # official re-saved a file that was fine instead of fixing the path.
+    missing = tmp_path / "tra-loi-so-y-te.xlsx"
+    assert await run(["answers", "import", str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"youthbot answers: không có file {missing}; kiểm tra lại tên và thư mục"], err

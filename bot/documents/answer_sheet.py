@@ -205,7 +205,9 @@ def _header_keys() -> dict[str, str]:
 
 def read_answer_sheet(path: Path | str) -> SheetContent:
     """Read a sheet back; :class:`SheetError` when the file is not one (not an XLSX, no
-    header row with the code and answer columns, no department, no rows)."""
+    header row with the code and answer columns, no department, no rows), or no file at all."""
+    if not Path(path).is_file():
+        raise SheetError("answers.sheet.missing", path=str(path))
     try:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
