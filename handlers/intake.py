@@ -238,6 +238,7 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
     deep_unit = ctx.data.get("deep_unit")
     text = text or ctx.data.get("early_text")  # typed before consent: see keep_early
     subject = ctx.data.get("early_subject")  # "em muốn hỏi về …" before consent
+    anonymous = ctx.data.get("early_anonymous")  # "em muốn hỏi kín" before consent
     ctx.conv.data = {}
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -253,6 +254,8 @@ async def begin(ctx: Ctx, *, text: str | None = None) -> None:
         ctx.draft["text"] = text
     if subject:
         ctx.draft["subject"] = subject
+    if anonymous:
+        ctx.draft["anonymous_wish"] = True
     if len(opens) == 1:
         ctx.draft["campaign_id"] = opens[0][0].id
         await advance(ctx)
@@ -326,7 +329,11 @@ async def advance(ctx: Ctx) -> None:
             return
     if not draft.get("name_done"):
         allowed_anonymous = campaign.allow_anonymous
-        if not draft.get("change_name") and (
+        if draft.pop("anonymous_wish", None) and allowed_anonymous:
+            # "em muốn hỏi kín" said before this step: as if "Ẩn danh" were chosen.
+            await ctx.update_person(full_name=None, anonymous=True)
+            draft["name_done"] = True
+        elif not draft.get("change_name") and (
             (person.full_name and (not person.anonymous or allowed_anonymous))
             or (person.anonymous and allowed_anonymous)
         ):
@@ -447,7 +454,12 @@ async def ask_unit(ctx: Ctx, campaign: Campaign | None) -> None:
 @router.text(State.UNIT_QUERY, State.UNIT_PICK, State.UNIT_CONFIRM)
 async def unit_query(ctx: Ctx, text: str) -> None:
     # A unit with its whole address is long: here only asking words make a question.
-    if await aside(ctx, text) or keep_early(ctx, text, long_words=None) or note_subject(ctx, text):
+    if (
+        await aside(ctx, text)
+        or await note_anonymous(ctx, text)
+        or keep_early(ctx, text, long_words=None)
+        or note_subject(ctx, text)
+    ):
         return
     searching = ctx.state != State.UNIT_CONFIRM  # "ở đây ạ" may confirm the unit offered
     if searching and (unsure(text) or not _UNIT_FILLER.sub(" ", plain(text)).strip()):
@@ -686,10 +698,43 @@ def note_subject(ctx: Ctx, text: str) -> bool:
     return True
 
 
+async def note_anonymous(ctx: Ctx, text: str) -> bool:
+    """ "em muốn hỏi kín", "cho em gửi ẩn danh" at a step other than the name's (where
+    "Ẩn danh" is an option): the question goes anonymously, as if "Ẩn danh" were chosen
+    at the name step (skipped, or applied at once at the preview); or, where the dialogue
+    needs names, the person is told so. Before, it was "not understood" and forgotten, or
+    offered as words to add to the question."""
+    if "anonymous" not in intents(text):
+        return False
+    if ctx.state == State.CONSENT:  # no draft exists before consent
+        campaigns = [c for c, _ in await ctx.engine.open_campaigns(ctx.now)]
+    else:
+        found = await _draft_campaign(ctx)
+        campaigns = [found[0]] if found else []
+    if campaigns and not any(c.allow_anonymous for c in campaigns):
+        ctx.say(ctx.tr("anonymous.not_allowed"))
+        ctx.repeat_prompt()
+        return True
+    if ctx.state == State.CONSENT:
+        ctx.data["early_anonymous"] = True
+    else:
+        ctx.draft["anonymous_wish"] = True
+        ctx.draft.pop("name_done", None)  # a returning person's saved name: not this time
+    if ctx.state == State.PREVIEW:
+        await advance(ctx)  # the preview again, "Họ tên: Ẩn danh"
+        return True
+    ctx.say(ctx.tr("anonymous.noted"))
+    ctx.repeat_prompt()
+    return True
+
+
 async def _before_a_choice(ctx: Ctx, text: str) -> bool:
     """What any choice step reads first in typed words: a hello, thanks or the dates, a
     question typed ahead of its step, what the question will be about. True if handled."""
     if await aside(ctx, text) or keep_early(ctx, text):
+        return True
+    # At the group step "bí mật" may be the group the person keeps to themselves.
+    if ctx.state != State.CATEGORY and await note_anonymous(ctx, text):
         return True
     return ctx.state != State.TOPIC and note_subject(ctx, text)
 
@@ -818,6 +863,8 @@ def check_text(ctx: Ctx, text: str) -> str | None:
 
 @router.text(State.TEXT)
 async def question_text(ctx: Ctx, text: str) -> None:
+    if await note_anonymous(ctx, text):  # "em muốn hỏi kín" is no question: the next is
+        return
     if lead_in_only(text):
         # "cho em hỏi ạ", then the question in the next message: wait for it, and keep
         # these words in front of it.
@@ -844,6 +891,8 @@ async def preview_text(ctx: Ctx, text: str) -> None:
     """Text typed at the preview, or while similar questions are shown: offer to add it,
     to replace the question, or to ignore it; never replace the question silently."""
     if await aside(ctx, text):  # "cảm ơn ad", "khi nào đối thoại": answered, the step again
+        return
+    if ctx.state == State.PREVIEW and await note_anonymous(ctx, text):
         return
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
         await show_preview(ctx)  # the same text sent again: still one question

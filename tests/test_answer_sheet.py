@@ -235,3 +235,28 @@ async def test_a_sheet_that_is_not_there_is_named_missing(
     assert await run(["answers", "import", str(missing)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"youthbot answers: không có file {missing}; kiểm tra lại tên và thư mục"], err
+
+
+async def test_the_sheet_prints_on_a4_with_its_rows_tall_enough(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # Departments print the sheet to read and sign it off: it came out on three portrait
+    # pages cut between columns, every row one line high (wrapped text drawn over the next
+    # row in LibreOffice), the header row printed once.
+    _, _, (jobs, _, _) = setup
+    sheet = tmp_path / "so-noi-vu.xlsx"
+    assert await run(["answers", "sheet", "--department", "SNV", "--out", str(sheet)]) == 0
+    ws = openpyxl.load_workbook(sheet).active
+    assert ws is not None
+    setup_ = ws.page_setup
+    assert setup_.orientation == "landscape" and str(setup_.paperSize) == ws.PAPERSIZE_A4
+    assert setup_.fitToWidth == 1 and setup_.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr is not None
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$7:$7"
+    header = ws.row_dimensions[7].height
+    assert header is not None and header >= 60  # "Số người quan tâm": a word a line, in bold
+    row = next(r for r in range(8, ws.max_row + 1) if ws.cell(r, 2).value == jobs.code)
+    height = ws.row_dimensions[row].height
+    # The topic "Nghề nghiệp, việc làm" wraps in its 18-wide column: two lines at least.
+    assert height is not None and height >= 30, height

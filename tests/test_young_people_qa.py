@@ -123,3 +123,84 @@ async def test_teencode_subject_at_consent_offers_its_topic_group(engine: Engine
         await t.say(step)
     labels = [c.label for c in t.last_prompt().choices]
     assert labels[0] == "Nghề nghiệp, việc làm" and len(labels) == 2  # and "all groups"
+
+
+# -- asking anonymously in words ("em muốn hỏi kín") ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["em muốn hỏi kín", "hỏi kín", "cho em hỏi kín được không", "e muon gui an danh"]
+)
+async def test_asking_privately_at_the_name_step_is_anonymous(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    """ "em muốn hỏi kín" at the name step was stored as the name "Em Muốn Hỏi Kín"."""
+    t = Talker(engine)
+    await walk(t, 4)
+    await t.say(typed)
+    assert "Bạn thuộc nhóm nào" in t.last_text
+    person = await province_app.store.people.by_identity("test", "1001")
+    assert person is not None and person.full_name is None and person.anonymous
+
+
+async def test_asking_privately_before_the_name_step_is_kept_for_it(
+    engine: Engine, province_app: App
+) -> None:
+    """ "em muốn hỏi kín" at the consent was "Mình chưa hiểu ý bạn" and forgotten: the
+    name was asked for as if nothing was said. Now it is noted and the name step skipped."""
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("em muốn hỏi kín")
+    assert "chưa hiểu" not in t.last_text and "ẩn danh" in t.last_text
+    assert "Bạn có đồng ý không?" in t.last_text  # the consent is still asked
+    await t.say("đồng ý")
+    await t.say("thuc phan")
+    await t.say("1")
+    assert "Họ và tên" not in t.last_text and "Bạn thuộc nhóm nào" in t.last_text
+    for step in STEPS[5:]:
+        await t.say(step)
+    await t.say(QUESTION)
+    assert "Họ tên: Ẩn danh" in t.last_text
+    await t.say("gửi")
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.anonymous and question.asker_name is None
+
+
+async def test_a_named_person_asking_privately_at_the_preview(
+    engine: Engine, province_app: App
+) -> None:
+    """At the preview, "cho em gửi ẩn danh" was offered as words to add to the question."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    assert "Họ tên: Nông Thị Hoa" in t.last_text
+    await t.say("cho em gửi ẩn danh")
+    assert "Bạn vừa gửi thêm" not in t.last_text
+    assert "Họ tên: Ẩn danh" in t.last_text and "kiểm tra lại" in t.last_text
+    await t.say("gửi")
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.anonymous and question.asker_name is None and question.text == QUESTION
+
+
+async def test_asking_privately_at_the_question_step_is_not_the_question(
+    engine: Engine, province_app: App
+) -> None:
+    """ "em muốn hỏi kín" at the question step became the question itself."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say("em muốn hỏi kín")
+    assert "ẩn danh" in t.last_text and "kiểm tra lại" not in t.last_text
+    await t.say(QUESTION)
+    assert "Họ tên: Ẩn danh" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
+
+
+async def test_asking_privately_where_names_are_required_says_so(province_app: App) -> None:
+    await create_campaign(
+        province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28), allow_anonymous=False
+    )
+    t = Talker(Engine(province_app.store, province_app.clock, routers=routers()))
+    await t.say("/start")
+    await t.say("em muốn hỏi kín")
+    assert "ghi họ tên" in t.last_text and "Bạn có đồng ý không?" in t.last_text
+    await walk(t, 4)
+    assert "Họ và tên" in t.last_text

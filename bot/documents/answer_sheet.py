@@ -26,11 +26,13 @@ from zipfile import BadZipFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.campaign.departments import DepartmentError, campaign_province, find_department
 from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
 from bot.documents.names import slugify
+from bot.documents.xlsx import CHARS_PER_WIDTH, print_setup, row_height
 from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from locales import LocalizedError, Message, Translator, translator
@@ -172,13 +174,42 @@ def write_answer_sheet(
             if key == "answer":
                 cell.protection = Protection(locked=False)
                 cell.fill = ANSWER_FILL
+    _fit_rows(ws, questions)
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    # Printed to be read and signed off: A4 landscape, one page wide, the header repeated.
+    print_setup(ws, landscape=True, table=False)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_options.gridLines = True
     ws.protection.sheet = True  # only the answer column can be typed in
     ws.protection.formatRows = False  # ... but rows may be resized to read long answers
     ws.protection.formatColumns = False
     wb.properties.subject = department
     wb.save(str(target))
     return target
+
+
+def _fit_rows(ws: Worksheet, questions: Sequence[SheetQuestion]) -> None:
+    """Heights for the header and question rows whose text wraps (LibreOffice draws rows
+    without one a single line high, the wrapped lines over the next row)."""
+    wrapped = [(i, max(1, int(WIDTHS[key] * CHARS_PER_WIDTH))) for i, key in enumerate(COLUMNS)]
+    headers = [str(ws.cell(row=HEADER_ROW, column=i + 1).value) for i in range(len(COLUMNS))]
+    # Bold words in a narrow column ("Số người quan tâm" in 10: a word a line) break earlier.
+    narrow = [(i, max(1, int(per_line * 0.5))) for i, per_line in wrapped]
+    ws.row_dimensions[HEADER_ROW].height = row_height(headers, narrow)
+    for number, q in enumerate(questions, start=1):
+        values: list[str | int | None] = [
+            number,
+            q.code,
+            q.topic,
+            q.unit,
+            q.asker,
+            q.text,
+            q.people,
+            q.answer,
+        ]
+        height = row_height(values, wrapped)
+        if height is not None:
+            ws.row_dimensions[HEADER_ROW + number].height = height
 
 
 def _text(value: object) -> str:

@@ -138,10 +138,10 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     units_ws = wb.create_sheet(_sheet_name(tr.t("digest.sheet.units")))
     _fill_units(units_ws, _all_units(data), tr=tr)
 
-    _print_setup(overview, landscape=False, table=False)
-    _print_setup(questions_ws, landscape=True)
-    _print_setup(clusters_ws, landscape=True)
-    _print_setup(units_ws, landscape=False)
+    print_setup(overview, landscape=False, table=False)
+    print_setup(questions_ws, landscape=True)
+    print_setup(clusters_ws, landscape=True)
+    print_setup(units_ws, landscape=False)
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -156,7 +156,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     return target
 
 
-def _print_setup(ws: Worksheet, *, landscape: bool, table: bool = True) -> None:
+def print_setup(ws: Worksheet, *, landscape: bool, table: bool = True) -> None:
     """A4, all columns on one page wide, page numbers; tables repeat their header row."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -477,7 +477,7 @@ def _split_at_prototype(xml: str) -> tuple[str, list[str], str]:
     return xml[:start], styles, xml[end:]
 
 
-def _row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]]) -> float | None:
+def row_height(values: Sequence[CellValue], wrapped: Sequence[tuple[int, int]]) -> float | None:
     """Points for a row whose wrapped cells need more than one line, else None (default).
 
     ``wrapped`` lists (column index, characters per line) of the columns that wrap.
@@ -519,7 +519,7 @@ def _row_chunks(
     columns = list(zip(letters, style_attrs, tails, strict=True))
     buffer: list[str] = []
     for r, values in enumerate(rows, start=2):
-        height = _row_height(values, wrapped) if wrapped else None
+        height = row_height(values, wrapped) if wrapped else None
         buffer.append(f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{height:g}">')
         for (letter, style, cache), value in zip(columns, values, strict=False):
             if value is None or value == "":
