@@ -18,8 +18,9 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from bot.campaign.former import FormerUnit
 from bot.campaign.topicwords import suggest as suggest_topics
-from bot.campaign.unitsearch import NAMED_SCORE, UnitSearch
+from bot.campaign.unitsearch import NAMED_SCORE, UnitMatch, UnitSearch
 from bot.clustering.normalize import fold, plain
 from handlers import feedback
 from handlers.contacts import contact_details, masked, without_contacts
@@ -506,9 +507,10 @@ async def ask_unit_pick(
         return
     ctx.data["unit_query"] = query[:100]
     district = own_unit and search.names_district(query)
+    prompt = ctx.tr("unit.pick_after_district" if district else "unit.pick")
     ctx.ask(
         state,
-        ctx.tr("unit.pick_after_district" if district else "unit.pick"),
+        "\n".join([*_former_notes(ctx, matches), prompt]),
         [
             Choice(
                 m.unit.name, action, str(m.unit.id), intents=_ONLY_ONE if len(matches) == 1 else ()
@@ -516,6 +518,25 @@ async def ask_unit_pick(
             for m in matches
         ],
     )
+
+
+def _former_notes(ctx: Ctx, matches: list[UnitMatch]) -> list[str]:
+    """A word on each commune of before 1 July 2025 that was typed: which unit of today
+    it is part of ("Xã Chí Viễn (huyện Trùng Khánh cũ) nay thuộc Xã Đàm Thuỷ.")."""
+    now: dict[FormerUnit, list[str]] = {}
+    for match in matches:
+        if match.former is not None:
+            now.setdefault(match.former, []).append(match.unit.name)
+    return [
+        ctx.tr(
+            "unit.former",
+            former=former.name,
+            # "(huyện Trùng Khánh cũ)": in the middle of a sentence.
+            district=former.district[:1].lower() + former.district[1:],
+            units=", ".join(names),
+        )
+        for former, names in now.items()
+    ]
 
 
 def _province_instead(ctx: Ctx, search: UnitSearch, query: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.campaign.former import FormerUnit, former_units
 from bot.campaign.units import all_provinces, province_unit_code
 from bot.clustering.normalize import fold, plain
 from storage.models import Unit, UnitKind
@@ -28,6 +29,8 @@ _PREFIXES = (
     "doan",
 )
 MIN_SCORE = 72.0
+# A former district typed: all the communes it became are offered (7 or 8 most often).
+_DISTRICT_UNITS = 12
 NAMED_SCORE = 99.0  # the typed words are the unit's name, or whole words of it
 # What a young person types for a commune or ward: its name without "Xã", "Phường"...
 _TERRITORIAL_PREFIXES = ("đặc khu ", "phường ", "xã ")
@@ -146,12 +149,23 @@ def _core(folded: str) -> str:
     return folded
 
 
+# A former commune-level unit's name without its kind ("Thị trấn Nước Hai" → "nuoc hai").
+_FORMER_KIND = re.compile(r"^(?:xa|phuong|thi tran)\s+")
+# A former district's kind: "Huyện Hòa An", "Thành phố Cao Bằng", "Thị xã Quảng Yên".
+_DISTRICT_KIND = re.compile(r"^(?:huyen|quan|thi xa|thanh pho)\s+")
+# "xã Chí Viễn cũ", "Chí Viễn (cũ)": the former unit said to be former.
+_SAID_FORMER = re.compile(r"\s*\(?\s*cu\s*\)?$")
+
+
 @dataclass(frozen=True)
 class UnitMatch:
     unit: Unit
     score: float
     # The name typed as it is (accents and "xã"/"phường" aside), not a near one.
     exact: bool = False
+    # The commune, ward or town of before 1 July 2025 that was typed and is now (part
+    # of) this unit ("Xã Chí Viễn", now in Xã Đàm Thuỷ); None: the unit's own name.
+    former: FormerUnit | None = None
 
 
 class UnitSearch:
@@ -168,6 +182,7 @@ class UnitSearch:
             [utils.default_process(k) for k in self._core],
             [utils.default_process(k) for k in self._full],
         )
+        self._former = _former_index(self._units, self._home)
 
     def __len__(self) -> int:
         return len(self._units)
@@ -197,6 +212,62 @@ class UnitSearch:
     def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
         # "nhà em ở Thục Phán ạ": the place, not the sentence around it.
         q = _SAID_AROUND.sub("", fold(query)).strip() or fold(query)
+        matches = self._search(q, limit=limit)
+        district = _DISTRICT.match(q)
+        if district and (communes := self._of_district(q[district.end() :])):
+            return communes
+        former = self._formerly(q)
+        if not former:
+            return matches
+        # A former unit's exact name: the unit(s) it is part of now, after any unit of
+        # that very name today; near names ("Chí Viễn" was like "Bệnh viện …") drop out.
+        named = [m for m in matches if m.score >= NAMED_SCORE]
+        seen = {m.unit.id for m in named}
+        for match in former:
+            if match.unit.id not in seen:
+                seen.add(match.unit.id)
+                named.append(match)
+        return named[:limit]
+
+    def _of_district(self, name: str) -> list[UnitMatch]:
+        """The units of today that took the communes of the former district ``name``
+        ("huyện Trùng Khánh": Xã Trùng Khánh and the six others), the one named after
+        it first; none when no former district has that name."""
+        name = _place_words(_QUALIFIER.split(name, maxsplit=1)[0])  # "…, Cao Bằng"
+        indexes = sorted(
+            {
+                index
+                for entries in self._former.values()
+                for former, now in entries
+                if _district_name(former) == name
+                for index in now
+            },
+            key=lambda i: (self._core[i] != name, self._units[i].name),
+        )
+        return [
+            UnitMatch(self._units[i], 100.0, exact=self._core[i] == name)
+            for i in indexes[:_DISTRICT_UNITS]
+        ]
+
+    def _formerly(self, q: str) -> list[UnitMatch]:
+        """The units of today that took the area of the former unit named in ``q``
+        ("xã Chí Viễn", "Hồng Việt, huyện Hòa An"); the district, when one is typed,
+        chooses among former units of the same name."""
+        if not self._former:
+            return []
+        head, *rest = _QUALIFIER.split(q, maxsplit=1)
+        found = self._former.get(_SAID_FORMER.sub("", _FORMER_KIND.sub("", head.strip())), ())
+        where = f" {_place_words(rest[0])} " if rest else ""
+        if len(found) > 1 and where.strip():
+            # Several former units of that name (one per district): the one typed.
+            found = tuple(f for f in found if f" {_district_name(f[0])} " in where) or found
+        return [
+            UnitMatch(self._units[index], 100.0, exact=True, former=former)
+            for former, indexes in found
+            for index in indexes
+        ]
+
+    def _search(self, q: str, *, limit: int) -> list[UnitMatch]:
         # "huyện Trùng Khánh": the former district's name (now often a commune's); every
         # near name is offered, since the district became several communes.
         district = _DISTRICT.match(q)
@@ -248,6 +319,28 @@ class UnitSearch:
             UnitMatch(self._units[i], min(scores[i], 100.0), exact=scores[i] > 100.0)
             for i in ranked[:limit]
         ]
+
+
+def _district_name(former: FormerUnit) -> str:
+    """A former district's name without its kind: "Huyện Hòa An" → "hoa an"."""
+    return _DISTRICT_KIND.sub("", fold(former.district))
+
+
+def _former_index(
+    units: Sequence[Unit], provinces: set[str]
+) -> dict[str, tuple[tuple[FormerUnit, tuple[int, ...]], ...]]:
+    """The former units of ``provinces`` by their name without its kind, folded, each
+    with the positions in ``units`` of the units that took its area."""
+    position = {unit.code: index for index, unit in enumerate(units)}
+    index: dict[str, list[tuple[FormerUnit, tuple[int, ...]]]] = {}
+    table = former_units()
+    for province in provinces:
+        for former in table.get(province, ()):
+            now = tuple(position[code] for code in former.new_codes if code in position)
+            if now:
+                key = _FORMER_KIND.sub("", fold(former.name))
+                index.setdefault(key, []).append((former, now))
+    return {key: tuple(found) for key, found in index.items()}
 
 
 def short_name(unit: Unit) -> str:

@@ -112,5 +112,11 @@ async def chat_loop(
             out.write("\n")
             return
         event = parse_line(line, user_id=user_id, language=language)
-        for reply in await engine.handle(event):
+        replies = await engine.handle(event)
+        # "/ngonngu en" typed here: the hints under the options follow the person's
+        # language (they stayed in the one the chat was started with).
+        person = await engine.store.people.by_identity("terminal", user_id)
+        if person is not None:
+            channel.language = person.language
+        for reply in replies:
             await channel.deliver(user_id, reply)
