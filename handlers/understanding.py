@@ -232,6 +232,14 @@ _ANONYMOUS = {
     "anonymous",
     "no name",
 }
+_ANONYMOUS |= {
+    # "em muốn hỏi kín", "cho em gửi ẩn danh được không", "hỏi giấu tên"
+    f"{wish}{verb} {how}{tail}"
+    for wish in ("", "muon ", "xin ", "duoc ", "cho em ", "cho minh ", "cho e ", "cho mk ")
+    for verb in ("hoi", "gui")
+    for how in ("kin", "an danh", "giau ten", "bi mat", "khong ten", "khong ghi ten")
+    for tail in ("", " duoc khong", " duoc ko", " dc khong", " dc ko", " duoc")
+} | {"giu kin", "giu kin ten", "kin ten", "an danh duoc khong", "an danh dc khong"}
 _GREETING = {
     "chao",
     "xin chao",
