@@ -148,7 +148,9 @@ async def test_the_terminal_hint_follows_a_language_switched_in_the_chat(
     (it stayed in the language the chat was started with)."""
     lines = iter(["/ngonngu en\n", "/thoat\n"]).__next__
     out = StringIO()
-    await chat_loop(engine, user_id="t-switch", language="vi", read_line=lines, out=out)
+    await chat_loop(
+        engine, user_id="t-switch", language="vi", read_line=lines, out=out, store=engine.store
+    )
     text = out.getvalue()
     assert "Do you agree?" in text
     tail = text[text.index("Do you agree?") :]

@@ -108,8 +108,9 @@ def extract(package_data: Path) -> list[tuple[str, str, str, str]]:
     for new_province, wards in mapping["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for new_key, old_keys in wards.items():
             new = new_wards.get((new_province, new_key))
-            for old_key in old_keys if new is not None else ():
-                targets[old_key].append(new)
+            if new is not None:
+                for old_key in old_keys:
+                    targets[old_key].append(new)
     for new_province, olds in mapping["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, parts in olds.items():
             # The default part first: most of the former unit went there.
@@ -117,14 +118,14 @@ def extract(package_data: Path) -> list[tuple[str, str, str, str]]:
                 new = new_wards.get((new_province, part["newWardKey"]))
                 if new is not None:
                     targets[old_key].append(new)
-    rows = []
+    rows: list[tuple[str, str, str, str]] = []
     for old_key, wards in targets.items():
         if old_key not in former:
             continue
         district, name = former[old_key]
         codes = list(dict.fromkeys(ward_unit_code(w) for w in wards))
-        province = province_unit_code(provinces[wards[0].province_code.value])
-        rows.append((province, name, district, ",".join(codes)))
+        today = province_unit_code(provinces[wards[0].province_code.value])
+        rows.append((today, name, district, ",".join(codes)))
     rows.sort()
     return rows
 

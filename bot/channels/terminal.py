@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.channels.base import Capabilities, Engine
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE, translator
+from storage import Store
 
 CAPABILITIES = Capabilities(
     name="terminal",
@@ -95,8 +96,12 @@ async def chat_loop(
     read_line: Callable[[], str] = sys.stdin.readline,
     out: TextIO = sys.stdout,
     prompt: str = "> ",
+    store: Store | None = None,
 ) -> None:
-    """Read lines until end of input (Ctrl-D) or /thoat, answering each through the engine."""
+    """Read lines until end of input (Ctrl-D) or /thoat, answering each through the engine.
+
+    ``store``: where the person's language is read after each line, so that the hints
+    under the options follow a ``/ngonngu`` typed in the chat."""
     channel = TerminalChannel(out, language=language)
     # The engine speaks Vietnamese until asked otherwise: ``--lang en`` asks, as a person
     # would with /ngonngu, before the conversation starts.
@@ -115,7 +120,7 @@ async def chat_loop(
         replies = await engine.handle(event)
         # "/ngonngu en" typed here: the hints under the options follow the person's
         # language (they stayed in the one the chat was started with).
-        person = await engine.store.people.by_identity("terminal", user_id)
+        person = await store.people.by_identity("terminal", user_id) if store else None
         if person is not None:
             channel.language = person.language
         for reply in replies:

@@ -40,5 +40,5 @@ def _entry(args: argparse.Namespace) -> int:
 
 async def _chat(args: argparse.Namespace, app: App) -> int:
     language = normalize_language(args.lang or app.settings.core.language)
-    await chat_loop(build_engine(app), user_id=args.user, language=language)
+    await chat_loop(build_engine(app), user_id=args.user, language=language, store=app.store)
     return 0
