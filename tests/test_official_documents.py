@@ -746,3 +746,22 @@ def test_foot_is_set_apart_from_a_closing_table_or_streamed_text(tmp_path: Path)
         if name == "stream":
             last = "".join(t.text or "" for t in children[-3].iter(qn("w:t")))
             assert last == "Câu cuối cùng.", last
+
+
+def test_a_peoples_committee_issuing_writes_its_name_in_full(tmp_path: Path) -> None:
+    # Nghị định 30 lets the parent body's name be shortened ("UBND TỈNH CAO BẰNG" above
+    # "SỞ NỘI VỤ"), not the issuing body's own: a commune's report, answers and conclusion
+    # were headed "UBND PHƯỜNG THỤC PHÁN".
+    commune = replace(ISSUER, name="UBND phường Thục Phán", parent="", symbol="BC-UBND")
+    document = OfficialDocument(issuer=commune, kind="Báo cáo", title="Kết quả", date=date.today())
+    read = Read.of(write_official_document(document, tmp_path / "c.docx", body=[], tr=VI))
+    assert read.issuer == ["ỦY BAN NHÂN DÂN", "PHƯỜNG THỤC PHÁN"]
+    bold = [r.bold for p in read.document.tables[0].cell(0, 0).paragraphs for r in p.runs]
+    assert bold == [True, True]
+    # The parent keeps its usual short form; the body's own recipients are unchanged.
+    read = Read.of(
+        write_official_document(
+            replace(document, issuer=ISSUER), tmp_path / "s.docx", body=[], tr=VI
+        )
+    )
+    assert read.issuer == ["UBND TỈNH CAO BẰNG", "SỞ NỘI VỤ"]

@@ -473,7 +473,8 @@ def head(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
     none = Pt(0)
     if issuer.parent:
         cell_paragraph(left, issuer.parent.upper(), size=ISSUER_SIZE, align=center, after=none)
-    cell_paragraph(left, issuer.name.upper(), bold=True, size=ISSUER_SIZE, align=center, after=none)
+    for line in issuer_lines(issuer.name):
+        cell_paragraph(left, line.upper(), bold=True, size=ISSUER_SIZE, align=center, after=none)
     rule(left, width_cm=ISSUER_RULE_CM, column_cm=HEAD_WIDTHS_CM[0])
 
     if issuer.letterhead == "youth_union":
@@ -527,6 +528,20 @@ def head(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
     else:
         doc.add_paragraph().paragraph_format.space_after = Pt(0)
     _addressees(doc, document.addressees, tr=tr)
+
+
+#: Short forms Nghị định 30 allows in the parent body's name only ("UBND TỈNH CAO BẰNG"
+#: above "SỞ NỘI VỤ"): the issuing body's own name is written in full.
+FULL_NAMES = (("UBND ", "Ủy ban nhân dân"), ("HĐND ", "Hội đồng nhân dân"))
+
+
+def issuer_lines(name: str) -> list[str]:
+    """The issuing body's name as its head prints it: "UBND phường Thục Phán" in full, the
+    kind of body on a line of its own ("Ủy ban nhân dân", "phường Thục Phán")."""
+    for short, full in FULL_NAMES:
+        if name.casefold().startswith(short.casefold()) and name[len(short) :].strip():
+            return [full, name[len(short) :].strip()]
+    return [name]
 
 
 def number_line(issuer: Issuer, *, tr: Translator) -> str:
