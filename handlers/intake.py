@@ -33,6 +33,7 @@ from handlers.understanding import (
     idle_request,
     intents,
     is_answer_word,
+    language_wish,
     lead_in_only,
     name_without_intro,
     question_like,
@@ -669,10 +670,23 @@ async def aside(ctx: Ctx, text: str) -> bool:
     the step again. False for anything else."""
     if ctx.greeted(text):
         return True
+    if await switch_language(ctx, text):
+        return True
     if idle_request(text) != "dates":
         return False
     await tell_dates(ctx)
     ctx.repeat_prompt()
+    return True
+
+
+async def switch_language(ctx: Ctx, text: str) -> bool:
+    """ "english please", "can you speak english", "nói tiếng Việt đi": as /ngonngu with
+    that language (the pending step asked again in it). Before, only the command did it:
+    "english please" was "Mình chưa hiểu ý bạn", or became the question."""
+    language = language_wish(text)
+    if language is None:
+        return False
+    await ctx.engine.command(ctx, "ngonngu", language)
     return True
 
 
@@ -885,6 +899,8 @@ def check_text(ctx: Ctx, text: str) -> str | None:
 @router.text(State.TEXT)
 async def question_text(ctx: Ctx, text: str) -> None:
     if await note_anonymous(ctx, text):  # "em muốn hỏi kín" is no question: the next is
+        return
+    if await switch_language(ctx, text):  # nor is "english please"
         return
     if lead_in_only(text):
         # "cho em hỏi ạ", then the question in the next message: wait for it, and keep
@@ -1256,6 +1272,10 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     if await official_idle(ctx, text):  # an official: their tasks, not the young's flow
         return
     has_consent = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
+    if await switch_language(ctx, text):  # "english please"
+        if not has_consent:
+            await welcome(ctx)  # the welcome and the consent, in that language
+        return
     if has_consent and await _answer_request(ctx, text):
         return
     cleaned = clean_text(text)

@@ -29,6 +29,7 @@ __all__ = [
     "idle_request",
     "intents",
     "is_answer_word",
+    "language_wish",
     "lead_in_only",
     "meaningful",
     "name_without_intro",
@@ -1024,6 +1025,47 @@ def idle_request(text: str) -> str | None:
     if len(tokens) <= 5 and _HELP.search(words):
         return "trogiup"
     return None
+
+
+# A language asked for in words ("english please", "can you speak english", "nói tiếng
+# Việt đi"): the whole message, not a question that names a language ("tiếng anh lớp 10
+# có khó không") nor a name ("Anh").
+_LANGUAGE_NAMES = {
+    "en": ("english", "tieng anh", "in english", "bang tieng anh"),
+    "vi": ("vietnamese", "tieng viet", "in vietnamese", "bang tieng viet"),
+}
+_LANGUAGE_WISHES: dict[str, str] = {
+    _REPEATS.sub(r"\1", f"{wish}{before}{name}{after}"): code
+    for code, names in _LANGUAGE_NAMES.items()
+    for name in names
+    for wish in ("", "muon ", "cho em ", "cho minh ", "xin ", "i want to ", "i would like to ")
+    for before in (
+        "",
+        "noi ",
+        "dung ",
+        "chuyen sang ",
+        "doi sang ",
+        "chuyen qua ",
+        "doi qua ",
+        "speak ",
+        "can you speak ",
+        "do you speak ",
+        "can we speak ",
+        "i speak ",
+        "switch to ",
+        "change to ",
+    )
+    for after in ("", " please", " pls", " duoc khong", " dc khong", " duoc ko", " dc ko")
+}
+
+
+def language_wish(text: str) -> str | None:
+    """The language a short message asks for ("english please" → ``"en"``, "nói tiếng
+    Việt đi" → ``"vi"``), or None."""
+    words = _words(text.replace("'", " "))
+    if len(words.split()) > 8:
+        return None
+    return _LANGUAGE_WISHES.get(_trim(words))
 
 
 def declines_name(text: str) -> bool:

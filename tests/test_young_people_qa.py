@@ -14,7 +14,7 @@ from bot.campaign.setup import create_campaign
 from handlers import routers
 from handlers.engine import Engine
 from handlers.intake import normalize_name
-from handlers.understanding import announced_subject, intents, lead_in_only
+from handlers.understanding import announced_subject, intents, language_wish, lead_in_only
 from storage.models import Campaign
 from tests.talk import Talker
 
@@ -204,3 +204,42 @@ async def test_asking_privately_where_names_are_required_says_so(province_app: A
     assert "ghi họ tên" in t.last_text and "Bạn có đồng ý không?" in t.last_text
     await walk(t, 4)
     assert "Họ và tên" in t.last_text
+
+
+# -- asking for English in words -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["english please", "English pls", "can you speak english?"])
+async def test_asking_for_english_at_the_consent(engine: Engine, typed: str) -> None:
+    """ "english please" at the consent was "Mình chưa hiểu ý bạn" and the whole
+    Vietnamese notice again; only "/ngonngu en" switched."""
+    t = Talker(engine, language="en")
+    await t.say("/start")
+    await t.say(typed)
+    assert "Switched to English" in t.last_text and "Do you agree?" in t.last_text
+    assert "chưa hiểu" not in t.last_text
+    await t.say("tiếng việt")
+    assert "Đã chuyển sang tiếng Việt" in t.last_text and "Bạn có đồng ý không?" in t.last_text
+
+
+async def test_asking_for_english_as_the_first_message(engine: Engine) -> None:
+    t = Talker(engine, language="en")
+    await t.say("english please")
+    assert "Switched to English" in t.last_text and "Do you agree?" in t.last_text
+
+
+async def test_asking_for_english_at_the_question_step_is_not_the_question(
+    engine: Engine,
+) -> None:
+    """At the question step "english please" became the question itself."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say("english please")
+    assert "Switched to English" in t.last_text and "check before sending" not in t.last_text
+    await t.say("When will our commune get free wifi at the cultural house?")
+    assert "check before sending" in t.last_text and "english please" not in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["Anh", "tiếng anh lớp 10 có khó không", "Nguyễn Anh"])
+def test_a_name_or_a_question_is_no_language_wish(typed: str) -> None:
+    assert language_wish(typed) is None
