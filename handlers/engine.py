@@ -809,12 +809,10 @@ class Engine:
         if not options:
             return None
         typed = plain(text)
-        if not typed:
-            return None
-        exact = {payload for label, payload in options if plain(label) == typed}
+        exact = {payload for label, payload in options if typed and plain(label) == typed}
         if len(exact) == 1:
             return exact.pop()
-        said = intents(text)
+        said = intents(text)  # also "👍", which has no letters
         if said:
             meant = {
                 str(payload)

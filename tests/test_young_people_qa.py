@@ -243,3 +243,23 @@ async def test_asking_for_english_at_the_question_step_is_not_the_question(
 @pytest.mark.parametrize("typed", ["Anh", "tiếng anh lớp 10 có khó không", "Nguyễn Anh"])
 def test_a_name_or_a_question_is_no_language_wish(typed: str) -> None:
     assert language_wish(typed) is None
+
+
+# -- a thumbs-up typed as an answer --------------------------------------------------------
+
+
+async def test_a_thumbs_up_agrees(engine: Engine, province_app: App) -> None:
+    """ "👍" (what a phone's keyboard offers first) at the consent was "Mình chưa hiểu ý
+    bạn", though it is read as a yes; at the topic list it still chooses nothing."""
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("👍")
+    assert "Cảm ơn bạn" in t.last_text and "xã, phường" in t.last_text
+    for step in STEPS[2:6]:
+        await t.say(step)
+    await t.say("👍")
+    assert "chưa hiểu ý bạn" in t.last_text  # a topic is not a yes
+    await t.say("1")
+    await t.say(QUESTION)
+    await t.say("👍")
+    assert "Mã câu hỏi" in t.last_text
