@@ -366,3 +366,21 @@ async def test_follow_up_tables_fit_their_headers_and_align_figures(
             assert label.paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.CENTER, label.text
             for cell in counts:
                 assert cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER, cell.text
+
+
+async def test_export_refuses_a_scope_it_would_ignore(
+    done: tuple[App, Campaign, list[Question]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # "--unit X --department Y" wrote the unit's list without a word about the letter asked
+    # for; "--document answers --department Y" wrote the whole campaign's compilation.
+    out = tmp_path / "x.docx"
+    both = ["export", "--format", "docx", "--unit", "w01273", "--department", "Sở Nội vụ"]
+    assert await run([*both, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--unit" in err[0] and "--department" in err[0], err
+    assert not out.exists()
+    answers = ["export", "--format", "docx", "--document", "answers", "--department", "SNV"]
+    assert await run([*answers, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--document answers" in err[0] and "--department" in err[0], err
+    assert not out.exists()

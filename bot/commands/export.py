@@ -87,6 +87,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     if args.document != "summary":
         return await _followup(args, app, campaign)
+    _one_scope(args, app)
     unit = await find_unit(app.store, args.unit) if args.unit else None
     scope = await scope_from_options(
         app.store, unit_code=unit.code if unit else None, department=args.department
@@ -139,10 +140,17 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def _one_scope(args: argparse.Namespace, app: App) -> None:
+    """A unit's list or a department's letter, not both (one would be silently dropped)."""
+    if args.unit and args.department:
+        tr = cli_tr(app)
+        raise CommandError(tr("cli.export.unit_or_department"), status=2)
+
+
 async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> int:
     """One of the documents after the questions (DOCX only; the whole campaign)."""
     tr = cli_tr(app)
-    if args.format != "docx" or args.unit:
+    if args.format != "docx" or args.unit or args.department:
         raise CommandError(tr("followup.cli.docx_only", document=args.document), status=2)
     language = app.settings.core.language
     document = await build_document(
