@@ -12,7 +12,7 @@ import re
 from handlers.access import Action, role_may
 from handlers.contacts import masked
 from handlers.engine import Choice, Ctx, Router, short
-from handlers.intake import check_text
+from handlers.intake import check_text, unsent_text
 from handlers.states import State
 from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
@@ -163,6 +163,17 @@ async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] |
     return editable
 
 
+def _writing(ctx: Ctx, purpose: str) -> bool:
+    """A question being written and not sent yet: kept, and the person told to send or
+    cancel it before /sua or /rut (which dropped it without a word)."""
+    text = unsent_text(ctx)
+    if not text:
+        return False
+    ctx.say(ctx.tr(f"draft.finish_first.{purpose}", text=short(text, 100)))
+    ctx.repeat_prompt()
+    return True
+
+
 async def _own(ctx: Ctx, arg: str) -> Question | None:
     """The question named by a payload, only if it is the person's own."""
     question = await ctx.store.questions.get(int(arg)) if arg.isdecimal() else None
@@ -180,6 +191,8 @@ async def _own(ctx: Ctx, arg: str) -> Question | None:
 @router.command("sua", "edit")
 async def edit_command(ctx: Ctx) -> None:
     """/sua lets the person pick among their questions; /sua CODE edits that one."""
+    if _writing(ctx, "edit"):
+        return
     ctx.reset()
     if (ctx.event.text or "").strip():
         question = await _changeable_by_code(ctx, purpose="edit")
@@ -243,6 +256,8 @@ async def edit_text(ctx: Ctx, text: str) -> None:
 @router.command("rut", "withdraw")
 async def withdraw_command(ctx: Ctx) -> None:
     """/rut lets the person pick among their questions; /rut CODE withdraws that one."""
+    if _writing(ctx, "withdraw"):
+        return
     ctx.reset()
     if (ctx.event.text or "").strip():
         question = await _changeable_by_code(ctx, purpose="withdraw")

@@ -263,3 +263,40 @@ async def test_a_thumbs_up_agrees(engine: Engine, province_app: App) -> None:
     await t.say(QUESTION)
     await t.say("👍")
     assert "Mã câu hỏi" in t.last_text
+
+
+# -- /sua, /rut while a new question is being written ----------------------------------------
+
+
+@pytest.mark.parametrize("command", ["/sua", "/rut", "/sua ABCDEF"])
+async def test_editing_or_withdrawing_keeps_a_question_being_written(
+    engine: Engine, province_app: App, command: str
+) -> None:
+    """/sua or /rut at the preview of a second question dropped it without a word (and
+    /sua then edited the first one). Now the person is told to send or cancel it first,
+    and it is still there."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    await t.say("/hoi")
+    await t.say("1")
+    second = "Đề nghị xã sửa đường vào thôn Nà Rẻo vì mùa mưa học sinh đi học rất khó khăn."
+    await t.say(second)
+    assert "kiểm tra lại" in t.last_text
+    await t.say(command)
+    assert "chưa gửi" in t.last_text and "/huy" in t.last_text
+    assert "kiểm tra lại" in t.last_text and second in t.last_text  # the preview again
+    await t.say("gửi")
+    assert "Mã câu hỏi" in t.last_text
+    texts = {q.text for q in await province_app.store.questions.of_campaign(1)}
+    assert texts == {QUESTION, second}
+
+
+async def test_editing_when_nothing_is_being_written_still_edits(engine: Engine) -> None:
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    await t.say("/sua")
+    assert "Câu hiện tại" in t.last_text and QUESTION in t.last_text
