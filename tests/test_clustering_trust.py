@@ -322,7 +322,7 @@ async def test_a_view_kept_of_the_index_never_costs_a_question(
     engine = build_engine(province_app)
     first = await send(await ask(engine, "a", JOBS))
     assert engine.similar is not None
-    index = engine.similar._indexes[campaign.id]  # type: ignore[attr-defined]
+    index = engine.similar._indexes[campaign.id].index  # type: ignore[attr-defined]
     # Views of every array a new question makes grow, and of every posting list.
     kept = [  # noqa: F841 - held on purpose
         np.frombuffer(getattr(index, name), dtype=np.uint8)
@@ -335,7 +335,7 @@ async def test_a_view_kept_of_the_index_never_costs_a_question(
     # The next person's lookup sees both questions, from the same index.
     third = await ask(engine, "c", JOBS, unit=("thuc phan", "Thục Phán"))
     assert "gần giống" in third.last_text
-    assert engine.similar._indexes[campaign.id] is index  # type: ignore[attr-defined]
+    assert engine.similar._indexes[campaign.id].index is index  # type: ignore[attr-defined]
     assert len(index) == 2
 
 

@@ -60,6 +60,10 @@ class CoreSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     language: Literal["vi", "en"] = "vi"
     out_dir: Path = Path("./out")
+    # Where the similar-question indexes are kept between runs (bot.clustering.snapshot);
+    # empty: beside a SQLite database ("youthbot.db" → "youthbot-cache/"), none on
+    # PostgreSQL.
+    cache_dir: Path | None = None
     questions_per_hour: int = Field(default=10, ge=1, le=1000)
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     max_question_chars: int = Field(default=2000, ge=100, le=10000)

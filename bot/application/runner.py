@@ -158,6 +158,11 @@ async def run_bot(
             await scheduler.stop()
             if web is not None:
                 await web.stop()
+            from bot.clustering.similar import CampaignSimilarity
+
+            if isinstance(engine.similar, CampaignSimilarity):
+                # No chat runs any more: the next start reads the indexes as they are now.
+                await engine.similar.save()
         for task in tasks:
             error = None if task.cancelled() else task.exception()
             if error is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.application.app import App
 from handlers.engine import Engine, EngineSettings
@@ -18,6 +19,19 @@ def engine_settings(app: App) -> EngineSettings:
     )
 
 
+def snapshot_folder(app: App) -> Path | None:
+    """Where the similar-question indexes are kept between runs: ``YOUTHBOT_CACHE_DIR``,
+    else beside a SQLite database ("data/youthbot.db" → "data/youthbot-cache"), else
+    none (built at each start)."""
+    if app.settings.core.cache_dir is not None:
+        return app.settings.core.cache_dir
+    path = getattr(app.store.db, "path", None)
+    if not isinstance(path, str) or path == ":memory:":
+        return None
+    database = Path(path)
+    return database.with_name(f"{database.stem}-cache")
+
+
 def build_engine(app: App) -> Engine:
     """The conversation engine wired to the app's storage, clock and similarity index."""
     from bot.clustering.similar import CampaignSimilarity
@@ -30,7 +44,7 @@ def build_engine(app: App) -> Engine:
         app.store,
         app.clock,
         settings=engine_settings(app),
-        similar=CampaignSimilarity(app.store, app.clock),
+        similar=CampaignSimilarity(app.store, app.clock, snapshots=snapshot_folder(app)),
         digests=digests,
         documents=StoreDocumentDesk(app, maker=digests),
         routers=routers(),

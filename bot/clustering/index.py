@@ -152,6 +152,13 @@ class SimilarIndex:
             OrderedDict()
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept on disk (bot.clustering.snapshot) without what only speeds up lookups.
+        state = self.__dict__.copy()
+        state["_analysed"] = OrderedDict()
+        state["_term_scratch"] = state["_gram_scratch"] = np.zeros(0)
+        return state
+
     def __len__(self) -> int:
         return len(self._slot_of)
 

@@ -18,9 +18,11 @@ import gc
 import logging
 import time
 from collections import OrderedDict
+from pathlib import Path
 
 from bot.clock import Clock
-from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, Wanted
+from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, Wanted, snapshot
+from bot.clustering.snapshot import Snapshot, question_print
 from handlers.engine import SimilarHit
 from storage import Store
 from storage.models import Campaign, Question
@@ -43,31 +45,70 @@ CATCH_UP_MARGIN = 64
 
 def build_index(rows: list[QuestionText]) -> SimilarIndex:
     """An index over stored questions (CPU-bound: run it off the event loop)."""
-    index = SimilarIndex()
+    return _built(rows).index
+
+
+def _built(rows: list[QuestionText]) -> Snapshot:
+    snapshot = Snapshot(SimilarIndex())
     for row in rows:
-        _add(index, row)
-    return index
+        _add(snapshot, row)
+    return snapshot
 
 
-def _add(index: SimilarIndex, question: Question | QuestionText) -> None:
+def _add(snapshot: Snapshot, question: Question | QuestionText) -> None:
     """Index a stored question, shown to others only if not anonymous."""
-    index.add(
-        str(question.id),
+    key = str(question.id)
+    snapshot.index.add(
+        key,
         question.text,
         topic=question.topic_id,
         unit=question.unit_id,
         shown=not question.anonymous,
     )
+    snapshot.prints[key] = question_print(
+        question.text, question.topic_id, question.unit_id, question.anonymous
+    )
+
+
+def _brought_up_to_date(snapshot: Snapshot, rows: list[QuestionText]) -> int:
+    """Index what changed since ``snapshot`` was written: questions new or edited (text,
+    topic group, unit, anonymity) are indexed again, withdrawn ones removed. Returns how
+    many questions that touched."""
+    current = set()
+    touched = 0
+    for row in rows:
+        key = str(row.id)
+        current.add(key)
+        if snapshot.prints.get(key) != question_print(
+            row.text, row.topic_id, row.unit_id, row.anonymous
+        ):
+            _add(snapshot, row)
+            touched += 1
+    for key in [key for key in snapshot.prints if key not in current]:
+        snapshot.index.remove(key)
+        del snapshot.prints[key]
+        touched += 1
+    return touched
 
 
 class CampaignSimilarity:
     """Implements :class:`handlers.engine.SimilarFinder` over the store."""
 
-    def __init__(self, store: Store, clock: Clock, *, min_score: float = SUGGEST_MIN_SCORE) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        min_score: float = SUGGEST_MIN_SCORE,
+        snapshots: Path | None = None,
+    ) -> None:
+        """``snapshots``: a folder where the indexes are kept between runs
+        (:mod:`bot.clustering.snapshot`); None: built from the questions at each start."""
         self._store = store
         self._clock = clock
         self._min_score = min_score
-        self._indexes: dict[int, SimilarIndex] = {}
+        self._snapshots = snapshots
+        self._indexes: dict[int, Snapshot] = {}
         self._approved_at: dict[int, float] = {}
         self._seen: dict[int, int] = {}  # highest question id indexed, per campaign
         self._lock = asyncio.Lock()
@@ -78,7 +119,8 @@ class CampaignSimilarity:
 
     async def warm_up(self) -> None:
         """Build the index of every active campaign now, in a worker thread, so that no
-        chat waits for it (``youthbot run`` calls this before the channels start)."""
+        chat waits for it (``youthbot run`` calls this before the channels start); from
+        its snapshot when there is one, and a fresh snapshot is written."""
         for campaign in await self._store.campaigns.active():
             started = time.perf_counter()
             index = await self._index(campaign.id)
@@ -88,18 +130,34 @@ class CampaignSimilarity:
                 len(index),
                 time.perf_counter() - started,
             )
+        # Written now, while no chat changes the indexes: the next start reads them.
+        await self.save()
         # The indexes live as long as the process: keep the collector from walking them
         # again and again (long pauses in the middle of chats otherwise).
         gc.freeze()
 
+    async def save(self) -> None:
+        """Write every index built so far to its snapshot (``youthbot run`` also calls
+        this when it stops). Only while no chat is handled: a snapshot must not be
+        written while a question is being added."""
+        if self._snapshots is None:
+            return
+        for campaign_id, built in list(self._indexes.items()):
+            try:
+                await asyncio.to_thread(snapshot.save, self._snapshots, campaign_id, built)
+            except OSError as error:  # a full disk costs the next start its speed only
+                log.warning(
+                    "similar-question index of campaign %d not saved: %s", campaign_id, error
+                )
+
     async def _index(self, campaign_id: int) -> SimilarIndex:
-        index = self._indexes.get(campaign_id)
-        if index is not None and not self._store.db.shared:
-            return index
+        built = self._indexes.get(campaign_id)
+        if built is not None and not self._store.db.shared:
+            return built.index
         async with self._lock:
-            index = self._indexes.get(campaign_id)
-            if index is None:
-                index = await self._build(campaign_id)
+            built = self._indexes.get(campaign_id)
+            if built is None:
+                built = await self._build(campaign_id)
             elif self._store.db.shared:
                 # Several workers: questions other workers stored since are added (one
                 # cheap query; ids are drawn before commit, so the last few are looked at
@@ -108,19 +166,32 @@ class CampaignSimilarity:
                 seen = self._seen.get(campaign_id, 0)
                 after = max(seen - CATCH_UP_MARGIN, 0)
                 for row in await self._store.questions.texts(campaign_id, after=after):
-                    if str(row.id) not in index:
-                        _add(index, row)
+                    if str(row.id) not in built.index:
+                        _add(built, row)
                     self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), row.id)
-        return index
+        return built.index
 
-    async def _build(self, campaign_id: int) -> SimilarIndex:
+    async def _build(self, campaign_id: int) -> Snapshot:
         rows = await self._store.questions.texts(campaign_id)
         # Normalising every stored question is CPU work: off the event loop.
-        index = await asyncio.to_thread(build_index, rows)
-        self._indexes[campaign_id] = index
+        built = await asyncio.to_thread(self._from_snapshot_or_built, campaign_id, rows)
+        self._indexes[campaign_id] = built
         self._approved_at.pop(campaign_id, None)
         self._seen[campaign_id] = max((row.id for row in rows), default=0)
-        return index
+        return built
+
+    def _from_snapshot_or_built(self, campaign_id: int, rows: list[QuestionText]) -> Snapshot:
+        kept = snapshot.load(self._snapshots, campaign_id) if self._snapshots else None
+        if kept is None:
+            return _built(rows)
+        touched = _brought_up_to_date(kept, rows)
+        log.info(
+            "similar-question index of campaign %d read from its snapshot, %d questions "
+            "indexed again or removed",
+            campaign_id,
+            touched,
+        )
+        return kept
 
     async def _refresh_approved(self, campaign_id: int, index: SimilarIndex) -> None:
         now = time.monotonic()
@@ -155,6 +226,7 @@ class CampaignSimilarity:
         ):
             if question.status == "withdrawn":
                 index.remove(str(question.id))
+                self._indexes[campaign.id].prints.pop(str(question.id), None)
             elif not question.anonymous:  # checked again: the stored flag decides
                 hits.append(SimilarHit(question.id, question.code, question.text, people))
         return hits
@@ -186,7 +258,7 @@ class CampaignSimilarity:
                 and nearest.topic_id == question.topic_id  # its topic may have been changed
             ):
                 cluster_id = nearest.cluster_id
-        _add(index, question)
+        _add(self._indexes[campaign_id], question)
         if not self._store.db.shared:
             self._seen[campaign_id] = max(self._seen.get(campaign_id, 0), question.id)
         if cluster_id is not None:
