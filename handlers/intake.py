@@ -697,14 +697,31 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
     person's words would be answered "not understood" and lost."""
     cleaned = clean_text(text)
     limit = ctx.settings.max_question_chars
-    if not question_like(cleaned, strict=True, long_words=long_words) or len(cleaned) > limit:
+    if len(cleaned) > limit and question_like(cleaned):
+        # A letter too long for a question is no answer to this step either: said so
+        # (it was searched as a unit's name, or answered with topic groups, and dropped).
+        _say_not_kept(ctx, cleaned)
+        _swallow_rest(ctx, cleaned)
+        ctx.repeat_prompt()
+        return True
+    if not question_like(cleaned, strict=True, long_words=long_words):
         return False
     before_draft = ctx.state == State.CONSENT  # no draft exists before consent
     kept = ctx.data.get("early_text") if before_draft else ctx.draft.get("text")
     if kept and _comparable(str(kept)) != _comparable(cleaned):
-        cleaned = join_parts(str(kept), cleaned, cut=False)
-        if len(cleaned) > limit:
-            return False
+        joined = join_parts(str(kept), cleaned, cut=False)
+        if len(joined) > limit:
+            # With the question kept already it would be too long: the kept one stays.
+            ctx.say(
+                ctx.tr(
+                    "text.too_long",
+                    length=ctx.tr.number(len(joined)),
+                    limit=ctx.tr.number(limit),
+                )
+            )
+            ctx.repeat_prompt()
+            return True
+        cleaned = joined
     if before_draft:
         ctx.data["early_text"] = cleaned
         ctx.collect("early")

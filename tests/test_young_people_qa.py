@@ -300,3 +300,46 @@ async def test_editing_when_nothing_is_being_written_still_edits(engine: Engine)
     await t.say("gửi")
     await t.say("/sua")
     assert "Câu hiện tại" in t.last_text and QUESTION in t.last_text
+
+
+# -- a long letter typed before the question step ---------------------------------------------
+
+LETTER = "Kính gửi đồng chí Chủ tịch, em xin trình bày hoàn cảnh gia đình em. " + (
+    "Bố mẹ em làm nông, em muốn vay vốn để học nghề và khởi nghiệp nuôi gà ở quê. " * 30
+)
+
+
+@pytest.mark.parametrize("steps", [2, 6])  # at the unit step, at the topic step
+async def test_a_letter_too_long_before_the_question_step_is_said_not_kept(
+    engine: Engine, steps: int
+) -> None:
+    """A 2,400-character letter typed at the topic step was answered with topic groups
+    "«Kính gửi đồng chí Chủ tịch,…» có lẽ thuộc nhóm vấn đề…" and dropped without a
+    word (at the unit step: "Mình chưa tìm thấy đơn vị nào"); the person believed it
+    received."""
+    assert len(LETTER) > 2000
+    t = Talker(engine)
+    await walk(t, steps)
+    prompt = t.transcript[-1][1][-1].text  # the step's own prompt
+    await t.say(LETTER)
+    assert "quá giới hạn 2.000 ký tự" in t.last_text and "chưa ghi lại" in t.last_text
+    assert t.last_text.endswith(prompt)  # the same step again
+    assert "có lẽ thuộc nhóm" not in t.last_text and "chưa tìm thấy" not in t.last_text
+
+
+async def test_a_second_question_too_long_to_join_the_kept_one_is_said_not_kept(
+    engine: Engine, province_app: App
+) -> None:
+    """A question kept at the topic step, then another one too long to join it: dropped
+    without a word (the topic groups offered instead); now said, the first still kept."""
+    first = "Cho em hỏi " + "về chính sách vay vốn khởi nghiệp cho thanh niên nông thôn, " * 20
+    second = "Em xin hỏi thêm " + "về việc học nghề miễn phí cho thanh niên xuất ngũ, " * 18
+    assert len(first) < 2000 and len(second) < 2000 and len(first) + len(second) > 2000
+    t = Talker(engine)
+    await walk(t, 6)
+    await t.say(first)
+    assert "giữ lại câu hỏi" in t.last_text
+    await t.say(second)
+    assert "quá giới hạn 2.000 ký tự" in t.last_text and "vẫn được giữ" in t.last_text
+    await t.say("1")
+    assert "kiểm tra lại" in t.last_text and first.strip() in t.last_text
