@@ -4,14 +4,16 @@ already holds 100,000 questions (issue: conversation engine).
 Targets: ≥ 2,000 events/s on one core, p99 latency per event ≤ 5 ms, peak RSS ≤ 250 MB.
 
     .venv/bin/python bench/engine_intake.py [--questions 100000] [--people 1000]
-        [--no-similar] [--cold] [--db SEEDED.db] [--root SOURCE_TREE] [--profile OUT.prof]
+        [--no-similar] [--cold] [--restart] [--db SEEDED.db] [--root SOURCE_TREE]
+        [--profile OUT.prof]
 
 The seed questions and the questions typed come from ``bench/corpus.py`` (hand-written
 questions rewritten as many people write them: places, greetings, teencode, no
 diacritics, typos), 10 % of the seed asked anonymously. The similar-question lookup is
 wired in as in production; its index is built before timing starts, as ``youthbot run``
 does before the channels start (``--cold``: not built, so the first question text pays
-for it). Latency is reported per event kind as well as overall. ``--db`` keeps the seeded
+for it; ``--restart``: built, then read back from its snapshot by a second start, as
+after a crash). Latency is reported per event kind as well as overall. ``--db`` keeps the seeded
 database for the next run (each run works on a copy); ``--root`` runs the same bench
 against another source tree, e.g. the code before a change.
 Each event goes through ``bot.delivery.replies.handle_and_store`` as the channels run it:
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import os
 import platform
 import random
@@ -105,6 +108,7 @@ async def run(
     *,
     similar: bool = True,
     cold: bool = False,
+    restart: bool = False,
     profile: Path | None = None,
 ) -> dict[str, object]:
     os.environ["YOUTHBOT_DB"] = str(db)
@@ -112,7 +116,7 @@ async def run(
     async with await App.open(Settings(env_file=None), clock=clock) as app:
         engine = build_engine(app)
         assert engine.similar is not None
-        warm_up = 0.0
+        warm_up = restarted = 0.0
         if not similar:
             engine.similar = None  # the engine alone, without the clustering lookups
         elif not cold:
@@ -122,6 +126,13 @@ async def run(
             else:  # the code before issue 12: built at the first lookup
                 await engine.similar.find(1, "khởi động chỉ mục", limit=3)  # type: ignore[call-arg]
             warm_up = time.perf_counter() - t0
+            if restart:
+                # A second start: the index read from the snapshot the first one wrote.
+                engine = build_engine(app)
+                gc.collect()
+                t0 = time.perf_counter()
+                await engine.similar.warm_up()  # type: ignore[union-attr]
+                restarted = time.perf_counter() - t0
         rng = random.Random(11)
         corpus = _corpus(11)
         latencies: list[float] = []
@@ -209,6 +220,7 @@ async def run(
         "cpu_p99_ms": _quantile(cpu_all, 0.99),
         "steps": steps,
         "warm_up_s": warm_up,
+        "restart_s": restarted,
         "events": len(latencies),
         "conversations": people,
         "submitted": submitted,
@@ -251,6 +263,11 @@ def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="no warm-up: the first lookup builds the index"
     )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="start twice: the second start reads the index from the first one's snapshot",
+    )
     parser.add_argument("--db", type=Path, help="reuse (or create) a seeded database here")
     parser.add_argument(
         "--profile", type=Path, help="write a cProfile of the timed conversations here"
@@ -264,6 +281,7 @@ def main() -> None:
                 args.people,
                 similar=not args.no_similar,
                 cold=args.cold,
+                restart=args.restart,
                 profile=args.profile,
             )
         )
@@ -291,6 +309,8 @@ def report(figures: dict[str, object]) -> None:
         f"CPU per event p99 {figures['cpu_p99_ms']:.2f} ms"
     )
     print(f"index warm-up before timing: {figures['warm_up_s']:.1f} s")
+    if figures["restart_s"]:
+        print(f"index warm-up at a restart (from the snapshot): {figures['restart_s']:.2f} s")
     print("per event kind:          count   wall p50    p99    max | CPU p50    p99  (ms)")
     steps = figures["steps"]
     assert isinstance(steps, dict)

@@ -132,10 +132,12 @@ async def test_a_restart_reads_the_snapshot_and_brings_it_up_to_date(
     await restarted.added(question)
     await restarted.save()
     caplog.clear()
+    written_at = written.stat().st_mtime_ns
     again = CampaignSimilarity(app.store, app.clock, snapshots=folder)
     await again.warm_up()
     assert "read from its snapshot, 0 questions indexed again or removed" in caplog.text
     assert str(newest.id) in await again._index(campaign.id)
+    assert written.stat().st_mtime_ns == written_at  # nothing changed: not written again
 
 
 @pytest.mark.parametrize("kind", ["torn", "other code", "not an index"])

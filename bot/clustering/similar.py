@@ -68,6 +68,7 @@ def _add(snapshot: Snapshot, question: Question | QuestionText) -> None:
     snapshot.prints[key] = question_print(
         question.text, question.topic_id, question.unit_id, question.anonymous
     )
+    snapshot.changed = True
 
 
 def _brought_up_to_date(snapshot: Snapshot, rows: list[QuestionText]) -> int:
@@ -87,6 +88,7 @@ def _brought_up_to_date(snapshot: Snapshot, rows: list[QuestionText]) -> int:
     for key in [key for key in snapshot.prints if key not in current]:
         snapshot.index.remove(key)
         del snapshot.prints[key]
+        snapshot.changed = True
         touched += 1
     return touched
 
@@ -143,8 +145,11 @@ class CampaignSimilarity:
         if self._snapshots is None:
             return
         for campaign_id, built in list(self._indexes.items()):
+            if not built.changed:  # read from its snapshot and unchanged since
+                continue
             try:
                 await asyncio.to_thread(snapshot.save, self._snapshots, campaign_id, built)
+                built.changed = False
             except OSError as error:  # a full disk costs the next start its speed only
                 log.warning(
                     "similar-question index of campaign %d not saved: %s", campaign_id, error
@@ -226,7 +231,9 @@ class CampaignSimilarity:
         ):
             if question.status == "withdrawn":
                 index.remove(str(question.id))
-                self._indexes[campaign.id].prints.pop(str(question.id), None)
+                built = self._indexes[campaign.id]
+                built.prints.pop(str(question.id), None)
+                built.changed = True
             elif not question.anonymous:  # checked again: the stored flag decides
                 hits.append(SimilarHit(question.id, question.code, question.text, people))
         return hits

@@ -61,6 +61,8 @@ class Snapshot:
 
     index: SimilarIndex
     prints: dict[str, bytes] = field(default_factory=dict)
+    # Whether the index changed since it was read from or written to disk.
+    changed: bool = True
 
 
 def path_for(folder: Path, campaign_id: int) -> Path:
@@ -100,4 +102,4 @@ def load(folder: Path, campaign_id: int) -> Snapshot | None:
     if written != _FORMAT or method != method_print() or not isinstance(index, SimilarIndex):
         log.info("similar-question index snapshot %s is of other code: building it", path)
         return None
-    return Snapshot(index, prints)
+    return Snapshot(index, prints, changed=False)
