@@ -618,7 +618,7 @@ def test_issuer_defaults_and_placeholders() -> None:
     context = IssuerContext(province_name="Cao Bằng", host="UBND tỉnh Cao Bằng")
     ward = resolve("commune", replace(context, unit="Phường Thục Phán"))
     assert (ward.name, ward.parent, ward.place) == (
-        "Đoàn Phường Thục Phán",
+        "Đoàn phường Thục Phán",
         "BCH Đoàn tỉnh Cao Bằng",
         "Thục Phán",
     )
@@ -633,7 +633,7 @@ def test_issuer_defaults_and_placeholders() -> None:
             context, campaign_level="commune", host="UBND xã Đàm Thuỷ", host_unit="Xã Đàm Thuỷ"
         ),
     )
-    assert commune.name == "Đoàn Xã Đàm Thuỷ" and commune.recipients[0] == "UBND xã Đàm Thuỷ"
+    assert commune.name == "Đoàn xã Đàm Thuỷ" and commune.recipients[0] == "UBND xã Đàm Thuỷ"
     # Renaming the issuer without a letterhead follows the issuer.
     office = IssuerSettings(issuer="Văn phòng", issuer_parent="UBND {province}")
     renamed = resolve("province", context, layers=[office])
@@ -765,3 +765,39 @@ def test_a_peoples_committee_issuing_writes_its_name_in_full(tmp_path: Path) -> 
         )
     )
     assert read.issuer == ["UBND TỈNH CAO BẰNG", "SỞ NỘI VỤ"]
+
+
+def test_unit_names_in_sentences_and_youth_union_names() -> None:
+    # Nghị định 30, Phụ lục II: an administrative unit's kind is not capitalised before its
+    # name ("xã Đàm Thuỷ", so "Đoàn xã Đàm Thuỷ"), but an agency's or school's own name is
+    # ("Bộ Chỉ huy Quân sự tỉnh Cao Bằng", never "thanh niên bộ Chỉ huy …"). A unit that is
+    # itself a Youth Union body is not prefixed again ("Đoàn Đoàn Khối các cơ quan tỉnh").
+    context = IssuerContext(province_name="Cao Bằng", host="UBND tỉnh Cao Bằng")
+    commune = resolve("commune", replace(context, unit="Xã Đàm Thuỷ"))
+    assert commune.name == "Đoàn xã Đàm Thuỷ"
+    assert commune.recipients == ("Ban Thường vụ Tỉnh đoàn Cao Bằng", "UBND xã Đàm Thuỷ")
+    army = resolve("school", replace(context, unit="Bộ Chỉ huy Quân sự tỉnh Cao Bằng"))
+    assert army.name == "Đoàn Bộ Chỉ huy Quân sự tỉnh Cao Bằng"
+    assert replace(context, unit="Bộ Chỉ huy Quân sự tỉnh Cao Bằng").values()["unit_lc"] == (
+        "Bộ Chỉ huy Quân sự tỉnh Cao Bằng"
+    )
+    for unit in ("Đoàn Khối các cơ quan tỉnh", "Chi đoàn Công ty Khoáng sản"):
+        assert resolve("school", replace(context, unit=unit)).name == unit
+
+
+async def test_an_agencys_list_names_it_as_it_is_named(seeded: Seeded, tmp_path: Path) -> None:
+    app = seeded.app
+    unit = NewUnit(
+        code="doan-khoi",
+        name="Đoàn Khối các cơ quan tỉnh",
+        kind=UnitKind.YOUTH_BASE,
+        search_key="doan khoi cac co quan tinh",
+        source="csv",
+        province_code="p04",
+        parent_code="p04",
+    )
+    await app.store.units.upsert_many([unit], now=app.clock.now())
+    scope = await _unit_scope(app, "doan-khoi")
+    text = _text(docx.Document(str(await _document(seeded, scope, tmp_path))))
+    assert "Đoàn Đoàn" not in text and "ĐOÀN ĐOÀN" not in text, text
+    assert "thanh niên Đoàn Khối các cơ quan tỉnh" in text, text

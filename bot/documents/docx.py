@@ -43,7 +43,14 @@ from bot.documents.frame import (
     write_official_document,
 )
 from bot.documents.frame import date_line as frame_date_line
-from bot.documents.issuers import Issuer, IssuerContext, IssuerSettings, place_name, resolve
+from bot.documents.issuers import (
+    Issuer,
+    IssuerContext,
+    IssuerSettings,
+    in_sentence,
+    place_name,
+    resolve,
+)
 from bot.documents.model import (
     ClusterRow,
     DigestData,
@@ -161,7 +168,7 @@ def document_for(data: DigestData, *, tr: Translator) -> OfficialDocument:
             issuer=issuer,
             kind=tr.t("document.kind.report"),
             title=tr.t(
-                "document.unit.title", unit=_lower_first(data.scope_name), title=data.campaign_title
+                "document.unit.title", unit=in_sentence(data.scope_name), title=data.campaign_title
             ),
             date=day,
         )
@@ -189,7 +196,7 @@ def _lower_first(name: str) -> str:
 
 
 def issuer_phrase(issuer: Issuer) -> str:
-    """How the body names its issuer: "Đoàn Phường Thục Phán", "Sở Nội vụ"; an organ of a
+    """How the body names its issuer: "Đoàn phường Thục Phán", "Sở Nội vụ"; an organ of a
     body with its parent: "Ban Thường vụ BCH Đoàn tỉnh Cao Bằng"."""
     organ = issuer.name.casefold().startswith(("ban ", "thường trực", "văn phòng"))
     if organ and issuer.parent:
@@ -271,7 +278,7 @@ def _unit_body(
             title=data.campaign_title,
             period=_period(data, tr=tr),
             issuer=issuer_phrase(document.issuer),
-            unit=_lower_first(data.scope_name),
+            unit=in_sentence(data.scope_name),
             questions=counts["questions"],
             people=counts["people"],
         )
@@ -284,7 +291,7 @@ def _unit_body(
         tr.t(
             "document.unit.closing",
             issuer=issuer_phrase(document.issuer),
-            unit=_lower_first(data.scope_name),
+            unit=in_sentence(data.scope_name),
             to=to,
         )
     )

@@ -6,7 +6,7 @@ Four levels issue the dialogue's documents, each in its own voice:
   Union: for a province dialogue the Ban Thường vụ of the Tỉnh đoàn (or the Ban Công tác
   thanh thiếu nhi of the provincial Fatherland Front), sent to Sở Nội vụ; for a commune
   dialogue the commune's Youth Union, sent to its UBND;
-- ``commune`` — a commune's or ward's own list, by its Youth Union ("Đoàn Phường Thục Phán"),
+- ``commune`` — a commune's or ward's own list, by its Youth Union ("Đoàn phường Thục Phán"),
   sent to the Tỉnh đoàn and its UBND;
 - ``school`` — a school's, agency's, enterprise's or armed-forces unit's own list, by its
   Youth Union, sent to the Tỉnh đoàn;
@@ -76,7 +76,7 @@ class Signer:
 class Issuer:
     """A resolved issuer: what the head and foot of one document print."""
 
-    name: str  #: the issuing body, bold on the left: "Ban Thường vụ", "Đoàn Phường Thục Phán"
+    name: str  #: the issuing body, bold on the left: "Ban Thường vụ", "Đoàn phường Thục Phán"
     parent: str = ""  #: its parent body, above it: "BCH Đoàn tỉnh Cao Bằng", "UBND tỉnh …"
     letterhead: Letterhead = "state"  #: national motto, or "ĐOÀN TNCS HỒ CHÍ MINH"
     symbol: str = ""  #: "BC-TĐTN": "Số: …/BC-TĐTN"
@@ -141,7 +141,7 @@ class IssuerContext:
             "youth_union": ("Thành đoàn " if city else "Tỉnh đoàn ") + name,
             "host": self.host,
             "unit": unit,
-            "unit_lc": unit[:1].lower() + unit[1:],
+            "unit_lc": in_sentence(unit),
             "unit_place": place_name(unit),
             "department": self.department,
         }
@@ -158,7 +158,7 @@ def default_settings(level: Level, *, campaign_level: str = "province") -> Issue
     """Built-in settings of a level: the usual practice of the plans (see the module doc)."""
     commune_dialogue = campaign_level == "commune"
     youth_union_list = IssuerSettings(
-        issuer="Đoàn {unit}",
+        issuer="Đoàn {unit_lc}",
         issuer_parent="BCH Đoàn {province}",
         letterhead="youth_union",
         symbol="BC-ĐTN",
@@ -214,7 +214,7 @@ def default_settings(level: Level, *, campaign_level: str = "province") -> Issue
             signer_authority="KT. CHỦ TỊCH",
             signer_title="PHÓ CHỦ TỊCH",
             signer_name="",
-            recipients=("Như trên", "Đoàn {unit}"),
+            recipients=("Như trên", "Đoàn {unit_lc}"),
             archive="VP",
         )
     return IssuerSettings(
@@ -269,7 +269,7 @@ def _after_questions(
                 commune_ubnd,
                 signer_authority="KT. CHỦ TỊCH",
                 signer_title="PHÓ CHỦ TỊCH",
-                recipients=("Đoàn {unit}", "Các ban, ngành, đoàn thể {unit_lc}"),
+                recipients=("Đoàn {unit_lc}", "Các ban, ngành, đoàn thể {unit_lc}"),
             )
         return IssuerSettings(
             issuer="Sở Nội vụ",
@@ -313,7 +313,7 @@ def _after_questions(
                 symbol="TB-UBND",
                 recipients=(
                     "Thường trực Đảng ủy, HĐND {unit_lc}",
-                    "Đoàn {unit}",
+                    "Đoàn {unit_lc}",
                     "Các ban, ngành, đoàn thể {unit_lc}",
                 ),
             )
@@ -369,7 +369,7 @@ def resolve(
     values = context.values()
 
     def fill(text: str | None) -> str:
-        return " ".join(fill_placeholders(text or "", values).split())
+        return single_youth_union(" ".join(fill_placeholders(text or "", values).split()))
 
     name = fill(merged.issuer)
     parent = fill(merged.issuer_parent)
@@ -433,6 +433,33 @@ _YOUTH_UNION_WORDS = re.compile(r"\b(doan|thanh doan|tinh doan|huyen doan)\b")
 def is_youth_union(name: str, parent: str) -> bool:
     """A Youth Union body ("Đoàn …", "BCH Đoàn tỉnh …", "Tỉnh đoàn …"), not an agency."""
     return any(_YOUTH_UNION_WORDS.search(fold(text)) for text in (name, parent))
+
+
+#: The kinds of administrative unit, written in lower case before the unit's name
+#: (Nghị định 30, Phụ lục II: "xã Ái Quốc", "tỉnh Nam Định").
+_ADMINISTRATIVE_KIND = re.compile(
+    r"^(?:tỉnh|thành phố|xã|phường|đặc khu|thị trấn|huyện|quận|thị xã)\s", re.IGNORECASE
+)
+
+
+def in_sentence(name: str) -> str:
+    """A unit's name inside a sentence: "Phường Thục Phán" → "phường Thục Phán"; a school's,
+    agency's or Youth Union body's own name unchanged ("Bộ Chỉ huy Quân sự tỉnh Cao Bằng")."""
+    if _ADMINISTRATIVE_KIND.match(name):
+        return name[:1].lower() + name[1:]
+    return name
+
+
+#: "Đoàn " before a name that is already a Youth Union body ("Đoàn Khối các cơ quan tỉnh").
+_DOUBLED_YOUTH_UNION = re.compile(
+    r"\bĐoàn\s+(?=(?:Đoàn|Chi đoàn|Liên chi đoàn|Tỉnh đoàn|Thành đoàn)\b)", re.IGNORECASE
+)
+
+
+def single_youth_union(text: str) -> str:
+    """ "Đoàn Đoàn Khối các cơ quan tỉnh" → "Đoàn Khối các cơ quan tỉnh" (a unit that is a
+    Youth Union body named after "Đoàn {unit_lc}")."""
+    return _DOUBLED_YOUTH_UNION.sub("", text)
 
 
 _KIND_PREFIX = re.compile(r"^(tỉnh|thành phố)\s+", re.IGNORECASE)
