@@ -690,11 +690,12 @@ async def switch_language(ctx: Ctx, text: str) -> bool:
     return True
 
 
-def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
+def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15, ask_again: bool = True) -> bool:
     """A question typed at an earlier step (consent, unit, name, group, topic) instead of
     that step's answer: kept for the question step, which is then skipped (the preview
     shows it before anything is sent), and the step asked again. Without this the
-    person's words would be answered "not understood" and lost."""
+    person's words would be answered "not understood" and lost. ``ask_again=False``: the
+    caller asks the step again (the topic groups the question points to)."""
     cleaned = clean_text(text)
     limit = ctx.settings.max_question_chars
     if len(cleaned) > limit and question_like(cleaned):
@@ -702,7 +703,8 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
         # (it was searched as a unit's name, or answered with topic groups, and dropped).
         _say_not_kept(ctx, cleaned)
         _swallow_rest(ctx, cleaned)
-        ctx.repeat_prompt()
+        if ask_again:
+            ctx.repeat_prompt()
         return True
     if not question_like(cleaned, strict=True, long_words=long_words):
         return False
@@ -719,7 +721,8 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
                     limit=ctx.tr.number(limit),
                 )
             )
-            ctx.repeat_prompt()
+            if ask_again:
+                ctx.repeat_prompt()
             return True
         cleaned = joined
     if before_draft:
@@ -729,7 +732,8 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15) -> bool:
         ctx.draft["text"] = cleaned
         ctx.collect("draft")
     ctx.say(ctx.tr("early.kept"))
-    ctx.repeat_prompt()
+    if ask_again:
+        ctx.repeat_prompt()
     return True
 
 
@@ -812,6 +816,11 @@ async def text_at_the_category(ctx: Ctx, text: str) -> None:
 
 @router.unmatched_text(State.TOPIC)
 async def text_at_the_topic(ctx: Ctx, text: str) -> None:
+    if await aside(ctx, text):
+        return
+    if keep_early(ctx, text, ask_again=False):
+        await advance(ctx)  # the groups the question points to first, not the list again
+        return
     if await _before_a_choice(ctx, text):
         return
     if unsure(text) and "text" not in ctx.draft:

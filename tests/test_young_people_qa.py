@@ -343,3 +343,17 @@ async def test_a_second_question_too_long_to_join_the_kept_one_is_said_not_kept(
     assert "quá giới hạn 2.000 ký tự" in t.last_text and "vẫn được giữ" in t.last_text
     await t.say("1")
     assert "kiểm tra lại" in t.last_text and first.strip() in t.last_text
+
+
+async def test_a_question_typed_at_the_topic_list_gets_its_groups_first(engine: Engine) -> None:
+    """The question typed at the topic list was kept, but the whole list of 13 groups
+    came again; the question typed first gets the groups it points to (and "all")."""
+    t = Talker(engine)
+    await walk(t, 6)
+    assert len(t.last_prompt().choices) == 13
+    await t.say(QUESTION)
+    assert "giữ lại câu hỏi" in t.last_text
+    labels = [c.label for c in t.last_prompt().choices]
+    assert "Chuyển đổi số" in labels and "Xem tất cả các nhóm" in labels and len(labels) < 13
+    await t.say("1")
+    assert "kiểm tra lại" in t.last_text and "Vấn đề: Chuyển đổi số" in t.last_text
