@@ -384,3 +384,17 @@ async def test_export_refuses_a_scope_it_would_ignore(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--document answers" in err[0] and "--department" in err[0], err
     assert not out.exists()
+
+
+async def test_a_letter_asking_for_answers_by_a_past_date_is_flagged(
+    done: tuple[App, Campaign, list[Question]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Made after the answers' deadline (26/08/2025), Sở Nội vụ's letter still asks for the
+    # answers "trước ngày 26/08/2025": written as asked, but the operator is told.
+    _, campaign, _ = done
+    out = tmp_path / "cong-van.docx"
+    args = ["export", "--format", "docx", "--department", "Sở Khoa học và Công nghệ"]
+    assert await run([*args, "--out", str(out)]) == 0
+    assert "trước ngày 26/08/2025" in text_of(out)
+    err = capsys.readouterr().err
+    assert "26/08/2025" in err and f"youthbot campaign edit {campaign.id} --answers-due" in err, err

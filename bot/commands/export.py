@@ -26,7 +26,7 @@ from bot.documents.exports import question_to_json, write_questions_csv
 from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
-from bot.documents.model import QuestionRow
+from bot.documents.model import QuestionRow, format_date_vn
 from bot.documents.names import reserve
 from bot.documents.produce import file_stem
 from bot.documents.xlsx import write_xlsx
@@ -137,6 +137,18 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         await asyncio.to_thread(write_docx, data, out, tr=tr)
     if out is not None:
         print(tr("cli.export.done", count=len(data.questions), path=out), file=sys.stderr)
+    due = data.deadline("answers_due")
+    if (
+        args.format == "docx"
+        and scope.kind == "department"
+        and due
+        and due < app.local_now().date()
+    ):
+        # The letter asks for answers by that date: written as asked, the operator warned.
+        print(
+            tr.t("cli.export.due_passed", due=format_date_vn(due), campaign=campaign.id),
+            file=sys.stderr,
+        )
     return 0
 
 
