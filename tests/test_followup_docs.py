@@ -398,3 +398,21 @@ async def test_a_letter_asking_for_answers_by_a_past_date_is_flagged(
     assert "trước ngày 26/08/2025" in text_of(out)
     err = capsys.readouterr().err
     assert "26/08/2025" in err and f"youthbot campaign edit {campaign.id} --answers-due" in err, err
+
+
+async def test_the_reports_and_notice_close_with_the_end_mark(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # A report ends "Trên đây là …./." before "Nơi nhận": the answers compilation and the
+    # report on the dialogue stopped on their last item or table.
+    closings = {
+        "answers": "Trên đây là tổng hợp nội dung trả lời ý kiến, kiến nghị của thanh niên",
+        "report": "Trên đây là báo cáo kết quả tổ chức Hội nghị đối thoại giữa Chủ tịch "
+        "UBND tỉnh Cao Bằng với thanh niên",
+        "conclusion": "Trên đây là kết luận của Chủ tịch UBND tỉnh Cao Bằng",
+    }
+    for kind, start in closings.items():
+        out = tmp_path / f"{kind}.docx"
+        assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
+        last = [p.text for p in docx.Document(str(out)).paragraphs if p.text.strip()][-1]
+        assert last.startswith(start) and last.endswith("./."), (kind, last)

@@ -142,6 +142,7 @@ def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
     # Thousands of questions: streamed as WordprocessingML into the saved file (as the
     # summary's questions are), since python-docx slows down with every paragraph it adds.
     out.stream_xml(_answers_xml(document, tr, out))
+    _body(out, tr.t("followup.answers.closing"))
 
 
 def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterator[str]:
@@ -404,3 +405,4 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
         _table(out, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
     else:
         _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
+    _body(out, tr.t("followup.report.closing", host=head.host_name))
