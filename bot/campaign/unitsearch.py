@@ -29,6 +29,12 @@ _PREFIXES = (
     "doan",
 )
 MIN_SCORE = 72.0
+# A name typed a letter or two off: "thuc phn" (94), "dam thy" (93), "hoa ann" (92).
+TYPO_SCORE = 80.0
+# A unit's whole name said inside longer words ("trường THPT Hòa An").
+INSIDE_SCORE = 90.0
+# Typed text long enough to be compared with a part of a long name.
+_PART_CHARS = 8
 # A former district typed: all the communes it became are offered (7 or 8 most often).
 _DISTRICT_UNITS = 12
 NAMED_SCORE = 99.0  # the typed words are the unit's name, or whole words of it
@@ -151,6 +157,8 @@ def _core(folded: str) -> str:
 
 # A former commune-level unit's name without its kind ("Thị trấn Nước Hai" → "nuoc hai").
 _FORMER_KIND = re.compile(r"^(?:xa|phuong|thi tran)\s+")
+# A city or town under a province, before 2025: "thành phố Cao Bằng", "TP Cao Bằng".
+_CITY = re.compile(r"^(?:thanh pho|tp)\s+")
 # A former district's kind: "Huyện Hòa An", "Thành phố Cao Bằng", "Thị xã Quảng Yên".
 _DISTRICT_KIND = re.compile(r"^(?:huyen|quan|thi xa|thanh pho)\s+")
 # "xã Chí Viễn cũ", "Chí Viễn (cũ)": the former unit said to be former.
@@ -176,7 +184,12 @@ class UnitSearch:
         self._full = [u.search_key or fold(u.name) for u in self._units]
         self._core = [_core(k) for k in self._full]
         self._padded = [f" {k} " for k in self._core]  # for whole-word containment
+        self._names = set(self._core)
         self._home = {u.province_code for u in self._units if u.province_code}
+        names = [fold(_current_provinces().get(code, "")) for code in self._home]
+        self._home_suffixes = [
+            suffix for name in names if name for suffix in (f" tinh {name}", f" {name}")
+        ]
         # The scorer's own preprocessing, done once for the choices instead of per search.
         self._choices = (
             [utils.default_process(k) for k in self._core],
@@ -212,8 +225,17 @@ class UnitSearch:
     def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
         # "nhà em ở Thục Phán ạ": the place, not the sentence around it.
         q = _SAID_AROUND.sub("", fold(query)).strip() or fold(query)
+        # "xã Minh Tâm Cao Bằng": the province said after the unit says nothing more.
+        for suffix in self._home_suffixes if _core(q) not in self._names else ():
+            rest = q[: -len(suffix)].rstrip(" ,-")
+            # Not when nothing but "tỉnh" is left: "tỉnh Cao Bằng" names the province.
+            if q.endswith(suffix) and len(_PROVINCE_WORD.sub("", rest + " ").strip()) >= 3:
+                q = rest
+                break
         matches = self._search(q, limit=limit)
-        district = _DISTRICT.match(q)
+        # "huyện Trùng Khánh", "thành phố Cao Bằng": a district (or a city under the
+        # province) of before 2025, whose communes and wards are offered.
+        district = _DISTRICT.match(q) or _CITY.match(q)
         if district and (communes := self._of_district(q[district.end() :])):
             return communes
         former = self._formerly(q)
@@ -290,23 +312,44 @@ class UnitSearch:
     def _ranked(self, q: str, *, limit: int, only_exact: bool = True) -> list[UnitMatch]:
         q_core = _core(q)
         scores: dict[int, float] = {}
-        # Whole words typed in order weigh most; then typo-tolerant matches on the name
-        # without its generic prefix, so "dam thuy" and "xa dam thuy" score alike.
-        for choices, query_form in zip(self._choices, (q_core, q), strict=True):
+        # Whole words typed in order weigh most; then a name typed a letter or two off,
+        # on the name without its generic prefix ("dam thy", "xa dam thy"). Only whole
+        # names are compared: a word in common ("viên", "Cao Bằng") made "sinh viên ở Hà
+        # Nội" or "thôn Bó Blằng" look like the provincial hospital or military command.
+        typed = utils.default_process(q_core)
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
             for _, score, index in process.extract(
-                utils.default_process(query_form),
-                choices,
-                scorer=fuzz.WRatio,
+                typed,
+                self._choices[0],
+                scorer=scorer,
                 processor=None,
                 limit=limit * 3,
+                score_cutoff=TYPO_SCORE,
             ):
                 scores[index] = max(scores.get(index, 0.0), float(score))
+        if len(typed) >= _PART_CHARS:
+            # Part of a long name, with a typo ("chuyen cao bag"): the part must be most
+            # of what was typed and at least half of the name.
+            for _, score, index in process.extract(
+                typed,
+                self._choices[0],
+                scorer=fuzz.partial_ratio,
+                processor=None,
+                limit=limit * 3,
+                score_cutoff=TYPO_SCORE,
+            ):
+                if len(typed) <= len(self._core[index]) <= 2 * len(typed):
+                    scores[index] = max(scores.get(index, 0.0), float(score) - 5.0)
         padded = f" {q_core} "
         for index, (core, core_padded) in enumerate(zip(self._core, self._padded, strict=True)):
             if q_core == core:
                 scores[index] = 101.0
             elif padded in core_padded or core.startswith(q_core):
                 scores[index] = max(scores.get(index, 0.0), NAMED_SCORE)
+            elif len(core) >= _PART_CHARS // 2 and core_padded in padded:
+                # The unit's whole name inside what was typed: "trường THPT Hòa An",
+                # "THCS Đàm Thuỷ" (a school not in the list: its commune is offered).
+                scores[index] = max(scores.get(index, 0.0), INSIDE_SCORE)
         ranked = sorted(
             (i for i, s in scores.items() if s >= MIN_SCORE),
             key=lambda i: (-scores[i], self._units[i].name),
