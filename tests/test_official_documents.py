@@ -743,6 +743,7 @@ def test_foot_is_set_apart_from_a_closing_table_or_streamed_text(tmp_path: Path)
         assert children[-1].tag == qn("w:tbl")  # the foot
         spacer = children[-2]
         assert spacer.tag == qn("w:p"), name
+        assert spacer.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None, name
         if name == "stream":
             last = "".join(t.text or "" for t in children[-3].iter(qn("w:t")))
             assert last == "Câu cuối cùng.", last

@@ -602,11 +602,11 @@ def foot(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
         # an empty paragraph before the foot's table, and its last row stays with the foot.
         for p in last.findall(f"{qn('w:tr')}[last()]//{qn('w:p')}"):
             Paragraph(p, doc).paragraph_format.keep_with_next = True
-        doc.add_paragraph().paragraph_format.space_after = Pt(0)
+        _spacer(doc)
     elif last is not None and STREAM_MARKER in "".join(t.text or "" for t in last.iter(qn("w:t"))):
         # Streamed paragraphs replace their marker when the file is saved: the space before
         # the foot goes on a paragraph of its own.
-        doc.add_paragraph().paragraph_format.space_after = Pt(0)
+        _spacer(doc)
     else:
         # The paragraph before the block stays with it (no signature alone on a page).
         paragraphs = body.findall(qn("w:p"))[-1:]  # not doc.paragraphs: no proxies
@@ -641,6 +641,13 @@ def foot(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
     for _ in range(SIGNATURE_SPACE_LINES):
         cell_paragraph(right, "", after=none)
     cell_paragraph(right, signer.name, bold=True, align=center, after=none)
+
+
+def _spacer(doc: DocxDocument) -> None:
+    """An empty line before the foot, kept with it."""
+    spacer = doc.add_paragraph().paragraph_format
+    spacer.space_after = Pt(0)
+    spacer.keep_with_next = True
 
 
 def recipient_lines(issuer: Issuer, *, addressed: bool, tr: Translator) -> list[str]:
