@@ -238,6 +238,11 @@ async def edit_text(ctx: Ctx, text: str) -> None:
     question = await _own(ctx, str(ctx.data.get("editing", "")))
     if question is None:
         return
+    if "keep" in intents(text):
+        # "thôi", "ko sửa nữa": not changed after all (it replaced the question's text).
+        ctx.reset()
+        ctx.say(ctx.tr("edit.kept", code=question.code))
+        return
     cleaned = check_text(ctx, text)
     if cleaned is None:
         ctx.repeat_prompt()

@@ -503,7 +503,9 @@ async def ask_unit_pick(
     if own_unit and not named_unit and _province_instead(ctx, search, query):
         return
     if not matches:
-        ctx.say(ctx.tr("unit.none_found", query=query[:60]))
+        # "thôn Bó Blằng": below the units offered; the commune is what to type.
+        hamlet = search.names_hamlet(query)
+        ctx.say(ctx.tr("unit.hamlet" if hamlet else "unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
     ctx.data["unit_query"] = query[:100]
@@ -927,6 +929,12 @@ async def question_text(ctx: Ctx, text: str) -> None:
     if await note_anonymous(ctx, text):  # "em muốn hỏi kín" is no question: the next is
         return
     if await switch_language(ctx, text):  # nor is "english please"
+        return
+    if ctx.draft.get("text") and "keep" in intents(text):
+        # "thôi", "ko sửa nữa" at "Sửa câu hỏi": the question as it was (it became the
+        # question, or was "too short").
+        ctx.say(ctx.tr("amend.kept"))
+        await advance(ctx)
         return
     if lead_in_only(text):
         # "cho em hỏi ạ", then the question in the next message: wait for it, and keep

@@ -207,6 +207,14 @@ _CANCEL = {
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
+_KEEP |= {
+    # "thôi không sửa nữa", "ko sửa đâu", "khỏi sửa": the question stays as it is.
+    f"{lead}{neg} {verb}{tail}"
+    for lead in ("", "thoi ")
+    for neg in ("khong", "ko", "k", "khoi", "khong can", "ko can")
+    for verb in ("sua", "doi", "sua cau hoi", "doi cau hoi")
+    for tail in ("", " nua", " dau", " nua dau")
+} | {"thoi khoi", "khoi", "de nguyen", "giu nguyen cau cu", "no change", "keep it"}
 _ANONYMOUS = {
     "an danh",
     "xin an danh",

@@ -357,3 +357,39 @@ async def test_a_question_typed_at_the_topic_list_gets_its_groups_first(engine: 
     assert "Chuyển đổi số" in labels and "Xem tất cả các nhóm" in labels and len(labels) < 13
     await t.say("1")
     assert "kiểm tra lại" in t.last_text and "Vấn đề: Chuyển đổi số" in t.last_text
+
+
+# -- not changing a question after all ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["thôi", "ko sửa nữa", "thôi không sửa đâu", "giữ nguyên"])
+async def test_not_editing_a_sent_question_after_all(
+    engine: Engine, province_app: App, typed: str
+) -> None:
+    """After /sua, "ko sửa nữa" replaced the sent question's text with "ko sửa nữa"
+    ("thôi" was "Câu hỏi hơi ngắn"). Now the question stays as it was."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    await t.say("/sua")
+    assert "Câu hiện tại" in t.last_text
+    await t.say(typed)
+    assert "giữ nguyên" in t.last_text and "Đã sửa" not in t.last_text
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == QUESTION
+    await t.say("Nông Văn Hủy")  # the edit is over: not taken as the new text
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == QUESTION
+
+
+@pytest.mark.parametrize("typed", ["thôi", "ko sửa nữa"])
+async def test_not_editing_the_draft_after_all(engine: Engine, typed: str) -> None:
+    """At the preview's "Sửa câu hỏi", "ko sửa nữa" became the question."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("2")  # Sửa câu hỏi
+    assert "Câu hiện tại" in t.last_text
+    await t.say(typed)
+    assert "giữ nguyên" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
