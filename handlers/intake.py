@@ -503,7 +503,9 @@ async def ask_unit_pick(
     if own_unit and not named_unit and _province_instead(ctx, search, query):
         return
     if not matches:
-        ctx.say(ctx.tr("unit.none_found", query=query[:60]))
+        # "thôn Bó Blằng": below the units offered; the commune is what to type.
+        hamlet = search.names_hamlet(query)
+        ctx.say(ctx.tr("unit.hamlet" if hamlet else "unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
     ctx.data["unit_query"] = query[:100]

@@ -155,3 +155,26 @@ async def test_the_terminal_hint_follows_a_language_switched_in_the_chat(
     assert "Do you agree?" in text
     tail = text[text.index("Do you agree?") :]
     assert "or type your choice" in tail and "gõ lựa chọn" not in tail
+
+
+async def test_a_hamlet_typed_for_a_unit_asks_for_its_commune(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("thôn Bó Blằng")
+    assert 'Bạn gõ tên xã hoặc phường nơi có "thôn Bó Blằng" nhé.' in t.last_text
+    await t.say("thôn Nà Rụa, xã Đàm Thuỷ")  # with its commune: the commune
+    assert [c.label for c in t.last_prompt().choices] == ["Xã Đàm Thuỷ"]
+
+
+async def test_the_former_city_is_a_former_district(engine: Engine) -> None:
+    t = Talker(engine)
+    await t.say("/start")
+    await t.say("đồng ý")
+    await t.say("thành phố Cao Bằng")
+    assert "Từ 1/7/2025 không còn cấp huyện" in t.last_text
+    assert {c.label for c in t.last_prompt().choices} == {
+        "Phường Nùng Trí Cao",
+        "Phường Thục Phán",
+        "Phường Tân Giang",
+    }

@@ -157,6 +157,8 @@ def _core(folded: str) -> str:
 
 # A former commune-level unit's name without its kind ("Thị trấn Nước Hai" → "nuoc hai").
 _FORMER_KIND = re.compile(r"^(?:xa|phuong|thi tran)\s+")
+# Below a commune: "thôn", "bản", "xóm", "tổ dân phố", "ấp", "buôn", "khu phố", "làng".
+_HAMLET = re.compile(r"^(?:thon|ban|xom|to dan pho|to|ap|buon|khu pho|lang|phum|soc|khoi)\s+\S")
 # A city or town under a province, before 2025: "thành phố Cao Bằng", "TP Cao Bằng".
 _CITY = re.compile(r"^(?:thanh pho|tp)\s+")
 # A former district's kind: "Huyện Hòa An", "Thành phố Cao Bằng", "Thị xã Quảng Yên".
@@ -216,11 +218,20 @@ class UnitSearch:
         code, name = found
         return ProvinceNamed(name, ours=code in self._home)
 
+    def names_district(self, query: str) -> bool:
+        """Whether the text names a district, town or urban district ("huyện …"), or a
+        city under the province ("thành phố Cao Bằng"), a level abolished on 1 July 2025."""
+        place = _place_words(query)
+        if _DISTRICT.match(place) is not None:
+            return True
+        city = _CITY.match(place)
+        return city is not None and bool(self._of_district(place[city.end() :]))
+
     @staticmethod
-    def names_district(query: str) -> bool:
-        """Whether the text names a district, town or urban district ("huyện …"), a level
-        abolished on 1 July 2025."""
-        return _DISTRICT.match(_place_words(query)) is not None
+    def names_hamlet(query: str) -> bool:
+        """Whether the text names a hamlet, village or residential group ("thôn …", "bản
+        …", "tổ dân phố …"): below the units people choose from."""
+        return _HAMLET.match(_place_words(query)) is not None
 
     def search(self, query: str, *, limit: int = 5) -> list[UnitMatch]:
         # "nhà em ở Thục Phán ạ": the place, not the sentence around it.
