@@ -929,3 +929,17 @@ def test_xlsx_huge_cluster_lists_every_member(tmp_path: Path, tr: Translator) ->
     rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == ws["C2"].value]
     assert len(rows) == 3000
     assert rows[2999][3:5] == ("Q002999", "Câu hỏi số 2999 về vay vốn")
+
+
+def test_xlsx_overview_counts_are_numbers(tmp_path: Path, tr: Translator) -> None:
+    # Stored as text ("12"), every figure of the overview showed Excel's "number stored as
+    # text" warning and could not be summed; the "9/62" units ratio stays text.
+    data = make_digest()
+    ws = load_workbook(write_xlsx(data, tmp_path / "d.xlsx", tr=tr))["Tổng quan"]
+    values = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
+    assert values["Số câu hỏi"] == data.totals.questions
+    assert values["Số thanh niên tham gia"] == data.totals.people
+    assert isinstance(values["Số đơn vị chưa gửi câu hỏi"], int)
+    assert values["Đơn vị đã gửi / tổng số đơn vị"] == (
+        f"{data.totals.units}/{data.totals.units_total}"
+    )

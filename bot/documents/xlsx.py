@@ -181,7 +181,7 @@ def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
     ws.append([tr.t("digest.xlsx.title")])
     ws["A1"].font = TITLE_FONT
     ws.append([data.campaign_title])
-    rows: list[tuple[str, str]] = [
+    rows: list[tuple[str, str | int]] = [
         (tr.t("digest.field.host"), data.host_name),
         (tr.t(f"digest.field.scope.{data.scope}"), data.scope_name or data.host_name),
         (
@@ -190,20 +190,25 @@ def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
             + format_datetime_vn(data.period_end),
         ),
         (tr.t("digest.field.generated"), format_datetime_vn(data.generated_at)),
-        (tr.t("digest.field.questions"), format_number(t.questions, lang)),
-        (tr.t("digest.field.people"), format_number(t.people, lang)),
-        (tr.t("digest.field.supporters"), format_number(t.supporters, lang)),
+        (tr.t("digest.field.questions"), t.questions),
+        (tr.t("digest.field.people"), t.people),
+        (tr.t("digest.field.supporters"), t.supporters),
         (
             tr.t("digest.field.units"),
             f"{format_number(t.units, lang)}/{format_number(t.units_total, lang)}",
         ),
-        (tr.t("digest.field.new_questions"), format_number(t.new_questions, lang)),
-        (tr.t("digest.field.silent_units"), format_number(len(data.silent_units), lang)),
+        (tr.t("digest.field.new_questions"), t.new_questions),
+        (tr.t("digest.field.silent_units"), len(data.silent_units)),
     ]
     ws.append([])
     for label, value in rows:
         ws.append([label, value])
         ws.cell(ws.max_row, 1).font = HEADER_FONT
+        if isinstance(value, int):
+            # A number (summable, no "stored as text" warning), shown like the text beside it.
+            figure = ws.cell(ws.max_row, 2)
+            figure.number_format = "#,##0"
+            figure.alignment = Alignment(horizontal="left")
     if data.deadlines:
         ws.append([])
         ws.append(
