@@ -36,6 +36,7 @@ from handlers.understanding import (
     language_wish,
     lead_in_only,
     name_without_intro,
+    names_a_question,
     question_like,
     unsure,
 )
@@ -667,16 +668,22 @@ async def pick_topic(ctx: Ctx, arg: str) -> None:
 
 async def aside(ctx: Ctx, text: str) -> bool:
     """A word aside at a step that expects an answer: a hello or a thank-you
-    (:meth:`Ctx.greeted`), or "khi nào đối thoại ạ", "còn gửi được không" (the dates;
-    before, the unit step searched for a unit named "khi nào đối thoại"); answered, then
-    the step again. False for anything else."""
+    (:meth:`Ctx.greeted`), "english please", or "khi nào đối thoại ạ", "còn gửi được
+    không" (the dates; before, the unit step searched for a unit named "khi nào đối
+    thoại"), "câu hỏi của em đâu rồi", "bao giờ có trả lời câu hỏi của em" (one's
+    questions, when answers come: they were "not in the list" at the topic step);
+    answered, then the step again. False for anything else."""
     if ctx.greeted(text):
         return True
     if await switch_language(ctx, text):
         return True
-    if idle_request(text) != "dates":
+    request = idle_request(text)
+    if request == "dates":
+        await tell_dates(ctx)
+    elif request in ("cauhoi", "when") and names_a_question(text):
+        await _answer_request(ctx, text)  # not "sửa"/"rút": this draft's, or a sent one's?
+    else:
         return False
-    await tell_dates(ctx)
     ctx.repeat_prompt()
     return True
 

@@ -33,6 +33,7 @@ __all__ = [
     "lead_in_only",
     "meaningful",
     "name_without_intro",
+    "names_a_question",
     "question_like",
     "typed_number",
 ]
@@ -988,6 +989,12 @@ def only_thanks(text: str) -> bool:
     "em cảm ơn, em tên là Lan" or "cảm ơn, xã Đàm Thủy", which answer a step too."""
     words = _THANKS.sub(" ", _words(text))
     return bool(_THANKS.search(_words(text))) and set(words.split()) <= _THANKS_AROUND
+
+
+def names_a_question(text: str) -> bool:
+    """Whether ``text`` speaks of a question ("câu hỏi", "kiến nghị", "question"): a
+    request about one's questions, not a topic's words ("sửa đường")."""
+    return bool(_MINE.search(_trim(_words(text))))
 
 
 def idle_request(text: str) -> str | None:

@@ -393,3 +393,27 @@ async def test_not_editing_the_draft_after_all(engine: Engine, typed: str) -> No
     assert "Câu hiện tại" in t.last_text
     await t.say(typed)
     assert "giữ nguyên" in t.last_text and f"Câu hỏi: {QUESTION}" in t.last_text
+
+
+# -- asking about one's questions in the middle of a new one ------------------------------------
+
+
+async def test_asking_where_ones_question_is_in_the_middle_of_a_new_one(engine: Engine) -> None:
+    """A returning person who sent /start is at the topic list of a new question: "câu
+    hỏi của e đâu rồi" was "Mình chưa thấy nhóm vấn đề này trong danh sách", over and
+    over. Now it lists their questions, then the list again; a topic's words are still a
+    topic's ("sửa đường" is no /sua)."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say("/start")
+    assert "nhóm vấn đề nào" in t.last_text
+    await t.say("câu hỏi của e đâu rồi")
+    assert code in t.last_text and "chưa thấy nhóm" not in t.last_text
+    assert t.last_text.endswith(t.last_prompt().text)
+    await t.say("bao giờ có trả lời câu hỏi của em ạ")
+    assert "28/08/2025" in t.last_text and "chưa thấy nhóm" not in t.last_text
+    await t.say("sửa đường")
+    assert "Câu hiện tại" not in t.last_text
