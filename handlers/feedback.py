@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 from bot.clustering.normalize import plain
+from handlers.contacts import masked
 from handlers.engine import Choice, Ctx, Router, short
 from handlers.states import State
 from storage.models import Question
@@ -66,12 +67,19 @@ async def offer(ctx: Ctx, text: str, *, open_campaign: bool) -> bool:
     rows.append([Choice(ctx.tr("feedback.drop"), "fx", intents=("no", "cancel"))])
     if len(candidates) == 1:
         q = candidates[0]
-        prompt = ctx.tr("feedback.ask_one", code=q.code, question=short(q.text, 80))
+        prompt = ctx.tr("feedback.ask_one", code=q.code, question=_shown(ctx, q))
     else:
-        listed = "\n".join(f"• {q.code}: “{short(q.text, 80)}”" for q in candidates)
+        listed = "\n".join(f"• {q.code}: “{_shown(ctx, q)}”" for q in candidates)
         prompt = ctx.tr("feedback.ask_which", questions=listed)
     ctx.ask(State.FEEDBACK_CONFIRM, prompt, rows)
     return True
+
+
+def _shown(ctx: Ctx, question: Question) -> str:
+    """A question as this person is shown it: a supported one is another person's, so
+    never with their phone number or e-mail address (as /cauhoi shows it)."""
+    own = question.person_id == ctx.person.id
+    return short(question.text if own else masked(question.text), 80)
 
 
 def _yes(candidates: list[Question]) -> tuple[str, ...]:

@@ -417,3 +417,34 @@ async def test_asking_where_ones_question_is_in_the_middle_of_a_new_one(engine: 
     assert "28/08/2025" in t.last_text and "chưa thấy nhóm" not in t.last_text
     await t.say("sửa đường")
     assert "Câu hiện tại" not in t.last_text
+
+
+# -- another young person's phone number --------------------------------------------------------
+
+
+async def test_feedback_on_a_supported_answer_never_shows_the_askers_phone(
+    province_app: App, campaign: Campaign
+) -> None:
+    """A supporter who writes back about an answer was shown the asker's question as it
+    was typed, phone number included ("• CODE: “… gọi em 0912 345 678”"); /cauhoi and
+    the similar questions mask it."""
+    from handlers.answers import publish, save_answer
+    from tests.followup import question, support
+
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(
+        app, campaign, "lan", "Xã có lớp học nghề may cho thanh niên không ạ? Gọi em 0912 345 678"
+    )
+    await support(app, asked, "minh")
+    await save_answer(app.store, asked, "Có, tháng 9.", now=app.clock.now(), by="UBND", source="t")
+    fresh = await app.store.questions.get(asked.id)
+    assert fresh is not None
+    await publish(app.store, [fresh], now=app.clock.now())
+    minh = Talker(engine, user_id="minh")
+    await minh.say("/start")
+    await minh.say("đồng ý")
+    await minh.say("/huy")
+    await minh.say("Em chưa hài lòng với câu trả lời, tháng 9 muộn quá ạ")
+    assert asked.code in minh.last_text and "lớp học nghề may" in minh.last_text
+    assert "0912" not in minh.last_text and "345 678" not in minh.last_text
