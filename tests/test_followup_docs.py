@@ -416,3 +416,21 @@ async def test_the_reports_and_notice_close_with_the_end_mark(
         assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
         last = [p.text for p in docx.Document(str(out)).paragraphs if p.text.strip()][-1]
         assert last.startswith(start) and last.endswith("./."), (kind, last)
+
+
+async def test_export_finds_the_department_as_route_and_digest_do(
+    done: tuple[App, Campaign, list[Question]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # "--department SNV" (an alias) or "so noi vu" (no accents) name Sở Nội vụ for route,
+    # digest and answers sheet; export answered "no question is routed to “SNV”".
+    for typed in ("SNV", "so noi vu"):
+        out = tmp_path / f"{typed}.docx"
+        args = ["export", "--format", "docx", "--department", typed, "--out", str(out)]
+        assert await run(args) == 0, capsys.readouterr().err
+        assert "Kính gửi: Các phòng, đơn vị thuộc Sở Nội vụ." in text_of(out)
+    capsys.readouterr()
+    # A department the province does not have: one line, no document.
+    out = tmp_path / "none.docx"
+    args = ["export", "--format", "docx", "--department", "Sở Không Có", "--out", str(out)]
+    assert await run(args) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1 and not out.exists()

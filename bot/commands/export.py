@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.application.app import App
+from bot.campaign.departments import campaign_province, find_department
 from bot.campaign.lookup import find_unit
 from bot.campaign.setup import resolve_campaign
 from bot.commands import (
@@ -89,8 +90,14 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         return await _followup(args, app, campaign)
     _one_scope(args, app)
     unit = await find_unit(app.store, args.unit) if args.unit else None
+    department = args.department
+    if department and department.strip():  # the registry's name, as route and digest find it
+        province = await campaign_province(app.store, campaign)
+        department = (
+            await find_department(app.store, province, department, now=app.clock.now())
+        ).name
     scope = await scope_from_options(
-        app.store, unit_code=unit.code if unit else None, department=args.department
+        app.store, unit_code=unit.code if unit else None, department=department
     )
     language = app.settings.core.language
     now = app.clock.now()
