@@ -414,8 +414,12 @@ async def test_the_reports_and_notice_close_with_the_end_mark(
     for kind, start in closings.items():
         out = tmp_path / f"{kind}.docx"
         assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
-        last = [p.text for p in docx.Document(str(out)).paragraphs if p.text.strip()][-1]
+        paragraph = [p for p in docx.Document(str(out)).paragraphs if p.text.strip()][-1]
+        last = paragraph.text
         assert last.startswith(start) and last.endswith("./."), (kind, last)
+        # Set apart from the table or item above it.
+        before = paragraph.paragraph_format.space_before
+        assert before is not None and before.pt >= 6, (kind, before)
 
 
 async def test_export_finds_the_department_as_route_and_digest_do(

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from docx.shared import Pt
+
 from bot.documents.docx import issuer_phrase
 from bot.documents.followup import (
     AnswersDocument,
@@ -103,6 +105,11 @@ def _body(out: Body, text: str, *, italic: bool = False, bold: bool = False) -> 
     out.paragraph(text, italic=italic, bold=bold)
 
 
+def _closing(out: Body, text: str) -> None:
+    """ "Trên đây là …./.", set apart from the table or item above it."""
+    out.paragraph(text, space_before=Pt(6))
+
+
 def _table(
     out: Body,
     headers: Sequence[str],
@@ -142,7 +149,7 @@ def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
     # Thousands of questions: streamed as WordprocessingML into the saved file (as the
     # summary's questions are), since python-docx slows down with every paragraph it adds.
     out.stream_xml(_answers_xml(document, tr, out))
-    _body(out, tr.t("followup.answers.closing"))
+    _closing(out, tr.t("followup.answers.closing"))
 
 
 def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterator[str]:
@@ -316,7 +323,7 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
         )
     else:
         _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
-    _body(out, tr.t("followup.conclusion.closing", chair=document.chair))
+    _closing(out, tr.t("followup.conclusion.closing", chair=document.chair))
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -405,4 +412,4 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
         _table(out, _task_headers(tr), _task_rows(document.commitments, tr), TASK_WIDTHS_CM)
     else:
         _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
-    _body(out, tr.t("followup.report.closing", host=head.host_name))
+    _closing(out, tr.t("followup.report.closing", host=head.host_name))
