@@ -85,7 +85,8 @@ async def my_questions(ctx: Ctx) -> None:
     questions = await ctx.store.questions.of_person(ctx.person.id, limit=20)
     supported = await ctx.store.questions.supported_by(ctx.person.id)
     if not questions and not supported:
-        ctx.say(ctx.tr("mine.none"))
+        # Writing the first one: not "type /hoi to send your first".
+        ctx.say(ctx.tr("mine.none_writing" if unsent_text(ctx) else "mine.none"))
         ctx.repeat_prompt()
         return
     lines: list[str] = []

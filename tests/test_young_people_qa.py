@@ -448,3 +448,14 @@ async def test_feedback_on_a_supported_answer_never_shows_the_askers_phone(
     await minh.say("Em chưa hài lòng với câu trả lời, tháng 9 muộn quá ạ")
     assert asked.code in minh.last_text and "lớp học nghề may" in minh.last_text
     assert "0912" not in minh.last_text and "345 678" not in minh.last_text
+
+
+async def test_status_while_writing_the_first_question(engine: Engine) -> None:
+    """/cauhoi at the preview of a first question said "Gõ /hoi để gửi câu đầu tiên",
+    as if nothing was being written. Now: the question below is not sent yet."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("/cauhoi")
+    assert "/hoi" not in t.last_text and "chưa gửi" in t.last_text
+    assert "kiểm tra lại" in t.last_text  # the preview again
