@@ -136,9 +136,16 @@ def unsent_text(ctx: Ctx) -> str | None:
     return None
 
 
-async def welcome(ctx: Ctx, *, deep_unit: int | None = None, early_text: str | None = None) -> None:
+async def welcome(
+    ctx: Ctx,
+    *,
+    deep_unit: int | None = None,
+    early_text: str | None = None,
+    anonymous: bool = False,
+) -> None:
     """Welcome, then consent or the first step; ``early_text``: a question the person
-    typed before consent, kept for the question step."""
+    typed before consent, kept for the question step; ``anonymous``: "em muốn hỏi kín"
+    said first."""
     ctx.reset()
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -165,6 +172,11 @@ async def welcome(ctx: Ctx, *, deep_unit: int | None = None, early_text: str | N
         lines.append(ctx.tr("early.kept"))
     elif early_text:
         lines.append(ctx.tr("draft.kept"))
+    if anonymous and any(c.allow_anonymous for c, _ in opens):
+        ctx.data["early_anonymous"] = True  # see begin()
+        lines.append(ctx.tr("anonymous.noted"))
+    elif anonymous:
+        lines.append(ctx.tr("anonymous.not_allowed"))
     ctx.say("\n".join(lines))
     if not consented:
         ask_consent(ctx)
@@ -1316,6 +1328,19 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     if await switch_language(ctx, text):  # "english please"
         if not has_consent:
             await welcome(ctx)  # the welcome and the consent, in that language
+        return
+    if "anonymous" in intents(text):  # "em muốn hỏi kín": a question, anonymous
+        if not has_consent:
+            await welcome(ctx, anonymous=True)
+            return
+        opens = await ctx.engine.open_campaigns(ctx.now)
+        if opens and not any(c.allow_anonymous for c, _ in opens):
+            ctx.say(ctx.tr("anonymous.not_allowed"))
+            return
+        if opens:
+            ctx.say(ctx.tr("anonymous.noted"))
+        ctx.data["early_anonymous"] = True
+        await begin(ctx)
         return
     if has_consent and await _answer_request(ctx, text):
         return

@@ -459,3 +459,28 @@ async def test_status_while_writing_the_first_question(engine: Engine) -> None:
     await t.say("/cauhoi")
     assert "/hoi" not in t.last_text and "chưa gửi" in t.last_text
     assert "kiểm tra lại" in t.last_text  # the preview again
+
+
+async def test_asking_privately_as_the_first_message(engine: Engine, province_app: App) -> None:
+    """ "em muốn hỏi kín" as the very first message (Zalo has no /start) was dropped:
+    the welcome came and the name was asked for later as if nothing was said."""
+    t = Talker(engine)
+    await t.say("em muốn hỏi kín")
+    assert "ẩn danh" in t.last_text and "Bạn có đồng ý không?" in t.last_text
+    for step in STEPS[1:4]:
+        await t.say(step)
+    assert "Họ và tên" not in t.last_text and "Bạn thuộc nhóm nào" in t.last_text
+
+
+async def test_asking_privately_between_questions(engine: Engine, province_app: App) -> None:
+    """A named person who had sent a question wrote "cho em hỏi kín": "Chào bạn quay lại!"
+    and nothing else. Now a new question starts, anonymous."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    await t.say("cho em hỏi kín")
+    assert "ẩn danh" in t.last_text and "nhóm vấn đề" in t.last_text
+    await t.say("1")
+    await t.say("Xã em có kế hoạch mở lớp dạy nghề cho thanh niên dân tộc thiểu số không ạ?")
+    assert "Họ tên: Ẩn danh" in t.last_text
