@@ -239,3 +239,31 @@ def test_demo_on_its_own_postgresql_database(tmp_path: Path, pg_server: object) 
         assert refused.returncode == 2 and "bản chạy thử không dùng" in refused.stderr
     finally:
         pg_server.factory.give_back(url)
+
+
+async def test_the_demos_send_ready_documents_keep_the_timeline(tmp_path: Path) -> None:
+    # The summary (Tỉnh đoàn → Sở Nội vụ) and Sở Nội vụ's letters to departments were made
+    # two days before the answers were due, long after the units' deadline and the day Sở
+    # Nội vụ forwards the questions: an official copying them would date them wrong.
+    import re as _re
+
+    from storage.models import DeadlineKind
+
+    settings = demo_settings(Settings(env_file=None), tmp_path / "demo.db")
+    settings.core.out_dir = tmp_path / "out"
+    async with await App.open(settings) as app:
+        await run_demo(app, io.StringIO())
+        campaign = (await app.store.campaigns.active())[0]
+    submit = campaign.deadline(DeadlineKind.UNITS_SUBMIT)
+    forward = campaign.deadline(DeadlineKind.FORWARD)
+    assert submit is not None and forward is not None
+    out = tmp_path / "out"
+    letters = sorted(out.rglob("so-*.docx"))
+    assert letters
+    for letter in letters:
+        text = _text(letter)
+        found = _re.search(r"ngày (\d\d) tháng (\d+) năm (\d{4})", text)
+        assert found, letter
+        day = date(int(found[3]), int(found[2]), int(found[1]))
+        assert submit < day <= forward, (letter.name, day, submit, forward)
+        assert "Kính gửi" in text

@@ -271,8 +271,8 @@ async def _run_campaign(
     await _reminders(app, clock, sender, channel, p, dates)
     await _broadcast(officials["organiser"], sender, channel, p, dates)
     await _digest(app, campaign, p)
+    await _documents(app, campaign, dates, p)
     await _answers(app, campaign, dates, officials["department"], sender, channel, p)
-    await _documents(app, campaign, p)
     await after_dialogue(app, campaign, clock, officials, sender, channel, p)
 
 
@@ -416,11 +416,6 @@ async def _answers(
     p: _Printer,
 ) -> None:
     p.head("demo.answers")
-    topic = await find_topic(app.store, campaign.id, "viec lam")
-    province = await campaign_province(app.store, campaign)
-    home = await find_department(app.store, province, "so noi vu", now=app.clock.now())
-    routed = await app.store.questions.route_topic(topic.id, home.name, now=app.clock.now())
-    p.item(f'youthbot route --topic "viec lam" --department "so noi vu": {home.name}, {routed}')
     answered = datetime.combine(dates.answers_due - timedelta(days=2), time(10), tzinfo=app.tz)
     app.clock.set(answered)  # type: ignore[attr-defined]
     # On a phone: the list of questions waiting (largest groups first), one tapped, the
@@ -440,11 +435,19 @@ async def _answers(
         p.item("  " + reply.text.replace("\n", " / ")[:150])
 
 
-async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
+async def _documents(app: App, campaign: Campaign, dates: DemoDates, p: _Printer) -> None:
     """The three documents of `youthbot export --format docx`: the summary, a ward's own
     list and the letters forwarding questions to departments, each issued and signed by its
-    own body, with the answers so far in the workbook."""
+    own body, made the day after the units' deadline (before Sở Nội vụ's forwarding date),
+    once the questions are routed."""
     p.head("demo.documents")
+    made = datetime.combine(dates.units_submit + timedelta(days=1), time(10), tzinfo=app.tz)
+    app.clock.set(made)  # type: ignore[attr-defined]
+    topic = await find_topic(app.store, campaign.id, "viec lam")
+    province = await campaign_province(app.store, campaign)
+    home = await find_department(app.store, province, "so noi vu", now=app.clock.now())
+    routed = await app.store.questions.route_topic(topic.id, home.name, now=app.clock.now())
+    p.item(f'youthbot route --topic "viec lam" --department "so noi vu": {home.name}, {routed}')
     topics = await app.store.campaigns.topics(campaign.id)
     digital = next(t for t in topics if "chuyển đổi số" in t.name.lower())
     await app.store.questions.route_topic(digital.id, DEMO_DEPARTMENTS[1], now=app.clock.now())
