@@ -438,3 +438,15 @@ async def test_export_finds_the_department_as_route_and_digest_do(
     args = ["export", "--format", "docx", "--department", "Sở Không Có", "--out", str(out)]
     assert await run(args) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1 and not out.exists()
+
+
+async def test_export_refuses_an_empty_department(
+    done: tuple[App, Campaign, list[Question]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # '--department ""' (a variable left empty in a script) wrote the whole summary instead
+    # of a letter.
+    out = tmp_path / "x.docx"
+    assert await run(["export", "--format", "docx", "--department", " ", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("youthbot export: "), err
+    assert not out.exists()

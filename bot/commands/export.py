@@ -91,7 +91,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     _one_scope(args, app)
     unit = await find_unit(app.store, args.unit) if args.unit else None
     department = args.department
-    if department and department.strip():  # the registry's name, as route and digest find it
+    if department is not None:  # the registry's name, as route and digest find it ("" refused)
         province = await campaign_province(app.store, campaign)
         department = (
             await find_department(app.store, province, department, now=app.clock.now())
