@@ -12,7 +12,7 @@ import re
 from handlers.access import Action, role_may
 from handlers.contacts import masked
 from handlers.engine import Choice, Ctx, Router, short
-from handlers.intake import check_text, unsent_text
+from handlers.intake import check_text, switch_language, unsent_text
 from handlers.states import State
 from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
@@ -239,6 +239,8 @@ async def edit_text(ctx: Ctx, text: str) -> None:
     question = await _own(ctx, str(ctx.data.get("editing", "")))
     if question is None:
         return
+    if ctx.greeted(text) or await switch_language(ctx, text):
+        return  # "cảm ơn ad", "english please": not the new text (they replaced it)
     if "keep" in intents(text):
         # "thôi", "ko sửa nữa": not changed after all (it replaced the question's text).
         ctx.reset()

@@ -484,3 +484,22 @@ async def test_asking_privately_between_questions(engine: Engine, province_app: 
     await t.say("1")
     await t.say("Xã em có kế hoạch mở lớp dạy nghề cho thanh niên dân tộc thiểu số không ạ?")
     assert "Họ tên: Ẩn danh" in t.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("english please", "Switched to English"), ("cảm ơn ad nhiều", "Không có gì")],
+)
+async def test_words_aside_while_editing_a_sent_question(
+    engine: Engine, province_app: App, typed: str, said: str
+) -> None:
+    """After /sua, "english please" replaced the sent question's text."""
+    t = Talker(engine)
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    await t.say("/sua")
+    await t.say(typed)
+    assert said in t.last_text and QUESTION in t.last_text  # the edit step again
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == QUESTION
