@@ -231,3 +231,35 @@ def test_campaign_option_takes_a_title_everywhere(capsys: pytest.CaptureFixture[
     capsys.readouterr()
     assert main(["answers", "list", "--campaign", "Hà Giang"]) == 2
     assert "Hà Giang" in capsys.readouterr().err
+
+
+def test_campaign_named_by_its_words_and_after_the_action(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "Cao Bằng 2027" names "Hội nghị đối thoại … tỉnh Cao Bằng với thanh niên năm 2027"
+    (it was not found), and ``--campaign`` may follow the action ("programme show
+    --campaign 2" was "không hiểu: --campaign 2")."""
+    assert main(["units", "load"]) == 0
+    dialogue = f"{date.today() + timedelta(days=40):%d/%m/%Y}"
+    for title in (
+        "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Thái Nguyên với thanh niên năm 2027",
+        "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2027",
+    ):
+        assert main(["campaign", "create", "--title", title, "--dialogue-date", dialogue]) == 0
+    capsys.readouterr()
+    assert main(["programme", "--campaign", "Cao Bằng 2027", "show"]) == 0
+    assert "tỉnh Cao Bằng" in capsys.readouterr().out
+    for argv in (
+        ["programme", "show", "--campaign", "thai nguyen 2027"],
+        ["conclusion", "show", "--campaign", "Thái Nguyên 2027"],
+        ["clusters", "list", "--campaign", "1"],
+    ):
+        assert main(argv) == 0, argv
+        out = capsys.readouterr().out
+        assert "Cao Bằng" not in out, argv
+    # Given before the action and not after it: the one before stays.
+    assert main(["programme", "--campaign", "2", "show"]) == 0
+    assert "tỉnh Cao Bằng" in capsys.readouterr().out
+    # Words that are in both titles still ask which one.
+    assert main(["programme", "show", "--campaign", "đối thoại 2027"]) == 2
+    assert "Cao Bằng" in capsys.readouterr().err

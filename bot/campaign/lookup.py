@@ -87,6 +87,11 @@ async def find_campaign(store: Store, ref: int | str) -> Campaign:
     wanted = fold(text)
     exact = [c for c in campaigns if fold(c.title) == wanted]
     inside = exact or [c for c in campaigns if wanted and wanted in fold(c.title)]
+    if not inside and wanted:
+        # "Cao Bằng 2027" for "Hội nghị đối thoại … tỉnh Cao Bằng với thanh niên năm 2027":
+        # every word typed is a word of the title.
+        words = wanted.split()
+        inside = [c for c in campaigns if all(f" {w} " in f" {fold(c.title)} " for w in words)]
     active = [c for c in inside if c.status == "active"]
     if len(inside) == 1 or len(active) == 1:
         return inside[0] if len(inside) == 1 else active[0]

@@ -148,6 +148,19 @@ def add_campaign_option(parser: argparse.ArgumentParser, *, help: str = "") -> N
     )
 
 
+def campaign_option_after_actions(actions: argparse._SubParsersAction[Any]) -> None:
+    """``--campaign`` also after the action ("programme show --campaign 7"), as after the
+    command ("programme --campaign 7 show"); it was "không hiểu: --campaign 7"."""
+    for action in actions.choices.values():
+        action.add_argument(
+            "--campaign",
+            type=campaign_ref,
+            default=argparse.SUPPRESS,  # absent here: the one given before the action stays
+            metavar=help_text("cli.help.metavar.campaign"),
+            help=help_text("cli.help.campaign_option"),
+        )
+
+
 def campaign_ref(text: str) -> int | str:
     """A campaign by number (``3``) or by a part of its title (``"Thái Nguyên 2026"``)."""
     text = text.strip()

@@ -12,6 +12,7 @@ from bot.clustering.store import recluster
 from bot.commands import (
     CommandError,
     add_campaign_option,
+    campaign_option_after_actions,
     cli_tr,
     help_text,
     threshold_value,
@@ -59,6 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep = actions.add_parser("represent", help=help_text("cli.help.clusters.represent"))
     rep.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
     rep.set_defaults(func=with_app(_represent))
+    campaign_option_after_actions(actions)
 
 
 async def _campaign_id(args: argparse.Namespace, app: App) -> int:

@@ -13,6 +13,7 @@ from bot.campaign.setup import resolve_campaign
 from bot.commands import (
     CommandError,
     add_campaign_option,
+    campaign_option_after_actions,
     cli_tr,
     help_text,
     parse_date,
@@ -95,6 +96,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     actions.add_parser("publish", help=help_text("cli.help.conclusion.publish"))
     parser.set_defaults(func=with_app(_conclusion))
+    campaign_option_after_actions(actions)
 
 
 async def _conclusion(args: argparse.Namespace, app: App) -> int:

@@ -11,6 +11,7 @@ from bot.campaign import programme
 from bot.campaign.setup import resolve_campaign
 from bot.commands import (
     add_campaign_option,
+    campaign_option_after_actions,
     cli_tr,
     help_text,
     whole_number,
@@ -72,6 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=help_text("cli.help.programme.assign.person"),
     )
     parser.set_defaults(func=with_app(_programme))
+    campaign_option_after_actions(actions)
 
 
 async def _programme(args: argparse.Namespace, app: App) -> int:
