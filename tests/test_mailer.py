@@ -271,3 +271,16 @@ async def test_mail_errors_are_one_vietnamese_line(
     assert status == 1
     assert err == f"youthbot digest: {expected.format(port=port)}\n"
     assert "mật-khẩu" not in err
+
+
+@pytest.mark.usefixtures("with_campaign")
+async def test_digest_by_email_without_a_mail_server_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No SMTP_HOST: one line saying so, before any file is written (the files were
+    written first, then the error came)."""
+    monkeypatch.setenv("SMTP_HOST", "")
+    monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(tmp_path / "out"))
+    status, err = await digest_by_mail(capsys)
+    assert status != 0 and "SMTP_HOST" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def _digest(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
+    if args.email:
+        from bot.documents.mail import smtp_settings
+
+        smtp_settings(app)  # no mail server set: say so before any file is written
     campaign = await resolve_campaign(app, args.campaign)
     unit = await find_unit(app.store, args.unit) if args.unit else None
     department = args.department
