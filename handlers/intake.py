@@ -477,9 +477,11 @@ async def unit_query(ctx: Ctx, text: str) -> None:
     ):
         return
     searching = ctx.state != State.UNIT_CONFIRM  # "ở đây ạ" may confirm the unit offered
-    if searching and (unsure(text) or not _UNIT_FILLER.sub(" ", plain(text)).strip()):
-        # "em không biết", "xã mình", "trường em": no name to search for (a search for
-        # "xã mình" offered Xã Minh Khai and Xã Minh Tâm).
+    # "ok" while several units are offered: which one? (below)
+    no_name = unsure(text) or (ctx.state == State.UNIT_QUERY and is_answer_word(text))
+    if searching and (no_name or not _UNIT_FILLER.sub(" ", plain(text)).strip()):
+        # "em không biết", "xã mình", "trường em", "ok": no name to search for (a search
+        # for "xã mình" offered Xã Minh Khai and Xã Minh Tâm).
         ctx.say(ctx.tr("unit.name_please"))
         ctx.repeat_prompt()
         return
@@ -853,8 +855,8 @@ async def text_at_the_topic(ctx: Ctx, text: str) -> None:
         ctx.draft["subject"] = subject  # the groups it names follow; the question about it
     if await _suggest_topics(ctx, text):
         return
-    if _LETTERS.search(text) and (other := _catch_all(ctx)):
-        # Words that name no group ("đường sá"), not "???" or "👍": say where it goes.
+    if _LETTERS.search(text) and not is_answer_word(text) and (other := _catch_all(ctx)):
+        # Words that name no group ("đường sá"), not "???", "👍" or "ok": say where it goes.
         ctx.say(ctx.tr("topic.not_listed", other=other))
     else:
         ctx.say(ctx.tt("choice.not_understood"))

@@ -503,3 +503,27 @@ async def test_words_aside_while_editing_a_sent_question(
     assert said in t.last_text and QUESTION in t.last_text  # the edit step again
     [question] = await province_app.store.questions.of_campaign(1)
     assert question.text == QUESTION
+
+
+# -- answer words where a name is expected --------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["ok", "dc", "ko", "thôi"])
+async def test_an_answer_word_at_the_topic_list_is_not_a_missing_group(
+    engine: Engine, typed: str
+) -> None:
+    """ "ok" at the topic list was "Mình chưa thấy nhóm vấn đề này trong danh sách"."""
+    t = Talker(engine)
+    await walk(t, 6)
+    await t.say(typed)
+    assert "chưa hiểu ý bạn" in t.last_text and "chưa thấy nhóm" not in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["ok", "dc", "ko", "thôi"])
+async def test_an_answer_word_at_the_unit_step_is_not_searched(engine: Engine, typed: str) -> None:
+    """ "ok" at the unit step was searched: "Mình chưa tìm thấy đơn vị nào giống "ok""."""
+    t = Talker(engine)
+    await walk(t, 2)
+    await t.say(typed)
+    assert "chưa tìm thấy" not in t.last_text
+    assert "bạn gõ tên xã hoặc phường nơi bạn đang sống" in t.last_text
