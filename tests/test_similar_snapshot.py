@@ -153,8 +153,10 @@ async def test_a_snapshot_that_cannot_be_used_is_built_again(
     written = snapshot.path_for(tmp_path, campaign.id)
     content = {
         "torn": b"\x80\x05 not a whole pickle",
-        "other code": pickle.dumps((1, "another version", {}, SimilarIndex())),
-        "not an index": pickle.dumps((1, snapshot.method_print(), {}, ["a list"])),
+        "other code": pickle.dumps(
+            (snapshot._FORMAT, "another version", ("", b""), SimilarIndex())
+        ),
+        "not an index": pickle.dumps((snapshot._FORMAT, snapshot.method_print(), ("", b""), [])),
     }[kind]
     written.write_bytes(content)
     caplog.set_level(logging.INFO)
@@ -178,3 +180,45 @@ async def test_the_bot_keeps_its_snapshots_beside_a_sqlite_database(
     assert folder is not None
     database = Path(province_app.store.db.path)  # type: ignore[attr-defined]
     assert folder == database.with_name(f"{database.stem}-cache")
+
+
+def test_an_index_read_back_is_the_index_written() -> None:
+    """Slot for slot: keys, terms, marks (most questions have none: the one NO_MARKS,
+    which lookups test by identity), and the same lookups' scores."""
+    from bot.clustering.model import NO_MARKS
+
+    index = SimilarIndex()
+    for number, text in enumerate(QUESTIONS):
+        index.add(str(number), text, topic=1 + number % 2, unit=7, shown=number != 2)
+    index.remove("5")
+    back = pickle.loads(pickle.dumps(index))
+    assert back._keys == index._keys and back._slot_of == index._slot_of
+    assert back._terms == index._terms and back._marks == index._marks
+    assert any(marks is not NO_MARKS for marks in back._marks)  # "thôn Nà Rụa"
+    assert all(
+        (theirs is NO_MARKS) == (ours is NO_MARKS)
+        for theirs, ours in zip(back._marks, index._marks, strict=True)
+    )
+    for text in LOOKUPS:
+        assert back.top(back.query(text, unit=7, topic=1), limit=5, min_score=0) == index.top(
+            index.query(text, unit=7, topic=1), limit=5, min_score=0
+        )
+    back.add("99", "Khi nào xã có sân bóng cho thanh niên?", topic=1, unit=7)
+    assert "99" in back and len(back) == len(index) + 1
+
+
+async def test_a_snapshot_cut_short_is_built_again(
+    province_app: App, campaign: Campaign, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A disk that filled up while the arrays after the pickle were written."""
+    app = province_app
+    await _store_questions(app, campaign, QUESTIONS)
+    await CampaignSimilarity(app.store, app.clock, snapshots=tmp_path).warm_up()
+    written = snapshot.path_for(tmp_path, campaign.id)
+    data = written.read_bytes()
+    written.write_bytes(data[: len(data) - 64])
+    assert snapshot.load(tmp_path, campaign.id) is None
+    assert "unreadable" in caplog.text
+    similar = CampaignSimilarity(app.store, app.clock, snapshots=tmp_path)
+    await similar.warm_up()
+    assert len(await similar._index(campaign.id)) == len(QUESTIONS)

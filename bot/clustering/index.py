@@ -33,6 +33,8 @@ _PROBES = 5
 # A slot's state: removed; not to be shown to other young people (anonymous); shown to
 # its own unit; shown to every unit (an organiser approved it as representative).
 _REMOVED, _HIDDEN, _SHOWN, _APPROVED = 0, 1, 2, 3
+# Separators of the per-question lists kept on disk (no term or key holds them).
+_ROW, _WORD = "\x1e", "\x1f"
 # The arrays that grow with each question added (see SimilarIndex._unshare).
 _GROWING = (
     "_state",
@@ -153,11 +155,36 @@ class SimilarIndex:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        # Kept on disk (bot.clustering.snapshot) without what only speeds up lookups.
+        """The index as kept on disk (:mod:`bot.clustering.snapshot`): without what only
+        speeds up lookups, and with the per-question lists as a few long strings (a
+        pickle's memo of 100,000 small tuples and strings took ~100 MB while writing)."""
         state = self.__dict__.copy()
         state["_analysed"] = OrderedDict()
         state["_term_scratch"] = state["_gram_scratch"] = np.zeros(0)
+        del state["_slot_of"]  # the keys' positions
+        state["_count"] = len(self._keys)
+        state["_keys"] = _ROW.join("" if key is None else key for key in self._keys)
+        state["_terms"] = _ROW.join(_WORD.join(terms) for terms in self._terms)
+        # Most questions name no place or facet: those share the one NO_MARKS, which
+        # lookups test by identity.
+        state["_marks"] = {
+            slot: marks for slot, marks in enumerate(self._marks) if marks is not NO_MARKS
+        }
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        count = state.pop("_count")
+        keys = state["_keys"].split(_ROW) if count else []
+        state["_keys"] = [key or None for key in keys]
+        state["_slot_of"] = {key: slot for slot, key in enumerate(state["_keys"]) if key}
+        words: dict[str, str] = {}  # each term's text once in memory
+        state["_terms"] = [
+            tuple(words.setdefault(word, word) for word in row.split(_WORD)) if row else ()
+            for row in (state["_terms"].split(_ROW) if count else [])
+        ]
+        marks = state["_marks"]
+        state["_marks"] = [marks.get(slot, NO_MARKS) for slot in range(count)]
+        self.__dict__.update(state)
 
     def __len__(self) -> int:
         return len(self._slot_of)

@@ -24,6 +24,7 @@ import os
 import pickle
 import platform
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,8 @@ from bot.clustering.index import SimilarIndex
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 3
+_PRINT_BYTES = 8
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -52,7 +54,7 @@ def method_print() -> str:
 def question_print(text: str, topic: int, unit: int, anonymous: bool) -> bytes:
     """What a question was indexed with: a change to any of it indexes it again."""
     data = f"{topic}\x1f{unit}\x1f{int(anonymous)}\x1f{text}".encode()
-    return hashlib.blake2b(data, digest_size=8).digest()
+    return hashlib.blake2b(data, digest_size=_PRINT_BYTES).digest()
 
 
 @dataclass
@@ -76,11 +78,23 @@ def save(folder: Path, campaign_id: int, snapshot: Snapshot) -> Path:
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=target.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
+            # The prints as two long values, and the index's large arrays written raw
+            # after the pickle: a pickle keeps a copy of every array it has written
+            # until it ends (its memo), ~100 MB more at 100,000 questions.
+            keys = list(snapshot.prints)
+            prints = ("\x1f".join(keys), b"".join(snapshot.prints[key] for key in keys))
+            state = snapshot.index.__getstate__()
+            raw = [(name, value) for name, value in state.items() if isinstance(value, array)]
+            layout = [(name, value.typecode, len(value)) for name, value in raw]
+            for name, _ in raw:
+                state[name] = None
             pickle.dump(
-                (_FORMAT, method_print(), snapshot.prints, snapshot.index),
+                (_FORMAT, method_print(), prints, state, layout),
                 out,
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
+            for _, value in raw:
+                value.tofile(out)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -93,13 +107,24 @@ def load(folder: Path, campaign_id: int) -> Snapshot | None:
     path = path_for(folder, campaign_id)
     try:
         with path.open("rb") as handle:
-            written, method, prints, index = pickle.load(handle)
+            written, method, prints, state, layout = pickle.load(handle)
+            if written != _FORMAT or method != method_print() or not isinstance(state, dict):
+                log.info("similar-question index snapshot %s is of other code: building it", path)
+                return None
+            for name, typecode, length in layout:
+                state[name] = array(typecode)
+                state[name].fromfile(handle, length)  # EOFError when torn
+            index = SimilarIndex.__new__(SimilarIndex)
+            index.__setstate__(state)
     except FileNotFoundError:
         return None
     except Exception as error:  # a torn or foreign file: build instead
         log.warning("similar-question index snapshot %s unreadable (%s): building it", path, error)
         return None
-    if written != _FORMAT or method != method_print() or not isinstance(index, SimilarIndex):
-        log.info("similar-question index snapshot %s is of other code: building it", path)
-        return None
-    return Snapshot(index, prints, changed=False)
+    keys, values = prints
+    size = _PRINT_BYTES
+    by_key = {
+        key: values[at * size : (at + 1) * size]
+        for at, key in enumerate(keys.split("\x1f") if keys else [])
+    }
+    return Snapshot(index, by_key, changed=False)
