@@ -245,9 +245,12 @@ class Ctx:
         choices: Sequence[Choice] | Sequence[Sequence[Choice]] = (),
         *,
         listed: int = 0,
+        again: str | None = None,
     ) -> None:
         """Move to ``state`` and prompt; older buttons become stale. ``listed``: the first
-        choices are numbered in ``text`` already (:attr:`Reply.listed`)."""
+        choices are numbered in ``text`` already (:attr:`Reply.listed`). ``again``: a
+        shorter text for the same choices when the step is shown again in the same
+        conversation (a long notice is not repeated whole on a phone screen)."""
         self.conv.state = str(state)
         self.conv.step += 1
         rows: list[list[Choice]] = []
@@ -261,6 +264,8 @@ class Ctx:
         }
         if listed:
             self.conv.data["prompt"]["listed"] = listed
+        if again:
+            self.conv.data["prompt"]["again"] = again
         self.replies.append(
             Reply(
                 text,
@@ -302,14 +307,15 @@ class Ctx:
         prompt = self.conv.data.get("prompt")
         if not prompt or self.conv.state == State.IDLE:
             return
-        if self.replies and self.replies[-1].text == prompt["text"]:
+        text = prompt.get("again") or prompt["text"]
+        if self.replies and self.replies[-1].text in (text, prompt["text"]):
             return  # already shown in this answer
         buttons = tuple(
             tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
         )
-        listed = int(prompt.get("listed", 0))
+        listed = 0 if "again" in prompt else int(prompt.get("listed", 0))
         formal = self.conv.state in OFFICIAL_STATES
-        self.replies.append(Reply(prompt["text"], buttons=buttons, listed=listed, formal=formal))
+        self.replies.append(Reply(text, buttons=buttons, listed=listed, formal=formal))
 
     def reset(self) -> None:
         """Back to idle, dropping any draft."""

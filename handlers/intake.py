@@ -199,6 +199,9 @@ def ask_consent(ctx: Ctx) -> None:
                 Choice(ctx.tr("consent.no"), "cn", intents=("no",)),
             ]
         ],
+        # Asked again after a word not understood: the question, not the ~900-character
+        # notice once more (/start shows it whole).
+        again=ctx.tr("consent.again"),
     )
 
 

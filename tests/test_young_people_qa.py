@@ -527,3 +527,22 @@ async def test_an_answer_word_at_the_unit_step_is_not_searched(engine: Engine, t
     await t.say(typed)
     assert "chưa tìm thấy" not in t.last_text
     assert "bạn gõ tên xã hoặc phường nơi bạn đang sống" in t.last_text
+
+
+async def test_the_consent_notice_is_not_repeated_whole_on_a_phone(engine: Engine) -> None:
+    """A word not understood at consent: the question again with its buttons, not the
+    ~900-character notice once more; /start shows the notice whole."""
+    t = Talker(engine, user_id="consent-brief")
+    await t.say("/start")
+    notice = t.last_text
+    assert "Mục đích" in notice and len(notice) > 600
+    await t.say("hmm")
+    again = t.transcript[-1][1][-1]
+    assert again.text.startswith("Bạn có đồng ý không?") and len(again.text) < 150
+    assert [b.label for b in again.choices] == ["Mình đồng ý", "Không đồng ý"]
+    await t.say("???")
+    assert "Mục đích" not in t.last_text
+    await t.say("/start")
+    assert "Mục đích" in t.last_text
+    await t.say("ok")
+    assert "Bạn đang sinh hoạt, học tập hoặc làm việc ở đâu?" in t.last_text
