@@ -450,3 +450,47 @@ async def test_export_refuses_an_empty_department(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("youthbot export: "), err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("level", "language", "expected"),
+    [
+        ("province", "vi", ("Hạn các sở, ngành gửi trả lời", "Chưa chuyển sở, ngành")),
+        ("commune", "vi", ("Hạn các ban, ngành gửi trả lời", "Chưa chuyển ban, ngành")),
+        ("commune", "en", ("Answers from the commune's offices", "Not routed to the commune's")),
+    ],
+)
+def test_who_answers_is_named_after_the_dialogues_level(
+    tmp_path: Path, level: str, language: str, expected: tuple[str, str]
+) -> None:
+    """A commune's dialogue is answered by the commune's offices ("ban, ngành"), not by
+    a province's departments ("sở, ngành", which its documents said)."""
+    issuer = Issuer(
+        name="UBND phường Thục Phán",
+        parent="",
+        symbol="BC-UBND",
+        place="Thục Phán",
+        signer=Signer("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn A"),
+        recipients=("Đảng ủy phường",),
+        archive="VP",
+    )
+    head = DocumentHead(
+        7,
+        "Đối thoại 2025",
+        "UBND phường Thục Phán",
+        DIALOGUE,
+        datetime(2025, 9, 1, tzinfo=UTC),
+        language,
+        issuer,
+        campaign_level=level,
+    )
+    unrouted = AnsweredQuestion(
+        "K7Q2MA", "Việc làm", "Phường Thục Phán", "Lan", "Có việc làm không?", 1,
+        None, None, None, False, None,
+    )  # fmt: skip
+    document = AnswersDocument(head, date(2025, 8, 26), (DepartmentAnswers(None, (unrouted,)),))
+    text = text_of(write_followup_docx(document, tmp_path / "a.docx", tr=translator(language)))
+    for phrase in expected:
+        assert phrase in text
+    if level == "commune":
+        assert "sở, ngành" not in text and "department" not in text

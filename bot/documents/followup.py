@@ -38,10 +38,19 @@ class DocumentHead:
     generated_at: datetime  #: aware
     language: str
     issuer: Issuer  #: who issues and signs it (Nghị định 30 head and foot)
+    #: The dialogue's level ("province" or "commune"): who answers is named after it
+    #: ("sở, ngành" of a province, "ban, ngành" of a commune).
+    campaign_level: str = "province"
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
             raise ValueError("DocumentHead.generated_at must be timezone-aware")
+
+    @property
+    def answerers_key(self) -> str:
+        """The catalogue key naming those who answer at this level."""
+        level = "commune" if self.campaign_level == "commune" else "province"
+        return f"followup.answerers.{level}"
 
 
 @dataclass(frozen=True, slots=True)

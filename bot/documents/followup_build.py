@@ -49,6 +49,7 @@ async def document_head(
         generated_at=now,
         language=language,
         issuer=await level_issuer(store, campaign, level, language=language),
+        campaign_level=campaign.level,
     )
 
 

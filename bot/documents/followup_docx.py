@@ -142,6 +142,7 @@ def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
             answered=_n(document.answered, tr),
             published=_n(document.published, tr),
             due=format_date_vn(document.answers_due),
+            answerers=tr.t(document.head.answerers_key),
         ),
     )
     if not document.sections:
@@ -156,7 +157,9 @@ def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterat
     heading, question = out.style_id(STYLE_TOPIC), out.style_id(STYLE_QUESTION)
     detail = out.style_id(STYLE_DETAIL)
     for index, section in enumerate(document.sections, start=1):
-        name = section.department or tr.t("followup.answers.unrouted")
+        name = section.department or tr.t(
+            "followup.answers.unrouted", answerers=tr.t(document.head.answerers_key)
+        )
         title = tr.t(
             "followup.answers.section",
             numeral=roman(index),
@@ -363,7 +366,15 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
     _table(
         out,
         (tr.t("followup.report.col.figure"), tr.t("followup.report.col.count")),
-        [(tr.t(f"followup.report.figure.{key}"), _n(value, tr)) for key, value in figures],
+        [
+            (
+                tr.t(f"followup.report.figure.{key}", answerers=tr.t(head.answerers_key))
+                if key == "routed"
+                else tr.t(f"followup.report.figure.{key}"),
+                _n(value, tr),
+            )
+            for key, value in figures
+        ],
         FIGURE_WIDTHS_CM,
         centered=(1,),  # labels read from the left, counts centred
     )
