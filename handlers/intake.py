@@ -69,8 +69,13 @@ _LINKS = re.compile(
 )
 
 
+# A letter held down ("aaaaaaaa", "khônggggg"): counted once when a question's length is
+# judged, so fifty "a" are not a question.
+_HELD = re.compile(r"([^\W\d_])\1{2,}")
+
+
 def _comparable(text: str) -> str:
-    return _PUNCT.sub(" ", fold(text)).strip()
+    return _HELD.sub(r"\1", _PUNCT.sub(" ", fold(text))).strip()
 
 
 def clean_text(text: str) -> str:

@@ -546,3 +546,14 @@ async def test_the_consent_notice_is_not_repeated_whole_on_a_phone(engine: Engin
     assert "Mục đích" in t.last_text
     await t.say("ok")
     assert "Bạn đang sinh hoạt, học tập hoặc làm việc ở đâu?" in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["a" * 50, "aaaaaaaaaaaaaaaaaaaa ???", "hmmmmmmmmmmmmmmmmmmmmm"])
+async def test_a_letter_held_down_is_not_a_question(engine: Engine, typed: str) -> None:
+    """Fifty "a" passed the length check and reached the preview as a question."""
+    t = Talker(engine, user_id="held")
+    await walk(t)
+    await t.say(typed)
+    assert "Câu hỏi hơi ngắn" in t.last_text and "kiểm tra lại" not in t.last_text
+    await t.say("Xã em có lớp học tiếng Anh miễn phí cho thanh niên khôngggg ạ?")
+    assert "kiểm tra lại" in t.last_text  # a held letter in a real question is fine
