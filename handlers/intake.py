@@ -1199,7 +1199,10 @@ async def show_preview(ctx: Ctx) -> None:
     contacts = contact_details(str(draft["text"]))
     if contacts:
         # Officials and printed summaries read the text as it is: the person decides.
-        lines.append(ctx.tr("preview.contacts", contact=", ".join(contacts)))
+        # Asked anonymously, a number names the asker all the same: said plainly.
+        anonymous = person.anonymous and campaign.allow_anonymous
+        key = "preview.contacts_anonymous" if anonymous else "preview.contacts"
+        lines.append(ctx.tr(key, contact=", ".join(contacts)))
     ctx.ask(
         State.PREVIEW,
         "\n".join(lines),

@@ -321,3 +321,25 @@ async def _sent(app: App, t: Talker) -> Question:
     found = await app.store.questions.by_code(t.last_text.split("Mã câu hỏi: ")[1][:6])
     assert found is not None
     return found
+
+
+async def test_an_anonymous_asker_is_told_a_number_names_them(
+    engine: Engine, province_app: App
+) -> None:
+    """Asked anonymously with a phone number in the question: the preview says plainly
+    that officials may know who asked (it said what it says to a named asker)."""
+    t = Talker(engine, user_id="anon-number")
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")
+    await t.press("Thục Phán")
+    await t.press("Ẩn danh")
+    await t.press("Bỏ qua")
+    await t.press("Khởi nghiệp")
+    await t.say(f"{QUESTION} Có gì gọi em 0912 345 678 ạ")
+    assert "bạn gửi ẩn danh, nhưng câu hỏi có thông tin liên lạc của bạn" in t.last_text
+    assert "có thể biết bạn là ai" in t.last_text
+    await t.press("Bỏ số liên lạc")
+    await t.press("Gửi")
+    stored = await _sent(province_app, t)
+    assert stored.anonymous and "0912" not in stored.text
