@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from handlers.access import Action, role_may
-from handlers.contacts import masked
+from handlers.contacts import contact_details, masked
 from handlers.engine import Choice, Ctx, Router, short
 from handlers.intake import check_text, switch_language, unsent_text
 from handlers.states import State
@@ -256,6 +256,9 @@ async def edit_text(ctx: Ctx, text: str) -> None:
     await ctx.audit("question.edit", target=f"question:{question.id}")
     ctx.reset()
     ctx.say(ctx.tr("edit.done", code=question.code))
+    if contacts := contact_details(cleaned):
+        # No preview after an edit: a number added now is pointed out here.
+        ctx.say(ctx.tr("edit.contacts", contact=", ".join(contacts), code=question.code))
 
 
 # -- /rut ----------------------------------------------------------------------------------

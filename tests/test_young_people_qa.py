@@ -557,3 +557,23 @@ async def test_a_letter_held_down_is_not_a_question(engine: Engine, typed: str) 
     assert "Câu hỏi hơi ngắn" in t.last_text and "kiểm tra lại" not in t.last_text
     await t.say("Xã em có lớp học tiếng Anh miễn phí cho thanh niên khôngggg ạ?")
     assert "kiểm tra lại" in t.last_text  # a held letter in a real question is fine
+
+
+async def test_a_number_added_with_an_edit_is_pointed_out(
+    engine: Engine, province_app: App
+) -> None:
+    """An edit has no preview: a phone number added with /sua reached officials without
+    the word the preview gives."""
+    t = Talker(engine, user_id="edit-number")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say("/sua")
+    await t.say(f"{QUESTION} Có gì anh chị gọi em số 0912 345 678 nhé")
+    assert f"Đã sửa câu hỏi {code}." in t.last_text
+    assert "thông tin liên lạc của bạn (0912 345 678)" in t.last_text
+    assert f"/sua {code}" in t.last_text
+    await t.say("/sua")
+    await t.say(QUESTION)
+    assert "thông tin liên lạc" not in t.last_text
