@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ import pytest
 from bot.application.app import App
 from bot.application.config import Settings
 from bot.clock import FakeClock
+from handlers.engine import Engine
+from storage.models import Campaign
 from tests.fakes.smtp import Inbox, running_smtp_server
 from tests.pg import (
     SKIP_REASON,
@@ -102,6 +104,22 @@ async def province_app(app: App) -> App:
 
     await app.store.units.upsert_many(province_units("cao_bang"), now=app.clock.now())
     return app
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    """A campaign of Cao Bằng taking questions (a test module may define its own)."""
+    from bot.campaign.setup import create_campaign
+
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+
+
+@pytest.fixture
+def engine(province_app: App, campaign: Campaign) -> Engine:
+    """The conversation engine over :func:`campaign`, every router registered."""
+    from handlers import routers
+
+    return Engine(province_app.store, province_app.clock, routers=routers())
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ to a "closed" message nor stored as an unlinked question."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import docx
-import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.cli import main
 from handlers.answers import publish, save_answer
 from handlers.engine import Engine
@@ -24,11 +22,6 @@ from tests.talk import Talker
 
 JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
 ROADS = "Khi nào đường vào bản Nà Lẹng được làm lại ạ?"
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def answered(app: App, q: Question, text: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +14,6 @@ import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
 from bot.documents.answer_sheet import COLUMNS, FIRST_DATA_ROW
 from bot.documents.desk import StoreDocumentDesk
@@ -33,11 +31,6 @@ JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau 
 FAIR = "Có hội chợ việc làm cho thanh niên ở xã không ạ?"
 ANSWER_COLUMN = COLUMNS.index("answer") + 1
 CODE_COLUMN = COLUMNS.index("code") + 1
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def route_jobs(app: App, campaign: Campaign) -> None:

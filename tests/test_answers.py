@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.channels.terminal import render
 from bot.channels.zalo import render_reply
 from bot.cli import main
@@ -27,11 +25,6 @@ from tests.talk import Talker
 JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
 CHINESE = "Xã có mở lớp học tiếng Trung miễn phí cho thanh niên không ạ?"
 HOMESTAY = "Thanh niên muốn vay vốn làm homestay ở Đàm Thuỷ thì cần thủ tục gì?"
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def route_jobs(app: App, campaign: Campaign, department: str = "Sở Nội vụ") -> None:

@@ -7,13 +7,11 @@ approved representative wording)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.clustering.store import recluster
 from handlers.clusters import CrossTopicMerge, merge, represent
@@ -27,11 +25,6 @@ JOBS_AGAIN = "tinh co chinh sach gi ho tro thanh nien tim viec lam sau khi tot n
 SECRET = "Em muốn hỏi kín: tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
 JOBS_TOPIC = "việc làm"
 LOAN_TOPIC = "Khởi nghiệp"
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def ask(

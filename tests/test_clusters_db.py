@@ -30,11 +30,6 @@ TEXTS = {
 
 
 @pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
 async def codes(province_app: App, campaign: Campaign) -> dict[str, str]:
     person, _ = await province_app.store.people.get_or_create(
         channel="test",

@@ -28,16 +28,6 @@ VIETNAMESE_LABELS = {"Mình đồng ý", "Không đồng ý", "Ẩn danh", "Bỏ
 VIETNAMESE_LABELS |= {"Thêm vào câu hỏi", "Bỏ qua, giữ câu hỏi cũ", "Học sinh, sinh viên"}
 
 
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
-def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, routers=routers())
-
-
 # The intake's answers in order: start, consent, unit, its pick, name, group, topic
 # (3: Nghề nghiệp, việc làm).
 STEPS = ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "3")

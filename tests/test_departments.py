@@ -5,7 +5,6 @@ free-text names typed before the registry mapped to it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from bot.application.app import App
 from bot.campaign import departments as registry
 from bot.campaign.names import NameEntry, NameMatcher, name_key
-from bot.campaign.setup import create_campaign
 from bot.cli import main
 from storage.models import Campaign
 from tests.followup import question
@@ -23,11 +21,6 @@ CAO_BANG = "p04"
 
 def run(argv: list[str]) -> asyncio.Future[int]:
     return asyncio.to_thread(main, argv)  # type: ignore[return-value]
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 def test_name_key_reads_accents_case_ampersands_and_dashes_alike() -> None:

@@ -17,7 +17,6 @@ import pytest
 from bot.application.app import App
 from bot.application.config import Settings
 from bot.application.wiring import build_engine, digest_tick
-from bot.campaign.setup import create_campaign
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.documents import produce as produce_module
@@ -50,11 +49,6 @@ QUESTIONS = [
         "Khi nào các thôn vùng cao có sóng 4G ổn định để học trực tuyến?",
     ),
 ]
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def ask(

@@ -3,14 +3,12 @@ administrator gets with ``youthbot export --document``, for organisers only."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import docx
-import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine, digest_tick
-from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from bot.documents.desk import StoreDocumentDesk
 from bot.documents.produce import StoreDigestMaker
@@ -25,11 +23,6 @@ KINDS = {
     "Thông báo kết luận": "thong-bao-ket-luan",
     "Báo cáo kết quả": "bao-cao-ket-qua",
 }
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def test_an_organiser_gets_each_document_as_a_word_file(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.application.app import App
-from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
@@ -17,11 +16,6 @@ from tests.pg import backend  # noqa: F401  (every test here on SQLite and Postg
 from tests.talk import Talker
 
 QUESTION = "Tỉnh có chính sách hỗ trợ vốn vay ưu đãi cho thanh niên khởi nghiệp ở nông thôn không?"
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 @pytest.fixture

@@ -4,21 +4,17 @@ offers the communes it became (``bot/campaign/former.py``)."""
 
 from __future__ import annotations
 
-from datetime import date
 from io import StringIO
 
 import pytest
 from vietnam_provinces import Ward
 
-from bot.application.app import App
 from bot.campaign.former import former_units
-from bot.campaign.setup import create_campaign
 from bot.campaign.units import province_units, ward_unit_code
 from bot.campaign.unitsearch import UnitSearch
 from bot.channels.terminal import chat_loop
-from handlers import routers
 from handlers.engine import Engine
-from storage.models import Campaign, Unit, UnitKind
+from storage.models import Unit, UnitKind
 from tests.talk import Talker
 
 
@@ -108,16 +104,6 @@ def test_a_former_district_offers_the_communes_it_became() -> None:
     # Chí Viễn was a commune of Trùng Khánh: Đàm Thuỷ is one of the communes offered.
     assert "Xã Đàm Thuỷ" in names and 5 <= len(names) <= 12
     assert all(m.unit.kind != UnitKind.PROVINCE for m in search.search("huyện Trùng Khánh"))
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
-def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, routers=routers())
 
 
 async def test_the_intake_says_where_a_former_commune_went(engine: Engine) -> None:

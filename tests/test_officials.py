@@ -3,13 +3,10 @@ allow, never the young people's consent text."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from handlers.answers import publish, save_answer
 from handlers.engine import Engine
 from storage.models import Campaign, DeadlineKind
@@ -17,11 +14,6 @@ from tests.followup import official, question
 from tests.talk import Talker
 
 CONSENT = "Trước khi gửi, bạn đọc giúp mình"
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.channels.telegram import TelegramChannel
 from bot.cli import main
 from bot.delivery.outbox import OutboxSender, decode_reply, queue_for_person
@@ -40,11 +39,6 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:
         yield server
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def young_people(app: App, count: int, *, start: int = 5000) -> list[int]:

@@ -10,23 +10,12 @@ import pytest
 from bot.application.app import App
 from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
-from handlers import routers
 from handlers.access import Action, Scope, allows, authorize
 from handlers.engine import Engine
 from handlers.roles import create_invite
 from storage.models import Campaign
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
-def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, routers=routers())
 
 
 async def person_with_role(

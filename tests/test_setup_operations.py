@@ -140,11 +140,6 @@ def test_editing_a_date_into_the_past_is_refused(capsys: pytest.CaptureFixture[s
 
 
 @pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
 def engine(province_app: App, campaign: Campaign) -> Engine:
     # No cache: each event sees what the command line just changed.
     settings = EngineSettings(cache_seconds=0.0)

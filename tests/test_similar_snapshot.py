@@ -8,13 +8,11 @@ from __future__ import annotations
 import logging
 import pickle
 import stat
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.application.app import App
-from bot.campaign.setup import create_campaign
 from bot.clustering import SimilarIndex, snapshot
 from bot.clustering.similar import CampaignSimilarity
 from storage.models import Campaign, NewQuestion
@@ -37,11 +35,6 @@ LOOKUPS = [
     "đường giao thông thôn Nà Rụa hỏng",
     "trạm phát sóng điện thoại",
 ]
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
 
 
 async def _store_questions(app: App, campaign: Campaign, texts: list[str], **extra: object) -> None:

@@ -23,16 +23,6 @@ QUESTION = "Xã em có được lắp wifi miễn phí ở nhà văn hóa cho th
 STEPS = ("/start", "đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua", "1")
 
 
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
-
-
-@pytest.fixture
-def engine(province_app: App, campaign: Campaign) -> Engine:
-    return Engine(province_app.store, province_app.clock, routers=routers())
-
-
 async def walk(t: Talker, steps: int = len(STEPS)) -> None:
     for step in STEPS[:steps]:
         await t.say(step)
