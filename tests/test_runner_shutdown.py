@@ -15,6 +15,7 @@ from bot.application.config import Settings
 from bot.application.runner import run_bot
 from bot.application.scheduler import build_scheduler
 from bot.channels.telegram import TelegramSetupError
+from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloApi
 from tests.test_telegram_support import TOKEN
@@ -72,3 +73,33 @@ async def test_a_refused_channel_stops_the_other_before_run_returns(
     ticked = next(i for i, m in enumerate(order) if "executed successfully" in m)
     shut = order.index("Scheduler has been shut down")
     assert stopped < shut and ticked < shut
+
+
+async def test_the_bot_keeps_its_similar_question_index_on_disk(
+    province_app: App, campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`youthbot run` writes each campaign's index beside the database once built, so the
+    next start reads it instead of building it (bot/clustering/snapshot.py)."""
+    from bot.application.wiring import snapshot_folder
+    from bot.clustering import snapshot
+    from tests.followup import question
+
+    app = province_app
+    for letter, text in (("a", "Xã có lớp tiếng Trung miễn phí không?"), ("b", "Đường thôn hỏng")):
+        await question(app, campaign, letter, text)
+    async with FakeZaloApi(max_poll_seconds=0.2) as zalo:
+        monkeypatch.setenv("ZALO_BOT_TOKEN", zalo.token)
+        monkeypatch.setenv("ZALO_API_BASE_URL", zalo.base_url)
+        app.settings = Settings(env_file=None)
+        folder = snapshot_folder(app)
+        assert folder is not None
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_bot(app, wanted=("zalo",), stop=stop))
+        for _ in range(100):
+            if snapshot.path_for(folder, campaign.id).exists() or running.done():
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(running, 30)
+    kept = snapshot.load(folder, campaign.id)
+    assert kept is not None and len(kept.index) == 2
