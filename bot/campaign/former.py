@@ -16,16 +16,17 @@ package itself (with its geometry dependencies) is needed only to make the file 
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import io
 import json
-import sqlite3
 import sys
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).with_name("data") / "former_wards.tsv"
 _HEADER = "# province\tformer_unit\tformer_district\tnew_units"
@@ -61,6 +62,20 @@ def _nfc(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).replace("–", "-").lower().split())
 
 
+def _merged(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The ``…_NO_ACCENTED`` and ``…_ACCENTED`` tables of one level, nested dicts merged."""
+
+    def merge(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+        for key, value in more.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict) and "ward" not in value:
+                merge(into[key], value)
+            else:
+                into.setdefault(key, value)
+        return into
+
+    return merge(copy.deepcopy(data[f"{name}_NO_ACCENTED"]), data[f"{name}_ACCENTED"])
+
+
 def extract(package_data: Path) -> list[tuple[str, str, str, str]]:
     """The rows of ``former_wards.tsv`` from ``vietnamadminunits``' data folder."""
     from vietnam_provinces import Province, Ward
@@ -81,27 +96,34 @@ def extract(package_data: Path) -> list[tuple[str, str, str, str]]:
         folded[(province_key(province.name), fold(ward.name))].append(ward)
         by_code[ward.code.value] = ward
 
-    db = sqlite3.connect(package_data / "dataset.db")
+    def read(name: str) -> Any:
+        return json.loads((package_data / name).read_text(encoding="utf-8"))
+
+    today = read("parser_from_2025.json")
     new_wards = {}
-    for province, ward, code, pkey, wkey in db.execute(
-        "SELECT province, ward, wardCode, provinceKey, wardKey FROM admin_units"
-    ):
-        key = province_key(province)
-        found = exact.get((key, _nfc(ward))) or folded.get((key, fold(ward)))
-        if found and len(found) > 1:  # "Xã Văn Lang" and "Xã Văn Lăng": the code decides
-            found = [w for w in found if w.code.value == int(code)]
-        if not found:
-            same_code = by_code.get(int(code))
-            found = [same_code] if same_code is not None else []
-        if len(found) != 1:
-            print(f"not matched: {ward}, {province}", file=sys.stderr)
-            continue
-        new_wards[(pkey, wkey)] = found[0]
+    # Units whose names differ only by their accents are keyed with them ("phườngsapả").
+    for pkey, wards in _merged(today, "DICT_PROVINCE_WARD").items():
+        province = today["DICT_PROVINCE"][pkey]["province"]
+        for wkey, entry in wards.items():
+            ward, code = entry["ward"], int(entry["wardCode"])
+            key = province_key(province)
+            found = exact.get((key, _nfc(ward))) or folded.get((key, fold(ward)))
+            if found and len(found) > 1:  # "Xã Văn Lang" and "Xã Văn Lăng": the code decides
+                found = [w for w in found if w.code.value == code]
+            if not found:
+                same_code = by_code.get(code)
+                found = [same_code] if same_code is not None else []
+            if len(found) != 1:
+                print(f"not matched: {ward}, {province}", file=sys.stderr)
+                continue
+            new_wards[(pkey, wkey)] = found[0]
+    before = read("parser_legacy.json")
     former = {}
-    for district, ward, pkey, dkey, wkey in db.execute(
-        "SELECT district, ward, provinceKey, districtKey, wardKey FROM admin_units_legacy"
-    ):
-        former[f"{pkey}_{dkey}_{wkey}"] = (district, ward)
+    for pkey, districts in _merged(before, "DICT_PROVINCE_DISTRICT_WARD").items():
+        for dkey, wards in districts.items():
+            district = before["DICT_PROVINCE_DISTRICT"][pkey][dkey]["district"]
+            for wkey, entry in wards.items():
+                former[f"{pkey}_{dkey}_{wkey}"] = (district, entry["ward"])
 
     mapping = json.loads((package_data / "converter_2025.json").read_text(encoding="utf-8"))
     targets: dict[str, list[Ward]] = defaultdict(list)
