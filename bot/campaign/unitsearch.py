@@ -243,12 +243,12 @@ class UnitSearch:
             if q.endswith(suffix) and len(_PROVINCE_WORD.sub("", rest + " ").strip()) >= 3:
                 q = rest
                 break
-        matches = self._search(q, limit=limit)
         # "huyện Trùng Khánh", "thành phố Cao Bằng": a district (or a city under the
         # province) of before 2025, whose communes and wards are offered.
         district = _DISTRICT.match(q) or _CITY.match(q)
         if district and (communes := self._of_district(q[district.end() :])):
             return communes
+        matches = self._search(q, limit=limit)
         former = self._formerly(q)
         if not former:
             return matches
