@@ -43,12 +43,8 @@ APPROVED_SECONDS = 5.0
 CATCH_UP_MARGIN = 64
 
 
-def build_index(rows: list[QuestionText]) -> SimilarIndex:
-    """An index over stored questions (CPU-bound: run it off the event loop)."""
-    return _built(rows).index
-
-
 def _built(rows: list[QuestionText]) -> Snapshot:
+    """An index over stored questions (CPU-bound: run it off the event loop)."""
     snapshot = Snapshot(SimilarIndex())
     for row in rows:
         _add(snapshot, row)
