@@ -745,13 +745,7 @@ def keep_early(ctx: Ctx, text: str, *, long_words: int | None = 15, ask_again: b
         joined = join_parts(str(kept), cleaned, cut=False)
         if len(joined) > limit:
             # With the question kept already it would be too long: the kept one stays.
-            ctx.say(
-                ctx.tr(
-                    "text.too_long",
-                    length=ctx.tr.number(len(joined)),
-                    limit=ctx.tr.number(limit),
-                )
-            )
+            _say_too_long(ctx, "text.too_long", len(joined))
             if ask_again:
                 ctx.repeat_prompt()
             return True
@@ -935,13 +929,7 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         ctx.data["overflow"] = cleaned[: limit * 3]
         ctx.collect("overflow")
         # Cut by the app at its length limit: the rest follows, so say "more than".
-        ctx.say(
-            ctx.tr(
-                "text.too_long_cut" if ctx.event.cut else "text.too_long",
-                length=ctx.tr.number(len(cleaned)),
-                limit=ctx.tr.number(limit),
-            )
-        )
+        _say_too_long(ctx, "text.too_long_cut" if ctx.event.cut else "text.too_long", len(cleaned))
         return None
     if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
         ctx.say(ctx.tr("text.too_short"))
@@ -1398,13 +1386,14 @@ def _swallow_rest(ctx: Ctx, cleaned: str) -> None:
 def _say_not_kept(ctx: Ctx, cleaned: str) -> None:
     """A question too long to keep, typed outside the question step: say so (a greeting
     would let the person believe it was received)."""
-    ctx.say(
-        ctx.tr(
-            "idle.too_long_cut" if ctx.event.cut else "idle.too_long",
-            length=ctx.tr.number(len(cleaned)),
-            limit=ctx.tr.number(ctx.settings.max_question_chars),
-        )
-    )
+    _say_too_long(ctx, "idle.too_long_cut" if ctx.event.cut else "idle.too_long", len(cleaned))
+
+
+def _say_too_long(ctx: Ctx, key: str, length: int) -> None:
+    """Message ``key`` with a text's ``length`` and the question limit, as people write
+    numbers ("2.400 ký tự, tối đa 2.000")."""
+    limit = ctx.settings.max_question_chars
+    ctx.say(ctx.tr(key, length=ctx.tr.number(length), limit=ctx.tr.number(limit)))
 
 
 @router.action("fq")
