@@ -460,7 +460,11 @@ async def test_a_name_said_in_a_sentence(
 
 @pytest.mark.parametrize(
     "typed",
-    ["không muốn nêu tên", "em không muốn ghi tên", "bí mật", "em không muốn nói tên đâu"],
+    [
+        *["không muốn nêu tên", "em không muốn ghi tên", "bí mật", "em không muốn nói tên đâu"],
+        # Asking privately ("Em Muốn Hỏi Kín" was stored as the name).
+        *["em muốn hỏi kín", "hỏi kín", "cho em hỏi kín được không", "e muon gui an danh"],
+    ],
 )
 async def test_declining_a_name_in_words_is_anonymous(
     engine: Engine, province_app: App, typed: str

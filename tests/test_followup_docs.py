@@ -191,7 +191,8 @@ async def test_the_document_needs_docx_and_the_whole_campaign(
     assert len(written) == 1
 
 
-def test_renderer_on_hand_made_data_in_english(tmp_path: Path) -> None:
+def _hand_made_head(language: str, *, campaign_level: str = "province") -> DocumentHead:
+    """A document head written by hand: Sở Nội vụ issues, a deputy director signs."""
     issuer = Issuer(
         name="Sở Nội vụ",
         parent="UBND tỉnh Cao Bằng",
@@ -201,15 +202,16 @@ def test_renderer_on_hand_made_data_in_english(tmp_path: Path) -> None:
         recipients=("UBND tỉnh Cao Bằng",),
         archive="CTTN",
     )
-    head = DocumentHead(
-        7,
-        "Dialogue 2025",
-        "UBND tỉnh Cao Bằng",
-        DIALOGUE,
-        datetime(2025, 9, 1, tzinfo=UTC),
-        "en",
-        issuer,
-    )
+    title = "Dialogue 2025" if language == "en" else "Đối thoại 2025"
+    when = datetime(2025, 9, 1, tzinfo=UTC)
+    return DocumentHead(
+        7, title, "UBND tỉnh Cao Bằng", DIALOGUE, when, language, issuer,
+        campaign_level=campaign_level,
+    )  # fmt: skip
+
+
+def test_renderer_on_hand_made_data_in_english(tmp_path: Path) -> None:
+    head = _hand_made_head("en")
     answered = AnsweredQuestion(
         "K7Q2MA",
         "Jobs",
@@ -465,25 +467,7 @@ def test_who_answers_is_named_after_the_dialogues_level(
 ) -> None:
     """A commune's dialogue is answered by the commune's offices ("ban, ngành"), not by
     a province's departments ("sở, ngành", which its documents said)."""
-    issuer = Issuer(
-        name="UBND phường Thục Phán",
-        parent="",
-        symbol="BC-UBND",
-        place="Thục Phán",
-        signer=Signer("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn A"),
-        recipients=("Đảng ủy phường",),
-        archive="VP",
-    )
-    head = DocumentHead(
-        7,
-        "Đối thoại 2025",
-        "UBND phường Thục Phán",
-        DIALOGUE,
-        datetime(2025, 9, 1, tzinfo=UTC),
-        language,
-        issuer,
-        campaign_level=level,
-    )
+    head = _hand_made_head(language, campaign_level=level)
     unrouted = AnsweredQuestion(
         "K7Q2MA", "Việc làm", "Phường Thục Phán", "Lan", "Có việc làm không?", 1,
         None, None, None, False, None,

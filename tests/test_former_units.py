@@ -106,10 +106,15 @@ def test_a_former_district_offers_the_communes_it_became() -> None:
     assert all(m.unit.kind != UnitKind.PROVINCE for m in search.search("huyện Trùng Khánh"))
 
 
-async def test_the_intake_says_where_a_former_commune_went(engine: Engine) -> None:
+async def _at_the_unit_step(engine: Engine) -> Talker:
     t = Talker(engine)
     await t.say("/start")
     await t.say("đồng ý")
+    return t
+
+
+async def test_the_intake_says_where_a_former_commune_went(engine: Engine) -> None:
+    t = await _at_the_unit_step(engine)
     await t.say("xã Chí Viễn")
     assert "Xã Chí Viễn (huyện Trùng Khánh cũ) nay thuộc Xã Đàm Thuỷ." in t.last_text
     assert [c.label for c in t.last_prompt().choices] == ["Xã Đàm Thuỷ"]
@@ -144,9 +149,7 @@ async def test_the_terminal_hint_follows_a_language_switched_in_the_chat(
 
 
 async def test_a_hamlet_typed_for_a_unit_asks_for_its_commune(engine: Engine) -> None:
-    t = Talker(engine)
-    await t.say("/start")
-    await t.say("đồng ý")
+    t = await _at_the_unit_step(engine)
     await t.say("thôn Bó Blằng")
     assert 'Bạn gõ tên xã hoặc phường nơi có "thôn Bó Blằng" nhé.' in t.last_text
     await t.say("thôn Nà Rụa, xã Đàm Thuỷ")  # with its commune: the commune
@@ -154,9 +157,7 @@ async def test_a_hamlet_typed_for_a_unit_asks_for_its_commune(engine: Engine) ->
 
 
 async def test_the_former_city_is_a_former_district(engine: Engine) -> None:
-    t = Talker(engine)
-    await t.say("/start")
-    await t.say("đồng ý")
+    t = await _at_the_unit_step(engine)
     await t.say("thành phố Cao Bằng")
     assert "Từ 1/7/2025 không còn cấp huyện" in t.last_text
     assert {c.label for c in t.last_prompt().choices} == {

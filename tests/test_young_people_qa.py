@@ -118,21 +118,6 @@ async def test_teencode_subject_at_consent_offers_its_topic_group(engine: Engine
 # -- asking anonymously in words ("em muốn hỏi kín") ---------------------------------------
 
 
-@pytest.mark.parametrize(
-    "typed", ["em muốn hỏi kín", "hỏi kín", "cho em hỏi kín được không", "e muon gui an danh"]
-)
-async def test_asking_privately_at_the_name_step_is_anonymous(
-    engine: Engine, province_app: App, typed: str
-) -> None:
-    """ "em muốn hỏi kín" at the name step was stored as the name "Em Muốn Hỏi Kín"."""
-    t = Talker(engine)
-    await walk(t, 4)
-    await t.say(typed)
-    assert "Bạn thuộc nhóm nào" in t.last_text
-    person = await province_app.store.people.by_identity("test", "1001")
-    assert person is not None and person.full_name is None and person.anonymous
-
-
 async def test_asking_privately_before_the_name_step_is_kept_for_it(
     engine: Engine, province_app: App
 ) -> None:
