@@ -29,6 +29,7 @@ from handlers.officials import official_idle, official_start
 from handlers.states import CATEGORIES, DRAFT_STATES, State
 from handlers.understanding import (
     announced_subject,
+    asks_if_answered,
     declines_name,
     idle_request,
     intents,
@@ -702,7 +703,7 @@ async def aside(ctx: Ctx, text: str) -> bool:
     request = idle_request(text)
     if request == "dates":
         await tell_dates(ctx)
-    elif request in ("cauhoi", "when") and names_a_question(text):
+    elif request in ("cauhoi", "when") and (names_a_question(text) or asks_if_answered(text)):
         await _answer_request(ctx, text)  # not "sửa"/"rút": this draft's, or a sent one's?
     else:
         return False

@@ -25,6 +25,7 @@ from bot.clustering.normalize import fold, plain
 __all__ = [
     "INTENTS",
     "ambiguous",
+    "asks_if_answered",
     "declines_name",
     "idle_request",
     "intents",
@@ -959,6 +960,13 @@ _ARRIVED = re.compile(
     r"\b(?:nhan|gui|toi|den)\b.*\bchua\b"
     r"|\b(?:where is|where are|did you get|did you receive|have you received|received)\b"
 )
+# "đã có trả lời chưa", "có câu trả lời chưa ad", "has my question been answered": is
+# mine answered yet? (At the end: "… đã được trả lời chưa" in a long question to the
+# chair is about someone else's answer. "ben": "been" with its letter written once.)
+_ANSWERED_YET = re.compile(
+    r"\b(?:tra loi|phan hoi|ket qua)(?: \w+)? chua$"
+    r"|\b(?:ben answered|answered yet|answers? yet|repl(?:y|ies|ied) yet)$"
+)
 # The dialogue itself: when and where it is, until when questions are taken.
 _DIALOGUE = re.compile(r"\b(?:doi thoai|dialogue)\b")
 _HAPPENS = re.compile(r"\b(?:to chuc|dien ra|hop|gap chu tich)\b")
@@ -995,6 +1003,16 @@ def names_a_question(text: str) -> bool:
     """Whether ``text`` speaks of a question ("câu hỏi", "kiến nghị", "question"): a
     request about one's questions, not a topic's words ("sửa đường")."""
     return bool(_MINE.search(_trim(_words(text))))
+
+
+def asks_if_answered(text: str) -> bool:
+    """Whether ``text`` asks if the person's question has an answer yet ("đã có trả lời
+    chưa?", "câu hỏi của em có trả lời chưa", "any answer yet?"): a few words, or about
+    their own question."""
+    words = _trim(_words(text))
+    tokens = words.split()
+    own = bool(_MINE.search(words)) and bool(_OWN.search(_words(text)))
+    return bool(_ANSWERED_YET.search(words)) and (len(tokens) <= 6 or (own and len(tokens) <= 15))
 
 
 def idle_request(text: str) -> str | None:
@@ -1034,6 +1052,8 @@ def idle_request(text: str) -> str | None:
     if _STATUS.search(words) and (mine or len(tokens) <= 3):
         return "cauhoi"
     if mine and (short or own) and _ARRIVED.search(words) and not _ANSWER.search(words):
+        return "cauhoi"
+    if asks_if_answered(text):
         return "cauhoi"
     if short and _MORE.search(words):
         return "hoi"

@@ -552,3 +552,48 @@ async def test_a_number_added_with_an_edit_is_pointed_out(
     await t.say("/sua")
     await t.say(QUESTION)
     assert "thông tin liên lạc" not in t.last_text
+
+
+# -- "đã có trả lời chưa?": has my question been answered? --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "đã có trả lời chưa?",
+        "câu hỏi của em có trả lời chưa",
+        "có câu trả lời chưa ad",
+        "ad ơi trả lời chưa",
+        "has my question been answered?",
+        "any answer yet?",
+    ],
+)
+async def test_asking_whether_ones_question_was_answered(engine: Engine, typed: str) -> None:
+    """After sending a question, "đã có trả lời chưa?" was "Chào bạn quay lại!" and
+    "câu hỏi của em có trả lời chưa" became the text of a new question. Now both list the
+    person's questions with their status; in the middle of a new one, the step follows."""
+    t = Talker(engine, user_id="answered-yet")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say(typed)
+    assert code in t.last_text and "nhóm vấn đề" not in t.last_text
+    assert "quay lại" not in t.last_text
+    await t.say("/start")  # a new question: at its topic list
+    await t.say(typed)
+    assert code in t.last_text and "chưa thấy nhóm" not in t.last_text
+    assert t.last_text.endswith(t.last_prompt().text)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Kiến nghị làm đường liên thôn của xã em năm ngoái đã được trả lời chưa?",
+        "Vì sao đơn xin vay vốn của thanh niên xã em gửi từ tháng 3 đến nay chưa có trả lời?",
+    ],
+)
+def test_a_question_to_the_chair_about_an_answer_is_no_status_request(typed: str) -> None:
+    from handlers.understanding import idle_request
+
+    assert idle_request(typed) is None
