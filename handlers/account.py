@@ -138,19 +138,27 @@ async def _own_by_code(ctx: Ctx, *, purpose: str) -> Question | None:
 async def _changeable_by_code(ctx: Ctx, *, purpose: str) -> Question | None:
     """The named question, if it is the person's own and may still be changed."""
     question = await _own_by_code(ctx, purpose=purpose)
-    if question is None:
-        return None
-    if question.status != "submitted":
-        ctx.say(ctx.tr(f"code.{purpose}.{question.status}", code=question.code))
-        return None
-    opens = {c.id for c, late in await ctx.engine.open_campaigns(ctx.now) if not late}
-    if question.campaign_id not in opens:
-        ctx.say(ctx.tr("edit.closed"))
+    if question is None or not await _still_changeable(ctx, question, purpose=purpose):
         return None
     return question
 
 
-async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] | None:
+async def _still_changeable(ctx: Ctx, question: Question, *, purpose: str) -> bool:
+    """Whether ``question`` may still be edited or withdrawn (``purpose``): not forwarded,
+    answered or withdrawn, its campaign still taking questions in time; if not, says why.
+    Asked again when the new text or the press comes: the question may have moved on
+    while the step waited."""
+    if question.status != "submitted":
+        ctx.say(ctx.tr(f"code.{purpose}.{question.status}", code=question.code))
+        return False
+    opens = {c.id for c, late in await ctx.engine.open_campaigns(ctx.now) if not late}
+    if question.campaign_id not in opens:
+        ctx.say(ctx.tr(f"{purpose}.closed"))
+        return False
+    return True
+
+
+async def _changeable(ctx: Ctx, purpose: str = "edit") -> list[Question] | None:
     """The person's questions still open to change; None (after saying why) if none."""
     questions = [
         q for q in await ctx.store.questions.of_person(ctx.person.id) if q.status == "submitted"
@@ -159,7 +167,7 @@ async def _changeable(ctx: Ctx, none_key: str = "edit.none") -> list[Question] |
     editable = [q for q in questions if q.campaign_id in opens]
     if not editable:
         ctx.reset()
-        ctx.say(ctx.tr("edit.closed" if questions else none_key))
+        ctx.say(ctx.tr(f"{purpose}.closed" if questions else f"{purpose}.none"))
         return None
     return editable
 
@@ -250,7 +258,8 @@ async def edit_text(ctx: Ctx, text: str) -> None:
     if cleaned is None:
         ctx.repeat_prompt()
         return
-    if await _changeable(ctx) is None:
+    if not await _still_changeable(ctx, question, purpose="edit"):
+        ctx.reset()
         return
     await ctx.store.questions.update_text(question.id, cleaned, now=ctx.now)
     await ctx.audit("question.edit", target=f"question:{question.id}")
@@ -275,7 +284,7 @@ async def withdraw_command(ctx: Ctx) -> None:
         if question is not None:
             _ask_withdraw(ctx, question)
         return
-    editable = await _changeable(ctx, "withdraw.none")
+    editable = await _changeable(ctx, "withdraw")
     if editable is None:
         return
     if len(editable) == 1:
@@ -322,6 +331,9 @@ async def withdraw_pick(ctx: Ctx, arg: str) -> None:
 async def withdraw_yes(ctx: Ctx, _: str) -> None:
     question = await _own(ctx, str(ctx.data.get("withdrawing", "")))
     if question is None:
+        return
+    if not await _still_changeable(ctx, question, purpose="withdraw"):
+        ctx.reset()
         return
     await ctx.store.questions.set_status(question.id, "withdrawn", now=ctx.now)
     await ctx.audit("question.withdraw", target=f"question:{question.id}")

@@ -597,3 +597,75 @@ def test_a_question_to_the_chair_about_an_answer_is_no_status_request(typed: str
     from handlers.understanding import idle_request
 
     assert idle_request(typed) is None
+
+
+# -- a confirmation left open while the question moved on ---------------------------------------
+
+
+async def test_withdrawing_a_question_forwarded_while_the_confirmation_waited(
+    engine: Engine, province_app: App
+) -> None:
+    """/rut asked "Rút câu hỏi …?"; the question was forwarded to a department before
+    the person pressed "Rút câu này": it was withdrawn all the same (an answered one too).
+    Now the press says why it can no longer be withdrawn and the question stays."""
+    t = Talker(engine, user_id="late-withdraw")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say("/rut")
+    assert "Rút câu hỏi" in t.last_text
+    question = await province_app.store.questions.by_code(code)
+    assert question is not None
+    await province_app.store.questions.route_question(
+        question.id, "Sở Nội vụ", now=province_app.clock.now()
+    )
+    await t.press("Rút câu này")
+    assert "đã được chuyển tới cơ quan trả lời nên không rút được nữa" in t.last_text
+    after = await province_app.store.questions.get(question.id)
+    assert after is not None and after.status == "forwarded"
+
+
+async def test_editing_a_question_forwarded_while_the_new_text_was_typed(
+    engine: Engine, province_app: App
+) -> None:
+    """/sua asked for the new text; the question was forwarded before it came: the
+    forwarded question's text was replaced (when the person had another question still
+    open). Now the new text is refused with the reason."""
+    t = Talker(engine, user_id="late-edit")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    first = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    await t.say("/hoi")
+    await t.say("1")
+    await t.say("Xã em có kế hoạch mở lớp học nghề cho thanh niên dân tộc thiểu số không ạ?")
+    await t.say("gửi")
+    await t.say(f"/sua {first}")
+    question = await province_app.store.questions.by_code(first)
+    assert question is not None
+    await province_app.store.questions.route_question(
+        question.id, "Sở Nội vụ", now=province_app.clock.now()
+    )
+    await t.say("Xã em có được lắp wifi miễn phí ở nhà văn hóa thôn không ạ?")
+    assert "nên không sửa được nữa" in t.last_text
+    after = await province_app.store.questions.get(question.id)
+    assert after is not None and after.text == QUESTION
+
+
+async def test_withdrawing_after_collection_closed_says_withdraw(
+    engine: Engine, province_app: App
+) -> None:
+    """/rut after the deadline said "… nên không sửa được nữa" (cannot be edited)."""
+    from datetime import timedelta
+
+    t = Talker(engine, user_id="closed-withdraw")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    code = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    province_app.clock.advance(timedelta(days=60))  # type: ignore[attr-defined]
+    engine.invalidate()
+    for typed in ("/rut", f"/rut {code}"):
+        await t.say(typed)
+        assert "không rút được nữa" in t.last_text and "sửa" not in t.last_text
