@@ -30,6 +30,9 @@ class OutboxMessage:
     status: str
     attempts: int
     next_attempt: datetime
+    parts_done: int = 0
+    """Messages of a long one (cut in parts) delivered by an earlier try: the next try
+    goes on from the part after them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ def _message(r: Row) -> OutboxMessage:
         status=r["status"],
         attempts=r["attempts"],
         next_attempt=from_utc_text(r["next_attempt"]),
+        parts_done=r["parts_done"],
     )
 
 
@@ -138,16 +142,25 @@ class OutboxRepository:
         error: str,
         resent: bool = False,
         counted: bool = True,
+        parts_done: int = 0,
     ) -> None:
         """Back to pending until ``at``. ``resent``: the failed try may have been delivered
         (its answer was lost), so the retry may arrive twice; ``counted=False``: the try
         does not count against the message (the platform asked to wait, or refused the
-        token)."""
+        token); ``parts_done``: the messages of a long one delivered so far (the retry
+        starts after them)."""
         await self._db.execute(
             "UPDATE outbox SET status = 'pending', next_attempt = ?, error = ?,"
-            " resent = CASE WHEN ? = 1 THEN 1 ELSE resent END, attempts = attempts - ?"
-            " WHERE id = ?",
-            (to_utc_text(at), error[:500], int(resent), 0 if counted else 1, message_id),
+            " resent = CASE WHEN ? = 1 THEN 1 ELSE resent END, attempts = attempts - ?,"
+            " parts_done = ? WHERE id = ?",
+            (
+                to_utc_text(at),
+                error[:500],
+                int(resent),
+                0 if counted else 1,
+                parts_done,
+                message_id,
+            ),
         )
 
     async def mark_failed(self, message_id: int, *, status: str, error: str) -> None:

@@ -25,7 +25,19 @@ class ChannelSetupError(LocalizedError):
 
 
 class DeliveryError(Exception):
-    """Base class for delivery failures."""
+    """Base class for delivery failures.
+
+    ``parts_done``: of a reply sent as several messages (a long text), how many were
+    delivered before the failure, counted from the reply's first message; the outbox's
+    next try starts after them (:meth:`Channel.deliver`'s ``start``).
+    """
+
+    parts_done: int = 0
+
+    def after(self, parts_done: int) -> DeliveryError:
+        """This error, noting that the reply's first ``parts_done`` messages arrived."""
+        self.parts_done = parts_done
+        return self
 
 
 class ChannelRateLimited(DeliveryError):
@@ -89,10 +101,12 @@ class Engine(Protocol):
 class Channel(Protocol):
     capabilities: Capabilities
 
-    async def deliver(self, chat_id: str, reply: Reply) -> bool | None:
+    async def deliver(self, chat_id: str, reply: Reply, *, start: int = 0) -> bool | None:
         """Send one reply to ``chat_id`` (no engine involved); raise a DeliveryError.
 
-        Returns True when part of it may have arrived twice (a retry after a lost answer).
+        ``start``: the reply's first ``start`` messages were delivered by an earlier try
+        (see :attr:`DeliveryError.parts_done`) and are not sent again. Returns True when
+        part of it may have arrived twice (a retry after a lost answer).
         """
         ...
 

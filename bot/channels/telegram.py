@@ -756,14 +756,15 @@ class TelegramChannel(ChannelLifecycle):
 
     # -- the outbox -------------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> bool:
+    async def deliver(self, chat_id: str, reply: Reply, *, start: int = 0) -> bool:
         """Send one reply for the outbox; raise a :class:`DeliveryError` on failure.
 
         The first message is tried once (the outbox decides about retrying, and marks the
         retry when the first try's answer was lost); once part of a reply went out, the
-        remaining parts are retried here so that a retry by the outbox does not repeat the
-        delivered ones. Returns True when such a retry followed a lost answer (a part may
-        have arrived twice).
+        remaining parts are retried here, and should they still fail the error says how
+        many went out (``parts_done``): the outbox's retry starts after them (``start``)
+        and repeats none. Returns True when a retry here followed a lost answer (a part
+        may have arrived twice).
         """
         if not self._started:
             raise ChannelTransientError("the Telegram channel is not started")
@@ -771,6 +772,7 @@ class TelegramChannel(ChannelLifecycle):
             raise ChannelUnauthorized("the bot token is refused")
         chat = chat_ref(chat_id)
         maybe_twice = False
+        done = start
 
         def lost() -> None:
             nonlocal maybe_twice
@@ -778,15 +780,19 @@ class TelegramChannel(ChannelLifecycle):
 
         try:
             for index, item in enumerate(render_reply(reply)):
+                if index < start:
+                    continue  # delivered by an earlier try
+                first = index == start
                 await self.sender.send(
-                    chat, item, attempts=1 if index == 0 else None, lost=lost if index else None
+                    chat, item, attempts=1 if first else None, lost=None if first else lost
                 )
+                done = index + 1
         except InvalidToken as exc:
-            raise self._refused(exc) from None
+            raise self._refused(exc).after(done) from None
         except TelegramError as exc:
-            raise delivery_error(exc, self._redact(exc)) from None
+            raise delivery_error(exc, self._redact(exc)).after(done) from None
         except (FileTooLarge, OSError) as exc:
-            raise ChannelPermanentError(str(exc)) from None
+            raise ChannelPermanentError(str(exc)).after(done) from None
         return maybe_twice
 
 

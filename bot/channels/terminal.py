@@ -83,7 +83,7 @@ class TerminalChannel:
         self._out = out
         self.language = language
 
-    async def deliver(self, chat_id: str, reply: Reply) -> None:
+    async def deliver(self, chat_id: str, reply: Reply, *, start: int = 0) -> None:
         self._out.write(render(reply, language=self.language) + "\n\n")
         self._out.flush()
 

@@ -785,17 +785,20 @@ class ZaloChannel(ChannelLifecycle):
                     raise error from None
             delivery.done += 1
 
-    async def deliver(self, chat_id: str, reply: Reply) -> bool:
+    async def deliver(self, chat_id: str, reply: Reply, *, start: int = 0) -> bool:
         """Send one reply for the outbox; raise a :class:`DeliveryError` on failure.
 
         The first message is not retried after a 429 (the outbox reschedules); once part
-        of a reply went out, the rest is retried here so the outbox does not repeat it.
-        Returns True when a part may have arrived twice (a retry after a lost answer).
+        of a reply went out, the rest is retried here, and should it still fail the error
+        says how many went out (``parts_done``): the outbox's retry starts after them
+        (``start``) and repeats none. Returns True when a part may have arrived twice (a
+        retry after a lost answer).
         """
         if self._guard.refused:
             raise ChannelUnauthorized("the bot token is refused")
         language = await self._language(chat_id)
         maybe_twice = False
+        done = start
 
         def lost() -> None:
             nonlocal maybe_twice
@@ -803,17 +806,20 @@ class ZaloChannel(ChannelLifecycle):
 
         try:
             for index, text in enumerate(render_reply(reply, tr=translator(language))):
-                await self._send_text(chat_id, text, retry_rate_limit=index > 0, lost=lost)
+                if index < start:
+                    continue  # delivered by an earlier try
+                await self._send_text(chat_id, text, retry_rate_limit=index > start, lost=lost)
+                done = index + 1
         except ZaloForbidden as exc:
             await self._set_reachable(chat_id, reachable=False)
-            raise ChannelBlocked(str(exc)) from None
+            raise ChannelBlocked(str(exc)).after(done) from None
         except ZaloUnauthorized as exc:
             self._guard.refuse(str(exc))
-            raise ChannelUnauthorized(str(exc)) from None
+            raise ChannelUnauthorized(str(exc)).after(done) from None
         except ZaloError as exc:
-            raise _delivery_error(exc, self._options.rate_limit_wait) from None
+            raise _delivery_error(exc, self._options.rate_limit_wait).after(done) from None
         except ValueError as exc:
-            raise ChannelPermanentError(str(exc)) from None
+            raise ChannelPermanentError(str(exc)).after(done) from None
         return maybe_twice
 
     async def _send_text(

@@ -4,7 +4,8 @@ Every message to a person that does not answer their own message (reminders, bro
 digests, answers) is queued first (:func:`queue_for_person`), so a crash loses nothing; the
 sender paces each channel below its limit (Telegram: 30 messages/s overall, about one per
 second per chat), waits ``retry_after`` on a 429, stops messaging a person who blocked the
-bot, and retries network errors with backoff. A refused token (401/404) fails nothing:
+bot, and retries network errors with backoff (a long message cut in parts goes on from
+the first part not delivered). A refused token (401/404) fails nothing:
 the messages wait, and go once the token works (the channel tells the operator). A retry
 after a lost answer is marked ``resent``, as is a message in flight at a crash.
 
@@ -170,7 +171,9 @@ class OutboxSender:
             return
         channel = self.channels[message.channel]
         try:
-            maybe_twice = await channel.deliver(message.chat_id, decode_reply(message.body))
+            maybe_twice = await channel.deliver(
+                message.chat_id, decode_reply(message.body), start=message.parts_done
+            )
         except ChannelUnauthorized as exc:
             # Not the message's fault: it waits for the token (the channel told the operator;
             # while the token is refused it answers at once, without calling the platform).
@@ -179,6 +182,7 @@ class OutboxSender:
                 at=self.clock.now() + timedelta(seconds=TOKEN_WAIT),
                 error=str(exc),
                 counted=False,
+                parts_done=max(exc.parts_done, message.parts_done),
             )
             return
         except ChannelRateLimited as exc:
@@ -191,6 +195,7 @@ class OutboxSender:
                 at=self.clock.now() + timedelta(seconds=pause),
                 error=str(exc),
                 counted=False,
+                parts_done=max(exc.parts_done, message.parts_done),
             )
             return
         except ChannelBlocked as exc:
@@ -215,6 +220,9 @@ class OutboxSender:
                     at=self.clock.now() + timedelta(seconds=backoff),
                     error=str(exc),
                     resent=lost,  # the failed try may have arrived: the retry is a resend
+                    parts_done=max(exc.parts_done, message.parts_done)
+                    if isinstance(exc, ChannelTransientError)
+                    else message.parts_done,
                 )
         else:
             await self.store.outbox.mark_sent(

@@ -292,7 +292,7 @@ class DemoChannel:
     def __init__(self) -> None:
         self.delivered: list[tuple[str, Reply]] = []
 
-    async def deliver(self, chat_id: str, reply: Reply) -> None:
+    async def deliver(self, chat_id: str, reply: Reply, *, start: int = 0) -> None:
         self.delivered.append((chat_id, reply))
 
 

@@ -1,0 +1,113 @@
+"""Delivery faults seen from outside: the outbox and the answers through the real channel
+adapters against the fake Bot API and the fake Zalo API on 127.0.0.1, on real SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_client import zalo_text_length
+from bot.delivery.outbox import OutboxSender, queue_for_person
+from handlers.engine import CONSENT_VERSION
+from handlers.events import Reply
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.zalo_api import FakeZaloApi
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
+from tests.test_outbox import drain, young_people
+from tests.test_telegram_support import TOKEN, options, running, telegram_app
+from tests.test_zalo_channel import USER, Bot
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    async with FakeTelegramAPI(token=TOKEN) as server:
+        yield server
+
+
+def long_text() -> str:
+    first = "Sở Nội vụ trả lời: thanh niên được hỗ trợ vay vốn khởi nghiệp. " * 40
+    second = "Hồ sơ nộp tại Ngân hàng Chính sách xã hội nơi bạn cư trú. " * 40
+    return f"{first.strip()}\n\n{second.strip()}"  # two Telegram messages
+
+
+async def test_a_long_message_failing_after_its_first_part_repeats_nothing(
+    province_app: App, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = telegram_app(province_app, api, monkeypatch)
+    [person] = await young_people(app, 1)
+    text = long_text()
+    assert len(text) > 4096
+    await queue_for_person(app.store, person, Reply(text), kind="answer", now=app.clock.now())
+    channel = TelegramChannel(app, build_engine(app), options=options())
+    async with running(channel):
+        send = api._methods["sendMessage"]
+        first = True
+
+        def first_then_outage(params: dict[str, object], files: dict[str, object]) -> object:
+            nonlocal first
+            result = send(params, files)  # type: ignore[arg-type]
+            if first:  # the first part is in; Telegram then answers 502 for a while
+                first = False
+                api.fail_next("sendMessage", 502, times=4)
+            return result
+
+        api._methods["sendMessage"] = first_then_outage  # type: ignore[assignment]
+        sender = OutboxSender(app.store, {"telegram": channel}, app.clock)
+        await sender.drain_once()
+        assert sender.stats["retried"] == 1
+        app.clock.advance(timedelta(seconds=5))  # type: ignore[attr-defined]
+        await drain(sender, app)
+    parts = api.sent_texts(5000)
+    assert parts == text.split("\n\n")
+    assert api.duplicate_deliveries() == {}
+
+
+async def test_a_long_zalo_answer_failing_after_its_first_part_repeats_nothing(
+    province_app: App,
+) -> None:
+    app = province_app
+    person, _ = await app.store.people.get_or_create(
+        channel="zalo",
+        external_id=USER,
+        chat_id=USER,
+        display_name=None,
+        language="vi",
+        now=app.clock.now(),
+    )
+    await app.store.people.grant_consent(person.id, version=CONSENT_VERSION, now=app.clock.now())
+    first = "Sở Nội vụ trả lời: thanh niên được hỗ trợ vay vốn khởi nghiệp. " * 25
+    second = "Hồ sơ nộp tại Ngân hàng Chính sách xã hội nơi bạn cư trú. " * 25
+    text = f"{first.strip()}\n\n{second.strip()}"
+    assert zalo_text_length(text) > 2000  # two Zalo messages
+    await queue_for_person(app.store, person.id, Reply(text), kind="answer", now=app.clock.now())
+    async with FakeZaloApi(max_poll_seconds=1) as api, Bot(app, api) as bot:
+        send = api._send_message
+        sent_first = False
+
+        async def first_then_outage(payload: dict[str, object], request: object) -> object:
+            nonlocal sent_first
+            result = await send(payload, request)  # type: ignore[arg-type]
+            if not sent_first:  # the first part is in; Zalo then answers 502 a while
+                sent_first = True
+                api.fail_next("sendMessage", 502, times=3)
+            return result
+
+        api._send_message = first_then_outage  # type: ignore[method-assign]
+        sender = OutboxSender(app.store, {"zalo": bot.channel}, app.clock)
+        await sender.drain_once()
+        assert sender.stats["retried"] == 1
+        app.clock.advance(timedelta(seconds=5))  # type: ignore[attr-defined]
+        await drain(sender, app)
+        assert bot.texts() == text.split("\n\n")
+    [row] = await app.store.db.fetchall("SELECT status, resent FROM outbox")
+    assert (row["status"], row["resent"]) == ("sent", 0)
