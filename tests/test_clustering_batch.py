@@ -138,8 +138,8 @@ def test_xlsx_first_sheet(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("questions.txt", b"hello", "unsupported input format '.txt'"),
-        ("questions.csv", b"id,question\n1,hello\n", "missing column(s) text"),
-        ("questions.csv", b"", "empty file"),
+        ("questions.csv", b"id,answer\n1,hello\n", "no header with a question column"),
+        ("questions.csv", b"", "no header with a question column"),
         ("questions.xlsx", b"not a zip", "not a readable .xlsx workbook"),
     ],
 )
@@ -309,3 +309,92 @@ def test_grouping_in_two_processes_gives_the_same_groups(
     if groups is not None:
         assert sum(size > 60 for size in Counter(groups.values()).values()) > 1
     assert sum(done) == 2 * len(items), "progress still counts every question twice"
+
+
+def test_spreadsheets_as_officials_have_them(tmp_path: Path) -> None:
+    """Vietnamese headers under a title, on a second sheet; a CSV that Excel saved with
+    semicolons (the decimal mark is a comma in Vietnam); a list without codes."""
+    source = tmp_path / "tong-hop.xlsx"
+    workbook = Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.append(["TỔNG HỢP CÂU HỎI CỦA THANH NIÊN"])
+    sheet = workbook.create_sheet("Câu hỏi")
+    sheet.append(["DANH SÁCH CÂU HỎI"])
+    sheet.append([])
+    sheet.append(
+        [
+            "STT",
+            "Mã câu hỏi",
+            "Mã đơn vị",
+            "Đơn vị",
+            "Nhóm vấn đề",
+            "Vấn đề",
+            "Nội dung câu hỏi, ý kiến, kiến nghị",
+            "Nội dung trả lời",
+        ]
+    )
+    sheet.append(
+        [
+            1,
+            "AB12CD",
+            "w01273",
+            "Phường Thục Phán",
+            "Khởi nghiệp",
+            "III.1",
+            LOAN_RATE,
+            "Lãi suất 0,66%/tháng.",
+        ]
+    )
+    sheet.append(
+        [2, "EF34GH", "w01279", "Phường Tân Giang", "Khởi nghiệp", "III.1", LOAN_RATE_2, None]
+    )
+    sheet.append(
+        [None, "JK56LM", "w01279", "Phường Tân Giang", "Việc làm", "II.1", LOAN_RATE_2, None]
+    )
+    workbook.save(source)
+    status, out, err = _run(source)
+    assert status == 0
+    records = _records(out)
+    assert [r["id"] for r in records] == ["AB12CD", "EF34GH", "JK56LM"]
+    assert records[0]["cluster"] == records[1]["cluster"] != records[2]["cluster"], (
+        "the same ask under another topic group is never grouped: the topic column was read"
+    )
+    assert err.splitlines() == ["questions read from sheet “Câu hỏi”, header on row 3"]
+
+    semicolons = tmp_path / "excel.csv"
+    semicolons.write_text(
+        "Danh sách câu hỏi;;\n"
+        "STT;Đơn vị;Nội dung câu hỏi, ý kiến, kiến nghị\n"
+        f"1;Xã Quang Trung;{LOAN_RATE}\n"
+        f"2;Xã Quang Trung;{LOAN_RATE_2}\n"
+        "3;Xã Quang Trung;Đường vào thôn Nà Lẹng bị sạt lở, khi nào sửa?\n",
+        encoding="utf-8-sig",
+    )
+    status, out, err = _run(semicolons)
+    assert status == 0
+    records = _records(out)
+    assert [r["id"] for r in records] == [3, 4, 5], "known by their line, as the note says"
+    assert records[0]["cluster"] == records[1]["cluster"] == 3 != records[2]["cluster"]
+    assert err.splitlines() == [
+        "the header is line 2; the lines above it were not read as questions",
+        "no id column: each question is known by its line number",
+    ]
+
+
+def test_youthbot_cluster_speaks_the_operators_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    source = tmp_path / "cau-hoi.jsonl"
+    source.write_text('{"id": 1, "text": "   "}\n{"id": 2, "text": "vay vốn"}\n', "utf-8")
+    monkeypatch.delenv("YOUTHBOT_LANGUAGE", raising=False)
+    assert main(["cluster", str(source)]) == 0
+    assert capsys.readouterr().err == "dòng 1: không có nội dung câu hỏi — bỏ qua\n"
+    assert main(["cluster", str(tmp_path / "khong-co.csv")]) == 2
+    assert capsys.readouterr().err == f"lỗi: không tìm thấy tệp: {tmp_path / 'khong-co.csv'}\n"
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    assert main(["cluster", str(source)]) == 0
+    assert capsys.readouterr().err == "line 1: no text — skipped\n"

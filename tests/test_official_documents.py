@@ -11,6 +11,7 @@ installed.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -804,3 +805,29 @@ async def test_an_agencys_list_names_it_as_it_is_named(seeded: Seeded, tmp_path:
     text = _text(docx.Document(str(await _document(seeded, scope, tmp_path))))
     assert "Đoàn Đoàn" not in text and "ĐOÀN ĐOÀN" not in text, text
     assert "thanh niên Đoàn Khối các cơ quan tỉnh" in text, text
+
+
+async def test_youthbot_cluster_reads_our_own_exports(
+    seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An official exports the questions and groups them again from the file: the export
+    is read as it is (codes as ids, the topic group and unit columns used)."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    assert await _cli("export", "--format", "xlsx", "--out", str(out / "cau-hoi.xlsx")) == 0
+    assert await _cli("export", "--format", "csv", "--out", str(out / "cau-hoi.csv")) == 0
+    capsys.readouterr()
+    codes = set(seeded.codes.values())
+    assert await _cli("cluster", str(out / "cau-hoi.xlsx")) == 0
+    read = capsys.readouterr()
+    grouped = [json.loads(line) for line in read.out.splitlines()]
+    assert {r["id"] for r in grouped} == codes and len(grouped) == len(codes)
+    assert {r["cluster"] for r in grouped} <= codes
+    # The two askers of the same jobs question (same topic group) are one group.
+    by_code = {r["id"]: r["cluster"] for r in grouped}
+    assert by_code[seeded.codes["jobs"]] == by_code[seeded.codes["jobs_twin"]]
+    assert by_code[seeded.codes["jobs"]] != by_code[seeded.codes["soldiers"]]
+    assert read.err.strip() == "đọc câu hỏi ở trang tính “Câu hỏi”, dòng tiêu đề 1"
+    assert await _cli("cluster", str(out / "cau-hoi.csv")) == 0
+    read = capsys.readouterr()
+    assert len(read.out.splitlines()) == len(codes) and read.err == ""

@@ -1,13 +1,18 @@
 """Batch grouping of a file of questions: ``youthbot cluster INPUT [--out OUT]``.
 
 Reads ``.jsonl`` (objects with "id" and "text"), ``.csv`` (UTF-8, with or without BOM,
-header with "id" and "text") or ``.xlsx`` (same columns, first sheet) and writes JSON
-Lines ``{"id": <input id>, "cluster": <label>}`` in input order, one per valid row. The
+header with "id" and "text") or ``.xlsx`` (same columns, the first sheet that has them) and
+writes JSON Lines ``{"id": <input id>, "cluster": <label>}`` in input order, one per valid row. The
 label is the id of the group's representative question, as given in the input.
 
 Bad rows are reported on stderr with their line (row) number and skipped. Exit status:
 0 when at least one row was grouped, 1 when none was, 2 when the input cannot be used
-at all (unknown extension, missing file, missing columns).
+at all (unknown extension, missing file, no question column).
+
+Spreadsheets are read as officials have them: the header may follow a few title rows,
+and Vietnamese headers are understood ("Mã câu hỏi", "Nội dung câu hỏi, ý kiến, kiến
+nghị", "Nhóm vấn đề", "Đơn vị": the bot's own XLSX and CSV exports). Without an id
+column, rows are known by their line (row) number.
 
 An optional "topic" field or column (the asker's topic group) is used as a constraint:
 questions of different topic groups are never grouped together. An optional "unit" field or
@@ -22,6 +27,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +40,8 @@ from bot.clustering.cluster import (
     THRESHOLD_WITHOUT_UNITS,
     cluster_with_progress,
 )
+from bot.clustering.normalize import fold
+from locales import LocalizedError, Message, Translator, translator
 
 __all__ = [
     "PROGRESS_MIN_ROWS",
@@ -53,7 +61,7 @@ PROGRESS_MIN_ROWS = 2000
 Id = int | str
 
 
-class InputError(Exception):
+class InputError(LocalizedError):
     """The input cannot be used at all (exit status 2)."""
 
 
@@ -69,7 +77,8 @@ class Question:
 @dataclass(slots=True)
 class ReadResult:
     questions: list[Question] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
+    """Rows skipped, and notes on how the file was read, in the reader's language later."""
 
 
 class _Collector:
@@ -80,8 +89,10 @@ class _Collector:
         self._unit = unit
         self._seen: set[str] = set()
 
-    def problem(self, line: int, message: str) -> None:
-        self.result.problems.append(f"{self._unit} {line}: {message} — skipped")
+    def problem(self, line: int, problem: Message) -> None:
+        self.result.problems.append(
+            Message(f"cluster.file.{self._unit}", line=line, problem=problem)
+        )
 
     def add(
         self,
@@ -93,16 +104,19 @@ class _Collector:
     ) -> None:
         item_id = _clean_id(raw_id)
         if item_id is None:
-            self.problem(line, "missing id" if _blank(raw_id) else f"invalid id {raw_id!r}")
+            if _blank(raw_id):
+                self.problem(line, Message("cluster.file.missing_id"))
+            else:
+                self.problem(line, Message("cluster.file.invalid_id", id=repr(raw_id)))
             return
         if isinstance(raw_text, int | float) and not isinstance(raw_text, bool):
             raw_text = str(raw_text)
         if not isinstance(raw_text, str) or not raw_text.strip():
-            self.problem(line, "no text")
+            self.problem(line, Message("cluster.file.no_text"))
             return
         key = str(item_id)
         if key in self._seen:
-            self.problem(line, f"duplicate id {key!r}")
+            self.problem(line, Message("cluster.file.duplicate_id", id=repr(key)))
             return
         self._seen.add(key)
         topic = str(raw_topic).strip() if raw_topic not in (None, "") else None
@@ -126,11 +140,89 @@ def _clean_id(value: object) -> Id | None:
     return None
 
 
+# Column names, folded (no diacritics, lower case, punctuation as spaces), best first: the
+# contract's English names, our own exports' Vietnamese headers, and what an official's
+# spreadsheet usually calls them ("STT" is not an id: merged or blank cells are common).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "ma cau hoi", "ma so", "ma", "code"),
+    "text": (
+        "text",
+        "noi dung cau hoi y kien kien nghi",
+        "noi dung cau hoi",
+        "cau hoi",
+        "noi dung y kien kien nghi",
+        "cau hoi y kien kien nghi",
+        "y kien kien nghi",
+        "noi dung",
+        "question",
+    ),
+    "topic": ("topic", "nhom van de", "linh vuc", "chu de", "nhom chu de"),
+    "unit": ("unit", "don vi", "xa phuong", "don vi xa phuong", "ma don vi"),
+}
+# Rows looked at for the header: a sheet may open with a title, a scope and a date.
+_HEADER_ROWS = 20
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a file's columns are; ``id`` None: rows are known by their line number."""
+
+    text: int
+    id: int | None = None
+    topic: int | None = None
+    unit: int | None = None
+
+    def add(self, collector: _Collector, line: int, cells: Sequence[object]) -> None:
+        def cell(column: int | None) -> object:
+            return cells[column] if column is not None and column < len(cells) else None
+
+        raw_id = line if self.id is None else cell(self.id)
+        collector.add(line, raw_id, cell(self.text), cell(self.topic), cell(self.unit))
+
+
+def _layout(header: Sequence[object]) -> _Layout | None:
+    """The columns of a header row, or None when it names no question text."""
+    names = [
+        " ".join(_NOT_WORD.sub(" ", fold(str(n))).split()) if n is not None else "" for n in header
+    ]
+
+    def column(role: str) -> int | None:
+        for alias in _ALIASES[role]:
+            if alias in names:
+                return names.index(alias)
+        return None
+
+    text = column("text")
+    if text is None:
+        return None
+    return _Layout(text, column("id"), column("topic"), column("unit"))
+
+
+def _header(rows: Iterator[tuple[int, Sequence[object]]]) -> tuple[_Layout, int] | None:
+    """The layout of the first header row among the first rows, and its line."""
+    for line, row in rows:
+        layout = _layout(row)
+        if layout is not None:
+            return layout, line
+        if line >= _HEADER_ROWS:
+            break
+    return None
+
+
+def _no_header(source: str) -> InputError:
+    return InputError("cluster.file.no_header", source=source, rows=_HEADER_ROWS)
+
+
 def read_questions(path: Path) -> ReadResult:
     """Read the questions of ``path``; bad rows are listed in ``problems``.
 
+    The header is the first row (among the first 20) naming a question text column:
+    "text", or a Vietnamese header such as "Nội dung câu hỏi" (our own XLSX and CSV
+    exports are read as they are). Without an id column, rows are known by their line.
+
     Raises:
-        InputError: unknown extension, missing or unreadable file, missing columns.
+        InputError: unknown extension, missing or unreadable file, no header.
     """
     readers: dict[str, Callable[[Path], ReadResult]] = {
         ".jsonl": _read_jsonl,
@@ -139,15 +231,15 @@ def read_questions(path: Path) -> ReadResult:
     }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise InputError(
-            f"unsupported input format {path.suffix or path.name!r}: use .jsonl, .csv or .xlsx"
-        )
+        raise InputError("cluster.file.format", extension=repr(path.suffix or path.name))
     if not path.is_file():
-        raise InputError(f"input file not found: {path}")
+        raise InputError("cluster.file.not_found", path=str(path))
     try:
         return reader(path)
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        raise InputError(
+            "cluster.file.unreadable", path=str(path), error=error.strerror or str(error)
+        ) from None
 
 
 def _read_jsonl(path: Path) -> ReadResult:
@@ -161,64 +253,75 @@ def _read_jsonl(path: Path) -> ReadResult:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            collector.problem(number, "not valid UTF-8")
+            collector.problem(number, Message("cluster.file.not_utf8"))
             continue
         try:
             row = json.loads(line)
         except ValueError:
-            collector.problem(number, "invalid JSON")
+            collector.problem(number, Message("cluster.file.invalid_json"))
             continue
         if not isinstance(row, dict):
-            collector.problem(number, "not a JSON object")
+            collector.problem(number, Message("cluster.file.not_object"))
             continue
         collector.add(number, row.get("id"), row.get("text"), row.get("topic"), row.get("unit"))
     return collector.result
 
 
-def _columns(header: Sequence[object], *, source: str) -> tuple[int, int, int | None, int | None]:
-    """Positions of the id, text and the optional topic and unit columns."""
-    names = [str(name).strip().casefold() if name is not None else "" for name in header]
-    missing = [name for name in ("id", "text") if name not in names]
-    if missing:
-        raise InputError(f"{source}: missing column(s) {', '.join(missing)} in the header")
-    topic = names.index("topic") if "topic" in names else None
-    unit = names.index("unit") if "unit" in names else None
-    return names.index("id"), names.index("text"), topic, unit
-
-
 def _read_csv(path: Path) -> ReadResult:
     collector = _Collector("line")
-    # Undecodable bytes become lone surrogates so that one bad row does not lose the file.
-    text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{path}: empty file, expected a header with id and text") from None
-    except csv.Error as error:
-        raise InputError(f"{path}: unreadable CSV header ({error})") from None
-    id_column, text_column, topic_column, unit_column = _columns(header, source=str(path))
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            collector.problem(line, f"malformed CSV ({error})")
-            line = reader.line_num + 1
-            continue
-        if any(field_ for field_ in row):
-            if any(_has_surrogates(value) for value in row):
-                collector.problem(line, "not valid UTF-8")
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        text = data.decode("utf-16", errors="replace")
+    else:
+        # Undecodable bytes become lone surrogates so that one bad row does not lose the file.
+        text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+
+    def rows() -> Iterator[tuple[int, Sequence[object]]]:
+        line = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                collector.problem(line, Message("cluster.file.malformed_csv", error=str(error)))
             else:
-                width = max(id_column, text_column, topic_column or 0, unit_column or 0) + 1
-                cells = row + [""] * (width - len(row))
-                topic = cells[topic_column] if topic_column is not None else None
-                unit = cells[unit_column] if unit_column is not None else None
-                collector.add(line, cells[id_column], cells[text_column], topic, unit)
-        line = reader.line_num + 1
+                yield line, row
+            line = reader.line_num + 1
+
+    # (line, row) pairs; a row the CSV reader cannot parse is reported and skipped.
+    lines = rows()
+    found = _header(lines)
+    if found is None:
+        raise _no_header(str(path))
+    layout, header_line = found
+    if header_line > 1:
+        collector.result.problems.append(Message("cluster.file.header_at", line=header_line))
+    if layout.id is None:
+        collector.result.problems.append(Message("cluster.file.numbered.line"))
+    for line, row in lines:
+        if not any(row):
+            continue
+        if any(_has_surrogates(str(value)) for value in row):
+            collector.problem(line, Message("cluster.file.not_utf8"))
+        else:
+            layout.add(collector, line, row)
     return collector.result
+
+
+def _delimiter(text: str) -> str:
+    """The CSV's separator: a comma, or the semicolon Excel writes where the decimal mark
+    is a comma (as in Vietnam), or a tab: the first that gives a header row."""
+    for delimiter in (",", ";", "\t"):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            for _, row in zip(range(_HEADER_ROWS), reader, strict=False):
+                if _layout(row) is not None:
+                    return delimiter
+        except csv.Error:
+            continue
+    return ","
 
 
 def _has_surrogates(value: str) -> bool:
@@ -233,22 +336,27 @@ def _read_xlsx(path: Path) -> ReadResult:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        raise InputError("cluster.file.not_xlsx", path=str(path), error=str(error)) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows: Iterator[tuple[object, ...]] = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InputError(f"{path}: empty sheet, expected a header with id and text")
-        id_column, text_column, topic_column, unit_column = _columns(header, source=str(path))
-        width = max(id_column, text_column, topic_column or 0, unit_column or 0) + 1
-        for number, row in enumerate(rows, start=2):
-            cells = list(row) + [None] * (width - len(row))
-            if all(_blank(cell) for cell in cells):
+        # The first sheet with a question column: our export opens with an overview.
+        for sheet in workbook.worksheets:
+            lines = enumerate(sheet.iter_rows(values_only=True), start=1)
+            found = _header(lines)
+            if found is not None:
+                break
+        else:
+            raise _no_header(str(path))
+        layout, header_line = found
+        if sheet is not workbook.worksheets[0] or header_line > 1:
+            collector.result.problems.append(
+                Message("cluster.file.sheet", sheet=sheet.title, line=header_line)
+            )
+        if layout.id is None:
+            collector.result.problems.append(Message("cluster.file.numbered.row"))
+        for number, row in lines:
+            if all(_blank(cell) for cell in row):
                 continue
-            topic = cells[topic_column] if topic_column is not None else None
-            unit = cells[unit_column] if unit_column is not None else None
-            collector.add(number, cells[id_column], cells[text_column], topic, unit)
+            layout.add(collector, number, row)
     finally:
         workbook.close()
     return collector.result
@@ -268,26 +376,30 @@ def cluster_file(
     err: TextIO,
     threshold: float | None = None,
     progress: bool | None = None,
+    tr: Translator | None = None,
 ) -> int:
     """Group the questions of ``input_path`` and write labels to ``out``.
 
-    Problems go to ``err``, one line each. ``progress=None`` shows a bar on ``err`` for
-    inputs over :data:`PROGRESS_MIN_ROWS` rows when ``err`` is a terminal.
+    Problems go to ``err``, one line each, in ``tr``'s language (English by default).
+    ``progress=None`` shows a bar on ``err`` for inputs over :data:`PROGRESS_MIN_ROWS`
+    rows when ``err`` is a terminal.
 
     Returns:
         The exit status: 0 when at least one row was grouped, 1 when none was, 2 when
         the input cannot be used.
     """
+    tr = tr or translator("en")
     try:
         result = read_questions(input_path)
     except InputError as error:
-        err.write(f"error: {error}\n")
+        err.write(tr.t("cluster.file.error", error=error.render(tr)) + "\n")
         return 2
     for problem in result.problems:
-        err.write(problem + "\n")
+        err.write(problem.render(tr) + "\n")
     questions = result.questions
     if not questions:
-        err.write(f"error: no valid question in {input_path}\n")
+        no_question = tr.t("cluster.file.no_question", path=str(input_path))
+        err.write(tr.t("cluster.file.error", error=no_question) + "\n")
         return 1
     if progress is None:
         progress = len(questions) > PROGRESS_MIN_ROWS and err.isatty()
@@ -350,24 +462,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(
-    args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+    args: argparse.Namespace,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    tr: Translator | None = None,
 ) -> int:
-    """Run the command for parsed ``args``; never raises."""
+    """Run the command for parsed ``args``; never raises. Lines on stderr are in ``tr``'s
+    language (English by default; ``youthbot cluster`` passes the operator's)."""
+    tr = tr or translator("en")
     out_stream = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     try:
         if args.out is None:
-            return cluster_file(args.input, out=out_stream, err=err, threshold=args.threshold)
+            return cluster_file(
+                args.input, out=out_stream, err=err, threshold=args.threshold, tr=tr
+            )
         buffer = io.StringIO()
-        status = cluster_file(args.input, out=buffer, err=err, threshold=args.threshold)
+        status = cluster_file(args.input, out=buffer, err=err, threshold=args.threshold, tr=tr)
         if status == 0:
             args.out.write_text(buffer.getvalue(), encoding="utf-8")
         return status
     except OSError as error:
-        err.write(f"error: cannot write output: {error.strerror or error}\n")
+        cannot = tr.t("cluster.file.cannot_write", error=error.strerror or str(error))
+        err.write(tr.t("cluster.file.error", error=cannot) + "\n")
         return 1
     except KeyboardInterrupt:
-        err.write("interrupted\n")
+        err.write(tr.t("cluster.file.interrupted") + "\n")
         return 130
 
 

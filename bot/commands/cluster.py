@@ -12,7 +12,8 @@ from typing import Any
 
 from bot.clustering import DEFAULT_THRESHOLD, batch
 from bot.clustering.cluster import THRESHOLD_WITHOUT_UNITS
-from bot.commands import help_text, threshold_value
+from bot.commands import cli_language, help_text, threshold_value
+from locales import translator
 
 __all__ = ["register", "run"]
 
@@ -52,5 +53,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit status: 0 when at least one row was grouped, 1 when none, 2 on unusable input."""
-    return batch.run(args)
+    """Exit status: 0 when at least one row was grouped, 1 when none, 2 on unusable input.
+    Problems are reported in the operator's language."""
+    language = getattr(args, "startup_language", None) or cli_language(None)
+    return batch.run(args, tr=translator(language))
