@@ -914,8 +914,14 @@ class Engine:
         await handler(ctx, text)
 
     async def _edited(self, ctx: Ctx) -> None:
+        text = ctx.event.text
+        in_draft = ctx.state in DRAFT_STATES or ctx.state == State.CONSENT
+        handler = self.router.texts.get("*edited")
+        if in_draft and text.strip() and handler is not None:
+            await handler(ctx, text)  # which message was edited: the question, or another?
+            return
         editable = (State.TEXT, State.PREVIEW, State.SIMILAR, State.AMEND)
-        if ctx.state in editable and ctx.event.text.strip():
+        if ctx.state in editable and text.strip():
             handler = self.router.texts.get(State.TEXT)
             if handler is not None:
                 ctx.say(ctx.tr("edited.applied"))

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from rapidfuzz import fuzz
+
 from bot.campaign.former import FormerUnit
 from bot.campaign.topicwords import suggest as suggest_topics
 from bot.campaign.unitsearch import NAMED_SCORE, UnitMatch, UnitSearch
@@ -975,6 +977,49 @@ async def question_text(ctx: Ctx, text: str) -> None:
     await advance(ctx)
 
 
+# An edited message is the question corrected when it is at least this close to it (0-100).
+EDIT_MIN_SCORE = 70.0
+
+
+def _corrects(written: str, text: str) -> bool:
+    """Whether ``text`` reads as ``written`` corrected (a typo fixed, words added or
+    changed) rather than another message edited (a name, a unit, "đồng ý")."""
+    a, b = plain(written), plain(text)
+    return max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b)) >= EDIT_MIN_SCORE
+
+
+@router.text("*edited")
+async def edited_message(ctx: Ctx, text: str) -> None:
+    """An earlier message edited (Telegram) while a question is being written. Which
+    message it was is not known: close to the question, it is the question corrected
+    (kept, or the preview again); anything else never replaces the question (at the
+    preview it made a name the question): at the preview the person chooses (add,
+    replace, keep), at another step nothing changes and the step is asked again."""
+    written = unsent_text(ctx)
+    editable = ctx.state in (State.TEXT, State.PREVIEW, State.SIMILAR, State.AMEND)
+    if editable and (not written or _corrects(written, text)):
+        ctx.say(ctx.tr("edited.applied"))
+        await question_text(ctx, text)
+        return
+    cleaned = clean_text(text)
+    if written and _corrects(written, cleaned) and len(cleaned) <= ctx.settings.max_question_chars:
+        if ctx.state == State.CONSENT:
+            ctx.data["early_text"] = cleaned  # kept for the question step
+        else:
+            ctx.draft["text"] = cleaned
+            ctx.draft.pop("similar_done", None)  # looked up again for the new words
+        ctx.say(ctx.tr("edited.kept_question"))
+        ctx.repeat_prompt()
+        return
+    long_enough = len(_comparable(cleaned)) >= ctx.settings.min_question_chars
+    if ctx.state in (State.PREVIEW, State.SIMILAR) and long_enough:
+        ctx.data["amend"] = cleaned[: ctx.settings.max_question_chars * 3]
+        ask_amend(ctx, edited=True)
+        return
+    ctx.say(ctx.tr("edited.unchanged"))
+    ctx.repeat_prompt()
+
+
 @router.text(State.PREVIEW, State.SIMILAR)
 async def preview_text(ctx: Ctx, text: str) -> None:
     """Text typed at the preview, or while similar questions are shown: offer to add it,
@@ -1003,10 +1048,12 @@ async def reask_amend(ctx: Ctx) -> None:
     ask_amend(ctx)
 
 
-def ask_amend(ctx: Ctx) -> None:
+def ask_amend(ctx: Ctx, *, edited: bool = False) -> None:
+    """What to do with text that came at the preview (``edited``: a message edited)."""
+    key = "amend.ask_edited" if edited else "amend.ask"
     ctx.ask(
         State.AMEND,
-        ctx.tr("amend.ask", text=short(str(ctx.data.get("amend", "")), 300)),
+        ctx.tr(key, text=short(str(ctx.data.get("amend", "")), 300)),
         [
             [Choice(ctx.tr("amend.add"), "aa", intents=("add",))],
             [Choice(ctx.tr("amend.replace"), "ar", intents=("replace",))],

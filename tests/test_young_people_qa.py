@@ -13,6 +13,7 @@ from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
 from handlers import routers
 from handlers.engine import Engine
+from handlers.events import EventKind
 from handlers.intake import normalize_name
 from handlers.understanding import announced_subject, intents, language_wish, lead_in_only
 from storage.models import Campaign
@@ -669,3 +670,44 @@ async def test_withdrawing_after_collection_closed_says_withdraw(
     for typed in ("/rut", f"/rut {code}"):
         await t.say(typed)
         assert "không rút được nữa" in t.last_text and "sửa" not in t.last_text
+
+
+# -- an earlier message edited (Telegram) ---------------------------------------------------------
+
+
+async def test_editing_ones_name_at_the_preview_does_not_replace_the_question(
+    engine: Engine,
+) -> None:
+    """At the preview, correcting the name message ("Hoa" → "Hòa") made the name the
+    question: "Câu hỏi: Nông Thị Hòa", the question gone. An edit not close to the
+    question is now offered as the add/replace/keep choice; a typo fixed still applies."""
+    t = Talker(engine, user_id="edit-name")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.event(EventKind.EDITED, text="Nông Thị Hòa", message_id="5")
+    assert "Câu hỏi: Nông Thị Hòa" not in t.last_text
+    assert "Thay câu hỏi bằng tin này" in [b.label for b in t.last_prompt().choices]
+    await t.press("giữ câu hỏi cũ")
+    assert f"Câu hỏi: {QUESTION}" in t.last_text
+    fixed = QUESTION.replace("wifi", "wifi công cộng")
+    await t.event(EventKind.EDITED, text=fixed, message_id="8")
+    assert "cập nhật" in t.last_text and f"Câu hỏi: {fixed}" in t.last_text
+
+
+async def test_editing_a_question_kept_before_its_step(engine: Engine) -> None:
+    """A question typed before consent, then corrected while the unit was asked: "Câu
+    hỏi đã gửi không sửa bằng cách sửa tin nhắn được" (nothing was sent) and the old
+    text reached the preview. Now the correction is kept; another edit changes nothing
+    and says so without speaking of a sent question."""
+    t = Talker(engine, user_id="edit-early")
+    await t.say(QUESTION)
+    await t.say("đồng ý")
+    fixed = QUESTION.replace("nhà văn hóa", "nhà văn hóa thôn")
+    await t.event(EventKind.EDITED, text=fixed, message_id="1")
+    assert "cập nhật" in t.last_text and "đã gửi" not in t.last_text
+    await t.event(EventKind.EDITED, text="đồng ý ạ", message_id="3")
+    assert "đã gửi" not in t.last_text and "xã, phường" in t.last_text
+    for step in STEPS[2:6]:
+        await t.say(step)
+    await t.say("1")
+    assert f"Câu hỏi: {fixed}" in t.last_text
