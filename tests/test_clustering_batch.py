@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from bot.clustering import batch
 from bot.commands import cluster as cluster_command
@@ -398,3 +398,50 @@ def test_youthbot_cluster_speaks_the_operators_language(
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert main(["cluster", str(source)]) == 0
     assert capsys.readouterr().err == "line 1: no text — skipped\n"
+
+
+def test_a_table_for_officials(tmp_path: Path) -> None:
+    """--out x.xlsx / x.csv: every question once with its own words, each group together
+    (largest first, its representative first), and the table reads back as input."""
+    source = tmp_path / "questions.jsonl"
+    texts = [LOAN_RATE, "Đường vào thôn Nà Lẹng bị sạt lở, khi nào sửa?", LOAN_RATE_2, LOAN_FILE]
+    source.write_text(
+        "".join(
+            json.dumps({"id": f"q{i}", "text": t, "unit": "Xã Quang Trung"}, ensure_ascii=False)
+            + "\n"
+            for i, t in enumerate(texts, start=1)
+        ),
+        encoding="utf-8",
+    )
+    labels = {r["id"]: r["cluster"] for r in _records(_run(source)[1])}
+    table = tmp_path / "nhom.xlsx"
+    status, out, err = _run(source, "--out", str(table))
+    assert (status, out, err) == (0, "", "")
+    rows = list(load_workbook(table).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == (
+        "Group",
+        "Questions in the group",
+        "Representative (id)",
+        "Id",
+        "Question",
+        "Topic group",
+        "Unit",
+        "Line in the file",
+    )
+    body = rows[1:]
+    assert sorted(r[3] for r in body) == ["q1", "q2", "q3", "q4"]
+    assert {r[3]: r[4] for r in body} == {f"q{i}": t for i, t in enumerate(texts, start=1)}
+    assert all(r[2] == labels[r[3]] for r in body), "the same groups as the JSON Lines"
+    sizes = [r[1] for r in body]
+    assert sizes == sorted(sizes, reverse=True) and body[0][2] == body[0][3]
+    for number in {r[0] for r in body}:
+        members = [r for r in body if r[0] == number]
+        assert len(members) == members[0][1]
+    back = _records(_run(table)[1])
+    assert {r["id"]: r["cluster"] for r in back} == labels, "the table is valid input"
+
+    csv_table = tmp_path / "nhom.csv"
+    assert _run(source, "--out", str(csv_table))[0] == 0
+    raw = csv_table.read_bytes()
+    assert raw.startswith("\ufeff".encode()) and "Đường vào thôn".encode() in raw
+    assert {r["id"]: r["cluster"] for r in _records(_run(csv_table)[1])} == labels

@@ -369,6 +369,49 @@ def write_labels(questions: Sequence[Question], labels: dict[str, Id], out: Text
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+#: Output files written as a table (one row per question, grouped) rather than JSON Lines.
+TABLE_SUFFIXES = (".xlsx", ".csv")
+
+
+def write_table(
+    questions: Sequence[Question], labels: dict[str, Id], path: Path, *, tr: Translator
+) -> None:
+    """The questions as a table for officials, largest groups first, each group's
+    representative on its first row: group number and size, the representative's id,
+    then the question's id, text, topic group, unit and line in the input file."""
+    members: dict[str, list[Question]] = {}
+    for question in questions:
+        members.setdefault(str(labels[str(question.id)]), []).append(question)
+    order = sorted(members.values(), key=lambda group: -len(group))  # stable: file order
+    rows: list[tuple[int | str | None, ...]] = []
+    for number, group in enumerate(order, start=1):
+        representative = labels[str(group[0].id)]
+        group.sort(key=lambda q: q.id != representative)
+        rows.extend(
+            (number, len(group), representative, q.id, q.text, q.topic, q.unit, q.line)
+            for q in group
+        )
+    keys = ("group", "size", "representative", "id", "text", "topic", "unit", "line")
+    headers = [tr.t(f"cluster.table.{key}") for key in keys]
+    if path.suffix.lower() == ".csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        # With a BOM, Excel opens the Vietnamese text as UTF-8.
+        path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
+        return
+    from bot.documents.xlsx import TableColumn
+    from bot.documents.xlsx import write_table as write_xlsx_table
+
+    widths = ((8, 8), (10, 12), (12, 16), (12, 16), (40, 70), (16, 28), (16, 28), (8, 10))
+    columns = [
+        TableColumn(header, low, high, wrap=key in ("text", "topic", "unit"))
+        for header, key, (low, high) in zip(headers, keys, widths, strict=True)
+    ]
+    write_xlsx_table(path, tr.t("cluster.table.sheet"), columns, rows)
+
+
 def cluster_file(
     input_path: Path,
     *,
@@ -377,8 +420,10 @@ def cluster_file(
     threshold: float | None = None,
     progress: bool | None = None,
     tr: Translator | None = None,
+    table: Path | None = None,
 ) -> int:
-    """Group the questions of ``input_path`` and write labels to ``out``.
+    """Group the questions of ``input_path`` and write labels to ``out`` (or, with
+    ``table``, a table of the groups to that .xlsx or .csv file).
 
     Problems go to ``err``, one line each, in ``tr``'s language (English by default).
     ``progress=None`` shows a bar on ``err`` for inputs over :data:`PROGRESS_MIN_ROWS`
@@ -427,7 +472,11 @@ def cluster_file(
             progress=advance,
             workers=min(4, len(os.sched_getaffinity(0))),
         )
-    write_labels(questions, {key: by_key[label] for key, label in labels.items()}, out)
+    found = {key: by_key[label] for key, label in labels.items()}
+    if table is not None:
+        write_table(questions, found, table, tr=tr)
+    else:
+        write_labels(questions, found, out)
     return 0
 
 
@@ -477,6 +526,10 @@ def run(
         if args.out is None:
             return cluster_file(
                 args.input, out=out_stream, err=err, threshold=args.threshold, tr=tr
+            )
+        if args.out.suffix.lower() in TABLE_SUFFIXES:
+            return cluster_file(
+                args.input, out=out_stream, err=err, threshold=args.threshold, tr=tr, table=args.out
             )
         buffer = io.StringIO()
         status = cluster_file(args.input, out=buffer, err=err, threshold=args.threshold, tr=tr)

@@ -156,6 +156,44 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     return target
 
 
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    """A column of :func:`write_table`: its header, width bounds (characters), wrapping."""
+
+    header: str
+    min_width: float
+    max_width: float
+    wrap: bool = False
+
+
+def write_table(
+    path: Path | str,
+    sheet: str,
+    columns: Sequence[TableColumn],
+    rows: Sequence[Sequence[CellValue]],
+) -> Path:
+    """A one-sheet workbook of ``rows`` under the digest's header style (bold, frozen,
+    filtered, widths fitted), A4 landscape; written to ``path`` and returned."""
+    target = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = _sheet_name(sheet)
+    cells = [_Column(c.header, c.min_width, c.max_width, wrap=c.wrap) for c in columns]
+    _header(ws, cells, rows)
+    for row in rows:
+        ws.append([_clean(v) for v in row])
+    for column, letter in zip(
+        cells, (get_column_letter(i + 1) for i in range(len(cells))), strict=True
+    ):
+        if column.wrap:
+            for cell in ws[letter][1:]:
+                cell.alignment = WRAP
+    print_setup(ws, landscape=True)
+    wb.save(target)
+    return target
+
+
 def print_setup(ws: Worksheet, *, landscape: bool, table: bool = True) -> None:
     """A4, all columns on one page wide, page numbers; tables repeat their header row."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
