@@ -932,7 +932,10 @@ def check_text(ctx: Ctx, text: str) -> str | None:
         ctx.data["overflow"] = cleaned[: limit * 3]
         ctx.collect("overflow")
         # Cut by the app at its length limit: the rest follows, so say "more than".
-        _say_too_long(ctx, "text.too_long_cut" if ctx.event.cut else "text.too_long", len(cleaned))
+        key = "text.too_long_cut" if ctx.event.cut else "text.too_long"
+        if not unsent_text(ctx):
+            key += ".new"  # no earlier draft to say is kept (it read as this one kept)
+        _say_too_long(ctx, key, len(cleaned))
         return None
     if len(_comparable(cleaned)) < ctx.settings.min_question_chars:
         ctx.say(ctx.tr("text.too_short"))

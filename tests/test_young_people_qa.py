@@ -711,3 +711,18 @@ async def test_editing_a_question_kept_before_its_step(engine: Engine) -> None:
         await t.say(step)
     await t.say("1")
     assert f"Câu hỏi: {fixed}" in t.last_text
+
+
+async def test_a_first_question_too_long_is_not_said_to_be_kept(engine: Engine) -> None:
+    """A first question of 2,400 characters at the question step: "…bản nháp trước vẫn
+    được giữ" (the earlier draft is kept), when there was none; it read as this one
+    kept. Now: not kept, shorten it. With a question already written it is still said."""
+    t = Talker(engine, user_id="too-long-first")
+    await walk(t)
+    await t.say(LETTER)
+    assert "quá giới hạn 2.000 ký tự" in t.last_text and "chưa ghi lại" in t.last_text
+    assert "bản nháp" not in t.last_text
+    await t.say(QUESTION)
+    await t.press("Sửa câu hỏi")
+    await t.say(LETTER)
+    assert "bản nháp trước vẫn được giữ" in t.last_text
