@@ -177,6 +177,24 @@ class OutboxRepository:
             (error[:500], person_id),
         )
 
+    async def move_chat(
+        self,
+        message_id: int,
+        person_id: int,
+        *,
+        source: tuple[str, str],
+        target: tuple[str, str],
+    ) -> int:
+        """The person blocked the bot on ``source`` (channel, chat id) but ``target``
+        still reaches them: this message (in flight) and their others waiting for that
+        chat go there instead, whole. Returns how many moved."""
+        return await self._db.execute_rowcount(
+            "UPDATE outbox SET channel = ?, chat_id = ?, status = 'pending', parts_done = 0,"
+            " claimed_by = NULL WHERE person_id = ? AND channel = ? AND chat_id = ?"
+            " AND (status = 'pending' OR id = ?)",
+            (*target, person_id, *source, message_id),
+        )
+
     async def recover(self, *, live_workers: Sequence[str] | None = None) -> int:
         """Rows a crash left in flight go back to pending, marked as resent: every one
         (``live_workers=None``: at start-up of the one process on SQLite), or those whose

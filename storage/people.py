@@ -14,13 +14,21 @@ from storage.times import to_utc_text
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
 
 
+# Found by one identity, the person is unreachable when that identity is blocked (they
+# may still be reached on another app).
 _BY_IDENTITY = (
-    "SELECT p.* FROM people p JOIN identities i ON i.person_id = p.id"
-    " WHERE i.channel = ? AND i.external_id = ?"
+    "SELECT p.*, i.blocked AS identity_blocked FROM people p"
+    " JOIN identities i ON i.person_id = p.id WHERE i.channel = ? AND i.external_id = ?"
+)
+
+# people.unreachable: every identity of the person is blocked.
+_RECOUNT_REACHABLE = (
+    "UPDATE people SET unreachable = CASE WHEN EXISTS (SELECT 1 FROM identities i"
+    " WHERE i.person_id = people.id AND i.blocked = 0) THEN 0 ELSE 1 END WHERE id = ?"
 )
 
 
-def person_from_row(row: Row) -> Person:
+def person_from_row(row: Row, *, identity_blocked: bool = False) -> Person:
     return Person(
         id=row["id"],
         full_name=row["full_name"],
@@ -29,8 +37,12 @@ def person_from_row(row: Row) -> Person:
         category=row["category"],
         language=row["language"],
         anonymous=bool(row["anonymous"]),
-        unreachable=bool(row["unreachable"]),
+        unreachable=bool(row["unreachable"]) or identity_blocked,
     )
+
+
+def _by_identity(row: Row) -> Person:
+    return person_from_row(row, identity_blocked=bool(row["identity_blocked"]))
 
 
 class PersonRepository:
@@ -42,8 +54,10 @@ class PersonRepository:
         is delivered the WAL is cleared again (:mod:`bot.delivery.replies`)."""
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
+        """The person behind a channel identity; ``unreachable`` when that identity is
+        blocked (they blocked the bot on that app)."""
         row = await self._db.fetchone(_BY_IDENTITY, (channel, external_id))
-        return person_from_row(row) if row else None
+        return _by_identity(row) if row else None
 
     async def get_or_create(
         self,
@@ -76,7 +90,7 @@ class PersonRepository:
             return row, True
 
         row, created = await self._db.script(steps)
-        return person_from_row(row), created
+        return (_by_identity(row) if not created else person_from_row(row)), created
 
     async def get(self, person_id: int) -> Person | None:
         row = await self._db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
@@ -89,10 +103,34 @@ class PersonRepository:
         if fields:
             await self._db.defer(sql, params)
 
-    async def set_unreachable(self, person_id: int, unreachable: bool = True) -> None:
-        await self._db.execute(
-            "UPDATE people SET unreachable = ? WHERE id = ?", (int(unreachable), person_id)
+    async def set_blocked(self, channel: str, external_id: str, *, blocked: bool) -> None:
+        """The person blocked the bot on this identity (``blocked``), or came back on it:
+        that app is not used (is used again) to reach them; the person is unreachable
+        when every identity of theirs is blocked."""
+        await self._set_blocked(
+            "channel = ? AND external_id = ?", (channel, external_id), blocked=blocked
         )
+
+    async def set_chat_blocked(self, person_id: int, channel: str, chat_id: str) -> None:
+        """A send to the person's chat on ``channel`` was refused: they blocked the bot
+        there (see :meth:`set_blocked`)."""
+        await self._set_blocked(
+            "person_id = ? AND channel = ? AND chat_id = ?",
+            (person_id, channel, chat_id),
+            blocked=True,
+        )
+
+    async def _set_blocked(self, where: str, params: tuple[object, ...], *, blocked: bool) -> None:
+        async with self._db.transaction():
+            person_id = await self._db.fetchval(
+                f"SELECT person_id FROM identities WHERE {where}", params
+            )
+            if person_id is None:
+                return
+            await self._db.execute(
+                f"UPDATE identities SET blocked = ? WHERE {where}", (int(blocked), *params)
+            )
+            await self._db.execute(_RECOUNT_REACHABLE, (person_id,))
 
     async def reachable_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
         """Identities of the given people who can still be messaged (one query per 500)."""
@@ -102,7 +140,8 @@ class PersonRepository:
             marks = ",".join("?" * len(chunk))
             rows = await self._db.fetchall(
                 "SELECT i.* FROM identities i JOIN people p ON p.id = i.person_id"
-                f" WHERE p.unreachable = 0 AND i.person_id IN ({marks}) ORDER BY i.created_at",
+                f" WHERE p.unreachable = 0 AND i.blocked = 0 AND i.person_id IN ({marks})"
+                " ORDER BY i.created_at",
                 chunk,
             )
             for r in rows:
@@ -142,6 +181,8 @@ class PersonRepository:
             )
             await self._db.execute("DELETE FROM supports WHERE person_id = ?", (source,))
             await self._db.execute("DELETE FROM people WHERE id = ?", (source,))
+            # Reachable when either app still reaches them.
+            await self._db.execute(_RECOUNT_REACHABLE, (target,))
 
     async def erase(self, person_id: int) -> None:
         """Delete a person's personal data (consent withdrawn): name, identities, drafts.

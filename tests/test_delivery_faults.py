@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,14 @@ from bot.channels.zalo_client import zalo_text_length
 from bot.delivery.outbox import OutboxSender, queue_for_person
 from handlers.engine import CONSENT_VERSION
 from handlers.events import Reply
+from storage import Store
+from storage.db import Database
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloApi
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.test_outbox import drain, young_people
-from tests.test_telegram_support import TOKEN, options, running, telegram_app
+from tests.test_telegram_adapter import member_update
+from tests.test_telegram_support import TOKEN, options, running, settle, telegram_app
 from tests.test_zalo_channel import USER, Bot
 
 
@@ -111,3 +115,85 @@ async def test_a_long_zalo_answer_failing_after_its_first_part_repeats_nothing(
         assert bot.texts() == text.split("\n\n")
     [row] = await app.store.db.fetchall("SELECT status, resent FROM outbox")
     assert (row["status"], row["resent"]) == ("sent", 0)
+
+
+async def test_blocked_on_telegram_still_reached_on_zalo_and_back_when_unblocked(
+    province_app: App, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person who linked Zalo and Telegram (/lienket) and blocked the bot on Telegram
+    still gets their answer, on Zalo; unblocking Telegram makes it preferred again."""
+    app = telegram_app(province_app, api, monkeypatch)
+    [person] = await young_people(app, 1)  # Telegram chat 5000
+    other, _ = await app.store.people.get_or_create(
+        channel="zalo",
+        external_id=USER,
+        chat_id=USER,
+        display_name=None,
+        language="vi",
+        now=app.clock.now(),
+    )
+    await app.store.people.merge(other.id, person)  # what /lienket does
+    api.block_chat(5000)
+    await queue_for_person(
+        app.store, person, Reply("Trả lời câu hỏi"), kind="answer", now=app.clock.now()
+    )
+    telegram = TelegramChannel(app, build_engine(app), options=options())
+    async with (
+        FakeZaloApi(max_poll_seconds=1) as zalo_api,
+        Bot(app, zalo_api) as zalo,
+        running(telegram),
+    ):
+        sender = OutboxSender(app.store, {"telegram": telegram, "zalo": zalo.channel}, app.clock)
+        await drain(sender, app)
+        assert zalo.texts() == ["Trả lời câu hỏi"]
+        found = await app.store.people.get(person)
+        assert found is not None and not found.unreachable
+        # Another message goes straight to Zalo (Telegram is not tried again).
+        tries = len(api.calls_to("sendMessage"))
+        assert await queue_for_person(
+            app.store, person, Reply("Nhắc hạn"), kind="t", now=app.clock.now()
+        )
+        await drain(sender, app)
+        assert zalo.texts() == ["Trả lời câu hỏi", "Nhắc hạn"]
+        assert len(api.calls_to("sendMessage")) == tries
+        # They unblock the bot on Telegram: Telegram is their first channel again.
+        api.unblock_chat(5000)
+        api.push_raw(member_update(5000, "member"))
+        await settle(api, telegram)
+        assert await queue_for_person(
+            app.store, person, Reply("Thông báo"), kind="t", now=app.clock.now()
+        )
+        await drain(sender, app)
+    assert api.sent_texts(5000) == ["Thông báo"]
+    assert zalo.texts() == ["Trả lời câu hỏi", "Nhắc hạn"]
+
+
+async def test_people_unreachable_before_the_migration_stay_so_until_they_return(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    at = "2025-07-01T02:00:00+00:00"
+    async with await Database.open(path, migrate_to=18) as db:
+        for person, unreachable in ((1, 1), (2, 0)):
+            await db.execute(
+                "INSERT INTO people (id, language, unreachable, created_at, updated_at)"
+                " VALUES (?, 'vi', ?, ?, ?)",
+                (person, unreachable, at, at),
+            )
+            for channel in ("telegram", "zalo"):
+                await db.execute(
+                    "INSERT INTO identities (person_id, channel, external_id, chat_id,"
+                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    (person, channel, f"{channel}{person}", f"{channel}{person}", at),
+                )
+    async with await Store.open(path) as store:
+        assert await store.people.reachable_identities([1, 2]) == {
+            2: await store.people.identities(2)
+        }
+        await store.people.set_blocked("zalo", "zalo1", blocked=False)  # they write on Zalo
+        [zalo] = (await store.people.reachable_identities([1]))[1]
+        assert zalo.channel == "zalo"
+        back = await store.people.get(1)
+        assert back is not None and not back.unreachable
+        still = await store.people.by_identity("telegram", "telegram1")
+        assert still is not None and still.unreachable  # not on Telegram

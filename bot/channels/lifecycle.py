@@ -331,13 +331,15 @@ class ChannelLifecycle(ABC):
     # -- reachability -----------------------------------------------------------------
 
     async def _set_reachable(self, user_id: str, *, reachable: bool) -> None:
-        """A person who blocked the bot (403) is not messaged again until they return."""
+        """A person who blocked the bot (403) is not messaged again on this app until they
+        return (another app of theirs still reaches them)."""
         person = await self._app.store.people.by_identity(self._channel, user_id)
         if person is not None and person.unreachable == reachable:
-            await self._mark_reachable(person.id, reachable=reachable)
+            await self._mark_reachable(person.id, user_id, reachable=reachable)
 
-    async def _mark_reachable(self, person_id: int, *, reachable: bool) -> None:
-        await self._app.store.people.set_unreachable(person_id, not reachable)
+    async def _mark_reachable(self, person_id: int, user_id: str, *, reachable: bool) -> None:
+        """``person.unreachable`` of :meth:`by_identity` is this identity's: flip it."""
+        await self._app.store.people.set_blocked(self._channel, user_id, blocked=not reachable)
         self._log.info(
             "%s: person %s is %s",
             self._channel,

@@ -737,7 +737,7 @@ class ZaloChannel(ChannelLifecycle):
         if person is None:
             return DEFAULT_LANGUAGE
         if returning and person.unreachable:
-            await self._mark_reachable(person.id, reachable=True)
+            await self._mark_reachable(person.id, user_id, reachable=True)
         return person.language
 
     # -- sending ----------------------------------------------------------------------

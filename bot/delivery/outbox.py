@@ -3,9 +3,10 @@
 Every message to a person that does not answer their own message (reminders, broadcasts,
 digests, answers) is queued first (:func:`queue_for_person`), so a crash loses nothing; the
 sender paces each channel below its limit (Telegram: 30 messages/s overall, about one per
-second per chat), waits ``retry_after`` on a 429, stops messaging a person who blocked the
-bot, and retries network errors with backoff (a long message cut in parts goes on from
-the first part not delivered). A refused token (401/404) fails nothing:
+second per chat), waits ``retry_after`` on a 429, stops messaging a person on an app where
+they blocked the bot (another app of theirs, linked with /lienket, still reaches them),
+and retries network errors with backoff (a long message cut in parts goes on from the
+first part not delivered). A refused token (401/404) fails nothing:
 the messages wait, and go once the token works (the channel tells the operator). A retry
 after a lost answer is marked ``resent``, as is a message in flight at a crash.
 
@@ -31,7 +32,7 @@ from bot.channels.base import (
     RateGate,
 )
 from bot.clock import Clock
-from handlers.delivery import decode_reply, encode_reply, queue_for_person
+from handlers.delivery import CHANNEL_PREFERENCE, decode_reply, encode_reply, queue_for_person
 from storage import Store
 from storage.outbox import OutboxMessage
 
@@ -103,7 +104,13 @@ class OutboxSender:
             )
             for name, ch in self.channels.items()
         }
-        self.stats: dict[str, int] = {"sent": 0, "blocked": 0, "failed": 0, "retried": 0}
+        self.stats: dict[str, int] = {
+            "sent": 0,
+            "blocked": 0,
+            "failed": 0,
+            "retried": 0,
+            "rerouted": 0,
+        }
 
     def wake(self) -> None:
         """Tell the loop that something was queued."""
@@ -199,11 +206,13 @@ class OutboxSender:
             )
             return
         except ChannelBlocked as exc:
-            self.stats["blocked"] += 1
-            await self.store.outbox.mark_failed(message.id, status="blocked", error=str(exc))
-            if message.person_id is not None:
-                await self.store.people.set_unreachable(message.person_id)
-                await self.store.outbox.block_person(message.person_id, error="blocked the bot")
+            if message.person_id is not None and await self._reroute(message):
+                self.stats["rerouted"] += 1
+            else:
+                self.stats["blocked"] += 1
+                await self.store.outbox.mark_failed(message.id, status="blocked", error=str(exc))
+                if message.person_id is not None:
+                    await self.store.outbox.block_person(message.person_id, error="blocked the bot")
         except ChannelPermanentError as exc:
             self.stats["failed"] += 1
             await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
@@ -232,3 +241,30 @@ class OutboxSender:
             self.stats["sent"] += 1
         if message.batch_id is not None and self._on_batch is not None:
             await self._on_batch(message.batch_id)
+
+    async def _reroute(self, message: OutboxMessage) -> bool:
+        """The person blocked the bot on this chat: it is not used again until they come
+        back there; when another app of theirs still reaches them (linked with /lienket),
+        their messages for this chat go there instead (True)."""
+        assert message.person_id is not None
+        people = self.store.people
+        await people.set_chat_blocked(message.person_id, message.channel, message.chat_id)
+        found = (await people.reachable_identities([message.person_id])).get(message.person_id)
+        if not found:
+            return False
+        # (On an app this process does not run, they wait for the process that does.)
+        rank = {name: i for i, name in enumerate(CHANNEL_PREFERENCE)}
+        other = min(found, key=lambda i: rank.get(i.channel, len(rank)))
+        moved = await self.store.outbox.move_chat(
+            message.id,
+            message.person_id,
+            source=(message.channel, message.chat_id),
+            target=(other.channel, other.chat_id),
+        )
+        log.info(
+            "outbox: %d message(s) go to %s instead (blocked on %s)",
+            moved,
+            other.channel,
+            message.channel,
+        )
+        return True
