@@ -1425,6 +1425,15 @@ async def idle_text(ctx: Ctx, text: str) -> None:
         _say_not_kept(ctx, cleaned)
         _swallow_rest(ctx, cleaned)
         return
+    if not await ctx.engine.open_campaigns(ctx.now):
+        # Not "gõ /hoi": /hoi would only say that collection has closed.
+        closed = await ctx.engine.recently_closed(ctx.now)
+        if closed is None or not await ctx.store.questions.of_person(ctx.person.id, limit=1):
+            say_closed(ctx, closed)
+        else:
+            close = _close_text(ctx, closed)
+            ctx.say(ctx.tr("welcome.back_closed", campaign=closed.title, close=close))
+        return
     ctx.say(ctx.tr("welcome.back"))
 
 

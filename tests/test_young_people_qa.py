@@ -726,3 +726,22 @@ async def test_a_first_question_too_long_is_not_said_to_be_kept(engine: Engine) 
     await t.press("Sửa câu hỏi")
     await t.say(LETTER)
     assert "bản nháp trước vẫn được giữ" in t.last_text
+
+
+async def test_a_hello_after_the_deadline_does_not_invite_a_new_question(
+    engine: Engine, province_app: App
+) -> None:
+    """ "chào ad" after collection closed: "Chào bạn quay lại! Gõ /hoi để gửi câu hỏi
+    mới", and /hoi then said it had closed. Now the hello says it has closed and points
+    to the person's questions."""
+    from datetime import timedelta
+
+    t = Talker(engine, user_id="hello-closed")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("gửi")
+    province_app.clock.advance(timedelta(days=60))  # type: ignore[attr-defined]
+    engine.invalidate()
+    await t.say("chào ad")
+    assert "/hoi" not in t.last_text and "hết hạn nhận câu hỏi" in t.last_text
+    assert "/cauhoi" in t.last_text
