@@ -33,7 +33,7 @@ from handlers.states import State
 from locales import LocalizedError, translator
 from storage import Store
 from storage.models import Question, Topic
-from storage.questions import CODE_LENGTH
+from storage.questions import CODE_LENGTH, clean_code
 
 router = Router()
 MAX_ANSWER_CHARS = 3500
@@ -242,6 +242,8 @@ async def answer_command(ctx: Ctx) -> None:
     if not code:
         await _show_waiting(ctx, 0)
         return
+    if clean_code(code) != code.upper() and _looks_like_code(clean_code(code)):
+        code = clean_code(code)  # "7atygc," or "7ATYGC:" before the answer
     question = await ctx.store.questions.by_code(code) if _looks_like_code(code) else None
     if question is None:
         # "/traloi việc làm", "/traloi chuyen doi so": the waiting questions of the topic

@@ -11,6 +11,7 @@ from handlers.engine import Choice, Ctx, Router
 from handlers.states import State
 from storage import Store
 from storage.models import Question
+from storage.questions import split_codes
 
 router = Router()
 
@@ -176,17 +177,17 @@ async def _run(ctx: Ctx, action: str, codes: list[str], minimum: int) -> None:
 
 @router.command("gop", "merge")
 async def merge_command(ctx: Ctx) -> None:
-    await _run(ctx, "merge", ctx.event.text.upper().split(), 2)
+    await _run(ctx, "merge", split_codes([ctx.event.text]), 2)
 
 
 @router.command("tach", "split")
 async def split_command(ctx: Ctx) -> None:
-    await _run(ctx, "split", ctx.event.text.upper().split()[:1], 1)
+    await _run(ctx, "split", split_codes([ctx.event.text])[:1], 1)
 
 
 @router.command("daidien", "represent")
 async def represent_command(ctx: Ctx) -> None:
-    await _run(ctx, "represent", ctx.event.text.upper().split()[:1], 1)
+    await _run(ctx, "represent", split_codes([ctx.event.text])[:1], 1)
 
 
 # -- a merge across topic groups needs the organiser's confirmation ------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,29 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 
 OPEN_STATUSES = ("submitted", "forwarded", "answered")
+
+# What is typed or copied around and inside a code: spaces (also non-breaking), the
+# commas of a list the bot printed ("6C548B, 7ATYGC"), quotes, "#", a colon after it.
+_NOT_IN_CODE = re.compile(r"[\s,;:.#()\[\]\"'“”‘’«»]+")
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def clean_code(text: str) -> str:
+    """A question's code as stored, from what an official typed or pasted: "6c548b,",
+    " 6C5 48B ", "#6C548B" and "“6C548B”" are all "6C548B"."""
+    return _NOT_IN_CODE.sub("", text).upper()
+
+
+def split_codes(texts: Iterable[str]) -> list[str]:
+    """The codes in words typed or pasted as a list ("6C548B, 7ATYGC", "6C548B,7ATYGC",
+    each in its own argument), cleaned, in order, each once."""
+    codes: list[str] = []
+    for text in texts:
+        for word in _CODE_SEPARATORS.split(text):
+            code = clean_code(word)
+            if code and code not in codes:
+                codes.append(code)
+    return codes
 
 
 _INSERT = (
@@ -121,9 +145,7 @@ class QuestionRepository:
         return _question(row) if row else None
 
     async def by_code(self, code: str) -> Question | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM questions WHERE code = ?", (code.strip().upper(),)
-        )
+        row = await self._db.fetchone("SELECT * FROM questions WHERE code = ?", (clean_code(code),))
         return _question(row) if row else None
 
     async def of_person(self, person_id: int, *, limit: int = 20) -> list[Question]:
@@ -249,15 +271,24 @@ class QuestionRepository:
         return [_question(r) for r in rows]
 
     async def route_topic(self, topic_id: int, department: str | None, *, now: datetime) -> int:
-        """Send a topic group's questions to a department; returns how many were routed."""
+        """Send a topic group's questions to a department; returns how many now go to it
+        (those routed before, to it or another, included; those routed one by one, and
+        withdrawn ones, not)."""
         async with self._db.transaction():
             await self._db.execute(
                 "UPDATE topics SET department = ? WHERE id = ?", (department, topic_id)
             )
-            return await self._db.execute_rowcount(
+            await self._db.execute(
                 "UPDATE questions SET status = 'forwarded', updated_at = ?"
                 " WHERE topic_id = ? AND status = 'submitted' AND department IS NULL",
                 (to_utc_text(now), topic_id),
+            )
+            return int(
+                await self._db.fetchval(
+                    "SELECT count(*) FROM questions WHERE topic_id = ?"
+                    " AND department IS NULL AND status != 'withdrawn'",
+                    (topic_id,),
+                )
             )
 
     async def route_question(self, question_id: int, department: str, *, now: datetime) -> None:

@@ -442,3 +442,46 @@ async def test_supporters_never_read_the_askers_phone_number(
     minh = Talker(engine, user_id="minh")
     await minh.say("/cauhoi")
     assert "Xin việc làm ở đâu ạ? Sđt em ***" in minh.last_text
+
+
+async def test_codes_typed_with_a_comma_or_in_lower_case_are_found(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "/traloi 7atygc, Tỉnh có…" was read as a topic group's name ("Không có nhóm vấn đề
+    # nào khớp"), and `answers publish "7ATYGC, GCUFQN"` (two codes copied from a list)
+    # as one unknown code: the answers stayed unsent.
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "a", JOBS)
+    other = await question(app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường?")
+    await route_jobs(app, campaign)
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    await home.say(f"/traloi {jobs.code.lower()}, Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm.")
+    assert "Đã lưu trả lời" in home.last_text, home.last_text
+    await home.say(f"/traloi {other.code}: Có, qua các phiên giao dịch việc làm.")
+    assert "Đã lưu trả lời" in home.last_text, home.last_text
+    stored = await app.store.questions.get(other.id)
+    assert stored is not None and stored.answer == "Có, qua các phiên giao dịch việc làm."
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+    assert await run(["answers", "publish", f"{jobs.code}, {other.code.lower()}"]) == 0
+    sent = dict(await outbox(app, "answer"))
+    assert set(sent) == {jobs.person_id, other.person_id}
+    assert jobs.person_id is not None and other.person_id is not None
+    assert jobs.code in sent[jobs.person_id] and other.code in sent[other.person_id]
+
+
+async def test_routing_a_topic_again_counts_the_questions_that_move(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A topic sent to the wrong department and sent again said "(0 câu hỏi)" while its
+    # questions did move: the count was of questions never routed before.
+    app = province_app
+    await question(app, campaign, "a", JOBS)
+    await question(app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường?")
+    alone = await question(app, campaign, "c", "Thanh niên xuất khẩu lao động được vay vốn không?")
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+    assert await run(["route", "--topic", "viec lam", "--department", "Sở Y tế"]) == 0
+    assert "tới Sở Y tế (3 câu hỏi)" in capsys.readouterr().out
+    assert await run(["route", "--question", alone.code, "--department", "SNgV"]) == 0
+    assert await run(["route", "--topic", "viec lam", "--department", "SNV"]) == 0
+    assert "tới Sở Nội vụ (2 câu hỏi)" in capsys.readouterr().out  # not the one sent alone

@@ -213,3 +213,33 @@ async def test_merge_refuses_unknown_codes_and_questions_of_two_campaigns(
     )
     assert "khác nhau" in capsys.readouterr().err
     assert await groups(province_app, codes) == before  # nothing was merged
+
+
+async def test_codes_copied_from_a_list_are_merged(
+    province_app: App,
+    campaign: Campaign,
+    codes: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `clusters list` prints a group's codes as "6C548B, 7ATYGC" and the bot confirms a
+    # merge the same way; an official copying them got "không có câu hỏi mã '6C548B,'"
+    # (command line) or "Không tìm thấy câu hỏi 6C548B,." (chat). A code twice is one code.
+    a, b, c = codes["road_a"], codes["road_b"], codes["loan_rate"]
+    assert await asyncio.to_thread(main, ["clusters", "merge", f"{a},", b.lower()]) == 0
+    assert f"{a} {b}" in capsys.readouterr().out
+    g = await groups(province_app, codes)
+    assert g["road_a"] == g["road_b"]
+    assert await asyncio.to_thread(main, ["clusters", "merge", a, f"{a.lower()} "]) == 2
+    assert "hai mã" in capsys.readouterr().err
+    engine = build_engine(province_app)
+    invite = await create_invite(
+        province_app.store, "organiser", now=province_app.clock.now(), campaign_id=campaign.id
+    )
+    org = Talker(engine, user_id="o")
+    await org.say(f"/nhanquyen {invite}")
+    await org.say(f"/gop {codes['loan_file']},{c}")
+    assert org.last_text.startswith("Đã gộp"), org.last_text
+    await org.say(f"/tach {c},")
+    assert org.last_text.startswith("Đã tách"), org.last_text
+    g = await groups(province_app, codes)
+    assert g["loan_rate"] != g["loan_file"]

@@ -36,6 +36,7 @@ from handlers.answers import extend_to, group_candidates, publish, recipients_of
 from handlers.engine import short
 from locales import translator
 from storage.models import Campaign, Question
+from storage.questions import split_codes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -241,7 +242,8 @@ async def _import(args: argparse.Namespace, app: App) -> int:
 async def _publish(args: argparse.Namespace, app: App) -> int:
     tr = cli_tr(app)
     now = app.clock.now()
-    if args.all == bool(args.codes):
+    codes = split_codes(args.codes)  # "6C548B, 7ATYGC" copied from a list
+    if args.all == bool(codes):
         raise CommandError(tr("answers.cli.publish_usage"), status=2)
     if args.all:
         campaign = await resolve_campaign(app, args.campaign)
@@ -251,7 +253,7 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
         print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
         return 0
     questions: list[Question] = []
-    for code in args.codes:
+    for code in codes:
         question = await app.store.questions.by_code(code)
         if question is None:
             raise CommandError(tr("cli.no_question", code=code), status=2)

@@ -21,6 +21,7 @@ from bot.commands import (
 )
 from bot.documents.build import DigestScope, build_digest
 from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
+from storage.questions import clean_code, split_codes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -139,12 +140,12 @@ async def _edit(app: App, action: str, codes: list[str], *, cross_topic: bool = 
 
 
 async def _merge(args: argparse.Namespace, app: App) -> int:
-    return await _edit(app, "merge", [c.upper() for c in args.codes], cross_topic=args.cross_topic)
+    return await _edit(app, "merge", split_codes(args.codes), cross_topic=args.cross_topic)
 
 
 async def _split(args: argparse.Namespace, app: App) -> int:
-    return await _edit(app, "split", [args.code.upper()])
+    return await _edit(app, "split", [clean_code(args.code)])
 
 
 async def _represent(args: argparse.Namespace, app: App) -> int:
-    return await _edit(app, "represent", [args.code.upper()])
+    return await _edit(app, "represent", [clean_code(args.code)])

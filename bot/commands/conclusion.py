@@ -23,6 +23,7 @@ from bot.commands import (
 from handlers.engine import short
 from storage.conclusions import COMMITMENT_STATUSES
 from storage.models import Campaign
+from storage.questions import split_codes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,7 +108,7 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
     action = args.conclusion_action
     if action == "answer":
         entry = await conclusion.record_answer(
-            store, campaign, args.code, args.text, also=args.also, now=now
+            store, campaign, args.code, args.text, also=split_codes(args.also or ()), now=now
         )
         print(tr.n("conclusion.answer_saved", len(entry.covers), code=args.code.upper()))
     elif action == "remove":
