@@ -4,11 +4,14 @@ All or nothing: a bad row refuses the whole file, naming the row and what to fix
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.application.app import App
 from bot.campaign.setup import create_campaign
@@ -260,3 +263,76 @@ async def test_the_sheet_prints_on_a4_with_its_rows_tall_enough(
     height = ws.row_dimensions[row].height
     # The topic "Nghề nghiệp, việc làm" wraps in its 18-wide column: two lines at least.
     assert height is not None and height >= 30, height
+
+
+def _rewrite_dimension(path: Path, ref: str) -> None:
+    """Write the sheet's size as ``ref`` (a program that saves a wrong one, "A1")."""
+    import re
+    import zipfile
+
+    data = {}
+    with zipfile.ZipFile(path) as zin:
+        for name in zin.namelist():
+            data[name] = zin.read(name)
+    xml = data["xl/worksheets/sheet1.xml"].decode("utf-8")
+    data["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml
+    ).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, content in data.items():
+            zout.writestr(name, content)
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_a_sheet_reworked_in_a_spreadsheet_program_is_still_read(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Departments rework the file before sending it back: a sheet of notes put first
+    # ("không thấy dòng tiêu đề"), a column inserted on the left (the head's "Sở, ngành"
+    # no longer in column A: "the department's name is missing"), codes copied with a
+    # space inside or typed in lower case ("no question has the code GCU FQN"), the
+    # instruction rows deleted, a program that saves the sheet's size as "A1". Each
+    # refused the whole file though every answer was there.
+    app, _, (jobs, loans, _) = setup
+    sheet = tmp_path / "sheet.xlsx"
+    assert await run(["answers", "sheet", "--department", "SNV", "--out", str(sheet)]) == 0
+
+    def reworked(name: str, change: Callable[[Workbook, Worksheet], object]) -> Path:
+        wb = openpyxl.load_workbook(sheet)
+        ws = wb.active
+        assert ws is not None
+        rows = {ws.cell(r, 2).value: r for r in range(8, ws.max_row + 1)}
+        ws.cell(rows[jobs.code], 8).value = f"Trả lời ({name})."
+        ws.cell(rows[loans.code], 2).value = " " + loans.code[:3].lower() + " " + loans.code[3:]
+        ws.cell(rows[loans.code], 8).value = f"Vay vốn ({name})."
+        change(wb, ws)
+        path = tmp_path / f"{name}.xlsx"
+        wb.save(path)
+        return path
+
+    def notes_first(wb: Workbook, ws: Worksheet) -> None:
+        wb.create_sheet("Ghi chú", 0)["A1"] = "Văn phòng Sở: đã trình lãnh đạo duyệt"
+
+    def column_on_the_left(wb: Workbook, ws: Worksheet) -> None:
+        ws.insert_cols(1)
+
+    def head_deleted(wb: Workbook, ws: Worksheet) -> None:
+        ws.delete_rows(1, 6)
+
+    for name, change in (
+        ("notes-first", notes_first),
+        ("column-on-the-left", column_on_the_left),
+        ("head-deleted", head_deleted),
+        ("lower-case-codes", lambda wb, ws: None),
+    ):
+        path = reworked(name, change)
+        assert await run(["answers", "import", str(path)]) == 0, capsys.readouterr()
+        assert "Sở Nội vụ: recorded 2 answers" in capsys.readouterr().out
+        for q, text in ((jobs, f"Trả lời ({name})."), (loans, f"Vay vốn ({name}).")):
+            stored = await app.store.questions.get(q.id)
+            assert stored is not None and stored.answer == text, (name, stored)
+
+    wrong_size = reworked("wrong-size", lambda wb, ws: None)
+    _rewrite_dimension(wrong_size, "A1")
+    assert await run(["answers", "import", str(wrong_size)]) == 0, capsys.readouterr()
+    assert "Sở Nội vụ: recorded 2 answers" in capsys.readouterr().out

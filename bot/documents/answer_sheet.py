@@ -38,6 +38,7 @@ from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, s
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
 from storage.models import Campaign, DeadlineKind, Question
+from storage.questions import clean_code
 
 HEADER_ROW = 7
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -236,7 +237,12 @@ def _header_keys() -> dict[str, str]:
 
 def read_answer_sheet(path: Path | str) -> SheetContent:
     """Read a sheet back; :class:`SheetError` when the file is not one (not an XLSX, no
-    header row with the code and answer columns, no department, no rows), or no file at all."""
+    header row with the code and answer columns, no department, no rows), or no file at all.
+
+    The answer sheet is the first worksheet with the code and answer headers (a sheet of
+    notes added before it is passed over); the head's labels ("Sở, ngành", "Số đợt") are
+    read in whatever column they stand after a column was inserted on the left, and a head
+    deleted altogether leaves the department the workbook was written for (its subject)."""
     if not Path(path).is_file():
         raise SheetError("answers.sheet.missing", path=str(path))
     try:
@@ -244,45 +250,60 @@ def read_answer_sheet(path: Path | str) -> SheetContent:
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SheetError("answers.sheet.unreadable", path=str(path)) from exc
     try:
-        ws = wb.worksheets[0] if wb.worksheets else None
-        if ws is None:
-            raise SheetError("answers.sheet.no_header", path=str(path), columns=_expected())
-        headers = _header_keys()
-        department = ""
-        campaign_id: int | None = None
-        columns: dict[str, int] | None = None
         content: SheetContent | None = None
-        for row_number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_text(v) for v in row]
-            if columns is None:
-                label = headers.get(name_key(cells[0])) if cells else None
-                value = next((c for c in cells[1:] if c), "")
-                if label == "department_label":
-                    department = value
-                elif label == "campaign_id_label" and value.isdecimal():
-                    campaign_id = int(value)
-                found = {headers.get(name_key(c)): i for i, c in enumerate(cells) if c}
-                if "code" in found and "answer" in found:
-                    columns = {k: v for k, v in found.items() if k is not None}
-                    content = SheetContent(department, campaign_id)
-                elif row_number > 30:
-                    break
-                continue
-            assert content is not None
-            code = cells[columns["code"]] if columns["code"] < len(cells) else ""
-            answer = cells[columns["answer"]] if columns["answer"] < len(cells) else ""
-            if code or answer:
-                content.rows.append(SheetRow(row_number, code.upper(), answer))
-            if len(content.rows) > MAX_ROWS:
-                raise SheetError("answers.sheet.too_many", path=str(path), max=MAX_ROWS)
+        for ws in wb.worksheets:
+            content = _read_worksheet(ws, path)
+            if content is not None:
+                break
+        subject = (wb.properties.subject or "").strip() if wb.properties else ""
     finally:
         wb.close()
     if content is None:
         raise SheetError("answers.sheet.no_header", path=str(path), columns=_expected())
     if not content.department:
+        content.department = subject
+    if not content.department:
         raise SheetError("answers.sheet.no_department", path=str(path))
     if not content.rows:
         raise SheetError("answers.sheet.empty", path=str(path))
+    return content
+
+
+def _read_worksheet(ws: Any, path: Path | str) -> SheetContent | None:
+    """One worksheet's head and rows; None when it has no header row with the code and
+    answer columns in its first 30 rows."""
+    if hasattr(ws, "reset_dimensions"):
+        # Read-only sheets trust the size the saving program wrote; some write "A1".
+        ws.reset_dimensions()
+    headers = _header_keys()
+    department = ""
+    campaign_id: int | None = None
+    columns: dict[str, int] | None = None
+    content: SheetContent | None = None
+    for row_number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [_text(v) for v in row]
+        if columns is None:
+            filled = [c for c in cells if c]
+            label = headers.get(name_key(filled[0])) if filled else None
+            value = next((c for c in filled[1:] if c), "")
+            if label == "department_label":
+                department = value
+            elif label == "campaign_id_label" and value.isdecimal():
+                campaign_id = int(value)
+            found = {headers.get(name_key(c)): i for i, c in enumerate(cells) if c}
+            if "code" in found and "answer" in found:
+                columns = {k: v for k, v in found.items() if k is not None}
+                content = SheetContent(department, campaign_id)
+            elif row_number > 30:
+                return None
+            continue
+        assert content is not None
+        code = cells[columns["code"]] if columns["code"] < len(cells) else ""
+        answer = cells[columns["answer"]] if columns["answer"] < len(cells) else ""
+        if code or answer:
+            content.rows.append(SheetRow(row_number, clean_code(code), answer))
+        if len(content.rows) > MAX_ROWS:
+            raise SheetError("answers.sheet.too_many", path=str(path), max=MAX_ROWS)
     return content
 
 
