@@ -15,10 +15,11 @@ English: ``/conclusion``, ``/commitment``. The rules are in :mod:`bot.campaign.c
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from bot.campaign import conclusion
 from bot.campaign.departments import DepartmentError
+from bot.campaign.timeline import written_date
 from bot.clustering.normalize import fold, plain
 from handlers.access import Action, Scope, allows
 from handlers.answers import recipients_of
@@ -140,16 +141,16 @@ async def publish_no(ctx: Ctx, _: str) -> None:
     ctx.say(ctx.tr("conclusion.not_published"))
 
 
-_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$|^\d{4}-\d{1,2}-\d{1,2}$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:[/.-]|\s+(?:tháng|thang)\s+)(\d{1,2})$", re.IGNORECASE)
 
 
 def parse_date(text: str, *, after: date | None = None) -> date | None:
-    """dd/mm/yyyy (also with "." or "-", or yyyy-mm-dd); with ``after``, also dd/mm in
+    """dd/mm/yyyy (also with "." or "-", yyyy-mm-dd, or "ngày 13 tháng 2 năm 2027": see
+    :func:`bot.campaign.timeline.written_date`); with ``after``, also dd/mm in
     the year of ``after`` ("30/9" after a dialogue on 28/08/2025 is 30/09/2025), or in the
     next year when that is within six months ("15/1" after a dialogue in December). A
     two-digit year is not a date here: "30/9/25" could be misread."""
-    text = text.strip().removeprefix("ngày").removeprefix("ngay").strip()
+    text = text.strip().lower().removeprefix("ngày").removeprefix("ngay").strip()
     day_month = _DAY_MONTH.match(text)
     if day_month and after is not None:
         day, month = int(day_month.group(1)), int(day_month.group(2))
@@ -162,15 +163,7 @@ def parse_date(text: str, *, after: date | None = None) -> date | None:
         except ValueError:
             return None
         return found  # before ``after``: the caller says why it is refused
-    if not _DATE.match(text):
-        return None
-    text = text.replace(".", "/")
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    return written_date(text)
 
 
 @router.command("camket", "commitment")

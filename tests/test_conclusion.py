@@ -253,3 +253,34 @@ async def test_conclusion_on_the_command_line(
     assert "was published on" in capsys.readouterr().err
     assert await run(["conclusion", "status", "1", "done", "--note", "Đã mở lớp"]) == 0
     assert "Commitment number 1: done" in capsys.readouterr().out
+
+
+async def test_dates_as_officials_write_them(
+    province_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "13.02.2027" (the dotted form usual in Vietnam) and "ngày 13 tháng 2 năm 2027" (the
+    # administrative form) were refused on the command line ("không phải ngày dạng
+    # 28/08/2027"), and the second in chat too, though they are how the plans write dates.
+    app = province_app
+    dialogue = datetime.now(UTC).astimezone(app.tz).date() - timedelta(days=1)
+    campaign = await create_campaign(app, title="Đối thoại", dialogue=dialogue)
+    asked = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    due = dialogue + timedelta(days=60)
+    for written in (
+        f"{due:%d.%m.%Y}",
+        f"ngày {due.day} tháng {due.month} năm {due.year}",
+        f"Ngày {due:%d/%m/%Y}",
+    ):
+        argv = ["conclusion", "commit", "--question", asked.code, "--owner", "SNV"]
+        assert await run([*argv, "--due", written, "--text", written]) == 0, written
+        assert f"Sở Nội vụ, hạn {due:%d/%m/%Y}" in capsys.readouterr().out
+    assert await run([*argv, "--due", "31.02.2027", "--text", "X"]) == 2
+    assert "'31.02.2027' không phải ngày" in capsys.readouterr().err
+    engine = build_engine(app)
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(
+        f"/camket chung; SNV; ngày {due.day} tháng {due.month} năm {due.year}; Báo cáo kết quả"
+    )
+    assert f"hạn {due:%d/%m/%Y}" in organiser.last_text, organiser.last_text
+    await organiser.say(f"/camket chung; SNV; {due.day} tháng {due.month}; Tổng kết")
+    assert f"hạn {due:%d/%m/%Y}" in organiser.last_text, organiser.last_text

@@ -4,6 +4,7 @@ overridden one follow it unless they are overridden too."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -17,6 +18,28 @@ ANSWERS_BEFORE_DIALOGUE_DAYS = 2  # sở, ngành trả lời 2 ngày trước (H
 CONCLUSION_DAYS = 10  # thông báo kết luận trong 10 ngày
 CONCLUSION_DAYS_COMPLEX = 15  # hoặc 15 ngày khi nội dung phức tạp, nhiều ngành
 REPORT_DAYS = 20  # báo cáo kết quả 20 ngày sau đối thoại (Lạng Sơn)
+
+
+# 28/08/2027, 28-08-2027, 28.08.2027 (as typed in Vietnam), 2027-08-28; "ngày" before any,
+# and the administrative "ngày 28 tháng 8 năm 2027" (with or without accents).
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_IN_WORDS = re.compile(r"(\d{1,2}),?\s+(?:tháng|thang)\s+(\d{1,2}),?\s+(?:năm|nam)\s+(\d{4})")
+_DAY_WORD = re.compile(r"^(?:ngày|ngay)\s*", re.IGNORECASE)
+
+
+def written_date(text: str) -> date | None:
+    """The date an official typed ("28/08/2027", "28.8.2027", "2027-08-28", "ngày 28
+    tháng 8 năm 2027"), or None. A two-digit year is not read: "30/9/25" could be misread."""
+    cleaned = _DAY_WORD.sub("", " ".join(text.split()).strip().rstrip(".,;")).lower()
+    try:
+        if found := _DAY_FIRST.fullmatch(cleaned) or _IN_WORDS.fullmatch(cleaned):
+            return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+        if found := _YEAR_FIRST.fullmatch(cleaned):
+            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:  # 31/02/2027
+        return None
+    return None
 
 
 class TimelineError(LocalizedError, ValueError):

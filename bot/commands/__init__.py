@@ -8,7 +8,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 
 from bot.application.app import App
 from bot.application.config import Settings, load_settings
+from bot.campaign.timeline import written_date
 from locales import (
     DEFAULT_LANGUAGE,
     SUPPORTED_LANGUAGES,
@@ -109,14 +110,12 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def parse_date(text: str) -> date:
-    """Accept 2025-08-05 and the Vietnamese 05/08/2025."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(help_text("cli.arg.bad_date", text=text))
+    """Accept 2025-08-05 and the Vietnamese 05/08/2025, 05.08.2025, "ngày 5 tháng 8 năm
+    2025" (:func:`bot.campaign.timeline.written_date`)."""
+    found = written_date(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(help_text("cli.arg.bad_date", text=text.strip()))
+    return found
 
 
 def whole_number(text: str) -> int:
