@@ -608,6 +608,9 @@ class Engine:
         return ctx.replies
 
     def _expire_draft(self, ctx: Ctx) -> None:
+        if ctx.conv.data.pop("draft_expired", None):  # dropped by the scheduler's tick
+            ctx.say(ctx.tr("draft.expired"))
+            return
         updated = ctx.conv.updated_at
         if (
             ctx.conv.state in DRAFT_STATES

@@ -104,12 +104,14 @@ class ConversationRepository:
         return new, _found(row) if new else None
 
     async def clear_stale(self, *, states: tuple[str, ...], before: datetime) -> int:
-        """Drop drafts abandoned since before ``before`` (kept no longer than needed)."""
+        """Drop drafts abandoned since before ``before`` (kept no longer than needed).
+        Only a mark stays, so the person's next message is told the draft was dropped
+        unsent (a press on its old "Gửi" read as a step already done)."""
         marks = ",".join("?" * len(states))
         return await self._db.execute_rowcount(
-            f"UPDATE conversations SET state = 'idle', data = '{{}}', step = step + 1"
+            "UPDATE conversations SET state = 'idle', data = ?, step = step + 1"
             f" WHERE state IN ({marks}) AND updated_at < ?",
-            [*states, to_utc_text(before)],
+            [jsontext.dumps({"draft_expired": True}), *states, to_utc_text(before)],
         )
 
     async def stale_drafts(

@@ -194,4 +194,5 @@ async def test_tick_drops_abandoned_drafts(
     person = await province_app.store.people.by_identity("test", "gone")
     assert person is not None
     conv = await province_app.store.conversations.get(person.id)
-    assert conv is not None and conv.state == "idle" and conv.data == {}
+    # Nothing of the draft is kept: only the mark that tells the person it was dropped.
+    assert conv is not None and conv.state == "idle" and conv.data == {"draft_expired": True}

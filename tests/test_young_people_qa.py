@@ -745,3 +745,28 @@ async def test_a_hello_after_the_deadline_does_not_invite_a_new_question(
     await t.say("chào ad")
     assert "/hoi" not in t.last_text and "hết hạn nhận câu hỏi" in t.last_text
     assert "/cauhoi" in t.last_text
+
+
+@pytest.mark.parametrize("tick", [True, False])  # the scheduler dropped it, or the next message
+async def test_pressing_send_on_a_draft_dropped_for_age_says_it_was_not_sent(
+    engine: Engine, province_app: App, tick: bool
+) -> None:
+    """A preview left four days, then "Gửi" pressed: the scheduler had dropped the draft
+    and the press was "Nút đó thuộc một bước đã xong rồi, hiện không có việc gì đang chờ
+    bạn": the person believed the question sent. Now: it was dropped, not sent."""
+    from datetime import timedelta
+
+    from bot.application.scheduler import run_tick
+
+    t = Talker(engine, user_id="old-draft")
+    await walk(t)
+    await t.say(QUESTION)
+    send = t.button("Gửi").payload
+    province_app.clock.advance(timedelta(days=4))  # type: ignore[attr-defined]
+    if tick:
+        assert (await run_tick(province_app))["expired_drafts"] == 1
+    await t.press_payload(send)
+    assert "quá lâu" in t.last_text and "chưa được gửi" in t.last_text
+    assert await province_app.store.questions.of_campaign(1) == []
+    await t.say("/hoi")
+    assert "quá lâu" not in t.last_text  # said once
