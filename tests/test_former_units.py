@@ -9,11 +9,14 @@ from io import StringIO
 import pytest
 from vietnam_provinces import Ward
 
+from bot.application.app import App
 from bot.campaign.former import former_units
+from bot.campaign.lookup import NotFoundError, find_unit
 from bot.campaign.units import province_units, ward_unit_code
 from bot.campaign.unitsearch import UnitSearch
 from bot.channels.terminal import chat_loop
 from handlers.engine import Engine
+from locales import translator
 from storage.models import Unit, UnitKind
 from tests.talk import Talker
 
@@ -165,3 +168,19 @@ async def test_the_former_city_is_a_former_district(engine: Engine) -> None:
         "Phường Thục Phán",
         "Phường Tân Giang",
     }
+
+
+async def test_the_command_line_says_where_a_former_commune_went(province_app: App) -> None:
+    """`--unit "Chí Viễn"` (a commune of before July 2025): the unit of today is offered
+    with the reason, in the operator's language, as the chat does."""
+    with pytest.raises(NotFoundError) as raised:
+        await find_unit(province_app.store, "Chí Viễn")
+    said = raised.value.render(translator("vi"))
+    assert "Xã Chí Viễn (huyện Trùng Khánh cũ) nay thuộc Xã Đàm Thuỷ." in said
+    assert "“w01501 (Xã Đàm Thuỷ)”" in said
+    english = raised.value.render(translator("en"))
+    assert "is now part of Xã Đàm Thuỷ. Did you mean “w01501 (Xã Đàm Thuỷ)”?" in english
+    # A unit of today mistyped gets the suggestion alone.
+    with pytest.raises(NotFoundError) as raised:
+        await find_unit(province_app.store, "thuc phna")
+    assert "nay thuộc" not in raised.value.render(translator("vi"))

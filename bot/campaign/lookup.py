@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot.campaign.former import FormerUnit
 from bot.campaign.unitsearch import UnitSearch
 from bot.clustering.normalize import fold
 from locales import LocalizedError, Message
@@ -57,13 +58,27 @@ async def find_unit(store: Store, code: str) -> Unit:
     ):
         scores[index] = float(score)
     by_name = {u.id: i for i, u in enumerate(units)}
+    formerly: dict[FormerUnit, list[str]] = {}
     for match in UnitSearch(units).search(code, limit=MAX_SUGGESTIONS):
         index = by_name[match.unit.id]
         scores[index] = max(scores.get(index, 0.0), match.score)
+        if match.former is not None:
+            formerly.setdefault(match.former, []).append(match.unit.name)
     ranked = sorted(scores, key=lambda i: -scores[i])[:MAX_SUGGESTIONS]
     if not ranked:
         raise NotFoundError("cli.no_unit", code=code)
     names = [f"{units[i].code} ({units[i].name})" for i in ranked]
+    if formerly:
+        # A commune of before July 2025 was typed: say why another name is offered, as
+        # the chat does ("Xã Chí Viễn (huyện Trùng Khánh cũ) nay thuộc Xã Đàm Thuỷ.").
+        former, now = next(iter(formerly.items()))
+        note = Message(
+            "unit.former",
+            former=former.name,
+            district=former.district[:1].lower() + former.district[1:],
+            units=", ".join(now),
+        )
+        raise NotFoundError("cli.no_unit_former", code=code, note=note, suggestions=_or_list(names))
     raise NotFoundError("cli.no_unit_suggest", code=code, suggestions=_or_list(names))
 
 
