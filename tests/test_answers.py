@@ -485,3 +485,32 @@ async def test_routing_a_topic_again_counts_the_questions_that_move(
     assert await run(["route", "--question", alone.code, "--department", "SNgV"]) == 0
     assert await run(["route", "--topic", "viec lam", "--department", "SNV"]) == 0
     assert "tới Sở Nội vụ (2 câu hỏi)" in capsys.readouterr().out  # not the one sent alone
+
+
+async def test_a_csv_saved_by_a_vietnamese_excel_is_read(
+    province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Excel set to Vietnamese separates columns with ";" and the department titles them
+    # as the sheet does ("Mã câu hỏi", "Trả lời"): "dòng tiêu đề phải có các cột
+    # code,answer". A row left blank (";;") was "không có câu hỏi mã ''", and a question
+    # withdrawn since refused the whole file with a line naming neither file nor row.
+    app = province_app
+    jobs = await question(app, campaign, "a", JOBS)
+    gone = await question(app, campaign, "b", "Có hỗ trợ việc làm cho sinh viên mới ra trường?")
+    await app.store.questions.set_status(gone.id, "withdrawn", now=app.clock.now())
+    await route_jobs(app, campaign)
+    sheet = tmp_path / "tra-loi.csv"
+    sheet.write_text(
+        "\ufeffMã câu hỏi;Trả lời\n"
+        f'{jobs.code.lower()};"Có, qua Trung tâm Dịch vụ việc làm; hỏi tại xã."\n'
+        ";\n"
+        f"{gone.code};Có.\n",
+        encoding="utf-8",
+    )
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+    assert await run(["answer", "--file", str(sheet)]) == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "đã ghi 1 câu trả lời" in out and f"đã rút: {gone.code}" in out, out
+    stored = await app.store.questions.get(jobs.id)
+    assert stored is not None
+    assert stored.answer == "Có, qua Trung tâm Dịch vụ việc làm; hỏi tại xã."

@@ -14,6 +14,7 @@ from bot.application.app import App
 from bot.campaign.departments import DepartmentError, campaign_province, find_department
 from bot.campaign.setup import resolve_campaign
 from bot.commands import CommandError, cli_tr, help_text, with_app
+from bot.documents.answer_sheet import column_key
 from handlers.answers import (
     MAX_ANSWER_CHARS,
     AnswerError,
@@ -97,21 +98,36 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
         raise CommandError(tr("cli.cannot_read", path=path, reason=exc.strerror), 2) from exc
     except UnicodeDecodeError as exc:
         raise CommandError(tr("cli.bad_encoding", path=path), 2) from exc
-    reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or not {"code", "answer"} <= {f.strip() for f in reader.fieldnames}:
+    first_line = content.partition("\n")[0]
+    # Excel set to Vietnamese (a decimal comma) separates a CSV's columns with ";".
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.DictReader(io.StringIO(content), delimiter=delimiter)
+    # The columns by name in either language ("Mã câu hỏi", "Trả lời"), as the sheet's.
+    columns = {
+        key: field
+        for field in reversed(reader.fieldnames or [])
+        if (key := "by" if field.strip().lower() == "by" else column_key(field))
+    }
+    if not {"code", "answer"} <= columns.keys():
         raise CommandError(tr("cli.answer.bad_header", path=path), 2)
     rows: list[tuple[Question, str, str | None]] = []
     errors = []
+    withdrawn: list[str] = []
     for row in reader:
         line = reader.line_num
-        code = (row.get("code") or "").strip()
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # a blank row (",," as Excel writes it)
+        code = (row.get(columns["code"]) or "").strip()
         question = await app.store.questions.by_code(code) if code else None
         if question is None:
             errors.append(tr("cli.answer.row_no_question", path=path, line=line, code=code))
             continue
+        if question.status == "withdrawn":
+            withdrawn.append(question.code)
+            continue
         try:
-            text = check_answer_text(row.get("answer") or "")
-            by = await answered_by(app, question, row.get("by"))
+            text = check_answer_text(row.get(columns["answer"]) or "")
+            by = await answered_by(app, question, row.get(columns.get("by", "by")))
         except AnswerError:
             errors.append(tr("cli.answer.row_length", path=path, line=line, max=MAX_ANSWER_CHARS))
             continue
@@ -146,4 +162,6 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
             fresh = [q for q in [await app.store.questions.get(q.id) for q, _, _ in rows] if q]
             notified = (await publish(app.store, fresh, now=now)).notified
     print(tr("cli.answer.recorded", count=recorded, notified=notified))
+    if withdrawn:
+        print(tr("answers.import.withdrawn", codes=", ".join(withdrawn)))
     return 0

@@ -235,6 +235,12 @@ def _header_keys() -> dict[str, str]:
     return found
 
 
+def column_key(header: str) -> str | None:
+    """The column a header names ("Mã câu hỏi", "Question code" and "code" are "code";
+    "Trả lời", "answer" are "answer"), in either language, accents and case aside."""
+    return _header_keys().get(name_key(header))
+
+
 def read_answer_sheet(path: Path | str) -> SheetContent:
     """Read a sheet back; :class:`SheetError` when the file is not one (not an XLSX, no
     header row with the code and answer columns, no department, no rows), or no file at all.
