@@ -1158,7 +1158,7 @@ async def _ask_similar(ctx: Ctx, hits: list) -> None:  # type: ignore[type-arg]
         # Another young person's words: never their phone number or e-mail address.
         text = masked(hit.text)
         short = text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
-        lines.append(ctx.tr("similar.line", index=index, text=short, people=hit.people))
+        lines.append(ctx.tr.n("similar.line", hit.people, index=index, text=short))
         choices.append(
             Choice(ctx.tr("similar.support", index=index), "ss", str(hit.question_id), intents=same)
         )

@@ -770,3 +770,22 @@ async def test_pressing_send_on_a_draft_dropped_for_age_says_it_was_not_sent(
     assert await province_app.store.questions.of_campaign(1) == []
     await t.say("/hoi")
     assert "quá lâu" not in t.last_text  # said once
+
+
+async def test_one_person_interested_in_english(province_app: App, campaign: Campaign) -> None:
+    """In English the similar question read "(1 people interested)"."""
+    engine = build_engine(province_app)
+    other = Talker(engine, user_id="first-asker")
+    await walk(other)
+    await other.say(QUESTION)
+    await other.say("gửi")
+    t = Talker(engine, user_id="english-similar")
+    await walk(t, 1)
+    await t.say("/ngonngu en")
+    for step in ("I agree", "thuc phan", "1", "Lan Nguyen", "skip", "1", QUESTION):
+        await t.say(step)
+    assert "(1 person interested)" in t.last_text
+    vi = Talker(engine, user_id="vi-similar")
+    await walk(vi)
+    await vi.say(QUESTION)
+    assert "(1 người quan tâm)" in vi.last_text
