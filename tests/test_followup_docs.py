@@ -478,3 +478,40 @@ def test_who_answers_is_named_after_the_dialogues_level(
         assert phrase in text
     if level == "commune":
         assert "sở, ngành" not in text and "department" not in text
+
+
+async def test_the_notice_quotes_every_question_it_answers(
+    province_app: App, tmp_path: Path
+) -> None:
+    # An answer extended to other questions ("/ketluan MÃ +MÃ2", "--also") listed them by
+    # code only ("câu hỏi 7ATYGC và 27AC8Q, GCUFQN"), and a question reworded for the
+    # dialogue only in the new wording: nobody reading the notice could tell what the
+    # young people had asked. Withdrawn ones stay out; the askers are never named.
+    app = province_app
+    store, now = app.store, app.clock.now()
+    campaign = await create_campaign(app, title="Hội nghị đối thoại năm 2025", dialogue=DIALOGUE)
+    wifi = await question(app, campaign, "a", "Bản em chưa có sóng điện thoại.", name="Lò Văn A")
+    also = await question(
+        app, campaign, "b", "Xóm em mất sóng 4G cả tuần.", topic="Chuyển đổi số", anonymous=True
+    )
+    gone = await question(app, campaign, "c", "Câu hỏi đã rút về sóng điện thoại.")
+    await programme.propose(store, campaign, now=now)
+    await programme.reword(store, campaign, wifi.code, "Khi nào các bản được phủ sóng?", now=now)
+    after = datetime(2025, 8, 29, 3, tzinfo=UTC)
+    await conclusion.record_answer(
+        store,
+        campaign,
+        wifi.code,
+        "Phủ sóng trong năm 2026.",
+        also=[also.code, gone.code],
+        now=after,
+    )
+    await store.questions.set_status(gone.id, "withdrawn", now=now)  # withdrawn since
+    out = tmp_path / "conclusion.docx"
+    args = ["export", "--format", "docx", "--document", "conclusion", "--out", str(out)]
+    assert await run(args) == 0
+    notice = text_of(out)
+    assert "“Khi nào các bản được phủ sóng?”" in notice
+    assert "Nguyên văn: “Bản em chưa có sóng điện thoại.”" in notice, notice
+    assert f"- {also.code} (Phường Thục Phán): “Xóm em mất sóng 4G cả tuần.”" in notice, notice
+    assert "Câu hỏi đã rút" not in notice and "Lò Văn A" not in notice

@@ -144,6 +144,15 @@ class CommitmentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CoveredQuestion:
+    """Another question a conclusion entry answers, in its asker's words."""
+
+    code: str
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConclusionItem:
     """The chair's answer to one question and the questions it covers."""
 
@@ -155,6 +164,8 @@ class ConclusionItem:
     people: int  #: young people it is sent to
     answer: str
     commitments: tuple[CommitmentRow, ...]
+    original: str | None = None  #: the asker's own words when the wording asked differs
+    also_asked: tuple[CoveredQuestion, ...] = ()  #: the other questions it answers (not withdrawn)
 
 
 @dataclass(frozen=True, slots=True)

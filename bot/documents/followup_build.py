@@ -17,6 +17,7 @@ from bot.documents.followup import (
     CommitmentRow,
     ConclusionDocument,
     ConclusionItem,
+    CoveredQuestion,
     DepartmentAnswers,
     DocumentHead,
     DocumentKind,
@@ -199,12 +200,20 @@ async def _conclusion_items(
             continue
         covered = [questions[i] for i in entry.covers if i in questions]
         live = [q for q in covered if q.status != "withdrawn"]
+        also_asked = []
+        for q in live:
+            if q.id != own.id:
+                unit = await store.units.get(q.unit_id)
+                also_asked.append(CoveredQuestion(q.code, unit.name if unit else "", q.text))
+        asked = wording.get(own.id, own.text)
         items.append(
             ConclusionItem(
                 number=number,
                 code=own.code,
                 topic=topics.get(own.topic_id, ""),
-                question=wording.get(own.id, own.text),
+                question=asked,
+                original=own.text if asked != own.text else None,
+                also_asked=tuple(also_asked),
                 covers=tuple(q.code for q in covered),
                 people=len({r.person_id for r in await recipients_of(store, live)}),
                 answer=entry.text,

@@ -304,6 +304,23 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
             question=_quote(item.question, tr),
         )
         _body(out, about, bold=True)
+        # Every question the answer covers, in its asker's own words.
+        if item.original is not None:
+            _body(
+                out,
+                tr.t("followup.programme.original", text=_quote(item.original, tr)),
+                italic=True,
+            )
+        if item.also_asked:
+            _body(out, tr.t("followup.conclusion.also_asked"), italic=True)
+            for other in item.also_asked:
+                line = tr.t(
+                    "followup.conclusion.also_asked_line",
+                    code=other.code,
+                    unit=other.unit,
+                    text=_quote(other.text, tr),
+                )
+                _body(out, line, italic=True)
         _body(out, item.answer)
         for c in item.commitments:
             _body(
