@@ -11,8 +11,8 @@ import re
 
 from handlers.access import Action, role_may
 from handlers.contacts import contact_details, masked
-from handlers.engine import Choice, Ctx, Router, short
-from handlers.intake import check_text, switch_language, unsent_text
+from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
+from handlers.intake import check_text, switch_language, unsent_text, welcome
 from handlers.states import State
 from handlers.understanding import intents
 from locales import SUPPORTED_LANGUAGES
@@ -389,6 +389,9 @@ async def _switch_language(ctx: Ctx, language: str, state: str) -> None:
     ctx.data.pop("return_state", None)
     if state in (State.IDLE, State.LANGUAGE):
         ctx.reset()
+        consented = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
+        if not consented and not await ctx.store.roles.of_person(ctx.person.id):
+            await welcome(ctx)  # the welcome and the consent in that language: what next
         return
     ctx.conv.state = state
     await ctx.reask()

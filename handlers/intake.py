@@ -1377,9 +1377,7 @@ async def idle_text(ctx: Ctx, text: str) -> None:
     if await official_idle(ctx, text):  # an official: their tasks, not the young's flow
         return
     has_consent = await ctx.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
-    if await switch_language(ctx, text):  # "english please"
-        if not has_consent:
-            await welcome(ctx)  # the welcome and the consent, in that language
+    if await switch_language(ctx, text):  # "english please" (then the welcome, if new)
         return
     if "anonymous" in intents(text):  # "em muốn hỏi kín": a question, anonymous
         if not has_consent:

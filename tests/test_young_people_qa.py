@@ -789,3 +789,14 @@ async def test_one_person_interested_in_english(province_app: App, campaign: Cam
     await walk(vi)
     await vi.say(QUESTION)
     assert "(1 người quan tâm)" in vi.last_text
+
+
+@pytest.mark.parametrize("typed", ["/ngonngu en", "/language en"])
+async def test_the_language_command_as_the_first_message(engine: Engine, typed: str) -> None:
+    """On Zalo (no /start) a first "/ngonngu en" got "Switched to English." and nothing
+    more: no welcome, no consent, no next step. Now the welcome follows, in English
+    (as it does for "english please")."""
+    t = Talker(engine, user_id="first-language", channel="zalo")
+    await t.say(typed)
+    assert "Switched to English" in t.last_text and "Do you agree?" in t.last_text
+    assert t.last_text.count("Do you agree?") == 1
