@@ -515,3 +515,21 @@ async def test_the_notice_quotes_every_question_it_answers(
     assert "Nguyên văn: “Bản em chưa có sóng điện thoại.”" in notice, notice
     assert f"- {also.code} (Phường Thục Phán): “Xóm em mất sóng 4G cả tuần.”" in notice, notice
     assert "Câu hỏi đã rút" not in notice and "Lò Văn A" not in notice
+
+
+async def test_the_report_counts_the_live_questions_the_programme_lists(
+    done: tuple[App, Campaign, list[Question]], tmp_path: Path
+) -> None:
+    # A question withdrawn after it was put in the programme leaves the programme (3 → 2)
+    # but the report still counted it: "Câu hỏi đối thoại trực tiếp: 3" beside a programme
+    # of 2.
+    app, _, (jobs, _, _) = done
+    await app.store.questions.set_status(jobs.id, "withdrawn", now=app.clock.now())
+    texts = {}
+    for kind in ("programme", "report"):
+        out = tmp_path / f"{kind}.docx"
+        assert await run(["export", "--format", "docx", "--document", kind, "--out", str(out)]) == 0
+        texts[kind] = text_of(out)
+    assert "2 câu hỏi được nêu trực tiếp" in texts["programme"]
+    lines = texts["report"].splitlines()
+    assert lines[lines.index("Câu hỏi đối thoại trực tiếp") + 1] == "2"

@@ -265,7 +265,7 @@ async def build_report(
     current = await store.conclusions.get(campaign.id)
     published_at = current.published_at if current else None
     conclusion_deadline = conclusion_due(campaign)
-    live = await store.programme.items(campaign.id)
+    live = await programme.entries(store, campaign)  # as the programme: withdrawn ones out
     said_back = await store.questions.feedback_of([r.id for r in reports if r.answer])
     figures = ReportFigures(
         questions=digest.totals.questions,
