@@ -257,8 +257,14 @@ async def test_exports_carry_department_answer_and_commitment(
     out = tmp_path / "q.csv"
     assert await run(["export", "--format", "csv", "--out", str(out)]) == 0
     with out.open(encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    # Each column its own title: the department routed to and the body that answered were
+    # both "Cơ quan trả lời" (a spreadsheet's filter and a CSV reader kept one of the two).
+    assert len(header) == len(set(header)), header
+    with out.open(encoding="utf-8-sig") as fh:
         table = {r["Mã câu hỏi"]: r for r in csv.DictReader(fh)}
     assert table[jobs.code]["Cơ quan trả lời"] == "Sở Nội vụ"
+    assert table[jobs.code]["Cơ quan đã trả lời"] == "Sở Nội vụ"
     assert table[jobs.code]["Nội dung trả lời"] == "Có Trung tâm Dịch vụ việc làm."
     assert table[jobs.code]["Thời gian trả lời"] == "2025-07-01 09:00"
     assert table[wifi.code]["Nhiệm vụ giao"].startswith("Sở Khoa học và Công nghệ: Phủ sóng")
