@@ -243,3 +243,42 @@ async def test_codes_copied_from_a_list_are_merged(
     assert org.last_text.startswith("Đã tách"), org.last_text
     g = await groups(province_app, codes)
     assert g["loan_rate"] != g["loan_file"]
+
+
+async def test_a_large_group_can_be_read_in_full(
+    province_app: App,
+    campaign: Campaign,
+    codes: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `clusters list` printed the first 12 codes of a group and nothing of the rest, and
+    # no command showed a group's questions in their words: the one wrongly grouped could
+    # not be found to split it off.
+    app = province_app
+    person = await app.store.people.by_identity("test", "x")
+    unit = await app.store.units.by_code("w01273")
+    topic = (await app.store.campaigns.topics(campaign.id))[0]
+    assert person is not None and unit is not None
+    more = []
+    for n in range(8):
+        text = f"Đường liên xóm số {n + 1} xuống cấp, bao giờ được sửa?"
+        q = await app.store.questions.create(
+            NewQuestion(
+                campaign.id, person.id, unit.id, topic.id, None, text, "A", False, "t", False
+            ),
+            now=app.clock.now(),
+        )
+        more.append(q.code)
+    every = [*codes.values(), *more]
+    await merge(app.store, every, by=None, now=app.clock.now())
+    assert await asyncio.to_thread(main, ["clusters", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "14 câu hỏi" in listed and "… và 2 câu khác (xem đủ: youthbot clusters show" in listed
+    assert await asyncio.to_thread(main, ["clusters", "show", f"{more[-1].lower()},"]) == 0
+    shown = capsys.readouterr().out
+    # One young person asked them all (the fixture's): counted once, as the list does.
+    assert shown.startswith(f"Nhóm của câu hỏi {more[-1]}: 14 câu hỏi, 1 người"), shown
+    for code in every:
+        assert f" {code} · " in shown, code
+    assert "“Đường liên xóm số 8 xuống cấp, bao giờ được sửa?”" in shown
+    assert "youthbot clusters split MÃ" in shown

@@ -21,7 +21,11 @@ from bot.commands import (
 )
 from bot.documents.build import DigestScope, build_digest
 from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
+from handlers.engine import short
 from storage.questions import clean_code, split_codes
+
+#: Codes of a group printed by ``clusters list``; ``clusters show`` prints them all.
+SHOWN_CODES = 12
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=help_text("cli.help.clusters.top"),
     )
     lst.set_defaults(func=with_app(_list))
+    show = actions.add_parser("show", help=help_text("cli.help.clusters.show"))
+    show.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
+    show.set_defaults(func=with_app(_show))
     again = actions.add_parser("recluster", help=help_text("cli.help.clusters.recluster"))
     again.add_argument(
         "--threshold",
@@ -83,10 +90,59 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         counts = tr("cli.clusters.counts", people=cluster.people, questions=cluster.question_count)
         print(
             f"{rank:>3}. [{counts}] "
-            f"{cluster.representative_code}: {cluster.representative_text[:100]}"
+            f"{cluster.representative_code}: {short(cluster.representative_text, 100)}"
         )
         if cluster.question_count > 1:
-            print(f"     {', '.join(cluster.question_codes[:12])}")
+            codes = ", ".join(cluster.question_codes[:SHOWN_CODES])
+            hidden = len(cluster.question_codes) - SHOWN_CODES
+            if hidden > 0:  # every code and its words: clusters show
+                codes += " " + tr(
+                    "cli.clusters.more", count=hidden, code=cluster.representative_code
+                )
+            print(f"     {codes}")
+    return 0
+
+
+async def _show(args: argparse.Namespace, app: App) -> int:
+    """One group in full: every question's code, unit, topic, people and words, so that
+    the one wrongly grouped can be split off."""
+    tr = cli_tr(app)
+    question = await app.store.questions.by_code(args.code)
+    if question is None:
+        raise CommandError(tr("cli.no_question", code=args.code), status=2)
+    members = await app.store.questions.in_cluster(question)
+    reports = {r.id: r for r in await app.store.reports.questions(question.campaign_id)}
+    info = await app.store.clusters.get(question.cluster_id) if question.cluster_id else None
+    shown = [reports[q.id] for q in members if q.id in reports]
+    campaign = await resolve_campaign(app, question.campaign_id)
+    data = await build_digest(
+        app.store,
+        campaign,
+        scope=DigestScope(),
+        show_names=False,
+        language=app.settings.core.language,
+        now=app.clock.now(),
+    )
+    # Young people counted once however many of the group's questions they asked or
+    # support, as `clusters list` counts them.
+    people = next((c.people for c in data.clusters if question.code in c.question_codes), 1)
+    representative = next((r.code for r in shown if info and r.id == info.representative), "")
+    print(tr("cli.clusters.show.title", code=question.code, questions=len(shown), people=people))
+    for r in shown:
+        mark = "*" if r.code == representative else " "
+        print(
+            tr(
+                "cli.clusters.show.line",
+                mark=mark,
+                code=r.code,
+                topic=r.topic,
+                unit=r.unit_name,
+                people=1 + r.supporters,
+                text=short(r.text, 160),
+            )
+        )
+    if len(shown) > 1:
+        print(tr("cli.clusters.show.hint"))
     return 0
 
 
