@@ -336,3 +336,36 @@ async def test_a_sheet_reworked_in_a_spreadsheet_program_is_still_read(
     _rewrite_dimension(wrong_size, "A1")
     assert await run(["answers", "import", str(wrong_size)]) == 0, capsys.readouterr()
     assert "Sở Nội vụ: recorded 2 answers" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_a_row_of_another_dialogue_is_refused(
+    setup: tuple[App, Campaign, list[Question]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A row copied from last year's sheet into this year's, the code still the old
+    # question's: its answer was recorded on last year's question, which the department
+    # and Sở Nội vụ no longer look at; the row is refused, naming it.
+    app, _, (old_jobs, _, _) = setup
+    campaign = await create_campaign(app, title="Đối thoại 2026", dialogue=date(2026, 8, 28))
+    jobs = await question(app, campaign, "e", JOBS)
+    assert (
+        await run(["route", "--campaign", "2", "--topic", "viec lam", "--department", "Sở Nội vụ"])
+        == 0
+    )
+    sheet = tmp_path / "sheet.xlsx"
+    argv = ["answers", "sheet", "--campaign", "2", "--department", "SNV", "--out", str(sheet)]
+    assert await run(argv) == 0
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    last = ws.max_row
+    ws.cell(last, 8).value = "Năm nay có hội chợ việc làm."
+    ws.cell(last + 1, 2).value = old_jobs.code
+    ws.cell(last + 1, 8).value = "Trả lời nhầm đợt."
+    wb.save(sheet)
+    assert await run(["answers", "import", str(sheet)]) == 1
+    out = capsys.readouterr().out
+    assert f"row {last + 1}: question {old_jobs.code} belongs to another dialogue" in out, out
+    for q in (old_jobs, jobs):
+        stored = await app.store.questions.get(q.id)
+        assert stored is not None and stored.answer is None

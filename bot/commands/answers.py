@@ -201,7 +201,9 @@ async def import_sheet(app: App, path: Path, *, department: str | None, publish_
                 status=2,
             )
     now = app.clock.now()
-    plan = await plan_import(app.store, content, department=sheet_department, now=now)
+    plan = await plan_import(
+        app.store, content, department=sheet_department, now=now, campaign_id=campaign.id
+    )
     if plan.errors:
         for error in plan.errors:
             print(f"{path}: {error.render(tr)}")

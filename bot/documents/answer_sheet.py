@@ -353,10 +353,16 @@ async def sheet_questions(
 
 
 async def plan_import(
-    store: Store, content: SheetContent, *, department: str, now: datetime
+    store: Store,
+    content: SheetContent,
+    *,
+    department: str,
+    now: datetime,
+    campaign_id: int | None = None,
 ) -> ImportPlan:
     """Check every row of a sheet against the database (``department``: the registry's
-    name for the one the sheet was made for)."""
+    name for the one the sheet was made for; ``campaign_id``: the campaign it is for, whose
+    questions alone it may answer)."""
     plan = ImportPlan(department)
     seen: dict[str, int] = {}
     for row in content.rows:
@@ -372,6 +378,10 @@ async def plan_import(
         question = await store.questions.by_code(row.code)
         if question is None:
             plan.errors.append(Message("answers.import.unknown", row=row.row, code=row.code))
+            continue
+        if campaign_id is not None and question.campaign_id != campaign_id:
+            # A row copied from last year's sheet: its question is answered there or not.
+            plan.errors.append(Message("answers.import.other_campaign", row=row.row, code=row.code))
             continue
         routed = await store.questions.department_of(question.id)
         if routed != department:
@@ -475,7 +485,7 @@ async def import_for_person(
     scope = Scope(campaign_id=campaign.id, department=department)
     if await authorize(store, person_id, Action.ANSWER, scope, now=now) is None:
         return tr("sheet.not_yours", department=department)
-    plan = await plan_import(store, sheet, department=department, now=now)
+    plan = await plan_import(store, sheet, department=department, now=now, campaign_id=campaign.id)
     if plan.errors:
         lines = [tr.n("sheet.refused", len(plan.errors), name=name)]
         lines += [f"• {e.render(tr)}" for e in plan.errors[:MAX_ERRORS_SHOWN]]
