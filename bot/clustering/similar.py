@@ -217,6 +217,7 @@ class CampaignSimilarity:
                 min_score=self._min_score,
                 shown_to_unit=unit_id,
                 any_unit=campaign.similar_other_units,
+                text_only=True,  # of their own unit already: the unit is no evidence here
             ),
         )
         found_id = int(nearest[0][0]) if nearest else None
