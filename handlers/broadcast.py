@@ -77,7 +77,12 @@ async def start_broadcast(
 
 
 async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> bool:
-    """Queue the final report to the author once every message has an outcome."""
+    """Queue the final report to the author once every message has an outcome.
+
+    The mark and the queued report commit together: a crash between them cannot leave a
+    broadcast marked reported whose report never went (the restarted sender asks again
+    for every broadcast not reported, :meth:`bot.delivery.outbox.OutboxSender.recover`).
+    """
     if await store.outbox.unfinished(broadcast_id):
         return False  # called after every delivery: keep the common case to one probe
     progress = await store.outbox.progress(broadcast_id)
@@ -85,8 +90,6 @@ async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> b
         return False
     broadcast = await store.broadcasts.get(broadcast_id)
     if broadcast is None or broadcast.reported or broadcast.author_id is None:
-        return False
-    if not await store.broadcasts.mark_reported(broadcast_id, now=now):
         return False
     author = await store.people.get(broadcast.author_id)
     tr = translator(author.language if author else None)
@@ -100,14 +103,17 @@ async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> b
     )
     if progress.resent:
         text += "\n" + tr("broadcast.report_resent", count=progress.resent)
-    await queue_for_person(
-        store,
-        broadcast.author_id,
-        Reply(text),
-        kind="report",
-        now=now,
-        dedup_key=f"broadcast-report:{broadcast_id}",
-    )
+    async with store.transaction():
+        if not await store.broadcasts.mark_reported(broadcast_id, now=now):
+            return False
+        await queue_for_person(
+            store,
+            broadcast.author_id,
+            Reply(text),
+            kind="report",
+            now=now,
+            dedup_key=f"broadcast-report:{broadcast_id}",
+        )
     return True
 
 

@@ -64,3 +64,12 @@ class BroadcastRepository:
             (to_utc_text(now), broadcast_id),
         )
         return count > 0
+
+    async def unreported(self) -> list[int]:
+        """Broadcasts whose author has not had the final report yet (few: those still
+        going out, or finished just before a crash)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM broadcasts WHERE reported_at IS NULL AND author_id IS NOT NULL"
+            " ORDER BY id"
+        )
+        return [int(r["id"]) for r in rows]

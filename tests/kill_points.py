@@ -7,7 +7,10 @@ ends the process without any clean-up, exactly between two steps of handling an 
 * ``KILL_AT=engine``: the engine handled the event, its transaction is not committed
   (nothing of it is stored; the update itself is, in the inbox);
 * ``KILL_AT=commit``: the event's effects and replies are committed, no reply was sent;
-* ``KILL_AT=sent``: a stored reply was delivered, the process did not forget it yet.
+* ``KILL_AT=sent``: a stored reply was delivered, the process did not forget it yet;
+* ``KILL_AT=outbox-sent``: an outbox message (a broadcast's) was delivered and recorded,
+  nothing after it was done (the broadcast's report, when it was the last);
+* ``KILL_AT=reported``: a broadcast was marked reported (the end of that call).
 
 ``KILL_NTH`` (default 1) says which call; ``KILL_CHANNEL`` (default ``telegram``) which
 channel runs. Without ``KILL_AT`` it is plain ``youthbot run``.
@@ -54,6 +57,16 @@ def install(point: str, nth: int, channel: str) -> None:
         Adapter.send_stored = _dies_at(nth, Adapter.send_stored, after=False)  # type: ignore[method-assign]
     elif point == "sent":  # delivered, before the row is forgotten
         ReplySender._delivered = _dies_at(nth, ReplySender._delivered, after=False)  # type: ignore[method-assign]
+    elif point == "outbox-sent":
+        from storage.outbox import OutboxRepository
+
+        OutboxRepository.mark_sent = _dies_at(nth, OutboxRepository.mark_sent, after=True)  # type: ignore[method-assign]
+    elif point == "reported":
+        from storage.broadcasts import BroadcastRepository
+
+        BroadcastRepository.mark_reported = _dies_at(  # type: ignore[method-assign]
+            nth, BroadcastRepository.mark_reported, after=True
+        )
     else:
         raise SystemExit(f"unknown KILL_AT {point!r}")
 

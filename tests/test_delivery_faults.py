@@ -3,24 +3,30 @@ adapters against the fake Bot API and the fake Zalo API on 127.0.0.1, on real SQ
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import storage.db
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_client import zalo_text_length
 from bot.delivery.outbox import OutboxSender, queue_for_person
+from handlers.broadcast import plan_broadcast, start_broadcast
 from handlers.engine import CONSENT_VERSION
 from handlers.events import Reply
 from storage import Store
 from storage.db import Database
+from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloApi
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
+from tests.test_durable_replies import BotProcess, bot_env
 from tests.test_outbox import drain, young_people
 from tests.test_telegram_adapter import member_update
 from tests.test_telegram_support import TOKEN, options, running, settle, telegram_app
@@ -197,3 +203,100 @@ async def test_people_unreachable_before_the_migration_stay_so_until_they_return
         assert back is not None and not back.unreachable
         still = await store.people.by_identity("telegram", "telegram1")
         assert still is not None and still.unreachable  # not on Telegram
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch, database: str) -> None:
+    """SQLite waits 0.1 s for another process's lock (set before the database opens)."""
+    if database.startswith("postgresql"):
+        pytest.skip("SQLite's write lock")
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT_MS", 100)
+
+
+async def test_a_database_kept_busy_by_another_process_does_not_stop_the_sender(
+    short_busy_timeout: None,
+    province_app: App,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+) -> None:
+    """A backup or a re-clustering from the command line holds SQLite's write lock past its
+    busy timeout, at the sender's start and while a message is on its way: the sender
+    waits and goes on (it ended, and `youthbot run` with it), each message goes once and
+    is recorded sent."""
+    app = telegram_app(province_app, api, monkeypatch)
+    [person] = await young_people(app, 1)
+    await queue_for_person(app.store, person, Reply("Nhắc hạn"), kind="t", now=app.clock.now())
+    channel = TelegramChannel(app, build_engine(app), options=options())
+
+    def hold_write_lock() -> sqlite3.Connection:
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's write transaction
+        return other
+
+    async with running(channel):
+        sender = OutboxSender(app.store, {"telegram": channel}, app.clock, poll_seconds=0.05)
+        other = hold_write_lock()
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run(stop))
+        await asyncio.sleep(0.5)  # several busy timeouts
+        assert not task.done()
+        other.rollback()
+        await api.wait_for(lambda: api.sent_texts(5000) == ["Nhắc hạn"], 5, what="the message")
+        # The lock is taken while the next message is on its way (claimed, not recorded).
+        api.delay(0.3, method="sendMessage", times=1)
+        assert await queue_for_person(
+            app.store, person, Reply("Thông báo"), kind="t", now=app.clock.now()
+        )
+        sender.wake()
+        await api.wait_for(lambda: len(api.calls_to("sendMessage")) == 2, 5, what="a send")
+        other.execute("BEGIN IMMEDIATE")
+        await asyncio.sleep(1.0)  # the send ends, its record waits past several timeouts
+        other.rollback()
+        other.close()
+        await api.wait_for(lambda: len(api.sent_texts(5000)) == 2, 5, what="the second")
+        await asyncio.sleep(1.5)
+        assert not task.done()
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert api.sent_texts(5000) == ["Nhắc hạn", "Thông báo"]
+    assert await app.store.outbox.counts() == {"sent": 2}
+
+
+@pytest.mark.parametrize("point", ["outbox-sent", "reported"])
+async def test_kill_9_at_the_end_of_a_broadcast_still_reports_it(
+    province_app: App,
+    api: FakeTelegramAPI,
+    tmp_path: Path,
+    campaign: Campaign,
+    database: str,
+    point: str,
+) -> None:
+    """Killed once the broadcast's last message was sent and recorded, or once it was
+    marked reported: the restarted bot still sends the organiser its report (it was lost:
+    the report was queued only after a delivery, and apart from the mark)."""
+    province_app.clock.set(datetime.now(UTC))  # type: ignore[attr-defined]
+    people = await young_people(province_app, 3)
+    plan = await plan_broadcast(province_app.store, campaign, "youth")
+    await start_broadcast(
+        province_app.store, plan, "Thông báo", author_id=people[0], now=province_app.clock.now()
+    )
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.bot_url,
+        TELEGRAM_FILE_BASE_URL=api.file_url,
+    )
+    bot = BotProcess(tmp_path, {**env, "YOUTHBOT_DB": database})
+    try:
+        first = bot.start(KILL_AT=point, KILL_NTH="3" if point == "outbox-sent" else "1")
+        await bot.killed(first)
+        assert sorted(m["chat_id"] for m in api.sent_messages()) == [5000, 5001, 5002]
+        second = bot.start()
+        await api.wait_for(
+            lambda: any("đã gửi 3/3" in t for t in api.sent_texts(5000)), 20, what="the report"
+        )
+        await bot.stop(second)
+    finally:
+        bot.kill_all()
+    assert api.duplicate_deliveries() == {}

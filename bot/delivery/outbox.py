@@ -25,10 +25,10 @@ from datetime import timedelta
 from bot.channels.base import (
     Channel,
     ChannelBlocked,
-    ChannelPermanentError,
     ChannelRateLimited,
     ChannelTransientError,
     ChannelUnauthorized,
+    DeliveryError,
     RateGate,
 )
 from bot.clock import Clock
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 SAFETY = 0.95  # pace at 95 % of a platform's published limit
 TOKEN_WAIT = 30.0  # seconds between tries while a channel's token is refused
+BUSY_TRIES = 5  # tries of a write while other processes keep the database busy
+BUSY_PAUSE = 1.0  # seconds between them (each also waits the database's busy timeout)
 
 
 @dataclass
@@ -117,6 +119,11 @@ class OutboxSender:
         self._wake.set()
 
     async def recover(self) -> int:
+        """At the start: messages a crash left in flight are sent again (marked resent),
+        and broadcasts that a crash left finished but unreported are reported."""
+        if self._on_batch is not None:
+            for batch_id in await self.store.broadcasts.unreported():
+                await self._on_batch(batch_id)  # reports the finished ones only
         if self._worker is not None:
             return 0  # other workers may be sending: bot.application.workers recovers
         recovered = await self.store.outbox.recover()
@@ -127,9 +134,23 @@ class OutboxSender:
         return recovered
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.recover()
+        recovered = False
         while not stop.is_set():
-            sent = await self.drain_once(stop=stop)
+            try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
+                sent = await self.drain_once(stop=stop)
+            except Exception as exc:
+                # Another process keeps the database busy past its wait (a backup, a
+                # re-clustering): sending goes on once the lock is released. (A message
+                # whose outcome could not be recorded in all that time stays in flight:
+                # the next start sends it again, marked resent.)
+                if not self.store.db.busy(exc):
+                    raise
+                log.warning("outbox: the database is busy (%s); sending goes on shortly", exc)
+                await self._sleep(BUSY_PAUSE)
+                continue
             if sent == 0 and not stop.is_set():
                 self._wake.clear()
                 waiter = asyncio.ensure_future(self._wake.wait())
@@ -181,66 +202,96 @@ class OutboxSender:
             maybe_twice = await channel.deliver(
                 message.chat_id, decode_reply(message.body), start=message.parts_done
             )
-        except ChannelUnauthorized as exc:
+        except (DeliveryError, TimeoutError, OSError) as exc:
+            failure: BaseException | None = exc
+            maybe_twice = False
+        else:
+            failure = None
+            pacer.last_chat[message.chat_id] = self._monotonic()
+            self.stats["sent"] += 1
+        # What happened is recorded even while another process keeps the database busy: a
+        # message that went out must not stay "in flight" until the next start.
+        await self._busy_retry(lambda: self._record(message, pacer, failure, bool(maybe_twice)))
+        if message.batch_id is not None and self._on_batch is not None:
+            batch = message.batch_id
+            on_batch = self._on_batch
+            await self._busy_retry(lambda: on_batch(batch))
+
+    async def _record(
+        self,
+        message: OutboxMessage,
+        pacer: _Pacer,
+        failure: BaseException | None,
+        maybe_twice: bool,
+    ) -> None:
+        """Store the outcome of one try (``failure``: what the channel raised)."""
+        outbox = self.store.outbox
+        if failure is None:
+            await outbox.mark_sent(message.id, now=self.clock.now(), resent=maybe_twice)
+            return
+        error = str(failure)
+        parts_done = max(getattr(failure, "parts_done", 0), message.parts_done)
+        if isinstance(failure, ChannelUnauthorized):
             # Not the message's fault: it waits for the token (the channel told the operator;
             # while the token is refused it answers at once, without calling the platform).
-            await self.store.outbox.retry_later(
+            await outbox.retry_later(
                 message.id,
                 at=self.clock.now() + timedelta(seconds=TOKEN_WAIT),
-                error=str(exc),
+                error=error,
                 counted=False,
-                parts_done=max(exc.parts_done, message.parts_done),
+                parts_done=parts_done,
             )
-            return
-        except ChannelRateLimited as exc:
-            pause = max(exc.retry_after, 0.5)
+        elif isinstance(failure, ChannelRateLimited):
+            pause = max(failure.retry_after, 0.5)
             pacer.paused_until = self._monotonic() + pause
             self.stats["retried"] += 1
             # The attempt does not count against the message: the platform asked us to wait.
-            await self.store.outbox.retry_later(
+            await outbox.retry_later(
                 message.id,
                 at=self.clock.now() + timedelta(seconds=pause),
-                error=str(exc),
+                error=error,
                 counted=False,
-                parts_done=max(exc.parts_done, message.parts_done),
+                parts_done=parts_done,
             )
-            return
-        except ChannelBlocked as exc:
+        elif isinstance(failure, ChannelBlocked):
             if message.person_id is not None and await self._reroute(message):
                 self.stats["rerouted"] += 1
             else:
                 self.stats["blocked"] += 1
-                await self.store.outbox.mark_failed(message.id, status="blocked", error=str(exc))
+                await outbox.mark_failed(message.id, status="blocked", error=error)
                 if message.person_id is not None:
-                    await self.store.outbox.block_person(message.person_id, error="blocked the bot")
-        except ChannelPermanentError as exc:
-            self.stats["failed"] += 1
-            await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
-        except (TimeoutError, ChannelTransientError, OSError) as exc:
-            lost = isinstance(exc, ChannelTransientError) and exc.maybe_delivered
+                    await outbox.block_person(message.person_id, error="blocked the bot")
+        elif isinstance(failure, (TimeoutError, ChannelTransientError, OSError)):
+            lost = isinstance(failure, ChannelTransientError) and failure.maybe_delivered
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 self.stats["failed"] += 1
-                await self.store.outbox.mark_failed(message.id, status="failed", error=str(exc))
+                await outbox.mark_failed(message.id, status="failed", error=error)
             else:
                 self.stats["retried"] += 1
                 backoff = min(2 ** (message.attempts + 1), 300)
-                await self.store.outbox.retry_later(
+                await outbox.retry_later(
                     message.id,
                     at=self.clock.now() + timedelta(seconds=backoff),
-                    error=str(exc),
+                    error=error,
                     resent=lost,  # the failed try may have arrived: the retry is a resend
-                    parts_done=max(exc.parts_done, message.parts_done)
-                    if isinstance(exc, ChannelTransientError)
-                    else message.parts_done,
+                    parts_done=parts_done,
                 )
-        else:
-            await self.store.outbox.mark_sent(
-                message.id, now=self.clock.now(), resent=bool(maybe_twice)
-            )
-            pacer.last_chat[message.chat_id] = self._monotonic()
-            self.stats["sent"] += 1
-        if message.batch_id is not None and self._on_batch is not None:
-            await self._on_batch(message.batch_id)
+        else:  # ChannelPermanentError and any other refusal of the message itself
+            self.stats["failed"] += 1
+            await outbox.mark_failed(message.id, status="failed", error=error)
+
+    async def _busy_retry(self, write: Callable[[], Awaitable[object]]) -> None:
+        """Run ``write`` again while other writers keep the database busy past its wait (a
+        backup or a re-clustering from the command line), up to :data:`BUSY_TRIES` times."""
+        for attempt in range(1, BUSY_TRIES + 1):
+            try:
+                await write()
+                return
+            except Exception as exc:
+                if attempt == BUSY_TRIES or not self.store.db.busy(exc):
+                    raise
+                log.warning("outbox: the database is busy (%s); trying again", exc)
+                await self._sleep(BUSY_PAUSE)
 
     async def _reroute(self, message: OutboxMessage) -> bool:
         """The person blocked the bot on this chat: it is not used again until they come
