@@ -534,6 +534,9 @@ async def publish_command(ctx: Ctx) -> None:
     if question.answer is None:
         ctx.say(ctx.tr("answer.no_draft", code=question.code))
         return
+    if question.status == "withdrawn":  # its asker took it back: nobody is told
+        ctx.say(ctx.tr("answer.withdrawn", code=question.code))
+        return
     await _review(ctx, question, saved=False)
 
 

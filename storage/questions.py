@@ -206,7 +206,7 @@ class QuestionRepository:
     ) -> list[Question]:
         """Mark the drafted answers of many questions published, in a few statements; the
         questions published now are returned (one without a draft, or published before,
-        is not: publishing happens once)."""
+        is not: publishing happens once; nor one its asker withdrew)."""
         at = to_utc_text(now)
         done: list[Question] = []
         for start in range(0, len(question_ids), 500):
@@ -217,7 +217,7 @@ class QuestionRepository:
                 rows = await self._db.fetchall(
                     "UPDATE questions SET answer_published_at = ?, status = 'answered',"
                     f" updated_at = ? WHERE id IN ({marks}) AND answer IS NOT NULL"
-                    " AND answer_published_at IS NULL RETURNING *",
+                    " AND answer_published_at IS NULL AND status != 'withdrawn' RETURNING *",
                     [at, at, *chunk],
                 )
                 done += [_question(r) for r in rows]

@@ -16,6 +16,7 @@ from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_client import zalo_text_length
+from bot.cli import main
 from bot.delivery.outbox import OutboxSender, queue_for_person
 from handlers.broadcast import plan_broadcast, start_broadcast
 from handlers.engine import CONSENT_VERSION
@@ -25,7 +26,9 @@ from storage.db import Database
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloApi
+from tests.followup import official, outbox, question, support
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
+from tests.talk import Talker
 from tests.test_durable_replies import BotProcess, bot_env
 from tests.test_outbox import drain, young_people
 from tests.test_telegram_adapter import member_update
@@ -300,3 +303,33 @@ async def test_kill_9_at_the_end_of_a_broadcast_still_reports_it(
     finally:
         bot.kill_all()
     assert api.duplicate_deliveries() == {}
+
+
+async def test_a_withdrawn_question_is_never_published_nor_anyone_told(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A draft answer written before its asker withdrew the question (/rut): `answers
+    publish MÃ` and /congbo refuse it; it was sent to the asker and the supporters, and the
+    question counted as answered again."""
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(
+        app, campaign, "lan", "Xã có lớp dạy nghề miễn phí cho thanh niên không?"
+    )
+    await support(app, asked, "minh")
+    admin = await official(app, engine, "admin", "admin")
+    await admin.say(f"/traloi {asked.code} Có, đăng ký tại Trung tâm.")
+    assert "chưa gửi" in admin.last_text  # a draft
+    asker = Talker(engine, user_id="lan")
+    await asker.say(f"/rut {asked.code}")
+    await asker.press("Rút")
+    withdrawn = await app.store.questions.get(asked.id)
+    assert withdrawn is not None and withdrawn.status == "withdrawn", asker.last_text
+    status = await asyncio.to_thread(main, ["answers", "publish", asked.code])
+    out = capsys.readouterr()
+    assert status == 2 and "đã được người hỏi rút lại" in out.err + out.out
+    replies = await admin.say(f"/congbo {asked.code}")
+    assert "rút lại" in admin.last_text and not any(r.buttons for r in replies)
+    assert await outbox(app, "answer") == []
+    after = await app.store.questions.get(asked.id)
+    assert after is not None and after.status == "withdrawn" and not after.answer_published
