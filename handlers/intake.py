@@ -1178,7 +1178,6 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
         question.id, ctx.person.id, ctx.person.unit_id, now=ctx.now
     )
     key = "similar.supported" if added else "similar.already_supported"
-    ctx.reset()
     ctx.say(ctx.tr(key, code=question.code))
     if question.answer and question.answer_published_at is not None:
         # Answered and published already: the answer now, not never (the askers and
@@ -1192,6 +1191,47 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
                 by=question.answered_by or ctx.tr("answer.by_default"),
             )
         )
+    # The person's own words are not dropped with the tap: a quick tap on a question
+    # that asks something else, or one more aspect, would otherwise be lost unsaid.
+    ctx.draft["supported"] = question.code
+    _ask_supported(ctx)
+
+
+def _ask_supported(ctx: Ctx) -> None:
+    ctx.ask(
+        State.SUPPORTED,
+        ctx.tr("similar.also_mine", code=ctx.draft.get("supported", "")),
+        [
+            [Choice(ctx.tr("similar.also_send"), "sa", intents=("yes", "send"))],
+            [Choice(ctx.tr("similar.enough"), "se", intents=("no", "cancel"))],
+        ],
+    )
+
+
+@router.reask(State.SUPPORTED)
+async def reask_supported(ctx: Ctx) -> None:
+    _ask_supported(ctx)
+
+
+@router.text(State.SUPPORTED)
+async def supported_text(ctx: Ctx, text: str) -> None:
+    """Words typed when asked whether to send one's own question too."""
+    if await aside(ctx, text):
+        return
+    ctx.say(ctx.tt("similar.also_not_understood"))
+    ctx.repeat_prompt()
+
+
+@router.action("sa")
+async def send_mine_too(ctx: Ctx, _: str) -> None:
+    ctx.draft.pop("supported", None)
+    await show_preview(ctx)
+
+
+@router.action("se")
+async def support_only(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("similar.enough_done"))
 
 
 @router.action("sm")

@@ -17,6 +17,7 @@ class State(StrEnum):
     TOPIC = "topic"
     TEXT = "text"
     SIMILAR = "similar"
+    SUPPORTED = "supported"  # joined a similar question: send one's own words as well?
     PREVIEW = "preview"
     AMEND = "amend"  # text typed at the preview: add it, replace with it, or ignore it
     EDIT_PICK = "edit_pick"
@@ -55,6 +56,7 @@ DRAFT_STATES = frozenset(
         State.TOPIC,
         State.TEXT,
         State.SIMILAR,
+        State.SUPPORTED,
         State.PREVIEW,
         State.AMEND,
     }

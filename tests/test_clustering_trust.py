@@ -302,6 +302,41 @@ async def test_text_typed_while_similar_questions_are_shown_never_replaces_the_q
     assert (await question(province_app, code)).text == JOBS_AGAIN
 
 
+async def test_joining_a_similar_question_does_not_drop_ones_own_words(
+    province_app: App, campaign: Campaign
+) -> None:
+    """ "Tôi cũng muốn hỏi câu 1" records the support at once, then offers to send one's
+    own words as well (a quick tap on a question that asks something else, or one more
+    aspect, was lost unsaid); the question sent is the person's own, with its own code."""
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    more = JOBS_AGAIN + ", va co ho tro hoc nghe mien phi cho tn vung cao khong a"
+    t = await ask(engine, "b", more)
+    assert "gần giống" in t.last_text
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    assert f"cũng quan tâm câu hỏi {first}" in t.last_text
+    assert "Gửi cả câu của tôi" in [c.label for c in t.last_prompt().choices]
+    stored = await question(province_app, first)
+    supports = await province_app.store.reports.supports(campaign.id)
+    assert [s.question_id for s in supports] == [stored.id], "the support stands already"
+    await t.press("Gửi cả câu của tôi")
+    assert more in t.last_text  # the preview of the person's own words
+    await t.press("Gửi")
+    own = t.last_text.split("Mã câu hỏi: ")[1][:6]
+    assert own != first and (await question(province_app, own)).text == more
+
+    # "Không, vậy là đủ" (or typed "không"): the support alone, no second question.
+    other = await ask(engine, "c", JOBS_AGAIN)
+    await other.press("Tôi cũng muốn hỏi câu 1")
+    await other.say("không")
+    assert "Cảm ơn bạn" in other.last_text
+    person = await province_app.store.people.by_identity(other.channel, "c")
+    assert person is not None
+    assert await province_app.store.questions.of_person(person.id) == []
+    supports = await province_app.store.reports.supports(campaign.id)
+    assert [s.question_id for s in supports] == [stored.id, stored.id]
+
+
 async def test_joining_a_question_answered_already_brings_its_answer_at_once(
     province_app: App, campaign: Campaign
 ) -> None:
