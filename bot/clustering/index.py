@@ -507,14 +507,17 @@ class SimilarIndex:
         todo_slots = np.asarray(todo, dtype=np.int64)
         term_part, gram_part = self._cosines_of(query, todo)
         general = model.get()
-        units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
-        asker = 0 if text_only else query.unit
-        # A unit holding too many of the questions says nothing (model.dominant_units):
-        # counted over the questions indexed, as the batch counts over its file.
-        dominant = model.dominant_units(self._unit_count, len(self._slot_of))
-        if dominant:
-            units = np.where(np.isin(units, list(dominant)), 0, units)
-            asker = 0 if asker in dominant else asker
+        if text_only:
+            asker, units = 0, todo_slots  # units are not read when the asker's is not known
+        else:
+            units = np.frombuffer(self._unit, dtype=np.int64)[todo_slots]
+            asker = query.unit
+            # A unit holding too many of the questions says nothing (model.dominant_units):
+            # counted over the questions indexed, as the batch counts over its file.
+            dominant = model.dominant_units(self._unit_count, len(self._slot_of))
+            if dominant:
+                units = np.where(np.isin(units, list(dominant)), 0, units)
+                asker = 0 if asker in dominant else asker
         conflicts = np.zeros(len(todo), dtype=bool)
         logits = self._logits(general, query, asker, todo, units, term_part, gram_part, conflicts)
         inner = general.same_topic
@@ -597,6 +600,8 @@ class SimilarIndex:
         """:meth:`top` for several filters of one lookup, in that order; the candidates
         of all of them are scored together (one pass instead of one per filter)."""
         chosen = [self._candidates(query, each) for each in wanted]
+        if len(wanted) > 1:  # the cosines of every candidate at once, for both scores
+            self._cosines_of(query, sorted({slot for slots in chosen for slot in slots}))
         for text_only in (False, True):
             pending = {
                 slot
