@@ -20,6 +20,7 @@ from bot.commands import (
     with_app,
 )
 from bot.documents.build import DigestScope, build_digest
+from bot.documents.model import DigestData
 from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
 from handlers.engine import short
 from storage.questions import clean_code, split_codes
@@ -75,16 +76,20 @@ async def _campaign_id(args: argparse.Namespace, app: App) -> int:
     return (await resolve_campaign(app, args.campaign)).id
 
 
-async def _list(args: argparse.Namespace, app: App) -> int:
-    campaign = await resolve_campaign(app, await _campaign_id(args, app))
-    data = await build_digest(
+async def _groups(app: App, campaign_id: int) -> DigestData:
+    """The campaign's groups as the digest counts them (people once per group)."""
+    return await build_digest(
         app.store,
-        campaign,
+        await resolve_campaign(app, campaign_id),
         scope=DigestScope(),
         show_names=False,
         language=app.settings.core.language,
         now=app.clock.now(),
     )
+
+
+async def _list(args: argparse.Namespace, app: App) -> int:
+    data = await _groups(app, await _campaign_id(args, app))
     tr = cli_tr(app)
     for rank, cluster in enumerate(data.clusters[: args.top], start=1):
         counts = tr("cli.clusters.counts", people=cluster.people, questions=cluster.question_count)
@@ -114,15 +119,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     reports = {r.id: r for r in await app.store.reports.questions(question.campaign_id)}
     info = await app.store.clusters.get(question.cluster_id) if question.cluster_id else None
     shown = [reports[q.id] for q in members if q.id in reports]
-    campaign = await resolve_campaign(app, question.campaign_id)
-    data = await build_digest(
-        app.store,
-        campaign,
-        scope=DigestScope(),
-        show_names=False,
-        language=app.settings.core.language,
-        now=app.clock.now(),
-    )
+    data = await _groups(app, question.campaign_id)
     # Young people counted once however many of the group's questions they asked or
     # support, as `clusters list` counts them.
     people = next((c.people for c in data.clusters if question.code in c.question_codes), 1)

@@ -76,7 +76,9 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 @dataclass(frozen=True, slots=True)
-class _Column:
+class TableColumn:
+    """A sheet's column: its header, width bounds (characters), wrapping, number format."""
+
     header: str
     min_width: float
     max_width: float
@@ -111,7 +113,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     question_wraps = _prepare_bulk_sheet(
         questions_ws,
         [
-            _Column(tr.t("digest.docx.col.number"), 5, 8),
+            TableColumn(tr.t("digest.docx.col.number"), 5, 8),
             *(_sheet_column(c, tr) for c in question_columns),
         ],
         question_rows,
@@ -122,15 +124,15 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     cluster_wraps = _prepare_bulk_sheet(
         clusters_ws,
         [
-            _Column(tr.t("digest.docx.col.number"), 5, 8),
-            _Column(tr.t("digest.col.topic"), 16, 24, wrap=True),
-            _Column(tr.t("digest.col.cluster_label"), 28, 30, wrap=True),
-            _Column(tr.t("digest.col.code"), 10, 12),
-            _Column(tr.t("digest.col.text"), 40, 60, wrap=True),
-            _Column(tr.t("digest.col.asker_name"), 14, 24, wrap=True),
-            _Column(tr.t("digest.col.unit_name"), 16, 24, wrap=True),
-            _Column(tr.t("digest.col.people"), 10, 14),
-            _Column(tr.t("digest.col.questions"), 10, 14),
+            TableColumn(tr.t("digest.docx.col.number"), 5, 8),
+            TableColumn(tr.t("digest.col.topic"), 16, 24, wrap=True),
+            TableColumn(tr.t("digest.col.cluster_label"), 28, 30, wrap=True),
+            TableColumn(tr.t("digest.col.code"), 10, 12),
+            TableColumn(tr.t("digest.col.text"), 40, 60, wrap=True),
+            TableColumn(tr.t("digest.col.asker_name"), 14, 24, wrap=True),
+            TableColumn(tr.t("digest.col.unit_name"), 16, 24, wrap=True),
+            TableColumn(tr.t("digest.col.people"), 10, 14),
+            TableColumn(tr.t("digest.col.questions"), 10, 14),
         ],
         cluster_rows,
     )
@@ -156,16 +158,6 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     return target
 
 
-@dataclass(frozen=True, slots=True)
-class TableColumn:
-    """A column of :func:`write_table`: its header, width bounds (characters), wrapping."""
-
-    header: str
-    min_width: float
-    max_width: float
-    wrap: bool = False
-
-
 def write_table(
     path: Path | str,
     sheet: str,
@@ -179,13 +171,11 @@ def write_table(
     ws = wb.active
     assert ws is not None
     ws.title = _sheet_name(sheet)
-    cells = [_Column(c.header, c.min_width, c.max_width, wrap=c.wrap) for c in columns]
-    _header(ws, cells, rows)
+    _header(ws, columns, rows)
     for row in rows:
         ws.append([_clean(v) for v in row])
-    for column, letter in zip(
-        cells, (get_column_letter(i + 1) for i in range(len(cells))), strict=True
-    ):
+    letters = (get_column_letter(i + 1) for i in range(len(columns)))
+    for column, letter in zip(columns, letters, strict=True):
         if column.wrap:
             for cell in ws[letter][1:]:
                 cell.alignment = WRAP
@@ -275,10 +265,10 @@ def sheet_question_columns() -> list[QuestionColumn]:
     return [c for c in QUESTION_COLUMNS if c.in_sheet]
 
 
-def _sheet_column(column: QuestionColumn, tr: Translator) -> _Column:
+def _sheet_column(column: QuestionColumn, tr: Translator) -> TableColumn:
     # The issue column holds "II.1. " and the start of a question: two lines at 28.
     wide = column.key == "cluster_label"
-    return _Column(
+    return TableColumn(
         _column_header(column, tr),
         28.0 if wide else column.width,
         30.0 if wide else column.max_width,
@@ -352,11 +342,11 @@ def _all_units(data: DigestData) -> list[UnitRow]:
 
 def _fill_units(ws: Worksheet, units: Sequence[UnitRow], *, tr: Translator) -> None:
     columns = [
-        _Column(tr.t("digest.col.unit_code"), 10, 16),
-        _Column(tr.t("digest.col.unit_name"), 20, 50),
-        _Column(tr.t("digest.col.unit_kind"), 12, 24),
-        _Column(tr.t("digest.col.questions"), 10, 14),
-        _Column(tr.t("digest.col.people"), 10, 14),
+        TableColumn(tr.t("digest.col.unit_code"), 10, 16),
+        TableColumn(tr.t("digest.col.unit_name"), 20, 50),
+        TableColumn(tr.t("digest.col.unit_kind"), 12, 24),
+        TableColumn(tr.t("digest.col.questions"), 10, 14),
+        TableColumn(tr.t("digest.col.people"), 10, 14),
     ]
     rows: list[tuple[CellValue, ...]] = [
         (u.code, u.name, u.kind, u.question_count, u.people_count) for u in units
@@ -366,7 +356,9 @@ def _fill_units(ws: Worksheet, units: Sequence[UnitRow], *, tr: Translator) -> N
         ws.append([_clean(v) for v in row])
 
 
-def _header(ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[CellValue]]) -> None:
+def _header(
+    ws: Worksheet, columns: Sequence[TableColumn], rows: Sequence[Sequence[CellValue]]
+) -> None:
     """Bold filled header, frozen below, filter over all rows, widths fitted to the data."""
     ws.append([c.header for c in columns])
     for cell in ws[1]:
@@ -382,7 +374,7 @@ def _header(ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[C
 
 
 def _prepare_bulk_sheet(
-    ws: Worksheet, columns: Sequence[_Column], rows: Sequence[Sequence[CellValue]]
+    ws: Worksheet, columns: Sequence[TableColumn], rows: Sequence[Sequence[CellValue]]
 ) -> list[float | None]:
     """Header plus one styled prototype row; :func:`_splice_rows` replaces it with ``rows``.
 
@@ -405,7 +397,7 @@ def _prepare_bulk_sheet(
     ]
 
 
-def _fit_width(column: _Column, rows: Sequence[Sequence[CellValue]], index: int) -> float:
+def _fit_width(column: TableColumn, rows: Sequence[Sequence[CellValue]], index: int) -> float:
     """Width in characters: longest value (first line), within the column's bounds.
 
     Vietnamese letters with two diacritics are about as wide as Latin ones in Calibri, so a
