@@ -407,6 +407,8 @@ async def advance(ctx: Ctx) -> None:
         # The person's own questions are not "asked by someone" (the same question typed
         # again was offered to them to support).
         own = {q.id for q in await ctx.store.questions.of_person(ctx.person.id, limit=1000)}
+        # Nor those they joined already ("Tôi cũng muốn hỏi câu 1", then more words).
+        own |= {q.id for q in await ctx.store.questions.supported_by(ctx.person.id)}
         hits = await ctx.engine.similar.find(
             campaign,
             draft["text"],
@@ -1174,6 +1176,12 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
         ctx.say(ctx.tr("button.invalid"))
         ctx.repeat_prompt()
         return
+    if question.status == "withdrawn":
+        # Taken back by its asker since the list was shown: never answered, its supports
+        # counted nowhere. No promise of an answer; the person's own words are sent.
+        ctx.say(ctx.tr("similar.withdrawn"))
+        await show_preview(ctx)
+        return
     added = await ctx.store.questions.add_support(
         question.id, ctx.person.id, ctx.person.unit_id, now=ctx.now
     )
@@ -1215,11 +1223,24 @@ async def reask_supported(ctx: Ctx) -> None:
 
 @router.text(State.SUPPORTED)
 async def supported_text(ctx: Ctx, text: str) -> None:
-    """Words typed when asked whether to send one's own question too."""
+    """Words typed when asked whether to send one's own question too: a hello or the
+    dates answered; a question's worth of words (the other aspect, typed instead of
+    tapping) offered to add to the question, as at the similar-question prompt (they were "not
+    understood" and lost)."""
     if await aside(ctx, text):
         return
-    ctx.say(ctx.tt("similar.also_not_understood"))
-    ctx.repeat_prompt()
+    cleaned = clean_text(text)
+    if _comparable(cleaned) == _comparable(ctx.draft.get("text", "")):
+        await send_mine_too(ctx, "")  # their question sent again: they want it sent
+        return
+    if not question_like(cleaned):  # "thôi không cần đâu ạ" adds nothing to a question
+        ctx.say(ctx.tt("similar.also_not_understood"))
+        ctx.repeat_prompt()
+        return
+    ctx.draft.pop("supported", None)
+    ctx.data["amend"] = cleaned[: ctx.settings.max_question_chars * 3]
+    ctx.collect("amend")
+    ask_amend(ctx)
 
 
 @router.action("sa")

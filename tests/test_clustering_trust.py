@@ -406,3 +406,46 @@ async def test_a_phone_number_is_never_shown_to_another_young_person(
     await t.press("Tôi cũng muốn hỏi câu 1")
     assert asked.code in t.last_text and "Sở Nội vụ" in t.last_text
     assert "0912" not in t.last_text and "Sđt em ***" in t.last_text
+
+
+async def test_a_question_withdrawn_before_the_tap_is_not_joined(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The question shown was withdrawn by its asker before "Tôi cũng muốn hỏi câu 1":
+    no support is promised an answer that will never come (a withdrawn question is never
+    answered, and its supports count nowhere), and the person's own words go to the
+    preview instead of being dropped with "Không, vậy là đủ"."""
+    engine = build_engine(province_app)
+    first = await question(province_app, await send(await ask(engine, "a", JOBS)))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in t.last_text
+    await province_app.store.questions.set_status(
+        first.id, "withdrawn", now=province_app.clock.now()
+    )
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    assert "Đã ghi nhận" not in t.last_text and "rút lại" in t.last_text
+    assert JOBS_AGAIN in t.last_text and "Gửi" in [c.label for c in t.last_prompt().choices]
+    assert await province_app.store.questions.supporters(first.id) == []
+    code = await send(t)
+    assert (await question(province_app, code)).text == JOBS_AGAIN
+
+
+async def test_words_typed_after_joining_are_never_dropped(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Asked "Câu bạn vừa viết còn ý nào khác câu … không?", the person types the other
+    aspect instead of tapping: it was "Mình chưa hiểu ý bạn" and the words were lost. Now
+    they are offered to add to the question (as at the similar-question prompt), and the
+    question already joined is not offered again."""
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    extra = "Em ở xã vùng cao, đi lại xa, có được hỗ trợ chi phí đi phỏng vấn không?"
+    await t.say(extra)
+    assert "chưa hiểu" not in t.last_text and extra in t.last_text
+    await t.press("Thêm")
+    assert "gần giống" not in t.last_text, "the question joined already is not offered again"
+    assert extra in t.last_text and JOBS_AGAIN in t.last_text  # the preview
+    code = await send(t)
+    assert code != first and extra in (await question(province_app, code)).text
