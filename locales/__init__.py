@@ -14,6 +14,7 @@ import atexit
 import gettext
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -81,6 +82,32 @@ def catalogue_keys(language: str) -> frozenset[str]:
     return _load(language).keys
 
 
+# English nouns that follow a count in the catalogues, and their singular.
+_SINGULAR = {
+    "young people": "young person",
+    "people": "person",
+    "questions": "question",
+    "answers": "answer",
+    "messages": "message",
+    "units": "unit",
+    "groups": "group",
+    "days": "day",
+    "commitments": "commitment",
+    "campaigns": "campaign",
+    "officials": "official",
+    "bad rows": "bad row",
+    "rows": "row",
+    "departments": "department",
+    "recipients": "recipient",
+    "supporters": "supporter",
+    "tasks": "task",
+    "other names": "other name",
+}
+_ONE_OF = re.compile(
+    r"(?<![\d.,])\b1 (" + "|".join(sorted(_SINGULAR, key=len, reverse=True)) + r")\b"
+)
+
+
 class Translator:
     """Looks up messages for one language.
 
@@ -103,7 +130,15 @@ class Translator:
         if key not in self._catalogue.keys:
             raise MissingMessageError(f"{self.language}: {key}")
         text = self._catalogue.translations.gettext(key)
-        return text.format(**kwargs) if kwargs else text
+        if not kwargs:
+            return text
+        text = text.format(**kwargs)
+        if self.language == "en" and any(value == 1 for value in kwargs.values()):
+            # "1 questions", "1 young people": most messages carry counts that are rarely
+            # one; English agrees the noun after a count of exactly one (Vietnamese has no
+            # plural). Messages built for it use :meth:`n`.
+            text = _ONE_OF.sub(lambda m: "1 " + _SINGULAR[m.group(1)], text)
+        return text
 
     def number(self, value: int) -> str:
         """``value`` written as this language writes numbers ("2.499" / "2,499")."""

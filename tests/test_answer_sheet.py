@@ -83,7 +83,7 @@ async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
 
     fill(sheet, {jobs.code: "Tỉnh có Trung tâm Dịch vụ việc làm."})
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert "recorded 1 answers" in capsys.readouterr().out
+    assert "recorded 1 answer (drafts)" in capsys.readouterr().out
     stored = await app.store.questions.get(jobs.id)
     assert stored is not None and stored.answer == "Tỉnh có Trung tâm Dịch vụ việc làm."
     assert stored.answered_by == "Sở Nội vụ" and not stored.answer_published
@@ -92,7 +92,7 @@ async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
     # The same file again: nothing changes, and that is fine.
     assert await run(["answers", "import", str(sheet)]) == 0
     assert (
-        "recorded 0 answers (drafts); 1 rows unchanged, 1 rows without" in capsys.readouterr().out
+        "recorded 0 answers (drafts); 1 row unchanged, 1 row without" in capsys.readouterr().out
     )
 
     # A new sheet carries the draft; the department completes it; --publish tells askers.
@@ -226,7 +226,7 @@ async def test_a_vietnamese_sheet_imports_on_an_english_command_line(
     fill(sheet, {jobs.code: "Có hỗ trợ."})
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert "recorded 1 answers" in capsys.readouterr().out
+    assert "recorded 1 answer (drafts)" in capsys.readouterr().out
 
 
 async def test_a_sheet_that_is_not_there_is_named_missing(

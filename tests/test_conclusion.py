@@ -246,9 +246,9 @@ async def test_conclusion_on_the_command_line(
     assert await run(["conclusion", "show"]) == 0
     shown = capsys.readouterr().out
     due = f"{dialogue + timedelta(days=10):%d/%m/%Y}"
-    assert f"1 answers, 1 commitments; due {due}" in shown and "Mở lớp nghề" in shown
+    assert f"1 answer, 1 commitment; due {due}" in shown and "Mở lớp nghề" in shown
     assert await run(["conclusion", "publish"]) == 0
-    assert "on its way to 1 young people" in capsys.readouterr().out
+    assert "on its way to 1 young person" in capsys.readouterr().out
     assert await run(["conclusion", "publish"]) == 1
     assert "was published on" in capsys.readouterr().err
     assert await run(["conclusion", "status", "1", "done", "--note", "Đã mở lớp"]) == 0

@@ -187,7 +187,7 @@ async def test_loading_a_province_csv(
         encoding="utf-8",
     )
     assert await run(["departments", "load", str(good)]) == 0
-    assert "added 1 departments and 1 other names" in capsys.readouterr().out
+    assert "added 1 department and 1 other name" in capsys.readouterr().out
     found = await registry.find_department(
         province_app.store, CAO_BANG, "dhtn", now=province_app.clock.now()
     )

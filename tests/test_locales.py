@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from locales import LOCALES_DIR, Translator, catalogue_keys
+from locales import LOCALES_DIR, Translator, catalogue_keys, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 # tr("key"), ctx.tr("key"), tr.n("key", ...), tr.t("key"), _text(lang, "key"), ...
@@ -80,3 +80,14 @@ def test_every_cli_key_is_used() -> None:
     cli_keys = {key for key in catalogue_keys("vi") if key.startswith("cli.")}
     assert cli_keys, "locales/*/cli.po"
     assert not cli_keys - used, sorted(cli_keys - used)
+
+
+def test_english_agrees_the_noun_after_a_count_of_one() -> None:
+    """"sent to 1 young people" read as a mistake in every English message with a count;
+    Vietnamese, which has no plural, is left as it is."""
+    en, vi = translator("en"), translator("vi")
+    assert en("answer.recorded", code="AB12CD", count=1).endswith("sent to 1 young person.")
+    assert en("answer.recorded", code="AB12CD", count=21).endswith("sent to 21 young people.")
+    assert en("cli.clusters.counts", people=1, questions=3) == "1 person, 3 questions"
+    assert en("cli.clusters.counts", people=11, questions=1) == "11 people, 1 question"
+    assert vi("cli.clusters.counts", people=1, questions=1) == "1 người, 1 câu hỏi"
