@@ -457,6 +457,15 @@ class Router:
             mine.update(theirs)
 
 
+def _say_expired(ctx: Ctx, supported: object) -> None:
+    """The draft was dropped unsent; left after joining a similar question (``supported``:
+    its code), the support stands and is said to (not "the question was not sent")."""
+    if supported:
+        ctx.say(ctx.tr("draft.expired_supported", code=str(supported)))
+    else:
+        ctx.say(ctx.tr("draft.expired"))
+
+
 class Engine:
     """Handles events from any channel; see the module docstring."""
 
@@ -609,7 +618,7 @@ class Engine:
 
     def _expire_draft(self, ctx: Ctx) -> None:
         if ctx.conv.data.pop("draft_expired", None):  # dropped by the scheduler's tick
-            ctx.say(ctx.tr("draft.expired"))
+            _say_expired(ctx, ctx.conv.data.pop("supported", None))
             return
         updated = ctx.conv.updated_at
         if (
@@ -617,8 +626,9 @@ class Engine:
             and updated is not None
             and ctx.now - updated > self.settings.draft_ttl
         ):
+            supported = ctx.draft.get("supported") if ctx.state == State.SUPPORTED else None
             ctx.reset()
-            ctx.say(ctx.tr("draft.expired"))
+            _say_expired(ctx, supported)
 
     async def _dispatch(self, ctx: Ctx) -> None:
         event = ctx.event

@@ -108,7 +108,26 @@ class ConversationRepository:
         Only a mark stays, so the person's next message is told the draft was dropped
         unsent (a press on its old "Gửi" read as a step already done)."""
         marks = ",".join("?" * len(states))
-        return await self._db.execute_rowcount(
+        dropped = 0
+        if "supported" in states:
+            # Left after joining a similar question: the code joined stays with the mark
+            # (the person is told the support stands, not only "not sent").
+            rows = await self._db.fetchall(
+                "SELECT person_id, data FROM conversations"
+                " WHERE state = 'supported' AND updated_at < ?",
+                (to_utc_text(before),),
+            )
+            for r in rows:
+                draft = jsontext.loads(r["data"]).get("draft") or {}
+                mark: dict[str, object] = {"draft_expired": True}
+                if draft.get("supported"):
+                    mark["supported"] = str(draft["supported"])
+                dropped += await self._db.execute_rowcount(
+                    "UPDATE conversations SET state = 'idle', data = ?, step = step + 1"
+                    " WHERE person_id = ? AND state = 'supported' AND updated_at < ?",
+                    (jsontext.dumps(mark), r["person_id"], to_utc_text(before)),
+                )
+        return dropped + await self._db.execute_rowcount(
             "UPDATE conversations SET state = 'idle', data = ?, step = step + 1"
             f" WHERE state IN ({marks}) AND updated_at < ?",
             [jsontext.dumps({"draft_expired": True}), *states, to_utc_text(before)],

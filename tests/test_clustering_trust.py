@@ -7,12 +7,14 @@ approved representative wording)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.cli import main
+from bot.clock import FakeClock
 from bot.clustering.store import recluster
 from handlers.clusters import CrossTopicMerge, merge, represent
 from handlers.engine import Engine
@@ -449,3 +451,36 @@ async def test_words_typed_after_joining_are_never_dropped(
     assert extra in t.last_text and JOBS_AGAIN in t.last_text  # the preview
     code = await send(t)
     assert code != first and extra in (await question(province_app, code)).text
+
+
+async def test_a_support_left_at_the_next_question_is_not_called_an_unsent_question(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    """Most people tap "Tôi cũng muốn hỏi câu 1" and close the app: the support stands,
+    only their own words wait. The nudge a day later, and the note when the draft is
+    dropped (by the tick, or at the next message), say the support stands: they said "Bạn
+    còn một câu hỏi đang viết dở" and "câu hỏi đó chưa được gửi", as if nothing counted."""
+    from bot.application.scheduler import run_tick
+    from bot.campaign import reminders
+    from tests.test_reminders import VN, outbox_texts
+
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    for user in ("b", "c"):
+        t = await ask(engine, user, JOBS_AGAIN)
+        await t.press("Tôi cũng muốn hỏi câu 1")
+    b = await province_app.store.people.by_identity("test", "b")
+    assert b is not None
+    clock.advance(timedelta(hours=25))
+    assert await reminders.tick(province_app.store, now=clock.now(), tz=VN) == 2
+    [nudge] = await outbox_texts(province_app, b.id)
+    assert first in nudge and "viết dở" not in nudge and "/hoi" in nudge
+    # Found stale at the next message ("c"), or dropped by the tick ("b").
+    clock.advance(timedelta(hours=province_app.settings.core.draft_ttl_hours))
+    for user in ("c", "b"):
+        if user == "b":
+            assert (await run_tick(province_app))["expired_drafts"] == 1
+        t = Talker(engine, user_id=user)
+        await t.say("chào ad")
+        assert first in t.last_text and "vẫn được ghi nhận" in t.last_text, user
+        assert "viết dở" not in t.last_text

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.delivery import queue_for_person
 from handlers.events import Reply
-from handlers.states import DRAFT_STATES
+from handlers.states import DRAFT_STATES, State
 from locales import translator
 from storage import Store
 from storage.conclusions import Commitment
@@ -283,7 +283,14 @@ async def _drafts(store: Store, *, now: datetime, policy: ReminderPolicy) -> int
         person = await store.people.get(conv.person_id)
         if person is None:
             continue
-        text = translator(person.language)("reminder.draft")
+        tr = translator(person.language)
+        supported = conv.data.get("draft", {}).get("supported")
+        if conv.state == State.SUPPORTED and supported:
+            # Joined a similar question and left: the support stands, only their own
+            # words wait (not "a question you started but did not send").
+            text = tr("reminder.draft_supported", code=supported)
+        else:
+            text = tr("reminder.draft")
         queued += await queue_for_person(
             store,
             person.id,
