@@ -66,6 +66,9 @@ async def help_command(ctx: Ctx) -> None:
 async def cancel(ctx: Ctx) -> None:
     if ctx.state == State.IDLE:
         ctx.say(ctx.tr("nothing_to_cancel"))
+    elif ctx.state == State.SUPPORTED and ctx.draft.get("supported"):
+        # Only the person's own words go: the question they joined is still theirs too.
+        ctx.say(ctx.tr("similar.cancelled", code=ctx.draft["supported"]))
     elif await ctx.store.roles.of_person(ctx.person.id):
         ctx.say(ctx.tr("official.cancelled"))  # no "type /hoi to ask" for an official
     else:

@@ -484,3 +484,33 @@ async def test_a_support_left_at_the_next_question_is_not_called_an_unsent_quest
         await t.say("chào ad")
         assert first in t.last_text and "vẫn được ghi nhận" in t.last_text, user
         assert "viết dở" not in t.last_text
+
+
+async def test_the_words_after_joining_say_what_stands(
+    province_app: App, campaign: Campaign
+) -> None:
+    """/huy after joining drops only one's own words: it said "Đã hủy", as if the support
+    were cancelled too. In English, the commands named are the English ones (it said
+    "Type /hoi" in an English sentence)."""
+    engine = build_engine(province_app)
+    first = await send(await ask(engine, "a", JOBS))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    await t.say("/huy")
+    assert first in t.last_text and "vẫn được ghi nhận" in t.last_text
+    b = await province_app.store.people.by_identity("test", "b")
+    assert b is not None and [
+        q.code for q in await province_app.store.questions.supported_by(b.id)
+    ] == [first]
+
+    t = await ask(engine, "c", JOBS_AGAIN)
+    await t.say("/ngonngu en")
+    await t.press("1")
+    assert "Send mine too" in [c.label for c in t.last_prompt().choices]
+    await t.press("No, that's all")
+    assert "/ask" in t.last_text and "/hoi" not in t.last_text
+    t = await ask(engine, "d", JOBS_AGAIN)
+    await t.say("/ngonngu en")
+    await t.press("1")
+    await t.say("/cancel")
+    assert first in t.last_text and "still counts" in t.last_text
