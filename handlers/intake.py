@@ -1211,7 +1211,7 @@ def _ask_supported(ctx: Ctx) -> None:
         ctx.tr("similar.also_mine", code=ctx.draft.get("supported", "")),
         [
             [Choice(ctx.tr("similar.also_send"), "sa", intents=("yes", "send"))],
-            [Choice(ctx.tr("similar.enough"), "se", intents=("no", "cancel"))],
+            [Choice(ctx.tr("similar.enough"), "se", intents=("no", "cancel", "enough"))],
         ],
     )
 

@@ -272,6 +272,52 @@ _GREETING = {
     "chao admin",
     "chao bot",
 }
+# "Còn ý nào khác không?" answered "đủ rồi", "không cần đâu", "hết rồi": nothing more to
+# add (only where a prompt offers a "that's all" option).
+_ENOUGH = {
+    "du",
+    "du roi",
+    "vay la du",
+    "the la du",
+    "nhu vay la du",
+    "vay du roi",
+    "the du roi",
+    "khong can",
+    "ko can",
+    "k can",
+    "kh can",
+    "khong can dau",
+    "ko can dau",
+    "k can dau",
+    "khong can nua",
+    "ko can nua",
+    "khong can gui",
+    "ko can gui",
+    "het roi",
+    "het",
+    "vay thoi",
+    "the thoi",
+    "chi vay thoi",
+    "khong co y khac",
+    "khong co y gi khac",
+    "khong co y nao khac",
+    "ko co y khac",
+    "ko co y gi khac",
+    "khong con y khac",
+    "khong con y nao khac",
+    "khong con gi",
+    "khong con gi nua",
+    "enough",
+    "thats enough",
+    "thats it",
+    "thats all",
+    "that s enough",  # "that's …": the apostrophe splits the word
+    "that s it",
+    "that s all",
+    "no need",
+    "nothing else",
+    "nothing more",
+}
 _VIETNAMESE = {"vi", "vn", "viet", "tieng viet", "vietnamese"}
 _ENGLISH = {"en", "eng", "english", "anh", "tieng anh"}
 
@@ -294,6 +340,7 @@ INTENTS: dict[str, frozenset[str]] = {
     "keep": _spelled(_KEEP),
     "anonymous": _spelled(_ANONYMOUS),
     "greeting": _spelled(_GREETING),
+    "enough": _spelled(_ENOUGH),
     "vi": _spelled(_VIETNAMESE),
     "en": _spelled(_ENGLISH),
 }

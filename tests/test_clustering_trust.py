@@ -514,3 +514,33 @@ async def test_the_words_after_joining_say_what_stands(
     await t.press("1")
     await t.say("/cancel")
     assert first in t.last_text and "still counts" in t.last_text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["đủ rồi", "vậy là đủ ạ", "không cần đâu ạ", "k cần", "em không có ý gì khác", "hết rồi"],
+)
+async def test_enough_said_in_words_after_joining(
+    province_app: App, campaign: Campaign, reply: str
+) -> None:
+    """ "Câu bạn vừa viết còn ý nào khác câu … không?" answered as people do, "đủ rồi",
+    "không cần đâu ạ": the support alone (it was "Mình chưa hiểu ý bạn")."""
+    engine = build_engine(province_app)
+    await send(await ask(engine, "a", JOBS))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    await t.say(reply)
+    assert "Cảm ơn bạn" in t.last_text and "chưa hiểu" not in t.last_text
+
+
+@pytest.mark.parametrize("reply", ["that's enough", "no need", "nothing else"])
+async def test_enough_said_in_english_after_joining(
+    province_app: App, campaign: Campaign, reply: str
+) -> None:
+    engine = build_engine(province_app)
+    await send(await ask(engine, "a", JOBS))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    await t.say("/ngonngu en")
+    await t.press("1")
+    await t.say(reply)
+    assert "Thank you" in t.last_text
