@@ -11,11 +11,13 @@ import re
 
 from handlers.access import Action, role_may
 from handlers.contacts import contact_details, masked
+from handlers.delivery import queue_each
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
+from handlers.events import Reply
 from handlers.intake import check_text, switch_language, unsent_text, welcome
 from handlers.states import State
 from handlers.understanding import intents
-from locales import SUPPORTED_LANGUAGES
+from locales import SUPPORTED_LANGUAGES, translator
 from storage.models import Question
 from storage.questions import CODE_ALPHABET, CODE_LENGTH
 
@@ -340,8 +342,28 @@ async def withdraw_yes(ctx: Ctx, _: str) -> None:
         return
     await ctx.store.questions.set_status(question.id, "withdrawn", now=ctx.now)
     await ctx.audit("question.withdraw", target=f"question:{question.id}")
+    await _tell_supporters(ctx, question)
     ctx.reset()
     ctx.say(ctx.tr("withdraw.done", code=question.code))
+
+
+async def _tell_supporters(ctx: Ctx, question: Question) -> None:
+    """Those who joined the question withdrawn ("Tôi cũng muốn hỏi câu này"), each in their
+    language: their concern lived in it, and a withdrawn question is never answered nor
+    counted anywhere; they can send it themselves. The asker's words, masked."""
+    supporters = await ctx.store.questions.supporters(question.id)
+    if not supporters:
+        return
+    languages = await ctx.store.people.languages(supporters)
+    messages = []
+    for person_id in supporters:
+        text = translator(languages.get(person_id))(
+            "withdraw.supporter_notice",
+            code=question.code,
+            question=short(masked(question.text), 200),
+        )
+        messages.append((person_id, Reply(text), f"withdrawn:{question.id}:{person_id}"))
+    await queue_each(ctx.store, messages, kind="notice", now=ctx.now)
 
 
 @router.action("wn")

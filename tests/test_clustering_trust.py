@@ -544,3 +544,37 @@ async def test_enough_said_in_english_after_joining(
     await t.press("1")
     await t.say(reply)
     assert "Thank you" in t.last_text
+
+
+async def test_supporters_are_told_when_the_question_they_joined_is_withdrawn(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Joined with "Không, vậy là đủ", the supporter's concern lived only in that
+    question: its asker's /rut left it counted nowhere (a withdrawn question and its
+    supports leave every list and document) and never answered, without a word to them.
+    Now each supporter is told, in their language, and how to send it themselves; the
+    asker's words are quoted without their phone number."""
+    from tests.test_reminders import outbox_texts
+
+    engine = build_engine(province_app)
+    a = await ask(engine, "a", JOBS + " Sđt em 0912 345 678")
+    first = await send(a)
+    supporters = []
+    for user, language in (("b", None), ("c", "en")):
+        t = await ask(engine, user, JOBS_AGAIN)
+        if language:
+            await t.say(f"/ngonngu {language}")
+        await t.press("1")
+        await t.say("không")
+        person = await province_app.store.people.by_identity("test", user)
+        assert person is not None
+        supporters.append(person.id)
+    await a.say(f"/rut {first}")
+    await a.press("Rút")
+    assert "rút" in a.last_text.lower()
+    [vi] = await outbox_texts(province_app, supporters[0])
+    [en] = await outbox_texts(province_app, supporters[1])
+    assert first in vi and "rút lại" in vi and "/hoi" in vi and "0912" not in vi
+    assert first in en and "withdrawn" in en and "/ask" in en
+    asker = await province_app.store.people.by_identity("test", "a")
+    assert asker is not None and await outbox_texts(province_app, asker.id) == []
