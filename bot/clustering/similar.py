@@ -217,7 +217,9 @@ class CampaignSimilarity:
                 min_score=self._min_score,
                 shown_to_unit=unit_id,
                 any_unit=campaign.similar_other_units,
-                text_only=True,  # of their own unit already: the unit is no evidence here
+                # Words alone: the unit would lift every question of their own unit
+                # (all they are shown, unless the campaign allows others) and sink the rest.
+                text_only=True,
             ),
         )
         found_id = int(nearest[0][0]) if nearest else None
