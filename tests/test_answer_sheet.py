@@ -91,9 +91,7 @@ async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
 
     # The same file again: nothing changes, and that is fine.
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert (
-        "recorded 0 answers (drafts); 1 row unchanged, 1 row without" in capsys.readouterr().out
-    )
+    assert "recorded 0 answers (drafts); 1 row unchanged, 1 row without" in capsys.readouterr().out
 
     # A new sheet carries the draft; the department completes it; --publish tells askers.
     again = tmp_path / "again.xlsx"

@@ -83,7 +83,7 @@ def test_every_cli_key_is_used() -> None:
 
 
 def test_english_agrees_the_noun_after_a_count_of_one() -> None:
-    """"sent to 1 young people" read as a mistake in every English message with a count;
+    """ "sent to 1 young people" read as a mistake in every English message with a count;
     Vietnamese, which has no plural, is left as it is."""
     en, vi = translator("en"), translator("vi")
     assert en("answer.recorded", code="AB12CD", count=1).endswith("sent to 1 young person.")
