@@ -36,6 +36,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("YOUTHBOT_DB", str(tmp_path / "youthbot.db"))
     monkeypatch.setenv("YOUTHBOT_OUT_DIR", str(tmp_path / "out"))
     monkeypatch.chdir(tmp_path)
+    # PTB 22.2+ warns (PTBDeprecationWarning) whenever an int time period such as
+    # RetryAfter.retry_after is read, even inside RetryAfter.__init__; with warnings as
+    # errors that turns every 429 into an exception. bot.channels.telegram opts in to
+    # timedelta at import (setdefault); the tests do not rely on the import order.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture

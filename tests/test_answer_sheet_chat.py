@@ -171,18 +171,12 @@ async def test_a_large_campaign_gets_its_sheet_after_the_chat(
 
 
 @pytest.fixture
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # see test_telegram_adapter.py
-
-
-@pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:
         yield server
         assert server.error_answers == [], [c.describe() for c in server.error_answers]
 
 
-@pytest.mark.usefixtures("_ptb_timedelta")
 async def test_the_sheet_goes_and_comes_back_over_telegram(
     province_app: App, campaign: Campaign, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,11 +27,6 @@ from tests.walks import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # see test_telegram_adapter.py
-
-
 @pytest.fixture
 async def campaign(province_app: App) -> Campaign:
     from datetime import date

@@ -36,11 +36,6 @@ from tests.test_telegram_support import TOKEN, options, running, settle, telegra
 from tests.test_zalo_channel import USER, Bot
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:

@@ -56,11 +56,6 @@ NAME = "Lường Thị Khánhvy"
 QUESTION = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên học nghề miễn phí không ạ?"
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:

@@ -38,14 +38,6 @@ from tests.fakes.telegram_api import FakeTelegramAPI, check_telegram_html
 USER = 1001
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22.2+ warns (PTBDeprecationWarning) whenever an int time period such as
-    # RetryAfter.retry_after is read, even inside RetryAfter.__init__; with warnings as errors
-    # that turns every 429 into a warning exception. Opting in to timedelta avoids it.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI() as server:

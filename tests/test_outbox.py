@@ -30,11 +30,6 @@ from tests.pg import backend  # noqa: F401  (every test here on SQLite and Postg
 from tests.test_telegram_support import TOKEN, options, running, telegram_app
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:

@@ -53,13 +53,6 @@ USER = 1001
 OTHER = 1002
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns when an int time span (RetryAfter.retry_after) is read unless opted in to
-    # timedelta; bot.channels.telegram sets it at import (setdefault), tests set it too.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI(token=TOKEN) as server:

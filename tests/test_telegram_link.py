@@ -23,11 +23,6 @@ LINK = "https://t.me/youthbot_test_bot?start=u-w01273"
 pytestmark = pytest.mark.usefixtures("english_cli")
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # see test_telegram_adapter.py
-
-
 @pytest.fixture
 async def campaign_app(province_app: App) -> App:
     await create_campaign(province_app, title=TITLE, dialogue=date(2025, 8, 28))

@@ -34,13 +34,6 @@ from tests.fakes.telegram_api import FakeTelegramAPI, check_telegram_html
 BOT = "youthbot_test_bot"
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns whenever an int time span (RetryAfter.retry_after) is read unless this is
-    # set; bot.channels.telegram sets it too (setdefault), the tests do not rely on that.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def fake() -> FakeTelegramAPI:
     return FakeTelegramAPI()  # not started: only used to build realistic update JSON
