@@ -193,6 +193,9 @@ class Ctx:
         self.replies: list[Reply] = []
         self.tr: Translator = translator(person.language)
         self.erased = False
+        # Sent before the person saw a list that has changed since: a number typed now
+        # belongs to the list on their screen, not to the new one.
+        self.earlier_list = False
         # Zalo and the terminal show no buttons: options are numbered and typed.
         self.typed = event.channel not in engine.settings.button_channels
         # Never answered before: this person's very first message.
@@ -466,6 +469,12 @@ def _say_expired(ctx: Ctx, supported: object) -> None:
         ctx.say(ctx.tr("draft.expired"))
 
 
+#: Steps with free text where a number word alone ("hai", "số hai", "two") is no content
+#: (it is not a question nor words to add to one): it picks the option, as "2" does.
+#: Elsewhere ("Hai" is a name) number words count only where nothing else can be typed.
+_NUMBER_WORD_STATES: frozenset[str] = frozenset({State.SIMILAR, State.SUPPORTED, State.PREVIEW})
+
+
 class Engine:
     """Handles events from any channel; see the module docstring."""
 
@@ -645,6 +654,8 @@ class Engine:
             ctx.event = event
         in_burst = self._in_burst(ctx)
         state, step = ctx.conv.state, ctx.conv.step
+        seen = self._seen_list(ctx, in_burst=in_burst)
+        ctx.earlier_list = seen != self._list_print(ctx)
         continues = in_burst or self._after_cut(ctx)
         if continues and self._textual(event) and await self._continue(ctx):
             pass  # the rest of a message the app split, or of a flood: joined, no answer
@@ -681,7 +692,7 @@ class Engine:
             # One answer per burst: a flood, or the parts of one long paste, are not each
             # answered with the same prompt again.
             ctx.replies.clear()
-        self._remember_burst(ctx, answered=in_burst)
+        self._remember_burst(ctx, answered=in_burst, seen=seen)
 
     # -- bursts: several messages within seconds ------------------------------------
 
@@ -733,7 +744,19 @@ class Engine:
             return False
         return abs(at - previous) <= self.settings.burst_gap
 
-    def _remember_burst(self, ctx: Ctx, *, answered: bool) -> None:
+    def _list_print(self, ctx: Ctx) -> str:
+        """The options of the prompt now asked, as one string (a list told apart)."""
+        return "\n".join(label for label, _ in self.options(ctx))
+
+    def _seen_list(self, ctx: Ctx, *, in_burst: bool) -> str:
+        """The options on the person's screen when they sent this message: those of the
+        burst's first message when sent before the answer to the previous one came."""
+        burst = ctx.data.get("burst")
+        if in_burst and isinstance(burst, dict) and isinstance(burst.get("seen"), str):
+            return str(burst["seen"])
+        return self._list_print(ctx)
+
+    def _remember_burst(self, ctx: Ctx, *, answered: bool, seen: str) -> None:
         """Note when this message came and what text it left open for the next one."""
         event = ctx.event
         if ctx.erased:
@@ -747,6 +770,7 @@ class Engine:
             "seq": event.seq,
             "handled": ctx.now.isoformat(),
             "answered": answered or bool(ctx.replies),
+            "seen": seen,
         }
         if ctx.collected is not None:
             ctx.conv.data["collect"] = {"to": ctx.collected, "cut": event.cut}
@@ -883,13 +907,23 @@ class Engine:
         else can be typed."""
         options = self.options(ctx)
         number = typed_number(text) if options else None
-        if number is None or (free_text and not any(c.isdecimal() for c in text)):
+        words_count = not free_text or ctx.state in _NUMBER_WORD_STATES
+        if number is None or (not words_count and not any(c.isdecimal() for c in text)):
             return None
         return options[number - 1][1] if 1 <= number <= len(options) else False
 
     async def _text(self, ctx: Ctx, text: str) -> None:
         handler = self.router.texts.get(ctx.state)
         numbered = self._numbered_choice(ctx, text, free_text=handler is not None)
+        if numbered is not None and ctx.earlier_list:
+            # Typed before the person saw this list ("4" sent twice): not an option of it.
+            ctx.say(ctx.tt("choice.earlier_list"))
+            ctx.repeat_prompt()
+            return
+        if numbered is False:  # meant as an option's number, but there is no such option
+            ctx.say(ctx.tt("choice.not_understood"))
+            ctx.repeat_prompt()
+            return
         if numbered is False:  # meant as an option's number, but there is no such option
             ctx.say(ctx.tt("choice.not_understood"))
             ctx.repeat_prompt()

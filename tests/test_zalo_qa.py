@@ -1,0 +1,165 @@
+"""Young people on Zalo, checked with fresh eyes: the real Zalo adapter polling the fake
+Zalo Bot API on 127.0.0.1, the real engine (``build_engine``) and a real SQLite file.
+Everything is typed (no buttons); every message must read well as plain text."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.channels.zalo import ZaloChannel, ZaloOptions
+from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
+from bot.clock import FakeClock
+from storage.models import Campaign
+from tests.fakes.zalo_api import FakeZaloApi, make_text_event
+from tests.walks import TAP_WORDS
+
+FAST = ZaloOptions(poll_timeout=1, per_chat_interval=0.0, backoff_base=0.01, backoff_max=0.05)
+USER = "7a6b5c4d3e2f10293847"
+QUESTION = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+MARKDOWN = re.compile(r"\*\*|__|`|\[[^\]]+\]\(|^#+ ", re.MULTILINE)
+
+
+async def _wait(condition: Callable[[], bool]) -> None:
+    for _ in range(4000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("timed out waiting for the Zalo adapter")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeZaloApi]:
+    async with FakeZaloApi(max_poll_seconds=1) as fake:
+        yield fake
+        for _, text in fake.sent:
+            assert zalo_text_length(text) <= 2000
+            assert not any(w in text.lower() for w in TAP_WORDS), text
+            assert MARKDOWN.search(text) is None, text
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(
+        province_app, title="Đối thoại với thanh niên 2025", dialogue=date(2025, 8, 28)
+    )
+
+
+@pytest.fixture
+async def channel(
+    province_app: App, campaign: Campaign, api: FakeZaloApi
+) -> AsyncIterator[ZaloChannel]:
+    client = ZaloClient(
+        api.token, base_url=api.base_url, retry=RetryPolicy(max_attempts=3, base_delay=0.01)
+    )
+    zalo = ZaloChannel(province_app, build_engine(province_app), options=FAST, client=client)
+    stop = asyncio.Event()
+    task = asyncio.create_task(zalo.serve(stop))
+    await _wait(lambda: bool(zalo.health()["ok"]) or task.done())
+    yield zalo
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    await client.aclose()
+
+
+class Person:
+    def __init__(self, api: FakeZaloApi, channel: ZaloChannel, user_id: str = USER) -> None:
+        self.api, self.channel, self.user_id = api, channel, user_id
+
+    async def send(self, event: dict[str, Any]) -> list[str]:
+        before, target = len(self.api.sent), self.channel.processed + 1
+        self.api.push(event)
+        await _wait(
+            lambda: (
+                self.channel.processed >= target and self.channel.health()["replies_waiting"] == 0
+            )
+        )
+        return [text for chat, text in self.api.sent[before:] if chat == self.user_id]
+
+    async def say(self, text: str) -> str:
+        return "\n---\n".join(await self.send(make_text_event(self.user_id, text)))
+
+
+def _burst(user: str, app: App, *texts: str) -> list[dict[str, Any]]:
+    """Messages sent at once, before the bot could answer (dated just before "now")."""
+    assert isinstance(app.clock, FakeClock)
+    sent = int((app.clock.now() - timedelta(seconds=1)).timestamp() * 1000)
+    return [make_text_event(user, text, date_ms=sent + i) for i, text in enumerate(texts)]
+
+
+async def _send_burst(
+    api: FakeZaloApi, channel: ZaloChannel, events: list[dict[str, Any]]
+) -> list[str]:
+    before, target = len(api.sent), channel.processed + len(events)
+    for event in events:
+        api.push(event)
+    await _wait(lambda: channel.processed >= target and channel.health()["replies_waiting"] == 0)
+    return [text for _, text in api.sent[before:]]
+
+
+async def test_a_number_typed_twice_is_not_taken_from_a_list_not_yet_seen(
+    api: FakeZaloApi, channel: ZaloChannel, province_app: App
+) -> None:
+    """ "4" sent twice in a row at the group list (a double send, before the topic list
+    came): the second "4" picked topic 4 ("Khởi nghiệp…"), from a list the person had not
+    seen, and skipped the topic step. A typed number belongs to the list on screen."""
+    hoa = Person(api, channel)
+    for line in ("/start", "ok", "thuc phan", "1", "Nông Thị Hoa"):
+        await hoa.say(line)
+    answers = await _send_burst(api, channel, _burst(USER, province_app, "4", "4"))
+    assert "Câu hỏi của bạn thuộc nhóm vấn đề nào?" in answers[-1]
+    assert not any("Bạn viết câu hỏi" in a for a in answers)
+    assert "Bạn viết câu hỏi" in await hoa.say("3")  # now picked from the list seen
+    shown = await hoa.say(QUESTION)
+    assert "Nhóm: Học sinh, sinh viên" in shown and "Vấn đề: Nghề nghiệp, việc làm" in shown
+
+
+async def _asked_before(api: FakeZaloApi, channel: ZaloChannel) -> None:
+    """Someone else of the same unit already sent QUESTION under their name."""
+    other = Person(api, channel, "0f" * 10)
+    for line in ("/start", "ok", "thuc phan", "1", "Hoàng Văn An", "9", "3", QUESTION, "1"):
+        await other.say(line)
+
+
+async def _at_similar(person: Person) -> None:
+    for line in ("/start", "ok", "thuc phan", "1", "Lý Văn Nam", "9", "3"):
+        await person.say(line)
+    assert "Đã có bạn hỏi gần giống" in await person.say(QUESTION)
+
+
+async def test_number_words_pick_at_the_similar_supported_and_preview_steps(
+    api: FakeZaloApi, channel: ZaloChannel, province_app: App
+) -> None:
+    """ "hai", "một", "số hai" picked the option at the unit, group and topic lists, but
+    at the similar-question prompt, the new "Câu bạn vừa viết còn ý nào khác…" step and
+    the preview they were "Mình chưa hiểu ý bạn. Gõ 1 để gửi câu hỏi nhé" (after "một")."""
+    await _asked_before(api, channel)
+    nam = Person(api, channel)
+    await _at_similar(nam)
+    assert "còn ý nào khác câu" in await nam.say("một")
+    assert "chưa hiểu" not in (done := await nam.say("hai")) and "/hoi" in done
+    lan = Person(api, channel, "1e" * 10)
+    await _at_similar(lan)
+    assert "kiểm tra lại" in await lan.say("số hai")
+    assert "Mã câu hỏi" in await lan.say("một")
+    [_, lans] = await province_app.store.questions.of_campaign(1)
+    assert lans.text == QUESTION and lans.asker_name == "Lý Văn Nam"
+
+
+async def test_a_name_that_is_a_number_word_stays_a_name(
+    api: FakeZaloApi, channel: ZaloChannel, province_app: App
+) -> None:
+    hai = Person(api, channel)
+    for line in ("/start", "ok", "thuc phan", "1"):
+        await hai.say(line)
+    assert "Bạn thuộc nhóm nào?" in await hai.say("Hai")
+    person = await province_app.store.people.by_identity("zalo", USER)
+    assert person is not None and person.full_name == "Hai"
