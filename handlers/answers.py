@@ -258,7 +258,7 @@ async def answer_command(ctx: Ctx) -> None:
         return
     allowed, _ = await _answer_role_by(ctx, question)
     if not allowed:
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     if not text.strip():
         await _ask_answer_text(ctx, question)
@@ -271,7 +271,7 @@ async def _save_and_review(ctx: Ctx, question: Question, text: str) -> None:
     allowed, by = await _answer_role_by(ctx, question)
     if not allowed:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     try:
         answer = check_answer_text(text)
@@ -280,8 +280,10 @@ async def _save_and_review(ctx: Ctx, question: Question, text: str) -> None:
         )
     except AnswerError as exc:
         ctx.say(exc.render(ctx.tr))
-        if ctx.state == State.ANSWER_TEXT:
-            ctx.repeat_prompt()
+        if ctx.state == State.ANSWER_TEXT and answer_refusal(question) is None:
+            ctx.repeat_prompt()  # too long or empty: type it again
+        else:  # published or withdrawn meanwhile: nothing more to type for it
+            ctx.reset()
         return
     fresh = await ctx.store.questions.get(question.id)
     assert fresh is not None
@@ -337,7 +339,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
     roles = await ctx.store.roles.of_person(ctx.person.id)
     if not any(role_may(role, Action.ANSWER) for role in roles):
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     total, drafts = 0, 0
     shown: list[tuple[Question, int, int]] = []
@@ -433,12 +435,12 @@ async def waiting_pick(ctx: Ctx, arg: str) -> None:
     question = await ctx.store.questions.get(int(arg)) if arg.isdigit() else None
     if question is None:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     allowed, _ = await _answer_role_by(ctx, question)
     if not allowed:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     await _ask_answer_text(ctx, question)
 
@@ -520,7 +522,7 @@ async def publish_command(ctx: Ctx) -> None:
         return
     allowed, _ = await _answer_role_by(ctx, question)
     if not allowed:
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     if question.answer_published_at is not None:
         ctx.say(
@@ -562,12 +564,12 @@ async def _current(ctx: Ctx) -> Question | None:
     question = await ctx.store.questions.get(int(question_id)) if question_id else None
     if question is None:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return None
     allowed, _ = await _answer_role_by(ctx, question)
     if not allowed:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return None
     return question
 
@@ -610,7 +612,7 @@ async def feedback_command(ctx: Ctx) -> None:
     ctx.reset()
     roles = await ctx.store.roles.of_person(ctx.person.id)
     if not any(role_may(role, Action.ANSWER) for role in roles):
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     recent = await ctx.store.questions.recent_feedback()
     allowed = {q.id for q in await _in_scope(ctx, list({q.id: q for _, q in recent}.values()))}

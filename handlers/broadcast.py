@@ -152,7 +152,7 @@ async def _start(ctx: Ctx, campaign: Campaign | None) -> None:
     scope = Scope(campaign_id=campaign.id if campaign else None)
     if await authorize(ctx.store, ctx.person.id, Action.BROADCAST, scope, now=ctx.now) is None:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     ctx.data["campaign_id"] = campaign.id if campaign else None
     ctx.ask(
@@ -244,7 +244,7 @@ async def broadcast_send(ctx: Ctx, _: str) -> None:
     # Checked again at the moment of sending: a role may have been revoked meanwhile.
     if await authorize(ctx.store, ctx.person.id, Action.BROADCAST, scope, now=ctx.now) is None:
         ctx.reset()
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     plan = await plan_broadcast(
         ctx.store, campaign, ctx.data["audience"], unit_id=ctx.data.get("unit_id")

@@ -153,7 +153,7 @@ async def _run(ctx: Ctx, action: str, codes: list[str], minimum: int) -> None:
         ctx.say(ctx.tr("cluster.usage"))
         return
     if not await _allowed(ctx, codes):
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     try:
         if action == "merge":
@@ -214,7 +214,7 @@ async def cross_topic_yes(ctx: Ctx, _: str) -> None:
     ctx.reset()
     # Checked again at the moment of merging: a role may have been revoked meanwhile.
     if len(codes) < 2 or not await _allowed(ctx, codes):
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     try:
         await merge(ctx.store, codes, by=ctx.person.id, now=ctx.now, cross_topic=True)

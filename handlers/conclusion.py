@@ -120,7 +120,7 @@ async def publish_yes(ctx: Ctx, _: str) -> None:
     if campaign is None or not any(
         allows(r, Action.CONCLUSION, Scope(campaign_id=campaign.id)) for r in roles
     ):
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     try:
         result = await conclusion.publish(
@@ -226,7 +226,7 @@ async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
         for r in roles
     ):
         await ctx.audit("access.denied", target=f"commitment:{found.id}")
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     campaign = await ctx.store.campaigns.get(found.campaign_id)
     assert campaign is not None

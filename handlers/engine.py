@@ -209,10 +209,20 @@ class Ctx:
         self.collected = target
 
     def tt(self, key: str, /, **kwargs: Any) -> str:
-        """``key``, or its ``<key>.typed`` wording on a channel without buttons."""
-        if self.typed and self.tr.has(f"{key}.typed"):
-            return self.tr(f"{key}.typed", **kwargs)
-        return self.tr(key, **kwargs)
+        """``key``, or its ``<key>.typed`` wording on a channel without buttons; at an
+        official's step, its ``<key>.formal`` wording ("đồng chí") where there is one."""
+        names = [f"{key}.formal", key] if self.conv.state in OFFICIAL_STATES else [key]
+        if self.typed:
+            names = [name + suffix for name in names for suffix in (".typed", "")]
+        return self.tr(next((n for n in names if self.tr.has(n)), key), **kwargs)
+
+    async def official(self) -> bool:
+        """This person holds a role (secretary, organiser, department, admin)."""
+        return bool(await self.store.roles.of_person(self.person.id))
+
+    async def refuse(self) -> None:
+        """Not this person's to do: said to an official formally, with where to look."""
+        self.say(self.tr("refused.official" if await self.official() else "refused"))
 
     @property
     def store(self) -> Store:
@@ -298,9 +308,9 @@ class Ctx:
         if self.state == State.IDLE:
             return False
         if "greeting" in intents(text):
-            self.say(self.tr("greeting.midway"))
+            self.say(self.tt("greeting.midway"))
         elif only_thanks(text):
-            self.say(self.tr("greeting.thanks_midway"))
+            self.say(self.tt("greeting.thanks_midway"))
         else:
             return False
         self.repeat_prompt()
@@ -818,13 +828,14 @@ class Engine:
             if step > ctx.conv.step:
                 await self._forged(ctx, payload, "future step")
                 return
+            official = ".official" if await ctx.official() else ""
             if payload == ctx.data.get("pressed"):  # a double tap: the first one counted
-                ctx.say(ctx.tr("button.repeat"))
+                ctx.say(ctx.tr("button.repeat" + official))
                 return
             if ctx.state == State.IDLE:  # nothing is pending: say so, completely
-                ctx.say(ctx.tr("button.stale_idle"))
+                ctx.say(ctx.tr("button.stale_idle" + official))
                 return
-            ctx.say(ctx.tr("button.stale"))
+            ctx.say(ctx.tt("button.stale"))
             ctx.repeat_prompt()
             return
         if payload not in offered or action not in self.router.actions:

@@ -64,7 +64,7 @@ async def official_campaign(
         campaign is None
         or await authorize(ctx.store, ctx.person.id, action, scope, now=ctx.now) is None
     ):
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return None
     return campaign
 

@@ -93,7 +93,7 @@ async def report_command(ctx: Ctx) -> None:
             break
     if found is None or maker is None:
         await ctx.audit("access.denied", target=f"{Action.DIGEST.value}:chat")
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     role, scope = found
     await ctx.audit(
@@ -122,7 +122,7 @@ async def email_command(ctx: Ctx) -> None:
     address = (ctx.event.text or "").strip()
     roles = await ctx.store.roles.of_person(ctx.person.id)
     if not roles:
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     if not _EMAIL.match(address):
         ctx.say(ctx.tr("email.usage"))
@@ -155,7 +155,7 @@ async def documents_command(ctx: Ctx) -> None:
         roles = await ctx.store.roles.of_person(ctx.person.id)
         allowed = [(kind, action) for kind, _, action in _DOCUMENTS if _may(roles, action)]
         if not allowed:
-            ctx.say(ctx.tr("refused"))
+            await ctx.refuse()
             return
         ctx.ask(
             State.DOCUMENT_PICK,

@@ -11,7 +11,7 @@ from handlers.access import Action, Scope, authorize
 from handlers.engine import Ctx, Router
 from handlers.officials import show_tasks
 from storage import Store
-from storage.questions import CODE_ALPHABET
+from storage.questions import CODE_ALPHABET, clean_code
 
 router = Router()
 
@@ -107,6 +107,8 @@ async def redeem_command(ctx: Ctx) -> None:
 
 async def redeem(ctx: Ctx, code: str) -> None:
     ctx.reset()
+    # As pasted from a message or a document: "MÃ,", "“MÃ”", "#MÃ", "MÃ." are the code.
+    code = clean_code(code)
     if await _failed_recently(ctx) >= MAX_FAILED_PER_HOUR:
         await ctx.audit("invite.throttled")
         ctx.say(ctx.tr("invite.throttled"))
@@ -206,7 +208,7 @@ async def invite_command(ctx: Ctx) -> None:
     scope = Scope(campaign_id=campaign_id, unit_id=unit_id, department=department, role=role)
     granted = await authorize(ctx.store, ctx.person.id, Action.INVITE, scope, now=ctx.now)
     if granted is None:
-        ctx.say(ctx.tr("refused"))
+        await ctx.refuse()
         return
     code = await create_invite(
         ctx.store,

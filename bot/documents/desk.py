@@ -49,7 +49,7 @@ class StoreDocumentDesk:
     async def send_sheet(self, ctx: Ctx, department: str) -> None:
         roles = await ctx.store.roles.of_person(ctx.person.id)
         if not any(role_may(r, Action.ANSWER) for r in roles):
-            ctx.say(ctx.tr("refused"))
+            await ctx.refuse()
             return
         wanted = department.strip() or next((r.department for r in roles if r.department), "")
         if not wanted:
@@ -57,7 +57,7 @@ class StoreDocumentDesk:
             return
         campaign = await answerable_campaign(ctx.store, ctx.person.id)
         if campaign is None:
-            ctx.say(ctx.tr("refused"))
+            await ctx.refuse()
             return
         try:
             name = await self._department(ctx, campaign, wanted)
@@ -66,7 +66,7 @@ class StoreDocumentDesk:
             return
         scope = Scope(campaign_id=campaign.id, department=name)
         if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
-            ctx.say(ctx.tr("refused"))
+            await ctx.refuse()
             return
         if ctx.event.channel in CHANNELS_WITHOUT_FILES:
             ctx.say(ctx.tr("sheet.no_files_here"))
