@@ -70,8 +70,9 @@ async def official_campaign(
 
 
 async def render(ctx: Ctx, campaign: Campaign, entries: list[programme.ProgrammeEntry]) -> str:
-    topics = {
-        t.id: t.name for t in await ctx.store.campaigns.topics(campaign.id, include_inactive=True)
+    topics = {  # a default group in the reader's language, as /traloi names it
+        t.id: ctx.topic_name(t)
+        for t in await ctx.store.campaigns.topics(campaign.id, include_inactive=True)
     }
     text = programme.format_programme(campaign, entries, ctx.tr, topics)
     return text + "\n" + ctx.tr("programme.help")

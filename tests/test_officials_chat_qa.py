@@ -94,3 +94,16 @@ async def test_officials_are_addressed_formally_outside_their_steps(
     young = Talker(engine, user_id="lan")
     await young.say("/thongbao")
     assert "Bạn không có quyền" in young.last_text
+
+
+async def test_the_programme_in_english_names_the_topic_groups_in_english(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say("/kichban")
+    assert "Nghề nghiệp, việc làm" in organiser.last_text
+    await organiser.say("/ngonngu en")
+    await organiser.say("/kichban")
+    assert "Careers and jobs" in organiser.last_text, organiser.last_text
+    assert "Nghề nghiệp" not in organiser.last_text
