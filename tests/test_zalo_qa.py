@@ -163,3 +163,20 @@ async def test_a_name_that_is_a_number_word_stays_a_name(
     assert "Bạn thuộc nhóm nào?" in await hai.say("Hai")
     person = await province_app.store.people.by_identity("zalo", USER)
     assert person is not None and person.full_name == "Hai"
+
+
+async def test_withdrawing_a_question_reads_as_one_question(
+    api: FakeZaloApi, channel: ZaloChannel, province_app: App
+) -> None:
+    """/rut asked 'Rút câu hỏi CODE: "… tốt nghiệp?"?': a question mark after the quote
+    of a question that ends with its own. The question is asked, then the words quoted."""
+    hoa = Person(api, channel)
+    for line in ("/start", "ok", "thuc phan", "1", "Nông Thị Hoa", "9", "3", QUESTION, "1"):
+        await hoa.say(line)
+    [question] = await province_app.store.questions.of_campaign(1)
+    asked = await hoa.say("/rut")
+    assert asked.startswith(f'Rút câu hỏi {question.code}?\n"{QUESTION}"\n\n1. Rút câu này')
+    await hoa.say("/ngonngu en")
+    asked = await hoa.say("/withdraw")
+    assert f'Withdraw question {question.code}?\n"{QUESTION}"\n\n' in asked
+    assert '?"?' not in asked
