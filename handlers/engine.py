@@ -666,7 +666,11 @@ class Engine:
         state, step = ctx.conv.state, ctx.conv.step
         seen = self._seen_list(ctx, in_burst=in_burst)
         ctx.earlier_list = seen != self._list_print(ctx)
-        continues = in_burst or self._after_cut(ctx)
+        after_cut = self._after_cut(ctx)
+        # An option's number sent along ("1" right after the question) is no part of the
+        # text left open: it is read as a choice (of a list the person had not seen).
+        number = not after_cut and typed_number(event.text) is not None
+        continues = (in_burst and not number) or after_cut
         if continues and self._textual(event) and await self._continue(ctx):
             pass  # the rest of a message the app split, or of a flood: joined, no answer
         elif event.kind == EventKind.COMMAND:
@@ -929,10 +933,6 @@ class Engine:
         if numbered is not None and ctx.earlier_list:
             # Typed before the person saw this list ("4" sent twice): not an option of it.
             ctx.say(ctx.tt("choice.earlier_list"))
-            ctx.repeat_prompt()
-            return
-        if numbered is False:  # meant as an option's number, but there is no such option
-            ctx.say(ctx.tt("choice.not_understood"))
             ctx.repeat_prompt()
             return
         if numbered is False:  # meant as an option's number, but there is no such option

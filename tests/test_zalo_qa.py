@@ -180,3 +180,20 @@ async def test_withdrawing_a_question_reads_as_one_question(
     asked = await hoa.say("/withdraw")
     assert f'Withdraw question {question.code}?\n"{QUESTION}"\n\n' in asked
     assert '?"?' not in asked
+
+
+async def test_a_number_sent_with_the_question_is_not_added_to_it(
+    api: FakeZaloApi, channel: ZaloChannel, province_app: App
+) -> None:
+    """The question and "1" sent together (before the preview came): the "1" was joined
+    to the question ("… tốt nghiệp?\\n1", "Mình đã ghép tin nhắn bạn gửi liền sau vào câu
+    hỏi"). A bare option number is no part of a question."""
+    hoa = Person(api, channel)
+    for line in ("/start", "ok", "thuc phan", "1", "Nông Thị Hoa", "9", "3"):
+        await hoa.say(line)
+    answers = await _send_burst(api, channel, _burst(USER, province_app, QUESTION, "1"))
+    assert "kiểm tra lại" in answers[-1]
+    shown = await hoa.say("1")
+    assert "Mã câu hỏi" in shown and "ghép" not in shown
+    [question] = await province_app.store.questions.of_campaign(1)
+    assert question.text == QUESTION
