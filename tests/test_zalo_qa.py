@@ -6,34 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
-from bot.channels.zalo import ZaloChannel, ZaloOptions
+from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
-from bot.clock import FakeClock
 from storage.models import Campaign
 from tests.fakes.zalo_api import FakeZaloApi, make_text_event
+from tests.test_conversation_zalo import FAST, _wait, burst
 from tests.walks import TAP_WORDS
 
-FAST = ZaloOptions(poll_timeout=1, per_chat_interval=0.0, backoff_base=0.01, backoff_max=0.05)
 USER = "7a6b5c4d3e2f10293847"
 QUESTION = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
 MARKDOWN = re.compile(r"\*\*|__|`|\[[^\]]+\]\(|^#+ ", re.MULTILINE)
-
-
-async def _wait(condition: Callable[[], bool]) -> None:
-    for _ in range(4000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("timed out waiting for the Zalo adapter")
 
 
 @pytest.fixture
@@ -44,13 +33,6 @@ async def api() -> AsyncIterator[FakeZaloApi]:
             assert zalo_text_length(text) <= 2000
             assert not any(w in text.lower() for w in TAP_WORDS), text
             assert MARKDOWN.search(text) is None, text
-
-
-@pytest.fixture
-async def campaign(province_app: App) -> Campaign:
-    return await create_campaign(
-        province_app, title="Đối thoại với thanh niên 2025", dialogue=date(2025, 8, 28)
-    )
 
 
 @pytest.fixture
@@ -88,13 +70,6 @@ class Person:
         return "\n---\n".join(await self.send(make_text_event(self.user_id, text)))
 
 
-def _burst(user: str, app: App, *texts: str) -> list[dict[str, Any]]:
-    """Messages sent at once, before the bot could answer (dated just before "now")."""
-    assert isinstance(app.clock, FakeClock)
-    sent = int((app.clock.now() - timedelta(seconds=1)).timestamp() * 1000)
-    return [make_text_event(user, text, date_ms=sent + i) for i, text in enumerate(texts)]
-
-
 async def _send_burst(
     api: FakeZaloApi, channel: ZaloChannel, events: list[dict[str, Any]]
 ) -> list[str]:
@@ -114,7 +89,7 @@ async def test_a_number_typed_twice_is_not_taken_from_a_list_not_yet_seen(
     hoa = Person(api, channel)
     for line in ("/start", "ok", "thuc phan", "1", "Nông Thị Hoa"):
         await hoa.say(line)
-    answers = await _send_burst(api, channel, _burst(USER, province_app, "4", "4"))
+    answers = await _send_burst(api, channel, burst(USER, province_app.clock, "4", "4"))
     assert "Câu hỏi của bạn thuộc nhóm vấn đề nào?" in answers[-1]
     assert not any("Bạn viết câu hỏi" in a for a in answers)
     assert "Bạn viết câu hỏi" in await hoa.say("3")  # now picked from the list seen
@@ -191,7 +166,7 @@ async def test_a_number_sent_with_the_question_is_not_added_to_it(
     hoa = Person(api, channel)
     for line in ("/start", "ok", "thuc phan", "1", "Nông Thị Hoa", "9", "3"):
         await hoa.say(line)
-    answers = await _send_burst(api, channel, _burst(USER, province_app, QUESTION, "1"))
+    answers = await _send_burst(api, channel, burst(USER, province_app.clock, QUESTION, "1"))
     assert "kiểm tra lại" in answers[-1]
     shown = await hoa.say("1")
     assert "Mã câu hỏi" in shown and "ghép" not in shown
