@@ -405,10 +405,9 @@ async def advance(ctx: Ctx) -> None:
     if not draft.get("similar_done") and ctx.engine.similar is not None:
         draft["similar_done"] = True
         # The person's own questions are not "asked by someone" (the same question typed
-        # again was offered to them to support).
-        own = {q.id for q in await ctx.store.questions.of_person(ctx.person.id, limit=1000)}
-        # Nor those they joined already ("Tôi cũng muốn hỏi câu 1", then more words).
-        own |= {q.id for q in await ctx.store.questions.supported_by(ctx.person.id)}
+        # again was offered to them to support), nor those they joined already ("Tôi cũng
+        # muốn hỏi câu 1", then more words).
+        own = await ctx.store.questions.joined_ids(ctx.person.id)
         hits = await ctx.engine.similar.find(
             campaign,
             draft["text"],

@@ -532,6 +532,16 @@ class QuestionRepository:
                 found.setdefault(r["question_id"], []).append(r["person_id"])
         return found
 
+    async def joined_ids(self, person_id: int) -> set[int]:
+        """Ids of the questions the person asked or supports, in one indexed read (the
+        similar-question prompt never offers them)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM questions WHERE person_id = ?"
+            " UNION SELECT question_id FROM supports WHERE person_id = ?",
+            (person_id, person_id),
+        )
+        return {int(r["id"]) for r in rows}
+
     async def supported_by(self, person_id: int) -> list[Question]:
         rows = await self._db.fetchall(
             "SELECT q.* FROM questions q JOIN supports s ON s.question_id = q.id"

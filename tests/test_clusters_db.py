@@ -282,3 +282,22 @@ async def test_a_large_group_can_be_read_in_full(
         assert f" {code} · " in shown, code
     assert "“Đường liên xóm số 8 xuống cấp, bao giờ được sửa?”" in shown
     assert "youthbot clusters split MÃ" in shown
+
+
+async def test_the_questions_a_person_asked_or_joined_in_one_read(
+    province_app: App, codes: dict[str, str]
+) -> None:
+    """What the similar-question prompt never offers a person (one statement, both
+    databases): the questions they asked, and those they support."""
+    store, now = province_app.store, province_app.clock.now()
+    asker = await store.people.by_identity("test", "x")
+    other, _ = await store.people.get_or_create(
+        channel="test", external_id="y", chat_id="y", display_name=None, language="vi", now=now
+    )
+    assert asker is not None
+    ids = {key: (await store.questions.by_code(code)).id for key, code in codes.items()}  # type: ignore[union-attr]
+    assert await store.questions.joined_ids(asker.id) == set(ids.values())
+    assert await store.questions.joined_ids(other.id) == set()
+    first = next(iter(ids.values()))
+    await store.questions.add_support(first, other.id, None, now=now)
+    assert await store.questions.joined_ids(other.id) == {first}
