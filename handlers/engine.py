@@ -76,6 +76,13 @@ def _topic_key(name: str) -> str:
     return "topic.default." + plain(name).replace(" ", "_")
 
 
+def topic_label(tr: Translator, name: str) -> str:
+    """A topic group's name as a reader of ``tr``'s language reads it: a default group in
+    their language (``locales/*/topics.po``), any other as the organiser wrote it."""
+    key = _topic_key(name)
+    return tr(key) if tr.has(key) else name
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """Limits the intake applies; built from :mod:`bot.application.config` by the application."""
@@ -298,8 +305,7 @@ class Ctx:
         (``locales/*/topics.po``), any other as the organiser wrote it."""
         if topic is None:
             return "?"
-        key = _topic_key(topic.name)
-        return self.tr(key) if self.tr.has(key) else topic.name
+        return topic_label(self.tr, topic.name)
 
     def greeted(self, text: str) -> bool:
         """A hello or a thank-you typed at a step that expects an answer ("chào ad", "alo",

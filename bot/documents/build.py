@@ -25,6 +25,7 @@ from bot.documents.model import (
     build_topic_sections,
     select_candidates,
 )
+from handlers.engine import topic_label
 from locales import Translator, translator
 from storage import Store
 from storage.conclusions import Commitment
@@ -148,7 +149,7 @@ def _assemble(
         _question_row(r, labels=labels, show_names=show_names, commitment=commitments.get(r.id))
         for r in reports
     ]
-    clusters = _clusters(chosen, reports, supporters_of)
+    clusters = _clusters(chosen, reports, supporters_of, labels)
 
     per_unit_questions: dict[int, int] = defaultdict(int)
     per_unit_people: dict[int, set[object]] = defaultdict(set)
@@ -183,7 +184,9 @@ def _assemble(
         new_people=len(new_people) if since is not None else len(people),
     )
 
-    sections = build_topic_sections(rows, clusters, topic_order=topic_order)
+    sections = build_topic_sections(
+        rows, clusters, topic_order=[labels.topic(name) for name in topic_order]
+    )
     today = (tz_today or now).date()
     deadlines = tuple(
         DeadlineRow(tr(f"deadline.{d.kind.value}"), d.due, (d.due - today).days, d.kind.value)
@@ -292,6 +295,14 @@ class _Labels:
             found = self._cache[key] = self._tr(key)
         return found
 
+    def topic(self, name: str) -> str:
+        """A topic group's name in the reader's language (a default group's name in
+        English for an English reader; one an organiser added as they wrote it)."""
+        found = self._cache.get("\0" + name)
+        if found is None:
+            found = self._cache["\0" + name] = topic_label(self._tr, name)
+        return found
+
 
 def _commitment_lines(commitments: list[Commitment], tr: Translator) -> dict[int, str]:
     """Each question's commitments as one line ("Sở X: … (hạn dd/mm/yyyy)")."""
@@ -317,7 +328,7 @@ def _question_row(
         unit_code=r.unit_code,
         unit_name=r.unit_name,
         category=tr(f"category.{r.category}") if r.category else None,
-        topic=r.topic,
+        topic=tr.topic(r.topic),
         cluster_label=f"N{r.cluster_id}" if r.cluster_id is not None else None,
         supporters=r.supporters,
         status=tr(f"status.{r.status}"),
@@ -337,6 +348,7 @@ def _clusters(
     chosen: dict[int, int | None],
     reports: list[QuestionReport],
     supporters_of: dict[int, list[int]],
+    labels: _Labels,
 ) -> list[ClusterRow]:
     """Clusters restricted to the reports in scope (``chosen``: each cluster's chosen
     representative); unclustered questions stand alone."""
@@ -361,7 +373,7 @@ def _clusters(
         found.append(
             ClusterRow(
                 label=f"N{cluster_id}",
-                topic=rep.topic,
+                topic=labels.topic(rep.topic),
                 representative_code=rep.code,
                 representative_text=rep.text,
                 people=len(people),
