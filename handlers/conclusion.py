@@ -23,7 +23,7 @@ from bot.campaign.timeline import written_date
 from bot.clustering.normalize import fold, plain
 from handlers.access import Action, Scope, allows
 from handlers.answers import recipients_of
-from handlers.engine import Choice, Ctx, Router
+from handlers.engine import Choice, Ctx, Router, topic_label
 from handlers.programme import official_campaign
 from handlers.states import State
 from storage.models import Campaign
@@ -72,12 +72,95 @@ async def conclusion_command(ctx: Ctx) -> None:
                 extra, _, rest = rest[1:].partition(" ")
                 also.append(extra)
                 rest = rest.strip()
-            entry = await conclusion.record_answer(
-                ctx.store, campaign, first, rest, also=also, now=ctx.now, actor_id=ctx.person.id
-            )
+            try:
+                entry = await conclusion.record_answer(
+                    ctx.store,
+                    campaign,
+                    first,
+                    rest,
+                    also=also,
+                    now=ctx.now,
+                    actor_id=ctx.person.id,
+                )
+            except conclusion.CrossTopicCover as exc:
+                ctx.data["covering"] = {
+                    "campaign": campaign.id,
+                    "code": first,
+                    "also": also,
+                    "text": rest,
+                    "codes": exc.codes,
+                    "topics": exc.topics,
+                }
+                _ask_cross_topic(ctx)
+                return
             ctx.say(ctx.tr.n("conclusion.answer_saved", len(entry.covers), code=first.upper()))
     except conclusion.ConclusionError as exc:
         ctx.say(exc.render(ctx.tr))
+
+
+# -- one answer for questions of different topic groups needs the organiser's "yes" ---------
+
+
+def _ask_cross_topic(ctx: Ctx) -> None:
+    pending = ctx.data.get("covering") or {}
+    topics = [topic_label(ctx.tr, str(t)) for t in pending.get("topics", [])]
+    ctx.ask(
+        State.CONCLUSION_CROSS_TOPIC,
+        ctx.tr(
+            "conclusion.cross_topic.confirm",
+            codes=", ".join(str(c) for c in pending.get("codes", [])),
+            topics="; ".join(topics),
+        ),
+        [
+            [
+                Choice(ctx.tr("conclusion.cross_topic.yes"), "ty", intents=("yes",)),
+                Choice(ctx.tr("conclusion.cross_topic.no"), "tn", intents=("no", "keep", "cancel")),
+            ]
+        ],
+    )
+
+
+@router.action("ty")
+async def cross_topic_yes(ctx: Ctx, _: str) -> None:
+    pending = dict(ctx.data.get("covering") or {})
+    ctx.reset()
+    campaign = await ctx.store.campaigns.get(int(pending.get("campaign", 0)))
+    roles = await ctx.store.roles.of_person(ctx.person.id)
+    # Checked again at the moment of recording: a role may have been revoked meanwhile.
+    if campaign is None or not any(
+        allows(r, Action.CONCLUSION, Scope(campaign_id=campaign.id)) for r in roles
+    ):
+        await ctx.refuse()
+        return
+    code = str(pending.get("code", ""))
+    try:
+        entry = await conclusion.record_answer(
+            ctx.store,
+            campaign,
+            code,
+            str(pending.get("text", "")),
+            also=[str(c) for c in pending.get("also", [])],
+            now=ctx.now,
+            actor_id=ctx.person.id,
+            cross_topic=True,
+        )
+    except conclusion.ConclusionError as exc:
+        ctx.say(exc.render(ctx.tr))
+        return
+    ctx.say(ctx.tr.n("conclusion.answer_saved", len(entry.covers), code=code.upper()))
+
+
+@router.action("tn")
+async def cross_topic_no(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("conclusion.cross_topic.kept"))
+
+
+@router.reask(State.CONCLUSION_CROSS_TOPIC)
+async def reask_cross_topic(ctx: Ctx) -> None:
+    """The confirmation again (after a language switch); typed answers ("đồng ý", "ok",
+    "không") are read by the engine from the choices' intents."""
+    _ask_cross_topic(ctx)
 
 
 async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:

@@ -37,6 +37,7 @@ class State(StrEnum):
     ANSWER_GROUP = "answer_group"  # the official sees every recipient before sending
     ANSWER_ALL = "answer_all"  # publish every drafted answer in the official's scope
     CONCLUSION_CONFIRM = "conclusion_confirm"  # publishing the conclusion notice
+    CONCLUSION_CROSS_TOPIC = "conclusion_cross_topic"  # one answer for other topic groups?
     CLUSTER_MERGE_CONFIRM = "cluster_merge_confirm"
     FEEDBACK_CONFIRM = "feedback_confirm"  # what was said about an answer: which one, send?
     OFFICIAL_MENU = "official_menu"  # an official's words outside a step: what to do?
@@ -77,6 +78,7 @@ OFFICIAL_STATES = frozenset(
         State.ANSWER_GROUP,
         State.ANSWER_ALL,
         State.CONCLUSION_CONFIRM,
+        State.CONCLUSION_CROSS_TOPIC,
         State.CLUSTER_MERGE_CONFIRM,
         State.OFFICIAL_MENU,
         State.DOCUMENT_PICK,

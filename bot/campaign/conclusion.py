@@ -39,6 +39,20 @@ class ConclusionError(LocalizedError):
     """A change the conclusion refuses (texts in ``locales/*/conclusion.po``)."""
 
 
+class CrossTopicCover(ConclusionError):
+    """The chair's answer would cover questions of other topic groups ("nhóm vấn đề"):
+    recorded only when the organiser confirms it (``cross_topic=True``), as a merge of
+    clusters across topic groups is. ``codes`` are the questions named, ``topics`` the
+    groups they belong to."""
+
+    def __init__(self, codes: list[str], topics: list[str]) -> None:
+        super().__init__(
+            "conclusion.cross_topic.confirm", codes=", ".join(codes), topics="; ".join(topics)
+        )
+        self.codes = codes
+        self.topics = topics
+
+
 @dataclass(frozen=True)
 class PublishResult:
     published_now: bool  # False: it had been published before, nothing was sent again
@@ -80,13 +94,27 @@ async def record_answer(
     also: Sequence[str] = (),
     now: datetime,
     actor_id: int | None = None,
+    cross_topic: bool = False,
 ) -> ConclusionEntry:
     """The chair's answer to question ``code`` (replacing an earlier one), covering also
-    the questions ``also`` names."""
+    the questions ``also`` names.
+
+    Raises:
+        CrossTopicCover: a question ``also`` names belongs to another topic group than
+            ``code`` and ``cross_topic`` (the organiser's explicit confirmation) is not set.
+    """
     await _published_guard(store, campaign)
     question = await _question(store, campaign, code)
     others = [await _question(store, campaign, c) for c in also]
     answer = _clean(text)
+    topic_ids = list(dict.fromkeys(q.topic_id for q in (question, *others)))
+    if len(topic_ids) > 1 and not cross_topic:
+        names = []
+        for topic_id in topic_ids:
+            topic = await store.campaigns.topic(topic_id)
+            names.append(topic.name if topic is not None else str(topic_id))
+        codes = list(dict.fromkeys(q.code for q in (question, *others)))
+        raise CrossTopicCover(codes, names)
     async with store.transaction():
         await store.conclusions.save_entry(campaign.id, question.id, answer, now=now)
         await store.conclusions.cover(question.id, [q.id for q in others])
@@ -95,7 +123,8 @@ async def record_answer(
             at=now,
             actor_id=actor_id,
             target=f"question:{question.id}",
-            detail={"also": [q.code for q in others]},
+            detail={"also": [q.code for q in others]}
+            | ({"cross_topic": True} if len(topic_ids) > 1 else {}),
         )
     return next(
         e for e in await store.conclusions.entries(campaign.id) if e.question_id == question.id

@@ -47,6 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar=code,
         help=help_text("cli.help.conclusion.answer.also"),
     )
+    answer.add_argument(
+        "--cross-topic",
+        action="store_true",
+        help=help_text("cli.help.conclusion.answer.cross_topic"),
+    )
 
     remove = actions.add_parser("remove", help=help_text("cli.help.conclusion.remove"))
     remove.add_argument("code", metavar=code, help=help_text("cli.help.question_code"))
@@ -107,9 +112,23 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
     store = app.store
     action = args.conclusion_action
     if action == "answer":
-        entry = await conclusion.record_answer(
-            store, campaign, args.code, args.text, also=split_codes(args.also or ()), now=now
-        )
+        try:
+            entry = await conclusion.record_answer(
+                store,
+                campaign,
+                args.code,
+                args.text,
+                also=split_codes(args.also or ()),
+                now=now,
+                cross_topic=args.cross_topic,
+            )
+        except conclusion.CrossTopicCover as exc:
+            message = tr(
+                "cli.conclusion.cross_topic",
+                codes=" ".join(exc.codes),
+                topics="; ".join(exc.topics),
+            )
+            raise CommandError(message, 2) from exc
         print(tr.n("conclusion.answer_saved", len(entry.covers), code=args.code.upper()))
     elif action == "remove":
         question = await conclusion.remove_answer(store, campaign, args.code, now=now)
