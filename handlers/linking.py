@@ -6,6 +6,14 @@ deep link ``/start l-CODE``). The person typing the code is then merged into the
 issued it: identities, questions, consents, roles and supports follow, so a question asked
 on Zalo can be edited on Telegram and an organiser's role works on both.
 
+Linking joins two identities' personal data, so it needs its own consent, asked at both
+ends before anything happens: no code is issued, and no code is used, until the person has
+read what is joined (questions, name, unit, supports, an official's role), that whoever
+holds the other account sees, edits and withdraws them and receives their answers, and
+until when the link is kept, and said yes (audited ``consent.link``). At the end that types
+the code the prompt also warns never to type a code someone else gave: a stranger's code
+would hand the person's questions (and role) to the stranger.
+
 Codes are stored hashed (sha256), used once, and only accepted on a channel other than the
 one that issued them. Wrong, expired and reused codes are refused and audited
 (``identity.link_failed``); after :data:`MAX_FAILURES` refusals within
@@ -20,8 +28,9 @@ import secrets
 from datetime import timedelta
 
 from handlers.delivery import queue_for_person
-from handlers.engine import Ctx, Router
+from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
+from handlers.states import State
 from locales import translator
 from storage.links import LINK_FAILED_ACTION, LinkCode
 from storage.models import Person
@@ -67,7 +76,7 @@ async def link_command(ctx: Ctx) -> None:
     if argument:
         await redeem(ctx, argument)
     else:
-        await issue(ctx)
+        _ask_consent(ctx, "issue")
 
 
 @router.start_payload(START_PREFIX)
@@ -75,8 +84,71 @@ async def link_deep_link(ctx: Ctx, argument: str) -> None:
     await redeem(ctx, argument)
 
 
+def _ask_consent(ctx: Ctx, purpose: str, code_hash: str | None = None) -> None:
+    """What linking joins and who will see it, then yes or no; the step the person was
+    at (a question half written) comes back afterwards."""
+    if ctx.state != State.LINK_CONFIRM:
+        ctx.data["link_back"] = ctx.state
+    ctx.data["link"] = {"purpose": purpose, "code": code_hash}
+    key = "link.consent" if purpose == "issue" else "link.consent_redeem"
+    ctx.ask(
+        State.LINK_CONFIRM,
+        ctx.tr(key, app=_other_app(ctx)),
+        [
+            [
+                Choice(ctx.tr("link.consent_yes"), "ly", intents=("yes",)),
+                Choice(ctx.tr("link.consent_no"), "ln", intents=("no",)),
+            ]
+        ],
+        again=ctx.tr("link.consent_again"),
+    )
+
+
+@router.reask(State.LINK_CONFIRM)
+async def reask_link(ctx: Ctx) -> None:
+    pending = ctx.data.get("link") or {}
+    _ask_consent(ctx, pending.get("purpose", "issue"), pending.get("code"))
+
+
+async def _back(ctx: Ctx) -> None:
+    """Leave the linking step: back to the step the person was at, if any."""
+    ctx.data.pop("link", None)
+    back = ctx.data.pop("link_back", None)
+    if back and back != State.IDLE and "prompt" in ctx.data:
+        ctx.conv.state = back
+        await ctx.reask()
+    else:
+        ctx.reset()
+
+
+@router.action("ly")
+async def link_yes(ctx: Ctx, _: str = "") -> None:
+    pending = ctx.data.get("link") or {}
+    purpose = pending.get("purpose", "issue")
+    await ctx.audit("consent.link", target=f"person:{ctx.person.id}", purpose=purpose)
+    if purpose == "issue":
+        await issue(ctx)
+        await _back(ctx)
+        return
+    code = await ctx.store.links.find(pending["code"]) if pending.get("code") else None
+    ctx.reset()
+    if code is None:  # replaced by a newer code meanwhile
+        await _refuse(ctx, "wrong", "link.wrong")
+        return
+    target = await _usable(ctx, code)  # used, expired or clashing since it was typed?
+    if target is not None:
+        await _merge(ctx, target, code)
+
+
+@router.action("ln")
+async def link_no(ctx: Ctx, _: str = "") -> None:
+    await ctx.audit("consent.link_declined", target=f"person:{ctx.person.id}")
+    ctx.say(ctx.tr("link.declined"))
+    await _back(ctx)
+
+
 async def issue(ctx: Ctx) -> None:
-    """Give the person a fresh code to type on their other app."""
+    """Give the person a fresh code to type on their other app (after their consent)."""
     links = ctx.store.links
     for _ in range(20):
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -96,7 +168,6 @@ async def issue(ctx: Ctx) -> None:
     )
     minutes = int(CODE_TTL.total_seconds() // 60)
     ctx.say(ctx.tr("link.code", code=code, minutes=minutes, app=_other_app(ctx)))
-    ctx.repeat_prompt()
 
 
 async def redeem(ctx: Ctx, typed: str) -> None:
@@ -108,32 +179,41 @@ async def redeem(ctx: Ctx, typed: str) -> None:
         ctx.repeat_prompt()
         return
     code = normalize_code(typed)
-    found = await ctx.store.links.find(hash_code(code)) if code is not None else None
+    code_hash = hash_code(code) if code is not None else None
+    found = await ctx.store.links.find(code_hash) if code_hash is not None else None
     if found is None:
         await _refuse(ctx, "wrong", "link.wrong")
         return
+    if await _usable(ctx, found) is not None:
+        # A good code: nothing is joined before the person has read what and said yes.
+        _ask_consent(ctx, "redeem", code_hash)
+
+
+async def _usable(ctx: Ctx, found: LinkCode) -> Person | None:
+    """The person who issued ``found`` when this identity may be linked to them now;
+    otherwise the refusal is said and ``None`` returned."""
     if found.used_at is not None:
         await _refuse(ctx, "used", "link.used")
-        return
+        return None
     if found.expired(ctx.now):
         await _refuse(ctx, "expired", "link.expired")
-        return
+        return None
     if found.person_id == ctx.person.id:
         # Their own code typed back where it was issued: a slip, not a guess.
         key = "link.same_channel" if found.channel == ctx.event.channel else "link.already"
         ctx.say(ctx.tr(key, app=_other_app(ctx)))
         ctx.repeat_prompt()
-        return
+        return None
     if found.channel == ctx.event.channel:
         await _refuse(ctx, "same channel", "link.wrong")
-        return
+        return None
     target = await ctx.store.people.get(found.person_id)
     if target is None:  # pragma: no cover - the code goes with its person (cascade)
         await _refuse(ctx, "wrong", "link.wrong")
-        return
+        return None
     if not await _compatible(ctx, target, found):
-        return
-    await _merge(ctx, target, found)
+        return None
+    return target
 
 
 async def _refuse(ctx: Ctx, reason: str, key: str) -> None:

@@ -27,6 +27,7 @@ class State(StrEnum):
     LANGUAGE = "language"
     DELETE_CONFIRM = "delete_confirm"
     BROADCAST_CAMPAIGN = "broadcast_campaign"
+    LINK_CONFIRM = "link_confirm"  # /lienket: what linking joins and who sees it, yes or no
     BROADCAST_AUDIENCE = "broadcast_audience"
     BROADCAST_UNIT = "broadcast_unit"
     BROADCAST_TEXT = "broadcast_text"

@@ -56,6 +56,8 @@ async def ask_one_question(t: Talker) -> str:
 
 async def code_from(t: Talker) -> str:
     await t.say("/lienket")
+    assert "Bạn đồng ý liên kết không?" in t.last_text
+    await t.say("1")  # "Đồng ý liên kết"
     match = re.search(r"Mã liên kết của bạn: (\d{6})", t.last_text)
     assert match is not None, t.last_text
     return match.group(1)
@@ -86,6 +88,8 @@ async def test_zalo_question_follows_to_telegram(engine: Engine, province_app: A
     zalo_person = await store.people.by_identity("zalo", z.user_id)
     assert zalo_person is not None
     await t.say(f"/lienket {link[:3]} {link[3:]}")
+    assert "Đừng nhập mã do người khác đưa" in t.last_text  # asked before anything joins
+    await t.say("1")
     assert "Đã liên kết xong" in t.last_text and "Zalo" in t.last_text
     # The issuing app hears of it; the opt-out holds for the linked person.
     notice = await store.db.fetchone("SELECT channel, body FROM outbox WHERE kind = 'notice'")
@@ -120,6 +124,7 @@ async def test_telegram_deep_link_carries_the_code(engine: Engine, province_app:
     assert "Trên Zalo" in t.last_text
     z = zalo(engine)
     await z.say(f"/start l-{link}")  # works from a deep link too (and as /link on Zalo)
+    await z.say("1")
     assert "Đã liên kết xong" in z.last_text
     person = await province_app.store.people.by_identity("telegram", t.user_id)
     assert person is not None
@@ -135,6 +140,7 @@ async def test_profile_gaps_are_filled_from_the_other_identity(
     await t.say("/start")
     link = await code_from(t)  # the (empty) Telegram person issues the code
     await z.say(f"/link {link}")
+    await z.say("đồng ý")
     assert "Đã liên kết xong" in z.last_text
     person = await province_app.store.people.by_identity("telegram", t.user_id)
     assert person is not None
@@ -177,6 +183,7 @@ async def test_a_new_code_replaces_the_old_one(engine: Engine) -> None:
         await t.say(f"/lienket {first}")
         assert "chưa đúng" in t.last_text
     await t.say(f"/lienket {second}")
+    await t.say("1")
     assert "Đã liên kết xong" in t.last_text
 
 
@@ -196,6 +203,7 @@ async def test_guessing_is_rate_limited(
     clock.advance(timedelta(minutes=61))
     link = await code_from(z)
     await t.say(f"/lienket {link}")
+    await t.say("1")
     assert "Đã liên kết xong" in t.last_text
 
 
@@ -203,6 +211,7 @@ async def test_already_linked_and_conflicting_identities(engine: Engine) -> None
     z = zalo(engine)
     t = telegram(engine)
     await t.say(f"/lienket {await code_from(z)}")
+    await t.say("1")
     assert "Đã liên kết xong" in t.last_text
     await t.say(f"/lienket {await code_from(z)}")
     assert "đã được liên kết rồi" in t.last_text
@@ -221,6 +230,8 @@ async def test_linking_mid_draft_keeps_the_flow(engine: Engine) -> None:
     assert repeated.choices and repeated.choices[0].label == "Mình đồng ý"
     t = telegram(engine)
     await t.say(f"/lienket {link}")
+    await t.say("1")
+    assert "Đã liên kết xong" in t.last_text
     await z.say("1")  # the Zalo conversation goes on
     assert "xã, phường" in z.last_text
 
@@ -229,4 +240,81 @@ async def test_english_speakers_get_english(engine: Engine) -> None:
     t = Talker(engine, user_id="555", channel="telegram", language="en")
     await t.say("/language en")
     await t.say("/link")
+    assert "Do you agree to link them?" in t.last_text and "/deletedata" in t.last_text
+    await t.say("yes")
     assert "Your link code" in t.last_text and "On Zalo, send the bot: /link" in t.last_text
+
+
+async def test_no_code_before_the_person_agrees_to_link(engine: Engine, province_app: App) -> None:
+    """Linking joins two identities' data: what is joined and who sees it is said first,
+    and no code exists until the person says yes."""
+    store = province_app.store
+    z = zalo(engine)
+    await z.say("/lienket")  # the very first message, nothing agreed yet
+    assert not re.search(r"\d{6}", z.last_text)
+    for words in ("Câu hỏi, họ tên, đơn vị", "xem, sửa, rút được câu hỏi", "/xoa"):
+        assert words in z.last_text
+    assert await store.db.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+    await z.say("2")  # "Không liên kết"
+    assert "Mình không liên kết gì" in z.last_text
+    assert await store.db.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+    assert len(await store.audit.entries(action="consent.link_declined")) == 1
+
+    link = await code_from(z)
+    [agreed] = await store.audit.entries(action="consent.link")
+    assert agreed.detail["purpose"] == "issue"
+    assert await store.db.fetchval("SELECT COUNT(*) FROM link_codes") == 1
+    assert link
+
+
+async def test_a_code_joins_nothing_before_its_typer_agrees(
+    engine: Engine, province_app: App
+) -> None:
+    """Someone types a code a stranger gave them: warned, and nothing of theirs moves
+    to the stranger (questions, name) unless they agree."""
+    store = province_app.store
+    stranger = telegram(engine, user="31337")
+    await stranger.say("/start")
+    link = await code_from(stranger)
+    victim = zalo(engine)
+    code = await ask_one_question(victim)
+    await victim.say(f"/lienket {link}")
+    assert "Đừng nhập mã do người khác đưa" in victim.last_text
+    assert "tài khoản Telegram đã tạo mã" in victim.last_text
+    await stranger.say("/cauhoi")
+    assert code not in stranger.last_text
+    await victim.say("không")
+    assert "vẫn riêng như cũ" in victim.last_text
+    mine = await store.people.by_identity("zalo", victim.user_id)
+    theirs = await store.people.by_identity("telegram", stranger.user_id)
+    assert mine is not None and theirs is not None and mine.id != theirs.id
+    assert len(await store.questions.of_person(theirs.id)) == 0
+    assert await store.audit.entries(action="identity.link") == []
+
+
+async def test_a_code_replaced_while_its_typer_reads(engine: Engine) -> None:
+    z = zalo(engine)
+    first = await code_from(z)
+    t = telegram(engine)
+    await t.say(f"/lienket {first}")
+    second = await code_from(z)  # a new code replaces the one being read about
+    await t.say("1")
+    if first != second:
+        assert "chưa đúng" in t.last_text
+    await t.say(f"/lienket {second}")
+    await t.say("1")
+    assert "Đã liên kết xong" in t.last_text
+
+
+async def test_a_question_half_written_comes_back_after_the_code(engine: Engine) -> None:
+    z = zalo(engine)
+    await z.say("/start")
+    await z.say("1")
+    await z.say("thuc phan")
+    await z.say("1")
+    await z.say("Nông Thị Hoa")  # now asked for the category
+    await z.say("/lienket")
+    await z.say("1")
+    assert "Mã liên kết của bạn" in z.transcript[-1][1][0].text
+    await z.say("4")  # the category step goes on
+    assert "nhóm vấn đề" in z.last_text

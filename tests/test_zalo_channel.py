@@ -520,12 +520,16 @@ async def test_linking_through_both_adapters(
             await bot.say("Tỉnh có chính sách gì hỗ trợ thanh niên khởi nghiệp ở vùng cao?")
             receipt = await bot.say("1")
             code = receipt.split("Mã câu hỏi: ")[1][:6]
-            issued = await bot.say("/lienket")
+            await bot.say("/lienket")
+            issued = await bot.say("1")  # agreed to link, after reading what joins
             link = issued.split("Mã liên kết của bạn: ")[1][:6]
             assert f"/lienket {link}" in issued and "Telegram" in issued
 
             start = len(tg_api.calls)
             tg_api.push_message(tg_user, f"/start l-{link}")  # the deep link t.me/<bot>?start=l-…
+            await settle(tg_api, telegram)
+            assert "Bạn đồng ý liên kết không?" in "\n".join(texts_since(tg_api, tg_user, start))
+            tg_api.push_message(tg_user, "đồng ý")
             await settle(tg_api, telegram)
             assert "Đã liên kết xong" in "\n".join(texts_since(tg_api, tg_user, start))
             start = len(tg_api.calls)
