@@ -511,6 +511,7 @@ async def test_the_notice_quotes_every_question_it_answers(
         "Phủ sóng trong năm 2026.",
         also=[also.code, gone.code],
         now=after,
+        cross_topic=True,  # "Chuyển đổi số" beside "việc làm": the organiser confirmed
     )
     await store.questions.set_status(gone.id, "withdrawn", now=now)  # withdrawn since
     out = tmp_path / "conclusion.docx"
