@@ -10,7 +10,8 @@ from typing import Any
 
 from handlers.events import Attachment, AttachmentKind, Button, Reply
 from storage import Store, jsontext
-from storage.outbox import NewMessage
+from storage.models import Identity
+from storage.outbox import KEPT_FOR_RETURN, NewMessage
 
 
 def _reply_data(reply: Reply, *, compact: bool = False) -> dict[str, Any]:
@@ -88,7 +89,8 @@ async def queue_for_person(
     """Queue ``reply`` to a person on their preferred reachable channel.
 
     Returns False when the person cannot be reached (blocked the bot, no identity) or the
-    ``dedup_key`` was queued before. Channels not in ``channels`` come last.
+    ``dedup_key`` was queued before. Channels not in ``channels`` come last. (An answer
+    to a person who blocked the bot is kept for their return: see :func:`_queue`.)
     """
     queued = await queue_for_people(
         store,
@@ -116,27 +118,15 @@ async def queue_for_people(
 ) -> int:
     """Queue the same ``reply`` to many people (a broadcast) with one identity query and
     one insert; returns how many were queued."""
-    identities = await store.people.reachable_identities(person_ids)
-    rank = {name: i for i, name in enumerate(channels)}
     body = encode_reply(reply)
-    messages = []
-    for person_id in person_ids:
-        found = identities.get(person_id)
-        if not found:
-            continue
-        identity = min(found, key=lambda i: rank.get(i.channel, len(rank)))
-        messages.append(
-            NewMessage(
-                person_id=person_id,
-                channel=identity.channel,
-                chat_id=identity.chat_id,
-                kind=kind,
-                body=body,
-                dedup_key=dedup_key(person_id) if dedup_key is not None else None,
-                batch_id=batch_id,
-            )
-        )
-    return await store.outbox.enqueue(messages, now=now) if messages else 0
+    return await _queue(
+        store,
+        [(p, body, dedup_key(p) if dedup_key is not None else None) for p in person_ids],
+        kind=kind,
+        now=now,
+        batch_id=batch_id,
+        channels=channels,
+    )
 
 
 async def queue_each(
@@ -150,24 +140,60 @@ async def queue_each(
     """Queue a different reply to each of many people — (person id, reply, dedup key) —
     with one identity query and one insert (answers and the conclusion notice, which quote
     each person's own question); returns how many were queued."""
-    identities = await store.people.reachable_identities(
-        list(dict.fromkeys(p for p, _, _ in messages))
+    return await _queue(
+        store,
+        [(p, encode_reply(reply), key) for p, reply, key in messages],
+        kind=kind,
+        now=now,
+        channels=channels,
     )
+
+
+async def _queue(
+    store: Store,
+    messages: Sequence[tuple[int, str, str | None]],
+    *,
+    kind: str,
+    now: datetime,
+    batch_id: int | None = None,
+    channels: tuple[str, ...],
+) -> int:
+    """Queue (person id, encoded reply, dedup key) on each person's preferred reachable
+    channel; returns how many were queued to go now.
+
+    A person who blocked the bot on every app is skipped, except for the kinds kept for
+    their return (:data:`storage.outbox.KEPT_FOR_RETURN`: an answer to their question, the
+    conclusion notice, a notice about their own question): those are stored ``blocked`` on
+    their preferred app and go out when they come back on any app. A broadcast they miss
+    is not kept: it announces what is past by then."""
+    wanted = list(dict.fromkeys(p for p, _, _ in messages))
+    identities = await store.people.reachable_identities(wanted)
+    held: dict[int, list[Identity]] = {}
+    if kind in KEPT_FOR_RETURN:
+        absent = [p for p in wanted if p not in identities]
+        if absent:
+            held = await store.people.all_identities(absent)
     rank = {name: i for i, name in enumerate(channels)}
-    rows = []
-    for person_id, reply, key in messages:
-        found = identities.get(person_id)
+    now_rows: list[NewMessage] = []
+    kept_rows: list[NewMessage] = []
+    for person_id, body, key in messages:
+        found = identities.get(person_id) or held.get(person_id)
         if not found:
             continue
         identity = min(found, key=lambda i: rank.get(i.channel, len(rank)))
+        rows = now_rows if person_id in identities else kept_rows
         rows.append(
             NewMessage(
                 person_id=person_id,
                 channel=identity.channel,
                 chat_id=identity.chat_id,
                 kind=kind,
-                body=encode_reply(reply),
+                body=body,
                 dedup_key=key,
+                batch_id=batch_id,
+                held=person_id not in identities,
             )
         )
-    return await store.outbox.enqueue(rows, now=now) if rows else 0
+    if kept_rows:
+        await store.outbox.enqueue(kept_rows, now=now)
+    return await store.outbox.enqueue(now_rows, now=now) if now_rows else 0

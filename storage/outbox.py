@@ -5,6 +5,12 @@ left ``sending`` by a crash is retried at start-up and marked ``resent``; so is 
 after a send whose answer was lost (a timeout, a dropped connection). Those are the only
 messages that can arrive twice (Telegram may have accepted them before the process could
 record it, and the Bot API has no way to ask), and the broadcast report counts them.
+
+A person who blocked the bot on every app of theirs is not lost for good: the messages
+about their own questions (:data:`KEPT_FOR_RETURN`) are kept ``blocked`` (queued so while
+they are unreachable, or refused by a 403), and go out when they come back on any app
+(:meth:`storage.people.PersonRepository.set_blocked`). Broadcasts, reminders and digests
+they missed are not: they speak of dates and events that are past by then.
 """
 
 from __future__ import annotations
@@ -15,6 +21,16 @@ from datetime import datetime
 
 from storage.db import Database, Row
 from storage.times import from_utc_text, to_utc_text
+
+KEPT_FOR_RETURN = ("answer", "conclusion", "notice")
+"""Kinds of message kept for a person who blocked the bot everywhere, and sent when they
+come back (on any app): the official answer to their question, the conclusion notice
+quoting it, and notices about their own question or account (a question they joined was
+withdrawn, an app was linked). They stay true and they were written for that one person.
+Broadcasts, reminders, digests and reports are skipped: a missed broadcast announces a
+deadline or an event that is past when they return, and a fresh one reaches them anyway."""
+
+HELD_ERROR = "held: the person blocked the bot; sent when they come back"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +60,9 @@ class NewMessage:
     body: str
     dedup_key: str | None = None
     batch_id: int | None = None
+    held: bool = False
+    """Queued ``blocked``: the person blocked the bot on every app; it goes when they come
+    back (see :data:`KEPT_FOR_RETURN`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +112,22 @@ class OutboxRepository:
     async def _insert(self, messages: Sequence[NewMessage], at: str) -> int:
         return await self._db.executemany(
             "INSERT INTO outbox (person_id, channel, chat_id, kind, body, dedup_key,"
-            " batch_id, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+            " batch_id, next_attempt, created_at, status, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
-                (m.person_id, m.channel, m.chat_id, m.kind, m.body, m.dedup_key, m.batch_id, at, at)
+                (
+                    m.person_id,
+                    m.channel,
+                    m.chat_id,
+                    m.kind,
+                    m.body,
+                    m.dedup_key,
+                    m.batch_id,
+                    at,
+                    at,
+                    "blocked" if m.held else "pending",
+                    HELD_ERROR if m.held else None,
+                )
                 for m in messages
             ],
         )

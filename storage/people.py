@@ -9,6 +9,7 @@ from typing import Any
 
 from storage.db import Database, Row, Script, count, one, update_statement
 from storage.models import Identity, Person
+from storage.outbox import KEPT_FOR_RETURN
 from storage.times import to_utc_text
 
 EDITABLE = frozenset({"full_name", "display_name", "unit_id", "category", "language", "anonymous"})
@@ -106,7 +107,12 @@ class PersonRepository:
     async def set_blocked(self, channel: str, external_id: str, *, blocked: bool) -> None:
         """The person blocked the bot on this identity (``blocked``), or came back on it:
         that app is not used (is used again) to reach them; the person is unreachable
-        when every identity of theirs is blocked."""
+        when every identity of theirs is blocked.
+
+        Coming back, in the same transaction, the messages kept for them while they could
+        not be reached (answers to their questions and the like, see
+        :data:`storage.outbox.KEPT_FOR_RETURN`) are queued to this chat. Broadcasts and
+        reminders they missed stay undelivered (past)."""
         await self._set_blocked(
             "channel = ? AND external_id = ?", (channel, external_id), blocked=blocked
         )
@@ -131,6 +137,25 @@ class PersonRepository:
                 f"UPDATE identities SET blocked = ? WHERE {where}", (int(blocked), *params)
             )
             await self._db.execute(_RECOUNT_REACHABLE, (person_id,))
+            if not blocked:
+                row = await self._db.fetchone(
+                    f"SELECT channel, chat_id FROM identities WHERE {where}", params
+                )
+                assert row is not None
+                await self._release_kept(person_id, row["channel"], row["chat_id"])
+
+    async def _release_kept(self, person_id: int, channel: str, chat_id: str) -> None:
+        """The person is back on (channel, chat id): what was kept for them goes there,
+        whole unless it was for that same chat (a long one goes on from the part after
+        those delivered)."""
+        marks = ",".join("?" * len(KEPT_FOR_RETURN))
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', error = NULL, attempts = 0,"
+            " claimed_by = NULL, parts_done = CASE WHEN channel = ? AND chat_id = ?"
+            " THEN parts_done ELSE 0 END, channel = ?, chat_id = ?"
+            f" WHERE person_id = ? AND status = 'blocked' AND kind IN ({marks})",
+            (channel, chat_id, channel, chat_id, person_id, *KEPT_FOR_RETURN),
+        )
 
     async def reachable_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
         """Identities of the given people who can still be messaged (one query per 500)."""
@@ -142,6 +167,22 @@ class PersonRepository:
                 "SELECT i.* FROM identities i JOIN people p ON p.id = i.person_id"
                 f" WHERE p.unreachable = 0 AND i.blocked = 0 AND i.person_id IN ({marks})"
                 " ORDER BY i.created_at",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r["person_id"], []).append(
+                    Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"])
+                )
+        return found
+
+    async def all_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
+        """Every identity of the given people, blocked ones too (one query per 500)."""
+        found: dict[int, list[Identity]] = {}
+        for start in range(0, len(person_ids), 500):
+            chunk = list(person_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT * FROM identities WHERE person_id IN ({marks}) ORDER BY created_at",
                 chunk,
             )
             for r in rows:
