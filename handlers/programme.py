@@ -69,12 +69,20 @@ async def official_campaign(
     return campaign
 
 
+#: Other questions of a group listed under a programme question on a phone; all of them
+#: are in the Word programme (/vanban kichban) and on the command line.
+RELATED_SHOWN = 3
+
+
 async def render(ctx: Ctx, campaign: Campaign, entries: list[programme.ProgrammeEntry]) -> str:
     topics = {  # a default group in the reader's language, as /traloi names it
         t.id: ctx.topic_name(t)
         for t in await ctx.store.campaigns.topics(campaign.id, include_inactive=True)
     }
-    text = programme.format_programme(campaign, entries, ctx.tr, topics)
+    related = await programme.related(ctx.store, entries)
+    text = programme.format_programme(
+        campaign, entries, ctx.tr, topics, related, shown=RELATED_SHOWN
+    )
     return text + "\n" + ctx.tr("programme.help")
 
 

@@ -18,6 +18,7 @@ Used by ``youthbot programme`` and the organisers' ``/kichban`` in chat.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,6 +56,37 @@ class ProgrammeEntry:
     @property
     def reworded(self) -> bool:
         return self.item.wording is not None
+
+
+@dataclass(frozen=True)
+class RelatedQuestion:
+    """Another question of a programme question's group: its code, unit and own words."""
+
+    code: str
+    unit: str
+    text: str
+
+
+async def related(
+    store: Store, entries: Sequence[ProgrammeEntry]
+) -> dict[int, list[RelatedQuestion]]:
+    """For each programme question (by id), the other questions of its group: a group may
+    be wrong, and whoever answers on stage answers them too, so each is listed in its
+    asker's own words (withdrawn ones left out)."""
+    units: dict[int, str] = {}
+    found: dict[int, list[RelatedQuestion]] = {}
+    for entry in entries:
+        others = []
+        for other in await store.questions.in_cluster(entry.question):
+            if other.id == entry.question.id:
+                continue
+            if other.unit_id not in units:
+                unit = await store.units.get(other.unit_id)
+                units[other.unit_id] = unit.name if unit is not None else ""
+            others.append(RelatedQuestion(other.code, units[other.unit_id], other.text))
+        if others:
+            found[entry.question.id] = others
+    return found
 
 
 async def entries(store: Store, campaign: Campaign) -> list[ProgrammeEntry]:
@@ -307,9 +339,14 @@ def format_programme(
     entries: list[ProgrammeEntry],
     tr: Translator,
     topics: dict[int, str],
+    related: Mapping[int, Sequence[RelatedQuestion]] | None = None,
+    *,
+    shown: int | None = None,
 ) -> str:
     """The programme as text (chat and command line): number, pin, code, topic group,
-    who answers, the wording read out and, when reworded, the asker's own words."""
+    who answers, the wording read out and, when reworded, the asker's own words; under
+    it the other questions of its group (``related``), each with its code, unit and own
+    words (the first ``shown`` of them, then how many more)."""
     count = len(entries)
     lines = [tr.n("programme.title", count, campaign=campaign.title, minutes=minutes(count))]
     for number, entry in enumerate(entries, start=1):
@@ -326,6 +363,21 @@ def format_programme(
         )
         if entry.reworded:
             lines.append(tr("programme.original", text=short(entry.question.text, 160)))
+        others = (related or {}).get(entry.question.id, ())
+        if others:
+            lines.append(tr("programme.related"))
+            listed = others if shown is None else others[:shown]
+            for other in listed:
+                lines.append(
+                    tr(
+                        "programme.related_line",
+                        code=other.code,
+                        unit=other.unit,
+                        text=short(other.text, 160),
+                    )
+                )
+            if len(others) > len(listed):
+                lines.append(tr.n("programme.related_more", len(others) - len(listed)))
     if count < PROGRAMME_MIN:
         lines.append(tr("programme.few", min=PROGRAMME_MIN))
     return "\n".join(lines)

@@ -100,5 +100,6 @@ async def _programme(args: argparse.Namespace, app: App) -> int:
     topics = {
         t.id: t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)
     }
-    print(programme.format_programme(campaign, entries, tr, topics))
+    related = await programme.related(store, entries)
+    print(programme.format_programme(campaign, entries, tr, topics, related))
     return 0

@@ -104,6 +104,17 @@ class AnswersDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedQuestion:
+    """Another question of a programme question's group, in its asker's own words."""
+
+    code: str
+    unit: str
+    asker: str  #: the asker's name, "Ẩn danh", or "" when names are not shown
+    text: str
+    people: int  #: its asker and supporters
+
+
+@dataclass(frozen=True, slots=True)
 class ProgrammeRow:
     """One question of the live programme, in the order it is asked."""
 
@@ -116,7 +127,8 @@ class ProgrammeRow:
     people: int  #: the asker and the supporters
     answerer: str  #: who answers on stage
     pinned: bool
-    related: tuple[str, ...]  #: other questions of its group: "CODE (unit)", for the record
+    #: other questions of its group, each with its code, unit and own words, for the record
+    related: tuple[RelatedQuestion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from bot.documents.followup import (
     DocumentKind,
     ProgrammeDocument,
     ProgrammeRow,
+    RelatedQuestion,
     ReportDocument,
     ReportFigures,
     TopicFigure,
@@ -127,7 +128,13 @@ async def build_programme(
         if supporters:
             askers.append(tr.n("followup.supporters", supporters))
         related = tuple(
-            f"{other.code} ({reports[other.id].unit_name})"
+            RelatedQuestion(
+                code=other.code,
+                unit=reports[other.id].unit_name,
+                asker=_asker(reports[other.id], tr, show_names),
+                text=reports[other.id].text,
+                people=1 + reports[other.id].supporters,
+            )
             for other in await store.questions.in_cluster(q)
             if other.id != q.id and other.id in reports
         )

@@ -136,8 +136,9 @@ def _quote(text: str, tr: Translator) -> str:
 def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
     _body(
         out,
-        tr.t(
+        tr.n(
             "followup.answers.intro",
+            document.questions,
             questions=_n(document.questions, tr),
             answered=_n(document.answered, tr),
             published=_n(document.published, tr),
@@ -226,9 +227,21 @@ def _programme(out: Body, document: ProgrammeDocument, tr: Translator) -> None:
         question = f"{_quote(row.wording, tr)} ({row.code}; {row.topic})"
         if row.original is not None:
             question += "\n" + tr.t("followup.programme.original", text=_quote(row.original, tr))
-        askers = "; ".join(row.askers)
         if row.related:
-            askers += "\n" + tr.t("followup.programme.related", codes=", ".join(row.related))
+            # Every other question of its group in its own words: the group may be wrong,
+            # and whoever answers on stage answers them too.
+            question += "\n" + tr.t("followup.programme.related")
+            for other in row.related:
+                who = f"{other.asker} ({other.unit})" if other.asker else other.unit
+                if other.people > 1:
+                    who += " " + tr.n("followup.supporters", other.people - 1)
+                question += "\n" + tr.t(
+                    "followup.programme.related_item",
+                    code=other.code,
+                    who=who,
+                    text=_quote(other.text, tr),
+                )
+        askers = "; ".join(row.askers)
         rows.append((str(row.number), question, askers, row.answerer))
     headers = (
         tr.t("digest.docx.col.number"),
