@@ -8,6 +8,7 @@ asks the pending step again in the new language.
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 
 from handlers.access import Action, role_may
 from handlers.contacts import contact_details, masked
@@ -199,6 +200,39 @@ async def _own(ctx: Ctx, arg: str) -> Question | None:
     return question
 
 
+# -- /sua, /rut: which question? ---------------------------------------------------------
+
+#: A question in the /sua, /rut lists: cut at a word near this many characters.
+PICK_CHARS = 70
+
+
+def pick_texts(questions: list[Question], timezone: tzinfo) -> list[str]:
+    """How each question is shown in a list to pick from: its start, cut at a word near
+    :data:`PICK_CHARS`; longer where two start alike, then with the day it was sent
+    where they still look the same (codes alone are hard to tell apart)."""
+    texts = [short(q.text, PICK_CHARS) for q in questions]
+    for limit in (PICK_CHARS * 2, None):
+        alike = {t for t in texts if texts.count(t) > 1}
+        for i, q in enumerate(questions):
+            if texts[i] not in alike:
+                continue
+            if limit is not None:
+                texts[i] = short(q.text, limit)
+            else:
+                texts[i] = f"({q.created_at.astimezone(timezone):%d/%m %H:%M}) {texts[i]}"
+    return texts
+
+
+def _ask_pick(ctx: Ctx, state: State, title: str, questions: list[Question], action: str) -> None:
+    """The person's questions, numbered in the text (enough of each to tell them apart on
+    a phone), with their codes as the buttons."""
+    texts = pick_texts(questions, ctx.settings.timezone)
+    numbered = enumerate(zip(questions, texts, strict=True), start=1)
+    lines = [title] + [f"{n}. {q.code}: {text}" for n, (q, text) in numbered]
+    choices = [Choice(q.code, action, str(q.id)) for q in questions]
+    ctx.ask(state, "\n".join(lines), choices, listed=len(questions))
+
+
 # -- /sua --------------------------------------------------------------------------------
 
 
@@ -219,11 +253,7 @@ async def edit_command(ctx: Ctx) -> None:
     if len(editable) == 1:
         await _ask_edit_text(ctx, editable[0])
         return
-    ctx.ask(
-        State.EDIT_PICK,
-        ctx.tr("edit.pick"),
-        [Choice(f"{q.code}: {short(q.text, 40)}", "ep", str(q.id)) for q in editable],
-    )
+    _ask_pick(ctx, State.EDIT_PICK, ctx.tr("edit.pick"), editable, "ep")
 
 
 async def _ask_edit_text(ctx: Ctx, question: Question) -> None:
@@ -295,11 +325,7 @@ async def withdraw_command(ctx: Ctx) -> None:
     if len(editable) == 1:
         _ask_withdraw(ctx, editable[0])
         return
-    ctx.ask(
-        State.WITHDRAW_PICK,
-        ctx.tr("withdraw.pick"),
-        [Choice(f"{q.code}: {short(q.text, 40)}", "wp", str(q.id)) for q in editable],
-    )
+    _ask_pick(ctx, State.WITHDRAW_PICK, ctx.tr("withdraw.pick"), editable, "wp")
 
 
 def _ask_withdraw(ctx: Ctx, question: Question) -> None:

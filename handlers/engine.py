@@ -59,6 +59,8 @@ _MEDIA_GROUPS = {
     "audio": "voice",
     "document": "document",
 }
+# The yes/no questions of a young person's flow a thumbs-up sticker answers "yes".
+_STICKER_YES_STATES = frozenset({State.CONSENT, State.UNIT_CONFIRM, State.SUPPORTED, State.PREVIEW})
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
 
@@ -692,14 +694,19 @@ class Engine:
             pass  # an official's filled answer sheet, read
         elif event.kind == EventKind.UNSUPPORTED:
             ctx.say(ctx.tr("media.hidden"))
-            ctx.repeat_prompt()
+            if not await self._welcome_first(ctx):
+                ctx.repeat_prompt()
         elif event.kind == EventKind.MEDIA and event.text.strip():
             # A photo's or a file's caption is what the person wrote: read it as text.
             ctx.say(ctx.tr("media.caption"))
             await self._text(ctx, event.text)
+        elif event.kind == EventKind.MEDIA and self._sticker_yes(ctx):
+            await self._text(ctx, event.emoji or "")  # a thumbs-up sticker: "👍" typed
         elif event.kind == EventKind.MEDIA:
             ctx.say(ctx.tr(f"media.{_MEDIA_GROUPS.get(event.media_type or '', 'other')}"))
-            if ctx.state == State.IDLE:
+            if await self._welcome_first(ctx):
+                pass  # a sticker, a photo as the very first message: the welcome too
+            elif ctx.state == State.IDLE:
                 ctx.say(ctx.tr("media.idle"))
             else:
                 ctx.repeat_prompt()
@@ -713,6 +720,25 @@ class Engine:
             # answered with the same prompt again.
             ctx.replies.clear()
         self._remember_burst(ctx, answered=in_burst, seen=seen)
+
+    async def _welcome_first(self, ctx: Ctx) -> bool:
+        """A sticker, a photo, a hidden message from someone who has not consented yet (the
+        very first message, say): the welcome follows the note, as after a first "chào"."""
+        if ctx.state != State.IDLE or "start" not in self.router.commands:
+            return False
+        if await self.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION):
+            return False
+        await self.command(ctx, "start")
+        return True
+
+    def _sticker_yes(self, ctx: Ctx) -> bool:
+        """A sticker standing for 👍/👌/✅ where a young person is asked yes or no (the
+        consent, "send?"): a yes. Anywhere else it is a sticker (never a silent choice)."""
+        emoji = ctx.event.emoji
+        if not emoji or ctx.state not in _STICKER_YES_STATES or ctx.earlier_list:
+            return False
+        said = intents(emoji)
+        return bool(said) and said <= {"yes", "send"} and self._typed_choice(ctx, emoji) is not None
 
     # -- bursts: several messages within seconds ------------------------------------
 

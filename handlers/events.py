@@ -59,6 +59,9 @@ class Event:
     file_ref: str | None = None
     file_name: str | None = None
     file_content: bytes | None = None
+    # The emoji a sticker stands for (Telegram's ``sticker.emoji``): a thumbs-up sticker
+    # is a yes where a yes/no is asked.
+    emoji: str | None = None
 
     @property
     def reply_chat(self) -> str:

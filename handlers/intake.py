@@ -33,6 +33,7 @@ from handlers.understanding import (
     announced_subject,
     asks_if_answered,
     declines_name,
+    drops_draft,
     idle_request,
     intents,
     is_answer_word,
@@ -1032,6 +1033,9 @@ async def preview_text(ctx: Ctx, text: str) -> None:
         return
     if ctx.state == State.PREVIEW and await note_anonymous(ctx, text):
         return
+    if ctx.state == State.PREVIEW and (drops_draft(text) or "no" in intents(text)):
+        ask_drop(ctx)  # "thôi", "bỏ đi", "ko": never mind? Not a nudge to send.
+        return
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
         await show_preview(ctx)  # the same text sent again: still one question
         return
@@ -1045,6 +1049,46 @@ async def preview_text(ctx: Ctx, text: str) -> None:
     ctx.data["amend"] = cleaned[: ctx.settings.max_question_chars * 3]
     ctx.collect("amend")
     ask_amend(ctx)
+
+
+@router.reask(State.DRAFT_DROP)
+async def reask_drop(ctx: Ctx) -> None:
+    ask_drop(ctx)
+
+
+def ask_drop(ctx: Ctx) -> None:
+    """Drop the question being written, not sent? (Typed at the preview: "thôi", "bỏ đi".)"""
+    ctx.ask(
+        State.DRAFT_DROP,
+        ctx.tr("drop.ask", text=short(str(ctx.draft.get("text", "")), 80)),
+        [
+            [Choice(ctx.tr("drop.yes"), "pd", intents=("yes", "cancel"))],
+            [Choice(ctx.tr("drop.no"), "pk")],
+        ],
+    )
+
+
+@router.unmatched_text(State.DRAFT_DROP)
+async def text_at_the_drop(ctx: Ctx, text: str) -> None:
+    if drops_draft(text):  # "thôi", "bỏ đi" again: yes, drop it
+        await drop_draft(ctx, "")
+    elif "no" in intents(text) or "keep" in intents(text):  # "không", "ko": keep it
+        await keep_draft(ctx, "")
+    else:
+        ctx.say(ctx.tt("choice.not_understood"))
+        ctx.repeat_prompt()
+
+
+@router.action("pd")
+async def drop_draft(ctx: Ctx, _: str) -> None:
+    ctx.reset()
+    ctx.say(ctx.tr("drop.done"))
+
+
+@router.action("pk")
+async def keep_draft(ctx: Ctx, _: str) -> None:
+    ctx.say(ctx.tr("drop.kept"))
+    await show_preview(ctx)
 
 
 @router.reask(State.AMEND)
@@ -1320,7 +1364,9 @@ async def show_preview(ctx: Ctx) -> None:
                 Choice(ctx.tr("preview.edit_unit"), "pu", intents=("preview.unit",)),
                 Choice(ctx.tr("preview.edit_name"), "pn", intents=("preview.name",)),
             ],
-            [Choice(ctx.tr("preview.cancel"), "pc", intents=("cancel",))],
+            # Typed "thôi", "không gửi nữa": asked to confirm (preview_text); the button
+            # or its word "hủy" drops the question at once.
+            [Choice(ctx.tr("preview.cancel"), "pc")],
         ],
     )
 

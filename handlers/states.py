@@ -20,6 +20,7 @@ class State(StrEnum):
     SUPPORTED = "supported"  # joined a similar question: send one's own words as well?
     PREVIEW = "preview"
     AMEND = "amend"  # text typed at the preview: add it, replace with it, or ignore it
+    DRAFT_DROP = "draft_drop"  # "thôi", "bỏ đi" at the preview: drop the question, sure?
     EDIT_PICK = "edit_pick"
     EDIT_TEXT = "edit_text"
     WITHDRAW_PICK = "withdraw_pick"
@@ -61,6 +62,7 @@ DRAFT_STATES = frozenset(
         State.SUPPORTED,
         State.PREVIEW,
         State.AMEND,
+        State.DRAFT_DROP,
     }
 )
 

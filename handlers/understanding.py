@@ -27,6 +27,7 @@ __all__ = [
     "ambiguous",
     "asks_if_answered",
     "declines_name",
+    "drops_draft",
     "idle_request",
     "intents",
     "is_answer_word",
@@ -88,6 +89,8 @@ _YES = {
     "agree",
     "i agree",
 }
+# "đc rồi", "oke rồi", "uk rồi": the same yes ("đc r" is trimmed to "dc").
+_YES |= {f"{w} roi" for w in ("ok", "oke", "okie", "oki", "okay", "dc", "uk", "um", "vang")}
 _NO = {
     "khong",
     "ko",
@@ -205,6 +208,38 @@ _CANCEL = {
     for want in ("", "muon ")
     for verb in ("hoi", "gui")
     for tail in ("", " dau")
+}
+# At the question's preview: "never mind", drop it (asked to confirm; "không" alone is
+# asked too). Compared after the politeness is trimmed ("thôi bỏ đi ạ" → "thoi bo").
+_DROP = {
+    "thoi",
+    "thoi khoi",
+    "khoi",
+    "khoi gui",
+    "thoi khoi gui",
+    "bo",
+    "bo qua",
+    "thoi bo",
+    "thoi bo qua",
+    "bo cau hoi",
+    "bo cau nay",
+    "bo cau hoi nay",
+    "xoa",
+    "xoa cau hoi",
+    "thoi xoa",
+    "khong gui",
+    "ko gui",
+    "k gui",
+    "khong gui dau",
+    "ko gui dau",
+    "k gui dau",
+    "dung gui",
+    "thoi dung gui",
+    "khong hoi",
+    "ko hoi",
+    "forget it",
+    "drop it",
+    "dont send it",
 }
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
 _REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
@@ -650,6 +685,7 @@ _TRAILING = (
     "di",
     "luon",
     "lun",
+    "r",  # "rồi" in teencode: "đc r", "ok r"
     "nhe ad",
     "ad",
     "admin",
@@ -709,6 +745,8 @@ _EMOJI = {
     "🙅": "no",
 }
 _NOT_WORD = re.compile(r"[^\w\s]+")
+# Around an emoji: its presentation selector, a skin tone, spaces.
+_EMOJI_NOISE = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff\\s]")
 _DIGITS = re.compile(r"^#?\(?(\d{1,2})\)?[.)]?$")
 _KEYCAPS = {f"{d}\ufe0f\u20e3": d for d in range(10)} | {f"{d}\u20e3": d for d in range(10)}
 
@@ -776,11 +814,12 @@ def intents(text: str) -> frozenset[str]:
     stripped = unicodedata.normalize("NFC", text).strip()
     if len(stripped) > 60:
         return frozenset()
-    emoji = stripped.rstrip("\ufe0f")
-    if emoji in _EMOJI:
-        return _ACCENTED_INTENTS[_EMOJI[emoji]]
+    # "👍", "👍🏻" (a skin tone), "👍👍": the same thumbs-up.
+    emoji = _EMOJI_NOISE.sub("", stripped)
+    if emoji and emoji[0] in _EMOJI and emoji == emoji[0] * len(emoji):
+        return _ACCENTED_INTENTS[_EMOJI[emoji[0]]]
     lowered = _NOT_WORD.sub(" ", stripped.lower()).split()
-    core = [w for w in lowered if fold(w) not in ("a", "nhe", "nha", "roi", "ma", "di")]
+    core = [w for w in lowered if fold(w) not in ("a", "nhe", "nha", "roi", "r", "ma", "di")]
     if len(core) == 1 and core[0] in _ACCENTED:
         return _ACCENTED_INTENTS[_ACCENTED[core[0]]]
     words = meaningful(stripped)
@@ -816,6 +855,15 @@ def _said(words: str) -> frozenset[str]:
         for name, said in intents_of.items()
         if words in said
     )
+
+
+_DROP_SAID = _spelled(_DROP)
+
+
+def drops_draft(text: str) -> bool:
+    """Whether ``text`` at the question's preview means "never mind, drop it" ("thôi",
+    "thôi khỏi", "bỏ đi", "không gửi nữa"): asked to confirm, never a nudge to send."""
+    return meaningful(text) in _DROP_SAID or "cancel" in intents(text)
 
 
 def ambiguous(text: str) -> bool:

@@ -222,6 +222,9 @@ def _message(update: Update, message: Message, *, bot_username: str, edited: boo
             event = replace(
                 base, kind=EventKind.MEDIA, media_type=media_type, text=message.caption or ""
             )
+            if media_type == "sticker" and message.sticker is not None:
+                # The emoji the sticker stands for: a thumbs-up sticker can say yes.
+                event = replace(event, emoji=message.sticker.emoji or None)
             document = message.document if media_type == "document" else None
             if document is not None:
                 event = replace(event, file_ref=document.file_id, file_name=document.file_name)

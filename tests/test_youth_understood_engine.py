@@ -1,0 +1,261 @@
+"""No young person faces a silent bot, and what they type is understood: a sticker or a
+hidden message as the first message, a thumbs-up, "thôi" at the preview, the /sua and
+/rut lists, teencode. Through the engine and a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from handlers.account import PICK_CHARS, pick_texts
+from handlers.engine import Engine
+from handlers.events import EventKind
+from handlers.understanding import drops_draft, intents
+from storage.models import Campaign
+from tests.talk import Talker
+from tests.test_young_people_qa import QUESTION, walk
+
+WELCOME = "Bạn có đồng ý không?"
+
+
+def texts(t: Talker) -> str:
+    return t.last_text
+
+
+# -- 1. the very first message is no text --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "note"),
+    [
+        (EventKind.UNSUPPORTED, {}, "nền tảng đã ẩn nội dung"),
+        (EventKind.MEDIA, {"media_type": "sticker"}, "Nhãn dán dễ thương"),
+        (EventKind.MEDIA, {"media_type": "location"}, "chỉ đọc được tin nhắn bằng chữ"),
+        (EventKind.MEDIA, {"media_type": "document"}, "chưa mở được tệp"),
+        (EventKind.MEDIA, {"media_type": "voice"}, "tin nhắn thoại"),
+        (EventKind.MEDIA, {"media_type": "photo"}, "chưa xem được ảnh"),
+    ],
+)
+async def test_a_first_message_without_text_gets_the_welcome(
+    engine: Engine, kind: EventKind, fields: dict[str, str], note: str
+) -> None:
+    """A sticker, a location, a file or a message Zalo hid, sent first, got a note ("I only
+    read text") and no welcome, no consent, no way in: now the welcome follows the note."""
+    t = Talker(engine, user_id="first")
+    await t.event(kind, **fields)
+    assert note in texts(t)
+    assert "Chào bạn!" in texts(t) and WELCOME in texts(t)
+    await t.say("đồng ý")
+    assert "xã, phường" in texts(t)
+    # Later, a sticker at a step gets the note and the step again (no second welcome).
+    await t.event(kind, **fields)
+    assert note in texts(t) and "Chào bạn!" not in texts(t) and "xã, phường" in texts(t)
+
+
+async def test_a_sticker_between_questions_is_no_second_welcome(engine: Engine) -> None:
+    t = Talker(engine, user_id="again")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    assert "Mã câu hỏi" in texts(t)
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    assert "Nhãn dán" in texts(t) and "/hoi" in texts(t) and "Chào bạn!" not in texts(t)
+
+
+# -- 2. a thumbs-up ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["👍", "👍🏻", "👍🏽", "👍👍", "👌", "✅", "👍 ", "👍️"])
+def test_thumbs_up_with_a_skin_tone_or_twice_is_a_yes(typed: str) -> None:
+    assert "yes" in intents(typed)
+
+
+@pytest.mark.parametrize("typed", ["👍😂", "😂", "❤️"])
+def test_other_emoji_are_no_yes(typed: str) -> None:
+    assert "yes" not in intents(typed)
+
+
+async def test_a_thumbs_up_with_a_skin_tone_sends_at_the_preview(engine: Engine) -> None:
+    """ "👍🏻" (a thumbs-up with a skin tone, what many keyboards offer) at "send?" was
+    "Mình chưa hiểu ý bạn. Gõ 1 để gửi câu hỏi nhé"."""
+    t = Talker(engine, user_id="tone")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("👍🏻")
+    assert "Mã câu hỏi" in texts(t)
+
+
+async def test_a_thumbs_up_sticker_says_yes_where_yes_or_no_is_asked(engine: Engine) -> None:
+    """A thumbs-up sticker (Telegram gives its emoji) at the consent and at "send?" was
+    "Nhãn dán dễ thương đó! Nhưng mình chỉ đọc được chữ thôi" and the question again."""
+    t = Talker(engine, user_id="sticker")
+    await t.say("/start")
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    assert "Cảm ơn bạn" in texts(t) and "xã, phường" in texts(t)
+    for step in ("thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
+        await t.say(step)
+    # At the topic list a sticker chooses nothing: said, and the list again.
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    assert "Nhãn dán" in texts(t) and "vấn đề" in texts(t).lower()
+    await t.say("1")
+    await t.say(QUESTION)
+    # Another sticker at "send?" sends nothing.
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="😂")
+    assert "Nhãn dán" in texts(t) and "kiểm tra lại" in texts(t)
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👌")
+    assert "Mã câu hỏi" in texts(t)
+
+
+async def test_a_thumbs_up_sticker_withdraws_or_deletes_nothing(
+    engine: Engine, province_app: object
+) -> None:
+    """Destructive yes/no questions (/rut, /xoa) need a typed answer, not a sticker."""
+    t = Talker(engine, user_id="careful")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    await t.say("/rut")
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    assert "Nhãn dán" in texts(t) and "Rút câu hỏi" in texts(t)
+    await t.say("/xoa")
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    assert "Nhãn dán" in texts(t)
+    await t.say("/cauhoi")
+    assert "Mã" in texts(t) or "câu hỏi" in texts(t)
+
+
+# -- 3. "thôi" at the preview ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["thôi", "thoi", "thôi khỏi", "không gửi nữa", "bỏ đi", "bo di", "thôi nha", "ko"]
+)
+async def test_never_mind_at_the_preview_asks_to_drop_the_question(
+    engine: Engine, typed: str
+) -> None:
+    """ "thôi" at "send?" was "Mình chưa hiểu ý bạn. Gõ 1 để gửi câu hỏi nhé": pushed to
+    send what the person meant to drop ("không gửi nữa" dropped it with no way back)."""
+    t = Talker(engine, user_id="never-mind")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say(typed)
+    shown = texts(t)
+    assert "bỏ câu hỏi này" in shown and "gửi câu hỏi nhé" not in shown
+    assert [b.label for b in t.last_prompt().choices] == ["Đúng, bỏ câu hỏi", "Không, giữ lại"]
+    await t.say("không")  # keep it: the preview again, nothing lost
+    assert "Mình vẫn giữ câu hỏi" in texts(t) and f"Câu hỏi: {QUESTION}" in texts(t)
+    await t.say(typed)
+    await t.say("1")
+    assert "đã bỏ câu hỏi đó, chưa gửi" in texts(t)
+    person = await engine.store.people.by_identity("test", "never-mind")
+    assert person is not None
+    assert await engine.store.questions.of_person(person.id) == []
+
+
+@pytest.mark.parametrize("answer", ["ừ", "thôi", "bỏ đi", "👍", "đúng rồi"])
+async def test_dropping_is_confirmed_in_words(engine: Engine, answer: str) -> None:
+    t = Talker(engine, user_id="drop")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("thôi")
+    await t.say(answer)
+    assert "đã bỏ câu hỏi đó" in texts(t)
+
+
+def test_sending_words_are_no_drop() -> None:
+    for typed in ("gửi đi", "thôi gửi đi", "ok", "1", "cứ gửi"):
+        assert not drops_draft(typed), typed
+
+
+async def test_the_cancel_button_still_drops_at_once(engine: Engine) -> None:
+    t = Talker(engine, user_id="button")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.press("Hủy")
+    assert "Đã hủy" in texts(t)
+
+
+async def test_dropping_in_english(engine: Engine) -> None:
+    t = Talker(engine, user_id="en")
+    await walk(t)
+    await t.say("/ngonngu en")
+    await t.say(QUESTION)
+    await t.say("forget it")
+    assert "Drop this question" in texts(t)
+    await t.say("no")
+    assert "Your question is still here." in texts(t)
+
+
+# -- 4. the /sua and /rut lists -----------------------------------------------------------------------
+
+ALIKE = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên khởi nghiệp ở "
+
+
+async def test_questions_that_start_alike_are_told_apart_in_the_lists(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Two questions starting alike were both "ABC123: Em muốn hỏi tỉnh có chính sách gì…"
+    (cut at 40 characters): now numbered in the text, long enough to differ, codes as
+    buttons."""
+    t = Talker(engine, user_id="lists")
+    await walk(t)
+    await t.say(ALIKE + "vùng cao, nhất là vay vốn ưu đãi không ạ?")
+    await t.say("1")
+    clock.advance(timedelta(minutes=5))
+    await t.say("/hoi")
+    await t.say("1")  # the topic group
+    await t.say(ALIKE + "nông thôn, nhất là đất đai làm xưởng không ạ?")
+    if "gần giống" in texts(t):
+        await t.say("vẫn gửi câu của tôi")
+    await t.say("1")
+    for command, title in (("/sua", "sửa câu hỏi nào"), ("/rut", "rút câu hỏi nào")):
+        await t.say(command)
+        shown = texts(t)
+        assert title in shown
+        assert "vùng cao" in shown and "nông thôn" in shown, shown
+        assert all(len(b.label) == 6 for b in t.last_prompt().choices)  # the codes
+    second = next(line for line in texts(t).splitlines() if line.startswith("2. "))
+    await t.say("2")
+    assert f"Rút câu hỏi {second[3:9]}?" in texts(t)
+
+
+def test_identical_questions_show_the_day_they_were_sent() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.models import Question
+
+    def q(code: str, text: str, day: int) -> Question:
+        at = datetime(2025, 8, day, 3, 0, tzinfo=UTC)
+        return Question(
+            1, code, 1, 1, 1, 1, None, text, None, False, "test", "submitted", False, at, at
+        )
+
+    long = "Em muốn hỏi " + "rất " * 60 + "dài"
+    shown = pick_texts(
+        [q("AAAAAA", long, 1), q("BBBBBB", long, 2), q("CCCCCC", "Câu khác hẳn", 3)],
+        ZoneInfo("Asia/Ho_Chi_Minh"),
+    )
+    assert shown[0].startswith("(01/08 10:00) ") and shown[1].startswith("(02/08 10:00) ")
+    assert shown[2] == "Câu khác hẳn"
+    assert all(len(s) <= 2 * PICK_CHARS + 20 for s in shown)
+
+
+# -- 5. teencode ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["đc r", "dc r", "oke r", "ok r nha", "đc rồi", "uk rồi", "oke rồi ạ"]
+)
+async def test_teencode_done_words_send(engine: Engine, typed: str) -> None:
+    """ "đc r" ("được rồi") at "send?" was "Mình chưa hiểu ý bạn"."""
+    t = Talker(engine, user_id="teen")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say(typed)
+    assert "Mã câu hỏi" in texts(t)
+
+
+_ = Campaign  # the campaign fixture (conftest) opens the collection
