@@ -298,6 +298,13 @@ async def edit_text(ctx: Ctx, text: str) -> None:
         return
     await ctx.store.questions.update_text(question.id, cleaned, now=ctx.now)
     await ctx.audit("question.edit", target=f"question:{question.id}")
+    if await ctx.store.clusters.drop_approval(question.id):
+        # An organiser approved the old words for every unit, not these.
+        await ctx.audit("cluster.represent_lapsed", target=question.code)
+    if ctx.engine.similar is not None:
+        edited = await ctx.store.questions.get(question.id)
+        if edited is not None:
+            await ctx.engine.similar.edited(edited)
     ctx.reset()
     ctx.say(ctx.tr("edit.done", code=question.code))
     if contacts := contact_details(cleaned):

@@ -123,6 +123,10 @@ class SimilarFinder(Protocol):
 
     async def added(self, question: Question) -> None: ...
 
+    async def edited(self, question: Question) -> None:
+        """The asker changed ``question``'s words: only the new ones find it now."""
+        ...
+
     async def warm_up(self) -> None:
         """Prepare every open campaign's lookup before traffic arrives."""
         ...

@@ -146,6 +146,16 @@ class ClusterRepository:
             (question_id, cluster_id),
         )
 
+    async def drop_approval(self, question_id: int) -> bool:
+        """An organiser's choice of this question's wording for its group ("câu đại
+        diện", shown to every unit) lapses: its asker changed the words. True if it was
+        chosen."""
+        count = await self._db.execute_rowcount(
+            "UPDATE clusters SET rep_chosen = 0 WHERE representative = ? AND rep_chosen = 1",
+            (question_id,),
+        )
+        return count > 0
+
     async def add_links(
         self,
         campaign_id: int,

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
 from handlers.answers import recipients_of
+from handlers.contacts import masked
 from handlers.delivery import queue_each, queue_for_person
 from handlers.engine import short
 from handlers.events import Reply
@@ -307,7 +308,8 @@ async def _tell_askers(
                 tr(
                     "conclusion.notice.supported" if supporter else "conclusion.notice.asked",
                     code=question.code,
-                    question=short(question.text),
+                    # A supporter reads another person's words: never their phone number.
+                    question=short(masked(question.text) if supporter else question.text),
                 ),
                 tr("conclusion.notice.answer", answer=entry.text),
             ]

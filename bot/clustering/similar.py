@@ -233,9 +233,31 @@ class CampaignSimilarity:
                 built = self._indexes[campaign.id]
                 built.prints.pop(str(question.id), None)
                 built.changed = True
-            elif not question.anonymous:  # checked again: the stored flag decides
+            elif question.anonymous:  # checked again: the stored flag decides
+                continue
+            elif self._indexed_as(campaign.id, question):
                 hits.append(SimilarHit(question.id, question.code, question.text, people))
+            else:
+                # Edited (on another worker), moved to another unit or topic group since it
+                # was indexed: found for words or a unit it no longer has. Indexed as it is
+                # now, and not shown for this lookup.
+                _add(self._indexes[campaign.id], question)
         return hits
+
+    def _indexed_as(self, campaign_id: int, question: Question) -> bool:
+        """Whether the index holds ``question`` as it is stored now."""
+        built = self._indexes[campaign_id]
+        now = question_print(question.text, question.topic_id, question.unit_id, question.anonymous)
+        return built.prints.get(str(question.id)) == now
+
+    async def edited(self, question: Question) -> None:
+        """Index an edited question's new words in place of its old ones (which are never
+        again a reason to offer it), and read the approved representatives again: the
+        approval of a wording lapses when its asker changes it."""
+        built = self._indexes.get(question.campaign_id)
+        if built is not None and question.status != "withdrawn":
+            _add(built, question)
+        self._approved_at.pop(question.campaign_id, None)
 
     async def added(self, question: Question) -> None:
         """Index a new question and put it in the cluster of its closest duplicate of the

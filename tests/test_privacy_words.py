@@ -1,0 +1,99 @@
+"""A person's words are never shown to the wrong person: what other young people are
+shown of a question (the similar-question prompt, notices to those who support it) is
+only what may be shown, as its asker last worded it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from handlers.clusters import represent
+from storage.models import Campaign
+from tests.followup import official, outbox, support
+from tests.followup import question as seeded
+from tests.test_clustering_trust import JOBS, JOBS_AGAIN, ask, question, send
+
+AFTER = datetime(2025, 8, 29, 3, 0, tzinfo=UTC)  # the day after the dialogue, 10:00 local
+LIGHTS = "Xã mình có cần đổi đèn đường ở thôn Nà Rì không ạ?"
+LIGHTS_AGAIN = "xa minh co can doi den duong o thon na ri ko a"
+
+
+async def _edit(engine: object, user: str, code: str, text: str) -> None:
+    from tests.talk import Talker
+
+    t = Talker(engine, user_id=user)  # type: ignore[arg-type]
+    await t.say(f"/sua {code}")
+    await t.say(text)
+    assert "Đã sửa" in t.last_text or code in t.last_text, t.last_text
+
+
+async def test_an_edited_question_is_found_by_its_new_words_only(
+    province_app: App, campaign: Campaign
+) -> None:
+    """After /sua the lookup forgets the old words: a question is offered to others for
+    what it asks now, never because of what its asker took out."""
+    engine = build_engine(province_app)
+    code = await send(await ask(engine, "a", JOBS))
+    await _edit(engine, "a", code, LIGHTS)
+    assert (await question(province_app, code)).text == LIGHTS
+    old_words = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" not in old_words.last_text, old_words.last_text
+    await old_words.say("/huy")
+    new_words = await ask(engine, "c", LIGHTS_AGAIN)
+    assert "gần giống" in new_words.last_text and LIGHTS in new_words.last_text
+
+
+async def test_an_approved_wording_edited_afterwards_is_not_shown_to_other_units(
+    province_app: App, campaign: Campaign
+) -> None:
+    """An organiser approved a representative's words for every unit; the asker's new
+    words were not approved: only their own unit may be shown them."""
+    engine = build_engine(province_app)
+    code = await send(await ask(engine, "a", LIGHTS))
+    await represent(province_app.store, code, by=None, now=province_app.clock.now())
+    engine = build_engine(province_app)
+    shown = await ask(engine, "b", LIGHTS_AGAIN, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "gần giống" in shown.last_text  # approved: every unit
+    await shown.say("/huy")
+    edited = "Xã mình có cần đổi đèn đường ở thôn Nà Rì không ạ? Nhà em số 12 bị tối."
+    await _edit(engine, "a", code, edited)
+    other_unit = await ask(engine, "c", LIGHTS_AGAIN, unit=("dam thuy", "Đàm Thuỷ"))
+    assert "Nhà em số 12" not in other_unit.last_text, other_unit.last_text
+    same_unit = await ask(engine, "d", LIGHTS_AGAIN)
+    assert "Nhà em số 12" in same_unit.last_text
+
+
+async def test_the_conclusion_notice_never_gives_a_supporter_the_askers_number(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    asked = await seeded(
+        app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào? Gọi em 0912345678"
+    )
+    fan = await support(app, asked, "tuan")
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(f"/ketluan {asked.code} Tỉnh tổ chức hội chợ việc làm mỗi quý.")
+    app.clock.set(AFTER)  # type: ignore[attr-defined]
+    await organiser.say("/ketluan congbo")
+    await organiser.press("Công bố")
+    sent = dict(await outbox(app, "conclusion"))
+    assert "0912345678" in sent[asked.person_id]  # type: ignore[index]  # their own words
+    assert "0912345678" not in sent[fan] and "hội chợ việc làm" in sent[fan]
+
+
+async def test_words_changed_elsewhere_are_not_shown_for_the_old_ones(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Another worker stored the edit (this one's index still holds the old words): the
+    question found by its old words is not offered, and is indexed again as it is."""
+    engine = build_engine(province_app)
+    code = await send(await ask(engine, "a", JOBS))
+    stored = await question(province_app, code)
+    await province_app.store.questions.update_text(stored.id, LIGHTS, now=province_app.clock.now())
+    old_words = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" not in old_words.last_text and LIGHTS not in old_words.last_text
+    await old_words.say("/huy")
+    new_words = await ask(engine, "c", LIGHTS_AGAIN)
+    assert "gần giống" in new_words.last_text and LIGHTS in new_words.last_text
