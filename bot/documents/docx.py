@@ -496,7 +496,9 @@ class _Listing:
                 )
                 others = groups[1:]
                 if others:
-                    yield paragraph_xml(detail_style, [(tr.t("document.members"), "")])
+                    yield paragraph_xml(
+                        detail_style, [(tr.t("document.members"), "")], keep_with_next=True
+                    )
                 for group in others:
                     member_runs = [
                         ("- ", ""),

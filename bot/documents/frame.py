@@ -789,9 +789,15 @@ def escape(text: str) -> str:
     return text
 
 
-def paragraph_xml(style_id: str, runs: Sequence[tuple[str, str]]) -> str:
-    """A paragraph as WordprocessingML; each run is ``(text, "" | "b" | "i" | "bi")``."""
-    parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>']
+def paragraph_xml(
+    style_id: str, runs: Sequence[tuple[str, str]], *, keep_with_next: bool = False
+) -> str:
+    """A paragraph as WordprocessingML; each run is ``(text, "" | "b" | "i" | "bi")``.
+
+    ``keep_with_next`` for a line that introduces what follows ("Các câu hỏi khác cùng vấn
+    đề:"), so it never ends a page alone."""
+    keep = "<w:keepNext/>" if keep_with_next else ""
+    parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}</w:pPr>']
     for text, kind in runs:
         if not text:
             continue
