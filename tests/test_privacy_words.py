@@ -4,10 +4,16 @@ only what may be shown, as its asker last worded it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
+from bot.campaign import conclusion
+from bot.cli import main
 from handlers.clusters import represent
 from storage.models import Campaign
 from tests.followup import official, outbox, support
@@ -97,3 +103,26 @@ async def test_words_changed_elsewhere_are_not_shown_for_the_old_ones(
     await old_words.say("/huy")
     new_words = await ask(engine, "c", LIGHTS_AGAIN)
     assert "gần giống" in new_words.last_text and LIGHTS in new_words.last_text
+
+
+async def test_the_published_conclusion_never_carries_a_young_persons_number(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    """The conclusion notice is published (web page, notice board): the questions it
+    quotes keep their words, not the phone numbers or e-mail addresses in them."""
+    app = province_app
+    own = await seeded(app, campaign, "a", "Bản em chưa có sóng điện thoại. Gọi em 0912345678")
+    also = await seeded(
+        app, campaign, "b", "Xóm em mất sóng 4G, báo em qua mai.lo@gmail.com", anonymous=True
+    )
+    await conclusion.record_answer(
+        app.store, campaign, own.code, "Phủ sóng trong năm 2026.", also=[also.code], now=AFTER
+    )
+    out = tmp_path / "conclusion.docx"
+    args = ["export", "--format", "docx", "--document", "conclusion", "--out", str(out)]
+    assert await asyncio.to_thread(main, args) == 0
+    document = docx.Document(str(out))
+    notice = "\n".join(p.text for p in document.paragraphs)
+    notice += "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Bản em chưa có sóng điện thoại" in notice and "Xóm em mất sóng 4G" in notice
+    assert "0912345678" not in notice and "mai.lo@gmail.com" not in notice

@@ -31,6 +31,7 @@ from bot.documents.followup import (
 from bot.documents.issuers import Level
 from bot.documents.model import to_vietnam_time
 from handlers.answers import recipients_of
+from handlers.contacts import masked
 from locales import Translator, translator
 from storage import Store
 from storage.conclusions import Commitment
@@ -208,18 +209,23 @@ async def _conclusion_items(
         covered = [questions[i] for i in entry.covers if i in questions]
         live = [q for q in covered if q.status != "withdrawn"]
         also_asked = []
+        # A published notice (web page, notice board): the young people's words without
+        # the phone numbers and e-mail addresses some put in them.
         for q in live:
             if q.id != own.id:
                 unit = await store.units.get(q.unit_id)
-                also_asked.append(CoveredQuestion(q.code, unit.name if unit else "", q.text))
-        asked = wording.get(own.id, own.text)
+                also_asked.append(
+                    CoveredQuestion(q.code, unit.name if unit else "", masked(q.text))
+                )
+        asked = masked(wording.get(own.id, own.text))
+        own_words = masked(own.text)
         items.append(
             ConclusionItem(
                 number=number,
                 code=own.code,
                 topic=topics.get(own.topic_id, ""),
                 question=asked,
-                original=own.text if asked != own.text else None,
+                original=own_words if asked != own_words else None,
                 also_asked=tuple(also_asked),
                 covers=tuple(q.code for q in covered),
                 people=len({r.person_id for r in await recipients_of(store, live)}),
