@@ -542,11 +542,17 @@ async def publish_command(ctx: Ctx) -> None:
     await _review(ctx, question, saved=False)
 
 
+def _seen(question: Question) -> dict[str, str | None]:
+    """What the official saw of a question before choosing to send: its words, its answer."""
+    return {"text": question.text, "answer": question.answer}
+
+
 async def _review(ctx: Ctx, question: Question, *, saved: bool) -> None:
     """The drafted answer and who would get it; the official chooses."""
     people = await _people_count(ctx, [question])
     free, _ = await group_candidates(ctx.store, question)
     ctx.data["answer_question"] = question.id
+    ctx.data["answer_seen"] = _seen(question)
     lines = [ctx.tr("answer.saved" if saved else "answer.draft", code=question.code)]
     lines.append(ctx.tr("answer.preview", answer=short(question.answer or "", 600)))
     lines.append(ctx.tr.n("answer.recipients", people))
@@ -574,10 +580,22 @@ async def _current(ctx: Ctx) -> Question | None:
     return question
 
 
+async def _changed(ctx: Ctx, question: Question) -> bool:
+    """True (and the review shown again, nothing sent) when the question's words or its
+    answer are no longer what the official saw: another official replaced the draft, or
+    the asker edited the question, meanwhile. The official confirms what they read."""
+    seen = ctx.data.get("answer_seen")
+    if seen is None or seen == _seen(question):
+        return False
+    ctx.say(ctx.tr("answer.changed", code=question.code, text=short(question.text, 300)))
+    await _review(ctx, question, saved=False)
+    return True
+
+
 @router.action("as")
 async def send_to_askers(ctx: Ctx, _: str) -> None:
     question = await _current(ctx)
-    if question is None:
+    if question is None or await _changed(ctx, question):
         return
     result = await publish(ctx.store, [question], now=ctx.now, actor_id=ctx.person.id)
     ctx.reset()
@@ -637,7 +655,7 @@ async def feedback_command(ctx: Ctx) -> None:
 @router.action("ag")
 async def show_group(ctx: Ctx, _: str) -> None:
     question = await _current(ctx)
-    if question is None:
+    if question is None or await _changed(ctx, question):
         return
     free, own = await group_candidates(ctx.store, question)
     targets = await _in_scope(ctx, free)
@@ -666,6 +684,7 @@ async def show_group(ctx: Ctx, _: str) -> None:
         )
     lines.append(ctx.tr("answer.group_own_words"))
     ctx.data["answer_group"] = [q.id for q in targets]
+    ctx.data["answer_group_seen"] = {str(q.id): q.text for q in targets}
     ctx.ask(
         State.ANSWER_GROUP,
         "\n".join(lines),
@@ -680,10 +699,19 @@ async def show_group(ctx: Ctx, _: str) -> None:
 @router.action("ay")
 async def send_to_group(ctx: Ctx, _: str) -> None:
     question = await _current(ctx)
-    if question is None:
+    if question is None or await _changed(ctx, question):
         return
     ids = [int(i) for i in ctx.data.get("answer_group", [])]
     targets = [q for q in [await ctx.store.questions.get(i) for i in ids] if q is not None]
+    seen = ctx.data.get("answer_group_seen")
+    if seen is not None and any(
+        seen.get(str(q.id)) != q.text or q.cluster_id != question.cluster_id for q in targets
+    ):
+        # Edited by its asker, or split from the group by an organiser, since the list was
+        # shown: the official confirms the list as it is now.
+        ctx.say(ctx.tr("answer.group_changed"))
+        await show_group(ctx, "")
+        return
     targets = await _in_scope(ctx, targets)  # exactly what was shown, still allowed
     async with ctx.store.transaction():
         try:

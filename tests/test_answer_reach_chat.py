@@ -1,0 +1,88 @@
+"""An answer reaches only what the official saw before choosing to send: when another
+official replaced the draft, the asker edited the question, or an organiser split a
+question from the group after the list was shown, "Gửi" sends nothing and shows the
+review (or the list) again as it is now."""
+
+from __future__ import annotations
+
+from bot.application.app import App
+from bot.application.wiring import build_engine
+from handlers.clusters import merge, split
+from storage.models import Campaign
+from tests.followup import official, outbox, question, support
+from tests.talk import Talker
+
+JOBS = "Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp đại học?"
+JOBS_TEEN = "tinh co ho tro tim viec lam sau tot nghiep ko a"
+CHINESE = "Xã có mở lớp học tiếng Trung miễn phí cho thanh niên không ạ?"
+
+
+async def test_a_draft_replaced_by_another_official_is_not_sent_unseen(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", JOBS)
+    first = await official(app, engine, "organiser", "org-a")
+    second = await official(app, engine, "organiser", "org-b")
+    await first.say(f"/traloi {asked.code} Tỉnh mở sàn việc làm hằng tháng.")
+    await second.say(f"/traloi {asked.code} Liên hệ Trung tâm Dịch vụ việc làm.")
+
+    await first.press("Gửi tới người hỏi")  # they read their own text, not the second's
+    assert await outbox(app, "answer") == []
+    shown = first.last_text
+    assert "Chưa gửi" in shown and "cán bộ khác sửa trả lời" in shown, shown
+    assert "Liên hệ Trung tâm Dịch vụ việc làm." in shown  # the answer as it is now
+    await first.press("Gửi tới người hỏi")  # seen now: sent
+    [(_, sent)] = await outbox(app, "answer")
+    assert "Liên hệ Trung tâm Dịch vụ việc làm." in sent and asked.code in sent
+
+
+async def test_a_question_edited_after_the_draft_is_shown_before_sending(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", JOBS)
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(f"/traloi {asked.code} Tỉnh mở sàn việc làm hằng tháng.")
+    lan = Talker(engine, user_id="lan")
+    await lan.say(f"/sua {asked.code}")
+    edited = "Tỉnh có học bổng cho sinh viên dân tộc thiểu số không ạ?"
+    await lan.say(edited)
+    assert "Đã sửa" in lan.last_text
+
+    await organiser.press("Gửi tới người hỏi")
+    assert await outbox(app, "answer") == []
+    assert f"Câu hỏi bây giờ:\n“{edited}”" in organiser.last_text, organiser.last_text
+    await organiser.press("Để sau")
+    assert await outbox(app, "answer") == []
+
+
+async def test_a_question_split_from_the_group_after_the_list_gets_nothing(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    teen = await question(app, campaign, "minh", JOBS_TEEN, anonymous=True)
+    chinese = await question(app, campaign, "hoa", CHINESE)
+    fan = await support(app, teen, "tuan")
+    await merge(app.store, [jobs.code, teen.code, chinese.code], by=None, now=app.clock.now())
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(f"/traloi {jobs.code} Tỉnh mở sàn việc làm hằng tháng.")
+    await organiser.press("nhóm")
+    assert "tới 4 người hỏi (3 câu hỏi)" in organiser.last_text
+    await split(app.store, chinese.code, by=None, now=app.clock.now())  # another organiser
+
+    await organiser.press("Gửi tới 4")
+    assert await outbox(app, "answer") == []
+    shown = organiser.last_text
+    assert "danh sách vừa thay đổi" in shown and chinese.code not in shown, shown
+    assert "tới 3 người hỏi (2 câu hỏi)" in shown
+    await organiser.press("Gửi tới 3")
+    sent = await outbox(app, "answer")
+    assert len(sent) == 3 and not any(chinese.code in text for _, text in sent)
+    assert any(p == fan and teen.code in text for p, text in sent)
+    hoa = await app.store.people.by_identity("test", "hoa")
+    assert hoa is not None and hoa.id not in {p for p, _ in sent}
