@@ -106,6 +106,10 @@ class OutboxSender:
             )
             for name, ch in self.channels.items()
         }
+        self._unrecorded: list[Callable[[], Awaitable[object]]] = []
+        """Writes of outcomes the database refused past every busy try (oldest first):
+        done before anything else is sent, so a message that went out is recorded within
+        the run (it was left "in flight" until the next start)."""
         self.stats: dict[str, int] = {
             "sent": 0,
             "blocked": 0,
@@ -144,8 +148,9 @@ class OutboxSender:
             except Exception as exc:
                 # Another process keeps the database busy past its wait (a backup, a
                 # re-clustering): sending goes on once the lock is released. (A message
-                # whose outcome could not be recorded in all that time stays in flight:
-                # the next start sends it again, marked resent.)
+                # whose outcome could not be recorded in all that time is recorded first
+                # then, see _unrecorded; only a stop before that leaves it in flight, for
+                # the next start to send again, marked resent.)
                 if not self.store.db.busy(exc):
                     raise
                 log.warning("outbox: the database is busy (%s); sending goes on shortly", exc)
@@ -160,9 +165,20 @@ class OutboxSender:
                 )
                 waiter.cancel()
                 stopper.cancel()
+        if self._unrecorded:
+            try:
+                await self._record_unrecorded()
+            except Exception as exc:
+                log.warning(
+                    "outbox: %d outcome(s) could not be recorded before the stop (%s); the"
+                    " next start sends those messages again, marked resent",
+                    len(self._unrecorded),
+                    exc,
+                )
 
     async def drain_once(self, *, stop: asyncio.Event | None = None, limit: int = 500) -> int:
         """Deliver what is due now; returns how many were attempted."""
+        await self._record_unrecorded()
         due = await self.store.outbox.due(
             now=self.clock.now(), channels=list(self.channels), limit=limit
         )
@@ -210,12 +226,30 @@ class OutboxSender:
             pacer.last_chat[message.chat_id] = self._monotonic()
             self.stats["sent"] += 1
         # What happened is recorded even while another process keeps the database busy: a
-        # message that went out must not stay "in flight" until the next start.
-        await self._busy_retry(lambda: self._record(message, pacer, failure, bool(maybe_twice)))
+        # message that went out must not stay "in flight" until the next start. Past
+        # every try, the writes wait in memory and go before the next send.
+        writes: list[Callable[[], Awaitable[object]]] = [
+            lambda: self._record(message, pacer, failure, bool(maybe_twice))
+        ]
         if message.batch_id is not None and self._on_batch is not None:
             batch = message.batch_id
             on_batch = self._on_batch
-            await self._busy_retry(lambda: on_batch(batch))
+            writes.append(lambda: on_batch(batch))
+        for n, write in enumerate(writes):
+            try:
+                await self._busy_retry(write)
+            except Exception as exc:
+                if not self.store.db.busy(exc):
+                    raise
+                self._unrecorded.extend(writes[n:])
+                raise
+
+    async def _record_unrecorded(self) -> None:
+        """Record the outcomes the database refused before (oldest first); raises while it
+        is still busy (the rest wait for the next call)."""
+        while self._unrecorded:
+            await self._unrecorded[0]()
+            self._unrecorded.pop(0)
 
     async def _record(
         self,
