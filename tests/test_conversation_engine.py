@@ -196,16 +196,20 @@ async def test_typed_answer_at_the_preview(
     engine: Engine, province_app: App, typed: str, sent: bool
 ) -> None:
     """Confirming sends the question as written; "thôi không gửi nữa" and the like
-    cancel it (they were offered as an addition to the question)."""
+    drop it once confirmed (they were offered as an addition to the question); the word
+    of the "Hủy" button drops it at once."""
     t = Talker(engine)
     await to_preview(t)
     await t.say(typed)
+    if not sent and typed != "hủy":
+        assert "Bạn muốn bỏ câu hỏi này" in t.last_text
+        await t.say("có")
     questions = await province_app.store.questions.of_campaign(1)
     if sent:
         assert "Mã câu hỏi" in t.last_text
         assert [q.text for q in questions] == [QUESTION]
     else:
-        assert "Đã hủy" in t.last_text
+        assert "Đã hủy" in t.last_text or "đã bỏ câu hỏi đó" in t.last_text
         assert questions == []
 
 
@@ -887,8 +891,8 @@ async def test_report_for_a_named_unit_is_honoured_or_refused(
 
 async def test_media_answers_fit_the_step(engine: Engine, province_app: App) -> None:
     t = Talker(engine)
-    await t.event(EventKind.MEDIA, media_type="sticker")
-    assert "Nhãn dán" in t.last_text and "gõ câu hỏi" in t.last_text
+    await t.event(EventKind.MEDIA, media_type="sticker")  # the first message: welcomed
+    assert "Nhãn dán" in t.last_text and "Bạn có đồng ý không?" in t.last_text
     await t.say("/start")
     await t.say("đồng ý")
     await t.event(EventKind.MEDIA, media_type="sticker")
