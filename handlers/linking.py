@@ -88,7 +88,7 @@ def _ask_consent(ctx: Ctx, purpose: str, code_hash: str | None = None) -> None:
     """What linking joins and who will see it, then yes or no; the step the person was
     at (a question half written) comes back afterwards."""
     if ctx.state != State.LINK_CONFIRM:
-        ctx.data["link_back"] = ctx.state
+        ctx.data["link_back"] = {"state": ctx.state, "prompt": ctx.data.get("prompt")}
     ctx.data["link"] = {"purpose": purpose, "code": code_hash}
     key = "link.consent" if purpose == "issue" else "link.consent_redeem"
     ctx.ask(
@@ -111,14 +111,24 @@ async def reask_link(ctx: Ctx) -> None:
 
 
 async def _back(ctx: Ctx) -> None:
-    """Leave the linking step: back to the step the person was at, if any."""
+    """Leave the linking step: the step the person was at is shown again (its short
+    wording, as after any interruption), with buttons that work."""
     ctx.data.pop("link", None)
-    back = ctx.data.pop("link_back", None)
-    if back and back != State.IDLE and "prompt" in ctx.data:
-        ctx.conv.state = back
-        await ctx.reask()
-    else:
+    back = ctx.data.pop("link_back", None) or {}
+    prompt = back.get("prompt")
+    if back.get("state") in (None, State.IDLE) or not prompt:
         ctx.reset()
+        return
+    ctx.conv.state = back["state"]
+    ctx.conv.step += 1
+
+    def renumbered(payload: str) -> str:
+        return f"{ctx.conv.step}.{payload.split('.', 1)[1]}"
+
+    prompt["buttons"] = [[[label, renumbered(p)] for label, p in row] for row in prompt["buttons"]]
+    prompt["intents"] = {renumbered(p): i for p, i in prompt.get("intents", {}).items()}
+    ctx.data["prompt"] = prompt
+    ctx.repeat_prompt()
 
 
 @router.action("ly")

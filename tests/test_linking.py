@@ -228,6 +228,7 @@ async def test_linking_mid_draft_keeps_the_flow(engine: Engine) -> None:
     link = await code_from(z)
     repeated = z.transcript[-1][1][-1]  # the consent prompt is asked again after the code
     assert repeated.choices and repeated.choices[0].label == "Mình đồng ý"
+    assert "Trước khi gửi" not in repeated.text  # its short wording, not the whole notice
     t = telegram(engine)
     await t.say(f"/lienket {link}")
     await t.say("1")
@@ -318,3 +319,18 @@ async def test_a_question_half_written_comes_back_after_the_code(engine: Engine)
     assert "Mã liên kết của bạn" in z.transcript[-1][1][0].text
     await z.say("4")  # the category step goes on
     assert "nhóm vấn đề" in z.last_text
+
+
+async def test_the_buttons_of_the_step_shown_again_work(engine: Engine) -> None:
+    t = telegram(engine)
+    await t.say("/start")
+    await t.press("đồng ý")
+    await t.say("thuc phan")  # the units found, as buttons
+    await t.say("/lienket")
+    await t.press("Đồng ý liên kết")
+    assert "Mã liên kết của bạn" in t.transcript[-1][1][0].text
+    await t.press("Thục Phán")  # a button of the step shown again after the code
+    assert "họ tên" in t.last_text.lower() or "tên" in t.last_text, t.last_text
+    await t.say("/lienket")
+    await t.press("Không liên kết")
+    assert "vẫn riêng như cũ" in t.transcript[-1][1][0].text
