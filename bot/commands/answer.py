@@ -113,6 +113,7 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
     rows: list[tuple[Question, str, str | None]] = []
     errors = []
     withdrawn: list[str] = []
+    seen: dict[str, int] = {}  # code -> the line it is on: two answers to one question
     for row in reader:
         line = reader.line_num
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
@@ -122,6 +123,13 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
         if question is None:
             errors.append(tr("cli.answer.row_no_question", path=path, line=line, code=code))
             continue
+        if question.code in seen:  # which of the two was meant? (the sheet refuses it too)
+            first = seen[question.code]
+            errors.append(
+                tr("cli.answer.row_twice", path=path, line=line, code=question.code, first=first)
+            )
+            continue
+        seen[question.code] = line
         if question.status == "withdrawn":
             withdrawn.append(question.code)
             continue

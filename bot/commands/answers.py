@@ -153,7 +153,7 @@ async def _sheet(args: argparse.Namespace, app: App) -> int:
         names = [await _department(app, campaign, args.department)]
     folder = app.settings.core.out_dir
     single: Path | None = None
-    if args.out is not None and not args.all:
+    if args.out is not None and not args.all and not args.out.is_dir():
         single = args.out
     elif args.out is not None:
         folder = args.out

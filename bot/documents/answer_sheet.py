@@ -35,6 +35,7 @@ from bot.documents.names import slugify
 from bot.documents.xlsx import CHARS_PER_WIDTH, print_setup, row_height
 from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
+from handlers.engine import short
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
 from storage.models import Campaign, DeadlineKind, Question
@@ -84,6 +85,7 @@ class SheetRow:
     row: int
     code: str
     answer: str
+    question: str | None = None  #: the question's words as the sheet showed them
 
 
 @dataclass
@@ -306,8 +308,10 @@ def _read_worksheet(ws: Any, path: Path | str) -> SheetContent | None:
         assert content is not None
         code = cells[columns["code"]] if columns["code"] < len(cells) else ""
         answer = cells[columns["answer"]] if columns["answer"] < len(cells) else ""
+        place = columns.get("question")
+        words = cells[place] if place is not None and place < len(cells) else None
         if code or answer:
-            content.rows.append(SheetRow(row_number, clean_code(code), answer))
+            content.rows.append(SheetRow(row_number, clean_code(code), answer, words))
         if len(content.rows) > MAX_ROWS:
             raise SheetError("answers.sheet.too_many", path=str(path), max=MAX_ROWS)
     return content
@@ -422,6 +426,18 @@ async def plan_import(
                     row=row.row,
                     code=row.code,
                     date=f"{question.answer_published_at:%d/%m/%Y}",
+                )
+            )
+            continue
+        if row.question and row.question.split() != question.text.split():
+            # Its asker edited it after the sheet was made: the answer was written to
+            # words the asker no longer asks, and would go out quoting the new ones.
+            plan.errors.append(
+                Message(
+                    "answers.import.edited",
+                    row=row.row,
+                    code=row.code,
+                    text=short(question.text, 200),
                 )
             )
             continue
