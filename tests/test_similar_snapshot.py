@@ -215,3 +215,38 @@ async def test_a_snapshot_cut_short_is_built_again(
     similar = CampaignSimilarity(app.store, app.clock, snapshots=tmp_path)
     await similar.warm_up()
     assert len(await similar._index(campaign.id)) == len(QUESTIONS)
+
+
+class _Planted:
+    """A pickle that, if loaded with plain ``pickle.load``, writes a file (a stand-in for
+    any code an attacker would run)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.write_text, (self.target, "ran"))
+
+
+async def test_a_planted_snapshot_never_runs_code(
+    province_app: App, campaign: Campaign, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone who can write to the data folder replaces a snapshot with a pickle that
+    calls a function: reading it refuses the function (nothing runs) and the index is
+    built from the stored questions instead."""
+    app = province_app
+    await _store_questions(app, campaign, QUESTIONS)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    proof = tmp_path / "proof.txt"
+    planted = (snapshot._FORMAT, snapshot.method_print(), ("", b""), _Planted(proof), [])
+    snapshot.path_for(folder, campaign.id).write_bytes(pickle.dumps(planted))
+    assert snapshot.load(folder, campaign.id) is None
+    assert not proof.exists()
+    assert "is not part of an index" in caplog.text
+    similar = CampaignSimilarity(app.store, app.clock, snapshots=folder)
+    await similar.warm_up()
+    assert not proof.exists()
+    assert len(await similar._index(campaign.id)) == len(QUESTIONS)
+    # A real snapshot of a larger index (numpy arrays, spelling data, marks) still reads.
+    assert snapshot.load(folder, campaign.id) is not None

@@ -12,7 +12,9 @@ makes it stale and the index is built from the questions as before. A snapshot t
 cannot be read is logged and ignored: it never costs anything but the build.
 
 The files are pickles: they live in the bot's own data folder, next to its database,
-and are written with owner-only permissions.
+and are written with owner-only permissions. They are read back with an unpickler that
+only rebuilds the few kinds of object an index holds (:data:`_ALLOWED`), so a file
+planted or altered there cannot run code: it is unreadable, and the index is built.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +40,34 @@ log = logging.getLogger(__name__)
 _FORMAT = 3
 _PRINT_BYTES = 8
 _PACKAGE = Path(__file__).resolve().parent
+#: What an index's pickle may name (module, name): containers, arrays and the two
+#: classes of its own it holds. Anything else in a snapshot makes it unreadable.
+_ALLOWED = frozenset(
+    {
+        ("builtins", name)
+        for name in ("list", "dict", "set", "frozenset", "tuple", "int", "float", "str", "bytes")
+    }
+    | {("collections", name) for name in ("OrderedDict", "defaultdict", "Counter")}
+    | {("array", "array"), ("array", "_array_reconstructor")}
+    | {("numpy", "dtype"), ("numpy", "ndarray")}
+    | {
+        (module, name)
+        for module in ("numpy._core.numeric", "numpy.core.numeric")
+        for name in ("_frombuffer",)
+    }
+    | {(module, "_reconstruct") for module in ("numpy._core.multiarray", "numpy.core.multiarray")}
+    | {("bot.clustering.model", "Marks"), ("bot.clustering.spelling", "Speller")}
+)
+
+
+class _IndexUnpickler(pickle.Unpickler):
+    """An unpickler that rebuilds only what :data:`_ALLOWED` names (pickle's own advice
+    for files that may not be trusted: restrict ``find_class``)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of an index")
+        return super().find_class(module, name)
 
 
 @functools.cache
@@ -107,7 +138,7 @@ def load(folder: Path, campaign_id: int) -> Snapshot | None:
     path = path_for(folder, campaign_id)
     try:
         with path.open("rb") as handle:
-            written, method, prints, state, layout = pickle.load(handle)
+            written, method, prints, state, layout = _IndexUnpickler(handle).load()
             if written != _FORMAT or method != method_print() or not isinstance(state, dict):
                 log.info("similar-question index snapshot %s is of other code: building it", path)
                 return None
