@@ -4,14 +4,19 @@ python-docx/openpyxl."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import docx
 from docx.text.paragraph import Paragraph
 
 from bot.documents.docx import write_docx
-from locales import Translator
+from bot.documents.followup import AnsweredQuestion, AnswersDocument, DepartmentAnswers
+from bot.documents.followup_docx import write_followup_docx
+from locales import Translator, translator
 from tests.test_digest_docs import make_digest
+from tests.test_followup_docs import _hand_made_head
 
 
 def _keeps_with_next(paragraph: Paragraph) -> bool:
@@ -38,3 +43,38 @@ def test_summary_members_lead_in_is_kept_with_its_list(tmp_path: Path) -> None:
         assert _keeps_with_next(paragraph)
         following = paragraph._p.getnext()
         assert following is not None and "- " in Paragraph(following, paragraph._parent).text
+
+
+def test_a_long_question_is_not_kept_whole_with_its_details(tmp_path: Path) -> None:
+    # LibreOffice never splits a "keep with next" paragraph: a question of 2,000 characters
+    # (the default limit) went whole to the next page, leaving 11.5 cm blank at the foot of
+    # page 1 of the summary and 12.7 cm in the compilation of answers. Short ones still keep
+    # with their details.
+    long_text = "Em là sinh viên năm cuối, nhà ở xã vùng cao, đường hay sạt lở; " * 30 + "ạ?"
+    digest = make_digest()
+    first = digest.questions[0]
+    questions = (replace(first, text=long_text), *digest.questions[1:])
+    path = write_docx(
+        make_digest(questions=questions), tmp_path / "tong-hop.docx", tr=Translator("vi")
+    )
+    paragraphs = docx.Document(str(path)).paragraphs
+    long_item = next(p for p in paragraphs if long_text[:40] in p.text)
+    assert not _keeps_with_next(long_item)
+    short_items = [p for p in paragraphs if p.style.name == "YB Question" and p is not long_item]
+    assert short_items and all(_keeps_with_next(p) for p in short_items)
+    # The compilation of answers lists questions the same way.
+    head = _hand_made_head("vi")
+    asked = [
+        AnsweredQuestion(
+            code, "Việc làm", "Phường Thục Phán", "Lan", text, 1, None, None, None, False, None
+        )
+        for code, text in (("K7Q2MA", long_text), ("P3X8AB", "Có việc làm cho sinh viên không?"))
+    ]
+    document = AnswersDocument(
+        head, date(2025, 8, 26), (DepartmentAnswers("Sở Nội vụ", tuple(asked)),)
+    )
+    out = write_followup_docx(document, tmp_path / "tra-loi.docx", tr=translator("vi"))
+    paragraphs = docx.Document(str(out)).paragraphs
+    long_item = next(p for p in paragraphs if long_text[:40] in p.text)
+    short_item = next(p for p in paragraphs if "Có việc làm cho sinh viên" in p.text)
+    assert not _keeps_with_next(long_item) and _keeps_with_next(short_item)

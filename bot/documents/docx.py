@@ -39,6 +39,7 @@ from bot.documents.frame import (
     Body,
     OfficialDocument,
     is_self,
+    keeps_with_next,
     paragraph_xml,
     write_official_document,
 )
@@ -476,7 +477,7 @@ class _Listing:
                 runs = [(f"{number}. ", "b"), (quote, "")]
                 if first.questions and first.questions[0].code in self.verbatim:
                     runs.append((f" {verbatim}", "i"))
-                yield paragraph_xml(question_style, runs)
+                yield paragraph_xml(question_style, runs, keep_with_next=keeps_with_next(quote))
                 people = tr.t(
                     "digest.docx.cluster.people",
                     people=format_number(cluster.people, lang),

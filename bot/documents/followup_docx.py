@@ -31,6 +31,7 @@ from bot.documents.frame import (
     STYLE_TOPIC,
     Body,
     OfficialDocument,
+    keeps_with_next,
     paragraph_xml,
     write_official_document,
 )
@@ -179,7 +180,7 @@ def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterat
                 who=who,
                 text=_quote(q.text, tr),
             )
-            yield paragraph_xml(question, [(line, "")])
+            yield paragraph_xml(question, [(line, "")], keep_with_next=keeps_with_next(line))
             if q.answer:
                 when = (
                     format_date_vn(to_vietnam_time(q.answered_at).date()) if q.answered_at else ""

@@ -790,13 +790,14 @@ def escape(text: str) -> str:
 
 
 def paragraph_xml(
-    style_id: str, runs: Sequence[tuple[str, str]], *, keep_with_next: bool = False
+    style_id: str, runs: Sequence[tuple[str, str]], *, keep_with_next: bool | None = None
 ) -> str:
     """A paragraph as WordprocessingML; each run is ``(text, "" | "b" | "i" | "bi")``.
 
-    ``keep_with_next`` for a line that introduces what follows ("Các câu hỏi khác cùng vấn
-    đề:"), so it never ends a page alone."""
-    keep = "<w:keepNext/>" if keep_with_next else ""
+    ``keep_with_next``: None as its style says; True for a line that introduces what follows
+    ("Các câu hỏi khác cùng vấn đề:"), so it never ends a page alone; False for a paragraph
+    too long to keep (see :func:`keeps_with_next`)."""
+    keep = {None: "", True: "<w:keepNext/>", False: '<w:keepNext w:val="0"/>'}[keep_with_next]
     parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}</w:pPr>']
     for text, kind in runs:
         if not text:
@@ -806,6 +807,18 @@ def paragraph_xml(
         parts.append(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
     parts.append("</w:p>")
     return "".join(parts)
+
+
+#: A paragraph longer than this is not kept with the next one: LibreOffice never splits a
+#: "keep with next" paragraph, it moves it whole to the next page, so a question of twenty
+#: lines left half a page blank above it (Word splits it and keeps its last line).
+KEEP_WITH_NEXT_MAX_CHARS = 500
+
+
+def keeps_with_next(text: str) -> bool | None:
+    """``keep_with_next`` for :func:`paragraph_xml` of an item whose style keeps it with its
+    details: the style's (None) for a short item, False for a long one."""
+    return None if len(text) <= KEEP_WITH_NEXT_MAX_CHARS else False
 
 
 def set_widths(table: DocxTable, widths_cm: Sequence[float]) -> None:
