@@ -114,7 +114,7 @@ async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
         status=ctx.tr(f"status.{q.status}"),
         topic=ctx.topic_name(topic) if topic else "",
         # A supported question is another person's: never their phone number.
-        text=short(q.text if q.person_id == ctx.person.id else masked(q.text), limit),
+        text=short(q.text if q.person_id == ctx.person.id else masked(q.text, q.asker_name), limit),
     )
     if q.answer and q.answer_published_at is not None:  # a draft is not shown to askers
         line += "\n" + ctx.tr(
@@ -393,7 +393,7 @@ async def _tell_supporters(ctx: Ctx, question: Question) -> None:
         text = translator(languages.get(person_id))(
             "withdraw.supporter_notice",
             code=question.code,
-            question=short(masked(question.text), 200),
+            question=short(masked(question.text, question.asker_name), 200),
         )
         messages.append((person_id, Reply(text), f"withdrawn:{question.id}:{person_id}"))
     await queue_each(ctx.store, messages, kind="notice", now=ctx.now)

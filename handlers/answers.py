@@ -149,7 +149,7 @@ async def publish(
                 "answer.notice_supporter" if recipient.supporter else "answer.notice",
                 code=q.code,
                 # A supporter reads another person's words: never their phone number.
-                question=short(masked(q.text) if recipient.supporter else q.text),
+                question=short(masked(q.text, q.asker_name) if recipient.supporter else q.text),
                 answer=answer,
                 by=q.answered_by or tr("answer.by_default"),
             )

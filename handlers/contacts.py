@@ -5,12 +5,16 @@ them back. The question's text reaches the commune and provincial Youth Union, t
 Department of Home Affairs and the printed summaries, and (unless anonymous) may be
 suggested to other young people of the unit. So the preview points the number out and
 offers to take it out (:func:`without_contacts`), and the suggestions shown to others
-never carry it (:func:`masked`).
+never carry it (:func:`masked`), nor the asker's own name when they wrote it in ("Em là
+Nông Thị Hoa ở bản Nà Rì…").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from bot.clustering.normalize import fold
 
 __all__ = ["contact_details", "masked", "without_contacts"]
 
@@ -63,6 +67,33 @@ def without_contacts(text: str) -> str:
 _MARKS = ".,;:!?"
 
 
-def masked(text: str) -> str:
-    """``text`` with each phone number and e-mail address replaced by "***"."""
-    return _CONTACT.sub("***", text)
+def masked(text: str, name: str | None = None) -> str:
+    """``text`` with each phone number and e-mail address replaced by "***"; with
+    ``name`` (the asker's full name), each place the text spells it, with or without
+    accents, in any case, too: another young person reads the words, never who wrote
+    them."""
+    text = _CONTACT.sub("***", text)
+    return _without_name(text, name) if name else text
+
+
+def _without_name(text: str, name: str) -> str:
+    words = fold(name).split()
+    if len(words) < 2:  # one word ("Hoa", "Mai") is too often a plain word
+        return text
+    # The text folded character by character, each folded character knowing its source.
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for out in " " if char.isspace() else fold(char):
+            folded.append(out)
+            origin.append(index)
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+    spans = []
+    for match in pattern.finditer("".join(folded)):
+        end = origin[match.end() - 1] + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1  # a decomposed accent of the last letter goes with it
+        spans.append((origin[match.start()], end))
+    for start, end in reversed(spans):
+        text = text[:start] + "***" + text[end:]
+    return text

@@ -79,7 +79,7 @@ def _shown(ctx: Ctx, question: Question) -> str:
     """A question as this person is shown it: a supported one is another person's, so
     never with their phone number or e-mail address (as /cauhoi shows it)."""
     own = question.person_id == ctx.person.id
-    return short(question.text if own else masked(question.text), 80)
+    return short(question.text if own else masked(question.text, question.asker_name), 80)
 
 
 def _yes(candidates: list[Question]) -> tuple[str, ...]:

@@ -1237,7 +1237,7 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
             ctx.tr(
                 "answer.notice_supporter",
                 code=question.code,
-                question=short(masked(question.text), 200),
+                question=short(masked(question.text, question.asker_name), 200),
                 answer=question.answer,
                 by=question.answered_by or ctx.tr("answer.by_default"),
             )

@@ -14,6 +14,7 @@ from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign import conclusion
 from bot.cli import main
+from handlers.answers import publish, save_answer
 from handlers.clusters import represent
 from storage.models import Campaign
 from tests.followup import official, outbox, support
@@ -126,3 +127,47 @@ async def test_the_published_conclusion_never_carries_a_young_persons_number(
     notice += "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "Bản em chưa có sóng điện thoại" in notice and "Xóm em mất sóng 4G" in notice
     assert "0912345678" not in notice and "mai.lo@gmail.com" not in notice
+
+
+NAMED = "Em là Nông Thị Hoa ở bản Nà Rì, tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?"
+
+
+async def test_the_askers_name_written_in_the_question_is_never_shown_to_others(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    """Askers write their own name in ("Em là Nông Thị Hoa…"): the similar-question
+    prompt, /cauhoi, the answer and the conclusion notice of a supporter, and the
+    published conclusion show their words without it; the asker still reads them whole."""
+    app = province_app
+    engine = build_engine(app)
+    code = await send(await ask(engine, "a", NAMED, name="Nông Thị Hoa"))
+    t = await ask(engine, "b", JOBS_AGAIN)
+    assert "gần giống" in t.last_text and "Em là *** ở bản Nà Rì" in t.last_text
+    assert "Nông Thị Hoa" not in t.last_text
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    await t.press("Không, vậy là đủ")
+    await t.say("/cauhoi")
+    assert code in t.last_text and "Nông Thị Hoa" not in t.last_text
+
+    asked = await question(app, code)
+    organiser = await official(app, engine, "organiser", "org")
+    text = "Tỉnh tổ chức hội chợ việc làm mỗi quý."
+    await save_answer(app.store, asked, text, now=AFTER, by=None, source="test")
+    await publish(app.store, [await question(app, code)], now=AFTER)
+    await organiser.say(f"/ketluan {code} Tỉnh tổ chức hội chợ việc làm mỗi quý.")
+    app.clock.set(AFTER)  # type: ignore[attr-defined]
+    await organiser.say("/ketluan congbo")
+    await organiser.press("Công bố")
+    supporter = await app.store.people.by_identity("test", "b")
+    assert supporter is not None
+    for kind in ("answer", "conclusion"):
+        sent = dict(await outbox(app, kind))
+        assert "Nông Thị Hoa" in sent[asked.person_id]  # type: ignore[index]
+        assert "Em là *** ở bản Nà Rì" in sent[supporter.id], (kind, sent[supporter.id])
+
+    out = tmp_path / "conclusion.docx"
+    args = ["export", "--format", "docx", "--document", "conclusion", "--out", str(out)]
+    assert await asyncio.to_thread(main, args) == 0
+    document = docx.Document(str(out))
+    notice = "\n".join(p.text for p in document.paragraphs)
+    assert "ở bản Nà Rì" in notice and "Nông Thị Hoa" not in notice

@@ -309,7 +309,9 @@ async def _tell_askers(
                     "conclusion.notice.supported" if supporter else "conclusion.notice.asked",
                     code=question.code,
                     # A supporter reads another person's words: never their phone number.
-                    question=short(masked(question.text) if supporter else question.text),
+                    question=short(
+                        masked(question.text, question.asker_name) if supporter else question.text
+                    ),
                 ),
                 tr("conclusion.notice.answer", answer=entry.text),
             ]

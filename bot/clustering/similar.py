@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.clustering import DEFAULT_THRESHOLD, SimilarIndex, Wanted, snapshot
 from bot.clustering.snapshot import Snapshot, question_print
+from handlers.contacts import masked
 from handlers.engine import SimilarHit
 from storage import Store
 from storage.models import Campaign, Question
@@ -236,7 +237,9 @@ class CampaignSimilarity:
             elif question.anonymous:  # checked again: the stored flag decides
                 continue
             elif self._indexed_as(campaign.id, question):
-                hits.append(SimilarHit(question.id, question.code, question.text, people))
+                # Shown to another young person: never who wrote it, nor how to reach them.
+                shown = masked(question.text, question.asker_name)
+                hits.append(SimilarHit(question.id, question.code, shown, people))
             else:
                 # Edited (on another worker), moved to another unit or topic group since it
                 # was indexed: found for words or a unit it no longer has. Indexed as it is

@@ -215,10 +215,10 @@ async def _conclusion_items(
             if q.id != own.id:
                 unit = await store.units.get(q.unit_id)
                 also_asked.append(
-                    CoveredQuestion(q.code, unit.name if unit else "", masked(q.text))
+                    CoveredQuestion(q.code, unit.name if unit else "", masked(q.text, q.asker_name))
                 )
-        asked = masked(wording.get(own.id, own.text))
-        own_words = masked(own.text)
+        asked = masked(wording.get(own.id, own.text), own.asker_name)
+        own_words = masked(own.text, own.asker_name)
         items.append(
             ConclusionItem(
                 number=number,
