@@ -5,6 +5,7 @@ only what may be shown, as its asker last worded it."""
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.campaign import conclusion
 from bot.cli import main
 from handlers.answers import publish, save_answer
 from handlers.clusters import represent
+from handlers.contacts import masked
 from storage.models import Campaign
 from tests.followup import official, outbox, support
 from tests.followup import question as seeded
@@ -171,3 +173,13 @@ async def test_the_askers_name_written_in_the_question_is_never_shown_to_others(
     document = docx.Document(str(out))
     notice = "\n".join(p.text for p in document.paragraphs)
     assert "ở bản Nà Rì" in notice and "Nông Thị Hoa" not in notice
+
+
+def test_a_name_is_masked_with_or_without_accents_and_only_whole() -> None:
+    name = "Nông Thị Hoa"
+    assert masked("nong  thi hoa hỏi ạ, sđt 0912345678", name) == "*** hỏi ạ, sđt ***"
+    decomposed = unicodedata.normalize("NFD", "Em là NÔNG THỊ HOA ạ")
+    assert masked(decomposed, name) == unicodedata.normalize("NFD", "Em là *** ạ")
+    assert masked("Hoa quả ở xã Nông Thị", name) == "Hoa quả ở xã Nông Thị"
+    assert masked("Em là Lê Văn Anh", "Lê Văn An") == "Em là Lê Văn Anh"
+    assert masked("Em là Hoa", "Hoa") == "Em là Hoa"  # one word: a plain word too
