@@ -57,6 +57,7 @@ class Recipient:
 class Published:
     questions: list[Question]  # published now
     notified: int  # messages queued
+    people: int  # young people told: one person asking two answered questions counts once
 
 
 def answer_refusal(question: Question) -> AnswerError | None:
@@ -165,7 +166,7 @@ async def publish(
                 target=f"question:{q.id}",
                 detail={"by": q.answered_by},
             )
-    return Published(done, notified)
+    return Published(done, notified, len({person for person, _, _ in messages}))
 
 
 async def extend_to(
@@ -602,7 +603,7 @@ async def send_to_askers(ctx: Ctx, _: str) -> None:
     if not result.questions:
         ctx.say(ctx.tr("answer.nothing_to_send", code=question.code))
         return
-    ctx.say(ctx.tr.n("answer.sent", result.notified, code=question.code))
+    ctx.say(ctx.tr.n("answer.sent", result.people, code=question.code))
     ctx.say(ctx.tr("answer.next"))
 
 
@@ -638,7 +639,7 @@ async def feedback_command(ctx: Ctx) -> None:
     if not shown:
         ctx.say(ctx.tr("feedback.list_empty"))
         return
-    lines = [ctx.tr("feedback.list_title", count=len(shown))]
+    lines = [ctx.tr.n("feedback.list_title", len(shown))]
     for said, q in shown:
         lines.append(
             ctx.tr(
@@ -728,7 +729,7 @@ async def send_to_group(ctx: Ctx, _: str) -> None:
     ctx.say(
         ctx.tr.n(
             "answer.group_sent",
-            result.notified,
+            result.people,
             codes=", ".join(q.code for q in result.questions) or "-",
         )
     )
@@ -779,7 +780,7 @@ async def publish_all(ctx: Ctx, _: str) -> None:
     drafts = await _in_scope(ctx, drafts)
     result = await publish(ctx.store, drafts, now=ctx.now, actor_id=ctx.person.id)
     ctx.reset()
-    ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.notified))
+    ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.people))
 
 
 @router.reask(

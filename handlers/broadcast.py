@@ -93,16 +93,16 @@ async def report_if_done(store: Store, broadcast_id: int, *, now: datetime) -> b
         return False
     author = await store.people.get(broadcast.author_id)
     tr = translator(author.language if author else None)
-    text = tr(
+    text = tr.n(
         "broadcast.report",
+        progress.blocked,
         id=broadcast_id,
         sent=progress.sent,
-        blocked=progress.blocked,
         failed=progress.failed,
         total=progress.total,
     )
     if progress.resent:
-        text += "\n" + tr("broadcast.report_resent", count=progress.resent)
+        text += "\n" + tr.n("broadcast.report_resent", progress.resent)
     async with store.transaction():
         if not await store.broadcasts.mark_reported(broadcast_id, now=now):
             return False
@@ -197,7 +197,7 @@ async def broadcast_text(ctx: Ctx, text: str) -> None:
     ctx.data["text"] = cleaned
     ctx.ask(
         State.BROADCAST_CONFIRM,
-        ctx.tr("broadcast.preview", count=len(plan.recipients), text=cleaned),
+        ctx.tr.n("broadcast.preview", len(plan.recipients), text=cleaned),
         [
             [
                 Choice(ctx.tr("broadcast.send"), "bs", intents=("send",)),
@@ -253,7 +253,7 @@ async def broadcast_send(ctx: Ctx, _: str) -> None:
         ctx.store, plan, ctx.data["text"], author_id=ctx.person.id, now=ctx.now
     )
     ctx.reset()
-    ctx.say(ctx.tr("broadcast.started", id=broadcast_id, count=queued))
+    ctx.say(ctx.tr.n("broadcast.started", queued, id=broadcast_id))
     await report_if_done(ctx.store, broadcast_id, now=ctx.now)
 
 

@@ -215,7 +215,13 @@ async def publish_yes(ctx: Ctx, _: str) -> None:
     if not result.published_now:
         ctx.say(ctx.tr("conclusion.already_published", date=f"{result.published_at:%d/%m/%Y}"))
         return
-    ctx.say(ctx.tr("conclusion.published", people=result.people, officials=result.officials))
+    ctx.say(
+        ctx.tr.n(
+            "conclusion.published",
+            result.people,
+            officials=ctx.tr.n("count.officials", result.officials),
+        )
+    )
 
 
 @router.action("kn")

@@ -14,7 +14,6 @@ import atexit
 import gettext
 import io
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -48,6 +47,7 @@ def normalize_language(code: str | None) -> str:
 class _Catalogue:
     translations: gettext.GNUTranslations
     keys: frozenset[str]
+    plural: frozenset[str]  #: keys of plural messages (``msgid_plural``), read with ``n``
 
 
 @cache
@@ -74,38 +74,13 @@ def _load(language: str) -> _Catalogue:
     keys = frozenset(
         m.id if isinstance(m.id, str) else m.id[0] for m in merged if m.id and m.string
     )
-    return _Catalogue(gettext.GNUTranslations(buffer), keys)
+    plural = frozenset(m.id[0] for m in merged if isinstance(m.id, tuple) and m.string)
+    return _Catalogue(gettext.GNUTranslations(buffer), keys, plural)
 
 
 def catalogue_keys(language: str) -> frozenset[str]:
     """All message keys with a translation in ``language`` (used by completeness tests)."""
     return _load(language).keys
-
-
-# English nouns that follow a count in the catalogues, and their singular.
-_SINGULAR = {
-    "young people": "young person",
-    "people": "person",
-    "questions": "question",
-    "answers": "answer",
-    "messages": "message",
-    "units": "unit",
-    "groups": "group",
-    "days": "day",
-    "commitments": "commitment",
-    "campaigns": "campaign",
-    "officials": "official",
-    "bad rows": "bad row",
-    "rows": "row",
-    "departments": "department",
-    "recipients": "recipient",
-    "supporters": "supporter",
-    "tasks": "task",
-    "other names": "other name",
-}
-_ONE_OF = re.compile(
-    r"(?<![\d.,])\b1 (" + "|".join(sorted(_SINGULAR, key=len, reverse=True)) + r")\b"
-)
 
 
 class Translator:
@@ -126,28 +101,27 @@ class Translator:
         return self.t(key, **kwargs)
 
     def t(self, key: str, /, **kwargs: Any) -> str:
-        """Return the message ``key`` formatted with ``kwargs``."""
+        """Return the message ``key`` formatted with ``kwargs``. A message with a count
+        the reader sees agree ("1 young person", "2 young people") is a plural one, read
+        with :meth:`n`."""
         if key not in self._catalogue.keys:
             raise MissingMessageError(f"{self.language}: {key}")
+        if key in self._catalogue.plural:
+            raise MissingMessageError(f"{self.language}: {key} is a plural message: use n()")
         text = self._catalogue.translations.gettext(key)
-        if not kwargs:
-            return text
-        text = text.format(**kwargs)
-        if self.language == "en" and any(value == 1 for value in kwargs.values()):
-            # "1 questions", "1 young people": most messages carry counts that are rarely
-            # one; English agrees the noun after a count of exactly one (Vietnamese has no
-            # plural). Messages built for it use :meth:`n`.
-            text = _ONE_OF.sub(lambda m: "1 " + _SINGULAR[m.group(1)], text)
-        return text
+        return text.format(**kwargs) if kwargs else text
 
     def number(self, value: int) -> str:
         """``value`` written as this language writes numbers ("2.499" / "2,499")."""
         return format_decimal(value, locale=self.language)
 
     def n(self, key: str, count: int, /, **kwargs: Any) -> str:
-        """Return the plural form of ``key`` for ``count``; ``{n}`` is the count."""
+        """Return the plural form of ``key`` for ``count``; ``{n}`` is the count. English
+        has two forms ("1 question", "2 questions"), Vietnamese one."""
         if key not in self._catalogue.keys:
             raise MissingMessageError(f"{self.language}: {key}")
+        if key not in self._catalogue.plural:
+            raise MissingMessageError(f"{self.language}: {key} is not a plural message: use t()")
         text = self._catalogue.translations.ngettext(key, key, count)
         return text.format(n=count, **kwargs)
 
@@ -163,8 +137,9 @@ class Message:
 
     Layers that do not know the reader's language (campaign set-up, CSV checks) raise or
     return these; whoever shows them renders them in the reader's language. A parameter
-    that is itself a ``Message`` is rendered in the same language. ``str()`` is the English
-    text, for logs and tracebacks.
+    that is itself a ``Message`` is rendered in the same language. A parameter ``n`` is a
+    count the words agree with: the key is a plural message, read with :meth:`Translator.n`.
+    ``str()`` is the English text, for logs and tracebacks.
     """
 
     __slots__ = ("key", "params")
@@ -177,7 +152,10 @@ class Message:
         params = {
             name: value.render(tr) if isinstance(value, Message) else value
             for name, value in self.params.items()
+            if name != "n"
         }
+        if "n" in self.params:  # a count the words agree with: a plural message
+            return tr.n(self.key, self.params["n"], **params)
         return tr.t(self.key, **params)
 
     def __str__(self) -> str:

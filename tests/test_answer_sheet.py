@@ -83,7 +83,7 @@ async def test_round_trip_records_drafts_and_unchanged_rows_are_fine(
 
     fill(sheet, {jobs.code: "Tỉnh có Trung tâm Dịch vụ việc làm."})
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert "recorded 1 answer (drafts)" in capsys.readouterr().out
+    assert "recorded 1 answer (draft)" in capsys.readouterr().out
     stored = await app.store.questions.get(jobs.id)
     assert stored is not None and stored.answer == "Tỉnh có Trung tâm Dịch vụ việc làm."
     assert stored.answered_by == "Sở Nội vụ" and not stored.answer_published
@@ -224,7 +224,7 @@ async def test_a_vietnamese_sheet_imports_on_an_english_command_line(
     fill(sheet, {jobs.code: "Có hỗ trợ."})
     monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
     assert await run(["answers", "import", str(sheet)]) == 0
-    assert "recorded 1 answer (drafts)" in capsys.readouterr().out
+    assert "recorded 1 answer (draft)" in capsys.readouterr().out
 
 
 async def test_a_sheet_that_is_not_there_is_named_missing(

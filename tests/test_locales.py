@@ -9,8 +9,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from babel.messages import pofile
 
-from locales import LOCALES_DIR, Translator, catalogue_keys, translator
+from locales import LOCALES_DIR, Message, Translator, catalogue_keys, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 # tr("key"), ctx.tr("key"), tr.n("key", ...), tr.t("key"), _text(lang, "key"), ...
@@ -83,11 +84,77 @@ def test_every_cli_key_is_used() -> None:
 
 
 def test_english_agrees_the_noun_after_a_count_of_one() -> None:
-    """ "sent to 1 young people" read as a mistake in every English message with a count;
-    Vietnamese, which has no plural, is left as it is."""
+    """ "sent to 1 young people" read as a mistake in every English message with a count:
+    such messages are plural ones (``tr.n``); Vietnamese, which has no plural, reads the
+    same for every count."""
     en, vi = translator("en"), translator("vi")
-    assert en("answer.recorded", code="AB12CD", count=1).endswith("sent to 1 young person.")
-    assert en("answer.recorded", code="AB12CD", count=21).endswith("sent to 21 young people.")
-    assert en("cli.clusters.counts", people=1, questions=3) == "1 person, 3 questions"
-    assert en("cli.clusters.counts", people=11, questions=1) == "11 people, 1 question"
-    assert vi("cli.clusters.counts", people=1, questions=1) == "1 người, 1 câu hỏi"
+    assert en.n("answer.recorded", 1, code="AB12CD").endswith("sent to 1 young person.")
+    assert en.n("answer.recorded", 21, code="AB12CD").endswith("sent to 21 young people.")
+    people = en.n("count.people", 1)
+    assert en.n("cli.clusters.counts", 1, questions=en.n("count.questions", 3)) == (
+        "1 person, 3 questions"
+    )
+    assert en.n("cli.clusters.counts", 11, questions=en.n("count.questions", 1)) == (
+        "11 people, 1 question"
+    )
+    assert people == "1 person"
+    assert vi.n("cli.clusters.counts", 1, questions=vi.n("count.questions", 1)) == (
+        "1 người, 1 câu hỏi"
+    )
+    assert vi.n("cli.clusters.counts", 7, questions=vi.n("count.questions", 9)) == (
+        "7 người, 9 câu hỏi"
+    )
+
+
+def test_a_plural_message_is_read_with_n_and_no_other_way() -> None:
+    """``tr("key")`` on a plural message gave its key back as the text; ``tr.n`` on a
+    plain one did the same. Both are programming errors now, caught by the tests."""
+    en = translator("en")
+    with pytest.raises(KeyError):
+        en("count.people", n=2)
+    with pytest.raises(KeyError):
+        en.n("campaign.title", 2)
+    assert Message("count.people", n=1).render(en) == "1 person"
+    assert Message("count.people", n=2).render(translator("vi")) == "2 người"
+
+
+# English nouns that are counted in the catalogues ("{count} questions").
+COUNTED = (
+    r"(?:young |other |bad |more |new )?(?:people|persons?|questions|answers|messages|units|"
+    r"groups|days|commitments|campaigns|officials|rows|departments|recipients|supporters|"
+    r"supports|tasks|names|communes|wards|tables|references|reminders|minutes|hours|fields|"
+    r"characters|dialogues|documents|times|codes|files|sheets|items|entries|words|lines|"
+    r"comments|invites|secretaries|broadcasts|topics|deadlines|weeks|months|years|columns|"
+    r"clusters|numbers|links|parts|letters|seconds)\b"
+)
+COUNT = re.compile(r"\{(\w+)(?:[:!][^}]*)?\}(?:/\{\w+\})? " + COUNTED)
+# A count that is never 1 where the message is shown: (key, placeholder) and why.
+NEVER_ONE = {
+    ("answers.sheet.too_many", "max"): "MAX_ROWS, 20,000",
+    ("cluster.file.no_header", "rows"): "_HEADER_ROWS, 20",
+    ("programme.full", "max"): "PROGRAMME_MAX, 15",
+    ("invite.created", "days"): "INVITE_DAYS, 7",
+    ("link.code", "minutes"): "CODE_TTL, 15 minutes",
+    ("welcome.many", "count"): "several campaigns open (one has its own welcome)",
+    ("cli.units.csv.fields", "fields"): "more fields than the header's columns, so 2 or more",
+    ("cli.documents.wrong_level", "actual"): "a level's name, not a count",
+}
+# Length limits and the length of a text over one ("{max} characters"): never 1.
+LIMITS = {"max", "limit", "length"}
+
+
+def test_every_english_count_is_plural_aware_or_never_one() -> None:
+    """Every English message that puts a noun after a count placeholder is a plural message
+    (``tr.n``: "1 young person", "2 young people"), or the count is never 1 there."""
+    wrong = []
+    for path in sorted((LOCALES_DIR / "en").glob("*.po")):
+        with path.open("rb") as fh:
+            singles = [(m.id, str(m.string)) for m in pofile.read_po(fh) if isinstance(m.id, str)]
+        for key, text in singles:
+            for match in COUNT.finditer(text):
+                name = match.group(1)
+                if name in LIMITS and "character" in match.group(0):
+                    continue
+                if (key, name) not in NEVER_ONE:
+                    wrong.append(f"{key}: {match.group(0)}")
+    assert not wrong, wrong

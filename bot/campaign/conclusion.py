@@ -363,14 +363,14 @@ async def _tell_officials(
         person = await store.people.get(role.person_id)
         tr = translator(person.language if person else None)
         lines = [
-            tr(
+            tr.n(
                 "conclusion.officials",
+                len(entries),
                 chair=chair_title(campaign, tr),
                 campaign=campaign.title,
                 date=f"{today:%d/%m/%Y}",
-                entries=len(entries),
-                tasks=len(commitments),
-                people=people,
+                tasks=tr.n("count.commitments", len(commitments)),
+                people=tr.n("count.young_people", people),
             )
         ]
         mine = [c for c in commitments if role.role == "department" and c.owner == role.department]
@@ -398,11 +398,11 @@ async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list
     commitments = await store.conclusions.commitments(campaign.id)
     current = await store.conclusions.get(campaign.id)
     lines = [
-        tr.t(
+        tr.n(
             "conclusion.status",
+            len(entries),
             campaign=campaign.title,
-            entries=len(entries),
-            tasks=len(commitments),
+            tasks=tr.n("count.commitments", len(commitments)),
             due=f"{conclusion_due(campaign):%d/%m/%Y}",
         )
     ]

@@ -231,24 +231,24 @@ async def _send(
         if occurrence.audience == "secretary" and role.unit_id is not None:
             total, unreviewed = await store.questions.unit_counts(campaign.id, role.unit_id)
             unit = await store.units.get(role.unit_id)
-            text = tr(
+            text = tr.n(
                 "reminder.secretary",
+                total,
                 deadline=label,
                 when=when,
                 due=due,
                 unit=unit.name if unit else "",
-                total=total,
                 unreviewed=unreviewed,
                 campaign=campaign.title,
             )
         elif occurrence.audience == "department" and role.department:
             owed = await store.questions.department_owed(campaign.id, role.department)
-            text = tr(
+            text = tr.n(
                 "reminder.department",
+                owed,
                 deadline=label,
                 when=when,
                 due=due,
-                owed=owed,
                 department=role.department,
                 campaign=campaign.title,
             )

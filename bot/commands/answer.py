@@ -85,7 +85,7 @@ async def _answer(args: argparse.Namespace, app: App) -> int:
     fresh = await app.store.questions.get(question.id)
     assert fresh is not None
     result = await publish(app.store, [fresh], now=now)
-    print(tr("cli.answer.done", code=question.code, count=result.notified))
+    print(tr.n("cli.answer.done", result.people, code=question.code))
     return 0
 
 
@@ -168,8 +168,8 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
         notified = 0
         if publish_now:
             fresh = [q for q in [await app.store.questions.get(q.id) for q, _, _ in rows] if q]
-            notified = (await publish(app.store, fresh, now=now)).notified
-    print(tr("cli.answer.recorded", count=recorded, notified=notified))
+            notified = (await publish(app.store, fresh, now=now)).people
+    print(tr.n("cli.answer.recorded", recorded, notified=tr.n("count.young_people", notified)))
     if withdrawn:
         print(tr("answers.import.withdrawn", codes=", ".join(withdrawn)))
     return 0

@@ -138,7 +138,7 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         )
         print(f"{r.code}  {state:<14} {r.department}  {short(r.text, 70)}")
         shown += 1
-    print(tr("answers.cli.listed", count=shown))
+    print(tr.n("answers.cli.listed", shown))
     return 0
 
 
@@ -177,7 +177,7 @@ async def _sheet(args: argparse.Namespace, app: App) -> int:
             department=name,
             tr=translator(language),
         )
-        print(tr("answers.cli.sheet", department=name, count=len(rows), path=path))
+        print(tr.n("answers.cli.sheet", len(rows), department=name, path=path))
         written += 1
     if args.all and not written:
         print(tr("answers.cli.nothing_routed"))
@@ -207,17 +207,15 @@ async def import_sheet(app: App, path: Path, *, department: str | None, publish_
     if plan.errors:
         for error in plan.errors:
             print(f"{path}: {error.render(tr)}")
-        raise CommandError(
-            tr("answers.import.refused", path=path, count=len(plan.errors)), status=1
-        )
+        raise CommandError(tr.n("answers.import.refused", len(plan.errors), path=path), status=1)
     recorded = await apply_import(app.store, plan, now=now)
     print(
-        tr(
+        tr.n(
             "answers.import.done",
+            recorded,
             department=sheet_department,
-            recorded=recorded,
-            unchanged=plan.unchanged,
-            empty=plan.empty,
+            unchanged=tr.n("count.rows", plan.unchanged),
+            empty=tr.n("count.rows", plan.empty),
         )
     )
     if plan.withdrawn:
@@ -225,7 +223,13 @@ async def import_sheet(app: App, path: Path, *, department: str | None, publish_
     if publish_now and plan.changes:
         fresh = [q for q in [await app.store.questions.get(q.id) for q, _ in plan.changes] if q]
         result = await publish(app.store, fresh, now=now)
-        print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+        print(
+            tr.n(
+                "answers.cli.published",
+                len(result.questions),
+                people=tr.n("count.young_people", result.people),
+            )
+        )
     return 0
 
 
@@ -252,7 +256,13 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
         department = await _department(app, campaign, args.department) if args.department else None
         drafts = await app.store.questions.unpublished_answers(campaign.id, department=department)
         result = await publish(app.store, drafts, now=now)
-        print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+        print(
+            tr.n(
+                "answers.cli.published",
+                len(result.questions),
+                people=tr.n("count.young_people", result.people),
+            )
+        )
         return 0
     questions: list[Question] = []
     for code in codes:
@@ -269,7 +279,13 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
             raise CommandError(tr("answers.cli.group_one"), status=2)
         return await _publish_group(app, questions[0], confirmed=args.yes)
     result = await publish(app.store, questions, now=now)
-    print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+    print(
+        tr.n(
+            "answers.cli.published",
+            len(result.questions),
+            people=tr.n("count.young_people", result.people),
+        )
+    )
     for q in questions:
         if q.answer_published_at is not None:
             print(
@@ -311,5 +327,11 @@ async def _publish_group(app: App, question: Question, *, confirmed: bool) -> in
         targets = await extend_to(app.store, question, free, now=now, actor_id=None)
         fresh = [q for q in [await app.store.questions.get(q.id) for q in targets] if q]
         result = await publish(app.store, fresh, now=now)
-    print(tr("answers.cli.published", count=len(result.questions), people=result.notified))
+    print(
+        tr.n(
+            "answers.cli.published",
+            len(result.questions),
+            people=tr.n("count.young_people", result.people),
+        )
+    )
     return 0

@@ -71,9 +71,9 @@ async def _send(args: argparse.Namespace, app: App) -> int:
         unit_id = (await find_unit(app.store, args.unit)).id
     plan = await plan_broadcast(app.store, campaign, args.audience, unit_id=unit_id)
     print(
-        tr(
+        tr.n(
             "cli.broadcast.preview",
-            count=len(plan.recipients),
+            len(plan.recipients),
             audience=tr(f"broadcast.audience.{args.audience}"),
             campaign=campaign.id,
         )
@@ -92,7 +92,7 @@ async def _send(args: argparse.Namespace, app: App) -> int:
     broadcast_id, queued = await start_broadcast(
         app.store, plan, text, author_id=None, now=app.clock.now()
     )
-    print(tr("cli.broadcast.queued", id=broadcast_id, count=queued))
+    print(tr.n("cli.broadcast.queued", queued, id=broadcast_id))
     return 0
 
 
@@ -115,5 +115,5 @@ async def _status(args: argparse.Namespace, app: App) -> int:
         )
     )
     if p.resent:
-        print(tr("broadcast.report_resent", count=p.resent))
+        print(tr.n("broadcast.report_resent", p.resent))
     return 0

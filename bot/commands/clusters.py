@@ -92,7 +92,11 @@ async def _list(args: argparse.Namespace, app: App) -> int:
     data = await _groups(app, await _campaign_id(args, app))
     tr = cli_tr(app)
     for rank, cluster in enumerate(data.clusters[: args.top], start=1):
-        counts = tr("cli.clusters.counts", people=cluster.people, questions=cluster.question_count)
+        counts = tr.n(
+            "cli.clusters.counts",
+            cluster.people,
+            questions=tr.n("count.questions", cluster.question_count),
+        )
         print(
             f"{rank:>3}. [{counts}] "
             f"{cluster.representative_code}: {short(cluster.representative_text, 100)}"
@@ -124,17 +128,24 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     # support, as `clusters list` counts them.
     people = next((c.people for c in data.clusters if question.code in c.question_codes), 1)
     representative = next((r.code for r in shown if info and r.id == info.representative), "")
-    print(tr("cli.clusters.show.title", code=question.code, questions=len(shown), people=people))
+    print(
+        tr.n(
+            "cli.clusters.show.title",
+            len(shown),
+            code=question.code,
+            people=tr.n("count.people", people),
+        )
+    )
     for r in shown:
         mark = "*" if r.code == representative else " "
         print(
-            tr(
+            tr.n(
                 "cli.clusters.show.line",
+                1 + r.supporters,
                 mark=mark,
                 code=r.code,
                 topic=r.topic,
                 unit=r.unit_name,
-                people=1 + r.supporters,
                 text=short(r.text, 160),
             )
         )
@@ -150,10 +161,10 @@ async def _recluster(args: argparse.Namespace, app: App) -> int:
     campaign_id = await _campaign_id(args, app)
     result = await recluster(app.store, campaign_id, threshold=args.threshold, now=app.clock.now())
     print(
-        tr(
+        tr.n(
             "cli.clusters.reclustered",
-            questions=result.questions,
-            clusters=result.clusters,
+            result.questions,
+            clusters=tr.n("count.groups", result.clusters),
             largest=result.largest,
         )
     )

@@ -165,7 +165,13 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
                 tr("conclusion.already_published", date=f"{result.published_at:%d/%m/%Y}"),
                 status=1,
             )
-        print(tr("conclusion.published", people=result.people, officials=result.officials))
+        print(
+            tr.n(
+                "conclusion.published",
+                result.people,
+                officials=tr.n("count.officials", result.officials),
+            )
+        )
     else:
         await _show(app, campaign)
     return 0

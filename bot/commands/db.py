@@ -79,10 +79,10 @@ async def _run(source_text: str, target_text: str, tr: Translator) -> int:
     finally:
         await source.close()
     print(
-        tr(
+        tr.n(
             "cli.db.copied",
-            rows=result.rows,
-            tables=len(result.tables),
+            result.rows,
+            tables=tr.n("count.tables", len(result.tables)),
             source=source.location,
             target=target.location,
         )
@@ -106,11 +106,11 @@ class _Progress:
         if self._tty:
             if finished or now - self._shown >= 0.2:
                 self._shown = now
-                line = self.tr("cli.db.progress", table=table, done=done, total=total)
+                line = self.tr.n("cli.db.progress", total, table=table, done=done)
                 print(f"\r{line}\033[K", end="", file=sys.stderr, flush=True)
                 self._open = True
         elif finished:
-            print(self.tr("cli.db.progress", table=table, done=done, total=total), file=sys.stderr)
+            print(self.tr.n("cli.db.progress", total, table=table, done=done), file=sys.stderr)
 
     def end(self) -> None:
         if self._open:

@@ -67,12 +67,12 @@ def _demo(args: argparse.Namespace) -> int:
     if found.exists and not found.demo and not found.contents.empty:
         held = found.contents
         raise CommandError(
-            tr(
+            tr.n(
                 "cli.demo.foreign_db",
+                held.campaigns,
                 db=shown,
-                campaigns=held.campaigns,
-                units=held.units,
-                people=held.people,
+                units=tr.n("count.units", held.units),
+                people=tr.n("count.people", held.people),
             ),
             status=2,
         )

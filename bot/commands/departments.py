@@ -93,13 +93,17 @@ async def _list(args: argparse.Namespace, app: App) -> int:
     for d in found:
         aliases = "; ".join(d.aliases)
         print(f"{d.name}" + (f"  ({tr('departments.aliases')}: {aliases})" if aliases else ""))
-    print(tr("departments.count", count=len(found)))
+    print(tr.n("departments.count", len(found)))
     return 0
 
 
 def _print_load(tr: Translator, result: registry.LoadResult) -> None:
     print(
-        tr("departments.loaded", added=len(result.added), aliases=result.aliases_added)
+        tr.n(
+            "departments.loaded",
+            len(result.added),
+            aliases=tr.n("count.other_names", result.aliases_added),
+        )
         if result.added or result.aliases_added
         else tr("departments.nothing_new")
     )
@@ -155,7 +159,7 @@ async def _rename(args: argparse.Namespace, app: App) -> int:
         app.store, province, args.old, args.new, now=app.clock.now()
     )
     new = " ".join(args.new.split())
-    print(tr("departments.renamed", old=before.name, new=new, count=changed))
+    print(tr.n("departments.renamed", changed, old=before.name, new=new))
     return 0
 
 
@@ -165,7 +169,7 @@ async def _alias(args: argparse.Namespace, app: App) -> int:
     department, added = await registry.add_aliases(
         app.store, province, args.name, tuple(args.aliases), now=app.clock.now()
     )
-    print(tr("departments.aliased", name=department.name, count=added))
+    print(tr.n("departments.aliased", added, name=department.name))
     return 0
 
 

@@ -143,7 +143,7 @@ async def _export(args: argparse.Namespace, app: App) -> int:
         assert out is not None
         await asyncio.to_thread(write_docx, data, out, tr=tr)
     if out is not None:
-        print(tr("cli.export.done", count=len(data.questions), path=out), file=sys.stderr)
+        print(tr.n("cli.export.done", len(data.questions), path=out), file=sys.stderr)
     due = data.deadline("answers_due")
     if (
         args.format == "docx"

@@ -78,7 +78,7 @@ async def _invite(args: argparse.Namespace, app: App) -> int:
         department=department,
         days=args.days,
     )
-    print(tr("cli.invite.code", code=code, role=tr(f"role.{args.role}"), days=args.days))
+    print(tr.n("cli.invite.code", args.days, code=code, role=tr(f"role.{args.role}")))
     print(tr("cli.invite.in_chat", code=code))
     if args.bot_username:
         link = f"https://t.me/{args.bot_username.lstrip('@')}?start=i-{code}"

@@ -73,5 +73,5 @@ async def _route(args: argparse.Namespace, app: App) -> int:
     await app.store.audit.record(
         "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department.name}
     )
-    print(tr("cli.route.topic", topic=topic.name, department=department.name, count=count))
+    print(tr.n("cli.route.topic", count, topic=topic.name, department=department.name))
     return 0

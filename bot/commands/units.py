@@ -111,7 +111,7 @@ async def _load(args: argparse.Namespace, app: App) -> int:
         raise CommandError(tr("cli.units.unknown_province", codename=codename), status=2)
     count = await load_province(app, codename)
     province = province_by_codename(codename)
-    print(tr("cli.units.loaded", count=count - 1, province=province, codename=codename))
+    print(tr.n("cli.units.loaded", count - 1, province=province, codename=codename))
     if codename != app.settings.core.province:
         configured = app.settings.core.province
         print(tr("cli.units.other_province", province=province, configured=configured))
@@ -144,7 +144,7 @@ async def _import(args: argparse.Namespace, app: App) -> int:
             print(f"{path}: {error.render(tr)}")
         raise CommandError(tr("cli.units.bad_rows", path=path, count=len(result.errors)))
     await app.store.units.upsert_many(result.units, now=app.clock.now())
-    print(tr("cli.units.imported", count=len(result.units), path=path))
+    print(tr.n("cli.units.imported", len(result.units), path=path))
     return 0
 
 
@@ -162,9 +162,9 @@ async def _list(args: argparse.Namespace, app: App) -> int:
         print(f"{unit.code:<14} {kind_names[unit.kind]:<{width}} {unit.name}{mark}")
     hidden = sum(u.hidden for u in units)
     if hidden and not args.hidden:
-        print(tr("cli.units.count_hidden", count=len(units), hidden=hidden))
+        print(tr.n("cli.units.count_hidden", len(units), hidden=hidden))
     else:
-        print(tr("cli.units.count", count=len(units)))
+        print(tr.n("cli.units.count", len(units)))
     return 0
 
 

@@ -112,10 +112,23 @@ async def _sheet(
     content = await asyncio.to_thread(read_answer_sheet, filled)
     plan = await plan_import(app.store, content, department=department.name, now=app.clock.now())
     recorded = await apply_import(app.store, plan, now=app.clock.now())
-    p.item(p.tr("demo.sheet.imported", path=filled.name, count=recorded, errors=len(plan.errors)))
+    p.item(
+        p.tr.n(
+            "demo.sheet.imported",
+            recorded,
+            path=filled.name,
+            errors=p.tr.n("count.bad_rows", len(plan.errors)),
+        )
+    )
     drafts = await app.store.questions.unpublished_answers(campaign.id, department=department.name)
     result = await publish(app.store, drafts, now=app.clock.now())
-    p.item(p.tr("demo.sheet.published", count=len(result.questions), people=result.notified))
+    p.item(
+        p.tr.n(
+            "demo.sheet.published",
+            len(result.questions),
+            people=p.tr.n("count.young_people", result.notified),
+        )
+    )
     for text in (await _flush(sender, channel))[:2]:
         p.item("  " + short(text.replace("\n", " / "), 150))
 
@@ -153,7 +166,7 @@ async def _programme(app: App, campaign: Campaign, organiser: DemoDriver, p: _Pr
     """The organisers start from the proposal and edit it in chat (/kichban)."""
     p.head("demo.programme")
     entries = await programme.propose(app.store, campaign, now=app.clock.now())
-    p.item(p.tr("demo.programme.proposed", count=len(entries)))
+    p.item(p.tr.n("demo.programme.proposed", len(entries)))
     if len(entries) >= 3:
         first, second, last = entries[0], entries[1], entries[-1]
         commands = [
@@ -205,7 +218,7 @@ async def _dialogue(
     await organiser.tap("Công bố")
     p.item(organiser.text)
     sent = await _flush(sender, channel)
-    p.item(p.tr("demo.delivered", count=len(sent)))
+    p.item(p.tr.n("demo.delivered", len(sent)))
     for text in sent[:2]:  # the part of the notice that answers this person
         p.item("  " + short(text.split("\n\n", 1)[-1].replace("\n", " / "), 220))
     await organiser.say("/ketluan congbo")
@@ -230,9 +243,7 @@ async def _commitments(
     clock.set(datetime.combine(commitment.due - timedelta(days=7), time(8, 5), tzinfo=app.tz))
     queued = await reminders.tick(app.store, now=clock.now(), tz=app.tz)
     p.item(
-        p.tr(
-            "demo.reminders.at", when=f"{clock.now().astimezone(app.tz):%d/%m %H:%M}", count=queued
-        )
+        p.tr.n("demo.reminders.at", queued, when=f"{clock.now().astimezone(app.tz):%d/%m %H:%M}")
     )
     for text in (await _flush(sender, channel))[:1]:
         p.item("  " + short(text, 200))
@@ -265,14 +276,14 @@ async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
     if report is not None and hasattr(report, "figures"):
         f = report.figures
         p.item(
-            p.tr(
+            p.tr.n(
                 "demo.report",
-                questions=f.questions,
-                people=f.people,
+                f.questions,
+                people=p.tr.n("count.young_people", f.people),
                 answered=f.answered,
                 in_time=f.answered_in_time,
                 live=f.live_questions,
-                commitments=f.commitments,
+                commitments=p.tr.n("count.commitments", f.commitments),
                 done=f.commitments_done,
             )
         )

@@ -208,7 +208,12 @@ async def run_demo(app: App, out: TextIO, *, chat_hint: str | None = None) -> in
     loaded = await app.store.units.upsert_many(province_units(codename), now=clock.now())
     extra = parse_units_csv(_data("units.csv").encode(), province_code=province_unit_code(province))
     await app.store.units.upsert_many(extra.units, now=clock.now())
-    p.line("demo.units", communes=loaded - 1, province=province.name, others=len(extra.units))
+    p.line(
+        "demo.units",
+        n=loaded - 1,
+        province=province.name,
+        others=p.tr.n("count.other_units", len(extra.units)),
+    )
 
     campaign = await _campaign(app, p, dates, host_code=province_unit_code(province))
     try:
@@ -256,7 +261,7 @@ async def _run_campaign(
     questions = await app.store.questions.of_campaign(campaign.id)
     topics = {t.id: t.name for t in await app.store.campaigns.topics(campaign.id)}
     by_topic = Counter(topics.get(q.topic_id, "?") for q in questions)
-    p.head("demo.stored", count=len(questions))
+    p.head("demo.stored", n=len(questions))
     for name, count in by_topic.most_common():
         p.item(f"{count} × {name}")
 
@@ -305,7 +310,7 @@ async def _flush(sender: OutboxSender, channel: DemoChannel) -> list[tuple[str, 
 
 async def _clusters(app: App, campaign: Campaign, p: _Printer) -> None:
     result = await recluster(app.store, campaign.id, now=app.clock.now())
-    p.head("demo.clusters", questions=result.questions, clusters=result.clusters)
+    p.head("demo.clusters", n=result.questions, clusters=p.tr.n("count.groups", result.clusters))
     data = await build_digest(
         app.store,
         campaign,
@@ -354,10 +359,8 @@ async def _reminders(
         queued = await reminders.tick(app.store, now=clock.now(), tz=app.tz)
         sent = await _flush(sender, channel)
         p.item(
-            p.tr(
-                "demo.reminders.at",
-                when=f"{clock.now().astimezone(app.tz):%d/%m %H:%M}",
-                count=queued,
+            p.tr.n(
+                "demo.reminders.at", queued, when=f"{clock.now().astimezone(app.tz):%d/%m %H:%M}"
             )
         )
         for _, reply in sent[:2]:
@@ -379,7 +382,7 @@ async def _broadcast(
     p.item(organiser.text)
     sent = await _flush(sender, channel)
     await _flush(sender, channel)  # the final report to the organiser
-    p.item(p.tr("demo.delivered", count=len(sent)))
+    p.item(p.tr.n("demo.delivered", len(sent)))
     p.item(channel.delivered[-1][1].text)  # the final report, back to the organiser
 
 
@@ -399,7 +402,11 @@ async def _digest(app: App, campaign: Campaign, p: _Printer) -> None:
     message.write_text(files.text + "\n", encoding="utf-8")
     export = out / (files.xlsx.stem + ".jsonl")
     write_questions_jsonl(files.data.questions, export)
-    p.head("demo.digest", count=files.data.totals.questions, people=files.data.totals.people)
+    p.head(
+        "demo.digest",
+        n=files.data.totals.questions,
+        people=p.tr.n("count.young_people", files.data.totals.people),
+    )
     for line in files.text.splitlines()[:6]:
         p.item(line)
     for path in (message, files.xlsx, files.docx, files.chart, export):
@@ -478,11 +485,11 @@ async def _documents(app: App, campaign: Campaign, dates: DemoDates, p: _Printer
         assert issuer is not None
         to = data.scope_name if scope.kind == "department" else issuer.recipients[0]
         p.item(
-            p.tr(
+            p.tr.n(
                 "demo.document",
+                data.totals.questions,
                 issuer=issuer.name,
                 to=to,
-                count=data.totals.questions,
                 signer=issuer.signer.name or "…",
             )
         )
@@ -536,10 +543,16 @@ class _Printer:
         self.tr = tr
 
     def head(self, key: str, **kwargs: Any) -> None:
-        self.out.write(f"\n== {self.tr(key, **kwargs)}\n")
+        self.out.write(f"\n== {self._text(key, kwargs)}\n")
 
     def line(self, key: str, **kwargs: Any) -> None:
-        self.out.write(self.tr(key, **kwargs) + "\n")
+        self.out.write(self._text(key, kwargs) + "\n")
+
+    def _text(self, key: str, kwargs: dict[str, Any]) -> str:
+        """A heading's words; ``n=`` is a count they agree with (a plural message)."""
+        if "n" in kwargs:
+            return self.tr.n(key, kwargs.pop("n"), **kwargs)
+        return self.tr(key, **kwargs)
 
     def item(self, text: str) -> None:
         self.out.write(f"   {text}\n")

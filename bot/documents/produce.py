@@ -210,7 +210,7 @@ class StoreDigestMaker:
             await store.jobs.start(CHAT_DIGEST_JOB, request, now=self._app.clock.now())
             self.start(request)
             count = format_number(questions, language)
-            return translator(language)("digest.preparing", count=count), []
+            return translator(language).n("digest.preparing", questions, count=count), []
         return await self._reply(
             await self._produce(campaign, scope, show_names, language), person_id, channel
         )
