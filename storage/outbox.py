@@ -49,6 +49,8 @@ class OutboxMessage:
     parts_done: int = 0
     """Messages of a long one (cut in parts) delivered by an earlier try: the next try
     goes on from the part after them."""
+    created_at: datetime | None = None
+    """When it was queued (the sender gives up on network errors only after a while)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ def _message(r: Row) -> OutboxMessage:
         attempts=r["attempts"],
         next_attempt=from_utc_text(r["next_attempt"]),
         parts_done=r["parts_done"],
+        created_at=from_utc_text(r["created_at"]),
     )
 
 

@@ -6,9 +6,11 @@ sender paces each channel below its limit (Telegram: 30 messages/s overall, abou
 second per chat), waits ``retry_after`` on a 429, stops messaging a person on an app where
 they blocked the bot (another app of theirs, linked with /lienket, still reaches them),
 and retries network errors with backoff (a long message cut in parts goes on from the
-first part not delivered). A refused token (401/404) fails nothing:
-the messages wait, and go once the token works (the channel tells the operator). A retry
-after a lost answer is marked ``resent``, as is a message in flight at a crash.
+first part not delivered), five minutes apart at most, for :data:`GIVE_UP_AFTER`: an
+outage of the platform or of the server's network costs nobody their answer. A refused
+token (401/404) fails nothing: the messages wait, and go once the token works (the
+channel tells the operator). A retry after a lost answer is marked ``resent``, as is a
+message in flight at a crash.
 
 (Replies to a person's own message have their own outbox: :mod:`bot.delivery.replies`.)
 """
@@ -41,6 +43,10 @@ __all__ = ["OutboxSender", "decode_reply", "encode_reply", "queue_for_person"]
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = timedelta(days=2)
+"""A message failing with network errors, timeouts or 5xx is given up once it was tried
+:data:`MAX_ATTEMPTS` times and queued this long ago (it was given up after eight tries,
+four minutes into an outage: every answer and broadcast queued then was lost)."""
 SAFETY = 0.95  # pace at 95 % of a platform's published limit
 TOKEN_WAIT = 30.0  # seconds between tries while a channel's token is refused
 BUSY_TRIES = 5  # tries of a write while other processes keep the database busy
@@ -297,12 +303,13 @@ class OutboxSender:
                     await outbox.block_person(message.person_id, error="blocked the bot")
         elif isinstance(failure, (TimeoutError, ChannelTransientError, OSError)):
             lost = isinstance(failure, ChannelTransientError) and failure.maybe_delivered
-            if message.attempts + 1 >= MAX_ATTEMPTS:
+            queued = message.created_at or self.clock.now()
+            if message.attempts + 1 >= MAX_ATTEMPTS and self.clock.now() - queued >= GIVE_UP_AFTER:
                 self.stats["failed"] += 1
                 await outbox.mark_failed(message.id, status="failed", error=error)
             else:
                 self.stats["retried"] += 1
-                backoff = min(2 ** (message.attempts + 1), 300)
+                backoff = min(2 ** min(message.attempts + 1, 9), 300)
                 await outbox.retry_later(
                     message.id,
                     at=self.clock.now() + timedelta(seconds=backoff),
