@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.clustering.normalize import fold, plain
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, OFFICIAL_STATES, State
-from handlers.understanding import ambiguous, intents, only_thanks, typed_number
+from handlers.understanding import ambiguous, drops_draft, intents, only_thanks, typed_number
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
 from storage.models import (
@@ -949,7 +949,10 @@ class Engine:
         if ctx.state == State.IDLE or "huy" not in self.router.commands:
             return False
         written = ctx.data.get("early_text") or (ctx.data.get("draft") or {}).get("text")
-        return not written and "cancel" in intents(text)
+        if written:
+            return False
+        # Asked for the question, "thôi khỏi", "bỏ đi": never mind (no question is that).
+        return "cancel" in intents(text) or (ctx.state == State.TEXT and drops_draft(text))
 
     def _numbered_choice(self, ctx: Ctx, text: str, *, free_text: bool) -> str | bool | None:
         """The option a typed number picks ("2", "số 2", "câu 2 ạ", "hai"); ``False``

@@ -586,6 +586,14 @@ _DIFFERENT = _SEND | {
     "khong giong",
     "ko giong",
     "k giong",
+    "khong giong dau",
+    "ko giong dau",
+    "k giong dau",
+    "khong giong nhau",
+    "ko giong nhau",
+    "cau khac",
+    "khac han",
+    "khac hoan toan",
     "khong phai",
     "khong phai cau nay",
     "ko phai",
@@ -686,6 +694,7 @@ _TRAILING = (
     "luon",
     "lun",
     "r",  # "rồi" in teencode: "đc r", "ok r"
+    "ma",  # "khác mà", "đồng ý mà"
     "nhe ad",
     "ad",
     "admin",
@@ -1019,7 +1028,7 @@ def announced_subject(text: str) -> str | None:
 
 # "em không biết chọn nhóm nào", "chưa rõ ạ", "not sure": the person cannot choose.
 _UNSURE = re.compile(
-    r"\b(?:khong|ko|k|chua|hong|hok|cha)\s+(?:biet|ro|chac|hieu)\b"
+    r"\b(?:khong|ko|k|kh|chua|hong|hok|cha)\s+(?:biet|bik|bit|bjk|ro|chac|hieu)\b"
     r"|\b(?:don ?t know|dont know|not sure|no idea|unsure)\b"
 )
 
@@ -1039,8 +1048,9 @@ def lead_in_only(text: str) -> bool:
 # -- what a short message between questions asks for -----------------------------------------
 
 _THANKS = re.compile(r"\b(?:cam on|camon|thank|thanks|thank you|tks|thx)\b")
-_WHEN = re.compile(r"\b(?:bao gio|khi nao|luc nao|bao lau|when)\b")
-_ANSWER = re.compile(r"\b(?:tra loi|phan hoi|answer|answered|reply|ket qua)\b")
+# Teencode too: "bh", "bao h" (bao giờ), "tl" (trả lời), "kq" (kết quả), "rep".
+_WHEN = re.compile(r"\b(?:bao gio|bao h|bh|khi nao|luc nao|bao lau|when)\b")
+_ANSWER = re.compile(r"\b(?:tra loi|tl|rep|phan hoi|answer|answered|reply|ket qua|kq)\b")
 _MINE = re.compile(r"\b(?:cau hoi|question|kien nghi)\b")
 _EDIT = re.compile(r"\b(?:sua|chinh sua|sua lai|edit)\b")
 _WITHDRAW = re.compile(r"\b(?:rut|rut lai|huy|xoa|bo|withdraw|cancel|delete)\b")
@@ -1059,7 +1069,7 @@ _ARRIVED = re.compile(
 # mine answered yet? (At the end: "… đã được trả lời chưa" in a long question to the
 # chair is about someone else's answer. "ben": "been" with its letter written once.)
 _ANSWERED_YET = re.compile(
-    r"\b(?:tra loi|phan hoi|ket qua)(?: \w+)? chua$"
+    r"\b(?:tra loi|tl|rep|phan hoi|ket qua|kq)(?: \w+)? chua$"
     r"|\b(?:ben answered|answered yet|answers? yet|repl(?:y|ies|ied) yet)$"
 )
 # The dialogue itself: when and where it is, until when questions are taken.

@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from handlers.account import PICK_CHARS, pick_texts
 from handlers.engine import Engine
 from handlers.events import EventKind
-from handlers.understanding import drops_draft, intents
+from handlers.understanding import drops_draft, idle_request, intents, unsure
 from storage.models import Campaign
 from tests.talk import Talker
 from tests.test_young_people_qa import QUESTION, walk
@@ -259,3 +259,58 @@ async def test_teencode_done_words_send(engine: Engine, typed: str) -> None:
 
 
 _ = Campaign  # the campaign fixture (conftest) opens the collection
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("khác mà", "similar.different"),
+        ("câu khác", "similar.different"),
+        ("ko giống đâu", "similar.different"),
+        ("khác hẳn", "similar.different"),
+        ("giống mà", "similar.same"),
+        ("đồng ý mà", "yes"),
+    ],
+)
+def test_teencode_at_the_similar_questions(typed: str, said: str) -> None:
+    """ "khác mà" ("it's different") under "Đã có bạn hỏi gần giống thế này" was "Mình
+    chưa hiểu ý bạn"."""
+    assert said in intents(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted"),
+    [
+        ("khi nào có kq", "when"),
+        ("bh có tl", "when"),
+        ("bao h có kq vậy ad", "when"),
+        ("có kq chưa", "cauhoi"),
+        ("đã có tl chưa ad", "cauhoi"),
+    ],
+)
+def test_teencode_asking_about_the_answer(typed: str, wanted: str) -> None:
+    """ "khi nào có kq" ("kết quả") was "Chào bạn quay lại! Gõ /hoi …"."""
+    assert idle_request(typed) == wanted
+
+
+@pytest.mark.parametrize("typed", ["ko bik", "k bit", "kh biết", "hok bjk"])
+def test_teencode_not_knowing(typed: str) -> None:
+    """ "ko bik" at the group step was "Nhóm bạn gõ chưa có trong danh sách"; at the
+    unit step it was searched as a unit's name."""
+    assert unsure(typed)
+
+
+async def test_not_knowing_ones_group_in_teencode_skips_it(engine: Engine) -> None:
+    t = Talker(engine, user_id="bik")
+    await walk(t, 5)
+    await t.say("k bik")
+    assert "nhóm vấn đề" in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["thôi khỏi", "thoi khoi", "bỏ đi", "thôi"])
+async def test_never_mind_when_asked_for_the_question(engine: Engine, typed: str) -> None:
+    """ "thôi khỏi" when asked for the question was "Câu hỏi hơi ngắn, bạn viết rõ hơn"."""
+    t = Talker(engine, user_id="no-question")
+    await walk(t)
+    await t.say(typed)
+    assert "Đã hủy" in texts(t) and "hơi ngắn" not in texts(t)
