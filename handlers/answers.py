@@ -555,6 +555,9 @@ async def _review(ctx: Ctx, question: Question, *, saved: bool) -> None:
     ctx.data["answer_question"] = question.id
     ctx.data["answer_seen"] = _seen(question)
     lines = [ctx.tr("answer.saved" if saved else "answer.draft", code=question.code)]
+    # The words its people will see quoted above the answer, as they read now: the asker
+    # may have edited them since the official opened the question or made the sheet.
+    lines.append(ctx.tr("answer.review_question", text=short(question.text, 300)))
     lines.append(ctx.tr("answer.preview", answer=short(question.answer or "", 600)))
     lines.append(ctx.tr.n("answer.recipients", people))
     choices = [Choice(ctx.tr.n("answer.send_askers", people), "as", intents=("send",))]
@@ -588,7 +591,7 @@ async def _changed(ctx: Ctx, question: Question) -> bool:
     seen = ctx.data.get("answer_seen")
     if seen is None or seen == _seen(question):
         return False
-    ctx.say(ctx.tr("answer.changed", code=question.code, text=short(question.text, 300)))
+    ctx.say(ctx.tr("answer.changed", code=question.code))
     await _review(ctx, question, saved=False)
     return True
 

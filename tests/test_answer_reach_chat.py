@@ -54,7 +54,7 @@ async def test_a_question_edited_after_the_draft_is_shown_before_sending(
 
     await organiser.press("Gửi tới người hỏi")
     assert await outbox(app, "answer") == []
-    assert f"Câu hỏi bây giờ:\n“{edited}”" in organiser.last_text, organiser.last_text
+    assert f"Câu hỏi: “{edited}”" in organiser.last_text, organiser.last_text
     await organiser.press("Để sau")
     assert await outbox(app, "answer") == []
 
@@ -86,3 +86,27 @@ async def test_a_question_split_from_the_group_after_the_list_gets_nothing(
     assert any(p == fan and teen.code in text for p, text in sent)
     hoa = await app.store.people.by_identity("test", "hoa")
     assert hoa is not None and hoa.id not in {p for p, _ in sent}
+
+
+async def test_the_review_quotes_the_question_as_its_people_will_read_it(
+    province_app: App, campaign: Campaign
+) -> None:
+    # The question opened, then edited by its asker while the official typed the answer:
+    # the review showed only the code and the answer, and "Gửi" sent it quoting words the
+    # official never saw.
+    app = province_app
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", JOBS)
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(f"/traloi {asked.code}")
+    assert JOBS in organiser.last_text
+    lan = Talker(engine, user_id="lan")
+    await lan.say(f"/sua {asked.code}")
+    edited = "Tỉnh có học bổng cho sinh viên dân tộc thiểu số không ạ?"
+    await lan.say(edited)
+
+    await organiser.say("Tỉnh mở sàn việc làm hằng tháng.")
+    review = organiser.last_text
+    assert f"Câu hỏi: “{edited}”" in review and "Nội dung: Tỉnh mở sàn" in review, review
+    await organiser.say(f"/traloi {asked.code} Tỉnh có học bổng Khuyến học hằng năm.")
+    assert f"Câu hỏi: “{edited}”" in organiser.last_text
