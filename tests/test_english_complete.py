@@ -4,14 +4,25 @@ sentence or default name where an English one exists, and counts agree ("1 young
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+
 import openpyxl
 import pytest
+from babel.messages import pofile
 
 from bot.application.app import App
+from bot.application.config import Settings
 from bot.application.wiring import build_engine
+from bot.commands.demo import demo_settings
+from bot.demo.script import run_demo
 from handlers.engine import Engine
+from locales import LOCALES_DIR
 from storage.models import Campaign
 from tests.followup import official, question
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -39,3 +50,47 @@ async def test_the_report_in_english_names_the_topic_groups_in_english(
     }
     assert "Careers and jobs" in cells
     assert "Nghề nghiệp, việc làm" not in cells
+
+
+async def test_the_demo_in_english_names_topic_groups_and_typing_in_english(
+    tmp_path: Path,
+) -> None:
+    """`YOUTHBOT_LANGUAGE=en youthbot demo` printed 'Hoàng Văn Nam (…, gõ “Nung Tri Cao”)'
+    and '3 × Nghề nghiệp, việc làm'."""
+    settings = demo_settings(Settings(env_file=None), tmp_path / "demo.db")
+    settings.core.out_dir = tmp_path / "out"
+    settings.core.language = "en"
+    out = io.StringIO()
+    async with await App.open(settings) as app:
+        await run_demo(app, out)
+    text = out.getvalue()
+    assert "typed “thuc phan”" in text and ", gõ “" not in text
+    assert "3 × Careers and jobs" in text and "× Nghề nghiệp" not in text
+    assert "1 × Digital transformation" in text
+
+
+# tr("key"), ctx.tr("key"), tr.t("key"), Message("key"), SomeError("key"): a plain message.
+PLAIN_USE = re.compile(
+    r"""(?:\btr|\.tr|\.t|_text|\bMessage|Error)\(\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
+)
+PLURAL_USE = re.compile(r"""\.n\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""")
+
+
+def test_plural_messages_are_asked_for_with_their_count() -> None:
+    """A plural message asked for with tr("key") printed its key ("demo.report") instead
+    of the sentence, and tr.n on a plain message the same: each is read the one way."""
+    plural = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id)
+        for path in (LOCALES_DIR / "en").glob("*.po")
+        for m in pofile.read_po(io.BytesIO(path.read_bytes()))
+        if isinstance(m.id, tuple)
+    }
+    wrong = []
+    for folder in ("bot", "handlers", "storage"):
+        for path in (ROOT / folder).rglob("*.py"):
+            source = path.read_text("utf-8")
+            wrong += [f"{path.name}: tr({k!r})" for k in PLAIN_USE.findall(source) if k in plural]
+            wrong += [
+                f"{path.name}: n({k!r})" for k in PLURAL_USE.findall(source) if k not in plural
+            ]
+    assert not wrong, wrong

@@ -41,7 +41,7 @@ from bot.documents.names import reserve
 from bot.documents.produce import file_stem, produce_digest
 from bot.documents.xlsx import write_xlsx
 from handlers.broadcast import report_if_done
-from handlers.engine import Engine, short
+from handlers.engine import Engine, short, topic_label
 from handlers.events import Event, EventKind, Reply
 from handlers.roles import create_invite
 from locales import Translator, translator
@@ -254,12 +254,14 @@ async def _run_campaign(
         unit = await app.store.units.get(person.unit_id) if person and person.unit_id else None
         where = unit.name if unit else youth.unit
         outcome = receipt.splitlines()[-1].split(" Gõ ")[0].split(" Khi ")[0]
-        p.item(f"{who} ({where}, gõ “{youth.unit}”): {outcome}")
+        p.item(tr("demo.submitted", who=who, unit=where, typed=youth.unit, outcome=outcome))
 
     await _bad_inputs(engine, p, run_tag)
 
     questions = await app.store.questions.of_campaign(campaign.id)
-    topics = {t.id: t.name for t in await app.store.campaigns.topics(campaign.id)}
+    topics = {  # a default group in the operator's language
+        t.id: topic_label(tr, t.name) for t in await app.store.campaigns.topics(campaign.id)
+    }
     by_topic = Counter(topics.get(q.topic_id, "?") for q in questions)
     p.head("demo.stored", n=len(questions))
     for name, count in by_topic.most_common():
