@@ -17,7 +17,7 @@ from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.events import Reply
 from handlers.intake import check_text, switch_language, unsent_text, welcome
 from handlers.states import State
-from handlers.understanding import intents
+from handlers.understanding import drops_draft, intents
 from locales import SUPPORTED_LANGUAGES, translator
 from storage.models import Question
 from storage.questions import CODE_ALPHABET, CODE_LENGTH
@@ -231,6 +231,18 @@ def _ask_pick(ctx: Ctx, state: State, title: str, questions: list[Question], act
     lines = [title] + [f"{n}. {q.code}: {text}" for n, (q, text) in numbered]
     choices = [Choice(q.code, action, str(q.id)) for q in questions]
     ctx.ask(state, "\n".join(lines), choices, listed=len(questions))
+
+
+@router.unmatched_text(State.EDIT_PICK, State.WITHDRAW_PICK)
+async def text_at_a_pick(ctx: Ctx, text: str) -> None:
+    """Words under the /sua or /rut list: "thôi", "thôi khỏi", "ko" end it (they were
+    "Mình chưa hiểu ý bạn" and the list again); anything else is asked again."""
+    if drops_draft(text) or intents(text) & {"no", "keep"}:
+        ctx.reset()
+        ctx.say(ctx.tr("pick.kept"))
+        return
+    ctx.say(ctx.tt("choice.not_understood"))
+    ctx.repeat_prompt()
 
 
 # -- /sua --------------------------------------------------------------------------------

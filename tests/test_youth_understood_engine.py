@@ -314,3 +314,25 @@ async def test_never_mind_when_asked_for_the_question(engine: Engine, typed: str
     await walk(t)
     await t.say(typed)
     assert "Đã hủy" in texts(t) and "hơi ngắn" not in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("command", "typed"), [("/rut", "thôi"), ("/sua", "thoi khoi"), ("/sua", "ko")]
+)
+async def test_never_mind_under_the_lists(engine: Engine, command: str, typed: str) -> None:
+    """ "thôi" under the /rut or /sua list was "Mình chưa hiểu ý bạn" and the list again."""
+    t = Talker(engine, user_id="list-never-mind")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    await t.say("/hoi")
+    await t.say("1")
+    await t.say(ALIKE + "nông thôn, nhất là đất đai làm xưởng không ạ?")
+    if "gần giống" in texts(t):
+        await t.say("vẫn gửi câu của tôi")
+    await t.say("1")
+    await t.say(command)
+    await t.say(typed)
+    assert "các câu hỏi của bạn vẫn giữ nguyên" in texts(t)
+    await t.say("1")  # no list open any more: not a pick
+    assert "Rút câu hỏi" not in texts(t) and "Câu hiện tại" not in texts(t)
