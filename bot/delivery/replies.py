@@ -354,7 +354,21 @@ class ReplySender:
                 probe = await self._turn()
                 try:
                     async with self._semaphore:
-                        next_delay = await self._try(queue[0], queue)
+                        try:
+                            next_delay = await self._try(queue[0], queue)
+                        except Exception as exc:
+                            # The table refused a claim or a delete (another process
+                            # keeps the database busy past its wait): the chat's rows
+                            # stay queued and are tried again, not left until the
+                            # person writes again or the next start.
+                            self._log.warning(
+                                "%s: a reply's record could not be written (%s); trying"
+                                " again in %.1f s",
+                                self._channel,
+                                _one_line(exc),
+                                self._probe_every,
+                            )
+                            next_delay = self._probe_every
                     if next_delay is not None and probe:
                         await self._sleep(next_delay)  # probes stay this far apart
                         next_delay = 0.0
