@@ -729,11 +729,14 @@ async def send_to_group(ctx: Ctx, _: str) -> None:
         fresh = [q for q in [await ctx.store.questions.get(q.id) for q in chosen] if q]
         result = await publish(ctx.store, fresh, now=ctx.now, actor_id=ctx.person.id)
     ctx.reset()
+    if not result.questions:  # another official sent them all meanwhile: nobody told twice
+        ctx.say(ctx.tr("answer.nothing_to_send", code=question.code))
+        return
     ctx.say(
         ctx.tr.n(
             "answer.group_sent",
             result.people,
-            codes=", ".join(q.code for q in result.questions) or "-",
+            codes=", ".join(q.code for q in result.questions),
         )
     )
     ctx.say(ctx.tr("answer.next"))

@@ -110,3 +110,25 @@ async def test_the_review_quotes_the_question_as_its_people_will_read_it(
     assert f"Câu hỏi: “{edited}”" in review and "Nội dung: Tỉnh mở sàn" in review, review
     await organiser.say(f"/traloi {asked.code} Tỉnh có học bổng Khuyến học hằng năm.")
     assert f"Câu hỏi: “{edited}”" in organiser.last_text
+
+
+async def test_a_group_sent_meanwhile_by_another_official_is_not_reported_as_sent_again(
+    province_app: App, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    teen = await question(app, campaign, "minh", JOBS_TEEN)
+    await merge(app.store, [jobs.code, teen.code], by=None, now=app.clock.now())
+    first = await official(app, engine, "organiser", "org-a")
+    second = await official(app, engine, "organiser", "org-b")
+    await first.say(f"/traloi {jobs.code} Tỉnh mở sàn việc làm hằng tháng.")
+    await first.press("nhóm")
+    await second.say(f"/congbo {jobs.code}")
+    await second.press("nhóm")
+    await second.press("Gửi tới 2")
+    assert len(await outbox(app, "answer")) == 2
+
+    await first.press("Gửi tới 2")  # it said "Đã gửi trả lời tới 0 thanh niên (câu hỏi -)"
+    assert "đã được gửi trước đó" in first.last_text, first.last_text
+    assert len(await outbox(app, "answer")) == 2
