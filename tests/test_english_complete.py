@@ -21,6 +21,7 @@ from handlers.engine import Engine
 from locales import LOCALES_DIR
 from storage.models import Campaign
 from tests.followup import official, question
+from tests.talk import Talker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,3 +95,18 @@ def test_plural_messages_are_asked_for_with_their_count() -> None:
                 f"{path.name}: n({k!r})" for k in PLURAL_USE.findall(source) if k not in plural
             ]
     assert not wrong, wrong
+
+
+async def test_linking_from_a_third_app_names_the_other_apps_in_plain_english(
+    engine: Engine,
+) -> None:
+    """From the terminal (neither Zalo nor Telegram) /link read 'joins this account with
+    your your other app (Zalo or Telegram) account' and 'On your other app (…)'."""
+    person = Talker(engine, user_id="an", language="en")
+    await person.say("/ngonngu en")
+    await person.say("/link")
+    text = person.last_text
+    assert "with your Zalo or Telegram account" in text, text
+    assert "your your" not in text
+    await person.press("Yes, link them")
+    assert "On Zalo or Telegram, send the bot: /link" in person.last_text, person.last_text
