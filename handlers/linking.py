@@ -30,7 +30,9 @@ from datetime import timedelta
 from handlers.delivery import queue_for_person
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
+from handlers.intake import clean_text
 from handlers.states import State
+from handlers.understanding import question_like
 from locales import translator
 from storage.links import LINK_FAILED_ACTION, LinkCode
 from storage.models import Person
@@ -110,15 +112,34 @@ async def reask_link(ctx: Ctx) -> None:
     _ask_consent(ctx, pending.get("purpose", "issue"), pending.get("code"))
 
 
-async def _back(ctx: Ctx) -> None:
+@router.unmatched_text(State.LINK_CONFIRM)
+async def text_at_the_link_prompt(ctx: Ctx, text: str) -> None:
+    """A question typed instead of yes or no: nothing is linked, and the words go where
+    they would have gone without /lienket (the step the person was at, or a new
+    question), never lost as "not understood"."""
+    if not question_like(clean_text(text), strict=True):
+        ctx.say(ctx.tt("choice.not_understood"))
+        ctx.repeat_prompt()
+        return
+    ctx.say(ctx.tr("link.declined"))
+    state = await _back(ctx, show=False)
+    router = ctx.engine.router
+    handler = router.texts.get(state) or router.unmatched.get(state)
+    if state != State.IDLE and handler is not None:
+        await handler(ctx, text)
+    else:
+        await ctx.engine.command(ctx, "hoi", text)
+
+
+async def _back(ctx: Ctx, *, show: bool = True) -> str:
     """Leave the linking step: the step the person was at is shown again (its short
-    wording, as after any interruption), with buttons that work."""
+    wording, as after any interruption), with buttons that work; its state."""
     ctx.data.pop("link", None)
     back = ctx.data.pop("link_back", None) or {}
     prompt = back.get("prompt")
     if back.get("state") in (None, State.IDLE) or not prompt:
         ctx.reset()
-        return
+        return State.IDLE
     ctx.conv.state = back["state"]
     ctx.conv.step += 1
 
@@ -128,7 +149,9 @@ async def _back(ctx: Ctx) -> None:
     prompt["buttons"] = [[[label, renumbered(p)] for label, p in row] for row in prompt["buttons"]]
     prompt["intents"] = {renumbered(p): i for p, i in prompt.get("intents", {}).items()}
     ctx.data["prompt"] = prompt
-    ctx.repeat_prompt()
+    if show:
+        ctx.repeat_prompt()
+    return str(ctx.conv.state)
 
 
 @router.action("ly")

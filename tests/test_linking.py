@@ -334,3 +334,18 @@ async def test_the_buttons_of_the_step_shown_again_work(engine: Engine) -> None:
     await t.say("/lienket")
     await t.press("Không liên kết")
     assert "vẫn riêng như cũ" in t.transcript[-1][1][0].text
+
+
+async def test_a_question_typed_at_the_link_prompt_is_kept(engine: Engine) -> None:
+    """Words typed instead of yes or no: nothing is linked, and a question goes where it
+    would have gone (it was 'Mình chưa hiểu ý bạn' and lost)."""
+    z = zalo(engine)
+    await z.say("/start")
+    await z.say("1")
+    await z.say("/lienket")
+    await z.say("hmm")
+    assert "chưa hiểu" in z.last_text and "liên kết" in z.last_text
+    await z.say("Tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm sau khi tốt nghiệp?")
+    said = "\n".join(r.text for r in z.transcript[-1][1])
+    assert "Mình không liên kết gì" in said and "giữ lại câu hỏi" in said, said
+    assert "xã, phường" in z.last_text  # the unit step again, the question kept
