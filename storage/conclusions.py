@@ -148,6 +148,11 @@ class ConclusionRepository:
         )
 
     async def cover(self, entry_question_id: int, question_ids: Sequence[int]) -> None:
+        """The other questions the entry answers: exactly ``question_ids`` (those named
+        before and not now are no longer covered)."""
+        await self._db.execute(
+            "DELETE FROM conclusion_covers WHERE entry_question_id = ?", (entry_question_id,)
+        )
         await self._db.executemany(
             "INSERT INTO conclusion_covers (entry_question_id, question_id)"
             " VALUES (?, ?) ON CONFLICT DO NOTHING",

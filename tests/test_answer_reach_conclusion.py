@@ -57,7 +57,7 @@ async def test_cli_also_across_topic_groups_needs_cross_topic(
     assert "Nghề nghiệp, việc làm" in err and "Kiến nghị khác" in err
     assert (await _covers(app, campaign))[jobs.id] == (jobs.id, fair.id)  # nothing added
 
-    assert await run([*argv, "--cross-topic"]) == 0
+    assert await run([*argv, fair.code, "--cross-topic"]) == 0
     assert set((await _covers(app, campaign))[jobs.id]) == {jobs.id, fair.id, chinese.id}
 
 
@@ -101,3 +101,20 @@ async def test_record_answer_refuses_other_topic_groups_without_confirmation(
         )
     assert refused.value.codes == [jobs.code, loans.code]
     assert len(refused.value.topics) == 2
+
+
+async def test_a_question_no_longer_named_is_no_longer_covered(
+    province_app: App, campaign: Campaign
+) -> None:
+    # "/ketluan A +B …" then "/ketluan A …" (B named by mistake): B stayed covered, its
+    # asker was sent the chair's answer to A, and nothing but removing A's entry undid it.
+    app = province_app
+    engine = build_engine(app)
+    organiser = await official(app, engine, "organiser", "org")
+    jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    fair = await question(app, campaign, "an", "Xã có lớp học nghề hàn miễn phí không?")
+    await organiser.say(f"/ketluan {jobs.code} +{fair.code} Tỉnh mở sàn việc làm hằng tháng.")
+    assert "của 2 câu hỏi" in organiser.last_text
+    await organiser.say(f"/ketluan {jobs.code} Tỉnh mở sàn việc làm hằng tháng tại các xã.")
+    assert "của 1 câu hỏi" in organiser.last_text, organiser.last_text
+    assert (await _covers(app, campaign))[jobs.id] == (jobs.id,)

@@ -98,7 +98,8 @@ async def record_answer(
     cross_topic: bool = False,
 ) -> ConclusionEntry:
     """The chair's answer to question ``code`` (replacing an earlier one), covering also
-    the questions ``also`` names.
+    the questions ``also`` names, and only those: a question named with an earlier
+    answer and not now is no longer covered.
 
     Raises:
         CrossTopicCover: a question ``also`` names belongs to another topic group than
