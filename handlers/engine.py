@@ -640,6 +640,11 @@ class Engine:
                 conv = None
             else:
                 person, conv = found
+                if person.unreachable:
+                    # Marked as having blocked the bot on every app, yet they write: this
+                    # app reaches them again, and what was kept for them (answers) goes.
+                    # (Telegram also says so with my_chat_member, which can be lost.)
+                    await self.store.people.set_blocked(event.channel, event.user_id, blocked=False)
             ctx = Ctx(self, event, person, conv or Conversation(person.id, State.IDLE, 0, {}), now)
             self._expire_draft(ctx)
             await self._dispatch(ctx)

@@ -176,3 +176,28 @@ async def test_kept_answers_go_to_the_app_they_come_back_on(
     await store.people.set_blocked("zalo", USER, blocked=False)
     [row] = await store.db.fetchall("SELECT status, channel, chat_id FROM outbox")
     assert (row["status"], row["channel"], row["chat_id"]) == ("pending", "zalo", USER)
+
+
+async def test_writing_on_telegram_brings_the_kept_answer_without_my_chat_member(
+    province_app: App,
+    campaign: Campaign,
+    tg_api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram's "member again" update did not come through (given up when the database
+    refused it, as a polled update is): their next message alone did not mark them
+    reachable, so the kept answer, and every later one, never went. Writing is enough."""
+    app = telegram_app(province_app, tg_api, monkeypatch)
+    [person] = await young_people(app, 1)
+    question = await asked(app, campaign, person, "telegram")
+    await app.store.people.set_blocked("telegram", "5000", blocked=True)
+    await answer(app, question)
+    channel = TelegramChannel(app, build_engine(app), options=options())
+    async with running(channel):
+        sender = OutboxSender(app.store, {"telegram": channel}, app.clock)
+        tg_api.push_message(5000, "/trogiup")
+        await settle(tg_api, channel)
+        await drain(sender, app)
+    assert sum(is_answer(t, question) for t in tg_api.sent_texts(5000)) == 1
+    found = await app.store.people.get(person)
+    assert found is not None and not found.unreachable
