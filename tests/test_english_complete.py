@@ -18,7 +18,7 @@ from bot.application.wiring import build_engine
 from bot.commands.demo import demo_settings
 from bot.demo.script import run_demo
 from handlers.engine import Engine
-from locales import LOCALES_DIR
+from locales import LOCALES_DIR, translator
 from storage.models import Campaign
 from tests.followup import official, question
 from tests.talk import Talker
@@ -110,3 +110,25 @@ async def test_linking_from_a_third_app_names_the_other_apps_in_plain_english(
     assert "your your" not in text
     await person.press("Yes, link them")
     assert "On Zalo or Telegram, send the bot: /link" in person.last_text, person.last_text
+
+
+async def test_the_chair_is_the_chair_of_the_peoples_committee(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """'Answered by: Chair of People's Committee of … province' lacked its article (also in
+    the conclusion notice, the letters to departments and the follow-up documents)."""
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say("/ngonngu en")
+    await organiser.say("/programme")
+    assert "Answered by: Chair of the People's Committee of" in organiser.last_text
+    en = translator("en")
+    for key in ("conclusion.chair", "programme.answerer.chair"):
+        assert en(key, host="People's Committee of Cao Bằng province").startswith(
+            "Chair of the People's Committee"
+        )
+    intro = "followup.conclusion.intro"
+    one = en.n(intro, 1, date="1/1", host="H", campaign="C", count="1")
+    assert "1 question or recommendation of young people was answered" in one
+    many = en.n(intro, 3, date="1/1", host="H", campaign="C", count="3")
+    assert "3 questions and recommendations of young people were answered" in many

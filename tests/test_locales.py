@@ -125,9 +125,11 @@ COUNTED = (
     r"supports|tasks|names|communes|wards|tables|references|reminders|minutes|hours|fields|"
     r"characters|dialogues|documents|times|codes|files|sheets|items|entries|words|lines|"
     r"comments|invites|secretaries|broadcasts|topics|deadlines|weeks|months|years|columns|"
-    r"clusters|numbers|links|parts|letters|seconds)\b"
+    r"clusters|numbers|links|parts|letters|seconds|recommendations)\b"
 )
-COUNT = re.compile(r"\{(\w+)(?:[:!][^}]*)?\}(?:/\{\w+\})? " + COUNTED)
+COUNT = re.compile(
+    r"\{(\w+)(?:[:!][^}]*)?\}(?:/\{\w+\})? (?:of (?:the )?young people's )?" + COUNTED
+)
 # A count that is never 1 where the message is shown: (key, placeholder) and why.
 NEVER_ONE = {
     ("answers.sheet.too_many", "max"): "MAX_ROWS, 20,000",

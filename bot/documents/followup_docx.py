@@ -294,8 +294,9 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
         )
     _body(
         out,
-        tr.t(
+        tr.n(
             "followup.conclusion.intro",
+            len(document.items),
             date=format_date_vn(head.dialogue_date),
             host=head.host_name,
             campaign=head.campaign_title,
