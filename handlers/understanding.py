@@ -124,6 +124,12 @@ _NO = {
     "i disagree",
     "decline",
 }
+# "ko đồng ý đâu", "hok đồng ý": every way of writing "không" before "đồng ý".
+_NO |= {
+    f"{neg} dong y{tail}"
+    for neg in ("khong", "ko", "k", "kh", "khg", "hong", "hok", "khum")
+    for tail in ("", " dau")
+}
 _SEND = {
     "gui",
     "gui di",
@@ -620,21 +626,32 @@ CHOICE_INTENTS: dict[str, frozenset[str]] = (
         f"preview.{part}": _spelled(
             {
                 f"{wish}{verb}{again}{target}"
-                for wish in ("", "muon ", "cho em ", "cho minh ", "em muon ", "minh muon ")
+                for wish in (
+                    *("", "muon ", "cho em ", "cho minh ", "em muon ", "minh muon "),
+                    *("de ", "de em ", "de e ", "de minh "),  # "để e sửa"
+                )
                 for verb in verbs
                 for again in ("", " lai")
                 for target in targets
             }
         )
         for part, verbs, targets in (
-            ("text", ("sua", "chinh sua", "viet lai"), ("", " cau hoi", " noi dung", " cau")),
+            (
+                "text",
+                ("sua", "chinh sua", "viet lai"),
+                ("", " cau hoi", " noi dung", " cau"),
+            ),
             (
                 "topic",
-                ("doi", "sua", "chon lai"),
+                ("doi", "sua", "chon lai", "sai", "nham"),  # "nhầm vấn đề rồi"
                 (" van de", " chu de", " nhom van de", " linh vuc"),
             ),
-            ("unit", ("doi", "sua", "chon lai"), (" don vi", " xa", " phuong", " truong")),
-            ("name", ("doi", "sua"), (" ten", " ho ten", " ho va ten")),
+            (
+                "unit",
+                ("doi", "sua", "chon lai", "sai", "nham"),
+                (" don vi", " xa", " phuong", " truong"),
+            ),
+            ("name", ("doi", "sua", "sai", "nham", "viet sai"), (" ten", " ho ten", " ho va ten")),
             (
                 "contacts",
                 ("bo", "xoa", "an", "che", "bo di", "xoa di"),
@@ -695,6 +712,10 @@ _TRAILING = (
     "lun",
     "r",  # "rồi" in teencode: "đc r", "ok r"
     "ma",  # "khác mà", "đồng ý mà"
+    "gium",  # "gửi giùm em", "gửi dùm"
+    "dum",
+    "gium e",
+    "dum e",
     "nhe ad",
     "ad",
     "admin",

@@ -336,3 +336,45 @@ async def test_never_mind_under_the_lists(engine: Engine, command: str, typed: s
     assert "các câu hỏi của bạn vẫn giữ nguyên" in texts(t)
     await t.say("1")  # no list open any more: not a pick
     assert "Rút câu hỏi" not in texts(t) and "Câu hiện tại" not in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "step"),
+    [
+        ("sai tên r", "Họ và tên"),
+        ("viết sai tên", "Họ và tên"),
+        ("nhầm xã r", "xã, phường"),
+        ("sai vấn đề", "nhóm vấn đề nào"),
+        ("để e sửa", "Câu hiện tại"),
+        ("gửi giùm e", "Mã câu hỏi"),
+        ("gui dum", "Mã câu hỏi"),
+    ],
+)
+async def test_what_is_wrong_at_the_preview_said_in_teencode(
+    engine: Engine, typed: str, step: str
+) -> None:
+    """ "sai tên r", "nhầm xã r" at "send?" were "Mình chưa hiểu ý bạn. Gõ 1 để gửi câu
+    hỏi nhé"; "gửi giùm e" was offered as words to add to the question."""
+    t = Talker(engine, user_id="wrong")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say(typed)
+    assert step in texts(t)
+
+
+async def test_not_understood_at_the_preview_does_not_push_to_send(engine: Engine) -> None:
+    """ "khoan" ("wait") at "send?" was answered "Gõ 1 để gửi câu hỏi nhé" alone."""
+    t = Talker(engine, user_id="wait")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("khoan")
+    assert "Câu hỏi chưa gửi đâu" in texts(t) and "việc khác" in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["ko đồng ý đâu", "hok đồng ý", "k đồng ý đâu ạ"])
+async def test_declining_the_consent_in_teencode(engine: Engine, typed: str) -> None:
+    """ "ko đồng ý đâu" at the consent was "Mình chưa hiểu ý bạn"."""
+    t = Talker(engine, user_id="decline")
+    await t.say("/start")
+    await t.say(typed)
+    assert "Mình chưa lưu thông tin gì của bạn" in texts(t)
