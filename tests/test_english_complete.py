@@ -4,6 +4,7 @@ sentence or default name where an English one exists, and counts agree ("1 young
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from babel.messages import pofile
 from bot.application.app import App
 from bot.application.config import Settings
 from bot.application.wiring import build_engine
+from bot.cli import main
 from bot.commands.demo import demo_settings
 from bot.demo.script import run_demo
 from handlers.engine import Engine
@@ -132,3 +134,17 @@ async def test_the_chair_is_the_chair_of_the_peoples_committee(
     assert "1 question or recommendation of young people was answered" in one
     many = en.n(intro, 3, date="1/1", host="H", campaign="C", count="3")
     assert "3 questions and recommendations of young people were answered" in many
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_the_command_line_in_english_names_topic_groups_in_english(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`youthbot programme show` and `youthbot clusters show CODE` printed 'Nghề nghiệp,
+    việc làm' in English, where chat says 'Careers and jobs'."""
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    for argv in (["programme", "show"], ["clusters", "show", asked.code]):
+        assert await asyncio.to_thread(main, argv) == 0
+        shown = capsys.readouterr().out
+        assert "Careers and jobs" in shown, shown
+        assert "Nghề nghiệp" not in shown

@@ -22,7 +22,7 @@ from bot.commands import (
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.model import DigestData
 from handlers.clusters import ClusterEditError, CrossTopicMerge, merge, represent, split
-from handlers.engine import short
+from handlers.engine import short, topic_label
 from storage.questions import clean_code, split_codes
 
 #: Codes of a group printed by ``clusters list``; ``clusters show`` prints them all.
@@ -144,7 +144,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
                 1 + r.supporters,
                 mark=mark,
                 code=r.code,
-                topic=r.topic,
+                topic=topic_label(tr, r.topic),
                 unit=r.unit_name,
                 text=short(r.text, 160),
             )

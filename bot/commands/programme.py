@@ -17,6 +17,7 @@ from bot.commands import (
     whole_number,
     with_app,
 )
+from handlers.engine import topic_label
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,8 +98,9 @@ async def _programme(args: argparse.Namespace, app: App) -> int:
             person=bool(getattr(args, "person", None)),
             now=now,
         )
-    topics = {
-        t.id: t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)
+    topics = {  # a default group in the operator's language, as /kichban names it
+        t.id: topic_label(tr, t.name)
+        for t in await store.campaigns.topics(campaign.id, include_inactive=True)
     }
     related = await programme.related(store, entries)
     print(programme.format_programme(campaign, entries, tr, topics, related))
