@@ -64,3 +64,14 @@ async def test_a_thumbs_up_sticker_agrees_and_sends(
         await hoa.press("Vẫn gửi câu của tôi")
     sent = await hoa._do(lambda: api.push_sticker(2002, emoji="👍🏻"))
     assert "Mã câu hỏi" in sent
+
+
+async def test_a_forwarded_story_first_is_answered(
+    api: FakeTelegramAPI,  # noqa: F811
+    channel: TelegramChannel,  # noqa: F811
+) -> None:
+    """A story forwarded as the first message was mapped to nothing: no answer at all."""
+    person = Person(api, channel, 2003)
+    story = {"chat": {"id": 777, "type": "channel", "title": "Kênh"}, "id": 5}
+    shown = await person._do(lambda: api._push_media(2003, {"story": story}, enqueue=True))
+    assert "chỉ đọc được tin nhắn bằng chữ" in shown and "Bạn có đồng ý không?" in shown

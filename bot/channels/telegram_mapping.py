@@ -54,6 +54,12 @@ MEDIA_TYPES: tuple[str, ...] = (
     "contact",
     "poll",
     "dice",
+    # A forwarded story, a game, paid media, a checklist: nothing the bot reads, but a
+    # young person who sent one (first of all) is answered, never met with silence.
+    "story",
+    "game",
+    "paid_media",
+    "checklist",
 )
 
 #: A ``/start`` deep-link payload Telegram accepts: ``t.me/<bot>?start=<payload>``.
