@@ -19,6 +19,8 @@ from bot.application.wiring import build_engine
 from bot.cli import main
 from bot.commands.demo import demo_settings
 from bot.demo.script import run_demo
+from bot.documents.followup_build import build_answers, build_report
+from handlers.answers import save_answer
 from handlers.engine import Engine
 from locales import LOCALES_DIR, translator
 from storage.models import Campaign
@@ -148,3 +150,23 @@ async def test_the_command_line_in_english_names_topic_groups_in_english(
         shown = capsys.readouterr().out
         assert "Careers and jobs" in shown, shown
         assert "Nghề nghiệp" not in shown
+
+
+async def test_the_report_document_in_english_counts_each_topic_groups_answers(
+    province_app: App, campaign: Campaign
+) -> None:
+    """The results report's figures per topic group, in English: the group named in
+    English, its answered questions counted (a name mismatch would count none), and the
+    answers compilation names the group in English too."""
+    store, now = province_app.store, province_app.clock.now()
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    await save_answer(store, asked, "Có, từ tháng 9.", now=now, by="Sở Nội vụ", source="test")
+    figures = {}
+    for language in ("vi", "en"):
+        report = await build_report(store, campaign, language=language, today=now.date(), now=now)
+        figures[language] = [(f.topic, f.questions, f.answered) for f in report.topics]
+    assert figures["vi"] == [("Nghề nghiệp, việc làm", 1, 1)]
+    assert figures["en"] == [("Careers and jobs", 1, 1)]
+    answers = await build_answers(store, campaign, language="en", now=now)
+    topics = {q.topic for s in answers.sections for q in s.questions}
+    assert topics == {"Careers and jobs"}, topics

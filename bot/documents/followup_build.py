@@ -32,6 +32,7 @@ from bot.documents.issuers import Level
 from bot.documents.model import to_vietnam_time
 from handlers.answers import recipients_of
 from handlers.contacts import masked
+from handlers.engine import topic_label
 from locales import Translator, translator
 from storage import Store
 from storage.conclusions import Commitment
@@ -85,7 +86,7 @@ async def build_answers(
         by_department[r.department or ""].append(
             AnsweredQuestion(
                 code=r.code,
-                topic=r.topic,
+                topic=topic_label(tr, r.topic),
                 unit_name=r.unit_name,
                 asker=_asker(r, tr, show_names),
                 text=r.text,
@@ -143,7 +144,7 @@ async def build_programme(
             ProgrammeRow(
                 number=number,
                 code=q.code,
-                topic=report.topic,
+                topic=topic_label(tr, report.topic),
                 wording=entry.wording,
                 original=q.text if entry.reworded else None,
                 askers=tuple(askers),
@@ -185,8 +186,9 @@ async def _conclusion_items(
     entries = await store.conclusions.entries(campaign.id)
     commitments = await store.conclusions.commitments(campaign.id)
     wording = {e.question.id: e.wording for e in await programme.entries(store, campaign)}
-    topics = {
-        t.id: t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)
+    topics = {  # a default group in the reader's language
+        t.id: topic_label(tr, t.name)
+        for t in await store.campaigns.topics(campaign.id, include_inactive=True)
     }
     questions: dict[int, Question] = {}
     for entry in entries:
@@ -267,8 +269,8 @@ async def build_report(
     reports = await store.reports.questions(campaign.id)
     due = campaign.deadline(DeadlineKind.ANSWERS_DUE)
     per_topic: dict[str, list[QuestionReport]] = defaultdict(list)
-    for r in reports:
-        per_topic[r.topic].append(r)
+    for r in reports:  # by the name the digest gives it (a default group's in English)
+        per_topic[topic_label(tr, r.topic)].append(r)
     topics = tuple(
         TopicFigure(s.topic, s.question_count, sum(1 for r in per_topic[s.topic] if r.answer))
         for s in digest.topics
