@@ -124,39 +124,66 @@ async def recipients_of(store: Store, questions: Sequence[Question]) -> list[Rec
     return found
 
 
+def _quoted(recipient: Recipient) -> str:
+    """The question's words as this recipient reads them: a supporter reads another
+    person's words, never their phone number or name."""
+    q = recipient.question
+    return short(masked(q.text, q.asker_name) if recipient.supporter else q.text)
+
+
 async def publish(
     store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None = None
 ) -> Published:
     """Publish the drafted answers of ``questions`` and tell their askers and supporters.
 
-    Each person gets each distinct answer once, quoting their own question (the one they
-    asked, else the one they support). A question without a draft, or published before,
-    is left out, so running this twice tells nobody twice.
+    Each person gets each distinct answer once, quoting every question of theirs it
+    answers, each by its code and words (those they asked first, then those they
+    support). A question without a draft, or published before, is left out, so running
+    this twice tells nobody twice.
     """
     async with store.transaction():
         done = await store.questions.publish_answers([q.id for q in questions], now=now)
         recipients = await recipients_of(store, done)
         languages = await store.people.languages([r.person_id for r in recipients])
-        told: set[tuple[int, str]] = set()
-        messages: list[tuple[int, Reply, str]] = []
+        # One message per person and answer, with all of that person's questions it answers.
+        told: dict[tuple[int, str], list[Recipient]] = {}
         for recipient in recipients:
-            q = recipient.question
-            answer = q.answer or ""
-            if (recipient.person_id, answer) in told:
-                continue
-            told.add((recipient.person_id, answer))
-            tr = translator(languages.get(recipient.person_id))
-            text = tr(
-                "answer.notice_supporter" if recipient.supporter else "answer.notice",
-                code=q.code,
-                # A supporter reads another person's words: never their phone number.
-                question=short(masked(q.text, q.asker_name) if recipient.supporter else q.text),
-                answer=answer,
-                by=q.answered_by or tr("answer.by_default"),
+            told.setdefault((recipient.person_id, recipient.question.answer or ""), []).append(
+                recipient
             )
-            messages.append(
-                (recipient.person_id, Reply(text), f"answer:{q.id}:{recipient.person_id}")
-            )
+        messages: list[tuple[int, Reply, str]] = []
+        for (person_id, answer), theirs in told.items():
+            tr = translator(languages.get(person_id))
+            first = theirs[0].question
+            by = first.answered_by or tr("answer.by_default")
+            if len(theirs) == 1:
+                text = tr(
+                    "answer.notice_supporter" if theirs[0].supporter else "answer.notice",
+                    code=first.code,
+                    # A supporter reads another person's words: never their phone number.
+                    question=_quoted(theirs[0]),
+                    answer=answer,
+                    by=by,
+                )
+            else:
+                lines = [
+                    tr(
+                        "answer.notice_many_supported"
+                        if r.supporter
+                        else "answer.notice_many_asked",
+                        code=r.question.code,
+                        question=_quoted(r),
+                    )
+                    for r in theirs
+                ]
+                text = tr(
+                    "answer.notice_many",
+                    codes=", ".join(r.question.code for r in theirs),
+                    questions="\n".join(lines),
+                    answer=answer,
+                    by=by,
+                )
+            messages.append((person_id, Reply(text), f"answer:{first.id}:{person_id}"))
         notified = await queue_each(store, messages, kind="answer", now=now)
         for q in done:
             await store.audit.record(

@@ -132,3 +132,35 @@ async def test_a_group_sent_meanwhile_by_another_official_is_not_reported_as_sen
     await first.press("Gửi tới 2")  # it said "Đã gửi trả lời tới 0 thanh niên (câu hỏi -)"
     assert "đã được gửi trước đó" in first.last_text, first.last_text
     assert len(await outbox(app, "answer")) == 2
+
+
+async def test_one_message_quotes_every_question_of_the_person_it_answers(
+    province_app: App, campaign: Campaign
+) -> None:
+    # Lan asked twice in other words and supports a third wording; the group's answer
+    # reached her once, quoting only her first question's code and words.
+    app = province_app
+    engine = build_engine(app)
+    jobs = await question(app, campaign, "lan", JOBS)
+    again = await question(app, campaign, "lan", JOBS_TEEN)
+    other = await question(app, campaign, "minh", "Sinh viên ra trường có được giới thiệu việc?")
+    lan = await support(app, other, "lan")
+    await merge(app.store, [jobs.code, again.code, other.code], by=None, now=app.clock.now())
+    organiser = await official(app, engine, "organiser", "org")
+    await organiser.say(f"/traloi {jobs.code} Tỉnh mở sàn việc làm hằng tháng.")
+    await organiser.press("nhóm")
+    assert "tới 2 người hỏi (3 câu hỏi)" in organiser.last_text, organiser.last_text
+    await organiser.press("Gửi tới 2")
+    assert "tới 2 thanh niên" in organiser.last_text
+
+    sent = dict(await outbox(app, "answer"))
+    assert len(sent) == 2
+    mine = sent[lan]
+    assert f"Các câu hỏi {jobs.code}, {again.code}, {other.code} đã có trả lời." in mine
+    assert f"Bạn hỏi ({jobs.code}): “{JOBS}”" in mine
+    assert f"Bạn hỏi ({again.code}): “{JOBS_TEEN}”" in mine
+    assert f"Bạn cùng quan tâm ({other.code}): “" in mine
+    assert mine.count("Tỉnh mở sàn việc làm hằng tháng.") == 1
+    minh = [text for person, text in sent.items() if person != lan]
+    assert len(minh) == 1 and f"Câu hỏi {other.code} của bạn" in minh[0]
+    assert jobs.code not in minh[0]
