@@ -318,6 +318,12 @@ async def _draft_campaign(ctx: Ctx) -> tuple[Campaign, bool] | None:
     for campaign, late in await ctx.engine.open_campaigns(ctx.now):
         if campaign.id == campaign_id:
             return campaign, late
+    # Begun while the campaign took questions, finished after it closed (sent at 00:00:05
+    # after writing it at 23:58): kept and marked late, never dropped, until the dialogue.
+    begun = await ctx.engine.campaign(int(campaign_id)) if campaign_id else None
+    today = ctx.now.astimezone(ctx.settings.timezone).date()
+    if begun is not None and begun.status == "active" and today <= begun.dialogue_date:
+        return begun, True
     return None
 
 
