@@ -1039,7 +1039,7 @@ async def preview_text(ctx: Ctx, text: str) -> None:
         return
     if ctx.state == State.PREVIEW and await note_anonymous(ctx, text):
         return
-    if ctx.state == State.PREVIEW and (drops_draft(text) or "no" in intents(text)):
+    if drops_draft(text) or (ctx.state == State.PREVIEW and "no" in intents(text)):
         ask_drop(ctx)  # "thôi", "bỏ đi", "ko": never mind? Not a nudge to send.
         return
     if _comparable(text) == _comparable(ctx.draft.get("text", "")):
@@ -1063,7 +1063,10 @@ async def reask_drop(ctx: Ctx) -> None:
 
 
 def ask_drop(ctx: Ctx) -> None:
-    """Drop the question being written, not sent? (Typed at the preview: "thôi", "bỏ đi".)"""
+    """Drop the question being written, not sent? (Typed at the preview or under the
+    similar questions: "thôi", "bỏ đi".) "No" comes back to where it was asked."""
+    if ctx.state in (State.PREVIEW, State.SIMILAR):
+        ctx.data["drop_from"] = str(ctx.state)
     ctx.ask(
         State.DRAFT_DROP,
         ctx.tr("drop.ask", text=short(str(ctx.draft.get("text", "")), 80)),
@@ -1094,6 +1097,10 @@ async def drop_draft(ctx: Ctx, _: str) -> None:
 @router.action("pk")
 async def keep_draft(ctx: Ctx, _: str) -> None:
     ctx.say(ctx.tr("drop.kept"))
+    if ctx.data.pop("drop_from", None) == State.SIMILAR:
+        ctx.draft.pop("similar_done", None)  # the similar questions shown again
+        await advance(ctx)
+        return
     await show_preview(ctx)
 
 

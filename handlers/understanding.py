@@ -762,7 +762,8 @@ _NUMBER_WORDS = {
 # The words before an option's number: "số 2", "chọn 2", "câu 2", "cái thứ 3", "nhóm số 2",
 # "chọn phương án 1", "option 2" (unaccented; the number follows).
 _NUMBER_PREFIX = re.compile(
-    r"^(?=\S+ )(?:chon )?(?:(?:cai|nhom|muc|dong|cau|y|lua chon|phuong an|option|number|no) )?"
+    r"^(?=\S+ )(?:chon )?(?:(?:giong|giong voi|giong nhu|ung ho|cung hoi) )?"  # "giống câu 1"
+    r"(?:(?:cai|nhom|muc|dong|cau|y|lua chon|phuong an|option|number|no) )?"
     r"(?:(?:so|thu) )?"
 )
 _EMOJI = {

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.application.app import App
+from bot.application.wiring import build_engine
 from bot.clock import FakeClock
 from handlers.account import PICK_CHARS, pick_texts
 from handlers.engine import Engine
@@ -378,3 +380,38 @@ async def test_declining_the_consent_in_teencode(engine: Engine, typed: str) -> 
     await t.say("/start")
     await t.say(typed)
     assert "Mình chưa lưu thông tin gì của bạn" in texts(t)
+
+
+async def _at_the_similar_questions(province_app: App) -> Talker:
+    engine = build_engine(province_app)
+    first = Talker(engine, user_id="first-asker")
+    await walk(first)
+    await first.say(QUESTION)
+    await first.say("gửi")
+    t = Talker(engine, user_id="second-asker")
+    await walk(t)
+    await t.say(QUESTION)
+    assert "Đã có bạn hỏi gần giống" in texts(t)
+    return t
+
+
+async def test_never_mind_under_the_similar_questions(
+    province_app: App, campaign: Campaign
+) -> None:
+    """ "thôi" under "Đã có bạn hỏi gần giống thế này" was "Mình chưa hiểu ý bạn. Bạn gõ số
+    của câu hỏi giống ý mình…"; now dropping is asked, and "không" shows the list again."""
+    t = await _at_the_similar_questions(province_app)
+    await t.say("thôi")
+    assert "Bạn muốn bỏ câu hỏi này" in texts(t)
+    await t.say("không")
+    assert "Mình vẫn giữ câu hỏi" in texts(t) and "Đã có bạn hỏi gần giống" in texts(t)
+    await t.say("bỏ đi")
+    await t.say("1")
+    assert "đã bỏ câu hỏi đó" in texts(t)
+
+
+async def test_same_as_question_one_in_words(province_app: App, campaign: Campaign) -> None:
+    """ "giống câu 1" under the similar questions was offered as words to add."""
+    t = await _at_the_similar_questions(province_app)
+    await t.say("giống câu 1")
+    assert "cũng quan tâm câu hỏi" in texts(t)
