@@ -3,14 +3,21 @@ questions' closing minute, reminders after date edits, restarts and missed ticks
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.application.app import App
+from bot.application.config import Settings
+from bot.campaign import reminders
+from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
-from storage.models import Campaign
+from storage.models import Campaign, DeadlineKind
 from tests.talk import Talker
+from tests.test_reminders import outbox_texts, secretary
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def at(local: str) -> datetime:
@@ -56,3 +63,78 @@ async def test_question_sent_seconds_after_midnight_is_kept_as_late(
     assert "gửi muộn" in late.last_text and "Mã câu hỏi" in late.last_text
     questions = await province_app.store.questions.of_campaign(campaign.id)
     assert [q.late for q in questions] == [False, True]
+
+
+# -- reminders ---------------------------------------------------------------------------
+
+
+async def cao_bang(app: App, **fields: object) -> Campaign:
+    """Cao Bằng 2025: units send their questions by 05/08/2025, dialogue 28/08/2025."""
+    campaign = await create_campaign(
+        app,
+        title="Đối thoại 2025",
+        dialogue=date(2025, 8, 28),
+        overrides={DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5)},
+    )
+    if fields:
+        await app.store.campaigns.update(campaign.id, now=app.clock.now(), **fields)
+    found = await app.store.campaigns.get(campaign.id)
+    assert found is not None
+    return found
+
+
+async def tick(app: App, clock: FakeClock, local: str) -> int:
+    clock.set(at(local))
+    return await reminders.tick(app.store, now=clock.now(), tz=VN)
+
+
+async def test_days_left_counted_from_the_day_the_reminder_goes_out(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    await cao_bang(app, reminder_hour=20)
+    engine = Engine(app.store, clock, routers=routers())
+    sec = await secretary(app, engine, "sec", "w01273")
+    # "còn 1 ngày" was planned for 04/08 at 20:00; the bot was down until 06:00 on the 5th,
+    # the deadline day itself: caught up, and it says "hôm nay", not "còn 1 ngày".
+    assert await tick(app, clock, "2025-08-05T06:00:00") == 1
+    [text] = await outbox_texts(app, sec)
+    assert "05/08/2025" in text and "hôm nay" in text and "còn 1 ngày" not in text
+
+
+async def test_the_deadline_days_reminder_is_caught_up_until_the_day_ends(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    await cao_bang(app)
+    engine = Engine(app.store, clock, routers=routers())
+    sec = await secretary(app, engine, "sec", "w01273")
+    assert await tick(app, clock, "2025-08-04T08:01:00") == 1  # "còn 1 ngày"
+    # Down from 07:00 to 21:00 on the deadline day (the 08:00 reminder 13 hours late).
+    assert await tick(app, clock, "2025-08-05T21:00:00") == 1
+    assert await tick(app, clock, "2025-08-05T21:01:00") == 0
+    async with await App.open(Settings(env_file=None), clock=clock) as restarted:
+        assert await reminders.tick(restarted.store, now=clock.now(), tz=VN) == 0
+    assert await tick(app, clock, "2025-08-06T00:00:05") == 0  # the day is over: nothing more
+    texts = await outbox_texts(app, sec)
+    assert len(texts) == 2 and "còn 1 ngày" in texts[0] and "hôm nay" in texts[1]
+
+
+async def test_young_peoples_only_reminder_survives_a_long_stop(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    await cao_bang(app)
+    engine = Engine(app.store, clock, routers=routers())
+    keen = Talker(engine, user_id="keen")
+    await keen.say("/start")
+    await keen.press("đồng ý")
+    await keen.say("/huy")
+    # Planned for 02/08 at 08:00 (3 days before questions close on 05/08); the bot was
+    # down until 10:00 on the 3rd.
+    assert await tick(app, clock, "2025-08-03T10:00:00") == 1
+    assert await tick(app, clock, "2025-08-03T10:01:00") == 0
+    person = await app.store.people.by_identity("test", "keen")
+    assert person is not None
+    [text] = await outbox_texts(app, person.id)
+    assert "05/08/2025" in text and "còn 2 ngày" in text

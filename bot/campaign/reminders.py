@@ -5,7 +5,10 @@ date, the offset and the recipient: the outbox refuses a key twice, so a restart
 loses nor repeats one, and changing a date makes new keys for the new date (the old
 date's reminders are simply never computed again). A tick only sends occurrences due in
 the last :attr:`ReminderPolicy.grace` hours, so a bot started after a long stop catches up
-the recent ones once instead of flooding people with stale reminders.
+the recent ones once instead of flooding people with stale reminders; the last reminder
+before a deadline (the one of the day itself, the young people's only one) is caught up
+until that day ends, so a stop never leaves anyone unreminded. "còn N ngày" is counted
+from the local day the reminder goes out, not from when it was planned.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Occurrence:
     due: date
     days_before: int
     send_at: datetime  # aware
+    last: bool = False  # the last of its audience and deadline: caught up until the day ends
 
     def key(self, campaign_id: int) -> str:
         return (
@@ -69,13 +73,20 @@ def occurrences(campaign: Campaign, policy: ReminderPolicy, tz: ZoneInfo) -> lis
 
     for audience, kind in AUDIENCE_DEADLINES:
         due = campaign.deadline(kind)
+        final = min(policy.days_before)
         for days in policy.days_before:
-            found.append(Occurrence(audience, kind, due, days, at(due - timedelta(days=days))))
+            send_at = at(due - timedelta(days=days))
+            found.append(Occurrence(audience, kind, due, days, send_at, last=days == final))
     close = campaign.deadline(DeadlineKind.QUESTIONS_CLOSE)
     days = policy.youth_days_before
     found.append(
         Occurrence(
-            "youth", DeadlineKind.QUESTIONS_CLOSE, close, days, at(close - timedelta(days=days))
+            "youth",
+            DeadlineKind.QUESTIONS_CLOSE,
+            close,
+            days,
+            at(close - timedelta(days=days)),
+            last=True,
         )
     )
     return sorted(found, key=lambda o: (o.send_at, o.audience, o.deadline.value))
@@ -91,7 +102,7 @@ async def tick(
         policy = campaign_policy(campaign, base)
         published = await _conclusion_published(store, campaign)
         for occurrence in occurrences(campaign, policy, tz):
-            if not (now - policy.grace < occurrence.send_at <= now):
+            if not _due_now(occurrence, policy, now=now, tz=tz):
                 continue
             if published and occurrence.deadline == DeadlineKind.CONCLUSION:
                 continue  # the notice is out: nothing left to remind of
@@ -99,6 +110,18 @@ async def tick(
         queued += await _commitments(store, campaign, policy, now=now, tz=tz)
     queued += await _drafts(store, now=now, policy=base)
     return queued
+
+
+def _due_now(
+    occurrence: Occurrence, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
+) -> bool:
+    """Planned at or before ``now``, and recent; the last one before its deadline, until
+    the deadline's day ends (local time)."""
+    if occurrence.send_at > now:
+        return False
+    if now - policy.grace < occurrence.send_at:
+        return True
+    return occurrence.last and now.astimezone(tz).date() <= occurrence.due
 
 
 async def _conclusion_published(store: Store, campaign: Campaign) -> bool:
@@ -184,17 +207,21 @@ def campaign_policy(campaign: Campaign, base: ReminderPolicy) -> ReminderPolicy:
     )
 
 
-def _days_text(language: str, occurrence: Occurrence) -> str:
+def _days_text(language: str, due: date, today: date) -> str:
+    """ "còn 3 ngày", "hôm nay": from the local day the reminder goes out (a reminder of
+    20:00 caught up the next morning says one day less)."""
     tr = translator(language)
-    if occurrence.days_before == 0:
+    left = (due - today).days
+    if left <= 0:
         return tr("reminder.today")
-    return tr.n("reminder.in_days", occurrence.days_before)
+    return tr.n("reminder.in_days", left)
 
 
 async def _send(
     store: Store, campaign: Campaign, occurrence: Occurrence, *, now: datetime, tz: ZoneInfo
 ) -> int:
     base = occurrence.key(campaign.id)
+    today = now.astimezone(tz).date()
     queued = 0
     if occurrence.audience == "youth":
         host = campaign.host_unit_id if campaign.level == "commune" else None
@@ -206,7 +233,7 @@ async def _send(
             text = translator(language)(
                 "reminder.youth",
                 campaign=campaign.title,
-                when=_days_text(language, occurrence),
+                when=_days_text(language, occurrence.due, today),
                 due=f"{occurrence.due:%d/%m/%Y}",
             )
             # Once per campaign, whatever later date changes: young people are asked once.
@@ -225,7 +252,7 @@ async def _send(
         if person is None:
             continue
         tr = translator(person.language)
-        when = _days_text(person.language, occurrence)
+        when = _days_text(person.language, occurrence.due, today)
         label = tr(f"deadline.{occurrence.deadline.value}")
         due = f"{occurrence.due:%d/%m/%Y}"
         if occurrence.audience == "secretary" and role.unit_id is not None:
