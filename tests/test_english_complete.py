@@ -170,3 +170,24 @@ async def test_the_report_document_in_english_counts_each_topic_groups_answers(
     answers = await build_answers(store, campaign, language="en", now=now)
     topics = {q.topic for s in answers.sections for q in s.questions}
     assert topics == {"Careers and jobs"}, topics
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_youthbot_cluster_reads_the_english_export(
+    province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`youthbot cluster` read the Vietnamese export but refused the English one ('no header
+    with a question column'): its headers are 'Question or recommendation', 'Topic group'."""
+    for user, text in (
+        ("lan", "Xã có lớp tiếng Trung miễn phí không?"),
+        ("an", "Có lớp tin học không?"),
+    ):
+        await question(province_app, campaign, user, text)
+    for suffix in ("csv", "xlsx"):
+        exported = tmp_path / f"questions.{suffix}"
+        argv = ["export", "--format", suffix, "--out", str(exported)]
+        assert await asyncio.to_thread(main, argv) == 0
+        capsys.readouterr()
+        assert await asyncio.to_thread(main, ["cluster", str(exported)]) == 0
+        out = capsys.readouterr()
+        assert len(out.out.splitlines()) == 2, out

@@ -41,7 +41,7 @@ from bot.clustering.cluster import (
     cluster_with_progress,
 )
 from bot.clustering.normalize import fold
-from locales import LocalizedError, Message, Translator, translator
+from locales import SUPPORTED_LANGUAGES, LocalizedError, Message, Translator, translator
 
 __all__ = [
     "PROGRESS_MIN_ROWS",
@@ -164,6 +164,26 @@ _HEADER_ROWS = 20
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def _folded(name: object) -> str:
+    return " ".join(_NOT_WORD.sub(" ", fold(str(name))).split()) if name is not None else ""
+
+
+def _own_headers() -> None:
+    """Our own exports' headers in every language ("Question or recommendation", "Topic
+    group" of an English export) are understood too, after the names above."""
+    for role, key in (
+        ("id", "digest.col.code"),
+        ("text", "digest.col.text"),
+        ("topic", "digest.col.topic"),
+        ("unit", "digest.col.unit_name"),
+    ):
+        own = (_folded(translator(language)(key)) for language in SUPPORTED_LANGUAGES)
+        _ALIASES[role] += tuple(dict.fromkeys(a for a in own if a not in _ALIASES[role]))
+
+
+_own_headers()
+
+
 @dataclass(frozen=True, slots=True)
 class _Layout:
     """Where a file's columns are; ``id`` None: rows are known by their line number."""
@@ -183,9 +203,7 @@ class _Layout:
 
 def _layout(header: Sequence[object]) -> _Layout | None:
     """The columns of a header row, or None when it names no question text."""
-    names = [
-        " ".join(_NOT_WORD.sub(" ", fold(str(n))).split()) if n is not None else "" for n in header
-    ]
+    names = [_folded(n) for n in header]
 
     def column(role: str) -> int | None:
         for alias in _ALIASES[role]:
