@@ -16,7 +16,7 @@ from bot.campaign import conclusion
 from bot.campaign.setup import create_campaign
 from bot.cli import main
 from storage.models import Campaign
-from tests.followup import official, question
+from tests.followup import official, outbox, question
 
 DIALOGUE = date(2025, 8, 28)
 
@@ -118,3 +118,25 @@ async def test_a_question_no_longer_named_is_no_longer_covered(
     await organiser.say(f"/ketluan {jobs.code} Tỉnh mở sàn việc làm hằng tháng tại các xã.")
     assert "của 1 câu hỏi" in organiser.last_text, organiser.last_text
     assert (await _covers(app, campaign))[jobs.id] == (jobs.id,)
+
+
+async def test_a_question_with_its_own_answer_is_told_that_one(
+    province_app: App, campaign: Campaign
+) -> None:
+    # "/ketluan A +B …" recorded before "/ketluan B …": B's asker was sent A's answer
+    # (the first entry naming B won), never the chair's answer to B itself.
+    app = province_app
+    store, now = app.store, app.clock.now()
+    jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    fair = await question(app, campaign, "an", "Xã có hội chợ việc làm không?")
+    await conclusion.record_answer(
+        store, campaign, jobs.code, "Tỉnh mở sàn việc làm hằng tháng.", also=[fair.code], now=now
+    )
+    await conclusion.record_answer(
+        store, campaign, fair.code, "Xã tổ chức hội chợ việc làm vào tháng 10.", now=now
+    )
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=now)
+    an = await app.store.people.by_identity("test", "an")
+    assert an is not None
+    [told] = [text for person, text in await outbox(app, "conclusion") if person == an.id]
+    assert "hội chợ việc làm vào tháng 10" in told and "sàn việc làm hằng tháng" not in told, told

@@ -275,12 +275,15 @@ async def _tell_askers(
 ) -> int:
     answer_of: dict[int, ConclusionEntry] = {}
     questions: list[Question] = []
+    # A question with an answer of its own is told that one, never another entry's that
+    # also named it ("/ketluan A +B …" recorded before "/ketluan B …").
+    own = {entry.question_id: entry for entry in entries}
     for entry in entries:
         for question_id in entry.covers:
             question = await store.questions.get(question_id)
             if question is None or question.status == "withdrawn" or question_id in answer_of:
                 continue
-            answer_of[question_id] = entry
+            answer_of[question_id] = own.get(question_id, entry)
             questions.append(question)
     tasks: dict[int, list[Commitment]] = defaultdict(list)
     for c in commitments:
