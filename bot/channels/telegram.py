@@ -33,7 +33,9 @@ at least once, resends marked.
 When handling an update fails, the traceback goes to the log once (``update <id> failed``)
 and the person gets the localised ``error.generic`` text, never any detail. In polling mode
 the update is then confirmed: the person was asked to try again, and retrying a bug
-forever would hold back every later update.
+forever would hold back every later update. (A database kept busy by another process is
+no bug: the update is handled again until the lock goes, see
+:func:`bot.delivery.replies.handle_polled`.)
 
 Sending: Telegram's overall and group limits are PTB's ``AIORateLimiter`` (overall:
 ``TELEGRAM_MAX_MESSAGES_PER_SECOND``, 30 by default, also the outbox's pace); on top of it
@@ -121,7 +123,13 @@ from bot.channels.telegram_polling import Poller
 from bot.channels.telegram_render import TEXT_LIMIT, Keyboard, TextMessage, render_reply
 from bot.channels.telegram_sender import FileTooLarge, Sender, chat_ref, delivery_error
 from bot.channels.webserver import WebServer
-from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
+from bot.delivery.replies import (
+    Delivery,
+    ReplySender,
+    handle_and_store,
+    handle_polled,
+    stored_content,
+)
 from handlers.delivery import encode_replies
 from handlers.events import Event, EventKind, Reply
 from locales import DEFAULT_LANGUAGE
@@ -618,13 +626,22 @@ class TelegramChannel(ChannelLifecycle):
                 event = replace(event, message_id=None)
         event = await self._fetch_file(event)
         try:
-            _, stored = await handle_and_store(
-                self._engine,
-                self._app.store,
-                event,
-                now=self._app.clock.now(),
-                claim=self._replies is None or not self._replies.outage,
-            )
+            if self.mode == "polling":  # never sent again: waits out a busy database
+                _, stored = await handle_polled(
+                    self._engine,
+                    self._app.store,
+                    event,
+                    now=self._app.clock.now,
+                    claim=lambda: self._replies is None or not self._replies.outage,
+                )
+            else:
+                _, stored = await handle_and_store(
+                    self._engine,
+                    self._app.store,
+                    event,
+                    now=self._app.clock.now(),
+                    claim=self._replies is None or not self._replies.outage,
+                )
         except Exception:
             logger.exception("update %s failed", event.update_id)
             done, tell = self._record_failure(

@@ -97,7 +97,13 @@ from bot.channels.zalo_client import (
     zalo_text_length,
 )
 from bot.clustering.normalize import fold
-from bot.delivery.replies import Delivery, ReplySender, handle_and_store, stored_content
+from bot.delivery.replies import (
+    Delivery,
+    ReplySender,
+    handle_and_store,
+    handle_polled,
+    stored_content,
+)
 from bot.delivery.textsplit import split_text
 from handlers.delivery import encode_replies
 from handlers.events import Event, EventKind, Reply
@@ -679,13 +685,22 @@ class ZaloChannel(ChannelLifecycle):
                 resolve(True)
                 return _DONE
             try:
-                _, reply = await handle_and_store(
-                    self._engine,
-                    self._app.store,
-                    event,
-                    now=self._app.clock.now(),
-                    claim=self._replies is None or not self._replies.outage,
-                )
+                if self.mode == "polling":  # never sent again: waits out a busy database
+                    _, reply = await handle_polled(
+                        self._engine,
+                        self._app.store,
+                        event,
+                        now=self._app.clock.now,
+                        claim=lambda: self._replies is None or not self._replies.outage,
+                    )
+                else:
+                    _, reply = await handle_and_store(
+                        self._engine,
+                        self._app.store,
+                        event,
+                        now=self._app.clock.now(),
+                        claim=self._replies is None or not self._replies.outage,
+                    )
             except Exception:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")
                 done, tell = self._record_failure(

@@ -62,6 +62,8 @@ from storage.replies import StoredReply
 #: Tries of one event while other writers keep the database busy (each waits up to the
 #: database's busy timeout: SQLite's is 5 s).
 BUSY_ATTEMPTS = 3
+#: Seconds between further tries of a polled update while the database stays busy.
+BUSY_PAUSE = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ __all__ = [
     "ReplySender",
     "ReplyTransport",
     "handle_and_store",
+    "handle_polled",
     "stored_content",
 ]
 
@@ -106,6 +109,36 @@ async def handle_and_store(
                 BUSY_ATTEMPTS,
             )
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+async def handle_polled(
+    engine: Engine,
+    store: Store,
+    event: Event,
+    *,
+    now: Callable[[], datetime],
+    claim: Callable[[], bool],
+) -> tuple[list[Reply], StoredReply | None]:
+    """:func:`handle_and_store` for a polled update, which the platform never sends
+    again: while other writers keep the database busy past :data:`BUSY_ATTEMPTS` tries, it
+    is handled again every :data:`BUSY_PAUSE` seconds instead of being given up (the
+    person's message was lost, and the apology could not be stored either, so they got
+    no answer at all). Its chat's later updates wait behind it, in order; a stop cancels
+    the wait and the stored update is handled at the next start."""
+    while True:
+        try:
+            return await handle_and_store(engine, store, event, now=now(), claim=claim())
+        except Exception as exc:
+            if not store.db.busy(exc):
+                raise
+            log.warning(
+                "%s update %s: the database is still busy (%s); handling it again in %.0f s",
+                event.channel,
+                event.update_id,
+                exc,
+                BUSY_PAUSE,
+            )
+            await asyncio.sleep(BUSY_PAUSE)
 
 
 async def _handle_and_store_once(
