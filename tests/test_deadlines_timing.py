@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.application.app import App
 from bot.application.config import Settings
-from bot.campaign import reminders
+from bot.application.wiring import build_engine
+from bot.campaign import conclusion, reminders
 from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from storage.models import Campaign, DeadlineKind
+from tests.followup import official, outbox, question
 from tests.talk import Talker
 from tests.test_reminders import outbox_texts, secretary
 
@@ -138,3 +140,30 @@ async def test_young_peoples_only_reminder_survives_a_long_stop(
     assert person is not None
     [text] = await outbox_texts(app, person.id)
     assert "05/08/2025" in text and "còn 2 ngày" in text
+
+
+async def test_an_overdue_commitment_is_not_said_to_have_a_day_left(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    campaign = await create_campaign(app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+    engine = build_engine(app)
+    asked = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    await official(app, engine, "department", "home", department="Sở Nội vụ")
+    clock.set(at("2025-08-29T10:00:00"))
+    await conclusion.record_answer(
+        app.store, campaign, asked.code, "Có hội chợ việc làm.", now=clock.now()
+    )
+    await conclusion.add_commitment(
+        app.store,
+        campaign,
+        owner="SNV",
+        due=date(2025, 9, 20),
+        text="Mở hội chợ việc làm",
+        code=asked.code,
+        now=clock.now(),
+    )
+    await conclusion.publish(app.store, campaign, today=date(2025, 9, 7), now=clock.now())
+    assert await tick(app, clock, "2025-09-21T08:05:00") == 1  # the morning after its due date
+    text = (await outbox(app, "reminder"))[-1][1]
+    assert "quá hạn 20/09/2025" in text and "chậm 1 ngày" in text and "còn" not in text

@@ -161,6 +161,7 @@ async def _commitments(
     if not await _conclusion_published(store, campaign):
         return 0
     queued = 0
+    local_today = now.astimezone(tz).date()
     for commitment in await store.conclusions.commitments(campaign.id, status="open"):
         for kind, days, send_at in commitment_occurrences(commitment, policy, tz):
             if not (now - policy.grace < send_at <= now):
@@ -182,7 +183,11 @@ async def _commitments(
                     owner=commitment.owner,
                     text=commitment.text,
                     due=f"{commitment.due:%d/%m/%Y}",
-                    when=tr("reminder.today") if days == 0 else tr.n("reminder.in_days", days),
+                    when=(
+                        tr.n("reminder.overdue_days", (local_today - commitment.due).days)
+                        if kind == "overdue"
+                        else _days_text(person.language, commitment.due, local_today)
+                    ),
                     campaign=campaign.title,
                     id=commitment.id,
                 )
