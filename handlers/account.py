@@ -208,19 +208,42 @@ PICK_CHARS = 70
 
 def pick_texts(questions: list[Question], timezone: tzinfo) -> list[str]:
     """How each question is shown in a list to pick from: its start, cut at a word near
-    :data:`PICK_CHARS`; longer where two start alike, then with the day it was sent
-    where they still look the same (codes alone are hard to tell apart)."""
+    :data:`PICK_CHARS`; where two start alike, the start shortened and then where they
+    differ ("Em muốn hỏi tỉnh có chính… khởi nghiệp ở vùng cao, nhất là…"); where they
+    still look the same, the day and time each was sent (codes alone are hard to tell
+    apart)."""
     texts = [short(q.text, PICK_CHARS) for q in questions]
-    for limit in (PICK_CHARS * 2, None):
-        alike = {t for t in texts if texts.count(t) > 1}
-        for i, q in enumerate(questions):
-            if texts[i] not in alike:
-                continue
-            if limit is not None:
-                texts[i] = short(q.text, limit)
-            else:
-                texts[i] = f"({q.created_at.astimezone(timezone):%d/%m %H:%M}) {texts[i]}"
+    for shown in {t for t in texts if texts.count(t) > 1}:
+        group = [i for i, t in enumerate(texts) if t == shown]
+        common = _common_words([questions[i].text.split() for i in group])
+        for i in group:
+            texts[i] = _where_it_differs(questions[i].text, common)
+    same = {t for t in texts if texts.count(t) > 1}
+    for i, q in enumerate(questions):
+        if texts[i] in same:
+            texts[i] = f"({q.created_at.astimezone(timezone):%d/%m %H:%M}) {texts[i]}"
     return texts
+
+
+def _common_words(texts: list[list[str]]) -> int:
+    """How many words all of ``texts`` start with."""
+    count = 0
+    for words in zip(*texts, strict=False):
+        if len(set(words)) > 1:
+            break
+        count += 1
+    return count
+
+
+def _where_it_differs(text: str, common: int) -> str:
+    """``text`` with its first ``common`` words (the same in another question) shortened,
+    then the words from where it differs, all near :data:`PICK_CHARS`."""
+    words = text.split()
+    head = short(" ".join(words[:common]), PICK_CHARS // 2)
+    rest = " ".join(words[max(common - 1, 0) :])
+    if not head.endswith("…"):  # a short common start: nothing to leave out
+        return short(text, len(head) + PICK_CHARS // 2)
+    return f"{head} {short(rest, PICK_CHARS - len(head))}"
 
 
 def _ask_pick(ctx: Ctx, state: State, title: str, questions: list[Question], action: str) -> None:

@@ -64,3 +64,29 @@ async def test_never_mind_at_the_preview_on_zalo(
     assert "Mình vẫn giữ câu hỏi của bạn." in kept and QUESTION in kept
     await hoa.say("bo di")
     assert "chưa gửi đi đâu" in await hoa.say("1")
+
+
+async def test_the_edit_list_tells_alike_questions_apart_on_zalo(
+    api: FakeZaloApi,  # noqa: F811
+    channel: ZaloChannel,  # noqa: F811
+) -> None:
+    """/sua listed "1. ABC123: Em muốn hỏi tỉnh có chính sách gì…" twice (cut at 40
+    characters): now each is cut at a word near 70, numbered once, with its code."""
+    hoa = Walker(api, channel, FIRST)
+    start = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên khởi nghiệp ở "
+    await hoa.to_text_step()
+    await hoa.say(start + "vùng cao, nhất là vay vốn ưu đãi không ạ?")
+    await hoa.say("1")
+    await hoa.say("/hoi")
+    await hoa.say("3")
+    shown = await hoa.say(start + "nông thôn, nhất là đất đai làm xưởng không ạ?")
+    if "gần giống" in shown:
+        await hoa.say("vẫn gửi câu của tôi")
+    await hoa.say("1")
+    listed = await hoa.say("/sua")
+    lines = listed.splitlines()
+    assert lines[0] == "Bạn muốn sửa câu hỏi nào?"
+    assert lines[1].startswith("1. ") and lines[2].startswith("2. ")
+    assert "nông thôn" in listed and "vùng cao" in listed
+    assert lines[-1] == "Bạn gõ 1 hoặc 2 nhé."
+    assert all(len(line) <= 90 for line in lines)
