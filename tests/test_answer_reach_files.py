@@ -47,11 +47,12 @@ def _fill(path: Path, code: str, answer: str) -> None:
     book = openpyxl.load_workbook(path)
     sheet = book.active
     assert sheet is not None
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Mã câu hỏi" for c in r))
-    columns = {c.value: c.column for c in header}
-    for row in sheet.iter_rows(min_row=header[0].row + 1):
-        if row[columns["Mã câu hỏi"] - 1].value == code:
-            row[columns["Trả lời"] - 1].value = answer
+    rows = [list(r) for r in sheet.iter_rows()]
+    top = next(n for n, r in enumerate(rows) if any(c.value == "Mã câu hỏi" for c in r))
+    columns = {c.value: index for index, c in enumerate(rows[top])}
+    for row in rows[top + 1 :]:
+        if row[columns["Mã câu hỏi"]].value == code:
+            row[columns["Trả lời"]].value = answer
     book.save(path)
 
 
