@@ -191,3 +191,25 @@ async def test_youthbot_cluster_reads_the_english_export(
         assert await asyncio.to_thread(main, ["cluster", str(exported)]) == 0
         out = capsys.readouterr()
         assert len(out.out.splitlines()) == 2, out
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_the_answer_sheet_in_english_names_topic_groups_in_english(
+    province_app: App, campaign: Campaign, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A department's answer sheet with English headers listed 'Nghề nghiệp, việc làm' in its
+    'Topic group' column; it still imports."""
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    sheet = tmp_path / "sheet.xlsx"
+    for argv in (
+        ["route", "--topic", "viec lam", "--department", "SNV"],
+        ["answers", "sheet", "--department", "SNV", "--out", str(sheet)],
+    ):
+        assert await asyncio.to_thread(main, argv) == 0
+    book = openpyxl.load_workbook(sheet)
+    rows = [r for r in book.worksheets[0].iter_rows(values_only=True) if asked.code in r]
+    assert rows and "Careers and jobs" in rows[0], rows
+    assert "Nghề nghiệp, việc làm" not in rows[0]
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["answers", "import", str(sheet)]) == 0
+    assert "recorded 0 answers (drafts); 0 rows unchanged, 1 row without" in capsys.readouterr().out

@@ -35,7 +35,7 @@ from bot.documents.names import slugify
 from bot.documents.xlsx import CHARS_PER_WIDTH, print_setup, row_height
 from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
-from handlers.engine import short
+from handlers.engine import short, topic_label
 from locales import LocalizedError, Message, Translator, translator
 from storage import Store
 from storage.models import Campaign, DeadlineKind, Question
@@ -345,7 +345,7 @@ async def sheet_questions(
     return [
         SheetQuestion(
             code=r.code,
-            topic=r.topic,
+            topic=topic_label(tr, r.topic),  # a default group in the sheet's language
             unit=r.unit_name,
             asker=anonymous if r.anonymous else (r.asker_name or ""),
             text=r.text,
