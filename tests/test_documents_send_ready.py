@@ -12,7 +12,14 @@ import docx
 from docx.text.paragraph import Paragraph
 
 from bot.documents.docx import write_docx
-from bot.documents.followup import AnsweredQuestion, AnswersDocument, DepartmentAnswers
+from bot.documents.followup import (
+    AnsweredQuestion,
+    AnswersDocument,
+    ConclusionDocument,
+    ConclusionItem,
+    CoveredQuestion,
+    DepartmentAnswers,
+)
 from bot.documents.followup_docx import write_followup_docx
 from locales import Translator, translator
 from tests.test_digest_docs import make_digest
@@ -78,3 +85,37 @@ def test_a_long_question_is_not_kept_whole_with_its_details(tmp_path: Path) -> N
     long_item = next(p for p in paragraphs if long_text[:40] in p.text)
     short_item = next(p for p in paragraphs if "Có việc làm cho sinh viên" in p.text)
     assert not _keeps_with_next(long_item) and _keeps_with_next(short_item)
+
+
+def test_conclusion_items_question_is_kept_with_the_chairs_answer(tmp_path: Path) -> None:
+    # With 19 items, the bold question of an item ended pages 1, 2 and 3 of the notice
+    # alone, the chair's conclusion on it starting the next page.
+    item = ConclusionItem(
+        1,
+        "K7Q2MA",
+        "Việc làm",
+        "Tỉnh có hỗ trợ thanh niên tìm việc làm không?",
+        ("K7Q2MA", "P3X8AB"),
+        2,
+        "Giao Sở Nội vụ tổ chức phiên giao dịch việc làm hằng quý.",
+        (),
+        original="tinh co ho tro tn tim viec ko a",
+        also_asked=(CoveredQuestion("P3X8AB", "Xã Đàm Thuỷ", "Có việc làm không ạ?"),),
+    )
+    document = ConclusionDocument(
+        _hand_made_head("vi"),
+        "Chủ tịch UBND tỉnh Cao Bằng",
+        "",
+        (item,),
+        (),
+        date(2025, 9, 7),
+        None,
+    )
+    out = write_followup_docx(document, tmp_path / "ket-luan.docx", tr=translator("vi"))
+    paragraphs = docx.Document(str(out)).paragraphs
+    index = next(i for i, p in enumerate(paragraphs) if "Tỉnh có hỗ trợ thanh niên" in p.text)
+    question, original, lead_in = paragraphs[index : index + 3]
+    assert "tinh co ho tro" in original.text and "Các câu hỏi khác" in lead_in.text
+    assert all(_keeps_with_next(p) for p in (question, original, lead_in))
+    answer = next(p for p in paragraphs if p.text.startswith("Giao Sở Nội vụ tổ chức"))
+    assert not _keeps_with_next(answer)

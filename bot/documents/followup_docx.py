@@ -102,8 +102,13 @@ def _heading(out: Body, text: str) -> None:
     out.heading(text)
 
 
-def _body(out: Body, text: str, *, italic: bool = False, bold: bool = False) -> None:
-    out.paragraph(text, italic=italic, bold=bold)
+def _body(
+    out: Body, text: str, *, italic: bool = False, bold: bool = False, lead: bool = False
+) -> None:
+    """A paragraph; a ``lead`` one (an item's question, "Các câu hỏi khác …") is kept on the
+    page of what follows it, unless too long to keep (:func:`keeps_with_next`)."""
+    keep = lead and keeps_with_next(text) is None
+    out.paragraph(text, italic=italic, bold=bold, keep_with_next=keep)
 
 
 def _closing(out: Body, text: str) -> None:
@@ -318,16 +323,17 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
             topic=item.topic,
             question=_quote(item.question, tr),
         )
-        _body(out, about, bold=True)
+        _body(out, about, bold=True, lead=True)
         # Every question the answer covers, in its asker's own words.
         if item.original is not None:
             _body(
                 out,
                 tr.t("followup.programme.original", text=_quote(item.original, tr)),
                 italic=True,
+                lead=True,
             )
         if item.also_asked:
-            _body(out, tr.t("followup.conclusion.also_asked"), italic=True)
+            _body(out, tr.t("followup.conclusion.also_asked"), italic=True, lead=True)
             for other in item.also_asked:
                 line = tr.t(
                     "followup.conclusion.also_asked_line",
