@@ -89,6 +89,8 @@ _YES = {
     "agree",
     "i agree",
 }
+# Teencode: "vg" (vâng), "đk" (được), "ừa", "ukm", "uki", "oh ok".
+_YES |= {"vg", "dk", "ua", "ukm", "uki", "oh ok", "o ok"}
 # "đc rồi", "oke rồi", "uk rồi": the same yes ("đc r" is trimmed to "dc").
 _YES |= {f"{w} roi" for w in ("ok", "oke", "okie", "oki", "okay", "dc", "uk", "um", "vang")}
 _NO = {
@@ -124,6 +126,8 @@ _NO = {
     "i disagree",
     "decline",
 }
+# "ko đâu", "hông đâu": no.
+_NO |= {f"{neg} dau" for neg in ("khong", "ko", "k", "kh", "hong", "hok", "khum")}
 # "ko đồng ý đâu", "hok đồng ý": every way of writing "không" before "đồng ý".
 _NO |= {
     f"{neg} dong y{tail}"
@@ -137,6 +141,8 @@ _SEND = {
     "gui cau hoi",
     "gui cau nay",
     "gui lun",
+    "gui lien",
+    "gui ngay",
     "nop",
     "nop di",
     # "cứ gửi đi", "thôi gửi luôn": send it anyway.
@@ -712,6 +718,7 @@ _TRAILING = (
     "lun",
     "r",  # "rồi" in teencode: "đc r", "ok r"
     "ma",  # "khác mà", "đồng ý mà"
+    "e",  # "em" in teencode: "ok e", "gửi đi e"
     "gium",  # "gửi giùm em", "gửi dùm"
     "dum",
     "gium e",

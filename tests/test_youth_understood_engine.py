@@ -415,3 +415,23 @@ async def test_same_as_question_one_in_words(province_app: App, campaign: Campai
     t = await _at_the_similar_questions(province_app)
     await t.say("giống câu 1")
     assert "cũng quan tâm câu hỏi" in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("ok e", "yes"),
+        ("vg", "yes"),
+        ("ừa", "yes"),
+        ("ukm", "yes"),
+        ("uki", "yes"),
+        ("đk", "yes"),
+        ("oh ok", "yes"),
+        ("gửi liền", "send"),
+        ("gửi ngay đi e", "send"),
+        ("ko đâu", "no"),
+    ],
+)
+def test_more_teencode_answers(typed: str, said: str) -> None:
+    """Each of these at a yes/no question was "Mình chưa hiểu ý bạn"."""
+    assert said in intents(typed)
