@@ -10,7 +10,9 @@ from pathlib import Path
 
 import docx
 from docx.text.paragraph import Paragraph
+from openpyxl import load_workbook
 
+from bot.documents.answer_sheet import SheetQuestion, write_answer_sheet
 from bot.documents.docx import write_docx
 from bot.documents.followup import (
     AnsweredQuestion,
@@ -119,3 +121,27 @@ def test_conclusion_items_question_is_kept_with_the_chairs_answer(tmp_path: Path
     assert all(_keeps_with_next(p) for p in (question, original, lead_in))
     answer = next(p for p in paragraphs if p.text.startswith("Giao Sở Nội vụ tổ chức"))
     assert not _keeps_with_next(answer)
+
+
+def test_answer_sheet_names_one_font_in_every_cell(tmp_path: Path) -> None:
+    # The title, the labels of its head, the instructions and the column headers named no
+    # font: LibreOffice printed them in a serif face, the values in Calibri.
+    question = SheetQuestion(
+        "K7Q2MA", "Việc làm", "Phường Thục Phán", "Nông Thị Hoa", "Có việc làm không?", 2, ""
+    )
+    path = write_answer_sheet(
+        [question],
+        tmp_path / "phieu.xlsx",
+        tr=translator("vi"),
+        department="Sở Nội vụ",
+        campaign_id=1,
+        campaign_title="Đối thoại 2027",
+        due=date(2027, 8, 20),
+    )
+    ws = load_workbook(path).active
+    assert ws is not None
+    cells = [c for row in ws.iter_rows() for c in row if c.value not in (None, "")]
+    assert len(cells) > 15
+    assert {c.font.name for c in cells} == {"Calibri"}, [
+        (c.coordinate, c.font.name) for c in cells if c.font.name != "Calibri"
+    ]

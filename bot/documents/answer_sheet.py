@@ -32,7 +32,7 @@ from bot.campaign.departments import DepartmentError, campaign_province, find_de
 from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
 from bot.documents.names import slugify
-from bot.documents.xlsx import CHARS_PER_WIDTH, print_setup, row_height
+from bot.documents.xlsx import CHARS_PER_WIDTH, FONT_NAME, print_setup, row_height
 from handlers.access import Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from handlers.engine import short, topic_label
@@ -142,7 +142,7 @@ def write_answer_sheet(
     assert ws is not None
     ws.title = _label("title_short", tr)[:31]
     ws["A1"] = _label("title", tr)
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = Font(name=FONT_NAME, bold=True, size=14)
     head: tuple[tuple[str, str | int], ...] = (
         ("department", department),
         ("campaign", campaign_title),
@@ -150,12 +150,14 @@ def write_answer_sheet(
         ("due", format_date_vn(due) if due else ""),
     )
     for offset, (key, value) in enumerate(head, start=2):
-        ws.cell(row=offset, column=1, value=_label(key, tr)).font = Font(bold=True)
+        ws.cell(row=offset, column=1, value=_label(key, tr)).font = Font(name=FONT_NAME, bold=True)
         ws.cell(row=offset, column=3, value=value)
-    ws.cell(row=6, column=1, value=_label("instructions", tr)).font = Font(italic=True)
+    ws.cell(row=6, column=1, value=_label("instructions", tr)).font = Font(
+        name=FONT_NAME, italic=True
+    )
     for index, key in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=index, value=tr.t(f"answers.sheet.col.{key}"))
-        cell.font = Font(bold=True)
+        cell.font = Font(name=FONT_NAME, bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = WRAP
         ws.column_dimensions[cell.column_letter].width = WIDTHS[key]
