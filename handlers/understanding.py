@@ -91,6 +91,7 @@ _YES = {
 }
 # Teencode: "vg" (vâng), "đk" (được), "ừa", "ukm", "uki", "oh ok".
 _YES |= {"vg", "dk", "ua", "ukm", "uki", "oh ok", "o ok"}
+_YES |= {"yup", "ya", "yea", "okey", "sure thing", "of course", "alright"}
 # "đc rồi", "oke rồi", "uk rồi": the same yes ("đc r" is trimmed to "dc").
 _YES |= {f"{w} roi" for w in ("ok", "oke", "okie", "oki", "okay", "dc", "uk", "um", "vang")}
 _NO = {
@@ -128,6 +129,7 @@ _NO = {
 }
 # "ko đâu", "hông đâu": no.
 _NO |= {f"{neg} dau" for neg in ("khong", "ko", "k", "kh", "hong", "hok", "khum")}
+_NO |= {"nah"}
 # "ko đồng ý đâu", "hok đồng ý": every way of writing "không" before "đồng ý".
 _NO |= {
     f"{neg} dong y{tail}"
@@ -198,6 +200,8 @@ _CANCEL = {
     "thoi huy",
     "thoi huy di",
     "never mind",
+    "nvm",
+    "cancel it",
     "dont send",
     "dont ask",
     # "em hỏi xong rồi": nothing more to ask (only before a question is written).
@@ -783,6 +787,8 @@ _EMOJI = {
     "🙅": "no",
 }
 _NOT_WORD = re.compile(r"[^\w\s]+")
+# "kkk", "kkkk": laughter, not "k" (không) said several times.
+_LAUGH = re.compile(r"^[kK]{2,}[\s!.]*$")
 # Around an emoji: its presentation selector, a skin tone, spaces.
 _EMOJI_NOISE = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff\\s]")
 _DIGITS = re.compile(r"^#?\(?(\d{1,2})\)?[.)]?$")
@@ -850,7 +856,7 @@ def intents(text: str) -> frozenset[str]:
     is nothing.
     """
     stripped = unicodedata.normalize("NFC", text).strip()
-    if len(stripped) > 60:
+    if len(stripped) > 60 or _LAUGH.match(stripped):
         return frozenset()
     # "👍", "👍🏻" (a skin tone), "👍👍": the same thumbs-up.
     emoji = _EMOJI_NOISE.sub("", stripped)

@@ -435,3 +435,22 @@ async def test_same_as_question_one_in_words(province_app: App, campaign: Campai
 def test_more_teencode_answers(typed: str, said: str) -> None:
     """Each of these at a yes/no question was "Mình chưa hiểu ý bạn"."""
     assert said in intents(typed)
+
+
+async def test_laughing_at_the_consent_is_no_refusal(engine: Engine) -> None:
+    """ "kkk" (laughter) at the consent was read as "k" (không): consent declined, the
+    person erased."""
+    t = Talker(engine, user_id="laugh")
+    await t.say("/start")
+    await t.say("kkk")
+    assert "Mình chưa lưu thông tin gì" not in texts(t) and "đồng ý" in texts(t)
+    await t.say("ok")
+    assert "xã, phường" in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("yup", "yes"), ("okey", "yes"), ("nah", "no"), ("nvm", "cancel"), ("cancel it", "cancel")],
+)
+def test_english_short_answers(typed: str, said: str) -> None:
+    assert said in intents(typed)
