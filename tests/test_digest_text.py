@@ -69,7 +69,7 @@ def test_english_digest_and_plurals() -> None:
     text = render_digest_text(make_digest(language="en"), tr=EN)
     assert text.startswith("YOUNG PEOPLE'S QUESTIONS — DIGEST\n")
     assert "Total: 8 questions from 19 young people (12 “me too” supports)." in text
-    assert "5 of 7 units have sent questions." in text
+    assert "Units that have sent questions: 5 of 7." in text
     assert "20/07/2025 — 16 days ago" in text
     assert "05/08/2025 — today" in text
     assert "08/08/2025 — 3 days left" in text

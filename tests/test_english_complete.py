@@ -4,6 +4,7 @@ sentence or default name where an English one exists, and counts agree ("1 young
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import io
 import re
@@ -74,16 +75,17 @@ async def test_the_demo_in_english_names_topic_groups_and_typing_in_english(
     assert "1 × Digital transformation" in text
 
 
-# tr("key"), ctx.tr("key"), tr.t("key"), Message("key"), SomeError("key"): a plain message.
+# tr("key"), ctx.tr("key"), tr.t("key"), _text(lang, "key"): a plain message.
 PLAIN_USE = re.compile(
-    r"""(?:\btr|\.tr|\.t|_text|\bMessage|Error)\(\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
+    r"""(?:\btr|\.tr|\.t|_text)\(\s*(?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_]+)+)["']"""
 )
 PLURAL_USE = re.compile(r"""\.n\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""")
 
 
 def test_plural_messages_are_asked_for_with_their_count() -> None:
     """A plural message asked for with tr("key") printed its key ("demo.report") instead
-    of the sentence, and tr.n on a plain message the same: each is read the one way."""
+    of the sentence, and tr.n on a plain message the same: each is read the one way
+    (Message("key", n=…) and a LocalizedError with ``n`` are plural)."""
     plural = {
         (m.id[0] if isinstance(m.id, tuple) else m.id)
         for path in (LOCALES_DIR / "en").glob("*.po")
@@ -98,6 +100,16 @@ def test_plural_messages_are_asked_for_with_their_count() -> None:
             wrong += [
                 f"{path.name}: n({k!r})" for k in PLURAL_USE.findall(source) if k not in plural
             ]
+            for call in ast.walk(ast.parse(source)):
+                if not (isinstance(call, ast.Call) and call.args):
+                    continue
+                name = ast.unparse(call.func)
+                key = call.args[0]
+                if not (name.endswith(("Message", "Error")) and isinstance(key, ast.Constant)):
+                    continue
+                counted = any(k.arg == "n" for k in call.keywords)
+                if isinstance(key.value, str) and (key.value in plural) != counted:
+                    wrong.append(f"{path.name}: {name}({key.value!r})")
     assert not wrong, wrong
 
 

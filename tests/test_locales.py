@@ -145,6 +145,28 @@ NEVER_ONE = {
 LIMITS = {"max", "limit", "length"}
 
 
+def test_no_english_message_dodges_a_count_with_s_in_brackets() -> None:
+    """ "2 bad row(s)", "missing column(s)": a plural message says it properly."""
+    dodged = [
+        key
+        for key in sorted(catalogue_keys("en"))
+        for text in _texts("en", key)
+        if re.search(r"\w\((?:s|es)\)", text)
+    ]
+    assert not dodged, dodged
+
+
+def _texts(language: str, key: str) -> list[str]:
+    from locales import _load
+
+    catalogue = _load(language).translations
+    return [
+        catalogue.gettext(key),
+        catalogue.ngettext(key, key, 1),
+        catalogue.ngettext(key, key, 2),
+    ]
+
+
 def test_every_english_count_is_plural_aware_or_never_one() -> None:
     """Every English message that puts a noun after a count placeholder is a plural message
     (``tr.n``: "1 young person", "2 young people"), or the count is never 1 there."""

@@ -71,7 +71,7 @@ def test_csv_bad_encoding_and_missing_columns() -> None:
     bad = parse_units_csv("code,name,kind\nx1,Trường,school\n".encode("utf-16"), province_code=None)
     assert bad.errors and "UTF-8" in bad.errors[0].message
     missing = parse_units_csv(b"code,title\nx1,abc\n", province_code=None)
-    assert "missing column(s) name, kind" in missing.errors[0].message
+    assert "missing columns name, kind" in missing.errors[0].message
     empty = parse_units_csv(b"", province_code=None)
     assert empty.errors
 

@@ -157,6 +157,7 @@ def parse_units_csv(
                     (
                         Message(
                             "cli.units.csv.missing_columns",
+                            n=len(missing),
                             missing=", ".join(missing),
                             expected=", ".join(CSV_COLUMNS),
                         ),

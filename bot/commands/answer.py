@@ -156,7 +156,7 @@ async def _from_file(app: App, path: Path, *, publish_now: bool) -> int:
     if errors:
         for error in errors:
             print(error)
-        raise CommandError(tr("cli.answer.bad_rows", path=path, count=len(errors)))
+        raise CommandError(tr.n("cli.answer.bad_rows", len(errors), path=path))
     now = app.clock.now()
     async with app.store.transaction():
         recorded = 0

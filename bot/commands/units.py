@@ -142,7 +142,7 @@ async def _import(args: argparse.Namespace, app: App) -> int:
     if result.errors:
         for error in result.errors:
             print(f"{path}: {error.render(tr)}")
-        raise CommandError(tr("cli.units.bad_rows", path=path, count=len(result.errors)))
+        raise CommandError(tr.n("cli.units.bad_rows", len(result.errors), path=path))
     await app.store.units.upsert_many(result.units, now=app.clock.now())
     print(tr.n("cli.units.imported", len(result.units), path=path))
     return 0
