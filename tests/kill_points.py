@@ -10,7 +10,9 @@ ends the process without any clean-up, exactly between two steps of handling an 
 * ``KILL_AT=sent``: a stored reply was delivered, the process did not forget it yet;
 * ``KILL_AT=outbox-sent``: an outbox message (a broadcast's) was delivered and recorded,
   nothing after it was done (the broadcast's report, when it was the last);
-* ``KILL_AT=reported``: a broadcast was marked reported (the end of that call).
+* ``KILL_AT=reported``: a broadcast was marked reported (the end of that call);
+* ``KILL_AT=outbox-delivered``: an outbox message (an answer's) was delivered, its
+  delivery not recorded yet (it is still "in flight").
 
 ``KILL_NTH`` (default 1) says which call; ``KILL_CHANNEL`` (default ``telegram``) which
 channel runs. Without ``KILL_AT`` it is plain ``youthbot run``.
@@ -61,6 +63,10 @@ def install(point: str, nth: int, channel: str) -> None:
         from storage.outbox import OutboxRepository
 
         OutboxRepository.mark_sent = _dies_at(nth, OutboxRepository.mark_sent, after=True)  # type: ignore[method-assign]
+    elif point == "outbox-delivered":
+        from storage.outbox import OutboxRepository
+
+        OutboxRepository.mark_sent = _dies_at(nth, OutboxRepository.mark_sent, after=False)  # type: ignore[method-assign]
     elif point == "reported":
         from storage.broadcasts import BroadcastRepository
 
