@@ -373,6 +373,19 @@ class QuestionRepository:
         )
         return int(value or 0)
 
+    async def owed_by_department(self, campaign_id: int) -> list[tuple[str | None, int]]:
+        """Questions still without an answer, by the department they are routed to (None:
+        routed to none yet), the most owed first; as :meth:`department_owed` counts them."""
+        rows = await self._db.fetchall(
+            "SELECT coalesce(q.department, t.department) AS department, count(*) AS owed"
+            " FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
+            " GROUP BY coalesce(q.department, t.department)",
+            (campaign_id,),
+        )
+        found = [(r["department"], int(r["owed"])) for r in rows]
+        return sorted(found, key=lambda pair: (pair[0] is None, -pair[1], pair[0] or ""))
+
     async def awaiting_answer(
         self,
         campaign_id: int,

@@ -167,3 +167,73 @@ async def test_an_overdue_commitment_is_not_said_to_have_a_day_left(
     assert await tick(app, clock, "2025-09-21T08:05:00") == 1  # the morning after its due date
     text = (await outbox(app, "reminder"))[-1][1]
     assert "quá hạn 20/09/2025" in text and "chậm 1 ngày" in text and "còn" not in text
+
+
+async def test_organisers_are_told_what_each_department_still_owes(
+    province_app: App, clock: FakeClock
+) -> None:
+    """Cao Bằng 2025: Sở Nội vụ forwards before 08/08, departments answer before 20/08,
+    the conclusion notice within 10 days of the dialogue of 28/08."""
+    app = province_app
+    campaign = await create_campaign(
+        app,
+        title="Đối thoại 2025",
+        dialogue=date(2025, 8, 28),
+        overrides={
+            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5),
+            DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
+        },
+    )
+    engine = build_engine(app)
+    await official(app, engine, "organiser", "org")
+    en_org = await official(app, engine, "organiser", "org-en")
+    await en_org.say("/ngonngu en")
+    org_ids = [
+        p.id
+        for p in [await app.store.people.by_identity("test", u) for u in ("org", "org-en")]
+        if p is not None
+    ]
+    jobs = [
+        await question(app, campaign, f"j{i}", f"Việc làm cho thanh niên số {i} thế nào ạ?")
+        for i in range(3)
+    ]
+    digital = [
+        await question(
+            app,
+            campaign,
+            f"d{i}",
+            f"Wifi miễn phí ở xã số {i} khi nào có ạ?",
+            topic="Chuyển đổi số",
+        )
+        for i in range(2)
+    ]
+    other = await question(app, campaign, "o", "Sân bóng của phường khi nào sửa ạ?", topic="khác")
+
+    assert await tick(app, clock, "2025-08-07T08:05:00") > 0  # forwarding due tomorrow
+    [vi, en] = [t for p, t in await outbox(app, "reminder") if "08/08/2025" in t]
+    assert "Sở Nội vụ chuyển các sở, ngành: 08/08/2025 (còn 1 ngày)" in vi
+    assert "Còn 6 câu hỏi chưa được chuyển tới sở, ngành nào." in vi
+    assert "6 questions have not been forwarded to any department yet." in en
+
+    now = clock.now()
+    for q in [*jobs, other]:
+        await app.store.questions.route_question(q.id, "Sở Nội vụ", now=now)
+    for q in digital:
+        await app.store.questions.route_question(q.id, "Sở Khoa học và Công nghệ", now=now)
+    await app.store.questions.save_answer(jobs[0].id, "Có hội chợ việc làm.", now=now)
+    await app.store.questions.save_answer(digital[0].id, "Năm 2026.", now=now)
+    await app.store.questions.route_question(other.id, "Sở Xây dựng", now=now)
+
+    assert await tick(app, clock, "2025-08-19T08:05:00") > 0  # answers due tomorrow
+    [vi, en] = [t for p, t in await outbox(app, "reminder") if "20/08/2025" in t and p in org_ids]
+    assert vi.endswith(
+        "Còn 4 câu hỏi chưa có trả lời:\n- Sở Nội vụ: 2\n- Sở Khoa học và Công nghệ: 1\n"
+        "- Sở Xây dựng: 1"
+    ), vi
+    assert "4 questions still have no answer:\n- Sở Nội vụ: 2" in en
+
+    await app.store.questions.save_answer(jobs[1].id, "Có.", now=now)
+    assert await tick(app, clock, "2025-09-06T08:05:00") > 0  # the conclusion due tomorrow
+    [vi, en] = [t for p, t in await outbox(app, "reminder") if "07/09/2025" in t]
+    assert "Hạn ban hành thông báo kết luận: 07/09/2025 (còn 1 ngày)" in vi
+    assert "Còn 3 câu hỏi chưa có trả lời:\n- Sở Khoa học và Công nghệ: 1\n" in vi

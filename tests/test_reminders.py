@@ -69,7 +69,13 @@ def test_occurrences_follow_the_timeline(campaign: Campaign) -> None:
     youth = [o for o in occ if o.audience == "youth"]
     assert [o.send_at for o in youth] == [at("2025-08-02")]  # 3 days before 05/08
     kinds = {o.deadline for o in occ if o.audience == "organiser"}
-    assert kinds == {DeadlineKind.PLAN_PUBLISHED, DeadlineKind.CONCLUSION, DeadlineKind.REPORT}
+    assert kinds == {
+        DeadlineKind.PLAN_PUBLISHED,
+        DeadlineKind.FORWARD,
+        DeadlineKind.ANSWERS_DUE,
+        DeadlineKind.CONCLUSION,
+        DeadlineKind.REPORT,
+    }
 
 
 async def test_secretary_reminders_with_counts_date_change_and_restart(

@@ -44,6 +44,8 @@ AUDIENCE_DEADLINES: tuple[tuple[str, DeadlineKind], ...] = (
     ("secretary", DeadlineKind.UNITS_SUBMIT),
     ("department", DeadlineKind.ANSWERS_DUE),
     ("organiser", DeadlineKind.PLAN_PUBLISHED),
+    ("organiser", DeadlineKind.FORWARD),  # Sở Nội vụ forwards the groups to departments
+    ("organiser", DeadlineKind.ANSWERS_DUE),
     ("organiser", DeadlineKind.CONCLUSION),
     ("organiser", DeadlineKind.REPORT),
 )
@@ -228,6 +230,11 @@ async def _send(
     base = occurrence.key(campaign.id)
     today = now.astimezone(tz).date()
     queued = 0
+    owed_by_department = (
+        await store.questions.owed_by_department(campaign.id)
+        if occurrence.audience == "organiser" and occurrence.deadline in _OWED_DEADLINES
+        else []
+    )
     if occurrence.audience == "youth":
         host = campaign.host_unit_id if campaign.level == "commune" else None
         for person_id in await store.people.audience(
@@ -292,6 +299,8 @@ async def _send(
                 due=due,
                 campaign=campaign.title,
             )
+            if occurrence.deadline in _OWED_DEADLINES:
+                text += "\n" + _owed_text(person.language, occurrence.deadline, owed_by_department)
         queued += await queue_for_person(
             store,
             role.person_id,
@@ -301,6 +310,34 @@ async def _send(
             dedup_key=f"{base}:{role.person_id}",
         )
     return queued
+
+
+# Organisers' reminders that say what is still owed, by department.
+_OWED_DEADLINES = (DeadlineKind.FORWARD, DeadlineKind.ANSWERS_DUE, DeadlineKind.CONCLUSION)
+_OWED_LISTED = 8  # departments named one by one; the rest summed (a phone screen)
+
+
+def _owed_text(language: str, deadline: DeadlineKind, owed: list[tuple[str | None, int]]) -> str:
+    """Before forwarding: how many questions no department has yet; after: how many still
+    have no answer, per department (the most owed first)."""
+    tr = translator(language)
+    if deadline == DeadlineKind.FORWARD:
+        unrouted = sum(n for department, n in owed if department is None)
+        return tr.n("reminder.organiser.unrouted", unrouted)
+    total = sum(n for _, n in owed)
+    if total == 0:
+        return tr("reminder.organiser.owed_none")
+    lines = [tr.n("reminder.organiser.owed", total)]
+    named = [(d, n) for d, n in owed if d is not None]
+    for department, n in named[:_OWED_LISTED]:
+        lines.append(f"- {department}: {n}")
+    rest = sum(n for _, n in named[_OWED_LISTED:])
+    if rest:
+        lines.append(f"- {tr('reminder.organiser.owed_others')}: {rest}")
+    unrouted = sum(n for d, n in owed if d is None)
+    if unrouted:
+        lines.append(f"- {tr('reminder.organiser.owed_unrouted')}: {unrouted}")
+    return "\n".join(lines)
 
 
 async def _drafts(store: Store, *, now: datetime, policy: ReminderPolicy) -> int:
