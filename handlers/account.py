@@ -521,7 +521,12 @@ async def delete_command(ctx: Ctx) -> None:
         ctx.say(ctx.tr("delete.nothing"))
         await ctx.erase_person()
         return
-    asked = len(await ctx.store.questions.of_person(ctx.person.id, limit=1000))
+    # A withdrawn question is not one that "stays so the dialogue can answer it".
+    asked = sum(
+        1
+        for q in await ctx.store.questions.of_person(ctx.person.id, limit=1000)
+        if q.status != "withdrawn"
+    )
     ctx.ask(
         State.DELETE_CONFIRM,
         ctx.tr.n("delete.confirm", asked) if asked else ctx.tr("delete.confirm_none"),

@@ -225,3 +225,22 @@ async def test_the_answer_sheet_in_english_names_topic_groups_in_english(
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["answers", "import", str(sheet)]) == 0
     assert "recorded 0 answers (drafts); 0 rows unchanged, 1 row without" in capsys.readouterr().out
+
+
+async def test_deleting_ones_data_counts_no_withdrawn_question_as_staying(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """/deletedata after withdrawing one's only question said 'The 1 question you sent stays
+    so the dialogue can answer it'."""
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    person = Talker(engine, user_id="lan")
+    await person.say("/ngonngu en")
+    await person.say("/deletedata")
+    assert "The 1 question you sent stays" in person.last_text, person.last_text
+    await person.say("/cancel")
+    await province_app.store.questions.set_status(
+        asked.id, "withdrawn", now=province_app.clock.now()
+    )
+    await person.say("/deletedata")
+    assert "stays" not in person.last_text, person.last_text
+    assert "delete your data (name, unit, group)?" in person.last_text
