@@ -53,10 +53,12 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
 _PUNCT = re.compile(r"[\W_]+")
 
 
-# A birth year or an age after a name ("Lò Thị Mai sinh năm 2005", "Mai, 17 tuổi").
+# A birth year or an age after a name ("Lò Thị Mai sinh năm 2005", "Mai, 17 tuổi",
+# "Hoa 2k7": born in 2007, in teencode).
 _AGE_AFTER = re.compile(
     r"[\s,;(\-–]*(?:(?:sinh\s+năm|sinh\s+nam|năm\s+sinh|nam\s+sinh|sn|born(?:\s+in)?)\s*:?\s*"
-    r"(?:19|20)\d\d|\(?(?:19|20)\d\d\)?|\d{1,2}\s*(?:tuổi|tuoi|years?\s+old))\s*\)?[.!]?$",
+    r"(?:19|20)\d\d|\(?(?:19|20)\d\d\)?|\(?2k\d{1,2}\)?|\d{1,2}\s*(?:tuổi|tuoi|years?\s+old))"
+    r"\s*\)?[.!]?$",
     re.IGNORECASE,
 )
 # Words of a reply at the unit step that name no unit ("xã mình", "ở trường em ạ").

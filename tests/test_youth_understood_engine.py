@@ -454,3 +454,18 @@ async def test_laughing_at_the_consent_is_no_refusal(engine: Engine) -> None:
 )
 def test_english_short_answers(typed: str, said: str) -> None:
     assert said in intents(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"), [("hoa 2k7", "Hoa"), ("Lò Thị Hoa (2k8)", "Lò Thị Hoa")]
+)
+async def test_a_birth_year_in_teencode_after_the_name(
+    engine: Engine, typed: str, name: str
+) -> None:
+    """ "hoa 2k7" (born 2007) was "Bạn gõ họ tên bằng chữ nhé": the year is left out, as
+    "sinh năm 2007" is."""
+    t = Talker(engine, user_id="born")
+    await walk(t, 4)
+    await t.say(typed)
+    person = await engine.store.people.by_identity("test", "born")
+    assert person is not None and person.full_name == name
