@@ -1243,9 +1243,11 @@ async def support_similar(ctx: Ctx, arg: str) -> None:
     added = await ctx.store.questions.add_support(
         question.id, ctx.person.id, ctx.person.unit_id, now=ctx.now
     )
+    answered = bool(question.answer) and question.answer_published_at is not None
     key = "similar.supported" if added else "similar.already_supported"
-    ctx.say(ctx.tr(key, code=question.code))
-    if question.answer and question.answer_published_at is not None:
+    # No "we'll tell you when it is answered" over the answer itself.
+    ctx.say(ctx.tr(key + ".answered" if answered else key, code=question.code))
+    if answered:
         # Answered and published already: the answer now, not never (the askers and
         # supporters were told at publication, before this person joined).
         ctx.say(

@@ -244,3 +244,25 @@ async def test_deleting_ones_data_counts_no_withdrawn_question_as_staying(
     await person.say("/deletedata")
     assert "stays" not in person.last_text, person.last_text
     assert "delete your data (name, unit, group)?" in person.last_text
+
+
+async def test_joining_an_answered_question_promises_no_later_answer(
+    province_app: App, campaign: Campaign
+) -> None:
+    """Joining a question answered already said 'We'll tell you when it is answered' right
+    above the answer itself ('Khi có trả lời, mình sẽ báo bạn.')."""
+    from handlers.answers import publish
+    from tests.test_clustering_trust import JOBS, JOBS_AGAIN, ask, send
+    from tests.test_clustering_trust import question as stored
+
+    engine = build_engine(province_app)
+    asked = await stored(province_app, await send(await ask(engine, "a", JOBS)))
+    now = province_app.clock.now()
+    answer = "Tỉnh hỗ trợ qua Trung tâm Dịch vụ việc làm, xem tại sàn việc làm hằng tháng."
+    assert await province_app.store.questions.save_answer(asked.id, answer, now=now, by="SNV")
+    await publish(province_app.store, [await stored(province_app, asked.code)], now=now)
+    t = await ask(engine, "b", JOBS_AGAIN)
+    await t.press("Tôi cũng muốn hỏi câu 1")
+    assert answer in t.last_text
+    assert "Câu này đã có trả lời" in t.last_text
+    assert "Khi có trả lời, mình sẽ báo bạn" not in t.last_text
