@@ -203,6 +203,16 @@ class OutboxRepository:
             (status, error[:500], message_id),
         )
 
+    async def drop_pending(self, key_patterns: Sequence[str]) -> int:
+        """Forget messages not sent yet whose dedup key matches one of ``key_patterns``
+        (SQL LIKE): reminders of a date that has just changed. Returns how many."""
+        dropped = 0
+        for pattern in key_patterns:
+            dropped += await self._db.execute_rowcount(
+                "DELETE FROM outbox WHERE status = 'pending' AND dedup_key LIKE ?", (pattern,)
+            )
+        return dropped
+
     async def block_person(self, person_id: int, *, error: str) -> int:
         """A person blocked the bot: nothing more is sent to them."""
         return await self._db.execute_rowcount(

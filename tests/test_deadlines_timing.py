@@ -3,6 +3,7 @@ questions' closing minute, reminders after date edits, restarts and missed ticks
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from bot.application.app import App
 from bot.application.config import Settings
 from bot.application.wiring import build_engine
 from bot.campaign import conclusion, reminders
-from bot.campaign.setup import create_campaign
+from bot.campaign.setup import create_campaign, reschedule
 from bot.clock import FakeClock
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
@@ -237,3 +238,33 @@ async def test_organisers_are_told_what_each_department_still_owes(
     [vi, en] = [t for p, t in await outbox(app, "reminder") if "07/09/2025" in t]
     assert "Hạn ban hành thông báo kết luận: 07/09/2025 (còn 1 ngày)" in vi
     assert "Còn 3 câu hỏi chưa có trả lời:\n- Sở Khoa học và Công nghệ: 1\n" in vi
+
+
+async def test_a_reminder_still_waiting_does_not_go_out_with_the_old_date(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    campaign = await cao_bang(app)
+    engine = Engine(app.store, clock, routers=routers())
+    sec = await secretary(app, engine, "sec", "w01273")
+    keen = Talker(engine, user_id="keen")
+    await keen.say("/start")
+    await keen.press("đồng ý")
+    await keen.say("/huy")
+    assert await tick(app, clock, "2025-08-02T08:01:00") == 2  # secretary, young person
+    # Telegram is down: both wait in the outbox. The organisers move the deadline.
+    await reschedule(
+        app,
+        campaign,
+        overrides={
+            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 12),
+            DeadlineKind.QUESTIONS_CLOSE: date(2025, 8, 12),
+        },
+    )
+    rows = await app.store.db.fetchall("SELECT body FROM outbox WHERE status = 'pending'")
+    assert not [r["body"] for r in rows if "05/08/2025" in json.loads(r["body"])["text"]]
+    # The new date's reminders come at their time, the young person's too.
+    assert await tick(app, clock, "2025-08-05T08:01:00") == 1
+    assert await tick(app, clock, "2025-08-09T08:01:00") == 2
+    texts = await outbox_texts(app, sec)
+    assert texts and all("12/08/2025" in t for t in texts)

@@ -156,14 +156,34 @@ async def reschedule(
         before = {d.kind: d.due for d in campaign.deadlines}
         moved = [d.kind for d in deadlines if before.get(d.kind) != d.due]
         check_not_past(deadlines, today=app.local_now().date(), kinds=moved)
+    old_dates = {d.kind: d.due for d in campaign.deadlines}
     async with app.store.transaction():
         await app.store.campaigns.update(
             campaign.id, now=app.clock.now(), dialogue_date=new_dialogue, complex=is_complex
         )
         await app.store.campaigns.set_deadlines(campaign.id, deadlines)
+        # Reminders of a moved date still waiting in the outbox (an outage) would name the
+        # old date: they go; the new date's are computed by the next tick.
+        await app.store.outbox.drop_pending(
+            [
+                pattern
+                for d in deadlines
+                if d.kind in old_dates and old_dates[d.kind] != d.due
+                for pattern in _reminder_keys(campaign.id, d.kind, old_dates[d.kind])
+            ]
+        )
     updated = await app.store.campaigns.get(campaign.id)
     assert updated is not None
     return updated
+
+
+def _reminder_keys(campaign_id: int, kind: DeadlineKind, due: date) -> list[str]:
+    """The outbox keys (LIKE patterns) of a deadline's reminders for one date
+    (:meth:`bot.campaign.reminders.Occurrence.key`; young people's have no date)."""
+    found = [f"rem:{campaign_id}:%:{kind.value}:{due}:%"]
+    if kind == DeadlineKind.QUESTIONS_CLOSE:
+        found.append(f"rem:{campaign_id}:youth:%")
+    return found
 
 
 async def resolve_campaign(app: App, campaign: int | str | None) -> Campaign:
