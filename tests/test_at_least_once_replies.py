@@ -16,9 +16,11 @@ import storage.db
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.channels.telegram import TelegramChannel
+from bot.channels.webserver import WebServer
 from storage.models import Campaign
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloApi
+from tests.test_telegram_adapter import webhook_app
 from tests.test_telegram_support import TOKEN, options, running, settle, telegram_app
 from tests.test_zalo_channel import Bot, wait_until
 
@@ -125,3 +127,31 @@ async def test_a_zalo_message_polled_while_the_database_stays_busy_is_answered(
         await wait_until(lambda: bool(bot.texts(user)))
         texts = bot.texts(user)
     assert len(texts) == 1 and "Chào bạn" in texts[0], texts
+
+
+async def test_a_webhook_update_is_not_given_up_while_the_database_is_busy(
+    province_app: App,
+    campaign: Campaign,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+) -> None:
+    """Telegram sends the update again after each 500; while another process held the
+    lock, the third failure gave it up (200, the message lost, the apology not stored).
+    Now a busy database never counts: it is answered once the lock goes."""
+    async with WebServer(host="127.0.0.1", port=0) as web:
+        app = webhook_app(province_app, api, web, monkeypatch)
+        channel = TelegramChannel(app, build_engine(app), options=options(), web=web)
+        async with running(channel):
+            other = hold_write_lock(database)
+            api.push_message(USER, "/start")
+            statuses: list[int] = []
+            for _ in range(4):
+                statuses += await api.deliver_webhook_updates()
+            other.rollback()
+            other.close()
+            assert statuses == [500] * 4
+            assert await api.deliver_webhook_updates() == [200]
+            await api.wait_for(lambda: bool(api.sent_texts(USER)), 5, what="the answer")
+    [text] = api.sent_texts(USER)
+    assert "Chào bạn" in text

@@ -12,7 +12,8 @@ they take the same way:
 * the webhook: ``POST <path>`` on the shared :class:`~bot.channels.webserver.WebServer`
   (or one of the channel's own), 403 without the right secret token, 503 while stopped;
 * engine failures: counted per update id (the newest 1,024 ids are kept), the person told
-  once, an update given up at once when polled, after ``webhook_attempts`` by webhook;
+  once, an update given up at once when polled, after ``webhook_attempts`` by webhook
+  (never while the database is busy);
 * a person who blocked the bot is marked unreachable, and reachable when they return;
 * a refused token (401/404) while running pauses polling and sending (:class:`TokenGuard`):
   one ERROR line names the setting to fix, the channel probes until the token works
@@ -301,13 +302,21 @@ class ChannelLifecycle(ABC):
 
     # -- failures ---------------------------------------------------------------------
 
-    def _record_failure(self, key: str | None, *, attempts: int) -> tuple[bool, bool]:
+    def _record_failure(
+        self, key: str | None, *, attempts: int, busy: bool = False
+    ) -> tuple[bool, bool]:
         """Count a failed event (``key``: its update id): (given up?, tell the person?).
 
         The person is told once; a webhook event is retried by the platform until it was
         tried ``attempts`` times, a polled one (or one without id) is given up at once.
+        ``busy``: it failed because another process kept the database busy, no fault of
+        the event: a webhook event is then neither counted nor given up (the platform
+        sends it again; giving it up lost the message, and the apology could not be stored
+        under the same lock).
         """
         self.failed += 1
+        if busy and self.mode == "webhook" and key is not None:
+            return False, False
         failures = 1 if key is None else self._count_failure(key)
         done = self.mode == "polling" or key is None or failures >= attempts
         return done, failures == 1

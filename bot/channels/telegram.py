@@ -642,10 +642,12 @@ class TelegramChannel(ChannelLifecycle):
                     now=self._app.clock.now(),
                     claim=self._replies is None or not self._replies.outage,
                 )
-        except Exception:
+        except Exception as exc:
             logger.exception("update %s failed", event.update_id)
             done, tell = self._record_failure(
-                event.update_id or "", attempts=self._options.webhook_attempts
+                event.update_id or "",
+                attempts=self._options.webhook_attempts,
+                busy=self._app.store.db.busy(exc),
             )
             if tell:
                 language = await self._stored_language(event.user_id)

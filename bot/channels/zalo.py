@@ -701,10 +701,12 @@ class ZaloChannel(ChannelLifecycle):
                         now=self._app.clock.now(),
                         claim=self._replies is None or not self._replies.outage,
                     )
-            except Exception:
+            except Exception as exc:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")
                 done, tell = self._record_failure(
-                    event.message_id or None, attempts=self._options.webhook_attempts
+                    event.message_id or None,
+                    attempts=self._options.webhook_attempts,
+                    busy=self._app.store.db.busy(exc),
                 )
                 resolve(done)
                 if tell:
