@@ -266,3 +266,24 @@ async def test_joining_an_answered_question_promises_no_later_answer(
     assert answer in t.last_text
     assert "Câu này đã có trả lời" in t.last_text
     assert "Khi có trả lời, mình sẽ báo bạn" not in t.last_text
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_an_english_documents_recipients_are_not_half_vietnamese(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    """The results report in English listed 'People's Committee of Cao Bằng province (để báo
+    cáo)' among its recipients (the conclusion notice 'Chủ tịch, các Phó Chủ tịch People's
+    Committee of …'): the Vietnamese administrative lines got the English host."""
+    import docx
+
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    out = tmp_path / "report.docx"
+    argv = ["export", "--format", "docx", "--document", "report", "--out", str(out)]
+    assert await asyncio.to_thread(main, argv) == 0
+    document = docx.Document(str(out))
+    text = "\n".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
+    assert "UBND tỉnh Cao Bằng (để báo cáo)" in text, text
+    assert "People's Committee of Cao Bằng province (để báo cáo)" not in text

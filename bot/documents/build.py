@@ -221,7 +221,10 @@ def _assemble(
 
 
 async def _issuer_context(store: Store, campaign: Campaign, *, language: str) -> IssuerContext:
-    host = host_name(campaign, language)
+    # The issuer's settings are Vietnamese administrative lines ("Chủ tịch, các Phó Chủ
+    # tịch {host}", "{host} (để báo cáo)"): the host in them is Vietnamese whatever the
+    # reader's language, never half of each.
+    host = host_name(campaign, "vi")
     host_unit = await store.units.get(campaign.host_unit_id)
     province_name = campaign.host_unit_name
     if host_unit is not None and host_unit.kind != UnitKind.PROVINCE and host_unit.province_code:
