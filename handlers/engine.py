@@ -29,7 +29,14 @@ from bot.clock import Clock
 from bot.clustering.normalize import fold, plain
 from handlers.events import Attachment, Button, Event, EventKind, Reply
 from handlers.states import DRAFT_STATES, OFFICIAL_STATES, State
-from handlers.understanding import ambiguous, drops_draft, intents, only_thanks, typed_number
+from handlers.understanding import (
+    ambiguous,
+    drops_draft,
+    intents,
+    never_mind,
+    only_thanks,
+    typed_number,
+)
 from locales import DEFAULT_LANGUAGE, Translator, normalize_language, translator
 from storage import Store
 from storage.models import (
@@ -61,6 +68,9 @@ _MEDIA_GROUPS = {
 }
 # The yes/no questions of a young person's flow a thumbs-up sticker answers "yes".
 _STICKER_YES_STATES = frozenset({State.CONSENT, State.UNIT_CONFIRM, State.SUPPORTED, State.PREVIEW})
+# Steps before the question is written where "thôi" means never mind (not at the group
+# step: there it skips the optional group).
+_NEVER_MIND_STEPS = frozenset({State.UNIT_QUERY, State.UNIT_PICK, State.NAME, State.TOPIC})
 CHOICE_MIN_SCORE = 85.0  # a typed option must match its label this well (0-100)
 CHOICE_MARGIN = 5.0  # ... and better than any other option
 
@@ -956,8 +966,11 @@ class Engine:
         written = ctx.data.get("early_text") or (ctx.data.get("draft") or {}).get("text")
         if written:
             return False
-        # Asked for the question, "thôi khỏi", "bỏ đi": never mind (no question is that).
-        return "cancel" in intents(text) or (ctx.state == State.TEXT and drops_draft(text))
+        # Asked for the question, "thôi khỏi", "bỏ đi": never mind (no question is that);
+        # asked for the unit, the name or the topic, "thôi", "thôi khỏi".
+        if ctx.state == State.TEXT and drops_draft(text):
+            return True
+        return "cancel" in intents(text) or (ctx.state in _NEVER_MIND_STEPS and never_mind(text))
 
     def _numbered_choice(self, ctx: Ctx, text: str, *, free_text: bool) -> str | bool | None:
         """The option a typed number picks ("2", "số 2", "câu 2 ạ", "hai"); ``False``

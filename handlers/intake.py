@@ -615,6 +615,11 @@ async def _set_unit(ctx: Ctx, unit_id: int) -> None:
 
 # -- name --------------------------------------------------------------------------------
 
+# Given names spelled, without their diacritics, as an answer word: "Khôi" ("khỏi"),
+# "Hồng" ("hông", không), "Tiệp" ("tiếp"). With them, a name ("Khôi" alone was "“Khôi”
+# chưa phải là họ tên").
+_NAMES_LIKE_ANSWERS = frozenset({"khôi", "hồng", "tiệp"})
+
 
 def normalize_name(text: str) -> str | None:
     # "em tên là Nguyễn Văn An ạ": the name, not the sentence around it; nor the birth
@@ -622,8 +627,8 @@ def normalize_name(text: str) -> str | None:
     name = _AGE_AFTER.sub("", " ".join(clean_text(name_without_intro(text)).split()))
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
-    if is_answer_word(name):  # "không", "ok", "bỏ qua": an answer, not a name
-        return None
+    if is_answer_word(name) and name.lower() not in _NAMES_LIKE_ANSWERS:
+        return None  # "không", "ok", "bỏ qua": an answer, not a name
     if {"khong", "ko"} & set(fold(name).split()):  # "không muốn nêu tên …": no name has it
         return None
     if name.islower() or name.isupper():
@@ -717,6 +722,9 @@ async def aside(ctx: Ctx, text: str) -> bool:
         await tell_dates(ctx)
     elif request in ("cauhoi", "when") and (names_a_question(text) or asks_if_answered(text)):
         await _answer_request(ctx, text)  # not "sửa"/"rút": this draft's, or a sent one's?
+    elif request == "trogiup":  # "help", "hướng dẫn": were "not in the list" at the topics
+        await ctx.engine.command(ctx, "trogiup")  # the help, then the step again
+        return True
     else:
         return False
     ctx.repeat_prompt()

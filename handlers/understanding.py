@@ -36,6 +36,7 @@ __all__ = [
     "meaningful",
     "name_without_intro",
     "names_a_question",
+    "never_mind",
     "question_like",
     "typed_number",
 ]
@@ -908,6 +909,15 @@ def drops_draft(text: str) -> bool:
     """Whether ``text`` at the question's preview means "never mind, drop it" ("thôi",
     "thôi khỏi", "bỏ đi", "không gửi nữa"): asked to confirm, never a nudge to send."""
     return meaningful(text) in _DROP_SAID or "cancel" in intents(text)
+
+
+_NEVER_MIND_SAID = _spelled({"thoi", "thoi khoi", "thoi bo", "thoi khong", "thoi khong can"})
+
+
+def never_mind(text: str) -> bool:
+    """Whether ``text`` at a step of a question not written yet (the unit, the name, the
+    topic) means "never mind" ("thôi", "thôi khỏi", "thôi không hỏi nữa")."""
+    return meaningful(text) in _NEVER_MIND_SAID or "cancel" in intents(text)
 
 
 def ambiguous(text: str) -> bool:

@@ -469,3 +469,44 @@ async def test_a_birth_year_in_teencode_after_the_name(
     await t.say(typed)
     person = await engine.store.people.by_identity("test", "born")
     assert person is not None and person.full_name == name
+
+
+@pytest.mark.parametrize(
+    ("steps", "typed"), [(2, "thôi"), (3, "thôi"), (4, "thôi khỏi"), (6, "thôi")]
+)
+async def test_never_mind_before_the_question_is_written(
+    engine: Engine, steps: int, typed: str
+) -> None:
+    """ "thôi" asked for the unit, the name or the topic was searched as a unit, "“thôi”
+    chưa phải là họ tên" or "Mình chưa hiểu ý bạn": now cancelled, as "hủy"."""
+    t = Talker(engine, user_id="before")
+    await walk(t, steps)
+    await t.say(typed)
+    assert "Đã hủy" in texts(t)
+
+
+async def test_thoi_still_skips_the_optional_group(engine: Engine) -> None:
+    t = Talker(engine, user_id="group")
+    await walk(t, 5)
+    await t.say("thôi")
+    assert "nhóm vấn đề nào" in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["help", "hướng dẫn", "trợ giúp"])
+async def test_help_in_words_at_a_step(engine: Engine, typed: str) -> None:
+    """ "help" at the topic list was "Mình chưa thấy nhóm vấn đề này trong danh sách"."""
+    t = Talker(engine, user_id="help")
+    await walk(t, 6)
+    await t.say(typed)
+    assert "/hoi" in texts(t) and "nhóm vấn đề nào" in texts(t)
+    assert "chưa thấy nhóm" not in texts(t)
+
+
+@pytest.mark.parametrize("name", ["Khôi", "Hồng", "Tiệp"])
+async def test_given_names_spelled_like_answer_words(engine: Engine, name: str) -> None:
+    """ "Khôi" (unaccented "khoi", as "khỏi") was "“Khôi” chưa phải là họ tên"."""
+    t = Talker(engine, user_id="named")
+    await walk(t, 4)
+    await t.say(name)
+    person = await engine.store.people.by_identity("test", "named")
+    assert person is not None and person.full_name == name
