@@ -215,13 +215,14 @@ async def publish_yes(ctx: Ctx, _: str) -> None:
     if not result.published_now:
         ctx.say(ctx.tr("conclusion.already_published", date=f"{result.published_at:%d/%m/%Y}"))
         return
-    ctx.say(
-        ctx.tr.n(
-            "conclusion.published",
-            result.people,
-            officials=ctx.tr.n("count.officials", result.officials),
-        )
+    done = ctx.tr.n(
+        "conclusion.published",
+        result.people,
+        officials=ctx.tr.n("count.officials", result.officials),
     )
+    if result.waiting:
+        done += "\n" + ctx.tr.n("conclusion.published.waiting", result.waiting)
+    ctx.say(done)
 
 
 @router.action("kn")

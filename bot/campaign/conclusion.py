@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
@@ -60,6 +60,9 @@ class PublishResult:
     published_at: datetime
     people: int  # young people told now
     officials: int  # officials told now
+    #: young people told now that a question of theirs has no answer yet (neither the
+    #: chair's nor a department's published one), with who answers it in writing and when
+    waiting: int = 0
 
 
 async def _published_guard(store: Store, campaign: Campaign) -> None:
@@ -251,7 +254,9 @@ async def publish(
             assert current is not None
             assert current.published_at is not None
             return PublishResult(False, current.published_at, 0, 0)
-        people = await _tell_askers(store, campaign, entries, commitments, now=now)
+        people, waiting = await _tell_askers(
+            store, campaign, entries, commitments, today=today, now=now
+        )
         officials = await _tell_officials(
             store, campaign, entries, commitments, people=people, today=today, now=now
         )
@@ -260,9 +265,25 @@ async def publish(
             at=now,
             actor_id=by,
             target=f"campaign:{campaign.id}",
-            detail={"people": people, "officials": officials, "entries": len(entries)},
+            detail={
+                "people": people,
+                "officials": officials,
+                "entries": len(entries),
+                "waiting": waiting,
+            },
         )
-    return PublishResult(True, now, people, officials)
+    return PublishResult(True, now, people, officials, waiting)
+
+
+#: A written answer not given by the results report's deadline is expected at least
+#: this long after the notice.
+WRITTEN_ANSWER_DAYS = 10
+
+
+def written_answer_expected(campaign: Campaign, today: date) -> date:
+    """When a question the notice does not answer should have its written answer: by the
+    results report's deadline (20 days after the dialogue), or 10 days on when later."""
+    return max(campaign.deadline(DeadlineKind.REPORT), today + timedelta(days=WRITTEN_ANSWER_DAYS))
 
 
 async def _tell_askers(
@@ -271,8 +292,14 @@ async def _tell_askers(
     entries: Sequence[ConclusionEntry],
     commitments: Sequence[Commitment],
     *,
+    today: date,
     now: datetime,
-) -> int:
+) -> tuple[int, int]:
+    """One message per young person: the chair's answers to their covered questions,
+    then, for each question of theirs still without an answer (not covered, no published
+    answer), that it will be answered in writing, by whom and by when: nobody whose
+    question was asked is left without a word. Returns (told an answer, told only that
+    they wait)."""
     answer_of: dict[int, ConclusionEntry] = {}
     questions: list[Question] = []
     # A question with an answer of its own is told that one, never another entry's that
@@ -295,17 +322,27 @@ async def _tell_askers(
         mine = per_person[recipient.person_id]
         if all(q.id != recipient.question.id for q, _ in mine):
             mine.append((recipient.question, recipient.supporter))
-    languages = await store.people.languages(list(per_person))
+    # The questions nobody has answered to their askers yet.
+    open_questions = [
+        q
+        for q in await store.questions.of_campaign(campaign.id)
+        if q.status != "withdrawn" and q.id not in answer_of and not q.answer_published
+    ]
+    waiting: dict[int, list[tuple[Question, bool]]] = defaultdict(list)
+    for recipient in await recipients_of(store, open_questions):
+        mine = waiting[recipient.person_id]
+        if all(q.id != recipient.question.id for q, _ in mine):
+            mine.append((recipient.question, recipient.supporter))
+    departments = {q.id: await store.questions.department_of(q.id) for q in open_questions}
+    expected = f"{written_answer_expected(campaign, today):%d/%m/%Y}"
+    languages = await store.people.languages(list(per_person) + list(waiting))
     messages: list[tuple[int, Reply, str]] = []
-    for person_id, items in per_person.items():
+    only_waiting: list[tuple[int, Reply, str]] = []
+    for person_id in list(per_person) + [p for p in waiting if p not in per_person]:
+        items = per_person.get(person_id, [])
         tr = translator(languages.get(person_id))
-        blocks = [
-            tr(
-                "conclusion.notice.head",
-                campaign=campaign.title,
-                chair=chair_title(campaign, tr),
-            )
-        ]
+        head = "conclusion.notice.head" if items else "conclusion.notice.head_waiting"
+        blocks = [tr(head, campaign=campaign.title, chair=chair_title(campaign, tr))]
         for question, supporter in items:
             entry = answer_of[question.id]
             lines = [
@@ -329,11 +366,38 @@ async def _tell_askers(
                     )
                 )
             blocks.append("\n".join(lines))
+        for question, supporter in waiting.get(person_id, []):
+            department = departments.get(question.id)
+            blocks.append(
+                "\n".join(
+                    (
+                        tr(
+                            "conclusion.notice.supported"
+                            if supporter
+                            else "conclusion.notice.asked",
+                            code=question.code,
+                            question=short(
+                                masked(question.text, question.asker_name)
+                                if supporter
+                                else question.text
+                            ),
+                        ),
+                        tr(
+                            "conclusion.notice.waiting"
+                            if department
+                            else "conclusion.notice.waiting_unrouted",
+                            department=department or "",
+                            due=expected,
+                        ),
+                    )
+                )
+            )
         blocks.append(tr("conclusion.notice.thanks"))
-        messages.append(
+        (messages if items else only_waiting).append(
             (person_id, Reply("\n\n".join(blocks)), f"conclusion:{campaign.id}:{person_id}")
         )
-    return await queue_each(store, messages, kind="conclusion", now=now)
+    told = await queue_each(store, messages, kind="conclusion", now=now)
+    return told, await queue_each(store, only_waiting, kind="conclusion", now=now)
 
 
 async def _tell_officials(

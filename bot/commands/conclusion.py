@@ -172,6 +172,8 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
                 officials=tr.n("count.officials", result.officials),
             )
         )
+        if result.waiting:
+            print(tr.n("conclusion.published.waiting", result.waiting))
     else:
         await _show(app, campaign)
     return 0
