@@ -23,6 +23,7 @@ from bot.documents.followup import (
     DepartmentAnswers,
 )
 from bot.documents.followup_docx import write_followup_docx
+from bot.documents.frame import TITLE_LINE_CHARS, title_lines
 from locales import Translator, translator
 from tests.test_digest_docs import make_digest
 from tests.test_followup_docs import _hand_made_head
@@ -145,3 +146,44 @@ def test_answer_sheet_names_one_font_in_every_cell(tmp_path: Path) -> None:
     assert {c.font.name for c in cells} == {"Calibri"}, [
         (c.coordinate, c.font.name) for c in cells if c.font.name != "Calibri"
     ]
+
+
+def _title_lines(path: Path) -> list[str]:
+    """The title's lines: the paragraphs between the kind ("BÁO CÁO") and the rule under it."""
+    paragraphs = docx.Document(str(path)).paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "BÁO CÁO") + 1
+    lines = []
+    for paragraph in paragraphs[start:]:
+        if not paragraph.text:
+            break
+        lines.append(paragraph.text)
+    return lines
+
+
+def test_titles_break_between_phrases_with_no_word_left_alone(tmp_path: Path) -> None:
+    # "gửi Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2027" is
+    # longer than a printed line: LibreOffice left "năm 2027" alone on the title's last
+    # line of the summary and the unit lists, and cut "Hội nghị đối / thoại" in the
+    # compilation of answers. The title is broken before a phrase, each line fitting.
+    campaign = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2027"
+    digest = replace(make_digest(), campaign_title=campaign)
+    path = write_docx(digest, tmp_path / "tong-hop.docx", tr=Translator("vi"))
+    assert _title_lines(path) == [
+        "Tổng hợp câu hỏi, ý kiến, kiến nghị của thanh niên",
+        "gửi Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng",
+        "với thanh niên năm 2027",
+    ]
+    head = replace(_hand_made_head("vi"), campaign_title=campaign)
+    document = AnswersDocument(head, date(2025, 8, 26), ())
+    out = write_followup_docx(document, tmp_path / "tra-loi.docx", tr=translator("vi"))
+    assert _title_lines(out) == [
+        "Tổng hợp nội dung trả lời ý kiến, kiến nghị",
+        "của thanh niên tại Hội nghị đối thoại",
+        "giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2027",
+    ]
+    # A title that fits a line stays one line; a word longer than a line is left whole.
+    assert title_lines("Tổng hợp câu hỏi, ý kiến, kiến nghị của thanh niên") == [
+        "Tổng hợp câu hỏi, ý kiến, kiến nghị của thanh niên"
+    ]
+    assert title_lines("A" * 100) == ["A" * 100]
+    assert all(len(line) <= TITLE_LINE_CHARS for line in title_lines("gửi " + "Hội nghị " * 30))

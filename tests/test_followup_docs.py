@@ -231,7 +231,7 @@ def test_renderer_on_hand_made_data_in_english(tmp_path: Path) -> None:
     out = write_followup_docx(document, tmp_path / "a.docx", tr=translator("en"))
     text = text_of(out)
     assert (
-        "REPORT\nAnswers to young people's questions and recommendations at Dialogue 2025" in text
+        "REPORT\nAnswers to young people's questions\nand recommendations at Dialogue 2025" in text
     )
     assert "SỞ NỘI VỤ" in text and "Nguyễn Văn A" in text and "/BC-SNV" in text
     assert "I. Sở Nội vụ (1/1 answered)" in text

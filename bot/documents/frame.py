@@ -579,7 +579,7 @@ def head(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
         run = kind.add_run(clean(document.kind.upper()))
         run.bold = True
         run.font.size = TITLE_SIZE
-        for line in document.title.splitlines():
+        for line in (part for title in document.title.splitlines() for part in title_lines(title)):
             paragraph = doc.add_paragraph()
             paragraph.alignment = center
             paragraph.paragraph_format.space_after = none
@@ -591,6 +591,45 @@ def head(doc: DocxDocument, document: OfficialDocument, *, tr: Translator) -> No
     else:
         doc.add_paragraph().paragraph_format.space_after = Pt(0)
     _addressees(doc, document.addressees, tr=tr)
+
+
+#: Characters of a title line (Times New Roman 14 bold) that fit the 16 cm text width, with
+#: a margin: "gửi Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên" (70).
+TITLE_LINE_CHARS = 66
+#: Words a title line is best broken before (a new phrase starts there).
+_TITLE_BREAKS = frozenset(("gửi", "tại", "giữa", "với", "của", "về", "trong"))
+
+
+def title_lines(line: str, *, width: int = TITLE_LINE_CHARS) -> list[str]:
+    """A title line too long for one printed line, broken at word boundaries into lines that
+    fit: before a new phrase where one makes lines that fit ("… giữa Chủ tịch UBND tỉnh Cao
+    Bằng / với thanh niên năm 2027"), else into lines of even length. Left to the word
+    processor, the last line held one or two words ("năm 2027") or a word was cut ("Hội
+    nghị đối / thoại")."""
+    words = line.split()
+    if len(line) <= width or len(words) < 2:
+        return [line]
+    lines: list[str] = []
+    count = -(-len(line) // width)  # lines needed
+    while count > 1 and len(words) > 1:
+        total = len(" ".join(words))
+        target = total / count
+        fitting: list[tuple[int, int]] = []  # (word index, characters before it)
+        position = -1
+        for index in range(1, len(words)):
+            position += len(words[index - 1]) + 1
+            rest = total - position - 1
+            if position <= width and rest <= width * (count - 1):
+                fitting.append((index, position))
+        if not fitting:
+            break
+        phrases = [f for f in fitting if words[f[0]].casefold() in _TITLE_BREAKS]
+        best, _ = min(phrases or fitting, key=lambda f: abs(f[1] - target))
+        lines.append(" ".join(words[:best]))
+        words = words[best:]
+        count -= 1
+    lines.append(" ".join(words))
+    return lines
 
 
 #: Short forms Nghị định 30 allows in the parent body's name only ("UBND TỈNH CAO BẰNG"
