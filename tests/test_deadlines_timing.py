@@ -167,7 +167,7 @@ async def test_an_overdue_commitment_is_not_said_to_have_a_day_left(
     await conclusion.publish(app.store, campaign, today=date(2025, 9, 7), now=clock.now())
     assert await tick(app, clock, "2025-09-21T08:05:00") == 1  # the morning after its due date
     text = (await outbox(app, "reminder"))[-1][1]
-    assert "quá hạn 20/09/2025" in text and "chậm 1 ngày" in text and "còn" not in text
+    assert "quá hạn thứ Bảy, 20/09/2025" in text and "chậm 1 ngày" in text and "còn" not in text
 
 
 async def test_organisers_are_told_what_each_department_still_owes(
@@ -211,8 +211,9 @@ async def test_organisers_are_told_what_each_department_still_owes(
     other = await question(app, campaign, "o", "Sân bóng của phường khi nào sửa ạ?", topic="khác")
 
     assert await tick(app, clock, "2025-08-07T08:05:00") > 0  # forwarding due tomorrow
-    [vi, en] = [t for p, t in await outbox(app, "reminder") if "08/08/2025" in t]
-    assert "Sở Nội vụ chuyển các sở, ngành: 08/08/2025 (còn 1 ngày)" in vi
+    [vi, en] = [t for p, t in await outbox(app, "reminder") if p in org_ids]
+    assert "Sở Nội vụ chuyển các sở, ngành: thứ Sáu, 08/08/2025 (còn 1 ngày)" in vi
+    assert "Home Affairs forwards to departments: Friday 8 August 2025 (1 day left)" in en
     assert "Còn 6 câu hỏi chưa được chuyển tới sở, ngành nào." in vi
     assert "6 questions have not been forwarded to any department yet." in en
 
@@ -226,7 +227,8 @@ async def test_organisers_are_told_what_each_department_still_owes(
     await app.store.questions.route_question(other.id, "Sở Xây dựng", now=now)
 
     assert await tick(app, clock, "2025-08-19T08:05:00") > 0  # answers due tomorrow
-    [vi, en] = [t for p, t in await outbox(app, "reminder") if "20/08/2025" in t and p in org_ids]
+    [vi, en] = [t for p, t in (await outbox(app, "reminder"))[-2:]]
+    assert "20/08/2025" in vi and "20 August 2025" in en
     assert vi.endswith(
         "Còn 4 câu hỏi chưa có trả lời:\n- Sở Nội vụ: 2\n- Sở Khoa học và Công nghệ: 1\n"
         "- Sở Xây dựng: 1"
@@ -235,8 +237,8 @@ async def test_organisers_are_told_what_each_department_still_owes(
 
     await app.store.questions.save_answer(jobs[1].id, "Có.", now=now)
     assert await tick(app, clock, "2025-09-06T08:05:00") > 0  # the conclusion due tomorrow
-    [vi, en] = [t for p, t in await outbox(app, "reminder") if "07/09/2025" in t]
-    assert "Hạn ban hành thông báo kết luận: 07/09/2025 (còn 1 ngày)" in vi
+    [vi, en] = [t for p, t in (await outbox(app, "reminder"))[-2:]]
+    assert "Hạn ban hành thông báo kết luận: Chủ nhật, 07/09/2025 (còn 1 ngày)" in vi
     assert "Còn 3 câu hỏi chưa có trả lời:\n- Sở Khoa học và Công nghệ: 1\n" in vi
 
 
@@ -268,3 +270,28 @@ async def test_a_reminder_still_waiting_does_not_go_out_with_the_old_date(
     assert await tick(app, clock, "2025-08-09T08:01:00") == 2
     texts = await outbox_texts(app, sec)
     assert texts and all("12/08/2025" in t for t in texts)
+
+
+async def test_reminders_give_the_weekday_and_english_months(
+    province_app: App, clock: FakeClock
+) -> None:
+    """'05/08/2025' alone: no weekday, and an English reader takes it for 8 May."""
+    app = province_app
+    await cao_bang(app)
+    engine = Engine(app.store, clock, routers=routers())
+    people = []
+    for user, language in (("vi", None), ("en", "en")):
+        t = Talker(engine, user_id=user)
+        await t.say("/start")
+        if language:
+            await t.say("/ngonngu en")
+        await t.press("đồng ý" if not language else "agree")
+        await t.say("/huy")
+        person = await app.store.people.by_identity("test", user)
+        assert person is not None
+        people.append(person.id)
+    assert await tick(app, clock, "2025-08-02T08:01:00") == 2
+    [vi] = await outbox_texts(app, people[0])
+    [en] = await outbox_texts(app, people[1])
+    assert "nhận câu hỏi đến hết thứ Ba, 05/08/2025 (còn 3 ngày)" in vi
+    assert "takes questions until the end of Tuesday 5 August 2025 (3 days left)" in en

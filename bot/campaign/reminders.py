@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from handlers.delivery import queue_for_person
 from handlers.events import Reply
 from handlers.states import DRAFT_STATES, State
@@ -184,7 +186,7 @@ async def _commitments(
                     f"reminder.commitment.{kind}",
                     owner=commitment.owner,
                     text=commitment.text,
-                    due=f"{commitment.due:%d/%m/%Y}",
+                    due=day_text(person.language, commitment.due),
                     when=(
                         tr.n("reminder.overdue_days", (local_today - commitment.due).days)
                         if kind == "overdue"
@@ -211,6 +213,17 @@ def campaign_policy(campaign: Campaign, base: ReminderPolicy) -> ReminderPolicy:
     """The campaign's own timing (``campaign edit --reminder-days/--reminder-hour``)."""
     return dataclasses.replace(
         base, days_before=campaign.reminder_days or base.days_before, hour=campaign.reminder_hour
+    )
+
+
+def day_text(language: str, day: date) -> str:
+    """A date as people read it: "thứ Ba, 05/08/2025", "Tuesday 5 August 2025" (a day
+    first date such as 05/08 reads as 8 May in English)."""
+    tr = translator(language)
+    return tr(
+        "reminder.date",
+        weekday=tr(f"reminder.weekday.{day.weekday()}"),
+        date=format_date(day, tr("reminder.date_pattern"), locale=tr.language),
     )
 
 
@@ -246,7 +259,7 @@ async def _send(
                 "reminder.youth",
                 campaign=campaign.title,
                 when=_days_text(language, occurrence.due, today),
-                due=f"{occurrence.due:%d/%m/%Y}",
+                due=day_text(language, occurrence.due),
             )
             # Once per campaign, whatever later date changes: young people are asked once.
             queued += await queue_for_person(
@@ -266,7 +279,7 @@ async def _send(
         tr = translator(person.language)
         when = _days_text(person.language, occurrence.due, today)
         label = tr(f"deadline.{occurrence.deadline.value}")
-        due = f"{occurrence.due:%d/%m/%Y}"
+        due = day_text(person.language, occurrence.due)
         if occurrence.audience == "secretary" and role.unit_id is not None:
             total, unreviewed = await store.questions.unit_counts(campaign.id, role.unit_id)
             unit = await store.units.get(role.unit_id)
