@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.access import Action, Scope, authorize
-from handlers.engine import Choice, Ctx, Router
+from handlers.engine import Choice, Ctx, Router, topic_label
 from handlers.states import State
 from storage import Store
 from storage.models import Question
@@ -198,7 +198,11 @@ def _ask_cross_topic(ctx: Ctx, codes: list[str], topics: list[str]) -> None:
     ctx.data["merging_topics"] = topics
     ctx.ask(
         State.CLUSTER_MERGE_CONFIRM,
-        ctx.tr("cluster.cross_topic.confirm", codes=", ".join(codes), topics="; ".join(topics)),
+        ctx.tr(
+            "cluster.cross_topic.confirm",
+            codes=", ".join(codes),
+            topics="; ".join(topic_label(ctx.tr, t) for t in topics),  # in the reader's words
+        ),
         [
             [
                 Choice(ctx.tr("cluster.cross_topic.yes"), "gy", intents=("yes",)),

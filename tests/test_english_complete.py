@@ -287,3 +287,24 @@ async def test_an_english_documents_recipients_are_not_half_vietnamese(
     )
     assert "UBND tỉnh Cao Bằng (để báo cáo)" in text, text
     assert "People's Committee of Cao Bằng province (để báo cáo)" not in text
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_merging_across_topic_groups_names_them_in_english(
+    province_app: App,
+    campaign: Campaign,
+    engine: Engine,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """'/merge' across topic groups asked 'belong to different topic groups (Nghề nghiệp,
+    việc làm; An toàn thực phẩm trường học)' in English, in chat and on the command line."""
+    jobs = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    food = await question(
+        province_app, campaign, "an", "Bếp ăn trường em có an toàn không?", topic="thực phẩm"
+    )
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say("/ngonngu en")
+    await organiser.say(f"/merge {jobs.code} {food.code}")
+    assert "Careers and jobs; Food safety in schools" in organiser.last_text, organiser.last_text
+    assert await asyncio.to_thread(main, ["clusters", "merge", jobs.code, food.code]) == 2
+    assert "Careers and jobs; Food safety in schools" in capsys.readouterr().err

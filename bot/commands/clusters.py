@@ -185,7 +185,9 @@ async def _edit(app: App, action: str, codes: list[str], *, cross_topic: bool = 
             await represent(app.store, codes[0], by=None, now=now)
     except CrossTopicMerge as exc:
         message = tr(
-            "cli.clusters.cross_topic", codes=" ".join(codes), topics="; ".join(exc.topics)
+            "cli.clusters.cross_topic",
+            codes=" ".join(codes),
+            topics="; ".join(topic_label(tr, t) for t in exc.topics),
         )
         raise CommandError(message, 2) from exc
     except ClusterEditError as exc:

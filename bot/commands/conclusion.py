@@ -20,7 +20,7 @@ from bot.commands import (
     whole_number,
     with_app,
 )
-from handlers.engine import short
+from handlers.engine import short, topic_label
 from storage.conclusions import COMMITMENT_STATUSES
 from storage.models import Campaign
 from storage.questions import split_codes
@@ -126,7 +126,7 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
             message = tr(
                 "cli.conclusion.cross_topic",
                 codes=" ".join(exc.codes),
-                topics="; ".join(exc.topics),
+                topics="; ".join(topic_label(tr, t) for t in exc.topics),
             )
             raise CommandError(message, 2) from exc
         print(tr.n("conclusion.answer_saved", len(entry.covers), code=args.code.upper()))
