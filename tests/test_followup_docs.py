@@ -173,7 +173,7 @@ async def test_the_four_documents_read_back(
     figures = dict(zip(report.splitlines()[::1], report.splitlines()[1:], strict=False))
     assert figures["Câu hỏi, ý kiến, kiến nghị"] == "3"
     assert figures["Thanh niên tham gia"] == "4"
-    assert figures["Câu hỏi đã có trả lời"] == "2"
+    assert figures["Câu hỏi đã có trả lời bằng văn bản"] == "2"
     assert figures["Trả lời đã gửi tới người hỏi"] == "1"
     assert figures["Câu hỏi đối thoại trực tiếp"] == "3"
     assert figures["Nhiệm vụ giao"] == "2"

@@ -193,9 +193,14 @@ class ConclusionDocument:
 
 @dataclass(frozen=True, slots=True)
 class TopicFigure:
-    topic: str
+    """One row of the report's tables (a topic group, a department, a unit): answered
+    counts a written answer or the chair's at the dialogue; answered + pending = questions."""
+
+    topic: str  #: the row's name (a topic group, a department, a unit)
     questions: int
     answered: int
+    pending: int = 0  #: neither a written answer nor the chair's
+    in_time: int = 0  #: written answers given by the departments' deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +223,11 @@ class ReportFigures:
     commitments_done: int
     commitments_open: int
     commitments_overdue: int
+    anonymous: int = 0  #: asked without a name (counted, never named)
+    late: int = 0  #: sent after the questions closed
+    grouped: int = 0  #: distinct issues once alike questions are grouped
+    answered_live: int = 0  #: answered by the chair at the dialogue (the conclusion notice)
+    pending: int = 0  #: neither a written answer nor the chair's: questions - answered either way
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +240,6 @@ class ReportDocument:
     conclusion_in_time: bool | None  #: None while not published
     conclusions: tuple[ConclusionItem, ...]
     commitments: tuple[CommitmentRow, ...]
+    #: by department ("" : not routed yet, last) and by unit, each adding up to the total
+    departments: tuple[TopicFigure, ...] = ()
+    units: tuple[TopicFigure, ...] = ()

@@ -271,10 +271,42 @@ async def build_report(
     per_topic: dict[str, list[QuestionReport]] = defaultdict(list)
     for r in reports:  # by the name the digest gives it (a default group's in English)
         per_topic[topic_label(tr, r.topic)].append(r)
+    # Answered at the dialogue: every question an entry of the chair's covers.
+    live_answered = {
+        question_id
+        for entry in await store.conclusions.entries(campaign.id)
+        for question_id in entry.covers
+    }
+
+    def figure(name: str, rs: Sequence[QuestionReport], total: int | None = None) -> TopicFigure:
+        answered = sum(1 for r in rs if r.answer or r.id in live_answered)
+        count = len(rs) if total is None else total
+        return TopicFigure(
+            name,
+            count,
+            answered,
+            pending=count - answered,
+            in_time=sum(1 for r in rs if r.answer and _in_time(r.answered_at, due)),
+        )
+
     topics = tuple(
-        TopicFigure(s.topic, s.question_count, sum(1 for r in per_topic[s.topic] if r.answer))
+        figure(s.topic, per_topic[s.topic], s.question_count)
         for s in digest.topics
         if s.question_count
+    )
+    per_department: dict[str, list[QuestionReport]] = defaultdict(list)
+    per_unit: dict[str, list[QuestionReport]] = defaultdict(list)
+    for r in reports:
+        per_department[r.department or ""].append(r)
+        per_unit[r.unit_name].append(r)
+    named = sorted((n for n in per_department if n), key=lambda n: (n.casefold(), n))
+    departments = tuple(
+        figure(n or tr.t("followup.report.not_routed"), per_department[n])
+        for n in named + ([""] if "" in per_department else [])
+    )
+    units = tuple(
+        figure(n, per_unit[n])
+        for n in sorted(per_unit, key=lambda n: (-len(per_unit[n]), n.casefold(), n))
     )
     items, rows = await _conclusion_items(store, campaign, today=today, tr=tr)
     current = await store.conclusions.get(campaign.id)
@@ -299,6 +331,11 @@ async def build_report(
         commitments_done=sum(1 for c in rows if c.done),
         commitments_open=sum(1 for c in rows if c.state == "open"),
         commitments_overdue=sum(1 for c in rows if c.overdue),
+        anonymous=sum(1 for r in reports if r.anonymous),
+        late=sum(1 for r in reports if r.late),
+        grouped=len({("c", r.cluster_id) if r.cluster_id else ("q", r.id) for r in reports}),
+        answered_live=sum(1 for r in reports if r.id in live_answered),
+        pending=sum(1 for r in reports if not r.answer and r.id not in live_answered),
     )
     return ReportDocument(
         head=await document_head(store, campaign, "report", language=language, now=now),
@@ -311,6 +348,8 @@ async def build_report(
         ),
         conclusions=items,
         commitments=rows,
+        departments=departments,
+        units=units,
     )
 
 

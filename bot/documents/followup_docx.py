@@ -48,8 +48,10 @@ TASK_WIDTHS_CM = (1.2, 6.4, 3.4, 2.5, 2.5)
 NOTICE_TASK_WIDTHS_CM = (1.2, 8.3, 4.0, 2.5)
 #: Figure, count: 16 cm.
 FIGURE_WIDTHS_CM = (12.0, 4.0)
-#: Topic group, questions, answered: 16 cm.
-TOPIC_WIDTHS_CM = (10.0, 3.0, 3.0)
+#: Topic group, questions, answered, not answered: 16 cm.
+TOPIC_WIDTHS_CM = (8.8, 2.4, 2.4, 2.4)
+#: Department, questions, answered, in time, not answered: 16 cm.
+DEPARTMENT_WIDTHS_CM = (6.4, 2.4, 2.4, 2.4, 2.4)
 
 
 def write_followup_docx(document: FollowupDocument, path: Path | str, *, tr: Translator) -> Path:
@@ -385,16 +387,21 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
     _heading(out, tr.t("followup.report.figures_heading"))
     figures = (
         ("questions", f.questions),
+        ("anonymous", f.anonymous),
+        ("late", f.late),
         ("people", f.people),
         ("units", f.units),
         ("units_total", f.units_total),
         ("topics", f.topics),
+        ("grouped", f.grouped),
         ("routed", f.routed),
         ("answered", f.answered),
         ("answered_in_time", f.answered_in_time),
         ("published", f.published),
         ("feedback", f.feedback),
         ("live_questions", f.live_questions),
+        ("answered_live", f.answered_live),
+        ("pending", f.pending),
         ("conclusion_entries", f.conclusion_entries),
         ("commitments", f.commitments),
         ("commitments_done", f.commitments_done),
@@ -416,21 +423,62 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
         FIGURE_WIDTHS_CM,
         centered=(1,),  # labels read from the left, counts centred
     )
-    _heading(out, tr.t("followup.report.topics_heading"))
-    if document.topics:
-        _table(
-            out,
-            (
-                tr.t("digest.col.topic"),
-                tr.t("followup.report.col.questions"),
-                tr.t("followup.report.col.answered"),
-            ),
-            [(t.topic, _n(t.questions, tr), _n(t.answered, tr)) for t in document.topics],
-            TOPIC_WIDTHS_CM,
-            centered=(1, 2),
-        )
-    else:
-        _body(out, tr.t("digest.no_questions"), italic=True)
+    counts = (
+        tr.t("followup.report.col.questions"),
+        tr.t("followup.report.col.answered"),
+        tr.t("followup.report.col.pending"),
+    )
+    for heading, first, rows in (
+        ("followup.report.topics_heading", tr.t("digest.col.topic"), document.topics),
+        ("followup.report.units_heading", tr.t("followup.report.col.unit"), document.units),
+    ):
+        _heading(out, tr.t(heading))
+        if rows:
+            _table(
+                out,
+                (first, *counts),
+                [
+                    (t.topic, _n(t.questions, tr), _n(t.answered, tr), _n(t.pending, tr))
+                    for t in rows
+                ],
+                TOPIC_WIDTHS_CM,
+                centered=(1, 2, 3),
+            )
+        else:
+            _body(out, tr.t("digest.no_questions"), italic=True)
+        if heading == "followup.report.topics_heading":  # then by department, then by unit
+            _heading(
+                out,
+                tr.t(
+                    "followup.report.departments_heading",
+                    answerers=tr.t(head.answerers_key).upper(),
+                ),
+            )
+            if document.departments:
+                _table(
+                    out,
+                    (
+                        tr.t("followup.report.col.department"),
+                        tr.t("followup.report.col.routed"),
+                        tr.t("followup.report.col.answered"),
+                        tr.t("followup.report.col.in_time"),
+                        tr.t("followup.report.col.pending"),
+                    ),
+                    [
+                        (
+                            d.topic,
+                            _n(d.questions, tr),
+                            _n(d.answered, tr),
+                            _n(d.in_time, tr),
+                            _n(d.pending, tr),
+                        )
+                        for d in document.departments
+                    ],
+                    DEPARTMENT_WIDTHS_CM,
+                    centered=(1, 2, 3, 4),
+                )
+            else:
+                _body(out, tr.t("digest.no_questions"), italic=True)
     _heading(out, tr.t("followup.report.conclusion_heading"))
     if document.conclusion_published_at is None:
         _body(
