@@ -63,6 +63,13 @@ class JobRepository:
             "UPDATE job_runs SET status = 'done' WHERE job = ? AND period = ?", (job, period)
         )
 
+    async def done_periods(self, job: str) -> list[str]:
+        """Periods of ``job`` that were finished, as recorded."""
+        rows = await self._db.fetchall(
+            "SELECT period FROM job_runs WHERE job = ? AND status = 'done'", (job,)
+        )
+        return [r["period"] for r in rows]
+
     async def unfinished(self, job: str, *, before: datetime) -> list[str]:
         """Periods of ``job`` begun before ``before`` and never finished (a crash or a
         stop cut them short), oldest first."""

@@ -13,11 +13,13 @@ from bot.application.wiring import build_engine
 from bot.campaign import conclusion, reminders
 from bot.campaign.setup import create_campaign, reschedule
 from bot.clock import FakeClock
+from bot.documents import schedule
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from storage.models import Campaign, DeadlineKind
 from tests.followup import official, outbox, question
 from tests.talk import Talker
+from tests.test_digests_db import QUESTIONS, ask
 from tests.test_reminders import outbox_texts, secretary
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -295,3 +297,27 @@ async def test_reminders_give_the_weekday_and_english_months(
     [en] = await outbox_texts(app, people[1])
     assert "nhận câu hỏi đến hết thứ Ba, 05/08/2025 (còn 3 ngày)" in vi
     assert "takes questions until the end of Tuesday 5 August 2025 (3 days left)" in en
+
+
+async def test_a_digest_caught_up_after_a_stop_counts_the_missed_days_questions(
+    province_app: App, clock: FakeClock, campaign: Campaign
+) -> None:
+    app = province_app
+    engine = build_engine(app)
+    await official(app, engine, "organiser", "org")  # a daily digest at 17:00
+    clock.set(at("2025-07-01T17:05:00"))
+    assert await schedule.tick(app, clock.now()) == 1
+    clock.set(at("2025-07-02T10:00:00"))
+    await ask(engine, "y1", "thuc phan", "Nông Thị Hoa", "việc làm", QUESTIONS[0][3])
+    # Down from 16:00 on the 2nd until 09:00 on the 4th: the 17:00 digests of the 2nd and
+    # the 3rd were missed; the one caught up counts the question of the 2nd as new.
+    clock.set(at("2025-07-04T09:00:00"))
+    assert await schedule.tick(app, clock.now()) == 1
+    assert await schedule.tick(app, clock.now()) == 0
+    bodies = [
+        json.loads(r["body"])
+        for r in await app.store.db.fetchall(
+            "SELECT body FROM outbox WHERE kind = 'digest' ORDER BY id"
+        )
+    ]
+    assert bodies[-1]["attachments"], bodies[-1]["text"]

@@ -3,7 +3,8 @@
 Each tick looks at the most recent scheduled time of every subscription. The period it
 starts is recorded in ``job_runs`` as pending before anything is made and as done once every
 digest of it is queued, so a digest is sent once for the period, and a restart after a
-missed time catches up that one run (not every run missed while the bot was down). A run
+missed time catches up that one run (not every run missed while the bot was down), whose
+"new" questions are those since the last digest sent, the missed periods' included. A run
 cut short (a crash, a stop, a failure while the files were made) is taken up again by a
 tick :data:`~bot.documents.produce.RESUME_AFTER` later: a crash never costs an official
 the digest (at least once; what was queued before is not queued again, its dedup key
@@ -71,6 +72,18 @@ async def tick(app: App, now: datetime) -> int:
     return queued
 
 
+async def _since(app: App, sub: Subscription, slot: datetime) -> datetime:
+    """Where this period's "new" begins: the last digest sent, so a catch-up after a stop
+    of several periods also counts the questions of the periods missed; the previous
+    slot for the first one."""
+    done = [
+        datetime.fromisoformat(period)
+        for period in await app.store.jobs.done_periods(f"digest:{sub.id}")
+    ]
+    earlier = [when for when in done if when < slot]
+    return max(earlier) if earlier else previous_slot(sub, slot)
+
+
 async def _send(app: App, sub: Subscription, slot: datetime, now: datetime) -> int:
     role = await app.store.roles.get(sub.role_id)
     if role is None or not role.active:
@@ -79,7 +92,7 @@ async def _send(app: App, sub: Subscription, slot: datetime, now: datetime) -> i
     if person is None:
         return 0
     queued = 0
-    since = previous_slot(sub, slot)
+    since = await _since(app, sub, slot)
     for campaign in await app.store.campaigns.active():
         found = await natural_scope(app.store, person.id, campaign.id)
         if found is None:
