@@ -1135,7 +1135,13 @@ def ask_amend(ctx: Ctx, *, edited: bool = False) -> None:
 
 @router.text(State.AMEND)
 async def amend_more(ctx: Ctx, text: str) -> None:
-    """More text while asked what to do with the first: it all goes together."""
+    """More text while asked what to do with the first: it all goes together; a reply
+    ("ok", "👍", "cả ba") is no more words to add (it was joined to them: "… vay vốn ko
+    ok")."""
+    if intents(text) or len(_comparable(clean_text(text))) < ctx.settings.min_question_chars:
+        ctx.say(ctx.tt("choice.not_understood"))
+        ctx.repeat_prompt()
+        return
     ctx.data["amend"] = join_parts(str(ctx.data.get("amend", "")), text, cut=False)
     ctx.collect("amend")
     ask_amend(ctx)

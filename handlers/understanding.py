@@ -259,7 +259,20 @@ _DROP = {
     "dont send it",
 }
 _ADD = {"them", "them vao", "them vao cau hoi", "bo sung", "ghep", "ghep vao", "noi them"}
-_REPLACE = {"thay", "thay the", "thay cau", "thay cau hoi", "dung cau moi", "cau moi", "replace"}
+# "thêm vô", "gộp vào", "cả hai": both, together.
+_ADD |= {"them vo", "gop", "gop vao", "gop lai", "ca hai", "ca 2", "giu ca hai", "noi vao"}
+_REPLACE = {
+    "lay cau moi",
+    "lay cau sau",
+    "cau sau",
+    "thay",
+    "thay the",
+    "thay cau",
+    "thay cau hoi",
+    "dung cau moi",
+    "cau moi",
+    "replace",
+}
 _KEEP = {"bo qua", "giu nguyen", "giu", "giu cau cu", "khong", "ko", "thoi", "ignore", "keep"}
 _KEEP |= {
     # "thôi không sửa nữa", "ko sửa đâu", "khỏi sửa": the question stays as it is.

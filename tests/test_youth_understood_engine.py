@@ -510,3 +510,39 @@ async def test_given_names_spelled_like_answer_words(engine: Engine, name: str) 
     await t.say(name)
     person = await engine.store.people.by_identity("test", "named")
     assert person is not None and person.full_name == name
+
+
+@pytest.mark.parametrize(
+    ("typed", "question"),
+    [
+        ("thêm vô", "Xã em có được lắp wifi"),
+        ("gộp", "Xã em có được lắp wifi"),
+        ("cả hai", "Xã em có được lắp wifi"),
+        ("lấy câu mới", "Câu hỏi: à e quên"),
+    ],
+)
+async def test_what_to_do_with_words_added_at_the_preview(
+    engine: Engine, typed: str, question: str
+) -> None:
+    """ "thêm vô", "gộp", "cả hai" under "Bạn muốn làm gì với tin nhắn này?" were joined
+    to the words added ("… vay vốn ko gộp") and the question asked again."""
+    t = Talker(engine, user_id="amend")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("à e quên, cho e hỏi thêm là có hỗ trợ vay vốn ko")
+    await t.say(typed)
+    assert "kiểm tra lại" in texts(t) and question in texts(t)
+    assert typed not in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["ok", "👍", "hả"])
+async def test_a_reply_is_not_joined_to_the_words_added(engine: Engine, typed: str) -> None:
+    """ "ok" there became part of them ("… vay vốn ko ok"), then of the question."""
+    t = Talker(engine, user_id="amend-ok")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("à e quên, cho e hỏi thêm là có hỗ trợ vay vốn ko")
+    await t.say(typed)
+    assert "chưa hiểu ý bạn" in texts(t) and f"vay vốn ko {typed}" not in texts(t)
+    await t.say("1")
+    assert "vay vốn ko\n" not in texts(t) and f"ko {typed}" not in texts(t)
