@@ -528,7 +528,7 @@ async def ask_unit_pick(
     what to type."""
     query = clean_text(text)
     if len(fold(query).replace(" ", "")) < 2:
-        ctx.say(ctx.tr("unit.too_short"))
+        ctx.say(ctx.tt("unit.too_short"))
         ctx.repeat_prompt()
         return
     search = await ctx.engine.unit_search()
@@ -541,12 +541,13 @@ async def ask_unit_pick(
     if not matches:
         # "thôn Bó Blằng": below the units offered; the commune is what to type.
         hamlet = search.names_hamlet(query)
-        ctx.say(ctx.tr("unit.hamlet" if hamlet else "unit.none_found", query=query[:60]))
+        ctx.say(ctx.tt("unit.hamlet" if hamlet else "unit.none_found", query=query[:60]))
         ctx.repeat_prompt()
         return
     ctx.data["unit_query"] = query[:100]
     district = own_unit and search.names_district(query)
-    prompt = ctx.tr("unit.pick_after_district" if district else "unit.pick")
+    # An official picking where to send (not where they are) is asked formally.
+    prompt = ctx.tt("unit.pick_after_district" if district else "unit.pick")
     ctx.ask(
         state,
         "\n".join([*_former_notes(ctx, matches), prompt]),

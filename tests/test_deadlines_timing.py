@@ -68,6 +68,11 @@ async def test_question_sent_seconds_after_midnight_is_kept_as_late(
     assert "gửi muộn" in late.last_text and "Mã câu hỏi" in late.last_text
     questions = await province_app.store.questions.of_campaign(campaign.id)
     assert [q.late for q in questions] == [False, True]
+    # A question begun after midnight: the campaign is closed, and 21/08 was its last day
+    # (it said "hết hạn nhận câu hỏi từ ngày 21/08/2025", expired since the 21st).
+    newcomer = Talker(engine, user_id="newcomer")
+    await newcomer.say("/start")
+    assert "đã hết hạn nhận câu hỏi (hạn cuối: hết ngày 21/08/2025)" in newcomer.last_text
 
 
 # -- reminders ---------------------------------------------------------------------------

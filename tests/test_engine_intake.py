@@ -301,7 +301,7 @@ async def test_closed_campaign_says_so_and_late_acceptance(
     await full_intake(t)
     clock.advance(timedelta(days=60))
     await t.say("/hoi")
-    assert "đã hết hạn nhận câu hỏi từ ngày 21/08/2025" in t.last_text
+    assert "đã hết hạn nhận câu hỏi (hạn cuối: hết ngày 21/08/2025)" in t.last_text
     await province_app.store.campaigns.update(campaign.id, now=clock.now(), accept_late=True)
     clock.set(clock.now().replace(year=2025, month=8, day=25))
     await t.say("/hoi")

@@ -308,3 +308,24 @@ async def test_merging_across_topic_groups_names_them_in_english(
     assert "Careers and jobs; Food safety in schools" in organiser.last_text, organiser.last_text
     assert await asyncio.to_thread(main, ["clusters", "merge", jobs.code, food.code]) == 2
     assert "Careers and jobs; Food safety in schools" in capsys.readouterr().err
+
+
+async def test_an_official_picking_a_broadcast_unit_is_not_asked_for_their_own(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """An organiser sending an announcement to one unit was asked 'Pick your unit' ('Bạn
+    chọn đúng đơn vị của mình nhé'), as if naming where they live."""
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say("/thongbao")
+    await organiser.say("2")
+    await organiser.say("thuc phan")
+    assert "Đồng chí chọn đơn vị" in organiser.last_text, organiser.last_text
+    await organiser.say("/huy")
+    await organiser.say("/ngonngu en")
+    await organiser.say("/broadcast")
+    await organiser.say("2")
+    await organiser.say("thuc phan")
+    assert "Please pick the unit" in organiser.last_text, organiser.last_text
+    assert "your unit" not in organiser.last_text
+    await organiser.say("zzqx")
+    assert "No unit like" in organiser.last_text, organiser.last_text
