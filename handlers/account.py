@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 
+from bot.campaign.conclusion import written_answer_expected
 from handlers.access import Action, role_may
 from handlers.contacts import contact_details, masked
 from handlers.delivery import queue_each
@@ -120,7 +121,32 @@ async def _line(ctx: Ctx, q: Question, *, limit: int = 80) -> str:
         line += "\n" + ctx.tr(
             "mine.answer", by=q.answered_by or ctx.tr("answer.by_default"), answer=q.answer
         )
+    if q.status != "withdrawn":
+        line += await _after_the_notice(ctx, q)
     return line
+
+
+async def _after_the_notice(ctx: Ctx, q: Question) -> str:
+    """Once the conclusion notice is published: the chair's answer to the question (its
+    own entry's, else the first that covers it), or, with no answer at all, when it will
+    be answered in writing (as the notice told the asker); before it, nothing."""
+    current = await ctx.store.conclusions.get(q.campaign_id)
+    if current is None or current.published_at is None:
+        return ""
+    entries = await ctx.store.conclusions.entries(q.campaign_id)
+    chair = next((e for e in entries if e.question_id == q.id), None) or next(
+        (e for e in entries if q.id in e.covers), None
+    )
+    if chair is not None:
+        return "\n" + ctx.tr("mine.conclusion", answer=chair.text)
+    if q.answer_published_at is not None:
+        return ""
+    campaign = await ctx.store.campaigns.get(q.campaign_id)
+    if campaign is None:
+        return ""
+    published = current.published_at.astimezone(ctx.settings.timezone).date()
+    due = written_answer_expected(campaign, published)
+    return "\n" + ctx.tr("mine.waiting", due=f"{due:%d/%m/%Y}")
 
 
 async def _own_by_code(ctx: Ctx, *, purpose: str) -> Question | None:

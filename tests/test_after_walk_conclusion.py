@@ -18,6 +18,7 @@ from handlers.answers import publish as publish_answers
 from handlers.answers import save_answer
 from storage.models import Campaign
 from tests.followup import official, outbox, question, support
+from tests.talk import Talker
 
 DIALOGUE = date(2025, 8, 28)
 AFTER = datetime(2025, 8, 29, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, the day after
@@ -123,3 +124,30 @@ async def test_a_late_notice_gives_a_date_still_ahead(
     assert an is not None
     [text] = (await _told(app))[an.id]
     assert other.code in text and "dự kiến trước 10/10/2025" in text
+
+
+async def test_my_questions_after_the_notice_show_the_chair_s_answer_or_when(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    # /cauhoi after the notice: the question the chair answered read 'đã nhận' with no
+    # answer, and the one not reached the same, nothing about when it would be answered.
+    app = province_app
+    store = app.store
+    live = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    other = await question(app, campaign, "lan", "Xã có hội chợ việc làm không?")
+    await conclusion.record_answer(
+        store, campaign, live.code, "Tỉnh mở sàn việc làm hằng tháng.", now=clock.now()
+    )
+    engine = build_engine(app)
+    lan = Talker(engine, user_id="lan")
+    await lan.say("/cauhoi")
+    assert "sàn việc làm" not in lan.last_text  # not published yet
+    clock.set(AFTER)
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=AFTER)
+    await lan.say("/cauhoi")
+    mine = lan.last_text
+    assert "Kết luận của Chủ tịch tại hội nghị: Tỉnh mở sàn việc làm hằng tháng." in mine
+    after_other = mine.split(other.code, 1)[1]
+    assert "Chưa có trả lời; sẽ được trả lời bằng văn bản, dự kiến trước 17/09/2025" in after_other
+    await lan.say(f"/cauhoi {live.code}")
+    assert "Tỉnh mở sàn việc làm hằng tháng." in lan.last_text
