@@ -326,3 +326,46 @@ async def test_a_digest_caught_up_after_a_stop_counts_the_missed_days_questions(
         )
     ]
     assert bodies[-1]["attachments"], bodies[-1]["text"]
+
+
+async def test_departments_are_reminded_of_what_they_owe_and_only_then(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    campaign = await create_campaign(
+        app,
+        title="Đối thoại 2025",
+        dialogue=date(2025, 8, 28),
+        overrides={
+            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5),
+            DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
+        },
+    )
+    engine = build_engine(app)
+    await official(app, engine, "department", "home", department="Sở Nội vụ")
+    health = await official(app, engine, "department", "health", department="Sở Y tế")
+    await health.say("/ngonngu en")
+    await official(app, engine, "department", "idle", department="Sở Xây dựng")
+    asked = [
+        await question(app, campaign, f"j{i}", f"Việc làm cho thanh niên số {i} thế nào ạ?")
+        for i in range(3)
+    ]
+    for q in asked[:2]:
+        await app.store.questions.route_question(q.id, "Sở Nội vụ", now=clock.now())
+    await app.store.questions.route_question(asked[2].id, "Sở Y tế", now=clock.now())
+    assert await tick(app, clock, "2025-08-13T08:05:00") == 2  # 7 days before 20/08
+    texts = dict(await outbox(app, "reminder"))
+    ids = {
+        u: (await app.store.people.by_identity("test", u)).id  # type: ignore[union-attr]
+        for u in ("home", "health", "idle")
+    }
+    assert ids["idle"] not in texts  # Sở Xây dựng owes nothing: no "còn 0 câu hỏi"
+    assert texts[ids["home"]] == (
+        "Nhắc việc – Hạn các sở, ngành gửi trả lời: thứ Tư, 20/08/2025 (còn 7 ngày).\n"
+        "Sở Nội vụ còn 2 câu hỏi chưa trả lời trong Đối thoại 2025.\n"
+        "Gõ /traloi để trả lời từng câu ngay tại đây, hoặc /baocao để nhận danh sách."
+    )
+    assert texts[ids["health"]].startswith(
+        "Reminder – Departments' answers due: Wednesday 20 August 2025 (7 days left).\n"
+        "Sở Y tế still owes 1 answer in Đối thoại 2025."
+    )

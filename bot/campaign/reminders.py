@@ -295,6 +295,8 @@ async def _send(
             )
         elif occurrence.audience == "department" and role.department:
             owed = await store.questions.department_owed(campaign.id, role.department)
+            if owed == 0:
+                continue  # nothing to answer: no "còn 0 câu hỏi … Gõ /traloi"
             text = tr.n(
                 "reminder.department",
                 owed,
