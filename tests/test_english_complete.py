@@ -329,3 +329,16 @@ async def test_an_official_picking_a_broadcast_unit_is_not_asked_for_their_own(
     assert "your unit" not in organiser.last_text
     await organiser.say("zzqx")
     assert "No unit like" in organiser.last_text, organiser.last_text
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_publishing_an_unanswered_question_on_the_command_line_names_the_command(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`youthbot answers publish CODE` of a question with no answer said 'Write one with:
+    /answer CODE answer text', a chat command, on the command line."""
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    assert await asyncio.to_thread(main, ["answers", "publish", asked.code]) == 2
+    err = capsys.readouterr().err
+    assert f"youthbot answer {asked.code} --text" in err, err
+    assert "/answer" not in err

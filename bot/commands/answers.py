@@ -270,7 +270,7 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
         if question is None:
             raise CommandError(tr("cli.no_question", code=code), status=2)
         if question.answer is None:
-            raise CommandError(tr("answer.no_draft", code=question.code), status=2)
+            raise CommandError(tr("answers.cli.no_draft", code=question.code), status=2)
         if question.status == "withdrawn":  # its asker took it back: nobody is told
             raise CommandError(tr("answer.withdrawn", code=question.code), status=2)
         questions.append(question)
