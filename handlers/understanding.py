@@ -1115,7 +1115,7 @@ _WITHDRAW = re.compile(r"\b(?:rut|rut lai|huy|xoa|bo|withdraw|cancel|delete)\b")
 _STATUS = re.compile(
     r"\b(?:trang thai|tinh trang|status|dau roi|di dau roi|den dau roi|toi dau roi"
     r"|gui duoc chua|gui chua|da gui chua|nhan duoc chua|nhan chua|co nhan duoc)\b"
-    r"|^(?:xem|kiem tra|check)\b"
+    r"|^(?:xem|kiem tra|ktra|kt|check)\b"
 )
 # "ad nhận được câu hỏi của em chưa", "câu hỏi em gửi tới chưa ạ", "where is my
 # question": did mine arrive? (Only with "câu hỏi"/"question": "got it" is not one.)
@@ -1142,7 +1142,12 @@ _STILL_TAKEN = re.compile(
 # A deadline word: about the questions only next to "câu hỏi", "đối thoại" or alone
 # ("hạn nộp học phí khi nào?" is a question to the chair).
 _DEADLINE = re.compile(r"\b(?:han chot|han gui|han nop|het han|con han|deadline)\b")
-_MORE = re.compile(r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question)\b")
+_MORE = re.compile(
+    r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question"
+    r"|cau nua|co cau khac|con cau khac|cau khac nua)\b"  # "còn câu nữa", "e có câu khác"
+)
+# "xoá tk", "xóa dữ liệu của em": /xoa (which asks before deleting anything).
+_DELETE_DATA = re.compile(r"\b(?:xoa|huy)\s+(?:tai khoan|tk|du lieu|thong tin ca nhan|data)\b")
 # "của em", "của mình", "cua e", "cua mk": the person's own.
 _OWN = re.compile(r"\b(?:cua (?:em|minh|toi|to|e|mk|mik)|my)\b")
 _HELP = re.compile(r"\b(?:huong dan|tro giup|help|lam sao|lam the nao|how)\b")
@@ -1220,6 +1225,10 @@ def idle_request(text: str) -> str | None:
         return "cauhoi"
     if short and _MORE.search(words):
         return "hoi"
+    if words in ("rut", "rut lai", "withdraw"):  # "rút" alone, as "sửa" alone is /sua
+        return "rut"
+    if short and _DELETE_DATA.search(words):
+        return "xoa"
     if len(tokens) <= 5 and _HELP.search(words):
         return "trogiup"
     return None

@@ -546,3 +546,23 @@ async def test_a_reply_is_not_joined_to_the_words_added(engine: Engine, typed: s
     assert "chưa hiểu ý bạn" in texts(t) and f"vay vốn ko {typed}" not in texts(t)
     await t.say("1")
     assert "vay vốn ko\n" not in texts(t) and f"ko {typed}" not in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("còn câu nữa", "nhóm vấn đề nào"),
+        ("e có câu khác", "nhóm vấn đề nào"),
+        ("ktra câu hỏi", "Bạn đã gửi 1 câu hỏi"),
+        ("rút", "Rút câu hỏi"),
+        ("xoá tk", "xóa dữ liệu"),
+    ],
+)
+async def test_requests_in_teencode_after_sending(engine: Engine, typed: str, answer: str) -> None:
+    """Each was "Chào bạn quay lại! Gõ /hoi …" ("sửa" alone already opened /sua)."""
+    t = Talker(engine, user_id="after")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    await t.say(typed)
+    assert answer in texts(t)
