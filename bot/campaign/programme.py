@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.campaign.departments import campaign_province, find_department
+from bot.clock import VIETNAM_TZ
 from bot.clustering.normalize import fold
 from bot.documents.build import DigestScope, build_digest, host_name
 from handlers.engine import short
@@ -112,6 +113,9 @@ async def propose(
     items = await store.programme.items(campaign.id, include_dropped=True)
     if items and not refresh:
         return await entries(store, campaign)
+    if items and now.astimezone(VIETNAM_TZ).date() > campaign.dialogue_date:
+        # The programme is the record of what was asked: a new ranking must not replace it.
+        raise ProgrammeError("programme.after_dialogue", date=f"{campaign.dialogue_date:%d/%m/%Y}")
     async with store.transaction():
         await store.programme.remove_proposed(campaign.id)
         kept = await store.programme.items(campaign.id, include_dropped=True)
