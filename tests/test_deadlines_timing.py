@@ -1,4 +1,4 @@
-"""Deadlines on Vietnam time (UTC+7) with a fake clock and a real SQLite file: the
+"""Deadlines on Vietnam time (UTC+7) with a fake clock and a real database: the
 questions' closing minute, reminders after date edits, restarts and missed ticks."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from handlers import routers
 from handlers.engine import Engine, EngineSettings
 from storage.models import Campaign, DeadlineKind
 from tests.followup import official, outbox, question
+from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
 from tests.test_digests_db import QUESTIONS, ask
 from tests.test_reminders import outbox_texts, secretary
