@@ -234,16 +234,20 @@ PICK_CHARS = 70
 
 def pick_texts(questions: list[Question], timezone: tzinfo) -> list[str]:
     """How each question is shown in a list to pick from: its start, cut at a word near
-    :data:`PICK_CHARS`; where two start alike, the start shortened and then where they
-    differ ("Em muốn hỏi tỉnh có chính… khởi nghiệp ở vùng cao, nhất là…"); where they
-    still look the same, the day and time each was sent (codes alone are hard to tell
-    apart)."""
+    :data:`PICK_CHARS`; where it starts as another does (half of that or more), the
+    start shortened and then where they differ ("Em muốn hỏi tỉnh có chính sách gì… ở
+    vùng cao, nhất là…"); where they still look the same, the day and time each was
+    sent (codes alone are hard to tell apart)."""
     texts = [short(q.text, PICK_CHARS) for q in questions]
-    for shown in {t for t in texts if texts.count(t) > 1}:
-        group = [i for i, t in enumerate(texts) if t == shown]
-        common = _common_words([questions[i].text.split() for i in group])
-        for i in group:
-            texts[i] = _where_it_differs(questions[i].text, common)
+    words = [q.text.split() for q in questions]
+    for i, question in enumerate(questions):
+        # The most words it starts with in common with another question of the list.
+        common = max(
+            (_common_words([words[i], other]) for j, other in enumerate(words) if j != i),
+            default=0,
+        )
+        if len(" ".join(words[i][:common])) >= PICK_CHARS // 2:
+            texts[i] = _where_it_differs(question.text, common)
     same = {t for t in texts if texts.count(t) > 1}
     for i, q in enumerate(questions):
         if texts[i] in same:

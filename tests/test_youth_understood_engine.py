@@ -566,3 +566,32 @@ async def test_requests_in_teencode_after_sending(engine: Engine, typed: str, an
     await t.say("1")
     await t.say(typed)
     assert answer in texts(t)
+
+
+def test_questions_differing_only_near_the_cut_are_shown_where_they_differ() -> None:
+    """Cut at 70 characters, "… tìm việc làm ở…" and "… tìm việc làm sau…" differed by
+    one short word at the very end."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.models import Question
+
+    def q(code: str, text: str) -> Question:
+        at = datetime(2025, 8, 1, 3, 0, tzinfo=UTC)
+        return Question(
+            1, code, 1, 1, 1, 1, None, text, None, False, "test", "submitted", False, at, at
+        )
+
+    start = "Em muốn hỏi tỉnh có chính sách gì hỗ trợ thanh niên tìm việc làm "
+    shown = pick_texts(
+        [
+            q("AAAAAA", start + "ở vùng cao không ạ?"),
+            q("BBBBBB", start + "sau khi tốt nghiệp?"),
+            q("CCCCCC", "Xã em có được lắp wifi miễn phí ở nhà văn hóa không ạ?"),
+        ],
+        ZoneInfo("Asia/Ho_Chi_Minh"),
+    )
+    assert shown[0].endswith("làm ở vùng cao không ạ?") and "…" in shown[0]
+    assert shown[1].endswith("làm sau khi tốt nghiệp?")
+    assert shown[2] == "Xã em có được lắp wifi miễn phí ở nhà văn hóa không ạ?"
+    assert all(len(s) <= PICK_CHARS for s in shown)
