@@ -342,3 +342,15 @@ async def test_publishing_an_unanswered_question_on_the_command_line_names_the_c
     err = capsys.readouterr().err
     assert f"youthbot answer {asked.code} --text" in err, err
     assert "/answer" not in err
+
+
+@pytest.mark.usefixtures("english_cli")
+async def test_a_topic_group_is_routed_by_the_name_the_english_digest_gives_it(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator reading 'Careers and jobs' in every English digest typed it for
+    `youthbot route --topic` and got 'No topic group “Careers and jobs”'."""
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    argv = ["route", "--topic", "Careers and jobs", "--department", "SNV"]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "topic 'Careers and jobs' routed to Sở Nội vụ (1 question" in capsys.readouterr().out

@@ -27,7 +27,8 @@ from datetime import datetime
 from importlib import resources
 
 from bot.campaign.names import NameEntry, NameMatcher, name_key
-from locales import LocalizedError, Message
+from handlers.engine import topic_label
+from locales import SUPPORTED_LANGUAGES, LocalizedError, Message, translator
 from storage import Store
 from storage.departments import Department
 from storage.models import Campaign, Topic, UnitKind
@@ -201,9 +202,24 @@ async def find_department(
 
 async def find_topic(store: Store, campaign_id: int, name: str) -> Topic:
     """A campaign's topic group ("nhóm vấn đề") by name, matched like departments
-    ("viec lam" finds "Nghề nghiệp, việc làm")."""
+    ("viec lam" finds "Nghề nghiệp, việc làm"), or by a default group's name in another
+    language, as the digests name it ("Careers and jobs")."""
     topics = await store.campaigns.topics(campaign_id, include_inactive=True)
-    match = NameMatcher(NameEntry(t.id, (t.name,)) for t in topics).match(name)
+    entries = (
+        NameEntry(
+            t.id,
+            tuple(
+                dict.fromkeys(
+                    [
+                        t.name,
+                        *(topic_label(translator(lang), t.name) for lang in SUPPORTED_LANGUAGES),
+                    ]
+                )
+            ),
+        )
+        for t in topics
+    )
+    match = NameMatcher(entries).match(name)
     if match.entry is None:
         hint = (
             Message(

@@ -19,6 +19,7 @@ from bot.commands import (
     help_text,
     with_app,
 )
+from handlers.engine import topic_label
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,5 +74,6 @@ async def _route(args: argparse.Namespace, app: App) -> int:
     await app.store.audit.record(
         "route.topic", at=now, target=f"topic:{topic.id}", detail={"department": department.name}
     )
-    print(tr.n("cli.route.topic", count, topic=topic.name, department=department.name))
+    name = topic_label(tr, topic.name)  # a default group in the operator's language
+    print(tr.n("cli.route.topic", count, topic=name, department=department.name))
     return 0
