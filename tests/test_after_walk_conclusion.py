@@ -11,7 +11,7 @@ import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
-from bot.campaign import conclusion
+from bot.campaign import conclusion, programme
 from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
 from handlers.answers import publish as publish_answers
@@ -151,3 +151,32 @@ async def test_my_questions_after_the_notice_show_the_chair_s_answer_or_when(
     assert "Chưa có trả lời; sẽ được trả lời bằng văn bản, dự kiến trước 17/09/2025" in after_other
     await lan.say(f"/cauhoi {live.code}")
     assert "Tỉnh mở sàn việc làm hằng tháng." in lan.last_text
+
+
+async def test_the_confirmation_names_programme_questions_without_the_chair_s_answer(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    # Publishing told the askers of programme questions the organiser forgot to record
+    # that they were 'not answered at the dialogue', without a word to the organiser first.
+    app = province_app
+    store = app.store
+    jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    loans = await question(app, campaign, "an", "Vay vốn khởi nghiệp ở đâu?", topic="vay vốn")
+    await programme.propose(store, campaign, now=clock.now())
+    assert {e.question.code for e in await programme.entries(store, campaign)} == {
+        jobs.code,
+        loans.code,
+    }
+    await conclusion.record_answer(
+        store, campaign, jobs.code, "Tỉnh mở sàn việc làm hằng tháng.", now=clock.now()
+    )
+    clock.set(AFTER)
+    organiser = await official(app, build_engine(app), "organiser", "org")
+    await organiser.say("/ketluan congbo")
+    assert "1 câu hỏi trong kịch bản chưa có ý kiến kết luận: " + loans.code in (
+        organiser.last_text
+    )
+    assert jobs.code not in organiser.last_text.split("kịch bản", 1)[1]
+    await organiser.say(f"/ketluan {loans.code} Ngân hàng Chính sách xã hội cho vay.")
+    await organiser.say("/ketluan congbo")
+    assert "trong kịch bản" not in organiser.last_text
