@@ -142,8 +142,9 @@ async def test_young_peoples_only_reminder_survives_a_long_stop(
     await keen.press("đồng ý")
     await keen.say("/huy")
     # Planned for 02/08 at 08:00 (3 days before questions close on 05/08); the bot was
-    # down until 10:00 on the 3rd.
-    assert await tick(app, clock, "2025-08-03T10:00:00") == 1
+    # down until 02:00 on the 3rd: caught up in the morning, not in the night.
+    assert await tick(app, clock, "2025-08-03T02:00:00") == 0
+    assert await tick(app, clock, "2025-08-03T08:00:30") == 1
     assert await tick(app, clock, "2025-08-03T10:01:00") == 0
     person = await app.store.people.by_identity("test", "keen")
     assert person is not None

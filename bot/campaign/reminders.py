@@ -120,12 +120,14 @@ def _due_now(
     occurrence: Occurrence, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
 ) -> bool:
     """Planned at or before ``now``, and recent; the last one before its deadline, until
-    the deadline's day ends (local time)."""
+    the deadline's day ends (local time, in the day)."""
     if occurrence.send_at > now:
         return False
     if now - policy.grace < occurrence.send_at:
         return True
-    return occurrence.last and now.astimezone(tz).date() <= occurrence.due
+    # Caught up in the day, from the reminders' hour on: not at 02:00 after a night restart.
+    local = now.astimezone(tz)
+    return occurrence.last and local.date() <= occurrence.due and local.hour >= policy.hour
 
 
 async def _conclusion_published(store: Store, campaign: Campaign) -> bool:
