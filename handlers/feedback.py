@@ -23,10 +23,13 @@ FEEDBACK_DAYS = 60
 _CHOICES = 3  # answered questions offered at most (the latest)
 
 # Words that speak about an answer (unaccented): "chưa hài lòng", "trả lời chưa rõ",
-# "câu trả lời", "phản hồi", "không đồng ý với …", "vẫn chưa giải quyết".
+# "câu trả lời", "phản hồi", "không đồng ý với …", "vẫn chưa giải quyết"; and the same in
+# English, as the notice invites ("not satisfied", "unclear", "disagree", "answered").
 _ABOUT_ANSWER = re.compile(
     r"\b(?:tra loi|hai long|chua ro|chua thoa dang|chua thuyet phuc|phan hoi|giai dap"
-    r"|chua duoc giai quyet|van chua giai quyet|khong dong y voi|answer|reply)\b"
+    r"|chua duoc giai quyet|van chua giai quyet|khong dong y voi|answer|reply"
+    r"|answers|answered|replied|not satisfied|unsatisfied|dissatisfied|unclear|not clear"
+    r"|disagree|not resolved|still not solved|feedback)\b"
 )
 _CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{6}\b")
 

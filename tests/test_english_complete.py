@@ -354,3 +354,26 @@ async def test_a_topic_group_is_routed_by_the_name_the_english_digest_gives_it(
     argv = ["route", "--topic", "Careers and jobs", "--department", "SNV"]
     assert await asyncio.to_thread(main, argv) == 0
     assert "topic 'Careers and jobs' routed to Sở Nội vụ (1 question" in capsys.readouterr().out
+
+
+async def test_an_english_reply_to_an_answer_is_offered_as_a_comment(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """'Anything unclear in this answer? Just write back to me.' In English, 'I'm not
+    satisfied, it is still unclear' went into a new question (only 'answer' and 'reply'
+    were heard; Vietnamese has 'chưa hài lòng', 'chưa rõ', 'không đồng ý với' …)."""
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    await save_answer(
+        province_app.store, asked, "Có.", now=province_app.clock.now(), by="SNV", source="test"
+    )
+    fresh = await province_app.store.questions.get(asked.id)
+    assert fresh is not None
+    from handlers.answers import publish
+
+    await publish(province_app.store, [fresh], now=province_app.clock.now())
+    lan = Talker(engine, user_id="lan")
+    for said in ("/start", "đồng ý", "/huy", "/ngonngu en"):  # consent, as when she asked
+        await lan.say(said)
+    await lan.say("I'm not satisfied, it is still unclear where the classes are held")
+    assert asked.code in lan.last_text, lan.last_text
+    assert "Which topic" not in lan.last_text
