@@ -5,14 +5,18 @@ and by when (found walking the demo: 10 of its 12 askers were told nothing)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import docx
 import pytest
 
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign import conclusion, programme
 from bot.campaign.setup import create_campaign
+from bot.cli import main
 from bot.clock import FakeClock
 from handlers.answers import publish as publish_answers
 from handlers.answers import save_answer
@@ -180,3 +184,42 @@ async def test_the_confirmation_names_programme_questions_without_the_chair_s_an
     await organiser.say(f"/ketluan {loans.code} Ngân hàng Chính sách xã hội cho vay.")
     await organiser.say("/ketluan congbo")
     assert "trong kịch bản" not in organiser.last_text
+
+
+async def test_the_notice_gives_the_rest_to_departments_in_writing_with_a_date(
+    province_app: App, campaign: Campaign, clock: FakeClock, tmp_path: Path
+) -> None:
+    # The notice answered the questions asked on stage and said nothing of the others,
+    # while their askers were told a department would answer them in writing by a date.
+    app = province_app
+    store = app.store
+    now = clock.now()
+    jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    fair = await question(app, campaign, "an", "Xã có hội chợ việc làm không?")
+    fair2 = await question(app, campaign, "binh", "Hội chợ việc làm tổ chức khi nào?")
+    await question(app, campaign, "chi", "Đường liên xóm bao giờ sửa?", topic="nông thôn")
+    done = await question(app, campaign, "dung", "Wifi nhà văn hóa?", topic="Chuyển đổi số")
+    for q in (fair, fair2, done):
+        await store.questions.route_question(q.id, "Sở Nội vụ", now=now)
+    fresh = await store.questions.get(done.id)
+    assert fresh is not None
+    await save_answer(store, fresh, "Đã lắp.", now=now, by=None, source="test")
+    await publish_answers(store, [await store.questions.get(done.id)], now=now)  # type: ignore[list-item]
+    await conclusion.record_answer(store, campaign, jobs.code, "Sàn việc làm hằng tháng.", now=now)
+    clock.set(AFTER)
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=AFTER)
+
+    out = tmp_path / "notice.docx"
+    assert (
+        await asyncio.to_thread(
+            main, ["export", "--format", "docx", "--document", "conclusion", "--out", str(out)]
+        )
+        == 0
+    )
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert (
+        "Đối với 3 câu hỏi, ý kiến, kiến nghị của thanh niên chưa được trả lời tại Hội nghị,"
+        " giao các cơ quan sau trả lời bằng văn bản, gửi tới người hỏi trước ngày 17/09/2025:"
+    ) in text
+    assert "- Sở Nội vụ: 2 câu hỏi;" in text
+    assert "- Ban tổ chức chuyển tới cơ quan có thẩm quyền: 1 câu hỏi." in text

@@ -189,6 +189,11 @@ class ConclusionDocument:
     commitments: tuple[CommitmentRow, ...]  #: every commitment, by due date
     due: date  #: the legal deadline of the notice
     published_at: datetime | None
+    #: The questions it does not answer (and no published written answer does), given to
+    #: departments to answer in writing by ``written_due``: (department, questions), the
+    #: department "" for those not routed yet (the organisers forward them), last.
+    written: tuple[tuple[str, int], ...] = ()
+    written_due: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

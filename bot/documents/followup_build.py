@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.campaign import programme
-from bot.campaign.conclusion import chair_title, conclusion_due
+from bot.campaign.conclusion import chair_title, conclusion_due, written_answer_expected
 from bot.documents.build import DigestScope, build_digest, host_name, level_issuer
 from bot.documents.followup import (
     AnsweredQuestion,
@@ -248,6 +248,16 @@ async def build_conclusion(
     tr = translator(language)
     items, rows = await _conclusion_items(store, campaign, today=today, tr=tr)
     current = await store.conclusions.get(campaign.id)
+    # What is left to answer in writing: as the young people are told when it is published.
+    covered = {i for entry in await store.conclusions.entries(campaign.id) for i in entry.covers}
+    left: dict[str, int] = defaultdict(int)
+    for r in await store.reports.questions(campaign.id):
+        if r.id not in covered and r.answer_published_at is None:
+            left[r.department or ""] += 1
+    written = sorted(left.items(), key=lambda pair: (pair[0] == "", pair[0].casefold()))
+    issued = (
+        to_vietnam_time(current.published_at).date() if current and current.published_at else today
+    )
     return ConclusionDocument(
         head=await document_head(store, campaign, "conclusion", language=language, now=now),
         chair=chair_title(campaign, tr),
@@ -256,6 +266,8 @@ async def build_conclusion(
         commitments=rows,
         due=conclusion_due(campaign),
         published_at=current.published_at if current else None,
+        written=tuple(written),
+        written_due=written_answer_expected(campaign, issued) if written else None,
     )
 
 

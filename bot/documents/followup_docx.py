@@ -366,6 +366,31 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
         )
     else:
         _body(out, tr.t("followup.conclusion.no_tasks"), italic=True)
+    if document.written and document.written_due is not None:
+        # The rest is answered in writing: who, how many, by when (the askers are told so).
+        _body(
+            out,
+            tr.n(
+                "followup.conclusion.written",
+                sum(n for _, n in document.written),
+                count=_n(sum(n for _, n in document.written), tr),
+                due=format_date_vn(document.written_due),
+            ),
+        )
+        for number, (department, count) in enumerate(document.written, start=1):
+            end = "." if number == len(document.written) else ";"
+            _body(
+                out,
+                tr.n(
+                    "followup.conclusion.written_line"
+                    if department
+                    else "followup.conclusion.written_forward",
+                    count,
+                    department=department,
+                    count=_n(count, tr),
+                )
+                + end,
+            )
     _closing(out, tr.t("followup.conclusion.closing", chair=document.chair))
 
 
