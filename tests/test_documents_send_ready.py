@@ -12,6 +12,7 @@ import docx
 from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 
+from bot.documents import posters
 from bot.documents.answer_sheet import SheetQuestion, write_answer_sheet
 from bot.documents.docx import write_docx
 from bot.documents.followup import (
@@ -187,3 +188,17 @@ def test_titles_break_between_phrases_with_no_word_left_alone(tmp_path: Path) ->
     ]
     assert title_lines("A" * 100) == ["A" * 100]
     assert all(len(line) <= TITLE_LINE_CHARS for line in title_lines("gửi " + "Hội nghị " * 30))
+
+
+def test_poster_title_is_not_broken_inside_a_name() -> None:
+    # The A4 poster's title wrapped greedily: "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao
+    # / Bằng với thanh niên năm 2027", the province's name cut in two.
+    title = "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh Cao Bằng với thanh niên năm 2027"
+    font = posters._font(80, bold=True)
+    lines = posters._lines(posters._Block(title, 80, bold=True, title=True), font, 2140)
+    assert lines == [
+        "Hội nghị đối thoại giữa Chủ tịch UBND tỉnh",
+        "Cao Bằng với thanh niên năm 2027",
+    ]
+    # The width the poster gives its title (300 dpi): what render_poster draws.
+    assert all(font.getlength(line) <= 2140 for line in lines)

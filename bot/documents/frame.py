@@ -600,35 +600,61 @@ TITLE_LINE_CHARS = 66
 _TITLE_BREAKS = frozenset(("gửi", "tại", "giữa", "với", "của", "về", "trong"))
 
 
-def title_lines(line: str, *, width: int = TITLE_LINE_CHARS) -> list[str]:
+def title_lines(
+    line: str, *, width: float = TITLE_LINE_CHARS, measure: Callable[[str], float] = len
+) -> list[str]:
     """A title line too long for one printed line, broken at word boundaries into lines that
-    fit: before a new phrase where one makes lines that fit ("… giữa Chủ tịch UBND tỉnh Cao
-    Bằng / với thanh niên năm 2027"), else into lines of even length. Left to the word
-    processor, the last line held one or two words ("năm 2027") or a word was cut ("Hội
-    nghị đối / thoại")."""
+    fit (``measure``: characters, or a font's width in pixels): before a new phrase where one
+    makes lines that fit ("… giữa Chủ tịch UBND tỉnh Cao Bằng / với thanh niên năm 2027"),
+    else not after a capitalised word (never "Cao / Bằng", "Chủ / tịch"), the lines as even
+    as can be. Left to the word processor, the last line held one or two words ("năm
+    2027") or a word was cut ("Hội nghị đối / thoại")."""
     words = line.split()
-    if len(line) <= width or len(words) < 2:
+    if measure(line) <= width or len(words) < 2:
         return [line]
     lines: list[str] = []
-    count = -(-len(line) // width)  # lines needed
+    count = len(_greedy(words, width, measure))  # lines needed
     while count > 1 and len(words) > 1:
-        total = len(" ".join(words))
-        target = total / count
-        fitting: list[tuple[int, int]] = []  # (word index, characters before it)
-        position = -1
+        target = measure(" ".join(words)) / count
+        fitting: list[tuple[int, int, float]] = []  # (preference, word index, first's width)
         for index in range(1, len(words)):
-            position += len(words[index - 1]) + 1
-            rest = total - position - 1
-            if position <= width and rest <= width * (count - 1):
-                fitting.append((index, position))
+            first = " ".join(words[:index])
+            rest = words[index:]
+            if measure(first) > width or len(_greedy(rest, width, measure)) > count - 1:
+                continue
+            if words[index].casefold() in _TITLE_BREAKS:
+                preference = 0
+            elif not words[index - 1][:1].isupper():
+                preference = 1
+            else:
+                preference = 2  # in a name: "Chủ / tịch", "Cao / Bằng"
+            fitting.append((preference, index, measure(first)))
         if not fitting:
             break
-        phrases = [f for f in fitting if words[f[0]].casefold() in _TITLE_BREAKS]
-        best, _ = min(phrases or fitting, key=lambda f: abs(f[1] - target))
+        preferred = min(f[0] for f in fitting)
+        _, best, _ = min(
+            (f for f in fitting if f[0] == preferred), key=lambda f: abs(f[2] - target)
+        )
         lines.append(" ".join(words[:best]))
         words = words[best:]
         count -= 1
     lines.append(" ".join(words))
+    return lines
+
+
+def _greedy(words: Sequence[str], width: float, measure: Callable[[str], float]) -> list[str]:
+    """Words filled line by line (a word wider than ``width`` alone on its line)."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if line and measure(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
     return lines
 
 

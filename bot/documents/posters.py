@@ -23,6 +23,7 @@ import qrcode.constants
 from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.documents.frame import title_lines
 from locales import LocalizedError, translator
 
 __all__ = [
@@ -202,12 +203,25 @@ class _Block:
     color: tuple[int, int, int] = _INK
     center: bool = True
     space_after: int = 0
+    title: bool = False  #: broken between phrases (:func:`title_lines`), not greedily
+
+
+def _lines(block: _Block, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    if not block.title:
+        return _wrap(block.text, font, width)
+    text = unicodedata.normalize("NFC", block.text)
+    return [
+        line
+        for paragraph in text.split("\n")
+        for part in title_lines(paragraph, width=width, measure=font.getlength)
+        for line in _wrap(part, font, width)  # a word wider than the poster is still cut
+    ]
 
 
 def _block_height(block: _Block, width: int, scale: float) -> int:
     font = _font(round(block.size * scale), bold=block.bold)
     line_height = round(font.size * 1.3)
-    return line_height * len(_wrap(block.text, font, width)) + round(block.space_after * scale)
+    return line_height * len(_lines(block, font, width)) + round(block.space_after * scale)
 
 
 def _draw_block(
@@ -215,7 +229,7 @@ def _draw_block(
 ) -> int:
     font = _font(round(block.size * scale), bold=block.bold)
     line_height = round(font.size * 1.3)
-    for line in _wrap(block.text, font, width):
+    for line in _lines(block, font, width):
         offset = (width - round(font.getlength(line))) // 2 if block.center else 0
         draw.text((x + offset, y), line, font=font, fill=block.color)
         y += line_height
@@ -248,7 +262,7 @@ def render_poster(text: PosterText, *, dpi: int = 300) -> Image.Image:
     _draw_block(draw, band, x=margin, y=round(60 * scale), width=inner, scale=scale)
 
     top = [
-        _Block(text.title, 80, bold=True, space_after=24),
+        _Block(text.title, 80, bold=True, space_after=24, title=True),
         _Block(text.organiser, 50, color=_MUTED, space_after=30),
         _Block(text.unit, 62, space_after=24),
         _Block(text.deadline, 70, bold=True, color=_DEADLINE, space_after=36),
