@@ -329,11 +329,12 @@ async def _tell_askers(
         if q.status != "withdrawn" and q.id not in answer_of and not q.answer_published
     ]
     waiting: dict[int, list[tuple[Question, bool]]] = defaultdict(list)
+    listed: set[tuple[int, int]] = set()  # (person, question): a set, for 100,000 questions
     for recipient in await recipients_of(store, open_questions):
-        mine = waiting[recipient.person_id]
-        if all(q.id != recipient.question.id for q, _ in mine):
-            mine.append((recipient.question, recipient.supporter))
-    departments = {q.id: await store.questions.department_of(q.id) for q in open_questions}
+        if (recipient.person_id, recipient.question.id) not in listed:
+            listed.add((recipient.person_id, recipient.question.id))
+            waiting[recipient.person_id].append((recipient.question, recipient.supporter))
+    departments = {r.id: r.department for r in await store.reports.questions(campaign.id)}
     expected = f"{written_answer_expected(campaign, today):%d/%m/%Y}"
     languages = await store.people.languages(list(per_person) + list(waiting))
     messages: list[tuple[int, Reply, str]] = []
