@@ -30,7 +30,9 @@ from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.officials import official_idle, official_start
 from handlers.states import CATEGORIES, DRAFT_STATES, State
 from handlers.understanding import (
+    agrees_first,
     announced_subject,
+    asks_about_privacy,
     asks_if_answered,
     declines_name,
     drops_draft,
@@ -43,6 +45,7 @@ from handlers.understanding import (
     names_a_question,
     question_like,
     unsure,
+    wants_anonymous,
 )
 from storage.models import Campaign, DeadlineKind, NewQuestion
 
@@ -807,7 +810,7 @@ async def note_anonymous(ctx: Ctx, text: str) -> bool:
     at the name step (skipped, or applied at once at the preview); or, where the dialogue
     needs names, the person is told so. Before, it was "not understood" and forgotten, or
     offered as words to add to the question."""
-    if "anonymous" not in intents(text):
+    if not wants_anonymous(text):
         return False
     if ctx.state == State.CONSENT:  # no draft exists before consent
         campaigns = [c for c, _ in await ctx.engine.open_campaigns(ctx.now)]
@@ -817,6 +820,12 @@ async def note_anonymous(ctx: Ctx, text: str) -> bool:
     if campaigns and not any(c.allow_anonymous for c in campaigns):
         ctx.say(ctx.tr("anonymous.not_allowed"))
         ctx.repeat_prompt()
+        return True
+    if ctx.state == State.CONSENT and agrees_first(text):
+        # "đồng ý, ẩn danh nha": both at once (the consent was asked again).
+        ctx.data["early_anonymous"] = True
+        ctx.say(ctx.tr("anonymous.noted_agreed"))
+        await consent_yes(ctx, "")
         return True
     if ctx.state == State.CONSENT:
         ctx.data["early_anonymous"] = True
@@ -844,6 +853,12 @@ async def _before_a_choice(ctx: Ctx, text: str) -> bool:
 
 @router.unmatched_text(State.CONSENT, State.CAMPAIGN)
 async def text_at_a_choice(ctx: Ctx, text: str) -> None:
+    if ctx.state == State.CONSENT and asks_about_privacy(text):
+        # "ai xem được câu hỏi của em?": the notice answers it (it was "not understood",
+        # or kept as the person's question for the chair).
+        ctx.say(ctx.tr("consent.asked"))
+        ask_consent(ctx)
+        return
     if await _before_a_choice(ctx, text):
         return
     ctx.say(ctx.tt("choice.not_understood"))

@@ -24,7 +24,9 @@ from bot.clustering.normalize import fold, plain
 
 __all__ = [
     "INTENTS",
+    "agrees_first",
     "ambiguous",
+    "asks_about_privacy",
     "asks_if_answered",
     "declines_name",
     "drops_draft",
@@ -39,6 +41,7 @@ __all__ = [
     "never_mind",
     "question_like",
     "typed_number",
+    "wants_anonymous",
 ]
 
 # What each intent is said with (unaccented, lower case, one space between words, runs of
@@ -316,6 +319,7 @@ _ANONYMOUS |= {
     for how in ("kin", "an danh", "giau ten", "bi mat", "khong ten", "khong ghi ten")
     for tail in ("", " duoc khong", " duoc ko", " dc khong", " dc ko", " duoc")
 } | {"giu kin", "giu kin ten", "kin ten", "an danh duoc khong", "an danh dc khong"}
+_ANONYMOUS |= {f"muon {how}" for how in ("an danh", "giau ten", "an ten", "dau ten", "giu kin ten")}
 _GREETING = {
     "chao",
     "xin chao",
@@ -892,7 +896,8 @@ def intents(text: str) -> frozenset[str]:
     # disagree ("ok không").
     split = words.split()
     for cut in range(1, len(split)):
-        first, second = _said(" ".join(split[:cut])), _said(" ".join(split[cut:]))
+        # The second part trimmed too: "vâng ạ em đồng ý" is "vâng" and "đồng ý".
+        first, second = _said(" ".join(split[:cut])), _said(_trim(" ".join(split[cut:])))
         if first and second:
             if first <= _AGREEING and not second & _DECLINING:
                 # "ok gửi đi": an "ok" in front adds nothing to what follows.
@@ -931,6 +936,55 @@ def never_mind(text: str) -> bool:
     """Whether ``text`` at a step of a question not written yet (the unit, the name, the
     topic) means "never mind" ("thôi", "thôi khỏi", "thôi không hỏi nữa")."""
     return meaningful(text) in _NEVER_MIND_SAID or "cancel" in intents(text)
+
+
+# "đồng ý nhưng em muốn giấu tên", "ok, ẩn danh nha": two answers in one message.
+_BUT = re.compile(r"\s*(?:\b(?:nhưng|nhung|mà)\b|[,;])\s*", re.IGNORECASE)
+
+
+def wants_anonymous(text: str) -> bool:
+    """Whether ``text`` asks to send anonymously, alone or after another answer ("ẩn
+    danh", "đồng ý nhưng em muốn giấu tên")."""
+    return "anonymous" in intents(text) or any(
+        "anonymous" in intents(part) for part in _BUT.split(text) if part.strip()
+    )
+
+
+def agrees_first(text: str) -> bool:
+    """Whether ``text`` starts with a yes and says something more ("đồng ý, ẩn danh nha",
+    "ok ẩn danh", "đồng ý nhưng em muốn giấu tên")."""
+    parts = [part for part in _BUT.split(text) if part.strip()]
+    if len(parts) > 1 and "yes" in intents(parts[0]) and intents(parts[0]) <= _AGREEING:
+        return True
+    split = meaningful(text).split()
+    for cut in range(1, len(split)):
+        first = _said(" ".join(split[:cut]))
+        if "yes" in first and first <= _AGREEING:
+            return True
+    return False
+
+
+# What the consent notice answers, asked at the consent ("ai xem được câu hỏi của em?",
+# "thông tin có bị lộ ko", "lưu bao lâu v"): who sees, leaks, safety, how long it is kept.
+_ABOUT_PRIVACY = re.compile(
+    r"\bai (?:se |duoc |co the )?(?:xem|doc|biet|thay)\b"
+    r"|\bbao mat\b|\b(?:bi lo|lo ra|lo thong tin|lo ten)\b"
+    r"|\ban toan (?:khong|ko|k|kh|khg|chu|ha|hong|hok)\b"
+    r"|\blu (?:bao lau|den bao gio|den khi nao)\b"  # "lưu" (letters run together)
+)
+# How a question for the dialogue starts: never one about the notice.
+_FOR_THE_DIALOGUE = re.compile(r"\b(?:muon hoi|cho (?:em|e|minh|mk|toi) hoi|kien nghi|de xuat)\b")
+
+
+def asks_about_privacy(text: str) -> bool:
+    """Whether ``text``, at the consent, asks what the notice answers (who sees the data,
+    whether it leaks, how long it is kept) rather than being a question for the chair."""
+    words = _words(text)
+    return (
+        len(words.split()) <= 12
+        and bool(_ABOUT_PRIVACY.search(words))
+        and not _FOR_THE_DIALOGUE.search(words)
+    )
 
 
 def ambiguous(text: str) -> bool:

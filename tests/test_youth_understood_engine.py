@@ -595,3 +595,60 @@ def test_questions_differing_only_near_the_cut_are_shown_where_they_differ() -> 
     assert shown[1].endswith("làm sau khi tốt nghiệp?")
     assert shown[2] == "Xã em có được lắp wifi miễn phí ở nhà văn hóa không ạ?"
     assert all(len(s) <= PICK_CHARS for s in shown)
+
+
+async def test_agreeing_and_staying_anonymous_in_one_message(engine: Engine) -> None:
+    """ "đồng ý, ẩn danh nha" at the consent noted the wish and asked the consent again
+    ("Bạn trả lời giúp mình câu dưới đây trước nhé"); "đồng ý nhưng e muốn giấu tên" was
+    not understood."""
+    for user, typed in (
+        ("both-1", "đồng ý, ẩn danh nha"),
+        ("both-2", "đồng ý nhưng e muốn giấu tên"),
+    ):
+        t = Talker(engine, user_id=user)
+        await t.say("/start")
+        await t.say(typed)
+        assert "gửi ẩn danh" in texts(t) and "xã, phường" in texts(t)
+        assert "trả lời giúp mình câu dưới đây" not in texts(t)
+        for step in ("thuc phan", "1"):
+            await t.say(step)
+        assert "Họ và tên" not in texts(t)  # no name asked: anonymous
+
+
+async def test_yes_after_politeness_at_the_consent(engine: Engine) -> None:
+    """ "vâng ạ e đồng ý" was "Mình chưa hiểu ý bạn"."""
+    t = Talker(engine, user_id="polite")
+    await t.say("/start")
+    await t.say("vâng ạ e đồng ý")
+    assert "xã, phường" in texts(t)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ai sẽ xem được câu hỏi của em vậy ạ?",
+        "thông tin của em có bị lộ ra ngoài không ạ",
+        "ok nhưng ai xem đc câu hỏi v",
+        "có an toàn ko ad",
+        "lưu bao lâu v",
+    ],
+)
+async def test_a_question_about_the_notice_at_the_consent(engine: Engine, typed: str) -> None:
+    """ "ai sẽ xem được câu hỏi của em vậy ạ?" at the consent was kept as the person's
+    question for the chair ("Mình đã giữ lại câu hỏi bạn vừa gửi"); shorter ones were
+    "Mình chưa hiểu ý bạn". The notice answers them: shown whole again."""
+    t = Talker(engine, user_id="privacy")
+    await t.say("/start")
+    await t.say(typed)
+    assert "Người xem:" in texts(t) and "đã giữ lại câu hỏi" not in texts(t)
+    await t.say("đồng ý")
+    for step in ("thuc phan", "1", "Hoa", "bỏ qua", "1"):
+        await t.say(step)
+    assert "Bạn viết câu hỏi" in texts(t)  # nothing kept as the question
+
+
+async def test_a_question_on_safety_for_the_chair_is_still_kept(engine: Engine) -> None:
+    t = Talker(engine, user_id="safety")
+    await t.say("/start")
+    await t.say("Em muốn hỏi về an toàn thực phẩm trường học ạ")
+    assert "đã giữ lại câu hỏi" in texts(t)
