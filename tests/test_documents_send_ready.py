@@ -202,3 +202,33 @@ def test_poster_title_is_not_broken_inside_a_name() -> None:
     ]
     # The width the poster gives its title (300 dpi): what render_poster draws.
     assert all(font.getlength(line) <= 2140 for line in lines)
+
+
+def test_follow_up_documents_mark_questions_quoted_as_received(tmp_path: Path) -> None:
+    # The summary marks a question typed without diacritics "(nguyên văn)" and explains the
+    # mark once; the conclusion notice (published) and the compilation of answers quoted the
+    # same words unmarked, as if the office had typed them so.
+    teencode = "em muon hoi tinh co ho tro tn tim viec lam ko a"
+    formal = "Tỉnh có hỗ trợ thanh niên tìm việc làm không?"
+    items = tuple(
+        ConclusionItem(n, code, "Việc làm", text, (code,), 1, "Giao Sở Nội vụ.", ())
+        for n, code, text in ((1, "K7Q2MA", teencode), (2, "P3X8AB", formal))
+    )
+    notice = ConclusionDocument(
+        _hand_made_head("vi"), "Chủ tịch UBND tỉnh Cao Bằng", "", items, (), date(2025, 9, 7), None
+    )
+    asked = tuple(
+        AnsweredQuestion(
+            code, "Việc làm", "Xã Đàm Thuỷ", "Lan", text, 1, None, None, None, False, None
+        )
+        for code, text in (("K7Q2MA", teencode), ("P3X8AB", formal))
+    )
+    answers = AnswersDocument(
+        _hand_made_head("vi"), date(2025, 8, 26), (DepartmentAnswers("Sở Nội vụ", asked),)
+    )
+    for name, document in (("ket-luan", notice), ("tra-loi", answers)):
+        out = write_followup_docx(document, tmp_path / f"{name}.docx", tr=translator("vi"))
+        texts = [p.text for p in docx.Document(str(out)).paragraphs]
+        assert sum("được ghi chú “(nguyên văn)”" in t for t in texts) == 1, name
+        assert any(f"“{teencode}” (nguyên văn)" in t for t in texts), name
+        assert any(f"“{formal}”" in t and "(nguyên văn)" not in t for t in texts), name

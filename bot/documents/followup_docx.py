@@ -8,17 +8,20 @@ out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from docx.shared import Pt
 
 from bot.documents.docx import issuer_phrase
 from bot.documents.followup import (
+    AnsweredQuestion,
     AnswersDocument,
     CommitmentRow,
     ConclusionDocument,
+    ConclusionItem,
     DocumentHead,
     ProgrammeDocument,
     ReportDocument,
@@ -37,6 +40,7 @@ from bot.documents.frame import (
 )
 from bot.documents.model import format_date_vn, format_number, to_vietnam_time
 from bot.documents.numbering import roman
+from bot.documents.verbatim import is_verbatim_case
 from locales import Translator
 
 #: Number, question (wording, code), askers and units, who answers: 16 cm.
@@ -135,7 +139,24 @@ def _n(value: int, tr: Translator) -> str:
 
 
 def _quote(text: str, tr: Translator) -> str:
-    return tr.t("digest.quote", text=" ".join(text.split()))
+    """A young person's words in quotes, marked "(nguyên văn)" when written without
+    diacritics, in teencode or in English, as the summary marks them."""
+    quoted = tr.t("digest.quote", text=" ".join(text.split()))
+    if _is_verbatim(text):
+        quoted += " " + tr.t("document.verbatim.mark")
+    return quoted
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_verbatim(text: str) -> bool:
+    """:func:`is_verbatim_case`, once per text (the note and the quote both ask)."""
+    return is_verbatim_case(text)
+
+
+def _verbatim_note(out: Body, texts: Iterable[str], tr: Translator) -> None:
+    """The note explaining "(nguyên văn)" under the introduction, when a quote carries it."""
+    if any(map(_is_verbatim, texts)):
+        out.document.add_paragraph(tr.t("document.verbatim.note"), style=STYLE_NOTE)
 
 
 # --- the compilation of answers ------------------------------------------------------------
@@ -154,12 +175,21 @@ def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
             answerers=tr.t(document.head.answerers_key),
         ),
     )
+    _verbatim_note(
+        out,
+        (t for s in document.sections for q in s.questions for t in (q.text, *_said(q))),
+        tr,
+    )
     if not document.sections:
         _body(out, tr.t("digest.no_questions"), italic=True)
     # Thousands of questions: streamed as WordprocessingML into the saved file (as the
     # summary's questions are), since python-docx slows down with every paragraph it adds.
     out.stream_xml(_answers_xml(document, tr, out))
     _closing(out, tr.t("followup.answers.closing"))
+
+
+def _said(q: AnsweredQuestion) -> Iterator[str]:
+    return (said for _, _, said in q.feedback)
 
 
 def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterator[str]:
@@ -230,6 +260,15 @@ def _programme(out: Body, document: ProgrammeDocument, tr: Translator) -> None:
             minutes=_n(document.minutes, tr),
         ),
     )
+    _verbatim_note(
+        out,
+        (
+            t
+            for row in document.rows
+            for t in (row.wording, row.original or "", *(r.text for r in row.related))
+        ),
+        tr,
+    )
     rows = []
     for row in document.rows:
         question = f"{_quote(row.wording, tr)} ({row.code}; {row.topic})"
@@ -290,6 +329,13 @@ def _task_headers(tr: Translator, *, status: bool = True) -> tuple[str, ...]:
     ) + ((tr.t("followup.col.status"),) if status else ())
 
 
+def _conclusion_texts(items: Iterable[ConclusionItem]) -> Iterator[str]:
+    for item in items:
+        yield item.question
+        yield item.original or ""
+        yield from (other.text for other in item.also_asked)
+
+
 def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None:
     head = document.head
     if document.published_at is None:
@@ -310,6 +356,7 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
             count=_n(len(document.items), tr),
         ),
     )
+    _verbatim_note(out, _conclusion_texts(document.items), tr)
     if document.summary:
         _body(out, document.summary)
     _heading(out, tr.t("followup.conclusion.answers_heading"))
@@ -409,6 +456,7 @@ def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
             host=head.host_name,
         ),
     )
+    _verbatim_note(out, (item.question for item in document.conclusions), tr)
     _heading(out, tr.t("followup.report.figures_heading"))
     figures = (
         ("questions", f.questions),
