@@ -32,7 +32,7 @@ from handlers.officials import official_request
 from handlers.states import State
 from locales import LocalizedError, translator
 from storage import Store
-from storage.models import Question, Topic
+from storage.models import Campaign, DeadlineKind, Question, Topic
 from storage.questions import CODE_LENGTH, clean_code
 
 router = Router()
@@ -374,6 +374,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
     topic_ids = ctx.data.get("answer_topics")
     topics = [int(t) for t in topic_ids] if isinstance(topic_ids, list) else None
     campaign_ids: list[int] = []  # those whose topic groups a filter may name
+    owing: list[Campaign] = []  # campaigns with questions waiting: their deadline is named
     for campaign in await ctx.store.campaigns.active():
         if topics is not None:
             campaign_ids.append(campaign.id)
@@ -400,6 +401,8 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         )
         total += count
         shown += page
+        if count:
+            owing.append(campaign)
         drafts += await ctx.store.questions.unpublished_count(campaign.id, departments=departments)
     draft_line = ctx.tr.n("answer.waiting_drafts", drafts) if drafts else ""
     # Each topic group read once, for the lines and the filter's names.
@@ -419,6 +422,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         ctx.say("\n".join(line for line in lines if line))
         return
     lines = [ctx.tr.n("answer.waiting_title", total)]
+    lines += [_deadline_line(ctx, campaign, len(owing) > 1) for campaign in owing]
     if topics is not None:
         lines.append(ctx.tr("answer.waiting_topics", topics=names))
     buttons: list[list[Choice]] = []
@@ -451,6 +455,20 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
     lines.append(ctx.tr("answer.waiting_hint"))
     ctx.data["answer_offset"] = offset
     ctx.ask(State.ANSWER_PICK, "\n".join(lines), buttons, listed=len(shown))
+
+
+def _deadline_line(ctx: Ctx, campaign: Campaign, named: bool) -> str:
+    """By when the departments' answers are due ("còn 3 ngày", "hôm nay"), or how late
+    they are once the date has passed; the campaign named when several owe answers."""
+    due = campaign.deadline(DeadlineKind.ANSWERS_DUE)
+    today = ctx.now.astimezone(ctx.settings.timezone).date()
+    left = (due - today).days
+    if left < 0:
+        line = ctx.tr.n("answer.waiting_overdue", -left, due=f"{due:%d/%m/%Y}")
+    else:
+        when = ctx.tr.n("reminder.in_days", left) if left else ctx.tr("reminder.today")
+        line = ctx.tr("answer.waiting_due", due=f"{due:%d/%m/%Y}", when=when)
+    return f"{campaign.title}: {line}" if named else line
 
 
 @router.action("aw")
