@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.campaign import conclusion, programme
+from bot.campaign import conclusion
 from bot.campaign.departments import DepartmentError
 from bot.campaign.timeline import written_date
 from bot.clustering.normalize import fold, plain
@@ -183,12 +183,7 @@ async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
     people = len({r.person_id for r in await recipients_of(ctx.store, questions)})
     # Questions asked on stage the organiser has not recorded the chair's answer of: their
     # askers would be told they were not answered at the dialogue.
-    covered = {i for e in entries for i in e.covers}
-    missing = [
-        e.question.code
-        for e in await programme.entries(ctx.store, campaign)
-        if e.question.id not in covered
-    ]
+    missing = await conclusion.unrecorded(ctx.store, campaign)
     text = ctx.tr.n("conclusion.confirm", people, entries=len(entries), campaign=campaign.title)
     if missing:
         text += "\n" + ctx.tr.n(

@@ -223,3 +223,23 @@ async def test_the_notice_gives_the_rest_to_departments_in_writing_with_a_date(
     ) in text
     assert "- Sở Nội vụ: 2 câu hỏi;" in text
     assert "- Ban tổ chức chuyển tới cơ quan có thẩm quyền: 1 câu hỏi." in text
+
+
+async def test_conclusion_show_names_programme_questions_without_the_chair_s_answer(
+    province_app: App, campaign: Campaign, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # On the command line 'conclusion publish' asks nothing: 'conclusion show' (and /ketluan)
+    # is where the organiser sees what is still to record before publishing.
+    app = province_app
+    store = app.store
+    jobs = await question(app, campaign, "lan", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+    loans = await question(app, campaign, "an", "Vay vốn khởi nghiệp ở đâu?", topic="vay vốn")
+    await programme.propose(store, campaign, now=clock.now())
+    await conclusion.record_answer(store, campaign, jobs.code, "Sàn việc làm.", now=clock.now())
+    assert await asyncio.to_thread(main, ["conclusion", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert f"1 câu hỏi trong kịch bản chưa có ý kiến kết luận: {loans.code}." in shown
+    clock.set(AFTER)
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=AFTER)
+    assert await asyncio.to_thread(main, ["conclusion", "show"]) == 0
+    assert "trong kịch bản" not in capsys.readouterr().out  # published: nothing to add

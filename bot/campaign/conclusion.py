@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.campaign import programme
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
 from handlers.answers import recipients_of
@@ -477,6 +478,8 @@ async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list
     ]
     if current is not None and current.published_at is not None:
         lines.append(tr.t("conclusion.published_on", date=f"{current.published_at:%d/%m/%Y}"))
+    elif missing := await unrecorded(store, campaign):
+        lines.append(tr.n("conclusion.confirm.unrecorded", len(missing), codes=", ".join(missing)))
     if current is not None and current.summary.strip():
         lines.append(tr.t("conclusion.summary_line", text=short(current.summary, 200)))
     else:
@@ -493,6 +496,17 @@ async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list
         for c in commitments
     ]
     return lines
+
+
+async def unrecorded(store: Store, campaign: Campaign) -> list[str]:
+    """Codes of the programme's questions no entry of the chair's covers: publishing would
+    tell their askers they were not answered at the dialogue."""
+    covered = {i for entry in await store.conclusions.entries(campaign.id) for i in entry.covers}
+    return [
+        e.question.code
+        for e in await programme.entries(store, campaign)
+        if e.question.id not in covered
+    ]
 
 
 def conclusion_due(campaign: Campaign) -> date:
