@@ -44,6 +44,7 @@ from handlers.understanding import (
     name_without_intro,
     names_a_question,
     question_like,
+    says_other_unit,
     unsure,
     wants_anonymous,
 )
@@ -499,6 +500,10 @@ async def unit_query(ctx: Ctx, text: str) -> None:
         or keep_early(ctx, text, long_words=None)
         or note_subject(ctx, text)
     ):
+        return
+    if ctx.state == State.UNIT_CONFIRM and says_other_unit(text):
+        # "sai r", "nhầm", "e ở xã khác": searched as a unit's name, then asked again.
+        await deep_unit_other(ctx, "")
         return
     searching = ctx.state != State.UNIT_CONFIRM  # "ở đây ạ" may confirm the unit offered
     # "ok" while several units are offered: which one? (below)

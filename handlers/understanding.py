@@ -40,6 +40,7 @@ __all__ = [
     "names_a_question",
     "never_mind",
     "question_like",
+    "says_other_unit",
     "typed_number",
     "wants_anonymous",
 ]
@@ -134,6 +135,13 @@ _NO = {
 # "ko đâu", "hông đâu": no.
 _NO |= {f"{neg} dau" for neg in ("khong", "ko", "k", "kh", "hong", "hok", "khum")}
 _NO |= {"nah"}
+# "không phải", "ko đúng": no (the unit offered, "Bạn thuộc … phải không?").
+_NO |= {
+    f"{neg} {word}{tail}"
+    for neg in ("khong", "ko", "k", "kh", "hong", "hok")
+    for word in ("phai", "dung")
+    for tail in ("", " dau")
+}
 # "ko đồng ý đâu", "hok đồng ý": every way of writing "không" before "đồng ý".
 _NO |= {
     f"{neg} dong y{tail}"
@@ -985,6 +993,17 @@ def asks_about_privacy(text: str) -> bool:
         and bool(_ABOUT_PRIVACY.search(words))
         and not _FOR_THE_DIALOGUE.search(words)
     )
+
+
+# "sai rồi", "nhầm", "em ở xã khác": the unit offered is not the person's.
+_OTHER_UNIT = re.compile(
+    r"^(?:sai|nham)\b|\b(?:xa|phuong|truong|cho|noi|don vi|co quan|cong ty) khac\b"
+)
+
+
+def says_other_unit(text: str) -> bool:
+    """Whether ``text``, asked "Bạn thuộc … phải không?", says it is another unit."""
+    return bool(_OTHER_UNIT.search(meaningful(text)))
 
 
 def ambiguous(text: str) -> bool:

@@ -652,3 +652,17 @@ async def test_a_question_on_safety_for_the_chair_is_still_kept(engine: Engine) 
     await t.say("/start")
     await t.say("Em muốn hỏi về an toàn thực phẩm trường học ạ")
     assert "đã giữ lại câu hỏi" in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["ko phải", "sai r", "nhầm", "ko, e ở xã khác", "không đúng"])
+async def test_not_the_unit_of_the_poster(engine: Engine, typed: str) -> None:
+    """Asked "Bạn thuộc Phường Thục Phán phải không?" (a unit's poster), "ko phải", "sai
+    r" were searched as units ("Mình chưa tìm thấy đơn vị nào giống "ko phải"") and the
+    same question asked again."""
+    t = Talker(engine, user_id="poster")
+    await t.say("/start u-w01273")
+    await t.say("đồng ý")
+    assert "phải không?" in texts(t)
+    await t.say(typed)
+    assert "Bạn đang sinh hoạt, học tập hoặc làm việc ở đâu?" in texts(t)
+    assert "chưa tìm thấy" not in texts(t)
