@@ -115,3 +115,31 @@ async def test_report_figures_add_up_by_topic_department_and_unit(
     cells = "\n".join(c for t in tables for r in t for c in r)
     for name in ("Hoàng Thị Lan", "Nông Văn Dũng", "Ẩn danh"):
         assert name not in text and name not in cells
+
+
+async def test_the_compilation_of_answers_shows_the_chair_s_answer(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    # A question the chair answered at the dialogue read 'Chưa có trả lời.' in the
+    # compilation of answers.
+    app = province_app
+    store, now = app.store, app.clock.now()
+    wifi = await question(app, campaign, "d", "Bản em chưa có sóng.", topic="Chuyển đổi số")
+    other = await question(app, campaign, "e", "Xóm em cũng mất sóng.", topic="Chuyển đổi số")
+    left = await question(app, campaign, "f", "Wifi nhà văn hóa?", topic="Chuyển đổi số")
+    for q in (wifi, other, left):
+        await store.questions.route_question(q.id, "Sở Khoa học và Công nghệ", now=now)
+    await conclusion.record_answer(
+        store, campaign, wifi.code, "Phủ sóng năm 2026.", also=[other.code], now=now
+    )
+    out = tmp_path / "answers.docx"
+    assert (
+        await run(["export", "--format", "docx", "--document", "answers", "--out", str(out)]) == 0
+    )
+    lines = [p.text for p in docx.Document(str(out)).paragraphs]
+    live = "Trả lời tại Hội nghị (Thông báo kết luận của Chủ tịch): Phủ sóng năm 2026."
+    for q in (wifi, other):
+        at = next(i for i, line in enumerate(lines) if q.code in line)
+        assert lines[at + 1] == live, lines[at : at + 2]
+    at = next(i for i, line in enumerate(lines) if left.code in line)
+    assert lines[at + 1] == "Chưa có trả lời."

@@ -70,6 +70,8 @@ class AnsweredQuestion:
     in_time: bool | None  #: answered by the departments' deadline (None: no answer)
     #: What askers and supporters said back about the answer: (date, by a supporter, text)
     feedback: tuple[tuple[date, bool, str], ...] = ()
+    #: The chair's answer at the dialogue (the conclusion notice) that covers it, if any
+    chair_answer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,13 @@ async def build_answers(
     by_department: dict[str, list[AnsweredQuestion]] = defaultdict(list)
     reports = await store.reports.questions(campaign.id)
     said_back = await store.questions.feedback_of([r.id for r in reports if r.answer])
+    chair: dict[int, str] = {}  # its own entry's answer first, else the first covering it
+    entries = await store.conclusions.entries(campaign.id)
+    for entry in entries:
+        chair[entry.question_id] = entry.text
+    for entry in entries:
+        for question_id in entry.covers:
+            chair.setdefault(question_id, entry.text)
     for r in reports:
         feedback = tuple(
             (to_vietnam_time(f.created_at).date(), f.supporter, f.text)
@@ -97,6 +104,7 @@ async def build_answers(
                 published=r.answer_published_at is not None,
                 in_time=_in_time(r.answered_at, due) if r.answer else None,
                 feedback=feedback,
+                chair_answer=chair.get(r.id),
             )
         )
     names = sorted((n for n in by_department if n), key=lambda n: (n.casefold(), n))

@@ -242,7 +242,10 @@ def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterat
                         text=_quote(said, tr),
                     )
                     yield paragraph_xml(detail, [(line, "")])
-            else:
+            if q.chair_answer:
+                live = tr.t("followup.answers.chair", answer=" ".join(q.chair_answer.split()))
+                yield paragraph_xml(detail, [(live, "")])
+            elif not q.answer:
                 yield paragraph_xml(detail, [(tr.t("followup.answers.none"), "i")])
 
 
