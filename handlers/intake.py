@@ -1590,7 +1590,9 @@ async def idle_text(ctx: Ctx, text: str) -> None:
             close = _close_text(ctx, closed)
             ctx.say(ctx.tr("welcome.back_closed", campaign=closed.title, close=close))
         return
-    ctx.say(ctx.tr("welcome.back"))
+    said = intents(text)
+    # "ok", "👍", "dạ" after the receipt: an acknowledgement, not "Chào bạn quay lại!".
+    ctx.say(ctx.tr("idle.ok" if said and said <= {"yes", "send"} else "welcome.back"))
 
 
 def _swallow_rest(ctx: Ctx, cleaned: str) -> None:

@@ -666,3 +666,14 @@ async def test_not_the_unit_of_the_poster(engine: Engine, typed: str) -> None:
     await t.say(typed)
     assert "Bạn đang sinh hoạt, học tập hoặc làm việc ở đâu?" in texts(t)
     assert "chưa tìm thấy" not in texts(t)
+
+
+@pytest.mark.parametrize("typed", ["ok", "👍", "dạ", "oke nha"])
+async def test_an_ok_after_the_receipt_is_no_welcome_back(engine: Engine, typed: str) -> None:
+    """ "ok" right after "Đã nhận câu hỏi của bạn" was answered "Chào bạn quay lại!"."""
+    t = Talker(engine, user_id="ack")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    await t.say(typed)
+    assert texts(t).startswith("Dạ!") and "quay lại" not in texts(t)
