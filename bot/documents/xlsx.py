@@ -144,6 +144,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     print_setup(questions_ws, landscape=True)
     print_setup(clusters_ws, landscape=True)
     print_setup(units_ws, landscape=False)
+    _set_properties(wb, data)
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -156,6 +157,16 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
         },
     )
     return target
+
+
+def _set_properties(wb: Workbook, data: DigestData) -> None:
+    """The file's properties as the DOCX's: its issuer as author ("openpyxl" otherwise)."""
+    from bot.documents.docx import issuer_of  # the DOCX module imports this one's users
+
+    issuer = issuer_of(data)
+    wb.properties.creator = ", ".join(part for part in (issuer.name, issuer.parent) if part)
+    wb.properties.lastModifiedBy = wb.properties.creator
+    wb.properties.title = data.campaign_title
 
 
 def write_table(
