@@ -719,7 +719,9 @@ class Engine:
             # A photo's or a file's caption is what the person wrote: read it as text.
             ctx.say(ctx.tr("media.caption"))
             await self._text(ctx, event.text)
-        elif event.kind == EventKind.MEDIA and self._sticker_yes(ctx):
+        elif event.kind == EventKind.MEDIA and (
+            self._sticker_yes(ctx) or await self._sticker_ack(ctx)
+        ):
             await self._text(ctx, event.emoji or "")  # a thumbs-up sticker: "👍" typed
         elif event.kind == EventKind.MEDIA:
             ctx.say(ctx.tr(f"media.{_MEDIA_GROUPS.get(event.media_type or '', 'other')}"))
@@ -758,6 +760,17 @@ class Engine:
             return False
         said = intents(emoji)
         return bool(said) and said <= {"yes", "send"} and self._typed_choice(ctx, emoji) is not None
+
+    async def _sticker_ack(self, ctx: Ctx) -> bool:
+        """A thumbs-up sticker between questions (after "Đã nhận câu hỏi"): an "ok", as
+        "👍" typed is, not "Bạn gõ câu hỏi bằng chữ giúp mình nhé"."""
+        emoji = ctx.event.emoji
+        if not emoji or ctx.state != State.IDLE:
+            return False
+        said = intents(emoji)
+        if not said or not said <= {"yes", "send"}:
+            return False
+        return await self.store.people.has_consent(ctx.person.id, version=CONSENT_VERSION)
 
     # -- bursts: several messages within seconds ------------------------------------
 

@@ -62,8 +62,10 @@ async def test_a_sticker_between_questions_is_no_second_welcome(engine: Engine) 
     await t.say(QUESTION)
     await t.say("1")
     assert "Mã câu hỏi" in texts(t)
-    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="😂")
     assert "Nhãn dán" in texts(t) and "/hoi" in texts(t) and "Chào bạn!" not in texts(t)
+    await t.event(EventKind.MEDIA, media_type="sticker", emoji="👍")  # an "ok"
+    assert texts(t).startswith("Dạ!") and "Chào bạn!" not in texts(t)
 
 
 # -- 2. a thumbs-up ----------------------------------------------------------------------------------
