@@ -283,6 +283,8 @@ async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
                 answered=f.answered,
                 in_time=f.answered_in_time,
                 live=f.live_questions,
+                chair=f.answered_live,
+                pending=f.pending,
                 commitments=p.tr.n("count.commitments", f.commitments),
                 done=f.commitments_done,
             )
