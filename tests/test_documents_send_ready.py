@@ -25,7 +25,7 @@ from bot.documents.followup import (
 )
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.frame import TITLE_LINE_CHARS, title_lines
-from bot.documents.xlsx import write_xlsx
+from bot.documents.xlsx import TableColumn, write_table, write_xlsx
 from locales import Translator, translator
 from tests.test_digest_docs import make_digest
 from tests.test_followup_docs import _hand_made_head
@@ -254,3 +254,17 @@ def test_files_name_their_issuer_not_the_library(tmp_path: Path) -> None:
     workbook = load_workbook(write_xlsx(digest, tmp_path / "t.xlsx", tr=Translator("vi")))
     assert workbook.properties.creator == author
     assert workbook.properties.title == digest.campaign_title
+    # The answer sheet sent to a department, and any table written (youthbot cluster --out).
+    question = SheetQuestion("K7Q2MA", "Việc làm", "Xã Đàm Thuỷ", "Lan", "Có việc không?", 1, "")
+    sheet = write_answer_sheet(
+        [question],
+        tmp_path / "phieu.xlsx",
+        tr=translator("vi"),
+        department="Sở Nội vụ",
+        campaign_id=1,
+        campaign_title="Đối thoại 2027",
+        due=None,
+    )
+    table = write_table(tmp_path / "nhom.xlsx", "Nhóm", [TableColumn("Mã", 8, 10)], [("A",)])
+    for path in (sheet, table):
+        assert load_workbook(path).properties.creator != "openpyxl"

@@ -189,6 +189,8 @@ def write_answer_sheet(
     ws.protection.formatRows = False  # ... but rows may be resized to read long answers
     ws.protection.formatColumns = False
     wb.properties.subject = department
+    wb.properties.title = _label("title", tr)
+    wb.properties.creator = ""  # not "openpyxl": the sheet goes to the department
     wb.save(str(target))
     return target
 

@@ -191,6 +191,8 @@ def write_table(
             for cell in ws[letter][1:]:
                 cell.alignment = WRAP
     print_setup(ws, landscape=True)
+    wb.properties.creator = ""  # not "openpyxl"
+    wb.properties.title = sheet
     wb.save(target)
     return target
 
