@@ -283,8 +283,13 @@ WRITTEN_ANSWER_DAYS = 10
 
 def written_answer_expected(campaign: Campaign, today: date) -> date:
     """When a question the notice does not answer should have its written answer: by the
-    results report's deadline (20 days after the dialogue), or 10 days on when later."""
-    return max(campaign.deadline(DeadlineKind.REPORT), today + timedelta(days=WRITTEN_ANSWER_DAYS))
+    results report's deadline (20 days after the dialogue), or 10 days on when later (never
+    before the departments' own deadline)."""
+    return max(
+        campaign.deadline(DeadlineKind.REPORT),
+        campaign.deadline(DeadlineKind.ANSWERS_DUE),
+        today + timedelta(days=WRITTEN_ANSWER_DAYS),
+    )
 
 
 async def _tell_askers(
