@@ -185,6 +185,9 @@ async def _ask_publish(ctx: Ctx, campaign: Campaign) -> None:
     # askers would be told they were not answered at the dialogue.
     missing = await conclusion.unrecorded(ctx.store, campaign)
     text = ctx.tr.n("conclusion.confirm", people, entries=len(entries), campaign=campaign.title)
+    waiting = await conclusion.waiting_people(ctx.store, campaign)
+    if waiting:
+        text += "\n" + ctx.tr.n("conclusion.confirm.waiting", waiting)
     if missing:
         text += "\n" + ctx.tr.n(
             "conclusion.confirm.unrecorded", len(missing), codes=", ".join(missing)

@@ -76,6 +76,8 @@ async def test_askers_without_an_answer_are_told_when_and_by_whom(
     engine = build_engine(app)
     organiser = await official(app, engine, "organiser", "org")
     await organiser.say("/ketluan congbo")
+    # Before sending: how many will hear only that they wait (lan is told with her answer).
+    assert "3 thanh niên khác sẽ được báo câu hỏi của mình chưa có trả lời" in (organiser.last_text)
     await organiser.press("Công bố")
     assert "gửi tới 1 thanh niên" in organiser.last_text
     assert "3 thanh niên khác được báo câu hỏi của mình chưa có trả lời" in organiser.last_text

@@ -503,6 +503,23 @@ async def status_lines(store: Store, campaign: Campaign, tr: Translator) -> list
     return lines
 
 
+async def waiting_people(store: Store, campaign: Campaign) -> int:
+    """Young people publishing would tell only that a question of theirs waits for a
+    written answer (none of theirs is covered), as :func:`publish` finds them."""
+    covered: set[int] = set()
+    for entry in await store.conclusions.entries(campaign.id):
+        covered.update(entry.covers)
+    questions = await store.questions.of_campaign(campaign.id)
+    live = [q for q in questions if q.id in covered and q.status != "withdrawn"]
+    told = {r.person_id for r in await recipients_of(store, live)}
+    open_questions = [
+        q
+        for q in questions
+        if q.status != "withdrawn" and q.id not in covered and not q.answer_published
+    ]
+    return len({r.person_id for r in await recipients_of(store, open_questions)} - told)
+
+
 async def unrecorded(store: Store, campaign: Campaign) -> list[str]:
     """Codes of the programme's questions no entry of the chair's covers: publishing would
     tell their askers they were not answered at the dialogue."""
