@@ -371,3 +371,26 @@ async def test_unit_prompt_examples_are_the_campaigns_own(app: App) -> None:
     thai_nguyen = {u.name for u in province_units("thai_nguyen")}
     assert len(examples) == 2
     assert all(any(name.endswith(example) for name in thai_nguyen) for example in examples)
+
+
+def test_a_commune_host_makes_a_commune_dialogue_without_level(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's `--host CODE` alone, for a commune's own dialogue: the level follows
+    the host (it was refused: "đợt đối thoại cấp tỉnh phải do đơn vị cấp tỉnh chủ trì");
+    a level that contradicts the host is still refused."""
+    assert cli(capsys, "units", "load")[0] == 0
+    create = ["campaign", "create", "--title", "Đối thoại xã", "--dialogue-date", ahead(90)]
+    status, out, err = cli(capsys, *create, "--host", "w01273")
+    assert status == 0, err
+    assert "Cơ quan chủ trì: Phường Thục Phán (w01273)" in out
+    # A commune dialogue: the province cannot be made its host afterwards.
+    status, _, err = cli(capsys, "campaign", "edit", "1", "--host", "p04")
+    assert status == 2
+    assert "cấp xã phải do một xã, phường hoặc đặc khu chủ trì" in err
+    status, _, err = cli(capsys, *create, "--host", "w01273", "--level", "province")
+    assert status == 2
+    assert "cấp tỉnh phải do đơn vị cấp tỉnh chủ trì" in err
+    status, out, err = cli(capsys, *create)
+    assert status == 0, err
+    assert "Cơ quan chủ trì: Cao Bằng (p04)" in out

@@ -79,7 +79,7 @@ async def create_campaign(
     *,
     title: str,
     dialogue: date,
-    level: str = "province",
+    level: str | None = None,
     host_code: str | None = None,
     theme: str = "",
     complex_content: bool = False,
@@ -93,14 +93,18 @@ async def create_campaign(
 ) -> Campaign:
     """A new campaign hosted by ``host_code`` or the configured province.
 
-    Dates already past are refused unless ``allow_past`` (recording a past dialogue).
+    ``level`` ("province" or "commune") follows the host when not given: a commune,
+    ward or special zone hosts its own dialogue ("cấp xã"), the province the provincial
+    one. Dates already past are refused unless ``allow_past`` (recording a past dialogue).
     """
     title = title.strip()
     if not title:
         raise CampaignSetupError("cli.campaign.empty_title")
-    if level not in ("province", "commune"):
+    if level not in (None, "province", "commune"):
         raise CampaignSetupError("cli.campaign.bad_level")
     host = await find_unit(app.store, host_code) if host_code else await default_host(app)
+    if level is None:
+        level = "province" if host.kind == UnitKind.PROVINCE else "commune"
     check_host(host, level)
     try:
         deadlines = compute_timeline(dialogue, complex_content=complex_content, overrides=overrides)

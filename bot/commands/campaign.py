@@ -153,7 +153,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument(
         "--level",
         choices=["province", "commune"],
-        default="province",
+        default=None,
         help=help_text("cli.help.campaign.level"),
     )
     create.add_argument(
