@@ -407,8 +407,8 @@ def _ask_withdraw(ctx: Ctx, question: Question) -> None:
         ctx.tr("withdraw.confirm", code=question.code, text=short(question.text, 200)),
         [
             [
-                Choice(ctx.tr("withdraw.yes"), "wy", intents=("yes",)),
-                Choice(ctx.tr("withdraw.no"), "wn", intents=("no", "keep")),
+                Choice(ctx.tr("withdraw.yes"), "wy", intents=("yes", "withdraw.yes")),
+                Choice(ctx.tr("withdraw.no"), "wn", intents=("no", "keep", "withdraw.no")),
             ]
         ],
     )

@@ -704,6 +704,28 @@ CHOICE_INTENTS: dict[str, frozenset[str]] = (
             ),
         )
     }
+    | {
+        # "Rút câu hỏi …?": "rút đi", "ừ rút", "xóa đi"; "ko rút nữa", "thôi khỏi rút",
+        # "để đó" (they were "Mình chưa hiểu ý bạn").
+        "withdraw.yes": _spelled(
+            {
+                f"{lead}{verb}{what}"
+                for lead in ("", "u ", "ok ", "oke ", "vang ", "co ", "thoi ")
+                for verb in ("rut", "rut lai", "xoa")  # not "hủy": cancel what?
+                for what in ("", " cau nay", " cau hoi", " cau hoi nay", " no")
+            }
+        ),
+        "withdraw.no": _spelled(
+            {
+                f"{lead}{neg} {verb}{tail}"
+                for lead in ("", "thoi ")
+                for neg in ("khong", "ko", "k", "khoi")  # not "dung": "đừng" or "đúng"?
+                for verb in ("rut", "xoa")
+                for tail in ("", " nua", " dau", " nua dau")
+            }
+            | {"de do", "de nguyen", "giu", "giu nguyen", "thoi khoi", "khong rut nua"}
+        ),
+    }
 )
 
 # Words whose meaning is in their diacritics: read only when typed with them.

@@ -679,3 +679,27 @@ async def test_an_ok_after_the_receipt_is_no_welcome_back(engine: Engine, typed:
     await t.say("1")
     await t.say(typed)
     assert texts(t).startswith("Dạ!") and "quay lại" not in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "withdrawn"),
+    [
+        ("rút đi", True),
+        ("ừ rút", True),
+        ("xóa đi", True),
+        ("ko rút nữa", False),
+        ("thôi khỏi rút", False),
+        ("để đó", False),
+        ("hủy", False),
+    ],
+)
+async def test_withdrawing_said_in_words(engine: Engine, typed: str, withdrawn: bool) -> None:
+    """Asked "Rút câu hỏi …?", "rút đi", "ko rút nữa", "để đó" were "Mình chưa hiểu ý bạn"."""
+    t = Talker(engine, user_id="withdraw")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("1")
+    await t.say("/rut")
+    await t.say(typed)
+    assert ("Đã rút câu hỏi" in texts(t)) is withdrawn
+    assert "chưa hiểu ý bạn" not in texts(t)
