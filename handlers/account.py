@@ -562,8 +562,8 @@ async def delete_command(ctx: Ctx) -> None:
         ctx.tr.n("delete.confirm", asked) if asked else ctx.tr("delete.confirm_none"),
         [
             [
-                Choice(ctx.tr("delete.yes"), "dy", intents=("yes",)),
-                Choice(ctx.tr("delete.no"), "dn", intents=("no", "keep")),
+                Choice(ctx.tr("delete.yes"), "dy", intents=("yes", "delete.yes")),
+                Choice(ctx.tr("delete.no"), "dn", intents=("no", "keep", "delete.no")),
             ]
         ],
     )

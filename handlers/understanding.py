@@ -725,6 +725,23 @@ CHOICE_INTENTS: dict[str, frozenset[str]] = (
             }
             | {"de do", "de nguyen", "giu", "giu nguyen", "thoi khoi", "khong rut nua"}
         ),
+        # "Bạn muốn … xóa dữ liệu của mình?": "xóa đi", "ừ xóa hết"; "ko xóa nữa", "để đó".
+        "delete.yes": _spelled(
+            {
+                f"{lead}xoa{what}"
+                for lead in ("", "u ", "ok ", "oke ", "vang ", "co ")
+                for what in ("", " het", " du lieu", " het du lieu", " het di")
+            }
+        ),
+        "delete.no": _spelled(
+            {
+                f"{lead}{neg} xoa{tail}"
+                for lead in ("", "thoi ")
+                for neg in ("khong", "ko", "k", "khoi")
+                for tail in ("", " nua", " dau", " nua dau")
+            }
+            | {"de do", "de nguyen", "giu", "giu lai", "giu nguyen", "thoi khoi"}
+        ),
     }
 )
 

@@ -703,3 +703,24 @@ async def test_withdrawing_said_in_words(engine: Engine, typed: str, withdrawn: 
     await t.say(typed)
     assert ("Đã rút câu hỏi" in texts(t)) is withdrawn
     assert "chưa hiểu ý bạn" not in texts(t)
+
+
+@pytest.mark.parametrize(
+    ("typed", "deleted"),
+    [
+        ("xóa đi", True),
+        ("ừ xóa", True),
+        ("ko xóa nữa", False),
+        ("thôi khỏi xóa", False),
+        ("để đó", False),
+    ],
+)
+async def test_deleting_ones_data_said_in_words(engine: Engine, typed: str, deleted: bool) -> None:
+    """Asked by /xoa "Bạn muốn rút lại đồng ý và xóa dữ liệu của mình?", "xóa đi" and
+    "ko xóa nữa" were "Mình chưa hiểu ý bạn"."""
+    t = Talker(engine, user_id="delete")
+    await walk(t)
+    await t.say("/xoa")
+    await t.say(typed)
+    assert ("Đã xóa dữ liệu" in texts(t)) is deleted
+    assert "chưa hiểu ý bạn" not in texts(t)
