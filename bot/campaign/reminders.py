@@ -39,6 +39,11 @@ class ReminderPolicy:
     youth_days_before: int = 3  # young people are reminded once
     draft_after: timedelta = timedelta(hours=24)  # an unfinished question gets one nudge
     grace: timedelta = timedelta(hours=12)
+    # After the departments' answer deadline, while questions still have no answer: the
+    # day after, then every few days; from the reminders' hour until evening, not at night.
+    overdue_first: int = 1
+    overdue_every: int = 3
+    night_from: int = 21
 
 
 # Who is reminded of which deadline.
@@ -112,6 +117,7 @@ async def tick(
                 continue  # the notice is out: nothing left to remind of
             queued += await _send(store, campaign, occurrence, now=now, tz=tz)
         queued += await _commitments(store, campaign, policy, now=now, tz=tz)
+        queued += await _overdue(store, campaign, policy, now=now, tz=tz)
     queued += await _drafts(store, now=now, policy=base)
     return queued
 
@@ -208,6 +214,74 @@ async def _commitments(
                         f"{kind}:{days}:{role.person_id}"
                     ),
                 )
+    return queued
+
+
+def overdue_day(due: date, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo) -> int:
+    """How many days late the answers are if an overdue reminder goes out now, else 0 (pure):
+    on the cadence's days (1, 4, 7, … days late), from the reminders' hour until the
+    evening (``night_from``; later only when the reminders' hour itself is later)."""
+    local = now.astimezone(tz)
+    late = (local.date() - due).days
+    if late < policy.overdue_first or (late - policy.overdue_first) % policy.overdue_every:
+        return 0
+    if not policy.hour <= local.hour < max(policy.night_from, policy.hour + 1):
+        return 0
+    return late
+
+
+async def _overdue(
+    store: Store, campaign: Campaign, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
+) -> int:
+    """After the departments' answer deadline: each department that still owes answers is
+    told how many and how late, the organisers which departments are late with their
+    counts; nothing once every question has an answer. A key per deadline date, day of
+    lateness and person: a restart never sends a day's reminder twice."""
+    due = campaign.deadline(DeadlineKind.ANSWERS_DUE)
+    late = overdue_day(due, policy, now=now, tz=tz)
+    if not late:
+        return 0
+    owed = await store.questions.owed_by_department(campaign.id)
+    if not sum(n for _, n in owed):
+        return 0
+    owed_of = {department: n for department, n in owed if department is not None}
+    base = f"rem:{campaign.id}:overdue:{DeadlineKind.ANSWERS_DUE.value}:{due}:{late}"
+    queued = 0
+    for audience in ("department", "organiser"):
+        for role in await store.roles.holders(audience, campaign_id=campaign.id):
+            if audience == "department" and not owed_of.get(role.department or ""):
+                continue  # this department has answered everything it was sent
+            person = await store.people.get(role.person_id)
+            if person is None:
+                continue
+            tr = translator(person.language)
+            head = tr(
+                "reminder.overdue",
+                deadline=tr(f"deadline.{DeadlineKind.ANSWERS_DUE.value}"),
+                due=day_text(person.language, due),
+                late=tr.n("reminder.overdue_days", late),
+            )
+            if audience == "department":
+                body = tr.n(
+                    "reminder.overdue.department",
+                    owed_of[role.department or ""],
+                    department=role.department,
+                    campaign=campaign.title,
+                )
+            else:
+                body = (
+                    campaign.title
+                    + "\n"
+                    + _owed_text(person.language, DeadlineKind.ANSWERS_DUE, owed)
+                )
+            queued += await queue_for_person(
+                store,
+                role.person_id,
+                Reply(head + "\n" + body),
+                kind="reminder",
+                now=now,
+                dedup_key=f"{base}:{audience}:{role.person_id}",
+            )
     return queued
 
 
