@@ -39,7 +39,11 @@ Events of one chat are handled in order, different chats concurrently (bounded).
 When handling fails the traceback goes to the log once (with the message id, never the
 text) and the person gets the localised ``error.generic`` text. Messages to one chat are
 at least ``per_chat_interval`` apart; a 429 pauses every send for ``retry_after`` (the quota
-is the bot's); a 403 marks the person unreachable until they write again.
+is the bot's); a 403 to a person marks them unreachable until they write again. A 401 or
+404 (a wrong token or API address) pauses the channel with one ERROR line and drops
+nothing; an error code this bot does not know is retried like an outage (one ERROR line
+per code); a long message the platform refuses as malformed (400) goes in shorter parts,
+and one it still refuses is logged at ERROR.
 :meth:`ZaloChannel.deliver` serves the outbox and raises the :mod:`bot.channels.base`
 delivery errors.
 
@@ -163,6 +167,9 @@ _COMMAND = re.compile(r"^/(\S{1,64})(?:\s+(.*))?$", re.DOTALL)
 _DATE_RESOLUTION = 0.0015
 #: Room left for the end of a reply next to its numbered options before they go alone.
 _MIN_TAIL = 200
+#: A message at least this long that the platform refuses as malformed (400) is sent again
+#: in shorter parts (the platform may count its 2,000 characters otherwise than we do).
+_MIN_SPLIT = 200
 
 
 class ZaloSetupError(ChannelSetupError):
@@ -410,6 +417,7 @@ class ZaloChannel(ChannelLifecycle):
             CHANNEL, "ZALO_BOT_TOKEN", logger, self._probe_token, interval=opts.token_probe_interval
         )
         self._seq = 0  # arrival order of stored polled updates
+        self._unknown_codes: set[int | None] = set()  # error codes the operator was told of
         # When our last message to each chat went out (wall clock, like the platform's
         # dates): a message dated before it was sent before the person could see our answer
         # (a flood, several messages in a row), which the engine answers once.
@@ -579,6 +587,7 @@ class ZaloChannel(ChannelLifecycle):
                 continue
             except ZaloError as exc:
                 self._poll_errors += 1
+                self._note_unknown(exc)
                 delay = self._backoff(self._poll_errors)
                 logger.warning("zalo: getUpdates failed (%s); retrying in %.1f s", exc, delay)
                 await self._pause(delay)
@@ -785,9 +794,9 @@ class ZaloChannel(ChannelLifecycle):
 
         for text in texts[delivery.done :]:
             try:
-                await self._send_text(row.chat_id, text, retry_rate_limit=False, lost=lost)
-            except ValueError as exc:  # a text the platform cannot take: the rest can go
-                logger.warning("zalo: a message was not sent: %s", exc)
+                await self._send_fitting(row.chat_id, text, retry_rate_limit=False, lost=lost)
+            except ValueError as exc:  # a text the client cannot send: the rest can go
+                _report_refused(exc)
             except ZaloForbidden as exc:
                 await self._set_reachable(row.chat_id, reachable=False)
                 raise ChannelBlocked(str(exc)) from None
@@ -795,9 +804,10 @@ class ZaloChannel(ChannelLifecycle):
                 self._guard.refuse(str(exc))
                 raise ChannelUnauthorized(str(exc)) from None
             except ZaloError as exc:
+                self._note_unknown(exc)
                 error = _delivery_error(exc, self._options.rate_limit_wait)
                 if isinstance(error, ChannelPermanentError):  # this text: the rest can go
-                    logger.warning("zalo: a message was refused: %s", exc)
+                    _report_refused(exc)
                 else:
                     raise error from None
             delivery.done += 1
@@ -825,7 +835,7 @@ class ZaloChannel(ChannelLifecycle):
             for index, text in enumerate(render_reply(reply, tr=translator(language))):
                 if index < start:
                     continue  # delivered by an earlier try
-                await self._send_text(chat_id, text, retry_rate_limit=index > start, lost=lost)
+                await self._send_fitting(chat_id, text, retry_rate_limit=index > start, lost=lost)
                 done = index + 1
         except ZaloForbidden as exc:
             await self._set_reachable(chat_id, reachable=False)
@@ -834,10 +844,56 @@ class ZaloChannel(ChannelLifecycle):
             self._guard.refuse(str(exc))
             raise ChannelUnauthorized(str(exc)).after(done) from None
         except ZaloError as exc:
-            raise _delivery_error(exc, self._options.rate_limit_wait).after(done) from None
+            self._note_unknown(exc)
+            error = _delivery_error(exc, self._options.rate_limit_wait)
+            if isinstance(error, ChannelPermanentError):
+                _report_refused(exc)
+            raise error.after(done) from None
         except ValueError as exc:
+            _report_refused(exc)
             raise ChannelPermanentError(str(exc)).after(done) from None
         return maybe_twice
+
+    def _note_unknown(self, exc: ZaloError) -> None:
+        """Tell the operator once per code about an error this bot does not know."""
+        if not exc.unknown or exc.error_code in self._unknown_codes:
+            return
+        self._unknown_codes.add(exc.error_code)
+        logger.error(
+            "zalo: the platform answered an error this bot does not know (%s); nothing is "
+            "dropped: what was being sent waits and is tried again. If it goes on, check "
+            "ZALO_BOT_TOKEN and ZALO_API_BASE_URL, and the bot in Zalo Bot Creator",
+            exc,
+        )
+
+    async def _send_fitting(
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        retry_rate_limit: bool,
+        lost: Callable[[], None] | None = None,
+    ) -> None:
+        """Send one message; a long one the platform refuses as malformed (400) goes again
+        in shorter parts. A short one it refuses raises the error."""
+        try:
+            await self._send_text(chat_id, text, retry_rate_limit=retry_rate_limit, lost=lost)
+        except ZaloError as exc:
+            size = zalo_text_length(text)
+            if not exc.bad_request or size < _MIN_SPLIT:
+                raise
+            parts = fit_text(text, limit=(size + 1) // 2)
+            if len(parts) < 2:
+                raise
+            logger.warning(
+                "zalo: the platform refused a message of %d characters (%s); it goes in %d "
+                "shorter parts",
+                size,
+                exc.description,
+                len(parts),
+            )
+            for part in parts:
+                await self._send_fitting(chat_id, part, retry_rate_limit=True, lost=lost)
 
     async def _send_text(
         self,
@@ -882,16 +938,28 @@ _HANDLED, _DONE, _FAILED = "handled", "done", "failed"
 
 
 def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
+    """Only a 403 to a person (blocked) and a 400 (a malformed message of ours, already
+    tried in shorter parts) give a message up; a refused token or API address pauses the
+    channel, and network errors, 5xx and codes we do not know are tried again."""
     if isinstance(exc, ZaloRateLimited):
         return ChannelRateLimited(default_wait if exc.retry_after is None else exc.retry_after)
     if isinstance(exc, ZaloForbidden):
         return ChannelBlocked(str(exc))
     if isinstance(exc, ZaloUnauthorized):
         return ChannelUnauthorized(str(exc))
-    if exc.retryable:  # network errors, timeouts, 5xx
-        lost = isinstance(exc, ZaloNetworkError) and exc.lost
-        return ChannelTransientError(str(exc), maybe_delivered=lost)
-    return ChannelPermanentError(str(exc))
+    if exc.bad_request:
+        return ChannelPermanentError(str(exc))
+    lost = isinstance(exc, ZaloNetworkError) and exc.lost
+    return ChannelTransientError(str(exc), maybe_delivered=lost)
+
+
+def _report_refused(exc: Exception) -> None:
+    """One ERROR line for a message of ours that cannot be sent (never the text itself)."""
+    logger.error(
+        "zalo: a message was refused as malformed and is not sent (%s); this is a bug of "
+        "the bot: please report it",
+        exc,
+    )
 
 
 async def run_zalo(

@@ -24,6 +24,7 @@ import httpx
 from pydantic import SecretStr
 
 __all__ = [
+    "CHAT_METHODS",
     "DEFAULT_BASE_URL",
     "MAX_TEXT_LENGTH",
     "RetryPolicy",
@@ -50,6 +51,8 @@ MAX_TEXT_LENGTH: Final = 2000
 SECRET_TOKEN_MIN: Final = 8
 SECRET_TOKEN_MAX: Final = 256
 _REDACTED: Final = "<redacted>"
+#: Methods addressed to one chat: only there does a 403 mean "this person cannot be reached".
+CHAT_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendSticker", "sendChatAction"})
 _EVENT_NAME = re.compile(r"^message\.[a-z0-9_]+\.received$")
 # Epoch values above this are milliseconds (the platform's unit); below, seconds.
 _EPOCH_MS_THRESHOLD: Final = 100_000_000_000
@@ -73,9 +76,21 @@ class ZaloError(Exception):
 
     @property
     def retryable(self) -> bool:
-        """Whether trying again later may succeed (the outbox uses this to reschedule)."""
+        """Whether the client tries again at once, with backoff (429, 408, 5xx)."""
         code = self.error_code
         return code is not None and (code >= 500 or code in (408, 429))
+
+    @property
+    def bad_request(self) -> bool:
+        """400: the platform refused this request of ours (a text too long, say)."""
+        return self.error_code == 400
+
+    @property
+    def unknown(self) -> bool:
+        """A code this client does not know (or ``ok: false`` without one): not the
+        message's fault as far as we can tell, so nothing is given up because of it."""
+        code = self.error_code
+        return code is not None and not (code >= 500 or code in (400, 401, 403, 404, 408, 429))
 
 
 class ZaloRateLimited(ZaloError):
@@ -98,7 +113,10 @@ class ZaloForbidden(ZaloError):
 
 
 class ZaloUnauthorized(ZaloError):
-    """401: the bot token is wrong or was reset in Zalo Bot Creator. Not retried."""
+    """Our token or configuration is wrong: 401 (the token is wrong or was reset in Zalo Bot
+    Creator), 404 (no such bot or API address: the token or ``ZALO_API_BASE_URL``), or a 403
+    to a call that names nobody (getMe, getUpdates...). Not retried; nothing is the fault of
+    the message or of the person it was for."""
 
 
 class ZaloNetworkError(ZaloError):
@@ -659,8 +677,8 @@ class ZaloClient:
             if isinstance(description, str) and description
             else response.reason_phrase or "unknown error"
         )
-        # An HTTP 401/403/429 wins over a differing body code: those must never be misfiled.
-        if response.status_code in (401, 403, 429) and code != response.status_code:
+        # An HTTP 401/403/404/429 wins over a differing body code: never misfiled.
+        if response.status_code in (401, 403, 404, 429) and code != response.status_code:
             code = response.status_code
         raise _error_for(code, text, method, body, response)
 
@@ -674,8 +692,16 @@ def _error_for(
         )
     if code == 401:
         return ZaloUnauthorized(code, description, method=method)
+    if code == 404:
+        # The URL holds the token: "not found" is a token or an API address that is wrong,
+        # never a person (a send to them is the same URL as any other send).
+        return ZaloUnauthorized(
+            code, f"{description} (the bot token or ZALO_API_BASE_URL is wrong)", method=method
+        )
     if code == 403:
-        return ZaloForbidden(code, description, method=method)
+        if method in CHAT_METHODS:
+            return ZaloForbidden(code, description, method=method)
+        return ZaloUnauthorized(code, description, method=method)  # the bot itself refused
     return ZaloError(code, description, method=method)
 
 

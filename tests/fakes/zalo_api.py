@@ -145,6 +145,7 @@ class _Failure:
     retry_after: int | None = None
     retry_after_header: bool = False
     description: str | None = None
+    with_code: bool = True
 
 
 _DEFAULT_DESCRIPTIONS = {
@@ -296,13 +297,15 @@ class FakeZaloApi:
         retry_after: int | None = None,
         retry_after_header: bool = False,
         description: str | None = None,
+        with_code: bool = True,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with error ``status``.
 
         For 429, ``retry_after`` goes into ``parameters.retry_after`` or, with
-        ``retry_after_header``, into a ``Retry-After`` header.
+        ``retry_after_header``, into a ``Retry-After`` header. ``with_code=False``: the
+        body has no ``error_code`` (``status=200`` then gives ``{"ok": false}`` on HTTP 200).
         """
-        failure = _Failure(status, retry_after, retry_after_header, description)
+        failure = _Failure(status, retry_after, retry_after_header, description, with_code)
         self._failures.setdefault(method, deque()).extend([failure] * times)
 
     def drop_next(self, method: str, *, times: int = 1) -> None:
@@ -367,7 +370,11 @@ class FakeZaloApi:
                 return web.Response()  # never reaches the client
             record.status = failure.status
             return _error(
-                failure.status, failure.description, failure.retry_after, failure.retry_after_header
+                failure.status,
+                failure.description,
+                failure.retry_after,
+                failure.retry_after_header,
+                with_code=failure.with_code,
             )
 
         now = time.monotonic()
@@ -519,12 +526,16 @@ def _error(
     description: str | None = None,
     retry_after: int | None = None,
     retry_after_header: bool = False,
+    *,
+    with_code: bool = True,
 ) -> web.Response:
     body: dict[str, Any] = {
         "ok": False,
         "error_code": status,
         "description": description or _DEFAULT_DESCRIPTIONS.get(status, "Error"),
     }
+    if not with_code:
+        del body["error_code"]
     headers: dict[str, str] = {}
     if retry_after is not None:
         if retry_after_header:
