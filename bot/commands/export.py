@@ -24,7 +24,7 @@ from bot.commands import (
 from bot.documents.build import build_digest, scope_from_options
 from bot.documents.docx import write_docx
 from bot.documents.exports import question_to_json, write_questions_csv
-from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
+from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS, ReportDocument
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.model import QuestionRow, format_date_vn
@@ -190,4 +190,7 @@ async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> i
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)
     await asyncio.to_thread(write_followup_docx, document, out, tr=translator(language))
     print(tr("cli.wrote", path=out), file=sys.stderr)
+    if isinstance(document, ReportDocument) and document.draft:
+        date = format_date_vn(campaign.dialogue_date)
+        print(tr("followup.cli.report_draft", date=date), file=sys.stderr)
     return 0

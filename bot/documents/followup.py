@@ -250,3 +250,6 @@ class ReportDocument:
     #: by department ("" : not routed yet, last) and by unit, each adding up to the total
     departments: tuple[TopicFigure, ...] = ()
     units: tuple[TopicFigure, ...] = ()
+    #: Made before the dialogue's date: a draft ("(Dự thảo …)" under the title), not yet a
+    #: report of what happened.
+    draft: bool = False

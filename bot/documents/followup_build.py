@@ -370,6 +370,7 @@ async def build_report(
         commitments=rows,
         departments=departments,
         units=units,
+        draft=today < campaign.dialogue_date,
     )
 
 

@@ -339,15 +339,15 @@ def _conclusion_texts(items: Iterable[ConclusionItem]) -> Iterator[str]:
         yield from (other.text for other in item.also_asked)
 
 
+def _draft_note(out: Body, text: str) -> None:
+    """ "(Dự thảo – …)" in italics right under the title: a document not final yet."""
+    out.append_xml(paragraph_xml(out.style_id(STYLE_NOTE), [(text, "i")]))
+
+
 def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None:
     head = document.head
     if document.published_at is None:
-        out.append_xml(
-            paragraph_xml(
-                out.style_id(STYLE_NOTE),
-                [(tr.t("followup.conclusion.draft", due=format_date_vn(document.due)), "i")],
-            )
-        )
+        _draft_note(out, tr.t("followup.conclusion.draft", due=format_date_vn(document.due)))
     _body(
         out,
         tr.n(
@@ -450,6 +450,8 @@ def _conclusion(out: Body, document: ConclusionDocument, tr: Translator) -> None
 def _report(out: Body, document: ReportDocument, tr: Translator) -> None:
     head = document.head
     f = document.figures
+    if document.draft:
+        _draft_note(out, tr.t("followup.report.draft", date=format_date_vn(head.dialogue_date)))
     _body(
         out,
         tr.t(
