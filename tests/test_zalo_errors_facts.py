@@ -177,3 +177,24 @@ async def test_a_403_to_a_call_that_names_nobody_is_the_token(api: FakeZaloApi) 
         api.block(USER)
         with pytest.raises(ZaloForbidden):
             await client.send_message(USER, "x")
+
+
+async def test_a_chat_that_answers_404_again_while_the_token_works_is_unreachable(
+    zalo_app: App, api: FakeZaloApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should the platform answer 404 for one chat it does not know, pausing every chat at
+    each try of it would be endless: the second 404 of that chat, once getMe works, marks
+    that person unreachable (kept for their return) instead; the others go on."""
+    store = zalo_app.store
+    async with Bot(zalo_app, api, options=OPTIONS) as bot:
+        await bot.say("/start")
+        api.fail_next("sendMessage", 404, times=2)
+        with pytest.raises(ChannelUnauthorized):
+            await bot.channel.deliver(USER, Reply("x"))
+        await wait_until(lambda: not bot.channel.health()["token_refused"])
+        with caplog.at_level(logging.ERROR), pytest.raises(ChannelBlocked):
+            await bot.channel.deliver(USER, Reply("y"))
+        person = await store.people.by_identity("zalo", USER)
+        assert person is not None and person.unreachable
+        assert len(operator_lines(caplog, "although the bot token works")) == 1
+        assert not bot.channel.health()["token_refused"]

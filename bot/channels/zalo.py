@@ -41,9 +41,10 @@ text) and the person gets the localised ``error.generic`` text. Messages to one 
 at least ``per_chat_interval`` apart; a 429 pauses every send for ``retry_after`` (the quota
 is the bot's); a 403 to a person marks them unreachable until they write again. A 401 or
 404 (a wrong token or API address) pauses the channel with one ERROR line and drops
-nothing; an error code this bot does not know is retried like an outage (one ERROR line
-per code); a long message the platform refuses as malformed (400) goes in shorter parts,
-and one it still refuses is logged at ERROR.
+nothing (a chat that answers 404 again once getMe works is taken as unreachable); an
+error code this bot does not know is retried like an outage (one ERROR line per code); a
+long message the platform refuses as malformed (400) goes in shorter parts, and one it
+still refuses is logged at ERROR.
 :meth:`ZaloChannel.deliver` serves the outbox and raises the :mod:`bot.channels.base`
 delivery errors.
 
@@ -418,6 +419,7 @@ class ZaloChannel(ChannelLifecycle):
         )
         self._seq = 0  # arrival order of stored polled updates
         self._unknown_codes: set[int | None] = set()  # error codes the operator was told of
+        self._not_found: dict[str, None] = {}  # chats whose last send answered 404
         # When our last message to each chat went out (wall clock, like the platform's
         # dates): a message dated before it was sent before the person could see our answer
         # (a flood, several messages in a row), which the engine answers once.
@@ -911,7 +913,12 @@ class ZaloChannel(ChannelLifecycle):
                 try:
                     await self._client.send_message(chat_id, text, lost=lost)
                     self._sent_now(chat_id)
+                    self._not_found.pop(chat_id, None)
                     return
+                except ZaloUnauthorized as exc:
+                    if exc.error_code == 404 and await self._chat_not_found(chat_id):
+                        raise ZaloForbidden(404, exc.description, method=exc.method) from None
+                    raise
                 except ZaloRateLimited as exc:
                     wait = exc.retry_after
                     wait = self._options.rate_limit_wait if wait is None else wait
@@ -920,6 +927,27 @@ class ZaloChannel(ChannelLifecycle):
                     if retried or not retry_rate_limit or wait > self._options.max_retry_after:
                         raise
                     retried = True
+
+    async def _chat_not_found(self, chat_id: str) -> bool:
+        """A send to ``chat_id`` answered 404: True when it is that chat, not our token or
+        address. The first 404 of a chat pauses the channel (the token guard); a second one
+        of the same chat while getMe works means the platform does not know that chat."""
+        if chat_id not in self._not_found:
+            self._not_found[chat_id] = None
+            while len(self._not_found) > 1024:
+                del self._not_found[next(iter(self._not_found))]
+            return False
+        try:
+            await self._client.get_me()
+        except ZaloError:
+            return False
+        del self._not_found[chat_id]
+        logger.error(
+            "zalo: the platform answers 404 for chat %s although the bot token works: that "
+            "person is treated as unreachable until they write again",
+            _short_chat(chat_id),
+        )
+        return True
 
     def _sent_now(self, chat_id: str) -> None:
         """Note that a message to ``chat_id`` just went out (the newest 65,536 chats)."""
@@ -951,6 +979,11 @@ def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
         return ChannelPermanentError(str(exc))
     lost = isinstance(exc, ZaloNetworkError) and exc.lost
     return ChannelTransientError(str(exc), maybe_delivered=lost)
+
+
+def _short_chat(chat_id: str) -> str:
+    """A chat id for the log: its last four characters only."""
+    return "****" + chat_id[-4:] if len(chat_id) > 4 else "****"
 
 
 def _report_refused(exc: Exception) -> None:
