@@ -77,7 +77,10 @@ async def test_a_reply_whose_retry_meets_a_busy_database_is_still_delivered(
         other.close()
         await api.wait_for(lambda: bool(api.sent_texts(USER)), 5, what="the reply")
         assert "could not be written" in caplog.text
-        assert channel.health()["replies_waiting"] == 0
+        # Its record is written just after Telegram's answer: wait for it, not a race.
+        await api.wait_for(
+            lambda: channel.health()["replies_waiting"] == 0, 5, what="the reply recorded"
+        )
     assert len(api.sent_texts(USER)) == 1
 
 
