@@ -80,6 +80,9 @@ def _without_name(text: str, name: str) -> str:
     words = fold(name).split()
     if len(words) < 2:  # one word ("Hoa", "Mai") is too often a plain word
         return text
+    whole = fold(text)
+    if not all(word in whole for word in words):  # the usual case, at a string's cost
+        return text
     # The text folded character by character, each folded character knowing its source.
     folded: list[str] = []
     origin: list[int] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -84,7 +85,9 @@ _LINKS = re.compile(
 _HELD = re.compile(r"([^\W\d_])\1{2,}")
 
 
+@lru_cache(maxsize=256)
 def _comparable(text: str) -> str:
+    # Cached: the question step asks it of the same words up to four times.
     return _HELD.sub(r"\1", _PUNCT.sub(" ", fold(text))).strip()
 
 

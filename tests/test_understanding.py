@@ -237,3 +237,24 @@ def test_greetings() -> None:
 )
 def test_only_thanks(text: str, thanks: bool) -> None:
     assert only_thanks(text) == thanks
+
+
+def test_every_way_of_asking_for_anonymity_passes_the_quick_check() -> None:
+    """``wants_anonymous`` skips texts with none of ``ANONYMOUS_STEMS``: no phrase of the
+    anonymous intent may lack one, or it would never be heard."""
+    from handlers.understanding import ANONYMOUS_STEMS, INTENTS, wants_anonymous
+
+    missing = [phrase for phrase in INTENTS["anonymous"] if not ANONYMOUS_STEMS.search(phrase)]
+    assert missing == []
+    for said in (
+        "Ẩn danh",
+        "đồng ý nhưng em muốn giấu tên",
+        "ok, annn danh nha",
+        "hỏi kín",
+        "ẩn-danh",
+    ):
+        assert wants_anonymous(said), said
+    long_question = (
+        "Xã có hỗ trợ vốn kinh doanh, học nghề, tiền thuê nhà cho thanh niên không? " * 3
+    )
+    assert not wants_anonymous(long_question)
