@@ -126,8 +126,7 @@ from bot.channels.webserver import WebServer
 from bot.delivery.replies import (
     Delivery,
     ReplySender,
-    handle_and_store,
-    handle_polled,
+    handle_received,
     stored_content,
 )
 from handlers.delivery import encode_replies
@@ -626,22 +625,14 @@ class TelegramChannel(ChannelLifecycle):
                 event = replace(event, message_id=None)
         event = await self._fetch_file(event)
         try:
-            if self.mode == "polling":  # never sent again: waits out a busy database
-                _, stored = await handle_polled(
-                    self._engine,
-                    self._app.store,
-                    event,
-                    now=self._app.clock.now,
-                    claim=lambda: self._replies is None or not self._replies.outage,
-                )
-            else:
-                _, stored = await handle_and_store(
-                    self._engine,
-                    self._app.store,
-                    event,
-                    now=self._app.clock.now(),
-                    claim=self._replies is None or not self._replies.outage,
-                )
+            _, stored = await handle_received(
+                self._engine,
+                self._app.store,
+                event,
+                now=self._app.clock.now,
+                claim=lambda: self._replies is None or not self._replies.outage,
+                polled=self.mode == "polling",
+            )
         except Exception as exc:
             logger.exception("update %s failed", event.update_id)
             done, tell = self._record_failure(

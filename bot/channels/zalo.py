@@ -105,8 +105,7 @@ from bot.clustering.normalize import fold
 from bot.delivery.replies import (
     Delivery,
     ReplySender,
-    handle_and_store,
-    handle_polled,
+    handle_received,
     stored_content,
 )
 from bot.delivery.textsplit import split_text
@@ -696,22 +695,14 @@ class ZaloChannel(ChannelLifecycle):
                 resolve(True)
                 return _DONE
             try:
-                if self.mode == "polling":  # never sent again: waits out a busy database
-                    _, reply = await handle_polled(
-                        self._engine,
-                        self._app.store,
-                        event,
-                        now=self._app.clock.now,
-                        claim=lambda: self._replies is None or not self._replies.outage,
-                    )
-                else:
-                    _, reply = await handle_and_store(
-                        self._engine,
-                        self._app.store,
-                        event,
-                        now=self._app.clock.now(),
-                        claim=self._replies is None or not self._replies.outage,
-                    )
+                _, reply = await handle_received(
+                    self._engine,
+                    self._app.store,
+                    event,
+                    now=self._app.clock.now,
+                    claim=lambda: self._replies is None or not self._replies.outage,
+                    polled=self.mode == "polling",
+                )
             except Exception as exc:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")
                 done, tell = self._record_failure(

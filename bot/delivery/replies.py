@@ -74,6 +74,7 @@ __all__ = [
     "ReplyTransport",
     "handle_and_store",
     "handle_polled",
+    "handle_received",
     "stored_content",
 ]
 
@@ -139,6 +140,24 @@ async def handle_polled(
                 BUSY_PAUSE,
             )
             await asyncio.sleep(BUSY_PAUSE)
+
+
+async def handle_received(
+    engine: Engine,
+    store: Store,
+    event: Event,
+    *,
+    now: Callable[[], datetime],
+    claim: Callable[[], bool],
+    polled: bool,
+) -> tuple[list[Reply], StoredReply | None]:
+    """An update as a channel adapter received it: a ``polled`` one waits out a busy
+    database (:func:`handle_polled`, never sent again); a webhook's is tried
+    :data:`BUSY_ATTEMPTS` times (:func:`handle_and_store`), then its platform sends it
+    again."""
+    if polled:
+        return await handle_polled(engine, store, event, now=now, claim=claim)
+    return await handle_and_store(engine, store, event, now=now(), claim=claim())
 
 
 async def _handle_and_store_once(
