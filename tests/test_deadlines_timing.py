@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from bot.documents import schedule
 from handlers import routers
 from handlers.engine import Engine, EngineSettings
-from storage.models import Campaign, DeadlineKind
+from storage.models import Campaign, DeadlineKind, Question
 from tests.followup import official, outbox, question
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
@@ -330,10 +330,12 @@ async def test_a_digest_caught_up_after_a_stop_counts_the_missed_days_questions(
     assert bodies[-1]["attachments"], bodies[-1]["text"]
 
 
-async def test_departments_are_reminded_of_what_they_owe_and_only_then(
-    province_app: App, clock: FakeClock
-) -> None:
-    app = province_app
+async def owing_departments(
+    app: App, *, organiser: bool = False
+) -> tuple[dict[str, int], list[Question]]:
+    """Cao Bằng 2025, answers due 20/08: Sở Nội vụ owes two answers, Sở Y tế (read in
+    English) one, Sở Xây dựng none; with ``organiser``, an organiser too. The people's
+    ids by their user name, and the three questions."""
     campaign = await create_campaign(
         app,
         title="Đối thoại 2025",
@@ -348,19 +350,31 @@ async def test_departments_are_reminded_of_what_they_owe_and_only_then(
     health = await official(app, engine, "department", "health", department="Sở Y tế")
     await health.say("/ngonngu en")
     await official(app, engine, "department", "idle", department="Sở Xây dựng")
+    users = ["home", "health", "idle"]
+    if organiser:
+        await official(app, engine, "organiser", "org")
+        users.append("org")
     asked = [
         await question(app, campaign, f"j{i}", f"Việc làm cho thanh niên số {i} thế nào ạ?")
         for i in range(3)
     ]
     for q in asked[:2]:
-        await app.store.questions.route_question(q.id, "Sở Nội vụ", now=clock.now())
-    await app.store.questions.route_question(asked[2].id, "Sở Y tế", now=clock.now())
-    assert await tick(app, clock, "2025-08-13T08:05:00") == 2  # 7 days before 20/08
-    texts = dict(await outbox(app, "reminder"))
+        await app.store.questions.route_question(q.id, "Sở Nội vụ", now=app.clock.now())
+    await app.store.questions.route_question(asked[2].id, "Sở Y tế", now=app.clock.now())
     ids = {
         u: (await app.store.people.by_identity("test", u)).id  # type: ignore[union-attr]
-        for u in ("home", "health", "idle")
+        for u in users
     }
+    return ids, asked
+
+
+async def test_departments_are_reminded_of_what_they_owe_and_only_then(
+    province_app: App, clock: FakeClock
+) -> None:
+    app = province_app
+    ids, _ = await owing_departments(app)
+    assert await tick(app, clock, "2025-08-13T08:05:00") == 2  # 7 days before 20/08
+    texts = dict(await outbox(app, "reminder"))
     assert ids["idle"] not in texts  # Sở Xây dựng owes nothing: no "còn 0 câu hỏi"
     assert texts[ids["home"]] == (
         "Nhắc việc – Hạn các sở, ngành gửi trả lời: thứ Tư, 20/08/2025 (còn 7 ngày).\n"

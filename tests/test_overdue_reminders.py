@@ -3,47 +3,17 @@ owe answers and to the organisers, on Vietnam time with a fake clock and a real 
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.application.app import App
-from bot.application.wiring import build_engine
-from bot.campaign.setup import create_campaign
 from bot.clock import FakeClock
-from storage.models import DeadlineKind
-from tests.followup import official, outbox, question
-from tests.test_deadlines_timing import tick
+from tests.followup import outbox
+from tests.test_deadlines_timing import owing_departments, tick
 
 
 async def test_departments_late_with_answers_are_reminded_after_the_deadline(
     province_app: App, clock: FakeClock
 ) -> None:
     app = province_app
-    campaign = await create_campaign(
-        app,
-        title="Đối thoại 2025",
-        dialogue=date(2025, 8, 28),
-        overrides={
-            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5),
-            DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
-        },
-    )
-    engine = build_engine(app)
-    await official(app, engine, "department", "home", department="Sở Nội vụ")
-    health = await official(app, engine, "department", "health", department="Sở Y tế")
-    await health.say("/ngonngu en")
-    await official(app, engine, "department", "idle", department="Sở Xây dựng")
-    await official(app, engine, "organiser", "org")
-    asked = [
-        await question(app, campaign, f"j{i}", f"Việc làm cho thanh niên số {i} thế nào ạ?")
-        for i in range(3)
-    ]
-    for q in asked[:2]:
-        await app.store.questions.route_question(q.id, "Sở Nội vụ", now=clock.now())
-    await app.store.questions.route_question(asked[2].id, "Sở Y tế", now=clock.now())
-    ids = {
-        u: (await app.store.people.by_identity("test", u)).id  # type: ignore[union-attr]
-        for u in ("home", "health", "idle", "org")
-    }
+    ids, asked = await owing_departments(app, organiser=True)
     # Everything before the deadline is out already (not what this test is about).
     await tick(app, clock, "2025-08-20T08:05:00")
     before = len(await outbox(app, "reminder"))
