@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,21 +51,31 @@ async def campaign(province_app: App) -> Campaign:
     )
 
 
+@asynccontextmanager
+async def serving(app: App, api: FakeZaloApi) -> AsyncIterator[ZaloChannel]:
+    """The real Zalo adapter, with the production engine, polling ``api`` until the
+    block ends (other Zalo test modules use it for their own ``channel`` fixtures)."""
+    client = ZaloClient(
+        api.token, base_url=api.base_url, retry=RetryPolicy(max_attempts=3, base_delay=0.01)
+    )
+    zalo = ZaloChannel(app, build_engine(app), options=FAST, client=client)
+    stop = asyncio.Event()
+    task = asyncio.create_task(zalo.serve(stop))
+    await _wait(lambda: bool(zalo.health()["ok"]) or task.done())
+    try:
+        yield zalo
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await client.aclose()
+
+
 @pytest.fixture
 async def channel(
     province_app: App, campaign: Campaign, api: FakeZaloApi
 ) -> AsyncIterator[ZaloChannel]:
-    client = ZaloClient(
-        api.token, base_url=api.base_url, retry=RetryPolicy(max_attempts=3, base_delay=0.01)
-    )
-    zalo = ZaloChannel(province_app, build_engine(province_app), options=FAST, client=client)
-    stop = asyncio.Event()
-    task = asyncio.create_task(zalo.serve(stop))
-    await _wait(lambda: bool(zalo.health()["ok"]) or task.done())
-    yield zalo
-    stop.set()
-    await asyncio.wait_for(task, 10)
-    await client.aclose()
+    async with serving(province_app, api) as zalo:
+        yield zalo
 
 
 class Person:

@@ -4,7 +4,6 @@ Everything is typed (no buttons); every message must read well as plain text."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,12 +11,11 @@ from typing import Any
 import pytest
 
 from bot.application.app import App
-from bot.application.wiring import build_engine
 from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_client import RetryPolicy, ZaloClient, zalo_text_length
+from bot.channels.zalo_client import zalo_text_length
 from storage.models import Campaign
 from tests.fakes.zalo_api import FakeZaloApi, make_text_event
-from tests.test_conversation_zalo import FAST, _wait, burst
+from tests.test_conversation_zalo import _wait, burst, serving
 from tests.walks import TAP_WORDS
 
 USER = "7a6b5c4d3e2f10293847"
@@ -39,17 +37,8 @@ async def api() -> AsyncIterator[FakeZaloApi]:
 async def channel(
     province_app: App, campaign: Campaign, api: FakeZaloApi
 ) -> AsyncIterator[ZaloChannel]:
-    client = ZaloClient(
-        api.token, base_url=api.base_url, retry=RetryPolicy(max_attempts=3, base_delay=0.01)
-    )
-    zalo = ZaloChannel(province_app, build_engine(province_app), options=FAST, client=client)
-    stop = asyncio.Event()
-    task = asyncio.create_task(zalo.serve(stop))
-    await _wait(lambda: bool(zalo.health()["ok"]) or task.done())
-    yield zalo
-    stop.set()
-    await asyncio.wait_for(task, 10)
-    await client.aclose()
+    async with serving(province_app, api) as zalo:
+        yield zalo
 
 
 class Person:
