@@ -242,3 +242,23 @@ def test_localized_errors_are_english_in_logs() -> None:
     assert error.render(translator("vi")) == (
         "không có đợt đối thoại số 7; xem `youthbot campaign list`"
     )
+
+
+async def test_campaign_show_names_the_topic_groups_in_the_operators_language(
+    province_app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`campaign show` in English listed the default topic groups under their Vietnamese
+    names ("topics: Chuyển đổi số; …") and its lines started in lower case."""
+    await create_campaign(province_app, title="Đối thoại 2025", dialogue=date(2025, 8, 28))
+    run = lambda argv: asyncio.to_thread(main, argv)  # noqa: E731
+    assert await run(["campaign", "show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\nNhóm vấn đề: Chuyển đổi số; Quy hoạch tỉnh; Nghề nghiệp, việc làm;" in out
+    assert "\nSố câu hỏi: 0\n" in out
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    assert await run(["campaign", "show", "1"]) == 0
+    out = capsys.readouterr().out
+    topics = next(line for line in out.splitlines() if line.startswith("Topic groups: "))
+    assert "Careers and jobs" in topics
+    assert "Nghề nghiệp" not in topics and "Chuyển đổi số" not in topics
+    assert "\nQuestions: 0\n" in out

@@ -31,6 +31,7 @@ from bot.commands.document_options import (
     wants_documents,
 )
 from bot.documents.build import issuer_for
+from handlers.engine import topic_label
 from locales import Translator, translator
 from storage.models import Campaign, DeadlineKind
 
@@ -350,7 +351,7 @@ async def _show(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     print(format_campaign(campaign, app))
     topics = await app.store.campaigns.topics(campaign.id)
-    print(tr("cli.campaign.topics", topics="; ".join(t.name for t in topics)))
+    print(tr("cli.campaign.topics", topics="; ".join(topic_label(tr, t.name) for t in topics)))
     print(tr("cli.campaign.question_count", count=await app.store.questions.count(campaign.id)))
     print("\n".join(await format_documents(app, campaign)))
     coming = upcoming([campaign], now=app.clock.now(), tz=app.tz)[:6]
