@@ -319,6 +319,18 @@ class Database(ABC):
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    #: Values bound per statement by :meth:`fetchall_in` (well under SQLite's limit).
+    IN_CHUNK = 500
+
+    async def fetchall_in(self, sql: str, values: Sequence[Any]) -> list[Row]:
+        """``sql`` with ``{marks}`` standing for an ``IN (…)`` list of ``values``, run once
+        per :data:`IN_CHUNK` of them; the rows of every run, in order."""
+        found: list[Row] = []
+        for start in range(0, len(values), self.IN_CHUNK):
+            chunk = list(values[start : start + self.IN_CHUNK])
+            found += await self.fetchall(sql.format(marks=",".join("?" * len(chunk))), chunk)
+        return found
+
     #: WAL checkpoints run after erasures (privacy at rest; SQLite only).
     checkpoints: int = 0
 

@@ -159,37 +159,21 @@ class PersonRepository:
 
     async def reachable_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
         """Identities of the given people who can still be messaged (one query per 500)."""
-        found: dict[int, list[Identity]] = {}
-        for start in range(0, len(person_ids), 500):
-            chunk = list(person_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                "SELECT i.* FROM identities i JOIN people p ON p.id = i.person_id"
-                f" WHERE p.unreachable = 0 AND i.blocked = 0 AND i.person_id IN ({marks})"
-                " ORDER BY i.created_at",
-                chunk,
-            )
-            for r in rows:
-                found.setdefault(r["person_id"], []).append(
-                    Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"])
-                )
-        return found
+        rows = await self._db.fetchall_in(
+            "SELECT i.* FROM identities i JOIN people p ON p.id = i.person_id"
+            " WHERE p.unreachable = 0 AND i.blocked = 0 AND i.person_id IN ({marks})"
+            " ORDER BY i.created_at",
+            person_ids,
+        )
+        return _identities_by_person(rows)
 
     async def all_identities(self, person_ids: Sequence[int]) -> dict[int, list[Identity]]:
         """Every identity of the given people, blocked ones too (one query per 500)."""
-        found: dict[int, list[Identity]] = {}
-        for start in range(0, len(person_ids), 500):
-            chunk = list(person_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                f"SELECT * FROM identities WHERE person_id IN ({marks}) ORDER BY created_at",
-                chunk,
-            )
-            for r in rows:
-                found.setdefault(r["person_id"], []).append(
-                    Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"])
-                )
-        return found
+        rows = await self._db.fetchall_in(
+            "SELECT * FROM identities WHERE person_id IN ({marks}) ORDER BY created_at",
+            person_ids,
+        )
+        return _identities_by_person(rows)
 
     async def identities(self, person_id: int) -> list[Identity]:
         rows = await self._db.fetchall(
@@ -322,15 +306,10 @@ class PersonRepository:
 
     async def languages(self, person_ids: Sequence[int]) -> dict[int, str]:
         """Each person's language, for many people at once (one query per 500)."""
-        found: dict[int, str] = {}
-        for start in range(0, len(person_ids), 500):
-            chunk = list(person_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                f"SELECT id, language FROM people WHERE id IN ({marks})", chunk
-            )
-            found.update({r["id"]: r["language"] for r in rows})
-        return found
+        rows = await self._db.fetchall_in(
+            "SELECT id, language FROM people WHERE id IN ({marks})", person_ids
+        )
+        return {r["id"]: r["language"] for r in rows}
 
     async def set_reminders_opt_out(self, person_id: int, opt_out: bool) -> None:
         await self._db.execute(
@@ -370,3 +349,12 @@ class PersonRepository:
             "UPDATE consents SET withdrawn_at = ? WHERE person_id = ? AND withdrawn_at IS NULL",
             (to_utc_text(now), person_id),
         )
+
+
+def _identities_by_person(rows: Sequence[Row]) -> dict[int, list[Identity]]:
+    found: dict[int, list[Identity]] = {}
+    for r in rows:
+        found.setdefault(r["person_id"], []).append(
+            Identity(r["person_id"], r["channel"], r["external_id"], r["chat_id"])
+        )
+    return found

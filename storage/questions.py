@@ -533,16 +533,13 @@ class QuestionRepository:
     async def supporters_of(self, question_ids: Sequence[int]) -> dict[int, list[int]]:
         """The supporters of many questions (one query per 500), oldest support first."""
         found: dict[int, list[int]] = {}
-        for start in range(0, len(question_ids), 500):
-            chunk = list(question_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                "SELECT question_id, person_id FROM supports"
-                f" WHERE question_id IN ({marks}) ORDER BY created_at, person_id",
-                chunk,
-            )
-            for r in rows:
-                found.setdefault(r["question_id"], []).append(r["person_id"])
+        rows = await self._db.fetchall_in(
+            "SELECT question_id, person_id FROM supports"
+            " WHERE question_id IN ({marks}) ORDER BY created_at, person_id",
+            question_ids,
+        )
+        for r in rows:
+            found.setdefault(r["question_id"], []).append(r["person_id"])
         return found
 
     async def joined_ids(self, person_id: int) -> set[int]:
@@ -608,13 +605,10 @@ class QuestionRepository:
         """What askers and supporters said back about these questions' answers, oldest
         first (one query per 500 questions)."""
         found: dict[int, list[AnswerFeedback]] = {}
-        for start in range(0, len(question_ids), 500):
-            chunk = list(question_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                f"SELECT * FROM answer_feedback WHERE question_id IN ({marks}) ORDER BY id",
-                chunk,
-            )
-            for r in rows:
-                found.setdefault(r["question_id"], []).append(_feedback(r))
+        rows = await self._db.fetchall_in(
+            "SELECT * FROM answer_feedback WHERE question_id IN ({marks}) ORDER BY id",
+            question_ids,
+        )
+        for r in rows:
+            found.setdefault(r["question_id"], []).append(_feedback(r))
         return found
