@@ -306,6 +306,15 @@ class QuestionRepository:
         )
         return str(value) if value else None
 
+    async def departments_of(self, question_ids: Sequence[int]) -> dict[int, str]:
+        """:meth:`department_of` for many questions at once (those routed only)."""
+        rows = await self._db.fetchall_in(
+            "SELECT q.id, coalesce(q.department, t.department) AS department FROM questions q"
+            " JOIN topics t ON t.id = q.topic_id WHERE q.id IN ({marks})",
+            question_ids,
+        )
+        return {r["id"]: str(r["department"]) for r in rows if r["department"]}
+
     async def count(self, campaign_id: int) -> int:
         return int(
             await self._db.fetchval(

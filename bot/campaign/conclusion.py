@@ -340,7 +340,7 @@ async def _tell_askers(
         if (recipient.person_id, recipient.question.id) not in listed:
             listed.add((recipient.person_id, recipient.question.id))
             waiting[recipient.person_id].append((recipient.question, recipient.supporter))
-    departments = {r.id: r.department for r in await store.reports.questions(campaign.id)}
+    departments = await store.questions.departments_of([q.id for q in open_questions])
     expected = f"{written_answer_expected(campaign, today):%d/%m/%Y}"
     languages = await store.people.languages(list(per_person) + list(waiting))
     messages: list[tuple[int, Reply, str]] = []
@@ -353,14 +353,7 @@ async def _tell_askers(
         for question, supporter in items:
             entry = answer_of[question.id]
             lines = [
-                tr(
-                    "conclusion.notice.supported" if supporter else "conclusion.notice.asked",
-                    code=question.code,
-                    # A supporter reads another person's words: never their phone number.
-                    question=short(
-                        masked(question.text, question.asker_name) if supporter else question.text
-                    ),
-                ),
+                _quoted(tr, question, supporter),
                 tr("conclusion.notice.answer", answer=entry.text),
             ]
             for c in tasks.get(entry.question_id, []):
@@ -378,17 +371,7 @@ async def _tell_askers(
             blocks.append(
                 "\n".join(
                     (
-                        tr(
-                            "conclusion.notice.supported"
-                            if supporter
-                            else "conclusion.notice.asked",
-                            code=question.code,
-                            question=short(
-                                masked(question.text, question.asker_name)
-                                if supporter
-                                else question.text
-                            ),
-                        ),
+                        _quoted(tr, question, supporter),
                         tr(
                             "conclusion.notice.waiting"
                             if department
@@ -405,6 +388,16 @@ async def _tell_askers(
         )
     told = await queue_each(store, messages, kind="conclusion", now=now)
     return told, await queue_each(store, only_waiting, kind="conclusion", now=now)
+
+
+def _quoted(tr: Translator, question: Question, supporter: bool) -> str:
+    """The line naming a person's question: theirs, or one they support (whose asker's
+    name and phone number another young person never reads)."""
+    return tr(
+        "conclusion.notice.supported" if supporter else "conclusion.notice.asked",
+        code=question.code,
+        question=short(masked(question.text, question.asker_name) if supporter else question.text),
+    )
 
 
 async def _tell_officials(
