@@ -179,13 +179,9 @@ async def test_an_overdue_commitment_is_not_said_to_have_a_day_left(
     assert "quá hạn thứ Bảy, 20/09/2025" in text and "chậm 1 ngày" in text and "còn" not in text
 
 
-async def test_organisers_are_told_what_each_department_still_owes(
-    province_app: App, clock: FakeClock
-) -> None:
-    """Cao Bằng 2025: Sở Nội vụ forwards before 08/08, departments answer before 20/08,
-    the conclusion notice within 10 days of the dialogue of 28/08."""
-    app = province_app
-    campaign = await create_campaign(
+async def cao_bang_2025(app: App) -> Campaign:
+    """Cao Bằng 2025: units send by 05/08, departments answer by 20/08, dialogue 28/08."""
+    return await create_campaign(
         app,
         title="Đối thoại 2025",
         dialogue=date(2025, 8, 28),
@@ -194,6 +190,15 @@ async def test_organisers_are_told_what_each_department_still_owes(
             DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
         },
     )
+
+
+async def test_organisers_are_told_what_each_department_still_owes(
+    province_app: App, clock: FakeClock
+) -> None:
+    """Cao Bằng 2025: Sở Nội vụ forwards before 08/08, departments answer before 20/08,
+    the conclusion notice within 10 days of the dialogue of 28/08."""
+    app = province_app
+    campaign = await cao_bang_2025(app)
     engine = build_engine(app)
     await official(app, engine, "organiser", "org")
     en_org = await official(app, engine, "organiser", "org-en")
@@ -336,15 +341,7 @@ async def owing_departments(
     """Cao Bằng 2025, answers due 20/08: Sở Nội vụ owes two answers, Sở Y tế (read in
     English) one, Sở Xây dựng none; with ``organiser``, an organiser too. The people's
     ids by their user name, and the three questions."""
-    campaign = await create_campaign(
-        app,
-        title="Đối thoại 2025",
-        dialogue=date(2025, 8, 28),
-        overrides={
-            DeadlineKind.UNITS_SUBMIT: date(2025, 8, 5),
-            DeadlineKind.ANSWERS_DUE: date(2025, 8, 20),
-        },
-    )
+    campaign = await cao_bang_2025(app)
     engine = build_engine(app)
     await official(app, engine, "department", "home", department="Sở Nội vụ")
     health = await official(app, engine, "department", "health", department="Sở Y tế")
