@@ -1271,6 +1271,10 @@ _MORE = re.compile(
     r"\b(?:hoi them|hoi tiep|gui them|cau hoi moi|gui cau hoi|another question"
     r"|cau nua|co cau khac|con cau khac|cau khac nua)\b"  # "còn câu nữa", "e có câu khác"
 )
+# "câu hỏi của tôi đâu", "cau hoi cua e o dau": where is mine? ("gửi ở đâu" asks where
+# to send one.)
+_WHERE_MINE = re.compile(r"\b(?:o )?dau(?: (?:roi|het roi|vay|the|nhi))?$")
+_WHERE_TO = re.compile(r"\b(?:gui|nop|hoi) o dau\b")
 # "xoá tk", "xóa dữ liệu của em": /xoa (which asks before deleting anything).
 _DELETE_DATA = re.compile(r"\b(?:xoa|huy)\s+(?:tai khoan|tk|du lieu|thong tin ca nhan|data)\b")
 # "của em", "của mình", "cua e", "cua mk": the person's own.
@@ -1347,6 +1351,8 @@ def idle_request(text: str) -> str | None:
     if mine and (short or own) and _ARRIVED.search(words) and not _ANSWER.search(words):
         return "cauhoi"
     if asks_if_answered(text):
+        return "cauhoi"
+    if mine and (short or own) and _WHERE_MINE.search(words) and not _WHERE_TO.search(words):
         return "cauhoi"
     if short and _MORE.search(words):
         return "hoi"
