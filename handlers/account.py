@@ -69,7 +69,7 @@ async def help_command(ctx: Ctx) -> None:
 @router.command("huy", "cancel")
 async def cancel(ctx: Ctx) -> None:
     if ctx.state == State.IDLE:
-        ctx.say(ctx.tr("nothing_to_cancel"))
+        ctx.say(await ctx.addressed("nothing_to_cancel"))  # an official: /start, not /hoi
     elif ctx.state == State.SUPPORTED and ctx.draft.get("supported"):
         # Only the person's own words go: the question they joined is still theirs too.
         ctx.say(ctx.tr("similar.cancelled", code=ctx.draft["supported"]))
@@ -483,15 +483,17 @@ async def language_command(ctx: Ctx) -> None:
         return
     if ctx.state != State.LANGUAGE:
         ctx.data["return_state"] = ctx.state
+    official = await ctx.official()
     ctx.ask(
         State.LANGUAGE,
-        ctx.tr("language.ask"),
+        await ctx.addressed("language.ask"),
         [
             [
                 Choice(_LANGUAGE_LABELS[code], "lg", code, intents=(code,))
                 for code in SUPPORTED_LANGUAGES
             ]
         ],
+        formal=official,
     )
 
 
@@ -557,15 +559,20 @@ async def delete_command(ctx: Ctx) -> None:
         for q in await ctx.store.questions.of_person(ctx.person.id, limit=1000)
         if q.status != "withdrawn"
     )
+    # An official is told first that the role goes with the data.
+    official = await ctx.official()
     ctx.ask(
         State.DELETE_CONFIRM,
-        ctx.tr.n("delete.confirm", asked) if asked else ctx.tr("delete.confirm_none"),
+        await ctx.addressed("delete.confirm", n=asked)
+        if asked
+        else await ctx.addressed("delete.confirm_none"),
         [
             [
                 Choice(ctx.tr("delete.yes"), "dy", intents=("yes", "delete.yes")),
                 Choice(ctx.tr("delete.no"), "dn", intents=("no", "keep", "delete.no")),
             ]
         ],
+        formal=official,
     )
 
 
@@ -578,7 +585,7 @@ async def reask_delete(ctx: Ctx) -> None:
 async def delete_yes(ctx: Ctx, _: str) -> None:
     await ctx.store.people.withdraw_consent(ctx.person.id, now=ctx.now)
     await ctx.audit("person.erase", target=f"person:{ctx.person.id}")
-    ctx.say(ctx.tr("delete.done"))
+    ctx.say(await ctx.addressed("delete.done"))  # before the erasure takes the role
     ctx.reset()
     await ctx.erase_person()
 
@@ -586,7 +593,7 @@ async def delete_yes(ctx: Ctx, _: str) -> None:
 @router.action("dn")
 async def delete_no(ctx: Ctx, _: str) -> None:
     ctx.reset()
-    ctx.say(ctx.tr("delete.kept"))
+    ctx.say(await ctx.addressed("delete.kept"))
 
 
 # -- reminders opt-out ---------------------------------------------------------------------------

@@ -234,14 +234,32 @@ class Ctx:
     def tt(self, key: str, /, **kwargs: Any) -> str:
         """``key``, or its ``<key>.typed`` wording on a channel without buttons; at an
         official's step, its ``<key>.formal`` wording ("đồng chí") where there is one."""
-        names = [f"{key}.formal", key] if self.conv.state in OFFICIAL_STATES else [key]
+        names = [f"{key}.formal", key] if self.formal_step else [key]
         if self.typed:
             names = [name + suffix for name in names for suffix in (".typed", "")]
         return self.tr(next((n for n in names if self.tr.has(n)), key), **kwargs)
 
+    @property
+    def formal_step(self) -> bool:
+        """The step asked now is an official's: a task, or a shared step (/lienket, /xoa)
+        asked of a person holding a role."""
+        prompt = self.conv.data.get("prompt") or {}
+        return self.conv.state in OFFICIAL_STATES or bool(prompt.get("formal"))
+
     async def official(self) -> bool:
         """This person holds a role (secretary, organiser, department, admin)."""
         return bool(await self.store.roles.of_person(self.person.id))
+
+    async def addressed(self, key: str, /, **kwargs: Any) -> str:
+        """``key`` as said to this person: its ``<key>.official`` wording ("đồng chí",
+        what their role changes) when they hold a role and there is one. For the steps
+        young people and officials share (/lienket, /xoa); a plural key is read with ``n``."""
+        if self.tr.has(f"{key}.official") and await self.official():
+            key = f"{key}.official"
+        if "n" in kwargs:
+            count = kwargs.pop("n")
+            return self.tr.n(key, count, **kwargs)
+        return self.tr(key, **kwargs)
 
     async def refuse(self) -> None:
         """Not this person's to do: said to an official formally, with where to look."""
@@ -282,11 +300,13 @@ class Ctx:
         *,
         listed: int = 0,
         again: str | None = None,
+        formal: bool = False,
     ) -> None:
         """Move to ``state`` and prompt; older buttons become stale. ``listed``: the first
         choices are numbered in ``text`` already (:attr:`Reply.listed`). ``again``: a
         shorter text for the same choices when the step is shown again in the same
-        conversation (a long notice is not repeated whole on a phone screen)."""
+        conversation (a long notice is not repeated whole on a phone screen). ``formal``:
+        a shared step asked of an official (an official's task's state is formal anyway)."""
         self.conv.state = str(state)
         self.conv.step += 1
         rows: list[list[Choice]] = []
@@ -302,13 +322,16 @@ class Ctx:
             self.conv.data["prompt"]["listed"] = listed
         if again:
             self.conv.data["prompt"]["again"] = again
+        formal = formal or state in OFFICIAL_STATES
+        if formal:
+            self.conv.data["prompt"]["formal"] = True
         self.replies.append(
             Reply(
                 text,
                 buttons=buttons,
                 replaces_prompt=self.event.kind == EventKind.BUTTON,
                 listed=listed,
-                formal=state in OFFICIAL_STATES,
+                formal=formal,
             )
         )
 
@@ -349,8 +372,7 @@ class Ctx:
             tuple(Button(label, payload) for label, payload in row) for row in prompt["buttons"]
         )
         listed = 0 if "again" in prompt else int(prompt.get("listed", 0))
-        formal = self.conv.state in OFFICIAL_STATES
-        self.replies.append(Reply(text, buttons=buttons, listed=listed, formal=formal))
+        self.replies.append(Reply(text, buttons=buttons, listed=listed, formal=self.formal_step))
 
     def reset(self) -> None:
         """Back to idle, dropping any draft."""

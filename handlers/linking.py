@@ -78,7 +78,7 @@ async def link_command(ctx: Ctx) -> None:
     if argument:
         await redeem(ctx, argument)
     else:
-        _ask_consent(ctx, "issue")
+        await _ask_consent(ctx, "issue")
 
 
 @router.start_payload(START_PREFIX)
@@ -86,30 +86,33 @@ async def link_deep_link(ctx: Ctx, argument: str) -> None:
     await redeem(ctx, argument)
 
 
-def _ask_consent(ctx: Ctx, purpose: str, code_hash: str | None = None) -> None:
+async def _ask_consent(ctx: Ctx, purpose: str, code_hash: str | None = None) -> None:
     """What linking joins and who will see it, then yes or no; the step the person was
-    at (a question half written) comes back afterwards."""
+    at (a question half written) comes back afterwards. An official is asked formally,
+    and told that their role goes with the account too."""
     if ctx.state != State.LINK_CONFIRM:
         ctx.data["link_back"] = {"state": ctx.state, "prompt": ctx.data.get("prompt")}
     ctx.data["link"] = {"purpose": purpose, "code": code_hash}
     key = "link.consent" if purpose == "issue" else "link.consent_redeem"
+    official = await ctx.official()
     ctx.ask(
         State.LINK_CONFIRM,
-        ctx.tr(key, app=_other_app(ctx)),
+        await ctx.addressed(key, app=_other_app(ctx)),
         [
             [
                 Choice(ctx.tr("link.consent_yes"), "ly", intents=("yes",)),
                 Choice(ctx.tr("link.consent_no"), "ln", intents=("no",)),
             ]
         ],
-        again=ctx.tr("link.consent_again"),
+        again=await ctx.addressed("link.consent_again"),
+        formal=official,
     )
 
 
 @router.reask(State.LINK_CONFIRM)
 async def reask_link(ctx: Ctx) -> None:
     pending = ctx.data.get("link") or {}
-    _ask_consent(ctx, pending.get("purpose", "issue"), pending.get("code"))
+    await _ask_consent(ctx, pending.get("purpose", "issue"), pending.get("code"))
 
 
 @router.unmatched_text(State.LINK_CONFIRM)
@@ -121,7 +124,7 @@ async def text_at_the_link_prompt(ctx: Ctx, text: str) -> None:
         ctx.say(ctx.tt("choice.not_understood"))
         ctx.repeat_prompt()
         return
-    ctx.say(ctx.tr("link.declined"))
+    ctx.say(await ctx.addressed("link.declined"))
     state = await _back(ctx, show=False)
     router = ctx.engine.router
     handler = router.texts.get(state) or router.unmatched.get(state)
@@ -176,7 +179,7 @@ async def link_yes(ctx: Ctx, _: str = "") -> None:
 @router.action("ln")
 async def link_no(ctx: Ctx, _: str = "") -> None:
     await ctx.audit("consent.link_declined", target=f"person:{ctx.person.id}")
-    ctx.say(ctx.tr("link.declined"))
+    ctx.say(await ctx.addressed("link.declined"))
     await _back(ctx)
 
 
@@ -200,7 +203,7 @@ async def issue(ctx: Ctx) -> None:
         "identity.link_code", target=f"person:{ctx.person.id}", channel=ctx.event.channel
     )
     minutes = int(CODE_TTL.total_seconds() // 60)
-    ctx.say(ctx.tr("link.code", code=code, minutes=minutes, app=_other_app(ctx)))
+    ctx.say(await ctx.addressed("link.code", code=code, minutes=minutes, app=_other_app(ctx)))
 
 
 async def redeem(ctx: Ctx, typed: str) -> None:
@@ -208,7 +211,7 @@ async def redeem(ctx: Ctx, typed: str) -> None:
     since = ctx.now - FAILURE_WINDOW
     if await ctx.store.links.failures_since(ctx.person.id, since) >= MAX_FAILURES:
         await ctx.audit("identity.link_limited", target=f"person:{ctx.person.id}")
-        ctx.say(ctx.tr("link.too_many"))
+        ctx.say(await ctx.addressed("link.too_many"))
         ctx.repeat_prompt()
         return
     code = normalize_code(typed)
@@ -219,7 +222,7 @@ async def redeem(ctx: Ctx, typed: str) -> None:
         return
     if await _usable(ctx, found) is not None:
         # A good code: nothing is joined before the person has read what and said yes.
-        _ask_consent(ctx, "redeem", code_hash)
+        await _ask_consent(ctx, "redeem", code_hash)
 
 
 async def _usable(ctx: Ctx, found: LinkCode) -> Person | None:
@@ -234,7 +237,7 @@ async def _usable(ctx: Ctx, found: LinkCode) -> Person | None:
     if found.person_id == ctx.person.id:
         # Their own code typed back where it was issued: a slip, not a guess.
         key = "link.same_channel" if found.channel == ctx.event.channel else "link.already"
-        ctx.say(ctx.tr(key, app=_other_app(ctx)))
+        ctx.say(await ctx.addressed(key, app=_other_app(ctx)))
         ctx.repeat_prompt()
         return None
     if found.channel == ctx.event.channel:
@@ -256,7 +259,7 @@ async def _refuse(ctx: Ctx, reason: str, key: str) -> None:
         reason=reason,
         channel=ctx.event.channel,
     )
-    ctx.say(ctx.tr(key))
+    ctx.say(await ctx.addressed(key))
     ctx.repeat_prompt()
 
 
@@ -275,7 +278,7 @@ async def _compatible(ctx: Ctx, target: Person, code: LinkCode) -> bool:
         channel=ctx.event.channel,
     )
     app = _APP_NAMES.get(sorted(clash)[0], sorted(clash)[0])
-    ctx.say(ctx.tr("link.conflict", app=app))
+    ctx.say(await ctx.addressed("link.conflict", app=app))
     ctx.repeat_prompt()
     return False
 
@@ -309,12 +312,16 @@ async def _merge(ctx: Ctx, target: Person, code: LinkCode) -> None:
         channel=ctx.event.channel,
         issued_on=code.channel,
     )
-    ctx.say(ctx.tr("link.done", app=_APP_NAMES.get(code.channel, code.channel)))
+    ctx.say(await ctx.addressed("link.done", app=_APP_NAMES.get(code.channel, code.channel)))
     # Tell the issuing app too, so a code that leaked cannot link a stranger unnoticed.
     await queue_for_person(
         ctx.store,
         target.id,
-        Reply(ctx.tr("link.notice", app=_APP_NAMES.get(ctx.event.channel, ctx.event.channel))),
+        Reply(
+            await ctx.addressed(
+                "link.notice", app=_APP_NAMES.get(ctx.event.channel, ctx.event.channel)
+            )
+        ),
         kind="notice",
         now=ctx.now,
         dedup_key=f"link:{code.id}",

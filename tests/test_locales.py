@@ -137,6 +137,7 @@ NEVER_ONE = {
     ("programme.full", "max"): "PROGRAMME_MAX, 15",
     ("invite.created", "days"): "INVITE_DAYS, 7",
     ("link.code", "minutes"): "CODE_TTL, 15 minutes",
+    ("link.code.official", "minutes"): "CODE_TTL, 15 minutes",
     ("welcome.many", "count"): "several campaigns open (one has its own welcome)",
     ("cli.units.csv.fields", "fields"): "more fields than the header's columns, so 2 or more",
     ("cli.documents.wrong_level", "actual"): "a level's name, not a count",

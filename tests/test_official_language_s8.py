@@ -1,0 +1,113 @@
+"""How the bot speaks to officials and prints numbers and file names: an official is
+addressed formally ("đồng chí") in the steps shared with young people (/lienket, /xoa,
+/ngonngu, /huy, /vaitro), a young person stays "bạn"; numbers of 1,000 or more are grouped
+as the reader's language writes them; document file names are safe everywhere."""
+
+from __future__ import annotations
+
+import re
+
+from bot.application.app import App
+from handlers.engine import Engine
+from handlers.roles import create_invite
+from storage.models import Campaign
+from tests.talk import Talker
+
+# "bạn" as a word (not inside another word): how a young person is addressed.
+BAN = re.compile(r"\bbạn\b", re.IGNORECASE)
+
+
+async def organiser_on(app: App, engine: Engine, channel: str, user: str) -> Talker:
+    """An organiser who redeemed an invite in chat on ``channel``."""
+    code = await create_invite(app.store, "organiser", now=app.clock.now())
+    talker = Talker(engine, user_id=user, channel=channel)
+    await talker.say(f"/nhanquyen {code}")
+    assert "Đã cấp vai trò" in talker.last_text, talker.last_text
+    return talker
+
+
+def said(talker: Talker, start: int = 0) -> str:
+    """Every text the bot said to ``talker`` since the ``start``-th event."""
+    return "\n".join(r.text for _, replies in talker.transcript[start:] for r in replies)
+
+
+async def test_linking_addresses_an_official_formally(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """/lienket said "bạn" to a secretary or an organiser and never said that the role
+    goes with the linked account; a young person is still asked as "bạn"."""
+    zalo = await organiser_on(province_app, engine, "zalo", "z-org")
+    start = len(zalo.transcript)
+    await zalo.say("/lienket")
+    prompt = zalo.last_prompt()
+    assert "Đồng chí có đồng ý liên kết không?" in prompt.text
+    assert "vai trò cán bộ" in prompt.text  # the role follows the account
+    assert prompt.formal  # Zalo's hint under the options: "Đồng chí gõ …"
+    await zalo.say("???")  # not understood, asked formally too
+    await zalo.say("1")
+    code = re.search(r"Mã liên kết của đồng chí: (\d{6})", zalo.last_text)
+    assert code is not None, zalo.last_text
+    assert not BAN.search(said(zalo, start)), said(zalo, start)
+
+    # The other app: a wrong code, then the right one, then the consent, formally.
+    telegram = await organiser_on(province_app, engine, "telegram", "t-org")
+    start = len(telegram.transcript)
+    await telegram.say("/lienket 000000" if code.group(1) != "000000" else "/lienket 111111")
+    assert "Đồng chí kiểm tra lại mã" in telegram.last_text
+    await telegram.say(f"/lienket {code.group(1)}")
+    assert "Đồng chí có đồng ý liên kết không?" in telegram.last_prompt().text
+    assert telegram.last_prompt().formal
+    await telegram.say("2")  # not now
+    assert "Chưa liên kết" in telegram.last_text
+    assert not BAN.search(said(telegram, start)), said(telegram, start)
+
+
+async def test_linking_still_says_ban_to_a_young_person(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    young = Talker(engine, user_id="young", channel="zalo")
+    await young.say("/lienket")
+    prompt = young.last_prompt()
+    assert "Bạn đồng ý liên kết không?" in prompt.text and not prompt.formal
+    await young.say("2")
+    assert "hai tài khoản của bạn vẫn riêng như cũ" in young.last_text
+
+
+async def test_an_official_deleting_their_data_is_told_the_role_goes_too(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """/xoa asked an organiser "Bạn muốn rút lại đồng ý…" and said nothing of the role
+    the erasure takes with it."""
+    org = await organiser_on(province_app, engine, "test", "org")
+    start = len(org.transcript)
+    await org.say("/xoa")
+    prompt = org.last_prompt()
+    assert prompt.text.startswith("Đồng chí muốn rút lại đồng ý")
+    assert "vai trò cán bộ" in prompt.text and prompt.formal
+    await org.say("2")
+    assert org.last_text == "Dữ liệu và vai trò cán bộ của đồng chí vẫn được giữ nguyên."
+    await org.say("/ngonngu")
+    assert org.last_prompt().text == "Đồng chí chọn ngôn ngữ:" and org.last_prompt().formal
+    await org.say("/huy")
+    await org.say("/huy")
+    assert "Gõ /start để xem các việc cần làm" in org.last_text
+    await org.say("/vaitro")
+    assert org.last_text.startswith("Vai trò của đồng chí:")
+    await org.say("/xoa")
+    await org.say("1")
+    assert org.last_text == "Đã xóa dữ liệu và vai trò cán bộ của đồng chí."
+    assert not BAN.search(said(org, start)), said(org, start)
+
+
+async def test_a_young_person_deleting_their_data_is_still_ban(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    young = Talker(engine, user_id="young")
+    await young.say("/start")
+    await young.say("1")  # consent
+    await young.say("/xoa")
+    assert young.last_prompt().text.startswith("Bạn muốn rút lại đồng ý")
+    await young.say("2")
+    assert young.last_text == "Dữ liệu của bạn vẫn được giữ nguyên."
+    await young.say("/huy")
+    assert "Gõ /hoi để gửi câu hỏi" in young.last_text
