@@ -160,10 +160,11 @@ async def welcome(
     deep_unit: int | None = None,
     early_text: str | None = None,
     anonymous: bool = False,
+    subject: str | None = None,
 ) -> None:
     """Welcome, then consent or the first step; ``early_text``: a question the person
     typed before consent, kept for the question step; ``anonymous``: "em muốn hỏi kín"
-    said first."""
+    said first; ``subject``: what the question will be about, said first."""
     ctx.reset()
     if deep_unit is not None:
         ctx.data["deep_unit"] = deep_unit
@@ -190,6 +191,9 @@ async def welcome(
         lines.append(ctx.tr("early.kept"))
     elif early_text:
         lines.append(ctx.tr("draft.kept"))
+    if subject:
+        ctx.data["early_subject"] = subject  # see begin()
+        lines.append(ctx.tr("subject.noted", subject=subject))
     if anonymous and any(c.allow_anonymous for c, _ in opens):
         ctx.data["early_anonymous"] = True  # see begin()
         lines.append(ctx.tr("anonymous.noted"))
@@ -1574,7 +1578,9 @@ async def idle_text(ctx: Ctx, text: str) -> None:
         dropped = too_long and question_like(cleaned)
         if dropped:
             _say_not_kept(ctx, cleaned)  # before the welcome, which ends in a question
-        await welcome(ctx, early_text=cleaned if early else None)
+        # "cho em hỏi về việc làm ạ" first: what it is about is kept too (it was dropped).
+        subject = None if early or dropped else await _idle_subject(ctx, cleaned)
+        await welcome(ctx, early_text=cleaned if early else None, subject=subject)
         if early:
             ctx.collect("early")
         elif dropped:
@@ -1593,9 +1599,32 @@ async def idle_text(ctx: Ctx, text: str) -> None:
             close = _close_text(ctx, closed)
             ctx.say(ctx.tr("welcome.back_closed", campaign=closed.title, close=close))
         return
+    subject = await _idle_subject(ctx, cleaned)
+    if subject is not None or lead_in_only(cleaned):
+        # "em muốn hỏi (về học bổng)", "việc làm": the next question, about that (it was
+        # "Chào bạn quay lại! Gõ /hoi …", the words dropped).
+        if subject:
+            ctx.data["early_subject"] = subject
+        await begin(ctx)
+        return
     said = intents(text)
     # "ok", "👍", "dạ" after the receipt: an acknowledgement, not "Chào bạn quay lại!".
     ctx.say(ctx.tr("idle.ok" if said and said <= {"yes", "send"} else "welcome.back"))
+
+
+async def _idle_subject(ctx: Ctx, cleaned: str) -> str | None:
+    """What a short message outside the flow says a question will be about: "em muốn hỏi
+    về học bổng", or a few words naming a topic group ("việc làm", "wifi?"); None for
+    words about nothing ("hihi", "test")."""
+    if (subject := announced_subject(cleaned)) is not None:
+        return subject
+    if intents(cleaned) or len(cleaned.split()) > 4 or not _LETTERS.search(cleaned):
+        return None
+    for campaign, _ in await ctx.engine.open_campaigns(ctx.now):
+        topics = await ctx.engine.topics(campaign.id)
+        if suggest_topics(cleaned, [t.name for t in topics]):
+            return cleaned.rstrip(" ?!.")
+    return None
 
 
 def _swallow_rest(ctx: Ctx, cleaned: str) -> None:

@@ -58,3 +58,54 @@ async def test_where_is_my_question_shows_it(engine: Engine) -> None:
     code = await _sent(t)
     await t.say("câu hỏi của tôi đâu")
     assert code in t.last_text and "Chào bạn quay lại" not in t.last_text
+
+
+# -- what the question will be about, said before the flow ---------------------------------
+
+
+async def test_a_subject_in_the_very_first_message_is_kept(engine: Engine) -> None:
+    """ "cho em hỏi về việc làm ạ" as the first message got the welcome and was forgotten
+    (the same words at the consent were noted): now noted, and the groups it names come
+    first at the topic step, the question asked about it."""
+    t = Talker(engine, user_id="first-subject")
+    await t.say("cho em hỏi về việc làm ạ")
+    assert "bạn muốn hỏi về việc làm" in t.last_text and "Bạn có đồng ý không?" in t.last_text
+    for step in ("đồng ý", "thuc phan", "1", "Nông Thị Hoa", "bỏ qua"):
+        await t.say(step)
+    assert "Nghề nghiệp, việc làm" in [b.label for b in t.last_prompt().choices][:2]
+    await t.press("Nghề nghiệp")
+    assert "về việc làm" in t.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "subject"),
+    [
+        ("em muốn hỏi về học bổng", "học bổng"),
+        ("e muon hoi", None),
+        ("việc làm", "việc làm"),
+        ("wifi?", "wifi"),
+    ],
+)
+async def test_a_short_wish_to_ask_between_questions_starts_one(
+    engine: Engine, typed: str, subject: str | None
+) -> None:
+    """After a first question, "em muốn hỏi về học bổng", "e muon hoi", "việc làm" (a
+    question's subject in a word or two) were "Chào bạn quay lại! Gõ /hoi …": the words
+    were dropped and the person had to start again. Now the next question begins (the
+    unit and name kept), about what they named."""
+    t = Talker(engine, user_id="again")
+    await _sent(t)
+    await t.say(typed)
+    assert "Chào bạn quay lại" not in t.last_text and "nhóm vấn đề" in t.last_text
+    await t.press_payload(t.last_prompt().choices[0].payload)
+    assert "Bạn viết câu hỏi" in t.last_text
+    if subject is not None:
+        assert f"về {subject} vào đây" in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["hihi", "test", "có ai không", "ê"])
+async def test_words_about_nothing_start_no_question(engine: Engine, typed: str) -> None:
+    t = Talker(engine, user_id="idle")
+    await _sent(t)
+    await t.say(typed)
+    assert "Gõ /hoi" in t.last_text
