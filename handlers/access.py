@@ -7,6 +7,7 @@ ngành") for the questions routed to their department; an administrator for ever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -110,11 +111,13 @@ async def authorize(
 
 
 async def natural_scope(
-    store: Store, person_id: int, campaign_id: int
+    store: Store, person_id: int, campaign_id: int, *, roles: Sequence[Role] | None = None
 ) -> tuple[Role, Scope] | None:
     """The widest digest scope a person's roles give in a campaign (organiser > department
-    > secretary), used when they ask for "their" digest without naming a scope."""
-    roles = await store.roles.of_person(person_id)
+    > secretary), used when they ask for "their" digest without naming a scope; among
+    ``roles`` when given (those that belong to the campaign, for scheduled digests)."""
+    if roles is None:
+        roles = await store.roles.of_person(person_id)
     order = {"admin": 0, "organiser": 1, "department": 2, "secretary": 3}
     for role in sorted(roles, key=lambda r: order.get(r.role, 9)):
         if role.role in ("admin", "organiser") and _campaign_ok(role, Scope(campaign_id)):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.access import Action, Scope, allows, authorize
+from handlers.audience import Membership
 from handlers.delivery import queue_for_people, queue_for_person
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
@@ -36,10 +37,18 @@ async def plan_broadcast(
 ) -> BroadcastPlan:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
-    host = None
-    if audience == "youth" and campaign is not None and campaign.level == "commune":
-        host = campaign.host_unit_id
-    people = await store.people.audience(audience, unit_id=unit_id, host_unit_id=host)
+    if campaign is None or audience == "unit":
+        people = await store.people.audience(audience, unit_id=unit_id)
+    else:
+        # Only the campaign's own people: not another province's, nor secretaries and
+        # departments of a campaign they are no part of (:mod:`handlers.audience`).
+        members = await Membership.open(store)
+        if audience == "youth":
+            people = await members.youth(campaign)
+        else:
+            role = "secretary" if audience == "secretaries" else "department"
+            belong = {r.person_id for r in await members.holders(role, campaign)}
+            people = [p for p in await store.people.audience(audience) if p in belong]
     return BroadcastPlan(campaign.id if campaign else None, audience, unit_id, people)
 
 

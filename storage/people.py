@@ -270,10 +270,14 @@ class PersonRepository:
         *,
         unit_id: int | None = None,
         host_unit_id: int | None = None,
+        province_code: str | None = None,
+        unplaced: bool = False,
         wants_reminders: bool = False,
     ) -> list[int]:
         """People a broadcast or reminder reaches (reachable ones only; ``wants_reminders``
-        leaves out those who turned reminders off)."""
+        leaves out those who turned reminders off). Young people: of ``province_code``'s
+        units (and, with ``unplaced``, those who chose no unit yet), or of
+        ``host_unit_id``, or all."""
         if audience == "youth":
             # Young people who consented; a commune campaign reaches its own commune only.
             sql = (
@@ -281,7 +285,13 @@ class PersonRepository:
                 " AND c.withdrawn_at IS NULL WHERE p.unreachable = 0"
             )
             params: list[object] = []
-            if host_unit_id is not None:
+            if province_code is not None:
+                place = "p.unit_id IN (SELECT id FROM units WHERE province_code = ?)"
+                if unplaced:
+                    place = f"({place} OR p.unit_id IS NULL)"
+                sql += " AND " + place
+                params.append(province_code)
+            elif host_unit_id is not None:
                 sql += " AND p.unit_id = ?"
                 params.append(host_unit_id)
         elif audience == "unit":

@@ -42,6 +42,15 @@ class App:
     def local_now(self) -> datetime:
         return self.clock.now().astimezone(self.tz)
 
+    @property
+    def home_province(self) -> str | None:
+        """``YOUTHBOT_PROVINCE``'s unit code ("p04"): whose campaigns the roles given
+        without a campaign belong to (:mod:`handlers.audience`)."""
+        from bot.campaign.units import province_by_codename, province_unit_code
+
+        province = province_by_codename(self.settings.core.province)
+        return province_unit_code(province) if province is not None else None
+
 
 def is_collecting(campaign: Campaign, now_local: datetime) -> bool:
     """Questions are accepted until the end of the closing day (local time)."""

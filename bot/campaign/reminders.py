@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from handlers.audience import Membership
 from handlers.delivery import queue_for_person
 from handlers.events import Reply
 from handlers.states import DRAFT_STATES, State
@@ -102,11 +103,20 @@ def occurrences(campaign: Campaign, policy: ReminderPolicy, tz: ZoneInfo) -> lis
 
 
 async def tick(
-    store: Store, *, now: datetime, tz: ZoneInfo, policy: ReminderPolicy | None = None
+    store: Store,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    policy: ReminderPolicy | None = None,
+    home: str | None = None,
 ) -> int:
-    """Queue every reminder due now (and not yet queued); returns how many were queued."""
+    """Queue every reminder due now (and not yet queued); returns how many were queued.
+
+    Each campaign's reminders go to the people who belong to it
+    (:mod:`handlers.audience`); ``home`` is the deployment's province unit code."""
     base = policy or ReminderPolicy()
     queued = 0
+    members = await Membership.open(store, home)
     for campaign in await store.campaigns.active():
         policy = campaign_policy(campaign, base)
         published = await _conclusion_published(store, campaign)
@@ -115,9 +125,9 @@ async def tick(
                 continue
             if published and occurrence.deadline == DeadlineKind.CONCLUSION:
                 continue  # the notice is out: nothing left to remind of
-            queued += await _send(store, campaign, occurrence, now=now, tz=tz)
-        queued += await _commitments(store, campaign, policy, now=now, tz=tz)
-        queued += await _overdue(store, campaign, policy, now=now, tz=tz)
+            queued += await _send(store, members, campaign, occurrence, now=now, tz=tz)
+        queued += await _commitments(store, members, campaign, policy, now=now, tz=tz)
+        queued += await _overdue(store, members, campaign, policy, now=now, tz=tz)
     queued += await _drafts(store, now=now, policy=base)
     return queued
 
@@ -166,7 +176,13 @@ def commitment_occurrences(
 
 
 async def _commitments(
-    store: Store, campaign: Campaign, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
+    store: Store,
+    members: Membership,
+    campaign: Campaign,
+    policy: ReminderPolicy,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> int:
     """Reminders of the chair's commitments ("nhiệm vụ giao"), by their due dates, once
     the conclusion is published; a key per commitment, date, offset and person."""
@@ -180,11 +196,11 @@ async def _commitments(
                 continue
             roles = [
                 r
-                for r in await store.roles.holders("department", campaign_id=campaign.id)
+                for r in await members.holders("department", campaign)
                 if r.department == commitment.owner
             ]
             if kind == "overdue":
-                roles += await store.roles.holders("organiser", campaign_id=campaign.id)
+                roles += await members.holders("organiser", campaign)
             for role in roles:
                 person = await store.people.get(role.person_id)
                 if person is None:
@@ -231,7 +247,13 @@ def overdue_day(due: date, policy: ReminderPolicy, *, now: datetime, tz: ZoneInf
 
 
 async def _overdue(
-    store: Store, campaign: Campaign, policy: ReminderPolicy, *, now: datetime, tz: ZoneInfo
+    store: Store,
+    members: Membership,
+    campaign: Campaign,
+    policy: ReminderPolicy,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> int:
     """After the departments' answer deadline: each department that still owes answers is
     told how many and how late, the organisers which departments are late with their
@@ -248,7 +270,7 @@ async def _overdue(
     base = f"rem:{campaign.id}:overdue:{DeadlineKind.ANSWERS_DUE.value}:{due}:{late}"
     queued = 0
     for audience in ("department", "organiser"):
-        for role in await store.roles.holders(audience, campaign_id=campaign.id):
+        for role in await members.holders(audience, campaign):
             if audience == "department" and not owed_of.get(role.department or ""):
                 continue  # this department has answered everything it was sent
             person = await store.people.get(role.person_id)
@@ -314,7 +336,13 @@ def _days_text(language: str, due: date, today: date) -> str:
 
 
 async def _send(
-    store: Store, campaign: Campaign, occurrence: Occurrence, *, now: datetime, tz: ZoneInfo
+    store: Store,
+    members: Membership,
+    campaign: Campaign,
+    occurrence: Occurrence,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> int:
     base = occurrence.key(campaign.id)
     today = now.astimezone(tz).date()
@@ -325,10 +353,7 @@ async def _send(
         else []
     )
     if occurrence.audience == "youth":
-        host = campaign.host_unit_id if campaign.level == "commune" else None
-        for person_id in await store.people.audience(
-            "youth", host_unit_id=host, wants_reminders=True
-        ):
+        for person_id in await members.youth(campaign, wants_reminders=True):
             person = await store.people.get(person_id)
             language = person.language if person else "vi"
             text = translator(language)(
@@ -347,8 +372,7 @@ async def _send(
                 dedup_key=f"rem:{campaign.id}:youth:{person_id}",
             )
         return queued
-    roles = await store.roles.holders(occurrence.audience, campaign_id=campaign.id)
-    for role in roles:
+    for role in await members.holders(occurrence.audience, campaign):
         person = await store.people.get(role.person_id)
         if person is None:
             continue

@@ -24,6 +24,7 @@ from bot.documents.build import DigestScope
 from bot.documents.mail import email_digest
 from bot.documents.produce import RESUME_AFTER, nothing_new_text, produce_digest
 from handlers.access import natural_scope
+from handlers.audience import Membership
 from handlers.delivery import queue_for_person
 from handlers.events import Reply
 from storage.jobs import Subscription
@@ -93,8 +94,13 @@ async def _send(app: App, sub: Subscription, slot: datetime, now: datetime) -> i
         return 0
     queued = 0
     since = await _since(app, sub, slot)
+    members = await Membership.open(app.store, app.home_province)
+    roles = await app.store.roles.of_person(person.id)
     for campaign in await app.store.campaigns.active():
-        found = await natural_scope(app.store, person.id, campaign.id)
+        # Only the campaigns the person belongs to: a secretary's or a department's role
+        # given without a campaign is not every campaign of every province.
+        own = [r for r in roles if await members.belongs(r, campaign)]
+        found = await natural_scope(app.store, person.id, campaign.id, roles=own)
         if found is None:
             continue
         _, scope = found
