@@ -2,7 +2,9 @@
 
 Every sentence a person sees lives in ``locales/<lang>/*.po``: Vietnamese (``vi``) first,
 English (``en``) complete. Message ids are stable dotted keys (``intake.welcome``); the text
-uses ``str.format`` placeholders (``{name}``). Several ``.po`` files per language are merged,
+uses ``str.format`` placeholders (``{name}``); a count or a limit (:data:`COUNT_PLACEHOLDERS`)
+given as an integer is written as the reader's language groups thousands ("3.500" in
+Vietnamese, "3,500" in English). Several ``.po`` files per language are merged,
 so each part of the product (intake, digests, reminders...) keeps its own catalogue.
 
 Catalogues are compiled in memory at first use, so no build step is needed.
@@ -13,6 +15,8 @@ from __future__ import annotations
 import atexit
 import gettext
 import io
+import numbers
+import operator
 import os
 import shutil
 import tempfile
@@ -29,6 +33,20 @@ from babel.numbers import format_decimal
 LOCALES_DIR = Path(__file__).parent
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
+
+
+#: Placeholders that hold a count or a length limit wherever they appear ("{n} câu hỏi",
+#: "tối đa {limit} ký tự", "đã gửi {sent}/{total}"): an integer given for one is grouped by
+#: the reader's language. Codes, ids, years, dates, line and row numbers are not among them.
+COUNT_PLACEHOLDERS = frozenset(
+    {
+        "n", "count", "total", "sent", "blocked", "failed", "pending", "people", "questions",
+        "limit", "max", "length", "done", "waiting", "answered", "published", "supporters",
+        "notified", "unchanged", "empty", "errors", "hidden", "others", "units", "officials",
+        "clusters", "largest", "commitments", "tasks", "in_time", "live", "unreviewed",
+        "entries", "rows", "days", "minutes",
+    }
+)  # fmt: skip
 
 
 class MissingMessageError(KeyError):
@@ -109,11 +127,23 @@ class Translator:
         if key in self._catalogue.plural:
             raise MissingMessageError(f"{self.language}: {key} is a plural message: use n()")
         text = self._catalogue.translations.gettext(key)
-        return text.format(**kwargs) if kwargs else text
+        return text.format(**self._grouped(kwargs)) if kwargs else text
 
     def number(self, value: int) -> str:
         """``value`` written as this language writes numbers ("2.499" / "2,499")."""
         return format_decimal(value, locale=self.language)
+
+    def _grouped(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``kwargs`` with each count or limit (:data:`COUNT_PLACEHOLDERS`) given as an
+        integer written as this language writes numbers; anything else as it is."""
+        return {
+            name: self.number(operator.index(value))
+            if name in COUNT_PLACEHOLDERS
+            and isinstance(value, numbers.Integral)
+            and not isinstance(value, bool)
+            else value
+            for name, value in kwargs.items()
+        }
 
     def n(self, key: str, count: int, /, **kwargs: Any) -> str:
         """Return the plural form of ``key`` for ``count``; ``{n}`` is the count. English
@@ -123,7 +153,7 @@ class Translator:
         if key not in self._catalogue.plural:
             raise MissingMessageError(f"{self.language}: {key} is not a plural message: use t()")
         text = self._catalogue.translations.ngettext(key, key, count)
-        return text.format(n=count, **kwargs)
+        return text.format(**self._grouped({"n": count, **kwargs}))
 
 
 @cache

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.application.app import App
+from handlers.answers import MAX_ANSWER_CHARS
+from handlers.broadcast import MAX_BROADCAST_CHARS
 from handlers.engine import Engine
 from handlers.roles import create_invite
+from locales import Message, translator
 from storage.models import Campaign
+from tests.followup import official, question
 from tests.talk import Talker
 
 # "bạn" as a word (not inside another word): how a young person is addressed.
@@ -111,3 +117,49 @@ async def test_a_young_person_deleting_their_data_is_still_ban(
     assert young.last_text == "Dữ liệu của bạn vẫn được giữ nguyên."
     await young.say("/huy")
     assert "Gõ /hoi để gửi câu hỏi" in young.last_text
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "grouped"), [("vi", "3.500"), ("en", "3,500")], ids=["vi", "en"]
+)
+def test_counts_and_limits_are_grouped_as_the_reader_writes_numbers(
+    language: str, grouped: str
+) -> None:
+    """ "tối đa 3500 ký tự", "gửi tới 3500 người": Vietnamese groups thousands with a
+    dot, English with a comma; a count given to a message is grouped wherever it is."""
+    tr = translator(language)
+    assert grouped in tr("answer.type_text", limit=3500)
+    assert grouped in tr.n("count.questions", 3500)  # {n} of a plural message
+    assert grouped in tr.n("broadcast.preview", 3500, text="Họp chi đoàn")
+    report = tr.n("broadcast.report", 0, id=7, sent=3500, total=3500, failed=1200)
+    assert f"{grouped}/{grouped}" in report and f"1{grouped[1]}200" in report
+    assert grouped in Message("answer.length", max=3500).render(tr)  # an error's limit
+    # Ids, years and failures under a thousand are as they were.
+    vi = translator("vi")
+    report = vi.n("broadcast.report", 1, id=12345, sent=1, total=2, failed=0)
+    assert "thông báo số 12345: đã gửi 1/2" in report
+    date = vi("digest.docx.date", place="Cao Bằng", day="05", month=8, year=2025)
+    assert date == "Cao Bằng, ngày 05 tháng 8 năm 2025"
+
+
+async def test_an_official_answering_reads_the_length_limit_grouped(
+    province_app: App, campaign: Campaign, engine: Engine
+) -> None:
+    """/traloi said "tối đa 3500 ký tự"; /thongbao "tối đa 2000 ký tự"."""
+    assert MAX_ANSWER_CHARS >= 1000 and MAX_BROADCAST_CHARS >= 1000
+    asked = await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    organiser = await official(province_app, engine, "organiser", "org")
+    await organiser.say(f"/traloi {asked.code}")
+    limit = f"{MAX_ANSWER_CHARS:,}".replace(",", ".")
+    assert f"tối đa {limit} ký tự" in organiser.last_text, organiser.last_text
+    await organiser.say("/huy")
+    await organiser.say("/thongbao")
+    texts = said(organiser, len(organiser.transcript) - 1)
+    while "ký tự" not in texts and organiser.last_prompt().choices:
+        await organiser.press_payload(organiser.last_prompt().choices[0].payload)
+        texts = said(organiser, len(organiser.transcript) - 1)
+    limit = f"{MAX_BROADCAST_CHARS:,}".replace(",", ".")
+    assert f"{limit} ký tự" in texts, texts
