@@ -35,6 +35,14 @@ class AuditRepository:
             ),
         )
 
+    async def recorded(self, action: str, target: str) -> bool:
+        """Whether ``action`` was ever recorded for ``target`` (a step that records its
+        end, such as the conclusion notice's messages all queued)."""
+        found = await self._db.fetchval(
+            "SELECT 1 FROM audit_log WHERE action = ? AND target = ? LIMIT 1", (action, target)
+        )
+        return found is not None
+
     async def entries(self, *, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
         if action:
             rows = await self._db.fetchall(

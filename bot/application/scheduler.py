@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.application.app import App
-from bot.campaign import privacy, reminders
+from bot.campaign import conclusion, privacy, reminders
 from handlers.states import DRAFT_STATES
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, 
     """One pass over everything time-driven; returns what was queued."""
     now = app.clock.now()
     done = {"reminders": await reminders.tick(app.store, now=now, tz=app.tz)}
+    # A conclusion notice whose publication a crash cut short: its remaining messages.
+    done["conclusion_resumed"] = await conclusion.resume_unfinished(app.store, now=now, tz=app.tz)
     if digests is not None:
         done["digests"] = await digests(app, now)
     await app.store.updates.forget_before(now - UPDATE_IDS_KEPT)

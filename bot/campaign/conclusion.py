@@ -7,19 +7,23 @@ An entry covers its own question; an official may extend it to other questions b
 naming their codes (never automatically to a whole group). Publishing sends every asker
 and supporter of the covered questions one message, in their language, on their channel,
 with each of their questions quoted by its own code and wording, and tells the officials
-concerned (organisers, the departments given a task). It happens once: the publication
-and the queued messages are one transaction, and every message has a key the outbox
-refuses twice, so a crash or a second ``publish`` never tells anyone twice.
+concerned (organisers, the departments given a task). It happens once: every message has
+a key the outbox refuses twice, so a crash or a second ``publish`` never tells anyone
+twice, and a publication a crash cut short is finished by the next ``publish`` or the
+scheduler (:func:`resume_unfinished`).
 
 Used by ``youthbot conclusion`` and the organisers' ``/ketluan`` and ``/camket``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.campaign import programme
 from bot.campaign.departments import campaign_province, find_department
@@ -35,6 +39,8 @@ from storage.conclusions import Commitment, ConclusionEntry
 from storage.models import Campaign, DeadlineKind, Question
 
 MAX_TEXT = 3000
+
+log = logging.getLogger(__name__)
 
 
 class ConclusionError(LocalizedError):
@@ -234,14 +240,36 @@ def chair_title(campaign: Campaign, tr: Translator) -> str:
     return tr.t("conclusion.chair", host=host_name(campaign, tr.language))
 
 
+#: Messages queued per transaction when the notice is published: a campaign of 20,000
+#: questions wrote them all in one transaction of seconds, while every chat waited on the
+#: database (SQLite has one writer).
+QUEUE_BATCH = 500
+#: Seconds between two batches: another process's chat waiting on SQLite's busy handler
+#: (which sleeps up to 100 ms between tries) otherwise kept losing the lock to the next
+#: batch, up to a second at a time. 40 pauses for 20,000 messages.
+QUEUE_PAUSE = 0.05
+
+
+def _publish_target(campaign: Campaign) -> str:
+    return f"campaign:{campaign.id}"
+
+
 async def publish(
     store: Store, campaign: Campaign, *, today: date, now: datetime, by: int | None = None
 ) -> PublishResult:
-    """Publish the conclusion and tell every asker it covers, and the officials, once."""
+    """Publish the conclusion and tell every asker it covers, and the officials, once.
+
+    The publication is committed first (the notice is final from then: its entries can
+    no longer change), then the messages are queued in transactions of
+    :data:`QUEUE_BATCH`, then the audit record ``conclusion.publish`` says all were
+    queued. A crash between two batches loses nobody: running ``publish`` again (or the
+    scheduler's :func:`resume_unfinished`) queues the rest, and every message's key keeps
+    the outbox from queueing one twice."""
     conclusion = await store.conclusions.get(campaign.id)
     if conclusion is not None and conclusion.published_at is not None:
-        return PublishResult(False, conclusion.published_at, 0, 0)
-    if today < campaign.dialogue_date:
+        if await store.audit.recorded("conclusion.publish", _publish_target(campaign)):
+            return PublishResult(False, conclusion.published_at, 0, 0)
+    elif today < campaign.dialogue_date:
         raise ConclusionError(
             "conclusion.before_dialogue", dialogue=f"{campaign.dialogue_date:%d/%m/%Y}"
         )
@@ -249,15 +277,19 @@ async def publish(
     if not entries:
         raise ConclusionError("conclusion.empty")
     commitments = await store.conclusions.commitments(campaign.id)
+    published_at = now
+    if not await store.conclusions.mark_published(campaign.id, by=by, now=now):
+        current = await store.conclusions.get(campaign.id)
+        assert current is not None
+        assert current.published_at is not None
+        published_at = current.published_at
+        if await store.audit.recorded("conclusion.publish", _publish_target(campaign)):
+            return PublishResult(False, published_at, 0, 0)
+        # Published by a run that stopped before every message was queued: go on with it.
+    people, waiting = await _tell_askers(
+        store, campaign, entries, commitments, today=today, now=now
+    )
     async with store.transaction():
-        if not await store.conclusions.mark_published(campaign.id, by=by, now=now):
-            current = await store.conclusions.get(campaign.id)
-            assert current is not None
-            assert current.published_at is not None
-            return PublishResult(False, current.published_at, 0, 0)
-        people, waiting = await _tell_askers(
-            store, campaign, entries, commitments, today=today, now=now
-        )
         officials = await _tell_officials(
             store, campaign, entries, commitments, people=people, today=today, now=now
         )
@@ -265,7 +297,7 @@ async def publish(
             "conclusion.publish",
             at=now,
             actor_id=by,
-            target=f"campaign:{campaign.id}",
+            target=_publish_target(campaign),
             detail={
                 "people": people,
                 "officials": officials,
@@ -273,7 +305,34 @@ async def publish(
                 "waiting": waiting,
             },
         )
-    return PublishResult(True, now, people, officials, waiting)
+    return PublishResult(True, published_at, people, officials, waiting)
+
+
+async def resume_unfinished(store: Store, *, now: datetime, tz: ZoneInfo) -> int:
+    """Queue the rest of a conclusion notice whose publication stopped half-way (a crash
+    between two batches of its messages); returns how many messages were queued. Run by
+    the scheduler's tick, so nobody waits for an organiser to notice."""
+    queued = 0
+    for campaign in await store.campaigns.active():
+        current = await store.conclusions.get(campaign.id)
+        if current is None or current.published_at is None:
+            continue
+        if await store.audit.recorded("conclusion.publish", _publish_target(campaign)):
+            continue
+        log.warning(
+            "conclusion notice of campaign %s: its publication stopped before every message"
+            " was queued; queueing the rest now",
+            campaign.id,
+        )
+        result = await publish(
+            store,
+            campaign,
+            today=current.published_at.astimezone(tz).date(),
+            now=now,
+            by=current.published_by,
+        )
+        queued += result.people + result.waiting + result.officials
+    return queued
 
 
 #: A written answer not given by the results report's deadline is expected at least
@@ -386,8 +445,25 @@ async def _tell_askers(
         (messages if items else only_waiting).append(
             (person_id, Reply("\n\n".join(blocks)), f"conclusion:{campaign.id}:{person_id}")
         )
-    told = await queue_each(store, messages, kind="conclusion", now=now)
-    return told, await queue_each(store, only_waiting, kind="conclusion", now=now)
+    return (
+        await _queue_in_batches(store, messages, now=now),
+        await _queue_in_batches(store, only_waiting, now=now),
+    )
+
+
+async def _queue_in_batches(
+    store: Store, messages: Sequence[tuple[int, Reply, str]], *, now: datetime
+) -> int:
+    """Queue the notices :data:`QUEUE_BATCH` per transaction, so that chats are answered
+    between two (each message's key makes a repeated batch queue nothing)."""
+    told = 0
+    for start in range(0, len(messages), QUEUE_BATCH):
+        if start:
+            await asyncio.sleep(QUEUE_PAUSE)
+        batch = messages[start : start + QUEUE_BATCH]
+        async with store.transaction():
+            told += await queue_each(store, batch, kind="conclusion", now=now)
+    return told
 
 
 def _quoted(tr: Translator, question: Question, supporter: bool) -> str:

@@ -1,0 +1,137 @@
+"""Delivery, eighth session: the conclusion notice of a large campaign is queued in bounded
+batches (chats are answered meanwhile) and a kill -9 between two batches loses nobody and
+doubles nobody; real SQLite files, a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.application.app import App
+from bot.application.scheduler import run_tick
+from bot.campaign import conclusion
+from bot.campaign.setup import create_campaign
+from bot.clock import FakeClock
+from storage.models import Campaign
+from tests.followup import question, support
+
+ROOT = Path(__file__).resolve().parents[1]
+DIALOGUE = date(2025, 8, 28)
+AFTER = datetime(2025, 8, 29, 3, 0, tzinfo=UTC)
+
+#: ``youthbot conclusion publish`` with batches of 3 messages, killed (SIGKILL, as kill -9)
+#: when it starts queueing its fourth batch: the first three are committed (the four told
+#: the chair's answer in two, then three of the seven told that theirs waits).
+KILLED_PUBLISH = """
+import os, signal, sys
+from bot.campaign import conclusion
+conclusion.QUEUE_BATCH = 3
+original = conclusion.queue_each
+calls = 0
+async def dying(*args, **kwargs):
+    global calls
+    calls += 1
+    if calls == 4:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return await original(*args, **kwargs)
+conclusion.queue_each = dying
+sys.exit(main(["conclusion", "publish"]))
+"""
+
+
+def killed(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a Python of its own on the test's database (``YOUTHBOT_DB``)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def killed_publish() -> int:
+    return (await asyncio.to_thread(killed, KILLED_PUBLISH)).returncode
+
+
+@pytest.fixture
+async def campaign(province_app: App) -> Campaign:
+    return await create_campaign(province_app, title="Đối thoại 2025", dialogue=DIALOGUE)
+
+
+async def eleven_askers(app: App, campaign: Campaign) -> list[int]:
+    """Ten askers and one supporter; the chair answers three questions, seven wait."""
+    asked = [
+        await question(app, campaign, f"asker{n}", f"Câu hỏi số {n} về việc làm cho thanh niên?")
+        for n in range(10)
+    ]
+    fan = await support(app, asked[0], "fan")
+    await conclusion.record_answer(
+        app.store,
+        campaign,
+        asked[0].code,
+        "Tỉnh tổ chức hội chợ việc làm mỗi quý.",
+        also=[asked[1].code, asked[2].code],
+        now=app.clock.now(),
+    )
+    return [q.person_id for q in asked if q.person_id is not None] + [fan]
+
+
+async def notices(app: App) -> dict[int, int]:
+    rows = await app.store.db.fetchall(
+        "SELECT person_id, count(*) AS n FROM outbox WHERE kind = 'conclusion' GROUP BY person_id"
+    )
+    return {r["person_id"]: r["n"] for r in rows}
+
+
+async def test_kill_9_between_batches_loses_nobody_and_a_rerun_doubles_nobody(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    app = province_app
+    people = await eleven_askers(app, campaign)
+
+    assert await killed_publish() == -signal.SIGKILL
+    # Three batches were committed before the kill: the notice was not written in one
+    # transaction that held every chat waiting.
+    assert sum((await notices(app)).values()) == 7
+    current = await app.store.conclusions.get(campaign.id)
+    assert current is not None and current.published_at is not None  # final: no more edits
+    with pytest.raises(conclusion.ConclusionError):
+        await conclusion.record_answer(
+            app.store, campaign, "XXXXXX", "Sửa sau khi công bố", now=clock.now()
+        )
+
+    clock.set(AFTER)
+    again = await conclusion.publish(app.store, campaign, today=AFTER.date(), now=AFTER)
+    assert again.published_now  # it went on with the rest
+    assert again.published_at == current.published_at
+    told = await notices(app)
+    assert set(told) == set(people) and set(told.values()) == {1}
+    third = await conclusion.publish(app.store, campaign, today=AFTER.date(), now=AFTER)
+    assert not third.published_now and third.people == 0
+    assert sum((await notices(app)).values()) == len(people)
+
+
+async def test_the_scheduler_finishes_a_publication_a_crash_cut_short(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    app = province_app
+    people = await eleven_askers(app, campaign)
+    assert await killed_publish() == -signal.SIGKILL
+    assert sum((await notices(app)).values()) == 7
+
+    clock.set(AFTER)
+    done = await run_tick(app)
+    assert done["conclusion_resumed"] == len(people) - 7
+    told = await notices(app)
+    assert set(told) == set(people) and set(told.values()) == {1}
+    assert (await run_tick(app))["conclusion_resumed"] == 0
