@@ -347,7 +347,7 @@ async def edit_text(ctx: Ctx, text: str) -> None:
     question = await _own(ctx, str(ctx.data.get("editing", "")))
     if question is None:
         return
-    if ctx.greeted(text) or await switch_language(ctx, text):
+    if ctx.greeted(text) or await switch_language(ctx, text, sentences=False):
         return  # "cảm ơn ad", "english please": not the new text (they replaced it)
     if "keep" in intents(text):
         # "thôi", "ko sửa nữa": not changed after all (it replaced the question's text).

@@ -747,11 +747,11 @@ async def aside(ctx: Ctx, text: str) -> bool:
     return True
 
 
-async def switch_language(ctx: Ctx, text: str) -> bool:
+async def switch_language(ctx: Ctx, text: str, *, sentences: bool = True) -> bool:
     """ "english please", "can you speak english", "nói tiếng Việt đi": as /ngonngu with
     that language (the pending step asked again in it). Before, only the command did it:
     "english please" was "Mình chưa hiểu ý bạn", or became the question."""
-    language = language_wish(text)
+    language = language_wish(text, sentences=sentences)
     if language is None:
         return False
     await ctx.engine.command(ctx, "ngonngu", language)
@@ -997,7 +997,8 @@ def check_text(ctx: Ctx, text: str) -> str | None:
 async def question_text(ctx: Ctx, text: str) -> None:
     if await note_anonymous(ctx, text):  # "em muốn hỏi kín" is no question: the next is
         return
-    if await switch_language(ctx, text):  # nor is "english please"
+    # Nor is "english please" ("em hỏi bằng tiếng Anh được không" may be the question).
+    if await switch_language(ctx, text, sentences=False):
         return
     if ctx.draft.get("text") and "keep" in intents(text):
         # "thôi", "ko sửa nữa" at "Sửa câu hỏi": the question as it was (it became the

@@ -1397,13 +1397,36 @@ _LANGUAGE_WISHES: dict[str, str] = {
 }
 
 
-def language_wish(text: str) -> str | None:
+# A language asked for in a sentence: "can I ask a question in English?", "I don't speak
+# Vietnamese", "cho em hỏi bằng tiếng Anh được không" (a verb of talking before the
+# language: "trường có dạy bằng tiếng Anh không" is a question to the chair).
+_TALK = r"(?:ask|talk|speak|write|chat|reply|answer|continue|text|type|say|it)"
+_NOT_ABLE = r"(?:dont|don t|do not|cant|can t|cannot|khong|ko|k|hok|hong|chua)"
+_SAY_VI = r"(?:hoi|noi|viet|go|nhan|tra loi|chat|rep|noi chuyen)"
+_LANGUAGE_SENTENCES = {
+    code: re.compile(
+        rf"\b{_TALK}\b(?: \w+){{0,3}} in {name}\b|\bin {name} (?:please|pls|plz)\b"
+        rf"|\b{_SAY_VI}\b(?: \w+){{0,2}} bang tieng {viet}\b"
+        rf"|\b{_NOT_ABLE} (?:speak|understand|read|know|biet|hieu|doc)\b(?: \w+)? {other}\b"
+    )
+    for code, name, viet, other in (
+        ("en", "english", "anh", "(?:vietnamese|tieng viet)"),
+        ("vi", "vietnamese", "viet", "(?:english|tieng anh)"),
+    )
+}
+
+
+def language_wish(text: str, *, sentences: bool = True) -> str | None:
     """The language a short message asks for ("english please" → ``"en"``, "nói tiếng
-    Việt đi" → ``"vi"``), or None."""
+    Việt đi" → ``"vi"``, "can I ask in English?"), or None. ``sentences=False``: only
+    the wish alone, where a sentence may be the question itself (its step, its edit)."""
     words = _words(text.replace("'", " "))
-    if len(words.split()) > 8:
+    count = len(words.split())
+    if count <= 8 and (code := _LANGUAGE_WISHES.get(_trim(words))) is not None:
+        return code
+    if count > 12 or not sentences:
         return None
-    return _LANGUAGE_WISHES.get(_trim(words))
+    return next((c for c, said in _LANGUAGE_SENTENCES.items() if said.search(words)), None)
 
 
 def declines_name(text: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.engine import Engine
-from handlers.understanding import idle_request
+from handlers.understanding import idle_request, language_wish
 from tests.talk import Talker
 from tests.test_young_people_qa import QUESTION, walk
 
@@ -109,3 +109,58 @@ async def test_words_about_nothing_start_no_question(engine: Engine, typed: str)
     await _sent(t)
     await t.say(typed)
     assert "Gõ /hoi" in t.last_text
+
+
+# -- asking for English (or Vietnamese) in a sentence --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [
+        ("Hello, can I ask a question in English?", "en"),
+        ("can i ask in english", "en"),
+        ("Can we talk in English please?", "en"),
+        ("I don't speak Vietnamese", "en"),
+        ("I dont understand Vietnamese, sorry", "en"),
+        ("cho em hỏi bằng tiếng anh được không", "en"),
+        ("e nhắn bằng tiếng anh dc ko", "en"),
+        ("can you answer in Vietnamese", "vi"),
+        ("mình nói bằng tiếng việt nhé", "vi"),
+    ],
+)
+def test_a_language_asked_for_in_a_sentence(typed: str, language: str) -> None:
+    assert language_wish(typed) == language
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Trường em có dạy bằng tiếng anh không ạ",  # a question to the chair
+        "tiếng anh lớp 10 có khó không",
+        "How can young people in English classes get scholarships for studying abroad?",
+    ],
+)
+def test_questions_naming_a_language_are_no_wish(typed: str) -> None:
+    assert language_wish(typed) is None
+
+
+async def test_asking_in_english_first_switches_and_keeps_no_question(engine: Engine) -> None:
+    """ "Hello, can I ask a question in English?" as the first message (a phone in English)
+    was kept as the person's question for the chair, and the whole welcome came in
+    Vietnamese. Now the welcome comes in English, with nothing kept as a question."""
+    t = Talker(engine, user_id="english", language="en")
+    await t.say("Hello, can I ask a question in English?")
+    assert "Do you agree?" in t.last_text and "Bạn có đồng ý" not in t.last_text
+    assert "kept the question" not in t.last_text
+    for step in ("yes", "thuc phan", "1", "John Nguyen", "skip", "1"):
+        await t.say(step)
+    assert "Write your question" in t.last_text  # nothing was kept as one
+
+
+async def test_at_the_question_step_such_a_sentence_is_the_question(engine: Engine) -> None:
+    """Where the question itself is typed, "em hỏi bằng tiếng Anh ở buổi đối thoại được
+    không" may be it: it stays the question (only "english please" alone switches)."""
+    t = Talker(engine, user_id="asks-in-english")
+    await walk(t)
+    await t.say("em hỏi bằng tiếng Anh ở buổi đối thoại được không")
+    assert "kiểm tra lại" in t.last_text and "bằng tiếng Anh" in t.last_text
