@@ -218,6 +218,8 @@ class Body:
             run = paragraph.add_run(clean(text))
             run.bold = bold or None
             run.italic = italic or None
+        if align is None and has_long_word(text):
+            align = WD_ALIGN_PARAGRAPH.LEFT
         if align is not None:
             paragraph.alignment = align
         if keep_with_next:
@@ -880,9 +882,11 @@ def paragraph_xml(
 
     ``keep_with_next``: None as its style says; True for a line that introduces what follows
     ("Các câu hỏi khác cùng vấn đề:"), so it never ends a page alone; False for a paragraph
-    too long to keep (see :func:`keeps_with_next`)."""
+    too long to keep (see :func:`keeps_with_next`). A paragraph holding a long word (a link)
+    is aligned left (:func:`has_long_word`)."""
     keep = {None: "", True: "<w:keepNext/>", False: '<w:keepNext w:val="0"/>'}[keep_with_next]
-    parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}</w:pPr>']
+    align = '<w:jc w:val="left"/>' if has_long_word(" ".join(t for t, _ in runs)) else ""
+    parts = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}{align}</w:pPr>']
     for text, kind in runs:
         if not text:
             continue
@@ -891,6 +895,19 @@ def paragraph_xml(
         parts.append(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
     parts.append("</w:p>")
     return "".join(parts)
+
+
+#: A word longer than this (a link or an e-mail address pasted into a question) cannot
+#: share a justified line: the few words before it were spread across the whole line
+#: ("2.        “Xem        bài", then the link). Vietnamese words are short: no word of the
+#: language comes near it.
+LONG_WORD_CHARS = 25
+
+
+def has_long_word(text: str) -> bool:
+    """Whether ``text`` holds a word too long to justify the line before it: its paragraph is
+    aligned left instead (Nghị định 30 justifies the body; one stretched line reads worse)."""
+    return any(len(word) > LONG_WORD_CHARS for word in text.split())
 
 
 #: A paragraph longer than this is not kept with the next one: LibreOffice never splits a

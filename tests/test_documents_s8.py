@@ -1,0 +1,120 @@
+"""The documents an official sends as they are, read back as a civil servant reads them:
+a question holding a pasted link laid out without a line stretched across the page."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from bot.application.app import App
+from bot.campaign import conclusion, programme
+from bot.campaign.setup import create_campaign
+from bot.cli import main
+from handlers.answers import publish, save_answer
+from storage.models import Campaign, Question
+from tests.followup import question
+from tests.rendering import pages, require_tools, to_pdf
+
+DIALOGUE = date(2025, 8, 28)
+LINK = (
+    "https://www.facebook.com/groups/thanhniencaobang/permalink/"
+    "12345678901234567890123456789/?comment_id=9876543210987654321"
+)
+LINKED = f"Xem bài {LINK} về việc làm cho sinh viên"
+
+
+async def export(kind: str, out: Path) -> Path:
+    argv = ["export", "--format", "docx", "--document", kind, "--out", str(out)]
+    assert await asyncio.to_thread(main, argv) == 0
+    return out
+
+
+@pytest.fixture
+async def held(province_app: App) -> tuple[App, Campaign, dict[str, Question]]:
+    """A dialogue held: one question from each of five units (one count each, so only
+    their names order them), routed to Sở Nội vụ and Đại học Thái Nguyên or not at all, one
+    answered in writing, one by the chair; the conclusion published."""
+    app = province_app
+    store, now = app.store, app.clock.now()
+    campaign = await create_campaign(app, title="Hội nghị đối thoại năm 2025", dialogue=DIALOGUE)
+    asked = {
+        "jobs": await question(
+            app, campaign, "a", "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?", unit="w01447"
+        ),
+        "anonymous": await question(
+            app, campaign, "b", "Sinh viên về quê có việc làm không?", unit="w01501", anonymous=True
+        ),
+        "link": await question(app, campaign, "c", LINKED, unit="w01273", name="Nông Thị Cúc"),
+        "loans": await question(
+            app, campaign, "d", "Vay vốn khởi nghiệp ở đâu?", topic="vay vốn", unit="w01288"
+        ),
+        "roads": await question(
+            app, campaign, "e", "Đường xóm hỏng bao giờ sửa?", topic="nông thôn", unit="w01786"
+        ),
+    }
+    for topic in await store.campaigns.topics(campaign.id):
+        if "việc làm" in topic.name:
+            await store.questions.route_topic(topic.id, "Sở Nội vụ", now=now)
+        if "vay vốn" in topic.name:
+            await store.questions.route_topic(topic.id, "Đại học Thái Nguyên", now=now)
+    jobs = asked["jobs"]
+    await save_answer(
+        store, jobs, "Có Trung tâm Dịch vụ việc làm.", now=now, by="Sở Nội vụ", source="test"
+    )
+    await publish(store, [await store.questions.get(jobs.id)], now=now)  # type: ignore[list-item]
+    await programme.propose(store, campaign, now=now)
+    after = datetime(2025, 8, 29, 3, tzinfo=UTC)
+    await conclusion.record_answer(
+        store, campaign, asked["roads"].code, "Sửa đường trong quý IV.", now=after
+    )
+    await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=after)
+    return app, campaign, asked
+
+
+def first_column(table: docx.table.Table) -> list[str]:
+    return [row.cells[0].text for row in table.rows[1:]]
+
+
+def table_headed(document: docx.document.Document, header: str) -> docx.table.Table:
+    return next(t for t in document.tables if t.rows[0].cells[0].text == header)
+
+
+# --- a pasted link -------------------------------------------------------------------------
+
+
+def holding(document: docx.document.Document, text: str) -> list[docx.text.paragraph.Paragraph]:
+    return [p for p in document.paragraphs if text in p.text]
+
+
+async def test_a_question_with_a_link_is_not_justified(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    """A justified line cannot break inside a link: the words before it were spread across
+    the whole line ("2.      “Xem      bài"). That paragraph is aligned left, in the young
+    person's own words; every other one stays justified (Nghị định 30)."""
+    for kind in ("summary", "answers"):
+        document = docx.Document(str(await export(kind, tmp_path / f"{kind}.docx")))
+        [linked] = holding(document, LINKED)
+        assert linked.alignment == WD_ALIGN_PARAGRAPH.LEFT, kind
+        others = holding(document, "Tỉnh hỗ trợ việc làm cho sinh viên thế nào?")
+        assert others and all(p.alignment is None for p in others), kind
+        assert document.styles["Normal"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
+
+
+async def test_a_question_with_a_link_renders_without_a_stretched_line(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    require_tools()
+    path = await export("summary", tmp_path / "summary.docx")
+    [pdf] = await asyncio.to_thread(to_pdf, [path], tmp_path / "pdf", tmp_path / "profile")
+    words = [w for page in pages(pdf) for w in page.words]
+    see = next(i for i, w in enumerate(words) if w.text == "“Xem")
+    before, after = words[see], words[see + 1]
+    assert after.text == "bài" and abs(after.y_min - before.y_min) < 1
+    # One space between the two words (about 3 pt at 13 pt), not a line's width.
+    assert after.x_min - before.x_max < 10, (before, after)
