@@ -328,6 +328,25 @@ _ANONYMOUS |= {
     for tail in ("", " duoc khong", " duoc ko", " dc khong", " dc ko", " duoc")
 } | {"giu kin", "giu kin ten", "kin ten", "an danh duoc khong", "an danh dc khong"}
 _ANONYMOUS |= {f"muon {how}" for how in ("an danh", "giau ten", "an ten", "dau ten", "giu kin ten")}
+# "cho em ẩn danh nhé", "để ẩn danh giúp em", "ko muốn để tên", "đừng ghi tên em", "k để
+# tên dc k": were no anonymity at the preview (offered as words to add to the question).
+_ANONYMOUS |= {
+    f"{wish}{how}{tail}"
+    for wish in ("", "cho ", "cho em ", "cho e ", "cho minh ", "cho mk ", "de ", "de em ")
+    for how in (
+        *("an danh", "giau ten", "an ten", "dau ten", "giu kin ten"),
+        *(
+            f"{neg} {mid}{verb} ten"
+            for neg in ("khong", "ko", "k", "dung")
+            for mid in ("", "muon ", "can ")
+            for verb in ("ghi", "neu", "de", "noi")
+        ),
+    )
+    for tail in (
+        *("", " giup", " voi", " giup voi"),
+        *(" duoc khong", " duoc ko", " duoc k", " dc khong", " dc ko", " dc k"),
+    )
+}
 _GREETING = {
     "chao",
     "xin chao",

@@ -164,3 +164,36 @@ async def test_at_the_question_step_such_a_sentence_is_the_question(engine: Engi
     await walk(t)
     await t.say("em hỏi bằng tiếng Anh ở buổi đối thoại được không")
     assert "kiểm tra lại" in t.last_text and "bằng tiếng Anh" in t.last_text
+
+
+# -- anonymity asked for in one's own words ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "cho em ẩn danh nhé",
+        "ko muốn để tên",
+        "giấu tên giúp em",
+        "đừng ghi tên em",
+        "k de ten dc k",
+    ],
+)
+async def test_anonymity_in_ones_words_at_the_preview(engine: Engine, typed: str) -> None:
+    """ "cho em ẩn danh nhé" at the preview was "Bạn vừa gửi thêm … Thêm vào câu hỏi?":
+    offered as words to add to the question, the name still on it."""
+    t = Talker(engine, user_id="hidden")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say(typed)
+    assert "Ẩn danh" in t.last_text and "Nông Thị Hoa" not in t.last_text
+    assert "Bạn vừa gửi thêm" not in t.last_text
+    await t.say("gửi")
+    assert "Mã câu hỏi" in t.last_text
+
+
+def test_names_are_no_anonymity() -> None:
+    from handlers.understanding import wants_anonymous
+
+    assert not wants_anonymous("Đặng Tên")
+    assert not wants_anonymous("Đường vào bản em không có tên đường")
