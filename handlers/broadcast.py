@@ -33,8 +33,14 @@ class BroadcastPlan:
 
 
 async def plan_broadcast(
-    store: Store, campaign: Campaign | None, audience: str, *, unit_id: int | None = None
+    store: Store,
+    campaign: Campaign | None,
+    audience: str,
+    *,
+    unit_id: int | None = None,
+    home: str | None = None,
 ) -> BroadcastPlan:
+    """Who a broadcast reaches; ``home``: the deployment's province unit code."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
     if campaign is None or audience == "unit":
@@ -42,7 +48,7 @@ async def plan_broadcast(
     else:
         # Only the campaign's own people: not another province's, nor secretaries and
         # departments of a campaign they are no part of (:mod:`handlers.audience`).
-        members = await Membership.open(store)
+        members = await Membership.open(store, home)
         if audience == "youth":
             people = await members.youth(campaign)
         else:
@@ -201,7 +207,11 @@ async def broadcast_text(ctx: Ctx, text: str) -> None:
     campaign_id = ctx.data.get("campaign_id")
     campaign = await ctx.store.campaigns.get(int(campaign_id)) if campaign_id else None
     plan = await plan_broadcast(
-        ctx.store, campaign, ctx.data["audience"], unit_id=ctx.data.get("unit_id")
+        ctx.store,
+        campaign,
+        ctx.data["audience"],
+        unit_id=ctx.data.get("unit_id"),
+        home=ctx.engine.settings.home_province,
     )
     ctx.data["text"] = cleaned
     ctx.ask(
@@ -256,7 +266,11 @@ async def broadcast_send(ctx: Ctx, _: str) -> None:
         await ctx.refuse()
         return
     plan = await plan_broadcast(
-        ctx.store, campaign, ctx.data["audience"], unit_id=ctx.data.get("unit_id")
+        ctx.store,
+        campaign,
+        ctx.data["audience"],
+        unit_id=ctx.data.get("unit_id"),
+        home=ctx.engine.settings.home_province,
     )
     broadcast_id, queued = await start_broadcast(
         ctx.store, plan, ctx.data["text"], author_id=ctx.person.id, now=ctx.now

@@ -110,6 +110,9 @@ class EngineSettings:
     burst_gap: timedelta = timedelta(seconds=2)
     # Channels that show buttons; elsewhere options are numbered and typed.
     button_channels: frozenset[str] = frozenset({"telegram"})
+    # The deployment's province unit code (YOUTHBOT_PROVINCE): whose campaigns the roles
+    # given without a campaign belong to (handlers.audience).
+    home_province: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.application.app import App
+from bot.application.scheduler import run_tick
 from bot.application.wiring import build_engine
 from bot.campaign import reminders
 from bot.campaign.setup import create_campaign, reschedule
@@ -245,3 +246,29 @@ async def test_scheduled_digests_cover_only_the_campaigns_of_the_role(
     # A department given no campaign: its province's campaigns, the commune's included.
     assert got.get(ids["dep_cb"]) == {d.province.id, d.commune.id}
     assert got.get(ids["sec_tn"]) == {d.other.id}
+
+
+async def test_the_home_province_is_the_configured_one(province_app: App, clock: FakeClock) -> None:
+    """Bắc Ninh loaded beside Cao Bằng (and first by name): a department given no
+    campaign is still YOUTHBOT_PROVINCE's (cao_bang), in the scheduler's reminders and
+    in an organiser's /thongbao."""
+    app = province_app
+    await app.store.units.upsert_many(province_units("bac_ninh"), now=clock.now())
+    campaign = await create_campaign(
+        app, title="Đối thoại tỉnh Cao Bằng 2025", dialogue=date(2025, 8, 28)
+    )
+    engine = build_engine(app)
+    await official(app, engine, "department", "dep_cb", department="Sở Nội vụ")
+    org = await official(app, engine, "organiser", "org_cb", campaign_id=campaign.id)
+    asked = await question(app, campaign, "asker", "Việc làm cho thanh niên Cao Bằng thế nào ạ?")
+    await app.store.questions.route_question(asked.id, "Sở Nội vụ", now=clock.now())
+    dep = await app.store.people.by_identity("test", "dep_cb")
+    assert dep is not None
+    await org.say("/thongbao")
+    await org.press("sở, ngành")
+    await org.say("Đề nghị các sở gửi trả lời đúng hạn.")
+    assert "tới 1 người" in org.last_text
+    answers_due = campaign.deadline(DeadlineKind.ANSWERS_DUE)
+    clock.set(at(f"{answers_due - timedelta(days=7)}T08:05:00"))
+    await run_tick(app)
+    assert [c for c, _ in (await reminders_to(app)).get(dep.id, [])] == [campaign.id]

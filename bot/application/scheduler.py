@@ -32,7 +32,9 @@ DigestTick = Callable[[App, datetime], Awaitable[int]]
 async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, int]:
     """One pass over everything time-driven; returns what was queued."""
     now = app.clock.now()
-    done = {"reminders": await reminders.tick(app.store, now=now, tz=app.tz)}
+    done = {
+        "reminders": await reminders.tick(app.store, now=now, tz=app.tz, home=app.home_province)
+    }
     # A conclusion notice whose publication a crash cut short: its remaining messages.
     done["conclusion_resumed"] = await conclusion.resume_unfinished(app.store, now=now, tz=app.tz)
     if digests is not None:

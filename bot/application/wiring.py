@@ -16,6 +16,7 @@ def engine_settings(app: App) -> EngineSettings:
         questions_per_hour=core.questions_per_hour,
         draft_ttl=timedelta(hours=core.draft_ttl_hours),
         max_question_chars=core.max_question_chars,
+        home_province=app.home_province,
     )
 
 

@@ -69,7 +69,9 @@ async def _send(args: argparse.Namespace, app: App) -> int:
         if not args.unit:
             raise CommandError(tr("cli.broadcast.unit_needed"), status=2)
         unit_id = (await find_unit(app.store, args.unit)).id
-    plan = await plan_broadcast(app.store, campaign, args.audience, unit_id=unit_id)
+    plan = await plan_broadcast(
+        app.store, campaign, args.audience, unit_id=unit_id, home=app.home_province
+    )
     print(
         tr.n(
             "cli.broadcast.preview",
