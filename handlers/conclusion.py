@@ -218,7 +218,12 @@ async def publish_yes(ctx: Ctx, _: str) -> None:
         return
     try:
         result = await conclusion.publish(
-            ctx.store, campaign, today=_local_today(ctx), now=ctx.now, by=ctx.person.id
+            ctx.store,
+            campaign,
+            today=_local_today(ctx),
+            now=ctx.now,
+            by=ctx.person.id,
+            home=ctx.engine.settings.home_province,
         )
     except conclusion.ConclusionError as exc:
         ctx.say(exc.render(ctx.tr))

@@ -20,7 +20,7 @@ import pytest
 from bot.application.app import App
 from bot.application.scheduler import run_tick
 from bot.application.wiring import build_engine
-from bot.campaign import reminders
+from bot.campaign import conclusion, reminders
 from bot.campaign.setup import create_campaign, reschedule
 from bot.campaign.units import province_units
 from bot.clock import FakeClock
@@ -272,3 +272,34 @@ async def test_the_home_province_is_the_configured_one(province_app: App, clock:
     clock.set(at(f"{answers_due - timedelta(days=7)}T08:05:00"))
     await run_tick(app)
     assert [c for c, _ in (await reminders_to(app)).get(dep.id, [])] == [campaign.id]
+
+
+async def test_a_conclusion_and_its_tasks_reach_only_the_campaigns_departments(
+    province_app: App, clock: FakeClock, deployment: Deployment
+) -> None:
+    """Thái Nguyên's conclusion gives its Sở Nội vụ a task: Cao Bằng's Sở Nội vụ (given
+    no campaign) hears neither of the notice nor of the task's reminders."""
+    app, d, ids = province_app, deployment, deployment.ids
+    [asked] = await app.store.questions.of_campaign(d.other.id)
+    clock.set(at("2025-09-11T09:00:00"))
+    await conclusion.record_answer(
+        app.store, d.other, asked.code, "Tỉnh mở hội chợ việc làm.", now=clock.now()
+    )
+    await conclusion.add_commitment(
+        app.store,
+        d.other,
+        owner="Sở Nội vụ",
+        due=date(2025, 10, 1),
+        text="Mở hội chợ việc làm",
+        code=asked.code,
+        now=clock.now(),
+    )
+    await conclusion.publish(app.store, d.other, today=date(2025, 9, 11), now=clock.now())
+    await run_days(app, clock, "2025-09-12", "2025-10-05")
+    rows = await app.store.db.fetchall(
+        "SELECT person_id, dedup_key FROM outbox WHERE dedup_key LIKE ? OR dedup_key LIKE ?",
+        (f"conclusion:{d.other.id}:official:%", f"rem:{d.other.id}:commitment:%"),
+    )
+    told = {r["person_id"] for r in rows}
+    assert ids["dep_tn"] in told
+    assert ids["dep_cb"] not in told

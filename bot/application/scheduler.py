@@ -36,7 +36,9 @@ async def run_tick(app: App, *, digests: DigestTick | None = None) -> dict[str, 
         "reminders": await reminders.tick(app.store, now=now, tz=app.tz, home=app.home_province)
     }
     # A conclusion notice whose publication a crash cut short: its remaining messages.
-    done["conclusion_resumed"] = await conclusion.resume_unfinished(app.store, now=now, tz=app.tz)
+    done["conclusion_resumed"] = await conclusion.resume_unfinished(
+        app.store, now=now, tz=app.tz, home=app.home_province
+    )
     if digests is not None:
         done["digests"] = await digests(app, now)
     await app.store.updates.forget_before(now - UPDATE_IDS_KEPT)

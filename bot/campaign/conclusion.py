@@ -29,6 +29,7 @@ from bot.campaign import programme
 from bot.campaign.departments import campaign_province, find_department
 from bot.documents.build import host_name
 from handlers.answers import recipients_of
+from handlers.audience import Membership
 from handlers.contacts import masked
 from handlers.delivery import queue_each, queue_for_person
 from handlers.engine import short
@@ -255,7 +256,13 @@ def _publish_target(campaign: Campaign) -> str:
 
 
 async def publish(
-    store: Store, campaign: Campaign, *, today: date, now: datetime, by: int | None = None
+    store: Store,
+    campaign: Campaign,
+    *,
+    today: date,
+    now: datetime,
+    by: int | None = None,
+    home: str | None = None,
 ) -> PublishResult:
     """Publish the conclusion and tell every asker it covers, and the officials, once.
 
@@ -264,7 +271,8 @@ async def publish(
     :data:`QUEUE_BATCH`, then the audit record ``conclusion.publish`` says all were
     queued. A crash between two batches loses nobody: running ``publish`` again (or the
     scheduler's :func:`resume_unfinished`) queues the rest, and every message's key keeps
-    the outbox from queueing one twice."""
+    the outbox from queueing one twice. ``home``: the deployment's province unit code
+    (whose campaigns a department's role given without a campaign belongs to)."""
     conclusion = await store.conclusions.get(campaign.id)
     if conclusion is not None and conclusion.published_at is not None:
         if await store.audit.recorded("conclusion.publish", _publish_target(campaign)):
@@ -291,7 +299,7 @@ async def publish(
     )
     async with store.transaction():
         officials = await _tell_officials(
-            store, campaign, entries, commitments, people=people, today=today, now=now
+            store, campaign, entries, commitments, people=people, today=today, now=now, home=home
         )
         await store.audit.record(
             "conclusion.publish",
@@ -308,7 +316,9 @@ async def publish(
     return PublishResult(True, published_at, people, officials, waiting)
 
 
-async def resume_unfinished(store: Store, *, now: datetime, tz: ZoneInfo) -> int:
+async def resume_unfinished(
+    store: Store, *, now: datetime, tz: ZoneInfo, home: str | None = None
+) -> int:
     """Queue the rest of a conclusion notice whose publication stopped half-way (a crash
     between two batches of its messages); returns how many messages were queued. Run by
     the scheduler's tick, so nobody waits for an organiser to notice."""
@@ -330,6 +340,7 @@ async def resume_unfinished(store: Store, *, now: datetime, tz: ZoneInfo) -> int
             today=current.published_at.astimezone(tz).date(),
             now=now,
             by=current.published_by,
+            home=home,
         )
         queued += result.people + result.waiting + result.officials
     return queued
@@ -485,6 +496,7 @@ async def _tell_officials(
     people: int,
     today: date,
     now: datetime,
+    home: str | None,
 ) -> int:
     owners = {c.owner for c in commitments}
     concerned = set(owners)
@@ -492,12 +504,11 @@ async def _tell_officials(
         department = await store.questions.department_of(entry.question_id)
         if department:
             concerned.add(department)
-    roles = await store.roles.holders("organiser", campaign_id=campaign.id)
-    roles += [
-        r
-        for r in await store.roles.holders("department", campaign_id=campaign.id)
-        if r.department in concerned
-    ]
+    # Only the campaign's own officials: another province's "Sở Nội vụ" given no
+    # campaign shares the name, not the notice (handlers.audience).
+    members = await Membership.open(store, home)
+    roles = await members.holders("organiser", campaign)
+    roles += [r for r in await members.holders("department", campaign) if r.department in concerned]
     told = 0
     seen: set[int] = set()
     for role in roles:

@@ -159,7 +159,9 @@ async def _conclusion(args: argparse.Namespace, app: App) -> int:
             )
         )
     elif action == "publish":
-        result = await conclusion.publish(store, campaign, today=app.local_now().date(), now=now)
+        result = await conclusion.publish(
+            store, campaign, today=app.local_now().date(), now=now, home=app.home_province
+        )
         if not result.published_now:
             raise CommandError(
                 tr("conclusion.already_published", date=f"{result.published_at:%d/%m/%Y}"),
