@@ -135,3 +135,47 @@ async def test_the_scheduler_finishes_a_publication_a_crash_cut_short(
     told = await notices(app)
     assert set(told) == set(people) and set(told.values()) == {1}
     assert (await run_tick(app))["conclusion_resumed"] == 0
+
+
+async def test_an_unknown_zalo_error_never_gives_an_answer_up(
+    province_app: App, campaign: Campaign, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error code the bot does not know was retried like an outage and, after eight
+    tries and two days, the answer was marked failed: dropped though nothing showed that
+    message or its person at fault (the code could be the bot's quota, its configuration,
+    anything the platform does not document)."""
+    import logging
+    from datetime import timedelta
+
+    from bot.delivery.outbox import OutboxSender
+    from handlers.delivery import queue_for_person
+    from handlers.events import Reply
+    from tests.fakes.zalo_api import FakeZaloApi
+    from tests.test_zalo_channel import USER, Bot
+    from tests.test_zalo_errors_facts import OPTIONS
+
+    app, store = province_app, province_app.store
+    with caplog.at_level(logging.INFO):
+        async with FakeZaloApi(max_poll_seconds=1) as api, Bot(app, api, options=OPTIONS) as bot:
+            await bot.say("/start")
+            person = await store.people.by_identity("zalo", USER)
+            assert person is not None
+            sender = OutboxSender(store, {"zalo": bot.channel}, app.clock)
+            await queue_for_person(
+                store, person.id, Reply("Câu trả lời của Sở"), kind="answer", now=app.clock.now()
+            )
+            api.fail_next("sendMessage", 200, times=12, description="Unexpected error -32")
+            for _ in range(12):  # three days of tries
+                await sender.drain_once()
+                app.clock.advance(timedelta(hours=6))  # type: ignore[attr-defined]
+            counts = await store.outbox.counts()
+            assert counts == {"pending": 1}, counts
+            await sender.drain_once()
+            assert await store.outbox.counts() == {"sent": 1}
+            assert "Câu trả lời của Sở" in bot.texts()
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and "does not know" in r.getMessage()
+    ]
+    assert len(lines) == 1 and "-32" in lines[0] and "ZALO_BOT_TOKEN" in lines[0], lines

@@ -65,6 +65,13 @@ class ChannelTransientError(DeliveryError):
         self.maybe_delivered = maybe_delivered
 
 
+class ChannelUnexplained(ChannelTransientError):
+    """The platform answered an error this bot does not know (a code no platform fact
+    explains, ``ok: false`` without one): retried with backoff as an outage is, but never
+    given up, since nothing shows the message or its person at fault (the channel told
+    the operator what to check)."""
+
+
 class ChannelUnauthorized(DeliveryError):
     """The platform refuses the bot's token (401/404): nothing can be sent until the
     operator fixes it. Messages wait (they are not failed); the channel tells the operator

@@ -76,6 +76,7 @@ from bot.channels.base import (
     ChannelSetupError,
     ChannelTransientError,
     ChannelUnauthorized,
+    ChannelUnexplained,
     DeliveryError,
     Engine,
 )
@@ -854,7 +855,8 @@ class ZaloChannel(ChannelLifecycle):
         self._unknown_codes.add(exc.error_code)
         logger.error(
             "zalo: the platform answered an error this bot does not know (%s); nothing is "
-            "dropped: what was being sent waits and is tried again. If it goes on, check "
+            "dropped: what was being sent waits and is tried again, however long it lasts "
+            "('youthbot outbox' shows what waits). If it goes on, check "
             "ZALO_BOT_TOKEN and ZALO_API_BASE_URL, and the bot in Zalo Bot Creator",
             exc,
         )
@@ -959,7 +961,8 @@ _HANDLED, _DONE, _FAILED = "handled", "done", "failed"
 def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
     """Only a 403 to a person (blocked) and a 400 (a malformed message of ours, already
     tried in shorter parts) give a message up; a refused token or API address pauses the
-    channel, and network errors, 5xx and codes we do not know are tried again."""
+    channel, and network errors, 5xx and codes we do not know are tried again (those we do
+    not know never given up: :class:`ChannelUnexplained`)."""
     if isinstance(exc, ZaloRateLimited):
         return ChannelRateLimited(default_wait if exc.retry_after is None else exc.retry_after)
     if isinstance(exc, ZaloForbidden):
@@ -968,6 +971,8 @@ def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
         return ChannelUnauthorized(str(exc))
     if exc.bad_request:
         return ChannelPermanentError(str(exc))
+    if exc.unknown:
+        return ChannelUnexplained(str(exc))  # kept however long it lasts
     lost = isinstance(exc, ZaloNetworkError) and exc.lost
     return ChannelTransientError(str(exc), maybe_delivered=lost)
 

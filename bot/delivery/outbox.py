@@ -30,6 +30,7 @@ from bot.channels.base import (
     ChannelRateLimited,
     ChannelTransientError,
     ChannelUnauthorized,
+    ChannelUnexplained,
     DeliveryError,
     RateGate,
 )
@@ -304,7 +305,13 @@ class OutboxSender:
         elif isinstance(failure, (TimeoutError, ChannelTransientError, OSError)):
             lost = isinstance(failure, ChannelTransientError) and failure.maybe_delivered
             queued = message.created_at or self.clock.now()
-            if message.attempts + 1 >= MAX_ATTEMPTS and self.clock.now() - queued >= GIVE_UP_AFTER:
+            # An error the platform does not explain is never proof against the message:
+            # it waits (backoff up to 5 minutes) however long it lasts.
+            if (
+                not isinstance(failure, ChannelUnexplained)
+                and message.attempts + 1 >= MAX_ATTEMPTS
+                and self.clock.now() - queued >= GIVE_UP_AFTER
+            ):
                 self.stats["failed"] += 1
                 await outbox.mark_failed(message.id, status="failed", error=error)
             else:
