@@ -137,7 +137,10 @@ async def test_the_compilation_of_answers_shows_the_chair_s_answer(
         await run(["export", "--format", "docx", "--document", "answers", "--out", str(out)]) == 0
     )
     lines = [p.text for p in docx.Document(str(out)).paragraphs]
-    live = "Trả lời tại Hội nghị (Thông báo kết luận của Chủ tịch): Phủ sóng năm 2026."
+    live = (
+        "Trả lời trực tiếp tại Hội nghị ngày 28/08/2025 (Chủ tịch UBND tỉnh Cao Bằng;"
+        " Thông báo kết luận): Phủ sóng năm 2026."
+    )
     for q in (wifi, other):
         at = next(i for i, line in enumerate(lines) if q.code in line)
         assert lines[at + 1] == live, lines[at : at + 2]

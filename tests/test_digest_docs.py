@@ -925,6 +925,9 @@ def test_jsonl_round_trip(tmp_path: Path) -> None:
         "answered_by",
         "answer_published",
         "commitment",
+        "live_answer",
+        "live_answered_by",
+        "live_answered_on",
     }
     assert objects[0]["created_at"] == "2025-07-01T01:00:00+00:00"
     assert tuple(question_from_json(o) for o in objects) == questions

@@ -145,8 +145,8 @@ async def test_the_four_documents_read_back(
     # The one without a written answer was answered by the chair at the dialogue.
     assert "Chưa có trả lời." not in answers
     assert (
-        "Trả lời tại Hội nghị (Thông báo kết luận của Chủ tịch): Phủ sóng toàn bộ các bản"
-        in answers
+        "Trả lời trực tiếp tại Hội nghị ngày 28/08/2025 (Chủ tịch UBND tỉnh Cao Bằng;"
+        " Thông báo kết luận): Phủ sóng toàn bộ các bản" in answers
     )
     assert "Ẩn danh" in answers and jobs.code in answers
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,7 +29,7 @@ from bot.documents.model import (
 from handlers.engine import topic_label
 from locales import Translator, translator
 from storage import Store
-from storage.conclusions import Commitment
+from storage.conclusions import Commitment, ConclusionEntry
 from storage.models import Campaign, Unit, UnitKind
 from storage.reports import QuestionReport, SupportReport
 
@@ -87,6 +88,7 @@ async def build_digest(
     )
     supports = await store.reports.supports(campaign.id)
     commitments = await store.conclusions.commitments(campaign.id)
+    live = live_answers(await store.conclusions.entries(campaign.id))
     chosen = {c.id: c.representative for c in await store.clusters.of_campaign(campaign.id)}
     units_all = await _units_in_scope(store, campaign, scope, reports)
     topic_order = [t.name for t in await store.campaigns.topics(campaign.id, include_inactive=True)]
@@ -107,6 +109,7 @@ async def build_digest(
         reports=reports,
         supports=supports,
         commitments=_commitment_lines(commitments, tr),
+        live=live,
         chosen=chosen,
         units_all=units_all,
         topic_order=topic_order,
@@ -128,6 +131,7 @@ def _assemble(
     reports: list[QuestionReport],
     supports: list[SupportReport],
     commitments: dict[int, str],
+    live: dict[int, str],
     chosen: dict[int, int | None],
     units_all: list[Unit],
     topic_order: list[str],
@@ -145,9 +149,22 @@ def _assemble(
                 new_supporters.add(support.person_id)
 
     labels = _Labels(tr)
+    # Who answered live and when: the chair of the host, on the dialogue's day.
+    chair = tr("conclusion.chair", host=host_name(campaign, language))
     rows = [
         _question_row(r, labels=labels, show_names=show_names, commitment=commitments.get(r.id))
         for r in reports
+    ]
+    rows = [
+        replace(
+            row,
+            live_answer=live[row.id],
+            live_answered_by=chair,
+            live_answered_on=campaign.dialogue_date,
+        )
+        if row.id in live
+        else row
+        for row in rows
     ]
     clusters = _clusters(chosen, reports, supporters_of, labels)
 
@@ -305,6 +322,16 @@ class _Labels:
         if found is None:
             found = self._cache["\0" + name] = topic_label(self._tr, name)
         return found
+
+
+def live_answers(entries: Sequence[ConclusionEntry]) -> dict[int, str]:
+    """The chair's answer at the dialogue to each question it covers: a question's own
+    entry first, else the first entry covering it."""
+    found = {entry.question_id: entry.text for entry in entries}
+    for entry in entries:
+        for question_id in entry.covers:
+            found.setdefault(question_id, entry.text)
+    return found
 
 
 def _commitment_lines(commitments: list[Commitment], tr: Translator) -> dict[int, str]:

@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -107,6 +107,22 @@ QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
         in_sheet=False,
     ),
     QuestionColumn("commitment", lambda q, tr, names: q.commitment or "", in_sheet=False),
+    # Answered live at the dialogue (the conclusion notice): what, by whom, on which day.
+    QuestionColumn(
+        "live_answer", lambda q, tr, names: q.live_answer or "", width=24, max_width=40, wrap=True
+    ),
+    QuestionColumn(
+        "live_answered_by",
+        lambda q, tr, names: q.live_answered_by or "",
+        width=14,
+        max_width=24,
+        wrap=True,
+    ),
+    QuestionColumn(
+        "live_answered_on",
+        lambda q, tr, names: f"{q.live_answered_on:%d/%m/%Y}" if q.live_answered_on else "",
+        width=12,
+    ),
 )
 
 
@@ -176,6 +192,11 @@ def question_to_json(question: QuestionRow, *, show_names: bool = True) -> dict[
         "answered_by": question.answered_by,
         "answer_published": question.answer_published,
         "commitment": question.commitment,
+        "live_answer": question.live_answer,
+        "live_answered_by": question.live_answered_by,
+        "live_answered_on": (
+            question.live_answered_on.isoformat() if question.live_answered_on else None
+        ),
     }
 
 
@@ -203,6 +224,11 @@ def question_from_json(obj: dict[str, Any]) -> QuestionRow:
         answered_by=obj.get("answered_by"),
         answer_published=bool(obj.get("answer_published", False)),
         commitment=obj.get("commitment"),
+        live_answer=obj.get("live_answer"),
+        live_answered_by=obj.get("live_answered_by"),
+        live_answered_on=(
+            date.fromisoformat(obj["live_answered_on"]) if obj.get("live_answered_on") else None
+        ),
     )
 
 

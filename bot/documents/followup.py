@@ -72,6 +72,8 @@ class AnsweredQuestion:
     feedback: tuple[tuple[date, bool, str], ...] = ()
     #: The chair's answer at the dialogue (the conclusion notice) that covers it, if any
     chair_answer: str | None = None
+    #: Who gave it ("Chủ tịch UBND tỉnh Cao Bằng"), on the dialogue's day
+    chair_answered_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

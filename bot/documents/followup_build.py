@@ -10,7 +10,13 @@ from datetime import date, datetime
 
 from bot.campaign import programme
 from bot.campaign.conclusion import chair_title, conclusion_due, written_answer_expected
-from bot.documents.build import DigestScope, build_digest, host_name, level_issuer
+from bot.documents.build import (
+    DigestScope,
+    build_digest,
+    host_name,
+    level_issuer,
+    live_answers,
+)
 from bot.documents.followup import (
     AnsweredQuestion,
     AnswersDocument,
@@ -78,13 +84,8 @@ async def build_answers(
     by_department: dict[str, list[AnsweredQuestion]] = defaultdict(list)
     reports = await store.reports.questions(campaign.id)
     said_back = await store.questions.feedback_of([r.id for r in reports if r.answer])
-    chair: dict[int, str] = {}  # its own entry's answer first, else the first covering it
-    entries = await store.conclusions.entries(campaign.id)
-    for entry in entries:
-        chair[entry.question_id] = entry.text
-    for entry in entries:
-        for question_id in entry.covers:
-            chair.setdefault(question_id, entry.text)
+    chair = live_answers(await store.conclusions.entries(campaign.id))
+    chair_name = chair_title(campaign, tr)
     for r in reports:
         feedback = tuple(
             (to_vietnam_time(f.created_at).date(), f.supporter, f.text)
@@ -105,6 +106,7 @@ async def build_answers(
                 in_time=_in_time(r.answered_at, due) if r.answer else None,
                 feedback=feedback,
                 chair_answer=chair.get(r.id),
+                chair_answered_by=chair_name if r.id in chair else None,
             )
         )
     names = sorted((n for n in by_department if n), key=lambda n: (n.casefold(), n))

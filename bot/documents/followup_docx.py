@@ -243,7 +243,12 @@ def _answers_xml(document: AnswersDocument, tr: Translator, out: Body) -> Iterat
                     )
                     yield paragraph_xml(detail, [(line, "")])
             if q.chair_answer:
-                live = tr.t("followup.answers.chair", answer=" ".join(q.chair_answer.split()))
+                live = tr.t(
+                    "followup.answers.chair",
+                    by=q.chair_answered_by or "",
+                    date=format_date_vn(document.head.dialogue_date),
+                    answer=" ".join(q.chair_answer.split()),
+                )
                 yield paragraph_xml(detail, [(live, "")])
             elif not q.answer:
                 yield paragraph_xml(detail, [(tr.t("followup.answers.none"), "i")])

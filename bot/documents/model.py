@@ -63,6 +63,11 @@ class QuestionRow:
     answered_by: str | None = None  #: who answered
     answer_published: bool = False  #: the askers were told (the answer is final)
     commitment: str | None = None  #: commitments given on it ("Sở X: … (hạn dd/mm/yyyy)")
+    #: The chair's answer at the dialogue (the conclusion notice) covering it, who gave it
+    #: ("Chủ tịch UBND tỉnh Cao Bằng") and the dialogue's date
+    live_answer: str | None = None
+    live_answered_by: str | None = None
+    live_answered_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,7 @@ def write_xlsx(data: DigestData, path: Path | str, *, tr: Translator) -> Path:
     _fill_overview(overview, data, tr=tr)
 
     group_names = group_name_by_code(data)
-    question_columns = sheet_question_columns()
+    question_columns = sheet_question_columns(live=any(q.live_answer for q in data.questions))
     question_rows = [
         (
             number,
@@ -272,10 +272,15 @@ def _fill_overview(ws: Worksheet, data: DigestData, *, tr: Translator) -> None:
 GROUP_TITLE_CHARS = 50  # with "II.1. ", two lines of the issue column
 
 
-def sheet_question_columns() -> list[QuestionColumn]:
+#: The columns of an answer given live at the dialogue: in the sheet once there is one.
+LIVE_COLUMNS = frozenset({"live_answer", "live_answered_by", "live_answered_on"})
+
+
+def sheet_question_columns(*, live: bool = False) -> list[QuestionColumn]:
     """The question sheet's columns (after "STT"): the shared ones shown in sheets, the
-    department and the answer among them."""
-    return [c for c in QUESTION_COLUMNS if c.in_sheet]
+    department and the answer among them; with ``live``, the chair's answer at the
+    dialogue, by whom and when (three empty columns before it, on a page already wide)."""
+    return [c for c in QUESTION_COLUMNS if c.in_sheet and (live or c.key not in LIVE_COLUMNS)]
 
 
 def _sheet_column(column: QuestionColumn, tr: Translator) -> TableColumn:
