@@ -44,6 +44,7 @@ from handlers.understanding import (
     lead_in_only,
     name_without_intro,
     names_a_question,
+    other_unit,
     question_like,
     says_other_unit,
     unsure,
@@ -654,8 +655,13 @@ def normalize_name(text: str) -> str | None:
 
 @router.text(State.NAME)
 async def name_text(ctx: Ctx, text: str) -> None:
-    # A question, or what it will be about, is no name either.
-    if await aside(ctx, text) or keep_early(ctx, text) or note_subject(ctx, text):
+    # A question, or what it will be about, is no name either; nor "nhầm, em ở xã …".
+    if (
+        await aside(ctx, text)
+        or await note_other_unit(ctx, text)
+        or keep_early(ctx, text)
+        or note_subject(ctx, text)
+    ):
         return
     if declines_name(text) and (found := await _draft_campaign(ctx)) and found[0].allow_anonymous:
         await name_anonymous(ctx, "")  # "em không muốn nói tên đâu": "Ẩn danh" in words
@@ -852,10 +858,29 @@ async def note_anonymous(ctx: Ctx, text: str) -> bool:
     return True
 
 
+async def note_other_unit(ctx: Ctx, text: str) -> bool:
+    """ "à nhầm, em ở xã Hòa An" after the unit step (at the name, the group, the topic,
+    the preview): the units it names are offered, the rest of the draft kept, and the flow
+    goes on from there. Before, it was "not in the list" (or words to add to the
+    question): the unit could only be changed from the preview's button."""
+    if ctx.state not in (State.NAME, State.CATEGORY, State.TOPIC, State.PREVIEW):
+        return False
+    unit = other_unit(text)
+    if unit is None or "campaign_id" not in ctx.draft:
+        return False
+    if not (await ctx.engine.unit_search()).search(unit, limit=1):
+        return False  # no such unit: read as anything else
+    ctx.draft.pop("unit_id", None)
+    ctx.draft["change_unit"] = True
+    ctx.draft["unit_other"] = True
+    await ask_unit_pick(ctx, unit, state=State.UNIT_PICK, action="up")
+    return True
+
+
 async def _before_a_choice(ctx: Ctx, text: str) -> bool:
     """What any choice step reads first in typed words: a hello, thanks or the dates, a
     question typed ahead of its step, what the question will be about. True if handled."""
-    if await aside(ctx, text) or keep_early(ctx, text):
+    if await aside(ctx, text) or await note_other_unit(ctx, text) or keep_early(ctx, text):
         return True
     # At the group step "bí mật" may be the group the person keeps to themselves.
     if ctx.state != State.CATEGORY and await note_anonymous(ctx, text):
@@ -890,7 +915,7 @@ async def text_at_the_category(ctx: Ctx, text: str) -> None:
 
 @router.unmatched_text(State.TOPIC)
 async def text_at_the_topic(ctx: Ctx, text: str) -> None:
-    if await aside(ctx, text):
+    if await aside(ctx, text) or await note_other_unit(ctx, text):
         return
     if keep_early(ctx, text, ask_again=False):
         await advance(ctx)  # the groups the question points to first, not the list again
@@ -1076,7 +1101,9 @@ async def preview_text(ctx: Ctx, text: str) -> None:
     to replace the question, or to ignore it; never replace the question silently."""
     if await aside(ctx, text):  # "cảm ơn ad", "khi nào đối thoại": answered, the step again
         return
-    if ctx.state == State.PREVIEW and await note_anonymous(ctx, text):
+    if ctx.state == State.PREVIEW and (
+        await note_anonymous(ctx, text) or await note_other_unit(ctx, text)
+    ):
         return
     if drops_draft(text) or (ctx.state == State.PREVIEW and "no" in intents(text)):
         ask_drop(ctx)  # "thôi", "bỏ đi", "ko": never mind? Not a nudge to send.

@@ -39,6 +39,7 @@ __all__ = [
     "name_without_intro",
     "names_a_question",
     "never_mind",
+    "other_unit",
     "question_like",
     "says_other_unit",
     "typed_number",
@@ -1075,6 +1076,30 @@ _OTHER_UNIT = re.compile(
 def says_other_unit(text: str) -> bool:
     """Whether ``text``, asked "Bạn thuộc … phải không?", says it is another unit."""
     return bool(_OTHER_UNIT.search(meaningful(text)))
+
+
+# "à nhầm, em ở xã Hòa An", "sai đơn vị rồi, e học ở phường Tân Giang", "mình thuộc xã Hà
+# Quảng ạ": the person's unit is another one, said after the unit step. The unit's name
+# ends the message (or "chứ không phải …" follows): "em ở xã này đường xấu" is a question.
+_MY_UNIT = re.compile(
+    r"^(?:(?:a|a ha|ui|oi|xin loi|sory)\s+)?"
+    r"(?:(?:nham|sai|chon nham|chon sai)(?: don vi)?(?: roi| r)?\s+)?"
+    r"(?:(?:em|e|minh|mk|mik|toi|to|tui|chau|con)\s+)?(?:dang\s+)?"
+    r"(?:o|song o|hoc o|lam o|lam viec o|sinh hoat o|thuoc)\s+"
+    r"(?P<unit>(?:xa|phuong|thi tran|dac khu|truong)\s+"
+    r"(?!(?:nay|do|minh|em|kia|khac|ben|e|mk|toi)\b)\w+(?:\s+\w+){0,4}?)"
+    r"(?:\s+(?:chu|ma|khong phai|ko phai)\b.*|(?:\s+(?:a|ah|ak|nhe|nha|roi|r|ad|day))*)$"
+)
+
+
+def other_unit(text: str) -> str | None:
+    """The unit a message says is the person's ("à nhầm, em ở xã Hòa An" → "xa hoa an"),
+    unaccented, to search for; None when it names none."""
+    words = _words(text)
+    if len(words.split()) > 14:
+        return None
+    found = _MY_UNIT.search(words)
+    return found.group("unit") if found else None
 
 
 def ambiguous(text: str) -> bool:

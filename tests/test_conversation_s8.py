@@ -197,3 +197,63 @@ def test_names_are_no_anonymity() -> None:
 
     assert not wants_anonymous("Đặng Tên")
     assert not wants_anonymous("Đường vào bản em không có tên đường")
+
+
+# -- another unit named after the unit step --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [
+        ("à nhầm, em ở xã Hòa An", "xa hoa an"),
+        ("em ở xã Hòa An chứ không phải Thục Phán", "xa hoa an"),
+        ("sai đơn vị rồi, e học ở phuong tan giang", "phuong tan giang"),
+        ("mình thuộc xã hà quảng ạ", "xa ha quang"),
+    ],
+)
+def test_another_unit_named_in_a_sentence(typed: str, unit: str) -> None:
+    from handlers.understanding import other_unit
+
+    assert other_unit(typed) == unit
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Lan",
+        "Xã em bao giờ có wifi miễn phí ở nhà văn hóa ạ?",
+        "em ở xã này đường rất xấu",  # a question's words, no unit named
+        "Học sinh, sinh viên",
+    ],
+)
+def test_no_other_unit_in_other_words(typed: str) -> None:
+    from handlers.understanding import other_unit
+
+    assert other_unit(typed) is None
+
+
+@pytest.mark.parametrize("step", [5, 6])  # at the group, at the topic
+async def test_another_unit_named_later_changes_it(engine: Engine, step: int) -> None:
+    """ "à nhầm, em ở xã Hòa An" at the group or topic step (the person picked the wrong
+    unit) was "Nhóm bạn gõ chưa có trong danh sách": the unit could only be changed at the
+    preview. Now the units named are offered, and the flow goes on where it was."""
+    t = Talker(engine, user_id=f"moved{step}")
+    await walk(t, steps=step)
+    await t.say("à nhầm, em ở xã Hòa An")
+    assert t.last_prompt().choices[0].label == "Xã Hòa An"
+    await t.say("1")
+    if step == 5:
+        await t.say("bỏ qua")
+    await t.say("1")
+    await t.say(QUESTION)
+    assert "Đơn vị: Xã Hòa An" in t.last_text and "Họ tên: Nông Thị Hoa" in t.last_text
+
+
+async def test_another_unit_named_at_the_preview(engine: Engine) -> None:
+    t = Talker(engine, user_id="moved-preview")
+    await walk(t)
+    await t.say(QUESTION)
+    await t.say("em ở xã Hòa An chứ không phải Thục Phán")
+    assert "Bạn vừa gửi thêm" not in t.last_text
+    await t.press("Hòa An")
+    assert "Đơn vị: Xã Hòa An" in t.last_text and QUESTION in t.last_text
