@@ -1635,8 +1635,9 @@ async def idle_text(ctx: Ctx, text: str) -> None:
             ctx.data["early_subject"] = subject
         await begin(ctx)
         return
-    said = intents(text)
-    # "ok", "👍", "dạ" after the receipt: an acknowledgement, not "Chào bạn quay lại!".
+    # "ok", "👍", "dạ" after the receipt, "gửi" after an edit (saved at once): an
+    # acknowledgement, not "Chào bạn quay lại!". ("gửi" also answers "similar questions".)
+    said = intents(text) - {"similar.different"}
     ctx.say(ctx.tr("idle.ok" if said and said <= {"yes", "send"} else "welcome.back"))
 
 

@@ -257,3 +257,19 @@ async def test_another_unit_named_at_the_preview(engine: Engine) -> None:
     assert "Bạn vừa gửi thêm" not in t.last_text
     await t.press("Hòa An")
     assert "Đơn vị: Xã Hòa An" in t.last_text and QUESTION in t.last_text
+
+
+# -- "gửi" once nothing is waiting to be sent ------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["gửi", "gui di", "gửi luôn"])
+async def test_send_after_an_edit_is_an_acknowledgement(engine: Engine, typed: str) -> None:
+    """After "Đã sửa câu hỏi …" (an edit is saved at once), "gửi" was "Chào bạn quay lại!
+    Gõ /hoi …", as to someone back after a while: it is an "ok"."""
+    t = Talker(engine, user_id="edited")
+    code = await _sent(t)
+    await t.say("/sua")
+    await t.say("Xã em bao giờ có wifi miễn phí ở nhà văn hóa thôn Nà Mò ạ?")
+    assert f"Đã sửa câu hỏi {code}" in t.last_text
+    await t.say(typed)
+    assert t.last_text.startswith("Dạ!") and "Chào bạn quay lại" not in t.last_text
