@@ -14,6 +14,7 @@ import re
 
 from bot.clustering.normalize import fold
 from handlers.access import Action, Scope, allows, authorize, natural_scope, role_may
+from handlers.audience import Membership
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
 from handlers.programme import official_campaign
@@ -87,8 +88,13 @@ async def report_command(ctx: Ctx) -> None:
     maker = ctx.engine.digests
     campaigns = await ctx.store.campaigns.active()
     found = None
+    # The first campaign the person belongs to: a role given without a campaign is not
+    # every campaign (a Thái Nguyên secretary got Thục Phán's empty digest).
+    members = await Membership.open(ctx.store, ctx.engine.settings.home_province)
+    roles = await ctx.store.roles.of_person(ctx.person.id)
     for campaign in campaigns:
-        found = await natural_scope(ctx.store, ctx.person.id, campaign.id)
+        own = [r for r in roles if await members.belongs(r, campaign)]
+        found = await natural_scope(ctx.store, ctx.person.id, campaign.id, roles=own)
         if found is not None:
             break
     if found is None or maker is None:

@@ -29,6 +29,7 @@ from handlers.broadcast import plan_broadcast
 from storage.models import Campaign, DeadlineKind
 from tests.followup import official, person, question
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
+from tests.talk import Talker
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -303,3 +304,17 @@ async def test_a_conclusion_and_its_tasks_reach_only_the_campaigns_departments(
     told = {r["person_id"] for r in rows}
     assert ids["dep_tn"] in told
     assert ids["dep_cb"] not in told
+
+
+async def test_report_on_demand_is_of_a_campaign_the_person_belongs_to(
+    province_app: App, deployment: Deployment
+) -> None:
+    """/baocao took the first campaign by date whatever the unit: Thái Nguyên's
+    secretary got Thục Phán's (empty) digest, never Thái Nguyên's."""
+    engine = build_engine(province_app)
+    sec = Talker(engine, user_id="sec_tn")
+    await sec.say("/baocao")
+    assert "Đối thoại tỉnh Thái Nguyên 2025" in sec.last_text, sec.last_text
+    dep = Talker(engine, user_id="dep_cb")
+    await dep.say("/baocao")
+    assert "Thái Nguyên" not in dep.last_text, dep.last_text
