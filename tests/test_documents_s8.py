@@ -1,9 +1,11 @@
 """The documents an official sends as they are, read back as a civil servant reads them:
-a question holding a pasted link laid out without a line stretched across the page."""
+names in Vietnamese alphabetical order (Đ among the D's, "Tân" before "Thục"), and a
+question holding a pasted link laid out without a line stretched across the page."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -37,7 +39,7 @@ async def export(kind: str, out: Path) -> Path:
 @pytest.fixture
 async def held(province_app: App) -> tuple[App, Campaign, dict[str, Question]]:
     """A dialogue held: one question from each of five units (one count each, so only
-    their names order them), routed to Sở Nội vụ and Đại học Thái Nguyên or not at all, one
+    their names order them; the first two grouped as one issue), routed to Sở Nội vụ and Đại học Thái Nguyên or not at all, one
     answered in writing, one by the chair; the conclusion published."""
     app = province_app
     store, now = app.store, app.clock.now()
@@ -63,6 +65,8 @@ async def held(province_app: App) -> tuple[App, Campaign, dict[str, Question]]:
         if "vay vốn" in topic.name:
             await store.questions.route_topic(topic.id, "Đại học Thái Nguyên", now=now)
     jobs = asked["jobs"]
+    group = await store.clusters.add(campaign.id, jobs.id, now=now)
+    await store.clusters.assign(asked["anonymous"].id, group)
     await save_answer(
         store, jobs, "Có Trung tâm Dịch vụ việc làm.", now=now, by="Sở Nội vụ", source="test"
     )
@@ -82,6 +86,61 @@ def first_column(table: docx.table.Table) -> list[str]:
 
 def table_headed(document: docx.document.Document, header: str) -> docx.table.Table:
     return next(t for t in document.tables if t.rows[0].cells[0].text == header)
+
+
+# --- Vietnamese alphabetical order -----------------------------------------------------------
+
+UNITS_IN_ORDER = [
+    "Phường Tân Giang",  # "Tân" before "Thục": a before h, as a Vietnamese reader sorts
+    "Phường Thục Phán",
+    "Xã Đàm Thuỷ",  # Đ among the D's, not after X
+    "Xã Đông Khê",
+    "Xã Trà Lĩnh",
+]
+
+
+async def test_report_lists_units_and_departments_alphabetically(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    report = docx.Document(str(await export("report", tmp_path / "report.docx")))
+    assert first_column(table_headed(report, "Đơn vị")) == UNITS_IN_ORDER
+    assert first_column(table_headed(report, "Cơ quan trả lời")) == [
+        "Đại học Thái Nguyên",
+        "Sở Nội vụ",
+        "Chưa chuyển cơ quan trả lời",  # the questions not routed stay last
+    ]
+
+
+async def test_answers_and_conclusion_list_departments_alphabetically(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    answers = docx.Document(str(await export("answers", tmp_path / "answers.docx")))
+    sections = [
+        re.sub(r" \(.*", "", p.text) for p in answers.paragraphs if re.match(r"^[IVX]+\. ", p.text)
+    ]
+    assert sections == [
+        "I. Đại học Thái Nguyên",
+        "II. Sở Nội vụ",
+        "III. Chưa chuyển sở, ngành",
+    ]
+
+    notice = docx.Document(str(await export("conclusion", tmp_path / "conclusion.docx")))
+    written = [p.text for p in notice.paragraphs if p.text.startswith("- ")]
+    assert written == [
+        "- Đại học Thái Nguyên: 1 câu hỏi;",
+        "- Sở Nội vụ: 2 câu hỏi.",
+    ], written
+
+
+async def test_summary_names_a_groups_units_alphabetically(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    summary = docx.Document(str(await export("summary", tmp_path / "summary.docx")))
+    table = table_headed(summary, "STT")
+    units = {row.cells[2].text: row.cells[4].text for row in table.rows[1:]}
+    # One question each from Xã Trà Lĩnh and Xã Đàm Thuỷ, grouped: Đ is among the D's.
+    [grouped] = [u for text, u in units.items() if "Tỉnh hỗ trợ việc làm" in text]
+    assert grouped == "Xã Đàm Thuỷ, Xã Trà Lĩnh"
 
 
 # --- a pasted link -------------------------------------------------------------------------

@@ -398,7 +398,7 @@ def _clusters(
         unit_counts: dict[str, int] = defaultdict(int)
         for m in members:
             unit_counts[m.unit_name] += 1
-        ordered_units = sorted(unit_counts, key=lambda u: (-unit_counts[u], u))
+        ordered_units = sorted(unit_counts, key=lambda u: (-unit_counts[u], alphabetical(u)))
         codes = [rep.code] + [m.code for m in members if m.id != rep.id]
         found.append(
             ClusterRow(
@@ -442,9 +442,15 @@ async def _units_in_scope(
 
 
 def vietnamese_order(unit: Unit) -> tuple[str, str]:
-    """Alphabetical as a Vietnamese reader expects ("Bảo Lạc" before "Bế Văn Đàn"): the
-    letters first, the tone marks only to break ties."""
-    return (fold(unit.name), unit.name)
+    """Units in :func:`alphabetical` order of their names."""
+    return alphabetical(unit.name)
+
+
+def alphabetical(name: str) -> tuple[str, str]:
+    """Alphabetical as a Vietnamese reader expects ("Bảo Lạc" before "Bế Văn Đàn", "Tân
+    Giang" before "Thục Phán", "Đàm Thuỷ" among the D's): the letters first, the tone marks
+    only to break ties. A plain sort compares code points: "Đ" came after "X", "â" after "h"."""
+    return (fold(name), name)
 
 
 async def _scope_name(store: Store, campaign: Campaign, scope: DigestScope, language: str) -> str:

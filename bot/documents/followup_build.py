@@ -12,6 +12,7 @@ from bot.campaign import programme
 from bot.campaign.conclusion import chair_title, conclusion_due, written_answer_expected
 from bot.documents.build import (
     DigestScope,
+    alphabetical,
     build_digest,
     host_name,
     level_issuer,
@@ -109,7 +110,7 @@ async def build_answers(
                 chair_answered_by=chair_name if r.id in chair else None,
             )
         )
-    names = sorted((n for n in by_department if n), key=lambda n: (n.casefold(), n))
+    names = sorted((n for n in by_department if n), key=alphabetical)
     if "" in by_department:
         names.append("")
     return AnswersDocument(
@@ -264,7 +265,7 @@ async def build_conclusion(
     for r in await store.reports.questions(campaign.id):
         if r.id not in covered and r.answer_published_at is None:
             left[r.department or ""] += 1
-    written = sorted(left.items(), key=lambda pair: (pair[0] == "", pair[0].casefold()))
+    written = sorted(left.items(), key=lambda pair: (pair[0] == "", alphabetical(pair[0])))
     issued = (
         to_vietnam_time(current.published_at).date() if current and current.published_at else today
     )
@@ -321,14 +322,14 @@ async def build_report(
     for r in reports:
         per_department[r.department or ""].append(r)
         per_unit[r.unit_name].append(r)
-    named = sorted((n for n in per_department if n), key=lambda n: (n.casefold(), n))
+    named = sorted((n for n in per_department if n), key=alphabetical)
     departments = tuple(
         figure(n or tr.t("followup.report.not_routed"), per_department[n])
         for n in named + ([""] if "" in per_department else [])
     )
     units = tuple(
         figure(n, per_unit[n])
-        for n in sorted(per_unit, key=lambda n: (-len(per_unit[n]), n.casefold(), n))
+        for n in sorted(per_unit, key=lambda n: (-len(per_unit[n]), alphabetical(n)))
     )
     items, rows = await _conclusion_items(store, campaign, today=today, tr=tr)
     current = await store.conclusions.get(campaign.id)
