@@ -6,6 +6,7 @@ and over Telegram (python-telegram-bot's real download from the fake Bot API).""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -189,7 +190,7 @@ async def test_the_sheet_goes_and_comes_back_over_telegram(
         api.push_message(2001, "/phieu")
         await settle(api, channel)
         [sent] = api.documents
-        assert sent["filename"] == "tra-loi-so-noi-vu.xlsx"
+        assert re.fullmatch(r"tra-loi-so-noi-vu-\d{8}-\d{4}\.xlsx", sent["filename"])
         back = fill_sheet(sent["content"], {jobs.code: "Tỉnh hỗ trợ hằng tháng."})
         api.push_document(2001, back, file_name="tra-loi-so-noi-vu (1).xlsx")
         await settle(api, channel)

@@ -6,10 +6,16 @@ as the reader's language writes them; document file names are safe everywhere.""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
+import openpyxl
 import pytest
 
 from bot.application.app import App
+from bot.application.wiring import build_engine
+from bot.campaign.setup import create_campaign
+from bot.documents.names import document_stem, slugify
+from bot.documents.produce import produce_sheet
 from handlers.answers import MAX_ANSWER_CHARS
 from handlers.broadcast import MAX_BROADCAST_CHARS
 from handlers.engine import Engine
@@ -163,3 +169,74 @@ async def test_an_official_answering_reads_the_length_limit_grouped(
         texts = said(organiser, len(organiser.transcript) - 1)
     limit = f"{MAX_BROADCAST_CHARS:,}".replace(",", ".")
     assert f"{limit} ký tự" in texts, texts
+
+
+# -- file names ---------------------------------------------------------------------------
+
+# Letters, digits and "-" only: nothing Windows forbids (<>:"/\\|?*), no space Zalo or
+# e-mail clients mangle, no accent a zip or an old Windows Explorer garbles.
+SAFE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.(?:xlsx|docx|png|csv|jsonl|txt)")
+
+
+def test_slugs_keep_every_letter() -> None:
+    """A "Ð" (the Icelandic eth, left by names converted from old Vietnamese encodings) was
+    dropped ("Ðoàn" → "oan"), and so were full-width letters ("Ｓở Ｙ tế" → "o-te")."""
+    assert slugify("Ðoàn phường Thục Phán") == "doan-phuong-thuc-phan"
+    assert slugify("Ｓở Ｙ tế") == "so-y-te"
+    assert slugify("Xã Đàm Thuỷ") == slugify("Xã Đàm Thủy") == "xa-dam-thuy"
+    assert slugify("Xã Ia H'Drai") == "xa-ia-h-drai"
+
+
+def test_the_summary_is_named_for_its_host() -> None:
+    """ "tong-hop-20250805-0830.docx" said nothing of whose dialogue it summarises, once
+    Sở Nội vụ had the files of the province and of a commune in one folder."""
+    when = datetime(2025, 8, 5, 8, 30)
+    assert document_stem("campaign", "UBND tỉnh Cao Bằng", when, host="Cao Bằng") == (
+        "tong-hop-cao-bang-20250805-0830"
+    )
+    assert document_stem("campaign", "", when, host="Phường Thục Phán") == (
+        "tong-hop-phuong-thuc-phan-20250805-0830"
+    )
+    assert document_stem("unit", "Phường Thục Phán", when, host="Cao Bằng") == (
+        "phuong-thuc-phan-20250805-0830"
+    )
+
+
+async def test_an_organisers_report_files_are_named_safely_with_host_and_date(
+    province_app: App, campaign: Campaign
+) -> None:
+    await question(province_app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    organiser = await official(province_app, build_engine(province_app), "organiser", "org")
+    replies = await organiser.say("/baocao")
+    names = [a.filename for r in replies for a in r.attachments]
+    assert {name.rsplit(".", 1)[1] for name in names} == {"xlsx", "docx", "png"}, names
+    today = province_app.local_now()
+    for name in names:
+        assert SAFE_NAME.fullmatch(name), name
+        assert name.startswith(f"tong-hop-cao-bang-{today:%Y%m%d}-"), name
+        assert len(name) <= 100
+
+
+async def test_a_departments_sheet_waiting_to_be_sent_is_never_overwritten(
+    province_app: App, campaign: Campaign
+) -> None:
+    """/phieu wrote every campaign's sheet of a department to one "tra-loi-so-noi-vu.xlsx":
+    a second campaign's sheet (or a second request) replaced the file while the first was
+    still waiting in the outbox, and the department received the wrong campaign's sheet."""
+    app = province_app
+    other = await create_campaign(app, title="Đối thoại 2026", dialogue=date(2026, 8, 28))
+    first = await question(app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    second = await question(app, other, "minh", "Tỉnh có hỗ trợ thanh niên khởi nghiệp không?")
+    for c in (campaign, other):
+        topic = next(t for t in await app.store.campaigns.topics(c.id) if "việc làm" in t.name)
+        await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
+    build_engine(app)
+    sheets = [await produce_sheet(app, c, "Sở Nội vụ", language="vi") for c in (campaign, other)]
+    paths = [reply.attachments[0].path for reply in sheets]
+    assert paths[0] != paths[1]
+    for path, asked, not_asked in zip(paths, (first, second), (second, first), strict=True):
+        assert SAFE_NAME.fullmatch(path.name), path.name
+        assert re.fullmatch(r"tra-loi-so-noi-vu-\d{8}-\d{4}(?:-\d)?\.xlsx", path.name)
+        book = openpyxl.load_workbook(path, read_only=True)
+        cells = {str(c) for row in book.active.iter_rows(values_only=True) for c in row}
+        assert asked.code in cells and not_asked.code not in cells

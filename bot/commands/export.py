@@ -124,7 +124,8 @@ async def _export(args: argparse.Namespace, app: App) -> int:
     if out is None and args.format != "jsonl":
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
         folder = app.settings.core.out_dir
-        stem = reserve(folder, file_stem(data, app.local_now()), (f".{args.format}",))
+        stem = file_stem(data, app.local_now(), host=campaign.host_unit_name)
+        stem = reserve(folder, stem, (f".{args.format}",))
         out = folder / f"{stem}.{args.format}"
     if out is not None and out.parent and not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)

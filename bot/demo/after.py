@@ -96,7 +96,7 @@ async def _sheet(
     )
     tr = translator(app.settings.core.language)
     out = app.settings.core.out_dir
-    path = out / sheet_file_name(campaign, department.name)
+    path = out / sheet_file_name(campaign, department.name, app.local_now())
     rows = await sheet_questions(app.store, campaign, department.name, tr=tr)
     await asyncio.to_thread(
         write_campaign_sheet,

@@ -480,7 +480,8 @@ async def _documents(app: App, campaign: Campaign, dates: DemoDates, p: _Printer
             now=app.clock.now(),
             tz_today=app.local_now(),
         )
-        stem = reserve(out, file_stem(data, app.local_now()), (".docx", ".xlsx"))
+        stem = file_stem(data, app.local_now(), host=campaign.host_unit_name)
+        stem = reserve(out, stem, (".docx", ".xlsx"))
         docx_path = write_docx(data, out / f"{stem}.docx", tr=tr)
         xlsx_path = write_xlsx(data, out / f"{stem}.xlsx", tr=tr)
         issuer = data.issuer

@@ -48,9 +48,10 @@ class DigestFiles:
         return (Attachment(self.chart, AttachmentKind.PHOTO), *documents)
 
 
-def file_stem(data: DigestData, local_now: datetime) -> str:
-    """ "tong-hop-20250805-0830", "phuong-thuc-phan-…", "so-y-te-…" (no database ids)."""
-    return document_stem(data.scope, data.scope_name, local_now)
+def file_stem(data: DigestData, local_now: datetime, *, host: str) -> str:
+    """ "tong-hop-cao-bang-20250805-0830" (``host``: the campaign's host unit),
+    "phuong-thuc-phan-…", "so-y-te-…" (no database ids)."""
+    return document_stem(data.scope, data.scope_name, local_now, host=host)
 
 
 async def produce_digest(
@@ -78,7 +79,8 @@ async def produce_digest(
     tr = translator(language)
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     suffixes = (".xlsx", ".docx", ".png")
-    stem = await asyncio.to_thread(reserve, out_dir, file_stem(data, local_now or now), suffixes)
+    stem = file_stem(data, local_now or now, host=campaign.host_unit_name)
+    stem = await asyncio.to_thread(reserve, out_dir, stem, suffixes)
     text = render_digest_text(data, tr=tr)
     xlsx = out_dir / f"{stem}.xlsx"
     chart = out_dir / f"{stem}.png"
@@ -130,7 +132,11 @@ async def produce_sheet(app: App, campaign: Campaign, department: str, *, langua
         return Reply(tr("sheet.nothing_routed", department=department))
     folder = app.settings.core.out_dir / "answer-sheets"
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-    path = folder / sheet_file_name(campaign, department)
+    # Dated and reserved: a sheet still waiting in the outbox (another campaign's, an
+    # earlier request's) is never overwritten before it is sent.
+    name = sheet_file_name(campaign, department, app.local_now())
+    stem = await asyncio.to_thread(reserve, folder, name.removesuffix(".xlsx"), (".xlsx",))
+    path = folder / f"{stem}.xlsx"
     await asyncio.to_thread(
         write_campaign_sheet,
         rows,
