@@ -153,6 +153,9 @@ def bot_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         YOUTHBOT_LOG_LEVEL="INFO",
         PTB_TIMEDELTA="true",
         PYTHONPATH=str(ROOT),
+        # On PostgreSQL, the restarted bot takes over a killed worker's messages and the
+        # scheduler's lease once it is silent this long: 3 s, not the operators' 15 s.
+        YOUTHBOT_WORKER_LEASE_SECONDS="3",
         **settings,
     )
     return env

@@ -40,6 +40,10 @@ from tests.test_telegram_support import TOKEN, latest_prompt
 pytestmark = pytest.mark.postgresql
 
 SECRET = "webhook-secret-for-workers"
+KILL_LEASE = 5
+"""Seconds (``YOUTHBOT_WORKER_LEASE_SECONDS``) after which the survivor of a kill -9 takes
+over, not the operators' 15: short, yet long past a heartbeat (a third of it) so that a
+live worker slowed down by a busy machine is not taken for dead."""
 QUESTION = "Tỉnh có chính sách hỗ trợ thanh niên khởi nghiệp vay vốn ưu đãi không ạ?"
 
 
@@ -90,7 +94,7 @@ class Workers:
     folder: Path
     running: list[WorkerProcess] = field(default_factory=list)
 
-    def start(self) -> WorkerProcess:
+    def start(self, lease: int | None = None) -> WorkerProcess:
         port = _free_port()
         env = {
             k: v
@@ -110,6 +114,8 @@ class Workers:
             TELEGRAM_WEBHOOK_MAX_CONNECTIONS="100",
             PTB_TIMEDELTA="true",
         )
+        if lease is not None:
+            env["YOUTHBOT_WORKER_LEASE_SECONDS"] = str(lease)
         log = self.folder / f"worker-{len(self.running) + 1}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -162,8 +168,10 @@ async def workers_for(api: FakeTelegramAPI, folder: Path) -> AsyncIterator[Worke
         await workers.stop_all()
 
 
-async def two_workers(workers: Workers) -> tuple[WorkerProcess, WorkerProcess]:
-    a, b = workers.start(), workers.start()
+async def two_workers(
+    workers: Workers, lease: int | None = None
+) -> tuple[WorkerProcess, WorkerProcess]:
+    a, b = workers.start(lease), workers.start(lease)
     await asyncio.gather(workers.ready(a), workers.ready(b))
     return a, b
 
@@ -332,7 +340,7 @@ async def test_the_scheduler_lease_moves_to_the_survivor_of_a_kill_9(
 ) -> None:
     store = province_app.store
     async with workers_for(api, tmp_path) as workers:
-        a, b = await two_workers(workers)
+        a, b = await two_workers(workers, lease=KILL_LEASE)
         deadline = time.monotonic() + 30
         while (holder := await store.coordination.holder(SCHEDULER_LEASE)) is None:
             assert time.monotonic() < deadline, "nobody took the scheduler's lease"
@@ -369,6 +377,7 @@ async def test_the_scheduler_lease_moves_to_the_survivor_of_a_kill_9(
             assert time.monotonic() - killed < 60, survivor.tail()
             await asyncio.sleep(0.2)
     assert "took the scheduler's lease" in survivor.log.read_text()
+    assert f"lease {KILL_LEASE} s)" in survivor.log.read_text(), "the setting reached it"
 
 
 # -- the pieces, in one process ---------------------------------------------------------
@@ -483,7 +492,7 @@ async def test_replies_waiting_on_a_worker_killed_with_kill_9_reach_everyone(
 ) -> None:
     users = range(7100, 7112)
     async with workers_for(api, tmp_path) as workers:
-        a, b = await two_workers(workers)
+        a, b = await two_workers(workers, lease=KILL_LEASE)
         # Telegram fails every send for a while: worker a stores its replies and retries.
         api.fail_during(4.0)
         statuses = await asyncio.gather(*(post(api, a, say(api, n, "/start")) for n in users))
@@ -492,7 +501,7 @@ async def test_replies_waiting_on_a_worker_killed_with_kill_9_reach_everyone(
         assert waiting == len(users), "each reply is stored before the webhook answers"
         a.process.send_signal(signal.SIGKILL)
         a.process.wait(10)
-        # The survivor takes a's replies over once a is silent (15 s), at its next beat.
+        # The survivor takes a's replies over once a is silent (KILL_LEASE), at its next beat.
         await api.wait_for(
             lambda: all(api.sent_messages(n) for n in users),
             60,

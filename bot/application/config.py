@@ -68,6 +68,9 @@ class CoreSettings(_Section):
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     max_question_chars: int = Field(default=2000, ge=100, le=10000)
     digest_quiet: bool = False  # a period with nothing new sends nothing (else one line)
+    # Several workers on PostgreSQL: a worker silent this long is dead (its scheduler's
+    # lease and its messages in flight go to another); each beats every third of it.
+    worker_lease_seconds: int = Field(default=15, ge=3, le=300)
 
     @field_validator("db", "demo_db")
     @classmethod

@@ -114,6 +114,7 @@ async def run_bot(
         for adapter in adapters.values():
             await adapter.take_over_replies(live)
 
+    lease = float(app.settings.core.worker_lease_seconds)
     worker = (
         Worker(
             app.store,
@@ -121,6 +122,9 @@ async def run_bot(
             on_leader=lambda: _tick_now(scheduler),
             on_recovered=lambda _count: sender.wake(),
             on_live=take_over_replies,
+            heartbeat=lease / 3,
+            dead_after=lease,
+            lease_ttl=lease,
         )
         if shared
         else None
@@ -140,7 +144,7 @@ async def run_bot(
     log.info(
         "youthbot running: %s%s",
         ", ".join(sorted(adapters)),
-        f" (worker {worker.id})" if worker is not None else "",
+        f" (worker {worker.id}, lease {lease:g} s)" if worker is not None else "",
     )
     with stopped_by_signals(stop) as stop_event:
         tasks = [asyncio.ensure_future(adapter.serve(stop_event)) for adapter in adapters.values()]

@@ -15,6 +15,10 @@ On SQLite one process does everything and none of this runs. On PostgreSQL
 * takes its sending allowance from shared token buckets (:class:`SharedRate`), so the
   bot's limits (Telegram's 30 messages/s overall) hold whatever the number of workers.
 
+``youthbot run`` takes the three times from ``YOUTHBOT_WORKER_LEASE_SECONDS`` (15 by
+default): the lease and the silence that means dead last that long, a heartbeat comes
+every third of it.
+
 An update is handled once whichever worker receives it (the engine records its id in
 the event's transaction) and one person's events one at a time (the engine's transaction
 holds an advisory lock keyed by the person's identity): see
