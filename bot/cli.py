@@ -46,6 +46,7 @@ COMMANDS = (
     "broadcast",
     "backup",
     "db",
+    "outbox",
 )
 
 

@@ -81,6 +81,20 @@ class BatchProgress:
         return self.sent + self.blocked + self.failed >= self.total
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxGroup:
+    """Messages of one status on one channel (``youthbot outbox``): how many, how many
+    may have arrived twice (``resent``), the oldest one's queueing time, and, for those
+    not sent, the last error (``error``: one group per distinct error)."""
+
+    status: str
+    channel: str
+    count: int
+    resent: int
+    oldest: datetime
+    error: str | None = None
+
+
 def _message(r: Row) -> OutboxMessage:
     return OutboxMessage(
         id=r["id"],
@@ -279,6 +293,26 @@ class OutboxRepository:
             failed=counts.get("failed", 0),
             resent=int(resent.get("sent") or 0),
         )
+
+    async def summary(self) -> list[OutboxGroup]:
+        """Every message by status and channel, and those not sent by their last error too
+        (largest groups first)."""
+        rows = await self._db.fetchall(
+            "SELECT status, channel, CASE WHEN status = 'sent' THEN NULL ELSE error END AS why,"
+            " count(*) AS n, sum(resent) AS resent, min(created_at) AS oldest FROM outbox"
+            " GROUP BY status, channel, why ORDER BY status, channel, n DESC"
+        )
+        return [
+            OutboxGroup(
+                status=r["status"],
+                channel=r["channel"],
+                count=int(r["n"]),
+                resent=int(r["resent"] or 0),
+                oldest=from_utc_text(r["oldest"]),
+                error=r["why"],
+            )
+            for r in rows
+        ]
 
     async def counts(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")

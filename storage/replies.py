@@ -125,6 +125,14 @@ class ReplyRepository:
         """The row is being sent again after a send whose answer was lost."""
         await self._db.execute("UPDATE reply_outbox SET resent = 1 WHERE id = ?", (reply_id,))
 
+    async def waiting_by_channel(self) -> dict[str, tuple[int, int]]:
+        """Replies not delivered yet, by channel: (how many, how many may arrive twice)."""
+        rows = await self._db.fetchall(
+            "SELECT channel, count(*) AS n, sum(resent) AS resent FROM reply_outbox"
+            " GROUP BY channel ORDER BY channel"
+        )
+        return {r["channel"]: (int(r["n"]), int(r["resent"] or 0)) for r in rows}
+
     async def recover(
         self, channel: str, *, live_workers: Sequence[str] | None = None
     ) -> list[StoredReply]:

@@ -18,6 +18,7 @@ from bot.application.app import App
 from bot.application.scheduler import run_tick
 from bot.campaign import conclusion
 from bot.campaign.setup import create_campaign
+from bot.cli import main
 from bot.clock import FakeClock
 from storage.models import Campaign
 from tests.followup import question, support
@@ -42,6 +43,7 @@ async def dying(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return await original(*args, **kwargs)
 conclusion.queue_each = dying
+from bot.cli import main
 sys.exit(main(["conclusion", "publish"]))
 """
 
@@ -179,3 +181,56 @@ async def test_an_unknown_zalo_error_never_gives_an_answer_up(
         if r.levelno >= logging.ERROR and "does not know" in r.getMessage()
     ]
     assert len(lines) == 1 and "-32" in lines[0] and "ZALO_BOT_TOKEN" in lines[0], lines
+
+
+async def test_youthbot_outbox_says_what_waits_what_failed_why_and_what_may_be_twice(
+    province_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No command showed the operator the outbox: what waits and why (a refused token, an
+    error the bot does not know), what was not sent and why, what may have arrived twice."""
+    from handlers.delivery import encode_reply
+    from handlers.events import Reply
+    from storage.outbox import NewMessage
+
+    store, now = province_app.store, province_app.clock.now()
+    body = encode_reply(Reply("Câu trả lời"))
+    await store.outbox.enqueue(
+        [
+            NewMessage(None, channel, f"chat{n}", "answer", body, dedup_key=f"k{n}")
+            for n, channel in enumerate(["zalo", "zalo", "zalo", "telegram", "telegram", "zalo"])
+        ],
+        now=now,
+    )
+    ids = {
+        r["dedup_key"]: r["id"] for r in await store.db.fetchall("SELECT id, dedup_key FROM outbox")
+    }
+    await store.outbox.retry_later(
+        ids["k1"], at=now, error="an error unknown to the bot: Zalo sendMessage failed [-32]: x"
+    )
+    await store.outbox.retry_later(ids["k2"], at=now, error="the bot token is refused")
+    await store.outbox.mark_failed(
+        ids["k3"], status="failed", error="Telegram: Bad Request: message is too long [400]"
+    )
+    await store.outbox.mark_sent(ids["k4"], now=now, resent=True)
+    await store.db.execute(
+        "INSERT INTO reply_outbox (channel, chat_id, body, created_at, resent)"
+        " VALUES ('telegram', 'c9', '{}', '2025-07-01T02:00:00Z', 1)"
+    )
+
+    assert await asyncio.to_thread(main, ["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "Hộp thư đi: 4 tin chờ gửi, 0 tin đang gửi, 0 tin giữ lại, 1 tin không gửi được,"
+        " 1 tin đã gửi."
+    ), out
+    assert "Chờ gửi qua zalo: 4 tin, tin cũ nhất xếp hàng lúc 09:00 01/07/2025." in out
+    assert "2 tin: chưa đến lượt" in out
+    assert "lỗi bot chưa biết; tin chờ và được thử lại, không bị bỏ" in out and "[-32]" in out
+    assert "kiểm tra TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN" in out
+    assert "Không gửi được qua telegram: 1 tin" in out and "từ chối chính tin nhắn này" in out
+    assert "Có thể đã đến hai lần: 1 tin" in out
+    assert "Câu trả lời trò chuyện chưa gửi qua telegram: 1 (trong đó 1 có thể đến hai lần)" in out
+
+    assert await asyncio.to_thread(main, ["outbox", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    assert "bao nhiêu tin đang chờ và vì sao, bao nhiêu tin không gửi được và vì sao" in shown

@@ -972,7 +972,7 @@ def _delivery_error(exc: ZaloError, default_wait: float) -> DeliveryError:
     if exc.bad_request:
         return ChannelPermanentError(str(exc))
     if exc.unknown:
-        return ChannelUnexplained(str(exc))  # kept however long it lasts
+        return ChannelUnexplained(f"an error unknown to the bot: {exc}")  # kept, however long
     lost = isinstance(exc, ZaloNetworkError) and exc.lost
     return ChannelTransientError(str(exc), maybe_delivered=lost)
 
