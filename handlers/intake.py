@@ -55,6 +55,8 @@ from storage.models import Campaign, DeadlineKind, NewQuestion
 router = Router()
 
 MAX_NAME_CHARS = 80
+# A sentence, not a name: the longest Vietnamese names have five or six words.
+MAX_NAME_WORDS = 6
 _NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
 _PUNCT = re.compile(r"[\W_]+")
 
@@ -644,6 +646,8 @@ def normalize_name(text: str) -> str | None:
     name = _AGE_AFTER.sub("", " ".join(clean_text(name_without_intro(text)).split()))
     if not (2 <= len(name) <= MAX_NAME_CHARS) or not _NAME.match(name):
         return None
+    if len(name.split()) > MAX_NAME_WORDS:  # "toi la sinh vien nam nhat truong dai hoc"
+        return None
     if is_answer_word(name) and name.lower() not in _NAMES_LIKE_ANSWERS:
         return None  # "không", "ok", "bỏ qua": an answer, not a name
     if {"khong", "ko"} & set(fold(name).split()):  # "không muốn nêu tên …": no name has it
@@ -930,6 +934,13 @@ async def text_at_the_topic(ctx: Ctx, text: str) -> None:
     if (subject := announced_subject(text)) is not None:
         ctx.draft["subject"] = subject  # the groups it names follow; the question about it
     if await _suggest_topics(ctx, text):
+        return
+    if subject is not None and not ctx.draft.get("all_topics"):
+        # A new subject naming no group where some were suggested ("à không, em muốn hỏi
+        # về ma túy"): every group (it was "not understood" and the same groups again).
+        ctx.draft["all_topics"] = True
+        ctx.say(ctx.tr("subject.noted_topics", subject=subject))
+        await advance(ctx)
         return
     if _LETTERS.search(text) and not is_answer_word(text) and (other := _catch_all(ctx)):
         # Words that name no group ("đường sá"), not "???", "👍" or "ok": say where it goes.

@@ -1082,10 +1082,12 @@ def says_other_unit(text: str) -> bool:
 # Quảng ạ": the person's unit is another one, said after the unit step. The unit's name
 # ends the message (or "chứ không phải …" follows): "em ở xã này đường xấu" is a question.
 _MY_UNIT = re.compile(
-    r"^(?:(?:a|a ha|ui|oi|xin loi|sory)\s+)?"
+    r"^(?:(?:a|a ha|ui|oi|xin loi|sory|ops|oh|no|wrong|wrong one|actually)\s+)*"
     r"(?:(?:nham|sai|chon nham|chon sai)(?: don vi)?(?: roi| r)?\s+)?"
-    r"(?:(?:em|e|minh|mk|mik|toi|to|tui|chau|con)\s+)?(?:dang\s+)?"
-    r"(?:o|song o|hoc o|lam o|lam viec o|sinh hoat o|thuoc)\s+"
+    r"(?:(?:(?:em|e|minh|mk|mik|toi|to|tui|chau|con)\s+)?(?:dang\s+)?"
+    r"(?:o|song o|hoc o|lam o|lam viec o|sinh hoat o|thuoc)"
+    # "oops I live in xa hoa an", "sorry, I'm from phuong tan giang"
+    r"|i(?: m| am)?\s+(?:live in|study at|study in|work at|work in|in|from|at))\s+"
     r"(?P<unit>(?:xa|phuong|thi tran|dac khu|truong)\s+"
     r"(?!(?:nay|do|minh|em|kia|khac|ben|e|mk|toi)\b)\w+(?:\s+\w+){0,4}?)"
     r"(?:\s+(?:chu|ma|khong phai|ko phai)\b.*|(?:\s+(?:a|ah|ak|nhe|nha|roi|r|ad|day))*)$"
@@ -1209,7 +1211,9 @@ _ASK = r"(?:hỏi|hoi|xin\s+hỏi|xin\s+hoi|kiến\s+nghị|kien\s+nghi|đề\s+
 # How a question is announced ("dạ em muốn hỏi", "cho em hỏi", "em có câu hỏi"): alone
 # (:func:`lead_in_only`) or with its subject (:func:`announced_subject`).
 _ANNOUNCE = (
-    r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi)[\s,]+)?"
+    r"^\s*(?:(?:dạ|da|chào\s+ad|chao\s+ad|ad\s+ơi|ad\s+oi|admin\s+ơi|admin\s+oi"
+    # "à không, em muốn hỏi về …", "thôi, em hỏi về …": a change of mind
+    r"|à|a|ừm|um|không|khong|ko|thôi|thoi|nhầm|nham)[\s,]+){0,2}"
     rf"(?:(?:cho\s+)?{_SPEAKER}\s+(?:muốn\s+|muon\s+|xin\s+|được\s+|duoc\s+)?{_ASK}"
     rf"|cho\s+{_SPEAKER}\s+{_ASK}"
     rf"|{_SPEAKER}\s+có\s+(?:1\s+|một\s+|mot\s+)?(?:câu\s+hỏi|ý\s+kiến|kiến\s+nghị)"

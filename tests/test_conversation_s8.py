@@ -273,3 +273,51 @@ async def test_send_after_an_edit_is_an_acknowledgement(engine: Engine, typed: s
     assert f"Đã sửa câu hỏi {code}" in t.last_text
     await t.say(typed)
     assert t.last_text.startswith("Dạ!") and "Chào bạn quay lại" not in t.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [
+        ("oops I live in xa hoa an", "xa hoa an"),
+        ("sorry, I'm from phuong tan giang", "phuong tan giang"),
+        ("wrong one, I study at truong thpt chuyen cao bang", "truong thpt chuyen cao bang"),
+    ],
+)
+def test_another_unit_named_in_english(typed: str, unit: str) -> None:
+    from handlers.understanding import other_unit
+
+    assert other_unit(typed) == unit
+
+
+async def test_a_sentence_is_no_name(engine: Engine) -> None:
+    """ "oops I live in xa hoa an" at the name step became the name "Oops I Live In Xa Hoa
+    An"; "toi la sinh vien nam nhat truong dai hoc" the name "Sinh Vien Nam Nhat …"."""
+    t = Talker(engine, user_id="no-name", language="en")
+    for step in ("/start", "english", "yes", "thuc phan", "1"):
+        await t.say(step)
+    await t.say("oops I live in xa hoa an")
+    assert t.last_prompt().choices[0].label == "Xã Hòa An"
+    await t.say("1")
+    assert "full name" in t.last_text
+    await t.say("toi la sinh vien nam nhat truong dai hoc")
+    assert "full name" in t.last_text and "Which group" not in t.last_text
+
+
+# -- a new subject where the groups suggested do not fit --------------------------------------
+
+
+async def test_a_new_subject_at_the_suggested_groups_shows_them_all(engine: Engine) -> None:
+    """At "Câu hỏi của bạn có lẽ thuộc nhóm …" (groups suggested), "em muốn hỏi về ma túy"
+    (words of no group) was "Mình chưa hiểu ý bạn" and the same groups again."""
+    t = Talker(engine, user_id="new-subject")
+    await _sent(t)
+    await t.say("việc làm")
+    assert [b.label for b in t.last_prompt().choices] == [
+        "Nghề nghiệp, việc làm",
+        "Xem tất cả các nhóm",
+    ]
+    await t.say("à không, em muốn hỏi về ma túy")  # words of no group
+    assert "Mình chưa hiểu" not in t.last_text
+    assert len(t.last_prompt().choices) > 5  # every group
+    await t.say("Kiến nghị khác")
+    assert "về ma túy vào đây" in t.last_text
