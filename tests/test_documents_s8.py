@@ -143,6 +143,51 @@ async def test_summary_names_a_groups_units_alphabetically(
     assert grouped == "Xã Đàm Thuỷ, Xã Trà Lĩnh"
 
 
+# --- the answers compilation and the report agree ------------------------------------------
+
+
+async def test_answers_compilation_counts_the_chairs_answers_as_the_report_does(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    """A question the chair answered at the dialogue showed its answer under a heading
+    "(đã trả lời 0/1)", while the report counted it answered: the two documents Sở Nội vụ
+    sends gave different figures for the same department."""
+    report = docx.Document(str(await export("report", tmp_path / "report.docx")))
+    by_department = {
+        row.cells[0].text: (row.cells[1].text, row.cells[2].text)
+        for row in table_headed(report, "Cơ quan trả lời").rows[1:]
+    }
+    figures = {
+        row.cells[0].text: row.cells[1].text for row in table_headed(report, "Nội dung").rows[1:]
+    }
+    answers = docx.Document(str(await export("answers", tmp_path / "answers.docx")))
+    headings = {
+        found[1]: (found[3], found[2])
+        for p in answers.paragraphs
+        if (found := re.match(r"^[IVX]+\. (.+) \(đã trả lời (\d+)/(\d+)\)$", p.text))
+    }
+    assert headings == {
+        "Đại học Thái Nguyên": ("1", "0"),
+        "Sở Nội vụ": ("3", "1"),
+        "Chưa chuyển sở, ngành": ("1", "1"),  # the chair answered it at the dialogue
+    }
+    assert by_department == {
+        "Đại học Thái Nguyên": ("1", "0"),
+        "Sở Nội vụ": ("3", "1"),
+        "Chưa chuyển cơ quan trả lời": ("1", "1"),
+    }
+    answered = int(figures["Câu hỏi, ý kiến, kiến nghị"]) - int(
+        figures["Câu hỏi chưa có trả lời (bằng văn bản hoặc tại hội nghị)"]
+    )
+    intro = next(p.text for p in answers.paragraphs if p.text.startswith("Tổng số"))
+    assert intro.startswith(f"Tổng số 5 câu hỏi, ý kiến, kiến nghị; đã có trả lời {answered} ")
+    assert answered == 2
+    assert (
+        "Trong số câu hỏi đã có trả lời, 1 câu được Chủ tịch trả lời trực tiếp tại Hội nghị"
+        in intro
+    ), intro
+
+
 # --- a pasted link -------------------------------------------------------------------------
 
 

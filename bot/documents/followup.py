@@ -85,7 +85,8 @@ class DepartmentAnswers:
 
     @property
     def answered(self) -> int:
-        return sum(1 for q in self.questions if q.answer)
+        """Answered in writing or by the chair at the dialogue, as the report counts."""
+        return sum(1 for q in self.questions if q.answer or q.chair_answer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,11 @@ class AnswersDocument:
     @property
     def published(self) -> int:
         return sum(1 for s in self.sections for q in s.questions if q.published)
+
+    @property
+    def live(self) -> int:
+        """Answered by the chair at the dialogue (some in writing too)."""
+        return sum(1 for s in self.sections for q in s.questions if q.chair_answer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,18 +163,18 @@ def _verbatim_note(out: Body, texts: Iterable[str], tr: Translator) -> None:
 
 
 def _answers(out: Body, document: AnswersDocument, tr: Translator) -> None:
-    _body(
-        out,
-        tr.n(
-            "followup.answers.intro",
-            document.questions,
-            questions=_n(document.questions, tr),
-            answered=_n(document.answered, tr),
-            published=_n(document.published, tr),
-            due=format_date_vn(document.answers_due),
-            answerers=tr.t(document.head.answerers_key),
-        ),
+    intro = tr.n(
+        "followup.answers.intro",
+        document.questions,
+        questions=_n(document.questions, tr),
+        answered=_n(document.answered, tr),
+        published=_n(document.published, tr),
+        due=format_date_vn(document.answers_due),
+        answerers=tr.t(document.head.answerers_key),
     )
+    if document.live:  # counted among the answered, as the report counts them
+        intro += " " + tr.n("followup.answers.intro_live", document.live)
+    _body(out, intro)
     _verbatim_note(
         out,
         (t for s in document.sections for q in s.questions for t in (q.text, *_said(q))),
