@@ -742,18 +742,23 @@ class Engine:
                 ctx.repeat_prompt()
         elif event.kind == EventKind.MEDIA and event.text.strip():
             # A photo's or a file's caption is what the person wrote: read it as text.
-            ctx.say(ctx.tr("media.caption"))
+            ctx.say(await ctx.addressed("media.caption"))
             await self._text(ctx, event.text)
         elif event.kind == EventKind.MEDIA and (
             self._sticker_yes(ctx) or await self._sticker_ack(ctx)
         ):
             await self._text(ctx, event.emoji or "")  # a thumbs-up sticker: "👍" typed
         elif event.kind == EventKind.MEDIA:
-            ctx.say(ctx.tr(f"media.{_MEDIA_GROUPS.get(event.media_type or '', 'other')}"))
+            group = _MEDIA_GROUPS.get(event.media_type or "", "other")
+            if await ctx.official():
+                # A Word or PDF answer, a scan: said formally, with what can be read.
+                ctx.say(ctx.tr(f"media.{'document' if group == 'document' else 'other'}.official"))
+            else:
+                ctx.say(ctx.tr(f"media.{group}"))
             if await self._welcome_first(ctx):
                 pass  # a sticker, a photo as the very first message: the welcome too
             elif ctx.state == State.IDLE:
-                ctx.say(ctx.tr("media.idle"))
+                ctx.say(await ctx.addressed("media.idle"))
             else:
                 ctx.repeat_prompt()
         elif event.kind == EventKind.EDITED:
@@ -905,7 +910,7 @@ class Engine:
             fold(name).replace(" ", "")
         )
         if handler is None:
-            ctx.say(ctx.tr("command.unknown", command=name[:32]))
+            ctx.say(await ctx.addressed("command.unknown", command=name[:32]))
             ctx.repeat_prompt()
             return
         await handler(ctx)

@@ -19,6 +19,7 @@ from bot.documents.produce import produce_sheet
 from handlers.answers import MAX_ANSWER_CHARS
 from handlers.broadcast import MAX_BROADCAST_CHARS
 from handlers.engine import Engine
+from handlers.events import EventKind
 from handlers.roles import create_invite
 from locales import Message, translator
 from storage.models import Campaign
@@ -123,6 +124,37 @@ async def test_a_young_person_deleting_their_data_is_still_ban(
     assert young.last_text == "Dữ liệu của bạn vẫn được giữ nguyên."
     await young.say("/huy")
     assert "Gõ /hoi để gửi câu hỏi" in young.last_text
+
+
+async def test_an_officials_file_photo_and_unknown_command_are_answered_formally(
+    province_app: App, campaign: Campaign
+) -> None:
+    """A department sending its answer as a Word file was told "Mình chưa mở được tệp…
+    Bạn gõ câu hỏi bằng chữ giúp mình nhé, hoặc gõ /hoi để bắt đầu."; an unknown command
+    "Mình chưa hiểu lệnh …"."""
+    engine = build_engine(province_app)
+    org = await official(province_app, engine, "department", "dep", department="Sở Nội vụ")
+    await org.say("/huy")  # idle
+    start = len(org.transcript)
+    await org.event(
+        EventKind.MEDIA, media_type="document", file_name="tra-loi.docx", file_content=b"PK"
+    )
+    assert "Hệ thống chưa mở được tệp này" in org.last_text and "/phieu" in said(org, start)
+    assert "gõ câu hỏi bằng chữ" not in said(org, start)  # the tasks instead
+    await org.event(EventKind.MEDIA, media_type="photo")
+    assert "Hệ thống chỉ đọc được tin nhắn bằng chữ." in said(org, start)
+    await org.say("/baocaoo")
+    assert org.last_text.startswith("Hệ thống chưa có lệnh /baocaoo. Đồng chí gõ /trogiup")
+    assert not BAN.search(said(org, start)) and "Mình" not in said(org, start)
+
+    young = Talker(engine, user_id="young")
+    await young.say("/start")
+    await young.say("1")
+    await young.say("/huy")
+    await young.event(EventKind.MEDIA, media_type="photo")
+    assert "Mình chưa xem được ảnh" in said(young, len(young.transcript) - 1)
+    await young.say("/baocaoo")
+    assert young.last_text.startswith("Mình chưa hiểu lệnh /baocaoo")
 
 
 # -- numbers ------------------------------------------------------------------------------
