@@ -131,6 +131,12 @@ def _quoted(recipient: Recipient) -> str:
     return short(masked(q.text, q.asker_name) if recipient.supporter else q.text)
 
 
+#: Questions published per transaction (with their messages): ``answers publish --all``
+#: of a large campaign wrote every one in a single transaction of seconds while every
+#: chat waited on the database (SQLite has one writer).
+PUBLISH_BATCH = 200
+
+
 async def publish(
     store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None = None
 ) -> Published:
@@ -140,60 +146,93 @@ async def publish(
     answers, each by its code and words (those they asked first, then those they
     support). A question without a draft, or published before, is left out, so running
     this twice tells nobody twice.
+
+    Questions go :data:`PUBLISH_BATCH` at a time (those sharing an answer in the same
+    batch), each batch marked published and its messages queued in one transaction: a
+    crash between two leaves the rest unpublished, for the next run to send.
     """
-    async with store.transaction():
-        done = await store.questions.publish_answers([q.id for q in questions], now=now)
-        recipients = await recipients_of(store, done)
-        languages = await store.people.languages([r.person_id for r in recipients])
-        # One message per person and answer, with all of that person's questions it answers.
-        told: dict[tuple[int, str], list[Recipient]] = {}
-        for recipient in recipients:
-            told.setdefault((recipient.person_id, recipient.question.answer or ""), []).append(
-                recipient
+    by_answer: dict[str, list[Question]] = {}
+    for q in questions:
+        by_answer.setdefault(q.answer or "", []).append(q)
+    batches: list[list[Question]] = [[]]
+    for same in by_answer.values():
+        if batches[-1] and len(batches[-1]) + len(same) > PUBLISH_BATCH:
+            batches.append([])
+        batches[-1] += same
+    done: list[Question] = []
+    notified = 0
+    people: set[int] = set()
+    for batch in batches:
+        async with store.transaction():
+            published = await _publish_batch(store, batch, now=now, actor_id=actor_id)
+        done += published.questions
+        notified += published.notified
+        people |= published.people
+    order = {q.id: n for n, q in enumerate(questions)}
+    done.sort(key=lambda q: order.get(q.id, len(order)))
+    return Published(done, notified, len(people))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    questions: list[Question]
+    notified: int
+    people: set[int]
+
+
+async def _publish_batch(
+    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None
+) -> _Batch:
+    done = await store.questions.publish_answers([q.id for q in questions], now=now)
+    recipients = await recipients_of(store, done)
+    languages = await store.people.languages([r.person_id for r in recipients])
+    # One message per person and answer, with all of that person's questions it answers.
+    told: dict[tuple[int, str], list[Recipient]] = {}
+    for recipient in recipients:
+        told.setdefault((recipient.person_id, recipient.question.answer or ""), []).append(
+            recipient
+        )
+    messages: list[tuple[int, Reply, str]] = []
+    for (person_id, answer), theirs in told.items():
+        tr = translator(languages.get(person_id))
+        first = theirs[0].question
+        by = first.answered_by or tr("answer.by_default")
+        if len(theirs) == 1:
+            text = tr(
+                "answer.notice_supporter" if theirs[0].supporter else "answer.notice",
+                code=first.code,
+                # A supporter reads another person's words: never their phone number.
+                question=_quoted(theirs[0]),
+                answer=answer,
+                by=by,
             )
-        messages: list[tuple[int, Reply, str]] = []
-        for (person_id, answer), theirs in told.items():
-            tr = translator(languages.get(person_id))
-            first = theirs[0].question
-            by = first.answered_by or tr("answer.by_default")
-            if len(theirs) == 1:
-                text = tr(
-                    "answer.notice_supporter" if theirs[0].supporter else "answer.notice",
-                    code=first.code,
-                    # A supporter reads another person's words: never their phone number.
-                    question=_quoted(theirs[0]),
-                    answer=answer,
-                    by=by,
+        else:
+            lines = [
+                tr(
+                    "answer.notice_many_supported" if r.supporter else "answer.notice_many_asked",
+                    code=r.question.code,
+                    question=_quoted(r),
                 )
-            else:
-                lines = [
-                    tr(
-                        "answer.notice_many_supported"
-                        if r.supporter
-                        else "answer.notice_many_asked",
-                        code=r.question.code,
-                        question=_quoted(r),
-                    )
-                    for r in theirs
-                ]
-                text = tr(
-                    "answer.notice_many",
-                    codes=", ".join(r.question.code for r in theirs),
-                    questions="\n".join(lines),
-                    answer=answer,
-                    by=by,
-                )
-            messages.append((person_id, Reply(text), f"answer:{first.id}:{person_id}"))
-        notified = await queue_each(store, messages, kind="answer", now=now)
-        for q in done:
-            await store.audit.record(
-                "question.answer.publish",
-                at=now,
-                actor_id=actor_id,
-                target=f"question:{q.id}",
-                detail={"by": q.answered_by},
+                for r in theirs
+            ]
+            text = tr(
+                "answer.notice_many",
+                codes=", ".join(r.question.code for r in theirs),
+                questions="\n".join(lines),
+                answer=answer,
+                by=by,
             )
-    return Published(done, notified, len({person for person, _, _ in messages}))
+        messages.append((person_id, Reply(text), f"answer:{first.id}:{person_id}"))
+    notified = await queue_each(store, messages, kind="answer", now=now)
+    for q in done:
+        await store.audit.record(
+            "question.answer.publish",
+            at=now,
+            actor_id=actor_id,
+            target=f"question:{q.id}",
+            detail={"by": q.answered_by},
+        )
+    return _Batch(done, notified, {person for person, _, _ in messages})
 
 
 async def extend_to(

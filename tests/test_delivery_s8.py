@@ -139,6 +139,61 @@ async def test_the_scheduler_finishes_a_publication_a_crash_cut_short(
     assert (await run_tick(app))["conclusion_resumed"] == 0
 
 
+#: ``youthbot answers publish --all`` with batches of 2 questions, killed (SIGKILL) when
+#: it starts queueing the messages of its third batch: two batches are committed.
+KILLED_ANSWERS = """
+import os, signal, sys
+from handlers import answers
+answers.PUBLISH_BATCH = 2
+original = answers.queue_each
+calls = 0
+async def dying(*args, **kwargs):
+    global calls
+    calls += 1
+    if calls == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return await original(*args, **kwargs)
+answers.queue_each = dying
+from bot.cli import main
+sys.exit(main(["answers", "publish", "--all"]))
+"""
+
+
+async def test_kill_9_between_batches_of_answers_loses_and_doubles_nobody(
+    province_app: App, campaign: Campaign, clock: FakeClock
+) -> None:
+    from handlers.answers import save_answer
+
+    app = province_app
+    asked = [
+        await question(app, campaign, f"asker{n}", f"Câu hỏi số {n} về việc làm cho thanh niên?")
+        for n in range(5)
+    ]
+    fans = [await support(app, q, f"fan{n}") for n, q in enumerate(asked)]
+    for n, q in enumerate(asked):
+        await save_answer(
+            app.store, q, f"Sở Nội vụ trả lời câu số {n}.", now=clock.now(), by=None, source="test"
+        )
+
+    done = await asyncio.to_thread(killed, KILLED_ANSWERS)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    rows = await app.store.db.fetchall("SELECT person_id FROM outbox WHERE kind = 'answer'")
+    assert len(rows) == 8  # two batches: two questions' askers and supporters each
+    published = [q for q in asked if (await app.store.questions.get(q.id)).answer_published_at]  # type: ignore[union-attr]
+    assert len(published) == 4  # each batch published with its messages, or not at all
+
+    assert await run(["answers", "publish", "--all"]) == 0
+    rows = await app.store.db.fetchall(
+        "SELECT person_id, count(*) AS n FROM outbox WHERE kind = 'answer' GROUP BY person_id"
+    )
+    everyone = {q.person_id for q in asked} | set(fans)
+    assert {r["person_id"] for r in rows} == everyone and {r["n"] for r in rows} == {1}
+
+
+def run(argv: list[str]) -> asyncio.Future[int]:
+    return asyncio.to_thread(main, argv)  # type: ignore[return-value]
+
+
 async def test_an_unknown_zalo_error_never_gives_an_answer_up(
     province_app: App, campaign: Campaign, caplog: pytest.LogCaptureFixture
 ) -> None:
