@@ -1,7 +1,11 @@
-"""Benchmark: publishing the conclusion notice of a large campaign, and what a chat
-waiting on the database meanwhile sees.
+"""Benchmark: publishing the conclusion notice (or every drafted answer) of a large
+campaign, and what a chat waiting on the database meanwhile sees.
 
     .venv/bin/python bench/conclusion_publish.py [--questions 20000] [--runs 3]
+        [--what conclusion|answers]
+
+``--what answers``: every question gets a drafted answer (one of 1,000 texts) and
+``answers publish --all`` (``handlers.answers.publish``) sends them all instead.
 
 A fresh SQLite file (WAL): Cao Bằng's units, a campaign whose dialogue is past, N
 questions each asked by a different young person with a Telegram identity, ten of them
@@ -123,6 +127,29 @@ def writer(path: str, ready: Any, stop: Any, out: Any) -> None:
     out.put(waits)
 
 
+async def publish_answers(db: Path) -> tuple[float, int]:
+    from handlers.answers import publish as publish_all
+
+    os.environ["YOUTHBOT_DB"] = str(db)
+    clock = FakeClock(AFTER)
+    async with await App.open(Settings(env_file=None), clock=clock) as app:
+        [campaign] = await app.store.campaigns.active()
+        # Drafts straight in SQL: seeding only.
+        await app.store.db.execute(
+            "UPDATE questions SET answer = 'Sở Nội vụ trả lời kiến nghị số ' || (id % 1000),"
+            " answered_at = '2025-08-20T02:00:00Z'"
+        )
+        drafts = await app.store.questions.unpublished_answers(campaign.id)
+        t0 = time.perf_counter()
+        result = await publish_all(app.store, drafts, now=AFTER)
+        elapsed = time.perf_counter() - t0
+        queued = int(
+            await app.store.db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'answer'")
+        )
+        assert queued == result.notified == len(drafts), (queued, result.notified)
+        return elapsed, queued
+
+
 async def publish(db: Path) -> tuple[float, int]:
     os.environ["YOUTHBOT_DB"] = str(db)
     clock = FakeClock(AFTER)
@@ -141,7 +168,7 @@ async def publish(db: Path) -> tuple[float, int]:
         return elapsed, queued
 
 
-def one_run(folder: Path, questions: int) -> dict[str, float]:
+def one_run(folder: Path, questions: int, what: str) -> dict[str, float]:
     db = folder / "bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -151,7 +178,7 @@ def one_run(folder: Path, questions: int) -> dict[str, float]:
     proc = ctx.Process(target=writer, args=(str(db), ready, stop, out))
     proc.start()
     assert ready.wait(120), "the writer did not start"
-    elapsed, queued = asyncio.run(publish(db))
+    elapsed, queued = asyncio.run(publish(db) if what == "conclusion" else publish_answers(db))
     time.sleep(0.2)
     stop.set()
     waits: list[float] = out.get(timeout=60)
@@ -170,6 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--what", choices=("conclusion", "answers"), default="conclusion")
     args = parser.parse_args()
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, {args.questions:,} questions"
@@ -177,7 +205,7 @@ def main() -> None:
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(args.runs):
-            figures = one_run(Path(tmp), args.questions)
+            figures = one_run(Path(tmp), args.questions, args.what)
             runs.append(figures)
             print(
                 f"run {n + 1}: publish {figures['publish_s']:.2f} s, {figures['queued']:,} queued;"
