@@ -962,7 +962,9 @@ async def _suggest_topics(ctx: Ctx, text: str, *, prompt: str = "topic.suggest")
     if not named:
         return False
     picked = [t for name in named for t in topics if t.name == name]
-    choices = [[Choice(ctx.topic_name(t), "tp", str(t.id))] for t in picked]
+    # One group suggested: "ok", "đúng rồi" choose it (as where one unit is offered).
+    agree = _ONLY_ONE if len(picked) == 1 else ()
+    choices = [[Choice(ctx.topic_name(t), "tp", str(t.id), intents=agree)] for t in picked]
     choices.append([Choice(ctx.tr("topic.all"), "ta")])
     ctx.ask(State.TOPIC, ctx.tr(prompt, typed=short(clean_text(text), 40)), choices)
     return True

@@ -321,3 +321,20 @@ async def test_a_new_subject_at_the_suggested_groups_shows_them_all(engine: Engi
     assert len(t.last_prompt().choices) > 5  # every group
     await t.say("Kiến nghị khác")
     assert "về ma túy vào đây" in t.last_text
+
+
+@pytest.mark.parametrize("typed", ["ok", "đúng rồi", "uh"])
+async def test_ok_takes_the_one_group_suggested(engine: Engine, typed: str) -> None:
+    """One group suggested for the question ("… có lẽ thuộc nhóm vấn đề dưới đây"): "ok"
+    was "Mình chưa hiểu ý bạn", as "ok" is where one unit is offered."""
+    t = Talker(engine, user_id="one-group")
+    await walk(t, steps=6)
+    await t.say("học nghề")
+    assert [b.label for b in t.last_prompt().choices] == [
+        "Nghề nghiệp, việc làm",
+        "Xem tất cả các nhóm",
+    ]
+    await t.say(typed)
+    assert "Bạn viết câu hỏi" in t.last_text
+    await t.say(QUESTION)
+    assert "Vấn đề: Nghề nghiệp, việc làm" in t.last_text
