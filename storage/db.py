@@ -284,6 +284,12 @@ class Database(ABC):
         campaign: those would hold the loop for their whole duration.
         """
 
+    @property
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether the caller runs inside a transaction (a ``transaction()`` block would
+        join it rather than commit on its own)."""
+
     @abstractmethod
     async def defer(self, sql: str, params: Params = ()) -> None:
         """A write whose result nobody needs: inside a transaction it travels with the
@@ -570,6 +576,10 @@ class SqliteDatabase(Database):
                 raise
 
     # -- transactions ----------------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction.get()
 
     def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[None]:
         """Run the block atomically; nested calls join the outer transaction.

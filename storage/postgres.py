@@ -203,6 +203,10 @@ class PostgresDatabase(Database):
 
     # -- transactions ----------------------------------------------------------------
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx.get() is not None
+
     @asynccontextmanager
     async def transaction(self, *, quick: bool = False) -> AsyncIterator[None]:
         # ``quick`` changes nothing here: asyncpg never blocks the event loop.

@@ -289,3 +289,21 @@ async def test_youthbot_outbox_says_what_waits_what_failed_why_and_what_may_be_t
     assert await asyncio.to_thread(main, ["outbox", "--help"]) == 0
     shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
     assert "bao nhiêu tin đang chờ và vì sao, bao nhiêu tin không gửi được và vì sao" in shown
+
+
+async def test_inside_a_chat_events_transaction_the_batches_do_not_pause(
+    province_app: App, campaign: Campaign, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside one transaction (a chat event's, as /ketluan congbo runs) the batches join it:
+    a pause between them would only have held the database longer."""
+    app = province_app
+    people = await eleven_askers(app, campaign)
+    monkeypatch.setattr(conclusion, "QUEUE_BATCH", 3)
+    monkeypatch.setattr(conclusion, "QUEUE_PAUSE", 30.0)
+    clock.set(AFTER)
+    async with app.store.transaction():
+        result = await asyncio.wait_for(
+            conclusion.publish(app.store, campaign, today=AFTER.date(), now=AFTER), timeout=20
+        )
+    assert result.people + result.waiting == len(people)
+    assert sum((await notices(app)).values()) == len(people)

@@ -469,7 +469,7 @@ async def _queue_in_batches(
     between two (each message's key makes a repeated batch queue nothing)."""
     told = 0
     for start in range(0, len(messages), QUEUE_BATCH):
-        if start:
+        if start and not store.db.in_transaction:  # inside one (a chat event's): no pause
             await asyncio.sleep(QUEUE_PAUSE)
         batch = messages[start : start + QUEUE_BATCH]
         async with store.transaction():
