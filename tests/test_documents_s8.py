@@ -8,10 +8,12 @@ import asyncio
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 
 from bot.application.app import App
 from bot.campaign import conclusion, programme
@@ -186,6 +188,42 @@ async def test_answers_compilation_counts_the_chairs_answers_as_the_report_does(
         "Trong số câu hỏi đã có trả lời, 1 câu được Chủ tịch trả lời trực tiếp tại Hội nghị"
         in intro
     ), intro
+
+
+# --- every document ends its body with "./." ----------------------------------------------
+
+
+def words(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def closing_line(document: docx.document.Document) -> str:
+    """The last paragraph with text before the foot ("Nơi nhận", the signer)."""
+    body = document.element.body
+    blocks = [child for child in body if child.tag.endswith(("}p", "}tbl"))]
+    foot = blocks[-1]
+    assert foot.tag.endswith("}tbl") and "Nơi nhận" in words(foot)
+    for block in reversed(blocks[:-1]):
+        text = words(block).strip()
+        if text:
+            assert block.tag.endswith("}p"), f"the body ends on a table: {text[:60]}"
+            return text
+    raise AssertionError("no body")
+
+
+async def test_every_document_closes_its_body(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    """The live programme went from its table straight to "Nơi nhận": it had no closing
+    sentence and no "./.", which every other document has."""
+    for kind in ("summary", "answers", "programme", "conclusion", "report"):
+        document = docx.Document(str(await export(kind, tmp_path / f"{kind}.docx")))
+        assert closing_line(document).endswith("./."), kind
+    programme_doc = docx.Document(str(tmp_path / "programme.docx"))
+    assert closing_line(programme_doc) == (
+        "Trên đây là kịch bản câu hỏi đối thoại trực tiếp tại Hội nghị; đề nghị các cơ quan,"
+        " đơn vị được phân công trả lời chuẩn bị nội dung trả lời./."
+    )
 
 
 # --- a pasted link -------------------------------------------------------------------------

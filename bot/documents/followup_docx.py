@@ -308,6 +308,7 @@ def _programme(out: Body, document: ProgrammeDocument, tr: Translator) -> None:
         _table(out, headers, rows, PROGRAMME_WIDTHS_CM)
     else:
         _body(out, tr.t("followup.programme.empty"), italic=True)
+    _closing(out, tr.t("followup.programme.closing"))
 
 
 # --- the conclusion notice -------------------------------------------------------------------
