@@ -91,7 +91,7 @@ def test_demo_runs_twice_on_its_own_file(tmp_path: Path) -> None:
         ("thong-bao-ket-luan", "Kết luận của"),
         ("bao-cao-ket-qua", "Kết quả tổ chức"),
     ):
-        document = sorted(out.glob(f"{stem}-2*.docx"))[-1]
+        document = sorted(out.glob(f"{stem}-cao-bang-2*.docx"))[-1]  # host, date
         assert title in "\n".join(p.text for p in docx.Document(str(document)).paragraphs)
     assert sorted(out.glob("*.png")) and sorted(out.glob("*.txt"))
     # The three documents: each with "Số:", "Nơi nhận" and a signer block, the unit's list

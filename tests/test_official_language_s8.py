@@ -272,3 +272,15 @@ async def test_a_departments_sheet_waiting_to_be_sent_is_never_overwritten(
         book = openpyxl.load_workbook(path, read_only=True)
         cells = {str(c) for row in book.active.iter_rows(values_only=True) for c in row}
         assert asked.code in cells and not_asked.code not in cells
+
+
+async def test_the_documents_after_the_dialogue_name_their_host(
+    province_app: App, campaign: Campaign
+) -> None:
+    """/vanban gave "thong-bao-ket-luan-20250830-0800.docx": no word of whose notice."""
+    organiser = await official(province_app, build_engine(province_app), "organiser", "org")
+    for command, stem in (("ketluan", "thong-bao-ket-luan"), ("kichban", "kich-ban")):
+        replies = await organiser.say(f"/vanban {command}")
+        [attachment] = [a for r in replies for a in r.attachments]
+        assert SAFE_NAME.fullmatch(attachment.filename), attachment.filename
+        assert re.fullmatch(rf"{stem}-cao-bang-\d{{8}}-\d{{4}}\.docx", attachment.filename)

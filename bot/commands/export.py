@@ -28,7 +28,7 @@ from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS, ReportDocument
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
 from bot.documents.model import QuestionRow, format_date_vn
-from bot.documents.names import reserve
+from bot.documents.names import dated_stem, reserve
 from bot.documents.produce import file_stem
 from bot.documents.xlsx import write_xlsx
 from locales import translator
@@ -185,7 +185,7 @@ async def _followup(args: argparse.Namespace, app: App, campaign: Campaign) -> i
     if out is None:
         app.settings.core.out_dir.mkdir(parents=True, exist_ok=True)
         folder = app.settings.core.out_dir
-        stem = f"{FILE_STEMS[args.document]}-{app.local_now():%Y%m%d-%H%M}"
+        stem = dated_stem(FILE_STEMS[args.document], campaign.host_unit_name, app.local_now())
         out = folder / f"{reserve(folder, stem, ('.docx',))}.docx"
     if not out.parent.exists():
         raise CommandError(tr("cli.folder_missing", folder=out.parent), status=2)

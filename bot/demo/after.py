@@ -30,7 +30,7 @@ from bot.documents.answer_sheet import (
 from bot.documents.followup import DOCUMENT_KINDS, FILE_STEMS
 from bot.documents.followup_build import build_document
 from bot.documents.followup_docx import write_followup_docx
-from bot.documents.names import reserve
+from bot.documents.names import dated_stem, reserve
 from handlers.answers import publish
 from handlers.engine import short
 from locales import translator
@@ -267,7 +267,8 @@ async def _documents(app: App, campaign: Campaign, p: _Printer) -> None:
             today=app.local_now().date(),
             now=app.clock.now(),
         )
-        stem = reserve(out, f"{FILE_STEMS[kind]}-{app.local_now():%Y%m%d-%H%M}", (".docx",))
+        stem = dated_stem(FILE_STEMS[kind], campaign.host_unit_name, app.local_now())
+        stem = reserve(out, stem, (".docx",))
         path = out / f"{stem}.docx"
         await asyncio.to_thread(write_followup_docx, document, path, tr=tr)
         p.item(f"youthbot export --format docx --document {kind} → {path}")

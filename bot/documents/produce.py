@@ -18,7 +18,7 @@ from bot.documents.build import DigestScope, build_digest
 from bot.documents.chart import ChartData, write_chart
 from bot.documents.docx import write_docx
 from bot.documents.model import DigestData, format_number
-from bot.documents.names import document_stem, reserve
+from bot.documents.names import dated_stem, document_stem, reserve
 from bot.documents.text import render_digest_text, render_nothing_new
 from bot.documents.xlsx import write_xlsx
 from handlers.delivery import queue_for_person
@@ -112,9 +112,8 @@ async def produce_followup(
     )
     folder = app.settings.core.out_dir
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-    stem = await asyncio.to_thread(
-        reserve, folder, f"{FILE_STEMS[kind]}-{local:%Y%m%d-%H%M}", (".docx",)
-    )
+    stem = dated_stem(FILE_STEMS[kind], campaign.host_unit_name, local)
+    stem = await asyncio.to_thread(reserve, folder, stem, (".docx",))
     path = folder / f"{stem}.docx"
     tr = translator(language)
     await asyncio.to_thread(write_followup_docx, document, path, tr=tr)
