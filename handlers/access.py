@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from handlers.audience import Membership
 from storage import Store
+from storage.models import Campaign
 from storage.roles import Role
 
 
@@ -94,18 +96,64 @@ def allows(role: Role, action: Action, scope: Scope) -> bool:
     return False
 
 
+class Access:
+    """A person's roles as access control reads them on a deployment with several
+    campaigns: in a campaign, only the roles that belong to it (:mod:`handlers.audience`,
+    the rule reminders follow). A department's role given without a campaign covers the
+    home province's campaigns only: Cao Bằng's "Sở Nội vụ" is not Thái Nguyên's."""
+
+    def __init__(self, store: Store, roles: Sequence[Role], members: Membership) -> None:
+        self._store = store
+        self.roles = list(roles)
+        self._members = members
+        self._campaigns: dict[int, Campaign | None] = {}
+
+    @classmethod
+    async def of(cls, store: Store, person_id: int, *, home: str | None = None) -> Access:
+        """``home``: the deployment's province (EngineSettings.home_province)."""
+        roles = await store.roles.of_person(person_id)
+        return cls(store, roles, await Membership.open(store, home))
+
+    async def roles_in(self, campaign_id: int | None) -> list[Role]:
+        """The roles that count in ``campaign_id`` (all of them when it is None)."""
+        if campaign_id is None:
+            return self.roles
+        if campaign_id not in self._campaigns:
+            self._campaigns[campaign_id] = await self._store.campaigns.get(campaign_id)
+        campaign = self._campaigns[campaign_id]
+        if campaign is None:
+            return []
+        return [r for r in self.roles if await self._members.belongs(r, campaign)]
+
+    async def granted(self, action: Action, scope: Scope) -> Role | None:
+        """The role that allows ``action`` on ``scope``, or None (not audited)."""
+        roles = await self.roles_in(scope.campaign_id)
+        return next((r for r in roles if allows(r, action, scope)), None)
+
+
 async def authorize(
-    store: Store, person_id: int, action: Action, scope: Scope, *, now: datetime
+    store: Store,
+    person_id: int,
+    action: Action,
+    scope: Scope,
+    *,
+    now: datetime,
+    home: str | None = None,
 ) -> Role | None:
-    """The role that allows ``action`` on ``scope``, or None; both outcomes are audited."""
-    roles = await store.roles.of_person(person_id)
-    granted = next((r for r in roles if allows(r, action, scope)), None)
+    """The role that allows ``action`` on ``scope``, or None; both outcomes are audited.
+    ``home``: the deployment's province, whose campaigns a department's role given
+    without a campaign covers (:class:`Access`)."""
+    access = await Access.of(store, person_id, home=home)
+    granted = await access.granted(action, scope)
     await store.audit.record(
         "access.granted" if granted else "access.denied",
         at=now,
         actor_id=person_id,
         target=f"{action.value}:{scope.describe()}",
-        detail={"role": granted.role if granted else None, "roles": [r.role for r in roles]},
+        detail={
+            "role": granted.role if granted else None,
+            "roles": [r.role for r in access.roles],
+        },
     )
     return granted
 

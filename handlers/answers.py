@@ -22,7 +22,7 @@ from datetime import datetime
 
 from bot.campaign.topicwords import suggest as suggest_topics
 from bot.clustering.normalize import fold, plain
-from handlers.access import Action, Scope, allows, authorize, role_may
+from handlers.access import Access, Action, Scope, allows, authorize, role_may
 from handlers.contacts import masked
 from handlers.delivery import queue_each
 from handlers.engine import Choice, Ctx, Router, short
@@ -291,7 +291,9 @@ async def _answer_role_by(ctx: Ctx, question: Question) -> tuple[bool, str | Non
     """May this person answer ``question``, and in whose name."""
     department = await ctx.store.questions.department_of(question.id)
     scope = Scope(campaign_id=question.campaign_id, department=department)
-    role = await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now)
+    role = await authorize(
+        ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now, home=ctx.settings.home_province
+    )
     if role is None:
         return False, None
     return True, role.department or department or ctx.tr(f"role.{role.role}")
@@ -403,8 +405,8 @@ async def _show_topic(ctx: Ctx, words: str, *, by_words: bool = True) -> bool:
 async def _show_waiting(ctx: Ctx, offset: int) -> None:
     """/traloi with nothing after it: the questions this official may answer that have no
     answer yet, the biggest groups first, each a button that opens it for an answer."""
-    roles = await ctx.store.roles.of_person(ctx.person.id)
-    if not any(role_may(role, Action.ANSWER) for role in roles):
+    access = await Access.of(ctx.store, ctx.person.id, home=ctx.settings.home_province)
+    if not any(role_may(role, Action.ANSWER) for role in access.roles):
         ctx.reset()
         await ctx.refuse()
         return
@@ -418,6 +420,8 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         if topics is not None:
             campaign_ids.append(campaign.id)
         departments: list[str] | None = None
+        # Roles that belong to the campaign: not another province's "Sở Nội vụ".
+        roles = await access.roles_in(campaign.id)
         if not any(allows(r, Action.ANSWER, Scope(campaign_id=campaign.id)) for r in roles):
             departments = sorted(
                 {
@@ -696,13 +700,13 @@ async def send_to_askers(ctx: Ctx, _: str) -> None:
 
 async def _in_scope(ctx: Ctx, questions: Sequence[Question]) -> list[Question]:
     """The questions this person may answer (one check per department, no audit noise)."""
-    roles = await ctx.store.roles.of_person(ctx.person.id)
+    access = await Access.of(ctx.store, ctx.person.id, home=ctx.settings.home_province)
     allowed = []
     for q in questions:
         scope = Scope(
             campaign_id=q.campaign_id, department=await ctx.store.questions.department_of(q.id)
         )
-        if any(allows(r, Action.ANSWER, scope) for r in roles):
+        if await access.granted(Action.ANSWER, scope) is not None:
             allowed.append(q)
     return allowed
 

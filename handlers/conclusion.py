@@ -21,7 +21,7 @@ from bot.campaign import conclusion
 from bot.campaign.departments import DepartmentError
 from bot.campaign.timeline import written_date
 from bot.clustering.normalize import fold, plain
-from handlers.access import Action, Scope, allows
+from handlers.access import Access, Action, Scope, allows
 from handlers.answers import recipients_of
 from handlers.engine import Choice, Ctx, Router, topic_label
 from handlers.programme import official_campaign
@@ -324,12 +324,13 @@ async def _follow_up(ctx: Ctx, status: str, rest: str) -> None:
     if found is None:
         ctx.say(ctx.tr("commitment.usage"))
         return
-    roles = await ctx.store.roles.of_person(ctx.person.id)
+    # The owner's contact in the campaign's province: not another province's namesake.
+    access = await Access.of(ctx.store, ctx.person.id, home=ctx.settings.home_province)
     scope_all = Scope(campaign_id=found.campaign_id)
     scope_owner = Scope(campaign_id=found.campaign_id, department=found.owner)
-    if not any(
-        allows(r, Action.CONCLUSION, scope_all) or allows(r, Action.ANSWER, scope_owner)
-        for r in roles
+    if (
+        await access.granted(Action.CONCLUSION, scope_all) is None
+        and await access.granted(Action.ANSWER, scope_owner) is None
     ):
         await ctx.audit("access.denied", target=f"commitment:{found.id}")
         await ctx.refuse()

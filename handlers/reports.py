@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from bot.clustering.normalize import fold
-from handlers.access import Action, Scope, allows, authorize, natural_scope, role_may
+from handlers.access import Access, Action, Scope, authorize, natural_scope, role_may
 from handlers.audience import Membership
 from handlers.engine import Choice, Ctx, Router
 from handlers.events import Reply
@@ -49,19 +49,18 @@ async def _unit_report(ctx: Ctx, typed: str) -> None:
     unit = await _named_unit(ctx, typed)
     if unit is None:
         return
-    roles = await ctx.store.roles.of_person(ctx.person.id)
+    home = ctx.settings.home_province
+    access = await Access.of(ctx.store, ctx.person.id, home=home)
     campaigns = await ctx.store.campaigns.active()
-    campaign = next(
-        (
-            c
-            for c in campaigns
-            for r in roles
-            if allows(r, Action.DIGEST, Scope(campaign_id=c.id, unit_id=unit.id))
-        ),
-        campaigns[0] if campaigns else None,
-    )
+    # The first campaign a role that belongs to it covers the unit in (a Cao Bằng ward's
+    # secretary: Cao Bằng's campaign, not Thái Nguyên's that comes first).
+    campaign = campaigns[0] if campaigns else None
+    for c in campaigns:
+        if await access.granted(Action.DIGEST, Scope(campaign_id=c.id, unit_id=unit.id)):
+            campaign = c
+            break
     scope = Scope(campaign_id=campaign.id if campaign else None, unit_id=unit.id)
-    role = await authorize(ctx.store, ctx.person.id, Action.DIGEST, scope, now=ctx.now)
+    role = await authorize(ctx.store, ctx.person.id, Action.DIGEST, scope, now=ctx.now, home=home)
     maker = ctx.engine.digests
     if role is None or campaign is None or maker is None:
         ctx.say(ctx.tr("report.unit_refused", unit=unit.name))

@@ -33,7 +33,7 @@ from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
 from bot.documents.names import dated_stem, slugify
 from bot.documents.xlsx import CHARS_PER_WIDTH, FONT_NAME, print_setup, row_height
-from handlers.access import Action, Scope, allows, authorize
+from handlers.access import Access, Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
 from handlers.engine import short, topic_label
 from locales import LocalizedError, Message, Translator, translator
@@ -469,17 +469,17 @@ MAX_ERRORS_SHOWN = 8
 
 
 async def answerable_campaign(
-    store: Store, person_id: int, campaign_id: int | None = None
+    store: Store, person_id: int, campaign_id: int | None = None, *, home: str | None = None
 ) -> Campaign | None:
     """The campaign ``campaign_id`` (a sheet's), else the first active one the person may
-    answer questions in."""
+    answer questions in (``home``: the deployment's province, see handlers.access)."""
     if campaign_id is not None:
         found = await store.campaigns.get(campaign_id)
         if found is not None:
             return found
-    roles = await store.roles.of_person(person_id)
+    access = await Access.of(store, person_id, home=home)
     for campaign in await store.campaigns.active():
-        for role in roles:
+        for role in await access.roles_in(campaign.id):
             if allows(
                 role, Action.ANSWER, Scope(campaign_id=campaign.id, department=role.department)
             ):
@@ -488,7 +488,14 @@ async def answerable_campaign(
 
 
 async def import_for_person(
-    store: Store, path: Path, *, name: str, person_id: int, tr: Translator, now: datetime
+    store: Store,
+    path: Path,
+    *,
+    name: str,
+    person_id: int,
+    tr: Translator,
+    now: datetime,
+    home: str | None = None,
 ) -> str:
     """Read a filled sheet an official sent in chat (``name``: its file name) and record
     its answers, all or none, if their role may answer that department's questions; the
@@ -497,7 +504,7 @@ async def import_for_person(
         sheet = await asyncio.to_thread(read_answer_sheet, path)
     except SheetError as exc:
         return tr("sheet.not_a_sheet", name=name, problem=exc.render(tr))
-    campaign = await answerable_campaign(store, person_id, sheet.campaign_id)
+    campaign = await answerable_campaign(store, person_id, sheet.campaign_id, home=home)
     if campaign is None:
         return tr("refused")
     try:
@@ -506,7 +513,7 @@ async def import_for_person(
     except DepartmentError as exc:
         return exc.render(tr)
     scope = Scope(campaign_id=campaign.id, department=department)
-    if await authorize(store, person_id, Action.ANSWER, scope, now=now) is None:
+    if await authorize(store, person_id, Action.ANSWER, scope, now=now, home=home) is None:
         return tr("sheet.not_yours", department=department)
     plan = await plan_import(store, sheet, department=department, now=now, campaign_id=campaign.id)
     if plan.errors:

@@ -55,7 +55,8 @@ class StoreDocumentDesk:
         if not wanted:
             ctx.say(ctx.tr("sheet.usage"))
             return
-        campaign = await answerable_campaign(ctx.store, ctx.person.id)
+        home = ctx.settings.home_province
+        campaign = await answerable_campaign(ctx.store, ctx.person.id, home=home)
         if campaign is None:
             await ctx.refuse()
             return
@@ -65,7 +66,10 @@ class StoreDocumentDesk:
             ctx.say(exc.render(ctx.tr))
             return
         scope = Scope(campaign_id=campaign.id, department=name)
-        if await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now) is None:
+        if (
+            await authorize(ctx.store, ctx.person.id, Action.ANSWER, scope, now=ctx.now, home=home)
+            is None
+        ):
             await ctx.refuse()
             return
         if ctx.event.channel in CHANNELS_WITHOUT_FILES:
@@ -111,7 +115,8 @@ class StoreDocumentDesk:
         if content is None:
             ctx.say(ctx.tr("sheet.not_fetched", name=name))
             return True
-        campaign = await answerable_campaign(ctx.store, ctx.person.id)
+        home = ctx.settings.home_province
+        campaign = await answerable_campaign(ctx.store, ctx.person.id, home=home)
         if campaign is not None and (
             await ctx.store.questions.count(campaign.id) >= self._maker.background_from
         ):
@@ -131,7 +136,13 @@ class StoreDocumentDesk:
             await asyncio.to_thread(path.write_bytes, content)
             ctx.say(
                 await import_for_person(
-                    ctx.store, path, name=name, person_id=ctx.person.id, tr=ctx.tr, now=ctx.now
+                    ctx.store,
+                    path,
+                    name=name,
+                    person_id=ctx.person.id,
+                    tr=ctx.tr,
+                    now=ctx.now,
+                    home=home,
                 )
             )
         return True
