@@ -78,6 +78,15 @@ async def held(province_app: App) -> tuple[App, Campaign, dict[str, Question]]:
     await conclusion.record_answer(
         store, campaign, asked["roads"].code, "Sửa đường trong quý IV.", now=after
     )
+    await conclusion.add_commitment(
+        store,
+        campaign,
+        owner="SNV",
+        due=date(2025, 12, 31),
+        text="Sửa đường liên xóm",
+        code=asked["roads"].code,
+        now=after,
+    )
     await conclusion.publish(store, campaign, today=date(2025, 8, 29), now=after)
     return app, campaign, asked
 
@@ -224,6 +233,19 @@ async def test_every_document_closes_its_body(
         "Trên đây là kịch bản câu hỏi đối thoại trực tiếp tại Hội nghị; đề nghị các cơ quan,"
         " đơn vị được phân công trả lời chuẩn bị nội dung trả lời./."
     )
+
+
+async def test_english_conclusion_names_a_task_in_english(
+    held: tuple[App, Campaign, dict[str, Question]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The English notice gave a task as "Sở Nội vụ to: Sửa đường liên xóm (by …)."."""
+    monkeypatch.setenv("YOUTHBOT_LANGUAGE", "en")
+    notice = docx.Document(str(await export("conclusion", tmp_path / "conclusion.docx")))
+    lines = [p.text for p in notice.paragraphs]
+    assert "Task for Sở Nội vụ: Sửa đường liên xóm (by 31/12/2025)." in lines, lines
+    assert not any(" to: " in line for line in lines)
 
 
 # --- a pasted link -------------------------------------------------------------------------
