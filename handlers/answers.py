@@ -16,6 +16,7 @@ with codes and wording); each person's message then quotes their own code and wo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,60 +132,13 @@ def _quoted(recipient: Recipient) -> str:
     return short(masked(q.text, q.asker_name) if recipient.supporter else q.text)
 
 
-#: Questions published per transaction (with their messages): ``answers publish --all``
-#: of a large campaign wrote every one in a single transaction of seconds while every
-#: chat waited on the database (SQLite has one writer).
-PUBLISH_BATCH = 200
-
-
-async def publish(
-    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None = None
-) -> Published:
-    """Publish the drafted answers of ``questions`` and tell their askers and supporters.
-
-    Each person gets each distinct answer once, quoting every question of theirs it
-    answers, each by its code and words (those they asked first, then those they
-    support). A question without a draft, or published before, is left out, so running
-    this twice tells nobody twice.
-
-    Questions go :data:`PUBLISH_BATCH` at a time (those sharing an answer in the same
-    batch), each batch marked published and its messages queued in one transaction: a
-    crash between two leaves the rest unpublished, for the next run to send.
-    """
-    by_answer: dict[str, list[Question]] = {}
-    for q in questions:
-        by_answer.setdefault(q.answer or "", []).append(q)
-    batches: list[list[Question]] = [[]]
-    for same in by_answer.values():
-        if batches[-1] and len(batches[-1]) + len(same) > PUBLISH_BATCH:
-            batches.append([])
-        batches[-1] += same
-    done: list[Question] = []
-    notified = 0
-    people: set[int] = set()
-    for batch in batches:
-        async with store.transaction():
-            published = await _publish_batch(store, batch, now=now, actor_id=actor_id)
-        done += published.questions
-        notified += published.notified
-        people |= published.people
-    order = {q.id: n for n, q in enumerate(questions)}
-    done.sort(key=lambda q: order.get(q.id, len(order)))
-    return Published(done, notified, len(people))
-
-
-@dataclass(frozen=True)
-class _Batch:
-    questions: list[Question]
-    notified: int
-    people: set[int]
-
-
-async def _publish_batch(
-    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None
-) -> _Batch:
-    done = await store.questions.publish_answers([q.id for q in questions], now=now)
-    recipients = await recipients_of(store, done)
+async def answer_messages(
+    store: Store, questions: Sequence[Question]
+) -> list[tuple[int, Reply, str]]:
+    """The messages publishing the drafted answers of ``questions`` sends, as (person,
+    message in their language, outbox key): what :func:`publish` queues, and what an
+    official is shown before confirming."""
+    recipients = await recipients_of(store, questions)
     languages = await store.people.languages([r.person_id for r in recipients])
     # One message per person and answer, with all of that person's questions it answers.
     told: dict[tuple[int, str], list[Recipient]] = {}
@@ -223,6 +177,69 @@ async def _publish_batch(
                 by=by,
             )
         messages.append((person_id, Reply(text), f"answer:{first.id}:{person_id}"))
+    return messages
+
+
+#: Questions published per transaction (with their messages): ``answers publish --all``
+#: of a large campaign wrote every one in a single transaction of seconds while every
+#: chat waited on the database (SQLite has one writer).
+PUBLISH_BATCH = 200
+#: Seconds between two batches, outside a transaction: another process's chat waiting on
+#: SQLite's busy handler (which sleeps up to 100 ms between tries) otherwise kept losing
+#: the lock to the next batch, for seconds (bench/conclusion_publish.py --what answers).
+PUBLISH_PAUSE = 0.05
+
+
+async def publish(
+    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None = None
+) -> Published:
+    """Publish the drafted answers of ``questions`` and tell their askers and supporters.
+
+    Each person gets each distinct answer once, quoting every question of theirs it
+    answers, each by its code and words (those they asked first, then those they
+    support). A question without a draft, or published before, is left out, so running
+    this twice tells nobody twice.
+
+    Questions go :data:`PUBLISH_BATCH` at a time (those sharing an answer in the same
+    batch), each batch marked published and its messages queued in one transaction: a
+    crash between two leaves the rest unpublished, for the next run to send.
+    """
+    by_answer: dict[str, list[Question]] = {}
+    for q in questions:
+        by_answer.setdefault(q.answer or "", []).append(q)
+    batches: list[list[Question]] = [[]]
+    for same in by_answer.values():
+        if batches[-1] and len(batches[-1]) + len(same) > PUBLISH_BATCH:
+            batches.append([])
+        batches[-1] += same
+    done: list[Question] = []
+    notified = 0
+    people: set[int] = set()
+    for n, batch in enumerate(batches):
+        if n and not store.db.in_transaction:  # inside one (a chat event's): no pause
+            await asyncio.sleep(PUBLISH_PAUSE)
+        async with store.transaction():
+            published = await _publish_batch(store, batch, now=now, actor_id=actor_id)
+        done += published.questions
+        notified += published.notified
+        people |= published.people
+    order = {q.id: n for n, q in enumerate(questions)}
+    done.sort(key=lambda q: order.get(q.id, len(order)))
+    return Published(done, notified, len(people))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    questions: list[Question]
+    notified: int
+    people: set[int]
+
+
+async def _publish_batch(
+    store: Store, questions: Sequence[Question], *, now: datetime, actor_id: int | None
+) -> _Batch:
+    done = await store.questions.publish_answers([q.id for q in questions], now=now)
+    messages = await answer_messages(store, done)
     notified = await queue_each(store, messages, kind="answer", now=now)
     for q in done:
         await store.audit.record(
@@ -410,7 +427,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         ctx.reset()
         await ctx.refuse()
         return
-    total, drafts = 0, 0
+    total, drafts, live = 0, 0, 0
     shown: list[tuple[Question, int, int]] = []
     topic_ids = ctx.data.get("answer_topics")
     topics = [int(t) for t in topic_ids] if isinstance(topic_ids, list) else None
@@ -447,7 +464,10 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         if count:
             owing.append(campaign)
         drafts += await ctx.store.questions.unpublished_count(campaign.id, departments=departments)
+        live += await ctx.store.questions.answered_live_count(campaign.id, departments=departments)
     draft_line = ctx.tr.n("answer.waiting_drafts", drafts) if drafts else ""
+    # The chair's answers at the dialogue are not asked for again: said, not listed.
+    live_line = ctx.tr.n("answer.waiting_live", live) if live else ""
     # Each topic group read once, for the lines and the filter's names.
     topic_of: dict[int, Topic] = {}
     for campaign_id in {q.campaign_id for q, _, _ in shown} | set(campaign_ids):
@@ -461,7 +481,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         if total == 0 and topics is not None:
             lines = [ctx.tr("answer.waiting_none_topics", topics=names), draft_line]
         else:
-            lines = [ctx.tr(key), draft_line]
+            lines = [ctx.tr(key), live_line, draft_line]
         ctx.say("\n".join(line for line in lines if line))
         return
     lines = [ctx.tr.n("answer.waiting_title", total)]
@@ -493,8 +513,7 @@ async def _show_waiting(ctx: Ctx, offset: int) -> None:
         buttons.append(
             [Choice(ctx.tr.n("answer.waiting_more", rest), "aw", str(offset + len(shown)))]
         )
-    if draft_line:
-        lines.append(draft_line)
+    lines += [line for line in (live_line, draft_line) if line]
     lines.append(ctx.tr("answer.waiting_hint"))
     ctx.data["answer_offset"] = offset
     ctx.ask(State.ANSWER_PICK, "\n".join(lines), buttons, listed=len(shown))
@@ -554,6 +573,9 @@ async def _ask_answer_text(ctx: Ctx, question: Question) -> None:
         ),
         ctx.tr("answer.question_text", text=short(question.text, 1500)),
     ]
+    live = await ctx.store.conclusions.answer_for(question.id)
+    if live is not None:  # a written answer is still possible, but not owed
+        lines.append(ctx.tr("answer.answered_live", answer=short(live, 300)))
     free, _ = await group_candidates(ctx.store, question)
     if free:
         lines.append(ctx.tr.n("answer.group_hint", len(free)))
@@ -849,9 +871,12 @@ async def _ask_publish_all(ctx: Ctx) -> None:
         return
     people = await _people_count(ctx, drafts)
     ctx.data["answer_all"] = [q.id for q in drafts]
+    ctx.data["answer_all_seen"] = {str(q.id): _seen(q) for q in drafts}
+    lines = await _publish_all_preview(ctx, drafts)
+    lines.append(ctx.tr.n("answer.all_confirm", len(drafts), people=people))
     ctx.ask(
         State.ANSWER_ALL,
-        ctx.tr.n("answer.all_confirm", len(drafts), people=people),
+        "\n".join(lines),
         [
             [
                 Choice(ctx.tr("answer.all_yes"), "ap", intents=("send",)),
@@ -859,6 +884,46 @@ async def _ask_publish_all(ctx: Ctx) -> None:
             ]
         ],
     )
+
+
+#: Answers /congbo tatca lists one by one before asking, and messages it quotes in full.
+ALL_LISTED = 5
+ALL_QUOTED = 2
+
+
+async def _publish_all_preview(ctx: Ctx, drafts: Sequence[Question]) -> list[str]:
+    """What /congbo tatca would send, before the official confirms: each answer's code,
+    who answered and how many people get it (the first few), then the first messages
+    exactly as their people will read them. Only each question's asker and supporters
+    are counted: a group's other questions get nothing they were not given."""
+    lines = [ctx.tr.n("answer.all_title", len(drafts))]
+    for q in drafts[:ALL_LISTED]:
+        lines.append(
+            ctx.tr.n(
+                "answer.all_line",
+                await _people_count(ctx, [q]),
+                code=q.code,
+                by=q.answered_by or ctx.tr("answer.by_default"),
+                answer=short(q.answer or "", 80),
+            )
+        )
+    if len(drafts) > ALL_LISTED:
+        rest = drafts[ALL_LISTED:]
+        lines.append(ctx.tr.n("answer.all_more", len(rest), people=await _people_count(ctx, rest)))
+    quoted: set[int] = set()
+    for q in drafts:
+        if len(quoted) >= ALL_QUOTED:
+            break
+        messages = await answer_messages(ctx.store, [q])
+        if not messages:
+            continue
+        _, reply, _ = messages[0]
+        quoted.add(q.id)
+        lines.append(ctx.tr("answer.all_sample", code=q.code, people=len(messages)))
+        # As it will read, lines kept; a long answer cut at a word.
+        text = reply.text if len(reply.text) <= 700 else reply.text[:700].rsplit(" ", 1)[0] + "…"
+        lines.append(text)
+    return lines
 
 
 @router.action("an")
@@ -872,6 +937,13 @@ async def publish_all(ctx: Ctx, _: str) -> None:
     ids = [int(i) for i in ctx.data.get("answer_all", [])]
     drafts = [q for q in [await ctx.store.questions.get(i) for i in ids] if q is not None]
     drafts = await _in_scope(ctx, drafts)
+    seen = ctx.data.get("answer_all_seen")
+    if isinstance(seen, dict) and any(seen.get(str(q.id)) != _seen(q) for q in drafts):
+        # Another official replaced a draft, or an asker edited a question, since the list
+        # was shown: nothing is sent unseen; the list again, as it is now.
+        ctx.say(ctx.tr("answer.all_changed"))
+        await _ask_publish_all(ctx)
+        return
     result = await publish(ctx.store, drafts, now=ctx.now, actor_id=ctx.person.id)
     ctx.reset()
     ctx.say(ctx.tr.n("answer.all_sent", len(result.questions), people=result.people))

@@ -128,6 +128,21 @@ class ConclusionRepository:
             found.append(ConclusionEntry(r["question_id"], r["campaign_id"], r["text"], covers))
         return found
 
+    async def answer_for(self, question_id: int) -> str | None:
+        """The chair's answer at the dialogue to a question: its own entry's, else that of
+        the first entry covering it; None when the chair did not answer it."""
+        row = await self._db.fetchone(
+            "SELECT text FROM conclusion_entries WHERE question_id = ?", (question_id,)
+        )
+        if row is None:
+            row = await self._db.fetchone(
+                "SELECT e.text FROM conclusion_covers c JOIN conclusion_entries e"
+                " ON e.question_id = c.entry_question_id WHERE c.question_id = ?"
+                " ORDER BY e.created_at, e.question_id LIMIT 1",
+                (question_id,),
+            )
+        return row["text"] if row else None
+
     async def save_entry(
         self, campaign_id: int, question_id: int, text: str, *, now: datetime
     ) -> None:

@@ -18,6 +18,13 @@ CODE_LENGTH = 6
 
 OPEN_STATUSES = ("submitted", "forwarded", "answered")
 
+#: The chair answered it at the dialogue (an entry of the conclusion notice, or a question
+#: an entry covers): no department is asked for it again, nor reminded of it.
+NOT_ANSWERED_LIVE = (
+    " AND NOT EXISTS (SELECT 1 FROM conclusion_entries e WHERE e.question_id = q.id)"
+    " AND NOT EXISTS (SELECT 1 FROM conclusion_covers c WHERE c.question_id = q.id)"
+)
+
 # What is typed or copied around and inside a code: spaces (also non-breaking), the
 # commas of a list the bot printed ("6C548B, 7ATYGC"), quotes, "#", a colon after it.
 _NOT_IN_CODE = re.compile(r"[\s,;:.#()\[\]\"'“”‘’«»]+")
@@ -377,10 +384,30 @@ class QuestionRepository:
         value = await self._db.fetchval(
             "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
             " WHERE q.campaign_id = ? AND coalesce(q.department, t.department) = ?"
-            " AND q.answer IS NULL AND q.status != 'withdrawn'",
+            " AND q.answer IS NULL AND q.status != 'withdrawn'" + NOT_ANSWERED_LIVE,
             (campaign_id, department),
         )
         return int(value or 0)
+
+    async def answered_live_count(
+        self, campaign_id: int, *, departments: Sequence[str] | None = None
+    ) -> int:
+        """Questions without a written answer that the chair answered at the dialogue (left
+        out of the waiting list and the reminders), routed to ``departments`` or all."""
+        sql = (
+            "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
+            " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
+            " AND (EXISTS (SELECT 1 FROM conclusion_entries e WHERE e.question_id = q.id)"
+            " OR EXISTS (SELECT 1 FROM conclusion_covers c WHERE c.question_id = q.id))"
+        )
+        params: list[object] = [campaign_id]
+        if departments is not None:
+            if not departments:
+                return 0
+            marks = ",".join("?" * len(departments))
+            sql += f" AND coalesce(q.department, t.department) IN ({marks})"
+            params += list(departments)
+        return int(await self._db.fetchval(sql, params) or 0)
 
     async def owed_by_department(self, campaign_id: int) -> list[tuple[str | None, int]]:
         """Questions still without an answer, by the department they are routed to (None:
@@ -389,7 +416,8 @@ class QuestionRepository:
             "SELECT coalesce(q.department, t.department) AS department, count(*) AS owed"
             " FROM questions q JOIN topics t ON t.id = q.topic_id"
             " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
-            " GROUP BY coalesce(q.department, t.department)",
+            + NOT_ANSWERED_LIVE
+            + " GROUP BY coalesce(q.department, t.department)",
             (campaign_id,),
         )
         found = [(r["department"], int(r["owed"])) for r in rows]
@@ -413,7 +441,10 @@ class QuestionRepository:
         questions most people support."""
         # Both read the partial index ``questions_waiting`` (migration 0017); only the
         # page's rows are read whole.
-        where = " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
+        where = (
+            " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
+            + NOT_ANSWERED_LIVE
+        )
         params: list[object] = [campaign_id]
         if departments is not None:
             if not departments:

@@ -5,12 +5,18 @@
 - ``import FILE.xlsx``: a filled sheet back, all or nothing, drafts until published;
 - ``publish``: tell the askers and supporters (``CODE ...``, or ``--all``); with
   ``--with-group`` the answer also goes to the other questions of its group, after the
-  list of every recipient was shown (``--yes`` confirms)."""
+  list of every recipient was shown. Before sending, both print what goes out: each
+  answer, how many people get it and the first messages as they will read them; at a
+  terminal they ask (``--yes`` confirms without asking). Without a terminal ``--all``
+  sends after the list (scripts) and ``--with-group`` sends nothing without ``--yes``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.application.app import App
@@ -32,9 +38,16 @@ from bot.documents.answer_sheet import (
     sheet_questions,
     write_campaign_sheet,
 )
-from handlers.answers import extend_to, group_candidates, publish, recipients_of
+from bot.documents.build import live_answers
+from handlers.answers import (
+    answer_messages,
+    extend_to,
+    group_candidates,
+    publish,
+    recipients_of,
+)
 from handlers.engine import short
-from locales import translator
+from locales import Translator, translator
 from storage.models import Campaign, Question
 from storage.questions import split_codes
 
@@ -125,6 +138,7 @@ async def _list(args: argparse.Namespace, app: App) -> int:
     campaign = await resolve_campaign(app, args.campaign)
     department = await _department(app, campaign, args.department) if args.department else None
     reports = await app.store.reports.questions(campaign.id, department=department)
+    live = live_answers(await app.store.conclusions.entries(campaign.id))
     shown = 0
     for r in reports:
         if r.department is None:
@@ -134,6 +148,9 @@ async def _list(args: argparse.Namespace, app: App) -> int:
             if r.answer_published_at
             else tr("answers.state.draft")
             if r.answer
+            # The chair answered it at the dialogue: not owed by the department.
+            else tr("answers.state.live")
+            if r.id in live
             else tr("answers.state.missing")
         )
         print(f"{r.code}  {state:<14} {r.department}  {short(r.text, 70)}")
@@ -255,6 +272,17 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
         campaign = await resolve_campaign(app, args.campaign)
         department = await _department(app, campaign, args.department) if args.department else None
         drafts = await app.store.questions.unpublished_answers(campaign.id, department=department)
+        if not drafts:
+            print(tr("answer.no_drafts"))
+            return 0
+        await _print_preview(app, drafts, tr)
+        people = len({r.person_id for r in await recipients_of(app.store, drafts)})
+        print(tr.n("answer.all_confirm", len(drafts), people=people))
+        # Told once and for good: at a terminal, the official confirms what was listed
+        # (a script, with no one to ask, sends as it always did; the list is its record).
+        if not args.yes and sys.stdin.isatty() and not await _confirmed(tr):
+            print(tr("cli.broadcast.cancelled"))
+            return 1
         result = await publish(app.store, drafts, now=now)
         print(
             tr.n(
@@ -319,7 +347,11 @@ async def _publish_group(app: App, question: Question, *, confirmed: bool) -> in
         )
     if own:
         print(tr("answer.group_own", codes=", ".join(q.code for q in own)))
-    if not confirmed:
+    print(tr("answer.preview", answer=question.answer or ""))
+    # The messages as the group's people will read them (the answer given to each question).
+    given = [replace(q, answer=question.answer, answered_by=question.answered_by) for q in chosen]
+    await _print_samples(app, given, tr)
+    if not confirmed and (not sys.stdin.isatty() or not await _confirmed(tr)):
         print(tr("answers.cli.confirm_group", code=question.code))
         return 0
     now = app.clock.now()
@@ -335,3 +367,47 @@ async def _publish_group(app: App, question: Question, *, confirmed: bool) -> in
         )
     )
     return 0
+
+
+#: Answers listed one by one before sending all, and messages quoted in full.
+PREVIEW_LISTED = 30
+PREVIEW_QUOTED = 2
+
+
+async def _print_preview(app: App, drafts: Sequence[Question], tr: Translator) -> None:
+    """Each drafted answer, who gave it and how many people it reaches, then the first
+    messages as their people will read them."""
+    print(tr.n("answer.all_title", len(drafts)))
+    for q in drafts[:PREVIEW_LISTED]:
+        people = len({r.person_id for r in await recipients_of(app.store, [q])})
+        print(
+            tr.n(
+                "answer.all_line",
+                people,
+                code=q.code,
+                by=q.answered_by or tr("answer.by_default"),
+                answer=short(q.answer or "", 80),
+            )
+        )
+    if len(drafts) > PREVIEW_LISTED:
+        rest = drafts[PREVIEW_LISTED:]
+        people = len({r.person_id for r in await recipients_of(app.store, rest)})
+        print(tr.n("answer.all_more", len(rest), people=people))
+    await _print_samples(app, drafts, tr)
+
+
+async def _print_samples(app: App, questions: Sequence[Question], tr: Translator) -> None:
+    quoted = 0
+    for q in questions:
+        if quoted >= PREVIEW_QUOTED:
+            return
+        messages = await answer_messages(app.store, [q])
+        if messages:
+            quoted += 1
+            print(tr("answer.all_sample", code=q.code, people=len(messages)))
+            print(messages[0][1].text)
+
+
+async def _confirmed(tr: Translator) -> bool:
+    answer = (await asyncio.to_thread(input, tr("cli.broadcast.confirm"))).strip().lower()
+    return answer in ("y", "yes", "c", "co", "có")
