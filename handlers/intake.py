@@ -94,6 +94,30 @@ def _comparable(text: str) -> str:
     return _HELD.sub(r"\1", _PUNCT.sub(" ", fold(text))).strip()
 
 
+# "1. …", "2) …", "câu 3: …": the numbers of a list of questions in one message.
+_NUMBERED = re.compile(r"(?:^|(?<=\s))(?:câu\s+|cau\s+)?(\d{1,2})\s*[.):]\s+", re.IGNORECASE)
+# At most this many questions of one message are offered to be sent one by one.
+MAX_PARTS = 5
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a numbered list in one message ("em hỏi 3 câu: 1. … 2. … 3. …"),
+    to be sent one by one (each to its own topic group); [] for anything else, and when
+    words before the list would be dropped (more than a short "em hỏi 3 câu:")."""
+    marks = list(_NUMBERED.finditer(text))
+    if not 2 <= len(marks) <= MAX_PARTS:
+        return []
+    if [int(m.group(1)) for m in marks] != list(range(1, len(marks) + 1)):
+        return []
+    if len(_comparable(text[: marks[0].start()])) > 40:
+        return []
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    parts = [text[m.end() : end].strip(" ;,\n") for m, end in zip(marks, ends, strict=True)]
+    if any(len(_comparable(part)) < 15 for part in parts):
+        return []
+    return parts
+
+
 def clean_text(text: str) -> str:
     """NFC, trimmed, with runs of blank lines and spaces collapsed."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
@@ -1439,6 +1463,10 @@ async def show_preview(ctx: Ctx) -> None:
         # "em muốn hỏi về lớp học nghề" alone: sendable, but officials answer a concrete
         # question better; words typed now are offered as an addition.
         lines.append(ctx.tr("preview.vague", subject=subject))
+    parts = [] if draft.get("part") else question_parts(str(draft["text"]))
+    if parts:
+        # Wifi, a road and a vocational class go to three departments: one by one.
+        lines.append(ctx.tr("preview.several", n=len(parts)))
     contacts = contact_details(str(draft["text"]))
     if contacts:
         # Officials and printed summaries read the text as it is: the person decides.
@@ -1451,6 +1479,7 @@ async def show_preview(ctx: Ctx) -> None:
         "\n".join(lines),
         [
             [Choice(ctx.tr("preview.send"), "ps", intents=("send",))],
+            *([[Choice(ctx.tr("preview.split", n=len(parts)), "pm")]] if parts else []),
             *(
                 [[Choice(ctx.tr("preview.drop_contacts"), "px", intents=("preview.contacts",))]]
                 if contacts
@@ -1506,6 +1535,27 @@ async def preview_edit_unit(ctx: Ctx, _: str) -> None:
     ctx.draft.pop("unit_id", None)
     ctx.draft["change_unit"] = True
     ctx.draft["unit_other"] = True
+    await advance(ctx)
+
+
+@router.action("pm")
+async def preview_split(ctx: Ctx, _: str) -> None:
+    """Send the questions of a numbered list one by one: the first now (its own topic
+    group, its own preview), the others after it."""
+    parts = question_parts(str(ctx.draft.get("text", "")))
+    if len(parts) < 2:
+        await show_preview(ctx)
+        return
+    await _next_part(ctx, parts, total=len(parts))
+
+
+async def _next_part(ctx: Ctx, parts: list[str], *, total: int) -> None:
+    """The draft becomes the next question of the list (``parts``, the rest queued)."""
+    number = total - len(parts) + 1
+    for key in ("topic_id", "similar_done", "all_topics", "subject", "topic_later"):
+        ctx.draft.pop(key, None)
+    ctx.draft.update(text=parts[0], queue=parts[1:], part=[number, total])
+    ctx.say(ctx.tr("several.part", n=number, total=total, text=short(parts[0], 80)))
     await advance(ctx)
 
 
@@ -1568,8 +1618,14 @@ async def submit(ctx: Ctx, _: str) -> None:
     )
     if ctx.engine.similar is not None:
         await ctx.engine.similar.added(question)
+    queue = [str(part) for part in draft.get("queue") or []]
+    total = int((draft.get("part") or [0, 0])[1])
     ctx.reset()
     ctx.say(ctx.tr("receipt.late" if late else "receipt", code=question.code))
+    if queue and not await _over_limit(ctx):
+        # The next question of the list the person chose to send one by one.
+        ctx.draft["campaign_id"] = campaign.id
+        await _next_part(ctx, queue, total=total)
 
 
 # -- free text when idle -------------------------------------------------------------------------

@@ -338,3 +338,48 @@ async def test_ok_takes_the_one_group_suggested(engine: Engine, typed: str) -> N
     assert "Bạn viết câu hỏi" in t.last_text
     await t.say(QUESTION)
     assert "Vấn đề: Nghề nghiệp, việc làm" in t.last_text
+
+
+# -- several questions in one message -------------------------------------------------------
+
+SEVERAL = (
+    "em muốn hỏi 3 câu: 1. wifi miễn phí ở nhà văn hóa khi nào có? "
+    "2. đường vào bản Nà Mò bao giờ được sửa? 3. xã có mở lớp học nghề cho thanh niên không?"
+)
+
+
+def test_a_numbered_list_is_several_questions() -> None:
+    from handlers.intake import question_parts
+
+    assert question_parts(SEVERAL) == [
+        "wifi miễn phí ở nhà văn hóa khi nào có?",
+        "đường vào bản Nà Mò bao giờ được sửa?",
+        "xã có mở lớp học nghề cho thanh niên không?",
+    ]
+    assert question_parts(QUESTION) == []
+    assert question_parts("Em sinh năm 2007. Em muốn hỏi về học phí năm 2025 ạ?") == []
+
+
+async def test_several_questions_in_one_message_go_one_by_one(
+    engine: Engine, province_app: object
+) -> None:
+    """Three numbered questions in one message could only be sent as one question, under
+    one topic group (wifi, a road and vocational classes go to three departments). Now
+    the preview offers to send them one by one, each with its own group."""
+    t = Talker(engine, user_id="several")
+    await walk(t)
+    await t.say(SEVERAL)
+    await t.press("3 câu riêng")
+    assert "wifi" in t.last_text and "1/3" in t.last_text
+    codes = []
+    for _ in range(3):
+        if "kiểm tra lại" not in t.last_text:  # the group the part points to
+            await t.press_payload(t.last_prompt().choices[0].payload)
+        assert "kiểm tra lại" in t.last_text
+        await t.say("gửi")
+        assert "Mã câu hỏi" in t.last_text
+        codes.append(t.last_text.split("Mã câu hỏi: ")[1][:6])
+    assert len(set(codes)) == 3
+    await t.say("/cauhoi")
+    assert all(code in t.last_text for code in codes)
+    assert "học nghề" in t.last_text and "Nà Mò" in t.last_text

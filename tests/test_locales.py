@@ -141,6 +141,7 @@ NEVER_ONE = {
     ("welcome.many", "count"): "several campaigns open (one has its own welcome)",
     ("cli.units.csv.fields", "fields"): "more fields than the header's columns, so 2 or more",
     ("cli.documents.wrong_level", "actual"): "a level's name, not a count",
+    ("preview.several", "n"): "question_parts: a list of 2 to MAX_PARTS questions",
 }
 # Length limits and the length of a text over one ("{max} characters"): never 1.
 LIMITS = {"max", "limit", "length"}
