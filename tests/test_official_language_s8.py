@@ -5,6 +5,7 @@ as the reader's language writes them; document file names are safe everywhere.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, datetime
 
@@ -14,6 +15,7 @@ import pytest
 from bot.application.app import App
 from bot.application.wiring import build_engine
 from bot.campaign.setup import create_campaign
+from bot.cli import main
 from bot.documents.names import document_stem, slugify
 from bot.documents.produce import produce_sheet
 from handlers.answers import MAX_ANSWER_CHARS
@@ -22,7 +24,7 @@ from handlers.engine import Engine
 from handlers.events import EventKind
 from handlers.roles import create_invite
 from locales import Message, translator
-from storage.models import Campaign
+from storage.models import Campaign, NewQuestion
 from tests.followup import official, question
 from tests.talk import Talker
 
@@ -284,3 +286,29 @@ async def test_the_documents_after_the_dialogue_name_their_host(
         [attachment] = [a for r in replies for a in r.attachments]
         assert SAFE_NAME.fullmatch(attachment.filename), attachment.filename
         assert re.fullmatch(rf"{stem}-cao-bang-\d{{8}}-\d{{4}}\.docx", attachment.filename)
+
+
+async def test_the_campaign_list_groups_its_question_counts(
+    province_app: App, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`youthbot campaign list` printed "  1000 câu hỏi"."""
+    app = province_app
+    asked = await question(app, campaign, "lan", "Xã có lớp tiếng Trung miễn phí không?")
+    for number in range(999):
+        await app.store.questions.create(
+            NewQuestion(
+                campaign_id=campaign.id,
+                person_id=asked.person_id or 0,
+                unit_id=asked.unit_id,
+                topic_id=asked.topic_id,
+                category=None,
+                text=f"Câu hỏi thử số {number} về việc làm cho thanh niên?",
+                asker_name=None,
+                anonymous=True,
+                channel="test",
+                late=False,
+            ),
+            now=app.clock.now(),
+        )
+    assert await asyncio.to_thread(main, ["campaign", "list"]) == 0
+    assert " 1.000 câu hỏi" in capsys.readouterr().out

@@ -318,7 +318,7 @@ async def _list(args: argparse.Namespace, app: App) -> int:
     width = max((len(state) for state in states), default=0)
     for c, state in zip(campaigns, states, strict=True):
         questions = await app.store.questions.count(c.id)
-        count = tr.n("cli.campaign.questions", questions, count=f"{questions:>6}")
+        count = tr.n("cli.campaign.questions", questions, count=f"{tr.number(questions):>6}")
         print(f"{c.id:>4}  {c.dialogue_date:%d/%m/%Y}  {state:<{width}}  {count}  {c.title}")
     if not campaigns:
         print(tr("cli.campaign.none"))
