@@ -248,6 +248,16 @@ async def test_english_conclusion_names_a_task_in_english(
     assert not any(" to: " in line for line in lines)
 
 
+async def test_report_task_status_starts_with_a_capital(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    report = docx.Document(str(await export("report", tmp_path / "report.docx")))
+    tasks = table_headed(report, "STT")
+    assert tasks.rows[0].cells[4].text == "Tình trạng"
+    [status] = [row.cells[4].text for row in tasks.rows[1:]]
+    assert status.startswith("Đang thực hiện"), status  # "– quá hạn" once past its due date
+
+
 # --- a pasted link -------------------------------------------------------------------------
 
 

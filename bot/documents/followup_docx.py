@@ -324,9 +324,19 @@ def _task_rows(
             c.owner,
             format_date_vn(c.due),
         )
-        + ((c.status + (" – " + tr.t("followup.overdue") if c.overdue else ""),) if status else ())
+        + (
+            (_cell(c.status + (" – " + tr.t("followup.overdue") if c.overdue else "")),)
+            if status
+            else ()
+        )
         for c in commitments
     ]
+
+
+def _cell(text: str) -> str:
+    """A table cell starts with a capital ("Đã hoàn thành"): the status words are written
+    for a sentence ("Nhiệm vụ số 1: đã hoàn thành.")."""
+    return text[:1].upper() + text[1:]
 
 
 def _task_headers(tr: Translator, *, status: bool = True) -> tuple[str, ...]:
