@@ -96,6 +96,13 @@ def _comparable(text: str) -> str:
 
 # "1. …", "2) …", "câu 3: …": the numbers of a list of questions in one message.
 _NUMBERED = re.compile(r"(?:^|(?<=\s))(?:câu\s+|cau\s+)?(\d{1,2})\s*[.):]\s+", re.IGNORECASE)
+# The words of "dạ ad ơi, em có mấy câu hỏi sau ạ:", "e muốn hỏi 3 câu": before a list,
+# nothing lost when dropped (unaccented, as _comparable gives them).
+_LIST_LEAD_IN = frozenset(
+    "da ad admin oi chao em e minh mk toi to co muon hoi xin cho cau hoi y kien kien nghi"
+    " de xuat sau nhu ve a nhe nha mot vai may so it nhieu cac nhung 2 3 4 5 hai ba bon nam"
+    " la gui".split()
+)
 # At most this many questions of one message are offered to be sent one by one.
 MAX_PARTS = 5
 
@@ -109,8 +116,8 @@ def question_parts(text: str) -> list[str]:
         return []
     if [int(m.group(1)) for m in marks] != list(range(1, len(marks) + 1)):
         return []
-    if len(_comparable(text[: marks[0].start()])) > 40:
-        return []
+    if set(_comparable(text[: marks[0].start()]).split()) - _LIST_LEAD_IN:
+        return []  # "Về đường ở xã Hòa An: 1. …": words that would be dropped
     ends = [m.start() for m in marks[1:]] + [len(text)]
     parts = [text[m.end() : end].strip(" ;,\n") for m, end in zip(marks, ends, strict=True)]
     if any(len(_comparable(part)) < 15 for part in parts):

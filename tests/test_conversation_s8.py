@@ -357,6 +357,10 @@ def test_a_numbered_list_is_several_questions() -> None:
         "xã có mở lớp học nghề cho thanh niên không?",
     ]
     assert question_parts(QUESTION) == []
+    listed = SEVERAL.split(": ", 1)[1]  # "1. wifi … 2. … 3. …"
+    assert len(question_parts("Dạ ad ơi, em có mấy câu hỏi sau ạ: " + listed)) == 3
+    # Words before the list that say something would be dropped: no split offered.
+    assert question_parts("Về đường ở xã Hòa An: " + listed) == []
     assert question_parts("Em sinh năm 2007. Em muốn hỏi về học phí năm 2025 ạ?") == []
 
 
