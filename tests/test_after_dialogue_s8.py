@@ -267,5 +267,6 @@ async def test_cli_publishing_prints_who_receives_what_and_asks_at_a_terminal(
     assert await run(["answers", "publish", "--all", "--yes"]) == 0
     out = capsys.readouterr().out
     assert f"• {chinese.code} – " in out and "sent" in out.lower()
+    assert "Send 2 drafted answers" not in out  # nobody is asked: no question printed
     sent = dict(await outbox(app, "answer"))
     assert set(sent) == {jobs.person_id, chinese.person_id}

@@ -276,13 +276,14 @@ async def _publish(args: argparse.Namespace, app: App) -> int:
             print(tr("answer.no_drafts"))
             return 0
         await _print_preview(app, drafts, tr)
-        people = len({r.person_id for r in await recipients_of(app.store, drafts)})
-        print(tr.n("answer.all_confirm", len(drafts), people=people))
         # Told once and for good: at a terminal, the official confirms what was listed
         # (a script, with no one to ask, sends as it always did; the list is its record).
-        if not args.yes and sys.stdin.isatty() and not await _confirmed(tr):
-            print(tr("cli.broadcast.cancelled"))
-            return 1
+        if not args.yes and sys.stdin.isatty():
+            people = len({r.person_id for r in await recipients_of(app.store, drafts)})
+            print(tr.n("answer.all_confirm", len(drafts), people=people))
+            if not await _confirmed(tr):
+                print(tr("cli.broadcast.cancelled"))
+                return 1
         result = await publish(app.store, drafts, now=now)
         print(
             tr.n(
