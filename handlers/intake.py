@@ -99,9 +99,10 @@ _NUMBERED = re.compile(r"(?:^|(?<=\s))(?:câu\s+|cau\s+)?(\d{1,2})\s*[.):]\s+", 
 # The words of "dạ ad ơi, em có mấy câu hỏi sau ạ:", "e muốn hỏi 3 câu": before a list,
 # nothing lost when dropped (unaccented, as _comparable gives them).
 _LIST_LEAD_IN = frozenset(
-    "da ad admin oi chao em e minh mk toi to co muon hoi xin cho cau hoi y kien kien nghi"
-    " de xuat sau nhu ve a nhe nha mot vai may so it nhieu cac nhung 2 3 4 5 hai ba bon nam"
-    " la gui".split()
+    {"da", "ad", "admin", "oi", "chao", "em", "e", "minh", "mk", "toi", "to", "co", "muon"}
+    | {"hoi", "xin", "cho", "cau", "y", "kien", "nghi", "de", "xuat", "sau", "nhu", "ve", "a"}
+    | {"nhe", "nha", "mot", "vai", "may", "so", "it", "nhieu", "cac", "nhung", "la", "gui"}
+    | {"2", "3", "4", "5", "hai", "ba", "bon", "nam"}
 )
 # At most this many questions of one message are offered to be sent one by one.
 MAX_PARTS = 5
