@@ -312,3 +312,10 @@ async def test_the_campaign_list_groups_its_question_counts(
         )
     assert await asyncio.to_thread(main, ["campaign", "list"]) == 0
     assert " 1.000 câu hỏi" in capsys.readouterr().out
+
+
+def test_the_organising_committee_is_named_with_a_capital() -> None:
+    """ "liên hệ ban tổ chức" beside "Ban tổ chức" everywhere else: the body's name."""
+    vi = translator("vi")
+    for key in ("invite.usage", "invite.unknown", "invite.expired", "help.cmd.invite_admin"):
+        assert "Ban tổ chức" in vi(key) and "ban tổ chức" not in vi(key), key
