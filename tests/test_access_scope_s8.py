@@ -10,22 +10,28 @@ nor get the sheet or digest of Thái Nguyên's questions; Thái Nguyên's own co
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bot.application.app import App
+from bot.application.config import Settings
 from bot.application.wiring import build_engine
 from bot.campaign import conclusion
 from bot.campaign.setup import create_campaign
 from bot.campaign.units import province_units
+from bot.clock import FakeClock
+from bot.documents.desk import StoreDocumentDesk
+from bot.documents.produce import StoreDigestMaker
 from handlers.answers import save_answer
 from storage.models import Campaign, Question
-from tests.followup import official, question
+from tests.followup import official, question, queued_to
 from tests.pg import backend  # noqa: F401  (every test here on SQLite and PostgreSQL)
 from tests.talk import Talker
-from tests.test_answer_sheet_chat import filled, send_file
+from tests.test_answer_sheet_chat import fill_sheet, filled, send_file
 
 CB_TEXT = "Việc làm cho thanh niên Cao Bằng sau tốt nghiệp thế nào ạ?"
 TN_TEXT = "Việc làm cho thanh niên Thái Nguyên sau tốt nghiệp thế nào ạ?"
@@ -163,3 +169,45 @@ async def test_a_department_follows_up_only_its_own_provinces_commitments(
     await two.dep_tn.say(f"/camket xong {tn_task.id} đã xong")
     found = await app.store.conclusions.commitment(tn_task.id)
     assert found is not None and found.status == "done"
+
+
+@pytest.fixture
+async def tn_home(
+    clock: FakeClock, database: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[App]:
+    """A Thái Nguyên deployment (YOUTHBOT_PROVINCE=thai_nguyen) that loaded Cao Bằng's
+    units too: the first province by name is not the home one."""
+    monkeypatch.setenv("YOUTHBOT_PROVINCE", "thai_nguyen")
+    async with await App.open(Settings(env_file=None), clock=clock) as app:
+        for province in ("cao_bang", "thai_nguyen"):
+            await app.store.units.upsert_many(province_units(province), now=app.clock.now())
+        yield app
+
+
+async def test_a_large_sheet_sent_back_is_read_for_the_configured_province(tn_home: App) -> None:
+    """Recorded after the chat (a large campaign), the sheet is checked against the
+    deployment's province, not the first province loaded."""
+    app = tn_home
+    await create_campaign(
+        app, title="Đối thoại tỉnh Cao Bằng 2025", dialogue=date(2025, 8, 20), host_code="p04"
+    )
+    tn = await create_campaign(
+        app, title="Đối thoại tỉnh Thái Nguyên 2025", dialogue=date(2025, 8, 28), host_code="p19"
+    )
+    engine = build_engine(app)
+    maker = StoreDigestMaker(app, background_from=1)
+    engine.digests = maker
+    engine.documents = StoreDocumentDesk(app, maker=maker)
+    tn_q = await question(app, tn, "asker_tn", TN_TEXT, unit="w01840")
+    await app.store.questions.route_question(tn_q.id, "Sở Nội vụ", now=app.clock.now())
+    home = await official(app, engine, "department", "home", department="Sở Nội vụ")
+    await home.say("/phieu")
+    assert "cần ít phút" in home.last_text, home.last_text
+    await maker.wait_idle()
+    [body] = await queued_to(app, "home", "digest")
+    [path] = [a["path"] for a in body["attachments"]]
+    said = await send_file(home, fill_sheet(Path(path), {tn_q.code: "Có."}))
+    assert "cần ít phút để kiểm tra và ghi" in said
+    await maker.wait_idle()
+    assert "Đã ghi 1 trả lời nháp" in (await queued_to(app, "home", "digest"))[-1]["text"]
+    assert await answer_of(app, tn_q) == "Có."

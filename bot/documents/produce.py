@@ -321,6 +321,7 @@ class StoreDigestMaker:
                     person_id=person_id,
                     tr=translator(language),
                     now=now(),
+                    home=self._app.home_province,
                 )
                 reply = Reply(text)
             elif asked.get("document") == "sheet":
