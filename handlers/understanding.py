@@ -1294,7 +1294,11 @@ _STATUS = re.compile(
 # question": did mine arrive? (Only with "câu hỏi"/"question": "got it" is not one.)
 _ARRIVED = re.compile(
     r"\b(?:nhan|gui|toi|den)\b.*\bchua\b"
-    r"|\b(?:where is|where are|did you get|did you receive|have you received|received)\b"
+    r"|\b(?:where is|where are|where s|wheres|did you get|did you receive|have you received"
+    r"|received)\b"
+    # "có ai đọc câu hỏi của em không", "ad đã xem câu hỏi của em chưa": was it read?
+    r"|\b(?:co ai|ai|da|duoc)\s+(?:doc|xem)\b|\b(?:doc|xem)\s+(?:chua|khong|ko)\b"
+    r"|\b(?:anyone|anybody|someone|you)\s+(?:read|seen|see)\b"
 )
 # "đã có trả lời chưa", "có câu trả lời chưa ad", "has my question been answered": is
 # mine answered yet? (At the end: "… đã được trả lời chưa" in a long question to the

@@ -387,3 +387,30 @@ async def test_several_questions_in_one_message_go_one_by_one(
     await t.say("/cauhoi")
     assert all(code in t.last_text for code in codes)
     assert "học nghề" in t.last_text and "Nà Mò" in t.last_text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "có ai đọc câu hỏi của em không",
+        "ad đã xem câu hỏi của em chưa",
+        "câu hỏi của mình có ai đọc chưa",
+        "where's my question?",
+        "did anyone read my question",
+    ],
+)
+def test_did_anyone_read_my_question(typed: str) -> None:
+    assert idle_request(typed) == "cauhoi"
+
+
+async def test_did_anyone_read_it_is_no_new_question(engine: Engine) -> None:
+    """ "có ai đọc câu hỏi của em không" after sending began a new question with these
+    words as the question for the chair (the topic groups were asked)."""
+    t = Talker(engine, user_id="read")
+    code = await _sent(t)
+    await t.say("có ai đọc câu hỏi của em không")
+    assert code in t.last_text and "nhóm vấn đề" not in t.last_text
+
+
+def test_questions_about_reading_stay_questions() -> None:
+    assert idle_request("Xã có thư viện cho thanh niên đọc sách miễn phí không ạ") is None
