@@ -258,6 +258,20 @@ async def test_report_task_status_starts_with_a_capital(
     assert status.startswith("Đang thực hiện"), status  # "– quá hạn" once past its due date
 
 
+async def test_summary_proposing_every_issue_leaves_none_to_answer_in_writing(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    """With four issues, all four are proposed for the live dialogue: the summary said
+    "các ý kiến, kiến nghị còn lại đề nghị … trả lời bằng văn bản" of a rest there was not."""
+    summary = docx.Document(str(await export("summary", tmp_path / "summary.docx")))
+    [intro] = [p.text for p in summary.paragraphs if p.text.startswith("Căn cứ số thanh niên")]
+    assert intro == (
+        "Căn cứ số thanh niên quan tâm, đề xuất 4 câu hỏi sau (tất cả các vấn đề thanh niên"
+        " nêu) để trao đổi trực tiếp tại Hội nghị đối thoại."
+    )
+    assert len(table_headed(summary, "STT").rows) == 1 + 4
+
+
 # --- a pasted link -------------------------------------------------------------------------
 
 

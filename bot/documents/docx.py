@@ -354,7 +354,10 @@ def _candidates(out: Body, data: DigestData, *, tr: Translator) -> None:
     if not chosen:
         return
     out.heading_above_next(tr.t("digest.docx.candidates.title"))
-    intro = out.paragraph(tr.n("digest.docx.candidates.intro", len(chosen)), keep_with_next=True)
+    # Every issue proposed: no rest is left to answer in writing.
+    issues = sum(len(section.clusters) for section in data.topics)
+    key = "digest.docx.candidates.intro" + ("_all" if len(chosen) >= issues else "")
+    intro = out.paragraph(tr.n(key, len(chosen)), keep_with_next=True)
     assert intro is not None
     headers = (
         tr.t("digest.docx.col.number"),
