@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -319,3 +320,21 @@ def test_the_organising_committee_is_named_with_a_capital() -> None:
     vi = translator("vi")
     for key in ("invite.usage", "invite.unknown", "invite.expired", "help.cmd.invite_admin"):
         assert "Ban tổ chức" in vi(key) and "ban tổ chức" not in vi(key), key
+
+
+async def test_the_command_lines_sheets_of_two_campaigns_are_both_kept(
+    province_app: App, campaign: Campaign, tmp_path: Path
+) -> None:
+    """`youthbot answers sheet --all --out DIR` wrote "tra-loi-so-noi-vu.xlsx" for every
+    campaign: the second campaign's replaced the first's."""
+    app = province_app
+    other = await create_campaign(app, title="Đối thoại 2026", dialogue=date(2026, 8, 28))
+    for c in (campaign, other):
+        await question(app, c, f"lan-{c.id}", f"Câu hỏi về việc làm của đợt {c.id}?")
+        topic = next(t for t in await app.store.campaigns.topics(c.id) if "việc làm" in t.name)
+        await app.store.questions.route_topic(topic.id, "Sở Nội vụ", now=app.clock.now())
+    for c in (campaign, other):
+        argv = ["answers", "sheet", "--all", "--campaign", str(c.id), "--out", str(tmp_path)]
+        assert await asyncio.to_thread(main, argv) == 0
+    written = sorted(p.name for p in tmp_path.glob("tra-loi-so-noi-vu-*.xlsx"))
+    assert len(written) == 2 and all(SAFE_NAME.fullmatch(name) for name in written), written

@@ -39,6 +39,7 @@ from bot.documents.answer_sheet import (
     write_campaign_sheet,
 )
 from bot.documents.build import live_answers
+from bot.documents.names import reserve
 from handlers.answers import (
     answer_messages,
     extend_to,
@@ -181,11 +182,13 @@ async def _sheet(args: argparse.Namespace, app: App) -> int:
             if not args.all:
                 print(tr("answers.cli.no_routed", department=name))
             continue
-        path = single or folder / sheet_file_name(campaign, name)
+        path = single or folder / sheet_file_name(campaign, name, app.local_now())
         if not path.parent.exists():
             if single is not None:
                 raise CommandError(tr("cli.folder_missing", folder=path.parent), status=2)
             path.parent.mkdir(parents=True, exist_ok=True)
+        if single is None:  # another campaign's sheet made this minute is kept
+            path = folder / f"{reserve(folder, path.stem, ('.xlsx',))}.xlsx"
         await asyncio.to_thread(
             write_campaign_sheet,
             rows,

@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.campaign.departments import DepartmentError, campaign_province, find_department
 from bot.campaign.names import name_key
 from bot.documents.model import format_date_vn
-from bot.documents.names import dated_stem, slugify
+from bot.documents.names import dated_stem
 from bot.documents.xlsx import CHARS_PER_WIDTH, FONT_NAME, print_setup, row_height
 from handlers.access import Access, Action, Scope, allows, authorize
 from handlers.answers import MAX_ANSWER_CHARS, AnswerError, check_answer_text, save_answer
@@ -95,11 +95,9 @@ class SheetContent:
     rows: list[SheetRow] = field(default_factory=list)
 
 
-def sheet_file_name(campaign: Campaign, department: str, when: datetime | None = None) -> str:
+def sheet_file_name(campaign: Campaign, department: str, when: datetime) -> str:
     """ "tra-loi-so-noi-vu-20250808-0830.xlsx": the department's answer sheet made at local
-    time ``when`` (no database id); "tra-loi-so-noi-vu.xlsx" without ``when``."""
-    if when is None:
-        return f"tra-loi-{slugify(department)}.xlsx"
+    time ``when`` (no database id; dated, so that one campaign's never replaces another's)."""
     return f"{dated_stem('tra-loi', department, when)}.xlsx"
 
 
