@@ -1326,6 +1326,10 @@ _MORE = re.compile(
 # "câu hỏi của tôi đâu", "cau hoi cua e o dau": where is mine? ("gửi ở đâu" asks where
 # to send one.)
 _WHERE_MINE = re.compile(r"\b(?:o )?dau(?: (?:roi|het roi|vay|the|nhi))?$")
+# "câu hỏi em sao rồi", "câu hỏi của em thế nào rồi", "câu hỏi của mình ra sao": how is
+# mine doing? ("rồi" needed unless it is "của em": "câu hỏi về học phí thế nào" asks.)
+_HOW_MINE = re.compile(r"\b(?:sao|the nao|ra sao)(?P<now> roi| r)?$")
+_SEE_AGAIN = re.compile(r"\bxem lai\b")
 _WHERE_TO = re.compile(r"\b(?:gui|nop|hoi) o dau\b")
 # "xoá tk", "xóa dữ liệu của em": /xoa (which asks before deleting anything).
 _DELETE_DATA = re.compile(r"\b(?:xoa|huy)\s+(?:tai khoan|tk|du lieu|thong tin ca nhan|data)\b")
@@ -1406,6 +1410,10 @@ def idle_request(text: str) -> str | None:
         return "cauhoi"
     if mine and (short or own) and _WHERE_MINE.search(words) and not _WHERE_TO.search(words):
         return "cauhoi"
+    if mine and short and (how := _HOW_MINE.search(words)) and (own or how.group("now")):
+        return "cauhoi"
+    if mine and short and _SEE_AGAIN.search(words):
+        return "cauhoi"  # "em muốn xem lại câu hỏi"
     if short and _MORE.search(words):
         return "hoi"
     if words in ("rut", "rut lai", "withdraw"):  # "rút" alone, as "sửa" alone is /sua

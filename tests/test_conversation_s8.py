@@ -414,3 +414,21 @@ async def test_did_anyone_read_it_is_no_new_question(engine: Engine) -> None:
 
 def test_questions_about_reading_stay_questions() -> None:
     assert idle_request("Xã có thư viện cho thanh niên đọc sách miễn phí không ạ") is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "câu hỏi em sao rồi",
+        "câu hỏi của em thế nào rồi ạ",
+        "cau hoi cua e sao r",
+        "câu hỏi của mình ra sao",
+        "em muốn xem lại câu hỏi",
+    ],
+)
+def test_how_is_my_question_doing(typed: str) -> None:
+    assert idle_request(typed) == "cauhoi"
+
+
+def test_how_questions_to_the_chair_stay_questions() -> None:
+    assert idle_request("câu hỏi về học phí thế nào") is None
