@@ -260,7 +260,7 @@ async def test_cli_publishing_prints_who_receives_what_and_asks_at_a_terminal(
     assert f"• {chinese.code} – {HOME}: “Lớp mở tháng 10.” → 1 person" in out
     assert grouped.code not in out  # the group's other question was not chosen
     assert f"The message answering {jobs.code} (1 of 1" in out
-    assert "Send 2 drafted answers to 2 young people?" in out
+    assert "Send 2 drafted answers? Young people who will receive them: 2." in out
     assert await outbox(app, "answer") == []
 
     # Confirmed with --yes: the same list printed, then sent to exactly those people.
