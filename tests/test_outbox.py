@@ -193,6 +193,9 @@ def _env(tmp_path: Path, api: FakeTelegramAPI) -> dict[str, str]:
         TELEGRAM_FILE_BASE_URL=api.file_url,
         PTB_TIMEDELTA="true",
         YOUTHBOT_LOG_LEVEL="WARNING",
+        # On PostgreSQL the restarted bot resends the killed one's message in flight once
+        # it is silent this long: 3 s, not the operators' 15 s.
+        YOUTHBOT_WORKER_LEASE_SECONDS="3",
     )
     return env
 
