@@ -18,7 +18,7 @@ from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.events import Reply
 from handlers.intake import check_text, switch_language, unsent_text, welcome
 from handlers.states import State
-from handlers.understanding import drops_draft, intents
+from handlers.understanding import drops_draft, idle_request, intents
 from locales import SUPPORTED_LANGUAGES, translator
 from storage.models import Question
 from storage.questions import CODE_ALPHABET, CODE_LENGTH
@@ -421,6 +421,21 @@ async def reask_withdraw(ctx: Ctx) -> None:
         _ask_withdraw(ctx, question)
         return
     await withdraw_command(ctx)
+
+
+@router.unmatched_text(State.WITHDRAW_CONFIRM)
+async def text_at_the_withdrawal(ctx: Ctx, text: str) -> None:
+    """ "à thôi em muốn sửa câu hỏi" at "Rút câu hỏi …?": kept, and its edit asked (it was
+    "Mình chưa hiểu ý bạn" and the same question); anything else is asked again."""
+    question = await _own(ctx, str(ctx.data.get("withdrawing", "")))
+    if question is None:
+        return
+    if idle_request(text) == "sua":
+        ctx.say(ctx.tr("withdraw.kept"))
+        await _ask_edit_text(ctx, question)
+        return
+    ctx.say(ctx.tt("choice.not_understood"))
+    ctx.repeat_prompt()
 
 
 @router.action("wp")

@@ -432,3 +432,21 @@ def test_how_is_my_question_doing(typed: str) -> None:
 
 def test_how_questions_to_the_chair_stay_questions() -> None:
     assert idle_request("câu hỏi về học phí thế nào") is None
+
+
+# -- changing one's mind at "withdraw it?" -------------------------------------------------
+
+
+async def test_edit_rather_than_withdraw(engine: Engine) -> None:
+    """At "Rút câu hỏi …?", "à thôi em muốn sửa câu hỏi" (edit it instead) was "Mình chưa
+    hiểu ý bạn" and the same question: now the question is kept and its edit asked."""
+    t = Talker(engine, user_id="rather-edit")
+    code = await _sent(t)
+    await t.say("rút câu hỏi")
+    assert f"Rút câu hỏi {code}?" in t.last_text
+    await t.say("à thôi em muốn sửa câu hỏi")
+    assert "Mình chưa hiểu" not in t.last_text and "Bạn gõ nội dung mới" in t.last_text
+    await t.say("Xã em bao giờ có wifi miễn phí ở nhà văn hóa thôn Nà Mò ạ?")
+    assert f"Đã sửa câu hỏi {code}" in t.last_text
+    await t.say("/cauhoi")
+    assert "Nà Mò" in t.last_text and "đã rút" not in t.last_text.lower()
