@@ -16,7 +16,7 @@ from handlers.contacts import contact_details, masked
 from handlers.delivery import queue_each
 from handlers.engine import CONSENT_VERSION, Choice, Ctx, Router, short
 from handlers.events import Reply
-from handlers.intake import check_text, switch_language, unsent_text, welcome
+from handlers.intake import cancel_part, check_text, switch_language, unsent_text, welcome
 from handlers.states import State
 from handlers.understanding import drops_draft, idle_request, intents
 from locales import SUPPORTED_LANGUAGES, translator
@@ -70,6 +70,8 @@ async def help_command(ctx: Ctx) -> None:
 async def cancel(ctx: Ctx) -> None:
     if ctx.state == State.IDLE:
         ctx.say(await ctx.addressed("nothing_to_cancel"))  # an official: /start, not /hoi
+    elif await cancel_part(ctx):  # one question of a numbered list: the next follows
+        return
     elif ctx.state == State.SUPPORTED and ctx.draft.get("supported"):
         # Only the person's own words go: the question they joined is still theirs too.
         ctx.say(ctx.tr("similar.cancelled", code=ctx.draft["supported"]))

@@ -176,16 +176,19 @@ async def start(ctx: Ctx) -> None:
     elif await official_start(ctx):
         return
     # /start in the middle of a question: the words written so far are not thrown away.
-    await welcome(ctx, deep_unit=deep_unit, early_text=unsent_text(ctx))
+    await welcome(ctx, deep_unit=deep_unit, early_text=unsent_text(ctx, with_queue=True))
 
 
-def unsent_text(ctx: Ctx) -> str | None:
+def unsent_text(ctx: Ctx, *, with_queue: bool = False) -> str | None:
     """The question this person has written and not sent yet (a draft's text, or words
-    kept before consent), if any."""
+    kept before consent), if any; ``with_queue``: with the questions of a numbered list
+    still waiting behind it, one per line (starting over keeps them all)."""
     if ctx.state == State.CONSENT:
         return ctx.data.get("early_text")
     if ctx.state in DRAFT_STATES:
-        return ctx.draft.get("text")
+        text = ctx.draft.get("text")
+        queue = [str(part) for part in ctx.draft.get("queue") or []] if with_queue else []
+        return "\n".join([str(text), *queue]) if text and queue else text
     return None
 
 
@@ -293,7 +296,7 @@ async def ask_command(ctx: Ctx) -> None:
         await begin(ctx, text=typed)
         ctx.collect("draft")
         return
-    unsent = unsent_text(ctx)  # /hoi again in the middle of a question: its words stay
+    unsent = unsent_text(ctx, with_queue=True)  # /hoi again mid-question: its words stay
     if unsent:
         ctx.say(ctx.tr("draft.kept"))
     await begin(ctx, text=unsent)
@@ -1577,8 +1580,27 @@ async def preview_edit_name(ctx: Ctx, _: str) -> None:
 
 @router.action("pc")
 async def preview_cancel(ctx: Ctx, _: str) -> None:
+    if await cancel_part(ctx):
+        return
     ctx.reset()
     ctx.say(ctx.tr("cancelled"))
+
+
+async def cancel_part(ctx: Ctx) -> bool:
+    """ "Hủy" on one question of a numbered list: that one goes, the next follows (the
+    rest, never shown yet, were lost with it). False when no list is being sent."""
+    queue = [str(part) for part in ctx.draft.get("queue") or []]
+    part = ctx.draft.get("part")
+    if ctx.state not in DRAFT_STATES or not queue or not part:
+        return False
+    number, total = int(part[0]), int(part[1])
+    campaign_id = ctx.draft.get("campaign_id")
+    ctx.reset()
+    ctx.say(ctx.tr("several.dropped", n=number, total=total))
+    if campaign_id is not None:
+        ctx.draft["campaign_id"] = campaign_id
+    await _next_part(ctx, queue, total=total)
+    return True
 
 
 @router.action("ps")

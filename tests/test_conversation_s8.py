@@ -450,3 +450,48 @@ async def test_edit_rather_than_withdraw(engine: Engine) -> None:
     assert f"Đã sửa câu hỏi {code}" in t.last_text
     await t.say("/cauhoi")
     assert "Nà Mò" in t.last_text and "đã rút" not in t.last_text.lower()
+
+
+async def _to_preview(t: Talker) -> None:
+    if "kiểm tra lại" not in t.last_text:  # the group the part points to
+        await t.press_payload(t.last_prompt().choices[0].payload)
+    assert "kiểm tra lại" in t.last_text
+
+
+async def test_cancel_in_a_numbered_list_drops_that_question_only(
+    engine: Engine, province_app: object
+) -> None:
+    """ "Hủy" (or /huy) on question 2 of 3 dropped questions 2 and 3: the third, never
+    shown, was lost without a word. Now only the one on screen goes; the next follows."""
+    t = Talker(engine, user_id="several-cancel")
+    await walk(t)
+    await t.say(SEVERAL)
+    await t.press("3 câu riêng")
+    await _to_preview(t)
+    await t.say("gửi")
+    assert "Mã câu hỏi" in t.last_text and "2/3" in t.last_text
+    await t.say("/huy")
+    assert "Đã bỏ câu 2/3" in t.last_text
+    assert "3/3" in t.last_text and "học nghề" in t.last_text
+    await _to_preview(t)
+    await t.press("Hủy")
+    assert "Đã hủy" in t.last_text  # the last one: nothing waits behind it
+    await t.say("/cauhoi")
+    assert "wifi" in t.last_text and "học nghề" not in t.last_text
+
+
+@pytest.mark.parametrize("command", ["/start", "/hoi"])
+async def test_start_in_a_numbered_list_keeps_the_questions_not_sent(
+    engine: Engine, province_app: object, command: str
+) -> None:
+    """/start (or /hoi) on question 1 of 3 kept question 1 as the draft and lost 2 and 3."""
+    t = Talker(engine, user_id=f"several{command}")
+    await walk(t)
+    await t.say(SEVERAL)
+    await t.press("3 câu riêng")
+    await t.say(command)
+    for _ in range(4):
+        if "kiểm tra lại" in t.last_text:
+            break
+        await t.press_payload(t.last_prompt().choices[0].payload)
+    assert "wifi" in t.last_text and "Nà Mò" in t.last_text and "học nghề" in t.last_text
