@@ -62,6 +62,9 @@ def test_demo_runs_twice_on_its_own_file(tmp_path: Path) -> None:
         "10 thanh niên khác được báo câu hỏi của mình chưa có trả lời",
     ):
         assert after in first.stdout, after
+    # Sở Nội vụ's list of its own questions goes to its own offices, as the letter says.
+    assert "Sở Nội vụ → Sở Nội vụ" not in first.stdout
+    assert "Sở Nội vụ → Các phòng, đơn vị thuộc Sở Nội vụ: 3 câu hỏi" in first.stdout
     assert first.stdout.rstrip().splitlines()[-3:-1] == [
         "Trò chuyện với bot của bản chạy thử: youthbot chat --demo",
         "Xem đợt đối thoại này: YOUTHBOT_DB=data/demo.db youthbot campaign show 1",

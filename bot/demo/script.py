@@ -37,6 +37,7 @@ from bot.demo.after import after_dialogue
 from bot.documents.build import DigestScope, build_digest
 from bot.documents.docx import write_docx
 from bot.documents.exports import write_questions_jsonl
+from bot.documents.frame import is_self
 from bot.documents.names import reserve
 from bot.documents.produce import file_stem, produce_digest
 from bot.documents.xlsx import write_xlsx
@@ -487,6 +488,8 @@ async def _documents(app: App, campaign: Campaign, dates: DemoDates, p: _Printer
         issuer = data.issuer
         assert issuer is not None
         to = data.scope_name if scope.kind == "department" else issuer.recipients[0]
+        if is_self(to, issuer):  # its own questions: to its own offices, as the letter says
+            to = tr.t("document.department.internal", issuer=issuer.name)
         p.item(
             p.tr.n(
                 "demo.document",
