@@ -1652,8 +1652,10 @@ async def submit(ctx: Ctx, _: str) -> None:
     total = int((draft.get("part") or [0, 0])[1])
     ctx.reset()
     ctx.say(ctx.tr("receipt.late" if late else "receipt", code=question.code))
-    if queue and not await _over_limit(ctx):
-        # The next question of the list the person chose to send one by one.
+    if queue:
+        # The next question of the list the person chose to send one by one. Past the
+        # hourly limit (said here) it waits as the draft, sent once the hour has passed.
+        await _over_limit(ctx)
         ctx.draft["campaign_id"] = campaign.id
         await _next_part(ctx, queue, total=total)
 

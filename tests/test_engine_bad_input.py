@@ -337,3 +337,32 @@ async def test_an_anonymous_asker_is_told_a_number_names_them(
     await t.press("Gửi")
     stored = await _sent(province_app, t)
     assert stored.anonymous and "0912" not in stored.text
+
+
+async def test_a_list_past_the_hourly_limit_keeps_the_questions_not_sent(
+    engine: Engine, province_app: App
+) -> None:
+    """A numbered list sent one by one that reaches the hourly limit: the questions after
+    it were dropped with the flood message. Now the next one waits as the draft, sent
+    when the hour has passed."""
+    t = Talker(engine)
+    await to_text_step(t)
+    for i in range(2):
+        await t.say(f"Câu hỏi số {i}: tỉnh hỗ trợ thanh niên khởi nghiệp thế nào ở xã {i}?")
+        await t.press("Gửi")
+        await t.say("/hoi")
+        await t.press("Khởi nghiệp")
+    await t.say(
+        "em hỏi 3 câu ạ: 1. wifi miễn phí ở nhà văn hóa khi nào có? "
+        "2. đường vào bản Nà Mò bao giờ được sửa? 3. xã có mở lớp học nghề không?"
+    )
+    await t.press("3 câu riêng")
+    for _ in range(3):
+        if "kiểm tra lại" in t.last_text:
+            break
+        await t.press_payload(t.last_prompt().choices[0].payload)
+    await t.press("Gửi")
+    assert "Mã câu hỏi" in t.last_text
+    assert "3 câu hỏi trong một giờ" in t.last_text
+    assert "2/3" in t.last_text and "Nà Mò" in t.last_text  # kept, not dropped
+    assert await province_app.store.questions.count(1) == 3
