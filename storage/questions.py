@@ -20,10 +20,19 @@ OPEN_STATUSES = ("submitted", "forwarded", "answered")
 
 #: The chair answered it at the dialogue (an entry of the conclusion notice, or a question
 #: an entry covers): no department is asked for it again, nor reminded of it.
-NOT_ANSWERED_LIVE = (
-    " AND NOT EXISTS (SELECT 1 FROM conclusion_entries e WHERE e.question_id = q.id)"
-    " AND NOT EXISTS (SELECT 1 FROM conclusion_covers c WHERE c.question_id = q.id)"
+ANSWERED_LIVE = (
+    "(EXISTS (SELECT 1 FROM conclusion_entries e WHERE e.question_id = q.id)"
+    " OR EXISTS (SELECT 1 FROM conclusion_covers c WHERE c.question_id = q.id))"
 )
+NOT_ANSWERED_LIVE = " AND NOT " + ANSWERED_LIVE
+
+
+def _routed_to(departments: Sequence[str]) -> tuple[str, list[object]]:
+    """The clause (and its values) keeping the questions routed to one of
+    ``departments`` (not empty): their own department, else their topic group's."""
+    marks = ",".join("?" * len(departments))
+    return f" AND coalesce(q.department, t.department) IN ({marks})", list(departments)
+
 
 # What is typed or copied around and inside a code: spaces (also non-breaking), the
 # commas of a list the bot printed ("6C548B, 7ATYGC"), quotes, "#", a colon after it.
@@ -261,9 +270,9 @@ class QuestionRepository:
         if departments is not None:
             if not departments:
                 return 0
-            marks = ",".join("?" * len(departments))
-            sql += f" AND coalesce(q.department, t.department) IN ({marks})"
-            params += list(departments)
+            clause, values = _routed_to(departments)
+            sql += clause
+            params += values
         return int(await self._db.fetchval(sql, params) or 0)
 
     async def in_cluster(self, question: Question) -> list[Question]:
@@ -397,16 +406,15 @@ class QuestionRepository:
         sql = (
             "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
             " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
-            " AND (EXISTS (SELECT 1 FROM conclusion_entries e WHERE e.question_id = q.id)"
-            " OR EXISTS (SELECT 1 FROM conclusion_covers c WHERE c.question_id = q.id))"
+            " AND " + ANSWERED_LIVE
         )
         params: list[object] = [campaign_id]
         if departments is not None:
             if not departments:
                 return 0
-            marks = ",".join("?" * len(departments))
-            sql += f" AND coalesce(q.department, t.department) IN ({marks})"
-            params += list(departments)
+            clause, values = _routed_to(departments)
+            sql += clause
+            params += values
         return int(await self._db.fetchval(sql, params) or 0)
 
     async def owed_by_department(self, campaign_id: int) -> list[tuple[str | None, int]]:
@@ -449,9 +457,9 @@ class QuestionRepository:
         if departments is not None:
             if not departments:
                 return 0, []
-            marks = ",".join("?" * len(departments))
-            where += f" AND coalesce(q.department, t.department) IN ({marks})"
-            params += list(departments)
+            clause, values = _routed_to(departments)
+            where += clause
+            params += values
         if topics is not None:
             if not topics:
                 return 0, []
