@@ -306,3 +306,20 @@ async def test_a_question_with_a_link_renders_without_a_stretched_line(
     assert after.text == "bài" and abs(after.y_min - before.y_min) < 1
     # One space between the two words (about 3 pt at 13 pt), not a line's width.
     assert after.x_min - before.x_max < 10, (before, after)
+
+
+async def test_workbook_status_cells_start_with_a_capital(
+    held: tuple[App, Campaign, dict[str, Question]], tmp_path: Path
+) -> None:
+    """The question sheet's "Tình trạng xử lý" printed the chat's sentence words
+    ("đã chuyển cơ quan trả lời") where every other cell starts with a capital."""
+    import openpyxl
+
+    out = tmp_path / "questions.xlsx"
+    assert await asyncio.to_thread(main, ["export", "--format", "xlsx", "--out", str(out)]) == 0
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in openpyxl.load_workbook(out)]
+    [rows] = [rows for rows in sheets if any("Tình trạng xử lý" in row for row in rows)]
+    header = next(i for i, row in enumerate(rows) if "Tình trạng xử lý" in row)
+    column = rows[header].index("Tình trạng xử lý")
+    statuses = [row[column] for row in rows[header + 1 :] if row[column]]
+    assert statuses and all(status[0].isupper() for status in statuses), statuses

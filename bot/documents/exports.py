@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.documents.model import QuestionRow, asker_label, to_vietnam_time
+from bot.documents.model import QuestionRow, asker_label, cell_text, to_vietnam_time
 from locales import Translator
 
 CellValue = str | int | float | datetime | None
@@ -82,7 +82,7 @@ QUESTION_COLUMNS: tuple[QuestionColumn, ...] = (
         wrap=True,
     ),
     QuestionColumn("supporters", lambda q, tr, names: q.supporters, width=10),
-    QuestionColumn("status", lambda q, tr, names: q.status, width=12, max_width=28),
+    QuestionColumn("status", lambda q, tr, names: cell_text(q.status), width=12, max_width=28),
     QuestionColumn("channel", lambda q, tr, names: channel_label(q.channel, tr), width=10),
     QuestionColumn("text", lambda q, tr, names: q.text, width=40, max_width=60, wrap=True),
     QuestionColumn("late", lambda q, tr, names: _yes_no(q.late, tr), width=9),

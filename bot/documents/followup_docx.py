@@ -38,7 +38,7 @@ from bot.documents.frame import (
     paragraph_xml,
     write_official_document,
 )
-from bot.documents.model import format_date_vn, format_number, to_vietnam_time
+from bot.documents.model import cell_text, format_date_vn, format_number, to_vietnam_time
 from bot.documents.numbering import roman
 from bot.documents.verbatim import is_verbatim_case
 from locales import Translator
@@ -325,18 +325,12 @@ def _task_rows(
             format_date_vn(c.due),
         )
         + (
-            (_cell(c.status + (" – " + tr.t("followup.overdue") if c.overdue else "")),)
+            (cell_text(c.status + (" – " + tr.t("followup.overdue") if c.overdue else "")),)
             if status
             else ()
         )
         for c in commitments
     ]
-
-
-def _cell(text: str) -> str:
-    """A table cell starts with a capital ("Đã hoàn thành"): the status words are written
-    for a sentence ("Nhiệm vụ số 1: đã hoàn thành.")."""
-    return text[:1].upper() + text[1:]
 
 
 def _task_headers(tr: Translator, *, status: bool = True) -> tuple[str, ...]:

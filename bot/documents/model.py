@@ -286,6 +286,12 @@ def format_date_vn(day: date) -> str:
 
 
 @lru_cache(maxsize=8192)
+def cell_text(text: str) -> str:
+    """A table cell starts with a capital ("Đã hoàn thành", "Đã chuyển cơ quan trả lời"):
+    status words are written for a sentence ("Nhiệm vụ số 1: đã hoàn thành.")."""
+    return text[:1].upper() + text[1:]
+
+
 def format_number(value: int, language: str) -> str:
     """Grouped digits in the reader's convention: ``1.234`` (vi), ``1,234`` (en)."""
     return format_decimal(value, locale=language)
