@@ -261,10 +261,18 @@ class QuestionRepository:
     ) -> int:
         """How many drafted answers wait to be sent (to some departments' questions, or
         all)."""
+        return await self._count_routed(
+            "q.answer IS NOT NULL AND q.answer_published_at IS NULL", campaign_id, departments
+        )
+
+    async def _count_routed(
+        self, condition: str, campaign_id: int, departments: Sequence[str] | None
+    ) -> int:
+        """How many of a campaign's questions (not withdrawn) meet ``condition``, of those
+        routed to ``departments`` (None: all)."""
         sql = (
             "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
-            " WHERE q.campaign_id = ? AND q.answer IS NOT NULL"
-            " AND q.answer_published_at IS NULL AND q.status != 'withdrawn'"
+            f" WHERE q.campaign_id = ? AND q.status != 'withdrawn' AND {condition}"
         )
         params: list[object] = [campaign_id]
         if departments is not None:
@@ -403,19 +411,9 @@ class QuestionRepository:
     ) -> int:
         """Questions without a written answer that the chair answered at the dialogue (left
         out of the waiting list and the reminders), routed to ``departments`` or all."""
-        sql = (
-            "SELECT count(*) FROM questions q JOIN topics t ON t.id = q.topic_id"
-            " WHERE q.campaign_id = ? AND q.answer IS NULL AND q.status != 'withdrawn'"
-            " AND " + ANSWERED_LIVE
+        return await self._count_routed(
+            "q.answer IS NULL AND " + ANSWERED_LIVE, campaign_id, departments
         )
-        params: list[object] = [campaign_id]
-        if departments is not None:
-            if not departments:
-                return 0
-            clause, values = _routed_to(departments)
-            sql += clause
-            params += values
-        return int(await self._db.fetchval(sql, params) or 0)
 
     async def owed_by_department(self, campaign_id: int) -> list[tuple[str | None, int]]:
         """Questions still without an answer, by the department they are routed to (None:

@@ -45,10 +45,13 @@ from bot.application.app import App
 from bot.channels.base import Engine
 from bot.channels.telegram_flow import ChatScheduler
 from bot.channels.webserver import WebServer
+from bot.delivery.replies import handle_received
 from locales import DEFAULT_LANGUAGE, MissingMessageError, translator
 
 if TYPE_CHECKING:
     from bot.delivery.replies import ReplySender
+    from handlers.events import Event, Reply
+    from storage.replies import StoredReply
 
 __all__ = [
     "FAILURES_KEPT",
@@ -191,6 +194,19 @@ class ChannelLifecycle(ABC):
 
     #: The channel's durable replies (set once started).
     _replies: ReplySender | None
+
+    async def _handle_received(self, event: Event) -> tuple[list[Reply], StoredReply | None]:
+        """The engine on one received event, its replies stored in its transaction
+        (:func:`bot.delivery.replies.handle_received`; claimed for sending unless the
+        channel is in an outage, a busy database waited out when polled)."""
+        return await handle_received(
+            self._engine,
+            self._app.store,
+            event,
+            now=self._app.clock.now,
+            claim=lambda: self._replies is None or not self._replies.outage,
+            polled=self.mode == "polling",
+        )
 
     async def take_over_replies(self, live_workers: Sequence[str]) -> int:
         """Several workers: send the replies that stopped or dead workers left for this

@@ -126,7 +126,6 @@ from bot.channels.webserver import WebServer
 from bot.delivery.replies import (
     Delivery,
     ReplySender,
-    handle_received,
     stored_content,
 )
 from handlers.delivery import encode_replies
@@ -625,14 +624,7 @@ class TelegramChannel(ChannelLifecycle):
                 event = replace(event, message_id=None)
         event = await self._fetch_file(event)
         try:
-            _, stored = await handle_received(
-                self._engine,
-                self._app.store,
-                event,
-                now=self._app.clock.now,
-                claim=lambda: self._replies is None or not self._replies.outage,
-                polled=self.mode == "polling",
-            )
+            _, stored = await self._handle_received(event)
         except Exception as exc:
             logger.exception("update %s failed", event.update_id)
             done, tell = self._record_failure(

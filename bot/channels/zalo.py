@@ -106,7 +106,6 @@ from bot.clustering.normalize import fold
 from bot.delivery.replies import (
     Delivery,
     ReplySender,
-    handle_received,
     stored_content,
 )
 from bot.delivery.textsplit import split_text
@@ -696,14 +695,7 @@ class ZaloChannel(ChannelLifecycle):
                 resolve(True)
                 return _DONE
             try:
-                _, reply = await handle_received(
-                    self._engine,
-                    self._app.store,
-                    event,
-                    now=self._app.clock.now,
-                    claim=lambda: self._replies is None or not self._replies.outage,
-                    polled=self.mode == "polling",
-                )
+                _, reply = await self._handle_received(event)
             except Exception as exc:
                 logger.exception("zalo: message %s failed", event.message_id or "(no id)")
                 done, tell = self._record_failure(
