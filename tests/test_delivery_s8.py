@@ -27,25 +27,36 @@ ROOT = Path(__file__).resolve().parents[1]
 DIALOGUE = date(2025, 8, 28)
 AFTER = datetime(2025, 8, 29, 3, 0, tzinfo=UTC)
 
-#: ``youthbot conclusion publish`` with batches of 3 messages, killed (SIGKILL, as kill -9)
-#: when it starts queueing its fourth batch: the first three are committed (the four told
-#: the chair's answer in two, then three of the seven told that theirs waits).
-KILLED_PUBLISH = """
+
+def killed_at(module: str, batch: str, size: int, call: int, argv: list[str]) -> str:
+    """A script running ``youthbot`` with ``argv`` whose ``module`` queues in batches of
+    ``size`` (its constant ``batch``), killed (SIGKILL, as kill -9) when it starts
+    queueing batch number ``call``: the batches before it are committed."""
+    package, _, name = module.rpartition(".")
+    return f"""
 import os, signal, sys
-from bot.campaign import conclusion
-conclusion.QUEUE_BATCH = 3
-original = conclusion.queue_each
+from {package} import {name} as target
+target.{batch} = {size}
+original = target.queue_each
 calls = 0
 async def dying(*args, **kwargs):
     global calls
     calls += 1
-    if calls == 4:
+    if calls == {call}:
         os.kill(os.getpid(), signal.SIGKILL)
     return await original(*args, **kwargs)
-conclusion.queue_each = dying
+target.queue_each = dying
 from bot.cli import main
-sys.exit(main(["conclusion", "publish"]))
+sys.exit(main({argv!r}))
 """
+
+
+#: ``youthbot conclusion publish`` with batches of 3 messages, killed at its fourth batch:
+#: the first three are committed (the four told the chair's answer in two, then three of
+#: the seven told that theirs waits).
+KILLED_PUBLISH = killed_at(
+    "bot.campaign.conclusion", "QUEUE_BATCH", 3, 4, ["conclusion", "publish"]
+)
 
 
 def killed(script: str) -> subprocess.CompletedProcess[str]:
@@ -139,24 +150,11 @@ async def test_the_scheduler_finishes_a_publication_a_crash_cut_short(
     assert (await run_tick(app))["conclusion_resumed"] == 0
 
 
-#: ``youthbot answers publish --all`` with batches of 2 questions, killed (SIGKILL) when
-#: it starts queueing the messages of its third batch: two batches are committed.
-KILLED_ANSWERS = """
-import os, signal, sys
-from handlers import answers
-answers.PUBLISH_BATCH = 2
-original = answers.queue_each
-calls = 0
-async def dying(*args, **kwargs):
-    global calls
-    calls += 1
-    if calls == 3:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return await original(*args, **kwargs)
-answers.queue_each = dying
-from bot.cli import main
-sys.exit(main(["answers", "publish", "--all"]))
-"""
+#: ``youthbot answers publish --all`` with batches of 2 questions, killed at its third
+#: batch: two batches are committed.
+KILLED_ANSWERS = killed_at(
+    "handlers.answers", "PUBLISH_BATCH", 2, 3, ["answers", "publish", "--all"]
+)
 
 
 async def test_kill_9_between_batches_of_answers_loses_and_doubles_nobody(
